@@ -1,0 +1,99 @@
+/**
+ * Stable error codes. A code never changes meaning once released; messages may improve.
+ * Every message says what happened and what the user can do next. No stack traces, no secrets.
+ */
+export const ErrorCode = {
+  // URLs and the network (threats T04–T06)
+  InvalidUrl: 'url.invalid',
+  InsecureUrl: 'url.insecure',
+  UnsafeOpenUrl: 'opener.unsafe_url',
+  OpenerFailed: 'opener.failed',
+  BlockedAddress: 'net.blocked_address',
+  RedirectRefused: 'net.redirect_refused',
+  Timeout: 'net.timeout',
+  ResponseTooLarge: 'net.response_too_large',
+  Unreachable: 'net.unreachable',
+  BadResponse: 'net.bad_response',
+  TlsVerificationDisabled: 'net.tls_verification_disabled',
+
+  // Discovery (protocol.md P1–P4)
+  ResourceNotProtected: 'discovery.resource_not_protected',
+  ResourceMetadataNotFound: 'discovery.resource_metadata_not_found',
+  ResourceMismatch: 'discovery.resource_mismatch',
+  NoAuthorizationServer: 'discovery.no_authorization_server',
+  AuthServerMetadataNotFound: 'discovery.as_metadata_not_found',
+  IssuerMismatch: 'discovery.issuer_mismatch',
+  InvalidMetadata: 'discovery.invalid_metadata',
+
+  // Registration (R1–R4)
+  ClientIdRequired: 'registration.client_id_required',
+  RegistrationRejected: 'registration.rejected',
+
+  // Authorization (A1–A7)
+  PkceUnsupported: 'authorize.pkce_unsupported',
+  StateMismatch: 'authorize.state_mismatch',
+  IssuerResponseMismatch: 'authorize.iss_mismatch',
+  AccessDenied: 'authorize.access_denied',
+  AuthorizationFailed: 'authorize.failed',
+  AuthorizationTimeout: 'authorize.timeout',
+  AuthorizationCancelled: 'authorize.cancelled',
+
+  // Tokens and connections (T1–T4)
+  TokenRequestFailed: 'token.request_failed',
+  StepUpLimit: 'token.step_up_limit',
+  NotConnected: 'connection.not_found',
+  NeedsReauth: 'connection.needs_reauth',
+
+  // Vault (threats T23–T25)
+  KeychainUnavailable: 'vault.keychain_unavailable',
+  KeychainLocked: 'vault.keychain_locked',
+  VaultCorrupt: 'vault.corrupt',
+  VaultInUse: 'vault.in_use',
+  VaultDiskFull: 'vault.disk_full',
+  VaultWriteFailed: 'vault.write_failed',
+  VaultBadPassphrase: 'vault.bad_passphrase',
+  VaultInsecurePermissions: 'vault.insecure_permissions',
+  VaultNewerFormat: 'vault.newer_format',
+
+  // Everything else
+  InvalidInput: 'input.invalid',
+  Internal: 'internal',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface LatchkeyErrorOptions {
+  /** What the user can do next, in one sentence. */
+  hint?: string;
+  /** Non-secret structured details for logs and `--json` output. */
+  details?: Record<string, string | number | boolean | undefined>;
+  cause?: unknown;
+}
+
+/** The one error type that crosses module boundaries. `message` is safe to show to a user. */
+export class LatchkeyError extends Error {
+  override readonly name = 'LatchkeyError';
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly details: Record<string, string | number | boolean | undefined>;
+
+  constructor(code: ErrorCode, message: string, options: LatchkeyErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details ?? {};
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint?: string; details?: Record<string, unknown> } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(Object.keys(this.details).length === 0 ? {} : { details: this.details }),
+    };
+  }
+}
+
+export function isLatchkeyError(value: unknown, code?: ErrorCode): value is LatchkeyError {
+  return value instanceof LatchkeyError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,117 @@
+/**
+ * The import rule of docs/architecture.md, enforced: folder = runtime.
+ *   shared → nothing; core → shared, node:*; main → core, shared, electron;
+ *   preload → shared, electron; cli → core, shared; renderer → shared.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { builtinModules } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+
+type Layer = 'shared' | 'core' | 'main' | 'preload' | 'cli' | 'renderer';
+
+const LAYERS: Array<[Layer, string]> = [
+  ['core', 'electron/core'],
+  ['main', 'electron/main'],
+  ['preload', 'electron/preload'],
+  ['cli', 'electron/cli'],
+  ['shared', 'shared'],
+  ['renderer', 'renderer'],
+];
+
+/** Which layers each layer may import, and whether it may import node builtins / electron. */
+const RULES: Record<Layer, { layers: Layer[]; node: boolean; electron: boolean; packages: boolean }> = {
+  shared: { layers: ['shared'], node: false, electron: false, packages: true },
+  core: { layers: ['core', 'shared'], node: true, electron: false, packages: true },
+  main: { layers: ['main', 'core', 'shared'], node: true, electron: true, packages: true },
+  preload: { layers: ['preload', 'shared'], node: false, electron: true, packages: false },
+  cli: { layers: ['cli', 'core', 'shared'], node: true, electron: false, packages: true },
+  renderer: { layers: ['renderer', 'shared'], node: false, electron: false, packages: true },
+};
+
+/** Packages shared/ may use: pure, runtime-independent. */
+const SHARED_PACKAGES = new Set(['zod']);
+
+function layerOf(file: string): Layer | undefined {
+  const rel = relative(root, file).split('\\').join('/');
+  return LAYERS.find(([, dir]) => rel === dir || rel.startsWith(`${dir}/`))?.[0];
+}
+
+function* sourceFiles(dir: string): Generator<string> {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (entry === 'node_modules' || entry === 'dist') continue;
+    const full = join(dir, entry);
+    if (statSync(full).isDirectory()) yield* sourceFiles(full);
+    else if (/\.(ts|tsx|mts)$/.test(entry) && !entry.endsWith('.d.ts')) yield full;
+  }
+}
+
+export function importsOf(source: string): string[] {
+  const specs: string[] = [];
+  const patterns = [
+    /\bimport\s+(?:type\s+)?(?:[\w*{}\s,$]+\s+from\s+)?['"]([^'"]+)['"]/g,
+    /\bexport\s+(?:type\s+)?(?:\*|\{[^}]*\})\s+from\s+['"]([^'"]+)['"]/g,
+    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
+  for (const pattern of patterns) for (const m of source.matchAll(pattern)) if (m[1] !== undefined) specs.push(m[1]);
+  return specs;
+}
+
+const NODE_BUILTINS = new Set(builtinModules);
+
+export function violations(file: string, source: string): string[] {
+  const layer = layerOf(file);
+  if (layer === undefined) return [];
+  const rule = RULES[layer];
+  const out: string[] = [];
+  for (const spec of importsOf(source)) {
+    if (spec.startsWith('.')) {
+      const target = layerOf(resolve(dirname(file), spec));
+      if (target === undefined || !rule.layers.includes(target)) out.push(`${spec} (${layer} → ${target ?? 'outside'})`);
+    } else if (spec.startsWith('node:') || NODE_BUILTINS.has(spec.split('/')[0] ?? '')) {
+      if (!rule.node) out.push(`${spec} (${layer} may not use Node built-ins)`);
+    } else if (spec === 'electron' || spec.startsWith('electron/')) {
+      if (!rule.electron) out.push(`${spec} (${layer} may not import electron)`);
+    } else if (layer === 'shared' && !SHARED_PACKAGES.has(spec.split('/')[0] ?? '')) {
+      out.push(`${spec} (shared/ may only use ${[...SHARED_PACKAGES].join(', ')})`);
+    } else if (!rule.packages) {
+      out.push(`${spec} (${layer} may not import packages)`);
+    }
+  }
+  return out;
+}
+
+describe('architecture: the import rule', () => {
+  it('every source file imports only what its runtime allows', () => {
+    const found: string[] = [];
+    for (const [, dir] of LAYERS) {
+      for (const file of sourceFiles(join(root, dir))) {
+        for (const v of violations(file, readFileSync(file, 'utf8'))) found.push(`${relative(root, file)}: ${v}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('the checker catches a violation in each direction', () => {
+    const f = (p: string) => join(root, p);
+    expect(violations(f('shared/x.ts'), "import { a } from '../electron/core/wallet.js';")).toHaveLength(1);
+    expect(violations(f('shared/x.ts'), "import fs from 'node:fs';")).toHaveLength(1);
+    expect(violations(f('electron/core/x.ts'), "import { app } from 'electron';")).toHaveLength(1);
+    expect(violations(f('electron/core/x.ts'), "import { m } from '../main/window.js';")).toHaveLength(1);
+    expect(violations(f('electron/cli/x.ts'), "import { m } from '../main/window.js';")).toHaveLength(1);
+    expect(violations(f('renderer/x.tsx'), "import { w } from '../electron/core/wallet.js';")).toHaveLength(1);
+    expect(violations(f('renderer/x.tsx'), "import path from 'path';")).toHaveLength(1);
+    expect(violations(f('electron/preload/x.ts'), "import k from 'keytar';")).toHaveLength(1);
+    expect(violations(f('electron/core/x.ts'), "export * from '../../shared/errors.js';")).toHaveLength(0);
+    expect(violations(f('electron/cli/x.ts'), "const m = await import('../core/wallet.js');")).toHaveLength(0);
+  });
+});
