@@ -28,6 +28,22 @@ export interface VaultStatus {
   path: string;
 }
 
+/** A client the user registered with an AS themselves (R1, R4). The secret lives in the vault. */
+export interface PreRegisteredClient {
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  /** Default: client_secret_basic with a secret, none without. */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+}
+
+export interface ClientSummary {
+  issuer: string;
+  clientId: string;
+  registration: 'pre-registered' | 'cimd' | 'dcr';
+  hasSecret: boolean;
+}
+
 export interface Wallet {
   readonly vaultStatus: VaultStatus;
   connect(url: string, options?: ConnectOptions): Promise<ConnectionSummary>;
@@ -40,5 +56,22 @@ export interface Wallet {
    */
   handleAuthChallenge(url: string, status: number, wwwAuthenticate: string | null, options?: ConnectOptions): Promise<AccessTokenResult>;
   disconnect(url: string): Promise<DisconnectResult>;
+  /** Pre-registered clients and the registrations Latchkey made, per issuer. */
+  listClients(): ClientSummary[];
+  setClient(client: PreRegisteredClient): Promise<void>;
+  removeClient(issuer: string): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** Everything the composition root needs, resolved by the CLI from flags and environment. */
+export interface WalletConfig {
+  /** The data directory (LATCHKEY_HOME, default ~/.latchkey). */
+  home: string;
+  /** http:// for loopback issuers and resources (tests, local development). Off by default. */
+  allowInsecureLoopback: boolean;
+  vault: { mode: 'keychain' | 'passphrase' | 'memory'; passphrase?: string; lockWaitMs?: number };
+  /** Hosts the user trusts even though they resolve to private addresses (SSRF allowlist). */
+  allowedHosts?: string[];
+  /** A Client ID Metadata Document URL the user hosts (CIMD, R2). Without it CIMD is skipped. */
+  clientMetadataUrl?: string;
 }
