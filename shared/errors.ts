@@ -54,6 +54,8 @@ export const ErrorCode = {
   VaultBadPassphrase: 'vault.bad_passphrase',
   VaultInsecurePermissions: 'vault.insecure_permissions',
   VaultNewerFormat: 'vault.newer_format',
+  VaultModeMismatch: 'vault.mode_mismatch',
+  VaultClosed: 'vault.closed',
 
   // Everything else
   InvalidInput: 'input.invalid',
