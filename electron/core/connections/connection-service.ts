@@ -1,0 +1,328 @@
+/**
+ * The owner's connections to MCP servers: connect (discover → register → authorize in the
+ * browser → store), hand out access tokens (cached, refreshed single-flight), react to 401/403
+ * challenges (refresh, re-authorize, step-up with a bounded number of attempts), disconnect
+ * (revoke, then erase locally, always). Each step is one function in electron/core/oauth.
+ */
+import type { AccessTokenResult, ConnectionSummary, DisconnectResult } from '../../../shared/connections.js';
+import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
+import { canonicalResource, parseSecureUrl } from '../../../shared/url.js';
+import type { Clock, Logger, Opener } from '../ports.js';
+import type { AccessTokenOptions, ClientSummary, ConnectOptions, PreRegisteredClient } from '../wallet-api.js';
+import { fingerprint } from '../log/fingerprint.js';
+import { assertPkceSupported, authorizeInBrowser } from '../oauth/authorize.js';
+import { buildClientConfiguration, type AuthorizationServer, type NetworkContext } from '../oauth/client-config.js';
+import { bearerChallenge } from '../oauth/www-authenticate.js';
+import { chooseAuthorizationServer, discoverResource, probeResource } from '../oauth/discover-resource.js';
+import { discoverIssuer } from '../oauth/discover-issuer.js';
+import { openLoopbackListener } from '../oauth/loopback.js';
+import { registerClient } from '../oauth/register-client.js';
+import { coversScopes, selectScopes, unionScopes } from '../oauth/select-scopes.js';
+import { TokenRefresher, cachedTokenFrom, isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
+import type { ConnectionStore } from './connection-store.js';
+import type { ClientRecord, ConnectionRecord } from './records.js';
+
+export const DEFAULT_BROWSER_TIMEOUT_MS = 5 * 60_000;
+/** Step-ups to the same scope set before we stop asking (T3: bounded, no loops). */
+export const MAX_STEP_UPS = 2;
+
+export interface ConnectionServiceDeps {
+  store: ConnectionStore;
+  net: NetworkContext;
+  opener: Opener;
+  clock: Clock;
+  logger: Logger;
+  clientMetadataUrl?: string | undefined;
+}
+
+interface AuthorizeTarget {
+  resource: string;
+  serverUrl: string;
+  as: AuthorizationServer;
+  scopes: string[] | undefined;
+  resourceMetadataUrl?: string | undefined;
+  resourceScopes?: string[] | undefined;
+  previous?: ConnectionRecord | undefined;
+}
+
+export class ConnectionService {
+  private readonly refresher: TokenRefresher;
+  private readonly stepUps = new Map<string, number>();
+
+  constructor(private readonly deps: ConnectionServiceDeps) {
+    this.refresher = new TokenRefresher({
+      configFor: (record) => this.configFor(record),
+      save: (resource, change) => deps.store.updateConnection(resource, change),
+      clock: deps.clock,
+      logger: deps.logger,
+    });
+  }
+
+  list(): ConnectionSummary[] {
+    return this.deps.store.connections().map((record) => this.summarize(record));
+  }
+
+  async connect(url: string, options: ConnectOptions = {}): Promise<ConnectionSummary> {
+    const { policy, fetch } = this.deps.net;
+    const serverUrl = parseSecureUrl(url, policy, 'MCP server URL');
+    const resource = canonicalResource(serverUrl, policy);
+    const previous = this.deps.store.connection(resource);
+    options.onProgress?.({ step: 'probing', resource });
+
+    const probe = await probeResource(serverUrl, { fetch, policy, logger: this.deps.logger });
+    if (probe.kind === 'open') {
+      throw new LatchkeyError(ErrorCode.ResourceNotProtected, `${resource} answered without asking for a sign-in, so there is nothing to connect.`, {
+        hint: 'Agents can use this server directly. If it should be protected, check the URL.',
+        details: { resource },
+      });
+    }
+    const discovered = await discoverResource(resource, probe.challenge, { fetch, policy, logger: this.deps.logger });
+    const issuer = chooseAuthorizationServer(discovered.metadata.authorization_servers, previous?.issuer);
+    const as = await discoverIssuer(issuer, { fetch, policy, logger: this.deps.logger });
+    options.onProgress?.({ step: 'discovered', resource, issuer: as.issuer });
+
+    const scopes = selectScopes({
+      requested: options.scopes,
+      challenged: probe.challenge.scope,
+      resourceSupported: discovered.metadata.scopes_supported,
+      serverSupported: as.scopes_supported,
+      previouslyGranted: previous?.issuer === as.issuer && previous.status === 'ok' ? previous.scopes : undefined,
+    });
+    return this.summarize(
+      await this.authorize(
+        {
+          resource,
+          serverUrl: serverUrl.href,
+          as,
+          scopes,
+          resourceMetadataUrl: discovered.url,
+          resourceScopes: discovered.metadata.scopes_supported,
+          previous: previous?.issuer === as.issuer ? previous : undefined,
+        },
+        options,
+      ),
+    );
+  }
+
+  async accessToken(url: string, options: AccessTokenOptions = {}): Promise<AccessTokenResult> {
+    const record = this.requireConnection(url);
+    if (record.status === 'needs-reauth') throw needsReauth(record, 'its last refresh was refused');
+    const minTtlMs = (options.minTtlSeconds ?? 60) * 1000;
+    if (isFresh(record.accessToken, this.deps.clock.now(), minTtlMs)) return toResult(record.accessToken);
+    const refreshed = await this.refresher.refresh(record);
+    if (refreshed.accessToken === undefined) throw needsReauth(refreshed, 'no access token came back');
+    return toResult(refreshed.accessToken);
+  }
+
+  async handleAuthChallenge(
+    url: string,
+    status: number,
+    wwwAuthenticate: string | null,
+    options: ConnectOptions = {},
+  ): Promise<AccessTokenResult> {
+    const record = this.requireConnection(url);
+    const challenge = wwwAuthenticate === null ? undefined : bearerChallenge(wwwAuthenticate);
+    if (status === 403 && challenge?.error === 'insufficient_scope') return this.stepUp(record, challenge.scope ?? [], options);
+    if (status !== 401) {
+      throw new LatchkeyError(ErrorCode.AuthorizationFailed, `${record.resource} refused the request with status ${status}.`, {
+        details: { resource: record.resource, status },
+      });
+    }
+    // 401: the token is expired, revoked or was never accepted. Refresh once; if the AS refuses,
+    // sign in again with what was granted before (plus anything the challenge names).
+    try {
+      if (record.status === 'ok' && record.refreshToken !== undefined) {
+        const refreshed = await this.refresher.refresh(record);
+        if (refreshed.accessToken !== undefined && refreshed.accessToken.value !== record.accessToken?.value) {
+          return toResult(refreshed.accessToken);
+        }
+      }
+    } catch (error) {
+      if (!isLatchkeyError(error, ErrorCode.NeedsReauth)) throw error;
+    }
+    const current = this.requireConnection(url);
+    const scopes = unionScopes(current.scopes, challenge?.scope ?? []);
+    const updated = await this.authorize(this.targetFor(current, scopes), options);
+    return toResult(requireToken(updated));
+  }
+
+  async disconnect(url: string): Promise<DisconnectResult> {
+    const record = this.requireConnection(url);
+    let revocation: DisconnectResult['revocation'] = 'none';
+    try {
+      revocation = await revokeRefreshToken(this.configFor(record), record.refreshToken, this.deps.logger);
+    } catch {
+      revocation = 'failed';
+    }
+    await this.deps.store.removeConnection(record.resource);
+    this.stepUps.delete(record.resource);
+    this.deps.logger.info('disconnected', { resource: record.resource, revocation });
+    return { resource: record.resource, revocation };
+  }
+
+  listClients(): ClientSummary[] {
+    return this.deps.store.clients().map((c) => ({
+      issuer: c.issuer,
+      clientId: c.clientId,
+      registration: c.registration,
+      hasSecret: c.clientSecret !== undefined,
+    }));
+  }
+
+  async setClient(input: PreRegisteredClient): Promise<void> {
+    parseSecureUrl(input.issuer, this.deps.net.policy, 'issuer');
+    const issuer = input.issuer; // kept exactly as given: issuers are compared as strings
+    await this.deps.store.putClient({
+      issuer,
+      clientId: input.clientId,
+      ...(input.clientSecret === undefined ? {} : { clientSecret: input.clientSecret }),
+      tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? (input.clientSecret === undefined ? 'none' : 'client_secret_basic'),
+      registration: 'pre-registered',
+      redirectUris: [],
+      registeredAt: this.deps.clock.now(),
+    });
+  }
+
+  removeClient(issuer: string): Promise<boolean> {
+    return this.deps.store.removeClient(issuer);
+  }
+
+  /** T3: re-authorize with the union of scopes; bounded; declined upgrades are remembered. */
+  private async stepUp(record: ConnectionRecord, needed: string[], options: ConnectOptions): Promise<AccessTokenResult> {
+    const wanted = unionScopes(record.scopes, needed);
+    const declined = needed.filter((s) => record.deniedScopes.includes(s));
+    if (declined.length > 0) {
+      throw new LatchkeyError(ErrorCode.StepUpLimit, `More access to ${record.resource} (${declined.join(' ')}) was declined before.`, {
+        hint: `To ask again, run: latchkey connect ${record.serverUrl} --scope "${wanted.join(' ')}"`,
+        details: { resource: record.resource },
+      });
+    }
+    const key = `${record.resource} ${[...wanted].sort().join(' ')}`;
+    const attempts = this.stepUps.get(key) ?? 0;
+    if (attempts >= MAX_STEP_UPS || (coversScopes(record.scopes, needed) && attempts > 0)) {
+      throw new LatchkeyError(ErrorCode.StepUpLimit, `${record.resource} keeps asking for more access after ${attempts} sign-ins; Latchkey stopped asking.`, {
+        hint: 'The server may need scopes its authorization server does not grant. Contact its operator.',
+        details: { resource: record.resource, attempts },
+      });
+    }
+    this.stepUps.set(key, attempts + 1);
+    try {
+      const updated = await this.authorize(this.targetFor(record, wanted), options);
+      return toResult(requireToken(updated));
+    } catch (error) {
+      if (isLatchkeyError(error, ErrorCode.AccessDenied)) {
+        await this.deps.store.updateConnection(record.resource, (current) => ({
+          ...current,
+          deniedScopes: unionScopes(current.deniedScopes, needed.filter((s) => !current.scopes.includes(s))),
+          updatedAt: this.deps.clock.now(),
+        }));
+      }
+      throw error;
+    }
+  }
+
+  private targetFor(record: ConnectionRecord, scopes: string[]): AuthorizeTarget {
+    return {
+      resource: record.resource,
+      serverUrl: record.serverUrl,
+      as: record.serverMetadata as AuthorizationServer,
+      scopes: scopes.length === 0 ? undefined : scopes,
+      resourceMetadataUrl: record.resourceMetadataUrl,
+      resourceScopes: record.resourceScopes,
+      previous: record,
+    };
+  }
+
+  /** Register (if needed), run the browser flow, and store the connection. */
+  private async authorize(target: AuthorizeTarget, options: ConnectOptions): Promise<ConnectionRecord> {
+    const { store, net, clock, logger } = this.deps;
+    const { as } = target;
+    assertPkceSupported(as); // A1: before registering or opening anything
+    const stored = store.client(as.issuer);
+    const listener = await openLoopbackListener({ preferredPort: stored?.preferredPort });
+    let client: ClientRecord;
+    try {
+      const registration = await registerClient({ as, stored, clientMetadataUrl: this.deps.clientMetadataUrl, loopbackPort: listener.port, net, clock });
+      client = registration.record;
+      if (registration.created) await store.putClient(client);
+      options.onProgress?.({ step: 'registered', issuer: as.issuer, clientId: client.clientId, registration: client.registration });
+    } catch (error) {
+      await listener.close();
+      throw error;
+    }
+    const sendResource = target.previous?.sendResource ?? true;
+    const tokens = await authorizeInBrowser({
+      config: buildClientConfiguration(as, client, net),
+      listener,
+      resource: target.resource,
+      sendResource,
+      scopes: target.scopes,
+      opener: this.deps.opener,
+      policy: net.policy,
+      timeoutMs: options.timeoutMs ?? DEFAULT_BROWSER_TIMEOUT_MS,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const now = clock.now();
+    const accessToken = cachedTokenFrom(tokens, target.scopes, now);
+    const refreshToken = typeof tokens.refresh_token === 'string' ? tokens.refresh_token : undefined;
+    const record: ConnectionRecord = {
+      resource: target.resource,
+      serverUrl: target.serverUrl,
+      issuer: as.issuer,
+      clientId: client.clientId,
+      serverMetadata: { ...as },
+      ...(target.resourceMetadataUrl === undefined ? {} : { resourceMetadataUrl: target.resourceMetadataUrl }),
+      ...(target.resourceScopes === undefined ? {} : { resourceScopes: target.resourceScopes }),
+      scopes: accessToken.scope,
+      deniedScopes: (target.previous?.deniedScopes ?? []).filter((s) => !accessToken.scope.includes(s)),
+      sendResource,
+      ...(refreshToken === undefined ? {} : { refreshToken }),
+      accessToken,
+      status: 'ok',
+      connectedAt: target.previous?.connectedAt ?? now,
+      updatedAt: now,
+    };
+    await store.putConnection(record);
+    logger.info('connected', { resource: record.resource, issuer: record.issuer, token: fingerprint(accessToken.value), scopes: record.scopes.join(' ') });
+    options.onProgress?.({ step: 'connected', connection: this.summarize(record) });
+    return record;
+  }
+
+  private configFor(record: ConnectionRecord) {
+    const client = this.deps.store.client(record.issuer);
+    if (client === undefined || client.clientId !== record.clientId) throw needsReauth(record, 'its client registration is gone');
+    return buildClientConfiguration(record.serverMetadata as AuthorizationServer, client, this.deps.net);
+  }
+
+  private requireConnection(url: string): ConnectionRecord {
+    const resource = canonicalResource(url, this.deps.net.policy);
+    const record = this.deps.store.connection(resource);
+    if (record === undefined) throw notConnected(resource);
+    return record;
+  }
+
+  private summarize(record: ConnectionRecord): ConnectionSummary {
+    return {
+      resource: record.resource,
+      issuer: record.issuer,
+      clientId: record.clientId,
+      registration: this.deps.store.client(record.issuer)?.registration ?? 'dcr',
+      scopes: record.scopes,
+      status: record.status,
+      ...(record.accessToken === undefined ? {} : { accessTokenExpiresAt: record.accessToken.expiresAt }),
+      hasRefreshToken: record.refreshToken !== undefined,
+      connectedAt: record.connectedAt,
+      updatedAt: record.updatedAt,
+    };
+  }
+}
+
+function toResult(token: { value: string; expiresAt: number; scope: string[] }): AccessTokenResult {
+  return { accessToken: token.value, tokenType: 'Bearer', expiresAt: token.expiresAt, scope: token.scope };
+}
+
+function requireToken(record: ConnectionRecord): { value: string; expiresAt: number; scope: string[] } {
+  if (record.accessToken === undefined) throw needsReauth(record, 'no access token came back');
+  return record.accessToken;
+}

@@ -1,0 +1,59 @@
+/**
+ * What the wallet keeps per authorization server (client registrations) and per MCP server
+ * (connections). All of it lives inside the encrypted vault document; these zod schemas are the
+ * boundary check on the way out of the vault, so a damaged or older document fails clearly.
+ */
+import { z } from 'zod';
+
+export const ClientRecord = z.object({
+  issuer: z.string(),
+  clientId: z.string(),
+  clientSecret: z.string().optional(),
+  tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']),
+  registration: z.enum(['pre-registered', 'cimd', 'dcr']),
+  /** Redirect URIs this client is registered with (DCR/CIMD); empty for pre-registered. */
+  redirectUris: z.array(z.string()),
+  /** The loopback port registered with DCR, tried first so exact-match ASes keep working. */
+  preferredPort: z.number().int().optional(),
+  registeredAt: z.number(),
+});
+export type ClientRecord = z.infer<typeof ClientRecord>;
+
+export const CachedAccessToken = z.object({
+  value: z.string(),
+  /** Epoch ms. */
+  expiresAt: z.number(),
+  scope: z.array(z.string()),
+});
+export type CachedAccessToken = z.infer<typeof CachedAccessToken>;
+
+export const ConnectionRecord = z.object({
+  /** Canonical MCP server URL: the key, compared exactly (threat T07). */
+  resource: z.string(),
+  /** Where the MCP server lives, as the user gave it (may differ from `resource` by a slash). */
+  serverUrl: z.string(),
+  issuer: z.string(),
+  clientId: z.string(),
+  /** AS metadata as discovered and validated (not secret; saves a round trip per process). */
+  serverMetadata: z.record(z.string(), z.unknown()),
+  resourceMetadataUrl: z.string().optional(),
+  resourceScopes: z.array(z.string()).optional(),
+  /** Scopes the AS granted, as of the last authorization or refresh. */
+  scopes: z.array(z.string()),
+  /** Scope upgrades the user or AS refused: not asked again automatically (T3). */
+  deniedScopes: z.array(z.string()).default([]),
+  /** Send RFC 8707 `resource` (A5). Off only for ASes that reject it. */
+  sendResource: z.boolean().default(true),
+  refreshToken: z.string().optional(),
+  accessToken: CachedAccessToken.optional(),
+  status: z.enum(['ok', 'needs-reauth']),
+  connectedAt: z.number(),
+  updatedAt: z.number(),
+});
+export type ConnectionRecord = z.infer<typeof ConnectionRecord>;
+
+export const WalletDocument = z.object({
+  clients: z.record(z.string(), ClientRecord).default({}),
+  connections: z.record(z.string(), ConnectionRecord).default({}),
+});
+export type WalletDocument = z.infer<typeof WalletDocument>;

@@ -1,0 +1,40 @@
+/**
+ * Builds the openid-client `Configuration` for one (AS, client) pair. Every request it makes goes
+ * through our SSRF-guarded fetch; plain http is enabled only for a loopback issuer when the user
+ * allowed insecure loopback (tests, local development).
+ */
+import * as client from 'openid-client';
+import { isLoopbackHost, type UrlPolicy } from '../../../shared/url.js';
+import type { Fetch } from '../ports.js';
+import type { ClientRecord } from '../connections/records.js';
+
+export interface NetworkContext {
+  fetch: Fetch;
+  policy: UrlPolicy;
+}
+
+export type AuthorizationServer = client.ServerMetadata;
+
+export function buildClientConfiguration(as: AuthorizationServer, record: ClientRecord, net: NetworkContext): client.Configuration {
+  const config = new client.Configuration(
+    as,
+    record.clientId,
+    { token_endpoint_auth_method: record.tokenEndpointAuthMethod },
+    clientAuthentication(record),
+  );
+  config[client.customFetch] = (url, options) => net.fetch(url, options as RequestInit);
+  config.timeout = 30;
+  if (net.policy.allowInsecureLoopback && isLoopbackHost(new URL(as.issuer).hostname)) client.allowInsecureRequests(config);
+  return config;
+}
+
+function clientAuthentication(record: ClientRecord): client.ClientAuth {
+  switch (record.tokenEndpointAuthMethod) {
+    case 'none':
+      return client.None();
+    case 'client_secret_post':
+      return client.ClientSecretPost(record.clientSecret);
+    case 'client_secret_basic':
+      return client.ClientSecretBasic(record.clientSecret);
+  }
+}

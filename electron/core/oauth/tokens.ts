@@ -1,0 +1,134 @@
+/**
+ * Token lifecycle of one connection (protocol.md T2, T4; threat T08):
+ *  - refresh single-flight per connection: concurrent askers share one refresh request;
+ *  - a rotated refresh token is persisted before the new access token is handed to anyone;
+ *  - `invalid_grant` marks the connection "needs re-auth" (no retry loop);
+ *  - revocation (RFC 7009) of the refresh token when the AS offers it.
+ */
+import * as client from 'openid-client';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import type { Clock, Logger } from '../ports.js';
+import { fingerprint } from '../log/fingerprint.js';
+import type { ConnectionRecord, CachedAccessToken } from '../connections/records.js';
+import { oauthErrorCode, tokenRequestError } from './token-errors.js';
+import { parseScope } from './select-scopes.js';
+
+/** Access tokens without `expires_in` are cached this long, then refreshed. */
+export const DEFAULT_TOKEN_LIFETIME_MS = 5 * 60_000;
+
+export function cachedTokenFrom(response: client.TokenEndpointResponse, requestedScopes: readonly string[] | undefined, now: number): CachedAccessToken {
+  const expiresIn = typeof response.expires_in === 'number' && response.expires_in > 0 ? response.expires_in * 1000 : DEFAULT_TOKEN_LIFETIME_MS;
+  const granted = parseScope(response.scope);
+  return {
+    value: response.access_token,
+    expiresAt: now + expiresIn,
+    scope: granted.length > 0 ? granted : [...(requestedScopes ?? [])],
+  };
+}
+
+export function isFresh(token: CachedAccessToken | undefined, now: number, minTtlMs: number): token is CachedAccessToken {
+  return token !== undefined && token.expiresAt - now > minTtlMs;
+}
+
+export interface RefreshDeps {
+  configFor(record: ConnectionRecord): client.Configuration;
+  /** Persists the refreshed record; resolves only once it is durably written. */
+  save(resource: string, change: (record: ConnectionRecord) => ConnectionRecord): Promise<ConnectionRecord | undefined>;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class TokenRefresher {
+  private readonly inFlight = new Map<string, Promise<ConnectionRecord>>();
+
+  constructor(private readonly deps: RefreshDeps) {}
+
+  /** Refreshes the connection's access token; every concurrent caller shares one request. */
+  refresh(record: ConnectionRecord): Promise<ConnectionRecord> {
+    const running = this.inFlight.get(record.resource);
+    if (running !== undefined) return running;
+    const started = this.refreshOnce(record).finally(() => this.inFlight.delete(record.resource));
+    this.inFlight.set(record.resource, started);
+    return started;
+  }
+
+  private async refreshOnce(record: ConnectionRecord): Promise<ConnectionRecord> {
+    const { clock, logger } = this.deps;
+    if (record.refreshToken === undefined) throw needsReauth(record, 'Latchkey holds no refresh token for it');
+    const config = this.deps.configFor(record);
+    let response: client.TokenEndpointResponse;
+    try {
+      response = await client.refreshTokenGrant(config, record.refreshToken, record.sendResource ? { resource: record.resource } : undefined);
+    } catch (error) {
+      if (oauthErrorCode(error) === 'invalid_grant') {
+        await this.deps.save(record.resource, (current) => ({
+          ...withoutTokens(current),
+          status: 'needs-reauth',
+          updatedAt: clock.now(),
+        }));
+        logger.warn('refresh token refused; connection needs re-authorization', { resource: record.resource, issuer: record.issuer });
+        throw needsReauth(record, 'its authorization server no longer accepts the saved sign-in');
+      }
+      throw tokenRequestError(record.issuer, 'refresh the access token', error);
+    }
+    const now = clock.now();
+    const accessToken = cachedTokenFrom(response, record.scopes, now);
+    const rotated = typeof response.refresh_token === 'string' ? response.refresh_token : undefined;
+    // Persist first (T08): if we die after this write the new refresh token is safe; if we die
+    // before it, the old one is rejected by the AS and the connection asks for re-auth.
+    const saved = await this.deps.save(record.resource, (current) => ({
+      ...current,
+      refreshToken: rotated ?? current.refreshToken,
+      accessToken,
+      scopes: accessToken.scope.length > 0 ? accessToken.scope : current.scopes,
+      status: 'ok',
+      updatedAt: now,
+    }));
+    if (saved === undefined) throw notConnected(record.resource);
+    logger.info('access token refreshed', {
+      resource: record.resource,
+      token: fingerprint(accessToken.value),
+      rotated: rotated !== undefined,
+    });
+    return saved;
+  }
+}
+
+/** T4: revoke the refresh token at the AS. Never throws: the local erase must happen anyway. */
+export async function revokeRefreshToken(
+  config: client.Configuration,
+  refreshToken: string | undefined,
+  logger: Logger,
+): Promise<'revoked' | 'unsupported' | 'failed' | 'none'> {
+  if (refreshToken === undefined) return 'none';
+  if (typeof config.serverMetadata().revocation_endpoint !== 'string') return 'unsupported';
+  try {
+    await client.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
+    return 'revoked';
+  } catch (error) {
+    logger.warn('revocation failed; erasing local state anyway', {
+      issuer: config.serverMetadata().issuer,
+      reason: error instanceof Error ? error.message : 'unknown',
+    });
+    return 'failed';
+  }
+}
+
+export function withoutTokens(record: ConnectionRecord): ConnectionRecord {
+  const { refreshToken: _rt, accessToken: _at, ...rest } = record;
+  return rest as ConnectionRecord;
+}
+
+export function needsReauth(record: Pick<ConnectionRecord, 'resource' | 'serverUrl'>, why: string): LatchkeyError {
+  return new LatchkeyError(ErrorCode.NeedsReauth, `The connection to ${record.resource} needs you to sign in again: ${why}.`, {
+    hint: `Run: latchkey connect ${record.serverUrl}`,
+    details: { resource: record.resource },
+  });
+}
+
+export function notConnected(resource: string): LatchkeyError {
+  return new LatchkeyError(ErrorCode.NotConnected, `Latchkey is not connected to ${resource}.`, {
+    hint: `Run: latchkey connect ${resource}`,
+    details: { resource },
+  });
+}
