@@ -117,6 +117,11 @@ function launch(spawn: SpawnFunction, command: OpenCommand, env: NodeJS.ProcessE
   });
 }
 
+/** The Opener port, also taking the raw string a server sent (validated the same way). */
+export interface SystemOpener extends Opener {
+  open(url: URL | string): Promise<void>;
+}
+
 /** The Opener port for Node: validates, then starts the browser without a shell. */
 export function createSystemOpener(options: SystemOpenerOptions): SystemOpener {
   const spawn: SpawnFunction = options.spawn ?? nodeSpawn;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, isLatchkeyError, LatchkeyError } from '../../../../shared/errors.js';
+import { ErrorCode, isLatchkeyError, type LatchkeyError } from '../../../../shared/errors.js';
 import { createSystemOpener, MAX_OPEN_URL_LENGTH, validateOpenUrl } from '../../../../electron/core/opener/index.js';
 import { createSpawnSpy } from '../../../fakes/spawn-spy.js';
 
