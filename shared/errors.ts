@@ -28,6 +28,7 @@ export const ErrorCode = {
   // Registration (R1–R4)
   ClientIdRequired: 'registration.client_id_required',
   RegistrationRejected: 'registration.rejected',
+  ClientNotFound: 'registration.client_not_found',
 
   // Authorization (A1–A7)
   PkceUnsupported: 'authorize.pkce_unsupported',
