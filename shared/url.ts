@@ -47,16 +47,17 @@ export function parseSecureUrl(input: string, policy: UrlPolicy, what = 'URL'): 
 }
 
 /**
- * The canonical resource identifier of an MCP server (RFC 8707, MCP authorization spec):
- * lower-case scheme and host (URL does that), default port dropped (URL does that), no fragment
- * (a query is kept: it is part of the server's identity), and no trailing slash on a non-root path. The root path stays "/" -> "https://h".
+ * The canonical resource identifier of an MCP server (RFC 8707, MCP authorization spec): the
+ * URL as WHATWG `URL` normalises it (lower-case scheme and host, default port dropped, numeric
+ * hosts as dotted quads), without its fragment. The root path is written without its slash
+ * ("https://h"). Any other trailing slash is kept: "/mcp" and "/mcp/" may be different servers,
+ * and a token is handed out only on an exact match (threat T07). A query is kept too.
  */
 export function canonicalResource(input: string | URL, policy: UrlPolicy): string {
   const url = typeof input === 'string' ? parseSecureUrl(input, policy, 'MCP server URL') : new URL(input.href);
   url.hash = '';
-  let path = url.pathname;
-  while (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-  return path === '/' ? `${url.protocol}//${url.host}` : `${url.protocol}//${url.host}${path}`;
+  const origin = `${url.protocol}//${url.host}`;
+  return url.pathname === '/' && url.search === '' ? origin : `${origin}${url.pathname}${url.search}`;
 }
 
 export function truncate(text: string, max = 120): string {

@@ -12,7 +12,7 @@ import type { AccessTokenOptions, ClientSummary, ConnectOptions, PreRegisteredCl
 import { fingerprint } from '../log/fingerprint.js';
 import { assertPkceSupported, authorizeInBrowser } from '../oauth/authorize.js';
 import { buildClientConfiguration, type AuthorizationServer, type NetworkContext } from '../oauth/client-config.js';
-import { bearerChallenge } from '../oauth/www-authenticate.js';
+import { bearerChallenge, type BearerChallenge } from '../oauth/www-authenticate.js';
 import { chooseAuthorizationServer, discoverResource, probeResource } from '../oauth/discover-resource.js';
 import { discoverIssuer } from '../oauth/discover-issuer.js';
 import { openLoopbackListener } from '../oauth/loopback.js';
@@ -63,44 +63,59 @@ export class ConnectionService {
   }
 
   async connect(url: string, options: ConnectOptions = {}): Promise<ConnectionSummary> {
+    return this.summarize(await this.connectWith(url, undefined, options));
+  }
+
+  /**
+   * Discovery (P1–P3) and authorization. `challenge` is the Bearer challenge of a 401 the caller
+   * already has; without one we provoke it with an unauthenticated `initialize`. A server whose
+   * `initialize` is open may still protect other methods: then its metadata is found through the
+   * well-known URLs.
+   */
+  private async connectWith(url: string, challenge: BearerChallenge | undefined, options: ConnectOptions): Promise<ConnectionRecord> {
     const { policy, fetch } = this.deps.net;
+    const net = { fetch, policy, logger: this.deps.logger };
     const serverUrl = parseSecureUrl(url, policy, 'MCP server URL');
     const resource = canonicalResource(serverUrl, policy);
     const previous = this.deps.store.connection(resource);
     options.onProgress?.({ step: 'probing', resource });
 
-    const probe = await probeResource(serverUrl, { fetch, policy, logger: this.deps.logger });
-    if (probe.kind === 'open') {
-      throw new LatchkeyError(ErrorCode.ResourceNotProtected, `${resource} answered without asking for a sign-in, so there is nothing to connect.`, {
-        hint: 'Agents can use this server directly. If it should be protected, check the URL.',
-        details: { resource },
-      });
+    if (challenge === undefined) {
+      const probe = await probeResource(serverUrl, net);
+      if (probe.kind === 'challenge') challenge = probe.challenge;
     }
-    const discovered = await discoverResource(resource, probe.challenge, { fetch, policy, logger: this.deps.logger });
+    const discovered = await discoverResource(resource, challenge, net).catch((error: unknown) => {
+      if (challenge === undefined && isLatchkeyError(error, ErrorCode.ResourceMetadataNotFound)) {
+        throw new LatchkeyError(ErrorCode.ResourceNotProtected, `${resource} answered without asking for a sign-in and publishes no OAuth metadata, so there is nothing to connect.`, {
+          hint: 'Agents can use this server directly. If it should be protected, check the URL.',
+          details: { resource },
+        });
+      }
+      throw error;
+    });
     const issuer = chooseAuthorizationServer(discovered.metadata.authorization_servers, previous?.issuer);
-    const as = await discoverIssuer(issuer, { fetch, policy, logger: this.deps.logger });
+    const as = await discoverIssuer(issuer, net);
     options.onProgress?.({ step: 'discovered', resource, issuer: as.issuer });
 
+    const sameIssuer = previous !== undefined && previous.issuer === as.issuer ? previous : undefined;
     const scopes = selectScopes({
       requested: options.scopes,
-      challenged: probe.challenge.scope,
+      challenged: challenge?.scope,
       resourceSupported: discovered.metadata.scopes_supported,
       serverSupported: as.scopes_supported,
-      previouslyGranted: previous?.issuer === as.issuer && previous.status === 'ok' ? previous.scopes : undefined,
+      previouslyGranted: sameIssuer?.status === 'ok' ? sameIssuer.scopes : undefined,
     });
-    return this.summarize(
-      await this.authorize(
-        {
-          resource,
-          serverUrl: serverUrl.href,
-          as,
-          scopes,
-          resourceMetadataUrl: discovered.url,
-          resourceScopes: discovered.metadata.scopes_supported,
-          previous: previous?.issuer === as.issuer ? previous : undefined,
-        },
-        options,
-      ),
+    return this.authorize(
+      {
+        resource,
+        serverUrl: serverUrl.href,
+        as,
+        scopes,
+        resourceMetadataUrl: discovered.url,
+        resourceScopes: discovered.metadata.scopes_supported,
+        previous: sameIssuer,
+      },
+      options,
     );
   }
 
@@ -120,8 +135,12 @@ export class ConnectionService {
     wwwAuthenticate: string | null,
     options: ConnectOptions = {},
   ): Promise<AccessTokenResult> {
-    const record = this.requireConnection(url);
     const challenge = wwwAuthenticate === null ? undefined : bearerChallenge(wwwAuthenticate);
+    const record = this.findConnection(url);
+    if (record === undefined || record.status === 'needs-reauth') {
+      if (status !== 401 && status !== 403) throw notConnected(canonicalResource(url, this.deps.net.policy));
+      return toResult(requireToken(await this.connectWith(url, challenge, options)));
+    }
     if (status === 403 && challenge?.error === 'insufficient_scope') return this.stepUp(record, challenge.scope ?? [], options);
     if (status !== 401) {
       throw new LatchkeyError(ErrorCode.AuthorizationFailed, `${record.resource} refused the request with status ${status}.`, {
@@ -295,10 +314,13 @@ export class ConnectionService {
     return buildClientConfiguration(record.serverMetadata as AuthorizationServer, client, this.deps.net);
   }
 
+  private findConnection(url: string): ConnectionRecord | undefined {
+    return this.deps.store.connection(canonicalResource(url, this.deps.net.policy));
+  }
+
   private requireConnection(url: string): ConnectionRecord {
-    const resource = canonicalResource(url, this.deps.net.policy);
-    const record = this.deps.store.connection(resource);
-    if (record === undefined) throw notConnected(resource);
+    const record = this.findConnection(url);
+    if (record === undefined) throw notConnected(canonicalResource(url, this.deps.net.policy));
     return record;
   }
 

@@ -3,7 +3,7 @@
  * Every change is one atomic vault write; callers never see a half-applied update.
  */
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import type { Vault } from '../vault/vault.js';
+import type { Vault } from '../vault/index.js';
 import { ClientRecord, ConnectionRecord, WalletDocument } from './records.js';
 
 export class ConnectionStore {
