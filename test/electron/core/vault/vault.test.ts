@@ -4,23 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCode, isLatchkeyError, type LatchkeyError } from '../../../../shared/errors.js';
+import { ErrorCode } from '../../../../shared/errors.js';
 import { createLogger } from '../../../../electron/core/log/logger.js';
 import { MEMORY_VAULT_WARNING, openVault } from '../../../../electron/core/vault/index.js';
 import { MemorySecretStore } from '../../../fakes/memory-secret-store.js';
+import { expectCode } from './expect-code.js';
 import { createLogCollector, createTempDirs } from './temp-dirs.js';
 
 const dirs = createTempDirs();
 afterAll(() => dirs.removeAll());
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<LatchkeyError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isLatchkeyError(error, code)) throw new Error(`expected ${code}, got ${String(error)}`);
-  return error;
-}
 
 describe('vault: documents and generations', () => {
   it('round-trips a JSON document across processes-worth of reopen, bumping the generation', async () => {
