@@ -1,0 +1,53 @@
+/** Runs the `latchkey` CLI from source in a child process, as a user would. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+const MAIN = resolve(REPO_ROOT, 'electron/cli/main.ts');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Resolves when the process exits. */
+  done: Promise<CliResult>;
+  /** Output so far. */
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function startCli(args: string[], env: Record<string, string | undefined>, input?: string): RunningCli {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  if (input !== undefined) child.stdin!.end(input);
+  else child.stdin!.end();
+  const done = new Promise<CliResult>((resolveDone) => {
+    child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
+  });
+  return {
+    child,
+    done,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+  };
+}
+
+export function runCli(args: string[], env: Record<string, string | undefined>, input?: string): Promise<CliResult> {
+  return startCli(args, env, input).done;
+}
