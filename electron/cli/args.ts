@@ -1,0 +1,169 @@
+/**
+ * argv → what to do. Built on node:util parseArgs; global options are accepted anywhere.
+ * Every mistake is a UsageError (exit code 2) that names the problem.
+ */
+import { parseArgs } from 'node:util';
+import { COMMANDS, GROUPS } from './commands/index.js';
+import type { GlobalFlags } from './config.js';
+import { GLOBAL_OPTIONS, getFlag, getString, type CommandSpec, type OptionSpec, type OptionValues } from './spec.js';
+import { UsageError } from './usage-error.js';
+
+export type Invocation =
+  | { kind: 'help'; topic: string[] }
+  | { kind: 'version' }
+  | { kind: 'command'; command: CommandSpec; positionals: string[]; values: OptionValues; globals: GlobalFlags; json: boolean };
+
+/** Every option any command knows, so a first pass can find the verb whatever the order. */
+function allOptions(): Record<string, OptionSpec> {
+  const all: Record<string, OptionSpec> = { ...GLOBAL_OPTIONS };
+  for (const command of COMMANDS) Object.assign(all, command.options);
+  return all;
+}
+
+function toParseArgsOptions(options: Record<string, OptionSpec>): Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> {
+  const out: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
+  for (const [name, option] of Object.entries(options)) {
+    out[name] = {
+      type: option.type,
+      ...(option.multiple === true ? { multiple: true } : {}),
+      ...(option.short === undefined ? {} : { short: option.short }),
+    };
+  }
+  return out;
+}
+
+function commandName(command: CommandSpec | undefined): string {
+  return command === undefined ? 'latchkey' : `latchkey ${command.path.join(' ')}`;
+}
+
+function helpHint(command: CommandSpec | undefined): string {
+  return command === undefined ? 'Run "latchkey help" to see the commands.' : `Run "${commandName(command)} --help" to see its options.`;
+}
+
+/** Closest known word, for "did you mean". */
+function suggest(word: string, candidates: string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i += 1) {
+      let previous = row[0] ?? 0;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j += 1) {
+        const current = row[j] ?? 0;
+        row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length] ?? Infinity;
+  };
+  const best = candidates.map((c) => [c, distance(word, c)] as const).sort((x, y) => x[1] - y[1])[0];
+  return best !== undefined && best[1] <= 2 ? best[0] : undefined;
+}
+
+function unknownCommand(words: string[], known: string[], hint: string): UsageError {
+  const guess = suggest(words[words.length - 1] ?? '', known);
+  return new UsageError(`Unknown command "${words.join(' ')}".${guess === undefined ? '' : ` Did you mean "${guess}"?`}`, hint);
+}
+
+interface OptionToken {
+  name: string;
+  rawName: string;
+  value: string | undefined;
+  inlineValue: boolean | undefined;
+}
+
+function checkOptions(tokens: OptionToken[], allowed: Record<string, OptionSpec>, command: CommandSpec | undefined): void {
+  for (const token of tokens) {
+    const option = allowed[token.name];
+    if (option === undefined) {
+      throw new UsageError(`Unknown option ${token.rawName} for "${commandName(command)}".`, helpHint(command));
+    }
+    if (option.type === 'boolean' && token.value !== undefined) {
+      throw new UsageError(`${token.rawName} does not take a value.`, helpHint(command));
+    }
+    if (option.type === 'string') {
+      const value = token.value;
+      if (value === undefined || (token.inlineValue !== true && value.startsWith('-'))) {
+        throw new UsageError(`${token.rawName} needs a value (--${token.name} ${option.valueName ?? 'VALUE'}).`, helpHint(command));
+      }
+    }
+  }
+}
+
+function checkPositionals(command: CommandSpec, positionals: string[]): void {
+  const required = command.positionals.length - (command.optionalPositionals ?? 0);
+  if (positionals.length < required) {
+    const missing = command.positionals.slice(positionals.length).join(' ');
+    throw new UsageError(`"${commandName(command)}" needs ${missing}.`, `Usage: ${command.usage}`);
+  }
+  if (positionals.length > command.positionals.length) {
+    const extra = positionals.slice(command.positionals.length).join(' ');
+    throw new UsageError(`Unexpected argument "${extra}" for "${commandName(command)}".`, `Usage: ${command.usage}`);
+  }
+}
+
+function globalsOf(values: OptionValues): GlobalFlags {
+  const home = getString(values, 'home');
+  const vault = getString(values, 'vault');
+  return {
+    ...(home === undefined ? {} : { home }),
+    ...(vault === undefined ? {} : { vault }),
+    allowInsecureLoopback: getFlag(values, 'allow-insecure-loopback'),
+    verbose: getFlag(values, 'verbose'),
+  };
+}
+
+export function parseInvocation(argv: readonly string[]): Invocation {
+  const parsed = parseArgs({
+    args: [...argv],
+    options: toParseArgsOptions(allOptions()),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const values = parsed.values as OptionValues;
+  const optionTokens: OptionToken[] = parsed.tokens.flatMap((token) =>
+    token.kind === 'option' ? [{ name: token.name, rawName: token.rawName, value: token.value, inlineValue: token.inlineValue }] : [],
+  );
+  const [verb, ...rest] = parsed.positionals;
+  const wantsHelp = getFlag(values, 'help');
+
+  if (verb === undefined) {
+    checkOptions(optionTokens, GLOBAL_OPTIONS, undefined);
+    if (getFlag(values, 'version')) return { kind: 'version' };
+    if (wantsHelp) return { kind: 'help', topic: [] };
+    throw new UsageError('No command given.', 'Run "latchkey help" to see the commands, e.g. latchkey connect <mcp-url>.');
+  }
+  if (verb === 'help') {
+    checkOptions(optionTokens, GLOBAL_OPTIONS, undefined);
+    return { kind: 'help', topic: rest };
+  }
+
+  const topLevel = [...new Set(COMMANDS.map((command) => command.path[0] ?? ''))];
+  if (verb in GROUPS) {
+    const sub = rest[0];
+    const members = COMMANDS.filter((command) => command.path[0] === verb);
+    if (sub === undefined) {
+      if (wantsHelp) return { kind: 'help', topic: [verb] };
+      throw new UsageError(
+        `"latchkey ${verb}" needs a sub-command: ${members.map((command) => command.path[1]).join(', ')}.`,
+        `Run "latchkey ${verb} --help".`,
+      );
+    }
+    const command = members.find((member) => member.path[1] === sub);
+    if (command === undefined) {
+      throw unknownCommand([verb, sub], members.map((member) => member.path[1] ?? ''), `Run "latchkey ${verb} --help".`);
+    }
+    return finish(command, rest.slice(1));
+  }
+  const command = COMMANDS.find((candidate) => candidate.path.length === 1 && candidate.path[0] === verb);
+  if (command === undefined) throw unknownCommand([verb], [...topLevel, 'help'], 'Run "latchkey help" to see the commands.');
+  return finish(command, rest);
+
+  function finish(command: CommandSpec, positionals: string[]): Invocation {
+    if (wantsHelp) return { kind: 'help', topic: command.path };
+    checkOptions(optionTokens, { ...GLOBAL_OPTIONS, ...command.options }, command);
+    if (getFlag(values, 'version')) return { kind: 'version' };
+    checkPositionals(command, positionals);
+    return { kind: 'command', command, positionals, values, globals: globalsOf(values), json: getFlag(values, 'json') };
+  }
+}

@@ -1,0 +1,62 @@
+import type { ConnectionSummary } from '../../../shared/connections.js';
+import type { Wallet } from '../../core/wallet-api.js';
+import { writeLine, type CliIo } from '../io.js';
+import { EXIT_OK, formatDuration, writeJson } from '../output.js';
+import { defineCommand, getFlag, JSON_OPTION, type RawArgs } from '../spec.js';
+
+export interface ConnectionsArgs {
+  json: boolean;
+}
+
+export function parseConnectionsArgs(raw: RawArgs): ConnectionsArgs {
+  return { json: getFlag(raw.values, 'json') };
+}
+
+function describeToken(connection: ConnectionSummary, now: number): string {
+  const expiresAt = connection.accessTokenExpiresAt;
+  const access =
+    expiresAt === undefined ? 'no access token cached' : expiresAt > now ? `access token valid for ${formatDuration(expiresAt - now)}` : 'access token expired';
+  return `${access}; ${connection.hasRefreshToken ? 'refresh token held' : 'no refresh token'}`;
+}
+
+export function formatConnections(connections: ConnectionSummary[], now: number): string[] {
+  const lines: string[] = [];
+  for (const connection of connections) {
+    const status = connection.status === 'ok' ? 'ok' : 'needs re-auth: run "latchkey connect" again';
+    lines.push(`${connection.resource}  [${status}]`);
+    lines.push(`  issuer:  ${connection.issuer}`);
+    lines.push(`  client:  ${connection.clientId} (${connection.registration})`);
+    lines.push(`  scopes:  ${connection.scopes.length === 0 ? '(none)' : connection.scopes.join(' ')}`);
+    lines.push(`  tokens:  ${describeToken(connection, now)}`);
+    lines.push(`  since:   ${new Date(connection.connectedAt).toISOString()}`);
+  }
+  return lines;
+}
+
+export async function runConnections(wallet: Wallet, args: ConnectionsArgs, io: CliIo): Promise<number> {
+  const connections = wallet.listConnections();
+  if (args.json) {
+    writeJson(io, connections);
+    return EXIT_OK;
+  }
+  if (connections.length === 0) {
+    writeLine(io.stderr, 'No connections yet. Add one with: latchkey connect <mcp-url>');
+    return EXIT_OK;
+  }
+  for (const line of formatConnections(connections, io.now())) writeLine(io.stdout, line);
+  return EXIT_OK;
+}
+
+export const connectionsCommand = defineCommand(
+  {
+    path: ['connections'],
+    usage: 'latchkey connections [--json]',
+    summary: 'List your connections and the state of their tokens.',
+    description: 'Shows each MCP server you connected, its authorization server, client, scopes and token state. Never prints a token.',
+    examples: ['latchkey connections', 'latchkey connections --json'],
+    positionals: [],
+    options: { json: JSON_OPTION },
+  },
+  parseConnectionsArgs,
+  runConnections,
+);

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/**
+ * The `latchkey` command (package.json bin). Wires the CLI to the real process, the system
+ * browser opener and the wallet's composition root; everything else lives in run.ts.
+ */
+import { createSystemOpener } from '../core/opener/index.js';
+import { createProcessInterrupts, createProcessIo } from './process-io.js';
+import { runCli } from './run.js';
+import { readVersion } from './version.js';
+
+const interrupts = createProcessInterrupts(process);
+const exitCode = await runCli(process.argv.slice(2), {
+  io: createProcessIo(process, interrupts),
+  env: process.env,
+  // Loaded on first use: --help and --version stay fast and never touch the keychain.
+  openWallet: async (config, ports) => (await import('../core/wallet.js')).openWallet(config, ports),
+  createOpener: (policy) => createSystemOpener({ env: process.env, platform: process.platform, policy }),
+  version: readVersion(),
+});
+interrupts.dispose();
+process.exitCode = exitCode;
+// Let stdout drain and the process end by itself; if a stray handle keeps it alive, end it anyway.
+setTimeout(() => process.exit(exitCode), 2000).unref();

@@ -1,0 +1,47 @@
+/**
+ * CliIo for the real process: its streams, its clock, and SIGINT.
+ */
+import { writeLine, intervalScheduler, type CliIo, type InterruptSource } from './io.js';
+import { EXIT_CANCELLED } from './output.js';
+
+export interface ProcessInterrupts extends InterruptSource {
+  dispose(): void;
+}
+
+/**
+ * First Ctrl-C: the running command's handlers abort it (it then prints "Cancelled." and exits
+ * 130). With no handler, or on a second Ctrl-C, exit 130 at once.
+ */
+export function createProcessInterrupts(proc: NodeJS.Process): ProcessInterrupts {
+  const handlers = new Set<() => void>();
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted || handlers.size === 0) {
+      writeLine(proc.stderr, '\nCancelled.');
+      proc.exit(EXIT_CANCELLED);
+    }
+    interrupted = true;
+    for (const handler of [...handlers]) handler();
+  };
+  proc.on('SIGINT', onSigint);
+  return {
+    onInterrupt(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    dispose() {
+      proc.off('SIGINT', onSigint);
+    },
+  };
+}
+
+export function createProcessIo(proc: NodeJS.Process, interrupts: InterruptSource): CliIo {
+  return {
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+    stdin: proc.stdin,
+    interrupts,
+    now: () => Date.now(),
+    schedule: intervalScheduler,
+  };
+}

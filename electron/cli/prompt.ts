@@ -1,0 +1,64 @@
+/**
+ * Reading secrets from the user: a hidden prompt on a terminal, or all of stdin from a pipe.
+ */
+import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
+import type { CliIo } from './io.js';
+import { CancelledError } from './usage-error.js';
+
+const MAX_SECRET_BYTES = 64 * 1024;
+const CTRL_C = '\u0003';
+const CTRL_D = '\u0004';
+
+/** Prompts on stderr and reads one line from a TTY stdin without echoing it. */
+export function readHiddenLine(io: CliIo, question: string): Promise<string> {
+  const stdin = io.stdin;
+  if (stdin.isTTY !== true || stdin.setRawMode === undefined || stdin.on === undefined || stdin.off === undefined) {
+    return Promise.reject(new LatchkeyError(ErrorCode.InvalidInput, 'Cannot prompt: stdin is not a terminal.'));
+  }
+  const setRawMode = stdin.setRawMode.bind(stdin);
+  const on = stdin.on.bind(stdin);
+  const off = stdin.off.bind(stdin);
+  io.stderr.write(question);
+  return new Promise<string>((resolve, reject) => {
+    let answer = '';
+    const finish = (error?: Error): void => {
+      off('data', onData);
+      setRawMode(false);
+      stdin.pause?.();
+      io.stderr.write('\n');
+      if (error === undefined) resolve(answer);
+      else reject(error);
+    };
+    const onData = (chunk: string | Buffer): void => {
+      for (const char of typeof chunk === 'string' ? chunk : chunk.toString('utf8')) {
+        if (char === CTRL_C || (char === CTRL_D && answer === '')) return finish(new CancelledError());
+        if (char === '\r' || char === '\n' || char === CTRL_D) return finish();
+        if (char === '\u007f' || char === '\b') answer = answer.slice(0, -1);
+        else if (char >= ' ') answer += char;
+      }
+    };
+    setRawMode(true);
+    stdin.setEncoding?.('utf8');
+    on('data', onData);
+    stdin.resume?.();
+  });
+}
+
+/** Reads stdin to its end (a pipe or file), without the trailing newline. Bounded. */
+export async function readAllStdin(io: CliIo, what: string): Promise<string> {
+  let text = '';
+  for await (const chunk of io.stdin) {
+    text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    if (text.length > MAX_SECRET_BYTES) {
+      throw new LatchkeyError(ErrorCode.InvalidInput, `The ${what} on stdin is longer than ${MAX_SECRET_BYTES} bytes.`);
+    }
+  }
+  return text.replace(/\r?\n$/, '');
+}
+
+/** A secret from a pipe, or from a hidden prompt when stdin is a terminal. */
+export async function readSecret(io: CliIo, what: string): Promise<string> {
+  const secret = io.stdin.isTTY === true ? await readHiddenLine(io, `${what[0]?.toUpperCase() ?? ''}${what.slice(1)}: `) : await readAllStdin(io, what);
+  if (secret === '') throw new LatchkeyError(ErrorCode.InvalidInput, `The ${what} is empty.`, { hint: `Pipe the ${what} into stdin.` });
+  return secret;
+}

@@ -1,0 +1,111 @@
+/**
+ * The CLI as a function: argv in, exit code out. main.ts wires it to the real process and the
+ * real wallet; tests wire it to captured streams and a fake wallet.
+ */
+import { ErrorCode, isLatchkeyError, LatchkeyError } from '../../shared/errors.js';
+import type { UrlPolicy } from '../../shared/url.js';
+import { createLogger } from '../core/log/logger.js';
+import type { Opener } from '../core/ports.js';
+import type { Wallet, WalletConfig } from '../core/wallet-api.js';
+import type { WalletPorts } from '../core/wallet.js';
+import { parseInvocation, type Invocation } from './args.js';
+import { resolveConfig } from './config.js';
+import { renderHelpTopic } from './help.js';
+import { writeLine, type CliIo } from './io.js';
+import { EXIT_OK, reportCancelled, reportError, type OutputOptions } from './output.js';
+import { readHiddenLine } from './prompt.js';
+import { CancelledError, UsageError } from './usage-error.js';
+
+export type OpenWallet = (config: WalletConfig, ports: Partial<WalletPorts>) => Promise<Wallet>;
+
+export interface CliDeps {
+  io: CliIo;
+  env: NodeJS.ProcessEnv;
+  openWallet: OpenWallet;
+  /** Builds the browser opener for a policy (main.ts: the system opener). */
+  createOpener: (policy: UrlPolicy) => Opener;
+  version: string;
+  /** For the default data directory; defaults to os.homedir(). */
+  homeDir?: string;
+}
+
+/**
+ * Wraps the opener so a failed browser start is visible: the wallet carries on (the URL is on
+ * screen), but the user learns why nothing opened. Unsafe URLs still fail the command.
+ */
+export function announceOpenerFailures(opener: Opener, io: CliIo): Opener {
+  return {
+    async open(url) {
+      try {
+        await opener.open(url);
+      } catch (error) {
+        if (isLatchkeyError(error, ErrorCode.OpenerFailed)) {
+          const clear = io.stderr.isTTY === true ? '\r\u001b[2K' : '';
+          writeLine(io.stderr, `${clear}warning: ${error.message} Open the URL above yourself.`);
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+async function askPassphraseIfNeeded(config: WalletConfig, io: CliIo): Promise<WalletConfig> {
+  if (config.vault.mode !== 'passphrase' || config.vault.passphrase !== undefined) return config;
+  if (io.stdin.isTTY !== true) {
+    throw new LatchkeyError(ErrorCode.VaultBadPassphrase, 'The passphrase vault needs a passphrase.', {
+      hint: 'Set LATCHKEY_PASSPHRASE, or run the command in a terminal to be asked for it.',
+    });
+  }
+  const passphrase = await readHiddenLine(io, 'Vault passphrase: ');
+  if (passphrase === '') throw new LatchkeyError(ErrorCode.VaultBadPassphrase, 'The passphrase is empty.');
+  return { ...config, vault: { ...config.vault, passphrase } };
+}
+
+async function runCommand(invocation: Extract<Invocation, { kind: 'command' }>, deps: CliDeps, output: OutputOptions): Promise<number> {
+  const { io } = deps;
+  const controller = new AbortController();
+  const unsubscribe = io.interrupts.onInterrupt(() => controller.abort());
+  let wallet: Wallet | undefined;
+  try {
+    const prepared = invocation.command.prepare({ positionals: invocation.positionals, values: invocation.values, signal: controller.signal });
+    const config = await askPassphraseIfNeeded(resolveConfig(invocation.globals, deps.env, deps.homeDir), io);
+    const logger = createLogger({ level: output.verbose ? 'debug' : 'warn', write: (line) => writeLine(io.stderr, line) });
+    const opener = announceOpenerFailures(deps.createOpener({ allowInsecureLoopback: config.allowInsecureLoopback }), io);
+    wallet = await deps.openWallet(config, { opener, logger, env: deps.env });
+    if (controller.signal.aborted) throw new CancelledError();
+    if (wallet.vaultStatus.warning !== undefined) writeLine(io.stderr, `warning: ${wallet.vaultStatus.warning}`);
+    return await prepared(wallet, io);
+  } catch (error) {
+    if (controller.signal.aborted || error instanceof CancelledError) return reportCancelled(io, output);
+    return reportError(io, error, output);
+  } finally {
+    unsubscribe();
+    if (wallet !== undefined) await wallet.close().catch((error: unknown) => reportError(io, error, output));
+  }
+}
+
+export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
+  const { io } = deps;
+  let invocation: Invocation;
+  try {
+    invocation = parseInvocation(argv);
+  } catch (error) {
+    const output = { json: argv.includes('--json'), verbose: argv.includes('--verbose') };
+    return reportError(io, error instanceof UsageError ? error : new UsageError(String(error)), output);
+  }
+  switch (invocation.kind) {
+    case 'version':
+      writeLine(io.stdout, deps.version);
+      return EXIT_OK;
+    case 'help': {
+      const text = renderHelpTopic(invocation.topic, deps.version);
+      if (text === undefined) {
+        return reportError(io, new UsageError(`No help for "${invocation.topic.join(' ')}": there is no such command.`), { json: false, verbose: false });
+      }
+      io.stdout.write(text);
+      return EXIT_OK;
+    }
+    case 'command':
+      return runCommand(invocation, deps, { json: invocation.json, verbose: invocation.globals.verbose === true });
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The shape of a CLI command: its help text, the options it takes, how its arguments are checked
+ * (before the wallet opens) and what it runs. Each command lives in commands/<verb>.ts.
+ */
+import type { Wallet } from '../core/wallet-api.js';
+import type { CliIo } from './io.js';
+import { UsageError } from './usage-error.js';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  short?: string;
+  /** The value's name in help, e.g. DIR. */
+  valueName?: string;
+  description: string;
+}
+
+export type OptionValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
+
+/** What the parser hands a command: still strings, checked by the command's `parse`. */
+export interface RawArgs {
+  positionals: string[];
+  values: OptionValues;
+  /** Set when the user presses Ctrl-C. */
+  signal: AbortSignal;
+}
+
+/** A command after its arguments were checked: runs against a wallet, returns the exit code. */
+export type PreparedCommand = (wallet: Wallet, io: CliIo) => Promise<number>;
+
+export interface CommandHelp {
+  /** The words after `latchkey`, e.g. ['client', 'add']. */
+  path: string[];
+  /** e.g. 'latchkey connect <mcp-url> [--scope S ...] [--timeout SECONDS] [--json]' */
+  usage: string;
+  /** One line for the command list. */
+  summary: string;
+  /** A paragraph or two for `--help`. */
+  description: string;
+  examples: string[];
+  options: Record<string, OptionSpec>;
+  /** How many positional arguments it takes and their names for messages. */
+  positionals: string[];
+  optionalPositionals?: number;
+}
+
+export interface CommandSpec extends CommandHelp {
+  /** Checks the arguments (throwing UsageError) and binds them to the command. */
+  prepare(raw: RawArgs): PreparedCommand;
+}
+
+/** Builds a CommandSpec from a typed argument parser and a typed runner. */
+export function defineCommand<A>(
+  help: CommandHelp,
+  parse: (raw: RawArgs) => A,
+  run: (wallet: Wallet, args: A, io: CliIo) => Promise<number>,
+): CommandSpec {
+  return {
+    ...help,
+    prepare(raw) {
+      const args = parse(raw);
+      return (wallet, io) => run(wallet, args, io);
+    },
+  };
+}
+
+export const JSON_OPTION: OptionSpec = { type: 'boolean', description: 'Print machine-readable JSON on stdout.' };
+
+/** Options every command takes. */
+export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  home: { type: 'string', valueName: 'DIR', description: 'Data directory (default: $LATCHKEY_HOME, else ~/.latchkey).' },
+  'allow-insecure-loopback': {
+    type: 'boolean',
+    description: 'Allow plain http:// for 127.0.0.1/localhost servers, for tests and local development (or LATCHKEY_ALLOW_INSECURE_LOOPBACK=1).',
+  },
+  vault: {
+    type: 'string',
+    valueName: 'MODE',
+    description:
+      'keychain (default), passphrase (LATCHKEY_PASSPHRASE or a prompt) or memory (nothing kept after exit); or LATCHKEY_VAULT.',
+  },
+  verbose: { type: 'boolean', description: 'Write debug logs (secrets redacted) to stderr.' },
+  help: { type: 'boolean', short: 'h', description: 'Show help for the command.' },
+  version: { type: 'boolean', short: 'V', description: 'Print the version.' },
+};
+
+export function getString(values: OptionValues, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function getStrings(values: OptionValues, name: string): string[] {
+  const value = values[name];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return typeof value === 'string' ? [value] : [];
+}
+
+export function getFlag(values: OptionValues, name: string): boolean {
+  return values[name] === true;
+}
+
+/** The one positional argument a command requires. The parser already checked the count. */
+export function requirePositional(raw: RawArgs, index: number, name: string): string {
+  const value = raw.positionals[index];
+  if (value === undefined || value === '') throw new UsageError(`Missing ${name}.`);
+  return value;
+}
