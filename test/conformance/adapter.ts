@@ -95,7 +95,7 @@ async function runConformanceClient(invocation: Invocation): Promise<string> {
     home,
     allowInsecureLoopback: true,
     vault: { mode: 'memory' },
-    allowedHosts: [...new Set([new URL(invocation.serverUrl).hostname, 'localhost', '127.0.0.1'])],
+    // No allowedHosts: insecure loopback already lets the SSRF guard reach 127.0.0.1 and ::1.
     clientMetadataUrl: CONFORMANCE_CLIENT_METADATA_URL,
   };
   const wallet = await openWallet(config, { opener: browser, logger: createLogger({ level: 'debug' }) });

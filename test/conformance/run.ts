@@ -34,7 +34,7 @@ function readOptions(argv: string[]): Options {
       suite: { type: 'string', multiple: true },
       scenario: { type: 'string', multiple: true },
       jobs: { type: 'string', default: '2' },
-      timeout: { type: 'string', default: '30000' },
+      timeout: { type: 'string', default: '60000' },
       'cache-dir': { type: 'string', default: path.join(repoRoot, '.cache', 'conformance') },
     },
     strict: true,
