@@ -1,5 +1,6 @@
 /**
- * Child process of the V5 crash test (run compiled, as plain JS). Protocol on stdio, one line each:
+ * Child process of the V5 crash test, run from a Node startup snapshot (snapshot-child.ts), so
+ * nothing happens at load time: the snapshot's main calls runCrashWriter. Protocol on stdio, one line each:
  *   → "ready"                       loaded, waiting
  *   ← "go <dir> <padBytes>"         open the vault in <dir>
  *   → "open <generation>"           opened (a stale lock of the previous, killed child taken over)
@@ -22,14 +23,16 @@ async function writeForever(dir: string, padBytes: number): Promise<never> {
   }
 }
 
-const lines = createInterface({ input: process.stdin });
-lines.once('line', (line) => {
-  const [command, dir, pad] = line.split(' ');
-  if (command !== 'go' || dir === undefined) process.exit(2);
-  writeForever(dir, Number(pad ?? '1024')).catch((error: unknown) => {
-    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown';
-    process.stdout.write(`error ${code} ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+export function runCrashWriter(): void {
+  const lines = createInterface({ input: process.stdin });
+  lines.once('line', (line) => {
+    const [command, dir, pad] = line.split(' ');
+    if (command !== 'go' || dir === undefined) process.exit(2);
+    writeForever(dir, Number(pad ?? '1024')).catch((error: unknown) => {
+      const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown';
+      process.stdout.write(`error ${code} ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    });
   });
-});
-process.stdout.write('ready\n');
+  process.stdout.write('ready\n');
+}

@@ -3,8 +3,8 @@
  * generation; after every kill the vault must open and decrypt to generation n or n+1, where n is
  * the last generation the writer acknowledged as durable — never corrupt, never older.
  *
- * Speed: children run compiled JS (no TS loader), the next child starts while the current one
- * writes, and two independent vaults ("lanes") run side by side.
+ * Speed: children start from a Node startup snapshot (no module loading), the next child starts
+ * while the current one writes, and two independent vaults ("lanes") run side by side.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -14,15 +14,15 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openVault } from '../../../../electron/core/vault/index.js';
 import { FixedKeySecretStore } from '../../../fakes/fixed-key-secret-store.js';
-import { compileForNode, type CompiledChild } from './compile-for-node.js';
+import { buildSnapshotChild, type SnapshotChild } from './snapshot-child.js';
 import { createTempDirs } from './temp-dirs.js';
 
 const KILLS = Number(process.env.LATCHKEY_V5_KILLS ?? 500);
 const LANES = 2;
 const dirs = createTempDirs('latchkey-v5-');
-let compiled: CompiledChild | undefined;
+let child: SnapshotChild | undefined;
 afterAll(() => {
-  compiled?.remove();
+  child?.remove();
   dirs.removeAll();
 });
 
@@ -32,8 +32,8 @@ interface Writer {
   exited: Promise<void>;
 }
 
-function startWriter(entry: string, key: string): Writer {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, LATCHKEY_TEST_VAULT_KEY: key }, stdio: 'pipe' });
+function startWriter(args: string[], key: string): Writer {
+  const child = spawn(process.execPath, args, { env: { ...process.env, LATCHKEY_TEST_VAULT_KEY: key }, stdio: 'pipe' });
   child.stderr.resume();
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exited };
@@ -51,7 +51,7 @@ interface LaneStats {
 }
 
 /** Runs `kills` kill cycles on one vault dir; throws on the first violation. */
-async function runLane(entry: string, kills: number): Promise<LaneStats> {
+async function runLane(args: string[], kills: number): Promise<LaneStats> {
   const key = randomBytes(32).toString('base64');
   const store = new FixedKeySecretStore(key);
   const dir = dirs.make();
@@ -59,11 +59,11 @@ async function runLane(entry: string, kills: number): Promise<LaneStats> {
   let durable = first.generation;
   await first.close();
   const stats: LaneStats = { kills: 0, midWrite: 0, landedOnNext: 0 };
-  let next = startWriter(entry, key);
+  let next = startWriter(args, key);
   for (let round = 0; round < kills; round += 1) {
     const writer = next;
     expect(await nextLine(writer)).toBe('ready');
-    next = startWriter(entry, key); // warms up while this one writes
+    next = startWriter(args, key); // warms up while this one writes
     writer.child.stdin.write(`go ${dir} ${randomInt(256, 16 * 1024)}\n`);
     const acksBeforeKill = randomInt(0, 4);
     let acks = 0;
@@ -107,9 +107,9 @@ async function runLane(entry: string, kills: number): Promise<LaneStats> {
 describe('vault: crash safety (T25)', () => {
   it(`V5: ${KILLS} random SIGKILLs during writes; the vault always decrypts to generation n or n+1`, { timeout: 300_000 }, async () => {
     const started = Date.now();
-    compiled = compileForNode(join(import.meta.dirname, 'crash-writer.ts'));
+    child = await buildSnapshotChild(join(import.meta.dirname, 'crash-writer.ts'), 'runCrashWriter');
     const perLane = Math.ceil(KILLS / LANES);
-    const results = await Promise.all(Array.from({ length: LANES }, () => runLane(compiled?.entry ?? '', perLane)));
+    const results = await Promise.all(Array.from({ length: LANES }, () => runLane(child?.args ?? [], perLane)));
     const total = results.reduce((sum, lane) => ({
       kills: sum.kills + lane.kills,
       midWrite: sum.midWrite + lane.midWrite,
