@@ -50,7 +50,9 @@ export class BrowserOpener implements Opener {
   behaviour: BrowserBehaviour;
   private readonly flows: Deferred<BrowserFlowResult>[] = [];
   private readonly running = new Set<Promise<void>>();
+  private readonly contexts = new Set<BrowserContext>();
   private sharedContext: Promise<BrowserContext> | undefined;
+  private closed = false;
 
   constructor(
     private readonly chromium: ChromiumHost,
@@ -67,6 +69,7 @@ export class BrowserOpener implements Opener {
   }
 
   async open(url: URL): Promise<void> {
+    if (this.closed) throw new Error('The test world browser is closed.');
     const index = this.opened.length;
     this.opened.push(new URL(url.href));
     const flow = this.deferredFlow(index);
@@ -108,18 +111,25 @@ export class BrowserOpener implements Opener {
     return this.flow(this.opened.length - 1);
   }
 
-  /** Waits for running flows to end, then closes the shared context. Chromium itself belongs to ChromiumHost. */
+  /** Ends running flows (they fail) and closes the browser contexts. Chromium itself belongs to ChromiumHost. */
   async close(): Promise<void> {
-    await Promise.all([...this.running]);
-    const shared = this.sharedContext;
+    this.closed = true;
     this.sharedContext = undefined;
-    if (shared) await (await shared.catch(() => undefined))?.close();
+    await Promise.all([...this.contexts].map((context) => context.close().catch(() => undefined)));
+    await Promise.all([...this.running]);
   }
 
   private contextFor(behaviour: BrowserBehaviour): Promise<BrowserContext> {
-    if (!behaviour.shareSession) return this.chromium.newContext();
-    this.sharedContext ??= this.chromium.newContext();
+    if (!behaviour.shareSession) return this.newTrackedContext();
+    this.sharedContext ??= this.newTrackedContext();
     return this.sharedContext;
+  }
+
+  private async newTrackedContext(): Promise<BrowserContext> {
+    const context = await this.chromium.newContext();
+    this.contexts.add(context);
+    context.on('close', () => this.contexts.delete(context));
+    return context;
   }
 
   private deferredFlow(index: number): Deferred<BrowserFlowResult> {

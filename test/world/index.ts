@@ -14,13 +14,15 @@ import {
 import { BrowserOpener, type BrowserBehaviour } from './browser.js';
 import { startBrowserRelayEndpoint, type BrowserRelayEndpoint } from './browser-relay-endpoint.js';
 import { ChromiumHost } from './chromium.js';
-import { MCP_READ, MCP_WRITE, startMcpServer, type TestMcpServer } from './mcp-server.js';
+import { MCP_READ, MCP_WRITE, startMcpServer, type McpServerOptions, type TestMcpServer } from './mcp-server.js';
 
 export interface WorldOptions extends AuthorizationServerOptions {
   /** How the browser behaves on the AS pages (username, password, consent, timeouts). */
   browser?: Partial<BrowserBehaviour>;
   /** Scopes the MCP server supports (PRM scopes_supported and AS resource scopes). Default mcp:read mcp:write. */
   mcpScopes?: readonly string[];
+  /** Where the MCP server serves PRM and whether challenges name it (see McpServerOptions). */
+  resourceMetadata?: McpServerOptions['resourceMetadata'];
 }
 
 export interface World {
@@ -47,7 +49,12 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const started = performance.now();
   const as = await startAuthorizationServer(options);
   const mcpScopes = options.mcpScopes ?? [MCP_READ, MCP_WRITE];
-  const mcp = await startMcpServer({ issuer: as.issuer, jwksUri: as.jwksUri, scopesSupported: mcpScopes }).catch(
+  const mcp = await startMcpServer({
+    issuer: as.issuer,
+    jwksUri: as.jwksUri,
+    scopesSupported: mcpScopes,
+    ...(options.resourceMetadata === undefined ? {} : { resourceMetadata: options.resourceMetadata }),
+  }).catch(
     async (error: unknown) => {
       await as.close();
       throw error;
@@ -88,4 +95,4 @@ export { DEFAULT_CIMD_CLIENT_ID, DEFAULT_PASSWORD } from './authorization-server
 export type { TestAuthorizationServer, TokenRequestRecord, RevocationRecord, RegistrationRecord } from './authorization-server.js';
 export type { BrowserBehaviour, BrowserFlowResult, BrowserOpener } from './browser.js';
 export { MCP_READ, MCP_WRITE, TOOL_SCOPES } from './mcp-server.js';
-export type { McpCounters, TestMcpServer } from './mcp-server.js';
+export type { McpCounters, McpServerOptions, TestMcpServer } from './mcp-server.js';

@@ -37,6 +37,11 @@ export interface McpServerOptions {
   jwksUri?: string;
   /** PRM `scopes_supported` (default mcp:read mcp:write). */
   scopesSupported?: readonly string[];
+  /**
+   * Where protected resource metadata is served and whether 401/403 challenges carry
+   * `resource_metadata` (default: path-aware URL only, advertised). For discovery-fallback tests.
+   */
+  resourceMetadata?: { pathAware?: boolean; root?: boolean; inChallenge?: boolean };
 }
 
 export interface McpCounters {
@@ -56,7 +61,7 @@ export interface TestMcpServer {
   /** Canonical resource URL, `http://127.0.0.1:<port>/mcp` (also the PRM `resource`). */
   readonly url: string;
   readonly origin: string;
-  /** `http://127.0.0.1:<port>/.well-known/oauth-protected-resource/mcp`. */
+  /** The PRM URL advertised: path-aware `…/.well-known/oauth-protected-resource/mcp` (or the root one if only that is served). */
   readonly resourceMetadataUrl: string;
   readonly counters: McpCounters;
   /** Claims of the last access token that verified (undefined before any). */
@@ -76,7 +81,11 @@ export async function startMcpServer(options: McpServerOptions): Promise<TestMcp
   server.disable('x-powered-by');
   const listener = await listenOnLoopback(server);
   const url = `${listener.origin}/mcp`;
-  const resourceMetadataUrl = getOAuthProtectedResourceMetadataUrl(new URL(url));
+  const prmPlacement = { pathAware: true, root: false, inChallenge: true, ...options.resourceMetadata };
+  const pathAwareUrl = getOAuthProtectedResourceMetadataUrl(new URL(url));
+  const rootUrl = `${listener.origin}/.well-known/oauth-protected-resource`;
+  const resourceMetadataUrl = prmPlacement.pathAware || !prmPlacement.root ? pathAwareUrl : rootUrl;
+  const challengeMetadataUrl = prmPlacement.inChallenge ? resourceMetadataUrl : undefined;
   const scopesSupported = [...(options.scopesSupported ?? [MCP_READ, MCP_WRITE])];
 
   const jwks = createRemoteJWKSet(new URL(options.jwksUri ?? `${options.issuer}/jwks`));
@@ -95,12 +104,14 @@ export async function startMcpServer(options: McpServerOptions): Promise<TestMcp
     },
   };
 
-  server.use(new URL(resourceMetadataUrl).pathname, metadataHandler({
+  const protectedResourceMetadata = {
     resource: url,
     authorization_servers: [options.issuer],
     scopes_supported: scopesSupported,
     resource_name: 'Latchkey test MCP server',
-  }));
+  };
+  if (prmPlacement.pathAware) server.use(new URL(pathAwareUrl).pathname, metadataHandler(protectedResourceMetadata));
+  if (prmPlacement.root) server.use(new URL(rootUrl).pathname, metadataHandler(protectedResourceMetadata));
   server.use('/mcp', (_req, res, next) => {
     counters.requests += 1;
     res.on('finish', () => {
@@ -109,8 +120,11 @@ export async function startMcpServer(options: McpServerOptions): Promise<TestMcp
     });
     next();
   });
-  server.use('/mcp', requireBearerAuth({ verifier, requiredScopes: [MCP_READ], resourceMetadataUrl, expectedResource: new URL(url) }));
-  server.use('/mcp', requireToolScopes(resourceMetadataUrl));
+  server.use(
+    '/mcp',
+    requireBearerAuth({ verifier, requiredScopes: [MCP_READ], expectedResource: new URL(url), ...optionalUrl(challengeMetadataUrl) }),
+  );
+  server.use('/mcp', requireToolScopes(challengeMetadataUrl));
   server.all('/mcp', async (req, res) => {
     counters.authorized += 1;
     const mcp = createToolServer(req.auth, counters, notes);
@@ -160,7 +174,11 @@ const toolCallSchema = z.object({
  * Per-tool scopes at the HTTP layer, where MCP step-up lives: a tools/call for a tool whose scopes
  * the token lacks gets 403 with `WWW-Authenticate: Bearer error="insufficient_scope", scope=…`.
  */
-function requireToolScopes(resourceMetadataUrl: string) {
+function optionalUrl(resourceMetadataUrl: string | undefined): { resourceMetadataUrl?: string } {
+  return resourceMetadataUrl === undefined ? {} : { resourceMetadataUrl };
+}
+
+function requireToolScopes(resourceMetadataUrl: string | undefined) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const granted = new Set(req.auth?.scopes ?? []);
     const messages: unknown[] = Array.isArray(req.body) ? req.body : [req.body];
@@ -172,7 +190,8 @@ function requireToolScopes(resourceMetadataUrl: string) {
       const scope = [...new Set([...granted, ...needed])].join(' ');
       res.set(
         'WWW-Authenticate',
-        `Bearer error="insufficient_scope", error_description="The tool ${call.data.params.name} needs ${needed.join(' ')}", scope="${scope}", resource_metadata="${resourceMetadataUrl}"`,
+        `Bearer error="insufficient_scope", error_description="The tool ${call.data.params.name} needs ${needed.join(' ')}", scope="${scope}"` +
+          (resourceMetadataUrl === undefined ? '' : `, resource_metadata="${resourceMetadataUrl}"`),
       );
       res.status(403).json({ error: 'insufficient_scope', error_description: `The tool ${call.data.params.name} needs ${needed.join(' ')}` });
       return;

@@ -13,6 +13,7 @@ import { BROWSER_RELAY_SCRIPT } from './browser-relay-endpoint.js';
 import { CALLBACK_PAGE_TEXT, startCallbackListener } from './callback-listener.js';
 import { authorizeDirectly, buildDirectAuthorizationUrl, discoverForClientId, registerNativeClient } from './direct-oauth.js';
 import { startWorld, type World } from './index.js';
+import { startMcpServer } from './mcp-server.js';
 
 const execFileAsync = promisify(execFile);
 const OTHER_RESOURCE = 'https://other.latchkey.test/mcp';
@@ -91,6 +92,20 @@ describe('test world: discovery', () => {
     expect(challenge).toContain(`resource_metadata="${world.resourceMetadataUrl}"`);
     expect(challenge).toContain('scope="mcp:read"');
     expect(world.mcp.counters.unauthorized).toBe(before + 1);
+  });
+
+  it('can serve PRM at the root URL only and leave resource_metadata out of the challenge (for fallback tests)', async () => {
+    const mcp = await startMcpServer({ issuer: world.issuer, resourceMetadata: { pathAware: false, root: true, inChallenge: false } });
+    try {
+      expect(mcp.resourceMetadataUrl).toBe(`${mcp.origin}/.well-known/oauth-protected-resource`);
+      expect((await fetch(`${mcp.origin}/.well-known/oauth-protected-resource/mcp`)).status).toBe(404);
+      expect(await (await fetch(mcp.resourceMetadataUrl)).json()).toMatchObject({ resource: mcp.url });
+      const response = await fetch(mcp.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).not.toContain('resource_metadata');
+    } finally {
+      await mcp.close();
+    }
   });
 
   it('refuses native DCR with a non-loopback http redirect URI', async () => {
@@ -216,6 +231,16 @@ describe('test world: CIMD client through the BROWSER relay', () => {
     } finally {
       await listener.close();
     }
+  });
+});
+
+describe('test world: BROWSER relay script', () => {
+  it('exits non-zero when it cannot deliver the URL', async () => {
+    const run = (env: Record<string, string>) =>
+      execFileAsync(process.execPath, [BROWSER_RELAY_SCRIPT, 'http://127.0.0.1:1/auth'], { env: { PATH: process.env.PATH ?? '', ...env } });
+    await expect(run({})).rejects.toMatchObject({ code: 2 });
+    await expect(run({ LATCHKEY_TEST_BROWSER_RELAY: `${new URL(world.relay.url).origin}/relay/wrong` })).rejects.toMatchObject({ code: 1 });
+    expect(world.opener.opened.map((url) => url.href)).not.toContain('http://127.0.0.1:1/auth');
   });
 });
 
