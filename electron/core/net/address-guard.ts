@@ -29,8 +29,11 @@ export interface AddressGuardOptions {
   allowedHosts: ReadonlySet<string>;
 }
 
-/** Returns the one address to connect to for `hostname`, or throws BlockedAddress/Unreachable. */
-export type AddressGuard = (hostname: string) => Promise<ResolvedAddress>;
+/**
+ * Returns the addresses to connect to for `hostname`, in the resolver's order, every one of them
+ * judged; or throws BlockedAddress (when any is refused) or Unreachable.
+ */
+export type AddressGuard = (hostname: string) => Promise<ResolvedAddress[]>;
 
 export function createAddressGuard(options: AddressGuardOptions): AddressGuard {
   return async (rawHostname) => {
@@ -50,9 +53,7 @@ export function createAddressGuard(options: AddressGuardOptions): AddressGuard {
         if (!verdict.allowed) throw blocked(hostname, answer.address, verdict.reason ?? 'special-use');
       }
     }
-    const first = answers[0];
-    if (first === undefined) throw new LatchkeyError(ErrorCode.Internal, 'Empty address list.');
-    return first;
+    return answers;
   };
 }
 

@@ -19,7 +19,7 @@ import type { RequestInit as UndiciRequestInit, Response as UndiciResponse } fro
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { parseSecureUrl, type UrlPolicy } from '../../../shared/url.js';
 import type { Fetch, Logger } from '../ports.js';
-import { createAddressGuard, normaliseHost, systemLookup, type AddressGuard, type Lookup } from './address-guard.js';
+import { createAddressGuard, normaliseHost, systemLookup, type AddressGuard, type Lookup, type ResolvedAddress } from './address-guard.js';
 import { createAddressPolicy } from './address-policy.js';
 import { capBody, startDeadline, tooLarge, type Deadline } from './limits.js';
 import { assertTlsVerification } from './tls.js';
@@ -95,14 +95,28 @@ export function createSafeFetch(options: SafeFetchOptions): SafeFetch {
   return Object.assign(safeFetch, { close: () => agent.close() });
 }
 
-/** An undici connector that connects only to addresses the guard returned. */
+/**
+ * An undici connector that connects only to addresses the guard returned, trying them in order
+ * (so "localhost" answering ::1 then 127.0.0.1 works whichever one the server listens on).
+ */
 function guardedConnector(guard: AddressGuard, connectTimeoutMs: number): buildConnector.connector {
   // rejectUnauthorized is pinned so an environment variable cannot turn verification off (T06).
   const base = buildConnector({ timeout: connectTimeoutMs, rejectUnauthorized: true });
   return (opts, callback) => {
-    guard(opts.hostname).then(
+    const attempt = (addresses: ResolvedAddress[], index: number): void => {
+      const address = addresses[index];
+      if (address === undefined) {
+        callback(new Error('no address to connect to'), null);
+        return;
+      }
       // `host` keeps the original name, so TLS SNI and certificate checks use the name, not the IP.
-      (resolved) => base({ ...opts, hostname: resolved.address }, callback),
+      base({ ...opts, hostname: address.address }, (...result) => {
+        if (result[0] !== null && index + 1 < addresses.length) attempt(addresses, index + 1);
+        else callback(...result);
+      });
+    };
+    guard(opts.hostname).then(
+      (addresses) => attempt(addresses, 0),
       (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
     );
   };

@@ -96,7 +96,7 @@ describe('address guard', () => {
   it('lets a user-allowed host resolve to a private address, and only that host', async () => {
     const lookup = lookupOf({ 'nas.home.test': ['192.168.1.20'], 'other.test': ['192.168.1.20'] });
     const guard = createAddressGuard({ lookup, policy: strict, allowedHosts: new Set(['nas.home.test']) });
-    await expect(guard('NAS.home.test')).resolves.toEqual({ address: '192.168.1.20', family: 4 });
+    await expect(guard('NAS.home.test')).resolves.toEqual([{ address: '192.168.1.20', family: 4 }]);
     await expect(guard('other.test')).rejects.toSatisfy((e) => isLatchkeyError(e, ErrorCode.BlockedAddress));
   });
 

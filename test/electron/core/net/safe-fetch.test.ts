@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { processDiscoveryResponse } from 'oauth4webapi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSafeFetch, type SafeFetch, type SafeFetchOptions } from '../../../../electron/core/net/safe-fetch.js';
 import type { Lookup } from '../../../../electron/core/net/address-guard.js';
@@ -151,6 +152,15 @@ describe('safe fetch: DNS rebinding (O11)', () => {
   });
 });
 
+describe('safe fetch: several addresses', () => {
+  it('tries the checked addresses in order (localhost answering ::1 first, server on 127.0.0.1)', async () => {
+    const lookup = scriptedLookup(['::1', '127.0.0.1']);
+    const response = await safeFetch({ lookup })(`http://localhost:${fx.port}/ok`);
+    expect(await response.json()).toEqual({ ok: true });
+    expect(lookup.calls).toBe(1);
+  });
+});
+
 describe('safe fetch: redirects (O12)', () => {
   let other: HttpFixture;
   beforeEach(async () => {
@@ -273,6 +283,12 @@ describe('safe fetch: a fetch for openid-client', () => {
     expect(response).toBeInstanceOf(Response);
     expect(response.url).toBe(`${fx.origin}/token`);
     expect(await response.json()).toEqual({ method: 'POST', type: 'application/x-www-form-urlencoded', body: 'grant_type=refresh_token' });
+  });
+
+  it('returns Responses that oauth4webapi accepts as they are', async () => {
+    fx.route('/.well-known/oauth-authorization-server', (_req, res) => sendJson(res, 200, { issuer: fx.origin }));
+    const response = await safeFetch()(`${fx.origin}/.well-known/oauth-authorization-server`, { redirect: 'manual' });
+    expect((await processDiscoveryResponse(new URL(fx.origin), response)).issuer).toBe(fx.origin);
   });
 
   it("rejects with the caller's abort reason", async () => {
