@@ -69,7 +69,7 @@ async function runCommand(invocation: Extract<Invocation, { kind: 'command' }>, 
   try {
     const prepared = invocation.command.prepare({ positionals: invocation.positionals, values: invocation.values, signal: controller.signal });
     const config = await askPassphraseIfNeeded(resolveConfig(invocation.globals, deps.env, deps.homeDir), io);
-    const logger = createLogger({ level: output.verbose ? 'debug' : 'warn', write: (line) => writeLine(io.stderr, line) });
+    const logger = createLogger({ level: output.verbose ? 'debug' : 'error', write: (line) => writeLine(io.stderr, line) });
     const opener = announceOpenerFailures(deps.createOpener({ allowInsecureLoopback: config.allowInsecureLoopback }), io);
     wallet = await deps.openWallet(config, { opener, logger, env: deps.env });
     if (controller.signal.aborted) throw new CancelledError();
