@@ -66,15 +66,20 @@ function describeProgress(event: ConnectProgress): string {
 }
 
 /**
- * Connects; when the AS has neither CIMD nor DCR and the harness handed us a pre-registered client,
+ * Connects and says whether the server is protected at all; when the AS has neither CIMD nor DCR and the harness handed us a pre-registered client,
  * stores that client for the issuer Latchkey discovered (the `registration.client_id_required`
  * error names it) and connects again — what a user does with `latchkey client add`.
  */
-async function connectWallet(wallet: Wallet, invocation: Invocation): Promise<void> {
+async function connectWallet(wallet: Wallet, invocation: Invocation): Promise<boolean> {
   const options = { onProgress: (event: ConnectProgress) => report(`wallet: ${describeProgress(event)}`), timeoutMs: BROWSER_TIMEOUT_MS };
   try {
     await wallet.connect(invocation.serverUrl, options);
+    return true;
   } catch (error) {
+    if (isLatchkeyError(error, ErrorCode.ResourceNotProtected)) {
+      report('wallet: the server is not protected; continuing without a token');
+      return false;
+    }
     const clientId = invocation.context.client_id;
     const issuer = isLatchkeyError(error, ErrorCode.ClientIdRequired) ? error.details['issuer'] : undefined;
     if (clientId === undefined || typeof issuer !== 'string') throw error;
@@ -85,6 +90,7 @@ async function connectWallet(wallet: Wallet, invocation: Invocation): Promise<vo
       ...(invocation.context.client_secret === undefined ? {} : { clientSecret: invocation.context.client_secret }),
     });
     await wallet.connect(invocation.serverUrl, options);
+    return true;
   }
 }
 
@@ -100,9 +106,10 @@ async function runConformanceClient(invocation: Invocation): Promise<string> {
   };
   const wallet = await openWallet(config, { opener: browser, logger: createLogger({ level: 'debug' }) });
   try {
-    await connectWallet(wallet, invocation);
-    const token = await wallet.accessToken(invocation.serverUrl);
-    const fetchWithAuth = createAuthorizedFetch({ wallet, resource: invocation.serverUrl, initialToken: token.accessToken, report });
+    const connected = await connectWallet(wallet, invocation);
+    // A server that needs no token (the harness' non-auth scenarios) is used without one.
+    const token = connected ? (await wallet.accessToken(invocation.serverUrl)).accessToken : undefined;
+    const fetchWithAuth = createAuthorizedFetch({ wallet, resource: invocation.serverUrl, initialToken: token, report });
     const session = await runMcpSession(invocation.serverUrl, fetchWithAuth);
     return `tools=[${session.tools.join(',')}] test-tool="${session.toolResult}"`;
   } finally {
