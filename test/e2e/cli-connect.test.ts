@@ -91,7 +91,7 @@ describe('latchkey CLI end to end (issue 2)', () => {
     const after = await runCli(['token', world.mcpUrl], env);
     expect(after.code).toBe(1);
     expect(after.stderr).toContain('connection.not_found');
-  });
+  }, 180_000);
 });
 
 /** Reads the stored refresh token through the vault, as Latchkey would (no CLI is running). */
