@@ -103,7 +103,7 @@ async function registerDynamically(input: RegisterClientInput): Promise<ClientRe
       [oauth.allowInsecureRequests]: net.policy.allowInsecureLoopback && isLoopbackHost(new URL(as.issuer).hostname),
       signal: AbortSignal.timeout(30_000),
     });
-    registered = await oauth.processDynamicClientRegistrationResponse(response);
+    registered = await oauth.processDynamicClientRegistrationResponse(await tolerateMissingSecretExpiry(response));
   } catch (error) {
     throw registrationError(as.issuer, error);
   }
@@ -120,6 +120,26 @@ async function registerDynamically(input: RegisterClientInput): Promise<ClientRe
     preferredPort: input.loopbackPort,
     registeredAt: input.clock.now(),
   };
+}
+
+/**
+ * RFC 7591 requires `client_secret_expires_at` with every `client_secret`, but some servers leave
+ * it out. oauth4webapi rightly refuses that; we read the omission as "does not expire" (0), the
+ * value the RFC gives for that meaning, rather than failing the whole connection.
+ */
+async function tolerateMissingSecretExpiry(response: Response): Promise<Response> {
+  if (response.status !== 201 && response.status !== 200) return response;
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return new Response(text, response);
+  }
+  if (typeof body === 'object' && body !== null && 'client_secret' in body && !('client_secret_expires_at' in body)) {
+    return new Response(JSON.stringify({ ...body, client_secret_expires_at: 0 }), response);
+  }
+  return new Response(text, response);
 }
 
 function registrationError(issuer: string, error: unknown): LatchkeyError {

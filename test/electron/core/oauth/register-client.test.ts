@@ -116,6 +116,17 @@ describe('registerClient (R1–R4)', () => {
     });
   });
 
+  it('R3: a DCR answer with a secret but no client_secret_expires_at is read as "never expires"', async () => {
+    const { args } = input();
+    const fetch = async () =>
+      new Response(JSON.stringify({ client_id: 'c', client_secret: 's', token_endpoint_auth_method: 'client_secret_basic' }), {
+        status: 201,
+        headers: { 'content-type': 'application/json' },
+      });
+    const { record } = await registerClient({ ...args, net: { fetch, policy } });
+    expect(record).toMatchObject({ clientId: 'c', clientSecret: 's', tokenEndpointAuthMethod: 'client_secret_basic' });
+  });
+
   it('R4: a DCR answer with a secret keeps the auth method the AS chose', async () => {
     const { args } = input();
     const fetch = async () =>
