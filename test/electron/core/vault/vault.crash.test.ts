@@ -105,7 +105,7 @@ async function runLane(args: string[], kills: number): Promise<LaneStats> {
 }
 
 describe('vault: crash safety (T25)', () => {
-  it(`V5: ${KILLS} random SIGKILLs during writes; the vault always decrypts to generation n or n+1`, { timeout: 300_000 }, async () => {
+  it(`V5: ${KILLS} random SIGKILLs during writes; the vault always decrypts to generation n or n+1`, { timeout: 600_000 }, async () => {
     const started = Date.now();
     child = await buildSnapshotChild(join(import.meta.dirname, 'crash-writer.ts'), 'runCrashWriter');
     const perLane = Math.ceil(KILLS / LANES);
