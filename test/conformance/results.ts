@@ -58,11 +58,13 @@ function describeCheck(check: Check): string {
 
 function explainFailure(run: ScenarioRun, checks: Check[]): string {
   const bad = checks.filter((check) => check.status === 'FAILURE' || check.status === 'WARNING');
-  const parts = bad.slice(0, 2).map(describeCheck);
-  if (bad.length > 2) parts.push(`+${bad.length - 2} more`);
-  if (/CLIENT TIMED OUT|Client timed out/u.test(run.stderr)) parts.push('client timed out');
+  const parts: string[] = [];
+  // What the client said first (it is usually the cause), then what the harness checked.
   const clientError = readClientError(run.resultDir);
   if (clientError !== undefined) parts.push(oneLine(clientError.replace('latchkey-conformance: ', 'client ')));
+  if (/CLIENT TIMED OUT|Client timed out/u.test(run.stderr)) parts.push('client timed out');
+  parts.push(...bad.slice(0, 2).map(describeCheck));
+  if (bad.length > 2) parts.push(`+${bad.length - 2} more checks`);
   if (parts.length === 0) {
     const harnessError = run.stderr.split('\n').find((line) => /error/iu.test(line));
     parts.push(oneLine(harnessError ?? `harness exited ${run.exitCode}`));
