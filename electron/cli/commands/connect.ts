@@ -66,7 +66,7 @@ export const connectCommand = defineCommand(
     summary: 'Connect to an MCP server: sign in once in your browser.',
     description:
       'Discovers the server\'s authorization server, registers Latchkey as a client if needed, and opens your browser to sign in. ' +
-      'The sign-in URL is printed too, so you can open it on another device. ' +
+      'The sign-in URL is printed too, so you can open it yourself if no browser starts (the browser must reach 127.0.0.1 on this machine). ' +
       'The tokens are kept in the vault; press Ctrl-C to cancel.',
     examples: ['latchkey connect https://mcp.example.com/mcp', 'latchkey connect https://mcp.example.com/mcp --scope "files:read files:write" --timeout 600'],
     positionals: ['<mcp-url>'],
