@@ -1,0 +1,134 @@
+/**
+ * Agents, sessions, grants, approvals and audit events: the shapes every runtime shares.
+ * Secrets never appear here (an agent's secret is shown once, at enrolment, and only its hash is
+ * stored); tokens appear only as fingerprints.
+ */
+import { z } from 'zod';
+
+/** Ids are random, url-safe, prefixed by kind: never guessable, never used as authentication (T16). */
+export const Id = z.string().regex(/^[a-z]{2,4}_[A-Za-z0-9_-]{16,64}$/);
+
+export const AgentName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore; starting with a letter or digit');
+
+export const AgentKind = z.enum(['interactive', 'autonomous']);
+export type AgentKind = z.infer<typeof AgentKind>;
+
+export const AgentSummary = z.object({
+  id: Id,
+  name: AgentName,
+  kind: AgentKind,
+  /** The agent that started this one (sub-agents), if any. */
+  parentId: Id.optional(),
+  createdAt: z.number(),
+  lastSeenAt: z.number().optional(),
+});
+export type AgentSummary = z.infer<typeof AgentSummary>;
+
+export const SessionSummary = z.object({
+  id: Id,
+  agentId: Id,
+  createdAt: z.number(),
+  expiresAt: z.number(),
+  /** For display only: never used to authenticate (T12). */
+  pid: z.number().int().optional(),
+  command: z.string().max(512).optional(),
+  endedAt: z.number().optional(),
+  endReason: z.enum(['exited', 'expired', 'revoked']).optional(),
+});
+export type SessionSummary = z.infer<typeof SessionSummary>;
+
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 15 * 60;
+export const MAX_TOKEN_LIFETIME_SECONDS = 60 * 60;
+
+export const GrantMode = z.enum(['allow', 'ask']);
+export type GrantMode = z.infer<typeof GrantMode>;
+
+export const Grant = z.object({
+  id: Id,
+  agentId: Id,
+  /** Canonical MCP server URL; matched exactly (T07). */
+  resource: z.string(),
+  /** Scopes the agent may receive; a token never carries more (T13). */
+  scopes: z.array(z.string()),
+  maxTokenLifetimeSeconds: z.number().int().min(60).max(MAX_TOKEN_LIFETIME_SECONDS).default(DEFAULT_TOKEN_LIFETIME_SECONDS),
+  expiresAt: z.number().optional(),
+  mode: GrantMode,
+  createdAt: z.number(),
+  /**
+   * Whether the AS could narrow tokens to this grant's scopes. 'unsupported' means it refused a
+   * narrower token: the agent is refused until the owner widens the grant to the connection's
+   * scopes (shown to the owner, never silently widened).
+   */
+  narrowing: z.enum(['unknown', 'ok', 'unsupported']).default('unknown'),
+  lastUsedAt: z.number().optional(),
+});
+export type Grant = z.infer<typeof Grant>;
+
+export const ApprovalKind = z.enum(['consent', 'enrolment', 'step-up', 'url-elicitation']);
+export type ApprovalKind = z.infer<typeof ApprovalKind>;
+
+export const ApprovalStatus = z.enum(['pending', 'approved', 'denied', 'expired']);
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
+
+export const Approval = z.object({
+  id: Id,
+  kind: ApprovalKind,
+  /** Who asks: the agent's id (absent for an enrolment request from an unknown caller). */
+  agentId: Id.optional(),
+  /** Display name of who asks (the enrolled name, or the name an unknown caller proposes). */
+  agentName: z.string().max(64),
+  resource: z.string().optional(),
+  scopes: z.array(z.string()).optional(),
+  /** For consent: how long a token the agent asked for (seconds). */
+  lifetimeSeconds: z.number().int().optional(),
+  createdAt: z.number(),
+  expiresAt: z.number(),
+  status: ApprovalStatus,
+  decidedAt: z.number().optional(),
+  /** Approved with "remember": a grant was created. */
+  remembered: z.boolean().optional(),
+});
+export type Approval = z.infer<typeof Approval>;
+
+export const AuditType = z.enum([
+  'token.issued',
+  'token.refused',
+  'token.refreshed',
+  'approval.raised',
+  'approval.decided',
+  'grant.created',
+  'grant.revoked',
+  'agent.enrolled',
+  'agent.removed',
+  'session.started',
+  'session.ended',
+  'connection.connected',
+  'connection.disconnected',
+  'bridge.rejected',
+]);
+export type AuditType = z.infer<typeof AuditType>;
+
+export const AuditEvent = z.object({
+  seq: z.number().int().nonnegative(),
+  time: z.number(),
+  type: AuditType,
+  agentId: z.string().optional(),
+  agentName: z.string().optional(),
+  sessionId: z.string().optional(),
+  resource: z.string().optional(),
+  scopes: z.array(z.string()).optional(),
+  outcome: z.enum(['ok', 'denied', 'error']),
+  /** A stable code (error code or decision reason), never free text from a server. */
+  reason: z.string().max(200).optional(),
+  /** `sha256:…` of a token handed out: never the token (T30). */
+  tokenFingerprint: z.string().optional(),
+  /** Who decided an approval: 'owner' (CLI/window), 'timeout', 'policy'. */
+  actor: z.string().max(64).optional(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;

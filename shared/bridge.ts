@@ -1,0 +1,93 @@
+/**
+ * The agent-facing bridge protocol (architecture.md "Agent-facing bridge"): what local agents
+ * send over the Unix socket or 127.0.0.1 TCP, and what they get back. Errors are RFC 9457
+ * problem+json with a stable `code`.
+ */
+import { z } from 'zod';
+
+/** Every request must carry this header: a web page cannot send it without a CORS preflight, which the bridge never answers (T10). */
+export const BRIDGE_HEADER = 'latchkey-bridge';
+export const BRIDGE_HEADER_VALUE = '1';
+
+/** Environment variables `latchkey run` gives the child (never argv: T17). */
+export const ENV_SESSION_SECRET = 'LATCHKEY_SESSION';
+export const ENV_AGENT_SECRET = 'LATCHKEY_AGENT_SECRET';
+export const ENV_BRIDGE_SOCKET = 'LATCHKEY_BRIDGE_SOCKET';
+export const ENV_BRIDGE_URL = 'LATCHKEY_BRIDGE_URL';
+
+/** Printable ASCII without control characters; bounded (T14). */
+const SafeText = (max: number) => z.string().min(1).max(max).regex(/^[\x20-\x7e]*$/, 'printable ASCII only');
+
+export const TokenRequest = z
+  .object({
+    /** An MCP server URL (canonicalised by the wallet; matched exactly) or a grant alias. */
+    resource: SafeText(2048),
+    /** Scopes wanted; default: everything the grant allows. Never more than the grant. */
+    scopes: z.array(SafeText(128)).max(32).optional(),
+  })
+  .strict();
+export type TokenRequest = z.infer<typeof TokenRequest>;
+
+export const TokenResponse = z.object({
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  /** Epoch seconds. */
+  expires_at: z.number().int(),
+  /** Space-separated, as in OAuth. */
+  scope: z.string(),
+});
+export type TokenResponse = z.infer<typeof TokenResponse>;
+
+export const EnrolRequest = z
+  .object({
+    name: SafeText(64),
+    kind: z.enum(['interactive', 'autonomous']).optional(),
+  })
+  .strict();
+export type EnrolRequest = z.infer<typeof EnrolRequest>;
+
+export const EnrolResponse = z.object({
+  agent_id: z.string(),
+  name: z.string(),
+  /** The agent's secret, shown once. */
+  secret: z.string(),
+});
+
+export const WhoamiResponse = z.object({
+  agent: z.object({ id: z.string(), name: z.string(), kind: z.string() }),
+  session: z.object({ id: z.string(), expires_at: z.number().int() }).optional(),
+  grants: z.array(
+    z.object({
+      resource: z.string(),
+      scopes: z.array(z.string()),
+      mode: z.enum(['allow', 'ask']),
+      max_token_lifetime_seconds: z.number().int(),
+      expires_at: z.number().int().optional(),
+    }),
+  ),
+});
+export type WhoamiResponse = z.infer<typeof WhoamiResponse>;
+
+/** RFC 9457 problem details with Latchkey's stable code. */
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  code: z.string(),
+  detail: z.string().optional(),
+  /** For 202/429: when to ask again, seconds. */
+  retry_after: z.number().optional(),
+  approval_id: z.string().optional(),
+});
+export type Problem = z.infer<typeof Problem>;
+
+/** Where the running bridge can be reached: the discovery file (0600) the daemon writes. */
+export const BridgeDiscovery = z.object({
+  version: z.literal(1),
+  pid: z.number().int(),
+  socket: z.string().optional(),
+  /** http://127.0.0.1:<port> */
+  url: z.string(),
+  startedAt: z.number(),
+});
+export type BridgeDiscovery = z.infer<typeof BridgeDiscovery>;
