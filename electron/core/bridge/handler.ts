@@ -1,0 +1,35 @@
+/**
+ * What the bridge server (transport, security checks, limits) asks of the wallet. The server
+ * knows HTTP; the handler knows agents, grants and tokens. The composition root joins them.
+ */
+import type { AgentSummary, SessionSummary } from '../../../shared/agents.js';
+import type { EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+
+/** An authenticated caller: the enrolled secret is the identity (T12), never a pid or path. */
+export interface BridgeCaller {
+  agent: AgentSummary;
+  /** Set when the caller used a session secret (`latchkey run`). */
+  session?: SessionSummary;
+}
+
+/** Why the server refused a request before it reached a handler (audited as bridge.rejected). */
+export interface BridgeRejection {
+  code: string;
+  status: number;
+  transport: 'unix' | 'tcp';
+  /** Agent id when the caller authenticated but was refused later (e.g. rate limit). */
+  agentId?: string;
+}
+
+export interface BridgeHandler {
+  /** Looks up a bearer secret in constant time. Undefined: unknown, expired or revoked. */
+  authenticate(secret: string): BridgeCaller | undefined;
+  /** POST /v1/token. May wait (bounded) for the owner's decision; `signal` aborts when the caller goes away. */
+  token(caller: BridgeCaller, request: TokenRequest, signal: AbortSignal): Promise<TokenResponse>;
+  /** GET /v1/whoami. */
+  whoami(caller: BridgeCaller): WhoamiResponse;
+  /** POST /v1/enrol from an unknown caller: raises an enrolment approval and waits for it. */
+  enrol(request: EnrolRequest, signal: AbortSignal): Promise<{ agentId: string; name: string; secret: string }>;
+  /** Called for every request refused by the server itself (auth, Host, Origin, header, limits). */
+  rejected(rejection: BridgeRejection): void;
+}
