@@ -35,6 +35,24 @@ function clientAuthentication(record: ClientRecord): client.ClientAuth {
     case 'client_secret_post':
       return client.ClientSecretPost(record.clientSecret);
     case 'client_secret_basic':
-      return client.ClientSecretBasic(record.clientSecret);
+      return clientSecretBasic(record.clientId, record.clientSecret ?? '');
   }
+}
+
+/**
+ * HTTP Basic client authentication (RFC 6749 §2.3.1): id and secret each
+ * application/x-www-form-urlencoded (Appendix B), joined by ":", base64. openid-client's helper
+ * also escapes "-", "_", "." and "*", which the form encoding leaves alone and which
+ * some servers then fail to match; URLSearchParams does exactly the form encoding.
+ */
+export function clientSecretBasic(clientId: string, clientSecret: string): client.ClientAuth {
+  const credentials = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
+  const header = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  return (_as, _client, _body, headers) => {
+    headers.set('authorization', header);
+  };
+}
+
+function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1);
 }

@@ -27,6 +27,12 @@ describe('client authentication (R4)', () => {
     expect(sent.params.get('client_secret')).toBeNull();
   });
 
+  it('R4: client_secret_basic form-encodes id and secret as RFC 6749 Appendix B says (- _ . * stay as they are)', async () => {
+    const sent = await refreshWith({ ...base, clientId: 'pre-registered_client.v1~x', clientSecret: 'se cret:+/=-', tokenEndpointAuthMethod: 'client_secret_basic' });
+    const decoded = Buffer.from(sent.headers.get('authorization')!.slice('Basic '.length), 'base64').toString();
+    expect(decoded).toBe('pre-registered_client.v1%7Ex:se+cret%3A%2B%2F%3D-');
+  });
+
   it('R4: client_secret_post sends the secret in the body only', async () => {
     const sent = await refreshWith({ ...base, clientSecret: 'sekrit', tokenEndpointAuthMethod: 'client_secret_post' });
     expect(sent.headers.get('authorization')).toBeNull();
