@@ -158,9 +158,10 @@ function registrationError(issuer: string, error: unknown): LatchkeyError {
       cause: error,
     });
   }
-  return new LatchkeyError(ErrorCode.RegistrationRejected, `Registering Latchkey with ${issuer} failed.`, {
+  const reason = error instanceof Error ? truncate(error.message, 200) : undefined;
+  return new LatchkeyError(ErrorCode.RegistrationRejected, `Registering Latchkey with ${issuer} failed${reason === undefined ? '' : ` (${reason})`}.`, {
     hint: 'Check the server is reachable, or register a client by hand and use `latchkey client add`.',
-    details: { issuer },
+    details: { issuer, reason },
     cause: error,
   });
 }
