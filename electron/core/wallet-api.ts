@@ -3,6 +3,8 @@
  * Implemented by `openWallet` in wallet.ts, the composition root.
  */
 import type { AccessTokenResult, ConnectionSummary, ConnectProgress, DisconnectResult } from '../../shared/connections.js';
+import type { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, Grant, SessionSummary } from '../../shared/agents.js';
+import type { AuditFilter, AuditVerification, CreateGrantInput, UpdateGrantInput } from '../../shared/api.js';
 
 export interface ConnectOptions {
   onProgress?: (event: ConnectProgress) => void;
@@ -47,7 +49,7 @@ export interface ClientSummary {
 export interface Wallet {
   readonly vaultStatus: VaultStatus;
   connect(url: string, options?: ConnectOptions): Promise<ConnectionSummary>;
-  listConnections(): ConnectionSummary[];
+  listConnections(): Promise<ConnectionSummary[]>;
   accessToken(url: string, options?: AccessTokenOptions): Promise<AccessTokenResult>;
   /**
    * Called with a 401/403 the resource returned for one of our tokens: 401 → refresh or re-auth
@@ -57,9 +59,25 @@ export interface Wallet {
   handleAuthChallenge(url: string, status: number, wwwAuthenticate: string | null, options?: ConnectOptions): Promise<AccessTokenResult>;
   disconnect(url: string): Promise<DisconnectResult>;
   /** Pre-registered clients and the registrations Latchkey made, per issuer. */
-  listClients(): ClientSummary[];
+  listClients(): Promise<ClientSummary[]>;
   setClient(client: PreRegisteredClient): Promise<void>;
   removeClient(issuer: string): Promise<boolean>;
+
+  // Agents, sessions, grants, approvals and audit (issue 3). `agent` is an id or a name.
+  listAgents(): Promise<AgentSummary[]>;
+  enrolAgent(name: string, kind?: AgentKind): Promise<{ agent: AgentSummary; secret: string }>;
+  removeAgent(agent: string): Promise<AgentSummary>;
+  listSessions(filter?: { agent?: string; active?: boolean }): Promise<SessionSummary[]>;
+  startSession(agent: string, options: { ttlSeconds: number; pid?: number; command?: string }): Promise<{ session: SessionSummary; secret: string }>;
+  endSession(id: string, reason?: 'exited' | 'expired' | 'revoked'): Promise<void>;
+  listGrants(filter?: { agent?: string }): Promise<Grant[]>;
+  createGrant(input: CreateGrantInput): Promise<Grant>;
+  updateGrant(input: UpdateGrantInput): Promise<Grant>;
+  revokeGrant(id: string): Promise<void>;
+  listApprovals(filter?: { status?: ApprovalStatus }): Promise<Approval[]>;
+  decideApproval(id: string, decision: 'approve' | 'deny', options?: { remember?: boolean }): Promise<Approval>;
+  queryAudit(filter?: AuditFilter): Promise<AuditEvent[]>;
+  verifyAudit(): Promise<AuditVerification>;
   close(): Promise<void>;
 }
 

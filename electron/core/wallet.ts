@@ -75,18 +75,32 @@ export async function openWallet(config: WalletConfig, ports: Partial<WalletPort
       path: vault.path,
     },
     connect: (url, options) => connections.connect(url, options),
-    listConnections: () => connections.list(),
+    listConnections: async () => connections.list(),
     accessToken: (url, options) => connections.accessToken(url, options),
     handleAuthChallenge: (url, status, header, options) => connections.handleAuthChallenge(url, status, header, options),
     disconnect: (url) => connections.disconnect(url),
-    listClients: () => connections.listClients(),
+    listClients: async () => connections.listClients(),
     setClient: (client) => connections.setClient(client),
     removeClient: (issuer) => connections.removeClient(issuer),
+    ...agentsNotWiredYet(),
     close: async () => {
       if (closed) return;
       closed = true;
       await vault.close();
       await safeFetch?.close();
     },
+  };
+}
+
+// Temporary until the agents/grants/approvals/audit services are composed here (issue 3).
+function agentsNotWiredYet(): Pick<
+  Wallet,
+  | 'listAgents' | 'enrolAgent' | 'removeAgent' | 'listSessions' | 'startSession' | 'endSession' | 'listGrants'
+  | 'createGrant' | 'updateGrant' | 'revokeGrant' | 'listApprovals' | 'decideApproval' | 'queryAudit' | 'verifyAudit'
+> {
+  const no = () => Promise.reject(new LatchkeyError(ErrorCode.Internal, 'Agents are not available in this build yet.'));
+  return {
+    listAgents: no, enrolAgent: no, removeAgent: no, listSessions: no, startSession: no, endSession: no, listGrants: no,
+    createGrant: no, updateGrant: no, revokeGrant: no, listApprovals: no, decideApproval: no, queryAudit: no, verifyAudit: no,
   };
 }

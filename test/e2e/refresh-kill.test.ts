@@ -62,7 +62,7 @@ describe('refresh-token rotation and a crash (T08)', () => {
     const outcomes: string[] = [];
     for (const delay of [0, 1, 3, 10, 30, 100]) {
       const setup = await openWallet(walletConfig(), { opener: world.opener });
-      if (setup.listConnections()[0]?.status !== 'ok') await setup.connect(world.mcpUrl);
+      if ((await setup.listConnections())[0]?.status !== 'ok') await setup.connect(world.mcpUrl);
       await setup.close();
 
       await refreshAndKill(delay);
@@ -74,7 +74,7 @@ describe('refresh-token rotation and a crash (T08)', () => {
         outcomes.push('new token kept');
       } catch (error) {
         expect(isLatchkeyError(error, ErrorCode.NeedsReauth), String(error)).toBe(true);
-        expect(after.listConnections()[0]?.status).toBe('needs-reauth');
+        expect((await after.listConnections())[0]?.status).toBe('needs-reauth');
         outcomes.push('needs re-auth');
       } finally {
         await after.close();

@@ -77,6 +77,7 @@ export function createFakeWallet(options: FakeWalletOptions = {}): FakeWallet {
     });
 
   return {
+    ...unscripted(),
     calls,
     vaultStatus: { mode: 'memory', backend: 'memory', path: '/tmp/fake', ...options.vaultStatus },
     async connect(url, connectOptions) {
@@ -94,7 +95,7 @@ export function createFakeWallet(options: FakeWalletOptions = {}): FakeWallet {
       connections.push(connection);
       return connection;
     },
-    listConnections() {
+    async listConnections() {
       fail();
       return [...connections];
     },
@@ -114,7 +115,7 @@ export function createFakeWallet(options: FakeWalletOptions = {}): FakeWallet {
       fail();
       return { resource: url, revocation: 'revoked' };
     },
-    listClients() {
+    async listClients() {
       fail();
       return [...clients];
     },
@@ -133,5 +134,30 @@ export function createFakeWallet(options: FakeWalletOptions = {}): FakeWallet {
     async close() {
       calls.closed += 1;
     },
+  };
+}
+
+/** The agent/grant/approval/audit methods the connection-level CLI tests do not script. */
+function unscripted(): Pick<
+  Wallet,
+  | 'listAgents' | 'enrolAgent' | 'removeAgent' | 'listSessions' | 'startSession' | 'endSession' | 'listGrants'
+  | 'createGrant' | 'updateGrant' | 'revokeGrant' | 'listApprovals' | 'decideApproval' | 'queryAudit' | 'verifyAudit'
+> {
+  const no = (name: string) => () => Promise.reject(new LatchkeyError(ErrorCode.Internal, `fake wallet: ${name} is not scripted`));
+  return {
+    listAgents: no('listAgents'),
+    enrolAgent: no('enrolAgent'),
+    removeAgent: no('removeAgent'),
+    listSessions: no('listSessions'),
+    startSession: no('startSession'),
+    endSession: no('endSession'),
+    listGrants: no('listGrants'),
+    createGrant: no('createGrant'),
+    updateGrant: no('updateGrant'),
+    revokeGrant: no('revokeGrant'),
+    listApprovals: no('listApprovals'),
+    decideApproval: no('decideApproval'),
+    queryAudit: no('queryAudit'),
+    verifyAudit: no('verifyAudit'),
   };
 }

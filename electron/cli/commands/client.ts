@@ -61,7 +61,7 @@ export function formatClients(clients: ClientSummary[]): string[] {
 }
 
 export async function runClientList(wallet: Wallet, args: ClientListArgs, io: CliIo): Promise<number> {
-  const clients = wallet.listClients();
+  const clients = await wallet.listClients();
   if (args.json) writeJson(io, clients);
   else if (clients.length === 0) writeLine(io.stderr, 'No clients yet. Latchkey registers one when you connect, or add yours with: latchkey client add');
   else for (const line of formatClients(clients)) writeLine(io.stdout, line);

@@ -34,7 +34,7 @@ export function formatConnections(connections: ConnectionSummary[], now: number)
 }
 
 export async function runConnections(wallet: Wallet, args: ConnectionsArgs, io: CliIo): Promise<number> {
-  const connections = wallet.listConnections();
+  const connections = await wallet.listConnections();
   if (args.json) {
     writeJson(io, connections);
     return EXIT_OK;

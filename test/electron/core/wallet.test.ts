@@ -109,7 +109,7 @@ describe('wallet × real AS, MCP server and browser', () => {
     await expect(w.disconnect(world.mcpUrl)).resolves.toMatchObject({ revocation: 'revoked' });
     expect(world.as.revocations.length).toBe(before + 1);
     expect(world.as.revocations.at(-1)).toMatchObject({ status: 200, tokenTypeHint: 'refresh_token' });
-    expect(w.listConnections()).toEqual([]);
+    expect(await w.listConnections()).toEqual([]);
   });
 });
 

@@ -1,0 +1,127 @@
+/**
+ * The owner's wallet API: one contract for every transport (the CLI talking to a running daemon
+ * today; Electron IPC and the headless host's HTTP + SSE next). Each method names its params and
+ * result schema; the receiving side validates every payload with them.
+ */
+import { z } from 'zod';
+import { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, AuditType, Grant, GrantMode, MAX_TOKEN_LIFETIME_SECONDS, SessionSummary } from './agents.js';
+import { ConnectionSummary } from './connections.js';
+
+const Url = z.string().min(1).max(2048);
+const Scopes = z.array(z.string().min(1).max(128)).max(64);
+const IdOrName = z.string().min(1).max(128);
+
+export const VaultStatusSchema = z.object({
+  mode: z.enum(['keychain', 'passphrase', 'memory']),
+  backend: z.string(),
+  warning: z.string().optional(),
+  path: z.string(),
+});
+
+export const ClientSummarySchema = z.object({
+  issuer: z.string(),
+  clientId: z.string(),
+  registration: z.enum(['pre-registered', 'cimd', 'dcr']),
+  hasSecret: z.boolean(),
+});
+
+export const AccessTokenSchema = z.object({
+  accessToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresAt: z.number(),
+  scope: z.array(z.string()),
+});
+
+export const AuditFilter = z
+  .object({
+    agentId: z.string().max(128).optional(),
+    resource: z.string().max(2048).optional(),
+    outcome: z.enum(['ok', 'denied', 'error']).optional(),
+    type: AuditType.optional(),
+    since: z.number().optional(),
+    limit: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
+export type AuditFilter = z.infer<typeof AuditFilter>;
+
+export const AuditVerification = z.union([
+  z.object({ ok: z.literal(true), count: z.number().int() }),
+  z.object({ ok: z.literal(false), seq: z.number().int(), problem: z.enum(['changed', 'removed', 'reordered', 'malformed']) }),
+]);
+export type AuditVerification = z.infer<typeof AuditVerification>;
+
+export const CreateGrantInput = z
+  .object({
+    agent: IdOrName,
+    resource: Url,
+    scopes: Scopes,
+    maxTokenLifetimeSeconds: z.number().int().min(60).max(MAX_TOKEN_LIFETIME_SECONDS).optional(),
+    expiresAt: z.number().optional(),
+    mode: GrantMode.optional(),
+  })
+  .strict();
+export type CreateGrantInput = z.infer<typeof CreateGrantInput>;
+
+export const UpdateGrantInput = z
+  .object({
+    id: z.string(),
+    scopes: Scopes.optional(),
+    maxTokenLifetimeSeconds: z.number().int().min(60).max(MAX_TOKEN_LIFETIME_SECONDS).optional(),
+    expiresAt: z.number().nullable().optional(),
+    mode: GrantMode.optional(),
+  })
+  .strict();
+export type UpdateGrantInput = z.infer<typeof UpdateGrantInput>;
+
+/** Methods callable over the owner RPC (connect streams progress and is transported separately). */
+export const OwnerMethods = {
+  status: { params: z.object({}).strict(), result: VaultStatusSchema },
+  listConnections: { params: z.object({}).strict(), result: z.array(ConnectionSummary) },
+  accessToken: { params: z.object({ url: Url, minTtlSeconds: z.number().optional() }).strict(), result: AccessTokenSchema },
+  disconnect: {
+    params: z.object({ url: Url }).strict(),
+    result: z.object({ resource: z.string(), revocation: z.enum(['revoked', 'unsupported', 'failed', 'none']) }),
+  },
+  listClients: { params: z.object({}).strict(), result: z.array(ClientSummarySchema) },
+  setClient: {
+    params: z
+      .object({
+        issuer: Url,
+        clientId: z.string().min(1).max(512),
+        clientSecret: z.string().max(4096).optional(),
+        tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),
+      })
+      .strict(),
+    result: z.null(),
+  },
+  removeClient: { params: z.object({ issuer: Url }).strict(), result: z.boolean() },
+  listAgents: { params: z.object({}).strict(), result: z.array(AgentSummary) },
+  enrolAgent: {
+    params: z.object({ name: z.string().min(1).max(64), kind: AgentKind.optional() }).strict(),
+    result: z.object({ agent: AgentSummary, secret: z.string() }),
+  },
+  removeAgent: { params: z.object({ agent: IdOrName }).strict(), result: AgentSummary },
+  listSessions: { params: z.object({ agent: IdOrName.optional(), active: z.boolean().optional() }).strict(), result: z.array(SessionSummary) },
+  startSession: {
+    params: z
+      .object({ agent: IdOrName, ttlSeconds: z.number().int().min(1).max(7 * 24 * 3600), pid: z.number().int().optional(), command: z.string().max(512).optional() })
+      .strict(),
+    result: z.object({ session: SessionSummary, secret: z.string() }),
+  },
+  endSession: { params: z.object({ id: z.string(), reason: z.enum(['exited', 'expired', 'revoked']).optional() }).strict(), result: z.null() },
+  listGrants: { params: z.object({ agent: IdOrName.optional() }).strict(), result: z.array(Grant) },
+  createGrant: { params: CreateGrantInput, result: Grant },
+  updateGrant: { params: UpdateGrantInput, result: Grant },
+  revokeGrant: { params: z.object({ id: z.string() }).strict(), result: z.null() },
+  listApprovals: { params: z.object({ status: ApprovalStatus.optional() }).strict(), result: z.array(Approval) },
+  decideApproval: {
+    params: z.object({ id: z.string(), decision: z.enum(['approve', 'deny']), remember: z.boolean().optional() }).strict(),
+    result: Approval,
+  },
+  queryAudit: { params: AuditFilter, result: z.array(AuditEvent) },
+  verifyAudit: { params: z.object({}).strict(), result: AuditVerification },
+} as const;
+
+export type OwnerMethodName = keyof typeof OwnerMethods;
+export type OwnerParams<M extends OwnerMethodName> = z.input<(typeof OwnerMethods)[M]['params']>;
+export type OwnerResult<M extends OwnerMethodName> = z.infer<(typeof OwnerMethods)[M]['result']>;
