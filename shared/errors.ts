@@ -81,6 +81,7 @@ export const ErrorCode = {
   ScopeNotGranted: 'grant.scope_not_granted',
   CannotNarrow: 'grant.cannot_narrow',
   GrantNotFound: 'grant.not_found',
+  GrantExists: 'grant.exists',
   ApprovalNotFound: 'approval.not_found',
   ApprovalPending: 'approval.pending',
   ApprovalTimeout: 'approval.timeout',
