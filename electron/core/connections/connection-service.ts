@@ -4,6 +4,7 @@
  * challenges (refresh, re-authorize, step-up with a bounded number of attempts), disconnect
  * (revoke, then erase locally, always). Each step is one function in electron/core/oauth.
  */
+import * as client from 'openid-client';
 import type { AccessTokenResult, ConnectionSummary, DisconnectResult } from '../../../shared/connections.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, parseSecureUrl } from '../../../shared/url.js';
@@ -52,6 +53,7 @@ export class ConnectionService {
   constructor(private readonly deps: ConnectionServiceDeps) {
     this.refresher = new TokenRefresher({
       configFor: (record) => this.configFor(record),
+      load: (resource) => deps.store.connection(resource),
       save: (resource, change) => deps.store.updateConnection(resource, change),
       clock: deps.clock,
       logger: deps.logger,
@@ -127,6 +129,39 @@ export class ConnectionService {
     const refreshed = await this.refresher.refresh(record);
     if (refreshed.accessToken === undefined) throw needsReauth(refreshed, 'no access token came back');
     return toResult(refreshed.accessToken);
+  }
+
+  /**
+   * T5: a fresh access token for an agent, with at most `scopes`, for the exact canonical
+   * `resource`. Refresh tokens never leave the wallet; the caller caches the result per agent.
+   */
+  async mintAgentToken(resource: string, scopes: readonly string[]): Promise<AccessTokenResult> {
+    const record = this.deps.store.connection(resource);
+    if (record === undefined) throw notConnected(resource);
+    if (record.status === 'needs-reauth') throw needsReauth(record, 'its last refresh was refused');
+    const token = await this.refresher.mint(resource, scopes);
+    this.deps.logger.info('agent token minted', { resource, token: fingerprint(token.value), scopes: token.scope.join(' ') });
+    return toResult(token);
+  }
+
+  /** The connection for an exact canonical resource, if any (no URL parsing: T07). */
+  connectionFor(resource: string): ConnectionSummary | undefined {
+    const record = this.deps.store.connection(resource);
+    return record === undefined ? undefined : this.summarize(record);
+  }
+
+  /** Revokes an access token handed to an agent (RFC 7009), best effort. */
+  async revokeAgentToken(resource: string, accessToken: string): Promise<'revoked' | 'unsupported' | 'failed' | 'none'> {
+    const record = this.deps.store.connection(resource);
+    if (record === undefined) return 'none';
+    const config = this.configFor(record);
+    if (typeof config.serverMetadata().revocation_endpoint !== 'string') return 'unsupported';
+    try {
+      await client.tokenRevocation(config, accessToken, { token_type_hint: 'access_token' });
+      return 'revoked';
+    } catch {
+      return 'failed';
+    }
   }
 
   async handleAuthChallenge(

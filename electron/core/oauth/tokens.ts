@@ -32,6 +32,8 @@ export function isFresh(token: CachedAccessToken | undefined, now: number, minTt
 
 export interface RefreshDeps {
   configFor(record: ConnectionRecord): client.Configuration;
+  /** The connection as stored now (a queued job must use the latest refresh token). */
+  load(resource: string): ConnectionRecord | undefined;
   /** Persists the refreshed record; resolves only once it is durably written. */
   save(resource: string, change: (record: ConnectionRecord) => ConnectionRecord): Promise<ConnectionRecord | undefined>;
   clock: Clock;
@@ -40,6 +42,8 @@ export interface RefreshDeps {
 
 export class TokenRefresher {
   private readonly inFlight = new Map<string, Promise<ConnectionRecord>>();
+  /** Every use of a connection's refresh token runs in this per-connection chain: rotation makes them sequential. */
+  private readonly chains = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: RefreshDeps) {}
 
@@ -47,18 +51,76 @@ export class TokenRefresher {
   refresh(record: ConnectionRecord): Promise<ConnectionRecord> {
     const running = this.inFlight.get(record.resource);
     if (running !== undefined) return running;
-    const started = this.refreshOnce(record).finally(() => this.inFlight.delete(record.resource));
+    const started = this.serialize(record.resource, () => this.refreshOnce(record.resource)).finally(() => this.inFlight.delete(record.resource));
     this.inFlight.set(record.resource, started);
     return started;
   }
 
-  private async refreshOnce(record: ConnectionRecord): Promise<ConnectionRecord> {
+  /**
+   * T5: an access token with at most `scopes`, for one agent: a refresh grant with the narrower
+   * `scope` (and `resource`). The connection's own cached token is untouched; the rotated refresh
+   * token is persisted before the narrowed token is returned. An AS that refuses to narrow
+   * (`invalid_scope`) gives CannotNarrow: never a wider token.
+   */
+  mint(resource: string, scopes: readonly string[]): Promise<CachedAccessToken> {
+    return this.serialize(resource, async () => {
+      const record = this.deps.load(resource);
+      if (record === undefined) throw notConnected(resource);
+      const { response } = await this.exchange(record, { scope: scopes.join(' ') });
+      const token = cachedTokenFrom(response, scopes, this.deps.clock.now());
+      const extra = token.scope.filter((s) => !scopes.includes(s));
+      if (extra.length > 0) {
+        throw new LatchkeyError(ErrorCode.CannotNarrow, `${record.issuer} returned a token wider than asked (${extra.join(' ')}).`, {
+          hint: 'Widen the grant to the scopes this server insists on, or keep refusing the agent.',
+          details: { resource, issuer: record.issuer },
+        });
+      }
+      return token;
+    });
+  }
+
+  private serialize<T>(resource: string, job: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(resource) ?? Promise.resolve();
+    const next = previous.then(job, job);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(resource, settled);
+    void settled.then(() => {
+      if (this.chains.get(resource) === settled) this.chains.delete(resource);
+    });
+    return next;
+  }
+
+  private async refreshOnce(resource: string): Promise<ConnectionRecord> {
+    const record = this.deps.load(resource);
+    if (record === undefined) throw notConnected(resource);
+    const { response, saved } = await this.exchange(record, {});
+    const accessToken = cachedTokenFrom(response, record.scopes, this.deps.clock.now());
+    const updated = await this.deps.save(resource, (current) => ({
+      ...current,
+      accessToken,
+      scopes: accessToken.scope.length > 0 ? accessToken.scope : current.scopes,
+      updatedAt: this.deps.clock.now(),
+    }));
+    if (updated === undefined || saved === undefined) throw notConnected(resource);
+    this.deps.logger.info('access token refreshed', { resource, token: fingerprint(accessToken.value) });
+    return updated;
+  }
+
+  /** One refresh-token grant; persists a rotated refresh token before returning (T08). */
+  private async exchange(
+    record: ConnectionRecord,
+    extra: Record<string, string>,
+  ): Promise<{ response: client.TokenEndpointResponse; saved: ConnectionRecord | undefined }> {
     const { clock, logger } = this.deps;
-    if (record.refreshToken === undefined) throw needsReauth(record, 'Latchkey holds no refresh token for it');
+    if (record.status !== 'ok' || record.refreshToken === undefined) throw needsReauth(record, 'Latchkey holds no usable refresh token for it');
     const config = this.deps.configFor(record);
+    const parameters: Record<string, string> = { ...extra, ...(record.sendResource ? { resource: record.resource } : {}) };
     let response: client.TokenEndpointResponse;
     try {
-      response = await client.refreshTokenGrant(config, record.refreshToken, record.sendResource ? { resource: record.resource } : undefined);
+      response = await client.refreshTokenGrant(config, record.refreshToken, parameters);
     } catch (error) {
       if (oauthErrorCode(error) === 'invalid_grant') {
         await this.deps.save(record.resource, (current) => ({
@@ -69,28 +131,24 @@ export class TokenRefresher {
         logger.warn('refresh token refused; connection needs re-authorization', { resource: record.resource, issuer: record.issuer });
         throw needsReauth(record, 'its authorization server no longer accepts the saved sign-in');
       }
+      if (oauthErrorCode(error) === 'invalid_scope') {
+        throw new LatchkeyError(ErrorCode.CannotNarrow, `${record.issuer} cannot issue a token narrowed to ${extra['scope'] ?? 'those scopes'}.`, {
+          hint: 'Widen the grant to the connection\'s scopes if the agent may have them; otherwise keep refusing it.',
+          details: { resource: record.resource, issuer: record.issuer },
+          cause: error,
+        });
+      }
       throw tokenRequestError(record.issuer, 'refresh the access token', error);
     }
-    const now = clock.now();
-    const accessToken = cachedTokenFrom(response, record.scopes, now);
     const rotated = typeof response.refresh_token === 'string' ? response.refresh_token : undefined;
     // Persist first (T08): if we die after this write the new refresh token is safe; if we die
     // before it, the old one is rejected by the AS and the connection asks for re-auth.
-    const saved = await this.deps.save(record.resource, (current) => ({
-      ...current,
-      refreshToken: rotated ?? current.refreshToken,
-      accessToken,
-      scopes: accessToken.scope.length > 0 ? accessToken.scope : current.scopes,
-      status: 'ok',
-      updatedAt: now,
-    }));
-    if (saved === undefined) throw notConnected(record.resource);
-    logger.info('access token refreshed', {
-      resource: record.resource,
-      token: fingerprint(accessToken.value),
-      rotated: rotated !== undefined,
-    });
-    return saved;
+    const saved =
+      rotated === undefined
+        ? record
+        : await this.deps.save(record.resource, (current) => ({ ...current, refreshToken: rotated, status: 'ok', updatedAt: clock.now() }));
+    logger.debug('refresh token used', { resource: record.resource, rotated: rotated !== undefined });
+    return { response, saved };
   }
 }
 

@@ -192,3 +192,40 @@ describe('step-up (T3)', () => {
     expect(opener.opened).toHaveLength(0);
   });
 });
+
+describe('agent tokens (T5)', () => {
+  it('T5: mints a token narrowed to the asked scopes with resource; the rotated refresh token is stored first', async () => {
+    const { service, endpoint, store } = await setup({ scopes: ['mcp:read', 'mcp:write'] });
+    const token = await service.mintAgentToken(RESOURCE, ['mcp:read']);
+    const sent = endpoint.requestsTo('/token')[0]!.params;
+    expect(sent.get('grant_type')).toBe('refresh_token');
+    expect(sent.get('scope')).toBe('mcp:read');
+    expect(sent.get('resource')).toBe(RESOURCE);
+    expect(token.scope).toEqual(['mcp:read']);
+    expect(store.connection(RESOURCE)!.refreshToken).toBe('rt-1');
+    // The owner's cached token is left alone.
+    expect(store.connection(RESOURCE)!.accessToken?.value).toBe('at-expired');
+  });
+
+  it('T5: an AS that cannot narrow gives grant.cannot_narrow, never a wider token', async () => {
+    const { service, endpoint } = await setup({ scopes: ['mcp:read', 'mcp:write'] });
+    endpoint.replies['refresh_token'] = { status: 400, body: { error: 'invalid_scope' } };
+    await expect(service.mintAgentToken(RESOURCE, ['mcp:read'])).rejects.toMatchObject({ code: ErrorCode.CannotNarrow });
+    endpoint.replies['refresh_token'] = { status: 200, body: { access_token: 'wide', token_type: 'Bearer', expires_in: 60, scope: 'mcp:read mcp:write' } };
+    await expect(service.mintAgentToken(RESOURCE, ['mcp:read'])).rejects.toMatchObject({ code: ErrorCode.CannotNarrow });
+  });
+
+  it('T08: mints and refreshes never use the same refresh token at once', async () => {
+    const { service, endpoint, store } = await setup({ scopes: ['mcp:read', 'mcp:write'] });
+    await Promise.all([
+      service.accessToken(RESOURCE),
+      service.mintAgentToken(RESOURCE, ['mcp:read']),
+      service.mintAgentToken(RESOURCE, ['mcp:write']),
+      service.accessToken(RESOURCE),
+    ]);
+    expect(endpoint.maxConcurrent).toBe(1);
+    const used = endpoint.requestsTo('/token').map((r) => r.params.get('refresh_token'));
+    expect(new Set(used).size).toBe(used.length); // each request used the latest rotated token
+    expect(store.connection(RESOURCE)!.refreshToken).toBe(`rt-${used.length}`);
+  });
+});
