@@ -87,6 +87,14 @@ export const ErrorCode = {
   ApprovalTimeout: 'approval.timeout',
   AuditTampered: 'audit.tampered',
 
+  // Agent side: `latchkey mcp`, `latchkey run`, agent-mode `latchkey token`
+  NotInSession: 'agent.no_session',
+  RemoteRejected: 'mcp.remote_rejected',
+  RemoteSessionEnded: 'mcp.session_ended',
+  EnvFileInvalid: 'run.env_file_invalid',
+  PlaceholderFailed: 'run.placeholder_failed',
+  CommandFailed: 'run.command_failed',
+
   // Everything else
   InvalidInput: 'input.invalid',
   Internal: 'internal',
