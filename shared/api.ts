@@ -73,11 +73,21 @@ export const UpdateGrantInput = z
   .strict();
 export type UpdateGrantInput = z.infer<typeof UpdateGrantInput>;
 
+/** `connect` is streamed: progress events, then the connection (or an error). */
+export const ConnectParams = z
+  .object({ url: Url, scopes: Scopes.optional(), timeoutMs: z.number().int().min(1_000).max(3_600_000).optional() })
+  .strict();
+export type ConnectParams = z.infer<typeof ConnectParams>;
+
 /** Methods callable over the owner RPC (connect streams progress and is transported separately). */
 export const OwnerMethods = {
   status: { params: z.object({}).strict(), result: VaultStatusSchema },
   listConnections: { params: z.object({}).strict(), result: z.array(ConnectionSummary) },
   accessToken: { params: z.object({ url: Url, minTtlSeconds: z.number().optional() }).strict(), result: AccessTokenSchema },
+  handleAuthChallenge: {
+    params: z.object({ url: Url, status: z.number().int(), wwwAuthenticate: z.string().max(16_384).nullable() }).strict(),
+    result: AccessTokenSchema,
+  },
   disconnect: {
     params: z.object({ url: Url }).strict(),
     result: z.object({ resource: z.string(), revocation: z.enum(['revoked', 'unsupported', 'failed', 'none']) }),

@@ -1,0 +1,167 @@
+/**
+ * A Wallet that lives in another process: the CLI's view of a running daemon, over the owner
+ * socket. Same interface as the in-process wallet, so every CLI command works with either.
+ */
+import { request } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConnectionSummary } from '../../../shared/connections.js';
+import type { ConnectProgress } from '../../../shared/connections.js';
+import { OwnerMethods, type OwnerMethodName, type OwnerParams, type OwnerResult } from '../../../shared/api.js';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import type { ErrorCode as Code } from '../../../shared/errors.js';
+import type { Wallet } from '../wallet-api.js';
+import { OWNER_HEADER, OWNER_SOCKET, OWNER_TOKEN_FILE, type WireError } from './owner-server.js';
+
+export interface OwnerEndpoint {
+  socketPath: string;
+  token: string;
+}
+
+/** The running daemon's owner endpoint in `runtimeDir`, or undefined when none answers. */
+export async function findOwnerEndpoint(runtimeDir: string): Promise<OwnerEndpoint | undefined> {
+  const socketPath = join(runtimeDir, OWNER_SOCKET);
+  let token: string;
+  try {
+    token = (await readFile(join(runtimeDir, OWNER_TOKEN_FILE), 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+  const endpoint = { socketPath, token };
+  try {
+    await call(endpoint, 'status', {});
+    return endpoint;
+  } catch (error) {
+    if (error instanceof LatchkeyError && error.code === ErrorCode.BridgeNotRunning) return undefined;
+    throw error;
+  }
+}
+
+export async function openRemoteWallet(endpoint: OwnerEndpoint): Promise<Wallet> {
+  const vaultStatus = await call(endpoint, 'status', {});
+  const c = <M extends OwnerMethodName>(method: M, params: OwnerParams<M>) => call(endpoint, method, params);
+  return {
+    vaultStatus,
+    connect: (url, options = {}) => connectRemote(endpoint, url, options),
+    listConnections: () => c('listConnections', {}),
+    accessToken: (url, options = {}) => c('accessToken', { url, ...(options.minTtlSeconds === undefined ? {} : { minTtlSeconds: options.minTtlSeconds }) }),
+    handleAuthChallenge: (url, status, wwwAuthenticate) => c('handleAuthChallenge', { url, status, wwwAuthenticate }),
+    disconnect: (url) => c('disconnect', { url }),
+    listClients: () => c('listClients', {}),
+    setClient: async (client) => {
+      await c('setClient', client);
+    },
+    removeClient: (issuer) => c('removeClient', { issuer }),
+    listAgents: () => c('listAgents', {}),
+    enrolAgent: (name, kind) => c('enrolAgent', { name, ...(kind === undefined ? {} : { kind }) }),
+    removeAgent: (agent) => c('removeAgent', { agent }),
+    listSessions: (filter = {}) => c('listSessions', filter),
+    startSession: (agent, options) => c('startSession', { agent, ...options }),
+    endSession: async (id, reason) => {
+      await c('endSession', { id, ...(reason === undefined ? {} : { reason }) });
+    },
+    listGrants: (filter = {}) => c('listGrants', filter),
+    createGrant: (input) => c('createGrant', input),
+    updateGrant: (input) => c('updateGrant', input),
+    revokeGrant: async (id) => {
+      await c('revokeGrant', { id });
+    },
+    listApprovals: (filter = {}) => c('listApprovals', filter),
+    decideApproval: (id, decision, options = {}) => c('decideApproval', { id, decision, ...options }),
+    queryAudit: (filter = {}) => c('queryAudit', filter),
+    verifyAudit: () => c('verifyAudit', {}),
+    close: async () => {},
+  };
+}
+
+async function call<M extends OwnerMethodName>(endpoint: OwnerEndpoint, method: M, params: OwnerParams<M>): Promise<OwnerResult<M>> {
+  const { status, body } = await post(endpoint, `/owner/v1/call/${method}`, params);
+  const parsed = JSON.parse(body) as { result?: unknown; error?: WireError };
+  if (status !== 200 || parsed.error !== undefined) throw fromWire(parsed.error);
+  return OwnerMethods[method].result.parse(parsed.result) as OwnerResult<M>;
+}
+
+async function connectRemote(
+  endpoint: OwnerEndpoint,
+  url: string,
+  options: { onProgress?: (event: ConnectProgress) => void; signal?: AbortSignal; timeoutMs?: number; scopes?: string[] },
+) {
+  let final: ConnectionSummary | undefined;
+  let failure: WireError | undefined;
+  await post(
+    endpoint,
+    '/owner/v1/connect',
+    { url, ...(options.scopes === undefined ? {} : { scopes: options.scopes }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) },
+    {
+      signal: options.signal,
+      onLine: (line) => {
+        const message = JSON.parse(line) as { progress?: ConnectProgress; result?: unknown; error?: WireError };
+        if (message.progress !== undefined) options.onProgress?.(message.progress);
+        if (message.result !== undefined) final = ConnectionSummary.parse(message.result);
+        if (message.error !== undefined) failure = message.error;
+      },
+    },
+  );
+  if (final !== undefined) return final;
+  if (options.signal?.aborted === true) throw new LatchkeyError(ErrorCode.AuthorizationCancelled, 'The browser sign-in was cancelled.');
+  throw fromWire(failure);
+}
+
+function fromWire(error: WireError | undefined): LatchkeyError {
+  if (error === undefined) return new LatchkeyError(ErrorCode.Internal, 'The daemon gave no answer.');
+  return new LatchkeyError(error.code as Code, error.message, error.hint === undefined ? {} : { hint: error.hint });
+}
+
+function post(
+  endpoint: OwnerEndpoint,
+  path: string,
+  payload: unknown,
+  stream?: { signal?: AbortSignal | undefined; onLine: (line: string) => void },
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify(payload);
+    const req = request(
+      {
+        socketPath: endpoint.socketPath,
+        path,
+        method: 'POST',
+        headers: {
+          host: 'localhost',
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${endpoint.token}`,
+          [OWNER_HEADER]: '1',
+        },
+      },
+      (res) => {
+        res.setEncoding('utf8');
+        let text = '';
+        res.on('data', (chunk: string) => {
+          text += chunk;
+          if (stream === undefined) return;
+          let newline = text.indexOf('\n');
+          while (newline >= 0) {
+            const line = text.slice(0, newline);
+            text = text.slice(newline + 1);
+            if (line.trim() !== '') stream.onLine(line);
+            newline = text.indexOf('\n');
+          }
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      },
+    );
+    const onAbort = (): void => {
+      req.destroy();
+      resolve({ status: 0, body: '' });
+    };
+    stream?.signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (stream?.signal?.aborted === true) return;
+      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
+        reject(new LatchkeyError(ErrorCode.BridgeNotRunning, 'The Latchkey daemon is not running.', { hint: 'Start it with: latchkey daemon' }));
+      } else reject(error);
+    });
+    req.end(body);
+  });
+}
