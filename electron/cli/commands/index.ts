@@ -1,8 +1,13 @@
 import type { CommandSpec } from '../spec.js';
+import { agentAddCommand, agentListCommand, agentRemoveCommand } from './agent.js';
+import { approvalsCommand, approveCommand, denyCommand } from './approvals.js';
+import { auditCommand } from './audit.js';
 import { clientAddCommand, clientListCommand, clientRemoveCommand } from './client.js';
 import { connectCommand } from './connect.js';
 import { connectionsCommand } from './connections.js';
 import { disconnectCommand } from './disconnect.js';
+import { grantAddCommand, grantEditCommand, grantListCommand, grantRevokeCommand } from './grant.js';
+import { sessionEndCommand, sessionsCommand } from './sessions.js';
 import { tokenCommand } from './token.js';
 
 /** Every command, in the order help lists them. */
@@ -14,6 +19,19 @@ export const COMMANDS: readonly CommandSpec[] = [
   clientAddCommand,
   clientListCommand,
   clientRemoveCommand,
+  agentAddCommand,
+  agentListCommand,
+  agentRemoveCommand,
+  sessionsCommand,
+  sessionEndCommand,
+  grantListCommand,
+  grantAddCommand,
+  grantEditCommand,
+  grantRevokeCommand,
+  approvalsCommand,
+  approveCommand,
+  denyCommand,
+  auditCommand,
 ];
 
 /** Command groups: a word that only introduces sub-commands. */
@@ -21,5 +39,17 @@ export const GROUPS: Record<string, { summary: string; description: string }> = 
   client: {
     summary: 'Manage the OAuth clients Latchkey uses with each authorization server.',
     description: 'Latchkey registers itself where it can (client metadata document or dynamic registration). Use these when a server needs a client you registered yourself.',
+  },
+  agent: {
+    summary: 'Enrol, list and remove the local agents that may ask Latchkey for tokens.',
+    description: 'An agent is a program (a coding assistant, a CI job) with its own secret. It gets tokens only under grants you give it or requests you approve.',
+  },
+  session: {
+    summary: 'End an agent session (see latchkey sessions).',
+    description: 'A session is one run of an agent under latchkey run, with its own short-lived secret.',
+  },
+  grant: {
+    summary: 'Decide which agent may get tokens for which server, with which scopes and for how long.',
+    description: 'A grant is agent × server × scopes × longest token lifetime × optional expiry × mode (allow, or ask each time). Without a grant an agent\'s request waits for your approval.',
   },
 };

@@ -1,0 +1,119 @@
+import type { Approval } from '../../../shared/agents.js';
+import type { Wallet } from '../../core/wallet-api.js';
+import { formatCompactDuration } from '../duration.js';
+import { writeLine, type CliIo } from '../io.js';
+import { EXIT_OK, formatDuration } from '../output.js';
+import { sanitizeForTerminal as inert, writeInertJson } from '../sanitize.js';
+import { defineCommand, getFlag, JSON_OPTION, requirePositional, type RawArgs } from '../spec.js';
+import { alignColumns } from '../table.js';
+
+// latchkey approvals
+
+export interface ApprovalsArgs {
+  all: boolean;
+  json: boolean;
+}
+
+function describeExpiry(approval: Approval, now: number): string {
+  if (approval.status !== 'pending') return '-';
+  return approval.expiresAt > now ? formatDuration(approval.expiresAt - now) : 'now';
+}
+
+export function formatApprovals(approvals: readonly Approval[], now: number, withStatus: boolean): string[] {
+  const rows = approvals.map((approval) => [
+    inert(approval.id),
+    inert(approval.kind),
+    ...(withStatus ? [inert(approval.status)] : []),
+    inert(approval.agentName),
+    inert(approval.resource ?? '-'),
+    approval.scopes === undefined || approval.scopes.length === 0 ? '-' : approval.scopes.map(inert).join(' '),
+    approval.lifetimeSeconds === undefined ? '-' : formatCompactDuration(approval.lifetimeSeconds * 1000),
+    describeExpiry(approval, now),
+  ]);
+  const header = ['ID', 'KIND', ...(withStatus ? ['STATUS'] : []), 'AGENT', 'SERVER', 'SCOPES', 'LIFETIME', 'EXPIRES IN'];
+  return alignColumns([header, ...rows]);
+}
+
+export async function runApprovals(wallet: Wallet, args: ApprovalsArgs, io: CliIo): Promise<number> {
+  const approvals = await wallet.listApprovals(args.all ? {} : { status: 'pending' });
+  if (args.json) writeInertJson(io, approvals);
+  else if (approvals.length === 0) writeLine(io.stderr, args.all ? 'No approvals.' : 'No pending approvals.');
+  else for (const line of formatApprovals(approvals, io.now(), args.all)) writeLine(io.stdout, line);
+  return EXIT_OK;
+}
+
+// latchkey approve / deny
+
+export interface DecideArgs {
+  id: string;
+  remember: boolean;
+}
+
+/** "consent for ci-bot on https://… (files:read)": what was decided, in one line. */
+export function describeApproval(approval: Approval): string {
+  const scopes = approval.scopes === undefined || approval.scopes.length === 0 ? '' : ` (${approval.scopes.map(inert).join(' ')})`;
+  const server = approval.resource === undefined ? '' : ` on ${inert(approval.resource)}`;
+  return `${inert(approval.kind)} for ${inert(approval.agentName)}${server}${scopes}`;
+}
+
+function outcomeLine(approval: Approval, decision: 'approve' | 'deny'): string {
+  const expected = decision === 'approve' ? 'approved' : 'denied';
+  const what = `${inert(approval.id)}: ${describeApproval(approval)}`;
+  if (approval.status !== expected) return `Approval ${what} is ${inert(approval.status)}; nothing changed.`;
+  return `${decision === 'approve' ? 'Approved' : 'Denied'} ${what}.`;
+}
+
+export async function runDecide(wallet: Wallet, decision: 'approve' | 'deny', args: DecideArgs, io: CliIo): Promise<number> {
+  const approval = await wallet.decideApproval(args.id, decision, args.remember ? { remember: true } : {});
+  writeLine(io.stdout, outcomeLine(approval, decision));
+  if (approval.remembered === true) writeLine(io.stdout, 'Remembered as a grant: see latchkey grant list.');
+  return EXIT_OK;
+}
+
+const ID_EXAMPLE = 'apr_Qm7Lx2Vb9Nc4Zr8Tk1Hs5Wd3Jf6Gp0Ey';
+
+export const approvalsCommand = defineCommand(
+  {
+    path: ['approvals'],
+    usage: 'latchkey approvals [--all] [--json]',
+    summary: 'List agent requests waiting for your decision.',
+    description:
+      'An agent that asks for a token it has no grant for, an unknown program asking to enrol, or a server asking for more scopes raises ' +
+      'an approval. Decide with latchkey approve <id> or latchkey deny <id>; undecided approvals are denied when they expire.',
+    examples: ['latchkey approvals', 'latchkey approvals --all --json'],
+    positionals: [],
+    options: { all: { type: 'boolean', description: 'Include decided and expired approvals.' }, json: JSON_OPTION },
+  },
+  (raw: RawArgs): ApprovalsArgs => ({ all: getFlag(raw.values, 'all'), json: getFlag(raw.values, 'json') }),
+  runApprovals,
+);
+
+export const approveCommand = defineCommand(
+  {
+    path: ['approve'],
+    usage: 'latchkey approve <id> [--remember]',
+    summary: 'Approve a pending request.',
+    description:
+      'The waiting agent gets its answer at once. With --remember a consent becomes a grant, so the same request is allowed from now on ' +
+      '(see latchkey grant list); without it only this request is allowed.',
+    examples: [`latchkey approve ${ID_EXAMPLE}`, `latchkey approve ${ID_EXAMPLE} --remember`],
+    positionals: ['<id>'],
+    options: { remember: { type: 'boolean', description: 'Create a grant so the same request is allowed next time.' } },
+  },
+  (raw: RawArgs): DecideArgs => ({ id: requirePositional(raw, 0, 'the approval id'), remember: getFlag(raw.values, 'remember') }),
+  (wallet, args, io) => runDecide(wallet, 'approve', args, io),
+);
+
+export const denyCommand = defineCommand(
+  {
+    path: ['deny'],
+    usage: 'latchkey deny <id>',
+    summary: 'Deny a pending request.',
+    description: 'The waiting agent is refused at once; the decision is recorded in the audit log.',
+    examples: [`latchkey deny ${ID_EXAMPLE}`],
+    positionals: ['<id>'],
+    options: {},
+  },
+  (raw: RawArgs): DecideArgs => ({ id: requirePositional(raw, 0, 'the approval id'), remember: false }),
+  (wallet, args, io) => runDecide(wallet, 'deny', args, io),
+);

@@ -1,0 +1,278 @@
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, type Grant, type GrantMode } from '../../../shared/agents.js';
+import type { CreateGrantInput, UpdateGrantInput } from '../../../shared/api.js';
+import type { Wallet } from '../../core/wallet-api.js';
+import { formatCompactDuration, parseTimeSpec, requireDuration, resolveTime, type TimeSpec } from '../duration.js';
+import { writeLine, type CliIo } from '../io.js';
+import { EXIT_OK, formatDuration } from '../output.js';
+import { sanitizeForTerminal as inert, writeInertJson } from '../sanitize.js';
+import { defineCommand, getFlag, getString, getStrings, JSON_OPTION, requirePositional, type OptionSpec, type RawArgs } from '../spec.js';
+import { formatTime } from '../table.js';
+import { UsageError } from '../usage-error.js';
+import { lookupAgentNames } from './agent.js';
+
+const MIN_TTL_MS = 60_000;
+const MAX_TTL_MS = MAX_TOKEN_LIFETIME_SECONDS * 1000;
+
+const GRANT_OPTIONS = {
+  scope: { type: 'string', multiple: true, valueName: 'S', description: 'A scope the agent may receive (repeatable, or space-separated).' },
+  ttl: {
+    type: 'string',
+    valueName: 'DURATION',
+    description: `Longest lifetime of a token handed to the agent, e.g. 5m (default ${formatCompactDuration(DEFAULT_TOKEN_LIFETIME_SECONDS * 1000)}, at most ${formatCompactDuration(MAX_TTL_MS)}).`,
+  },
+  expires: { type: 'string', valueName: 'WHEN', description: 'When the grant ends: a duration from now (8h, 7d) or an ISO time. Default: never.' },
+  ask: { type: 'boolean', description: 'Ask you to approve each token request instead of allowing it.' },
+} satisfies Record<string, OptionSpec>;
+
+/** --scope may be repeated and each value may hold several space-separated scopes. */
+function parseScopes(raw: RawArgs): string[] {
+  return [...new Set(getStrings(raw.values, 'scope').flatMap((s) => s.split(/\s+/u)).filter((s) => s !== ''))];
+}
+
+function parseTtlSeconds(raw: RawArgs): number | undefined {
+  const text = getString(raw.values, 'ttl');
+  return text === undefined ? undefined : Math.round(requireDuration(text, 'ttl', { minMs: MIN_TTL_MS, maxMs: MAX_TTL_MS }) / 1000);
+}
+
+function parseExpiry(raw: RawArgs): TimeSpec | undefined {
+  const text = getString(raw.values, 'expires');
+  return text === undefined ? undefined : parseTimeSpec(text, 'expires');
+}
+
+function resolveExpiry(spec: TimeSpec, now: number): number {
+  const at = resolveTime(spec, now, 'from-now');
+  if (at <= now) throw new UsageError(`--expires ${formatTime(at)} is in the past.`, 'Give a later time, or a duration from now such as --expires 7d.');
+  return at;
+}
+
+function describeExpiry(grant: Grant, now: number): string {
+  if (grant.expiresAt === undefined) return 'never';
+  if (grant.expiresAt <= now) return `expired ${formatTime(grant.expiresAt)}`;
+  return `in ${formatDuration(grant.expiresAt - now)} (${formatTime(grant.expiresAt)})`;
+}
+
+const NARROWING: Record<Grant['narrowing'], string> = {
+  ok: 'ok: tokens are narrowed to these scopes',
+  unknown: 'not tried yet',
+  unsupported: 'UNSUPPORTED',
+};
+
+/** A grant as an indented block; narrowing: unsupported is flagged in its first line too. */
+export function formatGrant(grant: Grant, agentName: (id: string) => string, now: number): string[] {
+  const unsupported = grant.narrowing === 'unsupported';
+  const lines = [
+    `${inert(grant.id)}  [${grant.mode === 'ask' ? 'ask each time' : 'allow'}]${unsupported ? '  [! narrowing: unsupported]' : ''}`,
+    `  agent:      ${agentName(grant.agentId)}`,
+    `  server:     ${inert(grant.resource)}`,
+    `  scopes:     ${grant.scopes.length === 0 ? '(none)' : grant.scopes.map(inert).join(' ')}`,
+    `  tokens:     at most ${formatCompactDuration(grant.maxTokenLifetimeSeconds * 1000)} each`,
+    `  expires:    ${describeExpiry(grant, now)}`,
+    `  narrowing:  ${NARROWING[grant.narrowing]}`,
+    `  last used:  ${grant.lastUsedAt === undefined ? 'never' : `${formatDuration(now - grant.lastUsedAt)} ago`}`,
+  ];
+  if (unsupported) {
+    lines.push(
+      '  ! The authorization server will not issue a token narrowed to these scopes, so this agent is refused.',
+      `  ! Widen the grant to the connection's scopes (latchkey grant edit ${inert(grant.id)} --scope ...) or revoke it.`,
+    );
+  }
+  return lines;
+}
+
+// latchkey grant list
+
+export interface GrantListArgs {
+  agent?: string;
+  json: boolean;
+}
+
+export async function runGrantList(wallet: Wallet, args: GrantListArgs, io: CliIo): Promise<number> {
+  const grants = await wallet.listGrants(args.agent === undefined ? {} : { agent: args.agent });
+  if (args.json) {
+    writeInertJson(io, grants);
+  } else if (grants.length === 0) {
+    writeLine(io.stderr, 'No grants. Give an agent a server with: latchkey grant add <agent> <mcp-url> --scope S');
+  } else {
+    const agentName = await lookupAgentNames(wallet);
+    const blocks = grants.map((grant) => formatGrant(grant, agentName, io.now()).join('\n'));
+    writeLine(io.stdout, blocks.join('\n\n'));
+  }
+  return EXIT_OK;
+}
+
+// latchkey grant add
+
+export interface GrantAddArgs {
+  agent: string;
+  resource: string;
+  scopes: string[];
+  ttlSeconds?: number;
+  expires?: TimeSpec;
+  mode: GrantMode;
+}
+
+export function parseGrantAddArgs(raw: RawArgs): GrantAddArgs {
+  const agent = requirePositional(raw, 0, 'the agent name or id');
+  const resource = requirePositional(raw, 1, 'the MCP server URL');
+  const scopes = parseScopes(raw);
+  if (scopes.length === 0) {
+    throw new UsageError('grant add needs at least one --scope.', `For example: latchkey grant add ${inert(agent)} ${inert(resource)} --scope files:read`);
+  }
+  const ttlSeconds = parseTtlSeconds(raw);
+  const expires = parseExpiry(raw);
+  return {
+    agent,
+    resource,
+    scopes,
+    mode: getFlag(raw.values, 'ask') ? 'ask' : 'allow',
+    ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+    ...(expires === undefined ? {} : { expires }),
+  };
+}
+
+async function printGrant(wallet: Wallet, io: CliIo, headline: string, grant: Grant): Promise<void> {
+  writeLine(io.stdout, headline);
+  const agentName = await lookupAgentNames(wallet);
+  for (const line of formatGrant(grant, agentName, io.now())) writeLine(io.stdout, line);
+}
+
+export async function runGrantAdd(wallet: Wallet, args: GrantAddArgs, io: CliIo): Promise<number> {
+  const input: CreateGrantInput = {
+    agent: args.agent,
+    resource: args.resource,
+    scopes: args.scopes,
+    mode: args.mode,
+    ...(args.ttlSeconds === undefined ? {} : { maxTokenLifetimeSeconds: args.ttlSeconds }),
+    ...(args.expires === undefined ? {} : { expiresAt: resolveExpiry(args.expires, io.now()) }),
+  };
+  const grant = await wallet.createGrant(input);
+  await printGrant(wallet, io, 'Granted:', grant);
+  return EXIT_OK;
+}
+
+// latchkey grant edit
+
+export interface GrantEditArgs {
+  id: string;
+  scopes?: string[];
+  ttlSeconds?: number;
+  /** null: no expiry. */
+  expires?: TimeSpec | null;
+  mode?: GrantMode;
+}
+
+export function parseGrantEditArgs(raw: RawArgs): GrantEditArgs {
+  const id = requirePositional(raw, 0, 'the grant id');
+  const scopes = parseScopes(raw);
+  const ttlSeconds = parseTtlSeconds(raw);
+  const expires = parseExpiry(raw);
+  const noExpiry = getFlag(raw.values, 'no-expiry');
+  const ask = getFlag(raw.values, 'ask');
+  const allow = getFlag(raw.values, 'allow');
+  if (expires !== undefined && noExpiry) throw new UsageError('--expires and --no-expiry contradict each other.', 'Give one of them.');
+  if (ask && allow) throw new UsageError('--ask and --allow contradict each other.', 'Give one of them.');
+  const args: GrantEditArgs = {
+    id,
+    ...(scopes.length === 0 ? {} : { scopes }),
+    ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+    ...(noExpiry ? { expires: null } : expires === undefined ? {} : { expires }),
+    ...(ask ? { mode: 'ask' as const } : allow ? { mode: 'allow' as const } : {}),
+  };
+  if (Object.keys(args).length === 1) {
+    throw new UsageError('grant edit needs something to change.', 'Give --scope, --ttl, --expires, --no-expiry, --ask or --allow.');
+  }
+  return args;
+}
+
+export async function runGrantEdit(wallet: Wallet, args: GrantEditArgs, io: CliIo): Promise<number> {
+  const input: UpdateGrantInput = {
+    id: args.id,
+    ...(args.scopes === undefined ? {} : { scopes: args.scopes }),
+    ...(args.ttlSeconds === undefined ? {} : { maxTokenLifetimeSeconds: args.ttlSeconds }),
+    ...(args.expires === undefined ? {} : { expiresAt: args.expires === null ? null : resolveExpiry(args.expires, io.now()) }),
+    ...(args.mode === undefined ? {} : { mode: args.mode }),
+  };
+  const grant = await wallet.updateGrant(input);
+  await printGrant(wallet, io, 'Updated:', grant);
+  return EXIT_OK;
+}
+
+// latchkey grant revoke
+
+export async function runGrantRevoke(wallet: Wallet, args: { id: string }, io: CliIo): Promise<number> {
+  await wallet.revokeGrant(args.id);
+  writeLine(io.stdout, `Revoked grant ${inert(args.id)}: its agent's next request under it is refused.`);
+  return EXIT_OK;
+}
+
+export const grantListCommand = defineCommand(
+  {
+    path: ['grant', 'list'],
+    usage: 'latchkey grant list [--agent A] [--json]',
+    summary: 'List grants: which agent may get which tokens.',
+    description:
+      'Shows each grant\'s agent, server, scopes, longest token lifetime, expiry and mode. "narrowing: unsupported" means the authorization ' +
+      'server would not issue a token limited to the grant\'s scopes, so the agent is refused until you change the grant.',
+    examples: ['latchkey grant list', 'latchkey grant list --agent ci-bot --json'],
+    positionals: [],
+    options: { agent: { type: 'string', valueName: 'A', description: 'Only the grants of this agent (name or id).' }, json: JSON_OPTION },
+  },
+  (raw): GrantListArgs => {
+    const agent = getString(raw.values, 'agent');
+    return { json: getFlag(raw.values, 'json'), ...(agent === undefined ? {} : { agent }) };
+  },
+  runGrantList,
+);
+
+export const grantAddCommand = defineCommand(
+  {
+    path: ['grant', 'add'],
+    usage: 'latchkey grant add <agent> <mcp-url> --scope S ... [--ttl 15m] [--expires 7d] [--ask]',
+    summary: 'Let an agent get tokens for a connected server.',
+    description:
+      'The agent then receives short-lived access tokens for the server, narrowed to these scopes (never more than your connection holds) ' +
+      'and living at most --ttl. With --ask you approve each request (latchkey approvals).',
+    examples: [
+      'latchkey grant add ci-bot https://mcp.example.com/mcp --scope files:read',
+      'latchkey grant add claude-code https://mcp.example.com/mcp --scope "files:read files:write" --ttl 5m --expires 8h --ask',
+    ],
+    positionals: ['<agent>', '<mcp-url>'],
+    options: GRANT_OPTIONS,
+  },
+  parseGrantAddArgs,
+  runGrantAdd,
+);
+
+export const grantEditCommand = defineCommand(
+  {
+    path: ['grant', 'edit'],
+    usage: 'latchkey grant edit <id> [--scope S ...] [--ttl DURATION] [--expires WHEN | --no-expiry] [--ask | --allow]',
+    summary: 'Change a grant\'s scopes, token lifetime, expiry or mode.',
+    description: 'Only the options you give change. --scope replaces the grant\'s scopes. The change applies to the agent\'s next request.',
+    examples: ['latchkey grant edit grt_Xk3v9QpL2mN8rT5wY7zA1bC4dE6fG0hJ --scope files:read --ttl 5m', 'latchkey grant edit grt_Xk3v9QpL2mN8rT5wY7zA1bC4dE6fG0hJ --no-expiry --allow'],
+    positionals: ['<id>'],
+    options: {
+      ...GRANT_OPTIONS,
+      scope: { ...GRANT_OPTIONS.scope, description: 'The new scopes (repeatable, or space-separated); replaces the old ones.' },
+      expires: { ...GRANT_OPTIONS.expires, description: 'A new end: a duration from now (8h, 7d) or an ISO time.' },
+      'no-expiry': { type: 'boolean', description: 'The grant never ends (until revoked).' },
+      allow: { type: 'boolean', description: 'Allow requests without asking.' },
+    },
+  },
+  parseGrantEditArgs,
+  runGrantEdit,
+);
+
+export const grantRevokeCommand = defineCommand(
+  {
+    path: ['grant', 'revoke'],
+    usage: 'latchkey grant revoke <id>',
+    summary: 'Revoke a grant.',
+    description: 'The agent\'s next request under this grant is refused. Tokens already handed out live until they expire (at most the grant\'s --ttl).',
+    examples: ['latchkey grant revoke grt_Xk3v9QpL2mN8rT5wY7zA1bC4dE6fG0hJ'],
+    positionals: ['<id>'],
+    options: {},
+  },
+  (raw) => ({ id: requirePositional(raw, 0, 'the grant id') }),
+  runGrantRevoke,
+);
