@@ -1,0 +1,275 @@
+/**
+ * The token broker: what happens when a local agent asks the bridge for a token.
+ *   authenticate (the enrolled secret is the identity) → decide(agent, request, grants) →
+ *   ask the owner when needed (bounded, one prompt per agent and server) → mint a token
+ *   narrowed to the grant (never a refresh token) → audit every step.
+ * It implements the bridge's handler port; the bridge server owns HTTP and its defences.
+ */
+import type { AgentSummary, Grant } from '../../../shared/agents.js';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
+import type { EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
+import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
+import type { Clock, Logger } from '../ports.js';
+import { fingerprint } from '../log/fingerprint.js';
+import type { AgentRegistry } from '../agents/agent-registry.js';
+import type { GrantStore } from '../grants/grant-store.js';
+import { decide } from '../grants/decide.js';
+import type { ApprovalQueue } from '../approvals/approval-queue.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ConnectionService } from '../connections/connection-service.js';
+import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
+import { AgentTokenCache } from './agent-token-cache.js';
+
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60_000;
+/** A cached agent token is handed out again only with at least this much life left. */
+const MIN_HANDOUT_TTL_MS = 30_000;
+
+export interface TokenBrokerDeps {
+  agents: AgentRegistry;
+  grants: GrantStore;
+  approvals: ApprovalQueue;
+  audit: AuditLog;
+  connections: ConnectionService;
+  policy: UrlPolicy;
+  clock: Clock;
+  logger: Logger;
+  approvalTimeoutMs?: number;
+}
+
+export class TokenBroker implements BridgeHandler {
+  private readonly cache = new AgentTokenCache();
+  private readonly rejections = new RejectionThrottle();
+
+  constructor(private readonly deps: TokenBrokerDeps) {}
+
+  authenticate(secret: string): BridgeCaller | undefined {
+    const caller = this.deps.agents.authenticate(secret);
+    if (caller !== undefined) this.deps.agents.touch(caller.agent.id);
+    return caller;
+  }
+
+  async token(caller: BridgeCaller, request: TokenRequest, signal: AbortSignal): Promise<TokenResponse> {
+    const { agent, session } = caller;
+    const base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }) };
+    let resource: string;
+    try {
+      resource = canonicalResource(request.resource, this.deps.policy);
+    } catch (error) {
+      await this.refuse(base, undefined, request.scopes, error);
+      throw error;
+    }
+    try {
+      const connection = this.deps.connections.connectionFor(resource);
+      if (connection === undefined) {
+        throw new LatchkeyError(ErrorCode.NotConnected, `The owner has not connected Latchkey to ${resource}.`, {
+          hint: `The owner runs: latchkey connect ${resource}`,
+        });
+      }
+      let decision = decide({ agent, request: { resource, scopes: request.scopes }, grants: this.deps.grants.list({ agentId: agent.id }), now: this.deps.clock.now() });
+      if (decision.kind === 'deny') throw new LatchkeyError(decision.code, decision.reason);
+      let grant: Grant | undefined = decision.kind === 'allow' ? decision.grant : decision.grant;
+      let scopes = decision.scopes.length > 0 ? decision.scopes : grant?.scopes ?? connection.scopes;
+      let lifetime = grant?.maxTokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
+      if (decision.kind === 'ask') {
+        const approved = await this.askOwner(agent, resource, scopes, lifetime, signal, base);
+        if (approved.grant !== undefined) grant = approved.grant;
+        decision = { kind: 'allow', grant: grant!, scopes };
+      }
+      if (grant !== undefined && grant.narrowing === 'unsupported' && !sameScopes(scopes, connection.scopes)) {
+        throw new LatchkeyError(ErrorCode.CannotNarrow, "The server's authorization server cannot issue a token limited to this grant.", {
+          hint: 'The owner can widen the grant to the connection\'s scopes with `latchkey grant edit`.',
+        });
+      }
+      lifetime = grant?.maxTokenLifetimeSeconds ?? lifetime;
+      const token = await this.handOut(agent.id, resource, scopes, lifetime, grant);
+      if (grant !== undefined) this.deps.grants.markUsed(grant.id);
+      await this.deps.audit.append({
+        type: 'token.issued',
+        ...base,
+        resource,
+        scopes: token.scope.split(' ').filter((s) => s !== ''),
+        outcome: 'ok',
+        tokenFingerprint: fingerprint(token.access_token),
+      });
+      return token;
+    } catch (error) {
+      await this.refuse(base, resource, request.scopes, error);
+      throw error;
+    }
+  }
+
+  whoami(caller: BridgeCaller): WhoamiResponse {
+    const now = this.deps.clock.now();
+    return {
+      agent: { id: caller.agent.id, name: caller.agent.name, kind: caller.agent.kind },
+      ...(caller.session === undefined ? {} : { session: { id: caller.session.id, expires_at: Math.floor(caller.session.expiresAt / 1000) } }),
+      grants: this.deps.grants
+        .list({ agentId: caller.agent.id })
+        .filter((g) => g.expiresAt === undefined || g.expiresAt > now)
+        .map((g) => ({
+          resource: g.resource,
+          scopes: g.scopes,
+          mode: g.mode,
+          max_token_lifetime_seconds: g.maxTokenLifetimeSeconds,
+          ...(g.expiresAt === undefined ? {} : { expires_at: Math.floor(g.expiresAt / 1000) }),
+        })),
+    };
+  }
+
+  async enrol(request: EnrolRequest, signal: AbortSignal): Promise<{ agentId: string; name: string; secret: string }> {
+    const { approval, decision } = this.deps.approvals.raise(
+      { kind: 'enrolment', agentName: request.name },
+      { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS },
+    );
+    await this.deps.audit.append({ type: 'approval.raised', agentName: request.name, outcome: 'ok', reason: `enrolment:${approval.id}` });
+    const outcome = await raceAbort(decision, signal);
+    await this.deps.audit.append({ type: 'approval.decided', agentName: request.name, outcome: outcome.status === 'approved' ? 'ok' : 'denied', reason: outcome.status, actor: outcome.status === 'expired' ? 'timeout' : 'owner' });
+    if (outcome.status !== 'approved') {
+      throw new LatchkeyError(outcome.status === 'expired' ? ErrorCode.ApprovalTimeout : ErrorCode.GrantDenied, `The owner did not enrol "${request.name}".`);
+    }
+    const { agent, secret } = await this.deps.agents.enrol(request.name, request.kind === undefined ? {} : { kind: request.kind });
+    await this.deps.audit.append({ type: 'agent.enrolled', agentId: agent.id, agentName: agent.name, outcome: 'ok', actor: 'owner' });
+    return { agentId: agent.id, name: agent.name, secret };
+  }
+
+  rejected(rejection: BridgeRejection): void {
+    if (!this.rejections.admit(this.deps.clock.now())) return;
+    void this.deps.audit
+      .append({ type: 'bridge.rejected', outcome: 'denied', reason: rejection.code, ...(rejection.agentId === undefined ? {} : { agentId: rejection.agentId }), actor: rejection.transport })
+      .catch(() => undefined);
+  }
+
+  /** Owner revokes a grant: refused from the next request on; its agent tokens are revoked at the AS. */
+  async revokeGrant(id: string): Promise<void> {
+    const grant = await this.deps.grants.revoke(id);
+    await this.revokeCached(grant.agentId, grant.resource);
+    await this.deps.audit.append({ type: 'grant.revoked', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
+  }
+
+  /** Owner removes an agent: grants, sessions and cached tokens go with it. */
+  async removeAgent(idOrName: string): Promise<AgentSummary> {
+    const agent = await this.deps.agents.remove(idOrName);
+    const grants = await this.deps.grants.revokeForAgent(agent.id);
+    await this.revokeCached(agent.id, undefined);
+    for (const grant of grants) {
+      await this.deps.audit.append({ type: 'grant.revoked', agentId: agent.id, resource: grant.resource, outcome: 'ok', actor: 'owner' });
+    }
+    await this.deps.audit.append({ type: 'agent.removed', agentId: agent.id, agentName: agent.name, outcome: 'ok', actor: 'owner' });
+    return agent;
+  }
+
+  private async askOwner(
+    agent: AgentSummary,
+    resource: string,
+    scopes: string[],
+    lifetimeSeconds: number,
+    signal: AbortSignal,
+    base: Record<string, string>,
+  ): Promise<{ grant?: Grant }> {
+    const { approval, decision } = this.deps.approvals.raise(
+      { kind: 'consent', agentId: agent.id, agentName: agent.name, resource, scopes, lifetimeSeconds },
+      { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS },
+    );
+    await this.deps.audit.append({ type: 'approval.raised', ...base, resource, scopes, outcome: 'ok', reason: `consent:${approval.id}` });
+    const outcome = await raceAbort(decision, signal);
+    await this.deps.audit.append({
+      type: 'approval.decided',
+      ...base,
+      resource,
+      scopes,
+      outcome: outcome.status === 'approved' ? 'ok' : 'denied',
+      reason: outcome.status,
+      actor: outcome.status === 'expired' ? 'timeout' : 'owner',
+    });
+    if (outcome.status === 'expired') throw new LatchkeyError(ErrorCode.ApprovalTimeout, 'The owner did not answer in time; the request was denied.');
+    if (outcome.status !== 'approved') throw new LatchkeyError(ErrorCode.GrantDenied, `The owner denied ${agent.name} access to ${resource}.`);
+    if (!outcome.remember) return {};
+    const existing = this.deps.grants.list({ agentId: agent.id, resource })[0];
+    const grant =
+      existing === undefined
+        ? await this.deps.grants.create({ agentId: agent.id, resource, scopes, mode: 'allow', maxTokenLifetimeSeconds: lifetimeSeconds })
+        : await this.deps.grants.update(existing.id, { scopes: [...new Set([...existing.scopes, ...scopes])] });
+    await this.deps.audit.append({ type: 'grant.created', ...base, resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
+    return { grant };
+  }
+
+  private async handOut(agentId: string, resource: string, scopes: string[], lifetimeSeconds: number, grant: Grant | undefined): Promise<TokenResponse> {
+    const now = this.deps.clock.now();
+    const cached = this.cache.get(agentId, resource, scopes, now + MIN_HANDOUT_TTL_MS);
+    const token =
+      cached ??
+      (await this.deps.connections.mintAgentToken(resource, scopes).then(
+        (minted) => {
+          const entry = { accessToken: minted.accessToken, expiresAt: Math.min(minted.expiresAt, now + lifetimeSeconds * 1000), scope: minted.scope };
+          this.cache.put(agentId, resource, scopes, entry);
+          if (grant !== undefined && grant.narrowing !== 'ok') void this.deps.grants.update(grant.id, { narrowing: 'ok' }).catch(() => undefined);
+          return entry;
+        },
+        async (error: unknown) => {
+          if (grant !== undefined && isLatchkeyError(error, ErrorCode.CannotNarrow)) {
+            await this.deps.grants.update(grant.id, { narrowing: 'unsupported' }).catch(() => undefined);
+          }
+          throw error;
+        },
+      ));
+    return { access_token: token.accessToken, token_type: 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') };
+  }
+
+  private async revokeCached(agentId: string, resource: string | undefined): Promise<void> {
+    for (const entry of this.cache.take(agentId, resource)) {
+      const result = await this.deps.connections.revokeAgentToken(entry.resource, entry.accessToken);
+      this.deps.logger.info('agent token revoked', { resource: entry.resource, token: fingerprint(entry.accessToken), result });
+    }
+  }
+
+  private async refuse(base: Record<string, string>, resource: string | undefined, scopes: readonly string[] | undefined, error: unknown): Promise<void> {
+    await this.deps.audit
+      .append({
+        type: 'token.refused',
+        ...base,
+        ...(resource === undefined ? {} : { resource }),
+        ...(scopes === undefined ? {} : { scopes: [...scopes] }),
+        outcome: error instanceof LatchkeyError && error.code !== ErrorCode.Internal ? 'denied' : 'error',
+        reason: error instanceof LatchkeyError ? error.code : ErrorCode.Internal,
+      })
+      .catch((auditError: unknown) => this.deps.logger.error('audit append failed', { reason: String(auditError) }));
+  }
+}
+
+function sameScopes(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((s) => b.includes(s));
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new LatchkeyError(ErrorCode.AuthorizationCancelled, 'The caller went away.'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new LatchkeyError(ErrorCode.AuthorizationCancelled, 'The caller went away.'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Bounds how many bridge rejections are written to the audit log (a flood must not fill the disk: T15). */
+class RejectionThrottle {
+  private windowStart = 0;
+  private count = 0;
+  constructor(private readonly perSecond = 20) {}
+  admit(now: number): boolean {
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.count = 0;
+    }
+    this.count += 1;
+    return this.count <= this.perSecond;
+  }
+}
