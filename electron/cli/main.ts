@@ -13,7 +13,7 @@ const exitCode = await runCli(process.argv.slice(2), {
   io: createProcessIo(process, interrupts),
   env: process.env,
   // Loaded on first use: --help and --version stay fast and never touch the keychain.
-  openWallet: async (config, ports) => (await import('../core/wallet.js')).openWallet(config, ports),
+  openWallet: async (config, ports) => (await import('../core/host/open-cli-wallet.js')).openCliWallet(config, ports),
   createOpener: (policy) => createSystemOpener({ env: process.env, platform: process.platform, policy }),
   version: readVersion(),
 });
