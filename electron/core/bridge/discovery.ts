@@ -1,0 +1,119 @@
+/**
+ * Where the running bridge is: the discovery file `bridge.json` (0600, written atomically) in the
+ * runtime directory, and where that directory is by default. The client trusts the file only
+ * when the directory and the file are private to the current user (otherwise another user could
+ * point an agent, and its secret, at a listener of their own).
+ */
+import { randomBytes } from 'node:crypto';
+import { lstat, open, readFile, rename } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { BridgeDiscovery } from '../../../shared/bridge.js';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { assertPrivateDirectory, DISCOVERY_FILE, errnoOf, removeIfPresent } from './runtime-dir.js';
+
+const MAX_DISCOVERY_BYTES = 4096;
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/**
+ * The runtime directory: $LATCHKEY_RUNTIME_DIR, else $XDG_RUNTIME_DIR/latchkey, else
+ * <$LATCHKEY_HOME or ~/.latchkey>/run.
+ */
+export function defaultRuntimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = nonEmpty(env['LATCHKEY_RUNTIME_DIR']);
+  if (explicit !== undefined) return resolve(explicit);
+  const xdg = nonEmpty(env['XDG_RUNTIME_DIR']);
+  if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, 'latchkey');
+  const home = nonEmpty(env['LATCHKEY_HOME']) ?? join(nonEmpty(env['HOME']) ?? homedir(), '.latchkey');
+  return join(resolve(home), 'run');
+}
+
+export function discoveryPath(runtimeDir: string): string {
+  return join(runtimeDir, DISCOVERY_FILE);
+}
+
+/** Writes the discovery file: a fresh 0600 temp file, synced, renamed over the old one. */
+export async function writeBridgeDiscovery(runtimeDir: string, discovery: BridgeDiscovery): Promise<void> {
+  const target = discoveryPath(runtimeDir);
+  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  const file = await open(temp, 'wx', 0o600);
+  try {
+    await file.writeFile(`${JSON.stringify(discovery)}\n`);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  try {
+    await rename(temp, target);
+  } catch (error) {
+    await removeIfPresent(temp);
+    throw error;
+  }
+}
+
+function notRunning(runtimeDir: string, cause?: unknown): LatchkeyError {
+  return new LatchkeyError(ErrorCode.BridgeNotRunning, 'The Latchkey bridge is not running.', {
+    hint: 'Start it with `latchkey daemon` (or the Latchkey app), then try again.',
+    details: { runtimeDir },
+    cause,
+  });
+}
+
+/**
+ * Reads the discovery file. Missing, unreadable or from a process that is gone → BridgeNotRunning;
+ * a directory or file others could have written → BridgeUnsafePath.
+ */
+export async function readBridgeDiscovery(runtimeDir: string): Promise<BridgeDiscovery> {
+  const path = discoveryPath(runtimeDir);
+  let text: string;
+  try {
+    assertPrivateDirectory(await lstat(runtimeDir), runtimeDir);
+    const info = await lstat(path);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+    if (!info.isFile() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) {
+      throw new LatchkeyError(ErrorCode.BridgeUnsafePath, `The bridge discovery file ${path} is not private to you.`, {
+        hint: 'Remove it and restart `latchkey daemon`.',
+        details: { path },
+      });
+    }
+    if (info.size > MAX_DISCOVERY_BYTES) throw notRunning(runtimeDir);
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof LatchkeyError) throw error;
+    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') throw notRunning(runtimeDir);
+    throw notRunning(runtimeDir, error);
+  }
+  let parsed: BridgeDiscovery;
+  try {
+    parsed = BridgeDiscovery.parse(JSON.parse(text));
+  } catch (error) {
+    throw notRunning(runtimeDir, error);
+  }
+  if (!processIsAlive(parsed.pid)) throw notRunning(runtimeDir);
+  return parsed;
+}
+
+/** Whether a process with this pid exists and is ours to signal. */
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes the discovery file if it is still the one `pid` wrote (a newer bridge may have replaced it). */
+export async function removeBridgeDiscovery(runtimeDir: string, pid: number): Promise<void> {
+  const path = discoveryPath(runtimeDir);
+  try {
+    const current = BridgeDiscovery.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    if (current.success && current.data.pid !== pid) return;
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return;
+  }
+  await removeIfPresent(path);
+}

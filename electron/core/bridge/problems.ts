@@ -1,0 +1,107 @@
+/**
+ * The one table from error codes to HTTP statuses for the bridge, and the RFC 9457 problem+json
+ * bodies built from it. Codes the table does not list become `500 internal` with no detail, so a
+ * failure deep in the wallet never leaks its message to an agent.
+ */
+import type { Problem } from '../../../shared/bridge.js';
+import { ErrorCode, isLatchkeyError } from '../../../shared/errors.js';
+
+interface ProblemEntry {
+  status: number;
+  title: string;
+}
+
+/** Every code the bridge answers with, and its status. Keep this the only such table. */
+export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> = {
+  [ErrorCode.ApprovalPending]: { status: 202, title: 'Waiting for the owner' },
+  [ErrorCode.InvalidInput]: { status: 400, title: 'Invalid request' },
+  [ErrorCode.MalformedRequest]: { status: 400, title: 'Malformed request' },
+  [ErrorCode.MissingBridgeHeader]: { status: 400, title: 'Missing bridge header' },
+  [ErrorCode.Unauthenticated]: { status: 401, title: 'Unauthenticated' },
+  [ErrorCode.SessionExpired]: { status: 401, title: 'Session expired' },
+  [ErrorCode.ForbiddenOrigin]: { status: 403, title: 'Browser requests are refused' },
+  [ErrorCode.NoGrant]: { status: 403, title: 'No grant' },
+  [ErrorCode.GrantDenied]: { status: 403, title: 'Denied' },
+  [ErrorCode.ScopeNotGranted]: { status: 403, title: 'Scope not granted' },
+  [ErrorCode.CannotNarrow]: { status: 403, title: 'Token cannot be narrowed' },
+  [ErrorCode.ApprovalTimeout]: { status: 403, title: 'No decision in time' },
+  [ErrorCode.NotFound]: { status: 404, title: 'Not found' },
+  [ErrorCode.MethodNotAllowed]: { status: 405, title: 'Method not allowed' },
+  [ErrorCode.Timeout]: { status: 408, title: 'Request timeout' },
+  [ErrorCode.AgentExists]: { status: 409, title: 'Agent exists' },
+  [ErrorCode.NotConnected]: { status: 409, title: 'Not connected' },
+  [ErrorCode.NeedsReauth]: { status: 409, title: 'Connection needs sign-in' },
+  [ErrorCode.PayloadTooLarge]: { status: 413, title: 'Body too large' },
+  [ErrorCode.UnsupportedMediaType]: { status: 415, title: 'JSON only' },
+  [ErrorCode.BadHost]: { status: 421, title: 'Not a loopback host' },
+  [ErrorCode.RateLimited]: { status: 429, title: 'Too many requests' },
+  [ErrorCode.HeadersTooLarge]: { status: 431, title: 'Headers too large' },
+  [ErrorCode.Internal]: { status: 500, title: 'Internal error' },
+  [ErrorCode.KeychainLocked]: { status: 503, title: 'Wallet locked' },
+  [ErrorCode.KeychainUnavailable]: { status: 503, title: 'Wallet unavailable' },
+  [ErrorCode.VaultClosed]: { status: 503, title: 'Wallet unavailable' },
+};
+
+/** What the server itself says when it refuses a request (never anything from the request). */
+const REFUSAL_DETAIL: Partial<Record<ErrorCode, string>> = {
+  [ErrorCode.InvalidInput]: 'The request body does not match the bridge protocol.',
+  [ErrorCode.MalformedRequest]: 'The request is not valid HTTP/1.1 for the bridge.',
+  [ErrorCode.MissingBridgeHeader]: 'Every request must carry the header latchkey-bridge: 1.',
+  [ErrorCode.Unauthenticated]: 'Send Authorization: Bearer with an agent or session secret (latchkey run sets one).',
+  [ErrorCode.ForbiddenOrigin]: 'Requests carrying an Origin header come from a web page and are refused.',
+  [ErrorCode.NotFound]: 'No such endpoint.',
+  [ErrorCode.MethodNotAllowed]: 'This endpoint does not accept that method.',
+  [ErrorCode.Timeout]: 'The request took too long to arrive.',
+  [ErrorCode.PayloadTooLarge]: 'The request body is larger than the bridge accepts.',
+  [ErrorCode.UnsupportedMediaType]: 'Send the body as Content-Type: application/json.',
+  [ErrorCode.BadHost]: 'The Host header must name this loopback listener.',
+  [ErrorCode.RateLimited]: 'Slow down and retry after the indicated time.',
+  [ErrorCode.HeadersTooLarge]: 'The request headers are larger than the bridge accepts.',
+};
+
+export interface ProblemExtras {
+  detail?: string | undefined;
+  retryAfterSeconds?: number | undefined;
+  approvalId?: string | undefined;
+}
+
+export function statusForCode(code: ErrorCode): number {
+  return PROBLEM_TABLE[code]?.status ?? 500;
+}
+
+/** A problem body for `code`; an unlisted code becomes `internal` without detail. */
+export function buildProblem(code: ErrorCode, extras: ProblemExtras = {}): Problem {
+  const entry = PROBLEM_TABLE[code];
+  if (entry === undefined) return buildProblem(ErrorCode.Internal);
+  const detail = code === ErrorCode.Internal ? undefined : (extras.detail ?? REFUSAL_DETAIL[code]);
+  return {
+    type: `urn:latchkey:problem:${code}`,
+    title: entry.title,
+    status: entry.status,
+    code,
+    ...(detail === undefined ? {} : { detail }),
+    ...(extras.retryAfterSeconds === undefined ? {} : { retry_after: extras.retryAfterSeconds }),
+    ...(extras.approvalId === undefined ? {} : { approval_id: extras.approvalId }),
+  };
+}
+
+/** The problem for the server's own refusal of a request. */
+export function refusalProblem(code: ErrorCode, retryAfterSeconds?: number): Problem {
+  return buildProblem(code, { retryAfterSeconds });
+}
+
+/**
+ * The problem for an error a handler threw. A LatchkeyError with a listed code keeps its message
+ * (handler messages are written for users and carry no secrets); anything else is `internal`.
+ */
+export function problemFromError(error: unknown): Problem {
+  if (!isLatchkeyError(error) || PROBLEM_TABLE[error.code] === undefined) return buildProblem(ErrorCode.Internal);
+  const detail = error.hint === undefined ? error.message : `${error.message} ${error.hint}`;
+  const retryAfter = error.details['retryAfterSeconds'];
+  const approvalId = error.details['approvalId'];
+  return buildProblem(error.code, {
+    detail,
+    retryAfterSeconds: typeof retryAfter === 'number' ? retryAfter : undefined,
+    approvalId: typeof approvalId === 'string' ? approvalId : undefined,
+  });
+}

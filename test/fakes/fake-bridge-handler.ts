@@ -1,0 +1,91 @@
+/**
+ * A BridgeHandler for bridge tests: known secrets map to agents, token() hands out a canary token
+ * (or throws what a test sets), and every call and rejection is recorded so tests can assert
+ * that a refused request never reached the wallet.
+ */
+import type { AgentSummary } from '../../shared/agents.js';
+import type { EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../shared/bridge.js';
+import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../../electron/core/bridge/handler.js';
+
+export const FAKE_TOKEN = 'fake-access-token-CANARY-7f3a9c';
+export const FAKE_AGENT_SECRET = 'lks_agent_secret_0123456789abcdefghijklmnopqrstuv';
+
+export const FAKE_AGENT: AgentSummary = {
+  id: 'agt_AAAAAAAAAAAAAAAAAAAA',
+  name: 'test-agent',
+  kind: 'interactive',
+  createdAt: 1_700_000_000_000,
+};
+
+export interface TokenCall {
+  caller: BridgeCaller;
+  request: TokenRequest;
+  signal: AbortSignal;
+}
+
+export class FakeBridgeHandler implements BridgeHandler {
+  readonly secrets = new Map<string, BridgeCaller>([[FAKE_AGENT_SECRET, { agent: FAKE_AGENT }]]);
+  readonly authenticateCalls: string[] = [];
+  readonly tokenCalls: TokenCall[] = [];
+  readonly whoamiCalls: BridgeCaller[] = [];
+  readonly enrolCalls: EnrolRequest[] = [];
+  readonly rejections: BridgeRejection[] = [];
+  /** Replaces the default token answer (e.g. throw a LatchkeyError, or wait on the signal). */
+  tokenImpl: ((call: TokenCall) => Promise<TokenResponse>) | undefined;
+  /** Replaces the default enrolment answer. */
+  enrolImpl: ((request: EnrolRequest, signal: AbortSignal) => Promise<{ agentId: string; name: string; secret: string }>) | undefined;
+  private rejectionWaiters: Array<{ count: number; resolve: () => void }> = [];
+  private tokenWaiters: Array<(call: TokenCall) => void> = [];
+
+  authenticate(secret: string): BridgeCaller | undefined {
+    this.authenticateCalls.push(secret);
+    return this.secrets.get(secret);
+  }
+
+  async token(caller: BridgeCaller, request: TokenRequest, signal: AbortSignal): Promise<TokenResponse> {
+    const call = { caller, request, signal };
+    this.tokenCalls.push(call);
+    for (const waiter of this.tokenWaiters.splice(0)) waiter(call);
+    if (this.tokenImpl !== undefined) return this.tokenImpl(call);
+    return { access_token: FAKE_TOKEN, token_type: 'Bearer', expires_at: 1_700_000_900, scope: (request.scopes ?? ['read']).join(' ') };
+  }
+
+  whoami(caller: BridgeCaller): WhoamiResponse {
+    this.whoamiCalls.push(caller);
+    return {
+      agent: { id: caller.agent.id, name: caller.agent.name, kind: caller.agent.kind },
+      grants: [{ resource: 'https://mcp.example/mcp', scopes: ['read'], mode: 'allow', max_token_lifetime_seconds: 900 }],
+    };
+  }
+
+  async enrol(request: EnrolRequest, signal: AbortSignal): Promise<{ agentId: string; name: string; secret: string }> {
+    this.enrolCalls.push(request);
+    if (this.enrolImpl !== undefined) return this.enrolImpl(request, signal);
+    return { agentId: 'agt_BBBBBBBBBBBBBBBBBBBB', name: request.name, secret: 'lks_new_agent_secret_zzzzzzzzzzzzzzzzzzzz' };
+  }
+
+  rejected(rejection: BridgeRejection): void {
+    this.rejections.push(rejection);
+    this.rejectionWaiters = this.rejectionWaiters.filter((waiter) => {
+      if (this.rejections.length < waiter.count) return true;
+      waiter.resolve();
+      return false;
+    });
+  }
+
+  /** Resolves once at least `count` rejections were reported in total. */
+  waitForRejections(count: number): Promise<void> {
+    if (this.rejections.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.rejectionWaiters.push({ count, resolve }));
+  }
+
+  /** Resolves with the next token() call. */
+  nextTokenCall(): Promise<TokenCall> {
+    return new Promise((resolve) => this.tokenWaiters.push(resolve));
+  }
+
+  /** Number of calls that reached the wallet side (authenticate excluded). */
+  get handledCalls(): number {
+    return this.tokenCalls.length + this.whoamiCalls.length + this.enrolCalls.length;
+  }
+}
