@@ -1,0 +1,221 @@
+/**
+ * Decisions waiting for the owner (consent, enrolment, step-up, URL elicitation), in memory. The
+ * window, the tray and the CLI read and decide them; the asker waits on a promise.
+ *
+ * - At most one pending approval per (kind, agent, resource), and a cap on all pending ones: more
+ *   raises fail with RateLimited, which the bridge turns into 429 (T15).
+ * - No decision in time → 'expired', which callers treat as a refusal (T15).
+ * - Ids are random and single use: unknown, decided or expired ids → ApprovalNotFound (T16).
+ */
+import { Approval, type ApprovalKind, type ApprovalStatus } from '../../../shared/agents.js';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { systemScheduler, type Scheduler, type TimerHandle } from '../agents/deferred-writes.js';
+import { newId } from '../ids.js';
+import { silentLogger } from '../log/logger.js';
+import { systemClock, type Clock, type Logger } from '../ports.js';
+import { TypedEvents, type Unsubscribe } from './typed-events.js';
+
+export interface RaiseInput {
+  kind: ApprovalKind;
+  /** Absent for an enrolment request from an unknown caller. */
+  agentId?: string;
+  /** What the owner sees: the enrolled name, or the name an unknown caller proposes. */
+  agentName: string;
+  resource?: string;
+  scopes?: readonly string[];
+  lifetimeSeconds?: number;
+}
+
+export interface RaiseOptions {
+  /** How long the owner has; then the approval expires (a refusal). */
+  timeoutMs: number;
+  /** Aborting withdraws the approval (the asker went away). */
+  signal?: AbortSignal;
+}
+
+export interface ApprovalOutcome {
+  status: 'approved' | 'denied' | 'expired';
+  /** Approved with "remember": the caller creates or widens a grant. */
+  remember: boolean;
+}
+
+export type Verdict = 'approve' | 'deny';
+
+export interface ApprovalEvents extends Record<string, unknown> {
+  raised: Approval;
+  /** Also emitted when an approval expires or is withdrawn (status 'expired'). */
+  decided: Approval;
+}
+
+export interface ApprovalQueueOptions {
+  clock?: Clock;
+  scheduler?: Scheduler;
+  logger?: Logger;
+  /** Most pending approvals at once, over all askers. Default 32. */
+  maxPending?: number;
+  /** Decided approvals kept for list(). Default 100. */
+  historyLimit?: number;
+}
+
+interface Pending {
+  approval: Approval;
+  key: string;
+  timer: TimerHandle;
+  settle: (outcome: ApprovalOutcome) => void;
+  detach: () => void;
+}
+
+function notFound(): LatchkeyError {
+  return new LatchkeyError(ErrorCode.ApprovalNotFound, 'No pending approval has that id. It may have been decided already or expired.', {
+    hint: 'See pending approvals with `latchkey approvals`.',
+  });
+}
+
+function keyOf(input: RaiseInput): string {
+  const who = input.agentId === undefined ? `name:${input.agentName}` : `id:${input.agentId}`;
+  return JSON.stringify([input.kind, who, input.resource ?? '']);
+}
+
+function freeze(approval: Approval): Approval {
+  if (approval.scopes !== undefined) Object.freeze(approval.scopes);
+  return Object.freeze(approval);
+}
+
+export class ApprovalQueue {
+  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
+  private readonly maxPending: number;
+  private readonly historyLimit: number;
+  private readonly pending = new Map<string, Pending>();
+  private readonly pendingByKey = new Map<string, string>();
+  private readonly history = new Map<string, Approval>();
+  private readonly events: TypedEvents<ApprovalEvents>;
+
+  constructor(options: ApprovalQueueOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.maxPending = options.maxPending ?? 32;
+    this.historyLimit = options.historyLimit ?? 100;
+    const logger = options.logger ?? silentLogger;
+    this.events = new TypedEvents<ApprovalEvents>(() => logger.warn('An approval listener failed.'));
+  }
+
+  raise(input: RaiseInput, options: RaiseOptions): { approval: Approval; decision: Promise<ApprovalOutcome> } {
+    if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
+      throw new LatchkeyError(ErrorCode.InvalidInput, 'An approval needs a positive timeout.');
+    }
+    const key = keyOf(input);
+    const waiting = this.pendingByKey.get(key);
+    if (waiting !== undefined || this.pending.size >= this.maxPending) {
+      const current = waiting === undefined ? undefined : this.pending.get(waiting);
+      const retryAfter = current === undefined ? 5 : Math.max(1, Math.ceil((current.approval.expiresAt - this.clock.now()) / 1000));
+      throw new LatchkeyError(ErrorCode.RateLimited, 'A request like this is already waiting for the owner.', {
+        hint: 'Wait for the owner to decide it before asking again.',
+        details: { retryAfterSeconds: retryAfter },
+      });
+    }
+    const now = this.clock.now();
+    const parsed = Approval.safeParse({
+      id: newId('apr'),
+      kind: input.kind,
+      ...(input.agentId === undefined ? {} : { agentId: input.agentId }),
+      agentName: input.agentName,
+      ...(input.resource === undefined ? {} : { resource: input.resource }),
+      ...(input.scopes === undefined ? {} : { scopes: [...input.scopes] }),
+      ...(input.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: input.lifetimeSeconds }),
+      createdAt: now,
+      expiresAt: now + options.timeoutMs,
+      status: 'pending',
+    });
+    if (!parsed.success) throw new LatchkeyError(ErrorCode.InvalidInput, 'The approval request is not valid.');
+    const approval = freeze(parsed.data);
+
+    let settle: (outcome: ApprovalOutcome) => void = () => undefined;
+    const decision = new Promise<ApprovalOutcome>((resolve) => {
+      settle = resolve;
+    });
+    const timer = this.scheduler.setTimeout(() => this.expire(approval.id), options.timeoutMs);
+    const onAbort = (): void => this.expire(approval.id);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const detach = (): void => options.signal?.removeEventListener('abort', onAbort);
+    this.pending.set(approval.id, { approval, key, timer, settle, detach });
+    this.pendingByKey.set(key, approval.id);
+    this.events.emit('raised', approval);
+    if (options.signal?.aborted === true) this.expire(approval.id);
+    return { approval, decision };
+  }
+
+  /** The owner's decision. Single use: unknown, decided or expired ids → ApprovalNotFound. */
+  decide(id: string, verdict: Verdict, options: { remember?: boolean } = {}): Approval {
+    const entry = this.pending.get(id);
+    if (entry === undefined) throw notFound();
+    if (this.clock.now() >= entry.approval.expiresAt) {
+      this.expire(id);
+      throw notFound();
+    }
+    const approved = verdict === 'approve';
+    const remember = approved && options.remember === true;
+    return this.settle(entry, approved ? 'approved' : 'denied', remember);
+  }
+
+  /** Withdraws a pending approval (its asker went away). Unknown ids are ignored. */
+  withdraw(id: string): void {
+    this.expire(id);
+  }
+
+  get(id: string): Approval | undefined {
+    return this.pending.get(id)?.approval ?? this.history.get(id);
+  }
+
+  /** Pending first (oldest first), then decided ones (newest first). */
+  list(filter: { status?: ApprovalStatus } = {}): Approval[] {
+    const pending = [...this.pending.values()].map((entry) => entry.approval);
+    const decided = [...this.history.values()].reverse();
+    return [...pending, ...decided].filter((approval) => filter.status === undefined || approval.status === filter.status);
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  on<K extends keyof ApprovalEvents>(event: K, listener: (approval: ApprovalEvents[K]) => void): Unsubscribe {
+    return this.events.on(event, listener);
+  }
+
+  /** Expires every pending approval (their askers get 'expired'). */
+  close(): void {
+    for (const id of [...this.pending.keys()]) this.expire(id);
+  }
+
+  private expire(id: string): void {
+    const entry = this.pending.get(id);
+    if (entry !== undefined) this.settle(entry, 'expired', false);
+  }
+
+  private settle(entry: Pending, status: ApprovalOutcome['status'], remember: boolean): Approval {
+    this.scheduler.clearTimeout(entry.timer);
+    entry.detach();
+    this.pending.delete(entry.approval.id);
+    if (this.pendingByKey.get(entry.key) === entry.approval.id) this.pendingByKey.delete(entry.key);
+    const decided = freeze({
+      ...entry.approval,
+      ...(entry.approval.scopes === undefined ? {} : { scopes: [...entry.approval.scopes] }),
+      status,
+      decidedAt: this.clock.now(),
+      ...(remember ? { remembered: true } : {}),
+    });
+    this.keep(decided);
+    entry.settle({ status, remember });
+    this.events.emit('decided', decided);
+    return decided;
+  }
+
+  private keep(approval: Approval): void {
+    this.history.set(approval.id, approval);
+    while (this.history.size > this.historyLimit) {
+      const oldest = this.history.keys().next().value;
+      if (oldest === undefined) break;
+      this.history.delete(oldest);
+    }
+  }
+}
