@@ -33,7 +33,8 @@ function escapeForJson(char: string): string {
  * only occur inside strings, so the result stays valid JSON.
  */
 export function toInertJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(UNSAFE, escapeForJson);
+  // A raw newline can only be the indentation's (JSON.stringify escapes those in strings).
+  return JSON.stringify(value, null, indent).replace(UNSAFE, (char) => (char === '\n' ? char : escapeForJson(char)));
 }
 
 /** `--json` output: pretty JSON on stdout, inert (see toInertJson). */
