@@ -1,18 +1,25 @@
 /**
  * The composition root: builds every wallet service from a config and the ports. Nothing else
- * constructs services; hosts (CLI, headless daemon, Electron main) call `openWallet` once.
+ * constructs services; hosts (CLI, daemon, Electron main) call `openWallet` or `composeWallet`
+ * once.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { canonicalResource } from '../../shared/url.js';
+import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
 import type { Clock, Fetch, Logger, Opener, SecretStore } from './ports.js';
 import { systemClock } from './ports.js';
 import { silentLogger } from './log/logger.js';
 import { assertTlsVerification, createSafeFetch } from './net/index.js';
-import { openVault } from './vault/index.js';
+import { openVault, type Vault } from './vault/index.js';
 import { ConnectionStore } from './connections/connection-store.js';
 import { ConnectionService } from './connections/connection-service.js';
+import { AgentRegistry } from './agents/agent-registry.js';
+import { GrantStore } from './grants/grant-store.js';
+import { ApprovalQueue } from './approvals/approval-queue.js';
+import { openAuditLog, type AuditLog } from './audit/audit-log.js';
+import { TokenBroker } from './broker/token-broker.js';
 import type { Wallet, WalletConfig } from './wallet-api.js';
-import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
 
 export interface WalletPorts {
   fetch: Fetch;
@@ -21,6 +28,19 @@ export interface WalletPorts {
   clock: Clock;
   logger: Logger;
   env: Record<string, string | undefined>;
+}
+
+/** Everything a host needs: the owner's wallet and the bridge's handler, over one vault. */
+export interface ComposedWallet {
+  wallet: Wallet;
+  broker: TokenBroker;
+  approvals: ApprovalQueue;
+  audit: AuditLog;
+}
+
+export interface ComposeOptions {
+  /** How long an agent's request waits for the owner. Default 2 minutes. */
+  approvalTimeoutMs?: number;
 }
 
 export function defaultHome(env: Record<string, string | undefined> = process.env): string {
@@ -38,13 +58,17 @@ const noOpener: Opener = {
 };
 
 export async function openWallet(config: WalletConfig, ports: Partial<WalletPorts> = {}): Promise<Wallet> {
+  return (await composeWallet(config, ports)).wallet;
+}
+
+export async function composeWallet(config: WalletConfig, ports: Partial<WalletPorts> = {}, options: ComposeOptions = {}): Promise<ComposedWallet> {
   const env = ports.env ?? process.env;
   assertTlsVerification(env); // T06: refuse to run with TLS verification disabled
   const logger = ports.logger ?? silentLogger;
   const clock = ports.clock ?? systemClock;
   const policy = { allowInsecureLoopback: config.allowInsecureLoopback };
   const safeFetch = ports.fetch === undefined ? createSafeFetch({ ...policy, allowedHosts: config.allowedHosts ?? [], env, logger }) : undefined;
-  const fetch = ports.fetch ?? safeFetch!;
+  const fetch: Fetch = ports.fetch ?? safeFetch!;
 
   const vault = await openVault({
     dir: config.home,
@@ -57,6 +81,16 @@ export async function openWallet(config: WalletConfig, ports: Partial<WalletPort
     await safeFetch?.close();
     throw error;
   });
+  const audit = await openAuditLog({
+    ...(vault.mode === 'memory' ? {} : { path: join(config.home, 'audit.jsonl') }),
+    anchor: vaultAnchor(vault),
+    clock,
+    logger,
+  }).catch(async (error: unknown) => {
+    await vault.close();
+    await safeFetch?.close();
+    throw error;
+  });
   const connections = new ConnectionService({
     store: new ConnectionStore(vault),
     net: { fetch, policy },
@@ -65,42 +99,115 @@ export async function openWallet(config: WalletConfig, ports: Partial<WalletPort
     logger,
     clientMetadataUrl: config.clientMetadataUrl,
   });
+  const agents = new AgentRegistry({ vault, clock, logger });
+  const grants = new GrantStore({ vault, clock, logger });
+  const approvals = new ApprovalQueue({ clock, logger });
+  const broker = new TokenBroker({
+    agents,
+    grants,
+    approvals,
+    audit,
+    connections,
+    policy,
+    clock,
+    logger,
+    ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
+  });
+  const agentId = (idOrName: string): string => {
+    const agent = agents.get(idOrName);
+    if (agent === undefined) {
+      throw new LatchkeyError(ErrorCode.AgentNotFound, `No agent "${idOrName.slice(0, 64)}" is enrolled.`, { hint: 'See agents with `latchkey agent list`.' });
+    }
+    return agent.id;
+  };
 
   let closed = false;
-  return {
+  const wallet: Wallet = {
     vaultStatus: {
       mode: vault.mode,
       backend: vault.backend,
       ...(vault.warning === undefined ? {} : { warning: vault.warning }),
       path: vault.path,
     },
-    connect: (url, options) => connections.connect(url, options),
+    connect: async (url, connectOptions) => {
+      const connection = await connections.connect(url, connectOptions);
+      await audit.append({ type: 'connection.connected', resource: connection.resource, scopes: connection.scopes, outcome: 'ok', actor: 'owner' });
+      return connection;
+    },
     listConnections: async () => connections.list(),
-    accessToken: (url, options) => connections.accessToken(url, options),
-    handleAuthChallenge: (url, status, header, options) => connections.handleAuthChallenge(url, status, header, options),
-    disconnect: (url) => connections.disconnect(url),
+    accessToken: (url, tokenOptions) => connections.accessToken(url, tokenOptions),
+    handleAuthChallenge: (url, status, header, challengeOptions) => connections.handleAuthChallenge(url, status, header, challengeOptions),
+    disconnect: async (url) => {
+      const result = await connections.disconnect(url);
+      await audit.append({ type: 'connection.disconnected', resource: result.resource, outcome: 'ok', reason: `revocation:${result.revocation}`, actor: 'owner' });
+      return result;
+    },
     listClients: async () => connections.listClients(),
     setClient: (client) => connections.setClient(client),
     removeClient: (issuer) => connections.removeClient(issuer),
-    ...agentsNotWiredYet(),
+
+    listAgents: async () => agents.list(),
+    enrolAgent: async (name, kind) => {
+      const enrolled = await agents.enrol(name, kind === undefined ? {} : { kind });
+      await audit.append({ type: 'agent.enrolled', agentId: enrolled.agent.id, agentName: enrolled.agent.name, outcome: 'ok', actor: 'owner' });
+      return enrolled;
+    },
+    removeAgent: (agent) => broker.removeAgent(agent),
+    listSessions: async (filter = {}) =>
+      agents.sessions({ ...(filter.agent === undefined ? {} : { agentId: agentId(filter.agent) }), ...(filter.active === undefined ? {} : { active: filter.active }) }),
+    startSession: async (agent, sessionOptions) => {
+      const started = await agents.startSession(agent, sessionOptions);
+      await audit.append({ type: 'session.started', agentId: started.session.agentId, sessionId: started.session.id, outcome: 'ok', actor: 'owner' });
+      return started;
+    },
+    endSession: async (id, reason = 'revoked') => {
+      const ended = await agents.endSession(id, reason);
+      if (ended !== undefined) await audit.append({ type: 'session.ended', agentId: ended.agentId, sessionId: ended.id, outcome: 'ok', reason, actor: 'owner' });
+    },
+    listGrants: async (filter = {}) => grants.list(filter.agent === undefined ? {} : { agentId: agentId(filter.agent) }),
+    createGrant: async (input) => {
+      const grant = await grants.create({
+        agentId: agentId(input.agent),
+        resource: canonicalResource(input.resource, policy),
+        scopes: input.scopes,
+        mode: input.mode ?? 'allow',
+        ...(input.maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: input.maxTokenLifetimeSeconds }),
+        ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
+      });
+      await audit.append({ type: 'grant.created', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
+      return grant;
+    },
+    updateGrant: async ({ id, ...patch }) => grants.update(id, patch),
+    revokeGrant: (id) => broker.revokeGrant(id),
+    listApprovals: async (filter = {}) => approvals.list(filter),
+    decideApproval: async (id, decision, decideOptions = {}) => approvals.decide(id, decision, decideOptions),
+    queryAudit: async (filter = {}) => audit.query(filter),
+    verifyAudit: () => audit.verify(),
+
     close: async () => {
       if (closed) return;
       closed = true;
+      approvals.close();
+      await agents.close();
+      await grants.close();
+      await audit.close();
       await vault.close();
       await safeFetch?.close();
     },
   };
+  return { wallet, broker, approvals, audit };
 }
 
-// Temporary until the agents/grants/approvals/audit services are composed here (issue 3).
-function agentsNotWiredYet(): Pick<
-  Wallet,
-  | 'listAgents' | 'enrolAgent' | 'removeAgent' | 'listSessions' | 'startSession' | 'endSession' | 'listGrants'
-  | 'createGrant' | 'updateGrant' | 'revokeGrant' | 'listApprovals' | 'decideApproval' | 'queryAudit' | 'verifyAudit'
-> {
-  const no = () => Promise.reject(new LatchkeyError(ErrorCode.Internal, 'Agents are not available in this build yet.'));
+/** The audit chain's head, kept in the encrypted vault so a truncated log is noticed. */
+function vaultAnchor(vault: Vault) {
   return {
-    listAgents: no, enrolAgent: no, removeAgent: no, listSessions: no, startSession: no, endSession: no, listGrants: no,
-    createGrant: no, updateGrant: no, revokeGrant: no, listApprovals: no, decideApproval: no, queryAudit: no, verifyAudit: no,
+    read: (): { seq: number; hash: string } | undefined => {
+      const head = vault.read()['auditHead'] as { seq?: unknown; hash?: unknown } | undefined;
+      return typeof head?.seq === 'number' && typeof head.hash === 'string' ? { seq: head.seq, hash: head.hash } : undefined;
+    },
+    write: (head: { seq: number; hash: string }): Promise<void> =>
+      vault.update((doc) => {
+        doc['auditHead'] = head;
+      }),
   };
 }

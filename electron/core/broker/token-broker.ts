@@ -120,7 +120,7 @@ export class TokenBroker implements BridgeHandler {
   async enrol(request: EnrolRequest, signal: AbortSignal): Promise<{ agentId: string; name: string; secret: string }> {
     const { approval, decision } = this.deps.approvals.raise(
       { kind: 'enrolment', agentName: request.name },
-      { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS },
+      { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS, signal },
     );
     await this.deps.audit.append({ type: 'approval.raised', agentName: request.name, outcome: 'ok', reason: `enrolment:${approval.id}` });
     const outcome = await raceAbort(decision, signal);
@@ -169,7 +169,7 @@ export class TokenBroker implements BridgeHandler {
   ): Promise<{ grant?: Grant }> {
     const { approval, decision } = this.deps.approvals.raise(
       { kind: 'consent', agentId: agent.id, agentName: agent.name, resource, scopes, lifetimeSeconds },
-      { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS },
+      { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS, signal },
     );
     await this.deps.audit.append({ type: 'approval.raised', ...base, resource, scopes, outcome: 'ok', reason: `consent:${approval.id}` });
     const outcome = await raceAbort(decision, signal);

@@ -1,0 +1,66 @@
+/**
+ * The long-lived host of the wallet: one process that owns the vault and serves the bridge
+ * (agents) and the owner socket (the CLI; the window next). It says what needs the owner.
+ */
+import type { Approval } from '../../../shared/agents.js';
+import type { Logger } from '../ports.js';
+import { startBridgeServer, type BridgeServer } from '../bridge/server.js';
+import { composeWallet, type ComposedWallet, type WalletPorts } from '../wallet.js';
+import type { Wallet, WalletConfig } from '../wallet-api.js';
+import { startOwnerServer, type OwnerServer } from './owner-server.js';
+
+export interface DaemonOptions {
+  runtimeDir: string;
+  approvalTimeoutMs?: number;
+  /** Called for each new approval: the tray notification in Electron, a log line headless. */
+  onApproval?: (approval: Approval) => void;
+  /** Bridge over TCP too (default true). */
+  tcp?: boolean;
+}
+
+export interface Daemon {
+  readonly wallet: Wallet;
+  readonly composed: ComposedWallet;
+  readonly bridge: BridgeServer;
+  readonly owner: OwnerServer;
+  close(): Promise<void>;
+}
+
+export async function startDaemon(config: WalletConfig, ports: Partial<WalletPorts>, options: DaemonOptions): Promise<Daemon> {
+  const composed = await composeWallet(config, ports, options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs });
+  const logger: Logger | undefined = ports.logger;
+  let bridge: BridgeServer | undefined;
+  let owner: OwnerServer | undefined;
+  try {
+    bridge = await startBridgeServer({
+      handler: composed.broker,
+      runtimeDir: options.runtimeDir,
+      ...(options.tcp === undefined ? {} : { tcp: options.tcp }),
+      ...(logger === undefined ? {} : { logger }),
+      ...(ports.clock === undefined ? {} : { clock: ports.clock }),
+    });
+    owner = await startOwnerServer({ wallet: composed.wallet, runtimeDir: options.runtimeDir, logger: logger ?? silent });
+  } catch (error) {
+    await bridge?.close();
+    await composed.wallet.close();
+    throw error;
+  }
+  const unsubscribe = options.onApproval === undefined ? undefined : composed.approvals.on('raised', options.onApproval);
+  const started = { bridge, owner };
+  let closing: Promise<void> | undefined;
+  return {
+    wallet: composed.wallet,
+    composed,
+    bridge: started.bridge,
+    owner: started.owner,
+    close: () =>
+      (closing ??= (async () => {
+        unsubscribe?.();
+        await started.owner.close();
+        await started.bridge.close();
+        await composed.wallet.close();
+      })()),
+  };
+}
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
