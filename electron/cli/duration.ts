@@ -3,6 +3,7 @@
  * be combined: "1h30m"), or an ISO 8601 time. Parsing needs no clock; a relative time is turned
  * into an instant when the command runs (`resolveTime`).
  */
+import { formatDuration } from './output.js';
 import { UsageError } from './usage-error.js';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -62,4 +63,11 @@ export function formatCompactDuration(ms: number): string {
     rest -= amount * seconds;
   }
   return parts.join('');
+}
+
+/** Time left or passed, for lists: "4m 05s", "1h 02m", and from a day on "6d 23h". */
+export function formatTimeSpan(ms: number): string {
+  const hours = Math.floor(Math.max(0, ms) / 3_600_000);
+  if (hours < 24) return formatDuration(ms);
+  return `${Math.floor(hours / 24)}d ${String(hours % 24).padStart(2, '0')}h`;
 }

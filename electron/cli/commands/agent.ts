@@ -1,7 +1,8 @@
 import { AgentKind, AgentName, type AgentSummary } from '../../../shared/agents.js';
 import type { Wallet } from '../../core/wallet-api.js';
+import { formatTimeSpan } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
-import { EXIT_OK, formatDuration } from '../output.js';
+import { EXIT_OK } from '../output.js';
 import { sanitizeForTerminal as inert, writeInertJson } from '../sanitize.js';
 import { defineCommand, getFlag, getString, JSON_OPTION, requirePositional, type RawArgs } from '../spec.js';
 import { alignColumns, formatTime } from '../table.js';
@@ -61,7 +62,7 @@ export function formatAgents(agents: readonly AgentListEntry[], now: number): st
     inert(agent.id),
     inert(agent.kind),
     formatTime(agent.createdAt),
-    agent.lastSeenAt === undefined ? 'never' : `${formatDuration(now - agent.lastSeenAt)} ago`,
+    agent.lastSeenAt === undefined ? 'never' : `${formatTimeSpan(now - agent.lastSeenAt)} ago`,
     String(agent.activeSessions),
   ]);
   return alignColumns([['NAME', 'ID', 'KIND', 'CREATED', 'LAST SEEN', 'SESSIONS'], ...rows]);

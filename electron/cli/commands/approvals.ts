@@ -1,8 +1,8 @@
 import type { Approval } from '../../../shared/agents.js';
 import type { Wallet } from '../../core/wallet-api.js';
-import { formatCompactDuration } from '../duration.js';
+import { formatCompactDuration, formatTimeSpan } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
-import { EXIT_OK, formatDuration } from '../output.js';
+import { EXIT_OK } from '../output.js';
 import { sanitizeForTerminal as inert, writeInertJson } from '../sanitize.js';
 import { defineCommand, getFlag, JSON_OPTION, requirePositional, type RawArgs } from '../spec.js';
 import { alignColumns } from '../table.js';
@@ -16,7 +16,7 @@ export interface ApprovalsArgs {
 
 function describeExpiry(approval: Approval, now: number): string {
   if (approval.status !== 'pending') return '-';
-  return approval.expiresAt > now ? formatDuration(approval.expiresAt - now) : 'now';
+  return approval.expiresAt > now ? formatTimeSpan(approval.expiresAt - now) : 'now';
 }
 
 export function formatApprovals(approvals: readonly Approval[], now: number, withStatus: boolean): string[] {

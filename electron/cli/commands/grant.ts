@@ -1,9 +1,9 @@
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, type Grant, type GrantMode } from '../../../shared/agents.js';
 import type { CreateGrantInput, UpdateGrantInput } from '../../../shared/api.js';
 import type { Wallet } from '../../core/wallet-api.js';
-import { formatCompactDuration, parseTimeSpec, requireDuration, resolveTime, type TimeSpec } from '../duration.js';
+import { formatCompactDuration, formatTimeSpan, parseTimeSpec, requireDuration, resolveTime, type TimeSpec } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
-import { EXIT_OK, formatDuration } from '../output.js';
+import { EXIT_OK } from '../output.js';
 import { sanitizeForTerminal as inert, writeInertJson } from '../sanitize.js';
 import { defineCommand, getFlag, getString, getStrings, JSON_OPTION, requirePositional, type OptionSpec, type RawArgs } from '../spec.js';
 import { formatTime } from '../table.js';
@@ -48,7 +48,7 @@ function resolveExpiry(spec: TimeSpec, now: number): number {
 function describeExpiry(grant: Grant, now: number): string {
   if (grant.expiresAt === undefined) return 'never';
   if (grant.expiresAt <= now) return `expired ${formatTime(grant.expiresAt)}`;
-  return `in ${formatDuration(grant.expiresAt - now)} (${formatTime(grant.expiresAt)})`;
+  return `in ${formatTimeSpan(grant.expiresAt - now)} (${formatTime(grant.expiresAt)})`;
 }
 
 const NARROWING: Record<Grant['narrowing'], string> = {
@@ -68,7 +68,7 @@ export function formatGrant(grant: Grant, agentName: (id: string) => string, now
     `  tokens:     at most ${formatCompactDuration(grant.maxTokenLifetimeSeconds * 1000)} each`,
     `  expires:    ${describeExpiry(grant, now)}`,
     `  narrowing:  ${NARROWING[grant.narrowing]}`,
-    `  last used:  ${grant.lastUsedAt === undefined ? 'never' : `${formatDuration(now - grant.lastUsedAt)} ago`}`,
+    `  last used:  ${grant.lastUsedAt === undefined ? 'never' : `${formatTimeSpan(now - grant.lastUsedAt)} ago`}`,
   ];
   if (unsupported) {
     lines.push(

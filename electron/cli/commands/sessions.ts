@@ -1,7 +1,8 @@
 import type { SessionSummary } from '../../../shared/agents.js';
 import type { Wallet } from '../../core/wallet-api.js';
+import { formatTimeSpan } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
-import { EXIT_OK, formatDuration } from '../output.js';
+import { EXIT_OK } from '../output.js';
 import { sanitizeForTerminal as inert, writeInertJson } from '../sanitize.js';
 import { defineCommand, getFlag, getString, JSON_OPTION, requirePositional, type RawArgs } from '../spec.js';
 import { alignColumns, formatTime } from '../table.js';
@@ -23,7 +24,7 @@ export function parseSessionsArgs(raw: RawArgs): SessionsArgs {
 function describeState(session: SessionSummary, now: number): string {
   if (session.endedAt !== undefined) return `ended ${formatTime(session.endedAt)} (${inert(session.endReason ?? 'ended')})`;
   if (session.expiresAt <= now) return 'expired';
-  return `expires in ${formatDuration(session.expiresAt - now)}`;
+  return `expires in ${formatTimeSpan(session.expiresAt - now)}`;
 }
 
 export function formatSessions(sessions: readonly SessionSummary[], agentName: (id: string) => string, now: number): string[] {
