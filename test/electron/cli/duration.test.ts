@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCompactDuration, parseDuration, parseTimeSpec, requireDuration, resolveTime } from '../../../electron/cli/duration.js';
+import { formatCompactDuration, formatTimeSpan, parseDuration, parseTimeSpec, requireDuration, resolveTime } from '../../../electron/cli/duration.js';
 import { UsageError } from '../../../electron/cli/usage-error.js';
 
 describe('parseDuration', () => {
@@ -66,5 +66,17 @@ describe('formatCompactDuration', () => {
     [604_800_000, '7d'],
   ])('%d ms → %s', (ms, text) => {
     expect(formatCompactDuration(ms)).toBe(text);
+  });
+});
+
+describe('formatTimeSpan', () => {
+  it.each([
+    [5_000, '5s'],
+    [245_000, '4m 05s'],
+    [3_720_000, '1h 02m'],
+    [86_400_000, '1d 00h'],
+    [7 * 86_400_000 - 3_600_000, '6d 23h'],
+  ])('%d ms → %s', (ms, text) => {
+    expect(formatTimeSpan(ms)).toBe(text);
   });
 });
