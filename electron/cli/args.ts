@@ -11,7 +11,16 @@ import { UsageError } from './usage-error.js';
 export type Invocation =
   | { kind: 'help'; topic: string[] }
   | { kind: 'version' }
-  | { kind: 'command'; command: CommandSpec; positionals: string[]; values: OptionValues; globals: GlobalFlags; json: boolean };
+  | {
+      kind: 'command';
+      command: CommandSpec;
+      positionals: string[];
+      /** Words after `--`, if there was one (they are also in `positionals`). */
+      afterDashDash?: string[];
+      values: OptionValues;
+      globals: GlobalFlags;
+      json: boolean;
+    };
 
 /** Every option any command knows, so a first pass can find the verb whatever the order. */
 function allOptions(): Record<string, OptionSpec> {
@@ -95,7 +104,7 @@ function checkPositionals(command: CommandSpec, positionals: string[]): void {
     const missing = command.positionals.slice(positionals.length).join(' ');
     throw new UsageError(`"${commandName(command)}" needs ${missing}.`, `Usage: ${command.usage}`);
   }
-  if (positionals.length > command.positionals.length) {
+  if (positionals.length > command.positionals.length && command.variadic !== true) {
     const extra = positionals.slice(command.positionals.length).join(' ');
     throw new UsageError(`Unexpected argument "${extra}" for "${commandName(command)}".`, `Usage: ${command.usage}`);
   }
@@ -125,6 +134,11 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     token.kind === 'option' ? [{ name: token.name, rawName: token.rawName, value: token.value, inlineValue: token.inlineValue }] : [],
   );
   const [verb, ...rest] = parsed.positionals;
+  const terminator = parsed.tokens.find((token) => token.kind === 'option-terminator');
+  const afterDashDash =
+    terminator === undefined
+      ? undefined
+      : parsed.tokens.flatMap((token) => (token.kind === 'positional' && token.index > terminator.index ? [token.value] : []));
   const wantsHelp = getFlag(values, 'help');
 
   if (verb === undefined) {
@@ -164,6 +178,14 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     checkOptions(optionTokens, { ...GLOBAL_OPTIONS, ...command.options }, command);
     if (getFlag(values, 'version')) return { kind: 'version' };
     checkPositionals(command, positionals);
-    return { kind: 'command', command, positionals, values, globals: globalsOf(values), json: getFlag(values, 'json') };
+    return {
+      kind: 'command',
+      command,
+      positionals,
+      ...(afterDashDash === undefined ? {} : { afterDashDash }),
+      values,
+      globals: globalsOf(values),
+      json: getFlag(values, 'json'),
+    };
   }
 }

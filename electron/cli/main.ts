@@ -6,6 +6,7 @@
 import { createSystemOpener } from '../core/opener/index.js';
 import { createProcessInterrupts, createProcessIo } from './process-io.js';
 import { runCli } from './run.js';
+import { createProcessSignals } from './signals.js';
 import { readVersion } from './version.js';
 
 const interrupts = createProcessInterrupts(process);
@@ -16,6 +17,7 @@ const exitCode = await runCli(process.argv.slice(2), {
   openWallet: async (config, ports) => (await import('../core/host/open-cli-wallet.js')).openCliWallet(config, ports),
   createOpener: (policy) => createSystemOpener({ env: process.env, platform: process.platform, policy }),
   version: readVersion(),
+  signals: createProcessSignals(process),
 });
 interrupts.dispose();
 process.exitCode = exitCode;

@@ -14,6 +14,7 @@ import { renderHelpTopic } from './help.js';
 import { writeLine, type CliIo } from './io.js';
 import { EXIT_OK, reportCancelled, reportError, type OutputOptions } from './output.js';
 import { readHiddenLine } from './prompt.js';
+import type { CommandContext, SignalSource } from './spec.js';
 import { CancelledError, UsageError } from './usage-error.js';
 
 export type OpenWallet = (config: WalletConfig, ports: Partial<WalletPorts>) => Promise<Wallet>;
@@ -27,7 +28,11 @@ export interface CliDeps {
   version: string;
   /** For the default data directory; defaults to os.homedir(). */
   homeDir?: string;
+  /** SIGTERM/SIGHUP for commands that forward them (`latchkey run`); default: none arrive. */
+  signals?: SignalSource;
 }
+
+const NO_SIGNALS: SignalSource = { onSignal: () => () => undefined };
 
 /**
  * Wraps the opener so a failed browser start is visible: the wallet carries on (the URL is on
@@ -67,14 +72,24 @@ async function runCommand(invocation: Extract<Invocation, { kind: 'command' }>, 
   const unsubscribe = io.interrupts.onInterrupt(() => controller.abort());
   let wallet: Wallet | undefined;
   try {
-    const prepared = invocation.command.prepare({ positionals: invocation.positionals, values: invocation.values, signal: controller.signal });
+    const raw = {
+      positionals: invocation.positionals,
+      values: invocation.values,
+      signal: controller.signal,
+      ...(invocation.afterDashDash === undefined ? {} : { afterDashDash: invocation.afterDashDash }),
+    };
+    const context: CommandContext = { env: deps.env, signals: deps.signals ?? NO_SIGNALS };
+    // Agent mode: the caller is an agent (a session or agent secret in the environment); it never opens the vault.
+    const agentCommand = invocation.command.prepareAgent?.(raw, deps.env);
+    if (agentCommand !== undefined) return await agentCommand(io, context);
+    const prepared = invocation.command.prepare(raw);
     const config = await askPassphraseIfNeeded(resolveConfig(invocation.globals, deps.env, deps.homeDir), io);
     const logger = createLogger({ level: output.verbose ? 'debug' : 'error', write: (line) => writeLine(io.stderr, line) });
     const opener = announceOpenerFailures(deps.createOpener({ allowInsecureLoopback: config.allowInsecureLoopback }), io);
     wallet = await deps.openWallet(config, { opener, logger, env: deps.env });
     if (controller.signal.aborted) throw new CancelledError();
     if (wallet.vaultStatus.warning !== undefined) writeLine(io.stderr, `warning: ${wallet.vaultStatus.warning}`);
-    return await prepared(wallet, io);
+    return await prepared(wallet, io, context);
   } catch (error) {
     if (controller.signal.aborted || error instanceof CancelledError) return reportCancelled(io, output);
     return reportError(io, error, output);

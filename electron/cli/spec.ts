@@ -21,12 +21,31 @@ export type OptionValues = Record<string, string | boolean | Array<string | bool
 export interface RawArgs {
   positionals: string[];
   values: OptionValues;
+  /** The words after a `--` (also among `positionals`); undefined when there was no `--`. */
+  afterDashDash?: string[];
   /** Set when the user presses Ctrl-C. */
   signal: AbortSignal;
 }
 
+/** Process signals other than SIGINT (which arrives through `io.interrupts`). */
+export type ForwardedSignal = 'SIGTERM' | 'SIGHUP';
+
+export interface SignalSource {
+  /** Subscribes; returns the function that unsubscribes. While subscribed, the signal does not end the process. */
+  onSignal(handler: (signal: ForwardedSignal) => void): () => void;
+}
+
+/** What a command may use besides the wallet and its streams. */
+export interface CommandContext {
+  env: NodeJS.ProcessEnv;
+  signals: SignalSource;
+}
+
 /** A command after its arguments were checked: runs against a wallet, returns the exit code. */
-export type PreparedCommand = (wallet: Wallet, io: CliIo) => Promise<number>;
+export type PreparedCommand = (wallet: Wallet, io: CliIo, context: CommandContext) => Promise<number>;
+
+/** A command that runs without the wallet: agent mode (an agent never owns the vault). */
+export type AgentCommand = (io: CliIo, context: CommandContext) => Promise<number>;
 
 export interface CommandHelp {
   /** The words after `latchkey`, e.g. ['client', 'add']. */
@@ -42,24 +61,49 @@ export interface CommandHelp {
   /** How many positional arguments it takes and their names for messages. */
   positionals: string[];
   optionalPositionals?: number;
+  /** The last positional may repeat (e.g. `latchkey run … -- <command> [args]`). */
+  variadic?: boolean;
 }
 
 export interface CommandSpec extends CommandHelp {
   /** Checks the arguments (throwing UsageError) and binds them to the command. */
   prepare(raw: RawArgs): PreparedCommand;
+  /**
+   * Agent mode: when present and it returns a command, that runs instead and no wallet is opened
+   * (e.g. `latchkey token` with LATCHKEY_SESSION set asks the bridge).
+   */
+  prepareAgent?(raw: RawArgs, env: NodeJS.ProcessEnv): AgentCommand | undefined;
 }
 
 /** Builds a CommandSpec from a typed argument parser and a typed runner. */
 export function defineCommand<A>(
   help: CommandHelp,
   parse: (raw: RawArgs) => A,
-  run: (wallet: Wallet, args: A, io: CliIo) => Promise<number>,
+  run: (wallet: Wallet, args: A, io: CliIo, context: CommandContext) => Promise<number>,
 ): CommandSpec {
   return {
     ...help,
     prepare(raw) {
       const args = parse(raw);
-      return (wallet, io) => run(wallet, args, io);
+      return (wallet, io, context) => run(wallet, args, io, context);
+    },
+  };
+}
+
+/** Builds a command that only exists in agent mode: it never opens the wallet. */
+export function defineAgentCommand<A>(
+  help: CommandHelp,
+  parse: (raw: RawArgs) => A,
+  run: (args: A, io: CliIo, context: CommandContext) => Promise<number>,
+): CommandSpec {
+  return {
+    ...help,
+    prepare() {
+      throw new Error(`${help.path.join(' ')} runs in agent mode only`);
+    },
+    prepareAgent(raw) {
+      const args = parse(raw);
+      return (io, context) => run(args, io, context);
     },
   };
 }
