@@ -53,6 +53,17 @@ export interface AuditLogOptions {
   anchorDelayMs?: number;
 }
 
+interface Waiting {
+  input: AuditInput;
+  time: number;
+  resolve: (event: AuditEvent) => void;
+  reject: (error: unknown) => void;
+}
+
+function closedError(): LatchkeyError {
+  return new LatchkeyError(ErrorCode.Internal, 'The audit log is closed.', { hint: 'Open the wallet again.' });
+}
+
 interface AuditLogEvents extends Record<string, unknown> {
   appended: AuditEvent;
 }
@@ -150,6 +161,8 @@ export class AuditLog {
   private anchorWrites: Promise<void> = Promise.resolve();
   private anchoredHead: AuditHead | undefined;
   private closed = false;
+  private waiting: Waiting[] = [];
+  private drainQueued = false;
 
   /** Use openAuditLog(). */
   constructor(
@@ -176,21 +189,18 @@ export class AuditLog {
     return this.currentHead === undefined ? undefined : { ...this.currentHead };
   }
 
-  /** Adds an event; resolves with it once written. Writes are serialised, in seq order. */
+  /**
+   * Adds an event; resolves with it once written. Seq follows call order. Appends that arrive
+   * while a write is under way go out together in the next single write (group commit).
+   */
   async append(input: AuditInput): Promise<AuditEvent> {
     checkInput(input);
-    return this.queue.run(async () => {
-      if (this.closed) throw new LatchkeyError(ErrorCode.Internal, 'The audit log is closed.');
-      const prevHash = this.currentHead?.hash ?? GENESIS_HASH;
-      const parsed = AuditEvent.safeParse({ ...input, seq: (this.currentHead?.seq ?? -1) + 1, time: this.clock.now(), prevHash, hash: GENESIS_HASH });
-      if (!parsed.success) throw refuse(String(parsed.error.issues[0]?.path[0] ?? 'event'));
-      const event: AuditEvent = { ...parsed.data, hash: hashEvent(prevHash, parsed.data) };
-      await this.storage.append(`${this.torn ? '\n' : ''}${JSON.stringify(event)}\n`);
-      this.torn = false;
-      this.currentHead = { seq: event.seq, hash: event.hash };
-      this.scheduleAnchor();
-      this.events.emit('appended', event);
-      return event;
+    if (this.closed) throw closedError();
+    return new Promise<AuditEvent>((resolve, reject) => {
+      this.waiting.push({ input, time: this.clock.now(), resolve, reject });
+      if (this.drainQueued) return;
+      this.drainQueued = true;
+      void this.queue.run(() => this.drain());
     });
   }
 
@@ -237,6 +247,45 @@ export class AuditLog {
     });
     await this.flushAnchor();
     await this.storage.close();
+  }
+
+  /** Writes everything waiting in one append; on failure nothing moves and every caller is told. */
+  private async drain(): Promise<void> {
+    this.drainQueued = false;
+    const batch = this.waiting;
+    this.waiting = [];
+    if (this.closed) {
+      for (const item of batch) item.reject(closedError());
+      return;
+    }
+    let head = this.currentHead;
+    const written: Array<{ item: Waiting; event: AuditEvent }> = [];
+    for (const item of batch) {
+      const prevHash = head?.hash ?? GENESIS_HASH;
+      const parsed = AuditEvent.safeParse({ ...item.input, seq: (head?.seq ?? -1) + 1, time: item.time, prevHash, hash: GENESIS_HASH });
+      if (!parsed.success) {
+        item.reject(refuse(String(parsed.error.issues[0]?.path[0] ?? 'event')));
+        continue;
+      }
+      const event: AuditEvent = { ...parsed.data, hash: hashEvent(prevHash, parsed.data) };
+      head = { seq: event.seq, hash: event.hash };
+      written.push({ item, event });
+    }
+    if (written.length === 0) return;
+    try {
+      await this.storage.append(`${this.torn ? '\n' : ''}${written.map(({ event }) => `${JSON.stringify(event)}\n`).join('')}`);
+    } catch (error) {
+      this.logger.error('Could not write to the audit log.');
+      for (const { item } of written) item.reject(error);
+      return;
+    }
+    this.torn = false;
+    this.currentHead = head;
+    this.scheduleAnchor();
+    for (const { item, event } of written) {
+      item.resolve(event);
+      this.events.emit('appended', event);
+    }
   }
 
   /** The log's size once every append queued so far is written. */

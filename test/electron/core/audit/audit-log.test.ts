@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openAuditLog, type AuditAnchor, type AuditHead, type AuditInput, type AuditLog } from '../../../../electron/core/audit/audit-log.js';
+import { MemoryStorage } from '../../../../electron/core/audit/audit-storage.js';
 import { GENESIS_HASH, hashEvent } from '../../../../electron/core/audit/chain.js';
 import { fingerprint } from '../../../../electron/core/log/fingerprint.js';
 import { newSecret } from '../../../../electron/core/ids.js';
@@ -327,6 +328,29 @@ describe('AuditLog content', () => {
     expect(anchor.writes).toBe(2);
     expect(anchor.head?.seq).toBe(50);
     await expect(log.append(issued(9))).rejects.toMatchObject({ code: ErrorCode.Internal });
+  });
+
+  it('a failed write rejects its callers and does not move the chain', async () => {
+    class FlakyStorage extends MemoryStorage {
+      failNext = false;
+      override async append(text: string): Promise<void> {
+        if (this.failNext) {
+          this.failNext = false;
+          throw new Error('disk full');
+        }
+        await super.append(text);
+      }
+    }
+    const storage = new FlakyStorage();
+    const log = await openAuditLog({ storage });
+    await log.append(issued(0));
+    storage.failNext = true;
+    const results = await Promise.allSettled([log.append(issued(1)), log.append(issued(2))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((await log.append(issued(3))).seq).toBe(1);
+    expect(await log.verify()).toEqual({ ok: true, count: 2 });
+    await log.close();
+    await expect(log.append(issued(4))).rejects.toMatchObject({ code: ErrorCode.Internal });
   });
 
   it('works in memory (no path) with the same chain', async () => {
