@@ -163,6 +163,7 @@ export class AuditLog {
   private closed = false;
   private waiting: Waiting[] = [];
   private drainQueued = false;
+  private closing: Promise<void> | undefined;
 
   /** Use openAuditLog(). */
   constructor(
@@ -212,9 +213,9 @@ export class AuditLog {
       const parsed = parseLine(line);
       if (parsed === undefined || !matches(parsed.event, query)) return;
       found.push(parsed.event);
-      if (found.length > limit) found.shift();
+      if (found.length >= 2 * limit) found.splice(0, found.length - limit);
     });
-    return found;
+    return found.length > limit ? found.slice(-limit) : found;
   }
 
   /** Checks the whole chain and that it reaches the anchored head. */
@@ -241,12 +242,15 @@ export class AuditLog {
   }
 
   /** Waits for pending appends, writes the anchor, closes the file. */
-  async close(): Promise<void> {
-    await this.queue.run(async () => {
-      this.closed = true;
-    });
-    await this.flushAnchor();
-    await this.storage.close();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.queue.run(async () => {
+        this.closed = true;
+      });
+      await this.flushAnchor();
+      await this.storage.close();
+    })();
+    return this.closing;
   }
 
   /** Writes everything waiting in one append; on failure nothing moves and every caller is told. */

@@ -279,6 +279,10 @@ describe('AuditLog content', () => {
     expect((await log.query({ type: 'token.issued' })).map((e) => e.seq)).toEqual([0, 3]);
     expect((await log.query({ resource: R, since: 1_700_000_000_000 + 1000 })).map((e) => e.seq)).toEqual([1, 3]);
     expect((await log.query({ limit: 2 })).map((e) => e.seq)).toEqual([2, 3]);
+    expect((await log.query({ limit: 1 })).map((e) => e.seq)).toEqual([3]);
+    expect((await log.query({ limit: 3, agentId: A })).map((e) => e.seq)).toEqual([0, 1, 3]);
+    await log.close();
+    await log.close();
   });
 
   it('exports JSONL exactly as stored, without ending the stream', async () => {
