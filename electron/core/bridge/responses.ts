@@ -44,7 +44,12 @@ export function sendProblem(res: ServerResponse, problem: Problem, options: Send
 
 const RAW_LINGER_MS = 500;
 
-const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
 
 /** Answers on a bare socket (the parser failed, so there is no response object) and closes it. */
 export function writeRawProblem(socket: Socket, problem: Problem): void {

@@ -139,6 +139,9 @@ function createBridgeHttpServer(deps: PipelineDeps, listener: Listener): Server 
   server.maxConnections = limits.maxConnections;
   server.on('request', createRequestListener(deps, listener));
   server.on('clientError', (error: Error, socket: Socket) => answerParseError(deps, listener.transport, error, socket));
+  // No tunnels, no protocol switches: answered on the bare socket and closed.
+  server.on('connect', (_req: unknown, socket: Socket) => refuseOnSocket(deps, listener.transport, ErrorCode.MethodNotAllowed, socket));
+  server.on('upgrade', (_req: unknown, socket: Socket) => refuseOnSocket(deps, listener.transport, ErrorCode.MalformedRequest, socket));
   return server;
 }
 
@@ -155,6 +158,10 @@ function answerParseError(deps: PipelineDeps, transport: Transport, error: Error
       : errno === 'ERR_HTTP_REQUEST_TIMEOUT' || errno === 'HPE_HEADERS_TIMEOUT'
         ? ErrorCode.Timeout
         : ErrorCode.MalformedRequest;
+  refuseOnSocket(deps, transport, code, socket);
+}
+
+function refuseOnSocket(deps: PipelineDeps, transport: Transport, code: ErrorCode, socket: Socket): void {
   const problem = refusalProblem(code);
   writeRawProblem(socket, problem);
   reportRejection(deps, { code, status: problem.status, transport });
