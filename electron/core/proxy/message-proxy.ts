@@ -75,6 +75,7 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
     }
     const hadSession = remote.sessionId !== undefined;
     remote.send(message).catch((error: unknown) => {
+      if (exit !== undefined) return; // our own close aborted it
       const failure = describeRemoteFailure(error, options.origin, hadSession);
       options.report(failure.error);
       if (request !== undefined) answerWithError(request.id, failure.error);

@@ -45,10 +45,10 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   let wanted: string[] | undefined;
   let pending: Promise<Entry> | undefined;
 
-  const fetchEntry = (): Promise<Entry> => {
+  /** One fetch at a time; `scopes` become the wanted ones only once a token with them arrives. */
+  const fetchEntry = (scopes = wanted): Promise<Entry> => {
     if (pending !== undefined) return pending;
     const started = clock.now();
-    const scopes = wanted;
     pending = options.source
       .fetchToken(scopes)
       .then((raw) => {
@@ -56,6 +56,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
         const expiresAtMs = token.expires_at * 1000;
         const renewAt = expiresAtMs - Math.min(margin, Math.max(0, (expiresAtMs - started) / 2));
         entry = { token, scopes: token.scope.split(' ').filter((s) => s !== ''), renewAt };
+        wanted = scopes;
         return entry;
       })
       .finally(() => {
@@ -89,9 +90,8 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       if (current !== undefined && current.token.access_token !== rejected && fresh() && union.every((s) => current.scopes.includes(s))) {
         return current.token.access_token;
       }
-      wanted = union;
-      entry = undefined;
-      return (await fetchEntry()).token.access_token;
+      // A refused step-up leaves the narrower token in place for the calls it is good for.
+      return (await fetchEntry(union)).token.access_token;
     },
   };
 }
