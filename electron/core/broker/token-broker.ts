@@ -6,7 +6,7 @@
  * It implements the bridge's handler port; the bridge server owns HTTP and its defences.
  */
 import type { AgentSummary, Grant } from '../../../shared/agents.js';
-import { DEFAULT_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
 import type { EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
@@ -14,7 +14,7 @@ import type { Clock, Logger } from '../ports.js';
 import { fingerprint } from '../log/fingerprint.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { GrantStore } from '../grants/grant-store.js';
-import { decide } from '../grants/decide.js';
+import { decide, grantApplies } from '../grants/decide.js';
 import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
@@ -69,7 +69,7 @@ export class TokenBroker implements BridgeHandler {
       let decision = decide({ agent, request: { resource, scopes: request.scopes }, grants: this.deps.grants.list({ agentId: agent.id }), now: this.deps.clock.now() });
       if (decision.kind === 'deny') throw new LatchkeyError(decision.code, decision.reason);
       let grant: Grant | undefined = decision.kind === 'allow' ? decision.grant : decision.grant;
-      let scopes = decision.scopes.length > 0 ? decision.scopes : grant?.scopes ?? connection.scopes;
+      const scopes = decision.scopes.length > 0 ? decision.scopes : grant?.scopes ?? connection.scopes;
       let lifetime = grant?.maxTokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
       if (decision.kind === 'ask') {
         const approved = await this.askOwner(agent, resource, scopes, lifetime, signal, base);
@@ -84,7 +84,7 @@ export class TokenBroker implements BridgeHandler {
       lifetime = grant?.maxTokenLifetimeSeconds ?? lifetime;
       const token = await this.handOut(agent.id, resource, scopes, lifetime, grant);
       if (grant !== undefined) this.deps.grants.markUsed(grant.id);
-      await this.deps.audit.append({
+      await this.record({
         type: 'token.issued',
         ...base,
         resource,
@@ -122,29 +122,27 @@ export class TokenBroker implements BridgeHandler {
       { kind: 'enrolment', agentName: request.name },
       { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS, signal },
     );
-    await this.deps.audit.append({ type: 'approval.raised', agentName: request.name, outcome: 'ok', reason: `enrolment:${approval.id}` });
+    await this.record({ type: 'approval.raised', agentName: request.name, outcome: 'ok', reason: `enrolment:${approval.id}` });
     const outcome = await raceAbort(decision, signal);
-    await this.deps.audit.append({ type: 'approval.decided', agentName: request.name, outcome: outcome.status === 'approved' ? 'ok' : 'denied', reason: outcome.status, actor: outcome.status === 'expired' ? 'timeout' : 'owner' });
+    await this.record({ type: 'approval.decided', agentName: request.name, outcome: outcome.status === 'approved' ? 'ok' : 'denied', reason: outcome.status, actor: outcome.status === 'expired' ? 'timeout' : 'owner' });
     if (outcome.status !== 'approved') {
       throw new LatchkeyError(outcome.status === 'expired' ? ErrorCode.ApprovalTimeout : ErrorCode.GrantDenied, `The owner did not enrol "${request.name}".`);
     }
     const { agent, secret } = await this.deps.agents.enrol(request.name, request.kind === undefined ? {} : { kind: request.kind });
-    await this.deps.audit.append({ type: 'agent.enrolled', agentId: agent.id, agentName: agent.name, outcome: 'ok', actor: 'owner' });
+    await this.record({ type: 'agent.enrolled', agentId: agent.id, agentName: agent.name, outcome: 'ok', actor: 'owner' });
     return { agentId: agent.id, name: agent.name, secret };
   }
 
   rejected(rejection: BridgeRejection): void {
     if (!this.rejections.admit(this.deps.clock.now())) return;
-    void this.deps.audit
-      .append({ type: 'bridge.rejected', outcome: 'denied', reason: rejection.code, ...(rejection.agentId === undefined ? {} : { agentId: rejection.agentId }), actor: rejection.transport })
-      .catch(() => undefined);
+    void this.record({ type: 'bridge.rejected', outcome: 'denied', reason: rejection.code, ...(rejection.agentId === undefined ? {} : { agentId: rejection.agentId }), actor: rejection.transport });
   }
 
   /** Owner revokes a grant: refused from the next request on; its agent tokens are revoked at the AS. */
   async revokeGrant(id: string): Promise<void> {
     const grant = await this.deps.grants.revoke(id);
     await this.revokeCached(grant.agentId, grant.resource);
-    await this.deps.audit.append({ type: 'grant.revoked', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
+    await this.record({ type: 'grant.revoked', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
   }
 
   /** Owner removes an agent: grants, sessions and cached tokens go with it. */
@@ -153,9 +151,9 @@ export class TokenBroker implements BridgeHandler {
     const grants = await this.deps.grants.revokeForAgent(agent.id);
     await this.revokeCached(agent.id, undefined);
     for (const grant of grants) {
-      await this.deps.audit.append({ type: 'grant.revoked', agentId: agent.id, resource: grant.resource, outcome: 'ok', actor: 'owner' });
+      await this.record({ type: 'grant.revoked', agentId: agent.id, resource: grant.resource, outcome: 'ok', actor: 'owner' });
     }
-    await this.deps.audit.append({ type: 'agent.removed', agentId: agent.id, agentName: agent.name, outcome: 'ok', actor: 'owner' });
+    await this.record({ type: 'agent.removed', agentId: agent.id, agentName: agent.name, outcome: 'ok', actor: 'owner' });
     return agent;
   }
 
@@ -171,9 +169,9 @@ export class TokenBroker implements BridgeHandler {
       { kind: 'consent', agentId: agent.id, agentName: agent.name, resource, scopes, lifetimeSeconds },
       { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS, signal },
     );
-    await this.deps.audit.append({ type: 'approval.raised', ...base, resource, scopes, outcome: 'ok', reason: `consent:${approval.id}` });
+    await this.record({ type: 'approval.raised', ...base, resource, scopes, outcome: 'ok', reason: `consent:${approval.id}` });
     const outcome = await raceAbort(decision, signal);
-    await this.deps.audit.append({
+    await this.record({
       type: 'approval.decided',
       ...base,
       resource,
@@ -185,12 +183,15 @@ export class TokenBroker implements BridgeHandler {
     if (outcome.status === 'expired') throw new LatchkeyError(ErrorCode.ApprovalTimeout, 'The owner did not answer in time; the request was denied.');
     if (outcome.status !== 'approved') throw new LatchkeyError(ErrorCode.GrantDenied, `The owner denied ${agent.name} access to ${resource}.`);
     if (!outcome.remember) return {};
-    const existing = this.deps.grants.list({ agentId: agent.id, resource })[0];
+    // "Remember" turns the answer into a grant that allows these scopes from now on: widen the
+    // live grant (and stop asking each time), or create one (replacing an expired one).
+    const now = this.deps.clock.now();
+    const existing = this.deps.grants.list({ agentId: agent.id, resource }).find((g) => grantApplies(g, agent.id, resource, now));
     const grant =
       existing === undefined
-        ? await this.deps.grants.create({ agentId: agent.id, resource, scopes, mode: 'allow', maxTokenLifetimeSeconds: lifetimeSeconds })
-        : await this.deps.grants.update(existing.id, { scopes: [...new Set([...existing.scopes, ...scopes])] });
-    await this.deps.audit.append({ type: 'grant.created', ...base, resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
+        ? await this.deps.grants.create({ agentId: agent.id, resource, scopes, mode: 'allow', maxTokenLifetimeSeconds: clampLifetime(lifetimeSeconds) })
+        : await this.deps.grants.update(existing.id, { scopes: [...new Set([...existing.scopes, ...scopes])], mode: 'allow' });
+    await this.record({ type: 'grant.created', ...base, resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
     return { grant };
   }
 
@@ -223,18 +224,29 @@ export class TokenBroker implements BridgeHandler {
     }
   }
 
+  /** Appends to the audit log; a failure is logged, never turned into a different answer. */
+  private async record(event: Parameters<AuditLog['append']>[0]): Promise<void> {
+    try {
+      await this.deps.audit.append(event);
+    } catch (error) {
+      this.deps.logger.error('audit append failed', { type: event.type, reason: error instanceof Error ? error.message : 'unknown' });
+    }
+  }
+
   private async refuse(base: Record<string, string>, resource: string | undefined, scopes: readonly string[] | undefined, error: unknown): Promise<void> {
-    await this.deps.audit
-      .append({
+    await this.record({
         type: 'token.refused',
         ...base,
         ...(resource === undefined ? {} : { resource }),
         ...(scopes === undefined ? {} : { scopes: [...scopes] }),
         outcome: error instanceof LatchkeyError && error.code !== ErrorCode.Internal ? 'denied' : 'error',
         reason: error instanceof LatchkeyError ? error.code : ErrorCode.Internal,
-      })
-      .catch((auditError: unknown) => this.deps.logger.error('audit append failed', { reason: String(auditError) }));
+      });
   }
+}
+
+function clampLifetime(seconds: number): number {
+  return Math.min(MAX_TOKEN_LIFETIME_SECONDS, Math.max(60, Math.round(seconds)));
 }
 
 function sameScopes(a: readonly string[], b: readonly string[]): boolean {
