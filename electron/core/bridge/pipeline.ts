@@ -91,7 +91,11 @@ export type RequestListener = (req: IncomingMessage, res: ServerResponse) => voi
 
 export function createRequestListener(deps: PipelineDeps, listener: Listener): RequestListener {
   return (req, res) => {
-    void handleRequest(deps, listener, req, res);
+    handleRequest(deps, listener, req, res).catch((error: unknown) => {
+      // Only a failure while writing the answer gets here: drop the connection, keep the server.
+      deps.logger.error('bridge could not answer a request', { error: describe(error) });
+      res.destroy();
+    });
   };
 }
 
