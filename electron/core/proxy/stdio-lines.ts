@@ -8,7 +8,8 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
-export type LineInput = AsyncIterable<string | Buffer>;
+/** stdin, or a test stream. `destroy` (when there is one) stops a pending read at close. */
+export type LineInput = AsyncIterable<string | Buffer> & { destroy?(): unknown };
 
 export interface LineOutput {
   write(chunk: string): unknown;
@@ -50,9 +51,11 @@ export function createStdioLinesTransport(input: LineInput, output: LineOutput, 
     async close() {
       if (closed) return;
       closed = true;
-      finish();
-      await iterator?.return?.().catch(() => undefined);
+      // A pending read would keep the process alive: end it (process.stdin.destroy() is fine here).
+      input.destroy?.();
+      void iterator?.return?.().catch(() => undefined);
       transport.onclose?.();
+      finish();
     },
   };
 
