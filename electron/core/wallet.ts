@@ -36,6 +36,8 @@ export interface ComposedWallet {
   broker: TokenBroker;
   approvals: ApprovalQueue;
   audit: AuditLog;
+  /** For hosts and tests that seed or inspect state; services own their keys in it. */
+  vault: Vault;
 }
 
 export interface ComposeOptions {
@@ -195,7 +197,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
       await safeFetch?.close();
     },
   };
-  return { wallet, broker, approvals, audit };
+  return { wallet, broker, approvals, audit, vault };
 }
 
 /** The audit chain's head, kept in the encrypted vault so a truncated log is noticed. */
