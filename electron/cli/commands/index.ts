@@ -7,8 +7,11 @@ import { connectCommand } from './connect.js';
 import { connectionsCommand } from './connections.js';
 import { disconnectCommand } from './disconnect.js';
 import { grantAddCommand, grantEditCommand, grantListCommand, grantRevokeCommand } from './grant.js';
+import { mcpCommand } from './mcp.js';
+import { runCommand } from './run.js';
 import { sessionEndCommand, sessionsCommand } from './sessions.js';
 import { tokenCommand } from './token.js';
+import { whoamiCommand } from './whoami.js';
 
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -32,6 +35,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   approveCommand,
   denyCommand,
   auditCommand,
+  runCommand,
+  mcpCommand,
+  whoamiCommand,
 ];
 
 /** Command groups: a word that only introduces sub-commands. */

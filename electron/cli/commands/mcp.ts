@@ -1,0 +1,81 @@
+import { ErrorCode, type LatchkeyError } from '../../../shared/errors.js';
+import { canonicalResource, parseSecureUrl } from '../../../shared/url.js';
+import { redact } from '../../core/log/logger.js';
+import { bridgeTokenSource, startMcpProxy } from '../../core/proxy/index.js';
+import { connectAgentBridge } from '../agent-mode.js';
+import { parseBooleanEnv } from '../config.js';
+import { writeLine, type CliIo } from '../io.js';
+import { EXIT_FAILURE, EXIT_OK } from '../output.js';
+import { defineAgentCommand, getFlag, requirePositional, type CommandContext, type RawArgs } from '../spec.js';
+import { CancelledError } from '../usage-error.js';
+
+export interface McpArgs {
+  url: string;
+  allowInsecureLoopback: boolean;
+  verbose: boolean;
+  signal: AbortSignal;
+}
+
+export function parseMcpArgs(raw: RawArgs): McpArgs {
+  return {
+    url: requirePositional(raw, 0, 'the MCP server URL'),
+    allowInsecureLoopback: getFlag(raw.values, 'allow-insecure-loopback'),
+    verbose: getFlag(raw.values, 'verbose'),
+    signal: raw.signal,
+  };
+}
+
+/** stdout belongs to the MCP protocol: every problem is one line on stderr, with its code. */
+function reportLine(io: CliIo, error: LatchkeyError): void {
+  const hint = error.hint === undefined ? '' : ` (${error.hint})`;
+  writeLine(io.stderr, `latchkey mcp: error[${error.code}]: ${redact(error.message)}${redact(hint)}`);
+}
+
+export async function runMcp(args: McpArgs, io: CliIo, context: CommandContext): Promise<number> {
+  const policy = {
+    allowInsecureLoopback: args.allowInsecureLoopback || (parseBooleanEnv('LATCHKEY_ALLOW_INSECURE_LOOPBACK', context.env['LATCHKEY_ALLOW_INSECURE_LOOPBACK']) ?? false),
+  };
+  const url = parseSecureUrl(args.url, policy, 'MCP server URL');
+  const bridge = await connectAgentBridge(context.env);
+  try {
+    const proxy = await startMcpProxy({
+      url,
+      tokens: bridgeTokenSource(bridge, canonicalResource(url, policy)),
+      input: io.stdin,
+      output: io.stdout,
+      report: (error) => reportLine(io, error),
+      ...(args.verbose ? { debug: (line: string) => writeLine(io.stderr, `latchkey mcp: ${redact(line)}`) } : {}),
+    });
+    const onAbort = (): void => void proxy.close();
+    args.signal.addEventListener('abort', onAbort, { once: true });
+    const exit = await proxy.done;
+    args.signal.removeEventListener('abort', onAbort);
+    if (args.signal.aborted) throw new CancelledError();
+    return exit.reason === 'remote-gone' ? EXIT_FAILURE : EXIT_OK;
+  } finally {
+    bridge.close();
+  }
+}
+
+export const mcpCommand = defineAgentCommand(
+  {
+    path: ['mcp'],
+    usage: 'latchkey mcp <mcp-url>',
+    summary: 'A stdio MCP server that forwards to a remote MCP server with tokens from Latchkey.',
+    description:
+      'For MCP clients that start local servers (Claude Code, Claude Desktop, Cursor, VS Code): configure the command ' +
+      '"latchkey" with the arguments ["mcp", "<mcp-url>"]. Every JSON-RPC message is forwarded as it is to the remote ' +
+      'Streamable HTTP server, with a short-lived access token from the Latchkey bridge (the agent\'s grant, or the owner\'s approval). ' +
+      'A 401 gets a fresh token; a 403 insufficient_scope asks the owner for the wider scopes (step-up). ' +
+      'Runs for an agent: inside "latchkey run", or with LATCHKEY_AGENT_SECRET set. Never opens the vault. ' +
+      `stdout carries only the protocol; problems are single lines on stderr ("latchkey mcp: error[${ErrorCode.Unreachable}]: …").`,
+    examples: [
+      'latchkey mcp https://mcp.example.com/mcp',
+      'latchkey run --agent claude -- claude   # with {"command": "latchkey", "args": ["mcp", "https://mcp.example.com/mcp"]} in its MCP config',
+    ],
+    positionals: ['<mcp-url>'],
+    options: {},
+  },
+  parseMcpArgs,
+  runMcp,
+);
