@@ -106,7 +106,7 @@ describe('B5: drive-by from a real Chromium page', () => {
     try {
       const page = await context.newPage();
       await page.goto(`${pageOrigin}/`);
-      const results = await page.evaluate(() => (window as unknown as { attack(): Promise<Record<string, unknown>> }).attack());
+      const results = await page.evaluate(() => (globalThis as unknown as { attack(): Promise<Record<string, unknown>> }).attack());
       // The page learnt nothing: opaque no-cors answer, a failed CORS fetch, a broken image.
       expect(results['noCors']).toEqual({ type: 'opaque', status: 0, text: '' });
       expect(results['cors']).toBe('blocked');
@@ -133,7 +133,7 @@ describe('B5: drive-by from a real Chromium page', () => {
       // The first answer for attacker.example comes from the attacker; after "rebinding" its name points at the bridge.
       await page.route(`${origin}/`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: attackPage(origin) }));
       await page.goto(`${origin}/`);
-      const results = await page.evaluate(() => (window as unknown as { rebind(): Promise<Record<string, { status: number; text: string }>> }).rebind());
+      const results = await page.evaluate(() => (globalThis as unknown as { rebind(): Promise<Record<string, { status: number; text: string }>> }).rebind());
       expect(results['whoami']?.status).toBe(421);
       expect(JSON.parse(results['whoami']?.text ?? '{}').code).toBe(ErrorCode.BadHost);
       expect([421, 403]).toContain(results['token']?.status);
