@@ -82,14 +82,17 @@ async function runCommand(invocation: Extract<Invocation, { kind: 'command' }>, 
     // Agent mode: the caller is an agent (a session or agent secret in the environment); it never opens the vault.
     const agentCommand = invocation.command.prepareAgent?.(raw, deps.env);
     if (agentCommand !== undefined) return await agentCommand(io, context);
-    const prepared = invocation.command.prepare(raw);
+    const host = invocation.command.prepareHost?.(raw);
+    const prepared = host === undefined ? invocation.command.prepare(raw) : undefined;
     const config = await askPassphraseIfNeeded(resolveConfig(invocation.globals, deps.env, deps.homeDir), io);
-    const logger = createLogger({ level: output.verbose ? 'debug' : 'error', write: (line) => writeLine(io.stderr, line) });
+    const logger = createLogger({ level: output.verbose ? 'debug' : host === undefined ? 'error' : 'info', write: (line) => writeLine(io.stderr, line) });
     const opener = announceOpenerFailures(deps.createOpener({ allowInsecureLoopback: config.allowInsecureLoopback }), io);
+    // Host mode (`latchkey daemon`): the command builds the wallet itself and keeps it.
+    if (host !== undefined) return await host({ config, io, context, logger, opener, signal: controller.signal });
     wallet = await deps.openWallet(config, { opener, logger, env: deps.env });
     if (controller.signal.aborted) throw new CancelledError();
     if (wallet.vaultStatus.warning !== undefined) writeLine(io.stderr, `warning: ${wallet.vaultStatus.warning}`);
-    return await prepared(wallet, io, context);
+    return await prepared!(wallet, io, context);
   } catch (error) {
     if (controller.signal.aborted || error instanceof CancelledError) return reportCancelled(io, output);
     return reportError(io, error, output);

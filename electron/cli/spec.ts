@@ -2,7 +2,8 @@
  * The shape of a CLI command: its help text, the options it takes, how its arguments are checked
  * (before the wallet opens) and what it runs. Each command lives in commands/<verb>.ts.
  */
-import type { Wallet } from '../core/wallet-api.js';
+import type { Wallet, WalletConfig } from '../core/wallet-api.js';
+import type { Logger, Opener } from '../core/ports.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
 
@@ -73,6 +74,35 @@ export interface CommandSpec extends CommandHelp {
    * (e.g. `latchkey token` with LATCHKEY_SESSION set asks the bridge).
    */
   prepareAgent?(raw: RawArgs, env: NodeJS.ProcessEnv): AgentCommand | undefined;
+  /** Host mode: the command owns the wallet's lifetime (e.g. `latchkey daemon`). */
+  prepareHost?(raw: RawArgs): HostCommand;
+}
+
+export interface HostContext {
+  config: WalletConfig;
+  io: CliIo;
+  context: CommandContext;
+  logger: Logger;
+  opener: Opener;
+  /** Aborts on Ctrl-C. */
+  signal: AbortSignal;
+}
+
+/** A command that builds and runs the wallet itself instead of being handed one. */
+export type HostCommand = (host: HostContext) => Promise<number>;
+
+/** Builds a host-mode command. */
+export function defineHostCommand<A>(help: CommandHelp, parse: (raw: RawArgs) => A, run: (args: A, host: HostContext) => Promise<number>): CommandSpec {
+  return {
+    ...help,
+    prepare() {
+      throw new Error(`${help.path.join(' ')} runs in host mode only`);
+    },
+    prepareHost(raw) {
+      const args = parse(raw);
+      return (host) => run(args, host);
+    },
+  };
 }
 
 /** Builds a CommandSpec from a typed argument parser and a typed runner. */
