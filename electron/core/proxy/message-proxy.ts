@@ -14,11 +14,16 @@ export interface RemoteTransport extends Transport {
   terminateSession?(): Promise<void>;
 }
 
+/** The client side; `onend` (stdio) means "no more input", while answers can still be written. */
+export interface LocalTransport extends Transport {
+  onend?: (() => void) | undefined;
+}
+
 export type ProxyExit = { reason: 'local-closed' } | { reason: 'remote-gone'; error: LatchkeyError } | { reason: 'closed' };
 
 export interface MessageProxyOptions {
   /** The MCP client's side (stdio). */
-  local: Transport;
+  local: LocalTransport;
   /** The remote MCP server (Streamable HTTP). */
   remote: RemoteTransport;
   /** The remote's origin, for messages. */
@@ -29,6 +34,8 @@ export interface MessageProxyOptions {
   debug?: (message: string) => void;
   /** How long to wait for the remote to end its session on close (default 2 s). */
   terminateTimeoutMs?: number;
+  /** After stdin ends, how long to wait for answers to requests already sent (default 30 s). */
+  drainTimeoutMs?: number;
 }
 
 export interface MessageProxy {
@@ -43,15 +50,23 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
   const pending = new Set<RequestId>();
   const initializeIds = new Set<RequestId>();
   let exit: ProxyExit | undefined;
+  let draining = false;
   let resolveDone: (exit: ProxyExit) => void = () => undefined;
   const done = new Promise<ProxyExit>((resolve) => {
     resolveDone = resolve;
   });
 
-  const answerWithError = (id: RequestId, error: LatchkeyError): void => {
+  const settle = (id: RequestId): void => {
     pending.delete(id);
+    if (draining && pending.size === 0) void finish({ reason: 'local-closed' });
+  };
+
+  const answerWithError = (id: RequestId, error: LatchkeyError): void => {
     const data = { latchkey_code: error.code, ...(error.hint === undefined ? {} : { hint: error.hint }) };
-    void local.send({ jsonrpc: '2.0', id, error: { code: PROXY_ERROR_CODE, message: error.message, data } }).catch(() => undefined);
+    void local
+      .send({ jsonrpc: '2.0', id, error: { code: PROXY_ERROR_CODE, message: error.message, data } })
+      .catch(() => undefined)
+      .finally(() => settle(id));
   };
 
   const finish = async (result: ProxyExit): Promise<void> => {
@@ -85,13 +100,24 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
   remote.onmessage = (message: JSONRPCMessage) => {
     if (exit !== undefined) return;
     const id = responseIdOf(message);
-    if (id !== undefined) {
-      pending.delete(id);
-      if (initializeIds.delete(id)) adoptProtocolVersion(remote, message);
+    if (id === undefined) {
+      void local.send(message).catch(() => undefined);
+      return;
     }
-    void local.send(message).catch(() => undefined);
+    if (initializeIds.delete(id)) adoptProtocolVersion(remote, message);
+    void local.send(message)
+      .catch(() => undefined)
+      .finally(() => settle(id));
   };
   local.onclose = () => void finish({ reason: 'local-closed' });
+  local.onend = () => {
+    if (pending.size === 0) {
+      void finish({ reason: 'local-closed' });
+      return;
+    }
+    draining = true;
+    setTimeout(() => void finish({ reason: 'local-closed' }), options.drainTimeoutMs ?? 30_000).unref();
+  };
   remote.onclose = () => void finish({ reason: 'closed' });
   local.onerror = (error) => options.debug?.(`stdin: ${error.message}`);
   remote.onerror = (error) => options.debug?.(`remote: ${error.message}`);

@@ -24,6 +24,11 @@ export const INVALID_REQUEST = -32600;
 export interface StdioLinesTransport extends Transport {
   /** Resolves when the input has ended or close() was called. */
   readonly ended: Promise<void>;
+  /**
+   * Called when the input ends while output is still possible (answers to requests already
+   * read can still be written). Without it the transport closes at once.
+   */
+  onend?: (() => void) | undefined;
 }
 
 export function createStdioLinesTransport(input: LineInput, output: LineOutput, maxLineBytes = MAX_LINE_BYTES): StdioLinesTransport {
@@ -42,7 +47,12 @@ export function createStdioLinesTransport(input: LineInput, output: LineOutput, 
     ended,
     async start() {
       iterator = input[Symbol.asyncIterator]();
-      void readAll(iterator).finally(() => void transport.close());
+      void readAll(iterator).finally(() => {
+        if (closed) return;
+        finish();
+        if (transport.onend === undefined) void transport.close();
+        else transport.onend();
+      });
     },
     send(message) {
       write(message);
