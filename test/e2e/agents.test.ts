@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval, AuditEvent, Grant } from '../../shared/agents.js';
 import { startWorld, type World } from '../world/index.js';
 import { keychainMode } from '../support/keychain-env.js';
-import { runCli, startCli, type RunningCli } from '../support/run-cli.js';
+import { runCli, startCli, waitForOutput, type RunningCli } from '../support/run-cli.js';
 
 const AGENT = resolve(import.meta.dirname, 'fixtures/agent.mjs');
 const MAIN = resolve(import.meta.dirname, '../../electron/cli/main.ts');
@@ -35,7 +35,7 @@ beforeAll(async () => {
     ...keychainMode(),
   };
   daemon = startCli(['daemon', '--approval-timeout', '60'], env);
-  await expect.poll(() => existsSync(join(runtimeDir, 'owner.sock')) && existsSync(join(runtimeDir, 'bridge.json')), { timeout: 30_000, interval: 50 }).toBe(true);
+  await waitForOutput(daemon, 'Press Ctrl-C to stop.');
 }, 60_000);
 
 afterAll(async () => {

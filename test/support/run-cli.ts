@@ -51,3 +51,26 @@ export function startCli(args: string[], env: Record<string, string | undefined>
 export function runCli(args: string[], env: Record<string, string | undefined>, input?: string): Promise<CliResult> {
   return startCli(args, env, input).done;
 }
+
+/** Resolves when the running command has printed `text` (on either stream); rejects if it exits first. */
+export function waitForOutput(running: RunningCli, text: string, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (running.stdout.includes(text) || running.stderr.includes(text)) finish();
+    };
+    const onExit = (): void => finish(new Error(`exited before printing "${text}":\n${running.stderr}`));
+    const timer = setTimeout(() => finish(new Error(`did not print "${text}" within ${timeoutMs} ms:\n${running.stderr}`)), timeoutMs);
+    const finish = (error?: Error): void => {
+      clearTimeout(timer);
+      running.child.stdout!.off('data', check);
+      running.child.stderr!.off('data', check);
+      running.child.off('exit', onExit);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    running.child.stdout!.on('data', check);
+    running.child.stderr!.on('data', check);
+    running.child.once('exit', onExit);
+    check();
+  });
+}
