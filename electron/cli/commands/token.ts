@@ -30,9 +30,6 @@ function printToken(io: CliIo, token: TokenResponse, json: boolean): void {
 
 /** The only place the CLI prints a secret: the access token, on stdout, for its owner. */
 export async function runToken(wallet: Wallet, args: TokenArgs, io: CliIo): Promise<number> {
-  if (args.scopes.length > 0) {
-    throw new UsageError('--scope is for agents inside a session.', 'As the owner, choose scopes when connecting: latchkey connect <mcp-url> --scope S.');
-  }
   const token = await wallet.accessToken(args.url, { signal: args.signal });
   printToken(
     io,
@@ -80,6 +77,9 @@ export const tokenCommand: CommandSpec = {
   },
   prepare(raw) {
     const args = parseTokenArgs(raw);
+    if (args.scopes.length > 0) {
+      throw new UsageError('--scope is for agents inside a session.', 'As the owner, choose scopes when connecting: latchkey connect <mcp-url> --scope S.');
+    }
     return (wallet, io) => runToken(wallet, args, io);
   },
   prepareAgent(raw, env) {

@@ -1,0 +1,106 @@
+/**
+ * Agent mode in-process: `latchkey whoami` and `latchkey token` with a session secret in the
+ * environment talk to a bridge (a fake one speaking the real protocol, through the real bridge
+ * client) and never open the wallet.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV_BRIDGE_URL, ENV_SESSION_SECRET } from '../../../shared/bridge.js';
+import { createFakeWallet } from '../../fakes/fake-wallet.js';
+import { FAKE_WHOAMI, startFakeBridge, type FakeBridge } from '../../fakes/fake-bridge.js';
+import { createHarness } from './harness.js';
+
+const SESSION_SECRET = 'lks_session_WHOAMI-CANARY-abcdefghijklmnop';
+const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhZ2VudCJ9.c2lnbmF0dXJl';
+
+let bridge: FakeBridge;
+beforeAll(async () => {
+  bridge = await startFakeBridge({
+    secrets: [SESSION_SECRET],
+    token: (request) =>
+      request.resource === 'unknown'
+        ? { problem: { status: 403, code: 'grant.denied', detail: 'The owner denied the request.' } }
+        : {
+            access_token: TOKEN,
+            token_type: 'Bearer',
+            expires_at: 1_700_000_900,
+            scope: (request.scopes ?? ['files:read']).join(' '),
+            refresh_token: 'REFRESH-CANARY-never-printed',
+          },
+  });
+});
+afterAll(async () => {
+  await bridge?.close();
+});
+
+const agentEnv = (): NodeJS.ProcessEnv => ({ [ENV_SESSION_SECRET]: SESSION_SECRET, [ENV_BRIDGE_URL]: bridge.url });
+
+describe('latchkey whoami (agent mode)', () => {
+  it('prints the agent, its session and grants, without opening the wallet', async () => {
+    const h = createHarness({ env: agentEnv() });
+    expect(await h.run(['whoami'])).toBe(0);
+    expect(h.stdout.text).toContain('agent    test-agent (interactive, agt_AAAAAAAAAAAAAAAAAAAA)');
+    expect(h.stdout.text).toContain('session  ses_BBBBBBBBBBBBBBBBBBBB');
+    expect(h.stdout.text).toMatch(/https:\/\/mcp\.example\.com\/mcp\s+files:read\s+allow\s+tokens ≤ 15 min\s+no expiry/);
+    expect(h.configs).toHaveLength(0);
+    expect(bridge.whoamiSecrets.at(-1)).toBe(SESSION_SECRET);
+  });
+
+  it('--json prints the bridge answer', async () => {
+    const h = createHarness({ env: agentEnv() });
+    expect(await h.run(['whoami', '--json'])).toBe(0);
+    expect(JSON.parse(h.stdout.text)).toEqual(FAKE_WHOAMI);
+  });
+
+  it('outside a session it says how to get one (agent.no_session), still without a wallet', async () => {
+    const h = createHarness({ env: {} });
+    expect(await h.run(['whoami'])).toBe(1);
+    expect(h.stderr.text).toMatch(/^error\[agent\.no_session\]: .+\nhint: Start the agent with "latchkey run --agent NAME -- <command>"/);
+    expect(h.configs).toHaveLength(0);
+  });
+
+  it('a wrong secret gets the bridge\'s code', async () => {
+    const h = createHarness({ env: { [ENV_SESSION_SECRET]: 'lks_session_wrong', [ENV_BRIDGE_URL]: bridge.url } });
+    expect(await h.run(['whoami'])).toBe(1);
+    expect(h.stderr.text).toMatch(/^error\[bridge\.unauthenticated\]/);
+    expect(h.stderr.text).not.toContain('lks_session_wrong');
+  });
+});
+
+describe('latchkey token (agent mode)', () => {
+  it('prints only the token (credential-helper style), asked with the session secret, no wallet', async () => {
+    const wallet = createFakeWallet();
+    const h = createHarness({ env: agentEnv(), wallet });
+    expect(await h.run(['token', 'https://mcp.example.com/mcp'])).toBe(0);
+    expect(h.stdout.text).toBe(`${TOKEN}\n`);
+    expect(h.stderr.text).toBe('');
+    expect(h.configs).toHaveLength(0);
+    expect(wallet.calls.accessToken).toEqual([]);
+    expect(bridge.tokenRequests.at(-1)).toEqual({ secret: SESSION_SECRET, resource: 'https://mcp.example.com/mcp', scopes: undefined });
+  });
+
+  it('B15 (client): --json prints the four TokenResponse fields and never a refresh token; --scope is passed on', async () => {
+    const h = createHarness({ env: agentEnv() });
+    expect(await h.run(['token', 'files', '--json', '--scope', 'files:read', '--scope', 'files:write'])).toBe(0);
+    expect(JSON.parse(h.stdout.text)).toEqual({ access_token: TOKEN, token_type: 'Bearer', expires_at: 1_700_000_900, scope: 'files:read files:write' });
+    expect(h.stdout.text).not.toContain('REFRESH-CANARY');
+    expect(bridge.tokenRequests.at(-1)?.scopes).toEqual(['files:read', 'files:write']);
+  });
+
+  it('a refusal from the bridge is an error with its code and nothing on stdout', async () => {
+    const h = createHarness({ env: agentEnv() });
+    expect(await h.run(['token', 'unknown'])).toBe(1);
+    expect(h.stdout.text).toBe('');
+    expect(h.stderr.text).toMatch(/^error\[grant\.denied\]: The owner denied the request\./);
+  });
+
+  it('without a session it keeps the owner behaviour (the wallet), and --scope is refused there', async () => {
+    const wallet = createFakeWallet();
+    const h = createHarness({ env: {}, wallet });
+    expect(await h.run(['token', 'https://mcp.example.com/mcp'])).toBe(0);
+    expect(wallet.calls.accessToken).toHaveLength(1);
+    const scoped = createHarness({ env: {}, wallet });
+    expect(await scoped.run(['token', 'https://mcp.example.com/mcp', '--scope', 'x'])).toBe(2);
+    expect(scoped.stderr.text).toMatch(/--scope is for agents inside a session/);
+    expect(scoped.configs).toHaveLength(0);
+  });
+});
