@@ -113,6 +113,16 @@ describe('agents, grants and the bridge end to end (issue 3)', () => {
     expect(stopped.code).not.toBe(0);
     expect(stopped.stdout).not.toContain('again');
 
+    // A program without a secret asks to enrol; the owner approves; it gets its secret once.
+    const enrolling = startCli(['enrol', 'newbot'], { ...env, BROWSER: '' });
+    const enrolment = await pendingApproval('newbot');
+    expect(enrolment.kind).toBe('enrolment');
+    await cli(['approve', enrolment.id]);
+    const enrolled = await enrolling.done;
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    expect(enrolled.stdout.trim()).toMatch(/^lk_agent_/);
+    expect(await cli(['agent', 'list', '--json'])).toContain('newbot');
+
     // No token on disk: nothing that looks like a JWT anywhere under the data or runtime dir.
     expect(await filesContaining([home, runtimeDir], 'eyJ')).toEqual([]);
   }, 240_000);
