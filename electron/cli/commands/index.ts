@@ -5,6 +5,8 @@ import { auditCommand } from './audit.js';
 import { clientAddCommand, clientListCommand, clientRemoveCommand } from './client.js';
 import { connectCommand } from './connect.js';
 import { connectionsCommand } from './connections.js';
+import { daemonCommand } from './daemon.js';
+import { enrolCommand } from './enrol.js';
 import { disconnectCommand } from './disconnect.js';
 import { grantAddCommand, grantEditCommand, grantListCommand, grantRevokeCommand } from './grant.js';
 import { mcpCommand } from './mcp.js';
@@ -35,9 +37,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   approveCommand,
   denyCommand,
   auditCommand,
+  daemonCommand,
   runCommand,
   mcpCommand,
   whoamiCommand,
+  enrolCommand,
 ];
 
 /** Command groups: a word that only introduces sub-commands. */
