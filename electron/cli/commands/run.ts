@@ -1,6 +1,6 @@
 import type { BridgeLocation } from '../../core/bridge/client.js';
 import { createBridgeClient, locateBridge } from '../../core/bridge/client.js';
-import { buildChildEnv, readEnvFile, resolvePlaceholders, startChild, type EnvEntry } from '../../core/launch/index.js';
+import { assertNoReservedKeys, buildChildEnv, findPlaceholders, readEnvFile, resolvePlaceholders, startChild, type EnvEntry } from '../../core/launch/index.js';
 import type { Wallet } from '../../core/wallet-api.js';
 import { requireDuration } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
@@ -68,6 +68,8 @@ async function resolveEnvFile(entries: EnvEntry[], location: BridgeLocation, sec
 export async function runRun(wallet: Wallet, args: RunArgs, io: CliIo, context: CommandContext): Promise<number> {
   // Everything that can fail without a session fails first: the env file and the bridge's whereabouts.
   const entries = args.envFile === undefined ? [] : await readEnvFile(args.envFile);
+  assertNoReservedKeys(entries.map((entry) => entry.key));
+  findPlaceholders(entries);
   const location = await locateBridge(args.home === undefined ? context.env : { ...context.env, LATCHKEY_HOME: args.home });
   const { session, secret } = await wallet.startSession(args.agent, { ttlSeconds: args.ttlSeconds, command: args.command.slice(0, 512) });
   let exitCode: number | undefined;

@@ -17,14 +17,19 @@ export interface ChildEnvInput {
   bridge: { socketPath?: string | undefined; url?: string | undefined };
 }
 
-export function buildChildEnv(input: ChildEnvInput): NodeJS.ProcessEnv {
-  for (const key of Object.keys(input.fromFile)) {
+/** Checked before a session starts: an env file may not set what latchkey run sets. */
+export function assertNoReservedKeys(keys: Iterable<string>): void {
+  for (const key of keys) {
     if (RESERVED.has(key)) {
       throw new LatchkeyError(ErrorCode.EnvFileInvalid, `The env file may not set ${key}: latchkey run sets it.`, {
         hint: `Remove ${key} from the env file.`,
       });
     }
   }
+}
+
+export function buildChildEnv(input: ChildEnvInput): NodeJS.ProcessEnv {
+  assertNoReservedKeys(Object.keys(input.fromFile));
   const env: NodeJS.ProcessEnv = { ...input.parent };
   for (const key of STRIPPED) delete env[key];
   Object.assign(env, input.fromFile);

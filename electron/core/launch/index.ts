@@ -1,4 +1,4 @@
 export { readEnvFile, parseEnvFile, type EnvEntry } from './env-file.js';
 export { findPlaceholders, resolvePlaceholders, type FetchAccessToken } from './placeholders.js';
 export { startChild, type ChildOptions, type RunningChild } from './child.js';
-export { buildChildEnv } from './child-env.js';
+export { assertNoReservedKeys, buildChildEnv } from './child-env.js';
