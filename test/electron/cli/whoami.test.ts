@@ -3,8 +3,13 @@
  * environment talk to a bridge (a fake one speaking the real protocol, through the real bridge
  * client) and never open the wallet.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV_BRIDGE_URL, ENV_SESSION_SECRET } from '../../../shared/bridge.js';
+import { startBridgeServer } from '../../../electron/core/bridge/server.js';
+import { FAKE_AGENT_SECRET, FAKE_TOKEN, FakeBridgeHandler } from '../../fakes/fake-bridge-handler.js';
 import { createFakeWallet } from '../../fakes/fake-wallet.js';
 import { FAKE_WHOAMI, startFakeBridge, type FakeBridge } from '../../fakes/fake-bridge.js';
 import { createHarness } from './harness.js';
@@ -102,5 +107,27 @@ describe('latchkey token (agent mode)', () => {
     expect(await scoped.run(['token', 'https://mcp.example.com/mcp', '--scope', 'x'])).toBe(2);
     expect(scoped.stderr.text).toMatch(/--scope is for agents inside a session/);
     expect(scoped.configs).toHaveLength(0);
+  });
+});
+
+describe('agent mode against the real bridge server (Unix socket, found through the discovery file)', () => {
+  it('latchkey token and whoami reach the real server with the agent secret; no wallet opened', async () => {
+    const runtimeDir = await mkdtemp(join(tmpdir(), 'lk-agent-'));
+    const handler = new FakeBridgeHandler();
+    const server = await startBridgeServer({ handler, runtimeDir, tcp: false });
+    try {
+      const env = { LATCHKEY_AGENT_SECRET: FAKE_AGENT_SECRET, LATCHKEY_RUNTIME_DIR: runtimeDir };
+      const token = createHarness({ env });
+      expect(await token.run(['token', 'https://mcp.example/mcp', '--scope', 'read'])).toBe(0);
+      expect(token.stdout.text).toBe(`${FAKE_TOKEN}\n`);
+      expect(handler.tokenCalls.map((call) => call.request)).toEqual([{ resource: 'https://mcp.example/mcp', scopes: ['read'] }]);
+      const whoami = createHarness({ env });
+      expect(await whoami.run(['whoami', '--json'])).toBe(0);
+      expect(JSON.parse(whoami.stdout.text)).toMatchObject({ agent: { name: 'test-agent' } });
+      expect(token.configs.length + whoami.configs.length).toBe(0);
+    } finally {
+      await server.close();
+      await rm(runtimeDir, { recursive: true, force: true });
+    }
   });
 });
