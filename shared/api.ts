@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, AuditType, Grant, GrantMode, MAX_TOKEN_LIFETIME_SECONDS, SessionSummary } from './agents.js';
-import { ConnectionSummary } from './connections.js';
+import { ConnectionSummary, type ConnectProgress } from './connections.js';
 
 const Url = z.string().min(1).max(2048);
 const Scopes = z.array(z.string().min(1).max(128)).max(64);
@@ -135,3 +135,25 @@ export const OwnerMethods = {
 export type OwnerMethodName = keyof typeof OwnerMethods;
 export type OwnerParams<M extends OwnerMethodName> = z.input<(typeof OwnerMethods)[M]['params']>;
 export type OwnerResult<M extends OwnerMethodName> = z.infer<(typeof OwnerMethods)[M]['result']>;
+
+/** Live events: the window updates without reloads. Payloads carry no secrets. */
+export const WalletEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('approval.raised'), approval: Approval }),
+  z.object({ type: z.literal('approval.decided'), approval: Approval }),
+  z.object({ type: z.literal('audit.appended'), event: AuditEvent }),
+  /** Something in these collections changed: read them again. */
+  z.object({ type: z.literal('changed'), what: z.enum(['connections', 'agents', 'sessions', 'grants']) }),
+]);
+export type WalletEvent = z.infer<typeof WalletEvent>;
+
+/**
+ * What the renderer (and any other owner UI) talks to: the same methods over IPC in Electron or
+ * HTTP + SSE in the headless host. Implementations validate results with OwnerMethods.
+ */
+export interface WalletClient {
+  call<M extends OwnerMethodName>(method: M, params: OwnerParams<M>): Promise<OwnerResult<M>>;
+  /** Streams connect progress; resolves with the connection. */
+  connect(params: ConnectParams, onProgress: (progress: ConnectProgress) => void): Promise<ConnectionSummary>;
+  /** Live events; returns the unsubscribe function. */
+  subscribe(listener: (event: WalletEvent) => void): () => void;
+}

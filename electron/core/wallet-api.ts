@@ -4,7 +4,7 @@
  */
 import type { AccessTokenResult, ConnectionSummary, ConnectProgress, DisconnectResult } from '../../shared/connections.js';
 import type { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, Grant, SessionSummary } from '../../shared/agents.js';
-import type { AuditFilter, AuditVerification, CreateGrantInput, UpdateGrantInput } from '../../shared/api.js';
+import type { AuditFilter, AuditVerification, CreateGrantInput, UpdateGrantInput, WalletEvent } from '../../shared/api.js';
 
 export interface ConnectOptions {
   onProgress?: (event: ConnectProgress) => void;
@@ -78,6 +78,8 @@ export interface Wallet {
   decideApproval(id: string, decision: 'approve' | 'deny', options?: { remember?: boolean }): Promise<Approval>;
   queryAudit(filter?: AuditFilter): Promise<AuditEvent[]>;
   verifyAudit(): Promise<AuditVerification>;
+  /** Live events (approvals, audit entries, changes); returns the unsubscribe function. */
+  subscribe(listener: (event: WalletEvent) => void): () => void;
   close(): Promise<void>;
 }
 

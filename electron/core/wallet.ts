@@ -20,6 +20,8 @@ import { ApprovalQueue } from './approvals/approval-queue.js';
 import { openAuditLog, type AuditLog } from './audit/audit-log.js';
 import { TokenBroker } from './broker/token-broker.js';
 import type { Wallet, WalletConfig } from './wallet-api.js';
+import type { WalletEvent } from '../../shared/api.js';
+import type { AuditEvent } from '../../shared/agents.js';
 
 export interface WalletPorts {
   fetch: Fetch;
@@ -185,6 +187,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     decideApproval: async (id, decision, decideOptions = {}) => approvals.decide(id, decision, decideOptions),
     queryAudit: async (filter = {}) => audit.query(filter),
     verifyAudit: () => audit.verify(),
+    subscribe: (listener) => subscribeToEvents(approvals, audit, listener),
 
     close: async () => {
       if (closed) return;
@@ -198,6 +201,41 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     },
   };
   return { wallet, broker, approvals, audit, vault };
+}
+
+/** Approvals and audit entries as live events; audit entry types also say which collections changed. */
+function subscribeToEvents(approvals: ApprovalQueue, audit: AuditLog, listener: (event: WalletEvent) => void): () => void {
+  const changed: Partial<Record<AuditEvent['type'], 'connections' | 'agents' | 'sessions' | 'grants'>> = {
+    'connection.connected': 'connections',
+    'connection.disconnected': 'connections',
+    'token.refreshed': 'connections',
+    'agent.enrolled': 'agents',
+    'agent.removed': 'agents',
+    'session.started': 'sessions',
+    'session.ended': 'sessions',
+    'grant.created': 'grants',
+    'grant.revoked': 'grants',
+  };
+  const safe = (event: WalletEvent): void => {
+    try {
+      listener(event);
+    } catch {
+      // A listener's failure is its own; the wallet goes on.
+    }
+  };
+  const unsubscribers = [
+    approvals.on('raised', (approval) => safe({ type: 'approval.raised', approval })),
+    approvals.on('decided', (approval) => safe({ type: 'approval.decided', approval })),
+    audit.on('appended', (event) => {
+      safe({ type: 'audit.appended', event });
+      const what = changed[event.type];
+      if (what !== undefined) safe({ type: 'changed', what });
+      if (event.type === 'agent.removed') safe({ type: 'changed', what: 'grants' });
+    }),
+  ];
+  return () => {
+    for (const unsubscribe of unsubscribers) unsubscribe();
+  };
 }
 
 /** The audit chain's head, kept in the encrypted vault so a truncated log is noticed. */

@@ -120,6 +120,7 @@ export function createFakeWallet(options: FakeWalletOptions = {}): FakeWallet {
 
   return {
     ...agentMethods(world, calls, fail, now),
+    subscribe: () => () => undefined,
     calls,
     world,
     vaultStatus: { mode: 'memory', backend: 'memory', path: '/tmp/fake', ...options.vaultStatus },

@@ -70,6 +70,8 @@ export async function openRemoteWallet(endpoint: OwnerEndpoint): Promise<Wallet>
     decideApproval: (id, decision, options = {}) => c('decideApproval', { id, decision, ...options }),
     queryAudit: (filter = {}) => c('queryAudit', filter),
     verifyAudit: () => c('verifyAudit', {}),
+    // The CLI needs no live events; the window gets them from the host it runs in.
+    subscribe: () => () => undefined,
     close: async () => {},
   };
 }
