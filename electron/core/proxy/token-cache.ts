@@ -1,6 +1,6 @@
 /**
  * The proxy's access token for one resource: fetched from a token source (the bridge, in agent
- * mode), kept until shortly before it expires, renewed after a 401 and widened after a 403
+ * mode), re-checked with it every second and kept until shortly before it expires, renewed after a 401 and widened after a 403
  * insufficient_scope. Concurrent callers share one fetch, so a burst of requests on an expired
  * token asks the source once.
  */
@@ -30,6 +30,12 @@ export interface TokenCacheOptions {
   clock?: Clock;
   /** Renew this long before expiry at most (default 30 s; never more than half the lifetime). */
   refreshMarginMs?: number;
+  /**
+   * Ask the source again after this long even if the token is still valid (default 1 s). The
+   * bridge answers from its cache in well under a millisecond, and this is what makes the
+   * owner's revocation stop a running agent's next call within a second (B16).
+   */
+  recheckMs?: number;
 }
 
 interface Entry {
@@ -41,6 +47,7 @@ interface Entry {
 export function createTokenCache(options: TokenCacheOptions): TokenCache {
   const clock = options.clock ?? systemClock;
   const margin = options.refreshMarginMs ?? 30_000;
+  const recheck = options.recheckMs ?? 1_000;
   let entry: Entry | undefined;
   let wanted: string[] | undefined;
   let pending: Promise<Entry> | undefined;
@@ -54,7 +61,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       .then((raw) => {
         const token = validate(raw);
         const expiresAtMs = token.expires_at * 1000;
-        const renewAt = expiresAtMs - Math.min(margin, Math.max(0, (expiresAtMs - started) / 2));
+        const renewAt = Math.min(started + recheck, expiresAtMs - Math.min(margin, Math.max(0, (expiresAtMs - started) / 2)));
         entry = { token, scopes: token.scope.split(' ').filter((s) => s !== ''), renewAt };
         wanted = scopes;
         return entry;

@@ -30,7 +30,7 @@ describe('token cache', () => {
   it('keeps a token until shortly before expires_at (30 s, or half a short lifetime)', async () => {
     const clock = clockAt(NOW);
     const src = source(900, clock);
-    const cache = createTokenCache({ source: src, clock });
+    const cache = createTokenCache({ source: src, clock, recheckMs: Number.POSITIVE_INFINITY });
     expect(await cache.current()).toBe('tok-1');
     clock.advance(869_000);
     expect(await cache.current()).toBe('tok-1');
@@ -38,12 +38,36 @@ describe('token cache', () => {
     expect(await cache.current()).toBe('tok-2');
 
     const shortClock = clockAt(NOW);
-    const short = createTokenCache({ source: source(10, shortClock), clock: shortClock });
+    const short = createTokenCache({ source: source(10, shortClock), clock: shortClock, recheckMs: Number.POSITIVE_INFINITY });
     expect(await short.current()).toBe('tok-1');
     shortClock.advance(4_000);
     expect(await short.current()).toBe('tok-1');
     shortClock.advance(1_500);
     expect(await short.current()).toBe('tok-2');
+  });
+
+  it('B16: asks the bridge again after a second, so a revoked grant stops a running agent', async () => {
+    const clock = clockAt(NOW);
+    let calls = 0;
+    let revoked = false;
+    const cache = createTokenCache({
+      clock,
+      source: {
+        fetchToken: async () => {
+          calls += 1;
+          if (revoked) throw new Error('grant.none');
+          return { access_token: 'tok', token_type: 'Bearer', expires_at: Math.floor(NOW / 1000) + 900, scope: 'mcp:read' };
+        },
+      },
+    });
+    expect(await cache.current()).toBe('tok');
+    clock.advance(500);
+    expect(await cache.current()).toBe('tok');
+    expect(calls).toBe(1);
+    revoked = true;
+    clock.advance(600);
+    await expect(cache.current()).rejects.toThrow('grant.none');
+    expect(calls).toBe(2);
   });
 
   it('renew() after a 401 fetches once however many requests saw the same rejected token', async () => {
