@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('latchkey CLI end to end (issue 2)', () => {
-  it('connect → token → MCP tool call → refresh once → disconnect revokes and erases', async () => {
+  it('T1/T2/T4/V9: connect → token → MCP tool call → refresh once → disconnect revokes and erases', async () => {
     // 1. connect: discovery, DCR, Chromium fills the AS login and consent pages.
     const connect = await runCli(['connect', world.mcpUrl, '--verbose'], env);
     expect(connect.stderr + connect.stdout).not.toMatch(/at .*\.ts:\d+/); // no stack traces

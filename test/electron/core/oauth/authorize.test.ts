@@ -54,7 +54,7 @@ describe('authorize: PKCE (T01)', () => {
     ['missing', { code_challenge_methods_supported: undefined }],
     ['plain only', { code_challenge_methods_supported: ['plain'] }],
     ['empty', { code_challenge_methods_supported: [] }],
-  ])('O1: refuses an AS whose PKCE support is %s; the opener is never called', async (_name, metadata) => {
+  ])('A1/O1: refuses an AS whose PKCE support is %s; the opener is never called', async (_name, metadata) => {
     const { as, browser, listener, run } = await setup(metadata);
     await expect(run()).rejects.toMatchObject({ code: ErrorCode.PkceUnsupported });
     expect(browser.opened).toHaveLength(0);
@@ -62,7 +62,7 @@ describe('authorize: PKCE (T01)', () => {
     expect(listener.closed).toBe(true);
   });
 
-  it('O2: 1,000 flows all use S256, unique verifiers and states, and send resource on both requests', async () => {
+  it('A1/A5/O2: 1,000 flows all use S256, unique verifiers and states, and send resource on both requests', async () => {
     const states = new Set<string>();
     const verifiers = new Set<string>();
     const as = new FakeTokenEndpoint();
@@ -99,7 +99,7 @@ describe('authorize: PKCE (T01)', () => {
 });
 
 describe('authorize: the loopback listener (T01)', () => {
-  it('O5: listens on 127.0.0.1 only, and is closed after success', async () => {
+  it('A2/O5: listens on 127.0.0.1 only, and is closed after success', async () => {
     const { listener, run } = await setup();
     expect(listener.host).toBe('127.0.0.1');
     expect(listener.redirectUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
@@ -108,14 +108,14 @@ describe('authorize: the loopback listener (T01)', () => {
     await expect(fetch(listener.redirectUri)).rejects.toThrow();
   });
 
-  it('O5: is closed after a timeout, with a clear error', async () => {
+  it('A2/O5: is closed after a timeout, with a clear error', async () => {
     const { browser, listener, run } = await setup();
     browser.silent = true;
     await expect(run({ timeoutMs: 50 })).rejects.toMatchObject({ code: ErrorCode.AuthorizationTimeout });
     expect(listener.closed).toBe(true);
   });
 
-  it('O5: is closed when the user cancels', async () => {
+  it('A2/O5: is closed when the user cancels', async () => {
     const { browser, listener, run } = await setup();
     browser.silent = true;
     const controller = new AbortController();
@@ -130,7 +130,7 @@ describe('authorize: state (T02)', () => {
   it.each([
     ['wrong', (p: { state?: string | null }) => ({ ...p, state: 'attacker-state' })],
     ['missing', (p: { state?: string | null }) => ({ ...p, state: null })],
-  ])('O3: a %s state gets a 400 page and no token request', async (_name, tamper) => {
+  ])('A3/O3: a %s state gets a 400 page and no token request', async (_name, tamper) => {
     const { as, browser, listener, run } = await setup();
     browser.tamper = tamper;
     const controller = new AbortController();
@@ -146,7 +146,7 @@ describe('authorize: state (T02)', () => {
     expect(listener.refused).toBe(1);
   });
 
-  it('O4: the same callback delivered twice makes one token request', async () => {
+  it('A3/O4: the same callback delivered twice makes one token request', async () => {
     const { as, browser, run } = await setup();
     browser.visits = 2;
     await run();
@@ -155,7 +155,7 @@ describe('authorize: state (T02)', () => {
     expect(browser.responses.map((r) => r.status).sort()).toEqual([200, 400]);
   });
 
-  it('O3: a replayed callback after the flow finished reaches nothing', async () => {
+  it('A3/O3: a replayed callback after the flow finished reaches nothing', async () => {
     const { as, browser, listener, run } = await setup();
     await run();
     const replay = new URL(listener.redirectUri);
@@ -180,21 +180,21 @@ describe('authorize: RFC 9207 iss (T03)', () => {
     ['explicit :443', FAKE_ISSUER.replace('as.example.test', 'as.example.test:443')],
     ['other issuer', 'https://evil.example.test'],
     ['empty', ''],
-  ])('O6: iss with %s is a mismatch', (_name, iss) => {
+  ])('A4/O6: iss with %s is a mismatch', (_name, iss) => {
     expect(() => checkAuthorizationResponse(as, at({ iss }))).toThrowError(expect.objectContaining({ code: ErrorCode.IssuerResponseMismatch }));
   });
 
-  it('O6: iss missing although the AS advertises it is refused', () => {
+  it('A4/O6: iss missing although the AS advertises it is refused', () => {
     expect(() => checkAuthorizationResponse(as, at({}))).toThrowError(expect.objectContaining({ code: ErrorCode.IssuerResponseMismatch }));
   });
 
-  it('O6: iss missing is accepted when the AS does not advertise it; exact iss is accepted', () => {
+  it('A4/O6: iss missing is accepted when the AS does not advertise it; exact iss is accepted', () => {
     const quiet = fakeServerMetadata({ authorization_response_iss_parameter_supported: false });
     expect(() => checkAuthorizationResponse(quiet, at({}))).not.toThrow();
     expect(() => checkAuthorizationResponse(as, at({ iss: FAKE_ISSUER }))).not.toThrow();
   });
 
-  it('O6: on an iss mismatch the error_description is not shown', () => {
+  it('A4/O6: on an iss mismatch the error_description is not shown', () => {
     let caught: LatchkeyError | undefined;
     try {
       checkAuthorizationResponse(as, at({ iss: 'https://evil.example.test', error: 'access_denied', error_description: 'call 555-PHISH' }));

@@ -17,7 +17,7 @@ const policy = { allowInsecureLoopback: false };
 const URL_WITH_METACHARACTERS = 'https://as.example.com/authorize?a=1&b=2;c=%27x%27&d=(y)|z>w<v!*~&redirect_uri=http%3A%2F%2F127.0.0.1%3A5555%2Fcb';
 
 describe('createSystemOpener with a spawn spy', () => {
-  it('O8: passes the re-serialised URL as one argv element to xdg-open, never through a shell', async () => {
+  it('A7/O8: passes the re-serialised URL as one argv element to xdg-open, never through a shell', async () => {
     const spy = createSpawnSpy();
     const opener = createSystemOpener({ env: {}, platform: 'linux', policy, spawn: spy.spawn });
     await opener.open(new URL('HTTPS://AS.example.com:443/authorize?x=1&y=2'));
@@ -32,7 +32,7 @@ describe('createSystemOpener with a spawn spy', () => {
     expect(spy.unrefCount()).toBe(1);
   });
 
-  it('O8: keeps shell metacharacters inside the single URL argument', async () => {
+  it('A7/O8: keeps shell metacharacters inside the single URL argument', async () => {
     const spy = createSpawnSpy();
     const opener = createSystemOpener({ env: {}, platform: 'linux', policy, spawn: spy.spawn });
     await opener.open(URL_WITH_METACHARACTERS);
@@ -127,7 +127,7 @@ describe('createSystemOpener with a real process', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('O8: a BROWSER command receives the URL intact as exactly one argument', async () => {
+  it('A7/O8: a BROWSER command receives the URL intact as exactly one argument', async () => {
     const out = join(dir, 'argv.json');
     const started: ChildProcess[] = [];
     const spawn: SpawnFunction = (command, args, options) => {

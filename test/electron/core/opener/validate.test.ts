@@ -62,21 +62,21 @@ describe('validateOpenUrl', () => {
     });
   }
 
-  it('O8: refuses loopback http unless insecure loopback is allowed', () => {
+  it('A7/O8: refuses loopback http unless insecure loopback is allowed', () => {
     expect(refusal('http://127.0.0.1:8080/authorize').message).toMatch(/--allow-insecure-loopback/);
     expect(validateOpenUrl('http://127.0.0.1:8080/authorize?a=1', loopbackOk).href).toBe('http://127.0.0.1:8080/authorize?a=1');
     expect(validateOpenUrl('http://localhost:9/x', loopbackOk).href).toBe('http://localhost:9/x');
     expect(validateOpenUrl('http://[::1]:9/x', loopbackOk).href).toBe('http://[::1]:9/x');
   });
 
-  it('O8: the length cap is exactly MAX_OPEN_URL_LENGTH', () => {
+  it('A7/O8: the length cap is exactly MAX_OPEN_URL_LENGTH', () => {
     const base = 'https://as.example.com/?p=';
     const fits = base + 'a'.repeat(MAX_OPEN_URL_LENGTH - base.length);
     expect(validateOpenUrl(fits, strict).href).toBe(fits);
     expect(refusal(`${fits}a`).message).toMatch(/limit is 8192/);
   });
 
-  it('O8: returns the re-serialised URL for valid input', () => {
+  it('A7/O8: returns the re-serialised URL for valid input', () => {
     expect(validateOpenUrl('HTTPS://AS.Example.COM:443/authorize?a=1&b=2;c=(x)!*~%27', strict).href).toBe(
       'https://as.example.com/authorize?a=1&b=2;c=(x)!*~%27',
     );
@@ -84,7 +84,7 @@ describe('validateOpenUrl', () => {
     expect(validateOpenUrl(new URL('https://as.example.com/a#frag'), strict).href).toBe('https://as.example.com/a#frag');
   });
 
-  it('O8: the error names the reason and truncates a huge input', () => {
+  it('A7/O8: the error names the reason and truncates a huge input', () => {
     const error = refusal(`javascript:${'x'.repeat(5000)}`);
     expect(error.code).toBe(ErrorCode.UnsafeOpenUrl);
     expect(error.message.length).toBeLessThan(200);
