@@ -48,7 +48,7 @@ export async function startChild(options: ChildOptions): Promise<RunningChild> {
 function startFailure(command: string, error: NodeJS.ErrnoException): LatchkeyError {
   const missing = error.code === 'ENOENT';
   return new LatchkeyError(ErrorCode.CommandFailed, missing ? `The command "${command}" was not found.` : `The command "${command}" could not be started (${error.code ?? 'error'}).`, {
-    hint: missing ? 'Check the name, or give its full path. latchkey run does not use a shell: run "sh -c \'…\'" for shell syntax.' : 'Check that the file is executable.',
+    hint: missing ? 'Check the name, or give its full path. latchkey run starts commands without a shell; for shell syntax, run "sh -c \'…\'".' : 'Check that the file is executable.',
     cause: error,
   });
 }
