@@ -1,0 +1,78 @@
+/**
+ * The checks every IPC handler runs before it touches the wallet (threat T19, tests E3/E4).
+ * Pure: the handlers pass plain facts about the sending frame, so this runs without Electron.
+ */
+import { z } from 'zod';
+import { ConnectParams, OwnerMethods, type OwnerMethodName } from '../../shared/api.js';
+import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
+import { ownerDispatch } from '../core/host/owner-dispatch.js';
+import { toWireError, type WireError } from '../core/host/owner-server.js';
+import type { Wallet } from '../core/wallet-api.js';
+import { APP_HOST, APP_SCHEME } from './policy.js';
+
+/** What the handler knows about `event.senderFrame`; undefined when there is no frame. */
+export interface SenderFacts {
+  url: string;
+  /** The frame is its page's top frame (no parent). */
+  isTop: boolean;
+}
+
+export type IpcReply<T = unknown> = { result: T } | { error: WireError };
+
+function refuseSender(reason: string): LatchkeyError {
+  return new LatchkeyError(ErrorCode.ForbiddenOrigin, `The wallet only answers Latchkey's own window (${reason}).`);
+}
+
+/** Throws unless the sender is the top frame of a page whose origin is exactly app://latchkey. */
+export function checkSender(sender: SenderFacts | undefined): void {
+  if (sender === undefined) throw refuseSender('no sending frame');
+  let url: URL;
+  try {
+    url = new URL(sender.url);
+  } catch {
+    throw refuseSender('the frame has no valid URL');
+  }
+  // Node gives custom schemes an opaque origin, so compare the parts that make up Chromium's.
+  if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST || url.username !== '' || url.password !== '') {
+    throw refuseSender('wrong origin');
+  }
+  if (!sender.isTop) throw refuseSender('a subframe');
+}
+
+/** Validates a method call against the contract; returns the method and its parsed params. */
+export function parseCall(method: unknown, params: unknown): { method: OwnerMethodName; params: unknown } {
+  if (typeof method !== 'string' || !Object.hasOwn(OwnerMethods, method)) {
+    throw new LatchkeyError(ErrorCode.NotFound, `Unknown wallet method ${JSON.stringify(String(method).slice(0, 60))}.`);
+  }
+  const name = method as OwnerMethodName;
+  const parsed = OwnerMethods[name].params.safeParse(params ?? {});
+  if (!parsed.success) throw new LatchkeyError(ErrorCode.InvalidInput, `Invalid parameters for ${name}.`);
+  return { method: name, params: parsed.data };
+}
+
+const ConnectId = z.string().min(1).max(64);
+
+/** Validates a streamed connect: the caller's progress id and the connect params. */
+export function parseConnect(id: unknown, params: unknown): { id: string; params: ConnectParams } {
+  const parsedId = ConnectId.safeParse(id);
+  const parsed = ConnectParams.safeParse(params);
+  if (!parsedId.success || !parsed.success) throw new LatchkeyError(ErrorCode.InvalidInput, 'Invalid parameters for connect.');
+  return { id: parsedId.data, params: parsed.data };
+}
+
+/** Calls a validated method through the one dispatch table shared by every transport. */
+export function dispatchCall(wallet: Wallet, method: unknown, params: unknown): Promise<unknown> {
+  const call = parseCall(method, params);
+  const run = ownerDispatch[call.method] as (wallet: Wallet, params: unknown) => Promise<unknown>;
+  return run(wallet, call.params);
+}
+
+/** Checks the sender, then runs `work`; every failure becomes `{error}` without a stack. */
+export async function guardedReply<T>(sender: SenderFacts | undefined, work: () => Promise<T>): Promise<IpcReply<T>> {
+  try {
+    checkSender(sender);
+    return { result: await work() };
+  } catch (error) {
+    return { error: toWireError(error) };
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The Electron entry: one instance per user, the wallet host (vault, agent bridge, owner socket)
+ * in this process, the window, the tray and a notification for each new approval. Quitting
+ * closes the host, which removes the bridge socket and its discovery file.
+ */
+import { join } from 'node:path';
+import { app, dialog, session, shell, type BrowserWindow } from 'electron';
+import { LatchkeyError } from '../../shared/errors.js';
+import { defaultRuntimeDir } from '../core/bridge/discovery.js';
+import { startDaemon, type Daemon } from '../core/host/daemon.js';
+import { createLogger } from '../core/log/logger.js';
+import { validateOpenUrl } from '../core/opener/validate.js';
+import type { Opener } from '../core/ports.js';
+import { defaultHome } from '../core/wallet.js';
+import type { WalletConfig } from '../core/wallet-api.js';
+import { registerWalletIpc } from './ipc.js';
+import { createApprovalNotifier } from './notifier.js';
+import { registerAppScheme, serveRenderer } from './protocol.js';
+import { createTray, type LatchkeyTray } from './tray.js';
+import { createMainWindow, hardenContents, hardenSession } from './window.js';
+
+const here = import.meta.dirname;
+const paths = {
+  renderer: join(here, '../../renderer'),
+  preload: join(here, '../preload/preload.cjs'),
+  trayIcon: join(here, '../../../assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'),
+  appIcon: join(here, '../../../assets/icon.png'),
+};
+
+/** The desktop wallet's configuration from the same environment variables the CLI reads. */
+function desktopConfig(env: NodeJS.ProcessEnv): WalletConfig {
+  const mode = env['LATCHKEY_VAULT'] === 'memory' || env['LATCHKEY_VAULT'] === 'passphrase' ? env['LATCHKEY_VAULT'] : 'keychain';
+  const passphrase = mode === 'passphrase' ? env['LATCHKEY_PASSPHRASE'] : undefined;
+  return {
+    home: defaultHome(env),
+    allowInsecureLoopback: ['1', 'true', 'yes', 'on'].includes((env['LATCHKEY_ALLOW_INSECURE_LOOPBACK'] ?? '').toLowerCase()),
+    vault: { mode, lockWaitMs: 0, ...(passphrase === undefined || passphrase === '' ? {} : { passphrase }) },
+  };
+}
+
+const logger = createLogger({ level: process.env['LATCHKEY_DEBUG'] === '1' ? 'debug' : 'info' });
+let daemon: Daemon | undefined;
+let window: BrowserWindow | undefined;
+let tray: LatchkeyTray | undefined;
+let quitting = false;
+
+function openWindow(): void {
+  if (window === undefined || window.isDestroyed()) {
+    window = createMainWindow(paths.preload, paths.appIcon);
+    window.on('closed', () => (window = undefined));
+  } else {
+    if (window.isMinimized()) window.restore();
+    window.show();
+  }
+  window.focus();
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  hardenSession(session.defaultSession);
+  serveRenderer(paths.renderer);
+  const config = desktopConfig(process.env);
+  const policy = { allowInsecureLoopback: config.allowInsecureLoopback };
+  // Logins happen in the system browser only (T22), after the A7 checks; never through a shell.
+  const opener: Opener = { open: (url) => shell.openExternal(validateOpenUrl(url, policy).href) };
+  const notifier = createApprovalNotifier({ wallet: () => daemon?.wallet, openWindow, logger, platform: process.platform });
+  daemon = await startDaemon(config, { opener, logger, env: process.env }, {
+    runtimeDir: defaultRuntimeDir({ ...process.env, LATCHKEY_HOME: config.home }),
+    onApproval: (approval) => notifier.notify(approval),
+  });
+  const wallet = daemon.wallet;
+  registerWalletIpc(wallet);
+  tray = createTray({ icon: paths.trayIcon, openWindow, quit: () => app.quit() });
+  const refreshTray = (): void => {
+    wallet.listApprovals({ status: 'pending' }).then((pending) => tray?.showPending(pending), () => undefined);
+  };
+  wallet.subscribe((event) => {
+    if (event.type === 'approval.decided') notifier.dismiss(event.approval.id);
+    if (event.type === 'approval.raised' || event.type === 'approval.decided') refreshTray();
+  });
+  refreshTray();
+  openWindow();
+}
+
+function fail(error: unknown): void {
+  const message = error instanceof LatchkeyError ? `${error.message}${error.hint === undefined ? '' : `\n\n${error.hint}`}` : 'Latchkey could not start.';
+  logger.error('startup failed', { reason: error instanceof Error ? error.message : 'unknown' });
+  dialog.showErrorBox('Latchkey', message);
+  quitting = true;
+  app.exit(1);
+}
+
+registerAppScheme();
+if (!app.requestSingleInstanceLock()) {
+  app.quit(); // the first instance shows its window (second-instance below)
+} else {
+  app.on('second-instance', () => openWindow());
+  app.on('activate', () => openWindow());
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents));
+  app.on('window-all-closed', () => undefined); // stay in the tray
+  app.on('before-quit', (event) => {
+    if (quitting || daemon === undefined) return;
+    event.preventDefault();
+    quitting = true;
+    tray?.destroy();
+    daemon.close().then(
+      () => app.quit(),
+      () => app.exit(1),
+    );
+  });
+  start().catch(fail);
+}
