@@ -1,0 +1,43 @@
+/**
+ * Reads of the store for components. Plain selectors return stored references (stable between
+ * renders); the derived ones build new arrays, so read them with zustand's `useShallow`.
+ */
+import type { AgentSummary, Grant, SessionSummary } from '../../shared/agents.js';
+import type { LoadState, WalletState } from './types.js';
+
+export const selectApprovals = (s: WalletState) => s.approvals;
+export const selectPendingCount = (s: WalletState): number => s.approvals.length;
+export const selectAgents = (s: WalletState) => s.agents;
+export const selectConnections = (s: WalletState) => s.connections;
+export const selectConnectFlow = (s: WalletState) => s.connectFlow;
+export const selectAudit = (s: WalletState) => s.audit;
+export const selectAuditView = (s: WalletState) => s.auditView;
+export const selectVerification = (s: WalletState) => s.verification;
+export const selectStatus = (s: WalletState) => s.status;
+export const selectTheme = (s: WalletState) => s.theme;
+export const selectScreen = (s: WalletState) => s.screen;
+export const selectNotices = (s: WalletState) => s.notices;
+
+export const selectLoad =
+  (collection: keyof WalletState['loads']) =>
+  (s: WalletState): LoadState =>
+    s.loads[collection];
+
+export const selectGrantsOf =
+  (agentId: string) =>
+  (s: WalletState): Grant[] =>
+    s.grants.filter((grant) => grant.agentId === agentId);
+
+export const selectSessionsOf =
+  (agentId: string) =>
+  (s: WalletState): SessionSummary[] =>
+    s.sessions.filter((session) => session.agentId === agentId);
+
+export const selectAgentName =
+  (agentId: string | undefined) =>
+  (s: WalletState): string | undefined =>
+    agentId === undefined ? undefined : s.agents.find((agent: AgentSummary) => agent.id === agentId)?.name;
+
+/** The resource filter's choices: connections, grants and every resource seen in the log. */
+export const selectResourceChoices = (s: WalletState): string[] =>
+  [...new Set([...s.connections.map((c) => c.resource), ...s.grants.map((g) => g.resource), ...s.knownResources])].sort();

@@ -1,0 +1,49 @@
+/** Agents, their grants and their active sessions, and the owner's changes to them. */
+import type { UpdateGrantInput } from '../../../shared/api.js';
+import { singleFlight } from '../single-flight.js';
+import type { AgentsSlice, SliceContext } from '../types.js';
+
+export function createAgentsSlice({ client, set, report, track }: SliceContext): AgentsSlice {
+  const loadAgents = singleFlight(() =>
+    track('agents', async () => {
+      const agents = await client.call('listAgents', {});
+      set({ agents: [...agents].sort((a, b) => a.name.localeCompare(b.name)) });
+    }),
+  );
+  const loadGrants = singleFlight(() =>
+    track('grants', async () => {
+      set({ grants: await client.call('listGrants', {}) });
+    }),
+  );
+  const loadSessions = singleFlight(() =>
+    track('sessions', async () => {
+      set({ sessions: await client.call('listSessions', { active: true }) });
+    }),
+  );
+
+  /** Runs a change, then re-reads what it touched (the wallet's events may say so too: reads coalesce). */
+  const change = async (action: string, run: () => Promise<unknown>, reload: Array<() => Promise<void>>): Promise<boolean> => {
+    try {
+      await run();
+      return true;
+    } catch (error) {
+      report(action, error);
+      return false;
+    } finally {
+      await Promise.all(reload.map((load) => load()));
+    }
+  };
+
+  return {
+    agents: [],
+    grants: [],
+    sessions: [],
+    loadAgents,
+    loadGrants,
+    loadSessions,
+    updateGrant: (input: UpdateGrantInput) => change('Save grant', () => client.call('updateGrant', input), [loadGrants]),
+    revokeGrant: (id) => change('Revoke grant', () => client.call('revokeGrant', { id }), [loadGrants]),
+    endSession: (id) => change('End session', () => client.call('endSession', { id, reason: 'revoked' }), [loadSessions]),
+    removeAgent: (id) => change('Remove agent', () => client.call('removeAgent', { agent: id }), [loadAgents, loadGrants, loadSessions]),
+  };
+}

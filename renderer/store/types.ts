@@ -1,0 +1,133 @@
+/**
+ * The window's state: one zustand store built from slices. Every collection is what the wallet
+ * last said (re-read on live events); nothing here is secret.
+ */
+import type { StoreApi } from 'zustand/vanilla';
+import type { AgentSummary, Approval, AuditEvent, Grant, SessionSummary } from '../../shared/agents.js';
+import type { AuditVerification, ConnectParams, OwnerResult, UpdateGrantInput, WalletClient } from '../../shared/api.js';
+import type { ConnectionSummary, ConnectProgress } from '../../shared/connections.js';
+
+/** An error as the window shows it: the stable code, the message, and what to do next. */
+export interface UiError {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+/** A failure the user should see until they dismiss it: which action failed and why. */
+export interface Notice extends UiError {
+  id: number;
+  action: string;
+}
+
+export type LoadState = { state: 'idle' | 'loading' | 'ready' } | { state: 'error'; error: UiError };
+
+export type Collection = 'approvals' | 'agents' | 'sessions' | 'grants' | 'connections' | 'audit' | 'verification' | 'status';
+
+export type VaultStatus = OwnerResult<'status'>;
+
+export type Screen = 'approvals' | 'agents' | 'connections' | 'activity' | 'settings';
+
+export type ThemeChoice = 'system' | 'light' | 'dark';
+
+export interface AuditView {
+  agentId?: string;
+  resource?: string;
+  outcome?: 'ok' | 'denied' | 'error';
+}
+
+export type ConnectFlow =
+  | { phase: 'idle' }
+  | { phase: 'running'; url: string; steps: ConnectProgress[]; authorizationUrl?: string }
+  | { phase: 'connected'; url: string; steps: ConnectProgress[]; connection: ConnectionSummary }
+  | { phase: 'failed'; url: string; steps: ConnectProgress[]; error: UiError };
+
+export interface ApprovalsSlice {
+  /** Pending approvals, oldest first. */
+  approvals: Approval[];
+  loadApprovals(): Promise<void>;
+  /** Approve (once, or remember: a grant is created) or deny. Resolves true when decided. */
+  decideApproval(id: string, decision: 'approve' | 'deny', remember?: boolean): Promise<boolean>;
+}
+
+export interface AgentsSlice {
+  agents: AgentSummary[];
+  grants: Grant[];
+  /** Active sessions. */
+  sessions: SessionSummary[];
+  loadAgents(): Promise<void>;
+  loadGrants(): Promise<void>;
+  loadSessions(): Promise<void>;
+  updateGrant(input: UpdateGrantInput): Promise<boolean>;
+  revokeGrant(id: string): Promise<boolean>;
+  endSession(id: string): Promise<boolean>;
+  removeAgent(id: string): Promise<boolean>;
+}
+
+export interface ConnectionsSlice {
+  connections: ConnectionSummary[];
+  connectFlow: ConnectFlow;
+  loadConnections(): Promise<void>;
+  /** Connect (or re-authorize: connect again) with live progress in `connectFlow`. */
+  connect(params: ConnectParams): Promise<boolean>;
+  /** Forget a finished flow (its result or error). */
+  clearConnectFlow(): void;
+  disconnect(url: string): Promise<boolean>;
+}
+
+export interface ActivitySlice {
+  /** The newest audit entries matching `auditView`, oldest first. */
+  audit: AuditEvent[];
+  auditView: AuditView;
+  /** Resources seen in audit entries so far (with connections and grants: the filter's choices). */
+  knownResources: string[];
+  verification: AuditVerification | undefined;
+  loadAudit(): Promise<void>;
+  setAuditView(view: AuditView): Promise<void>;
+  verifyAudit(): Promise<void>;
+  /** Every entry matching the current filter (no limit) as JSON Lines, or undefined on failure. */
+  exportAudit(): Promise<string | undefined>;
+}
+
+export interface SettingsSlice {
+  status: VaultStatus | undefined;
+  theme: ThemeChoice;
+  loadStatus(): Promise<void>;
+  setTheme(theme: ThemeChoice): void;
+}
+
+export interface UiSlice {
+  screen: Screen;
+  notices: Notice[];
+  loads: Record<Collection, LoadState>;
+  setScreen(screen: Screen): void;
+  dismissNotice(id: number): void;
+}
+
+export interface LifecycleSlice {
+  /** Loads everything and follows live events. Idempotent. */
+  start(): Promise<void>;
+  /** Stops following live events. */
+  stop(): void;
+}
+
+export type WalletState = ApprovalsSlice & AgentsSlice & ConnectionsSlice & ActivitySlice & SettingsSlice & UiSlice & LifecycleSlice;
+
+export type WalletStore = StoreApi<WalletState>;
+
+/** Where the theme choice is kept between runs (localStorage in the window; memory in tests). */
+export interface Preferences {
+  loadTheme(): ThemeChoice | undefined;
+  saveTheme(theme: ThemeChoice): void;
+}
+
+/** What every slice is built with. */
+export interface SliceContext {
+  client: WalletClient;
+  set: StoreApi<WalletState>['setState'];
+  get: StoreApi<WalletState>['getState'];
+  /** Records a failed action as a notice; returns the error as shown. */
+  report(action: string, error: unknown): UiError;
+  /** Runs a collection's load, keeping `loads[collection]` current; a failure is kept there. */
+  track(collection: Collection, load: () => Promise<void>): Promise<void>;
+}
