@@ -1,0 +1,169 @@
+/**
+ * Benchmark 1: token hand-out with a cached token, over the Unix socket and over TCP, at 1, 50
+ * and 200 concurrent agents, next to the bare baseline server, same client, same run. Rounds
+ * alternate which server goes first so drift (other load on the machine) hits both alike.
+ */
+import { resolve } from 'node:path';
+import { formatNumber, type Figure } from './report.js';
+import { mergeRounds, ratio, type LatencySummary } from './stats.js';
+import { runLoad, targetFromUrl, type HttpTarget, type LoadResult } from './http-load.js';
+import { startHost } from './hosts/ipc.js';
+import type { HandoutHostReady, HandoutHostStats } from './hosts/handout-host.js';
+
+export interface HandoutOptions {
+  quick: boolean;
+  /** Extra node flags for the host (e.g. --cpu-prof). */
+  hostExecArgv?: string[];
+  log: (line: string) => void;
+}
+
+type Transport = 'socket' | 'tcp';
+const LEVELS = [1, 50, 200] as const;
+
+interface Plan {
+  requestsPerAgent: number;
+  warmupPerAgent: number;
+  maxMs: number;
+}
+
+function planFor(level: number, quick: boolean): Plan {
+  const maxMs = quick ? 2000 : 4000;
+  if (level === 1) return quick ? { requestsPerAgent: 600, warmupPerAgent: 200, maxMs } : { requestsPerAgent: 2500, warmupPerAgent: 500, maxMs };
+  if (level <= 50) return quick ? { requestsPerAgent: 20, warmupPerAgent: 4, maxMs } : { requestsPerAgent: 60, warmupPerAgent: 10, maxMs };
+  return quick ? { requestsPerAgent: 6, warmupPerAgent: 2, maxMs } : { requestsPerAgent: 20, warmupPerAgent: 4, maxMs };
+}
+
+export interface HandoutPair {
+  bridge: LatencySummary;
+  bare: LatencySummary;
+}
+
+export interface HandoutResult {
+  figures: Figure[];
+  details: {
+    agents: number;
+    answerBytes: number;
+    hostSetupMs: number;
+    vaultBytes: number;
+    rounds: number;
+    levels: Record<Transport, Record<string, HandoutPair>>;
+    cacheMisses: number;
+    auditEventsWritten: number;
+    auditBytes: number;
+  };
+}
+
+export async function benchHandout(options: HandoutOptions): Promise<HandoutResult> {
+  const host = await startHost<HandoutHostReady>(resolve(import.meta.dirname, 'hosts/handout-host.ts'), {
+    env: { BENCH_AGENTS: String(Math.max(...LEVELS)) },
+    execArgv: options.hostExecArgv ?? [],
+    readyTimeoutMs: 180_000,
+  });
+  try {
+    const ready = host.ready;
+    options.log(`hand-out host ready: ${ready.secrets.length} agents with grants and cached tokens in ${formatNumber(ready.setupMs, 'ms')} (vault ${ready.vaultBytes} B, answer ${ready.answerBytes} B)`);
+    const before = await host.call<HandoutHostStats>('stats');
+    const rounds = options.quick ? 1 : 2;
+    const targets: Record<Transport, { bridge: HttpTarget; bare: HttpTarget }> = {
+      socket: { bridge: { socketPath: ready.bridge.socketPath }, bare: { socketPath: ready.bare.socketPath } },
+      tcp: { bridge: targetFromUrl(ready.bridge.url), bare: targetFromUrl(ready.bare.url) },
+    };
+    const levels: Record<Transport, Record<string, HandoutPair>> = { socket: {}, tcp: {} };
+    for (const transport of ['socket', 'tcp'] as const) {
+      for (const level of LEVELS) {
+        const plan = planFor(level, options.quick);
+        const secrets = ready.secrets.slice(0, level);
+        const runs: Record<'bridge' | 'bare', LoadResult[]> = { bridge: [], bare: [] };
+        for (let round = 0; round < rounds; round += 1) {
+          const order: Array<'bridge' | 'bare'> = round % 2 === 0 ? ['bare', 'bridge'] : ['bridge', 'bare'];
+          for (const side of order) {
+            runs[side].push(await runLoad({ target: targets[transport][side], secrets, resource: ready.resource, ...plan }));
+          }
+        }
+        const pair = { bridge: mergeRounds(runs.bridge), bare: mergeRounds(runs.bare) };
+        levels[transport][String(level)] = pair;
+        options.log(
+          `hand-out ${transport} @${level}: bridge p50 ${formatNumber(pair.bridge.p50Ms, 'ms')} p99 ${formatNumber(pair.bridge.p99Ms, 'ms')} ` +
+            `${formatNumber(pair.bridge.throughputPerSecond)}/s | bare p50 ${formatNumber(pair.bare.p50Ms, 'ms')} p99 ${formatNumber(pair.bare.p99Ms, 'ms')} ` +
+            `${formatNumber(pair.bare.throughputPerSecond)}/s`,
+        );
+      }
+    }
+    const after = await host.call<HandoutHostStats>('stats');
+    return {
+      figures: [...figuresFor(levels, 'socket'), ...figuresFor(levels, 'tcp')],
+      details: {
+        agents: ready.secrets.length,
+        answerBytes: ready.answerBytes,
+        hostSetupMs: ready.setupMs,
+        vaultBytes: ready.vaultBytes,
+        rounds,
+        levels,
+        cacheMisses: after.tokenRequests - before.tokenRequests,
+        auditEventsWritten: after.auditEvents - before.auditEvents,
+        auditBytes: after.auditBytes,
+      },
+    };
+  } finally {
+    await host.stop();
+  }
+}
+
+function figuresFor(levels: Record<Transport, Record<string, HandoutPair>>, transport: Transport): Figure[] {
+  const suffix = transport === 'socket' ? '' : '_tcp';
+  const at = (level: number): HandoutPair => levels[transport][String(level)]!;
+  const one = at(1);
+  const figures: Figure[] = [
+    {
+      key: `handout_p50_ms_1${suffix}`,
+      label: `${transport}: p50 @1 agent`,
+      value: one.bridge.p50Ms,
+      unit: 'ms',
+      baseline: `bare ${formatNumber(one.bare.p50Ms, 'ms')}`,
+    },
+    {
+      key: `handout_p99_ms_1${suffix}`,
+      label: `${transport}: p99 @1 agent`,
+      value: one.bridge.p99Ms,
+      unit: 'ms',
+      baseline: `bare ${formatNumber(one.bare.p99Ms, 'ms')}`,
+      target: { op: '<=', limit: 1 },
+    },
+    {
+      key: `handout_throughput_1${suffix}`,
+      label: `${transport}: throughput @1 agent`,
+      value: one.bridge.throughputPerSecond,
+      unit: '/s',
+      baseline: `bare ${formatNumber(one.bare.throughputPerSecond, '/s')}`,
+    },
+  ];
+  for (const level of [50, 200]) {
+    const pair = at(level);
+    figures.push(
+      {
+        key: `handout_p99_ms_${level}${suffix}`,
+        label: `${transport}: p99 @${level} agents`,
+        value: pair.bridge.p99Ms,
+        unit: 'ms',
+        baseline: `bare ${formatNumber(pair.bare.p99Ms, 'ms')}`,
+      },
+      {
+        key: `handout_p99_ratio_${level}${suffix}`,
+        label: `${transport}: p99 ratio @${level} (bridge/bare)`,
+        value: ratio(pair.bridge.p99Ms, pair.bare.p99Ms),
+        unit: 'x',
+        baseline: `${formatNumber(pair.bridge.p99Ms, 'ms')} / ${formatNumber(pair.bare.p99Ms, 'ms')}`,
+        ...(level === 50 ? { target: { op: '<=' as const, limit: 2 } } : {}),
+      },
+      {
+        key: `handout_throughput_ratio_${level}${suffix}`,
+        label: `${transport}: throughput ratio @${level} (bridge/bare)`,
+        value: ratio(pair.bridge.throughputPerSecond, pair.bare.throughputPerSecond),
+        unit: 'x',
+        baseline: `${formatNumber(pair.bridge.throughputPerSecond, '/s')} / ${formatNumber(pair.bare.throughputPerSecond, '/s')}`,
+        ...(level === 50 ? { target: { op: '>=' as const, limit: 0.5 } } : {}),
+      },
+    );
+  }
+  return figures;
+}

@@ -1,0 +1,125 @@
+/**
+ * Host for the hand-out benchmark (a child process): the composed wallet (encrypted vault file,
+ * audit log on a real file in a temp dir, a fake token endpoint: only cache hits are measured),
+ * the real bridge server on a Unix socket and 127.0.0.1, and the bare baseline servers.
+ *
+ * N agents are enrolled, each with a grant, and each gets one token first so every measured
+ * request is a cache hit. The bridge's per-agent rate limit is raised for the benchmark: with the
+ * default (20/s, burst 40) a back-to-back agent is refused after 40 requests.
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBridgeServer } from '../../electron/core/bridge/server.js';
+import { ConnectionStore } from '../../electron/core/connections/connection-store.js';
+import { composeWallet } from '../../electron/core/wallet.js';
+import { FAKE_ISSUER, FakeTokenEndpoint, fakeServerMetadata } from '../../test/fakes/fake-token-endpoint.js';
+import { MemorySecretStore } from '../../test/fakes/memory-secret-store.js';
+import { startBareServer } from '../bare-server.js';
+import { serveHost } from './ipc.js';
+
+export const HANDOUT_RESOURCE = 'https://mcp.example.test/mcp';
+
+export interface HandoutHostReady {
+  bridge: { socketPath: string; url: string };
+  bare: { socketPath: string; url: string };
+  secrets: string[];
+  resource: string;
+  /** The bridge's answer to agent 0, byte length (the bare server answers the same size). */
+  answerBytes: number;
+  setupMs: number;
+  vaultBytes: number;
+}
+
+export interface HandoutHostStats {
+  /** Requests the fake AS token endpoint has seen (must not move while measuring). */
+  tokenRequests: number;
+  /** Audit events written so far. */
+  auditEvents: number;
+  auditBytes: number;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const agentCount = Number(process.env['BENCH_AGENTS'] ?? '200');
+  const home = await mkdtemp(join(tmpdir(), 'latchkey-bench-'));
+  const runtimeDir = await mkdtemp('/tmp/lkb-'); // short: Unix socket paths are limited to 108 bytes
+  const bareDir = await mkdtemp('/tmp/lkbb-');
+  const endpoint = new FakeTokenEndpoint();
+  endpoint.expiresIn = 3600;
+  const composed = await composeWallet(
+    { home, allowInsecureLoopback: false, vault: { mode: 'keychain' } },
+    { fetch: endpoint.fetch, secretStore: new MemorySecretStore(), env: {} },
+  );
+  const { wallet, broker, audit } = composed;
+  await seedConnection(new ConnectionStore(composed.vault));
+
+  const secrets: string[] = [];
+  for (let i = 0; i < agentCount; i += 1) {
+    const enrolled = await wallet.enrolAgent(`bench-agent-${i}`);
+    await wallet.createGrant({ agent: enrolled.agent.id, resource: HANDOUT_RESOURCE, scopes: ['mcp:read'] });
+    secrets.push(enrolled.secret);
+  }
+  // Warm the cache: one minted token per agent.
+  const never = new AbortController().signal;
+  let answer = '';
+  for (const secret of secrets) {
+    const caller = broker.authenticate(secret);
+    if (caller === undefined) throw new Error('an enrolled agent did not authenticate');
+    const token = await broker.token(caller, { resource: HANDOUT_RESOURCE }, never);
+    if (answer === '') answer = JSON.stringify(token);
+  }
+
+  const bridge = await startBridgeServer({ handler: broker, runtimeDir, limits: { ratePerSecond: 1e9, rateBurst: 1e9 } });
+  const bareUnix = await startBareServer(answer, { socketPath: join(bareDir, 'bare.sock') });
+  const bareTcp = await startBareServer(answer, { tcp: true });
+  if (bridge.socketPath === undefined || bridge.url === undefined) throw new Error('the bridge needs both a socket and TCP here');
+
+  const ready: HandoutHostReady = {
+    bridge: { socketPath: bridge.socketPath, url: bridge.url },
+    bare: { socketPath: bareUnix.socketPath!, url: bareTcp.url! },
+    secrets,
+    resource: HANDOUT_RESOURCE,
+    answerBytes: Buffer.byteLength(answer),
+    setupMs: performance.now() - started,
+    vaultBytes: (await stat(composed.vault.path)).size,
+  };
+  serveHost(
+    ready,
+    {
+      stats: async (): Promise<HandoutHostStats> => ({
+        tokenRequests: endpoint.requestsTo('/token').length,
+        auditEvents: (audit.head()?.seq ?? -1) + 1,
+        auditBytes: (await stat(audit.path)).size,
+      }),
+    },
+    async () => {
+      await bridge.close();
+      await bareUnix.close();
+      await bareTcp.close();
+      await wallet.close();
+      for (const dir of [home, runtimeDir, bareDir]) await rm(dir, { recursive: true, force: true });
+    },
+  );
+}
+
+/** A connection as `latchkey connect` would have stored it (test/electron/core/broker does the same). */
+async function seedConnection(store: ConnectionStore): Promise<void> {
+  await store.putClient({ issuer: FAKE_ISSUER, clientId: 'c1', tokenEndpointAuthMethod: 'none', registration: 'dcr', redirectUris: [], registeredAt: 0 });
+  await store.putConnection({
+    resource: HANDOUT_RESOURCE,
+    serverUrl: HANDOUT_RESOURCE,
+    issuer: FAKE_ISSUER,
+    clientId: 'c1',
+    serverMetadata: { ...fakeServerMetadata() },
+    scopes: ['mcp:read', 'mcp:write'],
+    deniedScopes: [],
+    sendResource: true,
+    refreshToken: 'rt-0',
+    status: 'ok',
+    connectedAt: 0,
+    updatedAt: 0,
+  });
+}
+
+await main();

@@ -1,0 +1,91 @@
+/**
+ * The one client both the bridge and the bare baseline server are measured with: N virtual
+ * agents, each its own keep-alive connection (as separate agent processes would have), each
+ * sending the same POST /v1/token request shape back to back. Every answer must be a 200 with an
+ * access_token, or the run fails (a refusal would be faster and lie about the hot path).
+ */
+import { Agent, request, type RequestOptions } from 'node:http';
+import { BRIDGE_HEADER, BRIDGE_HEADER_VALUE } from '../shared/bridge.js';
+
+export type HttpTarget = { socketPath: string } | { host: string; port: number };
+
+export interface LoadOptions {
+  target: HttpTarget;
+  /** One secret per virtual agent; their number is the concurrency. */
+  secrets: readonly string[];
+  resource: string;
+  requestsPerAgent: number;
+  /** Unmeasured requests per agent first (opens the connections, warms the JIT). */
+  warmupPerAgent: number;
+  /** Each agent stops early once this much time has passed (a loaded machine stays within budget). */
+  maxMs: number;
+}
+
+export interface LoadResult {
+  samplesMs: number[];
+  wallMs: number;
+}
+
+export function targetFromUrl(url: string): HttpTarget {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port) };
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const body = JSON.stringify({ resource: options.resource });
+  const agents = options.secrets.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
+  try {
+    const warmUntil = performance.now() + options.maxMs;
+    await Promise.all(options.secrets.map((secret, i) => loop(options.target, agents[i]!, secret, body, options.warmupPerAgent, warmUntil, undefined)));
+    const samplesMs: number[] = [];
+    const started = performance.now();
+    const until = started + options.maxMs;
+    await Promise.all(options.secrets.map((secret, i) => loop(options.target, agents[i]!, secret, body, options.requestsPerAgent, until, samplesMs)));
+    return { samplesMs, wallMs: performance.now() - started };
+  } finally {
+    for (const agent of agents) agent.destroy();
+  }
+}
+
+async function loop(target: HttpTarget, agent: Agent, secret: string, body: string, count: number, until: number, samples: number[] | undefined): Promise<void> {
+  for (let i = 0; i < count && performance.now() < until; i += 1) {
+    const started = performance.now();
+    await postToken(target, agent, secret, body);
+    samples?.push(performance.now() - started);
+  }
+}
+
+/** The request an agent-side client sends (client.ts): bridge header, bearer secret, JSON body. */
+export function postToken(target: HttpTarget, agent: Agent, secret: string, body: string): Promise<void> {
+  const options: RequestOptions = {
+    ...target,
+    method: 'POST',
+    path: '/v1/token',
+    agent,
+    headers: {
+      [BRIDGE_HEADER]: BRIDGE_HEADER_VALUE,
+      accept: 'application/json',
+      authorization: `Bearer ${secret}`,
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+    },
+  };
+  return new Promise<void>((resolve, reject) => {
+    const req = request(options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('error', reject);
+      res.once('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const parsed = JSON.parse(text) as { access_token?: unknown };
+        if (res.statusCode !== 200 || typeof parsed.access_token !== 'string') {
+          reject(new Error(`expected a token, got HTTP ${res.statusCode ?? '?'}: ${text.slice(0, 200)}`));
+          return;
+        }
+        resolve();
+      });
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * `npm run bench [-- --quick] [-- --only handout,proxy,storm] [-- --cpu-prof DIR]`: issue 3's
+ * benchmarks. Prints every figure with its same-run baseline and the issue's target, and writes
+ * bench/results.json. Figures are reported, never asserted: a 2-core machine shared with other
+ * work is queueing, so only same-run comparisons mean much.
+ */
+import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchHandout } from './handout.js';
+import { benchProxy } from './proxy.js';
+import { benchStorm } from './storm.js';
+import { flatten, renderTable, type Figure } from './report.js';
+import { startWorldHost } from './world.js';
+
+const BENCHES = ['handout', 'proxy', 'storm'] as const;
+type Bench = (typeof BENCHES)[number];
+
+function parseOptions(): { quick: boolean; only: Set<Bench>; cpuProfDir: string | undefined; out: string } {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  const only = new Set<Bench>();
+  for (const name of (values.only ?? BENCHES.join(',')).split(',')) {
+    if (!(BENCHES as readonly string[]).includes(name)) throw new Error(`--only takes ${BENCHES.join(', ')}; got "${name}"`);
+    only.add(name as Bench);
+  }
+  return { quick: values.quick, only, cpuProfDir: values['cpu-prof'], out: values.out ?? resolve(import.meta.dirname, 'results.json') };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const started = performance.now();
+  const log = (line: string): void => console.log(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${line}`);
+  const hostExecArgv = options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`];
+  const loadBefore = loadavg();
+  const sections: Array<{ title: string; figures: Figure[] }> = [];
+  const details: Record<string, unknown> = {};
+
+  if (options.only.has('handout')) {
+    log('hand-out: starting the wallet host (200 agents, grants, warm cache)');
+    const result = await benchHandout({ quick: options.quick, hostExecArgv, log });
+    sections.push({ title: 'token hand-out, cached token (bridge vs bare node:http, same client)', figures: result.figures });
+    details['handout'] = result.details;
+  }
+  if (options.only.has('proxy') || options.only.has('storm')) {
+    log('world: starting the test world, a wallet connected through Chromium, and the bridge');
+    const world = await startWorldHost({ execArgv: hostExecArgv });
+    try {
+      log(`world host ready in ${world.ready.setupMs.toFixed(0)} ms`);
+      if (options.only.has('proxy')) {
+        const result = await benchProxy({ quick: options.quick, world: world.ready, log });
+        sections.push({ title: 'latchkey mcp proxy vs direct MCP SDK client (real world MCP server)', figures: result.figures });
+        details['proxy'] = result.details;
+      }
+      if (options.only.has('storm')) {
+        const result = await benchStorm({ quick: options.quick, world, log });
+        sections.push({ title: 'refresh storm on an expired token (real oidc-provider AS)', figures: result.figures });
+        details['storm'] = result.details;
+      }
+    } finally {
+      await world.stop();
+    }
+  }
+
+  const figures = sections.flatMap((s) => s.figures);
+  const totalMs = performance.now() - started;
+  console.log(`\n${renderTable(sections)}\n`);
+  console.log('ok = meets the issue target in this run, MISS = does not (figures, not assertions).');
+  const results = {
+    ...flatten(figures),
+    meta: {
+      date: new Date().toISOString(),
+      quick: options.quick,
+      node: process.version,
+      cpus: cpus().length,
+      loadavgBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
+      loadavgAfter: loadavg().map((l) => Math.round(l * 100) / 100),
+      totalSeconds: Math.round(totalMs / 100) / 10,
+    },
+    details,
+  };
+  await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
+  log(`wrote ${options.out}`);
+}
+
+await main();
