@@ -1,0 +1,320 @@
+/**
+ * The headless host over real HTTP on 127.0.0.1 with a real composed wallet (memory vault): the
+ * owner's one-time sign-in, the bridge's Host/Origin/header checks (threat T10), the API and its
+ * live events, and the static files (no way out of the root, CSP on every page).
+ */
+import { symlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Approval } from '../../../../shared/agents.js';
+import type { WalletEvent } from '../../../../shared/api.js';
+import { ErrorCode } from '../../../../shared/errors.js';
+import { CONTENT_SECURITY_POLICY } from '../../../../electron/core/host/http-host.js';
+import { apiHeaders, openEventStream, rawRequest, RESOURCE, signIn, startHostFixture, type HostFixture, type RawResponse } from './support.js';
+
+let f: HostFixture;
+let cookie: string;
+const seen: RawResponse[] = [];
+
+async function req(options: Parameters<typeof rawRequest>[1]): Promise<RawResponse> {
+  const res = await rawRequest(f.host.port, options);
+  seen.push(res);
+  return res;
+}
+
+function call(method: string, params: unknown, headers: Record<string, string> = apiHeaders(cookie)): Promise<RawResponse> {
+  return req({ method: 'POST', path: `/api/v1/call/${method}`, headers, body: JSON.stringify(params) });
+}
+
+beforeAll(async () => {
+  f = await startHostFixture({ keepAliveMs: 200 });
+  await symlink(join(dirname(f.staticDir), 'secret.txt'), join(f.staticDir, 'assets', 'leak.txt'));
+  cookie = await signIn(f.host);
+});
+
+afterAll(async () => {
+  await f?.close();
+});
+
+describe('headless host: signing in', () => {
+  it('listens on 127.0.0.1 only, on the port it reports', () => {
+    expect(f.host.url).toBe(`http://127.0.0.1:${f.host.port}`);
+  });
+
+  it('a one-time URL works once (HttpOnly, SameSite=Strict session cookie, redirect to /), then answers 403', async () => {
+    const url = new URL(f.host.oneTimeUrl());
+    expect(url.origin).toBe(f.host.url);
+    expect(url.pathname).toMatch(/^\/auth\/[A-Za-z0-9_-]{43}$/); // 256 bits, base64url
+    const first = await req({ path: url.pathname });
+    expect(first.status).toBe(303);
+    expect(first.headers['location']).toBe('/');
+    const setCookie = first.headers['set-cookie'] ?? [];
+    expect(setCookie).toHaveLength(1);
+    const attributes = setCookie[0]!.split(';').map((part) => part.trim());
+    expect(attributes[0]).toMatch(new RegExp(`^latchkey_ui_${f.host.port}=[A-Za-z0-9_-]{43}$`));
+    expect(attributes.slice(1).sort()).toEqual(['HttpOnly', 'Path=/', 'SameSite=Strict']);
+    const again = await req({ path: url.pathname });
+    expect(again.status).toBe(403);
+    expect(again.headers['set-cookie']).toBeUndefined();
+    expect(again.body).toContain('already used');
+    // The fresh cookie works.
+    const status = await call('status', {}, apiHeaders(attributes[0]!));
+    expect(status.status).toBe(200);
+  });
+
+  it('each one-time URL is different; an unknown or malformed token is refused', async () => {
+    const a = f.host.oneTimeUrl();
+    const b = f.host.oneTimeUrl();
+    expect(a).not.toBe(b);
+    for (const path of ['/auth/', '/auth/nope', `${new URL(a).pathname}x`, '/auth/%00']) {
+      const res = await req({ path });
+      expect(res.status, path).toBe(403);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+  });
+
+  it('without the cookie: the API answers 401 and pages show how to sign in', async () => {
+    const api = await call('listAgents', {}, { 'x-latchkey-ui': '1', 'content-type': 'application/json' });
+    expect(api.status).toBe(401);
+    expect(JSON.parse(api.body)).toMatchObject({ error: { code: ErrorCode.Unauthenticated } });
+    const wrong = await call('listAgents', {}, apiHeaders(`latchkey_ui_${f.host.port}=${'A'.repeat(43)}`));
+    expect(wrong.status).toBe(401);
+    const page = await req({ path: '/' });
+    expect(page.status).toBe(401);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('one-time link');
+    expect(page.body).not.toContain('Latchkey test window');
+    const asset = await req({ path: '/assets/app.js' });
+    expect(asset.status).toBe(401);
+    const events = await openEventStream(f.host.port, {});
+    expect(events.status).toBe(401);
+    events.close();
+  });
+});
+
+describe('headless host: T10 checks', () => {
+  it('T10: a Host other than 127.0.0.1:<port> or localhost:<port> is refused (DNS rebinding)', async () => {
+    for (const host of ['attacker.example', `attacker.example:${f.host.port}`, `127.0.0.1:${f.host.port + 1}`, '127.0.0.1', `0.0.0.0:${f.host.port}`, `[::1]:${f.host.port}`]) {
+      const res = await call('listAgents', {}, { ...apiHeaders(cookie) });
+      expect(res.status).toBe(200);
+      const refused = await req({ method: 'POST', path: '/api/v1/call/listAgents', host, headers: apiHeaders(cookie), body: '{}' });
+      expect(refused.status, host).toBe(421);
+      expect(JSON.parse(refused.body).error.code).toBe(ErrorCode.BadHost);
+    }
+    expect((await req({ path: '/', host: null, headers: { cookie } })).status).toBe(421);
+    expect((await req({ path: '/', host: `localhost:${f.host.port}`, headers: { cookie } })).status).toBe(200);
+    const page = await req({ path: f.host.oneTimeUrl().slice(f.host.url.length), host: `evil.test:${f.host.port}` });
+    expect(page.status).toBe(421);
+  });
+
+  it('T10: an Origin other than the host\'s own (null included) is refused with 403; our own is accepted', async () => {
+    for (const origin of ['http://attacker.example', `http://127.0.0.1:${f.host.port + 1}`, `http://localhost:${f.host.port}`, 'null', `https://127.0.0.1:${f.host.port}`]) {
+      const res = await call('listAgents', {}, { ...apiHeaders(cookie), origin });
+      expect(res.status, origin).toBe(403);
+      expect(JSON.parse(res.body).error.code).toBe(ErrorCode.ForbiddenOrigin);
+    }
+    const own = await call('listAgents', {}, { ...apiHeaders(cookie), origin: f.host.url });
+    expect(own.status).toBe(200);
+    const events = await openEventStream(f.host.port, { cookie, origin: 'http://attacker.example' });
+    expect(events.status).toBe(403);
+    events.close();
+    // A sign-in link submitted from elsewhere is refused too, and not spent.
+    const link = new URL(f.host.oneTimeUrl()).pathname;
+    expect((await req({ path: link, headers: { origin: 'http://attacker.example' } })).status).toBe(403);
+    expect((await req({ path: link })).status).toBe(303);
+  });
+
+  it('T10: an API call without the x-latchkey-ui header, or sent cross-site, is refused', async () => {
+    const missing = await call('listAgents', {}, { cookie, 'content-type': 'application/json' });
+    expect(missing.status).toBe(403);
+    expect(JSON.parse(missing.body).error.code).toBe(ErrorCode.MissingBridgeHeader);
+    const wrongValue = await call('listAgents', {}, { ...apiHeaders(cookie), 'x-latchkey-ui': 'yes' });
+    expect(wrongValue.status).toBe(403);
+    for (const site of ['cross-site', 'same-site', 'none']) {
+      const res = await call('listAgents', {}, { ...apiHeaders(cookie), 'sec-fetch-site': site });
+      expect(res.status, site).toBe(403);
+    }
+    expect((await call('listAgents', {}, { ...apiHeaders(cookie), 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    // A form or text/plain body (what a page could send without a preflight) is not JSON.
+    const form = await call('listAgents', {}, { ...apiHeaders(cookie), 'content-type': 'text/plain' });
+    expect(form.status).toBe(415);
+    const get = await req({ path: '/api/v1/call/listAgents', headers: apiHeaders(cookie) });
+    expect(get.status).toBe(405);
+  });
+
+  it('T10: a preflight is never answered with CORS headers, and no answer ever carries one', async () => {
+    const preflight = await req({
+      method: 'OPTIONS',
+      path: '/api/v1/call/listAgents',
+      headers: { origin: 'http://attacker.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-latchkey-ui,content-type' },
+    });
+    expect(preflight.status).toBe(403);
+    const ownPreflight = await req({ method: 'OPTIONS', path: '/api/v1/call/listAgents', headers: { cookie, 'access-control-request-method': 'POST' } });
+    expect(ownPreflight.status).toBeGreaterThanOrEqual(400);
+    expect(seen.length).toBeGreaterThan(20);
+    for (const res of seen) {
+      expect(Object.keys(res.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+    }
+  });
+
+  it('caps bodies (413) and refuses duplicate framing headers', async () => {
+    const big = await req({ method: 'POST', path: '/api/v1/call/listAgents', headers: apiHeaders(cookie), body: JSON.stringify({ pad: 'x'.repeat(70_000) }) });
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body).error.code).toBe(ErrorCode.PayloadTooLarge);
+  });
+});
+
+describe('headless host: the API', () => {
+  it('calls a method with validated params and answers {result} with no-store', async () => {
+    const created = await call('enrolAgent', { name: 'agent-http' });
+    expect(created.status).toBe(200);
+    expect(created.headers['cache-control']).toBe('no-store');
+    const { result } = JSON.parse(created.body) as { result: { agent: { name: string }; secret: string } };
+    expect(result.agent.name).toBe('agent-http');
+    const list = JSON.parse((await call('listAgents', {})).body) as { result: Array<{ name: string }> };
+    expect(list.result.map((a) => a.name)).toContain('agent-http');
+  });
+
+  it('invalid params → 400 with code input.invalid and a message naming the field; unknown method → 404; wallet errors keep their code', async () => {
+    const invalid = await call('enrolAgent', { name: 42 });
+    expect(invalid.status).toBe(400);
+    const body = JSON.parse(invalid.body) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe(ErrorCode.InvalidInput);
+    expect(body.error.message).toContain('name');
+    expect(JSON.parse((await call('enrolAgent', { name: 'x', extra: true })).body).error.code).toBe(ErrorCode.InvalidInput);
+    const notJson = await req({ method: 'POST', path: '/api/v1/call/listAgents', headers: apiHeaders(cookie), body: '{nope' });
+    expect(notJson.status).toBe(400);
+    const unknown = await call('constructor', {});
+    expect(unknown.status).toBe(404);
+    const missing = await call('removeAgent', { agent: 'nobody' });
+    expect(missing.status).toBe(404);
+    const error = JSON.parse(missing.body) as { error: { code: string; message: string; stack?: unknown } };
+    expect(error.error.code).toBe(ErrorCode.AgentNotFound);
+    expect(Object.keys(error.error).sort()).toEqual(expect.arrayContaining(['code', 'message']));
+    expect(missing.body).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('connect streams NDJSON and ends with the error line for a URL the wallet refuses', async () => {
+    const res = await req({ method: 'POST', path: '/api/v1/connect', headers: apiHeaders(cookie), body: JSON.stringify({ url: 'http://mcp.example.test/mcp' }) });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain('application/x-ndjson');
+    const lines = res.body.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.at(-1)).toMatchObject({ error: { code: ErrorCode.InsecureUrl } });
+    const invalid = await req({ method: 'POST', path: '/api/v1/connect', headers: apiHeaders(cookie), body: JSON.stringify({ url: '' }) });
+    expect(invalid.status).toBe(400);
+  });
+
+  it('SSE delivers approval.raised when an agent without a grant asks, and approval.decided after decideApproval over the API; keep-alives flow', async () => {
+    const events = await openEventStream(f.host.port, { cookie });
+    expect(events.status).toBe(200);
+    expect(events.headers['content-type']).toContain('text/event-stream');
+    expect(events.headers['cache-control']).toBe('no-store');
+    const { secret } = await f.composed.wallet.enrolAgent('agent-sse');
+    const caller = f.composed.broker.authenticate(secret)!;
+    const asking = f.composed.broker.token(caller, { resource: RESOURCE }, new AbortController().signal);
+    const raised = await events.waitFor<WalletEvent>((e) => e.type === 'approval.raised' && e.approval.agentName === 'agent-sse');
+    const approval = (raised as { approval: Approval }).approval;
+    expect(approval).toMatchObject({ kind: 'consent', status: 'pending', resource: RESOURCE });
+    const decided = await call('decideApproval', { id: approval.id, decision: 'approve' });
+    expect(decided.status).toBe(200);
+    const event = await events.waitFor<WalletEvent>((e) => e.type === 'approval.decided' && e.approval.id === approval.id);
+    expect((event as { approval: Approval }).approval.status).toBe('approved');
+    await expect(asking).resolves.toMatchObject({ token_type: 'Bearer' });
+    await events.waitForText(': keep-alive');
+    expect(events.text).not.toContain(secret);
+    events.close();
+  });
+
+  it('unsubscribes from the wallet when the event stream closes', async () => {
+    const { wallet } = f.composed;
+    let active = 0;
+    const original = wallet.subscribe.bind(wallet);
+    wallet.subscribe = (listener) => {
+      active += 1;
+      const unsubscribe = original(listener);
+      return () => {
+        active -= 1;
+        unsubscribe();
+      };
+    };
+    try {
+      const events = await openEventStream(f.host.port, { cookie });
+      await events.waitForText(': connected');
+      expect(active).toBe(1);
+      events.close();
+      await expect.poll(() => active).toBe(0);
+    } finally {
+      wallet.subscribe = original;
+    }
+  });
+});
+
+describe('headless host: static files', () => {
+  it('serves index.html with the strict CSP and the security headers, and falls back to it for client-side routes', async () => {
+    for (const path of ['/', '/index.html', '/agents', '/connections/', '/activity?agent=x']) {
+      const res = await req({ path, headers: { cookie } });
+      expect(res.status, path).toBe(200);
+      expect(res.body).toContain('Latchkey test window');
+      expect(res.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+    }
+    expect(CONTENT_SECURITY_POLICY).toBe(
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    );
+    const asset = await req({ path: '/assets/app.js', headers: { cookie } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect((await req({ path: '/assets/missing.js', headers: { cookie } })).status).toBe(404);
+    expect((await req({ method: 'POST', path: '/', headers: { cookie } })).status).toBe(405);
+  });
+
+  it('path traversal is impossible: /../, encoded, %2e%2e, backslashes, NUL and symlinks out all answer 404', async () => {
+    const attempts = [
+      '/../secret.txt',
+      '/assets/../../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/%2E%2E/%2E%2E/etc/passwd',
+      '/assets/%2e%2e/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/assets%2f..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/assets\\..\\..\\secret.txt',
+      '/%252e%252e/secret.txt',
+      '/assets/leak.txt',
+      '/assets/app.js%00.html',
+      '//etc/passwd',
+      '/./index.html',
+      '/%ff',
+    ];
+    for (const path of attempts) {
+      const res = await req({ path, headers: { cookie } });
+      expect(res.status, path).toBe(404);
+      expect(res.body).not.toContain('OUTSIDE-THE-ROOT');
+    }
+  });
+});
+
+describe('headless host: nothing built yet', () => {
+  let bare: HostFixture;
+  beforeAll(async () => {
+    bare = await startHostFixture({ staticDir: join(dirname(f.staticDir), 'does-not-exist') });
+  });
+  afterAll(async () => {
+    await bare?.close();
+  });
+
+  it('serves a small page saying to run npm run build (with the same CSP), while the API works', async () => {
+    const c = await signIn(bare.host);
+    const page = await rawRequest(bare.host.port, { path: '/', headers: { cookie: c } });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('npm run build');
+    expect(page.body).not.toContain('<script');
+    expect(page.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect((await rawRequest(bare.host.port, { path: '/assets/app.js', headers: { cookie: c } })).status).toBe(404);
+    const status = await rawRequest(bare.host.port, { method: 'POST', path: '/api/v1/call/status', headers: apiHeaders(c), body: '{}' });
+    expect(JSON.parse(status.body).result.mode).toBe('memory');
+  });
+});
