@@ -53,7 +53,7 @@ const template = (x, y) => (inRoundedSquare(x, y, 0.06, 0.16) && !inKeyhole(x, y
 
 const here = import.meta.dirname;
 const files = {
-  'icon.png': png(256, colour),
+  'icon.png': png(512, colour),
   'tray.png': png(16, colour),
   'tray@2x.png': png(32, colour),
   'trayTemplate.png': png(16, template),
