@@ -42,8 +42,3 @@ export function mergeRounds(rounds: ReadonlyArray<{ samplesMs: readonly number[]
 export function ratio(numerator: number, denominator: number): number {
   return denominator > 0 ? numerator / denominator : Number.NaN;
 }
-
-/** Rounds for results.json: 3 decimals, NaN becomes null. */
-export function round3(value: number): number | null {
-  return Number.isFinite(value) ? Math.round(value * 1000) / 1000 : null;
-}

@@ -31,6 +31,9 @@ async function main(): Promise<void> {
   );
   const { wallet, broker } = composed;
   await wallet.connect(world.mcpUrl);
+  // The sign-in is done: Chromium would only compete for the CPU while measuring.
+  await world.opener.close();
+  await world.chromium.close();
   const proxyAgent = await wallet.enrolAgent('bench-proxy');
   await wallet.createGrant({ agent: proxyAgent.agent.id, resource: world.mcpUrl, scopes: ['mcp:read'] });
   const stormAgent = await wallet.enrolAgent('bench-storm');
