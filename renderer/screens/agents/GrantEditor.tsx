@@ -1,0 +1,106 @@
+/** Edits a grant's scopes, token lifetime, mode and expiry, in a dialog. */
+import { useState, type FormEvent } from 'react';
+import type { Grant } from '../../../shared/agents.js';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
+import type { UpdateGrantInput } from '../../../shared/api.js';
+import { useWallet } from '../../app/store-context.js';
+import { Dialog } from '../../components/Dialog.js';
+import { Text } from '../../components/Text.js';
+
+const HOUR = 3_600_000;
+const EXPIRY_CHOICES: ReadonlyArray<{ value: string; label: string; ms?: number }> = [
+  { value: 'keep', label: 'Keep as it is' },
+  { value: 'never', label: 'Never' },
+  { value: '1h', label: 'In 1 hour', ms: HOUR },
+  { value: '1d', label: 'In 1 day', ms: 24 * HOUR },
+  { value: '7d', label: 'In 7 days', ms: 7 * 24 * HOUR },
+  { value: '30d', label: 'In 30 days', ms: 30 * 24 * HOUR },
+];
+const MAX_MINUTES = MAX_TOKEN_LIFETIME_SECONDS / 60;
+
+/** Scopes as typed (space- or comma-separated), or a reason they cannot be used. */
+export function parseScopes(text: string): string[] | string {
+  const scopes = [...new Set(text.split(/[\s,]+/).filter((scope) => scope.length > 0))];
+  if (scopes.length > 64) return 'At most 64 scopes.';
+  if (scopes.some((scope) => scope.length > 128)) return 'A scope has at most 128 characters.';
+  return scopes;
+}
+
+export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => void }) {
+  const updateGrant = useWallet((s) => s.updateGrant);
+  const [scopes, setScopes] = useState(grant.scopes.join(' '));
+  const [minutes, setMinutes] = useState(String(Math.round(grant.maxTokenLifetimeSeconds / 60)));
+  const [mode, setMode] = useState<Grant['mode']>(grant.mode);
+  const [expiry, setExpiry] = useState('keep');
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    const parsed = parseScopes(scopes);
+    const lifetime = Number(minutes);
+    if (typeof parsed === 'string') return setProblem(parsed);
+    if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_MINUTES) return setProblem(`Token lifetime is a whole number of minutes, 1 to ${MAX_MINUTES}.`);
+    const choice = EXPIRY_CHOICES.find((c) => c.value === expiry);
+    const input: UpdateGrantInput = {
+      id: grant.id,
+      scopes: parsed,
+      maxTokenLifetimeSeconds: lifetime * 60,
+      mode,
+      ...(expiry === 'never' ? { expiresAt: null } : {}),
+      ...(choice?.ms === undefined ? {} : { expiresAt: Date.now() + choice.ms }),
+    };
+    setBusy(true);
+    const saved = await updateGrant(input);
+    setBusy(false);
+    if (saved) onClose();
+  };
+
+  return (
+    <Dialog title="Edit grant" onClose={onClose}>
+      <form className="form" onSubmit={(event) => void submit(event)}>
+        <p>
+          Server: <Text value={grant.resource} ltr />
+        </p>
+        <label className="field">
+          <span>Scopes (separated by spaces)</span>
+          <input value={scopes} onChange={(e) => setScopes(e.target.value)} autoFocus spellCheck={false} dir="ltr" />
+        </label>
+        <label className="field">
+          <span>Token lifetime (minutes)</span>
+          <input type="number" min={1} max={MAX_MINUTES} step={1} value={minutes} onChange={(e) => setMinutes(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Mode</span>
+          <select value={mode} onChange={(e) => setMode(e.target.value === 'ask' ? 'ask' : 'allow')}>
+            <option value="allow">Allow without asking</option>
+            <option value="ask">Ask each time</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>Grant expires</span>
+          <select value={expiry} onChange={(e) => setExpiry(e.target.value)}>
+            {EXPIRY_CHOICES.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {problem !== undefined && (
+          <p className="warning" role="alert">
+            {problem}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose} disabled={busy}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" disabled={busy}>
+            Save grant
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,84 @@
+/** Each connection: status, scopes, token expiry; re-authorize (connect again) or disconnect. */
+import type { ConnectionSummary } from '../../../shared/connections.js';
+import { useWallet } from '../../app/store-context.js';
+import { useNow } from '../../components/clock.js';
+import { ConfirmButton } from '../../components/ConfirmButton.js';
+import { formatRelative, formatTime } from '../../components/format.js';
+import { Scopes, Text } from '../../components/Text.js';
+import { selectConnectFlow } from '../../store/selectors.js';
+
+/** Asks again for the scopes held, when they fit the contract; else lets the server choose. */
+function scopesToAskFor(scopes: string[]): { scopes?: string[] } {
+  const fits = scopes.length > 0 && scopes.length <= 64 && scopes.every((scope) => scope.length >= 1 && scope.length <= 128);
+  return fits ? { scopes } : {};
+}
+
+export function ConnectionsTable({ connections }: { connections: ConnectionSummary[] }) {
+  const connect = useWallet((s) => s.connect);
+  const disconnect = useWallet((s) => s.disconnect);
+  const running = useWallet(selectConnectFlow).phase === 'running';
+  const now = useNow();
+
+  return (
+    <table className="table" aria-label="Connections">
+      <thead>
+        <tr>
+          <th scope="col">Server</th>
+          <th scope="col">Status</th>
+          <th scope="col">Scopes</th>
+          <th scope="col">Access token</th>
+          <th scope="col">Authorization server</th>
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {connections.map((connection) => (
+          <tr key={connection.resource}>
+            <td className="cell-url">
+              <Text value={connection.resource} ltr />
+            </td>
+            <td>
+              {connection.status === 'ok' ? (
+                <span className="status-ok">connected</span>
+              ) : (
+                <span className="status-bad">needs re-authorization</span>
+              )}
+            </td>
+            <td>
+              <Scopes scopes={connection.scopes} />
+            </td>
+            <td title={connection.accessTokenExpiresAt === undefined ? undefined : formatTime(connection.accessTokenExpiresAt)}>
+              {connection.accessTokenExpiresAt === undefined
+                ? 'none cached'
+                : connection.accessTokenExpiresAt <= now
+                  ? 'expired'
+                  : `expires ${formatRelative(connection.accessTokenExpiresAt, now)}`}
+              {connection.hasRefreshToken ? '' : ' (no refresh token)'}
+            </td>
+            <td className="cell-url">
+              <Text value={connection.issuer} ltr />
+            </td>
+            <td className="cell-actions">
+              <button
+                type="button"
+                className={connection.status === 'ok' ? 'button small' : 'button small primary'}
+                disabled={running}
+                onClick={() => void connect({ url: connection.resource, ...scopesToAskFor(connection.scopes) })}
+              >
+                Re-authorize
+              </button>
+              <ConfirmButton label="Disconnect" title="Disconnect this server?" onConfirm={() => disconnect(connection.resource)}>
+                <p>
+                  Latchkey revokes its tokens for <Text value={connection.resource} ltr /> at the authorization server and forgets them.
+                  Agents&apos; grants for it stay, but they get no tokens until you connect again.
+                </p>
+              </ConfirmButton>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
