@@ -26,4 +26,12 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The window compiles with the DOM and JSX settings of tsconfig.renderer.json (its Vite config with Node's).
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    ignores: ['renderer/vite.config.ts'],
+    languageOptions: {
+      parserOptions: { projectService: false, project: ['./tsconfig.renderer.json'], tsconfigRootDir: import.meta.dirname },
+    },
+  },
 );
