@@ -1,84 +1,132 @@
 /**
  * `latchkey daemon`: the long-lived wallet. It owns the vault, serves the agent bridge (Unix
- * socket + 127.0.0.1) and the owner socket the other commands use, and prints what needs you.
+ * socket + 127.0.0.1), the owner socket the other commands use and (unless --no-ui) the window on
+ * 127.0.0.1 behind a one-time sign-in link, and prints what needs you.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Approval } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { defaultRuntimeDir } from '../../core/bridge/discovery.js';
 import { findOwnerEndpoint } from '../../core/host/owner-client.js';
 import { startDaemon } from '../../core/host/daemon.js';
+import { rendererDir } from '../../core/host/package-root.js';
 import { writeLine } from '../io.js';
 import { sanitizeForTerminal } from '../sanitize.js';
-import { defineHostCommand } from '../spec.js';
+import { defineHostCommand, getFlag, getString, type HostContext, type OptionSpec, type RawArgs } from '../spec.js';
 import { UsageError } from '../usage-error.js';
 
 const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 120;
 
+export interface DaemonArgs {
+  approvalTimeoutMs: number;
+  /** Serve the window (default true). */
+  ui: boolean;
+  uiPort?: number;
+}
+
+/** Options `latchkey daemon` and `latchkey start` share. */
+export const DAEMON_OPTIONS: Record<string, OptionSpec> = {
+  'approval-timeout': {
+    type: 'string',
+    valueName: 'SECONDS',
+    description: `How long an agent's request waits for your decision before it is denied (default ${DEFAULT_APPROVAL_TIMEOUT_SECONDS}).`,
+  },
+  ui: { type: 'boolean', description: 'Serve the Latchkey window on 127.0.0.1 and print its one-time sign-in link (the default).' },
+  'no-ui': { type: 'boolean', description: 'Do not serve the window: agents and the CLI only.' },
+  'ui-port': { type: 'string', valueName: 'PORT', description: 'Serve the window on this 127.0.0.1 port (default: any free port).' },
+};
+
+export function parseDaemonArgs(raw: RawArgs): DaemonArgs {
+  if (getFlag(raw.values, 'ui') && getFlag(raw.values, 'no-ui')) throw new UsageError('Give --ui or --no-ui, not both.');
+  const args: DaemonArgs = { approvalTimeoutMs: DEFAULT_APPROVAL_TIMEOUT_SECONDS * 1000, ui: !getFlag(raw.values, 'no-ui') };
+  const timeout = raw.values['approval-timeout'];
+  if (timeout !== undefined) {
+    const seconds = Number(timeout);
+    if (typeof timeout !== 'string' || !Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+      throw new UsageError('--approval-timeout takes whole seconds from 1 to 3600.');
+    }
+    args.approvalTimeoutMs = seconds * 1000;
+  }
+  const port = getString(raw.values, 'ui-port');
+  if (port !== undefined) {
+    const value = Number(port);
+    if (!/^\d{1,5}$/.test(port) || value < 1 || value > 65535) throw new UsageError('--ui-port takes a port number from 1 to 65535.');
+    if (!args.ui) throw new UsageError('--ui-port has no effect with --no-ui.');
+    args.uiPort = value;
+  }
+  return args;
+}
+
 export const daemonCommand = defineHostCommand(
   {
     path: ['daemon'],
-    usage: 'latchkey daemon [--approval-timeout SECONDS]',
-    summary: 'Run the wallet for your agents: the token bridge, approvals and the owner socket.',
+    usage: 'latchkey daemon [--approval-timeout SECONDS] [--no-ui | --ui-port PORT]',
+    summary: 'Run the wallet for your agents: the token bridge, approvals, the owner socket and the window.',
     description:
       'Keeps the vault open and serves the agent bridge on a private Unix socket and on 127.0.0.1, ' +
       'so `latchkey run`, `latchkey token` and `latchkey mcp` work for agents. While it runs, the other ' +
-      'latchkey commands talk to it. Requests that need you are printed here; decide them with ' +
-      '`latchkey approve <id>` or `latchkey deny <id>`. Stop it with Ctrl-C.',
-    examples: ['latchkey daemon', 'latchkey daemon --approval-timeout 300 &'],
-    options: {
-      'approval-timeout': {
-        type: 'string',
-        valueName: 'SECONDS',
-        description: `How long an agent's request waits for your decision before it is denied (default ${DEFAULT_APPROVAL_TIMEOUT_SECONDS}).`,
-      },
-    },
+      'latchkey commands talk to it. It also serves the Latchkey window on 127.0.0.1 and prints a one-time ' +
+      'link that signs your browser in (over SSH, forward that port first). Requests that need you are ' +
+      'printed here and shown in the window; decide them there or with `latchkey approve <id>` or ' +
+      '`latchkey deny <id>`. Stop it with Ctrl-C.',
+    examples: ['latchkey daemon', 'latchkey daemon --no-ui --approval-timeout 300 &', 'latchkey daemon --ui-port 7777'],
+    options: DAEMON_OPTIONS,
     positionals: [],
   },
-  (raw) => {
-    const value = raw.values['approval-timeout'];
-    if (value === undefined) return { approvalTimeoutMs: DEFAULT_APPROVAL_TIMEOUT_SECONDS * 1000 };
-    const seconds = Number(value);
-    if (typeof value !== 'string' || !Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
-      throw new UsageError('--approval-timeout takes whole seconds from 1 to 3600.');
-    }
-    return { approvalTimeoutMs: seconds * 1000 };
-  },
-  async (args, { config, io, context, logger, opener, signal }) => {
-    const runtimeDir = defaultRuntimeDir({ ...context.env, LATCHKEY_HOME: config.home });
-    const running = await findOwnerEndpoint(runtimeDir).catch(() => undefined);
-    if (running !== undefined) {
-      throw new LatchkeyError(ErrorCode.VaultInUse, 'A Latchkey daemon is already running for this data directory.', {
-        hint: 'Use it (every latchkey command talks to it), or stop it first.',
-      });
-    }
-    const daemon = await startDaemon(
-      { ...config, vault: { ...config.vault, lockWaitMs: config.vault.lockWaitMs ?? 0 } },
-      { opener, logger, env: context.env },
-      { runtimeDir, approvalTimeoutMs: args.approvalTimeoutMs, onApproval: (approval) => announce(approval, (line) => writeLine(io.stderr, line)) },
-    );
-    if (daemon.wallet.vaultStatus.warning !== undefined) writeLine(io.stderr, `warning: ${daemon.wallet.vaultStatus.warning}`);
-    writeLine(io.stderr, `Latchkey daemon running (vault: ${daemon.wallet.vaultStatus.backend}).`);
-    if (daemon.bridge.socketPath !== undefined) writeLine(io.stderr, `  agent bridge: ${daemon.bridge.socketPath}`);
-    if (daemon.bridge.url !== undefined) writeLine(io.stderr, `  agent bridge: ${daemon.bridge.url}`);
-    writeLine(io.stderr, `  owner socket: ${daemon.owner.socketPath}`);
-    writeLine(io.stderr, 'Press Ctrl-C to stop.');
-
-    await new Promise<void>((resolve) => {
-      const unsubscribe = context.signals.onSignal(() => done());
-      const done = (): void => {
-        unsubscribe();
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      if (signal.aborted) done();
-      else signal.addEventListener('abort', done, { once: true });
-    });
-    writeLine(io.stderr, 'Stopping …');
-    await daemon.close();
-    writeLine(io.stderr, 'Stopped.');
-    return 0;
-  },
+  parseDaemonArgs,
+  runDaemon,
 );
+
+/** Runs the daemon until Ctrl-C or SIGTERM (also `latchkey start` without a desktop). */
+export async function runDaemon(args: DaemonArgs, { config, io, context, logger, opener, signal }: HostContext): Promise<number> {
+  const runtimeDir = defaultRuntimeDir({ ...context.env, LATCHKEY_HOME: config.home });
+  const running = await findOwnerEndpoint(runtimeDir).catch(() => undefined);
+  if (running !== undefined) {
+    throw new LatchkeyError(ErrorCode.VaultInUse, 'A Latchkey daemon is already running for this data directory.', {
+      hint: 'Use it (every latchkey command talks to it), or stop it first.',
+    });
+  }
+  const staticDir = rendererDir(import.meta.url);
+  const daemon = await startDaemon(
+    { ...config, vault: { ...config.vault, lockWaitMs: config.vault.lockWaitMs ?? 0 } },
+    { opener, logger, env: context.env },
+    {
+      runtimeDir,
+      approvalTimeoutMs: args.approvalTimeoutMs,
+      onApproval: (approval) => announce(approval, (line) => writeLine(io.stderr, line)),
+      ...(args.ui ? { ui: { ...(staticDir === undefined ? {} : { staticDir }), ...(args.uiPort === undefined ? {} : { port: args.uiPort }) } } : {}),
+    },
+  );
+  if (daemon.wallet.vaultStatus.warning !== undefined) writeLine(io.stderr, `warning: ${daemon.wallet.vaultStatus.warning}`);
+  writeLine(io.stderr, `Latchkey daemon running (vault: ${daemon.wallet.vaultStatus.backend}).`);
+  if (daemon.bridge.socketPath !== undefined) writeLine(io.stderr, `  agent bridge: ${daemon.bridge.socketPath}`);
+  if (daemon.bridge.url !== undefined) writeLine(io.stderr, `  agent bridge: ${daemon.bridge.url}`);
+  writeLine(io.stderr, `  owner socket: ${daemon.owner.socketPath}`);
+  if (daemon.ui !== undefined) {
+    if (staticDir === undefined || !existsSync(join(staticDir, 'index.html'))) {
+      writeLine(io.stderr, '  (the window is not built yet: run `npm run build`; the link shows a page saying so)');
+    }
+    writeLine(io.stderr, `Open the Latchkey window: ${daemon.ui.oneTimeUrl()}`);
+    writeLine(io.stderr, '  (the link works once; it signs this browser in until the daemon stops)');
+  }
+  writeLine(io.stderr, 'Press Ctrl-C to stop.');
+
+  await new Promise<void>((resolve) => {
+    const unsubscribe = context.signals.onSignal(() => done());
+    const done = (): void => {
+      unsubscribe();
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    if (signal.aborted) done();
+    else signal.addEventListener('abort', done, { once: true });
+  });
+  writeLine(io.stderr, 'Stopping …');
+  await daemon.close();
+  writeLine(io.stderr, 'Stopped.');
+  return 0;
+}
 
 function announce(approval: Approval, write: (line: string) => void): void {
   const who = sanitizeForTerminal(approval.agentName);

@@ -1,12 +1,14 @@
 /**
  * The long-lived host of the wallet: one process that owns the vault and serves the bridge
- * (agents) and the owner socket (the CLI; the window next). It says what needs the owner.
+ * (agents), the owner socket (the CLI) and, when asked, the window over HTTP (http-host.ts).
+ * It says what needs the owner.
  */
 import type { Approval } from '../../../shared/agents.js';
 import type { Logger } from '../ports.js';
 import { startBridgeServer, type BridgeServer } from '../bridge/server.js';
 import { composeWallet, type ComposedWallet, type WalletPorts } from '../wallet.js';
 import type { Wallet, WalletConfig } from '../wallet-api.js';
+import { startHttpHost, type HttpHost } from './http-host.js';
 import { startOwnerServer, type OwnerServer } from './owner-server.js';
 
 export interface DaemonOptions {
@@ -16,6 +18,8 @@ export interface DaemonOptions {
   onApproval?: (approval: Approval) => void;
   /** Bridge over TCP too (default true). */
   tcp?: boolean;
+  /** Serve the window on 127.0.0.1 (headless host); off unless given. */
+  ui?: { staticDir?: string; port?: number };
 }
 
 export interface Daemon {
@@ -23,6 +27,8 @@ export interface Daemon {
   readonly composed: ComposedWallet;
   readonly bridge: BridgeServer;
   readonly owner: OwnerServer;
+  /** The headless host, when `ui` was asked for. */
+  readonly ui?: HttpHost;
   close(): Promise<void>;
 }
 
@@ -31,6 +37,7 @@ export async function startDaemon(config: WalletConfig, ports: Partial<WalletPor
   const logger: Logger | undefined = ports.logger;
   let bridge: BridgeServer | undefined;
   let owner: OwnerServer | undefined;
+  let ui: HttpHost | undefined;
   try {
     bridge = await startBridgeServer({
       handler: composed.broker,
@@ -40,22 +47,34 @@ export async function startDaemon(config: WalletConfig, ports: Partial<WalletPor
       ...(ports.clock === undefined ? {} : { clock: ports.clock }),
     });
     owner = await startOwnerServer({ wallet: composed.wallet, runtimeDir: options.runtimeDir, logger: logger ?? silent });
+    if (options.ui !== undefined) {
+      ui = await startHttpHost({
+        wallet: composed.wallet,
+        logger: logger ?? silent,
+        ...(options.ui.staticDir === undefined ? {} : { staticDir: options.ui.staticDir }),
+        ...(options.ui.port === undefined ? {} : { port: options.ui.port }),
+        ...(ports.clock === undefined ? {} : { clock: ports.clock }),
+      });
+    }
   } catch (error) {
+    await owner?.close();
     await bridge?.close();
     await composed.wallet.close();
     throw error;
   }
   const unsubscribe = options.onApproval === undefined ? undefined : composed.approvals.on('raised', options.onApproval);
-  const started = { bridge, owner };
+  const started = { bridge, owner, ui };
   let closing: Promise<void> | undefined;
   return {
     wallet: composed.wallet,
     composed,
     bridge: started.bridge,
     owner: started.owner,
+    ...(started.ui === undefined ? {} : { ui: started.ui }),
     close: () =>
       (closing ??= (async () => {
         unsubscribe?.();
+        await started.ui?.close();
         await started.owner.close();
         await started.bridge.close();
         await composed.wallet.close();
