@@ -5,9 +5,10 @@
  */
 import { join } from 'node:path';
 import { app, dialog, session, shell, type BrowserWindow } from 'electron';
-import { LatchkeyError } from '../../shared/errors.js';
+import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
 import { defaultRuntimeDir } from '../core/bridge/discovery.js';
 import { startDaemon, type Daemon } from '../core/host/daemon.js';
+import { findOwnerEndpoint } from '../core/host/owner-client.js';
 import { createLogger } from '../core/log/logger.js';
 import { validateOpenUrl } from '../core/opener/validate.js';
 import type { Opener } from '../core/ports.js';
@@ -64,8 +65,14 @@ async function start(): Promise<void> {
   // Logins happen in the system browser only (T22), after the A7 checks; never through a shell.
   const opener: Opener = { open: (url) => shell.openExternal(validateOpenUrl(url, policy).href) };
   const notifier = createApprovalNotifier({ wallet: () => daemon?.wallet, openWindow, logger, platform: process.platform });
+  const runtimeDir = defaultRuntimeDir({ ...process.env, LATCHKEY_HOME: config.home });
+  if ((await findOwnerEndpoint(runtimeDir).catch(() => undefined)) !== undefined) {
+    throw new LatchkeyError(ErrorCode.VaultInUse, 'A Latchkey daemon is already running for this data directory.', {
+      hint: 'Stop `latchkey daemon` first, then start the app again.',
+    });
+  }
   daemon = await startDaemon(config, { opener, logger, env: process.env }, {
-    runtimeDir: defaultRuntimeDir({ ...process.env, LATCHKEY_HOME: config.home }),
+    runtimeDir,
     onApproval: (approval) => notifier.notify(approval),
   });
   const wallet = daemon.wallet;

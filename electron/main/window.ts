@@ -3,7 +3,7 @@
  * windows, webviews, permissions and downloads are all refused (threat T20, test E7).
  */
 import { BrowserWindow, type Session, type WebContents } from 'electron';
-import { APP_ENTRY_URL, SECURE_WEB_PREFERENCES } from './policy.js';
+import { APP_ENTRY_URL, type SECURE_WEB_PREFERENCES } from './policy.js';
 
 /** Refuses every permission request and check, and every download, in `session`. */
 export function hardenSession(session: Session): void {
