@@ -1,0 +1,50 @@
+/**
+ * Static checks of the shell's lifecycle (Electron cannot start here): one instance, the wallet
+ * host closed on quit (which removes the bridge socket and discovery file), notification
+ * decisions only through the wallet (T19), the opener behind validateOpenUrl (T04/T22).
+ */
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { calls, listenersFor, readSources, walk } from './source-ast.js';
+
+const main = readSources('electron/main');
+const file = (name: string) => main.find((s) => s.path === `electron/main/${name}`)!;
+
+describe('shell lifecycle', () => {
+  const entry = file('main.ts');
+
+  it('takes the single-instance lock before anything else, and a second start shows the first window', () => {
+    const lock = calls(entry, 'requestSingleInstanceLock');
+    expect(lock).toHaveLength(1);
+    const branch = lock[0]!.parent.parent as ts.IfStatement;
+    expect(ts.isIfStatement(branch)).toBe(true);
+    expect(branch.thenStatement.getText()).toMatch(/app\.quit\(\)/);
+    expect(branch.thenStatement.getText()).not.toMatch(/start\(/);
+    expect(listenersFor(entry, 'second-instance').map((c) => c.arguments[1]!.getText())).toEqual(['() => openWindow()']);
+  });
+
+  it('quitting closes the wallet host first (bridge socket and discovery file removed)', () => {
+    const beforeQuit = listenersFor(entry, 'before-quit');
+    expect(beforeQuit).toHaveLength(1);
+    const handler = beforeQuit[0]!.arguments[1]!.getText();
+    expect(handler).toMatch(/event\.preventDefault\(\)/);
+    expect(handler).toMatch(/daemon\.close\(\)\.then\(\s*\(\) => app\.quit\(\)/);
+  });
+
+  it('the app scheme is registered before ready and the renderer served after', () => {
+    const text = entry.text;
+    expect(text.indexOf('registerAppScheme();')).toBeGreaterThan(-1);
+    expect(text.indexOf('await app.whenReady();')).toBeLessThan(text.indexOf('serveRenderer(paths.renderer)'));
+  });
+
+  it('T19: notifications decide only through wallet.decideApproval, with the approval id they were raised for', () => {
+    const notifier = file('notifier.ts');
+    const walletCalls = [...walk(notifier.tree)]
+      .filter((n): n is ts.PropertyAccessExpression => ts.isPropertyAccessExpression(n) && n.expression.getText() === 'wallet')
+      .map((n) => n.name.text);
+    expect(walletCalls).toEqual(['decideApproval']);
+    expect(listenersFor(notifier, 'action').map((c) => c.arguments[1]!.getText())).toEqual([
+      "(event) => decide(approval.id, event.actionIndex === 0 ? 'approve' : 'deny')",
+    ]);
+  });
+});
