@@ -27,7 +27,7 @@ interface Plan {
 }
 
 function planFor(level: number, quick: boolean): Plan {
-  const maxMs = quick ? 1500 : 3000;
+  const maxMs = quick ? 1500 : 2500;
   if (level === 1) return quick ? { requestsPerAgent: 600, warmupPerAgent: 200, maxMs } : { requestsPerAgent: 2500, warmupPerAgent: 500, maxMs };
   if (level <= 50) return quick ? { requestsPerAgent: 20, warmupPerAgent: 4, maxMs } : { requestsPerAgent: 60, warmupPerAgent: 10, maxMs };
   return quick ? { requestsPerAgent: 6, warmupPerAgent: 2, maxMs } : { requestsPerAgent: 20, warmupPerAgent: 4, maxMs };
