@@ -98,6 +98,17 @@ export async function runDaemon(args: DaemonArgs, { config, io, context, logger,
       ...(args.ui ? { ui: { ...(staticDir === undefined ? {} : { staticDir }), ...(args.uiPort === undefined ? {} : { port: args.uiPort }) } } : {}),
     },
   );
+  // Listen for Ctrl-C and SIGTERM before saying we are ready: a caller may stop us right after.
+  const stopped = new Promise<void>((resolve) => {
+    const unsubscribe = context.signals.onSignal(() => done());
+    const done = (): void => {
+      unsubscribe();
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    if (signal.aborted) done();
+    else signal.addEventListener('abort', done, { once: true });
+  });
   if (daemon.wallet.vaultStatus.warning !== undefined) writeLine(io.stderr, `warning: ${daemon.wallet.vaultStatus.warning}`);
   writeLine(io.stderr, `Latchkey daemon running (vault: ${daemon.wallet.vaultStatus.backend}).`);
   if (daemon.bridge.socketPath !== undefined) writeLine(io.stderr, `  agent bridge: ${daemon.bridge.socketPath}`);
@@ -111,17 +122,7 @@ export async function runDaemon(args: DaemonArgs, { config, io, context, logger,
     writeLine(io.stderr, '  (the link works once; it signs this browser in until the daemon stops)');
   }
   writeLine(io.stderr, 'Press Ctrl-C to stop.');
-
-  await new Promise<void>((resolve) => {
-    const unsubscribe = context.signals.onSignal(() => done());
-    const done = (): void => {
-      unsubscribe();
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    if (signal.aborted) done();
-    else signal.addEventListener('abort', done, { once: true });
-  });
+  await stopped;
   writeLine(io.stderr, 'Stopping …');
   await daemon.close();
   writeLine(io.stderr, 'Stopped.');
