@@ -11,9 +11,11 @@ interface ConfirmButtonProps {
   children: ReactNode;
   onConfirm: () => Promise<unknown>;
   disabled?: boolean;
+  /** The compact size used in table rows. */
+  small?: boolean;
 }
 
-export function ConfirmButton({ label, title, confirmLabel, children, onConfirm, disabled = false }: ConfirmButtonProps) {
+export function ConfirmButton({ label, title, confirmLabel, children, onConfirm, disabled = false, small = false }: ConfirmButtonProps) {
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
 
@@ -29,7 +31,7 @@ export function ConfirmButton({ label, title, confirmLabel, children, onConfirm,
 
   return (
     <>
-      <button type="button" className="button danger" disabled={disabled || busy} onClick={() => setOpen(true)}>
+      <button type="button" className={small ? 'button danger small' : 'button danger'} disabled={disabled || busy} onClick={() => setOpen(true)}>
         {label}
       </button>
       {open && (

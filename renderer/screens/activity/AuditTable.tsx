@@ -6,45 +6,47 @@ import { Scopes, Text } from '../../components/Text.js';
 export function AuditTable({ entries }: { entries: AuditEvent[] }) {
   const newestFirst = [...entries].reverse();
   return (
-    <table className="table audit" aria-label="Audit log">
-      <thead>
-        <tr>
-          <th scope="col">#</th>
-          <th scope="col">Time</th>
-          <th scope="col">Event</th>
-          <th scope="col">Agent</th>
-          <th scope="col">Server</th>
-          <th scope="col">Scopes</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">Reason</th>
-        </tr>
-      </thead>
-      <tbody>
-        {newestFirst.map((entry) => (
-          <tr key={entry.seq} data-outcome={entry.outcome}>
-            <td>{entry.seq}</td>
-            <td>{formatTime(entry.time)}</td>
-            <td>
-              <code>{entry.type}</code>
-            </td>
-            <td>{entry.agentName === undefined ? <span className="muted">—</span> : <Text value={entry.agentName} />}</td>
-            <td className="cell-url">{entry.resource === undefined ? <span className="muted">—</span> : <Text value={entry.resource} ltr />}</td>
-            <td>{entry.scopes === undefined ? <span className="muted">—</span> : <Scopes scopes={entry.scopes} />}</td>
-            <td>
-              <span className={`outcome outcome-${entry.outcome}`}>{entry.outcome}</span>
-            </td>
-            <td>
-              {entry.reason === undefined ? <span className="muted">—</span> : <Text value={entry.reason} ltr />}
-              {entry.tokenFingerprint !== undefined && (
-                <span className="muted">
-                  {' '}
-                  token <Text value={entry.tokenFingerprint} ltr />
-                </span>
-              )}
-            </td>
+    <div className="table-wrap">
+      <table className="table audit" aria-label="Audit log">
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">Time</th>
+            <th scope="col">Event</th>
+            <th scope="col">Agent</th>
+            <th scope="col">Server</th>
+            <th scope="col">Scopes</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Reason</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {newestFirst.map((entry) => (
+            <tr key={entry.seq} data-outcome={entry.outcome}>
+              <td>{entry.seq}</td>
+              <td>{formatTime(entry.time)}</td>
+              <td>
+                <code>{entry.type}</code>
+              </td>
+              <td>{entry.agentName === undefined ? <span className="muted">—</span> : <Text value={entry.agentName} />}</td>
+              <td className="cell-url">{entry.resource === undefined ? <span className="muted">—</span> : <Text value={entry.resource} ltr />}</td>
+              <td>{entry.scopes === undefined ? <span className="muted">—</span> : <Scopes scopes={entry.scopes} />}</td>
+              <td>
+                <span className={`outcome outcome-${entry.outcome}`}>{entry.outcome}</span>
+              </td>
+              <td>
+                {entry.reason === undefined ? <span className="muted">—</span> : <Text value={entry.reason} ltr />}
+                {entry.tokenFingerprint !== undefined && (
+                  <span className="muted">
+                    {' '}
+                    token <Text value={entry.tokenFingerprint} ltr />
+                  </span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

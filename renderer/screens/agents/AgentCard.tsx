@@ -31,7 +31,7 @@ export function AgentCard({ agent }: { agent: AgentSummary }) {
           onConfirm={() => removeAgent(agent.id)}
         >
           <p>
-            <Text value={agent.name} />&apos;s secret stops working at once, its {grants.length} grant(s) are revoked and its{' '}
+            <Text value={agent.name} wrap />&apos;s secret stops working at once, its {grants.length} grant(s) are revoked and its{' '}
             {sessions.length} session(s) end. Its audit entries are kept.
           </p>
         </ConfirmButton>

@@ -60,7 +60,7 @@ export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => v
     <Dialog title="Edit grant" onClose={onClose}>
       <form className="form" onSubmit={(event) => void submit(event)}>
         <p>
-          Server: <Text value={grant.resource} ltr />
+          Server: <Text value={grant.resource} ltr wrap />
         </p>
         <label className="field">
           <span>Scopes (separated by spaces)</span>

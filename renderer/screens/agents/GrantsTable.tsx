@@ -23,52 +23,56 @@ export function GrantsTable({ grants }: { grants: Grant[] }) {
   }
   return (
     <>
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Server</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Token lifetime</th>
-            <th scope="col">Mode</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {grants.map((grant) => (
-            <tr key={grant.id}>
-              <td className="cell-url">
-                <Text value={grant.resource} ltr />
-                {grant.narrowing === 'unsupported' && (
-                  <p className="warning">The server cannot narrow tokens to these scopes: widen the grant to the connection&apos;s scopes, or the agent is refused.</p>
-                )}
-              </td>
-              <td>
-                <Scopes scopes={grant.scopes} />
-              </td>
-              <td>{formatSeconds(grant.maxTokenLifetimeSeconds)}</td>
-              <td>{grant.mode === 'ask' ? 'ask each time' : 'allow'}</td>
-              <td title={grant.expiresAt === undefined ? undefined : formatTime(grant.expiresAt)}>
-                {grant.expiresAt === undefined ? 'never' : formatRelative(grant.expiresAt, now)}
-              </td>
-              <td title={grant.lastUsedAt === undefined ? undefined : formatTime(grant.lastUsedAt)}>{formatRelative(grant.lastUsedAt, now)}</td>
-              <td className="cell-actions">
-                <button type="button" className="button small" onClick={() => setEditing(grant)}>
-                  Edit grant
-                </button>
-                <ConfirmButton label="Revoke grant" title="Revoke this grant?" confirmLabel="Revoke" onConfirm={() => revokeGrant(grant.id)}>
-                  <p>
-                    The agent can no longer get tokens for <Text value={grant.resource} ltr />; its next request asks you again.
-                  </p>
-                </ConfirmButton>
-              </td>
+      <div className="table-wrap">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Server</th>
+              <th scope="col">Scopes</th>
+              <th scope="col">Token lifetime</th>
+              <th scope="col">Mode</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Last used</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {grants.map((grant) => (
+              <tr key={grant.id}>
+                <td className="cell-url">
+                  <Text value={grant.resource} ltr />
+                  {grant.narrowing === 'unsupported' && (
+                    <p className="warning">The server cannot narrow tokens to these scopes: widen the grant to the connection&apos;s scopes, or the agent is refused.</p>
+                  )}
+                </td>
+                <td>
+                  <Scopes scopes={grant.scopes} />
+                </td>
+                <td>{formatSeconds(grant.maxTokenLifetimeSeconds)}</td>
+                <td>{grant.mode === 'ask' ? 'ask each time' : 'allow'}</td>
+                <td title={grant.expiresAt === undefined ? undefined : formatTime(grant.expiresAt)}>
+                  {grant.expiresAt === undefined ? 'never' : formatRelative(grant.expiresAt, now)}
+                </td>
+                <td title={grant.lastUsedAt === undefined ? undefined : formatTime(grant.lastUsedAt)}>{formatRelative(grant.lastUsedAt, now)}</td>
+                <td>
+                  <div className="row-actions">
+                    <button type="button" className="button small" onClick={() => setEditing(grant)}>
+                      Edit grant
+                    </button>
+                    <ConfirmButton small label="Revoke grant" title="Revoke this grant?" confirmLabel="Revoke" onConfirm={() => revokeGrant(grant.id)}>
+                      <p>
+                        The agent can no longer get tokens for <Text value={grant.resource} ltr wrap />; its next request asks you again.
+                      </p>
+                    </ConfirmButton>
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {editing !== undefined && <GrantEditor grant={editing} onClose={() => setEditing(undefined)} />}
     </>
   );

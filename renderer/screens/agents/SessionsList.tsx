@@ -26,7 +26,7 @@ export function SessionsList({ sessions }: { sessions: SessionSummary[] }) {
           {session.pid !== undefined && <span className="muted">pid {session.pid}</span>}
           <span title={formatTime(session.createdAt)}>started {formatRelative(session.createdAt, now)}</span>
           <span title={formatTime(session.expiresAt)}>ends {formatRelative(session.expiresAt, now)}</span>
-          <ConfirmButton label="End session" title="End this session?" confirmLabel="End session" onConfirm={() => endSession(session.id)}>
+          <ConfirmButton small label="End session" title="End this session?" confirmLabel="End session" onConfirm={() => endSession(session.id)}>
             <p>The program&apos;s session secret stops working at once; its next request is refused.</p>
           </ConfirmButton>
         </li>

@@ -5,6 +5,7 @@ import { useWallet } from '../../app/store-context.js';
 import { useNow } from '../../components/clock.js';
 import { formatDuration, formatSeconds } from '../../components/format.js';
 import { Scopes, Text } from '../../components/Text.js';
+import { UrlFactsView } from '../../components/UrlFacts.js';
 
 const TITLES: Record<Approval['kind'], string> = {
   consent: 'asks for a token',
@@ -45,9 +46,7 @@ export function ApprovalCard({ approval }: { approval: Approval }) {
         {approval.resource !== undefined && (
           <>
             <dt>{approval.kind === 'url-elicitation' ? 'Page' : 'Server'}</dt>
-            <dd>
-              <Text value={approval.resource} ltr />
-            </dd>
+            <dd>{approval.kind === 'url-elicitation' ? <UrlFactsView url={approval.resource} /> : <Text value={approval.resource} ltr />}</dd>
           </>
         )}
         {approval.scopes !== undefined && (

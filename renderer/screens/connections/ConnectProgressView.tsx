@@ -6,6 +6,7 @@ import type { ConnectProgress } from '../../../shared/connections.js';
 import { useWallet } from '../../app/store-context.js';
 import { selectConnectFlow } from '../../store/selectors.js';
 import { Text } from '../../components/Text.js';
+import { UrlFactsView } from '../../components/UrlFacts.js';
 
 function describe(progress: ConnectProgress): string {
   switch (progress.step) {
@@ -62,6 +63,7 @@ export function ConnectProgressView() {
           <button type="button" className="button small" onClick={() => void navigator.clipboard?.writeText(flow.authorizationUrl ?? '').catch(() => undefined)}>
             Copy address
           </button>
+          <UrlFactsView url={flow.authorizationUrl} showUrl={false} />
         </div>
       )}
       <p className="status" role="status" aria-live="polite">

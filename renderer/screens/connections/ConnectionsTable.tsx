@@ -20,65 +20,68 @@ export function ConnectionsTable({ connections }: { connections: ConnectionSumma
   const now = useNow();
 
   return (
-    <table className="table" aria-label="Connections">
-      <thead>
-        <tr>
-          <th scope="col">Server</th>
-          <th scope="col">Status</th>
-          <th scope="col">Scopes</th>
-          <th scope="col">Access token</th>
-          <th scope="col">Authorization server</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {connections.map((connection) => (
-          <tr key={connection.resource}>
-            <td className="cell-url">
-              <Text value={connection.resource} ltr />
-            </td>
-            <td>
-              {connection.status === 'ok' ? (
-                <span className="status-ok">connected</span>
-              ) : (
-                <span className="status-bad">needs re-authorization</span>
-              )}
-            </td>
-            <td>
-              <Scopes scopes={connection.scopes} />
-            </td>
-            <td title={connection.accessTokenExpiresAt === undefined ? undefined : formatTime(connection.accessTokenExpiresAt)}>
-              {connection.accessTokenExpiresAt === undefined
-                ? 'none cached'
-                : connection.accessTokenExpiresAt <= now
-                  ? 'expired'
-                  : `expires ${formatRelative(connection.accessTokenExpiresAt, now)}`}
-              {connection.hasRefreshToken ? '' : ' (no refresh token)'}
-            </td>
-            <td className="cell-url">
-              <Text value={connection.issuer} ltr />
-            </td>
-            <td className="cell-actions">
-              <button
-                type="button"
-                className={connection.status === 'ok' ? 'button small' : 'button small primary'}
-                disabled={running}
-                onClick={() => void connect({ url: connection.resource, ...scopesToAskFor(connection.scopes) })}
-              >
-                Re-authorize
-              </button>
-              <ConfirmButton label="Disconnect" title="Disconnect this server?" onConfirm={() => disconnect(connection.resource)}>
-                <p>
-                  Latchkey revokes its tokens for <Text value={connection.resource} ltr /> at the authorization server and forgets them.
-                  Agents&apos; grants for it stay, but they get no tokens until you connect again.
-                </p>
-              </ConfirmButton>
-            </td>
+    <div className="table-wrap">
+      <table className="table" aria-label="Connections">
+        <thead>
+          <tr>
+            <th scope="col">Server</th>
+            <th scope="col">Status</th>
+            <th scope="col">Scopes</th>
+            <th scope="col">Access token</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {connections.map((connection) => (
+            <tr key={connection.resource}>
+              <td className="cell-url">
+                <Text value={connection.resource} ltr />
+                <span className="muted small-print">
+                  signed in at <Text value={connection.issuer} ltr />
+                </span>
+              </td>
+              <td>
+                {connection.status === 'ok' ? (
+                  <span className="status-ok">connected</span>
+                ) : (
+                  <span className="status-bad">needs re-authorization</span>
+                )}
+              </td>
+              <td>
+                <Scopes scopes={connection.scopes} />
+              </td>
+              <td title={connection.accessTokenExpiresAt === undefined ? undefined : formatTime(connection.accessTokenExpiresAt)}>
+                {connection.accessTokenExpiresAt === undefined
+                  ? 'none cached'
+                  : connection.accessTokenExpiresAt <= now
+                    ? 'expired'
+                    : `expires ${formatRelative(connection.accessTokenExpiresAt, now)}`}
+                {connection.hasRefreshToken ? '' : ' (no refresh token)'}
+              </td>
+              <td>
+                <div className="row-actions">
+                  <button
+                    type="button"
+                    className={connection.status === 'ok' ? 'button small' : 'button small primary'}
+                    disabled={running}
+                    onClick={() => void connect({ url: connection.resource, ...scopesToAskFor(connection.scopes) })}
+                  >
+                    Re-authorize
+                  </button>
+                  <ConfirmButton small label="Disconnect" title="Disconnect this server?" onConfirm={() => disconnect(connection.resource)}>
+                    <p>
+                      Latchkey revokes its tokens for <Text value={connection.resource} ltr wrap /> at the authorization server and forgets them.
+                      Agents&apos; grants for it stay, but they get no tokens until you connect again.
+                    </p>
+                  </ConfirmButton>
+                </div>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
