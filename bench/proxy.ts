@@ -33,7 +33,7 @@ interface Plan {
   maxMs: number;
 }
 
-const FULL: Plan = { rounds: 2, sequential: 300, warmup: 50, callers: 50, callsPerCaller: 20, firstCallRepeats: 5, firstCallRepeatsTsx: 3, maxMs: 4000 };
+const FULL: Plan = { rounds: 2, sequential: 300, warmup: 50, callers: 50, callsPerCaller: 20, firstCallRepeats: 5, firstCallRepeatsTsx: 2, maxMs: 4000 };
 const QUICK: Plan = { rounds: 1, sequential: 150, warmup: 30, callers: 50, callsPerCaller: 8, firstCallRepeats: 3, firstCallRepeatsTsx: 1, maxMs: 3000 };
 
 export interface ProxyResult {

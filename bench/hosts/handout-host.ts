@@ -47,6 +47,12 @@ async function main(): Promise<void> {
   const bareDir = await mkdtemp('/tmp/lkbb-');
   const endpoint = new FakeTokenEndpoint();
   endpoint.expiresIn = 3600;
+  // Mint without rotating the refresh token: warming 200 agents then costs no vault write each.
+  let minted = 0;
+  endpoint.replies['refresh_token'] = async () => ({
+    status: 200,
+    body: { access_token: `bench-at-${++minted}`, token_type: 'Bearer', expires_in: 3600, scope: 'mcp:read' },
+  });
   const composed = await composeWallet(
     { home, allowInsecureLoopback: false, vault: { mode: 'keychain' } },
     { fetch: endpoint.fetch, secretStore: new MemorySecretStore(), env: {} },
