@@ -58,7 +58,7 @@ export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => v
 
   return (
     <Dialog title="Edit grant" onClose={onClose}>
-      <form className="form" onSubmit={(event) => void submit(event)}>
+      <form className="form" noValidate onSubmit={(event) => void submit(event)}>
         <p>
           Server: <Text value={grant.resource} ltr wrap />
         </p>
