@@ -1,11 +1,12 @@
 /**
  * E11 / T28 / T29: the packaging configuration, and a real `dir` build against a stub Electron
  * dist (the Electron download is unavailable here). The stub binary carries Electron's fuse wire
- * with Electron's defaults, so the build's fuse flipping is checked on the packaged binary.
+ * with Electron's defaults, so the build's fuse flipping is checked on the packaged binary. The
+ * app packed is a private copy compiled from the current sources, not the shared dist/.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -83,10 +84,20 @@ describe('the dir build against a stub Electron', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'latchkey-package-'));
-    // The build packs dist/: compile the shell if it has not been built yet.
-    if (!existsSync(join(root, 'dist/electron/main/main.js'))) {
-      await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.electron.json'], { cwd: root, timeout: 240_000 });
-    }
+    // Package a private copy of the app, compiled from the current sources (type-stripped like tsc
+    // emits them), so concurrent builds writing dist/ cannot change files under the packer.
+    const app = join(work, 'app');
+    await mkdir(app);
+    for (const name of ['package.json', 'package-lock.json', 'electron-builder.yml']) await cp(join(root, name), join(app, name));
+    await cp(join(root, 'assets'), join(app, 'assets'), { recursive: true });
+    await symlink(join(root, 'node_modules'), join(app, 'node_modules'), 'dir');
+    if (existsSync(join(root, 'dist/renderer'))) await cp(join(root, 'dist/renderer'), join(app, 'dist/renderer'), { recursive: true });
+    const sources = ['electron/main', 'electron/core', 'shared'].flatMap((dir) =>
+      readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+        .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
+        .map((name) => join(root, dir, name)),
+    );
+    await esbuild({ entryPoints: sources, outbase: root, outdir: join(app, 'dist'), format: 'esm', platform: 'node', target: 'node22', logLevel: 'silent' });
     await esbuild({
       entryPoints: [join(root, 'electron/preload/preload.ts')],
       bundle: true,
@@ -94,7 +105,7 @@ describe('the dir build against a stub Electron', () => {
       format: 'cjs',
       target: 'node22',
       external: ['electron'],
-      outfile: join(root, 'dist/electron/preload/preload.cjs'),
+      outfile: join(app, 'dist/electron/preload/preload.cjs'),
       logLevel: 'silent',
     });
     const stub = join(work, 'electron-dist');
@@ -104,19 +115,20 @@ describe('the dir build against a stub Electron', () => {
     await chmod(join(stub, 'electron'), 0o755);
     await writeFile(join(stub, 'version'), '45.4.1');
     await writeFile(join(stub, 'LICENSE'), 'stub');
-    await run(
-      process.execPath,
-      [
-        join(root, 'node_modules/electron-builder/cli.js'),
-        '--linux',
-        'dir',
-        '--projectDir',
-        root,
-        `-c.electronDist=${stub}`,
-        '-c.npmRebuild=false', // no Electron headers to rebuild keytar against here
-        `-c.directories.output=${join(work, 'out')}`,
-      ],
-      { cwd: root, timeout: 180_000, env: { ...process.env, ELECTRON_BUILDER_CACHE: join(work, 'cache') } },
+    const args = [
+      join(root, 'node_modules/electron-builder/cli.js'),
+      '--linux',
+      'dir',
+      '--projectDir',
+      app,
+      `-c.electronDist=${stub}`,
+      '-c.npmRebuild=false', // no Electron headers to rebuild keytar against here
+      `-c.directories.output=${join(work, 'out')}`,
+    ];
+    await run(process.execPath, args, { cwd: app, timeout: 180_000, env: { ...process.env, ELECTRON_BUILDER_CACHE: join(work, 'cache') } }).catch(
+      (error: { stdout?: string; stderr?: string }) => {
+        throw new Error(`electron-builder failed:\n${(error.stdout ?? '').slice(-2000)}\n${(error.stderr ?? '').slice(-2000)}`);
+      },
     );
   }, 300_000);
 
