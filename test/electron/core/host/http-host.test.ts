@@ -4,13 +4,15 @@
  * live events, and the static files (no way out of the root, CSP on every page).
  */
 import { symlink } from 'node:fs/promises';
+import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../../../shared/agents.js';
 import type { WalletEvent } from '../../../../shared/api.js';
 import { ErrorCode } from '../../../../shared/errors.js';
-import { CONTENT_SECURITY_POLICY } from '../../../../electron/core/host/http-host.js';
-import { apiHeaders, openEventStream, rawRequest, RESOURCE, signIn, startHostFixture, type HostFixture, type RawResponse } from './support.js';
+import { CONTENT_SECURITY_POLICY, startHttpHost } from '../../../../electron/core/host/http-host.js';
+import type { Wallet } from '../../../../electron/core/wallet-api.js';
+import { apiHeaders, openEventStream, rawRequest, RecordingLogger, RESOURCE, signIn, startHostFixture, type HostFixture, type RawResponse } from './support.js';
 
 let f: HostFixture;
 let cookie: string;
@@ -252,7 +254,7 @@ describe('headless host: the API', () => {
 });
 
 describe('headless host: static files', () => {
-  it('serves index.html with the strict CSP and the security headers, and falls back to it for client-side routes', async () => {
+  it('E6: serves index.html with the strict CSP and the security headers, and falls back to it for client-side routes', async () => {
     for (const path of ['/', '/index.html', '/agents', '/connections/', '/activity?agent=x']) {
       const res = await req({ path, headers: { cookie } });
       expect(res.status, path).toBe(200);
@@ -293,6 +295,48 @@ describe('headless host: static files', () => {
       const res = await req({ path, headers: { cookie } });
       expect(res.status, path).toBe(404);
       expect(res.body).not.toContain('OUTSIDE-THE-ROOT');
+    }
+  });
+});
+
+describe('headless host: connect is aborted when the window goes away', () => {
+  it('streams progress as it comes, and aborts the wallet\'s connect when the client disconnects', async () => {
+    let aborted = false;
+    const wallet: Wallet = Object.create(f.composed.wallet) as Wallet;
+    wallet.connect = (url, options = {}) =>
+      new Promise((_resolve, reject) => {
+        options.onProgress?.({ step: 'probing', resource: url });
+        options.onProgress?.({ step: 'browser', authorizationUrl: 'https://as.example.test/authorize?x=1', timeoutMs: 60_000 });
+        options.signal?.addEventListener('abort', () => {
+          aborted = true;
+          reject(new Error('aborted'));
+        });
+      });
+    const host = await startHttpHost({ wallet, logger: new RecordingLogger() });
+    try {
+      const c = await signIn(host);
+      const body = JSON.stringify({ url: RESOURCE });
+      const lines: string[] = [];
+      const req = request({ host: '127.0.0.1', port: host.port, method: 'POST', path: '/api/v1/connect', headers: { ...apiHeaders(c), host: `127.0.0.1:${host.port}` } });
+      const gotBrowserStep = new Promise<void>((resolve) =>
+        req.on('response', (res) => {
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            lines.push(...chunk.split('\n').filter((line) => line !== ''));
+            if (lines.some((line) => line.includes('"browser"'))) resolve();
+          });
+          res.on('error', () => undefined);
+        }),
+      );
+      req.on('error', () => undefined);
+      req.end(body);
+      await gotBrowserStep;
+      expect(JSON.parse(lines[0]!)).toEqual({ progress: { step: 'probing', resource: RESOURCE } });
+      expect(aborted).toBe(false);
+      req.destroy();
+      await expect.poll(() => aborted).toBe(true);
+    } finally {
+      await host.close();
     }
   });
 });
