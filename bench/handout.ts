@@ -1,12 +1,13 @@
 /**
  * Benchmark 1: token hand-out with a cached token, over the Unix socket and over TCP, at 1, 50
- * and 200 concurrent agents, next to the bare baseline server, same client, same run. Rounds
- * alternate which server goes first so drift (other load on the machine) hits both alike.
+ * and 200 concurrent agents, next to the bare baseline server, same client, same run. One agent
+ * alternates its requests between the two servers; at 50 and 200 agents, rounds alternate which
+ * server goes first, so drift (other load on the machine) hits both alike.
  */
 import { resolve } from 'node:path';
 import { formatNumber, type Figure } from './report.js';
 import { mergeRounds, ratio, type LatencySummary } from './stats.js';
-import { runLoad, targetFromUrl, type HttpTarget, type LoadResult } from './http-load.js';
+import { runLoad, runPaired, targetFromUrl, type HttpTarget, type LoadResult } from './http-load.js';
 import { startHost } from './hosts/ipc.js';
 import type { HandoutHostReady, HandoutHostStats } from './hosts/handout-host.js';
 
@@ -74,7 +75,20 @@ export async function benchHandout(options: HandoutOptions): Promise<HandoutResu
         const plan = planFor(level, options.quick);
         const secrets = ready.secrets.slice(0, level);
         const runs: Record<'bridge' | 'bare', LoadResult[]> = { bridge: [], bare: [] };
-        for (let round = 0; round < rounds; round += 1) {
+        if (level === 1) {
+          // One agent: requests to the bridge and to the bare server alternate (paired samples).
+          const [bridge, bare] = await runPaired({
+            targets: [targets[transport].bridge, targets[transport].bare],
+            secret: secrets[0]!,
+            resource: ready.resource,
+            requests: plan.requestsPerAgent,
+            warmup: plan.warmupPerAgent,
+            maxMs: plan.maxMs * 2 * rounds,
+          });
+          runs.bridge.push(bridge);
+          runs.bare.push(bare);
+        }
+        for (let round = 0; round < (level === 1 ? 0 : rounds); round += 1) {
           const order: Array<'bridge' | 'bare'> = round % 2 === 0 ? ['bare', 'bridge'] : ['bridge', 'bare'];
           for (const side of order) {
             runs[side].push(await runLoad({ target: targets[transport][side], secrets, resource: ready.resource, ...plan }));

@@ -47,6 +47,48 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
 }
 
+export interface PairedOptions {
+  /** Two servers, asked in turn by one agent: each request of one is next to a request of the other. */
+  targets: readonly [HttpTarget, HttpTarget];
+  secret: string;
+  resource: string;
+  requests: number;
+  warmup: number;
+  maxMs: number;
+}
+
+/**
+ * One agent alternating between two servers (who goes first alternates too), so both see the same
+ * moment of the machine: on a shared, loaded machine this is what keeps a 1-agent comparison fair.
+ * Wall time of each side is the sum of its own latencies (sequential throughput).
+ */
+export async function runPaired(options: PairedOptions): Promise<[LoadResult, LoadResult]> {
+  const body = JSON.stringify({ resource: options.resource });
+  const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })] as const;
+  const samples: [number[], number[]] = [[], []];
+  const round = async (count: number, maxMs: number, record: boolean): Promise<void> => {
+    const started = performance.now();
+    for (let i = 0; i < count && performance.now() - started < maxMs; i += 1) {
+      for (const side of i % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const)) {
+        const t = performance.now();
+        await postToken(options.targets[side], agents[side], options.secret, body);
+        if (record) samples[side].push(performance.now() - t);
+      }
+    }
+  };
+  try {
+    await round(options.warmup, Math.min(options.maxMs, 1000), false);
+    await round(options.requests, options.maxMs, true);
+  } finally {
+    for (const agent of agents) agent.destroy();
+  }
+  const sum = (values: number[]): number => values.reduce((total, v) => total + v, 0);
+  return [
+    { samplesMs: samples[0], wallMs: sum(samples[0]) },
+    { samplesMs: samples[1], wallMs: sum(samples[1]) },
+  ];
+}
+
 async function loop(target: HttpTarget, agent: Agent, secret: string, body: string, count: number, until: number, samples: number[] | undefined): Promise<void> {
   for (let i = 0; i < count && performance.now() < until; i += 1) {
     const started = performance.now();

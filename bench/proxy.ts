@@ -1,8 +1,9 @@
 /**
  * Benchmark 2: tool calls through `latchkey mcp` (a child process over stdio, agent mode, tokens
  * from the real bridge) vs a direct MCP SDK client (Streamable HTTP, same token) to the same real
- * MCP server, same run: sequential latency, 50 concurrent callers on one client (many requests
- * in flight over one stdio connection, as an MCP client does), and spawn → first tool call.
+ * MCP server, same run: sequential latency (calls alternate between the two clients, so both see
+ * the same moment of a shared machine), 50 concurrent callers on one client (many requests in
+ * flight over one stdio connection, as an MCP client does), and spawn → first tool call.
  */
 import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -12,7 +13,7 @@ import { ENV_AGENT_SECRET, ENV_BRIDGE_SOCKET } from '../shared/bridge.js';
 import { createBridgeClient } from '../electron/core/bridge/client.js';
 import { bundleCli, CLI_SOURCE, REPO_ROOT } from './cli-bundle.js';
 import { formatNumber, type Figure } from './report.js';
-import { median, mergeRounds, ratio, type LatencySummary } from './stats.js';
+import { median, mergeRounds, ratio, summarize, type LatencySummary } from './stats.js';
 import type { WorldHostReady } from './world.js';
 
 export interface ProxyOptions {
@@ -70,7 +71,7 @@ export async function benchProxy(options: ProxyOptions): Promise<ProxyResult> {
   const proxied = await timedConnect(() => proxyClient(bundled, world), []);
   try {
     await Promise.all([sequential(direct.client, plan.warmup, plan.maxMs), sequential(proxied.client, plan.warmup, plan.maxMs)]);
-    const seq = await alternate(plan.rounds, direct.client, proxied.client, (client) => sequential(client, plan.sequential, plan.maxMs));
+    const seq = await pairedSequential(direct.client, proxied.client, plan.sequential * plan.rounds, plan.maxMs * 2 * plan.rounds);
     options.log(`proxy sequential: direct p50 ${formatNumber(seq.direct.p50Ms, 'ms')} | proxy p50 ${formatNumber(seq.proxy.p50Ms, 'ms')}`);
     const conc = await alternate(plan.rounds, direct.client, proxied.client, (client) => concurrent(client, plan.callers, plan.callsPerCaller, plan.maxMs));
     options.log(`proxy ${plan.callers} callers: direct ${formatNumber(conc.direct.throughputPerSecond)}/s | proxy ${formatNumber(conc.proxy.throughputPerSecond)}/s`);
@@ -213,6 +214,21 @@ async function sequential(client: Client, count: number, maxMs: number): Promise
     samplesMs.push(performance.now() - t);
   }
   return { samplesMs, wallMs: performance.now() - started };
+}
+
+/** One call direct, one through the proxy, in turn (who goes first alternates): paired samples. */
+async function pairedSequential(direct: Client, proxy: Client, count: number, maxMs: number): Promise<{ direct: LatencySummary; proxy: LatencySummary }> {
+  const samples = { direct: [] as number[], proxy: [] as number[] };
+  const started = performance.now();
+  for (let i = 0; i < count && performance.now() - started < maxMs; i += 1) {
+    for (const side of i % 2 === 0 ? (['direct', 'proxy'] as const) : (['proxy', 'direct'] as const)) {
+      const t = performance.now();
+      await callEcho(side === 'direct' ? direct : proxy);
+      samples[side].push(performance.now() - t);
+    }
+  }
+  const sum = (values: number[]): number => values.reduce((total, v) => total + v, 0);
+  return { direct: summarize(samples.direct, sum(samples.direct)), proxy: summarize(samples.proxy, sum(samples.proxy)) };
 }
 
 async function concurrent(client: Client, callers: number, callsPerCaller: number, maxMs: number): Promise<Run> {
