@@ -1,0 +1,91 @@
+/**
+ * Screenshots of every screen in both themes, empty and with data, saved under
+ * test-results/screenshots/ as artifacts (chosen with the window's own theme control). The data is
+ * real: a connection to the test world, enrolled agents with a grant and a session, a token handed
+ * out, a pending consent and a pending enrolment.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestEnrolment } from '../../../electron/core/bridge/client.js';
+import { MCP_READ, startWorld, type World } from '../../world/index.js';
+import { chooseTheme, openScreen, saveScreenshot, startUi, type ScreenName, type Theme, type UiFixture } from './support.js';
+
+const SCREENS: readonly ScreenName[] = ['Approvals', 'Agents', 'Connections', 'Activity', 'Settings'];
+const THEMES: readonly Theme[] = ['light', 'dark'];
+
+let world: World;
+let ui: UiFixture;
+let page: Page;
+
+beforeAll(async () => {
+  world = await startWorld();
+  ui = await startUi(world);
+  page = ui.page;
+}, 60_000);
+
+afterAll(async () => {
+  await ui?.close();
+  await world?.close();
+});
+
+function backgroundOf(page: Page): Promise<string> {
+  return page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+}
+
+async function shootAll(suffix: string): Promise<string[]> {
+  const saved: string[] = [];
+  const backgrounds = new Set<string>();
+  for (const theme of THEMES) {
+    await chooseTheme(page, theme);
+    backgrounds.add(await backgroundOf(page));
+    for (const screen of SCREENS) {
+      await openScreen(page, screen);
+      await page.getByText('Loading…').waitFor({ state: 'detached' });
+      saved.push(await saveScreenshot(page, `${screen.toLowerCase()}${suffix}-${theme}`));
+    }
+  }
+  expect(backgrounds.size, 'light and dark differ').toBe(2);
+  return saved;
+}
+
+describe('the window: screenshots of every screen in both themes (issue 4)', () => {
+  it('empty screens tell a newcomer what to do next', async () => {
+    const saved = await shootAll('-empty');
+    expect(saved).toHaveLength(10);
+    await openScreen(page, 'Approvals');
+    await page.getByText('Nothing is waiting for you.').waitFor();
+    await openScreen(page, 'Agents');
+    await page.getByText('No agents yet.').waitFor();
+    await openScreen(page, 'Connections');
+    await page.getByText('No connections yet.').waitFor();
+  });
+
+  it('screens with data: a connection, agents with grants and sessions, activity, pending approvals', async () => {
+    const { wallet } = ui.daemon;
+    await wallet.connect(world.mcpUrl);
+    const claude = await wallet.enrolAgent('claude-code');
+    const ci = await wallet.enrolAgent('ci-bot', 'autonomous');
+    await wallet.createGrant({ agent: 'ci-bot', resource: world.mcpUrl, scopes: [MCP_READ], maxTokenLifetimeSeconds: 600 });
+    await wallet.startSession('claude-code', { ttlSeconds: 3600, pid: 4242, command: 'claude --mcp-config mcp.json' });
+    expect((await ui.bridge(ci.secret).token(world.mcpUrl)).scope).toBe(MCP_READ);
+    const consent = ui.bridge(claude.secret).token(world.mcpUrl, [MCP_READ]).catch(() => undefined);
+    const enrolment = requestEnrolment({ socketPath: ui.daemon.bridge.socketPath }, { name: 'nightly-report' }, 60_000).catch(() => undefined);
+
+    await openScreen(page, 'Approvals');
+    await expect.poll(() => page.getByRole('list', { name: 'Pending approvals' }).getByRole('article').count()).toBe(2);
+    const saved = await shootAll('');
+    expect(saved).toHaveLength(10);
+
+    // A confirmation dialog, in the dark theme.
+    await openScreen(page, 'Agents');
+    await page.getByRole('button', { name: 'Revoke grant' }).click();
+    await page.getByRole('dialog', { name: 'Revoke this grant?' }).waitFor();
+    await saveScreenshot(page, 'agents-revoke-dialog-dark');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+    for (const approval of await wallet.listApprovals({ status: 'pending' })) await wallet.decideApproval(approval.id, 'deny');
+    await Promise.all([consent, enrolment]);
+    await ui.watch.expectClean();
+  });
+});
