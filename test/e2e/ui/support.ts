@@ -51,8 +51,11 @@ function run(command: string, args: string[]): Promise<void> {
 /**
  * The built window, rebuilt when renderer/ or shared/ changed since the last build. One build at a
  * time across test workers (flock); the others wait for it and then find it fresh.
+ * LATCHKEY_E2E_RENDERER_DIR points at a build to use as it is (e.g. dist/renderer).
  */
 export async function ensureRenderer(): Promise<string> {
+  const given = process.env['LATCHKEY_E2E_RENDERER_DIR'];
+  if (given !== undefined && given !== '') return resolve(ROOT, given);
   const index = join(RENDERER_OUT, 'index.html');
   const fresh = async (): Promise<boolean> => existsSync(index) && (await stat(index)).mtimeMs >= (await newestMtime(SOURCES));
   if (await fresh()) return RENDERER_OUT;
