@@ -112,7 +112,17 @@ describe('renderer HTTP WalletClient (real Chromium, real host)', () => {
   });
 
   it('subscribe delivers approval.raised and approval.decided live over EventSource', async () => {
+    // The host subscribes to the wallet when the stream arrives: wait for that before raising anything.
+    const { wallet } = f.composed;
+    const original = wallet.subscribe.bind(wallet);
+    let streams = 0;
+    wallet.subscribe = (listener) => {
+      streams += 1;
+      return original(listener);
+    };
     await page.evaluate(() => (globalThis as unknown as { harness: Harness }).harness.subscribe());
+    await expect.poll(() => streams, { timeout: 20_000 }).toBe(1);
+    wallet.subscribe = original;
     const { secret } = await f.composed.wallet.enrolAgent('agent-live');
     const caller = f.composed.broker.authenticate(secret)!;
     const asking = f.composed.broker.token(caller, { resource: RESOURCE }, new AbortController().signal);
