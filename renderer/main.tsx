@@ -1,7 +1,7 @@
 /** The window's entry: pick the WalletClient (preload IPC or the headless host), build the store, render. */
+import './zod-jitless.js';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { config as configureZod } from 'zod';
 import { pickWalletClient } from './api/client.js';
 import { App } from './app/App.js';
 import { WalletStoreProvider } from './app/store-context.js';
@@ -9,8 +9,6 @@ import { applyTheme, localStoragePreferences } from './app/theme.js';
 import { createWalletStore } from './store/index.js';
 import './styles.css';
 
-// No `new Function` probe: the window's CSP has no 'unsafe-eval' and would report it.
-configureZod({ jitless: true });
 
 function storageOrUndefined(): Storage | undefined {
   try {

@@ -149,10 +149,10 @@ function validateFields(metadata: AuthorizationServer, where: string, policy: Ur
 function mismatch(expected: string, got: string, where: string): LatchkeyError {
   return new LatchkeyError(
     ErrorCode.IssuerMismatch,
-    `The metadata at ${where} names the issuer "${truncate(got)}", not "${expected}"; it was not used.`,
+    `The metadata at ${truncate(where)} names the issuer "${truncate(got)}", not "${truncate(expected)}"; it was not used.`,
     {
       hint: 'The authorization server is misconfigured or impersonating another one; contact its operator.',
-      details: { url: where, expected, got: truncate(got, 200) },
+      details: { url: truncate(where, 200), expected: truncate(expected, 200), got: truncate(got, 200) },
     },
   );
 }
