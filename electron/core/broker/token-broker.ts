@@ -19,7 +19,7 @@ import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
-import { AgentTokenCache } from './agent-token-cache.js';
+import { AgentTokenCache, StaleMint, type AgentToken } from './agent-token-cache.js';
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60_000;
 /** A cached agent token is handed out again only with at least this much life left. */
@@ -197,23 +197,24 @@ export class TokenBroker implements BridgeHandler {
 
   private async handOut(agentId: string, resource: string, scopes: string[], lifetimeSeconds: number, grant: Grant | undefined): Promise<TokenResponse> {
     const now = this.deps.clock.now();
-    const cached = this.cache.get(agentId, resource, scopes, now + MIN_HANDOUT_TTL_MS);
-    const token =
-      cached ??
-      (await this.deps.connections.mintAgentToken(resource, scopes).then(
-        (minted) => {
-          const entry = { accessToken: minted.accessToken, expiresAt: Math.min(minted.expiresAt, now + lifetimeSeconds * 1000), scope: minted.scope };
-          this.cache.put(agentId, resource, scopes, entry);
-          if (grant !== undefined && grant.narrowing !== 'ok') void this.deps.grants.update(grant.id, { narrowing: 'ok' }).catch(() => undefined);
-          return entry;
-        },
-        async (error: unknown) => {
+    let token: AgentToken;
+    try {
+      token = await this.cache.getOrMint(agentId, resource, scopes, now + MIN_HANDOUT_TTL_MS, async () => {
+        const minted = await this.deps.connections.mintAgentToken(resource, scopes).catch(async (error: unknown) => {
           if (grant !== undefined && isLatchkeyError(error, ErrorCode.CannotNarrow)) {
             await this.deps.grants.update(grant.id, { narrowing: 'unsupported' }).catch(() => undefined);
           }
           throw error;
-        },
-      ));
+        });
+        if (grant !== undefined && grant.narrowing !== 'ok') void this.deps.grants.update(grant.id, { narrowing: 'ok' }).catch(() => undefined);
+        return { accessToken: minted.accessToken, expiresAt: Math.min(minted.expiresAt, now + lifetimeSeconds * 1000), scope: minted.scope };
+      });
+    } catch (error) {
+      if (!(error instanceof StaleMint)) throw error;
+      // The owner revoked while this token was being minted: it goes to nobody, and the AS forgets it.
+      await this.deps.connections.revokeAgentToken(error.resource, error.token.accessToken);
+      throw new LatchkeyError(ErrorCode.GrantDenied, 'The owner revoked this access while the token was being issued.');
+    }
     return { access_token: token.accessToken, token_type: 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') };
   }
 

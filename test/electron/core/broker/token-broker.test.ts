@@ -168,3 +168,29 @@ describe('token broker', () => {
   });
 });
 
+
+describe('token broker: concurrency', () => {
+  it('T08: 200 concurrent asks of one agent on a cold cache mint one token (one AS request)', async () => {
+    const { wallet, broker, endpoint, callerA, never } = await setup();
+    await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'] });
+    const tokens = await Promise.all(Array.from({ length: 200 }, () => broker.token(callerA, { resource: RESOURCE }, never)));
+    expect(new Set(tokens.map((t) => t.access_token)).size).toBe(1);
+    expect(endpoint.requestsTo('/token')).toHaveLength(1);
+  });
+
+  it('B16: a token still being minted when the owner revokes goes to nobody and is revoked at the AS', async () => {
+    const { wallet, broker, endpoint, callerA, never } = await setup();
+    const grant = await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'] });
+    let release!: () => void;
+    endpoint.gate = () => new Promise<void>((resolve) => (release = resolve));
+    const asking = broker.token(callerA, { resource: RESOURCE }, never);
+    await expect.poll(() => endpoint.requestsTo('/token').length).toBe(1);
+    const revoking = wallet.revokeGrant(grant.id);
+    endpoint.gate = undefined;
+    release();
+    await revoking;
+    await expect(asking).rejects.toMatchObject({ code: ErrorCode.GrantDenied });
+    const minted = endpoint.requestsTo('/revoke').map((r) => r.params.get('token'));
+    expect(minted).toEqual([expect.stringMatching(/^at-/)]);
+  });
+});
