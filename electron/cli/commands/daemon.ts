@@ -9,7 +9,6 @@ import type { Approval } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { defaultRuntimeDir } from '../../core/bridge/discovery.js';
 import { findOwnerEndpoint } from '../../core/host/owner-client.js';
-import { startDaemon } from '../../core/host/daemon.js';
 import { rendererDir } from '../../core/host/package-root.js';
 import { writeLine } from '../io.js';
 import { sanitizeForTerminal } from '../sanitize.js';
@@ -88,6 +87,9 @@ export async function runDaemon(args: DaemonArgs, { config, io, context, logger,
     });
   }
   const staticDir = rendererDir(import.meta.url);
+  // Loaded here, not at the top: every other command (agent-mode `mcp` and `token` above all)
+  // starts faster without the wallet's whole dependency tree.
+  const { startDaemon } = await import('../../core/host/daemon.js');
   const daemon = await startDaemon(
     { ...config, vault: { ...config.vault, lockWaitMs: config.vault.lockWaitMs ?? 0 } },
     { opener, logger, env: context.env },

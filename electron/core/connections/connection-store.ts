@@ -7,17 +7,23 @@ import type { Vault } from '../vault/index.js';
 import { ClientRecord, ConnectionRecord, WalletDocument } from './records.js';
 
 export class ConnectionStore {
+  /** The parsed document, reused until the vault holds a new one (every read is on the hot path). */
+  private cache: { raw: unknown; document: WalletDocument } | undefined;
+
   constructor(private readonly vault: Vault) {}
 
   private document(): WalletDocument {
     const raw = this.vault.read();
+    if (this.cache?.raw === raw) return this.cache.document;
     const parsed = WalletDocument.safeParse({ clients: raw['clients'] ?? {}, connections: raw['connections'] ?? {} });
     if (!parsed.success) {
       throw new LatchkeyError(ErrorCode.VaultCorrupt, 'The vault holds connection data Latchkey cannot read.', {
         hint: 'It may have been written by a newer Latchkey. Upgrade, or disconnect and connect again.',
       });
     }
-    return parsed.data;
+    const document = deepFreeze(parsed.data);
+    this.cache = { raw, document };
+    return document;
   }
 
   connection(resource: string): ConnectionRecord | undefined {
@@ -90,4 +96,12 @@ export class ConnectionStore {
       return { ...raw, clients: doc.clients, connections: doc.connections };
     });
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
