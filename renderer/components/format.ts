@@ -20,6 +20,11 @@ export function formatTime(epochMs: number): string {
   return new Date(epochMs).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
+/** A short stamp for dense tables ("Nov 22, 10:10:18 PM"); the full one goes in a title. */
+export function formatStamp(epochMs: number): string {
+  return new Date(epochMs).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
 /** "3m ago", "in 5m", or "never". */
 export function formatRelative(epochMs: number | undefined, now: number): string {
   if (epochMs === undefined) return 'never';

@@ -1,6 +1,6 @@
 /** Audit entries, newest first. Reasons are stable codes; tokens appear only as fingerprints. */
 import type { AuditEvent } from '../../../shared/agents.js';
-import { formatTime } from '../../components/format.js';
+import { formatStamp, formatTime } from '../../components/format.js';
 import { Scopes, Text } from '../../components/Text.js';
 
 export function AuditTable({ entries }: { entries: AuditEvent[] }) {
@@ -24,7 +24,9 @@ export function AuditTable({ entries }: { entries: AuditEvent[] }) {
           {newestFirst.map((entry) => (
             <tr key={entry.seq} data-outcome={entry.outcome}>
               <td>{entry.seq}</td>
-              <td>{formatTime(entry.time)}</td>
+              <td className="stamp" title={formatTime(entry.time)}>
+                {formatStamp(entry.time)}
+              </td>
               <td>
                 <code>{entry.type}</code>
               </td>
