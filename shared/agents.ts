@@ -85,6 +85,10 @@ export const Approval = z.object({
   scopes: z.array(z.string()).optional(),
   /** For consent: how long a token the agent asked for (seconds). */
   lifetimeSeconds: z.number().int().optional(),
+  /** For url-elicitation: the page the server wants opened (shown in full, never pre-fetched). */
+  url: z.string().max(8192).optional(),
+  /** For url-elicitation: the server's message, shown as plain text. */
+  message: z.string().max(2000).optional(),
   createdAt: z.number(),
   expiresAt: z.number(),
   status: ApprovalStatus,

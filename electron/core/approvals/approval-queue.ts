@@ -24,6 +24,9 @@ export interface RaiseInput {
   resource?: string;
   scopes?: readonly string[];
   lifetimeSeconds?: number;
+  /** url-elicitation: the page to open and the server's message. */
+  url?: string;
+  message?: string;
 }
 
 export interface RaiseOptions {
@@ -123,6 +126,8 @@ export class ApprovalQueue {
       ...(input.resource === undefined ? {} : { resource: input.resource }),
       ...(input.scopes === undefined ? {} : { scopes: [...input.scopes] }),
       ...(input.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: input.lifetimeSeconds }),
+      ...(input.url === undefined ? {} : { url: input.url }),
+      ...(input.message === undefined ? {} : { message: input.message }),
       createdAt: now,
       expiresAt: now + options.timeoutMs,
       status: 'pending',

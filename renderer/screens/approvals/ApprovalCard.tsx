@@ -45,8 +45,26 @@ export function ApprovalCard({ approval }: { approval: Approval }) {
         </dd>
         {approval.resource !== undefined && (
           <>
-            <dt>{approval.kind === 'url-elicitation' ? 'Page' : 'Server'}</dt>
-            <dd>{approval.kind === 'url-elicitation' ? <UrlFactsView url={approval.resource} /> : <Text value={approval.resource} ltr />}</dd>
+            <dt>Server</dt>
+            <dd>
+              <Text value={approval.resource} ltr />
+            </dd>
+          </>
+        )}
+        {approval.url !== undefined && (
+          <>
+            <dt>Page</dt>
+            <dd>
+              <UrlFactsView url={approval.url} />
+            </dd>
+          </>
+        )}
+        {approval.message !== undefined && (
+          <>
+            <dt>Message</dt>
+            <dd>
+              <Text value={approval.message} wrap />
+            </dd>
           </>
         )}
         {approval.scopes !== undefined && (
