@@ -38,6 +38,25 @@ export const TokenResponse = z.object({
 });
 export type TokenResponse = z.infer<typeof TokenResponse>;
 
+/**
+ * POST /v1/elicitations: an agent that talks to an MCP server itself hands the server's URL
+ * elicitation to Latchkey instead of opening it (issue 5). The agent never gets the URL back.
+ */
+export const ElicitationRequest = z
+  .object({
+    /** The MCP server that asked (canonicalised by the wallet). */
+    server: SafeText(2048),
+    /** The page the server wants the user to open; validated, never pre-fetched. */
+    url: SafeText(8192),
+    /** The server's message to the user; shown as plain text, never as links. */
+    message: z.string().min(1).max(2000).regex(/^[^\p{Cc}]*$/u, 'no control characters'),
+  })
+  .strict();
+export type ElicitationRequest = z.infer<typeof ElicitationRequest>;
+
+export const ElicitationResponse = z.object({ action: z.enum(['accept', 'decline', 'cancel']) });
+export type ElicitationResponse = z.infer<typeof ElicitationResponse>;
+
 export const EnrolRequest = z
   .object({
     name: SafeText(64),

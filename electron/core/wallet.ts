@@ -115,6 +115,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     policy,
     clock,
     logger,
+    opener: ports.opener ?? noOpener,
     ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
   });
   const agentId = (idOrName: string): string => {

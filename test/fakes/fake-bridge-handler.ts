@@ -4,7 +4,7 @@
  * that a refused request never reached the wallet.
  */
 import type { AgentSummary } from '../../shared/agents.js';
-import type { EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../shared/bridge.js';
+import type { ElicitationRequest, ElicitationResponse, EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../shared/bridge.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../../electron/core/bridge/handler.js';
 
 export const FAKE_TOKEN = 'fake-access-token-CANARY-7f3a9c';
@@ -29,6 +29,7 @@ export class FakeBridgeHandler implements BridgeHandler {
   readonly tokenCalls: TokenCall[] = [];
   readonly whoamiCalls: BridgeCaller[] = [];
   readonly enrolCalls: EnrolRequest[] = [];
+  readonly elicitCalls: ElicitationRequest[] = [];
   readonly rejections: BridgeRejection[] = [];
   /** Replaces the default token answer (e.g. throw a LatchkeyError, or wait on the signal). */
   tokenImpl: ((call: TokenCall) => Promise<TokenResponse>) | undefined;
@@ -48,6 +49,11 @@ export class FakeBridgeHandler implements BridgeHandler {
     for (const waiter of this.tokenWaiters.splice(0)) waiter(call);
     if (this.tokenImpl !== undefined) return this.tokenImpl(call);
     return { access_token: FAKE_TOKEN, token_type: 'Bearer', expires_at: 1_700_000_900, scope: (request.scopes ?? ['read']).join(' ') };
+  }
+
+  elicit(_caller: BridgeCaller, request: ElicitationRequest, _signal: AbortSignal): Promise<ElicitationResponse> {
+    this.elicitCalls.push(request);
+    return Promise.resolve({ action: 'decline' });
   }
 
   whoami(caller: BridgeCaller): WhoamiResponse {

@@ -3,7 +3,7 @@
  * knows HTTP; the handler knows agents, grants and tokens. The composition root joins them.
  */
 import type { AgentSummary, SessionSummary } from '../../../shared/agents.js';
-import type { EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import type { ElicitationRequest, ElicitationResponse, EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 
 /** An authenticated caller: the enrolled secret is the identity (T12), never a pid or path. */
 export interface BridgeCaller {
@@ -26,6 +26,11 @@ export interface BridgeHandler {
   authenticate(secret: string): BridgeCaller | undefined;
   /** POST /v1/token. May wait (bounded) for the owner's decision; `signal` aborts when the caller goes away. */
   token(caller: BridgeCaller, request: TokenRequest, signal: AbortSignal): Promise<TokenResponse>;
+  /**
+   * POST /v1/elicitations: the owner decides whether to open a server's URL; the answer is the
+   * action only (never the URL). `signal` aborts when the caller goes away (withdraws the ask).
+   */
+  elicit(caller: BridgeCaller, request: ElicitationRequest, signal: AbortSignal): Promise<ElicitationResponse>;
   /** GET /v1/whoami. */
   whoami(caller: BridgeCaller): WhoamiResponse;
   /** POST /v1/enrol from an unknown caller: raises an enrolment approval and waits for it. */

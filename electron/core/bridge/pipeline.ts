@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { EnrolRequest, EnrolResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import { ElicitationRequest, ElicitationResponse, EnrolRequest, EnrolResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode } from '../../../shared/errors.js';
 import type { Logger } from '../ports.js';
 import {
@@ -55,6 +55,13 @@ const ROUTES: Readonly<Record<string, Route>> = {
     body: TokenRequest,
     run: async (handler, { caller, body, signal }) =>
       TokenResponse.parse(await handler.token(requireCaller(caller), TokenRequest.parse(body), signal)),
+  },
+  '/v1/elicitations': {
+    method: 'POST',
+    authenticated: true,
+    body: ElicitationRequest,
+    run: async (handler, { caller, body, signal }) =>
+      ElicitationResponse.parse(await handler.elicit(requireCaller(caller), ElicitationRequest.parse(body), signal)),
   },
   '/v1/whoami': {
     method: 'GET',

@@ -21,6 +21,7 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   [ErrorCode.SessionExpired]: { status: 401, title: 'Session expired' },
   [ErrorCode.ForbiddenOrigin]: { status: 403, title: 'Browser requests are refused' },
   [ErrorCode.NoGrant]: { status: 403, title: 'No grant' },
+  [ErrorCode.UnsafeOpenUrl]: { status: 400, title: 'Unsafe URL' },
   [ErrorCode.GrantDenied]: { status: 403, title: 'Denied' },
   [ErrorCode.ScopeNotGranted]: { status: 403, title: 'Scope not granted' },
   [ErrorCode.CannotNarrow]: { status: 403, title: 'Token cannot be narrowed' },
