@@ -22,6 +22,8 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   [ErrorCode.ForbiddenOrigin]: { status: 403, title: 'Browser requests are refused' },
   [ErrorCode.NoGrant]: { status: 403, title: 'No grant' },
   [ErrorCode.UnsafeOpenUrl]: { status: 400, title: 'Unsafe URL' },
+  [ErrorCode.InvalidUrl]: { status: 400, title: 'Invalid URL' },
+  [ErrorCode.InsecureUrl]: { status: 400, title: 'Not an https URL' },
   [ErrorCode.GrantDenied]: { status: 403, title: 'Denied' },
   [ErrorCode.ScopeNotGranted]: { status: 403, title: 'Scope not granted' },
   [ErrorCode.CannotNarrow]: { status: 403, title: 'Token cannot be narrowed' },

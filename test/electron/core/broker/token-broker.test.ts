@@ -194,3 +194,13 @@ describe('token broker: concurrency', () => {
     expect(minted).toEqual([expect.stringMatching(/^at-/)]);
   });
 });
+
+describe('token broker: bad resources', () => {
+  it('T14: a resource that is not a usable URL is a 400-class input error, audited', async () => {
+    const { broker, callerA, never, wallet } = await setup();
+    await expect(broker.token(callerA, { resource: 'not a url' }, never)).rejects.toMatchObject({ code: ErrorCode.InvalidUrl });
+    await expect(broker.token(callerA, { resource: 'http://mcp.example.test/mcp' }, never)).rejects.toMatchObject({ code: ErrorCode.InsecureUrl });
+    const refused = await wallet.queryAudit({ type: 'token.refused' });
+    expect(refused.map((e) => e.reason)).toEqual([ErrorCode.InvalidUrl, ErrorCode.InsecureUrl]);
+  });
+});
