@@ -11,12 +11,12 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBridgeServer } from '../../electron/core/bridge/server.js';
-import { ConnectionStore } from '../../electron/core/connections/connection-store.js';
 import { composeWallet } from '../../electron/core/wallet.js';
-import { FAKE_ISSUER, FakeTokenEndpoint, fakeServerMetadata } from '../../test/fakes/fake-token-endpoint.js';
+import { FakeTokenEndpoint } from '../../test/fakes/fake-token-endpoint.js';
 import { MemorySecretStore } from '../../test/fakes/memory-secret-store.js';
 import { startBareServer } from '../bare-server.js';
 import { serveHost } from './ipc.js';
+import { seedConnection } from '../../test/support/seed-connection.js';
 
 export const HANDOUT_RESOURCE = 'https://mcp.example.test/mcp';
 
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     { fetch: endpoint.fetch, secretStore: new MemorySecretStore(), env: {} },
   );
   const { wallet, broker, audit } = composed;
-  await seedConnection(new ConnectionStore(composed.vault));
+  await seedConnection(composed.vault, HANDOUT_RESOURCE);
 
   const secrets: string[] = [];
   for (let i = 0; i < agentCount; i += 1) {
@@ -109,23 +109,5 @@ async function main(): Promise<void> {
   );
 }
 
-/** A connection as `latchkey connect` would have stored it (test/electron/core/broker does the same). */
-async function seedConnection(store: ConnectionStore): Promise<void> {
-  await store.putClient({ issuer: FAKE_ISSUER, clientId: 'c1', tokenEndpointAuthMethod: 'none', registration: 'dcr', redirectUris: [], registeredAt: 0 });
-  await store.putConnection({
-    resource: HANDOUT_RESOURCE,
-    serverUrl: HANDOUT_RESOURCE,
-    issuer: FAKE_ISSUER,
-    clientId: 'c1',
-    serverMetadata: { ...fakeServerMetadata() },
-    scopes: ['mcp:read', 'mcp:write'],
-    deniedScopes: [],
-    sendResource: true,
-    refreshToken: 'rt-0',
-    status: 'ok',
-    connectedAt: 0,
-    updatedAt: 0,
-  });
-}
 
 await main();

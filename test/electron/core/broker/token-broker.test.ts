@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
 import { composeWallet, type ComposedWallet } from '../../../../electron/core/wallet.js';
 import type { Wallet } from '../../../../electron/core/wallet-api.js';
-import { FAKE_ISSUER, FakeTokenEndpoint, fakeServerMetadata } from '../../../fakes/fake-token-endpoint.js';
-import { ConnectionStore } from '../../../../electron/core/connections/connection-store.js';
+import { FakeTokenEndpoint } from '../../../fakes/fake-token-endpoint.js';
+import { seedConnection } from '../../../support/seed-connection.js';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
 const composed: ComposedWallet[] = [];
@@ -21,7 +21,7 @@ async function setup(options: { approvalTimeoutMs?: number } = {}) {
   endpoint.expiresIn = 3600;
   const c = await composeWallet({ home: '/nonexistent', allowInsecureLoopback: false, vault: { mode: 'memory' } }, { fetch: endpoint.fetch }, options);
   composed.push(c);
-  await seedConnection(c);
+  await seedConnection(c.vault, RESOURCE);
   const { wallet, broker } = c;
   const a = await wallet.enrolAgent('agent-a');
   const b = await wallet.enrolAgent('agent-b');
@@ -30,25 +30,6 @@ async function setup(options: { approvalTimeoutMs?: number } = {}) {
   return { c, wallet, broker, endpoint, callerA, callerB, never: new AbortController().signal };
 }
 
-/** Stores a connection as `latchkey connect` would have. */
-async function seedConnection(c: ComposedWallet): Promise<void> {
-  const store = new ConnectionStore(c.vault);
-  await store.putClient({ issuer: FAKE_ISSUER, clientId: 'c1', tokenEndpointAuthMethod: 'none', registration: 'dcr', redirectUris: [], registeredAt: 0 });
-  await store.putConnection({
-    resource: RESOURCE,
-    serverUrl: RESOURCE,
-    issuer: FAKE_ISSUER,
-    clientId: 'c1',
-    serverMetadata: { ...fakeServerMetadata() },
-    scopes: ['mcp:read', 'mcp:write'],
-    deniedScopes: [],
-    sendResource: true,
-    refreshToken: 'rt-0',
-    status: 'ok',
-    connectedAt: 0,
-    updatedAt: 0,
-  });
-}
 
 async function pending(wallet: Wallet) {
   let found;

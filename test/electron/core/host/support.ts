@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeWallet, type ComposedWallet } from '../../../../electron/core/wallet.js';
 import { startHttpHost, type HttpHost, type HttpHostOptions } from '../../../../electron/core/host/http-host.js';
-import { ConnectionStore } from '../../../../electron/core/connections/connection-store.js';
 import type { Logger, LogFields } from '../../../../electron/core/ports.js';
-import { FAKE_ISSUER, FakeTokenEndpoint, fakeServerMetadata } from '../../../fakes/fake-token-endpoint.js';
+import { FakeTokenEndpoint } from '../../../fakes/fake-token-endpoint.js';
+import { seedConnection } from '../../../support/seed-connection.js';
 
 export const RESOURCE = 'https://mcp.example.test/mcp';
 
@@ -99,7 +99,7 @@ export async function startHostFixture(options: Partial<HttpHostOptions> & { app
     { fetch: endpoint.fetch },
     { approvalTimeoutMs: options.approvalTimeoutMs ?? 30_000 },
   );
-  await seedConnection(composed);
+  await seedConnection(composed.vault, RESOURCE);
   const staticDir = options.staticDir ?? (await makeStaticDir());
   const logger = new RecordingLogger();
   const host = await startHttpHost({ wallet: composed.wallet, staticDir, logger, ...options });
@@ -124,25 +124,6 @@ export async function signIn(host: HttpHost): Promise<string> {
   return setCookie.split(';')[0]!;
 }
 
-/** Stores a connection as `latchkey connect` would have. */
-async function seedConnection(c: ComposedWallet): Promise<void> {
-  const store = new ConnectionStore(c.vault);
-  await store.putClient({ issuer: FAKE_ISSUER, clientId: 'c1', tokenEndpointAuthMethod: 'none', registration: 'dcr', redirectUris: [], registeredAt: 0 });
-  await store.putConnection({
-    resource: RESOURCE,
-    serverUrl: RESOURCE,
-    issuer: FAKE_ISSUER,
-    clientId: 'c1',
-    serverMetadata: { ...fakeServerMetadata() },
-    scopes: ['mcp:read', 'mcp:write'],
-    deniedScopes: [],
-    sendResource: true,
-    refreshToken: 'rt-0',
-    status: 'ok',
-    connectedAt: 0,
-    updatedAt: 0,
-  });
-}
 
 export interface EventStreamReader {
   status: number;

@@ -1,0 +1,27 @@
+/**
+ * Stores a connection to `resource` as `latchkey connect` would have, issued by the fake AS of
+ * test/fakes/fake-token-endpoint.ts: for tests and benchmarks that need a connected wallet
+ * without a browser round trip.
+ */
+import type { Vault } from '../../electron/core/vault/index.js';
+import { ConnectionStore } from '../../electron/core/connections/connection-store.js';
+import { FAKE_ISSUER, fakeServerMetadata } from '../fakes/fake-token-endpoint.js';
+
+export async function seedConnection(vault: Vault, resource: string): Promise<void> {
+  const store = new ConnectionStore(vault);
+  await store.putClient({ issuer: FAKE_ISSUER, clientId: 'c1', tokenEndpointAuthMethod: 'none', registration: 'dcr', redirectUris: [], registeredAt: 0 });
+  await store.putConnection({
+    resource,
+    serverUrl: resource,
+    issuer: FAKE_ISSUER,
+    clientId: 'c1',
+    serverMetadata: { ...fakeServerMetadata() },
+    scopes: ['mcp:read', 'mcp:write'],
+    deniedScopes: [],
+    sendResource: true,
+    refreshToken: 'rt-0',
+    status: 'ok',
+    connectedAt: 0,
+    updatedAt: 0,
+  });
+}
