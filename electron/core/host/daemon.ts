@@ -5,6 +5,7 @@
  */
 import type { Approval } from '../../../shared/agents.js';
 import type { Logger } from '../ports.js';
+import { silentLogger } from '../log/logger.js';
 import { startBridgeServer, type BridgeServer } from '../bridge/server.js';
 import { composeWallet, type ComposedWallet, type WalletPorts } from '../wallet.js';
 import type { Wallet, WalletConfig } from '../wallet-api.js';
@@ -46,11 +47,11 @@ export async function startDaemon(config: WalletConfig, ports: Partial<WalletPor
       ...(logger === undefined ? {} : { logger }),
       ...(ports.clock === undefined ? {} : { clock: ports.clock }),
     });
-    owner = await startOwnerServer({ wallet: composed.wallet, runtimeDir: options.runtimeDir, logger: logger ?? silent });
+    owner = await startOwnerServer({ wallet: composed.wallet, runtimeDir: options.runtimeDir, logger: logger ?? silentLogger });
     if (options.ui !== undefined) {
       ui = await startHttpHost({
         wallet: composed.wallet,
-        logger: logger ?? silent,
+        logger: logger ?? silentLogger,
         ...(options.ui.staticDir === undefined ? {} : { staticDir: options.ui.staticDir }),
         ...(options.ui.port === undefined ? {} : { port: options.ui.port }),
         ...(ports.clock === undefined ? {} : { clock: ports.clock }),
@@ -82,4 +83,3 @@ export async function startDaemon(config: WalletConfig, ports: Partial<WalletPor
   };
 }
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
