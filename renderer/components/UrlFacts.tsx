@@ -1,10 +1,10 @@
 /** A URL to be opened: the whole address as text, the site it goes to in bold, and any warnings. */
 import { Text } from './Text.js';
-import { urlFacts } from './url-facts.js';
+import { urlFacts } from '../../shared/url-facts.js';
 
-/** `showUrl` false when the address is already on screen (e.g. in a field to copy). */
-export function UrlFactsView({ url, showUrl = true }: { url: string; showUrl?: boolean }) {
-  const facts = urlFacts(url);
+/** `server`: the MCP server that asks (its site is compared). `showUrl` false when the address is already on screen (e.g. in a field to copy). */
+export function UrlFactsView({ url, server, showUrl = true }: { url: string; server?: string | undefined; showUrl?: boolean }) {
+  const facts = urlFacts(url, server === undefined ? {} : { server });
   return (
     <div className="url-facts">
       {showUrl && <Text value={url} ltr wrap />}
@@ -29,7 +29,9 @@ export function UrlFactsView({ url, showUrl = true }: { url: string; showUrl?: b
           {facts.warnings.length > 0 && (
             <ul className="warning" aria-label="Warnings">
               {facts.warnings.map((warning) => (
-                <li key={warning}>{warning}</li>
+                <li key={warning.code} data-warning={warning.code}>
+                  {warning.text}
+                </li>
               ))}
             </ul>
           )}
