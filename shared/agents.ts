@@ -68,7 +68,13 @@ export const Grant = z.object({
 });
 export type Grant = z.infer<typeof Grant>;
 
-export const ApprovalKind = z.enum(['consent', 'enrolment', 'step-up', 'url-elicitation']);
+/**
+ * consent: an agent asks for a token; enrolment: an unknown program asks to become an agent;
+ * step-up: an agent's server wants scopes the owner's connection lacks (re-authorize in the
+ * browser); url-elicitation: a server asks the user to open a page; elicitation-retry: after that
+ * page was opened, retry the agent's request now (or give up).
+ */
+export const ApprovalKind = z.enum(['consent', 'enrolment', 'step-up', 'url-elicitation', 'elicitation-retry']);
 export type ApprovalKind = z.infer<typeof ApprovalKind>;
 
 export const ApprovalStatus = z.enum(['pending', 'approved', 'denied', 'expired']);
@@ -82,10 +88,13 @@ export const Approval = z.object({
   /** Display name of who asks (the enrolled name, or the name an unknown caller proposes). */
   agentName: z.string().max(64),
   resource: z.string().optional(),
+  /** consent: the scopes asked for; step-up: the scopes wanted after the upgrade (the union). */
   scopes: z.array(z.string()).optional(),
+  /** step-up: the scopes the connection (and the agent's grant) hold now. */
+  currentScopes: z.array(z.string()).optional(),
   /** For consent: how long a token the agent asked for (seconds). */
   lifetimeSeconds: z.number().int().optional(),
-  /** For url-elicitation: the page the server wants opened (shown in full, never pre-fetched). */
+  /** For url-elicitation and elicitation-retry: the page the server wants opened (shown in full, never pre-fetched). */
   url: z.string().max(8192).optional(),
   /** For url-elicitation: the server's message, shown as plain text. */
   message: z.string().max(2000).optional(),
@@ -93,7 +102,7 @@ export const Approval = z.object({
   expiresAt: z.number(),
   status: ApprovalStatus,
   decidedAt: z.number().optional(),
-  /** Approved with "remember": a grant was created. */
+  /** Approved with "remember": consent → a grant was created or widened; url-elicitation → the page's site may open for this server without asking. */
   remembered: z.boolean().optional(),
 });
 export type Approval = z.infer<typeof Approval>;
@@ -113,6 +122,14 @@ export const AuditType = z.enum([
   'connection.connected',
   'connection.disconnected',
   'bridge.rejected',
+  /** An elicitation URL was handed to the Opener (actor: 'owner' or 'policy' for an allowed site). */
+  'elicitation.opened',
+  /** An elicitation was answered without asking: unsafe URL, rate limit, declined before (reason says which). */
+  'elicitation.refused',
+  'site.allowed',
+  'site.removed',
+  /** The owner re-authorized a connection with more scopes for an agent's request. */
+  'step-up.completed',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 
@@ -128,6 +145,8 @@ export const AuditEvent = z.object({
   outcome: z.enum(['ok', 'denied', 'error']),
   /** A stable code (error code or decision reason), never free text from a server. */
   reason: z.string().max(200).optional(),
+  /** The registrable domain of an elicitation URL (never the URL: it may carry secrets). */
+  site: z.string().max(253).optional(),
   /** `sha256:…` of a token handed out: never the token (T30). */
   tokenFingerprint: z.string().optional(),
   /** Who decided an approval: 'owner' (CLI/window), 'timeout', 'policy'. */

@@ -73,6 +73,16 @@ export const UpdateGrantInput = z
   .strict();
 export type UpdateGrantInput = z.infer<typeof UpdateGrantInput>;
 
+/** A site whose pages a server may open without asking (the owner chose "always allow"). */
+export const AllowedSite = z.object({
+  /** Canonical MCP server URL. */
+  server: z.string(),
+  /** Registrable domain (shared/url-facts siteOf). */
+  site: z.string(),
+  createdAt: z.number(),
+});
+export type AllowedSite = z.infer<typeof AllowedSite>;
+
 /** `connect` is streamed: progress events, then the connection (or an error). */
 export const ConnectParams = z
   .object({ url: Url, scopes: Scopes.optional(), timeoutMs: z.number().int().min(1_000).max(3_600_000).optional() })
@@ -128,6 +138,8 @@ export const OwnerMethods = {
     params: z.object({ id: z.string(), decision: z.enum(['approve', 'deny']), remember: z.boolean().optional() }).strict(),
     result: Approval,
   },
+  listAllowedSites: { params: z.object({ server: Url.optional() }).strict(), result: z.array(AllowedSite) },
+  removeAllowedSite: { params: z.object({ server: Url, site: z.string().min(1).max(253) }).strict(), result: z.boolean() },
   queryAudit: { params: AuditFilter, result: z.array(AuditEvent) },
   verifyAudit: { params: z.object({}).strict(), result: AuditVerification },
 } as const;
@@ -142,7 +154,7 @@ export const WalletEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('approval.decided'), approval: Approval }),
   z.object({ type: z.literal('audit.appended'), event: AuditEvent }),
   /** Something in these collections changed: read them again. */
-  z.object({ type: z.literal('changed'), what: z.enum(['connections', 'agents', 'sessions', 'grants']) }),
+  z.object({ type: z.literal('changed'), what: z.enum(['connections', 'agents', 'sessions', 'grants', 'allowed-sites']) }),
 ]);
 export type WalletEvent = z.infer<typeof WalletEvent>;
 

@@ -50,6 +50,13 @@ export const ElicitationRequest = z
     url: SafeText(8192),
     /** The server's message to the user; shown as plain text, never as links. */
     message: z.string().min(1).max(2000).regex(/^[^\p{Cc}]*$/u, 'no control characters'),
+    /**
+     * 'open' (default): may the page be opened? accept = opened in the browser.
+     * 'wait': the page was opened and the agent's request waits for the user to finish there;
+     * accept = retry it now, cancel = give up. The caller withdraws it (closes the request) when
+     * the server says the elicitation completed.
+     */
+    stage: z.enum(['open', 'wait']).optional(),
   })
   .strict();
 export type ElicitationRequest = z.infer<typeof ElicitationRequest>;

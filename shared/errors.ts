@@ -42,6 +42,8 @@ export const ErrorCode = {
   // Tokens and connections (T1–T4)
   TokenRequestFailed: 'token.request_failed',
   StepUpLimit: 'token.step_up_limit',
+  /** The owner declined these scopes for this agent and server before; the agent is not asked again (no nagging). */
+  StepUpDeclined: 'token.step_up_declined',
   NotConnected: 'connection.not_found',
   NeedsReauth: 'connection.needs_reauth',
 
@@ -86,6 +88,9 @@ export const ErrorCode = {
   ApprovalPending: 'approval.pending',
   ApprovalTimeout: 'approval.timeout',
   AuditTampered: 'audit.tampered',
+  /** URL elicitation (issue 5): the owner declined, or the wallet gave up after its bounded retries. */
+  ElicitationDeclined: 'elicitation.declined',
+  ElicitationLimit: 'elicitation.limit',
 
   // Agent side: `latchkey mcp`, `latchkey run`, agent-mode `latchkey token`
   NotInSession: 'agent.no_session',

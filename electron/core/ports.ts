@@ -40,3 +40,27 @@ export interface Logger {
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
 }
+
+/** What a desktop notification offers for a pending approval. */
+export interface Notice {
+  /** The approval id: one notice per approval. */
+  id: string;
+  title: string;
+  body: string;
+  /** Shown prominently where the platform allows (the registrable domain of a URL to open). */
+  emphasis?: string;
+  /** Buttons where the platform has notification actions; a click elsewhere opens the window. */
+  actions: ReadonlyArray<{ action: 'approve' | 'deny'; label: string }>;
+}
+
+export type NoticeAction = 'approve' | 'deny' | 'open';
+
+/**
+ * The tray / desktop notification area (Electron's Notification in the app; a test double in
+ * tests). The wallet decides what a notice says and what an action does; the port only shows.
+ */
+export interface Notifier {
+  show(notice: Notice, onAction: (action: NoticeAction) => void): void;
+  /** The approval was decided elsewhere or expired: take the notice away. */
+  dismiss(id: string): void;
+}

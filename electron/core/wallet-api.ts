@@ -4,7 +4,7 @@
  */
 import type { AccessTokenResult, ConnectionSummary, ConnectProgress, DisconnectResult } from '../../shared/connections.js';
 import type { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, Grant, SessionSummary } from '../../shared/agents.js';
-import type { AuditFilter, AuditVerification, CreateGrantInput, UpdateGrantInput, WalletEvent } from '../../shared/api.js';
+import type { AuditFilter, AuditVerification, CreateGrantInput, UpdateGrantInput, WalletEvent, AllowedSite } from '../../shared/api.js';
 
 export interface ConnectOptions {
   onProgress?: (event: ConnectProgress) => void;
@@ -76,6 +76,9 @@ export interface Wallet {
   revokeGrant(id: string): Promise<void>;
   listApprovals(filter?: { status?: ApprovalStatus }): Promise<Approval[]>;
   decideApproval(id: string, decision: 'approve' | 'deny', options?: { remember?: boolean }): Promise<Approval>;
+  /** Sites whose pages a server may open without asking ("always allow" on a URL elicitation). */
+  listAllowedSites(filter?: { server?: string }): Promise<AllowedSite[]>;
+  removeAllowedSite(server: string, site: string): Promise<boolean>;
   queryAudit(filter?: AuditFilter): Promise<AuditEvent[]>;
   verifyAudit(): Promise<AuditVerification>;
   /** Live events (approvals, audit entries, changes); returns the unsubscribe function. */

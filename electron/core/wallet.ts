@@ -19,6 +19,7 @@ import { GrantStore } from './grants/grant-store.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
 import { openAuditLog, type AuditLog } from './audit/audit-log.js';
 import { TokenBroker } from './broker/token-broker.js';
+import { RememberedAnswers } from './elicitation/remembered-answers.js';
 import type { Wallet, WalletConfig } from './wallet-api.js';
 import type { WalletEvent } from '../../shared/api.js';
 import type { AuditEvent } from '../../shared/agents.js';
@@ -106,6 +107,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
   const agents = new AgentRegistry({ vault, clock, logger });
   const grants = new GrantStore({ vault, clock, logger });
   const approvals = new ApprovalQueue({ clock, logger });
+  const remembered = new RememberedAnswers(vault, { clock });
   const broker = new TokenBroker({
     agents,
     grants,
@@ -186,6 +188,14 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     revokeGrant: (id) => broker.revokeGrant(id),
     listApprovals: async (filter = {}) => approvals.list(filter),
     decideApproval: async (id, decision, decideOptions = {}) => approvals.decide(id, decision, decideOptions),
+    listAllowedSites: async (filter = {}) =>
+      remembered.allowedSites(filter.server === undefined ? {} : { server: canonicalResource(filter.server, policy) }),
+    removeAllowedSite: async (server, site) => {
+      const resource = canonicalResource(server, policy);
+      const removed = await remembered.removeSite(resource, site);
+      if (removed) await audit.append({ type: 'site.removed', resource, site, outcome: 'ok', actor: 'owner' });
+      return removed;
+    },
     queryAudit: async (filter = {}) => audit.query(filter),
     verifyAudit: () => audit.verify(),
     subscribe: (listener) => subscribeToEvents(approvals, audit, listener),
@@ -206,7 +216,9 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
 
 /** Approvals and audit entries as live events; audit entry types also say which collections changed. */
 function subscribeToEvents(approvals: ApprovalQueue, audit: AuditLog, listener: (event: WalletEvent) => void): () => void {
-  const changed: Partial<Record<AuditEvent['type'], 'connections' | 'agents' | 'sessions' | 'grants'>> = {
+  const changed: Partial<Record<AuditEvent['type'], 'connections' | 'agents' | 'sessions' | 'grants' | 'allowed-sites'>> = {
+    'site.allowed': 'allowed-sites',
+    'site.removed': 'allowed-sites',
     'connection.connected': 'connections',
     'connection.disconnected': 'connections',
     'token.refreshed': 'connections',

@@ -26,6 +26,8 @@ export function reloadsFor(state: WalletState, event: WalletEvent): Array<Promis
           return [state.loadSessions()];
         case 'grants':
           return [state.loadGrants()];
+        case 'allowed-sites':
+          return [];
       }
   }
 }

@@ -13,6 +13,7 @@ import {
   type OwnerResult,
   type WalletClient,
   type WalletEvent,
+  type AllowedSite,
 } from '../../shared/api.js';
 import type { ConnectionSummary, ConnectProgress } from '../../shared/connections.js';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
@@ -25,6 +26,7 @@ export interface ClientWorld {
   grants: Grant[];
   approvals: Approval[];
   audit: AuditEvent[];
+  allowedSites: AllowedSite[];
   status: OwnerResult<'status'>;
   verification?: AuditVerification;
 }
@@ -66,6 +68,7 @@ export function createFakeWalletClient(seed: Partial<ClientWorld> = {}): FakeWal
     grants: [],
     approvals: [],
     audit: [],
+    allowedSites: [],
     status: { mode: 'keychain', backend: 'Secret Service (keytar)', path: '/home/owner/.latchkey/vault.json' },
     ...seed,
   };
@@ -143,6 +146,12 @@ export function createFakeWalletClient(seed: Partial<ClientWorld> = {}): FakeWal
       const decided: Approval = { ...approval, status: decision === 'approve' ? 'approved' : 'denied', decidedAt: Date.now(), ...(remember === true ? { remembered: true } : {}) };
       world.approvals = world.approvals.map((a) => (a === approval ? decided : a));
       return decided;
+    },
+    listAllowedSites: ({ server }) => world.allowedSites.filter((entry) => server === undefined || entry.server === server),
+    removeAllowedSite: ({ server, site }) => {
+      const before = world.allowedSites.length;
+      world.allowedSites = world.allowedSites.filter((entry) => !(entry.server === server && entry.site === site));
+      return world.allowedSites.length < before;
     },
     queryAudit: ({ agentId, resource, outcome, type, since, limit }) => {
       const found = world.audit.filter(

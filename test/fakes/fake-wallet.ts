@@ -271,6 +271,7 @@ type AgentMethods = Pick<
   Wallet,
   | 'listAgents' | 'enrolAgent' | 'removeAgent' | 'listSessions' | 'startSession' | 'endSession' | 'listGrants'
   | 'createGrant' | 'updateGrant' | 'revokeGrant' | 'listApprovals' | 'decideApproval' | 'queryAudit' | 'verifyAudit'
+  | 'listAllowedSites' | 'removeAllowedSite'
 >;
 
 /**
@@ -389,6 +390,12 @@ function agentMethods(world: AgentWorld, calls: AgentCalls, fail: () => void, no
       };
       world.approvals[index] = approval;
       return approval;
+    },
+    async listAllowedSites() {
+      return [];
+    },
+    async removeAllowedSite() {
+      return false;
     },
     async queryAudit(filter) {
       calls.queryAudit.push(filter);

@@ -68,6 +68,8 @@ export async function openRemoteWallet(endpoint: OwnerEndpoint): Promise<Wallet>
     },
     listApprovals: (filter = {}) => c('listApprovals', filter),
     decideApproval: (id, decision, options = {}) => c('decideApproval', { id, decision, ...options }),
+    listAllowedSites: (filter = {}) => c('listAllowedSites', filter),
+    removeAllowedSite: (server, site) => c('removeAllowedSite', { server, site }),
     queryAudit: (filter = {}) => c('queryAudit', filter),
     verifyAudit: () => c('verifyAudit', {}),
     // The CLI needs no live events; the window gets them from the host it runs in.

@@ -38,6 +38,8 @@ export const ownerDispatch: Dispatch = {
   },
   listApprovals: (w, p) => w.listApprovals(p),
   decideApproval: (w, p) => w.decideApproval(p.id, p.decision, p.remember === undefined ? {} : { remember: p.remember }),
+  listAllowedSites: (w, p) => w.listAllowedSites(p),
+  removeAllowedSite: (w, p) => w.removeAllowedSite(p.server, p.site),
   queryAudit: (w, p) => w.queryAudit(p),
   verifyAudit: (w) => w.verifyAudit(),
 };

@@ -12,6 +12,7 @@ const TITLES: Record<Approval['kind'], string> = {
   'step-up': 'asks for more scopes',
   enrolment: 'asks to enrol as a new agent',
   'url-elicitation': 'asks you to open a page',
+  'elicitation-retry': 'is waiting for you to finish on a page',
 };
 
 export function ApprovalCard({ approval }: { approval: Approval }) {
