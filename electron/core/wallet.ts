@@ -20,6 +20,7 @@ import { ApprovalQueue } from './approvals/approval-queue.js';
 import { openAuditLog, type AuditLog } from './audit/audit-log.js';
 import { TokenBroker } from './broker/token-broker.js';
 import { RememberedAnswers } from './elicitation/remembered-answers.js';
+import { ElicitationDesk } from './elicitation/elicitation-desk.js';
 import type { Wallet, WalletConfig } from './wallet-api.js';
 import type { WalletEvent } from '../../shared/api.js';
 import type { AuditEvent } from '../../shared/agents.js';
@@ -117,7 +118,15 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     policy,
     clock,
     logger,
-    opener: ports.opener ?? noOpener,
+    elicitations: new ElicitationDesk({
+      approvals,
+      audit,
+      policy,
+      clock,
+      logger,
+      opener: ports.opener ?? noOpener,
+      ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
+    }),
     ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
   });
   const agentId = (idOrName: string): string => {

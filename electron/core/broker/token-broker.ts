@@ -10,8 +10,7 @@ import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS } from '../.
 import type { ElicitationRequest, ElicitationResponse, EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
-import type { Clock, Logger, Opener } from '../ports.js';
-import { validateOpenUrl } from '../opener/validate.js';
+import type { Clock, Logger } from '../ports.js';
 import { fingerprint } from '../log/fingerprint.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { GrantStore } from '../grants/grant-store.js';
@@ -35,8 +34,8 @@ export interface TokenBrokerDeps {
   policy: UrlPolicy;
   clock: Clock;
   logger: Logger;
-  /** Opens an approved URL elicitation in the system browser; without it elicitations are refused. */
-  opener?: Opener;
+  /** Handles URL elicitations (owner decides, the Opener opens); without it they are refused. */
+  elicitations?: Pick<BridgeHandler, 'elicit'>;
   approvalTimeoutMs?: number;
 }
 
@@ -102,46 +101,11 @@ export class TokenBroker implements BridgeHandler {
     }
   }
 
-  /**
-   * An agent hands over a server's URL elicitation: the URL is checked (never fetched), the owner
-   * decides, and only an approval opens it through the Opener. The agent gets the action back.
-   */
-  async elicit(caller: BridgeCaller, request: ElicitationRequest, signal: AbortSignal): Promise<ElicitationResponse> {
-    const { agent, session } = caller;
-    const base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }) };
-    const url = validateOpenUrl(request.url, this.deps.policy);
-    const server = canonicalResource(request.server, this.deps.policy);
-    const opener = this.deps.opener;
-    if (opener === undefined) throw new LatchkeyError(ErrorCode.Internal, 'This wallet cannot open pages.');
-    const { approval, decision } = this.deps.approvals.raise(
-      { kind: 'url-elicitation', agentId: agent.id, agentName: agent.name, resource: server, url: url.href, message: request.message },
-      { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS, signal },
-    );
-    await this.record({ type: 'approval.raised', ...base, resource: server, outcome: 'ok', reason: `url-elicitation:${approval.id}` });
-    let outcome: Awaited<typeof decision>;
-    try {
-      outcome = await raceAbort(decision, signal);
-    } catch (error) {
-      await this.record({ type: 'approval.decided', ...base, resource: server, outcome: 'denied', reason: 'withdrawn', actor: 'agent' });
-      throw error;
-    }
-    await this.record({
-      type: 'approval.decided',
-      ...base,
-      resource: server,
-      outcome: outcome.status === 'approved' ? 'ok' : 'denied',
-      reason: outcome.status,
-      actor: outcome.status === 'expired' ? 'timeout' : 'owner',
-    });
-    if (outcome.status === 'expired') return { action: 'cancel' };
-    if (outcome.status === 'denied') return { action: 'decline' };
-    try {
-      await opener.open(url);
-    } catch (error) {
-      this.deps.logger.error('could not open an approved elicitation URL', { approval: approval.id, reason: error instanceof Error ? error.name : 'unknown' });
-      return { action: 'cancel' };
-    }
-    return { action: 'accept' };
+  /** POST /v1/elicitations: handed to the elicitation desk (electron/core/elicitation). */
+  elicit(caller: BridgeCaller, request: ElicitationRequest, signal: AbortSignal): Promise<ElicitationResponse> {
+    const desk = this.deps.elicitations;
+    if (desk === undefined) return Promise.reject(new LatchkeyError(ErrorCode.Internal, 'This wallet cannot open pages.'));
+    return desk.elicit(caller, request, signal);
   }
 
   whoami(caller: BridgeCaller): WhoamiResponse {
