@@ -7,6 +7,7 @@ import type { WalletClient } from '../../shared/api.js';
 import { toUiError } from './errors.js';
 import { reloadsFor } from './live.js';
 import { createActivitySlice } from './slices/activity.js';
+import { createAllowedSitesSlice } from './slices/allowed-sites.js';
 import { createAgentsSlice } from './slices/agents.js';
 import { createApprovalsSlice } from './slices/approvals.js';
 import { createConnectionsSlice } from './slices/connections.js';
@@ -66,6 +67,7 @@ export function createWalletStore(client: WalletClient, options: WalletStoreOpti
       ...createApprovalsSlice(context),
       ...createAgentsSlice(context),
       ...createConnectionsSlice(context),
+      ...createAllowedSitesSlice(context),
       ...createActivitySlice(context),
       ...createSettingsSlice(context, options.preferences ?? memoryPreferences()),
       start: async () => {
@@ -81,6 +83,7 @@ export function createWalletStore(client: WalletClient, options: WalletStoreOpti
           state.loadGrants(),
           state.loadSessions(),
           state.loadConnections(),
+          state.loadAllowedSites(),
           state.loadAudit(),
           state.verifyAudit(),
           state.loadStatus(),

@@ -27,7 +27,7 @@ export function reloadsFor(state: WalletState, event: WalletEvent): Array<Promis
         case 'grants':
           return [state.loadGrants()];
         case 'allowed-sites':
-          return [];
+          return [state.loadAllowedSites()];
       }
   }
 }

@@ -9,6 +9,7 @@ export const selectApprovals = (s: WalletState) => s.approvals;
 export const selectPendingCount = (s: WalletState): number => s.approvals.length;
 export const selectAgents = (s: WalletState) => s.agents;
 export const selectConnections = (s: WalletState) => s.connections;
+export const selectAllowedSites = (s: WalletState) => s.allowedSites;
 export const selectConnectFlow = (s: WalletState) => s.connectFlow;
 export const selectAudit = (s: WalletState) => s.audit;
 export const selectAuditView = (s: WalletState) => s.auditView;

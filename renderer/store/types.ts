@@ -4,7 +4,7 @@
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { AgentSummary, Approval, AuditEvent, Grant, SessionSummary } from '../../shared/agents.js';
-import type { AuditVerification, ConnectParams, OwnerResult, UpdateGrantInput, WalletClient } from '../../shared/api.js';
+import type { AllowedSite, AuditVerification, ConnectParams, OwnerResult, UpdateGrantInput, WalletClient } from '../../shared/api.js';
 import type { ConnectionSummary, ConnectProgress } from '../../shared/connections.js';
 
 /** An error as the window shows it: the stable code, the message, and what to do next. */
@@ -22,7 +22,7 @@ export interface Notice extends UiError {
 
 export type LoadState = { state: 'idle' | 'loading' | 'ready' } | { state: 'error'; error: UiError };
 
-export type Collection = 'approvals' | 'agents' | 'sessions' | 'grants' | 'connections' | 'audit' | 'verification' | 'status';
+export type Collection = 'approvals' | 'agents' | 'sessions' | 'grants' | 'connections' | 'allowedSites' | 'audit' | 'verification' | 'status';
 
 export type VaultStatus = OwnerResult<'status'>;
 
@@ -75,6 +75,14 @@ export interface ConnectionsSlice {
   disconnect(url: string): Promise<boolean>;
 }
 
+export interface AllowedSitesSlice {
+  /** Sites each server may open pages on without asking, by server then site. */
+  allowedSites: AllowedSite[];
+  loadAllowedSites(): Promise<void>;
+  /** The server asks again before opening pages on `site`. Resolves true when removed. */
+  removeAllowedSite(server: string, site: string): Promise<boolean>;
+}
+
 export interface ActivitySlice {
   /** The newest audit entries matching `auditView`, oldest first. */
   audit: AuditEvent[];
@@ -111,7 +119,7 @@ export interface LifecycleSlice {
   stop(): void;
 }
 
-export type WalletState = ApprovalsSlice & AgentsSlice & ConnectionsSlice & ActivitySlice & SettingsSlice & UiSlice & LifecycleSlice;
+export type WalletState = ApprovalsSlice & AgentsSlice & ConnectionsSlice & AllowedSitesSlice & ActivitySlice & SettingsSlice & UiSlice & LifecycleSlice;
 
 export type WalletStore = StoreApi<WalletState>;
 
