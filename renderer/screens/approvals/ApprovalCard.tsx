@@ -1,73 +1,50 @@
-/** One pending approval: who asks, for which server, which scopes, how long; and the decision. */
-import { useId, useState } from 'react';
+/** One pending approval: who asks, for what, how long is left; and the decision, by kind. */
+import { useId } from 'react';
 import type { Approval } from '../../../shared/agents.js';
-import { useWallet } from '../../app/store-context.js';
-import { useNow } from '../../components/clock.js';
-import { formatDuration, formatSeconds } from '../../components/format.js';
+import { formatSeconds } from '../../components/format.js';
 import { Scopes, Text } from '../../components/Text.js';
-import { UrlFactsView } from '../../components/UrlFacts.js';
-
-const TITLES: Record<Approval['kind'], string> = {
-  consent: 'asks for a token',
-  'step-up': 'asks for more scopes',
-  enrolment: 'asks to enrol as a new agent',
-  'url-elicitation': 'asks you to open a page',
-  'elicitation-retry': 'is waiting for you to finish on a page',
-};
+import { approvalTitle } from './approval-view.js';
+import { ElicitationBody, RetryBody } from './ElicitationCard.js';
+import { AgentFact, ServerFact, TimeLeft, useDecision } from './parts.js';
+import { StepUpBody } from './StepUpCard.js';
 
 export function ApprovalCard({ approval }: { approval: Approval }) {
-  const decide = useWallet((s) => s.decideApproval);
-  const now = useNow();
-  const [busy, setBusy] = useState(false);
   const headingId = useId();
-  const remaining = approval.expiresAt - now;
-  const expired = remaining <= 0;
-  const canRemember = approval.kind === 'consent' || approval.kind === 'step-up';
-
-  const run = async (decision: 'approve' | 'deny', remember?: boolean): Promise<void> => {
-    setBusy(true);
-    try {
-      await decide(approval.id, decision, remember);
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
-    <article className="card approval" aria-labelledby={headingId}>
+    <article className={`card approval approval-${approval.kind}`} aria-labelledby={headingId} data-kind={approval.kind}>
       <h2 id={headingId} className="card-title">
-        <Text value={approval.agentName} /> {TITLES[approval.kind]}
+        {approvalTitle(approval).map((part, index) =>
+          typeof part === 'string' ? part : <Text key={index} value={part.value} ltr={part.ltr === true} />,
+        )}
       </h2>
+      <ApprovalBody approval={approval} />
+    </article>
+  );
+}
+
+function ApprovalBody({ approval }: { approval: Approval }) {
+  switch (approval.kind) {
+    case 'url-elicitation':
+      return <ElicitationBody approval={approval} />;
+    case 'elicitation-retry':
+      return <RetryBody approval={approval} />;
+    case 'step-up':
+      return <StepUpBody approval={approval} />;
+    case 'consent':
+    case 'enrolment':
+      return <ConsentBody approval={approval} />;
+  }
+}
+
+/** A token without a grant (approve once, or remember as a grant), or a new agent's enrolment. */
+function ConsentBody({ approval }: { approval: Approval }) {
+  const { disabled, decide } = useDecision(approval);
+  const canRemember = approval.kind === 'consent';
+  return (
+    <>
       <dl className="facts">
-        <dt>Agent</dt>
-        <dd>
-          <Text value={approval.agentName} />
-          {approval.agentId === undefined && <span className="tag">not enrolled</span>}
-        </dd>
-        {approval.resource !== undefined && (
-          <>
-            <dt>Server</dt>
-            <dd>
-              <Text value={approval.resource} ltr />
-            </dd>
-          </>
-        )}
-        {approval.url !== undefined && (
-          <>
-            <dt>Page</dt>
-            <dd>
-              <UrlFactsView url={approval.url} />
-            </dd>
-          </>
-        )}
-        {approval.message !== undefined && (
-          <>
-            <dt>Message</dt>
-            <dd>
-              <Text value={approval.message} wrap />
-            </dd>
-          </>
-        )}
+        <AgentFact approval={approval} />
+        <ServerFact server={approval.resource} />
         {approval.scopes !== undefined && (
           <>
             <dt>Scopes</dt>
@@ -82,32 +59,27 @@ export function ApprovalCard({ approval }: { approval: Approval }) {
             <dd>{formatSeconds(approval.lifetimeSeconds)}</dd>
           </>
         )}
-        <dt>Expires in</dt>
-        <dd>
-          <span className={remaining < 30_000 ? 'countdown urgent' : 'countdown'} role="timer" aria-label="Expires in">
-            {expired ? 'expired' : formatDuration(remaining)}
-          </span>
-        </dd>
+        <TimeLeft expiresAt={approval.expiresAt} />
       </dl>
       <div className="actions">
         {canRemember ? (
           <>
-            <button type="button" className="button primary" disabled={busy || expired} onClick={() => void run('approve')}>
+            <button type="button" className="button primary" disabled={disabled} onClick={() => decide('approve')}>
               Approve once
             </button>
-            <button type="button" className="button" disabled={busy || expired} onClick={() => void run('approve', true)}>
+            <button type="button" className="button" disabled={disabled} onClick={() => decide('approve', true)}>
               Approve and remember
             </button>
           </>
         ) : (
-          <button type="button" className="button primary" disabled={busy || expired} onClick={() => void run('approve')}>
+          <button type="button" className="button primary" disabled={disabled} onClick={() => decide('approve')}>
             Approve
           </button>
         )}
-        <button type="button" className="button danger" disabled={busy || expired} onClick={() => void run('deny')}>
+        <button type="button" className="button danger" disabled={disabled} onClick={() => decide('deny')}>
           Deny
         </button>
       </div>
-    </article>
+    </>
   );
 }

@@ -1,4 +1,4 @@
-/** Pending consents and enrolments, oldest first, each with its decision buttons. */
+/** Pending approvals (consents, enrolments, step-ups, pages to open, retries), oldest first, each with its decision buttons. */
 import { useWallet } from '../../app/store-context.js';
 import { EmptyState, Loaded, Screen } from '../../components/Screen.js';
 import { selectApprovals } from '../../store/selectors.js';
@@ -7,7 +7,7 @@ import { ApprovalCard } from './ApprovalCard.js';
 export function ApprovalsScreen() {
   const approvals = useWallet(selectApprovals);
   return (
-    <Screen title="Approvals" intro="Agents ask here before they get a token for a server they have no grant for, and new programs ask to enrol.">
+    <Screen title="Approvals" intro="Agents ask here before they get a token for a server they have no grant for, new programs ask to enrol, and servers ask you to open a page or grant more scopes.">
       <Loaded collection="approvals">
         {approvals.length === 0 ? (
           <EmptyState title="Nothing is waiting for you.">

@@ -1,0 +1,56 @@
+/**
+ * An agent's server wants scopes the connection lacks: the scopes held now, the scopes after the
+ * upgrade with the new ones marked; signing in again grants them, declining is remembered.
+ */
+import type { Approval } from '../../../shared/agents.js';
+import { Scopes, Text } from '../../components/Text.js';
+import { markAddedScopes } from './approval-view.js';
+import { AgentFact, ServerFact, TimeLeft, useDecision } from './parts.js';
+
+function RequestedScopes({ current, requested }: { current: readonly string[] | undefined; requested: readonly string[] | undefined }) {
+  const marked = markAddedScopes(current, requested);
+  if (marked.length === 0) return <span className="muted">no scopes</span>;
+  return (
+    <ul className="scopes" aria-label="Requested scopes">
+      {marked.map(({ scope, added }, index) => (
+        <li key={`${index}:${scope}`} className={added ? 'scope-added' : undefined} data-added={added ? 'true' : undefined}>
+          <Text value={scope} ltr />
+          {added && <span className="scope-new"> new</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function StepUpBody({ approval }: { approval: Approval }) {
+  const { disabled, decide } = useDecision(approval);
+  return (
+    <>
+      <dl className="facts">
+        <AgentFact approval={approval} />
+        <ServerFact server={approval.resource} />
+        <dt>Current scopes</dt>
+        <dd>
+          <Scopes scopes={approval.currentScopes} />
+        </dd>
+        <dt>Requested scopes</dt>
+        <dd>
+          <RequestedScopes current={approval.currentScopes} requested={approval.scopes} />
+        </dd>
+        <TimeLeft expiresAt={approval.expiresAt} />
+      </dl>
+      <p className="muted small-print">
+        Signing in again opens the server&apos;s sign-in page in your browser. If you decline, Latchkey remembers it: <Text value={approval.agentName} /> is
+        not asked about these scopes on this server again.
+      </p>
+      <div className="actions">
+        <button type="button" className="button primary" disabled={disabled} onClick={() => decide('approve')}>
+          Sign in again to grant
+        </button>
+        <button type="button" className="button danger" disabled={disabled} onClick={() => decide('deny')}>
+          Decline
+        </button>
+      </div>
+    </>
+  );
+}

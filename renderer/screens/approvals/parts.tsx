@@ -1,0 +1,75 @@
+/** Pieces every approval card shares: the decision state, the agent line, the countdown. */
+import { useState } from 'react';
+import type { Approval } from '../../../shared/agents.js';
+import { useWallet } from '../../app/store-context.js';
+import { useNow } from '../../components/clock.js';
+import { formatDuration } from '../../components/format.js';
+import { Text } from '../../components/Text.js';
+import { hostOf } from './approval-view.js';
+
+export interface Decision {
+  /** True while a decision is on its way, or once the approval has expired: the buttons are off. */
+  disabled: boolean;
+  decide(decision: 'approve' | 'deny', remember?: boolean): void;
+}
+
+/** Sends one decision at a time for `approval`. */
+export function useDecision(approval: Approval): Decision {
+  const decideApproval = useWallet((s) => s.decideApproval);
+  const now = useNow();
+  const [busy, setBusy] = useState(false);
+  const decide = (decision: 'approve' | 'deny', remember?: boolean): void => {
+    setBusy(true);
+    void decideApproval(approval.id, decision, remember).finally(() => setBusy(false));
+  };
+  return { disabled: busy || approval.expiresAt <= now, decide };
+}
+
+export function AgentFact({ approval }: { approval: Approval }) {
+  return (
+    <>
+      <dt>Agent</dt>
+      <dd>
+        <Text value={approval.agentName} />
+        {approval.agentId === undefined && <span className="tag">not enrolled</span>}
+      </dd>
+    </>
+  );
+}
+
+/** The server that asks: its host first, the full URL after it. */
+export function ServerFact({ server }: { server: string | undefined }) {
+  if (server === undefined) return null;
+  const host = hostOf(server);
+  return (
+    <>
+      <dt>Server</dt>
+      <dd>
+        <strong data-testid="server-host">
+          <Text value={host} ltr />
+        </strong>
+        {host !== server && (
+          <span className="muted">
+            {' '}
+            <Text value={server} ltr />
+          </span>
+        )}
+      </dd>
+    </>
+  );
+}
+
+/** How long the owner has left; no decision in time counts as a refusal. */
+export function TimeLeft({ expiresAt }: { expiresAt: number }) {
+  const remaining = expiresAt - useNow();
+  return (
+    <>
+      <dt>Time left</dt>
+      <dd>
+        <span className={remaining < 30_000 ? 'countdown urgent' : 'countdown'} role="timer" aria-label="Time left">
+          {remaining <= 0 ? 'expired' : formatDuration(remaining)}
+        </span>
+      </dd>
+    </>
+  );
+}
