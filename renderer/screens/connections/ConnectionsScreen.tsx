@@ -3,6 +3,7 @@ import { useWallet } from '../../app/store-context.js';
 import { EmptyState, Loaded, Screen } from '../../components/Screen.js';
 import { selectConnections } from '../../store/selectors.js';
 import { AddConnection } from './AddConnection.js';
+import { AllowedSites } from './AllowedSites.js';
 import { ConnectionsTable } from './ConnectionsTable.js';
 
 export function ConnectionsScreen() {
@@ -20,6 +21,7 @@ export function ConnectionsScreen() {
           <ConnectionsTable connections={connections} />
         )}
       </Loaded>
+      <AllowedSites />
     </Screen>
   );
 }
