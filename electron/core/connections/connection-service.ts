@@ -241,10 +241,36 @@ export class ConnectionService {
     return this.deps.store.removeClient(issuer);
   }
 
+  /**
+   * A step-up the owner approved for an agent: re-authorize in the browser with the connection's
+   * scopes ∪ `scopes`. Bounded like the owner's own step-ups (MAX_STEP_UPS per scope set); scopes
+   * refused at the AS before do not stop it, since the owner has just said yes. Throws
+   * ScopeNotGranted when the AS grants less than asked (the connection keeps what it granted).
+   */
+  async widen(resource: string, scopes: readonly string[], options: ConnectOptions = {}): Promise<ConnectionSummary> {
+    const record = this.deps.store.connection(resource);
+    if (record === undefined) throw notConnected(resource);
+    await this.stepUp(record, [...scopes], options, { ownerApproved: true });
+    const updated = this.requireConnection(resource);
+    const missing = scopes.filter((s) => !updated.scopes.includes(s));
+    if (missing.length > 0) {
+      throw new LatchkeyError(ErrorCode.ScopeNotGranted, `The authorization server of ${resource} did not grant ${missing.join(' ')}.`, {
+        hint: 'The owner may have unticked them on the consent page, or the server does not offer them.',
+        details: { resource },
+      });
+    }
+    return this.summarize(updated);
+  }
+
   /** T3: re-authorize with the union of scopes; bounded; declined upgrades are remembered. */
-  private async stepUp(record: ConnectionRecord, needed: string[], options: ConnectOptions): Promise<AccessTokenResult> {
+  private async stepUp(
+    record: ConnectionRecord,
+    needed: string[],
+    options: ConnectOptions,
+    { ownerApproved = false }: { ownerApproved?: boolean } = {},
+  ): Promise<AccessTokenResult> {
     const wanted = unionScopes(record.scopes, needed);
-    const declined = needed.filter((s) => record.deniedScopes.includes(s));
+    const declined = ownerApproved ? [] : needed.filter((s) => record.deniedScopes.includes(s));
     if (declined.length > 0) {
       throw new LatchkeyError(ErrorCode.StepUpLimit, `More access to ${record.resource} (${declined.join(' ')}) was declined before.`, {
         hint: `To ask again, run: latchkey connect ${record.serverUrl} --scope "${wanted.join(' ')}"`,
