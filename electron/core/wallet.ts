@@ -118,6 +118,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     policy,
     clock,
     logger,
+    remembered,
     elicitations: new ElicitationDesk({
       approvals,
       audit,
@@ -193,7 +194,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
       await audit.append({ type: 'grant.created', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
       return grant;
     },
-    updateGrant: async ({ id, ...patch }) => grants.update(id, patch),
+    updateGrant: async ({ id, ...patch }) => broker.updateGrant(id, patch),
     revokeGrant: (id) => broker.revokeGrant(id),
     listApprovals: async (filter = {}) => approvals.list(filter),
     decideApproval: async (id, decision, decideOptions = {}) => approvals.decide(id, decision, decideOptions),

@@ -23,6 +23,8 @@ export interface RaiseInput {
   agentName: string;
   resource?: string;
   scopes?: readonly string[];
+  /** step-up: the scopes held now (`scopes` is the union wanted). */
+  currentScopes?: readonly string[];
   lifetimeSeconds?: number;
   /** url-elicitation: the page to open and the server's message. */
   url?: string;
@@ -81,6 +83,7 @@ function keyOf(input: RaiseInput): string {
 
 function freeze(approval: Approval): Approval {
   if (approval.scopes !== undefined) Object.freeze(approval.scopes);
+  if (approval.currentScopes !== undefined) Object.freeze(approval.currentScopes);
   return Object.freeze(approval);
 }
 
@@ -125,6 +128,7 @@ export class ApprovalQueue {
       agentName: input.agentName,
       ...(input.resource === undefined ? {} : { resource: input.resource }),
       ...(input.scopes === undefined ? {} : { scopes: [...input.scopes] }),
+      ...(input.currentScopes === undefined ? {} : { currentScopes: [...input.currentScopes] }),
       ...(input.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: input.lifetimeSeconds }),
       ...(input.url === undefined ? {} : { url: input.url }),
       ...(input.message === undefined ? {} : { message: input.message }),

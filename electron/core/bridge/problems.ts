@@ -28,6 +28,8 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   [ErrorCode.ScopeNotGranted]: { status: 403, title: 'Scope not granted' },
   [ErrorCode.CannotNarrow]: { status: 403, title: 'Token cannot be narrowed' },
   [ErrorCode.ApprovalTimeout]: { status: 403, title: 'No decision in time' },
+  [ErrorCode.StepUpDeclined]: { status: 403, title: 'More access declined' },
+  [ErrorCode.StepUpLimit]: { status: 403, title: 'Too many step-ups' },
   [ErrorCode.NotFound]: { status: 404, title: 'Not found' },
   [ErrorCode.MethodNotAllowed]: { status: 405, title: 'Method not allowed' },
   [ErrorCode.Timeout]: { status: 408, title: 'Request timeout' },

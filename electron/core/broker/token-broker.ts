@@ -13,11 +13,13 @@ import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
 import type { Clock, Logger } from '../ports.js';
 import { fingerprint } from '../log/fingerprint.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
-import type { GrantStore } from '../grants/grant-store.js';
+import type { GrantPatch, GrantStore } from '../grants/grant-store.js';
 import { decide, grantApplies } from '../grants/decide.js';
 import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
+import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
+import { missingScopes, stepUpForAgent } from './step-up.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
 import { AgentTokenCache, StaleMint, type AgentToken } from './agent-token-cache.js';
 
@@ -36,6 +38,8 @@ export interface TokenBrokerDeps {
   logger: Logger;
   /** Handles URL elicitations (owner decides, the Opener opens); without it they are refused. */
   elicitations?: Pick<BridgeHandler, 'elicit'>;
+  /** Declined step-ups (agent, resource, scopes); without it step-ups are refused. */
+  remembered?: RememberedAnswers;
   approvalTimeoutMs?: number;
 }
 
@@ -73,12 +77,19 @@ export class TokenBroker implements BridgeHandler {
       let grant: Grant | undefined = decision.kind === 'allow' ? decision.grant : decision.grant;
       const scopes = decision.scopes.length > 0 ? decision.scopes : grant?.scopes ?? connection.scopes;
       let lifetime = grant?.maxTokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
-      if (decision.kind === 'ask') {
+      let held = connection.scopes;
+      if (missingScopes(held, scopes).length > 0) {
+        // A step-up: its one approval is also the consent for this token (never two prompts).
+        const stepped = await this.stepUp(agent, resource, held, scopes, signal, base);
+        held = stepped.scopes;
+        if (stepped.remember) grant = await this.rememberGrant(agent, resource, scopes, lifetime, base);
+        decision = { kind: 'allow', grant: grant!, scopes };
+      } else if (decision.kind === 'ask') {
         const approved = await this.askOwner(agent, resource, scopes, lifetime, signal, base);
         if (approved.grant !== undefined) grant = approved.grant;
         decision = { kind: 'allow', grant: grant!, scopes };
       }
-      if (grant !== undefined && grant.narrowing === 'unsupported' && !sameScopes(scopes, connection.scopes)) {
+      if (grant !== undefined && grant.narrowing === 'unsupported' && !sameScopes(scopes, held)) {
         throw new LatchkeyError(ErrorCode.CannotNarrow, "The server's authorization server cannot issue a token limited to this grant.", {
           hint: 'The owner can widen the grant to the connection\'s scopes with `latchkey grant edit`.',
         });
@@ -154,10 +165,18 @@ export class TokenBroker implements BridgeHandler {
     await this.record({ type: 'grant.revoked', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
   }
 
+  /** Owner edits a grant by hand; new scopes also forget the agent's declined step-ups there (it may ask again). */
+  async updateGrant(id: string, patch: GrantPatch): Promise<Grant> {
+    const grant = await this.deps.grants.update(id, patch);
+    if (patch.scopes !== undefined) await this.deps.remembered?.forgetStepUps(grant.agentId, grant.resource);
+    return grant;
+  }
+
   /** Owner removes an agent: grants, sessions and cached tokens go with it. */
   async removeAgent(idOrName: string): Promise<AgentSummary> {
     const agent = await this.deps.agents.remove(idOrName);
     const grants = await this.deps.grants.revokeForAgent(agent.id);
+    await this.deps.remembered?.forgetStepUps(agent.id);
     await this.revokeCached(agent.id, undefined);
     for (const grant of grants) {
       await this.record({ type: 'grant.revoked', agentId: agent.id, resource: grant.resource, outcome: 'ok', actor: 'owner' });
@@ -192,8 +211,34 @@ export class TokenBroker implements BridgeHandler {
     if (outcome.status === 'expired') throw new LatchkeyError(ErrorCode.ApprovalTimeout, 'The owner did not answer in time; the request was denied.');
     if (outcome.status !== 'approved') throw new LatchkeyError(ErrorCode.GrantDenied, `The owner denied ${agent.name} access to ${resource}.`);
     if (!outcome.remember) return {};
-    // "Remember" turns the answer into a grant that allows these scopes from now on: widen the
-    // live grant (and stop asking each time), or create one (replacing an expired one).
+    return { grant: await this.rememberGrant(agent, resource, scopes, lifetimeSeconds, base) };
+  }
+
+  /**
+   * Step-up (step-up.ts). Approved without "remember" it is one token only: the connection keeps
+   * its wider scopes, the agent's grant does not change, and its next request for them is an
+   * ordinary consent. With "remember" the grant is widened as for a remembered consent.
+   */
+  private stepUp(agent: AgentSummary, resource: string, held: string[], scopes: string[], signal: AbortSignal, base: Record<string, string>) {
+    const remembered = this.deps.remembered;
+    if (remembered === undefined) throw new LatchkeyError(ErrorCode.StepUpDeclined, 'This wallet cannot widen its connections for agents.');
+    return stepUpForAgent(
+      {
+        approvals: this.deps.approvals,
+        remembered,
+        connections: this.deps.connections,
+        record: (event) => this.record(event),
+        timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      },
+      { agent, resource, current: held, requested: scopes, base, signal },
+    );
+  }
+
+  /**
+   * "Remember" turns an approval into a grant that allows these scopes from now on: widen the
+   * live grant (and stop asking each time), or create one (replacing an expired one).
+   */
+  private async rememberGrant(agent: AgentSummary, resource: string, scopes: string[], lifetimeSeconds: number, base: Record<string, string>): Promise<Grant> {
     const now = this.deps.clock.now();
     const existing = this.deps.grants.list({ agentId: agent.id, resource }).find((g) => grantApplies(g, agent.id, resource, now));
     const grant =
@@ -201,7 +246,7 @@ export class TokenBroker implements BridgeHandler {
         ? await this.deps.grants.create({ agentId: agent.id, resource, scopes, mode: 'allow', maxTokenLifetimeSeconds: clampLifetime(lifetimeSeconds) })
         : await this.deps.grants.update(existing.id, { scopes: [...new Set([...existing.scopes, ...scopes])], mode: 'allow' });
     await this.record({ type: 'grant.created', ...base, resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
-    return { grant };
+    return grant;
   }
 
   private async handOut(agentId: string, resource: string, scopes: string[], lifetimeSeconds: number, grant: Grant | undefined): Promise<TokenResponse> {

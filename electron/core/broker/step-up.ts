@@ -1,0 +1,111 @@
+/**
+ * Step-up for agents (issue 5, T3): an agent asks for scopes the owner's connection does not hold
+ * (typically after its server answered 403 insufficient_scope), and a refresh can never widen.
+ *
+ *   declined before for (agent, resource, these extra scopes)? → StepUpDeclined at once, no prompt
+ *   → ONE 'step-up' approval: current scopes → the union
+ *   → deny: remembered, StepUpDeclined · no answer in time: ApprovalTimeout (not remembered)
+ *   → approve: the connection re-authorizes in the system browser with the union (bounded by
+ *     MAX_STEP_UPS), audited as 'step-up.completed'; the caller then mints the agent's token.
+ *
+ * What is remembered on a decline is the set of scopes the step-up would have added (requested
+ * minus the connection's), so asking again for any superset of them is refused without a prompt.
+ * A refusal on the authorization server's own page counts as a decline too.
+ */
+import type { AgentSummary } from '../../../shared/agents.js';
+import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
+import type { ApprovalQueue } from '../approvals/approval-queue.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ConnectionService } from '../connections/connection-service.js';
+import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
+
+type AuditInput = Parameters<AuditLog['append']>[0];
+
+export interface StepUpDeps {
+  approvals: ApprovalQueue;
+  remembered: Pick<RememberedAnswers, 'isStepUpDeclined' | 'declineStepUp'>;
+  connections: Pick<ConnectionService, 'widen'>;
+  /** Appends to the audit log (never throws). */
+  record: (event: AuditInput) => Promise<void>;
+  timeoutMs: number;
+}
+
+export interface StepUpRequest {
+  agent: Pick<AgentSummary, 'id' | 'name'>;
+  /** Canonical resource. */
+  resource: string;
+  /** The connection's scopes now. */
+  current: readonly string[];
+  /** What the agent asks for; at least one scope is not in `current`. */
+  requested: readonly string[];
+  /** Audit fields naming the caller (agent, session). */
+  base: Record<string, string>;
+  signal: AbortSignal;
+}
+
+export interface StepUpResult {
+  /** The owner approved with "remember": the caller widens the agent's grant. */
+  remember: boolean;
+  /** The connection's scopes after the re-authorization. */
+  scopes: string[];
+}
+
+/** The scopes of `wanted` that `held` lacks, in order. */
+export function missingScopes(held: readonly string[], wanted: readonly string[]): string[] {
+  return [...new Set(wanted)].filter((scope) => !held.includes(scope));
+}
+
+export async function stepUpForAgent(deps: StepUpDeps, request: StepUpRequest): Promise<StepUpResult> {
+  const { agent, resource, current, requested, base, signal } = request;
+  const extra = missingScopes(current, requested);
+  if (deps.remembered.isStepUpDeclined(agent.id, resource, extra)) throw declined(agent.name, resource, extra, 'before');
+
+  const union = [...new Set([...current, ...requested])];
+  const { approval, decision } = deps.approvals.raise(
+    { kind: 'step-up', agentId: agent.id, agentName: agent.name, resource, scopes: union, currentScopes: [...current] },
+    { timeoutMs: deps.timeoutMs, signal },
+  );
+  await deps.record({ type: 'approval.raised', ...base, resource, scopes: union, outcome: 'ok', reason: `step-up:${approval.id}` });
+  const outcome = await decision;
+  const withdrawn = outcome.status === 'expired' && signal.aborted;
+  await deps.record({
+    type: 'approval.decided',
+    ...base,
+    resource,
+    scopes: union,
+    outcome: outcome.status === 'approved' ? 'ok' : 'denied',
+    reason: withdrawn ? 'withdrawn' : outcome.status,
+    actor: withdrawn ? 'agent' : outcome.status === 'expired' ? 'timeout' : 'owner',
+  });
+  if (withdrawn) throw new LatchkeyError(ErrorCode.AuthorizationCancelled, 'The caller went away.');
+  if (outcome.status === 'expired') throw new LatchkeyError(ErrorCode.ApprovalTimeout, 'The owner did not answer the step-up in time; the request was denied.');
+  if (outcome.status === 'denied') {
+    await deps.remembered.declineStepUp(agent.id, resource, extra);
+    throw declined(agent.name, resource, extra, 'now');
+  }
+
+  let widened: { scopes: string[] };
+  try {
+    widened = await deps.connections.widen(resource, union, { signal });
+  } catch (error) {
+    if (!isLatchkeyError(error, ErrorCode.AccessDenied)) throw error;
+    await deps.remembered.declineStepUp(agent.id, resource, extra);
+    throw declined(agent.name, resource, extra, 'at-sign-in');
+  }
+  await deps.record({ type: 'step-up.completed', ...base, resource, scopes: widened.scopes, outcome: 'ok', actor: 'owner' });
+  return { remember: outcome.remember, scopes: widened.scopes };
+}
+
+function declined(agentName: string, resource: string, extra: readonly string[], when: 'before' | 'now' | 'at-sign-in'): LatchkeyError {
+  const what = `more access to ${resource} (${extra.join(' ')}) for ${agentName}`;
+  const message =
+    when === 'before'
+      ? `The owner declined ${what} before; Latchkey does not ask again.`
+      : when === 'now'
+        ? `The owner declined ${what}.`
+        : `The owner declined ${what} on the sign-in page.`;
+  return new LatchkeyError(ErrorCode.StepUpDeclined, message, {
+    hint: 'Carry on without it. The owner can add these scopes to the agent\'s grant by hand, which lets it ask again.',
+    details: { resource },
+  });
+}
