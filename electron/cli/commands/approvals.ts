@@ -19,6 +19,14 @@ function describeExpiry(approval: Approval, now: number): string {
   return approval.expiresAt > now ? formatTimeSpan(approval.expiresAt - now) : 'now';
 }
 
+/** The scopes asked for; for a step-up "held now → wanted after" (e.g. "files:read → files:read files:write"). */
+export function describeScopes(approval: Approval): string {
+  const scopes = approval.scopes === undefined || approval.scopes.length === 0 ? '-' : approval.scopes.map(inert).join(' ');
+  if (approval.kind !== 'step-up' || approval.currentScopes === undefined) return scopes;
+  const current = approval.currentScopes.length === 0 ? '(none)' : approval.currentScopes.map(inert).join(' ');
+  return `${current} → ${scopes}`;
+}
+
 export function formatApprovals(approvals: readonly Approval[], now: number, withStatus: boolean): string[] {
   const rows = approvals.map((approval) => [
     inert(approval.id),
@@ -26,7 +34,7 @@ export function formatApprovals(approvals: readonly Approval[], now: number, wit
     ...(withStatus ? [inert(approval.status)] : []),
     inert(approval.agentName),
     inert(approval.resource ?? '-'),
-    approval.scopes === undefined || approval.scopes.length === 0 ? '-' : approval.scopes.map(inert).join(' '),
+    describeScopes(approval),
     approval.lifetimeSeconds === undefined ? '-' : formatCompactDuration(approval.lifetimeSeconds * 1000),
     describeExpiry(approval, now),
   ]);
@@ -51,7 +59,7 @@ export interface DecideArgs {
 
 /** "consent for ci-bot on https://… (files:read)": what was decided, in one line. */
 export function describeApproval(approval: Approval): string {
-  const scopes = approval.scopes === undefined || approval.scopes.length === 0 ? '' : ` (${approval.scopes.map(inert).join(' ')})`;
+  const scopes = approval.scopes === undefined || approval.scopes.length === 0 ? '' : ` (${describeScopes(approval)})`;
   const server = approval.resource === undefined ? '' : ` on ${inert(approval.resource)}`;
   return `${inert(approval.kind)} for ${inert(approval.agentName)}${server}${scopes}`;
 }
@@ -95,7 +103,8 @@ export const approveCommand = defineCommand(
     summary: 'Approve a pending request.',
     description:
       'The waiting agent gets its answer at once. With --remember a consent becomes a grant, so the same request is allowed from now on ' +
-      '(see latchkey grant list); without it only this request is allowed.',
+      '(see latchkey grant list); without it only this request is allowed. Approving a step-up signs you in again in the browser ' +
+      'with the wider scopes; with --remember they are also added to the agent\'s grant, without it only this token gets them.',
     examples: [`latchkey approve ${ID_EXAMPLE}`, `latchkey approve ${ID_EXAMPLE} --remember`],
     positionals: ['<id>'],
     options: { remember: { type: 'boolean', description: 'Create a grant so the same request is allowed next time.' } },
@@ -109,7 +118,9 @@ export const denyCommand = defineCommand(
     path: ['deny'],
     usage: 'latchkey deny <id>',
     summary: 'Deny a pending request.',
-    description: 'The waiting agent is refused at once; the decision is recorded in the audit log.',
+    description:
+      'The waiting agent is refused at once; the decision is recorded in the audit log. A denied step-up is remembered: the same agent ' +
+      'is refused those scopes on that server without asking again, until you change its grant.',
     examples: [`latchkey deny ${ID_EXAMPLE}`],
     positionals: ['<id>'],
     options: {},

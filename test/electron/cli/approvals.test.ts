@@ -46,6 +46,16 @@ describe('latchkey approvals', () => {
     expect(JSON.parse(json.stdout.text)).toEqual([hostile]);
   });
 
+  it('a step-up shows the scopes held now and the scopes wanted after it', async () => {
+    const stepUp = sampleApproval({ kind: 'step-up', scopes: ['files:read', 'files:write'], currentScopes: ['files:read'], lifetimeSeconds: undefined });
+    const h = createHarness({ wallet: createFakeWallet({ approvals: [stepUp] }) });
+    expect(await h.run(['approvals'])).toBe(0);
+    expect(h.stdout.text).toMatch(/step-up\s+ci-bot\s+https:\/\/mcp\.example\.com\/mcp\s+files:read → files:read files:write\s+-\s/u);
+    const approve = createHarness({ wallet: createFakeWallet({ approvals: [stepUp] }) });
+    expect(await approve.run(['approve', APR])).toBe(0);
+    expect(approve.stdout.text).toBe(`Approved ${APR}: step-up for ci-bot on https://mcp.example.com/mcp (files:read → files:read files:write).\n`);
+  });
+
   it('says so when nothing is pending', async () => {
     const h = createHarness({ wallet: createFakeWallet() });
     expect(await h.run(['approvals'])).toBe(0);
