@@ -9,6 +9,8 @@ import type { z } from 'zod';
 import {
   BRIDGE_HEADER,
   BRIDGE_HEADER_VALUE,
+  ElicitationRequest,
+  ElicitationResponse,
   EnrolResponse,
   Problem,
   TokenRequest,
@@ -40,6 +42,12 @@ export interface BridgeClientOptions extends BridgeLocation {
 export interface BridgeClient {
   token(resource: string, scopes?: string[]): Promise<TokenResponse>;
   whoami(): Promise<WhoamiResponse>;
+  /**
+   * POST /v1/elicitations: hands a server's URL elicitation to the wallet (the owner decides; the
+   * wallet opens the page). Aborting `signal` withdraws the request (closes it); the promise then
+   * rejects with the signal's reason.
+   */
+  elicit(request: ElicitationRequest, signal?: AbortSignal): Promise<ElicitationResponse>;
   /** Closes kept-alive connections. */
   close(): void;
 }
@@ -51,8 +59,14 @@ const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
   const target = resolveTarget(options);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  const call = <T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> =>
-    callBridge({ target, agent, secret: options.secret, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS }, method, path, schema, body);
+  const call = <T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown, signal?: AbortSignal): Promise<T> =>
+    callBridge(
+      { target, agent, secret: options.secret, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) },
+      method,
+      path,
+      schema,
+      body,
+    );
   return {
     token: (resource, scopes) => {
       const parsed = TokenRequest.safeParse(scopes === undefined ? { resource } : { resource, scopes });
@@ -66,6 +80,17 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
       return call('POST', '/v1/token', TokenResponse, parsed.data);
     },
     whoami: () => call('GET', '/v1/whoami', WhoamiResponse),
+    elicit: (request, signal) => {
+      const parsed = ElicitationRequest.safeParse(request);
+      if (!parsed.success) {
+        return Promise.reject(
+          new LatchkeyError(ErrorCode.InvalidInput, 'The elicitation is not valid for the bridge.', {
+            hint: 'The server, URL and message must be printable text within the bridge limits.',
+          }),
+        );
+      }
+      return call('POST', '/v1/elicitations', ElicitationResponse, parsed.data, signal);
+    },
     close: () => agent.destroy(),
   };
 }
@@ -126,6 +151,7 @@ interface CallContext {
   agent: Agent;
   secret?: string;
   timeoutMs: number;
+  signal?: AbortSignal;
 }
 
 function callBridge<T>(context: CallContext, method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
@@ -137,7 +163,13 @@ function callBridge<T>(context: CallContext, method: 'GET' | 'POST', path: strin
     headers['content-length'] = String(Buffer.byteLength(payload));
   }
   const options: RequestOptions = { ...context.target, method, path, headers, agent: context.agent, timeout: context.timeoutMs };
+  const signal = context.signal;
+  if (signal !== undefined) options.signal = signal;
   return new Promise<T>((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(abortReason(signal));
+      return;
+    }
     const req = httpRequest(options, (res) => {
       readResponse(res).then(
         (text) => {
@@ -147,13 +179,20 @@ function callBridge<T>(context: CallContext, method: 'GET' | 'POST', path: strin
             reject(error);
           }
         },
-        (error: unknown) => reject(error instanceof LatchkeyError ? error : unreachable(error)),
+        (error: unknown) => reject(signal?.aborted === true ? abortReason(signal) : error instanceof LatchkeyError ? error : unreachable(error)),
       );
     });
     req.on('timeout', () => req.destroy(new LatchkeyError(ErrorCode.Timeout, 'The bridge did not answer in time.')));
-    req.on('error', (error) => reject(error instanceof LatchkeyError ? error : unreachable(error)));
+    req.on('error', (error) => {
+      if (signal?.aborted === true) reject(abortReason(signal));
+      else reject(error instanceof LatchkeyError ? error : unreachable(error));
+    });
     req.end(payload);
   });
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The request was withdrawn.', 'AbortError');
 }
 
 function readResponse(res: IncomingMessage): Promise<string> {
