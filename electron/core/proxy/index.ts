@@ -9,20 +9,31 @@ import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/tran
 import type { LatchkeyError } from '../../../shared/errors.js';
 import type { Clock } from '../ports.js';
 import { createAuthorizingFetch } from './authorizing-fetch.js';
-import { startMessageProxy, type MessageProxy } from './message-proxy.js';
+import { createElicitationInterceptor } from './elicitation-interceptor.js';
+import { startMessageProxy, type MessageProxy, type MessageProxyOptions } from './message-proxy.js';
 import { createStdioLinesTransport, type LineInput, type LineOutput } from './stdio-lines.js';
 import { createTokenCache, type TokenSource } from './token-cache.js';
+import type { ElicitationPort } from './url-elicitations.js';
 
 export { createAuthorizingFetch } from './authorizing-fetch.js';
 export { startMessageProxy, type MessageProxy, type ProxyExit, type RemoteTransport } from './message-proxy.js';
 export { createStdioLinesTransport, type LineInput, type LineOutput } from './stdio-lines.js';
 export { createTokenCache, type TokenCache, type TokenSource } from './token-cache.js';
 export { bridgeTokenSource, type BridgeTokenClient } from './bridge-token-source.js';
+export { declareUrlElicitation, withUrlElicitation } from './capabilities.js';
+export { createElicitationInterceptor, MAX_ROUNDS, URL_ELICITATION_REQUIRED } from './elicitation-interceptor.js';
+export type { ElicitationPort } from './url-elicitations.js';
 
 export interface McpProxyOptions {
   /** The remote MCP server (already checked: https, or http on loopback when allowed). */
   url: URL;
   tokens: TokenSource;
+  /**
+   * The wallet's URL elicitation handling (the bridge's POST /v1/elicitations). With it the proxy
+   * declares URL mode to the server and the agent never sees an elicitation URL; without it every
+   * message passes as it is.
+   */
+  elicitations?: ElicitationPort;
   /** The MCP client's side: stdin and stdout, or a test's streams. Give `local` instead to use another transport. */
   input?: LineInput;
   output?: LineOutput;
@@ -57,7 +68,13 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<MessagePr
     origin: options.url.origin,
     report: options.report,
     ...(debug === undefined ? {} : { debug }),
+    ...(options.elicitations === undefined ? {} : { intercept: interceptElicitations(options.elicitations, options.url, debug) }),
   });
+}
+
+function interceptElicitations(port: ElicitationPort, url: URL, debug: ((message: string) => void) | undefined): MessageProxyOptions['intercept'] {
+  return (channel) =>
+    createElicitationInterceptor(channel, { port, server: url.href, origin: url.origin, ...(debug === undefined ? {} : { debug }) });
 }
 
 function requireStream<T>(stream: T | undefined): T {

@@ -3,11 +3,13 @@
  * receives, in both directions (requests, responses, notifications, server-initiated requests).
  * The proxy reads only what a transport needs: the `initialize` answer's protocol version (for
  * the remote's MCP-Protocol-Version header) and request ids (to answer a request the remote
- * could not take with a JSON-RPC error instead of leaving the client waiting).
+ * could not take with a JSON-RPC error instead of leaving the client waiting). An interceptor
+ * (URL elicitation, elicitation-interceptor.ts) may see every message first and take some.
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { LatchkeyError } from '../../../shared/errors.js';
+import type { MessageInterceptor, ProxyChannel } from './elicitation-interceptor.js';
 import { describeRemoteFailure, PROXY_ERROR_CODE } from './remote-errors.js';
 
 export interface RemoteTransport extends Transport {
@@ -36,6 +38,8 @@ export interface MessageProxyOptions {
   terminateTimeoutMs?: number;
   /** After stdin ends, how long to wait for answers to requests already sent (default 30 s). */
   drainTimeoutMs?: number;
+  /** Sees every message first and may take it (URL elicitation, elicitation-interceptor.ts). */
+  intercept?: (channel: ProxyChannel) => MessageInterceptor;
 }
 
 export interface MessageProxy {
@@ -51,6 +55,7 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
   const initializeIds = new Set<RequestId>();
   let exit: ProxyExit | undefined;
   let draining = false;
+  const closing = new AbortController();
   let resolveDone: (exit: ProxyExit) => void = () => undefined;
   const done = new Promise<ProxyExit>((resolve) => {
     resolveDone = resolve;
@@ -58,6 +63,7 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
 
   const settle = (id: RequestId): void => {
     pending.delete(id);
+    interceptor?.settled(id);
     if (draining && pending.size === 0) void finish({ reason: 'local-closed' });
   };
 
@@ -72,6 +78,7 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
   const finish = async (result: ProxyExit): Promise<void> => {
     if (exit !== undefined) return;
     exit = result;
+    closing.abort();
     if (result.reason === 'remote-gone') {
       for (const id of [...pending]) answerWithError(id, result.error);
     }
@@ -81,13 +88,15 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
     resolveDone(result);
   };
 
-  local.onmessage = (message: JSONRPCMessage) => {
-    if (exit !== undefined) return;
+  const answerAgent = (id: RequestId, message: JSONRPCMessage): void => {
+    void local
+      .send(message)
+      .catch(() => undefined)
+      .finally(() => settle(id));
+  };
+
+  const sendToRemote = (message: JSONRPCMessage): void => {
     const request = requestOf(message);
-    if (request !== undefined) {
-      pending.add(request.id);
-      if (request.method === 'initialize') initializeIds.add(request.id);
-    }
     const hadSession = remote.sessionId !== undefined;
     remote.send(message).catch((error: unknown) => {
       if (exit !== undefined) return; // our own close aborted it
@@ -97,17 +106,43 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
       if (failure.fatal) void finish({ reason: 'remote-gone', error: failure.error });
     });
   };
+
+  const interceptor: MessageInterceptor | undefined = options.intercept?.({
+    sendToRemote: (message) => {
+      if (exit === undefined) sendToRemote(message);
+    },
+    answerAgent: (message) => {
+      const id = responseIdOf(message);
+      if (id !== undefined && exit === undefined) answerAgent(id, message);
+    },
+    answerWithError: (id, error) => {
+      if (exit === undefined) answerWithError(id, error);
+    },
+    forget: settle,
+    report: options.report,
+    signal: closing.signal,
+  });
+
+  local.onmessage = (message: JSONRPCMessage) => {
+    if (exit !== undefined) return;
+    const outgoing = interceptor === undefined ? message : interceptor.fromAgent(message);
+    const request = requestOf(outgoing);
+    if (request !== undefined) {
+      pending.add(request.id);
+      if (request.method === 'initialize') initializeIds.add(request.id);
+    }
+    sendToRemote(outgoing);
+  };
   remote.onmessage = (message: JSONRPCMessage) => {
     if (exit !== undefined) return;
+    if (interceptor?.fromRemote(message) === true) return;
     const id = responseIdOf(message);
     if (id === undefined) {
       void local.send(message).catch(() => undefined);
       return;
     }
     if (initializeIds.delete(id)) adoptProtocolVersion(remote, message);
-    void local.send(message)
-      .catch(() => undefined)
-      .finally(() => settle(id));
+    answerAgent(id, message);
   };
   local.onclose = () => void finish({ reason: 'local-closed' });
   local.onend = () => {

@@ -1,0 +1,270 @@
+/**
+ * URL elicitation in `latchkey mcp` (issue 5, protocol.md E1–E3): the proxy handles URL mode for
+ * the agent, so the agent never sees an elicitation URL.
+ *
+ * From the agent: `initialize` (and 2026-07-28 capability `_meta`) gets `elicitation.url`; a retry
+ * of an input-required request gets the wallet's remembered answers merged in.
+ * From the server:
+ *   - `elicitation/create` mode url → the wallet (stage 'open'), the server gets {action};
+ *   - `notifications/elicitation/complete` → releases a waiting request (unknown ids: ignored);
+ *   - error -32042 to an agent's request → the wallet opens each page, the request waits for the
+ *     completions or the user's retry (stage 'wait'), then goes to the server again, same id;
+ *   - `resultType: "input_required"` → the wallet answers the URL entries, the request is retried
+ *     with `inputResponses` and the echoed `requestState`; other entries go to the agent.
+ * Each agent request gets at most MAX_ROUNDS such rounds. Form-mode elicitation passes untouched.
+ */
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { declareUrlElicitation } from './capabilities.js';
+import { buildRetry, PendingInputAnswers, readInputRequired, resultForAgent, type InputRequired } from './input-required.js';
+import {
+  bridgeFailure,
+  declinedError,
+  limitError,
+  UrlElicitations,
+  type ElicitAction,
+  type ElicitationPort,
+  type UrlPage,
+} from './url-elicitations.js';
+
+/** JSON-RPC error code of "URL elicitation required" (2025-11-25). */
+export const URL_ELICITATION_REQUIRED = -32042;
+/** Rounds of elicitation per agent request before the proxy gives up (ElicitationLimit). */
+export const MAX_ROUNDS = 3;
+
+/** What the message proxy lets the interceptor do. */
+export interface ProxyChannel {
+  /** To the remote, with the proxy's usual failure handling (a failed request is answered to the agent). */
+  sendToRemote(message: JSONRPCMessage): void;
+  /** An answer to one of the agent's requests (settles it). */
+  answerAgent(message: JSONRPCMessage): void;
+  answerWithError(id: RequestId, error: LatchkeyError): void;
+  /** The agent withdrew the request: no answer is owed. */
+  forget(id: RequestId): void;
+  report(error: LatchkeyError): void;
+  /** Aborted when the proxy finishes. */
+  readonly signal: AbortSignal;
+}
+
+export interface MessageInterceptor {
+  /** The agent's message as it goes to the remote. */
+  fromAgent(message: JSONRPCMessage): JSONRPCMessage;
+  /** True when the interceptor took the remote's message (it is not passed to the agent). */
+  fromRemote(message: JSONRPCMessage): boolean;
+  /** The agent's request was answered (or forgotten) by the proxy. */
+  settled(id: RequestId): void;
+}
+
+export interface ElicitationInterceptorOptions {
+  port: ElicitationPort;
+  /** The remote MCP server's URL. */
+  server: string;
+  origin: string;
+  debug?: (message: string) => void;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function idOf(value: unknown): RequestId | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? value : undefined;
+}
+
+export function createElicitationInterceptor(channel: ProxyChannel, options: ElicitationInterceptorOptions): MessageInterceptor {
+  const elicitations = new UrlElicitations({
+    port: options.port,
+    server: options.server,
+    origin: options.origin,
+    ...(options.debug === undefined ? {} : { debug: options.debug }),
+  });
+  const pendingInputs = new PendingInputAnswers();
+  /** The agent's requests still waiting for the server, as sent (the retry sends them again). */
+  const originals = new Map<RequestId, JSONRPCMessage>();
+  const rounds = new Map<RequestId, number>();
+  /** Requests in an elicitation round, so the agent's cancellation can stop them. */
+  const flows = new Map<RequestId, AbortController>();
+
+  const done = (id: RequestId): void => {
+    originals.delete(id);
+    rounds.delete(id);
+    flows.get(id)?.abort();
+    flows.delete(id);
+  };
+
+  /** Runs one round for an agent's request; false when the request is out of rounds (answered). */
+  const startRound = (id: RequestId): AbortSignal | undefined => {
+    const round = (rounds.get(id) ?? 0) + 1;
+    rounds.set(id, round);
+    if (round > MAX_ROUNDS) {
+      done(id);
+      channel.answerWithError(id, limitError(options.origin, MAX_ROUNDS));
+      return undefined;
+    }
+    const controller = new AbortController();
+    flows.set(id, controller);
+    return AbortSignal.any([controller.signal, channel.signal]);
+  };
+
+  const fail = (id: RequestId, signal: AbortSignal, error: unknown): void => {
+    if (signal.aborted) return; // the agent withdrew it, or the proxy is closing
+    const failure = bridgeFailure(error);
+    channel.report(failure);
+    done(id);
+    channel.answerWithError(id, failure);
+  };
+
+  const askAll = async (pages: readonly UrlPage[], signal: AbortSignal): Promise<ElicitAction[]> => {
+    const actions: ElicitAction[] = [];
+    for (const page of pages) actions.push(await elicitations.askToOpen(page, signal));
+    return actions;
+  };
+
+  /** 2025-11-25 elicitation/create, mode url: the wallet answers the server. */
+  const answerCreate = async (id: RequestId, params: Json): Promise<void> => {
+    const page = pageOf(params);
+    let action: ElicitAction = 'cancel';
+    if (page !== undefined) {
+      try {
+        action = await elicitations.askToOpen(page, channel.signal);
+      } catch (error) {
+        if (channel.signal.aborted) return;
+        channel.report(bridgeFailure(error));
+      }
+    }
+    channel.sendToRemote({ jsonrpc: '2.0', id, result: { action } });
+  };
+
+  /** -32042 in answer to an agent's request. */
+  const handleRequired = async (id: RequestId, error: Json): Promise<void> => {
+    const signal = startRound(id);
+    if (signal === undefined) return;
+    const pages = requiredPages(error);
+    if (pages.length === 0) {
+      done(id);
+      channel.answerWithError(id, unreadable(options.origin));
+      return;
+    }
+    try {
+      for (const page of pages) if (page.elicitationId !== undefined) elicitations.remember(page.elicitationId);
+      const actions = await askAll(pages, signal);
+      if (actions.some((action) => action !== 'accept')) return declined(id);
+      const ids = pages.flatMap((page) => (page.elicitationId === undefined ? [] : [page.elicitationId]));
+      const outcome = await elicitations.waitForUser(pages[0] as UrlPage, ids, signal);
+      if (outcome === 'give-up') return declined(id);
+      resend(id, originals.get(id));
+    } catch (failure) {
+      fail(id, signal, failure);
+    }
+  };
+
+  /** 2026-07-28 input_required result with URL entries. */
+  const handleInputRequired = async (id: RequestId, message: JSONRPCMessage, input: InputRequired): Promise<void> => {
+    const signal = startRound(id);
+    if (signal === undefined) return;
+    try {
+      const keys = [...input.pages.keys()];
+      const actions = await askAll([...input.pages.values()], signal);
+      if (actions.every((action) => action === 'accept')) {
+        const outcome = await elicitations.waitForUser(input.pages.get(keys[0] as string) as UrlPage, [], signal);
+        if (outcome === 'give-up') return declined(id);
+      }
+      const answers = Object.fromEntries(keys.map((key, index) => [key, { action: actions[index] ?? 'cancel' }]));
+      if (Object.keys(input.others).length === 0) {
+        resend(id, buildRetry(originals.get(id) ?? message, answers, input.requestState));
+        return;
+      }
+      pendingInputs.remember(input.requestState, Object.keys(input.others), answers);
+      done(id);
+      channel.answerAgent(resultForAgent(message, input.others));
+    } catch (failure) {
+      fail(id, signal, failure);
+    }
+  };
+
+  const declined = (id: RequestId): void => {
+    done(id);
+    channel.answerWithError(id, declinedError(options.origin));
+  };
+
+  const resend = (id: RequestId, message: JSONRPCMessage | undefined): void => {
+    flows.delete(id);
+    if (message === undefined) return;
+    options.debug?.(`url elicitation from ${options.origin}: retrying the request`);
+    channel.sendToRemote(message);
+  };
+
+  return {
+    fromAgent(message) {
+      const record = message as Json;
+      if (record['method'] === 'notifications/cancelled' && isObject(record['params'])) {
+        const cancelled = idOf(record['params']['requestId']);
+        if (cancelled !== undefined && flows.has(cancelled)) {
+          done(cancelled);
+          channel.forget(cancelled);
+        }
+        return message;
+      }
+      const id = idOf(record['id']);
+      if (typeof record['method'] !== 'string' || id === undefined) return message;
+      const outgoing = pendingInputs.merge(declareUrlElicitation(message));
+      originals.set(id, outgoing);
+      return outgoing;
+    },
+
+    fromRemote(message) {
+      const record = message as Json;
+      const method = record['method'];
+      const id = idOf(record['id']);
+      if (method === 'elicitation/create' && id !== undefined && isObject(record['params']) && record['params']['mode'] === 'url') {
+        void answerCreate(id, record['params']);
+        return true;
+      }
+      if (method === 'notifications/elicitation/complete') {
+        elicitations.complete(isObject(record['params']) ? record['params']['elicitationId'] : undefined);
+        return true;
+      }
+      if (typeof method === 'string' || id === undefined || !originals.has(id)) return false;
+      const error = record['error'];
+      if (isObject(error) && error['code'] === URL_ELICITATION_REQUIRED) {
+        void handleRequired(id, error);
+        return true;
+      }
+      const input = readInputRequired(message);
+      if (input !== undefined && input.pages.size > 0) {
+        void handleInputRequired(id, message, input);
+        return true;
+      }
+      done(id);
+      return false;
+    },
+
+    settled(id) {
+      if (!flows.has(id)) done(id);
+    },
+  };
+}
+
+function pageOf(params: Json): UrlPage | undefined {
+  if (params['mode'] !== 'url' || typeof params['url'] !== 'string') return undefined;
+  const message = typeof params['message'] === 'string' ? params['message'] : '';
+  const elicitationId = params['elicitationId'];
+  return { url: params['url'], message, ...(typeof elicitationId === 'string' ? { elicitationId } : {}) };
+}
+
+function requiredPages(error: Json): UrlPage[] {
+  const data = error['data'];
+  const list = isObject(data) && Array.isArray(data['elicitations']) ? (data['elicitations'] as unknown[]) : [];
+  return list.flatMap((entry) => {
+    const page = isObject(entry) ? pageOf(entry) : undefined;
+    return page === undefined ? [] : [page];
+  });
+}
+
+function unreadable(origin: string): LatchkeyError {
+  return new LatchkeyError(ErrorCode.BadResponse, `The MCP server at ${origin} asked for a page to be opened in a form Latchkey cannot read.`, {
+    hint: 'Run with --verbose to see details.',
+  });
+}
