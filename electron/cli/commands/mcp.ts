@@ -41,6 +41,8 @@ export async function runMcp(args: McpArgs, io: CliIo, context: CommandContext):
     const proxy = await startMcpProxy({
       url,
       tokens: bridgeTokenSource(bridge, canonicalResource(url, policy)),
+      // URL elicitations go to the wallet through the bridge: the agent never sees the URL.
+      elicitations: bridge,
       input: io.stdin,
       output: io.stdout,
       report: (error) => reportLine(io, error),
@@ -67,6 +69,8 @@ export const mcpCommand = defineAgentCommand(
       '"latchkey" with the arguments ["mcp", "<mcp-url>"]. Every JSON-RPC message is forwarded as it is to the remote ' +
       'Streamable HTTP server, with a short-lived access token from the Latchkey bridge (the agent\'s grant, or the owner\'s approval). ' +
       'A 401 gets a fresh token; a 403 insufficient_scope asks the owner for the wider scopes (step-up). ' +
+      'URL-mode elicitations (a server asking the user to open a page) go to the owner in Latchkey, never to the agent; ' +
+      'the request that needed the page is retried once the server says it is done or the owner presses retry. ' +
       'Runs for an agent: inside "latchkey run", or with LATCHKEY_AGENT_SECRET set. Never opens the vault. ' +
       `stdout carries only the protocol; problems are single lines on stderr ("latchkey mcp: error[${ErrorCode.Unreachable}]: …").`,
     examples: [
