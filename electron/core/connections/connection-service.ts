@@ -21,6 +21,7 @@ import { registerClient } from '../oauth/register-client.js';
 import { coversScopes, selectScopes, unionScopes } from '../oauth/select-scopes.js';
 import { TokenRefresher, cachedTokenFrom, isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
 import type { ConnectionStore } from './connection-store.js';
+import { oneAtATime } from './one-at-a-time.js';
 import type { ClientRecord, ConnectionRecord } from './records.js';
 
 export const DEFAULT_BROWSER_TIMEOUT_MS = 5 * 60_000;
@@ -49,6 +50,7 @@ interface AuthorizeTarget {
 export class ConnectionService {
   private readonly refresher: TokenRefresher;
   private readonly stepUps = new Map<string, number>();
+  private readonly signIns = oneAtATime();
 
   constructor(private readonly deps: ConnectionServiceDeps) {
     this.refresher = new TokenRefresher({
@@ -242,33 +244,29 @@ export class ConnectionService {
   }
 
   /**
-   * A step-up the owner approved for an agent: re-authorize in the browser with the connection's
-   * scopes ∪ `scopes`. Bounded like the owner's own step-ups (MAX_STEP_UPS per scope set); scopes
-   * refused at the AS before do not stop it, since the owner has just said yes. Throws
-   * ScopeNotGranted when the AS grants less than asked (the connection keeps what it granted).
+   * A step-up the owner approved for an agent: re-authorize in the browser with `scopes` (the
+   * union), one sign-in per connection at a time, bounded like stepUp; scopes refused at the AS
+   * before do not stop it (the owner just said yes). ScopeNotGranted when the AS grants less.
    */
-  async widen(resource: string, scopes: readonly string[], options: ConnectOptions = {}): Promise<ConnectionSummary> {
-    const record = this.deps.store.connection(resource);
-    if (record === undefined) throw notConnected(resource);
-    await this.stepUp(record, [...scopes], options, { ownerApproved: true });
-    const updated = this.requireConnection(resource);
-    const missing = scopes.filter((s) => !updated.scopes.includes(s));
-    if (missing.length > 0) {
-      throw new LatchkeyError(ErrorCode.ScopeNotGranted, `The authorization server of ${resource} did not grant ${missing.join(' ')}.`, {
-        hint: 'The owner may have unticked them on the consent page, or the server does not offer them.',
-        details: { resource },
-      });
-    }
-    return this.summarize(updated);
+  widen(resource: string, scopes: readonly string[], options: ConnectOptions = {}): Promise<ConnectionSummary> {
+    return this.signIns(resource, async () => {
+      const record = this.deps.store.connection(resource);
+      if (record === undefined) throw notConnected(resource);
+      if (!coversScopes(record.scopes, scopes)) await this.stepUp(record, [...scopes], options, true);
+      const updated = this.requireConnection(resource);
+      const missing = scopes.filter((s) => !updated.scopes.includes(s));
+      if (missing.length > 0) {
+        throw new LatchkeyError(ErrorCode.ScopeNotGranted, `The authorization server of ${resource} did not grant ${missing.join(' ')}.`, {
+          hint: 'The owner may have unticked them on the consent page, or the server does not offer them.',
+          details: { resource },
+        });
+      }
+      return this.summarize(updated);
+    });
   }
 
   /** T3: re-authorize with the union of scopes; bounded; declined upgrades are remembered. */
-  private async stepUp(
-    record: ConnectionRecord,
-    needed: string[],
-    options: ConnectOptions,
-    { ownerApproved = false }: { ownerApproved?: boolean } = {},
-  ): Promise<AccessTokenResult> {
+  private async stepUp(record: ConnectionRecord, needed: string[], options: ConnectOptions, ownerApproved = false): Promise<AccessTokenResult> {
     const wanted = unionScopes(record.scopes, needed);
     const declined = ownerApproved ? [] : needed.filter((s) => record.deniedScopes.includes(s));
     if (declined.length > 0) {

@@ -210,6 +210,18 @@ describe('T3 step-up for agents', () => {
     expect(await connectionScopes(wallet)).toEqual([READ]);
   });
 
+  it('T3: two agents\' step-ups approved at once share one sign-in', async () => {
+    const { wallet, broker, browser, callerA, callerB, never } = await setup();
+    const a = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
+    const b = broker.token(callerB, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
+    await expect.poll(async () => (await wallet.listApprovals({ status: 'pending' })).length).toBe(2);
+    const [first, second] = await wallet.listApprovals({ status: 'pending' });
+    await Promise.all([wallet.decideApproval(first!.id, 'approve'), wallet.decideApproval(second!.id, 'approve')]);
+    await expect(a).resolves.toMatchObject({ scope: `${READ} ${WRITE}` });
+    await expect(b).resolves.toMatchObject({ scope: `${READ} ${WRITE}` });
+    expect(browser.opened).toHaveLength(1);
+  });
+
   it('T3: scopes the connection holds but the grant lacks stay an ordinary consent', async () => {
     const { wallet, broker, browser, callerA, never } = await setup();
     await new ConnectionStore((composed.at(-1) as ComposedWallet).vault).updateConnection(RESOURCE, (record) => ({ ...record, scopes: [READ, WRITE] }));
