@@ -1,70 +1,156 @@
 /**
  * The wallet's side of URL elicitation (protocol.md E1–E3, threats T21/E8/E9): a server asks the
- * owner to open a page. The URL is checked (never fetched), the owner decides, and only an
- * approval — or a site the owner allowed for that server — opens it through the Opener. The
- * caller gets the action back, never the URL.
+ * owner to open a page. The URL is checked (never fetched) and then:
+ *   - a URL no browser may get (validateOpenUrl refuses it) → decline, nobody is asked;
+ *   - a server over its rate limit → cancel, nobody is asked;
+ *   - a page on a site the owner allowed for this server, without a warning → opened (actor 'policy');
+ *   - anything else → a 'url-elicitation' approval; only an approval opens the page.
+ * Stage 'wait' asks the owner when to retry the agent's request after the page was opened.
+ * The caller gets the action back, never the URL; the audit names the site, never the URL.
  */
+import type { AuditEvent } from '../../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse } from '../../../shared/bridge.js';
-import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
+import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
+import { canonicalResource, isLoopbackHost, type UrlPolicy } from '../../../shared/url.js';
+import { siteOf, urlFacts, type UrlFacts } from '../../../shared/url-facts.js';
 import type { Clock, Logger, Opener } from '../ports.js';
-import { validateOpenUrl } from '../opener/validate.js';
-import type { ApprovalQueue } from '../approvals/approval-queue.js';
+import { MAX_OPEN_URL_LENGTH, validateOpenUrl } from '../opener/validate.js';
+import type { ApprovalOutcome, ApprovalQueue, RaiseInput } from '../approvals/approval-queue.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { BridgeCaller } from '../bridge/handler.js';
+import type { RememberedAnswers } from './remembered-answers.js';
+import { DEFAULT_ELICITATION_RATE_LIMIT, PerKeyThrottle, SlidingWindowLimiter, type ElicitationRateLimit } from './elicitation-limits.js';
 
+/** How long the owner has to approve opening a page. */
 export const DEFAULT_ELICITATION_TIMEOUT_MS = 2 * 60_000;
+/** How long an agent's request waits for "retry now" after the page was opened (stage 'wait'). */
+export const DEFAULT_RETRY_TIMEOUT_MS = 10 * 60_000;
+/** At most one 'rate-limited' audit entry per server in this interval. */
+const RATE_LIMIT_AUDIT_INTERVAL_MS = 60_000;
 
 export interface ElicitationDeskDeps {
   approvals: ApprovalQueue;
   audit: AuditLog;
+  remembered: RememberedAnswers;
   policy: UrlPolicy;
   clock: Clock;
   logger: Logger;
   opener: Opener;
+  /** Stage 'open'. Default DEFAULT_ELICITATION_TIMEOUT_MS. */
   approvalTimeoutMs?: number;
+  /** Stage 'wait'. Default DEFAULT_RETRY_TIMEOUT_MS. */
+  retryTimeoutMs?: number;
+  /** Per server (canonical resource). Default DEFAULT_ELICITATION_RATE_LIMIT. */
+  rateLimit?: ElicitationRateLimit;
+}
+
+/** Who asks: the audit fields every entry of one elicitation shares. */
+type Base = Pick<AuditEvent, 'agentId' | 'agentName' | 'sessionId' | 'resource'>;
+type Entry = Parameters<AuditLog['append']>[0];
+
+interface Asked {
+  caller: BridgeCaller;
+  base: Base;
+  server: string;
+  url: URL;
+  facts: UrlFacts;
+  message: string;
+  signal: AbortSignal;
 }
 
 export class ElicitationDesk {
-  constructor(private readonly deps: ElicitationDeskDeps) {}
+  private readonly limiter: SlidingWindowLimiter;
+  private readonly refusalAudit = new PerKeyThrottle(RATE_LIMIT_AUDIT_INTERVAL_MS);
+
+  constructor(private readonly deps: ElicitationDeskDeps) {
+    this.limiter = new SlidingWindowLimiter(deps.rateLimit ?? DEFAULT_ELICITATION_RATE_LIMIT);
+  }
 
   async elicit(caller: BridgeCaller, request: ElicitationRequest, signal: AbortSignal): Promise<ElicitationResponse> {
     const { agent, session } = caller;
-    const base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }) };
-    const url = validateOpenUrl(request.url, this.deps.policy);
     const server = canonicalResource(request.server, this.deps.policy);
-    const { approval, decision } = this.deps.approvals.raise(
-      { kind: 'url-elicitation', agentId: agent.id, agentName: agent.name, resource: server, url: url.href, message: request.message },
-      { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS, signal },
-    );
-    await this.record({ type: 'approval.raised', ...base, resource: server, outcome: 'ok', reason: `url-elicitation:${approval.id}` });
-    if (signal.aborted) throw cancelled();
-    const outcome = await decision;
-    if (signal.aborted) {
-      await this.record({ type: 'approval.decided', ...base, resource: server, outcome: 'denied', reason: 'withdrawn', actor: 'agent' });
-      throw cancelled();
+    const base: Base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }), resource: server };
+    const stage = request.stage ?? 'open';
+    let url: URL;
+    try {
+      url = validateOpenUrl(request.url, this.deps.policy);
+    } catch (error) {
+      if (!isLatchkeyError(error, ErrorCode.UnsafeOpenUrl)) throw error;
+      const reason = `unsafe:${unsafeReason(request.url, this.deps.policy)}`;
+      await this.record({ type: 'elicitation.refused', ...base, ...siteField(request.url), outcome: 'denied', reason });
+      return { action: stage === 'wait' ? 'cancel' : 'decline' };
     }
-    await this.record({
-      type: 'approval.decided',
-      ...base,
-      resource: server,
-      outcome: outcome.status === 'approved' ? 'ok' : 'denied',
-      reason: outcome.status,
-      actor: outcome.status === 'expired' ? 'timeout' : 'owner',
-    });
+    const facts = urlFacts(url.href, { server }) ?? { host: url.hostname, site: siteOf(url.hostname), warnings: [] };
+    const asked: Asked = { caller, base, server, url, facts, message: request.message, signal };
+    if (stage === 'wait') return this.waitForRetry(asked);
+    if (!this.limiter.admit(server, this.deps.clock.now())) return this.refuseOverLimit(asked);
+    if (mayRemember(facts) && this.deps.remembered.isSiteAllowed(server, facts.site)) return this.open(asked, 'policy');
+    return this.askToOpen(asked);
+  }
+
+  private async askToOpen(asked: Asked): Promise<ElicitationResponse> {
+    const outcome = await this.ask('url-elicitation', asked, this.deps.approvalTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS);
     if (outcome.status === 'expired') return { action: 'cancel' };
     if (outcome.status === 'denied') return { action: 'decline' };
+    if (outcome.remember && mayRemember(asked.facts)) await this.allowSite(asked);
+    return this.open(asked, 'owner');
+  }
+
+  private async waitForRetry(asked: Asked): Promise<ElicitationResponse> {
+    const outcome = await this.ask('elicitation-retry', asked, this.deps.retryTimeoutMs ?? DEFAULT_RETRY_TIMEOUT_MS);
+    return { action: outcome.status === 'approved' ? 'accept' : 'cancel' };
+  }
+
+  /** Raises the approval and waits; the caller going away withdraws it (AuthorizationCancelled). */
+  private async ask(kind: 'url-elicitation' | 'elicitation-retry', asked: Asked, timeoutMs: number): Promise<ApprovalOutcome> {
+    const { caller, base, server, url, facts, message, signal } = asked;
+    const input: RaiseInput = { kind, agentId: caller.agent.id, agentName: caller.agent.name, resource: server, url: url.href, message };
+    const { approval, decision } = this.deps.approvals.raise(input, { timeoutMs, signal });
+    const site = { site: facts.site };
+    await this.record({ type: 'approval.raised', ...base, ...site, outcome: 'ok', reason: `${kind}:${approval.id}` });
+    const outcome = await decision;
+    if (signal.aborted) {
+      await this.record({ type: 'approval.decided', ...base, ...site, outcome: 'denied', reason: 'withdrawn', actor: 'agent' });
+      throw new LatchkeyError(ErrorCode.AuthorizationCancelled, 'The caller went away.');
+    }
+    const actor = outcome.status === 'expired' ? 'timeout' : 'owner';
+    await this.record({ type: 'approval.decided', ...base, ...site, outcome: outcome.status === 'approved' ? 'ok' : 'denied', reason: outcome.status, actor });
+    return outcome;
+  }
+
+  private async open(asked: Asked, actor: 'owner' | 'policy'): Promise<ElicitationResponse> {
+    const site = { site: asked.facts.site };
     try {
-      await this.deps.opener.open(url);
+      await this.deps.opener.open(asked.url);
     } catch (error) {
-      this.deps.logger.error('could not open an approved elicitation URL', { approval: approval.id, reason: error instanceof Error ? error.name : 'unknown' });
+      const reason = isLatchkeyError(error) ? error.code : ErrorCode.OpenerFailed;
+      this.deps.logger.error('could not open an elicitation page', { ...site, reason });
+      await this.record({ type: 'elicitation.opened', ...asked.base, ...site, outcome: 'error', reason, actor });
       return { action: 'cancel' };
     }
+    await this.record({ type: 'elicitation.opened', ...asked.base, ...site, outcome: 'ok', actor });
     return { action: 'accept' };
   }
 
+  private async allowSite(asked: Asked): Promise<void> {
+    try {
+      await this.deps.remembered.allowSite(asked.server, asked.facts.site);
+    } catch (error) {
+      this.deps.logger.error('could not remember an allowed site', { site: asked.facts.site, reason: error instanceof Error ? error.name : 'unknown' });
+      return;
+    }
+    await this.record({ type: 'site.allowed', resource: asked.server, site: asked.facts.site, outcome: 'ok', actor: 'owner' });
+  }
+
+  private async refuseOverLimit(asked: Asked): Promise<ElicitationResponse> {
+    if (this.refusalAudit.admit(asked.server, this.deps.clock.now())) {
+      await this.record({ type: 'elicitation.refused', ...asked.base, site: asked.facts.site, outcome: 'denied', reason: 'rate-limited' });
+    }
+    return { action: 'cancel' };
+  }
+
   /** Appends to the audit log; a failure is logged, never turned into a different answer. */
-  private async record(event: Parameters<AuditLog['append']>[0]): Promise<void> {
+  private async record(event: Entry): Promise<void> {
     try {
       await this.deps.audit.append(event);
     } catch (error) {
@@ -73,6 +159,40 @@ export class ElicitationDesk {
   }
 }
 
-function cancelled(): LatchkeyError {
-  return new LatchkeyError(ErrorCode.AuthorizationCancelled, 'The caller went away.');
+/**
+ * Whether a page may open without asking once its site is allowed (and may be allowed at all):
+ * only when the page is on another site than the server is the one thing the owner chose.
+ */
+export function mayRemember(facts: UrlFacts): boolean {
+  return facts.warnings.every((warning) => warning.code === 'other-site');
+}
+
+/**
+ * A short, stable code for why validateOpenUrl refused a URL (for the audit; its message is for
+ * people): too-long, not-absolute, scheme, insecure, userinfo, no-host, characters.
+ */
+export function unsafeReason(raw: string, policy: UrlPolicy): string {
+  if (raw.length > MAX_OPEN_URL_LENGTH) return 'too-long';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'not-absolute';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'scheme';
+  if (url.protocol === 'http:' && (!isLoopbackHost(url.hostname) || !policy.allowInsecureLoopback)) return 'insecure';
+  if (url.username !== '' || url.password !== '') return 'userinfo';
+  if (url.hostname === '') return 'no-host';
+  return 'characters';
+}
+
+/** The refused URL's site when it parses to a host (audit only ever names the site). */
+function siteField(raw: string): { site?: string } {
+  try {
+    const host = new URL(raw).hostname;
+    const site = host === '' ? '' : siteOf(host);
+    return site === '' || site.length > 253 ? {} : { site };
+  } catch {
+    return {};
+  }
 }

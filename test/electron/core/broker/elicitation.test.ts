@@ -112,11 +112,13 @@ describe('url elicitation', () => {
     ['javascript:', 'javascript:alert(1)'],
     ['userinfo', 'https://user:pw@pay.example.test/'],
     ['http to a non-loopback host', 'http://pay.example.test/'],
-  ])('T04: refuses %s before any approval, nothing opened', async (_name, url) => {
+  ])('T04: declines %s before any approval, nothing opened, audited as refused', async (_name, url) => {
     const { wallet, broker, opener, caller, never } = await setup();
-    await expect(broker.elicit(caller, { server: SERVER, url, message: MESSAGE }, never)).rejects.toMatchObject({ code: ErrorCode.UnsafeOpenUrl });
+    await expect(broker.elicit(caller, { server: SERVER, url, message: MESSAGE }, never)).resolves.toEqual({ action: 'decline' });
     expect(await wallet.listApprovals()).toEqual([]);
     expect(opener.opened).toEqual([]);
+    const refused = (await wallet.queryAudit()).filter((e) => e.type === 'elicitation.refused');
+    expect(refused.map((e) => e.reason?.startsWith('unsafe:'))).toEqual([true]);
   });
 
   it('E9: the page sees 0 requests before approval; only the opener opens it', async () => {

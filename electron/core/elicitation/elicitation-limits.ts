@@ -1,0 +1,58 @@
+/**
+ * Bounds on URL elicitations (threat T15): how often one server may ask, and how often a refusal
+ * is written to the audit log, so a hostile server can neither flood the owner nor the disk.
+ */
+
+export interface ElicitationRateLimit {
+  /** Most elicitations per server within `windowMs`. */
+  max: number;
+  windowMs: number;
+}
+
+/** At most 10 elicitations per server in 10 minutes. */
+export const DEFAULT_ELICITATION_RATE_LIMIT: ElicitationRateLimit = { max: 10, windowMs: 10 * 60_000 };
+
+/** Servers tracked at once; the least recently seen is forgotten first. */
+const MAX_TRACKED_KEYS = 1000;
+
+/** A sliding window per key (the server's canonical resource). */
+export class SlidingWindowLimiter {
+  private readonly hits = new Map<string, number[]>();
+
+  constructor(private readonly limit: ElicitationRateLimit) {}
+
+  /** True (and counted) when the key is under its limit at `now`; refusals are not counted. */
+  admit(key: string, now: number): boolean {
+    const recent = (this.hits.get(key) ?? []).filter((at) => now - at < this.limit.windowMs);
+    this.hits.delete(key);
+    const admitted = recent.length < this.limit.max;
+    if (admitted) recent.push(now);
+    if (recent.length > 0) this.hits.set(key, recent);
+    forgetOldest(this.hits);
+    return admitted;
+  }
+}
+
+/** Lets at most one event per key through in each interval (the first one). */
+export class PerKeyThrottle {
+  private readonly last = new Map<string, number>();
+
+  constructor(private readonly intervalMs: number) {}
+
+  admit(key: string, now: number): boolean {
+    const previous = this.last.get(key);
+    if (previous !== undefined && now - previous < this.intervalMs) return false;
+    this.last.delete(key);
+    this.last.set(key, now);
+    forgetOldest(this.last);
+    return true;
+  }
+}
+
+function forgetOldest(map: Map<string, unknown>): void {
+  while (map.size > MAX_TRACKED_KEYS) {
+    const oldest = map.keys().next().value;
+    if (oldest === undefined) return;
+    map.delete(oldest);
+  }
+}
