@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalResource } from '../../shared/url.js';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
-import type { Clock, Fetch, Logger, Opener, SecretStore } from './ports.js';
+import type { Clock, Fetch, Logger, Notifier, Opener, SecretStore } from './ports.js';
 import { systemClock } from './ports.js';
 import { silentLogger } from './log/logger.js';
 import { assertTlsVerification, createSafeFetch } from './net/index.js';
@@ -21,6 +21,8 @@ import { openAuditLog, type AuditLog } from './audit/audit-log.js';
 import { TokenBroker } from './broker/token-broker.js';
 import { RememberedAnswers } from './elicitation/remembered-answers.js';
 import { ElicitationDesk } from './elicitation/elicitation-desk.js';
+import type { ElicitationRateLimit } from './elicitation/elicitation-limits.js';
+import { attachApprovalNotices } from './approvals/approval-notices.js';
 import type { Wallet, WalletConfig } from './wallet-api.js';
 import type { WalletEvent } from '../../shared/api.js';
 import type { AuditEvent } from '../../shared/agents.js';
@@ -32,6 +34,8 @@ export interface WalletPorts {
   clock: Clock;
   logger: Logger;
   env: Record<string, string | undefined>;
+  /** The tray's desktop notifications (Electron); headless hosts have none. */
+  notifier?: Notifier;
 }
 
 /** Everything a host needs: the owner's wallet and the bridge's handler, over one vault. */
@@ -47,6 +51,10 @@ export interface ComposedWallet {
 export interface ComposeOptions {
   /** How long an agent's request waits for the owner. Default 2 minutes. */
   approvalTimeoutMs?: number;
+  /** How long an elicitation's "retry now?" waits for the owner. Default DEFAULT_RETRY_TIMEOUT_MS. */
+  retryTimeoutMs?: number;
+  /** URL elicitations per server. Default DEFAULT_ELICITATION_RATE_LIMIT. */
+  elicitationRateLimit?: ElicitationRateLimit;
 }
 
 export function defaultHome(env: Record<string, string | undefined> = process.env): string {
@@ -122,14 +130,18 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     elicitations: new ElicitationDesk({
       approvals,
       audit,
+      remembered,
       policy,
       clock,
       logger,
       opener: ports.opener ?? noOpener,
       ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
+      ...(options.retryTimeoutMs === undefined ? {} : { retryTimeoutMs: options.retryTimeoutMs }),
+      ...(options.elicitationRateLimit === undefined ? {} : { rateLimit: options.elicitationRateLimit }),
     }),
     ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
   });
+  const detachNotices = ports.notifier === undefined ? undefined : attachApprovalNotices({ approvals, notifier: ports.notifier, logger });
   const agentId = (idOrName: string): string => {
     const agent = agents.get(idOrName);
     if (agent === undefined) {
@@ -214,6 +226,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
       if (closed) return;
       closed = true;
       approvals.close();
+      detachNotices?.();
       await agents.close();
       await grants.close();
       await audit.close();

@@ -15,7 +15,7 @@ import type { Opener } from '../core/ports.js';
 import { defaultHome } from '../core/wallet.js';
 import type { WalletConfig } from '../core/wallet-api.js';
 import { registerWalletIpc } from './ipc.js';
-import { createApprovalNotifier } from './notifier.js';
+import { createDesktopNotifier } from './notifier.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
 import { createTray, type LatchkeyTray } from './tray.js';
 import { createMainWindow, hardenContents, hardenSession } from './window.js';
@@ -64,17 +64,15 @@ async function start(): Promise<void> {
   const policy = { allowInsecureLoopback: config.allowInsecureLoopback };
   // Logins happen in the system browser only (T22), after the A7 checks; never through a shell.
   const opener: Opener = { open: (url) => shell.openExternal(validateOpenUrl(url, policy).href) };
-  const notifier = createApprovalNotifier({ wallet: () => daemon?.wallet, openWindow, logger, platform: process.platform });
+  // A notice for each approval (E9); the wallet decides what it says and what its buttons do.
+  const notifier = createDesktopNotifier({ openWindow, logger, platform: process.platform });
   const runtimeDir = defaultRuntimeDir({ ...process.env, LATCHKEY_HOME: config.home });
   if ((await findOwnerEndpoint(runtimeDir).catch(() => undefined)) !== undefined) {
     throw new LatchkeyError(ErrorCode.VaultInUse, 'A Latchkey daemon is already running for this data directory.', {
       hint: 'Stop `latchkey daemon` first, then start the app again.',
     });
   }
-  daemon = await startDaemon(config, { opener, logger, env: process.env }, {
-    runtimeDir,
-    onApproval: (approval) => notifier.notify(approval),
-  });
+  daemon = await startDaemon(config, { opener, notifier, logger, env: process.env }, { runtimeDir });
   const wallet = daemon.wallet;
   registerWalletIpc(wallet);
   tray = createTray({ icon: paths.trayIcon, openWindow, quit: () => app.quit() });
@@ -82,7 +80,6 @@ async function start(): Promise<void> {
     wallet.listApprovals({ status: 'pending' }).then((pending) => tray?.showPending(pending), () => undefined);
   };
   wallet.subscribe((event) => {
-    if (event.type === 'approval.decided') notifier.dismiss(event.approval.id);
     if (event.type === 'approval.raised' || event.type === 'approval.decided') refreshTray();
   });
   refreshTray();

@@ -1,58 +1,53 @@
 /**
- * A desktop notification for each new approval. Approve/Deny buttons where the platform has
- * notification actions (macOS); a click anywhere else opens the window. Decisions go through
- * the wallet's `decideApproval`, like every other decision.
+ * The Notifier port over Electron's Notification: the wallet decides what a notice says and what
+ * its buttons do (core/approvals/approval-notices.ts); this only shows it. Buttons where the
+ * platform has notification actions (macOS); a click anywhere else opens the window.
  */
 import { Notification } from 'electron';
-import type { Approval } from '../../shared/agents.js';
-import type { Logger } from '../core/ports.js';
-import type { Wallet } from '../core/wallet-api.js';
+import type { Logger, Notice, NoticeAction, Notifier } from '../core/ports.js';
 
-export interface ApprovalNotifier {
-  notify(approval: Approval): void;
-  /** Removes the notification of a decided or expired approval. */
-  dismiss(id: string): void;
+export interface DesktopNotifierOptions {
+  openWindow: () => void;
+  logger: Logger;
+  platform: NodeJS.Platform;
 }
 
-const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-
-function describe(approval: Approval): { title: string; body: string } {
-  const who = clip(approval.agentName, 64);
-  if (approval.kind === 'enrolment') return { title: 'A program asks to enrol', body: `"${who}" wants to become an agent.` };
-  const scopes = approval.scopes === undefined || approval.scopes.length === 0 ? 'its default scopes' : clip(approval.scopes.join(' '), 120);
-  return { title: `${who} asks for access`, body: `${clip(approval.resource ?? 'a server', 160)} (${scopes})` };
-}
-
-export function createApprovalNotifier(options: { wallet: () => Wallet | undefined; openWindow: () => void; logger: Logger; platform: NodeJS.Platform }): ApprovalNotifier {
+export function createDesktopNotifier(options: DesktopNotifierOptions): Notifier {
   const shown = new Map<string, Notification>();
   const withActions = options.platform === 'darwin';
-
-  function decide(id: string, decision: 'approve' | 'deny'): void {
-    const wallet = options.wallet();
-    if (wallet === undefined) return;
-    wallet.decideApproval(id, decision).catch((error: unknown) => {
-      options.logger.warn('deciding from a notification failed', { approval: id, reason: error instanceof Error ? error.message : 'unknown' });
-      options.openWindow();
-    });
-  }
+  const withSubtitle = options.platform === 'darwin';
 
   return {
-    notify(approval) {
+    show(notice: Notice, onAction: (action: NoticeAction) => void) {
       if (!Notification.isSupported()) return;
+      const emphasis = notice.emphasis === undefined ? undefined : `Site: ${notice.emphasis}`;
       const notification = new Notification({
-        ...describe(approval),
+        title: notice.title,
+        ...(emphasis !== undefined && withSubtitle ? { subtitle: emphasis } : {}),
+        body: emphasis !== undefined && !withSubtitle ? `${emphasis}\n${notice.body}` : notice.body,
         silent: false,
-        ...(withActions ? { actions: [{ type: 'button', text: 'Approve' }, { type: 'button', text: 'Deny' }], closeButtonText: 'Later' } : {}),
+        ...(withActions ? { actions: notice.actions.map((a) => ({ type: 'button' as const, text: a.label })), closeButtonText: 'Later' } : {}),
       });
-      notification.on('action', (event) => decide(approval.id, event.actionIndex === 0 ? 'approve' : 'deny'));
-      notification.on('click', () => options.openWindow());
-      notification.on('close', () => shown.delete(approval.id));
-      shown.set(approval.id, notification);
+      notification.on('action', (details) => {
+        const chosen = notice.actions[details.actionIndex];
+        if (chosen !== undefined) onAction(chosen.action);
+      });
+      notification.on('click', () => {
+        options.openWindow();
+        onAction('open');
+      });
+      notification.on('close', () => {
+        if (shown.get(notice.id) === notification) shown.delete(notice.id);
+      });
+      notification.on('failed', (_event, error) => options.logger.warn('a notification failed', { approval: notice.id, reason: error.slice(0, 120) }));
+      shown.get(notice.id)?.close();
+      shown.set(notice.id, notification);
       notification.show();
     },
-    dismiss(id) {
-      shown.get(id)?.close();
+    dismiss(id: string) {
+      const notification = shown.get(id);
       shown.delete(id);
+      notification?.close();
     },
   };
 }
