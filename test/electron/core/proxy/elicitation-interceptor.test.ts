@@ -85,6 +85,10 @@ const required = (id: number, elicitationId: string): JSONRPCMessage => ({
 
 const complete = (elicitationId: string): JSONRPCMessage => ({ jsonrpc: '2.0', method: 'notifications/elicitation/complete', params: { elicitationId } });
 
+function paramsOf(message: JSONRPCMessage): Record<string, unknown> {
+  return (message as { params?: Record<string, unknown> }).params ?? {};
+}
+
 function expectNoPage(h: Harness): void {
   expect(JSON.stringify(h.toAgent.messages)).not.toContain('accounts.example.test');
   expect(JSON.stringify(h.reports.map((r) => r.toJSON()))).not.toContain('accounts.example.test');
@@ -101,9 +105,9 @@ describe('E3: capabilities', () => {
 
   it('E3 initialize params and 2026-07-28 capability _meta on any request; nothing else changes', () => {
     const init = declareUrlElicitation({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'a', version: '1' } } });
-    expect((init as Record<string, Record<string, unknown>>)['params']?.['capabilities']).toEqual({ elicitation: { url: {} } });
+    expect(paramsOf(init)['capabilities']).toEqual({ elicitation: { url: {} } });
     const withMeta = declareUrlElicitation(call(2, { _meta: { [CLIENT_CAPABILITIES_META]: { elicitation: {} }, other: 1 } }));
-    expect((withMeta as Record<string, Record<string, unknown>>)['params']?.['_meta']).toEqual({ [CLIENT_CAPABILITIES_META]: { elicitation: { form: {}, url: {} } }, other: 1 });
+    expect(paramsOf(withMeta)['_meta']).toEqual({ [CLIENT_CAPABILITIES_META]: { elicitation: { form: {}, url: {} } }, other: 1 });
     const plain = call(3);
     expect(declareUrlElicitation(plain)).toBe(plain);
     const notification: JSONRPCMessage = { jsonrpc: '2.0', method: 'notifications/initialized' };
