@@ -104,7 +104,7 @@ export const approveCommand = defineCommand(
     description:
       'The waiting agent gets its answer at once. With --remember a consent becomes a grant, so the same request is allowed from now on ' +
       '(see latchkey grant list); without it only this request is allowed. Approving a step-up signs you in again in the browser ' +
-      'with the wider scopes; with --remember they are also added to the agent\'s grant, without it only this token gets them.',
+      'with the wider scopes and adds them to the agent\'s grant, with or without --remember.',
     examples: [`latchkey approve ${ID_EXAMPLE}`, `latchkey approve ${ID_EXAMPLE} --remember`],
     positionals: ['<id>'],
     options: { remember: { type: 'boolean', description: 'Create a grant so the same request is allowed next time.' } },

@@ -6,7 +6,8 @@
  *   → ONE 'step-up' approval: current scopes → the union
  *   → deny: remembered, StepUpDeclined · no answer in time: ApprovalTimeout (not remembered)
  *   → approve: the connection re-authorizes in the system browser with the union (bounded by
- *     MAX_STEP_UPS), audited as 'step-up.completed'; the caller then mints the agent's token.
+ *     MAX_STEP_UPS), audited as 'step-up.completed'; the caller then widens the agent's grant
+ *     (approving is consent for this agent, "remember" or not) and mints its token.
  *
  * What is remembered on a decline is the set of scopes the step-up would have added (requested
  * minus the connection's), so asking again for any superset of them is refused without a prompt.
@@ -44,8 +45,6 @@ export interface StepUpRequest {
 }
 
 export interface StepUpResult {
-  /** The owner approved with "remember": the caller widens the agent's grant. */
-  remember: boolean;
   /** The connection's scopes after the re-authorization. */
   scopes: string[];
 }
@@ -93,7 +92,7 @@ export async function stepUpForAgent(deps: StepUpDeps, request: StepUpRequest): 
     throw declined(agent.name, resource, extra, 'at-sign-in');
   }
   await deps.record({ type: 'step-up.completed', ...base, resource, scopes: widened.scopes, outcome: 'ok', actor: 'owner' });
-  return { remember: outcome.remember, scopes: widened.scopes };
+  return { scopes: widened.scopes };
 }
 
 function declined(agentName: string, resource: string, extra: readonly string[], when: 'before' | 'now' | 'at-sign-in'): LatchkeyError {

@@ -80,9 +80,10 @@ export class TokenBroker implements BridgeHandler {
       let held = connection.scopes;
       if (missingScopes(held, scopes).length > 0) {
         // A step-up: its one approval is also the consent for this token (never two prompts).
-        const stepped = await this.stepUp(agent, resource, held, scopes, signal, base);
-        held = stepped.scopes;
-        if (stepped.remember) grant = await this.rememberGrant(agent, resource, scopes, lifetime, base);
+        held = (await this.stepUp(agent, resource, held, scopes, signal, base)).scopes;
+        if (grant === undefined || missingScopes(grant.scopes, scopes).length > 0) {
+          grant = await this.rememberGrant(agent, resource, scopes, lifetime, base, { keepMode: true });
+        }
         decision = { kind: 'allow', grant: grant!, scopes };
       } else if (decision.kind === 'ask') {
         const approved = await this.askOwner(agent, resource, scopes, lifetime, signal, base);
@@ -215,9 +216,10 @@ export class TokenBroker implements BridgeHandler {
   }
 
   /**
-   * Step-up (step-up.ts). Approved without "remember" it is one token only: the connection keeps
-   * its wider scopes, the agent's grant does not change, and its next request for them is an
-   * ordinary consent. With "remember" the grant is widened as for a remembered consent.
+   * Step-up (step-up.ts). Approving one is consent for this agent, with or without "remember": the
+   * owner signed in again for these scopes, so the agent's grant is widened to them (its mode,
+   * e.g. ask each time, is kept). Otherwise its next token request, a second later through
+   * `latchkey mcp`, would ask the owner again for what was just approved.
    */
   private stepUp(agent: AgentSummary, resource: string, held: string[], scopes: string[], signal: AbortSignal, base: Record<string, string>) {
     const remembered = this.deps.remembered;
@@ -238,13 +240,20 @@ export class TokenBroker implements BridgeHandler {
    * "Remember" turns an approval into a grant that allows these scopes from now on: widen the
    * live grant (and stop asking each time), or create one (replacing an expired one).
    */
-  private async rememberGrant(agent: AgentSummary, resource: string, scopes: string[], lifetimeSeconds: number, base: Record<string, string>): Promise<Grant> {
+  private async rememberGrant(
+    agent: AgentSummary,
+    resource: string,
+    scopes: string[],
+    lifetimeSeconds: number,
+    base: Record<string, string>,
+    { keepMode = false } = {},
+  ): Promise<Grant> {
     const now = this.deps.clock.now();
     const existing = this.deps.grants.list({ agentId: agent.id, resource }).find((g) => grantApplies(g, agent.id, resource, now));
     const grant =
       existing === undefined
         ? await this.deps.grants.create({ agentId: agent.id, resource, scopes, mode: 'allow', maxTokenLifetimeSeconds: clampLifetime(lifetimeSeconds) })
-        : await this.deps.grants.update(existing.id, { scopes: [...new Set([...existing.scopes, ...scopes])], mode: 'allow' });
+        : await this.deps.grants.update(existing.id, { scopes: [...new Set([...existing.scopes, ...scopes])], ...(keepMode ? {} : { mode: 'allow' as const }) });
     await this.record({ type: 'grant.created', ...base, resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
     return grant;
   }

@@ -107,25 +107,31 @@ describe('T3 step-up for agents', () => {
     expect(audit.find((e) => e.type === 'approval.raised' && e.agentName === 'agent-a')?.reason).toBe(`step-up:${approval.id}`);
     expect(audit.find((e) => e.type === 'step-up.completed')).toMatchObject({ actor: 'owner', outcome: 'ok', resource: RESOURCE, scopes: [READ, WRITE] });
 
-    // Without "remember" it was one token only: the grant is unchanged, so the next request for
-    // mcp:write is an ordinary consent (the connection holds it now), not another step-up.
-    expect((await wallet.listGrants({ agent: 'agent-a' }))[0]?.scopes).toEqual([READ]);
-    const again = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
-    const consent = await pending(wallet);
-    expect(consent).toMatchObject({ kind: 'consent', scopes: [READ, WRITE] });
-    await wallet.decideApproval(consent.id, 'deny');
-    await expect(again).rejects.toMatchObject({ code: ErrorCode.GrantDenied });
-    expect(browser.opened).toHaveLength(1);
-  });
-
-  it('T3: approving with remember widens the agent\'s grant, so the next request is not asked', async () => {
-    const { wallet, broker, callerA, never, raised } = await setup();
-    const asking = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
-    await wallet.decideApproval((await pending(wallet)).id, 'approve', { remember: true });
-    await expect(asking).resolves.toMatchObject({ scope: `${READ} ${WRITE}` });
+    // Approving is consent for this agent, without "remember" too: its grant now holds mcp:write
+    // (mode kept), so the next request is neither a step-up nor a consent.
     expect((await wallet.listGrants({ agent: 'agent-a' }))[0]).toMatchObject({ scopes: [READ, WRITE], mode: 'allow' });
     await expect(broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never)).resolves.toMatchObject({ scope: `${READ} ${WRITE}` });
     expect(raised.count).toBe(1);
+    expect(browser.opened).toHaveLength(1);
+  });
+
+  it('T3: a grant set to ask each time keeps its mode after a step-up; an agent without a grant gets one', async () => {
+    const { wallet, broker, callerA, callerB, never } = await setup();
+    const grantA = (await wallet.listGrants({ agent: 'agent-a' }))[0]!;
+    await wallet.updateGrant({ id: grantA.id, mode: 'ask' });
+    const asking = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
+    await wallet.decideApproval((await pending(wallet)).id, 'approve', { remember: true });
+    await expect(asking).resolves.toMatchObject({ scope: `${READ} ${WRITE}` });
+    expect((await wallet.listGrants({ agent: 'agent-a' }))[0]).toMatchObject({ scopes: [READ, WRITE], mode: 'ask' });
+
+    await wallet.revokeGrant((await wallet.listGrants({ agent: 'agent-b' }))[0]!.id);
+    await new ConnectionStore((composed.at(-1) as ComposedWallet).vault).updateConnection(RESOURCE, (record) => ({ ...record, scopes: [READ] }));
+    const other = broker.token(callerB, { resource: RESOURCE, scopes: [WRITE] }, never);
+    const approval = await pending(wallet);
+    expect(approval).toMatchObject({ kind: 'step-up', currentScopes: [READ], scopes: [READ, WRITE] });
+    await wallet.decideApproval(approval.id, 'approve');
+    await expect(other).resolves.toMatchObject({ scope: WRITE });
+    expect((await wallet.listGrants({ agent: 'agent-b' }))[0]).toMatchObject({ scopes: [WRITE], mode: 'allow' });
   });
 
   it('T3: a declined step-up is remembered per agent, resource and scopes: the agent is refused at once, without a prompt', async () => {
