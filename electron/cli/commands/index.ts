@@ -12,6 +12,7 @@ import { grantAddCommand, grantEditCommand, grantListCommand, grantRevokeCommand
 import { mcpCommand } from './mcp.js';
 import { runCommand } from './run.js';
 import { sessionEndCommand, sessionsCommand } from './sessions.js';
+import { sitesCommand } from './sites.js';
 import { startCommand } from './start.js';
 import { tokenCommand } from './token.js';
 import { whoamiCommand } from './whoami.js';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   approvalsCommand,
   approveCommand,
   denyCommand,
+  sitesCommand,
   auditCommand,
   daemonCommand,
   startCommand,
