@@ -10,11 +10,12 @@ import { StepUpBody } from './StepUpCard.js';
 
 export function ApprovalCard({ approval }: { approval: Approval }) {
   const headingId = useId();
+  // The heading names the card. Its values wrap inline (no inline-block), so the name reads without gaps.
   return (
     <article className={`card approval approval-${approval.kind}`} aria-labelledby={headingId} data-kind={approval.kind}>
       <h2 id={headingId} className="card-title">
         {approvalTitle(approval).map((part, index) =>
-          typeof part === 'string' ? part : <Text key={index} value={part.value} ltr={part.ltr === true} />,
+          typeof part === 'string' ? part : <Text key={index} value={part.value} ltr={part.ltr === true} wrap />,
         )}
       </h2>
       <ApprovalBody approval={approval} />

@@ -3,16 +3,16 @@
  * upgrade with the new ones marked; signing in again grants them, declining is remembered.
  */
 import type { Approval } from '../../../shared/agents.js';
-import { Scopes, Text } from '../../components/Text.js';
+import { Text } from '../../components/Text.js';
 import { markAddedScopes } from './approval-view.js';
 import { AgentFact, ServerFact, TimeLeft, useDecision } from './parts.js';
 
-function RequestedScopes({ current, requested }: { current: readonly string[] | undefined; requested: readonly string[] | undefined }) {
-  const marked = markAddedScopes(current, requested);
-  if (marked.length === 0) return <span className="muted">no scopes</span>;
+/** Scopes as inert text; `marked` ones (what the upgrade adds) stand out and say "new". */
+function ScopeList({ label, scopes }: { label: string; scopes: Array<{ scope: string; added: boolean }> }) {
+  if (scopes.length === 0) return <span className="muted">no scopes</span>;
   return (
-    <ul className="scopes" aria-label="Requested scopes">
-      {marked.map(({ scope, added }, index) => (
+    <ul className="scopes" aria-label={label}>
+      {scopes.map(({ scope, added }, index) => (
         <li key={`${index}:${scope}`} className={added ? 'scope-added' : undefined} data-added={added ? 'true' : undefined}>
           <Text value={scope} ltr />
           {added && <span className="scope-new"> new</span>}
@@ -31,11 +31,11 @@ export function StepUpBody({ approval }: { approval: Approval }) {
         <ServerFact server={approval.resource} />
         <dt>Current scopes</dt>
         <dd>
-          <Scopes scopes={approval.currentScopes} />
+          <ScopeList label="Current scopes" scopes={(approval.currentScopes ?? []).map((scope) => ({ scope, added: false }))} />
         </dd>
         <dt>Requested scopes</dt>
         <dd>
-          <RequestedScopes current={approval.currentScopes} requested={approval.scopes} />
+          <ScopeList label="Requested scopes" scopes={markAddedScopes(approval.currentScopes, approval.scopes)} />
         </dd>
         <TimeLeft expiresAt={approval.expiresAt} />
       </dl>
