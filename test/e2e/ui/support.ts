@@ -14,6 +14,7 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { createBridgeClient, type BridgeClient } from '../../../electron/core/bridge/client.js';
 import { startDaemon, type Daemon } from '../../../electron/core/host/daemon.js';
+import type { Opener } from '../../../electron/core/ports.js';
 import type { World } from '../../world/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -127,6 +128,8 @@ export interface UiFixture {
 export interface UiOptions {
   /** How long an agent's request waits for the owner (default 60 s). */
   approvalTimeoutMs?: number;
+  /** What opens pages (default: the world's opener, which signs in at the AS). */
+  opener?: Opener;
 }
 
 /** The daemon in-process (memory vault, the world's opener, the window on), and a signed-in page. */
@@ -136,7 +139,7 @@ export async function startUi(world: World, options: UiOptions = {}): Promise<Ui
   const runtimeDir = await mkdtemp('/tmp/lku-'); // short: Unix socket paths are limited to 108 bytes
   const daemon = await startDaemon(
     { home, allowInsecureLoopback: true, vault: { mode: 'memory' } },
-    { opener: world.opener },
+    { opener: options.opener ?? world.opener },
     { runtimeDir, approvalTimeoutMs: options.approvalTimeoutMs ?? 60_000, tcp: false, ui: { staticDir } },
   );
   const bridges: BridgeClient[] = [];
