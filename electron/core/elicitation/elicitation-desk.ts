@@ -1,8 +1,8 @@
 /**
  * The wallet's side of URL elicitation (protocol.md E1–E3, threats T21/E8/E9): a server asks the
  * owner to open a page. The URL is checked (never fetched) and then:
- *   - a URL no browser may get (validateOpenUrl refuses it) → decline, nobody is asked;
  *   - a server over its rate limit → cancel, nobody is asked;
+ *   - a URL no browser may get (validateOpenUrl refuses it) → decline, nobody is asked;
  *   - a page on a site the owner allowed for this server, without a warning → opened (actor 'policy');
  *   - anything else → a 'url-elicitation' approval; only an approval opens the page.
  * Stage 'wait' asks the owner when to retry the agent's request after the page was opened.
@@ -71,6 +71,8 @@ export class ElicitationDesk {
     const server = canonicalResource(request.server, this.deps.policy);
     const base: Base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }), resource: server };
     const stage = request.stage ?? 'open';
+    // Every ask to open counts, unsafe ones too: a server that floods is cut off before anything else.
+    if (stage === 'open' && !this.limiter.admit(server, this.deps.clock.now())) return this.refuseOverLimit(base, request.url);
     let url: URL;
     try {
       url = validateOpenUrl(request.url, this.deps.policy);
@@ -83,7 +85,6 @@ export class ElicitationDesk {
     const facts = urlFacts(url.href, { server }) ?? { host: url.hostname, site: siteOf(url.hostname), warnings: [] };
     const asked: Asked = { caller, base, server, url, facts, message: request.message, signal };
     if (stage === 'wait') return this.waitForRetry(asked);
-    if (!this.limiter.admit(server, this.deps.clock.now())) return this.refuseOverLimit(asked);
     if (mayRemember(facts) && this.deps.remembered.isSiteAllowed(server, facts.site)) return this.open(asked, 'policy');
     return this.askToOpen(asked);
   }
@@ -142,9 +143,9 @@ export class ElicitationDesk {
     await this.record({ type: 'site.allowed', resource: asked.server, site: asked.facts.site, outcome: 'ok', actor: 'owner' });
   }
 
-  private async refuseOverLimit(asked: Asked): Promise<ElicitationResponse> {
-    if (this.refusalAudit.admit(asked.server, this.deps.clock.now())) {
-      await this.record({ type: 'elicitation.refused', ...asked.base, site: asked.facts.site, outcome: 'denied', reason: 'rate-limited' });
+  private async refuseOverLimit(base: Base, rawUrl: string): Promise<ElicitationResponse> {
+    if (this.refusalAudit.admit(base.resource ?? '', this.deps.clock.now())) {
+      await this.record({ type: 'elicitation.refused', ...base, ...siteField(rawUrl), outcome: 'denied', reason: 'rate-limited' });
     }
     return { action: 'cancel' };
   }

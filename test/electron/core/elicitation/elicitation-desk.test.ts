@@ -239,6 +239,13 @@ describe('elicitation desk: rate limit (T15)', () => {
     scheduler.advance(60_000);
     expect(await ask()).toEqual({ action: 'accept' });
   });
+
+  it('unsafe URLs count too: a flood of them is cut off as rate-limited', async () => {
+    const { desk, caller, never, audit } = await setup({ rateLimit: { max: 2, windowMs: 60_000 } });
+    const ask = () => desk.elicit(caller, { server: SERVER, url: 'javascript:alert(1)', message: MESSAGE }, never);
+    expect([await ask(), await ask(), await ask(), await ask()]).toEqual([{ action: 'decline' }, { action: 'decline' }, { action: 'cancel' }, { action: 'cancel' }]);
+    expect((await entries(audit, 'elicitation.refused')).map((e) => e.reason)).toEqual(['unsafe:scheme', 'unsafe:scheme', 'rate-limited']);
+  });
 });
 
 describe('elicitation desk: stage wait', () => {
