@@ -6,6 +6,7 @@
  *   server.url                 // http://127.0.0.1:<port>/mcp
  *   server.counts              // live counters (below)
  *   server.pageUrl('x')        // a counting page: GET /page/x counts the visit and "finishes" x
+ *                              // (options.browserFlow: it then redirects to /finished, for world.opener)
  *   await server.nextPageVisit()   // resolves with the id of the next page visited
  *   await server.sendCompletion('unknown-id')   // B14: a completion for any id, to every session
  *   await server.close()
@@ -55,6 +56,12 @@ export interface ElicitationServerOptions {
   auth?: ElicitationServerAuth;
   /** Send notifications/elicitation/complete when a guarded page is visited (default true). */
   notifyCompletion?: boolean;
+  /**
+   * For the world's BrowserOpener (which follows a page until it reaches its `redirect_uri`): page
+   * URLs carry `?redirect_uri=<origin>/finished` and a visit answers 302 to it, so the browser's
+   * flow ends cleanly. Default false (plain page URLs).
+   */
+  browserFlow?: boolean;
 }
 
 export interface ElicitationCounts {
@@ -91,6 +98,7 @@ export interface ElicitationServer {
 }
 
 const PAGE_KEY = 'page';
+const DONE_PAGE = '<!doctype html><title>Done</title><p>You can close this page.</p>';
 const FORM_KEY = 'name';
 
 interface Session {
@@ -128,7 +136,9 @@ export async function startElicitationServer(options: ElicitationServerOptions =
   app.disable('x-powered-by');
   const listener = await listenOnLoopback(app);
   const url = `${listener.origin}/mcp`;
-  const pageUrl = (id: string): string => `${listener.origin}/page/${encodeURIComponent(id)}`;
+  const finishedUrl = `${listener.origin}/finished`;
+  const pageUrl = (id: string): string =>
+    `${listener.origin}/page/${encodeURIComponent(id)}` + (options.browserFlow === true ? `?redirect_uri=${encodeURIComponent(finishedUrl)}` : '');
 
   const complete = async (session: Session, id: string): Promise<void> => {
     counts.completionsSent.push(id);
@@ -139,7 +149,8 @@ export async function startElicitationServer(options: ElicitationServerOptions =
     const id = String(req.params['id']);
     counts.pageVisits[id] = (counts.pageVisits[id] ?? 0) + 1;
     counts.totalPageVisits += 1;
-    res.type('text/html').send('<!doctype html><title>Done</title><p>You can close this page.</p>');
+    if (options.browserFlow === true) res.redirect(302, finishedUrl);
+    else res.type('text/html').send(DONE_PAGE);
     const entry = guarded.get(id);
     if (entry !== undefined && !entry.done) {
       entry.done = true;
@@ -147,6 +158,8 @@ export async function startElicitationServer(options: ElicitationServerOptions =
     }
     for (const wake of visitWaiters.splice(0)) wake(id);
   });
+
+  app.get('/finished', (_req: Request, res: Response) => void res.type('text/html').send(DONE_PAGE));
 
   if (options.auth !== undefined) protect(app, url, options.auth);
   app.use('/mcp', (_req, _res, next) => {
