@@ -7,7 +7,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestEnrolment } from '../../../electron/core/bridge/client.js';
-import { MCP_READ, startWorld, type World } from '../../world/index.js';
+import { MCP_READ, MCP_WRITE, startWorld, type World } from '../../world/index.js';
+import { postElicitation } from './elicitation-agent.js';
+import { PageOpener } from './page-opener.js';
 import { chooseTheme, openScreen, saveScreenshot, startUi, type ScreenName, type Theme, type UiFixture } from './support.js';
 
 const SCREENS: readonly ScreenName[] = ['Approvals', 'Agents', 'Connections', 'Activity', 'Settings'];
@@ -19,7 +21,7 @@ let page: Page;
 
 beforeAll(async () => {
   world = await startWorld();
-  ui = await startUi(world);
+  ui = await startUi(world, { opener: new PageOpener(world) });
   page = ui.page;
 }, 60_000);
 
@@ -86,6 +88,38 @@ describe('the window: screenshots of every screen in both themes (issue 4)', () 
 
     for (const approval of await wallet.listApprovals({ status: 'pending' })) await wallet.decideApproval(approval.id, 'deny');
     await Promise.all([consent, enrolment]);
+    await ui.watch.expectClean();
+  });
+
+  it('issue 5 cards: a page to open (with warnings), a retry, a step-up; allowed sites', async () => {
+    const { wallet } = ui.daemon;
+    const agent = await wallet.enrolAgent('shopper');
+    const socket = ui.daemon.bridge.socketPath!;
+    const message = 'Confirm the payment at https://pay.example.net/ to continue.';
+    // An allowed site, chosen with "always allow" (here through the wallet, as the CLI does).
+    const allowing = postElicitation(socket, agent.secret, { server: 'https://shop.example.com/mcp', url: 'https://checkout.pay.example.net/s/1', message });
+    await expect.poll(async () => (await wallet.listApprovals({ status: 'pending' })).length).toBe(1);
+    await wallet.decideApproval((await wallet.listApprovals({ status: 'pending' }))[0]!.id, 'approve', { remember: true });
+    expect((await allowing).action).toBe('accept');
+
+    const asks = [
+      postElicitation(socket, agent.secret, { server: 'https://mcp.example.com/mcp', url: 'https://accounts.example.com.evil.test/login?next=%2Fpay', message }),
+      postElicitation(socket, agent.secret, { server: 'https://docs.example.com/mcp', url: 'https://auth.example.org/link/42', message: 'Link your account.' }),
+      postElicitation(socket, agent.secret, { server: 'https://shop.example.com/mcp', url: 'https://checkout.pay.example.net/s/2', message, stage: 'wait' }),
+    ];
+    const stepUp = ui.bridge(agent.secret).token(world.mcpUrl, [MCP_READ, MCP_WRITE]).catch(() => undefined);
+    await openScreen(page, 'Approvals');
+    await expect.poll(() => page.getByRole('list', { name: 'Pending approvals' }).getByRole('article').count()).toBe(4);
+    for (const theme of THEMES) {
+      await chooseTheme(page, theme, 'Approvals');
+      await saveScreenshot(page, `approvals-issue5-${theme}`);
+      await openScreen(page, 'Connections');
+      await page.getByRole('table', { name: 'Allowed sites' }).waitFor();
+      await saveScreenshot(page, `connections-allowed-sites-${theme}`);
+    }
+    await openScreen(page, 'Approvals');
+    for (const approval of await wallet.listApprovals({ status: 'pending' })) await wallet.decideApproval(approval.id, 'deny');
+    await Promise.all([...asks, stepUp]);
     await ui.watch.expectClean();
   });
 });
