@@ -37,6 +37,11 @@ export interface BridgeClientOptions extends BridgeLocation {
   secret: string;
   /** Per request, including any wait for the owner's decision (default 130 s). */
   timeoutMs?: number;
+  /**
+   * An elicitation at stage 'wait' (the user is busy on the opened page; the wallet waits up to
+   * 10 minutes for "retry now"): default 11 minutes, so the wallet's own timeout answers first.
+   */
+  elicitWaitTimeoutMs?: number;
 }
 
 export interface BridgeClient {
@@ -53,15 +58,17 @@ export interface BridgeClient {
 }
 
 const DEFAULT_TIMEOUT_MS = 130_000;
+const DEFAULT_ELICIT_WAIT_TIMEOUT_MS = 11 * 60_000;
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
 export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
   const target = resolveTarget(options);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  const call = <T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown, signal?: AbortSignal): Promise<T> =>
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const call = <T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown, signal?: AbortSignal, waitMs = timeoutMs): Promise<T> =>
     callBridge(
-      { target, agent, secret: options.secret, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) },
+      { target, agent, secret: options.secret, timeoutMs: waitMs, ...(signal === undefined ? {} : { signal }) },
       method,
       path,
       schema,
@@ -89,7 +96,8 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
           }),
         );
       }
-      return call('POST', '/v1/elicitations', ElicitationResponse, parsed.data, signal);
+      const waitMs = parsed.data.stage === 'wait' ? Math.max(timeoutMs, options.elicitWaitTimeoutMs ?? DEFAULT_ELICIT_WAIT_TIMEOUT_MS) : timeoutMs;
+      return call('POST', '/v1/elicitations', ElicitationResponse, parsed.data, signal, waitMs);
     },
     close: () => agent.destroy(),
   };

@@ -56,6 +56,24 @@ describe('bridge client: elicit', () => {
     await sawAbort;
   });
 
+  it('a wait outlives the usual request timeout (the wallet waits minutes for "retry now"); an open does not', async () => {
+    const short = createBridgeClient({ socketPath: bridge.socketPath, secret: FAKE_AGENT_SECRET, timeoutMs: 200 });
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    bridge.handler.elicit = async (_caller: BridgeCaller, request: ElicitationRequest): Promise<ElicitationResponse> => {
+      await released;
+      return { action: request.stage === 'wait' ? 'accept' : 'decline' };
+    };
+    try {
+      const waiting = short.elicit(REQUEST);
+      await expect(short.elicit({ ...REQUEST, stage: 'open' })).rejects.toMatchObject({ code: ErrorCode.Timeout });
+      release();
+      expect(await waiting).toEqual({ action: 'accept' });
+    } finally {
+      short.close();
+    }
+  });
+
   it('a request the bridge would refuse is refused locally', async () => {
     const before = bridge.handler.elicitCalls.length;
     await expect(client.elicit({ ...REQUEST, url: 'https://accounts.example/ü' })).rejects.toMatchObject({ code: ErrorCode.InvalidInput });
