@@ -1,99 +1,13 @@
 /**
- * The message proxy with the URL elicitation interceptor, message by message: both sides are
- * in-memory transports the test drives with raw JSON-RPC, the wallet is a port double. For what
- * real SDK servers and clients do, see elicitation.test.ts.
+ * The message proxy with the URL elicitation interceptor, message by message
+ * (interceptor-harness.ts). For what real SDK servers and clients do, see elicitation.test.ts.
  */
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, LatchkeyError } from '../../../../shared/errors.js';
 import { CLIENT_CAPABILITIES_META, declareUrlElicitation, withUrlElicitation } from '../../../../electron/core/proxy/capabilities.js';
-import { createElicitationInterceptor } from '../../../../electron/core/proxy/elicitation-interceptor.js';
-import { startMessageProxy, type MessageProxy } from '../../../../electron/core/proxy/message-proxy.js';
+import { call, complete, expectNoPage, harness, inputRequired, PAGE, paramsOf, required, SERVER } from './interceptor-harness.js';
 import { answering, WalletDouble } from './wallet-double.js';
-
-const SERVER = 'https://mcp.example.test/mcp';
-const ORIGIN = 'https://mcp.example.test';
-const PAGE = 'https://accounts.example.test/link?session=abc';
-
-/** Messages one side received, with a way to wait for the next ones. */
-class Inbox {
-  readonly messages: JSONRPCMessage[] = [];
-  private waiters: Array<{ count: number; resolve: () => void }> = [];
-
-  push(message: JSONRPCMessage): void {
-    this.messages.push(message);
-    for (const waiter of this.waiters.filter((w) => this.messages.length >= w.count)) waiter.resolve();
-  }
-
-  async nth(index: number): Promise<Record<string, unknown>> {
-    if (this.messages.length <= index) await new Promise<void>((resolve) => this.waiters.push({ count: index + 1, resolve }));
-    return this.messages[index] as Record<string, unknown>;
-  }
-}
-
-interface Harness {
-  proxy: MessageProxy;
-  agent: InMemoryTransport;
-  server: InMemoryTransport;
-  toAgent: Inbox;
-  toServer: Inbox;
-  reports: LatchkeyError[];
-  debug: string[];
-}
-
-const running: MessageProxy[] = [];
-afterEach(async () => {
-  for (const proxy of running.splice(0)) await proxy.close();
-});
-
-async function harness(wallet: WalletDouble): Promise<Harness> {
-  const [agent, proxyLocal] = InMemoryTransport.createLinkedPair();
-  const [proxyRemote, server] = InMemoryTransport.createLinkedPair();
-  const toAgent = new Inbox();
-  const toServer = new Inbox();
-  agent.onmessage = (message) => toAgent.push(message);
-  server.onmessage = (message) => toServer.push(message);
-  const reports: LatchkeyError[] = [];
-  const debug: string[] = [];
-  const proxy = await startMessageProxy({
-    local: proxyLocal,
-    remote: proxyRemote,
-    origin: ORIGIN,
-    report: (error) => reports.push(error),
-    debug: (line) => debug.push(line),
-    intercept: (channel) => createElicitationInterceptor(channel, { port: wallet, server: SERVER, origin: ORIGIN, debug: (line) => debug.push(line) }),
-  });
-  await agent.start();
-  await server.start();
-  running.push(proxy);
-  return { proxy, agent, server, toAgent, toServer, reports, debug };
-}
-
-const call = (id: number, extra: Record<string, unknown> = {}): JSONRPCMessage => ({
-  jsonrpc: '2.0',
-  id,
-  method: 'tools/call',
-  params: { name: 'pay', arguments: {}, ...extra },
-});
-
-const required = (id: number, elicitationId: string): JSONRPCMessage => ({
-  jsonrpc: '2.0',
-  id,
-  error: { code: -32042, message: 'URL elicitation required', data: { elicitations: [{ mode: 'url', elicitationId, url: PAGE, message: 'Link it.' }] } },
-});
-
-const complete = (elicitationId: string): JSONRPCMessage => ({ jsonrpc: '2.0', method: 'notifications/elicitation/complete', params: { elicitationId } });
-
-function paramsOf(message: JSONRPCMessage): Record<string, unknown> {
-  return (message as { params?: Record<string, unknown> }).params ?? {};
-}
-
-function expectNoPage(h: Harness): void {
-  expect(JSON.stringify(h.toAgent.messages)).not.toContain('accounts.example.test');
-  expect(JSON.stringify(h.reports.map((r) => r.toJSON()))).not.toContain('accounts.example.test');
-  expect(h.debug.join('\n')).not.toContain('accounts.example.test');
-}
 
 describe('E3: capabilities', () => {
   it('E3 adds url and keeps form mode as the agent declared it', () => {
@@ -241,11 +155,6 @@ describe('E1: -32042', () => {
 });
 
 describe('E2: input_required', () => {
-  const inputRequired = (id: number, requests: Record<string, unknown>, requestState?: string): JSONRPCMessage => ({
-    jsonrpc: '2.0',
-    id,
-    result: { content: [], resultType: 'input_required', inputRequests: requests, ...(requestState === undefined ? {} : { requestState }) },
-  });
   const urlRequest = { method: 'elicitation/create', params: { mode: 'url', url: PAGE, message: 'Pay.' } };
   const formRequest = { method: 'elicitation/create', params: { mode: 'form', message: 'Name?', requestedSchema: { type: 'object', properties: {} } } };
 
