@@ -38,6 +38,12 @@ export interface BridgeClientOptions extends BridgeLocation {
   /** Per request, including any wait for the owner's decision (default 130 s). */
   timeoutMs?: number;
   /**
+   * A token request may be a step-up: the wallet waits up to 2 minutes for the owner's approval,
+   * then up to 5 minutes for the browser sign-in. Default DEFAULT_TOKEN_TIMEOUT_MS (8 minutes),
+   * never shorter than `timeoutMs`, so the wallet's own timeouts answer first.
+   */
+  tokenTimeoutMs?: number;
+  /**
    * An elicitation at stage 'wait' (the user is busy on the opened page; the wallet waits up to
    * 10 minutes for "retry now"): default 11 minutes, so the wallet's own timeout answers first.
    */
@@ -58,6 +64,8 @@ export interface BridgeClient {
 }
 
 const DEFAULT_TIMEOUT_MS = 130_000;
+/** A step-up's approval (≤ 2 min) plus its browser sign-in (≤ 5 min), with a minute to spare. */
+export const DEFAULT_TOKEN_TIMEOUT_MS = 8 * 60_000;
 const DEFAULT_ELICIT_WAIT_TIMEOUT_MS = 11 * 60_000;
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
@@ -66,6 +74,7 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
   const target = resolveTarget(options);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const tokenTimeoutMs = Math.max(timeoutMs, options.tokenTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS);
   const call = <T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown, signal?: AbortSignal, waitMs = timeoutMs): Promise<T> =>
     callBridge(
       { target, agent, secret: options.secret, timeoutMs: waitMs, ...(signal === undefined ? {} : { signal }) },
@@ -84,7 +93,7 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
           }),
         );
       }
-      return call('POST', '/v1/token', TokenResponse, parsed.data);
+      return call('POST', '/v1/token', TokenResponse, parsed.data, undefined, tokenTimeoutMs);
     },
     whoami: () => call('GET', '/v1/whoami', WhoamiResponse),
     elicit: (request, signal) => {

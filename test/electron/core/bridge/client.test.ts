@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, LatchkeyError } from '../../../../shared/errors.js';
-import { createBridgeClient, locateBridge, requestEnrolment, type BridgeClient } from '../../../../electron/core/bridge/client.js';
+import { createBridgeClient, DEFAULT_TOKEN_TIMEOUT_MS, locateBridge, requestEnrolment, type BridgeClient } from '../../../../electron/core/bridge/client.js';
+import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../../../../electron/core/broker/token-broker.js';
+import { DEFAULT_BROWSER_TIMEOUT_MS } from '../../../../electron/core/connections/connection-service.js';
 import { FAKE_AGENT_SECRET, FAKE_TOKEN } from '../../../fakes/fake-bridge-handler.js';
 import { startTestBridge, type TestBridge } from './support.js';
 
@@ -77,13 +79,36 @@ describe('bridge client against the real server', () => {
     bridge.handler.tokenImpl = (call) => new Promise((_resolve, reject) => call.signal.addEventListener('abort', () => reject(new Error('gone')), { once: true }));
     try {
       const next = bridge.handler.nextTokenCall();
-      const result = caught(client({ timeoutMs: 300 }).token('https://mcp.example/mcp'));
+      const result = caught(client({ timeoutMs: 300, tokenTimeoutMs: 300 }).token('https://mcp.example/mcp'));
       const call = await next;
       const aborted = new Promise<void>((resolve) => call.signal.addEventListener('abort', () => resolve(), { once: true }));
       expect((await result).code).toBe(ErrorCode.Timeout);
       await aborted;
     } finally {
       bridge.handler.tokenImpl = undefined;
+    }
+  });
+
+  it('T3: a token request (maybe a step-up: approval, then a browser sign-in) outlives the short timeout of other requests', async () => {
+    expect(DEFAULT_TOKEN_TIMEOUT_MS).toBeGreaterThan(DEFAULT_APPROVAL_TIMEOUT_MS + DEFAULT_BROWSER_TIMEOUT_MS);
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    bridge.handler.tokenImpl = async () => {
+      await released;
+      return { access_token: 'at-late', token_type: 'Bearer', expires_at: Math.floor(Date.now() / 1000) + 300, scope: 'mcp:write' };
+    };
+    bridge.handler.enrolImpl = (_request, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('gone')), { once: true }));
+    try {
+      const next = bridge.handler.nextTokenCall();
+      const waiting = client({ timeoutMs: 200 }).token('https://mcp.example/mcp');
+      await next;
+      // Another request with the same short timeout gives up meanwhile; the token request does not.
+      expect((await caught(requestEnrolment({ socketPath: bridge.socketPath }, { name: 'slow' }, 200))).code).toBe(ErrorCode.Timeout);
+      release();
+      await expect(waiting).resolves.toMatchObject({ access_token: 'at-late' });
+    } finally {
+      bridge.handler.tokenImpl = undefined;
+      bridge.handler.enrolImpl = undefined;
     }
   });
 
