@@ -11,26 +11,31 @@
  *     completions or the user's retry (stage 'wait'), then goes to the server again, same id;
  *   - `resultType: "input_required"` → the wallet answers the URL entries, the request is retried
  *     with `inputResponses` and the echoed `requestState`; other entries go to the agent.
- * Each agent request gets at most MAX_ROUNDS such rounds. Form-mode elicitation passes untouched.
+ * Each agent request gets at most MAX_ROUNDS such rounds, each with at most MAX_PAGES pages, asked
+ * one after the other until the first the owner does not accept. Form-mode elicitation passes
+ * untouched.
  */
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import type { LatchkeyError } from '../../../shared/errors.js';
 import { declareUrlElicitation } from './capabilities.js';
 import { buildRetry, PendingInputAnswers, readInputRequired, resultForAgent, type InputRequired } from './input-required.js';
+import { idOf, isObject, pageOf, requiredErrorOf, requiredPages, unreadable, type Json } from './remote-messages.js';
 import {
   bridgeFailure,
   declinedError,
   limitError,
+  pagesLimitError,
   UrlElicitations,
   type ElicitAction,
   type ElicitationPort,
   type UrlPage,
 } from './url-elicitations.js';
 
-/** JSON-RPC error code of "URL elicitation required" (2025-11-25). */
-export const URL_ELICITATION_REQUIRED = -32042;
+export { URL_ELICITATION_REQUIRED } from './remote-messages.js';
 /** Rounds of elicitation per agent request before the proxy gives up (ElicitationLimit). */
 export const MAX_ROUNDS = 3;
+/** Pages one server answer may ask for; more are refused without asking the owner (ElicitationLimit). */
+export const MAX_PAGES = 3;
 
 /** What the message proxy lets the interceptor do. */
 export interface ProxyChannel {
@@ -61,16 +66,6 @@ export interface ElicitationInterceptorOptions {
   server: string;
   origin: string;
   debug?: (message: string) => void;
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function idOf(value: unknown): RequestId | undefined {
-  return typeof value === 'string' || typeof value === 'number' ? value : undefined;
 }
 
 export function createElicitationInterceptor(channel: ProxyChannel, options: ElicitationInterceptorOptions): MessageInterceptor {
@@ -116,10 +111,23 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
     channel.answerWithError(id, failure);
   };
 
-  const askAll = async (pages: readonly UrlPage[], signal: AbortSignal): Promise<ElicitAction[]> => {
+  /** Asks for the pages one after the other; the first answer that is not accept ends it (T15). */
+  const askInTurn = async (pages: readonly UrlPage[], signal: AbortSignal): Promise<ElicitAction[]> => {
     const actions: ElicitAction[] = [];
-    for (const page of pages) actions.push(await elicitations.askToOpen(page, signal));
+    for (const page of pages) {
+      const action = await elicitations.askToOpen(page, signal);
+      actions.push(action);
+      if (action !== 'accept') break;
+    }
     return actions;
+  };
+
+  /** A round that asks for too many pages is refused before the owner is asked (T15). */
+  const refuseTooMany = (id: RequestId, count: number): boolean => {
+    if (count <= MAX_PAGES) return false;
+    done(id);
+    channel.answerWithError(id, pagesLimitError(options.origin, MAX_PAGES));
+    return true;
   };
 
   /** 2025-11-25 elicitation/create, mode url: the wallet answers the server. */
@@ -147,9 +155,10 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
       channel.answerWithError(id, unreadable(options.origin));
       return;
     }
+    if (refuseTooMany(id, pages.length)) return;
     try {
       for (const page of pages) if (page.elicitationId !== undefined) elicitations.remember(page.elicitationId);
-      const actions = await askAll(pages, signal);
+      const actions = await askInTurn(pages, signal);
       if (actions.some((action) => action !== 'accept')) return declined(id);
       const ids = pages.flatMap((page) => (page.elicitationId === undefined ? [] : [page.elicitationId]));
       const outcome = await elicitations.waitForUser(pages[0] as UrlPage, ids, signal);
@@ -163,11 +172,11 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
   /** 2026-07-28 input_required result with URL entries. */
   const handleInputRequired = async (id: RequestId, message: JSONRPCMessage, input: InputRequired): Promise<void> => {
     const signal = startRound(id);
-    if (signal === undefined) return;
+    if (signal === undefined || refuseTooMany(id, input.pages.size)) return;
     try {
       const keys = [...input.pages.keys()];
-      const actions = await askAll([...input.pages.values()], signal);
-      if (actions.every((action) => action === 'accept')) {
+      const actions = await askInTurn([...input.pages.values()], signal);
+      if (actions.length === keys.length && actions.every((action) => action === 'accept')) {
         const outcome = await elicitations.waitForUser(input.pages.get(keys[0] as string) as UrlPage, [], signal);
         if (outcome === 'give-up') return declined(id);
       }
@@ -227,8 +236,8 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
         return true;
       }
       if (typeof method === 'string' || id === undefined || !originals.has(id)) return false;
-      const error = record['error'];
-      if (isObject(error) && error['code'] === URL_ELICITATION_REQUIRED) {
+      const error = requiredErrorOf(record);
+      if (error !== undefined) {
         void handleRequired(id, error);
         return true;
       }
@@ -245,26 +254,4 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
       if (!flows.has(id)) done(id);
     },
   };
-}
-
-function pageOf(params: Json): UrlPage | undefined {
-  if (params['mode'] !== 'url' || typeof params['url'] !== 'string') return undefined;
-  const message = typeof params['message'] === 'string' ? params['message'] : '';
-  const elicitationId = params['elicitationId'];
-  return { url: params['url'], message, ...(typeof elicitationId === 'string' ? { elicitationId } : {}) };
-}
-
-function requiredPages(error: Json): UrlPage[] {
-  const data = error['data'];
-  const list = isObject(data) && Array.isArray(data['elicitations']) ? (data['elicitations'] as unknown[]) : [];
-  return list.flatMap((entry) => {
-    const page = isObject(entry) ? pageOf(entry) : undefined;
-    return page === undefined ? [] : [page];
-  });
-}
-
-function unreadable(origin: string): LatchkeyError {
-  return new LatchkeyError(ErrorCode.BadResponse, `The MCP server at ${origin} asked for a page to be opened in a form Latchkey cannot read.`, {
-    hint: 'Run with --verbose to see details.',
-  });
 }

@@ -187,3 +187,9 @@ export function bridgeFailure(error: unknown): LatchkeyError {
   if (isLatchkeyError(error)) return error;
   return new LatchkeyError(ErrorCode.Unreachable, 'Could not ask the Latchkey wallet about a page the server wants opened.', { cause: error });
 }
+
+export function pagesLimitError(origin: string, pages: number): LatchkeyError {
+  return new LatchkeyError(ErrorCode.ElicitationLimit, `The MCP server at ${origin} asked for more than ${pages} pages to be opened at once; Latchkey refused.`, {
+    hint: 'The request was not completed; the server asks for too much at once.',
+  });
+}
