@@ -31,8 +31,12 @@ const RULES: Record<Layer, { layers: Layer[]; node: boolean; electron: boolean; 
   renderer: { layers: ['renderer', 'shared'], node: false, electron: false, packages: true },
 };
 
-/** Packages shared/ may use: pure, runtime-independent. */
-const SHARED_PACKAGES = new Set(['zod']);
+/**
+ * Packages shared/ may use: pure, runtime-independent (no node:*, no DOM), because the renderer,
+ * the CLI and core all run them: zod for the contracts, tldts for the Public Suffix List behind
+ * the registrable domain every URL prompt shows (url-facts.ts).
+ */
+const SHARED_PACKAGES = new Set(['zod', 'tldts']);
 
 function layerOf(file: string): Layer | undefined {
   const rel = relative(root, file).split('\\').join('/');
