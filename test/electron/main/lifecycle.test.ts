@@ -1,11 +1,13 @@
 /**
  * Static checks of the shell's lifecycle (Electron cannot start here): one instance, the wallet
- * host closed on quit (which removes the bridge socket and discovery file), notification
- * decisions only through the wallet (T19), the opener behind validateOpenUrl (T04/T22).
+ * host closed on quit (which removes the bridge socket and discovery file), notifications that
+ * only report a button to core (T19), the opener behind validateOpenUrl (T04/T22).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { calls, listenersFor, readSources, walk } from './source-ast.js';
+import { calls, listenersFor, readSources, root, walk } from './source-ast.js';
 
 const main = readSources('electron/main');
 const file = (name: string) => main.find((s) => s.path === `electron/main/${name}`)!;
@@ -37,14 +39,14 @@ describe('shell lifecycle', () => {
     expect(text.indexOf('await app.whenReady();')).toBeLessThan(text.indexOf('serveRenderer(paths.renderer)'));
   });
 
-  it('T19: notifications decide only through wallet.decideApproval, with the approval id they were raised for', () => {
+  it('T19: a notification decides nothing itself: its buttons only report the action, bound by core to the approval id it was raised for', () => {
     const notifier = file('notifier.ts');
-    const walletCalls = [...walk(notifier.tree)]
-      .filter((n): n is ts.PropertyAccessExpression => ts.isPropertyAccessExpression(n) && n.expression.getText() === 'wallet')
-      .map((n) => n.name.text);
-    expect(walletCalls).toEqual(['decideApproval']);
-    expect(listenersFor(notifier, 'action').map((c) => c.arguments[1]!.getText())).toEqual([
-      "(event) => decide(approval.id, event.actionIndex === 0 ? 'approve' : 'deny')",
-    ]);
+    const identifiers = [...walk(notifier.tree)].filter(ts.isIdentifier).map((n) => n.text);
+    expect(identifiers.filter((name) => /wallet|decide/i.test(name))).toEqual([]);
+    const onAction = listenersFor(notifier, 'action').map((c) => c.arguments[1]!.getText());
+    expect(onAction).toHaveLength(1);
+    expect(onAction[0]).toMatch(/const chosen = notice\.actions\[details\.actionIndex\];\s*if \(chosen !== undefined\) onAction\(chosen\.action\);/);
+    const notices = readFileSync(join(root, 'electron/core/approvals/approval-notices.ts'), 'utf8');
+    expect(notices).toContain('notifier.show(noticeFor(approval), (action) => act(approval.id, action))');
   });
 });
