@@ -19,7 +19,10 @@ function describeExpiry(approval: Approval, now: number): string {
   return approval.expiresAt > now ? formatTimeSpan(approval.expiresAt - now) : 'now';
 }
 
-/** The scopes asked for; for a step-up "held now → wanted after" (e.g. "files:read → files:read files:write"). */
+/**
+ * The scopes asked for; for a step-up what the AGENT holds now → what it will hold after approval
+ * (e.g. "files:read → files:read files:write"; "(none)" when it has no grant).
+ */
 export function describeScopes(approval: Approval): string {
   const scopes = approval.scopes === undefined || approval.scopes.length === 0 ? '-' : approval.scopes.map(inert).join(' ');
   if (approval.kind !== 'step-up' || approval.currentScopes === undefined) return scopes;

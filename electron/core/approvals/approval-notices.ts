@@ -78,7 +78,7 @@ export function noticeFor(approval: Approval): Notice {
       return {
         id: approval.id,
         title: `${agent} asks for more access to ${server}`,
-        body: `Now: ${scopeList(approval.currentScopes)}\nAsks for: ${scopeList(approval.scopes)}`,
+        body: `Agent holds: ${scopeList(approval.currentScopes)}\nNew for it: ${scopeList(newScopes(approval))}\nApproving signs you in again.`,
         actions: approveDeny,
       };
     case 'url-elicitation':
@@ -124,6 +124,12 @@ function hostOf(resource: string | undefined): string {
 
 function scopesText(scopes: readonly string[] | undefined): string {
   return scopes === undefined || scopes.length === 0 ? 'Its default scopes.' : `Scopes: ${scopeList(scopes)}`;
+}
+
+/** A step-up's scopes the agent does not hold yet (what approving grants it). */
+function newScopes(approval: Approval): string[] {
+  const held = new Set(approval.currentScopes ?? []);
+  return (approval.scopes ?? []).filter((scope) => !held.has(scope));
 }
 
 function scopeList(scopes: readonly string[] | undefined): string {

@@ -2,15 +2,18 @@
  * Step-up for agents (issue 5, T3): an agent asks for scopes the owner's connection does not hold
  * (typically after its server answered 403 insufficient_scope), and a refresh can never widen.
  *
- *   declined before for (agent, resource, these extra scopes)? → StepUpDeclined at once, no prompt
- *   → ONE 'step-up' approval: current scopes → the union
+ *   any scope new for this agent declined before (agent, resource)? → StepUpDeclined at once, no prompt
+ *   → ONE 'step-up' approval about THIS AGENT: what its grant holds now (currentScopes, [] without
+ *     one) → what it will hold after (grant ∪ requested), so every scope new for it is shown as new
  *   → deny: remembered, StepUpDeclined · no answer in time: ApprovalTimeout (not remembered)
- *   → approve: the connection re-authorizes in the system browser with the union (bounded by
- *     MAX_STEP_UPS), audited as 'step-up.completed'; the caller then widens the agent's grant
- *     (approving is consent for this agent, "remember" or not) and mints its token.
+ *   → approve: the connection re-authorizes in the system browser with connection ∪ requested
+ *     (bounded by MAX_STEP_UPS), audited as 'step-up.completed'; the caller then widens the
+ *     agent's grant to what the owner was shown (approving is consent for this agent, "remember"
+ *     or not) and mints its token.
  *
- * What is remembered on a decline is the set of scopes the step-up would have added (requested
- * minus the connection's), so asking again for any superset of them is refused without a prompt.
+ * What is remembered on a decline is the set of scopes that were new for this agent (requested
+ * minus its grant's). A later step-up whose new scopes overlap any of them (not only a superset)
+ * is refused without a prompt, so rewording the request cannot get the owner asked again.
  * A refusal on the authorization server's own page counts as a decline too.
  */
 import type { AgentSummary } from '../../../shared/agents.js';
@@ -37,6 +40,8 @@ export interface StepUpRequest {
   resource: string;
   /** The connection's scopes now. */
   current: readonly string[];
+  /** The scopes of the agent's live grant now ([] without one): what the owner is shown as held. */
+  agentScopes: readonly string[];
   /** What the agent asks for; at least one scope is not in `current`. */
   requested: readonly string[];
   /** Audit fields naming the caller (agent, session). */
@@ -55,23 +60,25 @@ export function missingScopes(held: readonly string[], wanted: readonly string[]
 }
 
 export async function stepUpForAgent(deps: StepUpDeps, request: StepUpRequest): Promise<StepUpResult> {
-  const { agent, resource, current, requested, base, signal } = request;
-  const extra = missingScopes(current, requested);
+  const { agent, resource, current, agentScopes, requested, base, signal } = request;
+  // What is new for this agent (shown as new, remembered on a decline), not only for the connection.
+  const extra = missingScopes(agentScopes, requested);
   if (deps.remembered.isStepUpDeclined(agent.id, resource, extra)) throw declined(agent.name, resource, extra, 'before');
 
+  const after = [...new Set([...agentScopes, ...requested])];
   const union = [...new Set([...current, ...requested])];
   const { approval, decision } = deps.approvals.raise(
-    { kind: 'step-up', agentId: agent.id, agentName: agent.name, resource, scopes: union, currentScopes: [...current] },
+    { kind: 'step-up', agentId: agent.id, agentName: agent.name, resource, scopes: after, currentScopes: [...agentScopes] },
     { timeoutMs: deps.timeoutMs, signal },
   );
-  await deps.record({ type: 'approval.raised', ...base, resource, scopes: union, outcome: 'ok', reason: `step-up:${approval.id}` });
+  await deps.record({ type: 'approval.raised', ...base, resource, scopes: after, outcome: 'ok', reason: `step-up:${approval.id}` });
   const outcome = await decision;
   const withdrawn = outcome.status === 'expired' && signal.aborted;
   await deps.record({
     type: 'approval.decided',
     ...base,
     resource,
-    scopes: union,
+    scopes: after,
     outcome: outcome.status === 'approved' ? 'ok' : 'denied',
     reason: withdrawn ? 'withdrawn' : outcome.status,
     actor: withdrawn ? 'agent' : outcome.status === 'expired' ? 'timeout' : 'owner',

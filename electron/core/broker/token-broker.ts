@@ -80,7 +80,7 @@ export class TokenBroker implements BridgeHandler {
       let held = connection.scopes;
       if (missingScopes(held, scopes).length > 0) {
         // A step-up: its one approval is also the consent for this token (never two prompts).
-        held = (await this.stepUp(agent, resource, held, scopes, signal, base)).scopes;
+        held = (await this.stepUp(agent, resource, held, grant?.scopes ?? [], scopes, signal, base)).scopes;
         if (grant === undefined || missingScopes(grant.scopes, scopes).length > 0) {
           grant = await this.rememberGrant(agent, resource, scopes, lifetime, base, { keepMode: true });
         }
@@ -221,7 +221,15 @@ export class TokenBroker implements BridgeHandler {
    * e.g. ask each time, is kept). Otherwise its next token request, a second later through
    * `latchkey mcp`, would ask the owner again for what was just approved.
    */
-  private stepUp(agent: AgentSummary, resource: string, held: string[], scopes: string[], signal: AbortSignal, base: Record<string, string>) {
+  private stepUp(
+    agent: AgentSummary,
+    resource: string,
+    held: string[],
+    agentScopes: string[],
+    scopes: string[],
+    signal: AbortSignal,
+    base: Record<string, string>,
+  ) {
     const remembered = this.deps.remembered;
     if (remembered === undefined) throw new LatchkeyError(ErrorCode.StepUpDeclined, 'This wallet cannot widen its connections for agents.');
     return stepUpForAgent(
@@ -232,7 +240,7 @@ export class TokenBroker implements BridgeHandler {
         record: (event) => this.record(event),
         timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
       },
-      { agent, resource, current: held, requested: scopes, base, signal },
+      { agent, resource, current: held, agentScopes, requested: scopes, base, signal },
     );
   }
 

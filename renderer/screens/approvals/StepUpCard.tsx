@@ -1,6 +1,8 @@
 /**
- * An agent's server wants scopes the connection lacks: the scopes held now, the scopes after the
- * upgrade with the new ones marked; signing in again grants them, declining is remembered.
+ * An agent's server wants scopes the connection lacks. The card is about THIS AGENT: the scopes
+ * its grant holds now, and the scopes it will hold after approval with every one new for it
+ * marked (even when the connection already held it). Signing in again re-authorizes the
+ * connection and grants them to the agent; declining is remembered.
  */
 import type { Approval } from '../../../shared/agents.js';
 import { Text } from '../../components/Text.js';
@@ -29,18 +31,19 @@ export function StepUpBody({ approval }: { approval: Approval }) {
       <dl className="facts">
         <AgentFact approval={approval} />
         <ServerFact server={approval.resource} />
-        <dt>Current scopes</dt>
+        <dt>Agent holds now</dt>
         <dd>
-          <ScopeList label="Current scopes" scopes={(approval.currentScopes ?? []).map((scope) => ({ scope, added: false }))} />
+          <ScopeList label="Agent holds now" scopes={(approval.currentScopes ?? []).map((scope) => ({ scope, added: false }))} />
         </dd>
-        <dt>Requested scopes</dt>
+        <dt>Agent holds after</dt>
         <dd>
-          <ScopeList label="Requested scopes" scopes={markAddedScopes(approval.currentScopes, approval.scopes)} />
+          <ScopeList label="Agent holds after" scopes={markAddedScopes(approval.currentScopes, approval.scopes)} />
         </dd>
         <TimeLeft expiresAt={approval.expiresAt} />
       </dl>
       <p className="muted small-print">
-        Signing in again opens the server&apos;s sign-in page in your browser. If you decline, Latchkey remembers it: <Text value={approval.agentName} /> is
+        Signing in again opens the server&apos;s sign-in page in your browser and re-authorizes Latchkey&apos;s connection to it with the new scopes;
+        then <Text value={approval.agentName} /> gets the scopes marked new. If you decline, Latchkey remembers it: <Text value={approval.agentName} /> is
         not asked about these scopes on this server again.
       </p>
       <div className="actions">

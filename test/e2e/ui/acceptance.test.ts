@@ -200,8 +200,8 @@ describe('issue 5 acceptance: real MCP servers ask, the owner decides in the win
     const writing = callTool(agent, 'write_file', { name: 'a.txt', text: 'hello' });
     const card = page.getByRole('article', { name: `${AGENT} asks for more scopes` });
     await card.waitFor();
-    expect(await card.getByRole('list', { name: 'Current scopes' }).innerText()).toContain(FILES_READ);
-    expect(await card.getByRole('list', { name: 'Requested scopes' }).locator('[data-added="true"]').innerText()).toContain(FILES_WRITE);
+    expect(await card.getByRole('list', { name: 'Agent holds now' }).innerText()).toContain(FILES_READ);
+    expect(await card.getByRole('list', { name: 'Agent holds after' }).locator('[data-added="true"]').innerText()).toContain(FILES_WRITE);
     const signIn = world.opener.nextFlow();
     await card.getByRole('button', { name: 'Sign in again to grant' }).click();
     expect((await signIn).steps).toContain('consent');

@@ -255,18 +255,20 @@ describe('the window: after the page, retry now or give up (issue 5, E3 stage "w
 describe('the window: step-up (issue 5)', () => {
   const stepUpCard = () => page.getByRole('article', { name: `${AGENT} asks for more scopes` });
 
-  it('current vs requested scopes with the new one marked; "Sign in again to grant" → the agent gets the wider token', async () => {
+  it('T3/T13: what the agent holds now vs after, the new one marked; "Sign in again to grant" → the agent gets the wider token', async () => {
     await ui.daemon.wallet.connect(world.mcpUrl, { scopes: [MCP_READ] });
+    await ui.daemon.wallet.createGrant({ agent: AGENT, resource: world.mcpUrl, scopes: [MCP_READ] });
     const asking = ui.bridge(secret).token(world.mcpUrl, [MCP_READ, MCP_WRITE]);
     const card = stepUpCard();
     await card.waitFor();
-    expect(await card.getByRole('list', { name: 'Current scopes' }).innerText()).toBe(MCP_READ);
-    const requested = card.getByRole('list', { name: 'Requested scopes' }).getByRole('listitem');
+    expect(await card.getByRole('list', { name: 'Agent holds now' }).innerText()).toBe(MCP_READ);
+    const requested = card.getByRole('list', { name: 'Agent holds after' }).getByRole('listitem');
     expect(await requested.evaluateAll((items) => items.map((i) => [i.textContent, i.getAttribute('data-added')]))).toEqual([
       [MCP_READ, null],
       [`${MCP_WRITE} new`, 'true'],
     ]);
     expect(await card.innerText()).toContain('If you decline, Latchkey remembers it');
+    expect(await card.innerText()).toContain('re-authorizes Latchkey');
     await card.getByRole('button', { name: 'Sign in again to grant' }).click();
     const token = await asking;
     expect(token.scope.split(' ').sort()).toEqual([MCP_READ, MCP_WRITE].sort());

@@ -120,7 +120,7 @@ describe('approval notices (tray path)', () => {
     const consent = noticeFor({ ...base, kind: 'consent', resource: SERVER, scopes: ['read', 'write'] } satisfies Approval);
     expect(consent).toMatchObject({ title: 'claude asks for access to mcp.example.com', body: 'Scopes: read write' });
     const stepUp = noticeFor({ ...base, kind: 'step-up', resource: SERVER, currentScopes: ['read'], scopes: ['read', 'write'] });
-    expect(stepUp.body).toBe('Now: read\nAsks for: read write');
+    expect(stepUp.body).toBe('Agent holds: read\nNew for it: write\nApproving signs you in again.');
     const enrol = noticeFor({ ...base, kind: 'enrolment', agentName: 'new-tool' });
     expect(enrol.title).toContain('new-tool');
     const retry = noticeFor({ ...base, kind: 'elicitation-retry', resource: SERVER, url: 'https://pay.example.org/x', message: 'Pay here.' });

@@ -18,6 +18,7 @@ import { seedConnection } from '../../../support/seed-connection.js';
 const RESOURCE = 'https://mcp.example.test/mcp';
 const READ = 'mcp:read';
 const WRITE = 'mcp:write';
+const ADMIN = 'mcp:admin';
 const composed: ComposedWallet[] = [];
 afterEach(async () => {
   await Promise.all(composed.splice(0).map((c) => c.wallet.close()));
@@ -115,6 +116,23 @@ describe('T3 step-up for agents', () => {
     expect(browser.opened).toHaveLength(1);
   });
 
+  it('T3/T13: the step-up shows what the AGENT holds and will hold, so a scope the connection held but the agent did not is marked new', async () => {
+    const { c, wallet, broker, browser, callerA, never } = await setup();
+    await new ConnectionStore(c.vault).updateConnection(RESOURCE, (record) => ({ ...record, scopes: [READ, ADMIN] }));
+    const asking = broker.token(callerA, { resource: RESOURCE, scopes: [ADMIN, WRITE] }, never);
+    const approval = await pending(wallet);
+    // agent-a holds mcp:read; after approval it holds read, admin and write: admin is new for it too.
+    expect(approval).toMatchObject({ kind: 'step-up', currentScopes: [READ], scopes: [READ, ADMIN, WRITE] });
+    await wallet.decideApproval(approval.id, 'approve');
+    await expect(asking).resolves.toMatchObject({ scope: `${ADMIN} ${WRITE}` });
+    // The connection is still re-authorized with connection ∪ requested.
+    expect(browser.opened[0]!.searchParams.get('scope')).toBe(`${READ} ${ADMIN} ${WRITE}`);
+    // The grant holds exactly what the owner was shown.
+    expect((await wallet.listGrants({ agent: 'agent-a' }))[0]?.scopes).toEqual(approval.scopes);
+    const raisedEntry = (await c.audit.query({})).find((e) => e.type === 'approval.raised' && e.agentName === 'agent-a');
+    expect(raisedEntry?.scopes).toEqual([READ, ADMIN, WRITE]);
+  });
+
   it('T3: a grant set to ask each time keeps its mode after a step-up; an agent without a grant gets one', async () => {
     const { wallet, broker, callerA, callerB, never } = await setup();
     const grantA = (await wallet.listGrants({ agent: 'agent-a' }))[0]!;
@@ -128,7 +146,8 @@ describe('T3 step-up for agents', () => {
     await new ConnectionStore((composed.at(-1) as ComposedWallet).vault).updateConnection(RESOURCE, (record) => ({ ...record, scopes: [READ] }));
     const other = broker.token(callerB, { resource: RESOURCE, scopes: [WRITE] }, never);
     const approval = await pending(wallet);
-    expect(approval).toMatchObject({ kind: 'step-up', currentScopes: [READ], scopes: [READ, WRITE] });
+    // The card is about agent-b, which holds nothing here: everything it asks for is new for it.
+    expect(approval).toMatchObject({ kind: 'step-up', currentScopes: [], scopes: [WRITE] });
     await wallet.decideApproval(approval.id, 'approve');
     await expect(other).resolves.toMatchObject({ scope: WRITE });
     expect((await wallet.listGrants({ agent: 'agent-b' }))[0]).toMatchObject({ scopes: [WRITE], mode: 'allow' });
