@@ -30,6 +30,7 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   [ErrorCode.ApprovalTimeout]: { status: 403, title: 'No decision in time' },
   [ErrorCode.StepUpDeclined]: { status: 403, title: 'More access declined' },
   [ErrorCode.StepUpLimit]: { status: 403, title: 'Too many step-ups' },
+  [ErrorCode.AuthorizationCancelled]: { status: 403, title: 'Sign-in cancelled' },
   [ErrorCode.NotFound]: { status: 404, title: 'Not found' },
   [ErrorCode.MethodNotAllowed]: { status: 405, title: 'Method not allowed' },
   [ErrorCode.Timeout]: { status: 408, title: 'Request timeout' },
@@ -42,9 +43,16 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   [ErrorCode.RateLimited]: { status: 429, title: 'Too many requests' },
   [ErrorCode.HeadersTooLarge]: { status: 431, title: 'Headers too large' },
   [ErrorCode.Internal]: { status: 500, title: 'Internal error' },
+  // A step-up's browser sign-in (or the token request after it) went wrong at the authorization server.
+  [ErrorCode.AuthorizationFailed]: { status: 502, title: 'Sign-in failed' },
+  [ErrorCode.StateMismatch]: { status: 502, title: 'Sign-in response refused' },
+  [ErrorCode.IssuerResponseMismatch]: { status: 502, title: 'Sign-in response refused' },
+  [ErrorCode.TokenRequestFailed]: { status: 502, title: 'Authorization server refused' },
+  [ErrorCode.OpenerFailed]: { status: 503, title: 'No browser for the sign-in' },
   [ErrorCode.KeychainLocked]: { status: 503, title: 'Wallet locked' },
   [ErrorCode.KeychainUnavailable]: { status: 503, title: 'Wallet unavailable' },
   [ErrorCode.VaultClosed]: { status: 503, title: 'Wallet unavailable' },
+  [ErrorCode.AuthorizationTimeout]: { status: 504, title: 'Sign-in not finished in time' },
 };
 
 /** What the server itself says when it refuses a request (never anything from the request). */

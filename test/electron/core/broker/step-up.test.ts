@@ -11,6 +11,7 @@ import { composeWallet, type ComposedWallet } from '../../../../electron/core/wa
 import type { Wallet } from '../../../../electron/core/wallet-api.js';
 import { ConnectionStore } from '../../../../electron/core/connections/connection-store.js';
 import { MAX_STEP_UPS } from '../../../../electron/core/connections/connection-service.js';
+import { problemFromError } from '../../../../electron/core/bridge/problems.js';
 import { CallbackBrowser } from '../../../fakes/callback-browser.js';
 import { FAKE_ISSUER, FakeTokenEndpoint } from '../../../fakes/fake-token-endpoint.js';
 import { seedConnection } from '../../../support/seed-connection.js';
@@ -221,6 +222,17 @@ describe('T3 step-up for agents', () => {
     await expect(broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never)).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
     expect(raised.count).toBe(1);
     expect(browser.opened).toHaveLength(1);
+  });
+
+  it('T3: a sign-in that fails after approval reaches the agent with its own code and a 5xx status, not internal', async () => {
+    const { wallet, broker, browser, callerA, never } = await setup();
+    browser.tamper = (params) => ({ state: params.state ?? null, iss: params.iss ?? null, error: 'server_error' });
+    const asking = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never).catch((error: unknown) => error);
+    await wallet.decideApproval((await pending(wallet)).id, 'approve');
+    const error = await asking;
+    expect(error).toMatchObject({ code: ErrorCode.AuthorizationFailed });
+    expect(problemFromError(error)).toMatchObject({ code: ErrorCode.AuthorizationFailed, status: 502 });
+    expect(await connectionScopes(wallet)).toEqual([READ]);
   });
 
   it('T3: bounded: an AS that never grants the scope stops being asked after MAX_STEP_UPS sign-ins', async () => {
