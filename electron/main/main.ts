@@ -75,7 +75,13 @@ async function start(): Promise<void> {
   daemon = await startDaemon(config, { opener, notifier, logger, env: process.env }, { runtimeDir });
   const wallet = daemon.wallet;
   registerWalletIpc(wallet);
-  tray = createTray({ icon: paths.trayIcon, openWindow, quit: () => app.quit() });
+  const decide = (id: string, decision: 'approve' | 'deny'): void => {
+    wallet.decideApproval(id, decision).catch((error: unknown) => {
+      logger.warn('deciding from the tray failed', { approval: id, reason: error instanceof LatchkeyError ? error.code : 'unknown' });
+      openWindow();
+    });
+  };
+  tray = createTray({ icon: paths.trayIcon, openWindow, decide, quit: () => app.quit() });
   const refreshTray = (): void => {
     wallet.listApprovals({ status: 'pending' }).then((pending) => tray?.showPending(pending), () => undefined);
   };
