@@ -16,6 +16,7 @@ import { ConnectionStore } from './connections/connection-store.js';
 import { ConnectionService } from './connections/connection-service.js';
 import { AgentRegistry } from './agents/agent-registry.js';
 import { GrantStore } from './grants/grant-store.js';
+import { grantApplies } from './grants/decide.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
 import { openAuditLog, type AuditLog } from './audit/audit-log.js';
 import { TokenBroker } from './broker/token-broker.js';
@@ -135,6 +136,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
       clock,
       logger,
       opener: ports.opener ?? noOpener,
+      hasGrant: (agentId, resource) => grants.list({ agentId, resource }).some((grant) => grantApplies(grant, agentId, resource, clock.now())),
       ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
       ...(options.retryTimeoutMs === undefined ? {} : { retryTimeoutMs: options.retryTimeoutMs }),
       ...(options.elicitationRateLimit === undefined ? {} : { rateLimit: options.elicitationRateLimit }),

@@ -3,7 +3,10 @@
  * owner to open a page. The URL is checked (never fetched) and then:
  *   - a server over its rate limit → cancel, nobody is asked;
  *   - a URL no browser may get (validateOpenUrl refuses it) → decline, nobody is asked;
- *   - a page on a site the owner allowed for this server, without a warning → opened (actor 'policy');
+ *   - a page on a site the owner allowed for this server, without a warning, asked for by an agent
+ *     that holds a live grant for this server → opened (actor 'policy'). Any enrolled agent can
+ *     claim any server, so an allowed site never opens pages for an agent the owner did not
+ *     grant that server;
  *   - anything else → a 'url-elicitation' approval; only an approval opens the page.
  * Stage 'wait' asks the owner when to retry the agent's request after the page was opened.
  * The caller gets the action back, never the URL; the audit names the site, never the URL.
@@ -36,6 +39,8 @@ export interface ElicitationDeskDeps {
   clock: Clock;
   logger: Logger;
   opener: Opener;
+  /** Whether the agent holds a live grant for this server (canonical resource): allowed sites apply only then. */
+  hasGrant: (agentId: string, resource: string) => boolean;
   /** Stage 'open'. Default DEFAULT_ELICITATION_TIMEOUT_MS. */
   approvalTimeoutMs?: number;
   /** Stage 'wait'. Default DEFAULT_RETRY_TIMEOUT_MS. */
@@ -85,7 +90,7 @@ export class ElicitationDesk {
     const facts = urlFacts(url.href, { server }) ?? { host: url.hostname, site: siteOf(url.hostname), warnings: [] };
     const asked: Asked = { caller, base, server, url, facts, message: request.message, signal };
     if (stage === 'wait') return this.waitForRetry(asked);
-    if (mayRemember(facts) && this.deps.remembered.isSiteAllowed(server, facts.site)) return this.open(asked, 'policy');
+    if (mayRemember(facts) && this.deps.remembered.isSiteAllowed(server, facts.site) && this.deps.hasGrant(agent.id, server)) return this.open(asked, 'policy');
     return this.askToOpen(asked);
   }
 

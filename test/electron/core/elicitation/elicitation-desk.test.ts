@@ -43,6 +43,8 @@ afterEach(async () => {
 });
 
 async function setup(options: { rateLimit?: ElicitationRateLimit; allowInsecureLoopback?: boolean } = {}) {
+  /** Which agents hold a live grant for which servers (agent-a for every server unless a test changes it). */
+  const granted = { to: (agentId: string, _resource: string): boolean => agentId === AGENT_ID };
   const scheduler = new ManualScheduler();
   const clock = clockOf(scheduler);
   const approvals = new ApprovalQueue({ clock, scheduler });
@@ -59,6 +61,7 @@ async function setup(options: { rateLimit?: ElicitationRateLimit; allowInsecureL
     clock,
     logger: silentLogger,
     opener,
+    hasGrant: (agentId, resource) => granted.to(agentId, resource),
     approvalTimeoutMs: APPROVAL_MS,
     retryTimeoutMs: RETRY_MS,
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
@@ -70,7 +73,7 @@ async function setup(options: { rateLimit?: ElicitationRateLimit; allowInsecureL
       resolve(approval);
     });
   });
-  return { scheduler, clock, approvals, audit, remembered, opener, desk, caller, raised, never: new AbortController().signal };
+  return { scheduler, clock, approvals, audit, remembered, opener, desk, caller, raised, granted, never: new AbortController().signal };
 }
 
 async function entries(audit: AuditLog, type?: string) {
@@ -210,6 +213,28 @@ describe('elicitation desk: allowed sites', () => {
     expect(opener.opened).toEqual([]);
     approvals.decide(approval.id, 'deny');
     await expect(answer).resolves.toEqual({ action: 'decline' });
+  });
+
+  it('E9/T21: an allowed site opens by policy only for an agent holding a live grant for that server; any other agent is asked about', async () => {
+    const { desk, caller, never, raised, remembered, approvals, opener, audit, granted } = await setup();
+    await remembered.allowSite(SERVER, 'example.org');
+    const stranger: BridgeCaller = { agent: { id: 'agt_BBBBBBBBBBBBBBBBBBBB', name: 'agent-b', kind: 'interactive', createdAt: 0 } };
+    const next = raised();
+    const answer = desk.elicit(stranger, { server: SERVER, url: PAGE, message: MESSAGE }, never);
+    expect(await next).toMatchObject({ kind: 'url-elicitation', agentName: 'agent-b' });
+    expect(opener.opened).toEqual([]);
+    approvals.decide(approvals.list({ status: 'pending' })[0]!.id, 'deny');
+    await expect(answer).resolves.toEqual({ action: 'decline' });
+
+    // agent-a, with its grant, opens by policy; once its grant is gone it is asked too.
+    await expect(desk.elicit(caller, { server: SERVER, url: PAGE, message: MESSAGE }, never)).resolves.toEqual({ action: 'accept' });
+    granted.to = () => false;
+    const asked = raised();
+    const later = desk.elicit(caller, { server: SERVER, url: PAGE, message: MESSAGE }, never);
+    approvals.decide((await asked).id, 'deny');
+    await expect(later).resolves.toEqual({ action: 'decline' });
+    expect(opener.opened).toEqual([PAGE]);
+    expect((await entries(audit, 'elicitation.opened')).map((e) => [e.agentName, e.actor])).toEqual([['agent-a', 'policy']]);
   });
 
   it('an allowed site counts only for its own server', async () => {
