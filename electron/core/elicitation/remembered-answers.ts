@@ -2,7 +2,9 @@
  * Answers the owner asked Latchkey to remember, kept in the vault under 'remembered':
  * - allowed sites: (server, registrable domain) pairs whose URL elicitations open without asking,
  *   chosen with "always allow" on an approval (only for URLs without any warning);
- * - declined step-ups: (agent, resource, scope set) the owner refused, so the agent cannot nag.
+ * - declined step-ups: (agent, resource, scopes) the owner refused, so the agent cannot nag: a later
+ *   step-up is refused when any scope new in it was declined before (rewording the set, or asking
+ *   for one of them alone, does not get the owner asked again).
  * Every change is one atomic vault write; reads come from the vault's frozen document.
  */
 import { z } from 'zod';
@@ -47,15 +49,15 @@ export class RememberedAnswers {
     return true;
   }
 
-  /** Whether the owner declined exactly this scope set (or a subset of it) for this agent and resource. */
+  /** Whether any of `scopes` is one the owner declined in a step-up for this agent and resource. */
   isStepUpDeclined(agentId: string, resource: string, scopes: readonly string[]): boolean {
-    return this.read().declinedStepUps.some(
-      (entry) => entry.agentId === agentId && entry.resource === resource && entry.scopes.every((scope) => scopes.includes(scope)),
-    );
+    const declined = this.declinedScopes(agentId, resource);
+    return scopes.some((scope) => declined.has(scope));
   }
 
   async declineStepUp(agentId: string, resource: string, scopes: readonly string[]): Promise<void> {
-    if (this.isStepUpDeclined(agentId, resource, scopes)) return;
+    const declined = this.declinedScopes(agentId, resource);
+    if (scopes.every((scope) => declined.has(scope))) return;
     const entry = { agentId, resource, scopes: [...new Set(scopes)].sort(), at: this.clock.now() };
     await this.write((doc) => ({ ...doc, declinedStepUps: [...doc.declinedStepUps, entry].slice(-MAX_DECLINED_STEP_UPS) }));
   }
@@ -65,6 +67,11 @@ export class RememberedAnswers {
     const keep = (entry: Remembered['declinedStepUps'][number]): boolean => entry.agentId !== agentId || (resource !== undefined && entry.resource !== resource);
     if (this.read().declinedStepUps.every(keep)) return;
     await this.write((doc) => ({ ...doc, declinedStepUps: doc.declinedStepUps.filter(keep) }));
+  }
+
+  private declinedScopes(agentId: string, resource: string): Set<string> {
+    const entries = this.read().declinedStepUps.filter((entry) => entry.agentId === agentId && entry.resource === resource);
+    return new Set(entries.flatMap((entry) => entry.scopes));
   }
 
   private read(): Remembered {

@@ -179,6 +179,22 @@ describe('T3 step-up for agents', () => {
     await expect(other).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
   });
 
+  it('T3: a declined step-up is refused at once when any scope new in a later one was declined: a subset or a reworded set asks nobody', async () => {
+    const { wallet, broker, browser, callerA, never, raised } = await setup();
+    const asking = broker.token(callerA, { resource: RESOURCE, scopes: [ADMIN, 'mcp:x1'] }, never);
+    await wallet.decideApproval((await pending(wallet)).id, 'deny');
+    await expect(asking).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
+    await expect(broker.token(callerA, { resource: RESOURCE, scopes: [ADMIN] }, never)).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
+    await expect(broker.token(callerA, { resource: RESOURCE, scopes: [READ, ADMIN, 'mcp:x2'] }, never)).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
+    expect(raised.count).toBe(1);
+    expect(browser.opened).toHaveLength(0);
+    // Scopes never declined still ask.
+    const other = broker.token(callerA, { resource: RESOURCE, scopes: ['mcp:x2'] }, never);
+    await wallet.decideApproval((await pending(wallet)).id, 'deny');
+    await expect(other).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
+    expect(raised.count).toBe(2);
+  });
+
   it('T3: no answer in time refuses with ApprovalTimeout and is not remembered', async () => {
     const { wallet, broker, callerA, never, raised } = await setup({ approvalTimeoutMs: 50 });
     await expect(broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never)).rejects.toMatchObject({ code: ErrorCode.ApprovalTimeout });
