@@ -66,6 +66,8 @@ export interface ElicitationInterceptorOptions {
   server: string;
   origin: string;
   debug?: (message: string) => void;
+  /** When the wallet is already waiting about a page, how long a request waits for the completion alone. */
+  completionTimeoutMs?: number;
 }
 
 export function createElicitationInterceptor(channel: ProxyChannel, options: ElicitationInterceptorOptions): MessageInterceptor {
@@ -74,6 +76,7 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
     server: options.server,
     origin: options.origin,
     ...(options.debug === undefined ? {} : { debug: options.debug }),
+    ...(options.completionTimeoutMs === undefined ? {} : { completionTimeoutMs: options.completionTimeoutMs }),
   });
   const pendingInputs = new PendingInputAnswers();
   /** The agent's requests still waiting for the server, as sent (the retry sends them again). */

@@ -2,12 +2,15 @@
  * The wallet's side of URL elicitation for `latchkey mcp` (issue 5, protocol.md E1–E3): every
  * URL a server wants the user to open goes to the wallet through the bridge (the owner decides,
  * the wallet opens the page and audits), never to the agent. This module asks the wallet and
- * tracks the server's completion notifications; the interceptor decides when to ask.
+ * tracks the server's completion notifications; the interceptor decides when to ask. Requests
+ * that need the same page share one ask (shared-asks.ts), and a page the owner already let open
+ * (same id, same URL) is not asked about again (T15).
  *
  * Nothing here logs a URL: debug lines name the remote's origin only.
  */
 import type { ElicitationRequest, ElicitationResponse } from '../../../shared/bridge.js';
 import { ErrorCode, isLatchkeyError, LatchkeyError } from '../../../shared/errors.js';
+import { SharedAsks } from './shared-asks.js';
 
 /** The bridge call the proxy needs (electron/core/bridge/client.ts `elicit`); a port double in unit tests. */
 export interface ElicitationPort {
@@ -30,6 +33,8 @@ export type WaitOutcome = 'retry' | 'give-up';
 const MAX_MESSAGE = 2000;
 /** How many elicitation ids the proxy remembers (oldest forgotten first). */
 const MAX_KNOWN_IDS = 256;
+/** When the wallet is already asking about a page, how long a request waits for the server's completion alone. */
+export const DEFAULT_COMPLETION_TIMEOUT_MS = 10 * 60_000;
 
 export interface UrlElicitationsOptions {
   port: ElicitationPort;
@@ -38,23 +43,54 @@ export interface UrlElicitationsOptions {
   /** The remote's origin, for debug lines. */
   origin: string;
   debug?: (message: string) => void;
+  /** Default DEFAULT_COMPLETION_TIMEOUT_MS. */
+  completionTimeoutMs?: number;
 }
 
 interface KnownId {
   completed: boolean;
   waiters: Set<() => void>;
+  /** The URL (normalised) the owner let open under this id. */
+  opened?: string;
 }
+
+/** What the wallet's wait ask ended with; 'busy' = refused because another wait is pending (429). */
+type WaitAnswer = ElicitAction | 'busy';
 
 export class UrlElicitations {
   /** Elicitation ids the server itself named in a URL elicitation; only these are ever completed (B14). */
   private readonly known = new Map<string, KnownId>();
+  /** Open asks under way, by id and URL. */
+  private readonly opens = new SharedAsks<ElicitAction>();
+  /** Wait asks under way, by the set of ids they wait for. */
+  private readonly waits = new SharedAsks<WaitOutcome>();
 
   constructor(private readonly options: UrlElicitationsOptions) {}
 
-  /** Asks the wallet whether the page may be opened (stage 'open'); the wallet opens it on accept. Throws if the bridge fails. */
-  async askToOpen(page: UrlPage, signal?: AbortSignal): Promise<ElicitAction> {
+  /**
+   * Asks the wallet whether the page may be opened (stage 'open'); the wallet opens it on accept.
+   * A page with an id is asked about once: requests that need it meanwhile share the ask, and
+   * once accepted it counts as accepted. Throws if the bridge fails.
+   */
+  async askToOpen(page: UrlPage, signal: AbortSignal): Promise<ElicitAction> {
+    const id = page.elicitationId;
+    if (id === undefined) return this.ask(page, signal);
+    this.remember(id);
+    const url = normaliseUrl(page.url);
+    if (this.known.get(id)?.opened === url) {
+      this.options.debug?.(`url elicitation from ${this.options.origin}: the page was already opened; not asking again`);
+      return 'accept';
+    }
+    return this.opens.join(`${id}\n${url}`, signal, async (shared) => {
+      const action = await this.ask(page, shared);
+      const entry = this.known.get(id);
+      if (action === 'accept' && entry !== undefined) entry.opened = url;
+      return action;
+    });
+  }
+
+  private async ask(page: UrlPage, signal: AbortSignal): Promise<ElicitAction> {
     this.options.debug?.(`url elicitation from ${this.options.origin}: asking the wallet`);
-    if (page.elicitationId !== undefined) this.remember(page.elicitationId);
     const { action } = await this.options.port.elicit(this.request(page, 'open'), signal);
     this.options.debug?.(`url elicitation from ${this.options.origin}: ${action}`);
     return action;
@@ -64,31 +100,61 @@ export class UrlElicitations {
    * The pages were opened; the agent's request waits until the server says every one of `ids`
    * completed, or the user presses retry (stage 'wait' accept). Cancel or decline gives up. When
    * the completions arrive first, the wallet's wait is withdrawn (its HTTP request aborted).
+   * Requests waiting for the same ids share one wait; when the wallet refuses a wait because
+   * another is pending (429), the request waits for the completions alone, at most
+   * completionTimeoutMs.
    */
   async waitForUser(page: UrlPage, ids: readonly string[], signal: AbortSignal): Promise<WaitOutcome> {
-    if (ids.length > 0 && ids.every((id) => this.isCompleted(id))) return 'retry';
+    if (ids.length === 0) return this.waitOnce(page, ids, signal);
+    if (ids.every((id) => this.isCompleted(id))) return 'retry';
+    const key = [...new Set(ids)].sort().join('\n');
+    return this.waits.join(key, signal, (shared) => this.waitOnce(page, ids, shared));
+  }
+
+  private async waitOnce(page: UrlPage, ids: readonly string[], signal: AbortSignal): Promise<WaitOutcome> {
     const withdraw = new AbortController();
     const onAbort = (): void => withdraw.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     const completion = ids.length === 0 ? undefined : this.whenCompleted(ids, withdraw.signal);
+    completion?.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const asked = this.options.port.elicit(this.request(page, 'wait'), withdraw.signal).then(({ action }) => action);
+      const asked = this.askToWait(page, ids.length > 0, withdraw.signal);
       const winner = await Promise.race([asked, ...(completion === undefined ? [] : [completion.then(() => 'completed' as const)])]);
       if (winner === 'completed') {
         this.options.debug?.(`url elicitation from ${this.options.origin}: completed; withdrawing the wait`);
         asked.catch(() => undefined);
         return 'retry';
       }
-      completion?.catch(() => undefined);
+      if (winner === 'busy' && completion !== undefined) {
+        this.options.debug?.(`url elicitation from ${this.options.origin}: the wallet is busy with another wait; waiting for the completion alone`);
+        const timeoutMs = this.options.completionTimeoutMs ?? DEFAULT_COMPLETION_TIMEOUT_MS;
+        const expired = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(completionTimeout(this.options.origin)), timeoutMs);
+        });
+        await Promise.race([completion, expired]);
+        return 'retry';
+      }
       return winner === 'accept' ? 'retry' : 'give-up';
     } catch (error) {
-      completion?.catch(() => undefined);
       if (signal.aborted) throw signal.reason;
       throw error;
     } finally {
+      clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       withdraw.abort(new DOMException('The wait is over.', 'AbortError'));
     }
+  }
+
+  /** The wallet's wait ask; with ids to wait for, a 429 is 'busy' rather than a failure. */
+  private askToWait(page: UrlPage, hasIds: boolean, signal: AbortSignal): Promise<WaitAnswer> {
+    return this.options.port.elicit(this.request(page, 'wait'), signal).then(
+      ({ action }) => action,
+      (error: unknown) => {
+        if (hasIds && isLatchkeyError(error) && error.code === ErrorCode.RateLimited && !signal.aborted) return 'busy' as const;
+        throw error;
+      },
+    );
   }
 
   /**
@@ -178,6 +244,12 @@ export function declinedError(origin: string): LatchkeyError {
 
 export function limitError(origin: string, rounds: number): LatchkeyError {
   return new LatchkeyError(ErrorCode.ElicitationLimit, `The MCP server at ${origin} kept asking for pages to open (${rounds} rounds); Latchkey gave up.`, {
+    hint: 'Finish what the server asks in the browser, then try the request again.',
+  });
+}
+
+function completionTimeout(origin: string): LatchkeyError {
+  return new LatchkeyError(ErrorCode.Timeout, `The page the MCP server at ${origin} asked to open was not finished in time.`, {
     hint: 'Finish what the server asks in the browser, then try the request again.',
   });
 }
