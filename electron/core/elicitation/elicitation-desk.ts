@@ -84,7 +84,7 @@ export class ElicitationDesk {
     } catch (error) {
       if (!isLatchkeyError(error, ErrorCode.UnsafeOpenUrl)) throw error;
       const reason = `unsafe:${unsafeReason(request.url, this.deps.policy)}`;
-      await this.record({ type: 'elicitation.refused', ...base, ...siteField(request.url), outcome: 'denied', reason });
+      await this.record({ type: 'elicitation.refused', ...base, ...siteField(request.url), outcome: 'denied', reason, actor: 'policy' });
       return { action: stage === 'wait' ? 'cancel' : 'decline' };
     }
     const facts = urlFacts(url.href, { server }) ?? { host: url.hostname, site: siteOf(url.hostname), warnings: [] };
@@ -111,8 +111,18 @@ export class ElicitationDesk {
   private async ask(kind: 'url-elicitation' | 'elicitation-retry', asked: Asked, timeoutMs: number): Promise<ApprovalOutcome> {
     const { caller, base, server, url, facts, message, signal } = asked;
     const input: RaiseInput = { kind, agentId: caller.agent.id, agentName: caller.agent.name, resource: server, url: url.href, message };
-    const { approval, decision } = this.deps.approvals.raise(input, { timeoutMs, signal });
     const site = { site: facts.site };
+    let raised: ReturnType<ApprovalQueue['raise']>;
+    try {
+      raised = this.deps.approvals.raise(input, { timeoutMs, signal });
+    } catch (error) {
+      // One like it already waits for the owner (or too many do): the bridge answers 429; audit it.
+      if (isLatchkeyError(error, ErrorCode.RateLimited)) {
+        await this.record({ type: 'elicitation.refused', ...base, ...site, outcome: 'denied', reason: 'rate-limited', actor: 'policy' });
+      }
+      throw error;
+    }
+    const { approval, decision } = raised;
     await this.record({ type: 'approval.raised', ...base, ...site, outcome: 'ok', reason: `${kind}:${approval.id}` });
     const outcome = await decision;
     if (signal.aborted) {
@@ -150,7 +160,7 @@ export class ElicitationDesk {
 
   private async refuseOverLimit(base: Base, rawUrl: string): Promise<ElicitationResponse> {
     if (this.refusalAudit.admit(base.resource ?? '', this.deps.clock.now())) {
-      await this.record({ type: 'elicitation.refused', ...base, ...siteField(rawUrl), outcome: 'denied', reason: 'rate-limited' });
+      await this.record({ type: 'elicitation.refused', ...base, ...siteField(rawUrl), outcome: 'denied', reason: 'rate-limited', actor: 'policy' });
     }
     return { action: 'cancel' };
   }

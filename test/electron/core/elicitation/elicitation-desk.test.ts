@@ -94,7 +94,7 @@ describe('elicitation desk: unsafe URLs (T04, E8)', () => {
     expect(opener.opened).toEqual([]);
     const refused = await entries(audit, 'elicitation.refused');
     expect(refused).toHaveLength(1);
-    expect(refused[0]).toMatchObject({ reason, resource: SERVER, agentId: AGENT_ID, outcome: 'denied' });
+    expect(refused[0]).toMatchObject({ reason, resource: SERVER, agentId: AGENT_ID, outcome: 'denied', actor: 'policy' });
     expect(refused[0]?.site).toBe(site);
     expect(JSON.stringify(await audit.query())).not.toContain(url);
   });
@@ -258,11 +258,22 @@ describe('elicitation desk: rate limit (T15)', () => {
     expect(await ask()).toEqual({ action: 'cancel' });
     expect(opener.opened).toHaveLength(2);
     const refused = await entries(audit, 'elicitation.refused');
-    expect(refused).toMatchObject([{ reason: 'rate-limited', resource: SERVER, site: 'example.org' }]);
+    expect(refused).toMatchObject([{ reason: 'rate-limited', resource: SERVER, site: 'example.org', actor: 'policy' }]);
     await remembered.allowSite('https://mcp.example.net/mcp', 'example.org');
     expect(await ask('https://mcp.example.net/mcp')).toEqual({ action: 'accept' });
     scheduler.advance(60_000);
     expect(await ask()).toEqual({ action: 'accept' });
+  });
+
+  it('T15: a second page while one like it waits for the owner → RateLimited (429 at the bridge), audited as refused rate-limited', async () => {
+    const { desk, caller, never, raised, approvals, audit } = await setup();
+    const next = raised();
+    const first = desk.elicit(caller, { server: SERVER, url: PAGE, message: MESSAGE }, never);
+    const approval = await next;
+    await expect(desk.elicit(caller, { server: SERVER, url: PAGE, message: MESSAGE }, never)).rejects.toMatchObject({ code: ErrorCode.RateLimited });
+    expect(await entries(audit, 'elicitation.refused')).toMatchObject([{ reason: 'rate-limited', resource: SERVER, site: 'example.org', actor: 'policy', outcome: 'denied' }]);
+    approvals.decide(approval.id, 'deny');
+    await expect(first).resolves.toEqual({ action: 'decline' });
   });
 
   it('unsafe URLs count too: a flood of them is cut off as rate-limited', async () => {
