@@ -166,10 +166,16 @@ export class TokenBroker implements BridgeHandler {
     await this.record({ type: 'grant.revoked', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
   }
 
-  /** Owner edits a grant by hand; new scopes also forget the agent's declined step-ups there (it may ask again). */
+  /**
+   * Owner edits a grant by hand; widening its scopes also forgets the agent's declined step-ups
+   * there (it may ask again). Narrowing it keeps them: taking scopes away is no invitation to ask.
+   */
   async updateGrant(id: string, patch: GrantPatch): Promise<Grant> {
+    const before = this.deps.grants.get(id)?.scopes ?? [];
     const grant = await this.deps.grants.update(id, patch);
-    if (patch.scopes !== undefined) await this.deps.remembered?.forgetStepUps(grant.agentId, grant.resource);
+    if (patch.scopes !== undefined && missingScopes(before, grant.scopes).length > 0) {
+      await this.deps.remembered?.forgetStepUps(grant.agentId, grant.resource);
+    }
     return grant;
   }
 

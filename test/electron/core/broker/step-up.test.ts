@@ -228,6 +228,18 @@ describe('T3 step-up for agents', () => {
     expect(raised.count).toBe(3);
   });
 
+  it('T3: narrowing the grant by hand keeps the declined step-ups (only widening forgets them)', async () => {
+    const { wallet, broker, callerA, never, raised } = await setup();
+    const grant = (await wallet.listGrants({ agent: 'agent-a' }))[0]!;
+    await wallet.updateGrant({ id: grant.id, scopes: [READ, ADMIN] });
+    const asking = broker.token(callerA, { resource: RESOURCE, scopes: [WRITE] }, never);
+    await wallet.decideApproval((await pending(wallet)).id, 'deny');
+    await expect(asking).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
+    await wallet.updateGrant({ id: grant.id, scopes: [READ] });
+    await expect(broker.token(callerA, { resource: RESOURCE, scopes: [WRITE] }, never)).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
+    expect(raised.count).toBe(1);
+  });
+
   it('T3: refusing on the authorization server\'s page counts as a decline and is remembered', async () => {
     const { wallet, broker, browser, callerA, never, raised } = await setup();
     browser.tamper = (params) => ({ state: params.state ?? null, iss: params.iss ?? null, error: 'access_denied' });
