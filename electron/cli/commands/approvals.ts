@@ -123,7 +123,7 @@ export const denyCommand = defineCommand(
     summary: 'Deny a pending request.',
     description:
       'The waiting agent is refused at once; the decision is recorded in the audit log. A denied step-up is remembered: the same agent ' +
-      'is refused those scopes on that server without asking again, until you change its grant.',
+      'is refused those scopes (alone or with others) on that server without asking again, until you widen its grant.',
     examples: [`latchkey deny ${ID_EXAMPLE}`],
     positionals: ['<id>'],
     options: {},
