@@ -1,4 +1,5 @@
 import type { Approval } from '../../../shared/agents.js';
+import { urlFacts } from '../../../shared/url-facts.js';
 import type { Wallet } from '../../core/wallet-api.js';
 import { formatCompactDuration, formatTimeSpan } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
@@ -45,11 +46,36 @@ export function formatApprovals(approvals: readonly Approval[], now: number, wit
   return alignColumns([header, ...rows]);
 }
 
+/**
+ * What the owner must read before approving a page (E3, T21), below the table: the full URL, the
+ * site it really goes to, every warning, and the server's message — all as inert text.
+ */
+export function formatPages(approvals: readonly Approval[]): string[] {
+  const lines: string[] = [];
+  for (const approval of approvals) {
+    if (approval.url === undefined || (approval.kind !== 'url-elicitation' && approval.kind !== 'elicitation-retry')) continue;
+    const facts = urlFacts(approval.url, approval.resource === undefined ? {} : { server: approval.resource });
+    lines.push('', `${inert(approval.id)}  ${approval.kind === 'url-elicitation' ? 'asks you to open' : 'waits for you to finish on'}:`);
+    lines.push(`  page:    ${inert(approval.url)}`);
+    if (facts !== undefined) lines.push(`  site:    ${inert(facts.site)}${facts.host === facts.site ? '' : ` (${inert(facts.host)})`}`);
+    for (const warning of facts?.warnings ?? []) lines.push(`  warning: ${inert(warning.text)}`);
+    if (approval.message !== undefined) lines.push(`  message: ${inert(approval.message)}`);
+  }
+  if (lines.length > 0) {
+    lines.push('', 'latchkey approve <id> opens the page in your browser (--remember: always allow that site for that server,');
+    lines.push('only offered for pages without warnings); latchkey deny <id> declines. Latchkey has not visited the page.');
+  }
+  return lines;
+}
+
 export async function runApprovals(wallet: Wallet, args: ApprovalsArgs, io: CliIo): Promise<number> {
   const approvals = await wallet.listApprovals(args.all ? {} : { status: 'pending' });
   if (args.json) writeInertJson(io, approvals);
   else if (approvals.length === 0) writeLine(io.stderr, args.all ? 'No approvals.' : 'No pending approvals.');
-  else for (const line of formatApprovals(approvals, io.now(), args.all)) writeLine(io.stdout, line);
+  else {
+    for (const line of formatApprovals(approvals, io.now(), args.all)) writeLine(io.stdout, line);
+    for (const line of formatPages(approvals.filter((a) => a.status === 'pending'))) writeLine(io.stdout, line);
+  }
   return EXIT_OK;
 }
 
@@ -77,7 +103,12 @@ function outcomeLine(approval: Approval, decision: 'approve' | 'deny'): string {
 export async function runDecide(wallet: Wallet, decision: 'approve' | 'deny', args: DecideArgs, io: CliIo): Promise<number> {
   const approval = await wallet.decideApproval(args.id, decision, args.remember ? { remember: true } : {});
   writeLine(io.stdout, outcomeLine(approval, decision));
-  if (approval.remembered === true) writeLine(io.stdout, 'Remembered as a grant: see latchkey grant list.');
+  if (approval.remembered === true) {
+    const site = approval.kind === 'url-elicitation' && approval.url !== undefined ? urlFacts(approval.url, approval.resource === undefined ? {} : { server: approval.resource }) : undefined;
+    if (site === undefined) writeLine(io.stdout, 'Remembered as a grant: see latchkey grant list.');
+    else if (site.warnings.every((w) => w.code === 'other-site')) writeLine(io.stdout, `Pages on ${inert(site.site)} from this server now open without asking: see latchkey sites.`);
+    else writeLine(io.stdout, 'Not remembered: Latchkey only remembers sites for pages without warnings.');
+  }
   return EXIT_OK;
 }
 
@@ -107,7 +138,8 @@ export const approveCommand = defineCommand(
     description:
       'The waiting agent gets its answer at once. With --remember a consent becomes a grant, so the same request is allowed from now on ' +
       '(see latchkey grant list); without it only this request is allowed. Approving a step-up signs you in again in the browser ' +
-      'with the wider scopes and adds them to the agent\'s grant, with or without --remember.',
+      'with the wider scopes and adds them to the agent\'s grant, with or without --remember. Approving a page opens it in your ' +
+      'browser; with --remember, later pages on the same site from the same server open without asking (pages without warnings only).',
     examples: [`latchkey approve ${ID_EXAMPLE}`, `latchkey approve ${ID_EXAMPLE} --remember`],
     positionals: ['<id>'],
     options: { remember: { type: 'boolean', description: 'Create a grant so the same request is allowed next time.' } },

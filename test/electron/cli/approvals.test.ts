@@ -115,6 +115,37 @@ describe('latchkey approve / deny', () => {
     });
   }
 
+  it('E3/E8/T21: a page to open is shown in full below the table: URL, real site, warnings, message, all inert', async () => {
+    const page = sampleApproval({
+      id: fakeId('apr', 4),
+      kind: 'url-elicitation',
+      scopes: undefined,
+      lifetimeSeconds: undefined,
+      url: 'https://accounts.example.com.evil.test/login?next=%2F',
+      message: 'Confirm\u001b[2J at https://pay.example.net/',
+    });
+    const h = createHarness({ wallet: createFakeWallet({ approvals: [page] }) });
+    expect(await h.run(['approvals'])).toBe(0);
+    const text = h.stdout.text;
+    expect(text).toContain('  page:    https://accounts.example.com.evil.test/login?next=%2F');
+    expect(text).toContain('  site:    evil.test (accounts.example.com.evil.test)');
+    expect(text).toContain('  warning: This looks like example.com but belongs to evil.test.');
+    expect(text).toContain('  warning: This page is on evil.test, not on the server\'s own site example.com.');
+    expect(text).toContain('  message: Confirm\\x1b[2J at https://pay.example.net/');
+    expect(text).toContain('Latchkey has not visited the page.');
+  });
+
+  it('approve --remember on a page says which site now opens without asking, or why it was not remembered', async () => {
+    const allowed = sampleApproval({ kind: 'url-elicitation', url: 'https://auth.example.org/link', message: 'Link your account.' });
+    const h = createHarness({ wallet: createFakeWallet({ approvals: [allowed] }) });
+    expect(await h.run(['approve', APR, '--remember'])).toBe(0);
+    expect(h.stdout.text).toContain('Pages on example.org from this server now open without asking: see latchkey sites.');
+    const warned = sampleApproval({ kind: 'url-elicitation', url: 'https://examp1e.com/login', message: 'Sign in.' });
+    const w = createHarness({ wallet: createFakeWallet({ approvals: [warned] }) });
+    expect(await w.run(['approve', APR, '--remember'])).toBe(0);
+    expect(w.stdout.text).toContain('Not remembered: Latchkey only remembers sites for pages without warnings.');
+  });
+
   it('--help for approvals, approve and deny', async () => {
     for (const [verb, usage] of [
       ['approvals', 'Usage: latchkey approvals [--all] [--json]'],
