@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Approval } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { noticeFor } from '../../core/approvals/approval-notices.js';
 import { defaultRuntimeDir } from '../../core/bridge/discovery.js';
 import { findOwnerEndpoint } from '../../core/host/owner-client.js';
 import { rendererDir } from '../../core/host/package-root.js';
@@ -131,13 +132,11 @@ export async function runDaemon(args: DaemonArgs, { config, io, context, logger,
   return 0;
 }
 
-function announce(approval: Approval, write: (line: string) => void): void {
-  const who = sanitizeForTerminal(approval.agentName);
-  if (approval.kind === 'enrolment') {
-    write(`Approval needed [${approval.id}]: a program asks to enrol as agent "${who}".`);
-  } else {
-    const scopes = approval.scopes === undefined || approval.scopes.length === 0 ? 'its default scopes' : sanitizeForTerminal(approval.scopes.join(' '));
-    write(`Approval needed [${approval.id}]: agent "${who}" asks for ${sanitizeForTerminal(approval.resource ?? '?')} (${scopes}).`);
-  }
-  write(`  latchkey approve ${approval.id} [--remember]   |   latchkey deny ${approval.id}`);
+export function announce(approval: Approval, write: (line: string) => void): void {
+  // The same words as the tray notice: who asks what, the page's site, its warnings, the message.
+  const notice = noticeFor(approval);
+  write(`Approval needed [${approval.id}]: ${sanitizeForTerminal(notice.title)}.`);
+  if (notice.emphasis !== undefined) write(`  site: ${sanitizeForTerminal(notice.emphasis)}`);
+  for (const line of notice.body.split('\n')) if (line !== '') write(`  ${sanitizeForTerminal(line)}`);
+  write(`  latchkey approvals (full details)   |   latchkey approve ${approval.id} [--remember]   |   latchkey deny ${approval.id}`);
 }
