@@ -19,7 +19,7 @@ import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.
 import type { LatchkeyError } from '../../../shared/errors.js';
 import { declareUrlElicitation } from './capabilities.js';
 import { buildRetry, PendingInputAnswers, readInputRequired, resultForAgent, type InputRequired } from './input-required.js';
-import { idOf, isObject, pageOf, requiredErrorOf, requiredPages, unreadable, type Json } from './remote-messages.js';
+import { idOf, isObject, isUrlCreate, pageOf, requiredErrorOf, requiredPages, unreadable, type Json } from './remote-messages.js';
 import {
   bridgeFailure,
   declinedError,
@@ -46,6 +46,8 @@ export interface ProxyChannel {
   answerWithError(id: RequestId, error: LatchkeyError): void;
   /** The agent withdrew the request: no answer is owed. */
   forget(id: RequestId): void;
+  /** Whether the agent still waits for an answer to this request. */
+  owes(id: RequestId): boolean;
   report(error: LatchkeyError): void;
   /** Aborted when the proxy finishes. */
   readonly signal: AbortSignal;
@@ -196,6 +198,20 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
     }
   };
 
+  /**
+   * An answer asking for pages that no round can take: a duplicate, an answer after the proxy
+   * already answered, one without an id. Never forwarded (the URL would reach the agent); a
+   * request the agent still waits for, and no round answers, gets the 'unreadable' error.
+   */
+  const refuseStray = (id: RequestId | undefined): true => {
+    options.debug?.(`url elicitation from ${options.origin}: an answer asking for a page that no request waits for was dropped`);
+    if (id !== undefined && channel.owes(id) && !flows.has(id)) {
+      done(id);
+      channel.answerWithError(id, unreadable(options.origin));
+    }
+    return true;
+  };
+
   const declined = (id: RequestId): void => {
     done(id);
     channel.answerWithError(id, declinedError(options.origin));
@@ -230,27 +246,24 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
       const record = message as Json;
       const method = record['method'];
       const id = idOf(record['id']);
-      if (method === 'elicitation/create' && id !== undefined && isObject(record['params']) && record['params']['mode'] === 'url') {
-        void answerCreate(id, record['params']);
+      if (isUrlCreate(record)) {
+        if (id === undefined) options.debug?.(`url elicitation from ${options.origin}: a url elicitation without an id was dropped`);
+        else void answerCreate(id, record.params);
         return true;
       }
       if (method === 'notifications/elicitation/complete') {
         elicitations.complete(isObject(record['params']) ? record['params']['elicitationId'] : undefined);
         return true;
       }
-      if (typeof method === 'string' || id === undefined || !originals.has(id)) return false;
+      if (typeof method === 'string') return false;
       const error = requiredErrorOf(record);
-      if (error !== undefined) {
-        void handleRequired(id, error);
-        return true;
-      }
-      const input = readInputRequired(message);
-      if (input !== undefined && input.pages.size > 0) {
-        void handleInputRequired(id, message, input);
-        return true;
-      }
-      done(id);
-      return false;
+      const input = error === undefined ? readInputRequired(message) : undefined;
+      const asksForPages = error !== undefined || (input !== undefined && input.pages.size > 0);
+      if (id === undefined || !originals.has(id) || flows.has(id)) return asksForPages ? refuseStray(id) : false;
+      if (error !== undefined) void handleRequired(id, error);
+      else if (input !== undefined && asksForPages) void handleInputRequired(id, message, input);
+      else done(id);
+      return asksForPages;
     },
 
     settled(id) {

@@ -52,6 +52,8 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
   const { local, remote } = options;
   /** Requests from the client still waiting for the server's answer. */
   const pending = new Set<RequestId>();
+  /** Of those, the ones whose answer is being written to the client. */
+  const answering = new Set<RequestId>();
   const initializeIds = new Set<RequestId>();
   let exit: ProxyExit | undefined;
   let draining = false;
@@ -63,12 +65,14 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
 
   const settle = (id: RequestId): void => {
     pending.delete(id);
+    answering.delete(id);
     interceptor?.settled(id);
     if (draining && pending.size === 0) void finish({ reason: 'local-closed' });
   };
 
   const answerWithError = (id: RequestId, error: LatchkeyError): void => {
     const data = { latchkey_code: error.code, ...(error.hint === undefined ? {} : { hint: error.hint }) };
+    answering.add(id);
     void local
       .send({ jsonrpc: '2.0', id, error: { code: PROXY_ERROR_CODE, message: error.message, data } })
       .catch(() => undefined)
@@ -89,6 +93,7 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
   };
 
   const answerAgent = (id: RequestId, message: JSONRPCMessage): void => {
+    answering.add(id);
     void local
       .send(message)
       .catch(() => undefined)
@@ -119,6 +124,7 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
       if (exit === undefined) answerWithError(id, error);
     },
     forget: settle,
+    owes: (id) => pending.has(id) && !answering.has(id),
     report: options.report,
     signal: closing.signal,
   });
