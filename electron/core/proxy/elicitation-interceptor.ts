@@ -19,6 +19,7 @@ import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.
 import type { LatchkeyError } from '../../../shared/errors.js';
 import { declareUrlElicitation } from './capabilities.js';
 import { buildRetry, PendingInputAnswers, readInputRequired, resultForAgent, type InputRequired } from './input-required.js';
+import { RequestTracker } from './request-tracker.js';
 import { idOf, isObject, isUrlCreate, pageOf, requiredErrorOf, requiredPages, unreadable, type Json } from './remote-messages.js';
 import {
   bridgeFailure,
@@ -70,6 +71,8 @@ export interface ElicitationInterceptorOptions {
   debug?: (message: string) => void;
   /** When the wallet is already waiting about a page, how long a request waits for the completion alone. */
   completionTimeoutMs?: number;
+  /** The agent's requests followed at once (default DEFAULT_MAX_TRACKED); past it the oldest not in a round is let go. */
+  maxTracked?: number;
 }
 
 export function createElicitationInterceptor(channel: ProxyChannel, options: ElicitationInterceptorOptions): MessageInterceptor {
@@ -82,30 +85,18 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
   });
   const pendingInputs = new PendingInputAnswers();
   /** The agent's requests still waiting for the server, as sent (the retry sends them again). */
-  const originals = new Map<RequestId, JSONRPCMessage>();
-  const rounds = new Map<RequestId, number>();
-  /** Requests in an elicitation round, so the agent's cancellation can stop them. */
-  const flows = new Map<RequestId, AbortController>();
+  const requests = new RequestTracker(options.maxTracked);
+  const done = (id: RequestId): void => requests.done(id);
 
-  const done = (id: RequestId): void => {
-    originals.delete(id);
-    rounds.delete(id);
-    flows.get(id)?.abort();
-    flows.delete(id);
-  };
-
-  /** Runs one round for an agent's request; false when the request is out of rounds (answered). */
+  /** Runs one round for an agent's request; undefined when the request is out of rounds (answered). */
   const startRound = (id: RequestId): AbortSignal | undefined => {
-    const round = (rounds.get(id) ?? 0) + 1;
-    rounds.set(id, round);
-    if (round > MAX_ROUNDS) {
+    const signal = requests.startRound(id, MAX_ROUNDS);
+    if (signal === undefined) {
       done(id);
       channel.answerWithError(id, limitError(options.origin, MAX_ROUNDS));
       return undefined;
     }
-    const controller = new AbortController();
-    flows.set(id, controller);
-    return AbortSignal.any([controller.signal, channel.signal]);
+    return AbortSignal.any([signal, channel.signal]);
   };
 
   const fail = (id: RequestId, signal: AbortSignal, error: unknown): void => {
@@ -168,7 +159,7 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
       const ids = pages.flatMap((page) => (page.elicitationId === undefined ? [] : [page.elicitationId]));
       const outcome = await elicitations.waitForUser(pages[0] as UrlPage, ids, signal);
       if (outcome === 'give-up') return declined(id);
-      resend(id, originals.get(id));
+      resend(id, requests.original(id));
     } catch (failure) {
       fail(id, signal, failure);
     }
@@ -187,7 +178,7 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
       }
       const answers = Object.fromEntries(keys.map((key, index) => [key, { action: actions[index] ?? 'cancel' }]));
       if (Object.keys(input.others).length === 0) {
-        resend(id, buildRetry(originals.get(id) ?? message, answers, input.requestState));
+        resend(id, buildRetry(requests.original(id) ?? message, answers, input.requestState));
         return;
       }
       pendingInputs.remember(input.requestState, Object.keys(input.others), answers);
@@ -205,7 +196,7 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
    */
   const refuseStray = (id: RequestId | undefined): true => {
     options.debug?.(`url elicitation from ${options.origin}: an answer asking for a page that no request waits for was dropped`);
-    if (id !== undefined && channel.owes(id) && !flows.has(id)) {
+    if (id !== undefined && channel.owes(id) && !requests.inRound(id)) {
       done(id);
       channel.answerWithError(id, unreadable(options.origin));
     }
@@ -218,7 +209,7 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
   };
 
   const resend = (id: RequestId, message: JSONRPCMessage | undefined): void => {
-    flows.delete(id);
+    requests.endRound(id);
     if (message === undefined) return;
     options.debug?.(`url elicitation from ${options.origin}: retrying the request`);
     channel.sendToRemote(message);
@@ -228,9 +219,11 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
     fromAgent(message) {
       const record = message as Json;
       if (record['method'] === 'notifications/cancelled' && isObject(record['params'])) {
+        // Whether or not a round runs for it, the request is let go: nothing about it stays, and
+        // a late answer to it is dropped.
         const cancelled = idOf(record['params']['requestId']);
-        if (cancelled !== undefined && flows.has(cancelled)) {
-          done(cancelled);
+        if (cancelled !== undefined) {
+          requests.cancel(cancelled);
           channel.forget(cancelled);
         }
         return message;
@@ -238,7 +231,7 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
       const id = idOf(record['id']);
       if (typeof record['method'] !== 'string' || id === undefined) return message;
       const outgoing = pendingInputs.merge(declareUrlElicitation(message));
-      originals.set(id, outgoing);
+      requests.track(id, outgoing);
       return outgoing;
     },
 
@@ -259,7 +252,8 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
       const error = requiredErrorOf(record);
       const input = error === undefined ? readInputRequired(message) : undefined;
       const asksForPages = error !== undefined || (input !== undefined && input.pages.size > 0);
-      if (id === undefined || !originals.has(id) || flows.has(id)) return asksForPages ? refuseStray(id) : false;
+      if (id !== undefined && requests.wasCancelled(id)) return true; // the agent withdrew it: a late answer is dropped
+      if (id === undefined || !requests.isTracked(id) || requests.inRound(id)) return asksForPages ? refuseStray(id) : false;
       if (error !== undefined) void handleRequired(id, error);
       else if (input !== undefined && asksForPages) void handleInputRequired(id, message, input);
       else done(id);
@@ -267,7 +261,7 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
     },
 
     settled(id) {
-      if (!flows.has(id)) done(id);
+      if (!requests.inRound(id)) done(id);
     },
   };
 }

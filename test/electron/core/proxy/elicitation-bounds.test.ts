@@ -1,12 +1,13 @@
 /**
  * T15 for URL elicitation in `latchkey mcp`: one server answer may not prompt the owner without
  * bound. The first page the owner does not accept ends the round; more pages than MAX_PAGES in
- * one answer are refused without asking.
+ * one answer are refused without asking. What the proxy keeps about the agent's requests is
+ * bounded too, and a withdrawn request leaves nothing behind.
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
 import { MAX_PAGES } from '../../../../electron/core/proxy/elicitation-interceptor.js';
-import { call, expectNoPage, harness, inputRequired, required, urlRequest } from './interceptor-harness.js';
+import { call, cancelled, expectNoPage, harness, inputRequired, marker, required, urlRequest } from './interceptor-harness.js';
 import { answering, WalletDouble } from './wallet-double.js';
 
 const many = (count: number): string[] => Array.from({ length: count }, (_, index) => `page-${index}`);
@@ -65,6 +66,41 @@ describe('T15: pages per round (input_required)', () => {
     expect((await h.toAgent.nth(0))['error']).toMatchObject({ data: { latchkey_code: ErrorCode.ElicitationLimit } });
     expect(wallet.calls).toEqual([]);
     expect(h.toServer.messages).toHaveLength(1);
+    expectNoPage(h);
+  });
+});
+
+describe('T15: what the proxy keeps about requests', () => {
+  it('T15 a request withdrawn outside a round is let go: a late -32042 for it asks nothing and reaches no one', async () => {
+    const wallet = new WalletDouble(answering('accept'));
+    const h = await harness(wallet);
+    await h.agent.send(call(1));
+    await h.agent.send(cancelled(1));
+    await h.server.send(required(1, 'x'));
+    await h.server.send(marker);
+    expect(await h.toAgent.nth(0)).toEqual(marker);
+    expect(wallet.calls).toEqual([]);
+    expectNoPage(h);
+  });
+
+  it('T15 a withdrawn request is no longer owed an answer: the end of stdin closes the proxy at once', async () => {
+    const h = await harness(new WalletDouble(answering('accept')));
+    await h.agent.send(call(1));
+    await h.agent.send(cancelled(1));
+    h.local.onend?.();
+    expect(await h.proxy.done).toEqual({ reason: 'local-closed' });
+  });
+
+  it('T15 the requests followed are bounded: the oldest is let go, its -32042 gets the unreadable error and no URL', async () => {
+    const wallet = new WalletDouble(answering('accept', 'accept'));
+    const h = await harness(wallet, { maxTracked: 2 });
+    for (const id of [1, 2, 3]) await h.agent.send(call(id));
+    await h.server.send(required(1, 'x'));
+    expect(await h.toAgent.nth(0)).toMatchObject({ id: 1, error: { data: { latchkey_code: ErrorCode.BadResponse } } });
+    expect(wallet.calls).toEqual([]);
+    await h.server.send(required(3, 'y'));
+    expect(await h.toServer.nth(3)).toEqual(call(3));
+    expect(wallet.stages()).toEqual(['open', 'wait']);
     expectNoPage(h);
   });
 });
