@@ -155,6 +155,7 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
     try {
       for (const page of pages) if (page.elicitationId !== undefined) elicitations.remember(page.elicitationId);
       const actions = await askInTurn(pages, signal);
+      if (signal.aborted) return; // withdrawn while the owner decided
       if (actions.some((action) => action !== 'accept')) return declined(id);
       const ids = pages.flatMap((page) => (page.elicitationId === undefined ? [] : [page.elicitationId]));
       const outcome = await elicitations.waitForUser(pages[0] as UrlPage, ids, signal);
@@ -172,13 +173,16 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
     try {
       const keys = [...input.pages.keys()];
       const actions = await askInTurn([...input.pages.values()], signal);
+      if (signal.aborted) return; // withdrawn while the owner decided
       if (actions.length === keys.length && actions.every((action) => action === 'accept')) {
         const outcome = await elicitations.waitForUser(input.pages.get(keys[0] as string) as UrlPage, [], signal);
         if (outcome === 'give-up') return declined(id);
       }
       const answers = Object.fromEntries(keys.map((key, index) => [key, { action: actions[index] ?? 'cancel' }]));
       if (Object.keys(input.others).length === 0) {
-        resend(id, buildRetry(requests.original(id) ?? message, answers, input.requestState));
+        // Only the agent's own request is ever retried (never the server's answer sent back to it).
+        const original = requests.original(id);
+        if (original !== undefined) resend(id, buildRetry(original, answers, input.requestState));
         return;
       }
       pendingInputs.remember(input.requestState, Object.keys(input.others), answers);

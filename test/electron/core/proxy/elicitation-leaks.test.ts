@@ -7,7 +7,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
-import { call, expectNoPage, harness, inputRequired, marker, PAGE, required, urlRequest, type Harness } from './interceptor-harness.js';
+import { call, cancelled, drainMicrotasks, expectNoPage, harness, inputRequired, marker, PAGE, required, urlRequest, type Harness } from './interceptor-harness.js';
 import { answering, WalletDouble } from './wallet-double.js';
 
 /** Sends the marker behind whatever the server sent and returns what the agent got before it. */
@@ -72,5 +72,22 @@ describe('E1: URL-bearing messages no request waits for', () => {
     expect(wallet.calls).toEqual([]);
     expect(h.toServer.messages).toEqual([]);
     expectNoPage(h);
+  });
+});
+
+describe('E2: a request withdrawn while the owner decides', () => {
+  it('E2 the owner answers after the agent withdrew the request: nothing is retried, least of all the server\'s answer', async () => {
+    let answer: () => void = () => undefined;
+    // A wallet that answers even though the ask was withdrawn (the bridge may answer before the abort lands).
+    const wallet = new WalletDouble(() => new Promise((resolve) => (answer = () => resolve({ action: 'decline' }))));
+    const h = await harness(wallet);
+    await h.agent.send(call(1));
+    await h.server.send(inputRequired(1, { pay: urlRequest() }, 's'));
+    await wallet.waitForCalls(1);
+    await h.agent.send(cancelled(1));
+    answer();
+    await drainMicrotasks();
+    expect(h.toServer.messages.map((m) => (m as { method?: string }).method)).toEqual(['tools/call', 'notifications/cancelled']);
+    expect(h.toAgent.messages).toEqual([]);
   });
 });
