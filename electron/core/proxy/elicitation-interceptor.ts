@@ -5,7 +5,8 @@
  * From the agent: `initialize` (and 2026-07-28 capability `_meta`) gets `elicitation.url`; a retry
  * of an input-required request gets the wallet's remembered answers merged in.
  * From the server:
- *   - `elicitation/create` mode url → the wallet (stage 'open'), the server gets {action};
+ *   - `elicitation/create` mode url → the wallet (stage 'open'), the server gets {action}; the
+ *     server's `notifications/cancelled` for it withdraws the wallet's ask (no answer then);
  *   - `notifications/elicitation/complete` → releases a waiting request (unknown ids: ignored);
  *   - error -32042 to an agent's request → the wallet opens each page, the request waits for the
  *     completions or the user's retry (stage 'wait'), then goes to the server again, same id;
@@ -37,6 +38,8 @@ export { URL_ELICITATION_REQUIRED } from './remote-messages.js';
 export const MAX_ROUNDS = 3;
 /** Pages one server answer may ask for; more are refused without asking the owner (ElicitationLimit). */
 export const MAX_PAGES = 3;
+/** The server's url elicitation/create requests asked about at once; more are answered cancel (T15). */
+export const MAX_CREATES = 8;
 
 /** What the message proxy lets the interceptor do. */
 export interface ProxyChannel {
@@ -126,19 +129,38 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
     return true;
   };
 
-  /** 2025-11-25 elicitation/create, mode url: the wallet answers the server. */
+  /** The server's url elicitation/create requests the wallet is asked about, so the server can withdraw them. */
+  const creates = new Map<RequestId, AbortController>();
+
+  /** 2025-11-25 elicitation/create, mode url: the wallet answers the server (at most MAX_CREATES at once, T15). */
   const answerCreate = async (id: RequestId, params: Json): Promise<void> => {
     const page = pageOf(params);
     let action: ElicitAction = 'cancel';
-    if (page !== undefined) {
+    if (page !== undefined && creates.size < MAX_CREATES && !creates.has(id)) {
+      const controller = new AbortController();
+      creates.set(id, controller);
+      const signal = AbortSignal.any([controller.signal, channel.signal]);
       try {
-        action = await elicitations.askToOpen(page, channel.signal);
+        action = await elicitations.askToOpen(page, signal);
       } catch (error) {
-        if (channel.signal.aborted) return;
-        channel.report(bridgeFailure(error));
+        if (!signal.aborted) channel.report(bridgeFailure(error));
+      } finally {
+        if (creates.get(id) === controller) creates.delete(id);
       }
+      if (signal.aborted) return; // the server withdrew it (no answer is owed), or the proxy is closing
     }
     channel.sendToRemote({ jsonrpc: '2.0', id, result: { action } });
+  };
+
+  /** The server's notifications/cancelled: true when it withdrew one of its url elicitations (the wallet's ask is withdrawn). */
+  const withdrawCreate = (params: unknown): boolean => {
+    const id = isObject(params) ? idOf(params['requestId']) : undefined;
+    const controller = id === undefined ? undefined : creates.get(id);
+    if (id === undefined || controller === undefined) return false;
+    options.debug?.(`url elicitation from ${options.origin}: the server withdrew its request; withdrawing the wallet's ask`);
+    creates.delete(id);
+    controller.abort();
+    return true;
   };
 
   /** -32042 in answer to an agent's request. */
@@ -252,6 +274,7 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
         elicitations.complete(isObject(record['params']) ? record['params']['elicitationId'] : undefined);
         return true;
       }
+      if (method === 'notifications/cancelled') return withdrawCreate(record['params']);
       if (typeof method === 'string') return false;
       const error = requiredErrorOf(record);
       const input = error === undefined ? readInputRequired(message) : undefined;

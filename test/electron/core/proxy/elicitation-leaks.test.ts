@@ -7,6 +7,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
+import { MAX_CREATES } from '../../../../electron/core/proxy/elicitation-interceptor.js';
 import { call, cancelled, drainMicrotasks, expectNoPage, harness, inputRequired, marker, PAGE, required, urlRequest, type Harness } from './interceptor-harness.js';
 import { answering, WalletDouble } from './wallet-double.js';
 
@@ -89,5 +90,43 @@ describe('E2: a request withdrawn while the owner decides', () => {
     await drainMicrotasks();
     expect(h.toServer.messages.map((m) => (m as { method?: string }).method)).toEqual(['tools/call', 'notifications/cancelled']);
     expect(h.toAgent.messages).toEqual([]);
+  });
+});
+
+describe('E1: the server withdraws its url elicitation/create', () => {
+  /** A wallet whose every ask waits for the owner until withdrawn. */
+  const holding = (): WalletDouble =>
+    new WalletDouble(
+      (_request, signal) =>
+        new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new DOMException('withdrawn', 'AbortError')), { once: true })),
+    );
+  const create = (id: string, elicitationId: string): JSONRPCMessage => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'elicitation/create',
+    params: { mode: 'url', elicitationId, url: PAGE, message: 'Open it.' },
+  });
+
+  it('E1 the server\'s notifications/cancelled withdraws the wallet\'s ask; no answer goes to the server, nothing to the agent', async () => {
+    const wallet = holding();
+    const h = await harness(wallet);
+    await h.server.send(create('e1', 'x'));
+    await wallet.waitForCalls(1);
+    await h.server.send(cancelled('e1'));
+    expect(wallet.calls[0]?.signal?.aborted).toBe(true);
+    expect(await beforeMarker(h)).toEqual([]);
+    await drainMicrotasks();
+    expect(h.toServer.messages).toEqual([]);
+    expect(h.reports).toEqual([]);
+  });
+
+  it('E1 T15 at most MAX_CREATES are asked about at once; the next is answered cancel without asking', async () => {
+    const wallet = holding();
+    const h = await harness(wallet);
+    for (let index = 0; index < MAX_CREATES; index += 1) await h.server.send(create(`e${index}`, `x${index}`));
+    await wallet.waitForCalls(MAX_CREATES);
+    await h.server.send(create('one-more', 'y'));
+    expect(await h.toServer.nth(0)).toEqual({ jsonrpc: '2.0', id: 'one-more', result: { action: 'cancel' } });
+    expect(wallet.calls).toHaveLength(MAX_CREATES);
   });
 });
