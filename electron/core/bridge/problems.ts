@@ -72,6 +72,18 @@ const REFUSAL_DETAIL: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.HeadersTooLarge]: 'The request headers are larger than the bridge accepts.',
 };
 
+/**
+ * Codes whose messages quote an authorization server (its error and error_description): the
+ * agent gets the code and this sentence, never the upstream text. The owner sees the full
+ * message in the wallet's log and the window.
+ */
+const UPSTREAM_DETAIL: Partial<Record<ErrorCode, string>> = {
+  [ErrorCode.AuthorizationFailed]: "The owner's sign-in at the authorization server failed; the owner can retry it.",
+  [ErrorCode.StateMismatch]: "The owner's sign-in answer was refused by Latchkey.",
+  [ErrorCode.IssuerResponseMismatch]: "The owner's sign-in answer was refused by Latchkey.",
+  [ErrorCode.TokenRequestFailed]: 'The authorization server refused the token request.',
+};
+
 export interface ProblemExtras {
   detail?: string | undefined;
   retryAfterSeconds?: number | undefined;
@@ -109,7 +121,7 @@ export function refusalProblem(code: ErrorCode, retryAfterSeconds?: number): Pro
  */
 export function problemFromError(error: unknown): Problem {
   if (!isLatchkeyError(error) || PROBLEM_TABLE[error.code] === undefined) return buildProblem(ErrorCode.Internal);
-  const detail = error.hint === undefined ? error.message : `${error.message} ${error.hint}`;
+  const detail = UPSTREAM_DETAIL[error.code] ?? (error.hint === undefined ? error.message : `${error.message} ${error.hint}`);
   const retryAfter = error.details['retryAfterSeconds'];
   const approvalId = error.details['approvalId'];
   return buildProblem(error.code, {

@@ -17,8 +17,18 @@ describe('bridge problems', () => {
     [ErrorCode.TokenRequestFailed, 502],
     [ErrorCode.NeedsReauth, 409],
   ])('T3: a step-up sign-in failure %s keeps its code (HTTP %d), not internal', (code, status) => {
-    const problem = problemFromError(new LatchkeyError(code, 'The browser sign-in went wrong.', { hint: 'Try again.' }));
-    expect(problem).toMatchObject({ code, status, detail: 'The browser sign-in went wrong. Try again.' });
+    const problem = problemFromError(new LatchkeyError(code, 'The browser sign-in went wrong (upstream: secret-ish text).', { hint: 'Try again.' }));
+    expect(problem).toMatchObject({ code, status });
+    expect(problem.detail).toBeDefined();
+  });
+
+  it('T3/T30: messages quoting the authorization server never reach the agent; the others keep theirs', () => {
+    for (const code of [ErrorCode.AuthorizationFailed, ErrorCode.StateMismatch, ErrorCode.IssuerResponseMismatch, ErrorCode.TokenRequestFailed]) {
+      expect(problemFromError(new LatchkeyError(code, 'as.example refused (invalid_grant: upstream words)')).detail).not.toMatch(/upstream/);
+    }
+    expect(problemFromError(new LatchkeyError(ErrorCode.AuthorizationTimeout, 'Sign-in not finished.', { hint: 'Try again.' })).detail).toBe(
+      'Sign-in not finished. Try again.',
+    );
   });
 
   it('an unlisted code or a plain error stays internal without detail', () => {

@@ -212,7 +212,7 @@ describe('bridge server', () => {
     expect(bridge.handler.tokenCalls.length).toBe(before);
   });
 
-  it('maps handler errors to statuses with their codes; anything else is 500 internal without detail', async () => {
+  it('maps handler errors to statuses with their codes; upstream text never passes; anything else is 500 internal without detail', async () => {
     const cases: Array<[unknown, number, string]> = [
       [new LatchkeyError(ErrorCode.NoGrant, 'No grant for this agent.'), 403, ErrorCode.NoGrant],
       [new LatchkeyError(ErrorCode.GrantDenied, 'Denied.'), 403, ErrorCode.GrantDenied],
@@ -225,7 +225,7 @@ describe('bridge server', () => {
       [new LatchkeyError(ErrorCode.Unauthenticated, 'Session ended.'), 401, ErrorCode.Unauthenticated],
       [new LatchkeyError(ErrorCode.InvalidInput, 'Bad resource.'), 400, ErrorCode.InvalidInput],
       [new LatchkeyError(ErrorCode.ApprovalPending, 'Waiting.', { details: { approvalId: 'apr_CCCCCCCCCCCCCCCCCCCC', retryAfterSeconds: 5 } }), 202, ErrorCode.ApprovalPending],
-      [new LatchkeyError(ErrorCode.TokenRequestFailed, 'secret upstream detail'), 500, ErrorCode.Internal],
+      [new LatchkeyError(ErrorCode.TokenRequestFailed, 'secret upstream detail'), 502, ErrorCode.TokenRequestFailed],
       [new Error('boom with token eyJhbGciOi.eyJzdWIi.sig'), 500, ErrorCode.Internal],
     ];
     try {
@@ -236,10 +236,9 @@ describe('bridge server', () => {
         const problem = Problem.parse(JSON.parse(answer.body));
         expect(problem.code).toBe(code);
         expect(answer.headers['content-type']).toBe('application/problem+json');
-        if (status === 500) {
-          expect(problem.detail).toBeUndefined();
-          expect(answer.body).not.toMatch(/secret|boom|eyJ/);
-        }
+        if (status === 500) expect(problem.detail).toBeUndefined();
+        // Upstream (authorization server) text and internal messages never reach the agent.
+        expect(answer.body).not.toMatch(/secret|boom|eyJ/);
         if (code === ErrorCode.RateLimited) expect(answer.headers['retry-after']).toBe('7');
         if (code === ErrorCode.ApprovalPending) expect(problem.approval_id).toBe('apr_CCCCCCCCCCCCCCCCCCCC');
       }
