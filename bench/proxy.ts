@@ -57,7 +57,7 @@ export async function benchProxy(options: ProxyOptions): Promise<ProxyResult> {
   const plan = options.quick ? QUICK : FULL;
   const { world } = options;
   const bundle = await bundleCli();
-  options.log(`bundled the CLI (${Math.round(bundle.bytes / 1024)} KiB) in ${formatNumber(bundle.buildMs, 'ms')}`);
+  options.log(`bundled the CLI (${Math.round(bundle.bytes / 1024)} KiB entry, ${Math.round(bundle.totalBytes / 1024)} KiB in all) in ${formatNumber(bundle.buildMs, 'ms')}`);
   const bundled: Launch = { command: process.execPath, args: [bundle.path, 'mcp', world.mcpUrl, '--allow-insecure-loopback'] };
   const viaTsx: Launch = { command: process.execPath, args: ['--import', 'tsx', CLI_SOURCE, 'mcp', world.mcpUrl, '--allow-insecure-loopback'] };
 

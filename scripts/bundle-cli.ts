@@ -1,0 +1,53 @@
+/**
+ * Bundles the `latchkey` CLI (electron/cli/main.ts) with esbuild into ESM chunks: the entry holds
+ * what every command needs, and what only some need (the wallet with undici, openid-client and
+ * jose; the daemon) stays in chunks loaded on first use. Compiling one 2.7 MB file, or hundreds of
+ * tsc modules, on every `latchkey mcp` / `latchkey token` spawn is what this avoids (bench/).
+ *
+ *   node --import tsx scripts/bundle-cli.ts [outdir]     (default dist/cli; the package's bin is <outdir>/main.js)
+ */
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+export interface BundledCli {
+  /** The entry to run with node (the package's bin when outdir is dist/cli). */
+  entry: string;
+  entryBytes: number;
+  totalBytes: number;
+}
+
+/** Builds into `outdir` (emptied first); returns the entry file and the bytes of every output. */
+export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Promise<BundledCli> {
+  await rm(outdir, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { main: resolve(ROOT, 'electron/cli/main.ts') },
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outdir,
+    // The native keychain module is loaded from node_modules at run time.
+    external: ['keytar'],
+    logLevel: 'warning',
+    metafile: true,
+    // CommonJS dependencies inside ESM chunks still call require().
+    banner: { js: "import { createRequire as __latchkeyRequire } from 'node:module'; const require = __latchkeyRequire(import.meta.url);" },
+  });
+  const outputs = Object.entries(result.metafile.outputs);
+  const entry = outputs.find(([, output]) => output.entryPoint !== undefined);
+  return {
+    entry: resolve(ROOT, entry === undefined ? resolve(outdir, 'main.js') : entry[0]),
+    entryBytes: entry?.[1].bytes ?? 0,
+    totalBytes: outputs.reduce((sum, [, output]) => sum + output.bytes, 0),
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const built = await bundleCli(process.argv[2] === undefined ? undefined : resolve(process.argv[2]));
+  console.log(`bundled the CLI: ${Math.round(built.entryBytes / 1024)} KiB entry, ${Math.round(built.totalBytes / 1024)} KiB in all`);
+}

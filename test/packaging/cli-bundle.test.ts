@@ -1,0 +1,57 @@
+/**
+ * The package's bin is the esbuild-chunked CLI (scripts/bundle-cli.ts): it runs, and what every
+ * spawn loads (the entry and the chunks it imports statically) leaves out the wallet's network
+ * stack, so `latchkey mcp` and `latchkey token` start without compiling undici or openid-client.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleCli, type BundledCli } from '../../scripts/bundle-cli.js';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** The entry's text and that of every chunk it imports statically, transitively. */
+async function eagerlyLoaded(entry: string): Promise<string> {
+  const seen = new Set<string>();
+  const texts: string[] = [];
+  const visit = async (file: string): Promise<void> => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = await readFile(file, 'utf8');
+    texts.push(text);
+    for (const match of text.matchAll(/^import\s(?:[^;]*?from\s*)?"(\.\/[^"]+)";?$/gmu)) await visit(join(dirname(file), match[1]!));
+  };
+  await visit(entry);
+  return texts.join('\n');
+}
+
+describe('the CLI bundle (the package bin)', () => {
+  let dir: string;
+  let built: BundledCli;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(ROOT, '.cache', 'cli-bundle-'));
+    built = await bundleCli(dir);
+  }, 60_000);
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs: --version and mcp --help', async () => {
+    const version = await run(process.execPath, [built.entry, '--version']);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const help = await run(process.execPath, [built.entry, 'mcp', '--help']);
+    expect(help.stdout).toMatch(/^Usage: latchkey mcp <mcp-url>/);
+  });
+
+  it('every spawn loads the entry chunks only: no undici, openid-client, jose or oauth4webapi until the wallet opens', async () => {
+    const eager = await eagerlyLoaded(built.entry);
+    for (const heavy of ['node_modules/undici/', 'node_modules/openid-client/', 'node_modules/jose/', 'node_modules/oauth4webapi/']) {
+      expect(eager.includes(heavy), heavy).toBe(false);
+    }
+    expect(built.entryBytes).toBeLessThan(built.totalBytes / 4);
+  });
+});
