@@ -13,14 +13,16 @@
  *   - `resultType: "input_required"` → the wallet answers the URL entries, the request is retried
  *     with `inputResponses` and the echoed `requestState`; other entries go to the agent.
  * Each agent request gets at most MAX_ROUNDS such rounds, each with at most MAX_PAGES pages, asked
- * one after the other until the first the owner does not accept. Form-mode elicitation passes
- * untouched.
+ * one after the other until the first the owner does not accept. While a round holds a request
+ * that carried a progressToken, the agent gets progress for it (round-progress.ts). Form-mode
+ * elicitation passes untouched.
  */
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { LatchkeyError } from '../../../shared/errors.js';
 import { declareUrlElicitation } from './capabilities.js';
 import { buildRetry, PendingInputAnswers, readInputRequired, resultForAgent, type InputRequired } from './input-required.js';
 import { RequestTracker } from './request-tracker.js';
+import { DEFAULT_PROGRESS_INTERVAL_MS, progressTokenOf, startRoundProgress } from './round-progress.js';
 import { idOf, isObject, isUrlCreate, pageOf, requiredErrorOf, requiredPages, unreadable, type Json } from './remote-messages.js';
 import {
   bridgeFailure,
@@ -48,6 +50,8 @@ export interface ProxyChannel {
   /** An answer to one of the agent's requests (settles it). */
   answerAgent(message: JSONRPCMessage): void;
   answerWithError(id: RequestId, error: LatchkeyError): void;
+  /** A notification to the agent (progress while a request is held); nothing is settled. */
+  notifyAgent(message: JSONRPCMessage): void;
   /** The agent withdrew the request: no answer is owed. */
   forget(id: RequestId): void;
   /** Whether the agent still waits for an answer to this request. */
@@ -76,6 +80,8 @@ export interface ElicitationInterceptorOptions {
   completionTimeoutMs?: number;
   /** The agent's requests followed at once (default DEFAULT_MAX_TRACKED); past it the oldest not in a round is let go. */
   maxTracked?: number;
+  /** While a request with a progressToken is held in a round, how often the agent gets progress (default 15 s). */
+  progressIntervalMs?: number;
 }
 
 export function createElicitationInterceptor(channel: ProxyChannel, options: ElicitationInterceptorOptions): MessageInterceptor {
@@ -101,6 +107,16 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
     }
     return AbortSignal.any([signal, channel.signal]);
   };
+
+  /** Progress to the agent while the round holds its request (only when it carried a progressToken); returns the stop. */
+  const keepAgentWaiting = (id: RequestId, signal: AbortSignal): (() => void) =>
+    startRoundProgress({
+      token: progressTokenOf(requests.original(id)),
+      intervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
+      next: () => requests.nextProgress(id),
+      send: (message) => channel.notifyAgent(message),
+      signal,
+    });
 
   const fail = (id: RequestId, signal: AbortSignal, error: unknown): void => {
     if (signal.aborted) return; // the agent withdrew it, or the proxy is closing
@@ -174,6 +190,7 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
       return;
     }
     if (refuseTooMany(id, pages.length)) return;
+    const stopProgress = keepAgentWaiting(id, signal);
     try {
       for (const page of pages) if (page.elicitationId !== undefined) elicitations.remember(page.elicitationId);
       const actions = await askInTurn(pages, signal);
@@ -185,6 +202,8 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
       resend(id, requests.original(id));
     } catch (failure) {
       fail(id, signal, failure);
+    } finally {
+      stopProgress();
     }
   };
 
@@ -192,6 +211,7 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
   const handleInputRequired = async (id: RequestId, message: JSONRPCMessage, input: InputRequired): Promise<void> => {
     const signal = startRound(id);
     if (signal === undefined || refuseTooMany(id, input.pages.size)) return;
+    const stopProgress = keepAgentWaiting(id, signal);
     try {
       const keys = [...input.pages.keys()];
       const actions = await askInTurn([...input.pages.values()], signal);
@@ -212,6 +232,8 @@ export function createElicitationInterceptor(channel: ProxyChannel, options: Eli
       channel.answerAgent(resultForAgent(message, input.others));
     } catch (failure) {
       fail(id, signal, failure);
+    } finally {
+      stopProgress();
     }
   };
 

@@ -120,6 +120,9 @@ export async function startMessageProxy(options: MessageProxyOptions): Promise<M
       const id = responseIdOf(message);
       if (id !== undefined && exit === undefined) answerAgent(id, message);
     },
+    notifyAgent: (message) => {
+      if (exit === undefined) void local.send(message).catch(() => undefined);
+    },
     answerWithError: (id, error) => {
       if (exit === undefined) answerWithError(id, error);
     },

@@ -15,6 +15,7 @@ export class RequestTracker {
   private readonly rounds = new Map<RequestId, number>();
   private readonly flows = new Map<RequestId, AbortController>();
   private readonly cancelled = new Set<RequestId>();
+  private readonly progress = new Map<RequestId, number>();
 
   constructor(private readonly maxTracked = DEFAULT_MAX_TRACKED) {}
 
@@ -50,6 +51,13 @@ export class RequestTracker {
     return controller.signal;
   }
 
+  /** The next progress value the proxy sends the agent for this request: 1, 2, 3… across its rounds. */
+  nextProgress(id: RequestId): number {
+    const next = (this.progress.get(id) ?? 0) + 1;
+    this.progress.set(id, next);
+    return next;
+  }
+
   /** The round ended with a retry: the request is with the server again. */
   endRound(id: RequestId): void {
     this.flows.delete(id);
@@ -59,6 +67,7 @@ export class RequestTracker {
   done(id: RequestId): void {
     this.originals.delete(id);
     this.rounds.delete(id);
+    this.progress.delete(id);
     this.flows.get(id)?.abort();
     this.flows.delete(id);
   }
@@ -85,6 +94,7 @@ export class RequestTracker {
       if (this.flows.has(id)) continue;
       this.originals.delete(id);
       this.rounds.delete(id);
+      this.progress.delete(id);
     }
   }
 }
