@@ -4,7 +4,7 @@
  * stack, so `latchkey mcp` and `latchkey token` start without compiling undici or openid-client.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,15 +29,17 @@ async function eagerlyLoaded(entry: string): Promise<string> {
 }
 
 describe('the CLI bundle (the package bin)', () => {
-  let dir: string;
+  let dir: string | undefined;
   let built: BundledCli;
 
   beforeAll(async () => {
+    // Inside the repository, so the bundle finds package.json and node_modules (keytar) above it.
+    await mkdir(join(ROOT, '.cache'), { recursive: true });
     dir = await mkdtemp(join(ROOT, '.cache', 'cli-bundle-'));
     built = await bundleCli(dir);
   }, 60_000);
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
   it('runs: --version and mcp --help', async () => {
