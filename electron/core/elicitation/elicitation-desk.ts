@@ -14,10 +14,10 @@
 import type { AuditEvent } from '../../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
-import { canonicalResource, isLoopbackHost, type UrlPolicy } from '../../../shared/url.js';
+import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
 import { siteOf, urlFacts, type UrlFacts } from '../../../shared/url-facts.js';
 import type { Clock, Logger, Opener } from '../ports.js';
-import { MAX_OPEN_URL_LENGTH, validateOpenUrl } from '../opener/validate.js';
+import { validateOpenUrl } from '../opener/validate.js';
 import type { ApprovalOutcome, ApprovalQueue, RaiseInput } from '../approvals/approval-queue.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { BridgeCaller } from '../bridge/handler.js';
@@ -82,8 +82,9 @@ export class ElicitationDesk {
     try {
       url = validateOpenUrl(request.url, this.deps.policy);
     } catch (error) {
-      if (!isLatchkeyError(error, ErrorCode.UnsafeOpenUrl)) throw error;
-      const reason = `unsafe:${unsafeReason(request.url, this.deps.policy)}`;
+      const code = refusalCode(error);
+      if (code === undefined) throw error;
+      const reason = `unsafe:${code}`;
       await this.record({ type: 'elicitation.refused', ...base, ...siteField(request.url), outcome: 'denied', reason, actor: 'policy' });
       return { action: stage === 'wait' ? 'cancel' : 'decline' };
     }
@@ -183,23 +184,20 @@ export function mayRemember(facts: UrlFacts): boolean {
   return facts.warnings.every((warning) => warning.code === 'other-site');
 }
 
-/**
- * A short, stable code for why validateOpenUrl refused a URL (for the audit; its message is for
- * people): too-long, not-absolute, scheme, insecure, userinfo, no-host, characters.
- */
-export function unsafeReason(raw: string, policy: UrlPolicy): string {
-  if (raw.length > MAX_OPEN_URL_LENGTH) return 'too-long';
-  let url: URL;
+/** validateOpenUrl's stable code for why it refuses `raw` (too-long, scheme, insecure, userinfo…); undefined when it may open. */
+export function unsafeReason(raw: string, policy: UrlPolicy): string | undefined {
   try {
-    url = new URL(raw);
-  } catch {
-    return 'not-absolute';
+    validateOpenUrl(raw, policy);
+    return undefined;
+  } catch (error) {
+    return refusalCode(error);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'scheme';
-  if (url.protocol === 'http:' && (!isLoopbackHost(url.hostname) || !policy.allowInsecureLoopback)) return 'insecure';
-  if (url.username !== '' || url.password !== '') return 'userinfo';
-  if (url.hostname === '') return 'no-host';
-  return 'characters';
+}
+
+function refusalCode(error: unknown): string | undefined {
+  if (!isLatchkeyError(error, ErrorCode.UnsafeOpenUrl)) return undefined;
+  const code = error.details['code'];
+  return typeof code === 'string' ? code : 'unknown';
 }
 
 /** The refused URL's site when it parses to a host (audit only ever names the site). */

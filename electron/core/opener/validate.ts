@@ -43,10 +43,13 @@ function quoteForMessage(raw: string): string {
   return `"${truncate(printable, 80)}"`;
 }
 
-function refuse(raw: string, reason: string): LatchkeyError {
+/** Why a URL was refused, as a short stable code (audit reasons key on it; `reason` is for people). */
+export type UnsafeUrlCode = 'too-long' | 'not-absolute' | 'scheme' | 'insecure' | 'userinfo' | 'no-host' | 'characters';
+
+function refuse(raw: string, code: UnsafeUrlCode, reason: string): LatchkeyError {
   return new LatchkeyError(ErrorCode.UnsafeOpenUrl, `Refusing to open ${quoteForMessage(raw)}: ${reason}.`, {
     hint: 'The server sent a URL Latchkey will not open. Do not open it by hand; report it to the server operator.',
-    details: { reason },
+    details: { reason, code },
   });
 }
 
@@ -69,35 +72,35 @@ function checkCharacters(raw: string, what: string): string | undefined {
 export function validateOpenUrl(input: string | URL, policy: UrlPolicy): URL {
   const raw = typeof input === 'string' ? input : input.href;
   if (raw.length > MAX_OPEN_URL_LENGTH) {
-    throw refuse(raw, `it is ${raw.length} characters long (the limit is ${MAX_OPEN_URL_LENGTH})`);
+    throw refuse(raw, 'too-long', `it is ${raw.length} characters long (the limit is ${MAX_OPEN_URL_LENGTH})`);
   }
   const rawProblem = checkCharacters(raw, 'it');
-  if (rawProblem !== undefined) throw refuse(raw, rawProblem);
+  if (rawProblem !== undefined) throw refuse(raw, 'characters', rawProblem);
 
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw refuse(raw, 'it is not an absolute URL');
+    throw refuse(raw, 'not-absolute', 'it is not an absolute URL');
   }
 
   if (url.protocol === 'http:') {
-    if (!isLoopbackHost(url.hostname)) throw refuse(raw, 'plain http is only allowed for loopback addresses');
+    if (!isLoopbackHost(url.hostname)) throw refuse(raw, 'insecure', 'plain http is only allowed for loopback addresses');
     if (!policy.allowInsecureLoopback) {
-      throw refuse(raw, 'plain http to a loopback address needs --allow-insecure-loopback');
+      throw refuse(raw, 'insecure', 'plain http to a loopback address needs --allow-insecure-loopback');
     }
   } else if (url.protocol !== 'https:') {
-    throw refuse(raw, `the scheme "${truncate(url.protocol, 20)}" is not https`);
+    throw refuse(raw, 'scheme', `the scheme "${truncate(url.protocol, 20)}" is not https`);
   }
-  if (url.username !== '' || url.password !== '') throw refuse(raw, 'it contains a user name or password');
-  if (url.hostname === '') throw refuse(raw, 'it has no host');
+  if (url.username !== '' || url.password !== '') throw refuse(raw, 'userinfo', 'it contains a user name or password');
+  if (url.hostname === '') throw refuse(raw, 'no-host', 'it has no host');
 
   // Re-serialise and check the result as well: what we open is the parser's output, not the input.
   const serialised = url.href;
-  if (serialised.length > MAX_OPEN_URL_LENGTH) throw refuse(raw, 'it grows past the length limit when normalised');
+  if (serialised.length > MAX_OPEN_URL_LENGTH) throw refuse(raw, 'too-long', 'it grows past the length limit when normalised');
   const serialisedProblem = checkCharacters(serialised, 'its normalised form');
-  if (serialisedProblem !== undefined) throw refuse(raw, serialisedProblem);
+  if (serialisedProblem !== undefined) throw refuse(raw, 'characters', serialisedProblem);
   // Anything that starts with "-" could be read as an option by a launcher; a parsed URL never does.
-  if (!/^https?:\/\//.test(serialised)) throw refuse(raw, 'its normalised form is not an http(s) URL');
+  if (!/^https?:\/\//.test(serialised)) throw refuse(raw, 'scheme', 'its normalised form is not an http(s) URL');
   return new URL(serialised);
 }
