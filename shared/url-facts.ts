@@ -25,7 +25,7 @@ export interface UrlFacts {
 
 export interface UrlFactsContext {
   /** The MCP server that asks: its site is what the page is compared with. */
-  server?: string;
+  server?: string | undefined;
 }
 
 /** The registrable domain of a host; the host itself for IP literals and single-label names. */
@@ -61,6 +61,15 @@ export function urlFacts(raw: string, context: UrlFactsContext = {}): UrlFacts |
     }
   }
   return { host, site, warnings };
+}
+
+/**
+ * Whether a page's site may be remembered ("always allow") and then open without asking: only
+ * when its one possible warning is that it is on another site than the server's own. The wallet,
+ * the window and the CLI all apply this one rule.
+ */
+export function isRememberable(facts: UrlFacts): boolean {
+  return facts.warnings.every((warning) => warning.code === 'other-site');
 }
 
 function tryUrl(raw: string): URL | undefined {

@@ -4,7 +4,7 @@ import { urlFacts } from '../../shared/url-facts.js';
 
 /** `server`: the MCP server that asks (its site is compared). `showUrl` false when the address is already on screen (e.g. in a field to copy). */
 export function UrlFactsView({ url, server, showUrl = true }: { url: string; server?: string | undefined; showUrl?: boolean }) {
-  const facts = urlFacts(url, server === undefined ? {} : { server });
+  const facts = urlFacts(url, { server });
   return (
     <div className="url-facts">
       {showUrl && <Text value={url} ltr wrap />}

@@ -1,5 +1,5 @@
 import type { Approval } from '../../../shared/agents.js';
-import { urlFacts } from '../../../shared/url-facts.js';
+import { isRememberable, urlFacts } from '../../../shared/url-facts.js';
 import type { Wallet } from '../../core/wallet-api.js';
 import { formatCompactDuration, formatTimeSpan } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
@@ -54,7 +54,7 @@ export function formatPages(approvals: readonly Approval[]): string[] {
   const lines: string[] = [];
   for (const approval of approvals) {
     if (approval.url === undefined || (approval.kind !== 'url-elicitation' && approval.kind !== 'elicitation-retry')) continue;
-    const facts = urlFacts(approval.url, approval.resource === undefined ? {} : { server: approval.resource });
+    const facts = urlFacts(approval.url, { server: approval.resource });
     lines.push('', `${inert(approval.id)}  ${approval.kind === 'url-elicitation' ? 'asks you to open' : 'waits for you to finish on'}:`);
     lines.push(`  page:    ${inert(approval.url)}`);
     if (facts !== undefined) lines.push(`  site:    ${inert(facts.site)}${facts.host === facts.site ? '' : ` (${inert(facts.host)})`}`);
@@ -104,9 +104,9 @@ export async function runDecide(wallet: Wallet, decision: 'approve' | 'deny', ar
   const approval = await wallet.decideApproval(args.id, decision, args.remember ? { remember: true } : {});
   writeLine(io.stdout, outcomeLine(approval, decision));
   if (approval.remembered === true) {
-    const site = approval.kind === 'url-elicitation' && approval.url !== undefined ? urlFacts(approval.url, approval.resource === undefined ? {} : { server: approval.resource }) : undefined;
+    const site = approval.kind === 'url-elicitation' && approval.url !== undefined ? urlFacts(approval.url, { server: approval.resource }) : undefined;
     if (site === undefined) writeLine(io.stdout, 'Remembered as a grant: see latchkey grant list.');
-    else if (site.warnings.every((w) => w.code === 'other-site')) writeLine(io.stdout, `Pages on ${inert(site.site)} from this server now open without asking: see latchkey sites.`);
+    else if (isRememberable(site)) writeLine(io.stdout, `Pages on ${inert(site.site)} from this server now open without asking: see latchkey sites.`);
     else writeLine(io.stdout, 'Not remembered: Latchkey only remembers sites for pages without warnings.');
   }
   return EXIT_OK;

@@ -102,7 +102,7 @@ export function noticeFor(approval: Approval): Notice {
 
 /** Title, emphasis (the page's registrable domain) and body (warnings first, then the message). */
 function pageNotice(approval: Approval, title: string): Pick<Notice, 'id' | 'title' | 'body' | 'emphasis'> {
-  const facts = approval.url === undefined ? undefined : urlFacts(approval.url, approval.resource === undefined ? {} : { server: approval.resource });
+  const facts = approval.url === undefined ? undefined : urlFacts(approval.url, { server: approval.resource });
   const lines = [...(facts?.warnings.map((warning) => `⚠ ${warning.text}`) ?? [])];
   if (approval.message !== undefined && approval.message !== '') lines.push(`“${clip(approval.message, MAX_MESSAGE)}”`);
   return {

@@ -15,7 +15,7 @@ import type { AuditEvent } from '../../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
-import { siteOf, urlFacts, type UrlFacts } from '../../../shared/url-facts.js';
+import { isRememberable, siteOf, urlFacts, type UrlFacts } from '../../../shared/url-facts.js';
 import type { Clock, Logger, Opener } from '../ports.js';
 import { validateOpenUrl } from '../opener/validate.js';
 import type { ApprovalOutcome, ApprovalQueue, RaiseInput } from '../approvals/approval-queue.js';
@@ -91,7 +91,7 @@ export class ElicitationDesk {
     const facts = urlFacts(url.href, { server }) ?? { host: url.hostname, site: siteOf(url.hostname), warnings: [] };
     const asked: Asked = { caller, base, server, url, facts, message: request.message, signal };
     if (stage === 'wait') return this.waitForRetry(asked);
-    if (mayRemember(facts) && this.deps.remembered.isSiteAllowed(server, facts.site) && this.deps.hasGrant(agent.id, server)) return this.open(asked, 'policy');
+    if (isRememberable(facts) && this.deps.remembered.isSiteAllowed(server, facts.site) && this.deps.hasGrant(agent.id, server)) return this.open(asked, 'policy');
     return this.askToOpen(asked);
   }
 
@@ -99,7 +99,7 @@ export class ElicitationDesk {
     const outcome = await this.ask('url-elicitation', asked, this.deps.approvalTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS);
     if (outcome.status === 'expired') return { action: 'cancel' };
     if (outcome.status === 'denied') return { action: 'decline' };
-    if (outcome.remember && mayRemember(asked.facts)) await this.allowSite(asked);
+    if (outcome.remember && isRememberable(asked.facts)) await this.allowSite(asked);
     return this.open(asked, 'owner');
   }
 
@@ -176,13 +176,8 @@ export class ElicitationDesk {
   }
 }
 
-/**
- * Whether a page may open without asking once its site is allowed (and may be allowed at all):
- * only when the page is on another site than the server is the one thing the owner chose.
- */
-export function mayRemember(facts: UrlFacts): boolean {
-  return facts.warnings.every((warning) => warning.code === 'other-site');
-}
+/** The rule for remembering a site (shared/url-facts isRememberable), under the name the desk's tests use. */
+export const mayRemember = isRememberable;
 
 /** validateOpenUrl's stable code for why it refuses `raw` (too-long, scheme, insecure, userinfo…); undefined when it may open. */
 export function unsafeReason(raw: string, policy: UrlPolicy): string | undefined {

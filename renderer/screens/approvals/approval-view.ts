@@ -4,7 +4,7 @@
  * page's site may be offered for "always allow".
  */
 import type { Approval } from '../../../shared/agents.js';
-import { urlFacts } from '../../../shared/url-facts.js';
+import { isRememberable, urlFacts } from '../../../shared/url-facts.js';
 
 /** The host of a server URL as the owner knows it; the string itself when it does not parse. */
 export function hostOf(server: string | undefined): string {
@@ -18,7 +18,7 @@ export function hostOf(server: string | undefined): string {
 
 /** The registrable domain a page goes to, or undefined when the URL does not parse. */
 export function siteOfPage(url: string | undefined, server?: string): string | undefined {
-  return url === undefined ? undefined : urlFacts(url, server === undefined ? {} : { server })?.site;
+  return url === undefined ? undefined : urlFacts(url, { server })?.site;
 }
 
 /**
@@ -30,7 +30,7 @@ export function rememberableSite(url: string | undefined, server: string | undef
   if (url === undefined || server === undefined) return undefined;
   const facts = urlFacts(url, { server });
   if (facts === undefined) return undefined;
-  return facts.warnings.every((warning) => warning.code === 'other-site') ? facts.site : undefined;
+  return isRememberable(facts) ? facts.site : undefined;
 }
 
 /** A step-up's requested scopes, each marked when the connection does not hold it yet. */
