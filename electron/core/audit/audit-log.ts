@@ -191,6 +191,18 @@ export class AuditLog {
   }
 
   /**
+   * Appends for a caller whose answer must not change because the audit failed (the broker, the
+   * elicitation desk): a failure is logged, never thrown.
+   */
+  async record(input: AuditInput): Promise<void> {
+    try {
+      await this.append(input);
+    } catch (error) {
+      this.logger.error('audit append failed', { type: input.type, reason: error instanceof Error ? error.message : 'unknown' });
+    }
+  }
+
+  /**
    * Adds an event; resolves with it once written. Seq follows call order. Appends that arrive
    * while a write is under way go out together in the next single write (group commit).
    */

@@ -16,7 +16,7 @@ import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { GrantPatch, GrantStore } from '../grants/grant-store.js';
 import { decide, grantApplies } from '../grants/decide.js';
 import type { ApprovalQueue } from '../approvals/approval-queue.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditInput, AuditLog } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
 import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
 import { missingScopes, stepUpForAgent } from './step-up.js';
@@ -303,12 +303,8 @@ export class TokenBroker implements BridgeHandler {
   }
 
   /** Appends to the audit log; a failure is logged, never turned into a different answer. */
-  private async record(event: Parameters<AuditLog['append']>[0]): Promise<void> {
-    try {
-      await this.deps.audit.append(event);
-    } catch (error) {
-      this.deps.logger.error('audit append failed', { type: event.type, reason: error instanceof Error ? error.message : 'unknown' });
-    }
+  private record(event: AuditInput): Promise<void> {
+    return this.deps.audit.record(event);
   }
 
   private async refuse(base: Record<string, string>, resource: string | undefined, scopes: readonly string[] | undefined, error: unknown): Promise<void> {

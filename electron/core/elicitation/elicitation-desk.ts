@@ -19,7 +19,7 @@ import { isRememberable, siteOf, urlFacts, type UrlFacts } from '../../../shared
 import type { Clock, Logger, Opener } from '../ports.js';
 import { validateOpenUrl } from '../opener/validate.js';
 import type { ApprovalOutcome, ApprovalQueue, RaiseInput } from '../approvals/approval-queue.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditInput, AuditLog } from '../audit/audit-log.js';
 import type { BridgeCaller } from '../bridge/handler.js';
 import type { RememberedAnswers } from './remembered-answers.js';
 import { DEFAULT_ELICITATION_RATE_LIMIT, PerKeyThrottle, SlidingWindowLimiter, type ElicitationRateLimit } from './elicitation-limits.js';
@@ -51,7 +51,7 @@ export interface ElicitationDeskDeps {
 
 /** Who asks: the audit fields every entry of one elicitation shares. */
 type Base = Pick<AuditEvent, 'agentId' | 'agentName' | 'sessionId' | 'resource'>;
-type Entry = Parameters<AuditLog['append']>[0];
+type Entry = AuditInput;
 
 interface Asked {
   caller: BridgeCaller;
@@ -167,12 +167,8 @@ export class ElicitationDesk {
   }
 
   /** Appends to the audit log; a failure is logged, never turned into a different answer. */
-  private async record(event: Entry): Promise<void> {
-    try {
-      await this.deps.audit.append(event);
-    } catch (error) {
-      this.deps.logger.error('audit append failed', { type: event.type, reason: error instanceof Error ? error.message : 'unknown' });
-    }
+  private record(event: Entry): Promise<void> {
+    return this.deps.audit.record(event);
   }
 }
 
