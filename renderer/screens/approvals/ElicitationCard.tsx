@@ -6,12 +6,12 @@
 import { useId, useState } from 'react';
 import type { Approval } from '../../../shared/agents.js';
 import { Text } from '../../components/Text.js';
-import { UrlFactsView } from '../../components/UrlFacts.js';
 import { rememberableSite } from './approval-view.js';
-import { AgentFact, ServerFact, TimeLeft, useDecision } from './parts.js';
+import { AgentFact, DecisionButtons, PageFacts, ServerFact, TimeLeft, useDecision } from './parts.js';
 
 export function ElicitationBody({ approval }: { approval: Approval }) {
-  const { disabled, decide } = useDecision(approval);
+  const decision = useDecision(approval);
+  const { disabled } = decision;
   const [remember, setRemember] = useState(false);
   const rememberId = useId();
   const site = rememberableSite(approval.url, approval.resource);
@@ -20,16 +20,7 @@ export function ElicitationBody({ approval }: { approval: Approval }) {
       <dl className="facts">
         <AgentFact approval={approval} />
         <ServerFact server={approval.resource} />
-        <dt>Page</dt>
-        <dd>{approval.url === undefined ? <span className="muted">no address given</span> : <UrlFactsView url={approval.url} server={approval.resource} />}</dd>
-        {approval.message !== undefined && (
-          <>
-            <dt>Message</dt>
-            <dd className="server-message">
-              <Text value={approval.message} wrap />
-            </dd>
-          </>
-        )}
+        <PageFacts approval={approval} />
         <TimeLeft expiresAt={approval.expiresAt} />
       </dl>
       <p className="muted small-print">The page opens in your browser only if you choose Open page. Latchkey has not visited it.</p>
@@ -41,53 +32,24 @@ export function ElicitationBody({ approval }: { approval: Approval }) {
           </label>
         </p>
       )}
-      <div className="actions">
-        <button type="button" className="button primary" disabled={disabled} onClick={() => decide('approve', site !== undefined && remember)}>
-          Open page
-        </button>
-        <button type="button" className="button danger" disabled={disabled} onClick={() => decide('deny')}>
-          Decline
-        </button>
-      </div>
+      <DecisionButtons decision={decision} approve="Open page" deny="Decline" onApprove={() => decision.decide('approve', site !== undefined && remember)} />
     </>
   );
 }
 
 /** After the page was opened, the agent's request waits: retry it now, or give up. */
 export function RetryBody({ approval }: { approval: Approval }) {
-  const { disabled, decide } = useDecision(approval);
+  const decision = useDecision(approval);
   return (
     <>
       <dl className="facts">
         <AgentFact approval={approval} />
         <ServerFact server={approval.resource} />
-        {approval.url !== undefined && (
-          <>
-            <dt>Page</dt>
-            <dd>
-              <UrlFactsView url={approval.url} server={approval.resource} />
-            </dd>
-          </>
-        )}
-        {approval.message !== undefined && (
-          <>
-            <dt>Message</dt>
-            <dd className="server-message">
-              <Text value={approval.message} wrap />
-            </dd>
-          </>
-        )}
+        <PageFacts approval={approval} />
         <TimeLeft expiresAt={approval.expiresAt} />
       </dl>
       <p className="muted small-print">When you have finished on the page, retry; the request also goes on by itself once the server says you are done.</p>
-      <div className="actions">
-        <button type="button" className="button primary" disabled={disabled} onClick={() => decide('approve')}>
-          Retry now
-        </button>
-        <button type="button" className="button danger" disabled={disabled} onClick={() => decide('deny')}>
-          Give up
-        </button>
-      </div>
+      <DecisionButtons decision={decision} approve="Retry now" deny="Give up" />
     </>
   );
 }

@@ -7,7 +7,7 @@
 import type { Approval } from '../../../shared/agents.js';
 import { Text } from '../../components/Text.js';
 import { markAddedScopes } from './approval-view.js';
-import { AgentFact, ServerFact, TimeLeft, useDecision } from './parts.js';
+import { AgentFact, DecisionButtons, ServerFact, TimeLeft, useDecision } from './parts.js';
 
 /** Scopes as inert text; `marked` ones (what the upgrade adds) stand out and say "new". */
 function ScopeList({ label, scopes }: { label: string; scopes: Array<{ scope: string; added: boolean }> }) {
@@ -25,7 +25,7 @@ function ScopeList({ label, scopes }: { label: string; scopes: Array<{ scope: st
 }
 
 export function StepUpBody({ approval }: { approval: Approval }) {
-  const { disabled, decide } = useDecision(approval);
+  const decision = useDecision(approval);
   return (
     <>
       <dl className="facts">
@@ -46,14 +46,7 @@ export function StepUpBody({ approval }: { approval: Approval }) {
         then <Text value={approval.agentName} /> gets the scopes marked new. If you decline, Latchkey remembers it: <Text value={approval.agentName} /> is
         not asked about these scopes on this server again.
       </p>
-      <div className="actions">
-        <button type="button" className="button primary" disabled={disabled} onClick={() => decide('approve')}>
-          Sign in again to grant
-        </button>
-        <button type="button" className="button danger" disabled={disabled} onClick={() => decide('deny')}>
-          Decline
-        </button>
-      </div>
+      <DecisionButtons decision={decision} approve="Sign in again to grant" deny="Decline" />
     </>
   );
 }

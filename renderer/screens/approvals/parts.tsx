@@ -1,10 +1,11 @@
-/** Pieces every approval card shares: the decision state, the agent line, the countdown. */
+/** Pieces the approval cards share: the decision state and buttons, the agent line, the page, the countdown. */
 import { useState } from 'react';
 import type { Approval } from '../../../shared/agents.js';
 import { useWallet } from '../../app/store-context.js';
 import { useNow } from '../../components/clock.js';
 import { formatDuration } from '../../components/format.js';
 import { Text } from '../../components/Text.js';
+import { UrlFactsView } from '../../components/UrlFacts.js';
 import { hostOf } from './approval-view.js';
 
 export interface Decision {
@@ -71,5 +72,38 @@ export function TimeLeft({ expiresAt }: { expiresAt: number }) {
         </span>
       </dd>
     </>
+  );
+}
+
+/** The page a server wants opened (inert text with its real site and warnings) and the server's message. */
+export function PageFacts({ approval }: { approval: Approval }) {
+  return (
+    <>
+      <dt>Page</dt>
+      <dd>{approval.url === undefined ? <span className="muted">no address given</span> : <UrlFactsView url={approval.url} server={approval.resource} />}</dd>
+      {approval.message !== undefined && (
+        <>
+          <dt>Message</dt>
+          <dd className="server-message">
+            <Text value={approval.message} wrap />
+          </dd>
+        </>
+      )}
+    </>
+  );
+}
+
+/** The two answers of a card: approve (primary) and deny. */
+export function DecisionButtons({ decision, approve, deny, onApprove }: { decision: Decision; approve: string; deny: string; onApprove?: () => void }) {
+  const { disabled, decide } = decision;
+  return (
+    <div className="actions">
+      <button type="button" className="button primary" disabled={disabled} onClick={onApprove ?? (() => decide('approve'))}>
+        {approve}
+      </button>
+      <button type="button" className="button danger" disabled={disabled} onClick={() => decide('deny')}>
+        {deny}
+      </button>
+    </div>
   );
 }
