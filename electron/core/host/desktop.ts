@@ -8,6 +8,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { ENV_PASSPHRASE, scrubEnv } from '../launch/scrub-env.js';
 
 /** The main process entry, relative to the package root (electron/main/main.ts built by build:electron). */
 export const DESKTOP_MAIN_ENTRY = join('dist', 'electron', 'main', 'main.js');
@@ -59,7 +60,7 @@ function electronBinary(packageDir: string, env: NodeJS.ProcessEnv, platform: No
 
 function runVersion(binary: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
   return new Promise((resolve) => {
-    execFile(binary, ['--version'], { timeout: timeoutMs, env: desktopEnv(env), windowsHide: true }, (error, stdout) => {
+    execFile(binary, ['--version'], { timeout: timeoutMs, env: desktopEnv(env, 'probe'), windowsHide: true }, (error, stdout) => {
       const version = stdout.trim().split('\n')[0] ?? '';
       if (error !== null) {
         const reason = error.killed ? `no answer to --version within ${timeoutMs} ms` : (error as NodeJS.ErrnoException).code === 'EACCES' ? 'not executable' : `exit ${String(error.code ?? 'error')}`;
@@ -70,9 +71,13 @@ function runVersion(binary: string, env: NodeJS.ProcessEnv, timeoutMs: number): 
   });
 }
 
-/** The environment for Electron: never in run-as-node mode. */
-function desktopEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const copy = { ...env };
+/**
+ * The environment for Electron: never in run-as-node mode, and without Latchkey's secrets (T34).
+ * The desktop app itself is Latchkey and opens the vault, so it keeps the vault passphrase; the
+ * `--version` probe gets nothing secret.
+ */
+function desktopEnv(env: NodeJS.ProcessEnv, use: 'probe' | 'app'): NodeJS.ProcessEnv {
+  const copy = scrubEnv(env, use === 'app' ? { keep: [ENV_PASSPHRASE] } : {});
   delete copy['ELECTRON_RUN_AS_NODE'];
   return copy;
 }
@@ -89,7 +94,7 @@ export interface DesktopLaunch {
 /** Runs the desktop app until it exits; its exit code (signals forwarded, Ctrl-C ends it). */
 export function launchDesktop(launch: DesktopLaunch): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(launch.binary, [launch.mainEntry], { stdio: 'inherit', env: desktopEnv(launch.env), windowsHide: false });
+    const child = spawn(launch.binary, [launch.mainEntry], { stdio: 'inherit', env: desktopEnv(launch.env, 'app'), windowsHide: false });
     const stopForwarding = launch.onSignal?.((signal) => child.kill(signal));
     const onAbort = (): void => void child.kill('SIGTERM');
     launch.signal?.addEventListener('abort', onAbort, { once: true });

@@ -5,6 +5,7 @@
 import { spawn as nodeSpawn, type SpawnOptions } from 'node:child_process';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { UrlPolicy } from '../../../shared/url.js';
+import { scrubEnv } from '../launch/scrub-env.js';
 import type { Opener } from '../ports.js';
 import { validateOpenUrl } from './validate.js';
 
@@ -93,7 +94,10 @@ function openerFailed(command: OpenCommand, cause: unknown): LatchkeyError {
   });
 }
 
-/** Starts the command detached, resolving once it has started and rejecting if it cannot. */
+/**
+ * Starts the command detached, resolving once it has started and rejecting if it cannot. The
+ * browser gets the environment without Latchkey's secrets (T34): it never needs them.
+ */
 function launch(spawn: SpawnFunction, command: OpenCommand, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let child: SpawnedProcess;
@@ -103,7 +107,7 @@ function launch(spawn: SpawnFunction, command: OpenCommand, env: NodeJS.ProcessE
         detached: true,
         stdio: 'ignore',
         windowsHide: true,
-        env,
+        env: scrubEnv(env),
       });
     } catch (error) {
       reject(openerFailed(command, error));

@@ -71,7 +71,16 @@ describe('placeholders', () => {
 describe('child environment', () => {
   it('drops owner secrets and stale bridge settings, adds the file, the session secret and the bridge location', () => {
     const env = buildChildEnv({
-      parent: { PATH: '/bin', LATCHKEY_PASSPHRASE: 'p', LATCHKEY_AGENT_SECRET: 'a', LATCHKEY_BRIDGE_SOCKET: '/old', LATCHKEY_HOME: '/h', X: 'parent' },
+      parent: {
+        PATH: '/bin',
+        LATCHKEY_PASSPHRASE: 'p',
+        LATCHKEY_AGENT_SECRET: 'a',
+        LATCHKEY_OWNER_TOKEN: 'o',
+        LATCHKEY_BRIDGE_SOCKET: '/old',
+        LATCHKEY_HOME: '/h',
+        X: 'parent',
+        ANTHROPIC_API_KEY: 'the agent needs it',
+      },
       fromFile: { X: 'file' },
       sessionSecret: 'lks_session_s',
       bridge: { socketPath: '/run/latchkey/bridge.sock', url: 'http://127.0.0.1:1234' },
@@ -80,6 +89,7 @@ describe('child environment', () => {
       PATH: '/bin',
       LATCHKEY_HOME: '/h',
       X: 'file',
+      ANTHROPIC_API_KEY: 'the agent needs it',
       LATCHKEY_SESSION: 'lks_session_s',
       LATCHKEY_BRIDGE_SOCKET: '/run/latchkey/bridge.sock',
       LATCHKEY_BRIDGE_URL: 'http://127.0.0.1:1234',

@@ -75,7 +75,24 @@ describe('createSystemOpener with a spawn spy', () => {
     const opener = createSystemOpener({ env, platform: 'linux', policy, spawn: spy.spawn });
     await opener.open('https://as.example.com/x');
     expect(spy.calls[0]).toMatchObject({ command: 'firefox', args: ['--new-window', 'https://as.example.com/x'] });
-    expect(spy.calls[0]!.options.env).toBe(env);
+    expect(spy.calls[0]!.options.env).toEqual(env);
+  });
+
+  it('T34: the browser never inherits Latchkey secrets (passphrase, agent or session secret, any LATCHKEY_*_TOKEN)', async () => {
+    const spy = createSpawnSpy();
+    const env = {
+      BROWSER: 'firefox',
+      PATH: '/usr/bin',
+      LATCHKEY_HOME: '/h',
+      LATCHKEY_PASSPHRASE: 'p',
+      LATCHKEY_AGENT_SECRET: 'a',
+      LATCHKEY_SESSION: 's',
+      LATCHKEY_OWNER_TOKEN: 'o',
+      latchkey_ui_cookie: 'c',
+    };
+    const opener = createSystemOpener({ env, platform: 'linux', policy, spawn: spy.spawn });
+    await opener.open('https://as.example.com/x');
+    expect(spy.calls[0]!.options.env).toEqual({ BROWSER: 'firefox', PATH: '/usr/bin', LATCHKEY_HOME: '/h' });
   });
 });
 
