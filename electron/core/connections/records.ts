@@ -21,9 +21,11 @@ export type ClientRecord = z.infer<typeof ClientRecord>;
 
 export const CachedAccessToken = z.object({
   value: z.string(),
-  /** Epoch ms. */
+  /** Epoch ms: when the server stops accepting it (expires_in or the JWT's exp, the earlier); a refresh horizon when lifetimeSeconds is absent. */
   expiresAt: z.number(),
   scope: z.array(z.string()),
+  /** Its whole lifetime as the server issued it, seconds; absent when the server did not say (T38). */
+  lifetimeSeconds: z.number().int().nonnegative().optional(),
 });
 export type CachedAccessToken = z.infer<typeof CachedAccessToken>;
 

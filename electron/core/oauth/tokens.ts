@@ -12,17 +12,20 @@ import { fingerprint } from '../log/fingerprint.js';
 import type { ConnectionRecord, CachedAccessToken } from '../connections/records.js';
 import { oauthErrorCode, tokenRequestError } from './token-errors.js';
 import { parseScope } from './select-scopes.js';
+import { issuedLifetime } from './token-lifetime.js';
 
-/** Access tokens without `expires_in` are cached this long, then refreshed. */
+/** Access tokens whose lifetime the server does not state (no `expires_in`, no JWT `exp`) are cached this long, then refreshed. */
 export const DEFAULT_TOKEN_LIFETIME_MS = 5 * 60_000;
 
+/** The token as cached: its real expiry (T38: `expires_in` and the JWT's `exp`, the earlier) and lifetime as issued. */
 export function cachedTokenFrom(response: client.TokenEndpointResponse, requestedScopes: readonly string[] | undefined, now: number): CachedAccessToken {
-  const expiresIn = typeof response.expires_in === 'number' && response.expires_in > 0 ? response.expires_in * 1000 : DEFAULT_TOKEN_LIFETIME_MS;
+  const issued = issuedLifetime(response.access_token, response.expires_in, now);
   const granted = parseScope(response.scope);
   return {
     value: response.access_token,
-    expiresAt: now + expiresIn,
+    expiresAt: issued.expiresAt ?? now + DEFAULT_TOKEN_LIFETIME_MS,
     scope: granted.length > 0 ? granted : [...(requestedScopes ?? [])],
+    ...(issued.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: issued.lifetimeSeconds }),
   };
 }
 
