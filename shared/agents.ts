@@ -41,7 +41,7 @@ export const SessionSummary = z.object({
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 
-export const DEFAULT_TOKEN_LIFETIME_SECONDS = 15 * 60;
+/** The longest token lifetime a grant can set as its maximum; without one, tokens live as the server issues them. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 60 * 60;
 
 export const GrantMode = z.enum(['allow', 'ask']);
@@ -54,7 +54,13 @@ export const Grant = z.object({
   resource: z.string(),
   /** Scopes the agent may receive; a token never carries more (T13). */
   scopes: z.array(z.string()),
-  maxTokenLifetimeSeconds: z.number().int().min(60).max(MAX_TOKEN_LIFETIME_SECONDS).default(DEFAULT_TOKEN_LIFETIME_SECONDS),
+  /**
+   * The longest a token handed out under this grant may live at the server (seconds), enforced:
+   * a server whose tokens live longer gets the agent refused (token.lifetime_exceeds_grant), never
+   * a token reported shorter than it is. Absent: tokens live as the server issues them (T38).
+   */
+  maxTokenLifetimeSeconds: z.number().int().min(60).max(MAX_TOKEN_LIFETIME_SECONDS).optional(),
+  /** When the grant itself ends (epoch ms); absent: until revoked. */
   expiresAt: z.number().optional(),
   mode: GrantMode,
   createdAt: z.number(),
@@ -67,6 +73,23 @@ export const Grant = z.object({
   lastUsedAt: z.number().optional(),
 });
 export type Grant = z.infer<typeof Grant>;
+
+/**
+ * What revoking a grant did to the tokens already handed out under it: revoked at the server
+ * (RFC 7009), or not (structured tokens the server cannot revoke) and then valid until `validUntil`.
+ */
+export const GrantRevocation = z.object({
+  grantId: Id,
+  /** Handed-out tokens the authorization server revoked. */
+  revokedTokens: z.number().int().nonnegative(),
+  /** Handed-out tokens still valid at the resource server because revoking them failed. */
+  unrevokedTokens: z.number().int().nonnegative(),
+  /** Epoch ms the last of the unrevoked tokens expires at its server. */
+  validUntil: z.number().optional(),
+  /** The server's OAuth error code for the failed revocation (e.g. unsupported_token_type). */
+  revocationError: z.string().max(64).optional(),
+});
+export type GrantRevocation = z.infer<typeof GrantRevocation>;
 
 /**
  * consent: an agent asks for a token; enrolment: an unknown program asks to become an agent;
@@ -151,6 +174,11 @@ export const AuditEvent = z.object({
   tokenFingerprint: z.string().optional(),
   /** Who decided an approval: 'owner' (CLI/window), 'timeout', 'policy'. */
   actor: z.string().max(64).optional(),
+  /**
+   * Epoch ms a token stays valid at its server: token.issued, when that token expires; grant.revoked,
+   * until when tokens already handed out under it stay valid because the server could not revoke them (T38).
+   */
+  tokenExpiresAt: z.number().optional(),
   prevHash: z.string(),
   hash: z.string(),
 });

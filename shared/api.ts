@@ -4,7 +4,7 @@
  * result schema; the receiving side validates every payload with them.
  */
 import { z } from 'zod';
-import { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, AuditType, Grant, GrantMode, MAX_TOKEN_LIFETIME_SECONDS, SessionSummary } from './agents.js';
+import { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, AuditType, Grant, GrantMode, GrantRevocation, MAX_TOKEN_LIFETIME_SECONDS, SessionSummary } from './agents.js';
 import { ConnectionSummary, type ConnectProgress } from './connections.js';
 
 const Url = z.string().min(1).max(2048);
@@ -66,7 +66,8 @@ export const UpdateGrantInput = z
   .object({
     id: z.string(),
     scopes: Scopes.optional(),
-    maxTokenLifetimeSeconds: z.number().int().min(60).max(MAX_TOKEN_LIFETIME_SECONDS).optional(),
+    /** null: tokens live as the server issues them. */
+    maxTokenLifetimeSeconds: z.number().int().min(60).max(MAX_TOKEN_LIFETIME_SECONDS).nullable().optional(),
     expiresAt: z.number().nullable().optional(),
     mode: GrantMode.optional(),
   })
@@ -132,7 +133,7 @@ export const OwnerMethods = {
   listGrants: { params: z.object({ agent: IdOrName.optional() }).strict(), result: z.array(Grant) },
   createGrant: { params: CreateGrantInput, result: Grant },
   updateGrant: { params: UpdateGrantInput, result: Grant },
-  revokeGrant: { params: z.object({ id: z.string() }).strict(), result: z.null() },
+  revokeGrant: { params: z.object({ id: z.string() }).strict(), result: GrantRevocation },
   listApprovals: { params: z.object({ status: ApprovalStatus.optional() }).strict(), result: z.array(Approval) },
   decideApproval: {
     params: z.object({ id: z.string(), decision: z.enum(['approve', 'deny']), remember: z.boolean().optional() }).strict(),

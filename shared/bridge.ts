@@ -87,7 +87,8 @@ export const WhoamiResponse = z.object({
       resource: z.string(),
       scopes: z.array(z.string()),
       mode: z.enum(['allow', 'ask']),
-      max_token_lifetime_seconds: z.number().int(),
+      /** The grant's enforced maximum; absent: tokens live as the server issues them. */
+      max_token_lifetime_seconds: z.number().int().optional(),
       expires_at: z.number().int().optional(),
     }),
   ),

@@ -20,6 +20,8 @@ export const ConnectionSummary = z.object({
   status: ConnectionStatus,
   /** Epoch ms of the cached access token's expiry, if one is cached. */
   accessTokenExpiresAt: z.number().optional(),
+  /** How long the server's access tokens live as issued (seconds, from the last one seen); absent when it does not say. */
+  tokenLifetimeSeconds: z.number().int().nonnegative().optional(),
   hasRefreshToken: z.boolean(),
   connectedAt: z.number(),
   updatedAt: z.number(),
@@ -29,9 +31,17 @@ export type ConnectionSummary = z.infer<typeof ConnectionSummary>;
 export interface AccessTokenResult {
   accessToken: string;
   tokenType: 'Bearer';
-  /** Epoch ms. */
+  /** Epoch ms: when the server stops accepting it (expires_in or the JWT's exp, the earlier). */
   expiresAt: number;
   scope: string[];
+  /** Its whole lifetime as issued, seconds; absent when the server did not say (then expiresAt is a refresh horizon). */
+  lifetimeSeconds?: number;
+}
+
+/** What an RFC 7009 revocation of an access token came to; `error` is the server's OAuth error code when it refused. */
+export interface TokenRevocationResult {
+  outcome: 'revoked' | 'unsupported' | 'failed' | 'none';
+  error?: string;
 }
 
 export type ConnectProgress =

@@ -44,6 +44,8 @@ export const ErrorCode = {
   StepUpLimit: 'token.step_up_limit',
   /** The owner declined these scopes for this agent and server before; the agent is not asked again (no nagging). */
   StepUpDeclined: 'token.step_up_declined',
+  /** The server's tokens live longer than the grant's maximum token lifetime: none is handed out (T38). */
+  TokenLifetimeExceedsGrant: 'token.lifetime_exceeds_grant',
   NotConnected: 'connection.not_found',
   NeedsReauth: 'connection.needs_reauth',
 

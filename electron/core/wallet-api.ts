@@ -3,7 +3,7 @@
  * Implemented by `openWallet` in wallet.ts, the composition root.
  */
 import type { AccessTokenResult, ConnectionSummary, ConnectProgress, DisconnectResult } from '../../shared/connections.js';
-import type { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, Grant, SessionSummary } from '../../shared/agents.js';
+import type { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, Grant, GrantRevocation, SessionSummary } from '../../shared/agents.js';
 import type { AuditFilter, AuditVerification, CreateGrantInput, UpdateGrantInput, WalletEvent, AllowedSite } from '../../shared/api.js';
 
 export interface ConnectOptions {
@@ -73,7 +73,8 @@ export interface Wallet {
   listGrants(filter?: { agent?: string }): Promise<Grant[]>;
   createGrant(input: CreateGrantInput): Promise<Grant>;
   updateGrant(input: UpdateGrantInput): Promise<Grant>;
-  revokeGrant(id: string): Promise<void>;
+  /** The next request under it is refused; says until when tokens already handed out stay valid at their server. */
+  revokeGrant(id: string): Promise<GrantRevocation>;
   listApprovals(filter?: { status?: ApprovalStatus }): Promise<Approval[]>;
   decideApproval(id: string, decision: 'approve' | 'deny', options?: { remember?: boolean }): Promise<Approval>;
   /** Sites whose pages a server may open without asking ("always allow" on a URL elicitation). */

@@ -3,7 +3,7 @@
  * last said (re-read on live events); nothing here is secret.
  */
 import type { StoreApi } from 'zustand/vanilla';
-import type { AgentSummary, Approval, AuditEvent, Grant, SessionSummary } from '../../shared/agents.js';
+import type { AgentSummary, Approval, AuditEvent, Grant, GrantRevocation, SessionSummary } from '../../shared/agents.js';
 import type { AllowedSite, AuditVerification, ConnectParams, OwnerResult, UpdateGrantInput, WalletClient } from '../../shared/api.js';
 import type { ConnectionSummary, ConnectProgress } from '../../shared/connections.js';
 
@@ -59,7 +59,8 @@ export interface AgentsSlice {
   loadGrants(): Promise<void>;
   loadSessions(): Promise<void>;
   updateGrant(input: UpdateGrantInput): Promise<boolean>;
-  revokeGrant(id: string): Promise<boolean>;
+  /** What became of the tokens already handed out; undefined when the revocation failed (a notice says why). */
+  revokeGrant(id: string): Promise<GrantRevocation | undefined>;
   endSession(id: string): Promise<boolean>;
   removeAgent(id: string): Promise<boolean>;
 }

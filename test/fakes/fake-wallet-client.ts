@@ -3,7 +3,7 @@
  * validated with the contract's schemas (as a real transport would) and recorded; live events are
  * emitted by the test; `connect` replays progress and waits in the browser step until told.
  */
-import type { AgentSummary, Approval, AuditEvent, Grant, SessionSummary } from '../../shared/agents.js';
+import type { AgentSummary, Approval, AuditEvent, Grant, GrantRevocation, SessionSummary } from '../../shared/agents.js';
 import {
   OwnerMethods,
   type AuditVerification,
@@ -29,6 +29,8 @@ export interface ClientWorld {
   allowedSites: AllowedSite[];
   status: OwnerResult<'status'>;
   verification?: AuditVerification;
+  /** What revokeGrant says about tokens already handed out (default: none). */
+  revocation?: Omit<GrantRevocation, 'grantId'>;
 }
 
 export interface RecordedCall {
@@ -127,17 +129,18 @@ export function createFakeWalletClient(seed: Partial<ClientWorld> = {}): FakeWal
       const next: Grant = {
         ...rest,
         ...(scopes === undefined ? {} : { scopes }),
-        ...(maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds }),
+        ...(maxTokenLifetimeSeconds === undefined || maxTokenLifetimeSeconds === null ? {} : { maxTokenLifetimeSeconds }),
         ...(mode === undefined ? {} : { mode }),
         ...(expiresAt === null ? {} : { expiresAt: expiresAt ?? grant.expiresAt }),
       };
+      if (maxTokenLifetimeSeconds === null) delete next.maxTokenLifetimeSeconds;
       world.grants = world.grants.map((g) => (g === grant ? next : g));
       return next;
     },
     revokeGrant: ({ id }) => {
       find(world.grants, id, ErrorCode.GrantNotFound, 'grant');
       world.grants = world.grants.filter((g) => g.id !== id);
-      return null;
+      return { grantId: id, ...(world.revocation ?? { revokedTokens: 0, unrevokedTokens: 0 }) };
     },
     listApprovals: ({ status }) => world.approvals.filter((a) => status === undefined || a.status === status),
     decideApproval: ({ id, decision, remember }) => {

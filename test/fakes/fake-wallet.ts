@@ -3,7 +3,7 @@
  * progress events a real connect emits and can be made to wait for the browser until aborted.
  * Agents, sessions, grants, approvals and audit events live in `world`, seeded from the options.
  */
-import type { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, Grant, SessionSummary } from '../../shared/agents.js';
+import type { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, Grant, GrantRevocation, SessionSummary } from '../../shared/agents.js';
 import type { AuditFilter, AuditVerification, CreateGrantInput, UpdateGrantInput } from '../../shared/api.js';
 import type { AccessTokenResult, ConnectionSummary, ConnectProgress, DisconnectResult } from '../../shared/connections.js';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
@@ -251,6 +251,8 @@ export interface AgentWorld {
   approvals: Approval[];
   audit: AuditEvent[];
   verification?: AuditVerification;
+  /** What revokeGrant says about tokens already handed out (default: none). */
+  revocation?: Omit<GrantRevocation, 'grantId'>;
 }
 
 export interface AgentCalls {
@@ -341,12 +343,14 @@ function agentMethods(world: AgentWorld, calls: AgentCalls, fail: () => void, no
         agentId: requireAgent(input.agent).id,
         resource: input.resource,
         scopes: input.scopes,
-        maxTokenLifetimeSeconds: input.maxTokenLifetimeSeconds ?? 900,
         mode: input.mode ?? 'allow',
         createdAt: now(),
         narrowing: 'unknown',
         ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
       });
+      // Like the wallet: without a maximum, tokens live as the server issues them.
+      if (input.maxTokenLifetimeSeconds === undefined) delete grant.maxTokenLifetimeSeconds;
+      else grant.maxTokenLifetimeSeconds = input.maxTokenLifetimeSeconds;
       world.grants.push(grant);
       return grant;
     },
@@ -359,10 +363,11 @@ function agentMethods(world: AgentWorld, calls: AgentCalls, fail: () => void, no
       const grant: Grant = {
         ...old,
         ...(input.scopes === undefined ? {} : { scopes: input.scopes }),
-        ...(input.maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: input.maxTokenLifetimeSeconds }),
+        ...(input.maxTokenLifetimeSeconds === undefined || input.maxTokenLifetimeSeconds === null ? {} : { maxTokenLifetimeSeconds: input.maxTokenLifetimeSeconds }),
         ...(input.mode === undefined ? {} : { mode: input.mode }),
         ...(keptExpiry === undefined ? {} : { expiresAt: keptExpiry }),
       };
+      if (input.maxTokenLifetimeSeconds === null) delete grant.maxTokenLifetimeSeconds;
       world.grants[index] = grant;
       return grant;
     },
@@ -370,6 +375,7 @@ function agentMethods(world: AgentWorld, calls: AgentCalls, fail: () => void, no
       calls.revokeGrant.push(id);
       fail();
       world.grants.splice(requireIndex(world.grants, id, ErrorCode.GrantNotFound, 'grant'), 1);
+      return { grantId: id, ...(world.revocation ?? { revokedTokens: 0, unrevokedTokens: 0 }) };
     },
     async listApprovals(filter) {
       calls.listApprovals.push(filter);

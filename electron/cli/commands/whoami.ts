@@ -41,7 +41,7 @@ function describe(io: CliIo, me: WhoamiResponse): void {
     `  ${sanitizeForTerminal(grant.resource)}`,
     sanitizeForTerminal(grant.scopes.join(' ') || '-'),
     grant.mode,
-    `tokens ≤ ${Math.round(grant.max_token_lifetime_seconds / 60)} min`,
+    grant.max_token_lifetime_seconds === undefined ? 'tokens as issued' : `tokens ≤ ${Math.round(grant.max_token_lifetime_seconds / 60)} min`,
     grant.expires_at === undefined ? 'no expiry' : `until ${formatTime(grant.expires_at * 1000)}`,
   ]);
   for (const line of alignColumns(rows)) writeLine(io.stdout, line);

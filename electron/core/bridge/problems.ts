@@ -30,6 +30,7 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   [ErrorCode.ApprovalTimeout]: { status: 403, title: 'No decision in time' },
   [ErrorCode.StepUpDeclined]: { status: 403, title: 'More access declined' },
   [ErrorCode.StepUpLimit]: { status: 403, title: 'Too many step-ups' },
+  [ErrorCode.TokenLifetimeExceedsGrant]: { status: 403, title: 'Token outlives the grant' },
   [ErrorCode.AuthorizationCancelled]: { status: 403, title: 'Sign-in cancelled' },
   [ErrorCode.NotFound]: { status: 404, title: 'Not found' },
   [ErrorCode.MethodNotAllowed]: { status: 405, title: 'Method not allowed' },

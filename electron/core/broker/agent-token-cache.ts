@@ -1,18 +1,24 @@
 /**
  * Agent access tokens, in memory only, per (agent, resource, scope set): each agent gets its own
  * token (so revoking one agent's access does not touch another's, and the audit fingerprints
- * tell them apart), and a cached one is reused until shortly before it expires.
+ * tell them apart), and a cached one is reused until shortly before it expires. Tokens handed
+ * out are remembered until they expire at their server, so a revocation can revoke them all, or
+ * say until when the ones the server cannot revoke stay valid (T38).
  */
 export interface AgentToken {
   accessToken: string;
-  /** Epoch ms, already capped at the grant's maximum lifetime. */
+  /** Epoch ms the server stops accepting it (its real expiry: never capped, never shortened). */
   expiresAt: number;
   scope: string[];
+  /** Its whole lifetime as issued, seconds; absent when the server did not say. */
+  lifetimeSeconds?: number;
 }
 
-interface Entry extends AgentToken {
+export interface Entry extends AgentToken {
   agentId: string;
   resource: string;
+  /** Whether it went to the agent (a token refused as too long-lived stays cached but never leaves). */
+  handedOut: boolean;
 }
 
 /** A token minted for a request that the owner revoked while it was in flight: revoke it, hand it to nobody. */
@@ -27,6 +33,8 @@ export class StaleMint extends Error {
 
 export class AgentTokenCache {
   private readonly entries = new Map<string, Entry>();
+  /** Tokens handed out, by token, until they expire at their server (cached or not any more). */
+  private readonly issued = new Map<string, Entry>();
   /** Mints under way, per key: concurrent asks share one (one AS request, one token to revoke). */
   private readonly pending = new Map<string, { agentId: string; promise: Promise<AgentToken> }>();
   /** Bumped by take(): a mint that started before a revocation must not be cached or handed out. */
@@ -64,21 +72,40 @@ export class AgentTokenCache {
   }
 
   put(agentId: string, resource: string, scopes: readonly string[], token: AgentToken): void {
-    this.entries.set(key(agentId, resource, scopes), { ...token, agentId, resource });
+    this.entries.set(key(agentId, resource, scopes), { ...token, agentId, resource, handedOut: false });
   }
 
-  /** Removes and returns every entry of the agent (for one resource, or all); in-flight mints turn stale. */
-  take(agentId: string, resource: string | undefined): Entry[] {
+  /** Notes that `token` went to the agent: it is remembered until it expires at its server. */
+  noteHandedOut(agentId: string, resource: string, token: AgentToken, now: number): void {
+    this.prune(now);
+    this.issued.set(token.accessToken, { ...token, agentId, resource, handedOut: true });
+  }
+
+  /**
+   * Removes and returns every token of the agent (for one resource, or all) still valid at `now`:
+   * the cached ones and the handed-out ones, each once. In-flight mints turn stale.
+   */
+  take(agentId: string, resource: string | undefined, now: number): Entry[] {
     this.epochs.set(agentId, (this.epochs.get(agentId) ?? 0) + 1);
     for (const [k, running] of this.pending) if (running.agentId === agentId) this.pending.delete(k);
-    const taken: Entry[] = [];
+    this.prune(now);
+    const matches = (entry: Entry): boolean => entry.agentId === agentId && (resource === undefined || entry.resource === resource);
+    const taken = new Map<string, Entry>();
     for (const [k, entry] of this.entries) {
-      if (entry.agentId === agentId && (resource === undefined || entry.resource === resource)) {
-        taken.push(entry);
-        this.entries.delete(k);
-      }
+      if (!matches(entry)) continue;
+      this.entries.delete(k);
+      if (entry.expiresAt > now) taken.set(entry.accessToken, entry);
     }
-    return taken;
+    for (const [token, entry] of this.issued) {
+      if (!matches(entry)) continue;
+      this.issued.delete(token);
+      taken.set(token, entry);
+    }
+    return [...taken.values()];
+  }
+
+  private prune(now: number): void {
+    for (const [token, entry] of this.issued) if (entry.expiresAt <= now) this.issued.delete(token);
   }
 }
 

@@ -5,8 +5,8 @@
  *   narrowed to the grant (never a refresh token) → audit every step.
  * It implements the bridge's handler port; the bridge server owns HTTP and its defences.
  */
-import type { AgentSummary, Grant } from '../../../shared/agents.js';
-import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
+import type { AgentSummary, Grant, GrantRevocation } from '../../../shared/agents.js';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse, EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
@@ -22,6 +22,8 @@ import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
 import { missingScopes, stepUpForAgent } from './step-up.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
 import { AgentTokenCache, StaleMint, type AgentToken } from './agent-token-cache.js';
+import { checkTokenLifetime } from './enforce-lifetime.js';
+import { revokeTokens, type TokensRevoked } from './revoke-tokens.js';
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60_000;
 /** A cached agent token is handed out again only with at least this much life left. */
@@ -45,7 +47,6 @@ export interface TokenBrokerDeps {
 
 export class TokenBroker implements BridgeHandler {
   private readonly cache = new AgentTokenCache();
-  private readonly rejections = new RejectionThrottle();
 
   constructor(private readonly deps: TokenBrokerDeps) {}
 
@@ -76,7 +77,9 @@ export class TokenBroker implements BridgeHandler {
       if (decision.kind === 'deny') throw new LatchkeyError(decision.code, decision.reason);
       let grant: Grant | undefined = decision.kind === 'allow' ? decision.grant : decision.grant;
       const scopes = decision.scopes.length > 0 ? decision.scopes : grant?.scopes ?? connection.scopes;
-      let lifetime = grant?.maxTokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
+      // The grant's maximum (enforced in handOut), or the server's own lifetime: shown to the owner when asked.
+      const lifetime = grant?.maxTokenLifetimeSeconds;
+      const shownLifetime = lifetime ?? connection.tokenLifetimeSeconds;
       let held = connection.scopes;
       if (missingScopes(held, scopes).length > 0) {
         // A step-up: its one approval is also the consent for this token (never two prompts).
@@ -86,7 +89,7 @@ export class TokenBroker implements BridgeHandler {
         }
         decision = { kind: 'allow', grant: grant!, scopes };
       } else if (decision.kind === 'ask') {
-        const approved = await this.askOwner(agent, resource, scopes, lifetime, signal, base);
+        const approved = await this.askOwner(agent, resource, scopes, { remembered: lifetime, shown: shownLifetime }, signal, base);
         if (approved.grant !== undefined) grant = approved.grant;
         decision = { kind: 'allow', grant: grant!, scopes };
       }
@@ -95,8 +98,7 @@ export class TokenBroker implements BridgeHandler {
           hint: 'The owner can widen the grant to the connection\'s scopes with `latchkey grant edit`.',
         });
       }
-      lifetime = grant?.maxTokenLifetimeSeconds ?? lifetime;
-      const token = await this.handOut(agent.id, resource, scopes, lifetime, grant);
+      const token = await this.handOut(agent.id, resource, scopes, grant);
       if (grant !== undefined) this.deps.grants.markUsed(grant.id);
       await this.record({
         type: 'token.issued',
@@ -105,6 +107,7 @@ export class TokenBroker implements BridgeHandler {
         scopes: token.scope.split(' ').filter((s) => s !== ''),
         outcome: 'ok',
         tokenFingerprint: fingerprint(token.access_token),
+        tokenExpiresAt: token.expires_at * 1000,
       });
       return token;
     } catch (error) {
@@ -132,7 +135,7 @@ export class TokenBroker implements BridgeHandler {
           resource: g.resource,
           scopes: g.scopes,
           mode: g.mode,
-          max_token_lifetime_seconds: g.maxTokenLifetimeSeconds,
+          ...(g.maxTokenLifetimeSeconds === undefined ? {} : { max_token_lifetime_seconds: g.maxTokenLifetimeSeconds }),
           ...(g.expiresAt === undefined ? {} : { expires_at: Math.floor(g.expiresAt / 1000) }),
         })),
     };
@@ -154,16 +157,27 @@ export class TokenBroker implements BridgeHandler {
     return { agentId: agent.id, name: agent.name, secret };
   }
 
+  /** Counted into periodic summaries, or (an authenticated agent, within budget) written at once: T37. */
   rejected(rejection: BridgeRejection): void {
-    if (!this.rejections.admit(this.deps.clock.now())) return;
-    void this.record({ type: 'bridge.rejected', outcome: 'denied', reason: rejection.code, ...(rejection.agentId === undefined ? {} : { agentId: rejection.agentId }), actor: rejection.transport });
+    this.deps.audit.recordRefusal({ reason: rejection.code, transport: rejection.transport, ...(rejection.agentId === undefined ? {} : { agentId: rejection.agentId }) });
   }
 
-  /** Owner revokes a grant: refused from the next request on; its agent tokens are revoked at the AS. */
-  async revokeGrant(id: string): Promise<void> {
+  /**
+   * Owner revokes a grant: refused from the next request on. Its agent's tokens are revoked at the
+   * AS (RFC 7009) where it can; where it cannot (structured tokens), the answer and the audit say
+   * until when they stay valid at the server (T38).
+   */
+  async revokeGrant(id: string): Promise<GrantRevocation> {
     const grant = await this.deps.grants.revoke(id);
-    await this.revokeCached(grant.agentId, grant.resource);
-    await this.record({ type: 'grant.revoked', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
+    const tokens = (await this.revokeCached(grant.agentId, grant.resource)).get(grant.resource) ?? NONE_REVOKED;
+    await this.record({ type: 'grant.revoked', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner', ...revokedFacts(tokens) });
+    return {
+      grantId: grant.id,
+      revokedTokens: tokens.revoked,
+      unrevokedTokens: tokens.unrevoked,
+      ...(tokens.validUntil === undefined ? {} : { validUntil: tokens.validUntil }),
+      ...(tokens.error === undefined ? {} : { revocationError: tokens.error }),
+    };
   }
 
   /**
@@ -184,9 +198,9 @@ export class TokenBroker implements BridgeHandler {
     const agent = await this.deps.agents.remove(idOrName);
     const grants = await this.deps.grants.revokeForAgent(agent.id);
     await this.deps.remembered?.forgetStepUps(agent.id);
-    await this.revokeCached(agent.id, undefined);
+    const revoked = await this.revokeCached(agent.id, undefined);
     for (const grant of grants) {
-      await this.record({ type: 'grant.revoked', agentId: agent.id, resource: grant.resource, outcome: 'ok', actor: 'owner' });
+      await this.record({ type: 'grant.revoked', agentId: agent.id, resource: grant.resource, outcome: 'ok', actor: 'owner', ...revokedFacts(revoked.get(grant.resource) ?? NONE_REVOKED) });
     }
     await this.record({ type: 'agent.removed', agentId: agent.id, agentName: agent.name, outcome: 'ok', actor: 'owner' });
     return agent;
@@ -196,12 +210,12 @@ export class TokenBroker implements BridgeHandler {
     agent: AgentSummary,
     resource: string,
     scopes: string[],
-    lifetimeSeconds: number,
+    lifetime: { remembered: number | undefined; shown: number | undefined },
     signal: AbortSignal,
     base: Record<string, string>,
   ): Promise<{ grant?: Grant }> {
     const { approval, decision } = this.deps.approvals.raise(
-      { kind: 'consent', agentId: agent.id, agentName: agent.name, resource, scopes, lifetimeSeconds },
+      { kind: 'consent', agentId: agent.id, agentName: agent.name, resource, scopes, ...(lifetime.shown === undefined ? {} : { lifetimeSeconds: lifetime.shown }) },
       { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS, signal },
     );
     await this.record({ type: 'approval.raised', ...base, resource, scopes, outcome: 'ok', reason: `consent:${approval.id}` });
@@ -218,7 +232,7 @@ export class TokenBroker implements BridgeHandler {
     if (outcome.status === 'expired') throw new LatchkeyError(ErrorCode.ApprovalTimeout, 'The owner did not answer in time; the request was denied.');
     if (outcome.status !== 'approved') throw new LatchkeyError(ErrorCode.GrantDenied, `The owner denied ${agent.name} access to ${resource}.`);
     if (!outcome.remember) return {};
-    return { grant: await this.rememberGrant(agent, resource, scopes, lifetimeSeconds, base) };
+    return { grant: await this.rememberGrant(agent, resource, scopes, lifetime.remembered, base) };
   }
 
   /**
@@ -258,7 +272,7 @@ export class TokenBroker implements BridgeHandler {
     agent: AgentSummary,
     resource: string,
     scopes: string[],
-    lifetimeSeconds: number,
+    lifetimeSeconds: number | undefined,
     base: Record<string, string>,
     { keepMode = false } = {},
   ): Promise<Grant> {
@@ -266,13 +280,24 @@ export class TokenBroker implements BridgeHandler {
     const existing = this.deps.grants.list({ agentId: agent.id, resource }).find((g) => grantApplies(g, agent.id, resource, now));
     const grant =
       existing === undefined
-        ? await this.deps.grants.create({ agentId: agent.id, resource, scopes, mode: 'allow', maxTokenLifetimeSeconds: clampLifetime(lifetimeSeconds) })
+        ? await this.deps.grants.create({
+            agentId: agent.id,
+            resource,
+            scopes,
+            mode: 'allow',
+            ...(lifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: clampLifetime(lifetimeSeconds) }),
+          })
         : await this.deps.grants.update(existing.id, { scopes: [...new Set([...existing.scopes, ...scopes])], ...(keepMode ? {} : { mode: 'allow' as const }) });
     await this.record({ type: 'grant.created', ...base, resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
     return grant;
   }
 
-  private async handOut(agentId: string, resource: string, scopes: string[], lifetimeSeconds: number, grant: Grant | undefined): Promise<TokenResponse> {
+  /**
+   * The agent's token: cached or minted, then handed out only if the server's real lifetime fits
+   * the grant's maximum (T38: enforced, never advertised by shortening the figure). A token too
+   * long-lived stays cached, unused, so asking again does not mint another.
+   */
+  private async handOut(agentId: string, resource: string, scopes: string[], grant: Grant | undefined): Promise<TokenResponse> {
     const now = this.deps.clock.now();
     let token: AgentToken;
     try {
@@ -284,22 +309,32 @@ export class TokenBroker implements BridgeHandler {
           throw error;
         });
         if (grant !== undefined && grant.narrowing !== 'ok') void this.deps.grants.update(grant.id, { narrowing: 'ok' }).catch(() => undefined);
-        return { accessToken: minted.accessToken, expiresAt: Math.min(minted.expiresAt, now + lifetimeSeconds * 1000), scope: minted.scope };
+        return {
+          accessToken: minted.accessToken,
+          expiresAt: minted.expiresAt,
+          scope: minted.scope,
+          ...(minted.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: minted.lifetimeSeconds }),
+        };
       });
     } catch (error) {
       if (!(error instanceof StaleMint)) throw error;
-      // The owner revoked while this token was being minted: it goes to nobody, and the AS forgets it.
-      await this.deps.connections.revokeAgentToken(error.resource, error.token.accessToken);
+      // The owner revoked while this token was being minted: it goes to nobody, and the AS forgets it (if it can).
+      await revokeTokens([{ ...error.token, agentId, resource: error.resource, handedOut: false }], this.deps.connections, this.deps.logger);
       throw new LatchkeyError(ErrorCode.GrantDenied, 'The owner revoked this access while the token was being issued.');
     }
+    checkTokenLifetime(token, grant, resource, this.deps.clock.now());
+    this.cache.noteHandedOut(agentId, resource, token, this.deps.clock.now());
     return { access_token: token.accessToken, token_type: 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') };
   }
 
-  private async revokeCached(agentId: string, resource: string | undefined): Promise<void> {
-    for (const entry of this.cache.take(agentId, resource)) {
-      const result = await this.deps.connections.revokeAgentToken(entry.resource, entry.accessToken);
-      this.deps.logger.info('agent token revoked', { resource: entry.resource, token: fingerprint(entry.accessToken), result });
+  /** Revokes the agent's tokens (for one resource, or all) at the AS; per resource, what came of it. */
+  private async revokeCached(agentId: string, resource: string | undefined): Promise<Map<string, TokensRevoked>> {
+    const taken = this.cache.take(agentId, resource, this.deps.clock.now());
+    const byResource = new Map<string, TokensRevoked>();
+    for (const r of new Set(taken.map((entry) => entry.resource))) {
+      byResource.set(r, await revokeTokens(taken.filter((entry) => entry.resource === r), this.deps.connections, this.deps.logger));
     }
+    return byResource;
   }
 
   /** Appends to the audit log; a failure is logged, never turned into a different answer. */
@@ -317,6 +352,17 @@ export class TokenBroker implements BridgeHandler {
         reason: error instanceof LatchkeyError ? error.code : ErrorCode.Internal,
       });
   }
+}
+
+const NONE_REVOKED: TokensRevoked = { revoked: 0, unrevoked: 0 };
+
+/** The audit facts of a revocation: until when unrevoked tokens stay valid, and the server's refusal code. */
+function revokedFacts(tokens: TokensRevoked): { tokenExpiresAt?: number; reason?: string } {
+  if (tokens.unrevoked === 0) return tokens.revoked === 0 ? {} : { reason: 'revocation:revoked' };
+  return {
+    reason: `revocation:${tokens.error ?? 'failed'}`,
+    ...(tokens.validUntil === undefined ? {} : { tokenExpiresAt: tokens.validUntil }),
+  };
 }
 
 function clampLifetime(seconds: number): number {
@@ -343,19 +389,4 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
-}
-
-/** Bounds how many bridge rejections are written to the audit log (a flood must not fill the disk: T15). */
-class RejectionThrottle {
-  private windowStart = 0;
-  private count = 0;
-  constructor(private readonly perSecond = 20) {}
-  admit(now: number): boolean {
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now;
-      this.count = 0;
-    }
-    this.count += 1;
-    return this.count <= this.perSecond;
-  }
 }

@@ -5,7 +5,7 @@
  * (revoke, then erase locally, always). Each step is one function in electron/core/oauth.
  */
 import * as client from 'openid-client';
-import type { AccessTokenResult, ConnectionSummary, DisconnectResult } from '../../../shared/connections.js';
+import type { AccessTokenResult, ConnectionSummary, DisconnectResult, TokenRevocationResult } from '../../../shared/connections.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, parseSecureUrl } from '../../../shared/url.js';
 import type { Clock, Logger, Opener } from '../ports.js';
@@ -19,10 +19,11 @@ import { discoverIssuer } from '../oauth/discover-issuer.js';
 import { openLoopbackListener } from '../oauth/loopback.js';
 import { registerClient } from '../oauth/register-client.js';
 import { coversScopes, selectScopes, unionScopes } from '../oauth/select-scopes.js';
+import { oauthErrorCode } from '../oauth/token-errors.js';
 import { TokenRefresher, cachedTokenFrom, isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
 import type { ConnectionStore } from './connection-store.js';
 import { oneAtATime } from './one-at-a-time.js';
-import type { ClientRecord, ConnectionRecord } from './records.js';
+import type { CachedAccessToken, ClientRecord, ConnectionRecord } from './records.js';
 
 export const DEFAULT_BROWSER_TIMEOUT_MS = 5 * 60_000;
 /** Step-ups to the same scope set before we stop asking (T3: bounded, no loops). */
@@ -152,17 +153,23 @@ export class ConnectionService {
     return record === undefined ? undefined : this.summarize(record);
   }
 
-  /** Revokes an access token handed to an agent (RFC 7009), best effort. */
-  async revokeAgentToken(resource: string, accessToken: string): Promise<'revoked' | 'unsupported' | 'failed' | 'none'> {
+  /**
+   * Revokes an access token handed to an agent (RFC 7009), best effort. Servers with structured
+   * (JWT) access tokens often cannot (oidc-provider: `unsupported_token_type`): the token then
+   * stays valid at the resource server until it expires, and `error` says why.
+   */
+  async revokeAgentToken(resource: string, accessToken: string): Promise<TokenRevocationResult> {
     const record = this.deps.store.connection(resource);
-    if (record === undefined) return 'none';
+    if (record === undefined) return { outcome: 'none', error: 'not_connected' };
     const config = this.configFor(record);
-    if (typeof config.serverMetadata().revocation_endpoint !== 'string') return 'unsupported';
+    if (typeof config.serverMetadata().revocation_endpoint !== 'string') return { outcome: 'unsupported', error: 'no_revocation_endpoint' };
     try {
       await client.tokenRevocation(config, accessToken, { token_type_hint: 'access_token' });
-      return 'revoked';
-    } catch {
-      return 'failed';
+      return { outcome: 'revoked' };
+    } catch (error) {
+      const code = oauthErrorCode(error);
+      // The server's code, reduced to code characters: it ends up in the audit log and the CLI.
+      return { outcome: 'failed', error: code === undefined ? 'unreachable' : code.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60) || 'failed' };
     }
   }
 
@@ -392,6 +399,7 @@ export class ConnectionService {
       scopes: record.scopes,
       status: record.status,
       ...(record.accessToken === undefined ? {} : { accessTokenExpiresAt: record.accessToken.expiresAt }),
+      ...(record.accessToken?.lifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds: record.accessToken.lifetimeSeconds }),
       hasRefreshToken: record.refreshToken !== undefined,
       connectedAt: record.connectedAt,
       updatedAt: record.updatedAt,
@@ -399,11 +407,17 @@ export class ConnectionService {
   }
 }
 
-function toResult(token: { value: string; expiresAt: number; scope: string[] }): AccessTokenResult {
-  return { accessToken: token.value, tokenType: 'Bearer', expiresAt: token.expiresAt, scope: token.scope };
+function toResult(token: CachedAccessToken): AccessTokenResult {
+  return {
+    accessToken: token.value,
+    tokenType: 'Bearer',
+    expiresAt: token.expiresAt,
+    scope: token.scope,
+    ...(token.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: token.lifetimeSeconds }),
+  };
 }
 
-function requireToken(record: ConnectionRecord): { value: string; expiresAt: number; scope: string[] } {
+function requireToken(record: ConnectionRecord): CachedAccessToken {
   if (record.accessToken === undefined) throw needsReauth(record, 'no access token came back');
   return record.accessToken;
 }

@@ -4,7 +4,7 @@
  * is one atomic vault write; last-used times are batched so hand-outs do not write the vault.
  */
 import { z } from 'zod';
-import { DEFAULT_TOKEN_LIFETIME_SECONDS, Grant, GrantMode, Id, MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
+import { Grant, GrantMode, Id, MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource } from '../../../shared/url.js';
 import { DeferredWrites, systemScheduler, type Scheduler } from '../agents/deferred-writes.js';
@@ -34,6 +34,7 @@ export interface CreateGrantInput {
   /** Canonical MCP server URL (canonicalResource). */
   resource: string;
   scopes: readonly string[];
+  /** The longest a handed-out token may live (enforced); absent: as the server issues them. */
   maxTokenLifetimeSeconds?: number;
   /** Epoch ms; must be in the future. */
   expiresAt?: number;
@@ -42,7 +43,8 @@ export interface CreateGrantInput {
 
 export interface GrantPatch {
   scopes?: readonly string[];
-  maxTokenLifetimeSeconds?: number;
+  /** Seconds, or null: tokens live as the server issues them. */
+  maxTokenLifetimeSeconds?: number | null;
   mode?: GrantMode;
   /** Set by the broker after asking the AS. Changing scopes resets it to 'unknown' unless given. */
   narrowing?: Grant['narrowing'];
@@ -135,7 +137,7 @@ export class GrantStore {
       agentId: input.agentId,
       resource: checkResource(input.resource),
       scopes: checkScopes(input.scopes),
-      maxTokenLifetimeSeconds: checkLifetime(input.maxTokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
+      ...(input.maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: checkLifetime(input.maxTokenLifetimeSeconds) }),
       ...(input.expiresAt === undefined ? {} : { expiresAt: checkExpiry(input.expiresAt, now) }),
       mode: GrantMode.parse(input.mode),
       createdAt: now,
@@ -157,11 +159,11 @@ export class GrantStore {
     return grant;
   }
 
-  /** Changes scopes, lifetime (≤ 1 h), mode, narrowing or expiry. */
+  /** Changes scopes, maximum token lifetime (≤ 1 h, or null: as issued), mode, narrowing or expiry. */
   async update(id: string, patch: GrantPatch): Promise<Grant> {
     const now = this.clock.now();
     const scopes = patch.scopes === undefined ? undefined : checkScopes(patch.scopes);
-    const lifetime = patch.maxTokenLifetimeSeconds === undefined ? undefined : checkLifetime(patch.maxTokenLifetimeSeconds);
+    const lifetime = patch.maxTokenLifetimeSeconds === undefined || patch.maxTokenLifetimeSeconds === null ? patch.maxTokenLifetimeSeconds : checkLifetime(patch.maxTokenLifetimeSeconds);
     const mode = patch.mode === undefined ? undefined : GrantMode.parse(patch.mode);
     const expiresAt = patch.expiresAt === undefined || patch.expiresAt === null ? patch.expiresAt : checkExpiry(patch.expiresAt, now);
     let updated: Grant | undefined;
@@ -172,10 +174,11 @@ export class GrantStore {
       const next: Grant = {
         ...current,
         ...(scopes === undefined ? {} : { scopes }),
-        ...(lifetime === undefined ? {} : { maxTokenLifetimeSeconds: lifetime }),
+        ...(lifetime === undefined || lifetime === null ? {} : { maxTokenLifetimeSeconds: lifetime }),
         ...(mode === undefined ? {} : { mode }),
         narrowing: patch.narrowing ?? (scopesChanged ? 'unknown' : current.narrowing),
       };
+      if (lifetime === null) delete next.maxTokenLifetimeSeconds;
       if (expiresAt === null) delete next.expiresAt;
       else if (expiresAt !== undefined) next.expiresAt = expiresAt;
       updated = Grant.parse(next);

@@ -63,9 +63,7 @@ export async function openRemoteWallet(endpoint: OwnerEndpoint): Promise<Wallet>
     listGrants: (filter = {}) => c('listGrants', filter),
     createGrant: (input) => c('createGrant', input),
     updateGrant: (input) => c('updateGrant', input),
-    revokeGrant: async (id) => {
-      await c('revokeGrant', { id });
-    },
+    revokeGrant: (id) => c('revokeGrant', { id }),
     listApprovals: (filter = {}) => c('listApprovals', filter),
     decideApproval: (id, decision, options = {}) => c('decideApproval', { id, decision, ...options }),
     listAllowedSites: (filter = {}) => c('listAllowedSites', filter),

@@ -32,10 +32,7 @@ export const ownerDispatch: Dispatch = {
   listGrants: (w, p) => w.listGrants(p),
   createGrant: (w, p) => w.createGrant(p),
   updateGrant: (w, p) => w.updateGrant(p),
-  revokeGrant: async (w, p) => {
-    await w.revokeGrant(p.id);
-    return null;
-  },
+  revokeGrant: (w, p) => w.revokeGrant(p.id),
   listApprovals: (w, p) => w.listApprovals(p),
   decideApproval: (w, p) => w.decideApproval(p.id, p.decision, p.remember === undefined ? {} : { remember: p.remember }),
   listAllowedSites: (w, p) => w.listAllowedSites(p),

@@ -1,4 +1,5 @@
 /** Agents, their grants and their active sessions, and the owner's changes to them. */
+import type { GrantRevocation } from '../../../shared/agents.js';
 import type { UpdateGrantInput } from '../../../shared/api.js';
 import { singleFlight } from '../single-flight.js';
 import type { AgentsSlice, SliceContext } from '../types.js';
@@ -42,7 +43,11 @@ export function createAgentsSlice({ client, set, report, track }: SliceContext):
     loadGrants,
     loadSessions,
     updateGrant: (input: UpdateGrantInput) => change('Save grant', () => client.call('updateGrant', input), [loadGrants]),
-    revokeGrant: (id) => change('Revoke grant', () => client.call('revokeGrant', { id }), [loadGrants]),
+    revokeGrant: async (id) => {
+      let result: GrantRevocation | undefined;
+      await change('Revoke grant', async () => (result = await client.call('revokeGrant', { id })), [loadGrants]);
+      return result;
+    },
     endSession: (id) => change('End session', () => client.call('endSession', { id, reason: 'revoked' }), [loadSessions]),
     removeAgent: (id) => change('Remove agent', () => client.call('removeAgent', { agent: id }), [loadAgents, loadGrants, loadSessions]),
   };

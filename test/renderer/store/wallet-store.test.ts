@@ -177,7 +177,7 @@ describe('wallet store: actions', () => {
     expect(store.getState().grants.find((g) => g.id === fakeId('grt', 1))?.scopes).toEqual(['files:read', 'files:write']);
     expect(await s.endSession(fakeId('ses', 1))).toBe(true);
     expect(store.getState().sessions).toEqual([]);
-    expect(await s.revokeGrant(fakeId('grt', 1))).toBe(true);
+    expect(await s.revokeGrant(fakeId('grt', 1))).toEqual({ grantId: fakeId('grt', 1), revokedTokens: 0, unrevokedTokens: 0 });
     expect(store.getState().grants.map((g) => g.id)).toEqual([fakeId('grt', 2)]);
     expect(await s.removeAgent(OTHER.id)).toBe(true);
     expect(store.getState().agents.map((a) => a.id)).toEqual([AGENT.id]);
@@ -192,7 +192,7 @@ describe('wallet store: actions', () => {
     const client = seededClient();
     const store = createWalletStore(client);
     await store.getState().start();
-    expect(await store.getState().revokeGrant(fakeId('grt', 77))).toBe(false);
+    expect(await store.getState().revokeGrant(fakeId('grt', 77))).toBeUndefined();
     expect(store.getState().notices).toEqual([
       { id: 1, action: 'Revoke grant', code: 'grant.not_found', message: `There is no grant ${fakeId('grt', 77)}.`, hint: 'Reload the list.' },
     ]);

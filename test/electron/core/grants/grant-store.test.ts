@@ -30,7 +30,9 @@ describe('GrantStore', () => {
   it('creates grants with defaults and lists them by agent and resource', async () => {
     const { store } = await setup();
     const g = await store.create({ agentId: A, resource: R, scopes: ['read', 'read', 'write'], mode: 'allow' });
-    expect(g).toMatchObject({ agentId: A, resource: R, scopes: ['read', 'write'], maxTokenLifetimeSeconds: 900, mode: 'allow', narrowing: 'unknown' });
+    expect(g).toMatchObject({ agentId: A, resource: R, scopes: ['read', 'write'], mode: 'allow', narrowing: 'unknown' });
+    // T38: no maximum by default: tokens live as the server issues them.
+    expect(g.maxTokenLifetimeSeconds).toBeUndefined();
     expect(g.id).toMatch(/^grt_/);
     await store.create({ agentId: B, resource: R, scopes: ['read'], mode: 'ask', maxTokenLifetimeSeconds: 3600 });
     expect(store.list()).toHaveLength(2);
@@ -77,6 +79,7 @@ describe('GrantStore', () => {
     const widened = await store.update(g.id, { scopes: ['read', 'write'], mode: 'ask', maxTokenLifetimeSeconds: 120, expiresAt: null });
     expect(widened).toMatchObject({ scopes: ['read', 'write'], mode: 'ask', maxTokenLifetimeSeconds: 120, narrowing: 'unknown' });
     expect(widened).not.toHaveProperty('expiresAt');
+    expect(await store.update(g.id, { maxTokenLifetimeSeconds: null })).not.toHaveProperty('maxTokenLifetimeSeconds');
     const same = await store.update(g.id, { narrowing: 'ok' });
     expect((await store.update(g.id, { scopes: ['read', 'write'] })).narrowing).toBe(same.narrowing);
     expect((await store.update(g.id, { expiresAt: clock.now() + 10 })).expiresAt).toBe(clock.now() + 10);
