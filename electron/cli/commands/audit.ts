@@ -100,6 +100,12 @@ async function toFilter(wallet: Wallet, query: AuditQuery, now: number): Promise
   };
 }
 
+/** Until when a token is valid at its server (T38): a hand-out's expiry, or what a revocation could not revoke. */
+function tokenValidity(event: AuditEvent): string | undefined {
+  if (event.tokenExpiresAt === undefined) return undefined;
+  return event.type === 'grant.revoked' ? `(valid at the server until ${formatTime(event.tokenExpiresAt)})` : `(expires ${formatTime(event.tokenExpiresAt)})`;
+}
+
 /** One aligned line per event; tokens appear only as fingerprints. */
 export function formatAuditEvents(events: readonly AuditEvent[]): string[] {
   const rows = events.map((event) => [
@@ -110,7 +116,7 @@ export function formatAuditEvents(events: readonly AuditEvent[]): string[] {
     inert(event.agentName ?? event.agentId ?? '-'),
     inert(event.resource ?? '-'),
     event.scopes === undefined || event.scopes.length === 0 ? '-' : event.scopes.map(inert).join(' '),
-    inert([event.reason, event.actor === undefined ? undefined : `by ${event.actor}`].filter((part) => part !== undefined).join(' ') || '-'),
+    inert([event.reason, event.actor === undefined ? undefined : `by ${event.actor}`, tokenValidity(event)].filter((part) => part !== undefined).join(' ') || '-'),
     inert(event.tokenFingerprint ?? '-'),
   ]);
   return alignColumns([['TIME', 'SEQ', 'TYPE', 'OUTCOME', 'AGENT', 'SERVER', 'SCOPES', 'REASON', 'TOKEN'], ...rows]);

@@ -1,4 +1,4 @@
-import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, type Grant, type GrantMode } from '../../../shared/agents.js';
+import { MAX_TOKEN_LIFETIME_SECONDS, type Grant, type GrantMode, type GrantRevocation } from '../../../shared/agents.js';
 import type { CreateGrantInput, UpdateGrantInput } from '../../../shared/api.js';
 import type { Wallet } from '../../core/wallet-api.js';
 import { formatCompactDuration, formatTimeSpan, parseTimeSpec, requireDuration, resolveTime, type TimeSpec } from '../duration.js';
@@ -18,7 +18,9 @@ const GRANT_OPTIONS = {
   ttl: {
     type: 'string',
     valueName: 'DURATION',
-    description: `Longest lifetime of a token handed to the agent, e.g. 5m (default ${formatCompactDuration(DEFAULT_TOKEN_LIFETIME_SECONDS * 1000)}, at most ${formatCompactDuration(MAX_TTL_MS)}).`,
+    description:
+      `Longest a token handed to the agent may live at the server, e.g. 5m (at most ${formatCompactDuration(MAX_TTL_MS)}), or as-issued (the default): ` +
+      'tokens live as the server issues them. Enforced: if the server\'s tokens live longer, the agent is refused (token.lifetime_exceeds_grant).',
   },
   expires: { type: 'string', valueName: 'WHEN', description: 'When the grant ends: a duration from now (8h, 7d) or an ISO time. Default: never.' },
   ask: { type: 'boolean', description: 'Ask you to approve each token request instead of allowing it.' },
@@ -29,9 +31,23 @@ function parseScopes(raw: RawArgs): string[] {
   return [...new Set(getStrings(raw.values, 'scope').flatMap((s) => s.split(/\s+/u)).filter((s) => s !== ''))];
 }
 
-function parseTtlSeconds(raw: RawArgs): number | undefined {
+/** --ttl as seconds; null for `as-issued` (tokens live as the server issues them). */
+function parseTtlSeconds(raw: RawArgs): number | null | undefined {
   const text = getString(raw.values, 'ttl');
-  return text === undefined ? undefined : Math.round(requireDuration(text, 'ttl', { minMs: MIN_TTL_MS, maxMs: MAX_TTL_MS }) / 1000);
+  if (text === undefined) return undefined;
+  if (AS_ISSUED.has(text.trim().toLowerCase())) return null;
+  return Math.round(requireDuration(text, 'ttl', { minMs: MIN_TTL_MS, maxMs: MAX_TTL_MS }) / 1000);
+}
+
+const AS_ISSUED = new Set(['as-issued', 'issued']);
+
+/** "as issued (10m)" or "at most 5m each", with a warning when the server's tokens live longer than the grant allows. */
+export function describeTokenLifetime(grant: Grant, serverLifetimeSeconds: number | undefined): string {
+  const server = serverLifetimeSeconds === undefined ? undefined : formatCompactDuration(serverLifetimeSeconds * 1000);
+  if (grant.maxTokenLifetimeSeconds === undefined) return server === undefined ? 'as issued by the server' : `as issued (${server})`;
+  const max = `at most ${formatCompactDuration(grant.maxTokenLifetimeSeconds * 1000)} each`;
+  if (serverLifetimeSeconds === undefined || serverLifetimeSeconds <= grant.maxTokenLifetimeSeconds) return server === undefined ? max : `${max} (the server issues ${server})`;
+  return `${max}  [! the server issues ${server}: this agent is refused]`;
 }
 
 function parseExpiry(raw: RawArgs): TimeSpec | undefined {
@@ -58,14 +74,14 @@ const NARROWING: Record<Grant['narrowing'], string> = {
 };
 
 /** A grant as an indented block; narrowing: unsupported is flagged in its first line too. */
-export function formatGrant(grant: Grant, agentName: (id: string) => string, now: number): string[] {
+export function formatGrant(grant: Grant, agentName: (id: string) => string, now: number, serverLifetimeSeconds?: number): string[] {
   const unsupported = grant.narrowing === 'unsupported';
   const lines = [
     `${inert(grant.id)}  [${grant.mode === 'ask' ? 'ask each time' : 'allow'}]${unsupported ? '  [! narrowing: unsupported]' : ''}`,
     `  agent:      ${agentName(grant.agentId)}`,
     `  server:     ${inert(grant.resource)}`,
     `  scopes:     ${grant.scopes.length === 0 ? '(none)' : grant.scopes.map(inert).join(' ')}`,
-    `  tokens:     at most ${formatCompactDuration(grant.maxTokenLifetimeSeconds * 1000)} each`,
+    `  tokens:     ${describeTokenLifetime(grant, serverLifetimeSeconds)}`,
     `  expires:    ${describeExpiry(grant, now)}`,
     `  narrowing:  ${NARROWING[grant.narrowing]}`,
     `  last used:  ${grant.lastUsedAt === undefined ? 'never' : `${formatTimeSpan(now - grant.lastUsedAt)} ago`}`,
@@ -94,7 +110,8 @@ export async function runGrantList(wallet: Wallet, args: GrantListArgs, io: CliI
     writeLine(io.stderr, 'No grants. Give an agent a server with: latchkey grant add <agent> <mcp-url> --scope S');
   } else {
     const agentName = await lookupAgentNames(wallet);
-    const blocks = grants.map((grant) => formatGrant(grant, agentName, io.now()).join('\n'));
+    const serverLifetime = await lookupServerLifetimes(wallet);
+    const blocks = grants.map((grant) => formatGrant(grant, agentName, io.now(), serverLifetime(grant.resource)).join('\n'));
     writeLine(io.stdout, blocks.join('\n\n'));
   }
   return EXIT_OK;
@@ -106,6 +123,7 @@ export interface GrantAddArgs {
   agent: string;
   resource: string;
   scopes: string[];
+  /** Absent: as the server issues them. */
   ttlSeconds?: number;
   expires?: TimeSpec;
   mode: GrantMode;
@@ -125,7 +143,7 @@ export function parseGrantAddArgs(raw: RawArgs): GrantAddArgs {
     resource,
     scopes,
     mode: getFlag(raw.values, 'ask') ? 'ask' : 'allow',
-    ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+    ...(ttlSeconds === undefined || ttlSeconds === null ? {} : { ttlSeconds }),
     ...(expires === undefined ? {} : { expires }),
   };
 }
@@ -133,7 +151,15 @@ export function parseGrantAddArgs(raw: RawArgs): GrantAddArgs {
 async function printGrant(wallet: Wallet, io: CliIo, headline: string, grant: Grant): Promise<void> {
   writeLine(io.stdout, headline);
   const agentName = await lookupAgentNames(wallet);
-  for (const line of formatGrant(grant, agentName, io.now())) writeLine(io.stdout, line);
+  const serverLifetime = await lookupServerLifetimes(wallet);
+  for (const line of formatGrant(grant, agentName, io.now(), serverLifetime(grant.resource))) writeLine(io.stdout, line);
+}
+
+/** How long each connected server's tokens live as issued (from its last token), by resource. */
+async function lookupServerLifetimes(wallet: Wallet): Promise<(resource: string) => number | undefined> {
+  const connections = await wallet.listConnections();
+  const lifetimes = new Map(connections.map((c) => [c.resource, c.tokenLifetimeSeconds]));
+  return (resource) => lifetimes.get(resource);
 }
 
 export async function runGrantAdd(wallet: Wallet, args: GrantAddArgs, io: CliIo): Promise<number> {
@@ -155,7 +181,8 @@ export async function runGrantAdd(wallet: Wallet, args: GrantAddArgs, io: CliIo)
 export interface GrantEditArgs {
   id: string;
   scopes?: string[];
-  ttlSeconds?: number;
+  /** null: as the server issues them. */
+  ttlSeconds?: number | null;
   /** null: no expiry. */
   expires?: TimeSpec | null;
   mode?: GrantMode;
@@ -199,9 +226,23 @@ export async function runGrantEdit(wallet: Wallet, args: GrantEditArgs, io: CliI
 
 // latchkey grant revoke
 
+/** What became of the tokens already handed out: revoked at the server, or valid there until when (T38). */
+export function describeRevocation(result: GrantRevocation): string {
+  const tokens = (n: number): string => (n === 1 ? '1 token' : `${n} tokens`);
+  if (result.unrevokedTokens > 0) {
+    const why = result.revocationError === undefined ? '' : ` (${inert(result.revocationError)})`;
+    const until = result.validUntil === undefined ? 'until they expire' : `until ${formatTime(result.validUntil)}`;
+    const revoked = result.revokedTokens > 0 ? ` ${tokens(result.revokedTokens)} revoked;` : '';
+    return `The server could not revoke what it already issued${why}:${revoked} ${tokens(result.unrevokedTokens)} handed out stay valid at the server ${until}.`;
+  }
+  if (result.revokedTokens > 0) return `The ${tokens(result.revokedTokens)} already handed out ${result.revokedTokens === 1 ? 'was' : 'were'} revoked at the server.`;
+  return 'No token handed out under it since the wallet started is still valid.';
+}
+
 export async function runGrantRevoke(wallet: Wallet, args: { id: string }, io: CliIo): Promise<number> {
-  await wallet.revokeGrant(args.id);
+  const result = await wallet.revokeGrant(args.id);
   writeLine(io.stdout, `Revoked grant ${inert(args.id)}: its agent's next request under it is refused.`);
+  writeLine(io.stdout, describeRevocation(result));
   return EXIT_OK;
 }
 
@@ -211,7 +252,8 @@ export const grantListCommand = defineCommand(
     usage: 'latchkey grant list [--agent A] [--json]',
     summary: 'List grants: which agent may get which tokens.',
     description:
-      'Shows each grant\'s agent, server, scopes, longest token lifetime, expiry and mode. "narrowing: unsupported" means the authorization ' +
+      'Shows each grant\'s agent, server, scopes, token lifetime ("as issued (10m)": as the server issues them; "at most 5m": enforced), expiry and mode. ' +
+      '"narrowing: unsupported" means the authorization ' +
       'server would not issue a token limited to the grant\'s scopes, so the agent is refused until you change the grant.',
     examples: ['latchkey grant list', 'latchkey grant list --agent ci-bot --json'],
     positionals: [],
@@ -227,11 +269,12 @@ export const grantListCommand = defineCommand(
 export const grantAddCommand = defineCommand(
   {
     path: ['grant', 'add'],
-    usage: 'latchkey grant add <agent> <mcp-url> --scope S ... [--ttl 15m] [--expires 7d] [--ask]',
+    usage: 'latchkey grant add <agent> <mcp-url> --scope S ... [--ttl 15m | --ttl as-issued] [--expires 7d] [--ask]',
     summary: 'Let an agent get tokens for a connected server.',
     description:
-      'The agent then receives short-lived access tokens for the server, narrowed to these scopes (never more than your connection holds) ' +
-      'and living at most --ttl. With --ask you approve each request (latchkey approvals).',
+      'The agent then receives access tokens for the server, narrowed to these scopes (never more than your connection holds), ' +
+      'living as long as the server issues them, or at most --ttl: a server whose tokens live longer gets the agent refused, never a token ' +
+      'reported shorter than it is. --expires ends the grant itself. With --ask you approve each request (latchkey approvals).',
     examples: [
       'latchkey grant add ci-bot https://mcp.example.com/mcp --scope files:read',
       'latchkey grant add claude-code https://mcp.example.com/mcp --scope "files:read files:write" --ttl 5m --expires 8h --ask',
@@ -246,7 +289,7 @@ export const grantAddCommand = defineCommand(
 export const grantEditCommand = defineCommand(
   {
     path: ['grant', 'edit'],
-    usage: 'latchkey grant edit <id> [--scope S ...] [--ttl DURATION] [--expires WHEN | --no-expiry] [--ask | --allow]',
+    usage: 'latchkey grant edit <id> [--scope S ...] [--ttl DURATION | --ttl as-issued] [--expires WHEN | --no-expiry] [--ask | --allow]',
     summary: 'Change a grant\'s scopes, token lifetime, expiry or mode.',
     description: 'Only the options you give change. --scope replaces the grant\'s scopes. The change applies to the agent\'s next request.',
     examples: ['latchkey grant edit grt_Xk3v9QpL2mN8rT5wY7zA1bC4dE6fG0hJ --scope files:read --ttl 5m', 'latchkey grant edit grt_Xk3v9QpL2mN8rT5wY7zA1bC4dE6fG0hJ --no-expiry --allow'],
@@ -268,7 +311,9 @@ export const grantRevokeCommand = defineCommand(
     path: ['grant', 'revoke'],
     usage: 'latchkey grant revoke <id>',
     summary: 'Revoke a grant.',
-    description: 'The agent\'s next request under this grant is refused. Tokens already handed out live until they expire (at most the grant\'s --ttl).',
+    description:
+      'The agent\'s next request under this grant is refused, and running `latchkey mcp` proxies stop within a second. Tokens already handed out ' +
+      'are revoked at the server (RFC 7009) where it can; where it cannot (JWT access tokens, often), this says until when they stay valid there.',
     examples: ['latchkey grant revoke grt_Xk3v9QpL2mN8rT5wY7zA1bC4dE6fG0hJ'],
     positionals: ['<id>'],
     options: {},

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeWallet, fakeId, sampleAgent, sampleGrant } from '../../fakes/fake-wallet.js';
+import { createFakeWallet, fakeId, sampleAgent, sampleConnection, sampleGrant } from '../../fakes/fake-wallet.js';
 import { createHarness } from './harness.js';
 
 const NOW = 1_700_000_000_000;
@@ -72,13 +72,24 @@ describe('latchkey grant list', () => {
 });
 
 describe('latchkey grant add', () => {
-  it('creates an allow grant with the scopes; no --ttl leaves the 15m default to the wallet', async () => {
-    const wallet = createFakeWallet({ agents });
+  it('T38: creates an allow grant with the scopes; no --ttl means tokens as the server issues them, with the figure', async () => {
+    const wallet = createFakeWallet({ agents, connections: [sampleConnection({ resource: MCP, tokenLifetimeSeconds: 600 })] });
     const h = createHarness({ wallet });
     expect(await h.run(['grant', 'add', 'ci-bot', MCP, '--scope', 'files:read files:write', '--scope', 'files:read'])).toBe(0);
     expect(wallet.calls.createGrant).toEqual([{ agent: 'ci-bot', resource: MCP, scopes: ['files:read', 'files:write'], mode: 'allow' }]);
     expect(h.stdout.text).toMatch(/^Granted:\ngrt_\w+ {2}\[allow\]\n {2}agent: {6}ci-bot\n/u);
-    expect(h.stdout.text).toContain('tokens:     at most 15m each');
+    expect(h.stdout.text).toContain('tokens:     as issued (10m)');
+  });
+
+  it('T38: a --ttl shorter than the server\'s tokens is flagged: the agent is refused', async () => {
+    const wallet = createFakeWallet({ agents, connections: [sampleConnection({ resource: MCP, tokenLifetimeSeconds: 600 })] });
+    const h = createHarness({ wallet });
+    expect(await h.run(['grant', 'add', 'ci-bot', MCP, '--scope', 's', '--ttl', '1m'])).toBe(0);
+    expect(h.stdout.text).toContain('tokens:     at most 1m each  [! the server issues 10m: this agent is refused]');
+    const edit = createHarness({ wallet });
+    expect(await edit.run(['grant', 'edit', wallet.world.grants[0]!.id, '--ttl', 'as-issued'])).toBe(0);
+    expect(wallet.calls.updateGrant).toEqual([{ id: wallet.world.grants[0]!.id, maxTokenLifetimeSeconds: null }]);
+    expect(edit.stdout.text).toContain('tokens:     as issued (10m)');
   });
 
   it('--ttl, --expires (duration or ISO time) and --ask', async () => {
@@ -155,7 +166,18 @@ describe('latchkey grant revoke', () => {
     expect(await h.run(['grant', 'revoke', GRANT])).toBe(0);
     expect(wallet.calls.revokeGrant).toEqual([GRANT]);
     expect(wallet.world.grants).toEqual([]);
-    expect(h.stdout.text).toBe(`Revoked grant ${GRANT}: its agent's next request under it is refused.\n`);
+    expect(h.stdout.text).toBe(`Revoked grant ${GRANT}: its agent's next request under it is refused.\nNo token handed out under it since the wallet started is still valid.\n`);
+  });
+
+  it('T38/B16: says until when tokens the server could not revoke stay valid there, with its code', async () => {
+    const validUntil = Date.parse('2024-01-01T14:32:05Z');
+    const wallet = createFakeWallet({ agents, grants: [sampleGrant()] });
+    wallet.world.revocation = { revokedTokens: 0, unrevokedTokens: 1, validUntil, revocationError: 'unsupported_token_type' };
+    const h = createHarness({ wallet });
+    expect(await h.run(['grant', 'revoke', GRANT])).toBe(0);
+    expect(h.stdout.text).toContain(
+      'The server could not revoke what it already issued (unsupported_token_type): 1 token handed out stay valid at the server until 2024-01-01 14:32:05Z.',
+    );
   });
 });
 
@@ -163,8 +185,8 @@ describe('grant --help', () => {
   it('each verb shows its usage, description and an example', async () => {
     for (const [verb, usage] of [
       ['list', 'Usage: latchkey grant list [--agent A] [--json]'],
-      ['add', 'Usage: latchkey grant add <agent> <mcp-url> --scope S ... [--ttl 15m] [--expires 7d] [--ask]'],
-      ['edit', 'Usage: latchkey grant edit <id> [--scope S ...] [--ttl DURATION] [--expires WHEN | --no-expiry] [--ask | --allow]'],
+      ['add', 'Usage: latchkey grant add <agent> <mcp-url> --scope S ... [--ttl 15m | --ttl as-issued] [--expires 7d] [--ask]'],
+      ['edit', 'Usage: latchkey grant edit <id> [--scope S ...] [--ttl DURATION | --ttl as-issued] [--expires WHEN | --no-expiry] [--ask | --allow]'],
       ['revoke', 'Usage: latchkey grant revoke <id>'],
     ] as const) {
       const h = createHarness();
