@@ -44,6 +44,12 @@ export function AuditTable({ entries }: { entries: AuditEvent[] }) {
                     token <Text value={entry.tokenFingerprint} ltr />
                   </span>
                 )}
+                {entry.tokenExpiresAt !== undefined && (
+                  <span className="muted">
+                    {' '}
+                    {entry.type === 'grant.revoked' ? 'valid at the server until' : 'expires'} {formatTime(entry.tokenExpiresAt)}
+                  </span>
+                )}
               </td>
             </tr>
           ))}

@@ -1,4 +1,4 @@
-/** Edits a grant's scopes, token lifetime, mode and expiry, in a dialog. */
+/** Edits a grant's scopes, token lifetime (as issued, or an enforced maximum), mode and expiry, in a dialog. */
 import { useState, type FormEvent } from 'react';
 import type { Grant } from '../../../shared/agents.js';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
@@ -6,6 +6,7 @@ import type { UpdateGrantInput } from '../../../shared/api.js';
 import { useWallet } from '../../app/store-context.js';
 import { Dialog } from '../../components/Dialog.js';
 import { Text } from '../../components/Text.js';
+import { describeTokenLifetime } from './token-lifetime.js';
 
 const HOUR = 3_600_000;
 const EXPIRY_CHOICES: ReadonlyArray<{ value: string; label: string; ms?: number }> = [
@@ -28,8 +29,10 @@ export function parseScopes(text: string): string[] | string {
 
 export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => void }) {
   const updateGrant = useWallet((s) => s.updateGrant);
+  const serverLifetime = useWallet((s) => s.connections.find((c) => c.resource === grant.resource)?.tokenLifetimeSeconds);
   const [scopes, setScopes] = useState(grant.scopes.join(' '));
-  const [minutes, setMinutes] = useState(String(Math.round(grant.maxTokenLifetimeSeconds / 60)));
+  const [asIssued, setAsIssued] = useState(grant.maxTokenLifetimeSeconds === undefined);
+  const [minutes, setMinutes] = useState(String(Math.round((grant.maxTokenLifetimeSeconds ?? Math.min(serverLifetime ?? 900, MAX_TOKEN_LIFETIME_SECONDS)) / 60)));
   const [mode, setMode] = useState<Grant['mode']>(grant.mode);
   const [expiry, setExpiry] = useState('keep');
   const [problem, setProblem] = useState<string | undefined>(undefined);
@@ -40,12 +43,12 @@ export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => v
     const parsed = parseScopes(scopes);
     const lifetime = Number(minutes);
     if (typeof parsed === 'string') return setProblem(parsed);
-    if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_MINUTES) return setProblem(`Token lifetime is a whole number of minutes, 1 to ${MAX_MINUTES}.`);
+    if (!asIssued && (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_MINUTES)) return setProblem(`Token lifetime is a whole number of minutes, 1 to ${MAX_MINUTES}.`);
     const choice = EXPIRY_CHOICES.find((c) => c.value === expiry);
     const input: UpdateGrantInput = {
       id: grant.id,
       scopes: parsed,
-      maxTokenLifetimeSeconds: lifetime * 60,
+      maxTokenLifetimeSeconds: asIssued ? null : lifetime * 60,
       mode,
       ...(expiry === 'never' ? { expiresAt: null } : {}),
       ...(choice?.ms === undefined ? {} : { expiresAt: Date.now() + choice.ms }),
@@ -67,9 +70,19 @@ export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => v
           <input value={scopes} onChange={(e) => setScopes(e.target.value)} autoFocus spellCheck={false} dir="ltr" />
         </label>
         <label className="field">
-          <span>Token lifetime (minutes)</span>
-          <input type="number" min={1} max={MAX_MINUTES} step={1} value={minutes} onChange={(e) => setMinutes(e.target.value)} />
+          <span>Token lifetime</span>
+          <select value={asIssued ? 'issued' : 'max'} onChange={(e) => setAsIssued(e.target.value === 'issued')}>
+            <option value="issued">{describeTokenLifetime({}, serverLifetime).text}</option>
+            <option value="max">At most… (enforced: longer-lived tokens are refused)</option>
+          </select>
         </label>
+        {!asIssued && (
+          <label className="field">
+            <span>Longest token lifetime (minutes)</span>
+            <input type="number" min={1} max={MAX_MINUTES} step={1} value={minutes} onChange={(e) => setMinutes(e.target.value)} />
+          </label>
+        )}
+        {!asIssued && lifetimeWarning(Number(minutes), serverLifetime)}
         <label className="field">
           <span>Mode</span>
           <select value={mode} onChange={(e) => setMode(e.target.value === 'ask' ? 'ask' : 'allow')}>
@@ -103,4 +116,11 @@ export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => v
       </form>
     </Dialog>
   );
+}
+
+/** Warns while editing when the server's tokens outlive the maximum typed: the agent would be refused. */
+function lifetimeWarning(minutes: number, serverLifetimeSeconds: number | undefined) {
+  if (!Number.isInteger(minutes) || minutes < 1) return undefined;
+  const { warning } = describeTokenLifetime({ maxTokenLifetimeSeconds: minutes * 60 }, serverLifetimeSeconds);
+  return warning === undefined ? undefined : <p className="warning">{warning}</p>;
 }

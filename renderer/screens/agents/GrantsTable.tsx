@@ -1,28 +1,45 @@
 /** An agent's grants: server, scopes, token lifetime, mode, expiry, last use; edit or revoke. */
 import { useState } from 'react';
-import type { Grant } from '../../../shared/agents.js';
+import type { Grant, GrantRevocation } from '../../../shared/agents.js';
 import { useWallet } from '../../app/store-context.js';
 import { useNow } from '../../components/clock.js';
 import { ConfirmButton } from '../../components/ConfirmButton.js';
-import { formatRelative, formatSeconds, formatTime } from '../../components/format.js';
+import { formatRelative, formatTime } from '../../components/format.js';
 import { Scopes, Text } from '../../components/Text.js';
 import { GrantEditor } from './GrantEditor.js';
+import { describeRevocation, describeTokenLifetime } from './token-lifetime.js';
 
 export function GrantsTable({ grants }: { grants: Grant[] }) {
   const revokeGrant = useWallet((s) => s.revokeGrant);
+  const connections = useWallet((s) => s.connections);
   const now = useNow();
   const [editing, setEditing] = useState<Grant | undefined>(undefined);
+  const [revoked, setRevoked] = useState<{ resource: string; result: GrantRevocation } | undefined>(undefined);
+  const serverLifetime = (resource: string): number | undefined => connections.find((c) => c.resource === resource)?.tokenLifetimeSeconds;
+  const revoke = async (grant: Grant): Promise<void> => {
+    const result = await revokeGrant(grant.id);
+    if (result !== undefined) setRevoked({ resource: grant.resource, result });
+  };
+  const revokedNotice = revoked !== undefined && (
+    <p className="muted" role="status">
+      Revoked the grant for <Text value={revoked.resource} ltr wrap />. {describeRevocation(revoked.result)}
+    </p>
+  );
 
   if (grants.length === 0) {
     return (
-      <p className="muted">
-        No grants. The agent&apos;s first request for a server asks you in Approvals; &ldquo;Approve and remember&rdquo; creates a
-        grant. Or run <code>latchkey grant add &lt;agent&gt; &lt;mcp-url&gt; --scope …</code>.
-      </p>
+      <>
+        {revokedNotice}
+        <p className="muted">
+          No grants. The agent&apos;s first request for a server asks you in Approvals; &ldquo;Approve and remember&rdquo; creates a
+          grant. Or run <code>latchkey grant add &lt;agent&gt; &lt;mcp-url&gt; --scope …</code>.
+        </p>
+      </>
     );
   }
   return (
     <>
+      {revokedNotice}
       <div className="table-wrap">
         <table className="table">
           <thead>
@@ -50,7 +67,9 @@ export function GrantsTable({ grants }: { grants: Grant[] }) {
                 <td>
                   <Scopes scopes={grant.scopes} />
                 </td>
-                <td>{formatSeconds(grant.maxTokenLifetimeSeconds)}</td>
+                <td>
+                  <TokenLifetime grant={grant} serverLifetimeSeconds={serverLifetime(grant.resource)} />
+                </td>
                 <td>{grant.mode === 'ask' ? 'ask each time' : 'allow'}</td>
                 <td title={grant.expiresAt === undefined ? undefined : formatTime(grant.expiresAt)}>
                   {grant.expiresAt === undefined ? 'never' : formatRelative(grant.expiresAt, now)}
@@ -61,9 +80,11 @@ export function GrantsTable({ grants }: { grants: Grant[] }) {
                     <button type="button" className="button small" onClick={() => setEditing(grant)}>
                       Edit grant
                     </button>
-                    <ConfirmButton small label="Revoke grant" title="Revoke this grant?" confirmLabel="Revoke" onConfirm={() => revokeGrant(grant.id)}>
+                    <ConfirmButton small label="Revoke grant" title="Revoke this grant?" confirmLabel="Revoke" onConfirm={() => revoke(grant)}>
                       <p>
                         The agent can no longer get tokens for <Text value={grant.resource} ltr wrap />; its next request asks you again.
+                        Tokens already handed out are revoked at the server where it can; where it cannot, they stay valid there until they
+                        expire (you will see when).
                       </p>
                     </ConfirmButton>
                   </div>
@@ -74,6 +95,17 @@ export function GrantsTable({ grants }: { grants: Grant[] }) {
         </table>
       </div>
       {editing !== undefined && <GrantEditor grant={editing} onClose={() => setEditing(undefined)} />}
+    </>
+  );
+}
+
+/** "as issued (10 min)" or "at most 5 min", warned when the server's tokens outlive the grant (the agent is refused). */
+function TokenLifetime({ grant, serverLifetimeSeconds }: { grant: Grant; serverLifetimeSeconds: number | undefined }) {
+  const lifetime = describeTokenLifetime(grant, serverLifetimeSeconds);
+  return (
+    <>
+      {lifetime.text}
+      {lifetime.warning !== undefined && <p className="warning">{lifetime.warning}</p>}
     </>
   );
 }
