@@ -77,6 +77,10 @@ export const ErrorCode = {
   MalformedRequest: 'bridge.malformed_request',
   MethodNotAllowed: 'bridge.method_not_allowed',
   HeadersTooLarge: 'bridge.headers_too_large',
+  /** Enrolment is accepted only on the bridge's Unix socket, never on its TCP listener (T32). */
+  EnrolNeedsSocket: 'bridge.enrol_needs_socket',
+  /** The process at the other end of the bridge's Unix socket runs as another OS user (T32). */
+  ForeignPeer: 'bridge.foreign_user',
   AgentNotFound: 'agent.not_found',
   AgentExists: 'agent.exists',
   SessionExpired: 'session.expired',
@@ -93,6 +97,8 @@ export const ErrorCode = {
   /** URL elicitation (issue 5): the owner declined, or the wallet gave up after its bounded retries. */
   ElicitationDeclined: 'elicitation.declined',
   ElicitationLimit: 'elicitation.limit',
+  /** An agent handed over a page for a server it holds no grant for: refused at once (T33). */
+  ElicitationNotGranted: 'elicitation.not_granted',
 
   // Agent side: `latchkey mcp`, `latchkey run`, agent-mode `latchkey token`
   NotInSession: 'agent.no_session',

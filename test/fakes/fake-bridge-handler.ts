@@ -6,6 +6,7 @@
 import type { AgentSummary } from '../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse, EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../shared/bridge.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../../electron/core/bridge/handler.js';
+import type { EnrolRequester } from '../../electron/core/bridge/peer.js';
 
 export const FAKE_TOKEN = 'fake-access-token-CANARY-7f3a9c';
 export const FAKE_AGENT_SECRET = 'lks_agent_secret_0123456789abcdefghijklmnopqrstuv';
@@ -29,6 +30,8 @@ export class FakeBridgeHandler implements BridgeHandler {
   readonly tokenCalls: TokenCall[] = [];
   readonly whoamiCalls: BridgeCaller[] = [];
   readonly enrolCalls: EnrolRequest[] = [];
+  /** Who sent each enrolment, as the bridge named it (same order as enrolCalls). */
+  readonly enrolRequesters: EnrolRequester[] = [];
   readonly elicitCalls: ElicitationRequest[] = [];
   readonly rejections: BridgeRejection[] = [];
   /** Replaces the default token answer (e.g. throw a LatchkeyError, or wait on the signal). */
@@ -64,8 +67,9 @@ export class FakeBridgeHandler implements BridgeHandler {
     };
   }
 
-  async enrol(request: EnrolRequest, signal: AbortSignal): Promise<{ agentId: string; name: string; secret: string }> {
+  async enrol(request: EnrolRequest, signal: AbortSignal, requester: EnrolRequester): Promise<{ agentId: string; name: string; secret: string }> {
     this.enrolCalls.push(request);
+    this.enrolRequesters.push(requester);
     if (this.enrolImpl !== undefined) return this.enrolImpl(request, signal);
     return { agentId: 'agt_BBBBBBBBBBBBBBBBBBBB', name: request.name, secret: 'lks_new_agent_secret_zzzzzzzzzzzzzzzzzzzz' };
   }

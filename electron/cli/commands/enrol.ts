@@ -1,10 +1,11 @@
 /**
  * `latchkey enrol <name>`: a program that has no agent secret yet asks the owner to enrol it.
- * The request waits on the bridge as an approval; once the owner approves, the secret is printed
- * on stdout (once). Never opens the vault.
+ * The request goes over the bridge's Unix socket only (T32: the owner's prompt shows this process's
+ * pid, program and working directory) and waits there as an approval; once the owner approves,
+ * the secret is printed on stdout (once). Never opens the vault.
  */
 import { AgentName } from '../../../shared/agents.js';
-import { requestEnrolment, locateBridge } from '../../core/bridge/client.js';
+import { enrolmentSocket, requestEnrolment, locateBridge } from '../../core/bridge/client.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK } from '../output.js';
 import { sanitizeForTerminal, writeInertJson } from '../sanitize.js';
@@ -32,6 +33,7 @@ function parseEnrolArgs(raw: RawArgs): EnrolArgs {
 
 async function runEnrol(args: EnrolArgs, io: CliIo, context: CommandContext): Promise<number> {
   const location = await locateBridge(context.env);
+  enrolmentSocket(location); // only the Unix socket enrols: say so before claiming to have asked
   writeLine(io.stderr, `Asked the owner to enrol "${args.name}"; waiting for their approval (they run: latchkey approvals) …`);
   const enrolled = await requestEnrolment(location, { name: args.name, ...(args.kind === undefined ? {} : { kind: args.kind }) }, ENROL_WAIT_MS);
   if (args.json) {
@@ -50,7 +52,8 @@ export const enrolCommand = {
       usage: 'latchkey enrol <name> [--kind interactive|autonomous] [--json]',
       summary: 'For a program without a secret: ask the owner to enrol it as an agent.',
       description:
-        'Sends an enrolment request to the running daemon, which shows it to the owner as an approval. ' +
+        'Sends an enrolment request to the running daemon over its Unix socket (never TCP), which shows it to the owner ' +
+        'as an approval naming this process (pid, program, working directory). Run it as the user who runs Latchkey. ' +
         'When the owner approves, the new agent\'s secret is printed on stdout, once. Without approval ' +
         'in time the request is denied.',
       examples: ['latchkey enrol nightly-report > ~/.config/nightly-report/latchkey-secret'],

@@ -112,15 +112,27 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
   };
 }
 
-/** Asks the bridge to enrol a new agent (an approval for the owner); resolves with its secret once approved. */
+/**
+ * Enrolment goes only over the Unix socket (T32): the bridge refuses it on TCP, because only on the
+ * socket can it tell the owner which process asks. Throws EnrolNeedsSocket when there is none.
+ */
+export function enrolmentSocket(location: BridgeLocation): string {
+  if (location.socketPath !== undefined && location.socketPath !== '') return location.socketPath;
+  throw new LatchkeyError(ErrorCode.EnrolNeedsSocket, "Enrolment needs the Latchkey bridge's Unix socket, and this process has no socket to use.", {
+    hint: 'Run `latchkey enrol` as the user who runs Latchkey, on the same machine (LATCHKEY_BRIDGE_SOCKET or the runtime directory names the socket); the TCP listener never enrols.',
+  });
+}
+
+/** Asks the bridge, over its Unix socket, to enrol a new agent (an approval for the owner); resolves with its secret once approved. */
 export async function requestEnrolment(
   location: BridgeLocation,
   request: EnrolRequest,
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<z.infer<typeof EnrolResponse>> {
+  const target = { socketPath: enrolmentSocket(location) };
   const agent = new Agent({ keepAlive: false });
   try {
-    return await callBridge({ target: resolveTarget(location), agent, timeoutMs }, 'POST', '/v1/enrol', EnrolResponse, request);
+    return await callBridge({ target, agent, timeoutMs }, 'POST', '/v1/enrol', EnrolResponse, request);
   } finally {
     agent.destroy();
   }

@@ -4,6 +4,7 @@
  */
 import type { AgentSummary, SessionSummary } from '../../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse, EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import type { EnrolRequester } from './peer.js';
 
 /** An authenticated caller: the enrolled secret is the identity (T12), never a pid or path. */
 export interface BridgeCaller {
@@ -33,8 +34,11 @@ export interface BridgeHandler {
   elicit(caller: BridgeCaller, request: ElicitationRequest, signal: AbortSignal): Promise<ElicitationResponse>;
   /** GET /v1/whoami. */
   whoami(caller: BridgeCaller): WhoamiResponse;
-  /** POST /v1/enrol from an unknown caller: raises an enrolment approval and waits for it. */
-  enrol(request: EnrolRequest, signal: AbortSignal): Promise<{ agentId: string; name: string; secret: string }>;
+  /**
+   * POST /v1/enrol from an unknown caller on the Unix socket: raises an enrolment approval showing
+   * `requester` (the peer process, or unknown) and waits for it.
+   */
+  enrol(request: EnrolRequest, signal: AbortSignal, requester: EnrolRequester): Promise<{ agentId: string; name: string; secret: string }>;
   /** Called for every request refused by the server itself (auth, Host, Origin, header, limits). */
   rejected(rejection: BridgeRejection): void;
 }

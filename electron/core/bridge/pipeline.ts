@@ -1,8 +1,9 @@
 /**
  * The bridge's request pipeline (architecture.md "Agent-facing bridge", threats T10–T15). In order,
  * each step refusing with problem+json and reporting the refusal to the handler:
- *   framing and size → Host → Origin → OPTIONS → bridge header → route → content type →
- *   bearer secret → rate limit → body (size, UTF-8, JSON, strict schema) → handler.
+ *   framing and size → Host → Origin → OPTIONS → bridge header → route (enrolment: Unix socket
+ *   only, T32) → content type → bearer secret → rate limit → body (size, UTF-8, JSON, strict
+ *   schema) → enrolment: the peer process (another OS user refused) → handler.
  * Only a request that passed every step reaches the handler.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,6 +23,7 @@ import {
 } from './checks.js';
 import type { BridgeCaller, BridgeHandler } from './handler.js';
 import type { BridgeLimits, RateLimiter } from './limits.js';
+import { isForeignPeer, requesterOf, type EnrolRequester, type PeerIdentifier } from './peer.js';
 import { problemFromError, refusalProblem } from './problems.js';
 import { sendJson, sendProblem, type SendOptions } from './responses.js';
 
@@ -30,18 +32,26 @@ export interface PipelineDeps {
   limits: BridgeLimits;
   limiter: RateLimiter;
   logger: Logger;
+  /** Who holds the other end of a Unix socket connection (enrolment only, T32). */
+  peers: PeerIdentifier;
+  /** Our uid: an enrolling peer known to run as another user is refused. */
+  ownUid: number | undefined;
 }
 
 interface RouteContext {
   caller: BridgeCaller | undefined;
   body: unknown;
   signal: AbortSignal;
+  /** The enrolling process (socket-only routes). */
+  requester: EnrolRequester | undefined;
 }
 
 interface Route {
   method: 'GET' | 'POST';
   /** False only for enrolment: the one request an unknown caller may make. */
   authenticated: boolean;
+  /** Enrolment: only on the Unix socket, whose peer the OS can name (T32); refused on TCP. */
+  socketOnly?: boolean;
   /** The strict schema of the JSON body (POST only). */
   body?: z.ZodType;
   run(handler: BridgeHandler, context: RouteContext): Promise<unknown>;
@@ -71,9 +81,11 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/v1/enrol': {
     method: 'POST',
     authenticated: false,
+    socketOnly: true,
     body: EnrolRequest,
-    run: async (handler, { body, signal }) => {
-      const enrolled = await handler.enrol(EnrolRequest.parse(body), signal);
+    run: async (handler, { body, signal, requester }) => {
+      if (requester === undefined) throw new Error('enrolment needs its requester');
+      const enrolled = await handler.enrol(EnrolRequest.parse(body), signal, requester);
       return EnrolResponse.parse({ agent_id: enrolled.agentId, name: enrolled.name, secret: enrolled.secret });
     },
   },
@@ -116,7 +128,9 @@ async function handleRequest(deps: PipelineDeps, listener: Listener, req: Incomi
     const signal = abortOnClose(res);
     const body = route.body === undefined ? undefined : await readJsonBody(req, deps.limits.maxBodyBytes, route.body);
     if (signal.aborted) return;
-    const result = await route.run(deps.handler, { caller, body, signal });
+    const requester = route.socketOnly === true ? await identifyRequester(deps, req) : undefined;
+    if (signal.aborted) return;
+    const result = await route.run(deps.handler, { caller, body, signal, requester });
     sendJson(res, 200, result);
   } catch (error) {
     if (error instanceof Refusal) {
@@ -140,6 +154,7 @@ function checkHead(deps: PipelineDeps, listener: Listener, req: IncomingMessage)
   if (header !== undefined) throw new Refusal(header);
   const route = Object.hasOwn(ROUTES, req.url ?? '') ? ROUTES[req.url ?? ''] : undefined;
   if (route === undefined) throw new Refusal(ErrorCode.NotFound);
+  if (route.socketOnly === true && listener.transport !== 'unix') throw new Refusal(ErrorCode.EnrolNeedsSocket);
   if (req.method !== route.method) throw new Refusal(ErrorCode.MethodNotAllowed, { headers: { allow: route.method } });
   const media = route.body === undefined ? checkNoBody(req) : checkJsonContentType(req);
   if (media !== undefined) throw new Refusal(media);
@@ -154,6 +169,13 @@ function authenticate(deps: PipelineDeps, route: Route, req: IncomingMessage): B
     throw new Refusal(ErrorCode.Unauthenticated, { headers: { 'www-authenticate': 'Bearer realm="latchkey"' } });
   }
   return caller;
+}
+
+/** The enrolling process; one known to run as another OS user is refused (T32). */
+async function identifyRequester(deps: PipelineDeps, req: IncomingMessage): Promise<EnrolRequester> {
+  const identity = await deps.peers.identify(req.socket);
+  if (isForeignPeer(identity, deps.ownUid)) throw new Refusal(ErrorCode.ForeignPeer);
+  return requesterOf(identity);
 }
 
 function limitRate(deps: PipelineDeps, caller: BridgeCaller | undefined): void {

@@ -20,6 +20,9 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   [ErrorCode.Unauthenticated]: { status: 401, title: 'Unauthenticated' },
   [ErrorCode.SessionExpired]: { status: 401, title: 'Session expired' },
   [ErrorCode.ForbiddenOrigin]: { status: 403, title: 'Browser requests are refused' },
+  [ErrorCode.EnrolNeedsSocket]: { status: 403, title: 'Enrolment only over the Unix socket' },
+  [ErrorCode.ForeignPeer]: { status: 403, title: 'Another OS user' },
+  [ErrorCode.ElicitationNotGranted]: { status: 403, title: 'No grant for this server' },
   [ErrorCode.NoGrant]: { status: 403, title: 'No grant' },
   [ErrorCode.UnsafeOpenUrl]: { status: 400, title: 'Unsafe URL' },
   [ErrorCode.InvalidUrl]: { status: 400, title: 'Invalid URL' },
@@ -71,6 +74,9 @@ const REFUSAL_DETAIL: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.BadHost]: 'The Host header must name this loopback listener.',
   [ErrorCode.RateLimited]: 'Slow down and retry after the indicated time.',
   [ErrorCode.HeadersTooLarge]: 'The request headers are larger than the bridge accepts.',
+  [ErrorCode.EnrolNeedsSocket]:
+    "Enrolment is accepted only on the bridge's Unix socket. Run `latchkey enrol` as the user who runs Latchkey (it uses the socket).",
+  [ErrorCode.ForeignPeer]: 'This process runs as another OS user; only the user who runs Latchkey may enrol agents.',
 };
 
 /**

@@ -12,6 +12,8 @@ import { silentLogger } from '../log/logger.js';
 import { systemClock, type Clock, type Logger } from '../ports.js';
 import type { Listener, Transport } from './checks.js';
 import { removeBridgeDiscovery, writeBridgeDiscovery } from './discovery.js';
+import { createPeerIdentifier } from './linux-peer.js';
+import type { PeerIdentifier } from './peer.js';
 import type { BridgeHandler } from './handler.js';
 import { RateLimiter, resolveLimits, type BridgeLimits } from './limits.js';
 import { createRequestListener, reportRejection, type PipelineDeps } from './pipeline.js';
@@ -37,6 +39,10 @@ export interface BridgeServerOptions {
   limits?: Partial<BridgeLimits>;
   clock?: Clock;
   logger?: Logger;
+  /** Who is at the other end of the socket, for enrolment (T32). Default: the platform's (createPeerIdentifier). */
+  peers?: PeerIdentifier;
+  /** Our uid, which an enrolling peer must share. Default process.getuid(). */
+  ownUid?: number;
 }
 
 export interface BridgeServer {
@@ -52,7 +58,14 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
   const limits = resolveLimits(options.limits);
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
-  const deps: PipelineDeps = { handler: options.handler, limits, limiter: new RateLimiter(limits.ratePerSecond, limits.rateBurst, clock), logger };
+  const deps: PipelineDeps = {
+    handler: options.handler,
+    limits,
+    limiter: new RateLimiter(limits.ratePerSecond, limits.rateBurst, clock),
+    logger,
+    peers: options.peers ?? createPeerIdentifier(process.platform, { logger }),
+    ownUid: options.ownUid ?? process.getuid?.(),
+  };
   const dirInfo = await prepareRuntimeDir(options.runtimeDir);
   const wantSocket = options.socket ?? true;
   const socketPath = wantSocket ? bridgeSocketPath(options.runtimeDir) : undefined;
