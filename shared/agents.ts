@@ -103,6 +103,22 @@ export type ApprovalKind = z.infer<typeof ApprovalKind>;
 export const ApprovalStatus = z.enum(['pending', 'approved', 'denied', 'expired']);
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
+/**
+ * Who sent an enrolment request: the process at the other end of the bridge's Unix socket, as the
+ * OS reports it (Linux: ss and /proc). Shown to the owner as inert text, never used as an
+ * identity (T12, T32). Absent on an approval: the requester is unknown.
+ */
+export const ApprovalRequester = z.object({
+  pid: z.number().int().positive(),
+  /** Effective uid of that process. */
+  uid: z.number().int().nonnegative().optional(),
+  /** /proc/<pid>/exe. */
+  exe: z.string().max(4096).optional(),
+  /** /proc/<pid>/cwd. */
+  cwd: z.string().max(4096).optional(),
+});
+export type ApprovalRequester = z.infer<typeof ApprovalRequester>;
+
 export const Approval = z.object({
   id: Id,
   kind: ApprovalKind,
@@ -121,6 +137,8 @@ export const Approval = z.object({
   url: z.string().max(8192).optional(),
   /** For url-elicitation: the server's message, shown as plain text. */
   message: z.string().max(2000).optional(),
+  /** For enrolment: the requesting process (absent: unknown). */
+  requester: ApprovalRequester.optional(),
   createdAt: z.number(),
   expiresAt: z.number(),
   status: ApprovalStatus,

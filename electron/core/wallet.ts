@@ -24,6 +24,8 @@ import { RememberedAnswers } from './elicitation/remembered-answers.js';
 import { ElicitationDesk } from './elicitation/elicitation-desk.js';
 import type { ElicitationRateLimit } from './elicitation/elicitation-limits.js';
 import { attachApprovalNotices } from './approvals/approval-notices.js';
+import { EnrolmentDesk } from './approvals/enrolment-desk.js';
+import type { BridgeHandler } from './bridge/handler.js';
 import type { Wallet, WalletConfig } from './wallet-api.js';
 import type { WalletEvent } from '../../shared/api.js';
 import type { AuditEvent } from '../../shared/agents.js';
@@ -43,6 +45,8 @@ export interface WalletPorts {
 export interface ComposedWallet {
   wallet: Wallet;
   broker: TokenBroker;
+  /** What the bridge server serves: the broker, with enrolment by the enrolment desk (T32). */
+  bridge: BridgeHandler;
   approvals: ApprovalQueue;
   audit: AuditLog;
   /** For hosts and tests that seed or inspect state; services own their keys in it. */
@@ -143,6 +147,13 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     }),
     ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
   });
+  const enrolments = new EnrolmentDesk({
+    approvals,
+    agents,
+    audit,
+    ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
+  });
+  const bridge = bridgeHandler(broker, enrolments);
   const detachNotices = ports.notifier === undefined ? undefined : attachApprovalNotices({ approvals, notifier: ports.notifier, logger });
   const agentId = (idOrName: string): string => {
     const agent = agents.get(idOrName);
@@ -236,7 +247,19 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
       await safeFetch?.close();
     },
   };
-  return { wallet, broker, approvals, audit, vault };
+  return { wallet, broker, bridge, approvals, audit, vault };
+}
+
+/** The broker answers agents; enrolments (unknown callers, with their peer process) go to the enrolment desk. */
+function bridgeHandler(broker: TokenBroker, enrolments: EnrolmentDesk): BridgeHandler {
+  return {
+    authenticate: (secret) => broker.authenticate(secret),
+    token: (caller, request, signal) => broker.token(caller, request, signal),
+    elicit: (caller, request, signal) => broker.elicit(caller, request, signal),
+    whoami: (caller) => broker.whoami(caller),
+    enrol: (request, signal, requester) => enrolments.enrol(request, signal, requester),
+    rejected: (rejection) => broker.rejected(rejection),
+  };
 }
 
 /** Approvals and audit entries as live events; audit entry types also say which collections changed. */

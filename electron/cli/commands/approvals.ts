@@ -1,4 +1,5 @@
 import type { Approval } from '../../../shared/agents.js';
+import { describeRequester } from '../../../shared/requester.js';
 import { isRememberable, urlFacts } from '../../../shared/url-facts.js';
 import type { Wallet } from '../../core/wallet-api.js';
 import { formatCompactDuration, formatTimeSpan } from '../duration.js';
@@ -68,6 +69,20 @@ export function formatPages(approvals: readonly Approval[]): string[] {
   return lines;
 }
 
+/**
+ * Which process asks to enrol (T32), below the table: "pid 1234 · /usr/bin/node · cwd /home/x",
+ * or "requester unknown" — as inert text.
+ */
+export function formatRequesters(approvals: readonly Approval[]): string[] {
+  const lines: string[] = [];
+  for (const approval of approvals) {
+    if (approval.kind !== 'enrolment') continue;
+    lines.push('', `${inert(approval.id)}  ${inert(approval.agentName)} asks to enrol; requested by:`, `  ${inert(describeRequester(approval.requester))}`);
+  }
+  if (lines.length > 0) lines.push('', 'Approve an enrolment only if you just started that program yourself.');
+  return lines;
+}
+
 export async function runApprovals(wallet: Wallet, args: ApprovalsArgs, io: CliIo): Promise<number> {
   const approvals = await wallet.listApprovals(args.all ? {} : { status: 'pending' });
   if (args.json) writeInertJson(io, approvals);
@@ -75,6 +90,7 @@ export async function runApprovals(wallet: Wallet, args: ApprovalsArgs, io: CliI
   else {
     for (const line of formatApprovals(approvals, io.now(), args.all)) writeLine(io.stdout, line);
     for (const line of formatPages(approvals.filter((a) => a.status === 'pending'))) writeLine(io.stdout, line);
+    for (const line of formatRequesters(approvals.filter((a) => a.status === 'pending'))) writeLine(io.stdout, line);
   }
   return EXIT_OK;
 }

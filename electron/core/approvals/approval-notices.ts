@@ -7,6 +7,7 @@
  */
 import type { Approval } from '../../../shared/agents.js';
 import { isLatchkeyError } from '../../../shared/errors.js';
+import { describeRequester } from '../../../shared/requester.js';
 import { urlFacts } from '../../../shared/url-facts.js';
 import type { Logger, Notice, NoticeAction, Notifier } from '../ports.js';
 import type { ApprovalQueue } from './approval-queue.js';
@@ -71,7 +72,12 @@ export function noticeFor(approval: Approval): Notice {
   ] as const;
   switch (approval.kind) {
     case 'enrolment':
-      return { id: approval.id, title: `“${agent}” asks to become an agent`, body: 'Approve only if you just started this program.', actions: approveDeny };
+      return {
+        id: approval.id,
+        title: `“${agent}” asks to become an agent`,
+        body: `${requesterLine(approval)}\nApprove only if you just started this program.`,
+        actions: approveDeny,
+      };
     case 'consent':
       return { id: approval.id, title: `${agent} asks for access to ${server}`, body: scopesText(approval.scopes), actions: approveDeny };
     case 'step-up':
@@ -111,6 +117,11 @@ function pageNotice(approval: Approval, title: string): Pick<Notice, 'id' | 'tit
     ...(facts === undefined ? {} : { emphasis: facts.site }),
     body: lines.length === 0 ? 'Open Latchkey to see the page.' : lines.join('\n'),
   };
+}
+
+/** Which process asks to enrol (T32): "Requested by pid 1234 · /usr/bin/node · cwd /home/x", or unknown. */
+function requesterLine(approval: Approval): string {
+  return approval.requester === undefined ? 'Requester unknown: Latchkey could not tell which program asks.' : `Requested by ${describeRequester(approval.requester)}`;
 }
 
 function hostOf(resource: string | undefined): string {

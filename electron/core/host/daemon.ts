@@ -6,6 +6,7 @@
 import type { Approval } from '../../../shared/agents.js';
 import type { Logger } from '../ports.js';
 import { silentLogger } from '../log/logger.js';
+import { createPeerIdentifier } from '../bridge/linux-peer.js';
 import { startBridgeServer, type BridgeServer } from '../bridge/server.js';
 import { composeWallet, type ComposedWallet, type WalletPorts } from '../wallet.js';
 import type { Wallet, WalletConfig } from '../wallet-api.js';
@@ -41,7 +42,8 @@ export async function startDaemon(config: WalletConfig, ports: Partial<WalletPor
   let ui: HttpHost | undefined;
   try {
     bridge = await startBridgeServer({
-      handler: composed.broker,
+      handler: composed.bridge,
+      peers: createPeerIdentifier(process.platform, logger === undefined ? {} : { logger }),
       runtimeDir: options.runtimeDir,
       ...(options.tcp === undefined ? {} : { tcp: options.tcp }),
       ...(logger === undefined ? {} : { logger }),

@@ -1,6 +1,7 @@
 /** One pending approval: who asks, for what, how long is left; and the decision, by kind. */
 import { useId } from 'react';
 import type { Approval } from '../../../shared/agents.js';
+import { describeRequester } from '../../../shared/requester.js';
 import { formatSeconds } from '../../components/format.js';
 import { Scopes, Text } from '../../components/Text.js';
 import { approvalTitle } from './approval-view.js';
@@ -37,6 +38,19 @@ function ApprovalBody({ approval }: { approval: Approval }) {
   }
 }
 
+/** Which process asks to enrol (T32): pid, program and working directory as inert text, or "requester unknown". */
+function RequesterFact({ approval }: { approval: Approval }) {
+  return (
+    <>
+      <dt>Requested by</dt>
+      <dd data-testid="requester">
+        <Text value={describeRequester(approval.requester)} ltr wrap />
+        {approval.requester === undefined && <span className="tag">Latchkey could not tell which program asks</span>}
+      </dd>
+    </>
+  );
+}
+
 /** A token without a grant (approve once, or remember as a grant), or a new agent's enrolment. */
 function ConsentBody({ approval }: { approval: Approval }) {
   const { disabled, decide } = useDecision(approval);
@@ -45,6 +59,7 @@ function ConsentBody({ approval }: { approval: Approval }) {
     <>
       <dl className="facts">
         <AgentFact approval={approval} />
+        {approval.kind === 'enrolment' && <RequesterFact approval={approval} />}
         <ServerFact server={approval.resource} />
         {approval.scopes !== undefined && (
           <>

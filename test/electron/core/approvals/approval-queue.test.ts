@@ -9,7 +9,9 @@ const B = 'agt_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 const R = 'https://mcp.example.com/mcp';
 const consent: RaiseInput = { kind: 'consent', agentId: A, agentName: 'a', resource: R, scopes: ['read'], lifetimeSeconds: 900 };
 
-function setup(options: { maxPending?: number; historyLimit?: number } = {}): { queue: ApprovalQueue; scheduler: ManualScheduler } {
+function setup(
+  options: { maxPending?: number; maxPendingPerAgentKind?: number; maxPendingEnrolments?: number; historyLimit?: number } = {},
+): { queue: ApprovalQueue; scheduler: ManualScheduler } {
   const scheduler = new ManualScheduler();
   return { queue: new ApprovalQueue({ clock: clockOf(scheduler), scheduler, ...options }), scheduler };
 }
@@ -64,14 +66,47 @@ describe('ApprovalQueue', () => {
     expect(() => queue.raise(consent, { timeoutMs: 60_000 })).not.toThrow();
   });
 
-  it('B13: unknown callers enrolling are keyed by name, and all pending prompts are capped', () => {
-    const { queue } = setup({ maxPending: 3 });
-    const enrol = (name: string): RaiseInput => ({ kind: 'enrolment', agentName: name });
+  it('B13: unknown callers enrolling are keyed by requester (else by name), and pending enrolments are capped in all', () => {
+    const { queue } = setup({ maxPendingEnrolments: 3 });
+    const enrol = (name: string, requesterKey?: string): RaiseInput => ({ kind: 'enrolment', agentName: name, ...(requesterKey === undefined ? {} : { requesterKey }) });
     queue.raise(enrol('x'), { timeoutMs: 1000 });
     expect(codeOf(() => queue.raise(enrol('x'), { timeoutMs: 1000 }))).toBe(ErrorCode.RateLimited);
-    queue.raise(enrol('y'), { timeoutMs: 1000 });
-    queue.raise(enrol('z'), { timeoutMs: 1000 });
-    expect(codeOf(() => queue.raise(enrol('w'), { timeoutMs: 1000 }))).toBe(ErrorCode.RateLimited);
+    // One process asking under another name is still one requester.
+    queue.raise(enrol('y', 'peer:0:42'), { timeoutMs: 1000 });
+    expect(codeOf(() => queue.raise(enrol('y2', 'peer:0:42'), { timeoutMs: 1000 }))).toBe(ErrorCode.RateLimited);
+    queue.raise(enrol('z', 'peer:0:43'), { timeoutMs: 1000 });
+    expect(codeOf(() => queue.raise(enrol('w', 'peer:0:44'), { timeoutMs: 1000 }))).toBe(ErrorCode.RateLimited);
+    expect(queue.pendingCount).toBe(3);
+  });
+
+  it('T33: an enrolment flood never takes an enrolled agent’s place, and one agent’s flood of one kind never takes another’s', () => {
+    const { queue } = setup({ maxPendingPerAgentKind: 4, maxPendingEnrolments: 3, maxPending: 6 });
+    let refusedEnrolments = 0;
+    for (let pid = 1; pid <= 100; pid += 1) {
+      if (codeOf(() => queue.raise({ kind: 'enrolment', agentName: `bot${pid}`, requesterKey: `peer:0:${pid}` }, { timeoutMs: 60_000 })) !== undefined) refusedEnrolments += 1;
+    }
+    expect(refusedEnrolments).toBe(97);
+    // Agent a floods pages on 34 servers: 4 pending, the rest refused.
+    const page = (i: number): RaiseInput => ({ kind: 'url-elicitation', agentId: A, agentName: 'a', resource: `https://h${i}.example/mcp`, url: 'https://pay.example/x', message: 'm' });
+    const refusedPages = Array.from({ length: 34 }, (_, i) => codeOf(() => queue.raise(page(i), { timeoutMs: 60_000 }))).filter((code) => code !== undefined);
+    expect(refusedPages).toHaveLength(30);
+    // Agent a still asks for consent in its own budget, and agent b is not starved by either flood.
+    expect(() => queue.raise(consent, { timeoutMs: 60_000 })).not.toThrow();
+    expect(() => queue.raise({ ...consent, agentId: B, agentName: 'b' }, { timeoutMs: 60_000 })).not.toThrow();
+    // The backstop over all agents' prompts (6 here) counts agents only, never enrolments.
+    expect(queue.pendingCount).toBe(3 + 4 + 2);
+    expect(codeOf(() => queue.raise({ ...consent, agentId: B, agentName: 'b', resource: 'https://x.example/mcp' }, { timeoutMs: 60_000 }))).toBe(ErrorCode.RateLimited);
+  });
+
+  it('enrolment approvals carry the requesting process as given; budgets free up when decided', () => {
+    const { queue } = setup({ maxPendingEnrolments: 1 });
+    const requester = { pid: 4242, uid: 1000, exe: '/usr/bin/node', cwd: '/home/x/project' };
+    const { approval } = queue.raise({ kind: 'enrolment', agentName: 'bot', requesterKey: 'peer:1000:4242', requester }, { timeoutMs: 60_000 });
+    expect(approval.requester).toEqual(requester);
+    expect(Object.isFrozen(approval.requester)).toBe(true);
+    expect(codeOf(() => queue.raise({ kind: 'enrolment', agentName: 'bot2', requesterKey: 'peer:1000:1' }, { timeoutMs: 60_000 }))).toBe(ErrorCode.RateLimited);
+    queue.decide(approval.id, 'deny');
+    expect(() => queue.raise({ kind: 'enrolment', agentName: 'bot2', requesterKey: 'peer:1000:1' }, { timeoutMs: 60_000 })).not.toThrow();
   });
 
   it('B13: no decision in time → expired (a refusal), and the id is then refused', async () => {
@@ -97,7 +132,7 @@ describe('ApprovalQueue', () => {
   });
 
   it('B14: approval ids are random and unique over 10k; unknown and replayed ids are refused', () => {
-    const { queue } = setup({ maxPending: 10_001, historyLimit: 10 });
+    const { queue } = setup({ maxPending: 10_001, maxPendingPerAgentKind: 10_001, historyLimit: 10 });
     const ids = new Set<string>();
     for (let i = 0; i < 10_000; i += 1) {
       const { approval } = queue.raise({ kind: 'consent', agentId: A, agentName: 'a', resource: `https://h${i}.example` }, { timeoutMs: 60_000 });
