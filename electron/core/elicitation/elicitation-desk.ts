@@ -1,12 +1,14 @@
 /**
  * The wallet's side of URL elicitation (protocol.md E1–E3, threats T21/E8/E9): a server asks the
  * owner to open a page. The URL is checked (never fetched) and then:
- *   - a server over its rate limit → cancel, nobody is asked;
+ *   - a server the agent holds no live grant for (exact canonical resource) → refused at once
+ *     (elicitation.not_granted, 403), nobody is asked: an agent cannot claim any server it likes
+ *     to raise prompts or to use an allowed site (T33, T21);
+ *   - an agent over its rate limit, for this server or over all its servers → cancel, nobody is
+ *     asked; one agent's flood never uses up another agent's budget (T33);
  *   - a URL no browser may get (validateOpenUrl refuses it) → decline, nobody is asked;
- *   - a page on a site the owner allowed for this server, without a warning, asked for by an agent
- *     that holds a live grant for this server → opened (actor 'policy'). Any enrolled agent can
- *     claim any server, so an allowed site never opens pages for an agent the owner did not
- *     grant that server;
+ *   - a page on a site the owner allowed for this server, without a warning → opened (actor
+ *     'policy');
  *   - anything else → a 'url-elicitation' approval; only an approval opens the page.
  * Stage 'wait' asks the owner when to retry the agent's request after the page was opened.
  * The caller gets the action back, never the URL; the audit names the site, never the URL.
@@ -22,7 +24,13 @@ import type { ApprovalOutcome, ApprovalQueue, RaiseInput } from '../approvals/ap
 import type { AuditInput, AuditLog } from '../audit/audit-log.js';
 import type { BridgeCaller } from '../bridge/handler.js';
 import type { RememberedAnswers } from './remembered-answers.js';
-import { DEFAULT_ELICITATION_RATE_LIMIT, PerKeyThrottle, SlidingWindowLimiter, type ElicitationRateLimit } from './elicitation-limits.js';
+import {
+  DEFAULT_AGENT_ELICITATION_RATE_LIMIT,
+  DEFAULT_ELICITATION_RATE_LIMIT,
+  PerKeyThrottle,
+  SlidingWindowLimiter,
+  type ElicitationRateLimit,
+} from './elicitation-limits.js';
 
 /** How long the owner has to approve opening a page. */
 export const DEFAULT_ELICITATION_TIMEOUT_MS = 2 * 60_000;
@@ -39,14 +47,16 @@ export interface ElicitationDeskDeps {
   clock: Clock;
   logger: Logger;
   opener: Opener;
-  /** Whether the agent holds a live grant for this server (canonical resource): allowed sites apply only then. */
+  /** Whether the agent holds a live grant for this server (exact canonical resource): elicitations are refused otherwise. */
   hasGrant: (agentId: string, resource: string) => boolean;
   /** Stage 'open'. Default DEFAULT_ELICITATION_TIMEOUT_MS. */
   approvalTimeoutMs?: number;
   /** Stage 'wait'. Default DEFAULT_RETRY_TIMEOUT_MS. */
   retryTimeoutMs?: number;
-  /** Per server (canonical resource). Default DEFAULT_ELICITATION_RATE_LIMIT. */
+  /** Per agent and server (canonical resource). Default DEFAULT_ELICITATION_RATE_LIMIT. */
   rateLimit?: ElicitationRateLimit;
+  /** Per agent over all its servers. Default DEFAULT_AGENT_ELICITATION_RATE_LIMIT. */
+  agentRateLimit?: ElicitationRateLimit;
 }
 
 /** Who asks: the audit fields every entry of one elicitation shares. */
@@ -65,10 +75,12 @@ interface Asked {
 
 export class ElicitationDesk {
   private readonly limiter: SlidingWindowLimiter;
+  private readonly agentLimiter: SlidingWindowLimiter;
   private readonly refusalAudit = new PerKeyThrottle(RATE_LIMIT_AUDIT_INTERVAL_MS);
 
   constructor(private readonly deps: ElicitationDeskDeps) {
     this.limiter = new SlidingWindowLimiter(deps.rateLimit ?? DEFAULT_ELICITATION_RATE_LIMIT);
+    this.agentLimiter = new SlidingWindowLimiter(deps.agentRateLimit ?? DEFAULT_AGENT_ELICITATION_RATE_LIMIT);
   }
 
   async elicit(caller: BridgeCaller, request: ElicitationRequest, signal: AbortSignal): Promise<ElicitationResponse> {
@@ -76,8 +88,9 @@ export class ElicitationDesk {
     const server = canonicalResource(request.server, this.deps.policy);
     const base: Base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }), resource: server };
     const stage = request.stage ?? 'open';
-    // Every ask to open counts, unsafe ones too: a server that floods is cut off before anything else.
-    if (stage === 'open' && !this.limiter.admit(server, this.deps.clock.now())) return this.refuseOverLimit(base, request.url);
+    if (!this.deps.hasGrant(agent.id, server)) return this.refuseNotGranted(base, request.url);
+    // Every ask to open counts, unsafe ones too: an agent or server that floods is cut off before anything else.
+    if (stage === 'open' && !this.admit(agent.id, server)) return this.refuseOverLimit(base, request.url);
     let url: URL;
     try {
       url = validateOpenUrl(request.url, this.deps.policy);
@@ -91,7 +104,7 @@ export class ElicitationDesk {
     const facts = urlFacts(url.href, { server }) ?? { host: url.hostname, site: siteOf(url.hostname), warnings: [] };
     const asked: Asked = { caller, base, server, url, facts, message: request.message, signal };
     if (stage === 'wait') return this.waitForRetry(asked);
-    if (isRememberable(facts) && this.deps.remembered.isSiteAllowed(server, facts.site) && this.deps.hasGrant(agent.id, server)) return this.open(asked, 'policy');
+    if (isRememberable(facts) && this.deps.remembered.isSiteAllowed(server, facts.site)) return this.open(asked, 'policy');
     return this.askToOpen(asked);
   }
 
@@ -159,8 +172,24 @@ export class ElicitationDesk {
     await this.record({ type: 'site.allowed', resource: asked.server, site: asked.facts.site, outcome: 'ok', actor: 'owner' });
   }
 
+  /** Counts the ask against the agent's budget and the agent's budget for this server. */
+  private admit(agentId: string, server: string): boolean {
+    const now = this.deps.clock.now();
+    return this.agentLimiter.admit(agentId, now) && this.limiter.admit(JSON.stringify([agentId, server]), now);
+  }
+
+  /** Refused at once, audited at most once a minute per agent and server. */
+  private async refuseNotGranted(base: Base, rawUrl: string): Promise<never> {
+    if (this.refusalAudit.admit(JSON.stringify(['not-granted', base.agentId, base.resource]), this.deps.clock.now())) {
+      await this.record({ type: 'elicitation.refused', ...base, ...siteField(rawUrl), outcome: 'denied', reason: 'not-granted', actor: 'policy' });
+    }
+    throw new LatchkeyError(ErrorCode.ElicitationNotGranted, 'This agent holds no grant for that server, so it cannot hand over its pages.', {
+      hint: 'The owner grants the agent that server first (latchkey grant add).',
+    });
+  }
+
   private async refuseOverLimit(base: Base, rawUrl: string): Promise<ElicitationResponse> {
-    if (this.refusalAudit.admit(base.resource ?? '', this.deps.clock.now())) {
+    if (this.refusalAudit.admit(JSON.stringify(['rate-limited', base.agentId, base.resource]), this.deps.clock.now())) {
       await this.record({ type: 'elicitation.refused', ...base, ...siteField(rawUrl), outcome: 'denied', reason: 'rate-limited', actor: 'policy' });
     }
     return { action: 'cancel' };

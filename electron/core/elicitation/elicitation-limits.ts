@@ -1,21 +1,26 @@
 /**
- * Bounds on URL elicitations (threat T15): how often one server may ask, and how often a refusal
- * is written to the audit log, so a hostile server can neither flood the owner nor the disk.
+ * Bounds on URL elicitations (threats T15, T33): how often one server may ask through one agent,
+ * how often one agent may ask over all its servers, and how often a refusal is written to the
+ * audit log, so neither a hostile server nor a hostile agent can flood the owner or the disk, and
+ * one agent's flood never uses up another agent's budget.
  */
 
 export interface ElicitationRateLimit {
-  /** Most elicitations per server within `windowMs`. */
+  /** Most elicitations per key (agent and server, or agent) within `windowMs`. */
   max: number;
   windowMs: number;
 }
 
-/** At most 10 elicitations per server in 10 minutes. */
+/** At most 10 elicitations per agent and server in 10 minutes. */
 export const DEFAULT_ELICITATION_RATE_LIMIT: ElicitationRateLimit = { max: 10, windowMs: 10 * 60_000 };
 
-/** Servers tracked at once; the least recently seen is forgotten first. */
+/** At most 30 elicitations per agent, over all its servers, in 10 minutes. */
+export const DEFAULT_AGENT_ELICITATION_RATE_LIMIT: ElicitationRateLimit = { max: 30, windowMs: 10 * 60_000 };
+
+/** Keys tracked at once; the least recently seen is forgotten first. */
 const MAX_TRACKED_KEYS = 1000;
 
-/** A sliding window per key (the server's canonical resource). */
+/** A sliding window per key. */
 export class SlidingWindowLimiter {
   private readonly hits = new Map<string, number[]>();
 

@@ -42,9 +42,9 @@ afterEach(async () => {
   await Promise.all(vaults.splice(0).map((vault) => vault.close()));
 });
 
-async function setup(options: { rateLimit?: ElicitationRateLimit; allowInsecureLoopback?: boolean } = {}) {
-  /** Which agents hold a live grant for which servers (agent-a for every server unless a test changes it). */
-  const granted = { to: (agentId: string, _resource: string): boolean => agentId === AGENT_ID };
+async function setup(options: { rateLimit?: ElicitationRateLimit; agentRateLimit?: ElicitationRateLimit; allowInsecureLoopback?: boolean } = {}) {
+  /** Which agents hold a live grant for which servers (every agent for every server unless a test changes it). */
+  const granted = { to: (_agentId: string, _resource: string): boolean => true };
   const scheduler = new ManualScheduler();
   const clock = clockOf(scheduler);
   const approvals = new ApprovalQueue({ clock, scheduler });
@@ -65,6 +65,7 @@ async function setup(options: { rateLimit?: ElicitationRateLimit; allowInsecureL
     approvalTimeoutMs: APPROVAL_MS,
     retryTimeoutMs: RETRY_MS,
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+    ...(options.agentRateLimit === undefined ? {} : { agentRateLimit: options.agentRateLimit }),
   });
   const caller: BridgeCaller = { agent: { id: AGENT_ID, name: 'agent-a', kind: 'interactive', createdAt: 0 } };
   const raised = (): Promise<Approval> => new Promise((resolve) => {
@@ -215,24 +216,19 @@ describe('elicitation desk: allowed sites', () => {
     await expect(answer).resolves.toEqual({ action: 'decline' });
   });
 
-  it('E9/T21: an allowed site opens by policy only for an agent holding a live grant for that server; any other agent is asked about', async () => {
-    const { desk, caller, never, raised, remembered, approvals, opener, audit, granted } = await setup();
+  it('E9/T21: an allowed site opens by policy only for an agent holding a live grant for that server; any other agent is refused', async () => {
+    const { desk, caller, never, remembered, approvals, opener, audit, granted } = await setup();
+    granted.to = (agentId) => agentId === AGENT_ID;
     await remembered.allowSite(SERVER, 'example.org');
     const stranger: BridgeCaller = { agent: { id: 'agt_BBBBBBBBBBBBBBBBBBBB', name: 'agent-b', kind: 'interactive', createdAt: 0 } };
-    const next = raised();
-    const answer = desk.elicit(stranger, { server: SERVER, url: PAGE, message: MESSAGE }, never);
-    expect(await next).toMatchObject({ kind: 'url-elicitation', agentName: 'agent-b' });
+    await expect(desk.elicit(stranger, { server: SERVER, url: PAGE, message: MESSAGE }, never)).rejects.toMatchObject({ code: ErrorCode.ElicitationNotGranted });
     expect(opener.opened).toEqual([]);
-    approvals.decide(approvals.list({ status: 'pending' })[0]!.id, 'deny');
-    await expect(answer).resolves.toEqual({ action: 'decline' });
 
-    // agent-a, with its grant, opens by policy; once its grant is gone it is asked too.
+    // agent-a, with its grant, opens by policy; once its grant is gone it is refused too.
     await expect(desk.elicit(caller, { server: SERVER, url: PAGE, message: MESSAGE }, never)).resolves.toEqual({ action: 'accept' });
     granted.to = () => false;
-    const asked = raised();
-    const later = desk.elicit(caller, { server: SERVER, url: PAGE, message: MESSAGE }, never);
-    approvals.decide((await asked).id, 'deny');
-    await expect(later).resolves.toEqual({ action: 'decline' });
+    await expect(desk.elicit(caller, { server: SERVER, url: PAGE, message: MESSAGE }, never)).rejects.toMatchObject({ code: ErrorCode.ElicitationNotGranted });
+    expect(approvals.list()).toEqual([]);
     expect(opener.opened).toEqual([PAGE]);
     expect((await entries(audit, 'elicitation.opened')).map((e) => [e.agentName, e.actor])).toEqual([['agent-a', 'policy']]);
   });
@@ -244,6 +240,40 @@ describe('elicitation desk: allowed sites', () => {
     const answer = desk.elicit(caller, { server: SERVER, url: PAGE, message: MESSAGE }, never);
     approvals.decide((await next).id, 'deny');
     await expect(answer).resolves.toEqual({ action: 'decline' });
+  });
+});
+
+describe('elicitation desk: only servers the agent holds a grant for (T33)', () => {
+  it('T33: a server the agent holds no grant for → elicitation.not_granted at once, nobody asked, nothing counted; audited once a minute', async () => {
+    const { desk, caller, never, approvals, audit, granted, scheduler, remembered, opener } = await setup({ rateLimit: { max: 1, windowMs: 60_000 } });
+    granted.to = (_agent, resource) => resource === SERVER;
+    const stranger = 'https://evil.example.net/mcp';
+    for (let i = 0; i < 5; i += 1) {
+      await expect(desk.elicit(caller, { server: stranger, url: PAGE, message: MESSAGE }, never)).rejects.toMatchObject({ code: ErrorCode.ElicitationNotGranted });
+    }
+    // A prefix of a granted server is another server: exact canonical match only.
+    await expect(desk.elicit(caller, { server: `${SERVER}/sub`, url: PAGE, message: MESSAGE }, never)).rejects.toMatchObject({ code: ErrorCode.ElicitationNotGranted });
+    await expect(desk.elicit(caller, { server: 'https://mcp.example.com/mc', url: PAGE, message: MESSAGE }, never)).rejects.toMatchObject({ code: ErrorCode.ElicitationNotGranted });
+    expect(approvals.list()).toEqual([]);
+    const refused = await entries(audit, 'elicitation.refused');
+    expect(refused.map((e) => [e.reason, e.resource])).toEqual([
+      ['not-granted', stranger],
+      ['not-granted', `${SERVER}/sub`],
+      ['not-granted', 'https://mcp.example.com/mc'],
+    ]);
+    scheduler.advance(60_000);
+    await expect(desk.elicit(caller, { server: stranger, url: PAGE, message: MESSAGE }, never)).rejects.toMatchObject({ code: ErrorCode.ElicitationNotGranted });
+    expect(await entries(audit, 'elicitation.refused')).toHaveLength(4);
+    // The granted server's budget was not touched by any of it (a canonically equal spelling counts as that server).
+    await remembered.allowSite(SERVER, 'example.org');
+    await expect(desk.elicit(caller, { server: 'HTTPS://MCP.EXAMPLE.COM:443/mcp', url: PAGE, message: MESSAGE }, never)).resolves.toEqual({ action: 'accept' });
+    expect(opener.opened).toEqual([PAGE]);
+  });
+
+  it('T33: stage wait needs the grant too', async () => {
+    const { desk, caller, never, granted } = await setup();
+    granted.to = () => false;
+    await expect(desk.elicit(caller, { server: SERVER, url: PAGE, message: MESSAGE, stage: 'wait' }, never)).rejects.toMatchObject({ code: ErrorCode.ElicitationNotGranted });
   });
 });
 
@@ -263,6 +293,25 @@ describe('elicitation desk: rate limit (T15)', () => {
     expect(await ask('https://mcp.example.net/mcp')).toEqual({ action: 'accept' });
     scheduler.advance(60_000);
     expect(await ask()).toEqual({ action: 'accept' });
+  });
+
+  it('T33: the limit is per agent and server: one agent over it leaves another agent on the same server unaffected', async () => {
+    const { desk, caller, never, remembered, opener } = await setup({ rateLimit: { max: 2, windowMs: 60_000 } });
+    const other: BridgeCaller = { agent: { id: 'agt_BBBBBBBBBBBBBBBBBBBB', name: 'agent-b', kind: 'interactive', createdAt: 0 } };
+    await remembered.allowSite(SERVER, 'example.org');
+    const ask = (who: BridgeCaller) => desk.elicit(who, { server: SERVER, url: PAGE, message: MESSAGE }, never);
+    expect([await ask(caller), await ask(caller), await ask(caller)]).toEqual([{ action: 'accept' }, { action: 'accept' }, { action: 'cancel' }]);
+    expect(await ask(other)).toEqual({ action: 'accept' });
+    expect(opener.opened).toHaveLength(3);
+  });
+
+  it('T33: and per agent over all its servers', async () => {
+    const { desk, caller, never, remembered } = await setup({ agentRateLimit: { max: 3, windowMs: 60_000 } });
+    const servers = ['https://a.example.com/mcp', 'https://b.example.com/mcp', 'https://c.example.com/mcp', 'https://d.example.com/mcp'];
+    for (const server of servers) await remembered.allowSite(server, 'example.org');
+    const answers = [];
+    for (const server of servers) answers.push(await desk.elicit(caller, { server, url: PAGE, message: MESSAGE }, never));
+    expect(answers.map((a) => a.action)).toEqual(['accept', 'accept', 'accept', 'cancel']);
   });
 
   it('T15: a second page while one like it waits for the owner → RateLimited (429 at the bridge), audited as refused rate-limited', async () => {

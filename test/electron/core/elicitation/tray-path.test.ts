@@ -77,6 +77,8 @@ describe('E9/E8: the tray path', () => {
       { fetch: new FakeTokenEndpoint().fetch, opener: new ChromiumOpener(chromium), notifier },
     );
     secret = (await composed.wallet.enrolAgent('claude-code')).secret;
+    // Only an agent holding a grant for the server may hand over its pages (T33).
+    await composed.wallet.createGrant({ agent: 'claude-code', resource: SERVER, scopes: ['mcp:read'] });
     bridge = await startBridgeServer({ handler: composed.broker, runtimeDir: `${dir}/run`, tcp: false });
   }
 
