@@ -193,6 +193,11 @@ export const AuditEvent = z.object({
   /** Who decided an approval: 'owner' (CLI/window), 'timeout', 'policy'. */
   actor: z.string().max(64).optional(),
   /**
+   * A summary entry (bridge.rejected): how many refusals of this reason, listener (actor) and agent
+   * it stands for, since the previous summary (at most one summary interval) (T37).
+   */
+  count: z.number().int().positive().optional(),
+  /**
    * Epoch ms a token stays valid at its server: token.issued, when that token expires; grant.revoked,
    * until when tokens already handed out under it stay valid because the server could not revoke them (T38).
    */

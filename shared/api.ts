@@ -44,9 +44,23 @@ export const AuditFilter = z
   .strict();
 export type AuditFilter = z.infer<typeof AuditFilter>;
 
+/** One audit segment's result (`audit.jsonl`, `audit.000001.jsonl`, …); 'missing': its file is gone (T37). */
+export const AuditSegmentVerification = z.object({
+  file: z.string().max(256),
+  ok: z.boolean(),
+  count: z.number().int(),
+  firstSeq: z.number().int().optional(),
+  lastSeq: z.number().int().optional(),
+  problem: z.enum(['changed', 'removed', 'reordered', 'malformed', 'missing']).optional(),
+  seq: z.number().int().optional(),
+});
+export type AuditSegmentVerification = z.infer<typeof AuditSegmentVerification>;
+
+const AuditSegments = z.array(AuditSegmentVerification).max(100_000).optional();
+
 export const AuditVerification = z.union([
-  z.object({ ok: z.literal(true), count: z.number().int() }),
-  z.object({ ok: z.literal(false), seq: z.number().int(), problem: z.enum(['changed', 'removed', 'reordered', 'malformed']) }),
+  z.object({ ok: z.literal(true), count: z.number().int(), segments: AuditSegments }),
+  z.object({ ok: z.literal(false), seq: z.number().int(), problem: z.enum(['changed', 'removed', 'reordered', 'malformed']), segments: AuditSegments }),
 ]);
 export type AuditVerification = z.infer<typeof AuditVerification>;
 

@@ -18,7 +18,7 @@ import { AgentRegistry } from './agents/agent-registry.js';
 import { GrantStore } from './grants/grant-store.js';
 import { grantApplies } from './grants/decide.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
-import { openAuditLog, type AuditLog } from './audit/audit-log.js';
+import { openAuditLog, type AuditLog, type AuditLogOptions } from './audit/audit-log.js';
 import { TokenBroker } from './broker/token-broker.js';
 import { RememberedAnswers } from './elicitation/remembered-answers.js';
 import { ElicitationDesk } from './elicitation/elicitation-desk.js';
@@ -60,6 +60,8 @@ export interface ComposeOptions {
   retryTimeoutMs?: number;
   /** URL elicitations per server. Default DEFAULT_ELICITATION_RATE_LIMIT. */
   elicitationRateLimit?: ElicitationRateLimit;
+  /** The audit log's segment size and refusal summaries (T37). Defaults: 8 MiB, one summary a minute. */
+  audit?: Pick<AuditLogOptions, 'maxSegmentBytes' | 'summaries'>;
 }
 
 export function defaultHome(env: Record<string, string | undefined> = process.env): string {
@@ -105,6 +107,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     anchor: vaultAnchor(vault),
     clock,
     logger,
+    ...options.audit,
   }).catch(async (error: unknown) => {
     await vault.close();
     await safeFetch?.close();

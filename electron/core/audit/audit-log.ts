@@ -1,10 +1,14 @@
 /**
- * The audit log: append-only, hash-chained JSON lines at `<home>/audit.jsonl` (0600). Every
- * hand-out, refusal, approval, decision, revoke and enrolment is one event. No secrets: tokens only
- * as fingerprints, reasons only as codes (T30); events that look otherwise are refused.
+ * The audit log: append-only, hash-chained JSON lines at `<home>/audit.jsonl` (0600), continued in
+ * segments `audit.000001.jsonl`, … once a segment holds 8 MiB (audit-segments.ts). Every hand-out,
+ * refusal, approval, decision, revoke and enrolment is one event; the bridge's refusals of callers
+ * that did not authenticate are counted into periodic summaries (rejection-summaries.ts, T37). No
+ * secrets: tokens only as fingerprints, reasons only as codes (T30); events that look otherwise
+ * are refused.
  *
- * The chain shows a changed, removed or reordered entry; the head {seq, hash} is also written to
- * an anchor (the encrypted vault) so a cut-off tail shows too. Anchor writes are debounced.
+ * The chain shows a changed, removed or reordered entry, across segments, and a missing segment;
+ * the head {seq, hash} is also written to an anchor (the encrypted vault) so a cut-off tail shows
+ * too. Anchor writes are debounced.
  */
 import { AuditEvent, type AuditType } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
@@ -13,10 +17,15 @@ import { TypedEvents, type Unsubscribe } from '../approvals/typed-events.js';
 import { SECRET_PATTERN } from '../ids.js';
 import { silentLogger } from '../log/logger.js';
 import { systemClock, type Clock, type Logger } from '../ports.js';
-import { openFileStorage, MemoryStorage, type AuditStorage } from './audit-storage.js';
-import { ChainVerifier, GENESIS_HASH, hashEvent, parseLine, type AuditHead, type VerifyResult } from './chain.js';
+import { openFileStorage, type SegmentOptions } from './audit-segments.js';
+import { MemoryStorage, type AuditStorage } from './audit-storage.js';
+import { GENESIS_HASH, hashEvent, parseLine, type AuditHead } from './chain.js';
+import { RejectionSummaries, type BridgeRefusal, type RejectionSummaryOptions } from './rejection-summaries.js';
+import { verifySegments, type VerifyResult } from './verify-segments.js';
 
-export type { AuditHead, VerifyResult } from './chain.js';
+export type { AuditHead } from './chain.js';
+export type { SegmentVerification, VerifyResult } from './verify-segments.js';
+export type { BridgeRefusal } from './rejection-summaries.js';
 export { GENESIS_HASH } from './chain.js';
 
 export const AUDIT_FILE_NAME = 'audit.jsonl';
@@ -41,8 +50,8 @@ export interface AuditQuery {
   limit?: number;
 }
 
-export interface AuditLogOptions {
-  /** The log file. Without it (and without `storage`) the log lives in memory. */
+export interface AuditLogOptions extends SegmentOptions {
+  /** The log's first file. Without it (and without `storage`) the log lives in memory. */
   path?: string;
   storage?: AuditStorage;
   anchor?: AuditAnchor;
@@ -51,6 +60,8 @@ export interface AuditLogOptions {
   logger?: Logger;
   /** Anchor writes wait this long to batch. Default 1000 ms. */
   anchorDelayMs?: number;
+  /** How the bridge's refusals are counted and summarised (T37). */
+  summaries?: RejectionSummaryOptions;
 }
 
 interface Waiting {
@@ -127,7 +138,7 @@ async function lastEventIn(storage: AuditStorage): Promise<{ head: AuditHead | u
 }
 
 export async function openAuditLog(options: AuditLogOptions = {}): Promise<AuditLog> {
-  const storage = options.storage ?? (options.path === undefined ? new MemoryStorage() : await openFileStorage(options.path));
+  const storage = options.storage ?? (options.path === undefined ? new MemoryStorage() : await openFileStorage(options.path, options));
   const logger = options.logger ?? silentLogger;
   try {
     const { head: fileHead, torn } = await lastEventIn(storage);
@@ -157,6 +168,7 @@ export class AuditLog {
   private readonly scheduler: Scheduler;
   private readonly anchor: AuditAnchor | undefined;
   private readonly anchorDelayMs: number;
+  private readonly summaries: RejectionSummaries;
   private anchorTimer: TimerHandle | undefined;
   private anchorWrites: Promise<void> = Promise.resolve();
   private anchoredHead: AuditHead | undefined;
@@ -179,6 +191,7 @@ export class AuditLog {
     this.anchorDelayMs = options.anchorDelayMs ?? 1000;
     this.anchoredHead = options.anchor?.read();
     this.events = new TypedEvents<AuditLogEvents>(() => this.logger.warn('An audit listener failed.'));
+    this.summaries = new RejectionSummaries((input) => void this.record(input), this.scheduler, options.summaries);
   }
 
   get path(): string {
@@ -203,6 +216,15 @@ export class AuditLog {
   }
 
   /**
+   * A refusal by the bridge: written at once only for an authenticated agent within its budget,
+   * otherwise counted into the next `bridge.rejected` summary (T37). Never throws.
+   */
+  recordRefusal(refusal: BridgeRefusal): void {
+    if (this.closing !== undefined) return;
+    this.summaries.note(refusal);
+  }
+
+  /**
    * Adds an event; resolves with it once written. Seq follows call order. Appends that arrive
    * while a write is under way go out together in the next single write (group commit).
    */
@@ -217,31 +239,30 @@ export class AuditLog {
     });
   }
 
+  /** Matching events across all segments, oldest first; with a limit, only the newest segments are read. */
   async query(query: AuditQuery = {}): Promise<AuditEvent[]> {
-    const end = await this.settledSize();
+    const segments = await this.storage.segments(await this.settledSize());
     const limit = query.limit ?? Number.POSITIVE_INFINITY;
-    const found: AuditEvent[] = [];
-    await this.storage.forEachLine(end, (line) => {
-      const parsed = parseLine(line);
-      if (parsed === undefined || !matches(parsed.event, query)) return;
-      found.push(parsed.event);
-      if (found.length >= 2 * limit) found.splice(0, found.length - limit);
-    });
-    return found.length > limit ? found.slice(-limit) : found;
+    let found: AuditEvent[] = [];
+    for (const segment of segments.reverse()) {
+      const inSegment: AuditEvent[] = [];
+      await segment.forEachLine((line) => {
+        const parsed = parseLine(line);
+        if (parsed === undefined || !matches(parsed.event, query)) return;
+        inSegment.push(parsed.event);
+        if (inSegment.length >= 2 * limit) inSegment.splice(0, inSegment.length - limit);
+      });
+      found = [...inSegment, ...found];
+      if (found.length >= limit) return found.slice(-limit);
+    }
+    return found;
   }
 
-  /** Checks the whole chain and that it reaches the anchored head. */
+  /** Checks the whole chain, segment by segment, and that it reaches the anchored head. */
   async verify(): Promise<VerifyResult> {
-    const end = await this.settledSize();
-    const seqs = new Set<number>();
-    await this.storage.forEachLine(end, (line) => {
-      const seq = seqOf(line);
-      if (seq !== undefined) seqs.add(seq);
-    });
+    const segments = await this.storage.segments(await this.settledSize());
     const known = [this.anchor?.read(), this.currentHead].filter((head): head is AuditHead => head !== undefined);
-    const verifier = new ChainVerifier(seqs, known);
-    await this.storage.forEachLine(end, (line) => verifier.feed(line));
-    return verifier.finish();
+    return verifySegments(segments, known);
   }
 
   /** Writes the log as JSON lines to `out` (not ended). */
@@ -253,9 +274,11 @@ export class AuditLog {
     return this.events.on(event, listener);
   }
 
-  /** Waits for pending appends, writes the anchor, closes the file. */
+  /** Writes the pending refusal summaries, waits for pending appends, writes the anchor, closes the file. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      if (!this.closed) this.summaries.flush();
+      this.summaries.stop();
       await this.queue.run(async () => {
         this.closed = true;
       });
@@ -336,14 +359,4 @@ export class AuditLog {
     });
     return this.anchorWrites;
   }
-}
-
-function seqOf(line: string): number | undefined {
-  try {
-    const value: unknown = JSON.parse(line);
-    if (typeof value === 'object' && value !== null && 'seq' in value && typeof value.seq === 'number') return value.seq;
-  } catch {
-    return undefined;
-  }
-  return undefined;
 }

@@ -1,14 +1,12 @@
 /**
- * Where the audit log's lines live: a file opened append-only (O_APPEND, never through a symlink,
- * 0600), or memory (memory-mode wallets and tests). Both read the tail to continue the chain and
- * stream lines for queries and verification.
+ * Where the audit log's lines live: files opened append-only in segments (audit-segments.ts), or
+ * memory (memory-mode wallets and tests). Both read the tail to continue the chain and stream
+ * lines, segment by segment, for queries and verification.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 
 const TAIL_BYTES = 64 * 1024;
 
@@ -19,22 +17,38 @@ export interface Tail {
   torn: boolean;
 }
 
+/** Called for each non-empty line; returning false stops the walk. */
+export type LineVisitor = (line: string) => boolean | void;
+
+/** One segment of the log as a reader sees it. */
+export interface Segment {
+  /** The file's name (no directory), or "(memory)"; for a gap, the names it spans. */
+  readonly name: string;
+  /** The numbering says this segment existed, but its file is gone (or is not a plain file). */
+  readonly missing: boolean;
+  /** Walks its lines (none when missing); resolves false when `visit` stopped it. */
+  forEachLine(visit: LineVisitor): Promise<boolean>;
+}
+
 export interface AuditStorage {
-  /** The file, or "(memory)". */
+  /** The first segment's file, or "(memory)". */
   readonly path: string;
-  /** Appends text in one write. */
+  /** Appends text in one write (to one segment). */
   append(text: string): Promise<void>;
-  /** Bytes in the log now: reads up to here see only complete appends. */
+  /** Bytes in the log now, all segments: reads up to here see only complete appends. */
   size(): Promise<number>;
+  /** The last lines written (in the newest segment that has any). */
   readTail(): Promise<Tail>;
   /** Calls `visit` for every non-empty line in the first `end` bytes; stops when it returns false. */
-  forEachLine(end: number, visit: (line: string) => boolean | void): Promise<void>;
+  forEachLine(end: number, visit: LineVisitor): Promise<void>;
+  /** The segments, oldest first, cut at `end` bytes (as from size()). */
+  segments(end: number): Promise<Segment[]>;
   /** Copies the first `end` bytes to `out`, honouring backpressure; does not end `out`. */
   copyTo(end: number, out: NodeJS.WritableStream): Promise<void>;
   close(): Promise<void>;
 }
 
-function tailOf(text: string, cut: boolean): Tail {
+export function tailOf(text: string, cut: boolean): Tail {
   const torn = text.length > 0 && !text.endsWith('\n');
   const parts = text.split('\n');
   parts.pop(); // after the last newline: empty, or a torn line
@@ -42,20 +56,22 @@ function tailOf(text: string, cut: boolean): Tail {
   return { lines: parts.filter((line) => line.length > 0), torn };
 }
 
-async function visitLines(input: Readable, visit: (line: string) => boolean | void): Promise<void> {
+/** Resolves false when `visit` stopped the walk. */
+export async function visitLines(input: Readable, visit: LineVisitor): Promise<boolean> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   try {
     for await (const line of lines) {
       if (line.length === 0) continue;
-      if (visit(line) === false) break;
+      if (visit(line) === false) return false;
     }
+    return true;
   } finally {
     lines.close();
     input.destroy();
   }
 }
 
-async function pump(input: AsyncIterable<unknown> | Iterable<unknown>, out: NodeJS.WritableStream): Promise<void> {
+export async function pump(input: AsyncIterable<unknown> | Iterable<unknown>, out: NodeJS.WritableStream): Promise<void> {
   for await (const chunk of input) {
     if (out.write(chunk as Buffer)) continue;
     await new Promise<void>((resolve, reject) => {
@@ -73,84 +89,42 @@ async function pump(input: AsyncIterable<unknown> | Iterable<unknown>, out: Node
   }
 }
 
-class FileStorage implements AuditStorage {
-  constructor(
-    readonly path: string,
-    private readonly handle: FileHandle,
-  ) {}
+/** Opens a segment for reading, never through a symlink. */
+function openForReading(path: string): Promise<FileHandle> {
+  return open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+}
 
-  async append(text: string): Promise<void> {
-    const data = Buffer.from(text, 'utf8');
-    let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await this.handle.write(data, offset, data.length - offset);
-      offset += bytesWritten;
-    }
-  }
-
-  async size(): Promise<number> {
-    return (await this.handle.stat()).size;
-  }
-
-  async readTail(): Promise<Tail> {
-    const size = await this.size();
-    if (size === 0) return { lines: [], torn: false };
-    const start = Math.max(0, size - TAIL_BYTES);
-    const reader = await this.openForReading();
-    try {
-      const buffer = Buffer.alloc(size - start);
-      const { bytesRead } = await reader.read(buffer, 0, buffer.length, start);
-      return tailOf(buffer.subarray(0, bytesRead).toString('utf8'), start > 0);
-    } finally {
-      await reader.close();
-    }
-  }
-
-  async forEachLine(end: number, visit: (line: string) => boolean | void): Promise<void> {
-    if (end === 0) return;
-    const reader = await this.openForReading();
-    await visitLines(reader.createReadStream({ start: 0, end: end - 1, encoding: 'utf8' }), visit);
-  }
-
-  async copyTo(end: number, out: NodeJS.WritableStream): Promise<void> {
-    if (end === 0) return;
-    const reader = await this.openForReading();
-    const stream = reader.createReadStream({ start: 0, end: end - 1 });
-    try {
-      await pump(stream, out);
-    } finally {
-      stream.destroy();
-    }
-  }
-
-  close(): Promise<void> {
-    return this.handle.close();
-  }
-
-  private openForReading(): Promise<FileHandle> {
-    return open(this.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+/** The complete lines near the end of the first `size` bytes of `path`. */
+export async function readFileTail(path: string, size: number): Promise<Tail> {
+  if (size === 0) return { lines: [], torn: false };
+  const start = Math.max(0, size - TAIL_BYTES);
+  const reader = await openForReading(path);
+  try {
+    const buffer = Buffer.alloc(size - start);
+    const { bytesRead } = await reader.read(buffer, 0, buffer.length, start);
+    return tailOf(buffer.subarray(0, bytesRead).toString('utf8'), start > 0);
+  } finally {
+    await reader.close();
   }
 }
 
-/** Opens (creating if needed) the log file: O_APPEND, O_NOFOLLOW, mode 0600 enforced. */
-export async function openFileStorage(path: string): Promise<AuditStorage> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  let handle: FileHandle;
+/** Walks the lines in the first `end` bytes of `path`; resolves false when `visit` stopped. */
+export async function visitFileLines(path: string, end: number, visit: LineVisitor): Promise<boolean> {
+  if (end === 0) return true;
+  const reader = await openForReading(path);
+  return visitLines(reader.createReadStream({ start: 0, end: end - 1, encoding: 'utf8' }), visit);
+}
+
+/** Copies the first `end` bytes of `path` to `out`. */
+export async function copyFile(path: string, end: number, out: NodeJS.WritableStream): Promise<void> {
+  if (end === 0) return;
+  const reader = await openForReading(path);
+  const stream = reader.createReadStream({ start: 0, end: end - 1 });
   try {
-    handle = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-  } catch (error) {
-    throw new LatchkeyError(ErrorCode.Internal, 'Latchkey cannot open its audit log.', {
-      hint: 'Check that the Latchkey data directory is yours and that audit.jsonl is a plain file, not a link.',
-      cause: error,
-    });
+    await pump(stream, out);
+  } finally {
+    stream.destroy();
   }
-  const info = await handle.stat();
-  if (!info.isFile()) {
-    await handle.close();
-    throw new LatchkeyError(ErrorCode.Internal, 'The audit log is not a plain file.', { hint: 'Move audit.jsonl aside and start Latchkey again.' });
-  }
-  if ((info.mode & 0o777) !== 0o600) await handle.chmod(0o600);
-  return new FileStorage(path, handle);
 }
 
 /** Keeps the log in memory. `text` is exposed so tests can tamper with it. */
@@ -170,9 +144,12 @@ export class MemoryStorage implements AuditStorage {
     return tailOf(this.text, false);
   }
 
-  async forEachLine(end: number, visit: (line: string) => boolean | void): Promise<void> {
-    const text = Buffer.from(this.text, 'utf8').subarray(0, end).toString('utf8');
-    await visitLines(Readable.from([text]), visit);
+  async forEachLine(end: number, visit: LineVisitor): Promise<void> {
+    await this.visitUpTo(end, visit);
+  }
+
+  async segments(end: number): Promise<Segment[]> {
+    return [{ name: this.path, missing: false, forEachLine: (visit) => this.visitUpTo(end, visit) }];
   }
 
   async copyTo(end: number, out: NodeJS.WritableStream): Promise<void> {
@@ -180,4 +157,8 @@ export class MemoryStorage implements AuditStorage {
   }
 
   async close(): Promise<void> {}
+
+  private visitUpTo(end: number, visit: LineVisitor): Promise<boolean> {
+    return visitLines(Readable.from([Buffer.from(this.text, 'utf8').subarray(0, end).toString('utf8')]), visit);
+  }
 }

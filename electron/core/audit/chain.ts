@@ -14,7 +14,13 @@ export interface AuditHead {
 }
 
 export type VerifyProblem = 'changed' | 'removed' | 'reordered' | 'malformed';
-export type VerifyResult = { ok: true; count: number } | { ok: false; seq: number; problem: VerifyProblem };
+export type ChainResult = { ok: true; count: number } | { ok: false; seq: number; problem: VerifyProblem };
+
+/**
+ * Where a walk starts: the seq and prevHash the first line must have (the log's start, or the end
+ * of the segment before), or `any` (after a break: take the first entry's own, to check the rest).
+ */
+export type ChainStart = { seq: number; prevHash: string } | { any: true; seq: number };
 
 /** JSON with object keys sorted at every level and undefined members left out. */
 export function canonicalJson(value: unknown): string {
@@ -58,20 +64,45 @@ export function parseLine(line: string): ParsedLine | undefined {
  * a missing entry can be told apart from a moved one). Feed it lines, then call finish().
  */
 export class ChainVerifier {
-  private expected = 0;
-  private prevHash = GENESIS_HASH;
-  private last: AuditHead | undefined;
+  private expected: number;
+  private prevHash: string | undefined;
+  private lastHead: AuditHead | undefined;
+  private firstSeq: number | undefined;
   private count = 0;
-  private problem: VerifyResult | undefined;
+  private problem: Extract<ChainResult, { ok: false }> | undefined;
 
   constructor(
     private readonly seqs: ReadonlySet<number>,
     /** Heads known from elsewhere (the anchor, this process's own writes): the log must reach them. */
     private readonly known: readonly AuditHead[],
-  ) {}
+    start: ChainStart = { seq: 0, prevHash: GENESIS_HASH },
+  ) {
+    this.expected = start.seq;
+    this.prevHash = 'any' in start ? undefined : start.prevHash;
+  }
 
   get failed(): boolean {
     return this.problem !== undefined;
+  }
+
+  /** The first problem found, if any. */
+  get failure(): Extract<ChainResult, { ok: false }> | undefined {
+    return this.problem;
+  }
+
+  /** Lines checked and found in order. */
+  get checked(): number {
+    return this.count;
+  }
+
+  /** The seq of the first entry checked. */
+  get first(): number | undefined {
+    return this.firstSeq;
+  }
+
+  /** The last entry checked, where the next walk continues. */
+  get last(): AuditHead | undefined {
+    return this.lastHead;
   }
 
   /** Checks one non-empty line; false once a problem is found. */
@@ -81,6 +112,11 @@ export class ChainVerifier {
     if (parsed === undefined) return this.fail(this.expected, 'malformed');
     const { raw, event } = parsed;
     if (hashEvent(event.prevHash, raw) !== event.hash) return this.fail(this.expected, 'changed');
+    if (this.prevHash === undefined) {
+      // Starting anywhere: this entry sets where the walk is.
+      this.expected = event.seq;
+      this.prevHash = event.prevHash;
+    }
     if (event.seq < this.expected) return this.fail(event.seq, 'reordered');
     if (event.seq > this.expected) return this.fail(this.expected, this.seqs.has(this.expected) ? 'reordered' : 'removed');
     if (event.prevHash !== this.prevHash) return this.fail(Math.max(0, event.seq - 1), 'changed');
@@ -88,17 +124,20 @@ export class ChainVerifier {
       if (head.seq === event.seq && head.hash !== event.hash) return this.fail(event.seq, 'changed');
     }
     this.prevHash = event.hash;
-    this.last = { seq: event.seq, hash: event.hash };
+    this.lastHead = { seq: event.seq, hash: event.hash };
+    this.firstSeq ??= event.seq;
     this.expected = event.seq + 1;
     this.count += 1;
     return true;
   }
 
-  finish(): VerifyResult {
+  /** The result of a walk over the whole log: it must also reach every known head. */
+  finish(): ChainResult {
     if (this.problem !== undefined) return this.problem;
+    const last = this.lastHead?.seq ?? this.expected - 1;
     const reach = Math.max(-1, ...this.known.map((head) => head.seq));
     // Entries the anchor or this process know of are missing from the end (tail truncation).
-    if (reach > (this.last?.seq ?? -1)) return { ok: false, seq: (this.last?.seq ?? -1) + 1, problem: 'removed' };
+    if (reach > last) return { ok: false, seq: last + 1, problem: 'removed' };
     return { ok: true, count: this.count };
   }
 
