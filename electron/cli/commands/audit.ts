@@ -5,7 +5,7 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Id, type AuditEvent } from '../../../shared/agents.js';
-import type { AuditFilter, AuditVerification } from '../../../shared/api.js';
+import type { AuditFilter, AuditSegmentVerification, AuditVerification } from '../../../shared/api.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { Wallet } from '../../core/wallet-api.js';
 import { parseTimeSpec, resolveTime, type TimeSpec } from '../duration.js';
@@ -116,7 +116,7 @@ export function formatAuditEvents(events: readonly AuditEvent[]): string[] {
     inert(event.agentName ?? event.agentId ?? '-'),
     inert(event.resource ?? '-'),
     event.scopes === undefined || event.scopes.length === 0 ? '-' : event.scopes.map(inert).join(' '),
-    inert([event.reason, event.actor === undefined ? undefined : `by ${event.actor}`, tokenValidity(event)].filter((part) => part !== undefined).join(' ') || '-'),
+    inert([event.reason, event.actor === undefined ? undefined : `by ${event.actor}`, event.count === undefined ? undefined : `×${event.count}`, tokenValidity(event)].filter((part) => part !== undefined).join(' ') || '-'),
     inert(event.tokenFingerprint ?? '-'),
   ]);
   return alignColumns([['TIME', 'SEQ', 'TYPE', 'OUTCOME', 'AGENT', 'SERVER', 'SCOPES', 'REASON', 'TOKEN'], ...rows]);
@@ -129,15 +129,35 @@ const PROBLEMS: Record<Extract<AuditVerification, { ok: false }>['problem'], str
   malformed: 'cannot be read',
 };
 
+/** One line per segment: its file, its seqs, its entries and what verify found there (T37). */
+export function formatSegments(segments: readonly AuditSegmentVerification[]): string[] {
+  const rows = segments.map((segment) => [
+    inert(segment.file),
+    segment.firstSeq === undefined ? '-' : `${segment.firstSeq}-${segment.lastSeq ?? segment.firstSeq}`,
+    String(segment.count),
+    segment.ok
+      ? 'intact'
+      : segment.problem === 'missing' || segment.problem === undefined
+        ? 'MISSING: the file is gone'
+        : `BROKEN at seq ${segment.seq ?? '?'}: that entry ${PROBLEMS[segment.problem]}`,
+  ]);
+  return alignColumns([['SEGMENT', 'SEQS', 'ENTRIES', 'RESULT'], ...rows]);
+}
+
 async function runVerify(wallet: Wallet, io: CliIo): Promise<number> {
   const result = await wallet.verifyAudit();
+  const segments = result.segments ?? [];
+  if (segments.length > 1) for (const line of formatSegments(segments)) writeLine(io.stdout, line);
   if (!result.ok) {
-    throw new LatchkeyError(ErrorCode.AuditTampered, `The audit chain is broken at seq ${result.seq}: that entry ${PROBLEMS[result.problem]}.`, {
+    const broken = segments.find((segment) => !segment.ok);
+    const what = broken?.problem === 'missing' ? `the segment ${inert(broken.file)} is missing` : `that entry ${PROBLEMS[result.problem]}`;
+    throw new LatchkeyError(ErrorCode.AuditTampered, `The audit chain is broken at seq ${result.seq}: ${what}.`, {
       hint: 'Keep the log as it is and look into it: latchkey audit export --out audit.jsonl saves a copy.',
-      details: { seq: result.seq, problem: result.problem },
+      details: { seq: result.seq, problem: result.problem, ...(broken === undefined ? {} : { segment: broken.file }) },
     });
   }
-  writeLine(io.stdout, `${result.count} ${result.count === 1 ? 'entry' : 'entries'}, chain intact.`);
+  const across = segments.length > 1 ? ` in ${segments.length} segments` : '';
+  writeLine(io.stdout, `${result.count} ${result.count === 1 ? 'entry' : 'entries'}${across}, chain intact.`);
   return EXIT_OK;
 }
 
@@ -192,7 +212,9 @@ export const auditCommand = defineCommand(
     description:
       'Every hand-out, refusal, approval, decision, revoke, refresh and enrolment is recorded in a hash-chained, append-only log: ' +
       'time, agent, session, server, scopes, outcome, reason and the token\'s fingerprint (never the token). ' +
-      '"audit verify" checks the chain and names the first changed or removed entry (exit 1). ' +
+      'The log is kept in segments of 8 MiB (audit.jsonl, audit.000001.jsonl, …); the chain runs across them. ' +
+      '"audit verify" checks the chain through every segment, lists each segment when there are several, and names the first changed or removed entry or missing segment (exit 1). ' +
+      'Refusals of callers that did not authenticate are counted and written once a minute as one entry with a count (×N). ' +
       '"audit export" writes JSON Lines, one event per line, to stdout or to a new 0600 file with --out; it takes the same filters. ' +
       'T is an ISO time or a duration ago such as 1h or 7d.',
     examples: ['latchkey audit --agent ci-bot --since 1h', 'latchkey audit --outcome denied --json', 'latchkey audit verify', 'latchkey audit export --out audit.jsonl'],

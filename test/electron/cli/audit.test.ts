@@ -1,8 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cp, mkdtemp, readdir, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../../shared/agents.js';
+import { composeWallet } from '../../../electron/core/wallet.js';
 import { createFakeWallet, fakeId, sampleAgent, sampleAuditEvent } from '../../fakes/fake-wallet.js';
+import { runCli, startCli, waitForOutput } from '../../support/run-cli.js';
 import { createHarness } from './harness.js';
 
 const NOW = 1_700_000_000_000;
@@ -91,6 +95,163 @@ describe('latchkey audit verify', () => {
       expect(h.stderr.text).toMatch(new RegExp(`^error\\[audit\\.tampered\\]: The audit chain is broken at seq 2: that entry ${words}\\.\\nhint: `, 'u'));
     }
   });
+});
+
+describe('latchkey audit verify: segments', () => {
+  it('T37: lists each segment with its seqs and result, then the whole chain', async () => {
+    const segments = [
+      { file: 'audit.jsonl', ok: true, count: 2, firstSeq: 0, lastSeq: 1 },
+      { file: 'audit.000001.jsonl', ok: true, count: 1, firstSeq: 2, lastSeq: 2 },
+    ];
+    const h = createHarness({ wallet: createFakeWallet({ audit: events, auditVerification: { ok: true, count: 3, segments } }) });
+    expect(await h.run(['audit', 'verify'])).toBe(0);
+    expect(h.stdout.text.split('\n')).toEqual([
+      'SEGMENT             SEQS  ENTRIES  RESULT',
+      'audit.jsonl         0-1   2        intact',
+      'audit.000001.jsonl  2-2   1        intact',
+      '3 entries in 2 segments, chain intact.',
+      '',
+    ]);
+  });
+
+  it('T37: a missing segment is named in the error and in its row', async () => {
+    const segments = [
+      { file: 'audit.jsonl', ok: true, count: 2, firstSeq: 0, lastSeq: 1 },
+      { file: 'audit.000001.jsonl', ok: false, count: 0, problem: 'missing' as const, seq: 2 },
+      { file: 'audit.000002.jsonl', ok: true, count: 1, firstSeq: 5, lastSeq: 5 },
+    ];
+    const h = createHarness({ wallet: createFakeWallet({ audit: events, auditVerification: { ok: false, seq: 2, problem: 'removed', segments } }) });
+    expect(await h.run(['audit', 'verify'])).toBe(1);
+    expect(h.stdout.text).toMatch(/^audit\.000001\.jsonl {2}- +0 +MISSING: the file is gone$/mu);
+    expect(h.stderr.text).toMatch(/^error\[audit\.tampered\]: The audit chain is broken at seq 2: the segment audit\.000001\.jsonl is missing\.\n/u);
+  });
+
+  it('T37: a summary entry shows its count', async () => {
+    const summary = sampleAuditEvent({ seq: 4, type: 'bridge.rejected', outcome: 'denied', reason: 'bridge.unauthenticated', actor: 'tcp', count: 20000, agentId: undefined, agentName: undefined, resource: undefined, scopes: undefined, tokenFingerprint: undefined });
+    const h = createHarness({ wallet: createFakeWallet({ audit: [summary] }) });
+    expect(await h.run(['audit'])).toBe(0);
+    expect(h.stdout.text).toMatch(/bridge\.rejected\s+denied\s+-\s+-\s+-\s+bridge\.unauthenticated by tcp ×20000\s+-$/mu);
+  });
+});
+
+/**
+ * T37 through real processes: a wallet whose audit rotated into small segments, then the real
+ * `latchkey audit` commands (the wallet opened by the CLI, or the daemon's over its owner socket).
+ */
+describe('T37: the real CLI on a rotated audit log', () => {
+  const PASSPHRASE = 't37 cli passphrase, not a secret';
+  const ENTRIES = 60;
+  let base: string;
+  let pristine: string;
+
+  beforeAll(async () => {
+    base = await mkdtemp('/tmp/lk37-');
+    pristine = join(base, 'pristine');
+    const composed = await composeWallet({ home: pristine, allowInsecureLoopback: false, vault: { mode: 'passphrase', passphrase: PASSPHRASE } }, {}, { audit: { maxSegmentBytes: 2048 } });
+    await composed.wallet.enrolAgent('ci-bot');
+    for (let i = 1; i < ENTRIES; i += 1) {
+      await composed.audit.append({ type: 'token.refused', agentName: 'ci-bot', resource: 'https://mcp.example.com/mcp', outcome: 'denied', reason: 'grant.none' });
+    }
+    await composed.wallet.close();
+  }, 60_000);
+
+  afterAll(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  /** A copy of the log's home to run (and tamper with) on its own. */
+  async function copyHome(name: string): Promise<{ home: string; env: Record<string, string> }> {
+    const home = join(base, name);
+    await cp(pristine, home, { recursive: true });
+    const runtime = await mkdtemp(join(base, 'run-'));
+    return { home, env: { LATCHKEY_HOME: home, LATCHKEY_RUNTIME_DIR: runtime, LATCHKEY_VAULT: 'passphrase', LATCHKEY_PASSPHRASE: PASSPHRASE } };
+  }
+
+  async function segmentsOf(home: string): Promise<string[]> {
+    return (await readdir(home)).filter((name) => /^audit\.\d{6}\.jsonl$/u.test(name)).sort();
+  }
+
+  async function eventsOf(path: string): Promise<AuditEvent[]> {
+    return (await readFile(path, 'utf8')).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as AuditEvent);
+  }
+
+  it('T37: `latchkey audit verify` checks every segment; listing and export read them all', async () => {
+    const { home, env } = await copyHome('intact');
+    const numbered = await segmentsOf(home);
+    expect(numbered.length).toBeGreaterThanOrEqual(4);
+    const verified = await runCli(['audit', 'verify'], env);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/^SEGMENT +SEQS +ENTRIES +RESULT\naudit\.jsonl +0-\d+ +\d+ +intact\n/u);
+    expect(verified.stdout).toContain(`${ENTRIES} entries in ${numbered.length + 1} segments, chain intact.`);
+    const listed = await runCli(['audit', '--json', '--limit', '1000'], env);
+    expect((JSON.parse(listed.stdout) as AuditEvent[]).map((event) => event.seq)).toEqual(Array.from({ length: ENTRIES }, (_, i) => i));
+    const exported = await runCli(['audit', 'export'], env);
+    expect(exported.stdout.trim().split('\n')).toHaveLength(ENTRIES);
+  }, 60_000);
+
+  it('T37: through the daemon, `latchkey audit verify` gets every segment\'s result over the owner socket', async () => {
+    const { home, env } = await copyHome('daemon');
+    const daemon = startCli(['daemon'], env);
+    try {
+      await waitForOutput(daemon, 'Press Ctrl-C to stop.');
+      const verified = await runCli(['audit', 'verify'], env);
+      expect(verified.code, verified.stderr).toBe(0);
+      expect(verified.stdout).toContain(`${ENTRIES} entries in ${(await segmentsOf(home)).length + 1} segments, chain intact.`);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.done;
+    }
+  }, 60_000);
+
+  const tampers = [
+    [
+      'a byte changed in a middle segment',
+      async (home: string, numbered: string[]) => {
+        const path = join(home, numbered[1] ?? '');
+        const first = (await eventsOf(path))[0]!;
+        await writeFile(path, (await readFile(path, 'utf8')).replace('"agentName":"ci-bot"', '"agentName":"ci-bOt"'));
+        return { seq: first.seq, row: new RegExp(`^${numbered[1]} .* BROKEN at seq ${first.seq}: that entry was changed after it was written$`, 'mu') };
+      },
+    ],
+    [
+      'a middle segment deleted',
+      async (home: string, numbered: string[]) => {
+        const path = join(home, numbered[1] ?? '');
+        const first = (await eventsOf(path))[0]!;
+        await unlink(path);
+        return { seq: first.seq, row: new RegExp(`^${numbered[1]} .* MISSING: the file is gone$`, 'mu') };
+      },
+    ],
+    [
+      'a middle segment truncated',
+      async (home: string, numbered: string[]) => {
+        const path = join(home, numbered[1] ?? '');
+        const events = await eventsOf(path);
+        const last = events.at(-1)!;
+        await truncate(path, Buffer.byteLength(await readFile(path, 'utf8')) - Buffer.byteLength(`${JSON.stringify(last)}\n`));
+        return { seq: last.seq, row: new RegExp(`^${numbered[2]} .* BROKEN at seq ${last.seq}: that entry follows an entry that was removed$`, 'mu') };
+      },
+    ],
+    [
+      'the newest segment deleted (the vault\'s anchor still knows the head)',
+      async (home: string, numbered: string[]) => {
+        const path = join(home, numbered.at(-1) ?? '');
+        const first = (await eventsOf(path))[0]!;
+        await unlink(path);
+        return { seq: first.seq, row: new RegExp(`^${numbered.at(-2)} .* BROKEN at seq ${first.seq}: that entry follows an entry that was removed$`, 'mu') };
+      },
+    ],
+  ] as const;
+  for (const [index, [name, tamper]] of tampers.entries()) {
+    it(`T37: \`latchkey audit verify\` exits 1 and names the place: ${name}`, async () => {
+      const { home, env } = await copyHome(`case-${index}`);
+      const expected = await tamper(home, await segmentsOf(home));
+      const verified = await runCli(['audit', 'verify'], env);
+      expect(verified.code, verified.stderr).toBe(1);
+      expect(verified.stderr).toMatch(new RegExp(`^error\\[audit\\.tampered\\]: The audit chain is broken at seq ${expected.seq}: `, 'mu'));
+      expect(verified.stdout).toMatch(expected.row);
+    }, 60_000);
+  }
 });
 
 describe('latchkey audit export', () => {
