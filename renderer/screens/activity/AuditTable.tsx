@@ -38,6 +38,7 @@ export function AuditTable({ entries }: { entries: AuditEvent[] }) {
               </td>
               <td>
                 {entry.reason === undefined ? <span className="muted">—</span> : <Text value={entry.reason} ltr />}
+                {entry.count !== undefined && <span className="muted"> ×{entry.count}</span>}
                 {entry.tokenFingerprint !== undefined && (
                   <span className="muted">
                     {' '}
