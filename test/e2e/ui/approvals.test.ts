@@ -106,11 +106,15 @@ describe('the window: approvals, grants and activity, live (issue 4)', () => {
     const agentCard = page.getByRole('article', { name: 'agent-a' });
     const row = agentCard.getByRole('row').filter({ hasText: world.mcpUrl });
     await row.waitFor();
+    // T38: a remembered grant lets tokens live as the server issues them, with the server's figure.
+    await row.getByText('as issued (5 min)').waitFor();
     await row.getByRole('button', { name: 'Revoke grant' }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke this grant?' });
     await dialog.getByRole('button', { name: 'Revoke' }).click();
     await row.waitFor({ state: 'detached' });
     await agentCard.getByText('No grants.').waitFor();
+    // T38/B16: the window says until when the token it already had stays valid at the server (JWTs cannot be revoked there).
+    await agentCard.getByRole('status').filter({ hasText: 'stay valid at the server until' }).waitFor();
     expect(await ui.daemon.wallet.listGrants({ agent: 'agent-a' })).toEqual([]);
 
     const asking = ui.bridge(secret).token(world.mcpUrl, [MCP_READ]);
