@@ -22,7 +22,7 @@ afterEach(async () => {
 describe('bridge /v1/enrol (T32)', () => {
   it('T32: enrolment over TCP is refused with bridge.enrol_needs_socket before the handler; no prompt', async () => {
     bridge = await startTestBridge();
-    const { results } = await startEnrolClient(bridge.port, 'bot', { count: 5 }).done;
+    const results = await startEnrolClient(bridge.port, 'bot', { count: 5 }).done;
     expect(results).toEqual(Array.from({ length: 5 }, () => ({ status: 403, code: ErrorCode.EnrolNeedsSocket })));
     expect(bridge.handler.enrolCalls).toEqual([]);
     await bridge.handler.waitForRejections(5);
@@ -32,8 +32,9 @@ describe('bridge /v1/enrol (T32)', () => {
   it.skipIf(!onLinux)('T32: over the socket the handler gets the real pid, executable and working directory of the asking process', async () => {
     bridge = await startTestBridge();
     const cwd = await mkdtemp(join(bridge.dir.base, 'project-'));
-    const { pid, results } = await startEnrolClient(bridge.socketPath, 'bot', { cwd }).done;
-    expect(results).toEqual([{ status: 200 }]);
+    const client = startEnrolClient(bridge.socketPath, 'bot', { cwd });
+    expect(await client.done).toEqual([{ status: 200 }]);
+    const pid = await client.pid;
     expect(bridge.handler.enrolRequesters).toEqual([
       { key: `peer:${process.getuid!()}:${pid}`, shown: { pid, uid: process.getuid!(), exe: await realpath(process.execPath), cwd: await realpath(cwd) } },
     ]);
@@ -42,8 +43,7 @@ describe('bridge /v1/enrol (T32)', () => {
   it('a peer that cannot be named is shown as unknown and keyed per request', async () => {
     const unknown: PeerIdentifier = { identify: () => Promise.resolve(undefined) };
     bridge = await startTestBridge({ peers: unknown });
-    const { results } = await startEnrolClient(bridge.socketPath, 'bot', { count: 2 }).done;
-    expect(results).toEqual([{ status: 200 }, { status: 200 }]);
+    expect(await startEnrolClient(bridge.socketPath, 'bot', { count: 2 }).done).toEqual([{ status: 200 }, { status: 200 }]);
     const [first, second] = bridge.handler.enrolRequesters;
     expect(first?.shown).toBeUndefined();
     expect(first?.key).toMatch(/^conn:/);
@@ -53,8 +53,7 @@ describe('bridge /v1/enrol (T32)', () => {
   it('a peer known to run as another uid is refused with bridge.foreign_user before the handler', async () => {
     const foreign: PeerIdentifier = { identify: () => Promise.resolve({ pid: 4242, uids: [process.getuid!() + 1] }) };
     bridge = await startTestBridge({ peers: foreign });
-    const { results } = await startEnrolClient(bridge.socketPath, 'bot').done;
-    expect(results).toEqual([{ status: 403, code: ErrorCode.ForeignPeer }]);
+    expect(await startEnrolClient(bridge.socketPath, 'bot').done).toEqual([{ status: 403, code: ErrorCode.ForeignPeer }]);
     expect(bridge.handler.enrolCalls).toEqual([]);
   });
 });
@@ -65,9 +64,9 @@ describe.skipIf(!isRoot || !onLinux)('bridge /v1/enrol against another local use
     // Let nobody walk up to the runtime directory; the runtime directory itself stays 0700.
     await chmod(bridge.dir.base, 0o711);
     const tcp = await startEnrolClient(bridge.port, 'phish', { count: 20, asNobody: true }).done;
-    expect(tcp.results).toEqual(Array.from({ length: 20 }, () => ({ status: 403, code: ErrorCode.EnrolNeedsSocket })));
+    expect(tcp).toEqual(Array.from({ length: 20 }, () => ({ status: 403, code: ErrorCode.EnrolNeedsSocket })));
     const socket = await startEnrolClient(bridge.socketPath, 'phish', { asNobody: true }).done;
-    expect(socket.results).toEqual([{ error: 'EACCES' }]);
+    expect(socket).toEqual([{ error: 'EACCES' }]);
     expect(bridge.handler.enrolCalls).toEqual([]);
   });
 
@@ -76,8 +75,7 @@ describe.skipIf(!isRoot || !onLinux)('bridge /v1/enrol against another local use
     await chmod(bridge.dir.base, 0o711);
     await chmod(bridge.dir.runtimeDir, 0o711);
     await chmod(bridge.socketPath, 0o666);
-    const { results } = await startEnrolClient(bridge.socketPath, 'phish', { asNobody: true }).done;
-    expect(results).toEqual([{ status: 403, code: ErrorCode.ForeignPeer }]);
+    expect(await startEnrolClient(bridge.socketPath, 'phish', { asNobody: true }).done).toEqual([{ status: 403, code: ErrorCode.ForeignPeer }]);
     expect(bridge.handler.enrolCalls).toEqual([]);
   });
 });
