@@ -47,3 +47,14 @@ export async function revokeTokens(entries: readonly Entry[], revoker: TokenRevo
   }
   return result;
 }
+
+export const NONE_REVOKED: TokensRevoked = { revoked: 0, unrevoked: 0 };
+
+/** The audit facts of a revocation: until when unrevoked tokens stay valid, and the server's refusal code. */
+export function revokedFacts(tokens: TokensRevoked): { tokenExpiresAt?: number; reason?: string } {
+  if (tokens.unrevoked === 0) return tokens.revoked === 0 ? {} : { reason: 'revocation:revoked' };
+  return {
+    reason: `revocation:${tokens.error ?? 'failed'}`,
+    ...(tokens.validUntil === undefined ? {} : { tokenExpiresAt: tokens.validUntil }),
+  };
+}

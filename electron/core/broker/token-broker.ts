@@ -23,7 +23,7 @@ import { missingScopes, stepUpForAgent } from './step-up.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
 import { AgentTokenCache, StaleMint, type AgentToken } from './agent-token-cache.js';
 import { checkTokenLifetime } from './enforce-lifetime.js';
-import { revokeTokens, type TokensRevoked } from './revoke-tokens.js';
+import { NONE_REVOKED, revokedFacts, revokeTokens, type TokensRevoked } from './revoke-tokens.js';
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60_000;
 /** A cached agent token is handed out again only with at least this much life left. */
@@ -352,17 +352,6 @@ export class TokenBroker implements BridgeHandler {
         reason: error instanceof LatchkeyError ? error.code : ErrorCode.Internal,
       });
   }
-}
-
-const NONE_REVOKED: TokensRevoked = { revoked: 0, unrevoked: 0 };
-
-/** The audit facts of a revocation: until when unrevoked tokens stay valid, and the server's refusal code. */
-function revokedFacts(tokens: TokensRevoked): { tokenExpiresAt?: number; reason?: string } {
-  if (tokens.unrevoked === 0) return tokens.revoked === 0 ? {} : { reason: 'revocation:revoked' };
-  return {
-    reason: `revocation:${tokens.error ?? 'failed'}`,
-    ...(tokens.validUntil === undefined ? {} : { tokenExpiresAt: tokens.validUntil }),
-  };
 }
 
 function clampLifetime(seconds: number): number {
