@@ -8,9 +8,9 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestEnrolment } from '../../../electron/core/bridge/client.js';
 import { isLatchkeyError } from '../../../shared/errors.js';
 import { startWorld, type World } from '../../world/index.js';
+import { startEnrolClient } from '../../electron/core/bridge/enrol-client.js';
 import { HOSTILE_SCOPES, HUGE, JS_URL, RLO, XSS_IMG, XSS_SCOPE, startHostileServer, type HostileServer } from './hostile-server.js';
 import { openScreen, saveScreenshot, startUi, type UiFixture } from './support.js';
 
@@ -136,9 +136,9 @@ describe('E5: hostile strings render as inert text (issue 4)', () => {
   });
 
   it('E5: agents with markup names, scopes, commands and grant URLs: Approvals, Agents and Activity stay inert; deny them all', async () => {
-    const location = { socketPath: ui.daemon.bridge.socketPath };
     const names = [XSS_IMG, '"><svg onload=alert(1)>', JS_URL];
-    const enrolments = names.map((name) => requestEnrolment(location, { name }, 60_000).then(() => 'enrolled', (error: unknown) => (isLatchkeyError(error) ? error.code : String(error))));
+    // Each from its own process: one pending enrolment per requesting process (T32, T33).
+    const enrolments = names.map((name) => startEnrolClient(ui.daemon.bridge.socketPath ?? '', name).done.then(([answer]) => answer?.code ?? answer?.error ?? 'enrolled'));
     const { secret } = await ui.daemon.wallet.enrolAgent('bot');
     await ui.daemon.wallet.startSession('bot', { ttlSeconds: 600, command: `${RLO}txt.exe ${XSS_IMG} ${JS_URL}` });
     await ui.daemon.wallet.createGrant({ agent: 'bot', resource: `${hostile.url}/b/mcp?q=<img src=x onerror=alert(1)>&next=javascript:alert(1)`, scopes: [XSS_SCOPE] });

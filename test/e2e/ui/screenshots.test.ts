@@ -94,6 +94,10 @@ describe('the window: screenshots of every screen in both themes (issue 4)', () 
   it('issue 5 cards: a page to open (with warnings), a retry, a step-up; allowed sites', async () => {
     const { wallet } = ui.daemon;
     const agent = await wallet.enrolAgent('shopper');
+    // An agent hands over pages only for servers it holds a grant for (T33).
+    for (const server of ['https://shop.example.com/mcp', 'https://mcp.example.com/mcp', 'https://docs.example.com/mcp']) {
+      await wallet.createGrant({ agent: 'shopper', resource: server, scopes: ['mcp:read'] });
+    }
     const socket = ui.daemon.bridge.socketPath!;
     const message = 'Confirm the payment at https://pay.example.net/ to continue.';
     // An allowed site, chosen with "always allow" (here through the wallet, as the CLI does).

@@ -17,17 +17,35 @@ describe('latchkey approvals', () => {
     expect(await h.run(['approvals'])).toBe(0);
     expect(wallet.calls.listApprovals).toEqual([{ status: 'pending' }]);
     const lines = h.stdout.text.trimEnd().split('\n');
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(8);
     expect(lines[0]).toMatch(/^ID\s+KIND\s+AGENT\s+SERVER\s+SCOPES\s+LIFETIME\s+EXPIRES IN$/);
     expect(lines[1]).toMatch(new RegExp(`^${APR}\\s+consent\\s+ci-bot\\s+https://mcp\\.example\\.com/mcp\\s+files:read\\s+15m\\s+1m 30s$`));
     expect(lines[2]).toMatch(/^apr_0+2\s+enrolment\s+new-tool\s+-\s+-\s+-\s+30s$/);
+    // Below the table: who asks to enrol (T32); this one could not be named.
+    expect(lines.slice(3)).toEqual(['', `${fakeId('apr', 2)}  new-tool asks to enrol; requested by:`, '  requester unknown', '', 'Approve an enrolment only if you just started that program yourself.']);
+  });
+
+  it('T32: an enrolment names the requesting process (pid, program, working directory) below the table, as inert text', async () => {
+    const enrolment = sampleApproval({
+      kind: 'enrolment',
+      agentId: undefined,
+      agentName: 'nightly-report',
+      resource: undefined,
+      scopes: undefined,
+      lifetimeSeconds: undefined,
+      requester: { pid: 4242, uid: 1000, exe: '/usr/bin/node', cwd: '/home/x/project\u001b[2K\u202E' },
+    });
+    const h = createHarness({ wallet: createFakeWallet({ approvals: [enrolment] }) });
+    expect(await h.run(['approvals'])).toBe(0);
+    expect(h.stdout.text).toContain('nightly-report asks to enrol; requested by:\n  pid 4242 · /usr/bin/node · cwd /home/x/project\ufffd[2K\ufffd\n');
+    expect(h.stdout.text).not.toMatch(/[\u0000\u001b\u202E]/u);
   });
 
   it('--all adds a status column and decided ones; --json prints the Approval array', async () => {
     const all = createHarness({ wallet: createFakeWallet({ approvals }) });
     expect(await all.run(['approvals', '--all'])).toBe(0);
     expect(all.stdout.text).toMatch(/^ID\s+KIND\s+STATUS\s+AGENT/);
-    expect(all.stdout.text).toMatch(/apr_0+3\s+consent\s+denied\s+ci-bot\s+.*\s+-\n$/);
+    expect(all.stdout.text).toMatch(/^apr_0+3\s+consent\s+denied\s+ci-bot\s+.*\s+-$/m);
     const json = createHarness({ wallet: createFakeWallet({ approvals }) });
     expect(await json.run(['approvals', '--json'])).toBe(0);
     expect(JSON.parse(json.stdout.text)).toEqual(approvals.slice(0, 2));

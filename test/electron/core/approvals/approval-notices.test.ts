@@ -115,6 +115,12 @@ describe('approval notices (tray path)', () => {
     expect(notifier.shown).toEqual([]);
   });
 
+  it('T32: an enrolment notice names the asking process: pid, program and working directory, as plain text', () => {
+    const base = { id: 'apr_AAAAAAAAAAAAAAAAAAAA', agentName: 'new-tool', createdAt: 0, expiresAt: 1, status: 'pending' } as const;
+    const notice = noticeFor({ ...base, kind: 'enrolment', requester: { pid: 4242, uid: 1000, exe: '/usr/bin/node', cwd: '/home/x/project\nApprove' } });
+    expect(notice.body).toBe('Requested by pid 4242 · /usr/bin/node · cwd /home/x/project\ufffdApprove\nApprove only if you just started this program.');
+  });
+
   it('other kinds: consent, step-up, enrolment, retry', () => {
     const base = { id: 'apr_AAAAAAAAAAAAAAAAAAAA', agentId: AGENT_ID, agentName: 'claude', createdAt: 0, expiresAt: 1, status: 'pending' } as const;
     const consent = noticeFor({ ...base, kind: 'consent', resource: SERVER, scopes: ['read', 'write'] } satisfies Approval);
@@ -123,6 +129,7 @@ describe('approval notices (tray path)', () => {
     expect(stepUp.body).toBe('Agent holds: read\nNew for it: write\nApproving signs you in again.');
     const enrol = noticeFor({ ...base, kind: 'enrolment', agentName: 'new-tool' });
     expect(enrol.title).toContain('new-tool');
+    expect(enrol.body).toBe('Requester unknown: Latchkey could not tell which program asks.\nApprove only if you just started this program.');
     const retry = noticeFor({ ...base, kind: 'elicitation-retry', resource: SERVER, url: 'https://pay.example.org/x', message: 'Pay here.' });
     expect(retry).toMatchObject({ emphasis: 'example.org', actions: [{ action: 'approve', label: 'Retry now' }, { action: 'deny', label: 'Give up' }] });
   });
