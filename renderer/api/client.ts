@@ -1,7 +1,7 @@
 /**
  * Which WalletClient the window talks to: the Electron preload's (exposed as `window.latchkey`,
  * exactly a WalletClient) when the window runs in the desktop app, else the headless host's HTTP
- * client for this page's origin.
+ * client for this page's origin (given this tab's session: owner-session.ts).
  */
 import type { WalletClient } from '../../shared/api.js';
 import { createHttpWalletClient, type HttpWalletClientOptions } from './http-client.js';
@@ -14,9 +14,13 @@ declare global {
 }
 
 export function pickWalletClient(scope: { latchkey?: WalletClient } = globalThis as { latchkey?: WalletClient }, options: HttpWalletClientOptions = {}): WalletClient {
+  return desktopClient(scope) ?? createHttpWalletClient(options);
+}
+
+/** The Electron preload's client, or undefined in a plain browser (then the window signs in to the headless host first). */
+export function desktopClient(scope: { latchkey?: WalletClient } = globalThis as { latchkey?: WalletClient }): WalletClient | undefined {
   const preload = scope.latchkey;
-  if (isWalletClient(preload)) return preload;
-  return createHttpWalletClient(options);
+  return isWalletClient(preload) ? preload : undefined;
 }
 
 function isWalletClient(value: unknown): value is WalletClient {

@@ -1,25 +1,29 @@
 /**
  * The WalletClient of the window when it is served by the headless host (`latchkey daemon`):
- * same-origin fetch with the session cookie and the `x-latchkey-ui` header, `connect` read as
- * NDJSON, live events over EventSource (reopened after the host restarts or the stream drops).
- * Every result is validated with the contract; errors arrive as LatchkeyError with code and hint.
+ * same-origin fetch with the `x-latchkey-ui` header and this tab's session header (never a
+ * cookie: T31), `connect` read as NDJSON, live events read from the SSE stream through fetch
+ * (event-feed.ts). Every result is validated with the contract; errors arrive as LatchkeyError
+ * with code and hint. A 401 ends the session: the slot is cleared and `onSignedOut` is told once.
  * DOM and shared/ only.
  */
-import { OwnerMethods, WalletEvent, type ConnectParams, type OwnerMethodName, type OwnerParams, type OwnerResult, type WalletClient } from '../../shared/api.js';
+import { OwnerMethods, type ConnectParams, type OwnerMethodName, type OwnerParams, type OwnerResult, type WalletClient } from '../../shared/api.js';
 import { ConnectionSummary, type ConnectProgress } from '../../shared/connections.js';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
+import { EventFeed } from './event-feed.js';
+import { SESSION_HEADER, UI_HEADER, type SessionSlot } from './owner-session.js';
 
-export const UI_HEADER = 'x-latchkey-ui';
+export { UI_HEADER } from './owner-session.js';
 const API = '/api/v1';
-
-/** The collections a client reads again after its event stream was down (events may have been missed). */
-const RESYNC: ReadonlyArray<Extract<WalletEvent, { type: 'changed' }>['what']> = ['connections', 'agents', 'sessions', 'grants'];
+const SIGN_IN_HINT = 'Get a new sign-in link: stop `latchkey daemon` (or `latchkey start`) and start it again; it prints one.';
 
 export interface HttpWalletClientOptions {
   /** Where the host is; default: this page's origin. */
   baseUrl?: string;
   fetch?: typeof fetch;
-  EventSource?: typeof EventSource;
+  /** This tab's session (sent as a header on every call); without one, calls carry none and are refused. */
+  session?: SessionSlot;
+  /** Called once when the host says this tab's session is gone (401). */
+  onSignedOut?: () => void;
   /** First delay before reopening a closed event stream; doubles up to `maxReconnectDelayMs`. */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
@@ -34,19 +38,40 @@ interface WireError {
 export function createHttpWalletClient(options: HttpWalletClientOptions = {}): WalletClient {
   const base = (options.baseUrl ?? '').replace(/\/+$/, '');
   const doFetch = options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init));
-  const events = new EventFeed(`${base}${API}/events`, options);
+  let signedOut = false;
+  const headers = (): Record<string, string> => {
+    const session = options.session?.read();
+    return { [UI_HEADER]: '1', ...(session === undefined ? {} : { [SESSION_HEADER]: session }) };
+  };
+  const endSession = (): void => {
+    options.session?.clear();
+    if (signedOut) return;
+    signedOut = true;
+    options.onSignedOut?.();
+  };
+  const events = new EventFeed({
+    url: `${base}${API}/events`,
+    fetch: doFetch,
+    headers,
+    onUnauthorized: endSession,
+    ...(options.reconnectDelayMs === undefined ? {} : { reconnectDelayMs: options.reconnectDelayMs }),
+    ...(options.maxReconnectDelayMs === undefined ? {} : { maxReconnectDelayMs: options.maxReconnectDelayMs }),
+  });
 
   async function post(path: string, body: unknown): Promise<Response> {
+    let response: Response;
     try {
-      return await doFetch(`${base}${API}${path}`, {
+      response = await doFetch(`${base}${API}${path}`, {
         method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json', [UI_HEADER]: '1' },
+        credentials: 'omit',
+        headers: { 'content-type': 'application/json', ...headers() },
         body: JSON.stringify(body),
       });
     } catch {
       throw new LatchkeyError(ErrorCode.BridgeNotRunning, 'Latchkey is not answering.', { hint: 'Check that `latchkey daemon` is still running, then reload.' });
     }
+    if (response.status === 401) endSession();
+    return response;
   }
 
   return {
@@ -77,82 +102,6 @@ export function createHttpWalletClient(options: HttpWalletClientOptions = {}): W
 
     subscribe: (listener) => events.add(listener),
   };
-}
-
-/** One EventSource shared by every listener: opened with the first, closed after the last. */
-class EventFeed {
-  private readonly listeners = new Set<(event: WalletEvent) => void>();
-  private source: EventSource | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private delayMs: number;
-  private hadError = false;
-
-  constructor(
-    private readonly url: string,
-    private readonly options: HttpWalletClientOptions,
-  ) {
-    this.delayMs = options.reconnectDelayMs ?? 1_000;
-  }
-
-  add(listener: (event: WalletEvent) => void): () => void {
-    this.listeners.add(listener);
-    if (this.source === undefined && this.timer === undefined) this.open();
-    return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.stop();
-    };
-  }
-
-  private open(): void {
-    const Source = this.options.EventSource ?? EventSource;
-    const source = new Source(this.url, { withCredentials: false });
-    this.source = source;
-    source.onopen = () => {
-      this.delayMs = this.options.reconnectDelayMs ?? 1_000;
-      if (!this.hadError) return;
-      this.hadError = false;
-      for (const what of RESYNC) this.emit({ type: 'changed', what });
-    };
-    source.onmessage = (message: { data: unknown }) => {
-      const parsed = WalletEvent.safeParse(typeof message.data === 'string' ? parseJson(message.data) : undefined);
-      if (parsed.success) this.emit(parsed.data);
-    };
-    source.onerror = () => {
-      this.hadError = true;
-      // The browser retries by itself while it can; once it gives up (e.g. 401 after a restart) we retry.
-      if (source.readyState !== source.CLOSED) return;
-      source.close();
-      this.source = undefined;
-      this.schedule();
-    };
-  }
-
-  private schedule(): void {
-    const delay = this.delayMs;
-    this.delayMs = Math.min(delay * 2, this.options.maxReconnectDelayMs ?? 30_000);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.listeners.size > 0) this.open();
-    }, delay);
-  }
-
-  private stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.source?.close();
-    this.source = undefined;
-    this.hadError = false;
-  }
-
-  private emit(event: WalletEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch {
-        // One listener's failure never stops the others.
-      }
-    }
-  }
 }
 
 async function readJson(response: Response): Promise<{ result?: unknown; error?: WireError }> {
@@ -197,6 +146,6 @@ function fromWire(error: WireError | undefined, status: number): LatchkeyError {
   if (error === undefined || typeof error.code !== 'string' || typeof error.message !== 'string') {
     return new LatchkeyError(ErrorCode.BadResponse, `Latchkey gave no usable answer (HTTP ${status}).`);
   }
-  const hint = typeof error.hint === 'string' ? error.hint : status === 401 ? 'Open the one-time link the daemon printed.' : undefined;
+  const hint = typeof error.hint === 'string' ? error.hint : status === 401 ? SIGN_IN_HINT : undefined;
   return new LatchkeyError(error.code as ErrorCode, error.message, hint === undefined ? {} : { hint });
 }

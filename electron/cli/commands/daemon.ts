@@ -1,7 +1,7 @@
 /**
  * `latchkey daemon`: the long-lived wallet. It owns the vault, serves the agent bridge (Unix
  * socket + 127.0.0.1), the owner socket the other commands use and (unless --no-ui) the window on
- * 127.0.0.1 behind a one-time sign-in link, and prints what needs you.
+ * 127.0.0.1 behind a one-time sign-in link (its token in the fragment), and prints what needs you.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -122,7 +122,7 @@ export async function runDaemon(args: DaemonArgs, { config, io, context, logger,
       writeLine(io.stderr, '  (the window is not built yet: run `npm run build`; the link shows a page saying so)');
     }
     writeLine(io.stderr, `Open the Latchkey window: ${daemon.ui.oneTimeUrl()}`);
-    writeLine(io.stderr, '  (the link works once; it signs this browser in until the daemon stops)');
+    writeLine(io.stderr, '  (the link works once, in one tab, which a reload keeps signed in until the daemon stops; restart the daemon for a new link)');
   }
   writeLine(io.stderr, 'Press Ctrl-C to stop.');
   await stopped;

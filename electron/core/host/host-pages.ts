@@ -1,5 +1,6 @@
 /**
- * The few pages the headless host writes itself (not signed in, link spent, nothing built yet).
+ * The few pages the headless host writes itself (a refusal, nothing built yet). Signing in is the
+ * window's own screen: the link's token is in the fragment, which never reaches the host (T31).
  * Constant text only, escaped anyway, no script and no inline style: they pass the host's CSP.
  */
 import type { ServerResponse } from 'node:http';
@@ -21,17 +22,6 @@ export function sendPage(res: ServerResponse, status: number, title: string, par
 }
 
 export const PAGES = {
-  signIn: {
-    title: 'Latchkey: sign in first',
-    text: [
-      'This page needs the one-time link that `latchkey daemon` (or `latchkey start`) printed when it started: open that link in this browser.',
-      'If you just opened it and still see this page, reload.',
-    ],
-  },
-  linkSpent: {
-    title: 'Latchkey: this link was already used',
-    text: ['Each sign-in link works once. Ask the running daemon for a new one, or restart it to print one.'],
-  },
   notBuilt: {
     title: 'Latchkey is running, but its window is not built',
     text: ['The wallet and the API are up; the pages of the window are missing. Run `npm run build` in the Latchkey folder, then reload.'],

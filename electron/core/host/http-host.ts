@@ -2,32 +2,46 @@
  * The headless host (architecture.md "Hosts"): the built renderer and the owner API over HTTP +
  * Server-Sent Events on 127.0.0.1, for SSH boxes, devcontainers and browser tests.
  *
- * Who may talk to it (threat T10 and the owner's consent):
- * - the owner: a one-time URL `/auth/<256-bit token>` sets an HttpOnly, SameSite=Strict session
- *   cookie and is then spent; every other request needs that cookie;
+ * Who may talk to it (threats T10, T31 and the owner's consent):
+ * - the owner: the link the daemon prints, `http://127.0.0.1:<port>/#signin=<256-bit token>`,
+ *   carries its secret in the fragment, which browsers never send to a server. The window takes
+ *   it out of the address bar at once and trades it, once, at `POST /api/v1/session` for a session
+ *   credential it keeps in sessionStorage (this origin, this tab) and sends as the
+ *   `x-latchkey-session` header on every API call and on the event stream. No cookie is set or
+ *   read: nothing a browser sends by itself to another loopback port (cookies are not scoped by
+ *   port) opens the API (T31);
  * - the bridge's checks: Host must be `127.0.0.1:<port>` or `localhost:<port>` (DNS rebinding),
  *   an Origin other than our own is refused, never a CORS header; API calls need the custom
  *   `x-latchkey-ui: 1` header (a page elsewhere cannot add it without a preflight nobody
  *   answers) and a JSON body; `Sec-Fetch-Site`, when the browser sends it, must be same-origin.
- * Residual risk (documented): loopback cookies are not isolated by port, so a server another
- * user runs on 127.0.0.1 receives the cookie if the owner's browser visits it; the cookie dies
- * with the browser session and after 12 idle hours, and only this process knows it.
+ * The built renderer's files hold no secret and are served without a session.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { z } from 'zod';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { checkFraming, checkHost, checkJsonContentType } from '../bridge/checks.js';
 import { systemClock, type Clock, type Logger } from '../ports.js';
 import type { Wallet } from '../wallet-api.js';
 import { DEFAULT_KEEP_ALIVE_MS, streamEvents } from './event-stream.js';
-import { PAGES, sendPage } from './host-pages.js';
+import { sendPage } from './host-pages.js';
 import { OwnerSessions, type OwnerSessionLimits } from './owner-sessions.js';
 import { StaticSite } from './static-files.js';
 import { callOwnerMethod, DEFAULT_MAX_BODY_BYTES, readJsonBody, sendJson, sendWireError, statusOf, streamConnect, toWireError, type WireError } from './wire.js';
 
 export const UI_HEADER = 'x-latchkey-ui';
 export const UI_HEADER_VALUE = '1';
+/** The session credential the window got for its one-time link (never a cookie: T31). */
+export const SESSION_HEADER = 'x-latchkey-session';
 export const API_PREFIX = '/api/v1/';
+/** Where the window trades the link's one-time token for a session. */
+export const SIGN_IN_PATH = `${API_PREFIX}session`;
+/** The fragment parameter of the sign-in link: `#signin=<token>`. */
+export const SIGN_IN_FRAGMENT = 'signin';
+/** What to do without a session: the daemon prints a link when it starts. */
+export const SIGN_IN_HINT = 'Get a new sign-in link: stop `latchkey daemon` (or `latchkey start`) and start it again; it prints one.';
+
+const SignInBody = z.object({ token: z.string().min(1).max(128) }).strict();
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -59,7 +73,7 @@ export interface HttpHost {
   /** http://127.0.0.1:<port> */
   readonly url: string;
   readonly port: number;
-  /** A new one-time sign-in URL (each works once). */
+  /** A new one-time sign-in link, `<url>/#signin=<token>` (each works once). */
   oneTimeUrl(): string;
   close(): Promise<void>;
 }
@@ -94,8 +108,6 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
   server.on('upgrade', (_req: unknown, socket: Socket) => socket.destroy());
   server.on('connect', (_req: unknown, socket: Socket) => socket.destroy());
 
-  const cookieName = (): string => `latchkey_ui_${port}`;
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const api = path.startsWith('/api/');
@@ -115,12 +127,8 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
       return refuse(403, { code: ErrorCode.ForbiddenOrigin, message: 'Other web pages may not call Latchkey.' });
     }
 
-    if (path.startsWith('/auth/')) return signIn(req, res, path.slice('/auth/'.length));
-    if (!sessions.checkSession(readCookie(req, cookieName()))) {
-      if (api) return refuse(401, { code: ErrorCode.Unauthenticated, message: 'Not signed in to Latchkey.', hint: 'Open the one-time link the daemon printed.' });
-      return sendPage(res, 401, PAGES.signIn.title, [...PAGES.signIn.text]);
-    }
     if (!api) {
+      // The window's files hold no secret: no session needed (the link's token is in the fragment).
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(405, { code: ErrorCode.MethodNotAllowed, message: 'Pages are read with GET.' });
       return site.serve(path, res, {});
     }
@@ -129,13 +137,15 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
     if (fetchSite !== undefined && fetchSite !== 'same-origin') {
       return refuse(403, { code: ErrorCode.ForbiddenOrigin, message: 'Other web pages may not call Latchkey.' });
     }
-    if (path === `${API_PREFIX}events`) {
-      // EventSource cannot add headers: the cookie, Host, Origin and Sec-Fetch-Site checks hold, and the stream only reads.
-      if (req.method !== 'GET') return refuse(405, { code: ErrorCode.MethodNotAllowed, message: 'Events are read with GET.' });
-      return streamEvents(options.wallet, res, {}, keepAliveMs);
-    }
     if (req.headers[UI_HEADER] !== UI_HEADER_VALUE) {
       return refuse(403, { code: ErrorCode.MissingBridgeHeader, message: `API calls carry the ${UI_HEADER} header.` });
+    }
+    if (path !== SIGN_IN_PATH && !sessions.checkSession(sessionOf(req))) {
+      return refuse(401, { code: ErrorCode.Unauthenticated, message: 'This window is not signed in to Latchkey.', hint: SIGN_IN_HINT });
+    }
+    if (path === `${API_PREFIX}events`) {
+      if (req.method !== 'GET') return refuse(405, { code: ErrorCode.MethodNotAllowed, message: 'Events are read with GET.' });
+      return streamEvents(options.wallet, res, {}, keepAliveMs);
     }
     if (req.method !== 'POST') return refuse(405, { code: ErrorCode.MethodNotAllowed, message: 'API calls use POST.' });
     const contentType = checkJsonContentType(req);
@@ -146,6 +156,7 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
     } catch (error) {
       return refuse(statusOf(error), toWireError(error));
     }
+    if (path === SIGN_IN_PATH) return signIn(res, body, refuse);
     if (path === `${API_PREFIX}connect`) return streamConnect(options.wallet, res, body);
     if (path.startsWith(`${API_PREFIX}call/`)) {
       const answer = await callOwnerMethod(options.wallet, path.slice(`${API_PREFIX}call/`.length), body);
@@ -154,25 +165,16 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
     return refuse(404, { code: ErrorCode.NotFound, message: 'No such API.' });
   }
 
-  function signIn(req: IncomingMessage, res: ServerResponse, token: string): void {
-    if (req.method !== 'GET') {
-      sendPage(res, 405, 'Latchkey: open the link in a browser', ['Sign-in links are opened with GET.']);
-      return;
-    }
-    const session = sessions.redeemToken(token);
+  /** Spends the link's one-time token: `{ result: { session } }`, or 403 when it is unknown, spent or expired. */
+  function signIn(res: ServerResponse, body: unknown, refuse: (status: number, error: WireError) => void): void {
+    const parsed = SignInBody.safeParse(body);
+    const session = parsed.success ? sessions.redeemToken(parsed.data.token) : undefined;
     if (session === undefined) {
-      options.logger.info('ui sign-in refused: the link was unknown or already used');
-      sendPage(res, 403, PAGES.linkSpent.title, [...PAGES.linkSpent.text]);
-      return;
+      options.logger.info('ui sign-in refused: the link was unknown, already used or expired');
+      return refuse(403, { code: ErrorCode.Unauthenticated, message: 'This sign-in link was already used, or is not one this Latchkey printed.', hint: SIGN_IN_HINT });
     }
     options.logger.info('ui signed in');
-    res.writeHead(303, {
-      'Set-Cookie': `${cookieName()}=${session}; HttpOnly; SameSite=Strict; Path=/`,
-      Location: '/',
-      'Cache-Control': 'no-store',
-      'Content-Length': '0',
-    });
-    res.end();
+    sendJson(res, 200, { result: { session } });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -196,7 +198,7 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
   return {
     url,
     port,
-    oneTimeUrl: () => `${url}/auth/${sessions.mintToken()}`,
+    oneTimeUrl: () => `${url}/#${SIGN_IN_FRAGMENT}=${sessions.mintToken()}`,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -205,14 +207,8 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
   };
 }
 
-/** The value of cookie `name` (the first one), or undefined. */
-function readCookie(req: IncomingMessage, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (header === undefined) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+/** The session header, when there is exactly one (cookies are never read: T31). */
+function sessionOf(req: IncomingMessage): string | undefined {
+  const values = req.headersDistinct[SESSION_HEADER];
+  return values?.length === 1 ? values[0] : undefined;
 }

@@ -1,14 +1,14 @@
 /**
  * Who is the owner in the headless host: one-time login tokens (each a random 256-bit value,
- * spent on first use) and the session cookies they turn into (random, in memory only, gone when
- * the host stops). Every comparison is of SHA-256 digests in constant time; nothing here is ever
+ * spent on first use) and the session credentials they turn into (random, in memory only, gone
+ * when the host stops; the window sends one as a header, never as a cookie). Every comparison is of SHA-256 digests in constant time; nothing here is ever
  * logged or written to disk.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { systemClock, type Clock } from '../ports.js';
 
 export interface OwnerSessionLimits {
-  /** How long a one-time URL stays usable (default 24 h: the daemon prints one at start). */
+  /** How long a one-time link stays usable (default 24 h: the daemon prints one at start). */
   oneTimeTtlMs: number;
   /** A session unused this long is forgotten (default 12 h). */
   sessionIdleMs: number;

@@ -2,8 +2,9 @@
  * Shared setup of the window's end-to-end tests: the renderer built once (into test-results/, so a
  * build by someone else never races these tests), `startDaemon` in-process with a memory vault, the
  * test world's Chromium-driven opener for AS logins and the headless host on; a Playwright page
- * signed in through the one-time URL in a loopback-only context of the world's Chromium; and a
- * watch on the page for dialogs, console errors, page errors and CSP violations.
+ * signed in through the daemon's one-time link (`#signin=…`: the window trades it for a session in
+ * this tab's sessionStorage) in a loopback-only context of the world's Chromium; and a watch on
+ * the page for dialogs, console errors, page errors and CSP violations.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -156,8 +157,8 @@ export async function startUi(world: World, options: UiOptions = {}): Promise<Ui
     const watch = await watchPage(page);
     await page.setViewportSize({ width: 1280, height: 860 });
     await page.goto(daemon.ui!.oneTimeUrl());
-    if (page.url() !== `${daemon.ui!.url}/`) throw new Error(`signing in led to ${page.url()}`);
     await page.getByRole('heading', { level: 1, name: 'Approvals' }).waitFor();
+    if (page.url() !== `${daemon.ui!.url}/`) throw new Error('signing in left the link in the address bar');
     return {
       world,
       daemon,

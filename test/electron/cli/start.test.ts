@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP_MAIN_ENTRY, launchDesktop, probeDesktop } from '../../../electron/core/host/desktop.js';
 import { findPackageRoot, rendererDir } from '../../../electron/core/host/package-root.js';
-import { rawRequest } from '../core/host/support.js';
+import { apiHeaders, exchange, rawRequest } from '../core/host/support.js';
 import { REPO_ROOT, startCli, waitForOutput } from '../../support/run-cli.js';
 
 let base: string;
@@ -99,14 +99,17 @@ describe('latchkey start and latchkey daemon (real processes)', () => {
       await waitForOutput(cli, 'Press Ctrl-C to stop.');
       const readyMs = Date.now() - started;
       expect(cli.stderr).toMatch(/Electron cannot start here \(.+\); running the headless host instead\./);
-      const url = /Open the Latchkey window: (http:\/\/127\.0\.0\.1:(\d+)(\/auth\/[A-Za-z0-9_-]{43}))/.exec(cli.stderr);
+      const url = /Open the Latchkey window: (http:\/\/127\.0\.0\.1:(\d+)\/#signin=([A-Za-z0-9_-]{43}))\n/.exec(cli.stderr);
       expect(url, cli.stderr).not.toBeNull();
       const port = Number(url![2]);
-      const first = await rawRequest(port, { path: url![3]! });
-      expect(first.status).toBe(303);
-      expect(first.headers['set-cookie']?.[0]).toContain('HttpOnly; SameSite=Strict; Path=/');
-      expect((await rawRequest(port, { path: url![3]! })).status).toBe(403);
-      const page = await rawRequest(port, { path: '/', headers: { cookie: first.headers['set-cookie']![0]!.split(';')[0]! } });
+      const first = await exchange(port, url![3]!);
+      expect(first.status).toBe(200);
+      expect(first.headers['set-cookie']).toBeUndefined();
+      expect((await exchange(port, url![3]!)).status).toBe(403);
+      const session = (JSON.parse(first.body) as { result: { session: string } }).result.session;
+      const status = await rawRequest(port, { method: 'POST', path: '/api/v1/call/status', headers: apiHeaders(session), body: '{}' });
+      expect(status.status).toBe(200);
+      const page = await rawRequest(port, { path: '/' });
       expect(page.status).toBe(200);
       expect(page.headers['content-security-policy']).toContain("script-src 'self'");
       console.info(`latchkey start → URL printed after ${readyMs} ms`);
@@ -125,7 +128,7 @@ describe('latchkey start and latchkey daemon (real processes)', () => {
     try {
       await waitForOutput(cli, 'Press Ctrl-C to stop.');
       expect(cli.stderr).not.toContain('Open the Latchkey window');
-      expect(cli.stderr).not.toContain('/auth/');
+      expect(cli.stderr).not.toContain('#signin=');
     } finally {
       cli.child.kill('SIGTERM');
       const result = await cli.done;

@@ -2,8 +2,10 @@
 /**
  * renderer/api/http-client.ts in real Chromium against the real headless host: the client is
  * bundled with esbuild and served as the window's only script (under the host's CSP), the page
- * signs in through the one-time URL, then calls methods, gets errors with code and hint, streams
- * connect, and receives live events.
+ * signs in through the one-time link as main.tsx does (owner-session.ts: the fragment's token
+ * traded for a session in sessionStorage), then calls methods, gets errors with code and hint,
+ * streams connect, receives live events, stays signed in across a reload, and learns when its
+ * session is gone.
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -19,10 +21,16 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 /** The page's script: the client as pickWalletClient gives it in a browser, with helpers for the test. */
 const HARNESS = `
 import { pickWalletClient } from './renderer/api/client.ts';
-const client = pickWalletClient();
+import { sessionSlot, signIn, takeSignInToken } from './renderer/api/owner-session.ts';
+const token = takeSignInToken(location, history);
+const session = sessionSlot(sessionStorage);
+const outcome = await signIn({ token, slot: session });
+let signedOut = 0;
+const client = pickWalletClient(globalThis, { session, onSignedOut: () => { signedOut += 1; } });
 const events = [];
 let unsubscribe;
 window.harness = {
+  signedOut: () => signedOut,
   call: async (method, params) => {
     try { return { ok: true, value: await client.call(method, params) }; }
     catch (e) { return { ok: false, name: e.name, code: e.code, message: e.message, hint: e.hint }; }
@@ -36,7 +44,7 @@ window.harness = {
   unsubscribe: () => unsubscribe?.(),
   events,
 };
-document.title = 'client ready';
+document.title = outcome.signedIn ? 'client ready' : 'signed out: ' + outcome.reason;
 `;
 
 let f: HostFixture;
@@ -77,6 +85,7 @@ afterAll(async () => {
 type Outcome = { ok: true; value: unknown; progress?: unknown[] } | { ok: false; name?: string; code: string; message: string; hint?: string; progress?: unknown[] };
 
 interface Harness {
+  signedOut(): number;
   call(method: string, params: unknown): Promise<Outcome>;
   connect(params: unknown): Promise<Outcome>;
   subscribe(): void;
@@ -111,7 +120,7 @@ describe('renderer HTTP WalletClient (real Chromium, real host)', () => {
     expect(outcome).toMatchObject({ ok: false, code: ErrorCode.InsecureUrl });
   });
 
-  it('subscribe delivers approval.raised and approval.decided live over EventSource', async () => {
+  it('subscribe delivers approval.raised and approval.decided live over the event stream read through fetch', async () => {
     // The host subscribes to the wallet when the stream arrives: wait for that before raising anything.
     const { wallet } = f.composed;
     const original = wallet.subscribe.bind(wallet);
@@ -143,6 +152,21 @@ describe('renderer HTTP WalletClient (real Chromium, real host)', () => {
     );
     await expect(asking).rejects.toMatchObject({ code: ErrorCode.GrantDenied });
     await page.evaluate(() => (globalThis as unknown as { harness: Harness }).harness.unsubscribe());
+  });
+
+  it('T31: a reload stays signed in (the session is in this tab\'s sessionStorage); the address bar holds no token', async () => {
+    expect(page.url()).toBe(`${f.host.url}/`);
+    await page.reload();
+    await page.waitForFunction(() => (globalThis as unknown as { document: { title: string } }).document.title === 'client ready');
+    expect(await call('status', {})).toMatchObject({ ok: true, value: { mode: 'memory' } });
+  });
+
+  it('T31: a session the host does not know ends in a 401 with a hint naming the command, and the window is told once', async () => {
+    await page.evaluate(() => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('latchkey.session', 'forged'));
+    const refused = await call('listAgents', {});
+    expect(refused).toMatchObject({ ok: false, code: ErrorCode.Unauthenticated, hint: expect.stringContaining('latchkey daemon') as string });
+    await call('status', {});
+    expect(await page.evaluate(() => (globalThis as unknown as { harness: Harness }).harness.signedOut())).toBe(1);
   });
 
   it('runs under the host\'s CSP without a violation', () => {

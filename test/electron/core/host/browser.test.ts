@@ -1,9 +1,10 @@
 /**
- * The headless host in real Chromium (threat T10): the owner signs in through the one-time URL and
- * the window's own origin can call the API; a page on another loopback origin (same site for
- * cookies: 127.0.0.1 on another port) cannot read anything: a credentialed fetch with the custom
- * header dies in its preflight, a no-cors POST and a form POST lack the header, EventSource is
- * refused for its Origin. A page on localhost (another site) is not even sent the cookie.
+ * The headless host in real Chromium (threats T10, T31): the owner opens the one-time link, the
+ * page trades the fragment's token for a session (as the window does) and the window's own origin
+ * can call the API with it; the browser holds no cookie. A page on another loopback origin (same
+ * site: 127.0.0.1 on another port; another site: localhost) cannot read anything: a credentialed
+ * fetch with the custom header dies in its preflight, a no-cors POST and a form POST lack the
+ * header, EventSource is refused for its Origin.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
 import { CHROMIUM_PATH } from '../../../world/chromium.js';
 import { startHostFixture, type HostFixture } from './support.js';
+
+/** What the window does with the link (renderer/api/owner-session.ts), run in the page: the session, or the exchange's status. */
+const SIGN_IN_IN_PAGE = `(async () => {
+  const token = new URLSearchParams(location.hash.slice(1)).get('signin');
+  history.replaceState(null, '', location.pathname);
+  const r = await fetch('/api/v1/session', { method: 'POST', credentials: 'omit', headers: { 'content-type': 'application/json', 'x-latchkey-ui': '1' }, body: JSON.stringify({ token }) });
+  if (!r.ok) return { status: r.status };
+  const session = (await r.json()).result.session;
+  sessionStorage.setItem('latchkey.session', session);
+  return { status: r.status, session };
+})()`;
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -85,26 +97,28 @@ describe('T10: the headless host in real Chromium', () => {
     await f?.close();
   });
 
-  it('T10: the one-time URL signs the browser in; the window\'s own origin calls the API; the link is then spent', async () => {
+  it('T10, T31: the link signs the page in (fragment token → session header, once); the window\'s own origin calls the API; the browser holds no cookie', async () => {
     const page = await context.newPage();
     const link = f.host.oneTimeUrl();
     const response = await page.goto(link);
     expect(response?.status()).toBe(200);
-    expect(page.url()).toBe(`${f.host.url}/`);
+    expect(response?.request().url()).toBe(`${f.host.url}/`); // the fragment never left the browser
+    expect(page.url()).toBe(link);
     expect(await page.title()).toBe('Latchkey test window');
-    const cookies = await context.cookies(f.host.url);
-    expect(cookies).toHaveLength(1);
-    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/', secure: false });
-    expect(cookies[0]!.expires).toBe(-1); // a session cookie
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe('');
-    const answer = await page.evaluate(async () => {
-      const r = await fetch('/api/v1/call/status', { method: 'POST', headers: { 'content-type': 'application/json', 'x-latchkey-ui': '1' }, body: '{}' });
+    const signedIn = (await page.evaluate(SIGN_IN_IN_PAGE)) as { status: number; session?: string };
+    expect(signedIn.status).toBe(200);
+    expect(page.url()).toBe(`${f.host.url}/`);
+    expect(await context.cookies()).toEqual([]);
+    const answer = await page.evaluate(async (session) => {
+      const r = await fetch('/api/v1/call/status', { method: 'POST', headers: { 'content-type': 'application/json', 'x-latchkey-ui': '1', 'x-latchkey-session': session }, body: '{}' });
       return { status: r.status, body: (await r.json()) as { result: { mode: string } } };
-    });
+    }, signedIn.session!);
     expect(answer.status).toBe(200);
     expect(answer.body.result.mode).toBe('memory');
     const second = await context.newPage();
-    expect((await second.goto(link))?.status()).toBe(403);
+    await second.goto(link);
+    expect(((await second.evaluate(SIGN_IN_IN_PAGE)) as { status: number }).status).toBe(403);
+    expect(await context.cookies()).toEqual([]);
     await page.close();
     await second.close();
   });
@@ -128,7 +142,7 @@ describe('T10: the headless host in real Chromium', () => {
     await page.close();
   });
 
-  it('T10: the SameSite=Strict cookie is not sent from another site (localhost), whose fetches fail the same way', async () => {
+  it('T10: a page on another site (localhost) fails the same way', async () => {
     const page = await context.newPage();
     await page.goto(`http://localhost:${pagePort}/`);
     const results = await page.evaluate(() => (globalThis as unknown as { attack(): Promise<Record<string, unknown>> }).attack());

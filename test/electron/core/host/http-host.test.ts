@@ -1,7 +1,8 @@
 /**
  * The headless host over real HTTP on 127.0.0.1 with a real composed wallet (memory vault): the
- * owner's one-time sign-in, the bridge's Host/Origin/header checks (threat T10), the API and its
- * live events, and the static files (no way out of the root, CSP on every page).
+ * owner's one-time sign-in (the link's fragment token traded for a session header, never a
+ * cookie: T31), the bridge's Host/Origin/header checks (threat T10), the API and its live events,
+ * and the static files (no way out of the root, CSP on every page).
  */
 import { symlink } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -10,12 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../../../shared/agents.js';
 import type { WalletEvent } from '../../../../shared/api.js';
 import { ErrorCode } from '../../../../shared/errors.js';
-import { CONTENT_SECURITY_POLICY, startHttpHost } from '../../../../electron/core/host/http-host.js';
+import { CONTENT_SECURITY_POLICY, SESSION_HEADER, SIGN_IN_FRAGMENT, SIGN_IN_PATH, startHttpHost } from '../../../../electron/core/host/http-host.js';
+import { SESSION_HEADER as WINDOW_SESSION_HEADER, SIGN_IN_FRAGMENT as WINDOW_SIGN_IN_FRAGMENT, SIGN_IN_PATH as WINDOW_SIGN_IN_PATH } from '../../../../renderer/api/owner-session.js';
 import type { Wallet } from '../../../../electron/core/wallet-api.js';
-import { apiHeaders, openEventStream, rawRequest, RecordingLogger, RESOURCE, signIn, startHostFixture, type HostFixture, type RawResponse } from './support.js';
+import { apiHeaders, exchange, linkToken, openEventStream, rawRequest, RecordingLogger, RESOURCE, signIn, startHostFixture, streamHeaders, type HostFixture, type RawResponse } from './support.js';
 
 let f: HostFixture;
-let cookie: string;
+let session: string;
 const seen: RawResponse[] = [];
 
 async function req(options: Parameters<typeof rawRequest>[1]): Promise<RawResponse> {
@@ -24,14 +26,14 @@ async function req(options: Parameters<typeof rawRequest>[1]): Promise<RawRespon
   return res;
 }
 
-function call(method: string, params: unknown, headers: Record<string, string> = apiHeaders(cookie)): Promise<RawResponse> {
+function call(method: string, params: unknown, headers: Record<string, string> = apiHeaders(session)): Promise<RawResponse> {
   return req({ method: 'POST', path: `/api/v1/call/${method}`, headers, body: JSON.stringify(params) });
 }
 
 beforeAll(async () => {
   f = await startHostFixture({ keepAliveMs: 200 });
   await symlink(join(dirname(f.staticDir), 'secret.txt'), join(f.staticDir, 'assets', 'leak.txt'));
-  cookie = await signIn(f.host);
+  session = await signIn(f.host);
 });
 
 afterAll(async () => {
@@ -43,104 +45,140 @@ describe('headless host: signing in', () => {
     expect(f.host.url).toBe(`http://127.0.0.1:${f.host.port}`);
   });
 
-  it('a one-time URL works once (HttpOnly, SameSite=Strict session cookie, redirect to /), then answers 403', async () => {
-    const url = new URL(f.host.oneTimeUrl());
-    expect(url.origin).toBe(f.host.url);
-    expect(url.pathname).toMatch(/^\/auth\/[A-Za-z0-9_-]{43}$/); // 256 bits, base64url
-    const first = await req({ path: url.pathname });
-    expect(first.status).toBe(303);
-    expect(first.headers['location']).toBe('/');
-    const setCookie = first.headers['set-cookie'] ?? [];
-    expect(setCookie).toHaveLength(1);
-    const attributes = setCookie[0]!.split(';').map((part) => part.trim());
-    expect(attributes[0]).toMatch(new RegExp(`^latchkey_ui_${f.host.port}=[A-Za-z0-9_-]{43}$`));
-    expect(attributes.slice(1).sort()).toEqual(['HttpOnly', 'Path=/', 'SameSite=Strict']);
-    const again = await req({ path: url.pathname });
+  it('T31: a one-time link carries its token in the fragment; POST /api/v1/session spends it once for a session header; no cookie is ever set', async () => {
+    const link = new URL(f.host.oneTimeUrl());
+    expect(link.origin).toBe(f.host.url);
+    expect(link.pathname).toBe('/');
+    expect(link.search).toBe('');
+    expect(link.hash).toMatch(/^#signin=[A-Za-z0-9_-]{43}$/); // 256 bits, base64url: never sent to a server
+    const token = new URLSearchParams(link.hash.slice(1)).get('signin')!;
+    const first = await exchange(f.host.port, token);
+    seen.push(first);
+    expect(first.status).toBe(200);
+    expect(first.headers['cache-control']).toBe('no-store');
+    expect(first.headers['set-cookie']).toBeUndefined();
+    const fresh = (JSON.parse(first.body) as { result: { session: string } }).result.session;
+    expect(fresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(fresh).not.toBe(token);
+    const again = await exchange(f.host.port, token);
+    seen.push(again);
     expect(again.status).toBe(403);
-    expect(again.headers['set-cookie']).toBeUndefined();
-    expect(again.body).toContain('already used');
-    // The fresh cookie works.
-    const status = await call('status', {}, apiHeaders(attributes[0]!));
+    expect(JSON.parse(again.body)).toMatchObject({ error: { code: ErrorCode.Unauthenticated, message: expect.stringContaining('already used') as string, hint: expect.stringContaining('latchkey daemon') as string } });
+    // The fresh session works, in its header.
+    const status = await call('status', {}, apiHeaders(fresh));
     expect(status.status).toBe(200);
+    // The window and the host spell the header, the path and the fragment alike.
+    expect([WINDOW_SESSION_HEADER, WINDOW_SIGN_IN_PATH, WINDOW_SIGN_IN_FRAGMENT]).toEqual([SESSION_HEADER, SIGN_IN_PATH, SIGN_IN_FRAGMENT]);
   });
 
-  it('each one-time URL is different; an unknown or malformed token is refused', async () => {
-    const a = f.host.oneTimeUrl();
-    const b = f.host.oneTimeUrl();
+  it('each link is different; unknown, malformed or reused tokens are refused (403); the exchange wants the window header, JSON and POST', async () => {
+    const a = linkToken(f.host);
+    const b = linkToken(f.host);
     expect(a).not.toBe(b);
-    for (const path of ['/auth/', '/auth/nope', `${new URL(a).pathname}x`, '/auth/%00']) {
-      const res = await req({ path });
-      expect(res.status, path).toBe(403);
+    for (const token of ['', 'nope', `${a}x`, '\u0000', 'A'.repeat(43), 'x'.repeat(500)]) {
+      const res = await exchange(f.host.port, token);
+      expect(res.status, token).toBe(403);
       expect(res.headers['set-cookie']).toBeUndefined();
     }
+    const noHeader = await req({ method: 'POST', path: '/api/v1/session', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: a }) });
+    expect(noHeader.status).toBe(403);
+    const form = await req({ method: 'POST', path: '/api/v1/session', headers: { 'x-latchkey-ui': '1', 'content-type': 'text/plain' }, body: JSON.stringify({ token: a }) });
+    expect(form.status).toBe(415);
+    const get = await req({ path: '/api/v1/session', headers: { 'x-latchkey-ui': '1' } });
+    expect(get.status).toBe(405);
+    // None of that spent the link.
+    expect((await exchange(f.host.port, a)).status).toBe(200);
+    // An old-style /auth/<token> path is only a page of the window now: nothing is spent, no cookie.
+    const old = await req({ path: `/auth/${b}` });
+    expect(old.status).toBe(200);
+    expect(old.headers['set-cookie']).toBeUndefined();
+    expect((await exchange(f.host.port, b)).status).toBe(200);
   });
 
-  it('without the cookie: the API answers 401 and pages show how to sign in', async () => {
+  it('without a session: the API and the event stream answer 401; the window\'s files (no secret in them) are served', async () => {
     const api = await call('listAgents', {}, { 'x-latchkey-ui': '1', 'content-type': 'application/json' });
     expect(api.status).toBe(401);
     expect(JSON.parse(api.body)).toMatchObject({ error: { code: ErrorCode.Unauthenticated } });
-    const wrong = await call('listAgents', {}, apiHeaders(`latchkey_ui_${f.host.port}=${'A'.repeat(43)}`));
+    const wrong = await call('listAgents', {}, apiHeaders('A'.repeat(43)));
     expect(wrong.status).toBe(401);
+    const twice = await req({ method: 'POST', path: '/api/v1/call/listAgents', headers: { ...apiHeaders(session), 'x-latchkey-session': `${session}, ${session}` }, body: '{}' });
+    expect(twice.status).toBe(401);
     const page = await req({ path: '/' });
-    expect(page.status).toBe(401);
-    expect(page.headers['content-type']).toContain('text/html');
-    expect(page.body).toContain('one-time link');
-    expect(page.body).not.toContain('Latchkey test window');
-    const asset = await req({ path: '/assets/app.js' });
-    expect(asset.status).toBe(401);
-    const events = await openEventStream(f.host.port, {});
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Latchkey test window');
+    expect((await req({ path: '/assets/app.js' })).status).toBe(200);
+    const events = await openEventStream(f.host.port, { 'x-latchkey-ui': '1' });
     expect(events.status).toBe(401);
     events.close();
+    const noHeader = await openEventStream(f.host.port, { 'x-latchkey-session': session });
+    expect(noHeader.status).toBe(403);
+    noHeader.close();
+  });
+
+  it('T31: nothing a browser sends by itself opens the API: a cookie holding a live session, under any name, is ignored', async () => {
+    for (const cookie of [`latchkey_ui_${f.host.port}=${session}`, `session=${session}`, `x-latchkey-session=${session}`]) {
+      const res = await call('listAgents', {}, { cookie, 'x-latchkey-ui': '1', 'content-type': 'application/json' });
+      expect(res.status, cookie).toBe(401);
+      const events = await openEventStream(f.host.port, { cookie, 'x-latchkey-ui': '1' });
+      expect(events.status, cookie).toBe(401);
+      events.close();
+    }
+    const authorization = await call('listAgents', {}, { authorization: `Bearer ${session}`, 'x-latchkey-ui': '1', 'content-type': 'application/json' });
+    expect(authorization.status).toBe(401);
   });
 });
 
 describe('headless host: T10 checks', () => {
   it('T10: a Host other than 127.0.0.1:<port> or localhost:<port> is refused (DNS rebinding)', async () => {
     for (const host of ['attacker.example', `attacker.example:${f.host.port}`, `127.0.0.1:${f.host.port + 1}`, '127.0.0.1', `0.0.0.0:${f.host.port}`, `[::1]:${f.host.port}`]) {
-      const res = await call('listAgents', {}, { ...apiHeaders(cookie) });
+      const res = await call('listAgents', {}, { ...apiHeaders(session) });
       expect(res.status).toBe(200);
-      const refused = await req({ method: 'POST', path: '/api/v1/call/listAgents', host, headers: apiHeaders(cookie), body: '{}' });
+      const refused = await req({ method: 'POST', path: '/api/v1/call/listAgents', host, headers: apiHeaders(session), body: '{}' });
       expect(refused.status, host).toBe(421);
       expect(JSON.parse(refused.body).error.code).toBe(ErrorCode.BadHost);
     }
-    expect((await req({ path: '/', host: null, headers: { cookie } })).status).toBe(421);
-    expect((await req({ path: '/', host: `localhost:${f.host.port}`, headers: { cookie } })).status).toBe(200);
-    const page = await req({ path: f.host.oneTimeUrl().slice(f.host.url.length), host: `evil.test:${f.host.port}` });
-    expect(page.status).toBe(421);
+    expect((await req({ path: '/', host: null })).status).toBe(421);
+    expect((await req({ path: '/', host: `localhost:${f.host.port}` })).status).toBe(200);
+    expect((await req({ path: '/', host: `evil.test:${f.host.port}` })).status).toBe(421);
+    const token = linkToken(f.host);
+    const link = await req({ method: 'POST', path: '/api/v1/session', host: `evil.test:${f.host.port}`, headers: { 'x-latchkey-ui': '1', 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    expect(link.status).toBe(421);
+    expect((await exchange(f.host.port, token)).status).toBe(200); // refused before anything was spent
   });
 
   it('T10: an Origin other than the host\'s own (null included) is refused with 403; our own is accepted', async () => {
     for (const origin of ['http://attacker.example', `http://127.0.0.1:${f.host.port + 1}`, `http://localhost:${f.host.port}`, 'null', `https://127.0.0.1:${f.host.port}`]) {
-      const res = await call('listAgents', {}, { ...apiHeaders(cookie), origin });
+      const res = await call('listAgents', {}, { ...apiHeaders(session), origin });
       expect(res.status, origin).toBe(403);
       expect(JSON.parse(res.body).error.code).toBe(ErrorCode.ForbiddenOrigin);
     }
-    const own = await call('listAgents', {}, { ...apiHeaders(cookie), origin: f.host.url });
+    const own = await call('listAgents', {}, { ...apiHeaders(session), origin: f.host.url });
     expect(own.status).toBe(200);
-    const events = await openEventStream(f.host.port, { cookie, origin: 'http://attacker.example' });
+    const events = await openEventStream(f.host.port, { ...streamHeaders(session), origin: 'http://attacker.example' });
     expect(events.status).toBe(403);
     events.close();
-    // A sign-in link submitted from elsewhere is refused too, and not spent.
-    const link = new URL(f.host.oneTimeUrl()).pathname;
-    expect((await req({ path: link, headers: { origin: 'http://attacker.example' } })).status).toBe(403);
-    expect((await req({ path: link })).status).toBe(303);
+    // A sign-in token submitted from elsewhere is refused too, and not spent.
+    const token = linkToken(f.host);
+    expect((await exchange(f.host.port, token, { origin: 'http://attacker.example' })).status).toBe(403);
+    expect((await exchange(f.host.port, token, { 'sec-fetch-site': 'same-site' })).status).toBe(403);
+    expect((await exchange(f.host.port, token, { origin: f.host.url, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
   });
 
   it('T10: an API call without the x-latchkey-ui header, or sent cross-site, is refused', async () => {
-    const missing = await call('listAgents', {}, { cookie, 'content-type': 'application/json' });
+    const missing = await call('listAgents', {}, { 'x-latchkey-session': session, 'content-type': 'application/json' });
     expect(missing.status).toBe(403);
     expect(JSON.parse(missing.body).error.code).toBe(ErrorCode.MissingBridgeHeader);
-    const wrongValue = await call('listAgents', {}, { ...apiHeaders(cookie), 'x-latchkey-ui': 'yes' });
+    const wrongValue = await call('listAgents', {}, { ...apiHeaders(session), 'x-latchkey-ui': 'yes' });
     expect(wrongValue.status).toBe(403);
     for (const site of ['cross-site', 'same-site', 'none']) {
-      const res = await call('listAgents', {}, { ...apiHeaders(cookie), 'sec-fetch-site': site });
+      const res = await call('listAgents', {}, { ...apiHeaders(session), 'sec-fetch-site': site });
       expect(res.status, site).toBe(403);
     }
-    expect((await call('listAgents', {}, { ...apiHeaders(cookie), 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    expect((await call('listAgents', {}, { ...apiHeaders(session), 'sec-fetch-site': 'same-origin' })).status).toBe(200);
     // A form or text/plain body (what a page could send without a preflight) is not JSON.
-    const form = await call('listAgents', {}, { ...apiHeaders(cookie), 'content-type': 'text/plain' });
+    const form = await call('listAgents', {}, { ...apiHeaders(session), 'content-type': 'text/plain' });
     expect(form.status).toBe(415);
-    const get = await req({ path: '/api/v1/call/listAgents', headers: apiHeaders(cookie) });
+    const get = await req({ path: '/api/v1/call/listAgents', headers: apiHeaders(session) });
     expect(get.status).toBe(405);
   });
 
@@ -151,18 +189,19 @@ describe('headless host: T10 checks', () => {
       headers: { origin: 'http://attacker.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-latchkey-ui,content-type' },
     });
     expect(preflight.status).toBe(403);
-    const ownPreflight = await req({ method: 'OPTIONS', path: '/api/v1/call/listAgents', headers: { cookie, 'access-control-request-method': 'POST' } });
+    const ownPreflight = await req({ method: 'OPTIONS', path: '/api/v1/call/listAgents', headers: { ...streamHeaders(session), 'access-control-request-method': 'POST' } });
     expect(ownPreflight.status).toBeGreaterThanOrEqual(400);
     expect(seen.length).toBeGreaterThan(20);
     for (const res of seen) {
       expect(Object.keys(res.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['set-cookie']).toBeUndefined();
     }
   });
 
   it('caps bodies (413) and refuses duplicate framing headers', async () => {
-    const big = await req({ method: 'POST', path: '/api/v1/call/listAgents', headers: apiHeaders(cookie), body: JSON.stringify({ pad: 'x'.repeat(70_000) }) });
+    const big = await req({ method: 'POST', path: '/api/v1/call/listAgents', headers: apiHeaders(session), body: JSON.stringify({ pad: 'x'.repeat(70_000) }) });
     expect(big.status).toBe(413);
     expect(JSON.parse(big.body).error.code).toBe(ErrorCode.PayloadTooLarge);
   });
@@ -186,7 +225,7 @@ describe('headless host: the API', () => {
     expect(body.error.code).toBe(ErrorCode.InvalidInput);
     expect(body.error.message).toContain('name');
     expect(JSON.parse((await call('enrolAgent', { name: 'x', extra: true })).body).error.code).toBe(ErrorCode.InvalidInput);
-    const notJson = await req({ method: 'POST', path: '/api/v1/call/listAgents', headers: apiHeaders(cookie), body: '{nope' });
+    const notJson = await req({ method: 'POST', path: '/api/v1/call/listAgents', headers: apiHeaders(session), body: '{nope' });
     expect(notJson.status).toBe(400);
     const unknown = await call('constructor', {});
     expect(unknown.status).toBe(404);
@@ -199,17 +238,17 @@ describe('headless host: the API', () => {
   });
 
   it('connect streams NDJSON and ends with the error line for a URL the wallet refuses', async () => {
-    const res = await req({ method: 'POST', path: '/api/v1/connect', headers: apiHeaders(cookie), body: JSON.stringify({ url: 'http://mcp.example.test/mcp' }) });
+    const res = await req({ method: 'POST', path: '/api/v1/connect', headers: apiHeaders(session), body: JSON.stringify({ url: 'http://mcp.example.test/mcp' }) });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('application/x-ndjson');
     const lines = res.body.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.at(-1)).toMatchObject({ error: { code: ErrorCode.InsecureUrl } });
-    const invalid = await req({ method: 'POST', path: '/api/v1/connect', headers: apiHeaders(cookie), body: JSON.stringify({ url: '' }) });
+    const invalid = await req({ method: 'POST', path: '/api/v1/connect', headers: apiHeaders(session), body: JSON.stringify({ url: '' }) });
     expect(invalid.status).toBe(400);
   });
 
   it('SSE delivers approval.raised when an agent without a grant asks, and approval.decided after decideApproval over the API; keep-alives flow', async () => {
-    const events = await openEventStream(f.host.port, { cookie });
+    const events = await openEventStream(f.host.port, streamHeaders(session));
     expect(events.status).toBe(200);
     expect(events.headers['content-type']).toContain('text/event-stream');
     expect(events.headers['cache-control']).toBe('no-store');
@@ -242,7 +281,7 @@ describe('headless host: the API', () => {
       };
     };
     try {
-      const events = await openEventStream(f.host.port, { cookie });
+      const events = await openEventStream(f.host.port, streamHeaders(session));
       await events.waitForText(': connected');
       expect(active).toBe(1);
       events.close();
@@ -256,7 +295,7 @@ describe('headless host: the API', () => {
 describe('headless host: static files', () => {
   it('E6: serves index.html with the strict CSP and the security headers, and falls back to it for client-side routes', async () => {
     for (const path of ['/', '/index.html', '/agents', '/connections/', '/activity?agent=x']) {
-      const res = await req({ path, headers: { cookie } });
+      const res = await req({ path });
       expect(res.status, path).toBe(200);
       expect(res.body).toContain('Latchkey test window');
       expect(res.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
@@ -266,11 +305,11 @@ describe('headless host: static files', () => {
     expect(CONTENT_SECURITY_POLICY).toBe(
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     );
-    const asset = await req({ path: '/assets/app.js', headers: { cookie } });
+    const asset = await req({ path: '/assets/app.js' });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect((await req({ path: '/assets/missing.js', headers: { cookie } })).status).toBe(404);
-    expect((await req({ method: 'POST', path: '/', headers: { cookie } })).status).toBe(405);
+    expect((await req({ path: '/assets/missing.js' })).status).toBe(404);
+    expect((await req({ method: 'POST', path: '/' })).status).toBe(405);
   });
 
   it('path traversal is impossible: /../, encoded, %2e%2e, backslashes, NUL and symlinks out all answer 404', async () => {
@@ -292,7 +331,7 @@ describe('headless host: static files', () => {
       '/%ff',
     ];
     for (const path of attempts) {
-      const res = await req({ path, headers: { cookie } });
+      const res = await req({ path });
       expect(res.status, path).toBe(404);
       expect(res.body).not.toContain('OUTSIDE-THE-ROOT');
     }
@@ -352,12 +391,12 @@ describe('headless host: nothing built yet', () => {
 
   it('serves a small page saying to run npm run build (with the same CSP), while the API works', async () => {
     const c = await signIn(bare.host);
-    const page = await rawRequest(bare.host.port, { path: '/', headers: { cookie: c } });
+    const page = await rawRequest(bare.host.port, { path: '/' });
     expect(page.status).toBe(200);
     expect(page.body).toContain('npm run build');
     expect(page.body).not.toContain('<script');
     expect(page.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
-    expect((await rawRequest(bare.host.port, { path: '/assets/app.js', headers: { cookie: c } })).status).toBe(404);
+    expect((await rawRequest(bare.host.port, { path: '/assets/app.js' })).status).toBe(404);
     const status = await rawRequest(bare.host.port, { method: 'POST', path: '/api/v1/call/status', headers: apiHeaders(c), body: '{}' });
     expect(JSON.parse(status.body).result.mode).toBe('memory');
   });

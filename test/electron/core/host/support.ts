@@ -1,7 +1,8 @@
 /**
  * Test support for the headless host: a real composed wallet (memory vault, a connection already
- * stored, a fake token endpoint), the host on 127.0.0.1, a signed-in cookie, and raw HTTP requests
- * whose Host, Origin and path are exactly what the test says (fetch would normalise them).
+ * stored, a fake token endpoint), the host on 127.0.0.1, a session signed in as the window does
+ * (the link's fragment token traded at POST /api/v1/session), and raw HTTP requests whose Host,
+ * Origin and path are exactly what the test says (fetch would normalise them).
  */
 import { request } from 'node:http';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
@@ -48,8 +49,13 @@ export function rawRequest(port: number, options: RawRequest): Promise<RawRespon
 }
 
 /** Headers a same-origin page of the window sends with an API call. */
-export function apiHeaders(cookie: string): Record<string, string> {
-  return { cookie, 'x-latchkey-ui': '1', 'content-type': 'application/json' };
+export function apiHeaders(session: string): Record<string, string> {
+  return { 'x-latchkey-session': session, 'x-latchkey-ui': '1', 'content-type': 'application/json' };
+}
+
+/** Headers the window's event stream reader sends (no body, so no content type). */
+export function streamHeaders(session: string): Record<string, string> {
+  return { 'x-latchkey-session': session, 'x-latchkey-ui': '1' };
 }
 
 /** A logger that keeps what it was told (refusal codes and statuses only: no secrets are logged). */
@@ -115,13 +121,22 @@ export async function startHostFixture(options: Partial<HttpHostOptions> & { app
   };
 }
 
-/** Signs in through a fresh one-time URL; returns the `name=value` cookie to send. */
+/** The one-time token of a fresh sign-in link (`<url>/#signin=<token>`). */
+export function linkToken(host: HttpHost): string {
+  const link = new URL(host.oneTimeUrl());
+  return new URLSearchParams(link.hash.slice(1)).get('signin') ?? '';
+}
+
+/** Trades `token` at POST /api/v1/session as the window does; the raw answer. */
+export function exchange(port: number, token: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return rawRequest(port, { method: 'POST', path: '/api/v1/session', headers: { 'x-latchkey-ui': '1', 'content-type': 'application/json', ...headers }, body: JSON.stringify({ token }) });
+}
+
+/** Signs in through a fresh one-time link as the window does; returns the session credential. */
 export async function signIn(host: HttpHost): Promise<string> {
-  const url = new URL(host.oneTimeUrl());
-  const res = await rawRequest(host.port, { path: url.pathname });
-  const setCookie = res.headers['set-cookie']?.[0];
-  if (res.status !== 303 || setCookie === undefined) throw new Error(`sign-in failed: ${res.status}`);
-  return setCookie.split(';')[0]!;
+  const res = await exchange(host.port, linkToken(host));
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status}`);
+  return (JSON.parse(res.body) as { result: { session: string } }).result.session;
 }
 
 
@@ -137,7 +152,7 @@ export interface EventStreamReader {
   close(): void;
 }
 
-/** Opens GET /api/v1/events as EventSource would (no custom header), and reads it as it arrives. */
+/** Opens GET /api/v1/events with `headers` (streamHeaders(session) is what the window sends), and reads it as it arrives. */
 export function openEventStream(port: number, headers: Record<string, string>): Promise<EventStreamReader> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: '/api/v1/events', headers: { host: `127.0.0.1:${port}`, accept: 'text/event-stream', ...headers }, agent: false }, (res) => {
