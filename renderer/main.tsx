@@ -1,5 +1,5 @@
 /**
- * The window's entry: pick the WalletClient (preload IPC, or the headless
+ * The window's entry: guard the window (T20), pick the WalletClient (preload IPC, or the headless
  * host once this tab is signed in: T31), build the store, render; or the sign-in screen.
  */
 import './zod-jitless.js';
@@ -13,11 +13,13 @@ import { App } from './app/App.js';
 import { SignedOut } from './app/SignedOut.js';
 import { WalletStoreProvider } from './app/store-context.js';
 import { applyTheme, localStoragePreferences } from './app/theme.js';
+import { guardWindow } from './app/window-guard.js';
 import { createWalletStore } from './store/index.js';
 import './styles.css';
 
 // The sign-in link's token leaves the address bar before anything else happens.
 const linkToken = takeSignInToken(window.location, window.history);
+guardWindow(window);
 
 
 function storageOrUndefined(which: 'localStorage' | 'sessionStorage'): Storage | undefined {

@@ -15,6 +15,9 @@
  *   `x-latchkey-ui: 1` header (a page elsewhere cannot add it without a preflight nobody
  *   answers) and a JSON body; `Sec-Fetch-Site`, when the browser sends it, must be same-origin.
  * The built renderer's files hold no secret and are served without a session.
+ * The window's pages (T20): a CSP sandbox without popups or modals, no workers, and a
+ * Permissions-Policy that turns off every device and prompt; the window itself cancels the
+ * navigations it starts to other origins (renderer/app/window-guard.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -46,9 +49,30 @@ const SignInBody = z.object({ token: z.string().min(1).max(128) }).strict();
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
+/**
+ * The headless host's CSP: the window's own (shared with the desktop app) plus what a plain browser
+ * tab needs that Electron enforces elsewhere (T20): no workers (no service worker, so no push), and
+ * a sandbox without `allow-popups` (window.open and target=_blank open nothing), `allow-modals` or
+ * `allow-top-navigation`; scripts, same-origin storage, the forms the window handles itself and
+ * the audit export's download stay allowed.
+ */
+export const HOST_CONTENT_SECURITY_POLICY = `${CONTENT_SECURITY_POLICY}; worker-src 'none'; sandbox allow-scripts allow-same-origin allow-forms allow-downloads`;
+
+/** Every device, sensor and permission prompt off (T20); clipboard-write stays (copying a URL). Features Chromium knows. */
+export const PERMISSIONS_POLICY = [
+  'accelerometer', 'autoplay', 'browsing-topics', 'camera', 'captured-surface-control', 'clipboard-read', 'compute-pressure',
+  'digital-credentials-get', 'display-capture', 'encrypted-media', 'fullscreen', 'gamepad', 'geolocation', 'gyroscope', 'hid',
+  'identity-credentials-get', 'idle-detection', 'keyboard-map', 'local-fonts', 'magnetometer', 'microphone', 'midi', 'otp-credentials',
+  'payment', 'picture-in-picture', 'publickey-credentials-create', 'publickey-credentials-get', 'screen-wake-lock', 'serial',
+  'speaker-selection', 'storage-access', 'usb', 'window-management', 'xr-spatial-tracking',
+]
+  .map((feature) => `${feature}=()`)
+  .join(', ');
+
 /** On every answer. No Access-Control-* header is ever among them. */
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'Content-Security-Policy': HOST_CONTENT_SECURITY_POLICY,
+  'Permissions-Policy': PERMISSIONS_POLICY,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',

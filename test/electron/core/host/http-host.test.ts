@@ -2,7 +2,7 @@
  * The headless host over real HTTP on 127.0.0.1 with a real composed wallet (memory vault): the
  * owner's one-time sign-in (the link's fragment token traded for a session header, never a
  * cookie: T31), the bridge's Host/Origin/header checks (threat T10), the API and its live events,
- * and the static files (no way out of the root, CSP on every page).
+ * and the static files (no way out of the root, CSP, sandbox and Permissions-Policy on every page).
  */
 import { symlink } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../../../shared/agents.js';
 import type { WalletEvent } from '../../../../shared/api.js';
 import { ErrorCode } from '../../../../shared/errors.js';
-import { CONTENT_SECURITY_POLICY, SESSION_HEADER, SIGN_IN_FRAGMENT, SIGN_IN_PATH, startHttpHost } from '../../../../electron/core/host/http-host.js';
+import { CONTENT_SECURITY_POLICY, HOST_CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY, SESSION_HEADER, SIGN_IN_FRAGMENT, SIGN_IN_PATH, startHttpHost } from '../../../../electron/core/host/http-host.js';
 import { SESSION_HEADER as WINDOW_SESSION_HEADER, SIGN_IN_FRAGMENT as WINDOW_SIGN_IN_FRAGMENT, SIGN_IN_PATH as WINDOW_SIGN_IN_PATH } from '../../../../renderer/api/owner-session.js';
 import type { Wallet } from '../../../../electron/core/wallet-api.js';
 import { apiHeaders, exchange, linkToken, openEventStream, rawRequest, RecordingLogger, RESOURCE, signIn, startHostFixture, streamHeaders, type HostFixture, type RawResponse } from './support.js';
@@ -293,18 +293,25 @@ describe('headless host: the API', () => {
 });
 
 describe('headless host: static files', () => {
-  it('E6: serves index.html with the strict CSP and the security headers, and falls back to it for client-side routes', async () => {
+  it('E6, T20/E7: serves index.html with the strict CSP (sandboxed, no workers), the Permissions-Policy and the security headers, and falls back to it for client-side routes', async () => {
     for (const path of ['/', '/index.html', '/agents', '/connections/', '/activity?agent=x']) {
       const res = await req({ path });
       expect(res.status, path).toBe(200);
       expect(res.body).toContain('Latchkey test window');
-      expect(res.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+      expect(res.headers['content-security-policy']).toBe(HOST_CONTENT_SECURITY_POLICY);
+      expect(res.headers['permissions-policy']).toBe(PERMISSIONS_POLICY);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
     }
     expect(CONTENT_SECURITY_POLICY).toBe(
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     );
+    expect(HOST_CONTENT_SECURITY_POLICY).toBe(`${CONTENT_SECURITY_POLICY}; worker-src 'none'; sandbox allow-scripts allow-same-origin allow-forms allow-downloads`);
+    for (const feature of ['camera', 'microphone', 'geolocation', 'display-capture', 'usb', 'serial', 'hid', 'midi', 'payment', 'clipboard-read']) {
+      expect(PERMISSIONS_POLICY.split(', '), feature).toContain(`${feature}=()`);
+    }
+    expect(PERMISSIONS_POLICY).not.toContain('clipboard-write');
     const asset = await req({ path: '/assets/app.js' });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
@@ -395,7 +402,7 @@ describe('headless host: nothing built yet', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('npm run build');
     expect(page.body).not.toContain('<script');
-    expect(page.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect(page.headers['content-security-policy']).toBe(HOST_CONTENT_SECURITY_POLICY);
     expect((await rawRequest(bare.host.port, { path: '/assets/app.js' })).status).toBe(404);
     const status = await rawRequest(bare.host.port, { method: 'POST', path: '/api/v1/call/status', headers: apiHeaders(c), body: '{}' });
     expect(JSON.parse(status.body).result.mode).toBe('memory');
