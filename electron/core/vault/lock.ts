@@ -1,109 +1,61 @@
 /**
- * One process per vault (threat T25, V8): a lock file created with O_EXCL holding our pid and a
- * random token, kept for the lifetime of the open vault. A lock whose pid is dead (or that
- * predates the last boot) is stale and taken over; a live one is VaultInUse, optionally after
- * waiting for it to be released.
+ * One process per vault (threats T25, T39; test V8), held by the operating system rather than by
+ * a pid file: a pid outlives its process (reuse), a listening socket does not.
+ *
+ * Unix: every contender binds its own listening socket, under a random name, in
+ * `<data dir>/vault.lock.d` (0700, ours), and then looks at the others. A socket that accepts a
+ * connection belongs to a live process; one that refuses was left by a process that died (the
+ * kernel closes a dead process's sockets, whatever happens to its pid later). A contender that
+ * finds another live socket withdraws its own; otherwise it holds the vault.
+ *
+ * Why two racing starters cannot both win: each looks only after its own socket is listening,
+ * so whichever of them starts listening second sees the first one live and withdraws (a socket
+ * is never removed while its process lives, and a dead one is only removed once it is minutes
+ * old). There is no takeover step to race on: a dead holder's socket is simply ignored.
+ *
+ * Windows: a named pipe per data directory, which only one process can create and which
+ * disappears with it.
+ *
+ * A holder answers each connection with its pid, so VaultInUse can name it.
  */
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { uptime } from 'node:os';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { chmod, lstat, mkdir, readdir, rmdir, unlink } from 'node:fs/promises';
+import { connect, createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { Logger } from '../ports.js';
 
-export const LOCK_FILE = 'vault.lock';
+/** The directory of lock sockets inside the data directory. */
+export const LOCK_DIR = 'vault.lock.d';
+const SOCKET_SUFFIX = '.sock';
 const POLL_MS = 50;
-/** A lock file with no readable owner yet is being written; after this long it is debris. */
-const UNREADABLE_GRACE_MS = 5_000;
-/** Tokens of the locks this process holds: a lock with our pid but another token is from a previous process that had our pid. */
-const tokensHeldHere = new Set<string>();
+/** A refusing socket older than this is removed (it is only ever left by a process that died). */
+const DEBRIS_AGE_MS = 5 * 60_000;
+/** Contenders that saw each other all withdraw; past the deadline they retry (with jitter) this many times, ×4 for contention. */
+const CONTENTION_RETRIES = 8;
+/** How long to wait for a live holder to say its pid. */
+const PID_READ_MS = 500;
+/** sun_path holds 108 bytes on Linux (104 on macOS) including the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = process.platform === 'linux' ? 107 : 103;
 
 export interface VaultLock {
+  /** The socket (or pipe) that holds the vault. */
   readonly path: string;
   release(): Promise<void>;
 }
 
-interface LockOwner {
-  pid: number;
-  token: string;
-  raw: string;
+export interface AcquireLockOptions {
+  /** How long to wait for a live holder to let go. Default 0: fail at once. */
+  waitMs?: number;
+  logger: Logger;
 }
 
 function errorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
 }
 
-function parseOwner(raw: string): LockOwner | undefined {
-  const match = /^(\d+) ([0-9a-f]{32})\n$/.exec(raw);
-  if (match?.[1] === undefined || match[2] === undefined) return undefined;
-  return { pid: Number(match[1]), token: match[2], raw };
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === 'EPERM';
-  }
-}
-
-type LockState = { kind: 'gone' } | { kind: 'held'; pid: number } | { kind: 'stale'; raw: string; pid: number | undefined };
-
-async function inspectLock(path: string): Promise<LockState> {
-  let raw: string;
-  let modifiedMs: number;
-  try {
-    [raw, modifiedMs] = await Promise.all([readFile(path, 'utf8'), stat(path).then((s) => s.mtimeMs)]);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return { kind: 'gone' };
-    throw error;
-  }
-  const owner = parseOwner(raw);
-  const bootMs = Date.now() - uptime() * 1000;
-  if (owner === undefined) {
-    return Date.now() - modifiedMs > UNREADABLE_GRACE_MS ? { kind: 'stale', raw, pid: undefined } : { kind: 'held', pid: 0 };
-  }
-  const ours = owner.pid === process.pid;
-  const dead = ours ? !tokensHeldHere.has(owner.token) : !isProcessAlive(owner.pid) || modifiedMs < bootMs;
-  if (dead) return { kind: 'stale', raw, pid: owner.pid };
-  return { kind: 'held', pid: owner.pid };
-}
-
-/**
- * Moves a stale lock aside. Only one contender wins the rename; if what it moved turns out to be
- * a fresh lock someone else just created, it is put back.
- */
-async function removeStaleLock(path: string, stale: string, logger: Logger, pid: number | undefined): Promise<void> {
-  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await rename(path, aside);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return;
-    throw error;
-  }
-  const moved = await readFile(aside, 'utf8').catch(() => '');
-  if (moved !== stale) await link(aside, path).catch(() => undefined);
-  else logger.warn('took over a stale vault lock', { pid: pid ?? 'unknown' });
-  await unlink(aside).catch(() => undefined);
-}
-
-async function createLockFile(path: string, content: string): Promise<boolean> {
-  let handle;
-  try {
-    handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') return false;
-    throw error;
-  }
-  try {
-    await handle.writeFile(content);
-  } finally {
-    await handle.close();
-  }
-  return true;
-}
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function inUse(dir: string, pid: number): LatchkeyError {
   const who = pid === process.pid ? 'this process' : pid > 0 ? `process ${pid}` : 'another process';
@@ -113,44 +65,232 @@ function inUse(dir: string, pid: number): LatchkeyError {
   });
 }
 
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+function insecure(path: string, why: string): LatchkeyError {
+  return new LatchkeyError(ErrorCode.VaultInsecurePermissions, `The vault lock directory ${path} ${why}.`, {
+    hint: 'Remove it; Latchkey creates it itself.',
+    details: { path },
+  });
+}
 
-export interface AcquireLockOptions {
-  /** How long to wait for a live holder to let go. Default 0: fail at once. */
-  waitMs?: number;
-  logger: Logger;
+/** Creates `<dir>/vault.lock.d` 0700, or checks the existing one: a real directory of ours, never a link. */
+async function prepareLockDir(dir: string): Promise<string> {
+  const path = join(dir, LOCK_DIR);
+  await mkdir(path, { mode: 0o700 }).catch((error: unknown) => {
+    if (errorCode(error) !== 'EEXIST') throw error;
+  });
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) throw insecure(path, 'is a symbolic link');
+  if (!info.isDirectory()) throw insecure(path, 'is not a directory');
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) throw insecure(path, `belongs to another user (uid ${info.uid})`);
+  if ((info.mode & 0o077) !== 0) await chmod(path, 0o700);
+  return path;
+}
+
+/** Whether a socket's owner holds the vault or is still looking at the others. */
+type LockState = 'held' | 'contending';
+
+/**
+ * Listens on `path`; the server answers every connection with our pid and state ("1234 held\n")
+ * and never keeps the process alive.
+ */
+function listenOn(path: string, state: () => LockState): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.end(`${process.pid} ${state()}\n`);
+    });
+    server.once('error', reject);
+    server.listen({ path, exclusive: true }, () => {
+      server.off('error', reject);
+      server.on('error', () => undefined);
+      server.unref();
+      resolve(server);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+type Probe = { live: true; pid: number; held: boolean } | { live: false };
+
+/**
+ * 'live' with the owner's pid and whether it holds the vault, or not live when nothing listens
+ * (or the owner closed without answering: a contender withdrawing). A socket that accepts but
+ * stays silent (a stopped process) counts as a holder of unknown pid (0).
+ */
+function probe(path: string): Promise<Probe> {
+  return new Promise((resolve) => {
+    const socket = connect({ path });
+    let text = '';
+    let connected = false;
+    const finish = (timedOut: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      const said = /^(\d{1,10}) (held|contending)\n/.exec(text);
+      if (said !== null) resolve({ live: true, pid: Number(said[1]), held: said[2] === 'held' });
+      // Connected but silent until the deadline: a stopped process, still holding. Closed unanswered: it went away.
+      else resolve(connected && timedOut ? { live: true, pid: 0, held: true } : { live: false });
+    };
+    const timer = setTimeout(() => finish(true), PID_READ_MS);
+    socket.setEncoding('utf8');
+    socket.once('connect', () => (connected = true));
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.includes('\n') || text.length > 32) finish(false);
+    });
+    socket.once('end', () => finish(false));
+    socket.once('error', () => finish(false));
+  });
+}
+
+interface Other {
+  path: string;
+  pid: number;
+  /** It holds the vault (else it is another contender, who may still withdraw). */
+  held: boolean;
+}
+
+interface Contention {
+  /** Our own socket: bound, listening, still in place, nobody else live. */
+  won: boolean;
+  /** A live socket we saw: a holder if there is one, else a contender. */
+  other?: Other;
+}
+
+class UnixVaultLock {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly lockDir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** One attempt: listen on a fresh name, then look at everyone else's. */
+  async contend(): Promise<{ result: Contention; path: string }> {
+    const path = join(this.lockDir, `${randomBytes(8).toString('hex')}${SOCKET_SUFFIX}`);
+    if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw tooLong(this.lockDir);
+    let state: LockState = 'contending';
+    let server: Server;
+    try {
+      server = await listenOn(path, () => state);
+    } catch (error) {
+      // Another process released its lock and removed the empty directory in between: make it again.
+      if (errorCode(error) !== 'ENOENT') throw error;
+      await prepareLockDir(dirname(this.lockDir));
+      return { result: { won: false }, path };
+    }
+    await chmod(path, 0o600);
+    const mine = await lstat(path);
+    const other = await this.findLiveOther(path);
+    const stillMine = await lstat(path).then(
+      (now) => sameFile(now, mine),
+      () => false,
+    );
+    if (other === undefined && stillMine) {
+      state = 'held';
+      this.server = server;
+      return { result: { won: true }, path };
+    }
+    await closeServer(server);
+    await unlink(path).catch(() => undefined);
+    return { result: { won: false, ...(other === undefined ? {} : { other }) }, path };
+  }
+
+  async release(path: string): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    await closeServer(server);
+    await unlink(path).catch(() => undefined);
+    // Leave no trace when nobody else is there; a directory someone just entered is not empty and stays.
+    await rmdir(this.lockDir).catch(() => undefined);
+  }
+
+  /** Another live socket: a holder when there is one, else a contender; undefined when all others are dead. */
+  private async findLiveOther(own: string): Promise<Other | undefined> {
+    const names = (await readdir(this.lockDir)).filter((name) => name.endsWith(SOCKET_SUFFIX));
+    let found: Other | undefined;
+    for (const name of names) {
+      const path = join(this.lockDir, name);
+      if (path === own) continue;
+      const info = await lstat(path).catch(() => undefined);
+      if (info === undefined || !info.isSocket()) continue;
+      const state = await probe(path);
+      if (state.live) {
+        if (found === undefined || (!found.held && state.held)) found = { path, pid: state.pid, held: state.held };
+      }
+      else await this.removeDebris(path, info);
+    }
+    return found;
+  }
+
+  /** A socket nobody listens on, bound minutes ago: its process died. Removed, with a note. */
+  private async removeDebris(path: string, info: Stats): Promise<void> {
+    if (Date.now() - info.mtimeMs < DEBRIS_AGE_MS) return;
+    await unlink(path).catch(() => undefined);
+    this.logger.warn('removed the vault lock of a process that exited without releasing it', { path });
+  }
+}
+
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.ino === b.ino && a.dev === b.dev;
+}
+
+function tooLong(lockDir: string): LatchkeyError {
+  return new LatchkeyError(ErrorCode.VaultWriteFailed, `The data directory path is too long for the vault lock (${lockDir}).`, {
+    hint: 'Use a shorter data directory (LATCHKEY_HOME); a Unix socket path holds at most 107 bytes.',
+    details: { path: lockDir },
+  });
+}
+
+async function acquireUnix(dir: string, options: AcquireLockOptions): Promise<VaultLock> {
+  const lock = new UnixVaultLock(await prepareLockDir(dir), options.logger);
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  let retries = 0;
+  for (;;) {
+    const { result, path } = await lock.contend();
+    if (result.won) {
+      let released: Promise<void> | undefined;
+      return { path, release: () => (released ??= lock.release(path)) };
+    }
+    const other = result.other;
+    if (other === undefined) {
+      // Our socket (or the directory) was removed under us by someone releasing or cleaning: try again, a few times.
+      if (retries++ < CONTENTION_RETRIES) continue;
+      throw inUse(dir, 0);
+    }
+    if (Date.now() < deadline) {
+      await delay(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
+      continue;
+    }
+    if (other.held) throw inUse(dir, other.pid);
+    // Past the deadline, but what we saw was another contender: one of us will hold it in a moment.
+    if (retries++ >= CONTENTION_RETRIES * 4) throw inUse(dir, other.pid);
+    await delay(2 + Math.floor(Math.random() * 20));
+  }
+}
+
+/** Windows: one named pipe per data directory; creating it is the lock. */
+async function acquirePipe(dir: string, options: AcquireLockOptions): Promise<VaultLock> {
+  const path = `\\\\.\\pipe\\latchkey-vault-${createHash('sha256').update(dir.toLowerCase()).digest('hex').slice(0, 32)}`;
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  for (;;) {
+    try {
+      const server = await listenOn(path, () => 'held');
+      let released: Promise<void> | undefined;
+      return { path, release: () => (released ??= closeServer(server)) };
+    } catch (error) {
+      if (errorCode(error) !== 'EADDRINUSE') throw error;
+    }
+    const state = await probe(path);
+    if (Date.now() >= deadline) throw inUse(dir, state.live ? state.pid : 0);
+    await delay(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
+  }
 }
 
 export async function acquireVaultLock(dir: string, options: AcquireLockOptions): Promise<VaultLock> {
-  const path = join(dir, LOCK_FILE);
-  const token = randomBytes(16).toString('hex');
-  const content = `${process.pid} ${token}\n`;
-  const deadline = Date.now() + (options.waitMs ?? 0);
-  tokensHeldHere.add(token); // before the file exists, so no sibling in this process takes it for stale
-  try {
-    for (;;) {
-      if (await createLockFile(path, content)) break;
-      const state = await inspectLock(path);
-      if (state.kind === 'stale') await removeStaleLock(path, state.raw, options.logger, state.pid);
-      else if (state.kind === 'held') {
-        if (Date.now() >= deadline) throw inUse(dir, state.pid);
-        await delay(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
-      }
-    }
-  } catch (error) {
-    tokensHeldHere.delete(token);
-    throw error;
-  }
-  let released = false;
-  return {
-    path,
-    async release() {
-      if (released) return;
-      released = true;
-      // Remove the lock only while it is still ours.
-      const raw = await readFile(path, 'utf8').catch(() => undefined);
-      if (raw === content) await unlink(path).catch(() => undefined);
-      tokensHeldHere.delete(token);
-    },
-  };
+  return process.platform === 'win32' ? acquirePipe(dir, options) : acquireUnix(dir, options);
 }

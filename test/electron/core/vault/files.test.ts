@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
@@ -25,7 +25,10 @@ describe('vault files: permissions (T23)', () => {
     expect(modeOf(join(dir, '..'))).toBe(0o700);
     expect(modeOf(join(dir, 'vault.enc'))).toBe(0o600);
     expect(modeOf(join(dir, 'vault.enc.prev'))).toBe(0o600);
-    expect(modeOf(join(dir, 'vault.lock'))).toBe(0o600);
+    expect(modeOf(join(dir, 'vault.lock.d'))).toBe(0o700);
+    const [lockSocket, ...others] = readdirSync(join(dir, 'vault.lock.d'));
+    expect(others).toEqual([]);
+    expect(modeOf(join(dir, 'vault.lock.d', lockSocket!))).toBe(0o600);
     await vault.close();
   });
 
