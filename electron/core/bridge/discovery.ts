@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { BridgeDiscovery } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { assertPrivateDirectory, DISCOVERY_FILE, errnoOf, removeIfPresent } from './runtime-dir.js';
+import { assertPrivateDirectory, assertPrivateFile, DISCOVERY_FILE, errnoOf, removeIfPresent } from './runtime-dir.js';
 
 const MAX_DISCOVERY_BYTES = 4096;
 
@@ -72,13 +72,7 @@ export async function readBridgeDiscovery(runtimeDir: string): Promise<BridgeDis
   try {
     assertPrivateDirectory(await lstat(runtimeDir), runtimeDir);
     const info = await lstat(path);
-    const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
-    if (!info.isFile() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) {
-      throw new LatchkeyError(ErrorCode.BridgeUnsafePath, `The bridge discovery file ${path} is not private to you.`, {
-        hint: 'Remove it and restart `latchkey daemon`.',
-        details: { path },
-      });
-    }
+    assertPrivateFile(info, path, 'bridge discovery file');
     if (info.size > MAX_DISCOVERY_BYTES) throw notRunning(runtimeDir);
     text = await readFile(path, 'utf8');
   } catch (error) {

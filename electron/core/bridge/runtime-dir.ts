@@ -51,6 +51,14 @@ export function assertPrivateDirectory(info: Stats, path: string): void {
   }
 }
 
+/** Refuses a file that is a symlink, not a regular file, someone else's, or open to group/other. */
+export function assertPrivateFile(info: Stats, path: string, what: string): void {
+  const uid = currentUid();
+  if (!info.isFile() || (uid !== undefined && info.uid !== uid) || (process.platform !== 'win32' && (info.mode & 0o077) !== 0)) {
+    throw unsafe(`The ${what} ${path} is not private to you.`, path, 'Remove it and restart `latchkey daemon`.');
+  }
+}
+
 /** Creates the runtime directory 0700 (parents too, if missing) and checks it. Returns its lstat. */
 export async function prepareRuntimeDir(dir: string): Promise<Stats> {
   if (!isAbsolute(dir)) throw unsafe(`The bridge directory ${dir} is not an absolute path.`, dir, 'Give an absolute path.');

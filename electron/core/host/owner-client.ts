@@ -3,13 +3,15 @@
  * socket. Same interface as the in-process wallet, so every CLI command works with either.
  */
 import { request } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConnectionSummary } from '../../../shared/connections.js';
 import type { ConnectProgress } from '../../../shared/connections.js';
 import { OwnerMethods, type OwnerMethodName, type OwnerParams, type OwnerResult } from '../../../shared/api.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { ErrorCode as Code } from '../../../shared/errors.js';
+import { assertPrivateDirectory, assertPrivateFile, errnoOf } from '../bridge/runtime-dir.js';
 import type { Wallet } from '../wallet-api.js';
 import { OWNER_HEADER, OWNER_SOCKET, OWNER_TOKEN_FILE, type WireError } from './owner-server.js';
 
@@ -18,15 +20,48 @@ export interface OwnerEndpoint {
   token: string;
 }
 
-/** The running daemon's owner endpoint in `runtimeDir`, or undefined when none answers. */
+const MAX_TOKEN_FILE_BYTES = 4096;
+
+/**
+ * The owner token in `runtimeDir`, trusted only as the bridge's discovery file is (T39): the
+ * directory 0700 and ours, the file a regular 0600 file of ours, never a symlink (someone who
+ * could plant either could point the CLI, and what it sends, at a listener of their own).
+ * Undefined when there is none; BridgeUnsafePath when it is not private.
+ */
+async function readOwnerToken(runtimeDir: string): Promise<string | undefined> {
+  const path = join(runtimeDir, OWNER_TOKEN_FILE);
+  let info: Stats;
+  try {
+    assertPrivateDirectory(await lstat(runtimeDir), runtimeDir);
+    info = await lstat(path);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  assertPrivateFile(info, path, 'owner token file');
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  try {
+    const opened = await handle.stat();
+    if (opened.ino !== info.ino || opened.dev !== info.dev || opened.size > MAX_TOKEN_FILE_BYTES) {
+      throw new LatchkeyError(ErrorCode.BridgeUnsafePath, `The owner token file ${path} changed while it was read, or is not a token.`, {
+        hint: 'Remove it and restart `latchkey daemon`.',
+        details: { path },
+      });
+    }
+    return (await handle.readFile('utf8')).trim();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The running daemon's owner endpoint in `runtimeDir`, or undefined when none answers. A token
+ * file or directory others could have written is refused (BridgeUnsafePath), never used.
+ */
 export async function findOwnerEndpoint(runtimeDir: string): Promise<OwnerEndpoint | undefined> {
   const socketPath = join(runtimeDir, OWNER_SOCKET);
-  let token: string;
-  try {
-    token = (await readFile(join(runtimeDir, OWNER_TOKEN_FILE), 'utf8')).trim();
-  } catch {
-    return undefined;
-  }
+  const token = await readOwnerToken(runtimeDir);
+  if (token === undefined || token === '') return undefined;
   const endpoint = { socketPath, token };
   try {
     await call(endpoint, 'status', {});

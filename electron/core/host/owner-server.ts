@@ -5,10 +5,11 @@
  * cookie. Every payload is validated against the contract in shared/api.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { chmod, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, open, rename, rm } from 'node:fs/promises';
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ErrorCode } from '../../../shared/errors.js';
+import { assertPrivateDirectory } from '../bridge/runtime-dir.js';
 import type { Logger } from '../ports.js';
 import type { Wallet } from '../wallet-api.js';
 import { callOwnerMethod, readJsonBody, sendJson, sendWireError, statusOf, streamConnect, toWireError } from './wire.js';
@@ -30,8 +31,9 @@ export async function startOwnerServer(options: { wallet: Wallet; runtimeDir: st
   const tokenPath = join(options.runtimeDir, OWNER_TOKEN_FILE);
   const token = randomBytes(32).toString('base64url');
   const expected = digest(token);
-  await writeFile(tokenPath, `${token}\n`, { mode: 0o600, flag: 'w' });
-  await chmod(tokenPath, 0o600);
+  // The CLI trusts the token only from a private dir and file (T39): check the dir, never follow a link.
+  assertPrivateDirectory(await lstat(options.runtimeDir), options.runtimeDir);
+  await writeTokenFile(tokenPath, token);
   await rm(socketPath, { force: true });
 
   const server = createServer((req, res) => {
@@ -83,6 +85,22 @@ export async function startOwnerServer(options: { wallet: Wallet; runtimeDir: st
         await rm(tokenPath, { force: true });
       })()),
   };
+}
+
+/** A fresh 0600 file (never through an existing name or link), synced, renamed over the old one. */
+async function writeTokenFile(path: string, token: string): Promise<void> {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const file = await open(temp, 'wx', 0o600);
+  try {
+    await file.writeFile(`${token}\n`);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temp, path).catch(async (error: unknown) => {
+    await rm(temp, { force: true });
+    throw error;
+  });
 }
 
 function digest(value: string): Buffer {
