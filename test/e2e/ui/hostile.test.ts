@@ -6,6 +6,7 @@
  * dialog fires, no element or link comes from that data, long strings are cut, hidden characters
  * are shown, the layout holds, and the page reports no error or CSP violation.
  */
+import { realpath } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLatchkeyError } from '../../../shared/errors.js';
@@ -138,7 +139,8 @@ describe('E5: hostile strings render as inert text (issue 4)', () => {
   it('E5: agents with markup names, scopes, commands and grant URLs: Approvals, Agents and Activity stay inert; deny them all', async () => {
     const names = [XSS_IMG, '"><svg onload=alert(1)>', JS_URL];
     // Each from its own process: one pending enrolment per requesting process (T32, T33).
-    const enrolments = names.map((name) => startEnrolClient(ui.daemon.bridge.socketPath ?? '', name).done.then(([answer]) => answer?.code ?? answer?.error ?? 'enrolled'));
+    const enrolling = names.map((name) => startEnrolClient(ui.daemon.bridge.socketPath ?? '', name));
+    const enrolments = enrolling.map((client) => client.done.then(([answer]) => answer?.code ?? answer?.error ?? 'enrolled'));
     const { secret } = await ui.daemon.wallet.enrolAgent('bot');
     await ui.daemon.wallet.startSession('bot', { ttlSeconds: 600, command: `${RLO}txt.exe ${XSS_IMG} ${JS_URL}` });
     await ui.daemon.wallet.createGrant({ agent: 'bot', resource: `${hostile.url}/b/mcp?q=<img src=x onerror=alert(1)>&next=javascript:alert(1)`, scopes: [XSS_SCOPE] });
@@ -152,6 +154,8 @@ describe('E5: hostile strings render as inert text (issue 4)', () => {
     await expect.poll(() => cards.count()).toBe(4);
     const text = await page.getByRole('list', { name: 'Pending approvals' }).innerText();
     for (const name of names) expect(text).toContain(`${name} asks to enrol as a new agent`);
+    // T32: each enrolment card names the real process that asks (its pid, program and working directory).
+    for (const client of enrolling) expect(text).toContain(`pid ${await client.pid} · ${await realpath(process.execPath)} · cwd /`);
     expect(text).toContain('bot asks for a token');
     expect(text).toContain(XSS_SCOPE);
     await saveScreenshot(page, 'hostile-approvals');
