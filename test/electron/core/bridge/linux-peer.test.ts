@@ -5,7 +5,7 @@
  * directory, and "unknown" whenever ss or /proc cannot confirm them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -98,12 +98,17 @@ describe.skipIf(!onLinux)('LinuxPeerIdentifier (real socket, real processes; Lin
       });
     });
     const children = Array.from({ length: 5 }, () => connectFrom(path, dir!));
+    // An ss that counts its runs (the identifier runs it with a scrubbed env and a fixed PATH).
+    const runs = join(dir!, 'runs');
+    const counting = join(dir!, 'counting-ss');
+    await writeFile(counting, `#!/bin/sh\necho run >> '${runs}'\nexec ss "$@"\n`, { mode: 0o700 });
     try {
       await all;
-      const identifier = new LinuxPeerIdentifier();
+      const identifier = new LinuxPeerIdentifier({ command: counting });
       const identities = await Promise.all(sockets.map((socket) => identifier.identify(socket)));
       expect(new Set(identities.map((identity) => identity?.pid)).size).toBe(5);
       expect(identities.every((identity) => children.some((c) => c.pid === identity?.pid))).toBe(true);
+      expect((await readFile(runs, 'utf8')).trim().split('\n').length).toBeLessThanOrEqual(2);
     } finally {
       for (const c of children) c.kill('SIGKILL');
     }
