@@ -9,6 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { BridgeDiscovery } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { silentLogger } from '../log/logger.js';
+import { DEFAULT_ATTRIBUTE_ABOVE, DEFAULT_PER_FOREIGN_USER, guardTcpServer, type ConnectionGuard } from '../net/connection-guard.js';
 import { systemClock, type Clock, type Logger } from '../ports.js';
 import type { Listener, Transport } from './checks.js';
 import { removeBridgeDiscovery, writeBridgeDiscovery } from './discovery.js';
@@ -51,6 +52,8 @@ export interface BridgeServer {
   readonly url?: string;
   readonly discovery: BridgeDiscovery;
   readonly limits: BridgeLimits;
+  /** Per-user caps on the TCP port (T35): its shed counter and events. Undefined without TCP or off Linux. */
+  readonly connectionGuard: ConnectionGuard | undefined;
   close(): Promise<void>;
 }
 
@@ -90,9 +93,12 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
       await assertSameDirectory(options.runtimeDir, dirInfo);
     }
     let url: string | undefined;
+    let connectionGuard: ConnectionGuard | undefined;
     if (wantTcp) {
       const listener: Listener = { transport: 'tcp' };
       const tcpServer = createBridgeHttpServer(deps, listener);
+      // Other local users may hold a few connections each, never the listener (T35).
+      connectionGuard = guardTcpServer(tcpServer, { name: 'bridge', perForeignUser: DEFAULT_PER_FOREIGN_USER, attributeAbove: DEFAULT_ATTRIBUTE_ABOVE, maxConnections: limits.maxConnections, logger, clock });
       servers.push(tcpServer);
       await listen(tcpServer, { host: '127.0.0.1', port: 0 });
       listener.port = (tcpServer.address() as AddressInfo).port;
@@ -107,7 +113,7 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
     };
     await writeBridgeDiscovery(options.runtimeDir, discovery);
     logger.info('bridge listening', { socket: socketPath ?? 'none', url: url ?? 'none' });
-    return new RunningBridge(options.runtimeDir, servers, discovery, limits, socketPath, url);
+    return new RunningBridge(options.runtimeDir, servers, discovery, limits, socketPath, url, connectionGuard);
   } catch (error) {
     await closeServers(servers);
     if (socketPath !== undefined && servers.length > 0) await removeIfPresent(socketPath);
@@ -125,6 +131,7 @@ class RunningBridge implements BridgeServer {
     readonly limits: BridgeLimits,
     readonly socketPath: string | undefined,
     readonly url: string | undefined,
+    readonly connectionGuard: ConnectionGuard | undefined,
   ) {}
 
   close(): Promise<void> {
