@@ -24,6 +24,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { checkFraming, checkHost, checkJsonContentType } from '../bridge/checks.js';
+import { guardTcpServer, type ConnectionGuard } from '../net/connection-guard.js';
 import { systemClock, type Clock, type Logger } from '../ports.js';
 import type { Wallet } from '../wallet-api.js';
 import { DEFAULT_KEEP_ALIVE_MS, streamEvents } from './event-stream.js';
@@ -97,6 +98,8 @@ export interface HttpHost {
   /** http://127.0.0.1:<port> */
   readonly url: string;
   readonly port: number;
+  /** Connections of other local users reset on arrival (T35). Undefined where peers cannot be attributed. */
+  readonly connectionGuard: ConnectionGuard | undefined;
   /** A new one-time sign-in link, `<url>/#signin=<token>` (each works once). */
   oneTimeUrl(): string;
   close(): Promise<void>;
@@ -115,6 +118,9 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
     joinDuplicateHeaders: false,
   });
   server.maxConnections = 256;
+  // Only the owner's processes (the browser, an SSH forward) and root may connect (T35): others are
+  // reset on arrival, so they cannot fill the 4,096 this allows. Off Linux: the 256 above for all.
+  const connectionGuard = guardTcpServer(server, { name: 'ui host', perForeignUser: 0, attributeAbove: 0, maxConnections: 4_096, logger: options.logger, clock: options.clock ?? systemClock });
   let port = 0;
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -222,6 +228,7 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
   return {
     url,
     port,
+    connectionGuard,
     oneTimeUrl: () => `${url}/#${SIGN_IN_FRAGMENT}=${sessions.mintToken()}`,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
