@@ -33,11 +33,15 @@ export const SessionSummary = z.object({
   agentId: Id,
   createdAt: z.number(),
   expiresAt: z.number(),
-  /** For display only: never used to authenticate (T12). */
+  /**
+   * The `latchkey run` process the session is bound to: the session ends when it exits (T36).
+   * Never used to authenticate (T12).
+   */
   pid: z.number().int().optional(),
   command: z.string().max(512).optional(),
   endedAt: z.number().optional(),
-  endReason: z.enum(['exited', 'expired', 'revoked']).optional(),
+  /** runner-exited: its `latchkey run` died without ending it (killed, crashed) (T36). */
+  endReason: z.enum(['exited', 'expired', 'revoked', 'runner-exited']).optional(),
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 

@@ -84,6 +84,8 @@ export const ErrorCode = {
   AgentNotFound: 'agent.not_found',
   AgentExists: 'agent.exists',
   SessionExpired: 'session.expired',
+  /** A session must be bound to a live process of the owner's user (its `latchkey run`, T36). */
+  SessionRunnerUnverified: 'session.runner_unverified',
   NoGrant: 'grant.none',
   GrantDenied: 'grant.denied',
   ScopeNotGranted: 'grant.scope_not_granted',

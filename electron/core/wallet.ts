@@ -15,6 +15,8 @@ import { openVault, type Vault } from './vault/index.js';
 import { ConnectionStore } from './connections/connection-store.js';
 import { ConnectionService } from './connections/connection-service.js';
 import { AgentRegistry } from './agents/agent-registry.js';
+import type { ProcessProbe } from './agents/runner-process.js';
+import { watchSessionRunners } from './agents/runner-watch.js';
 import { GrantStore } from './grants/grant-store.js';
 import { grantApplies } from './grants/decide.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
@@ -39,6 +41,8 @@ export interface WalletPorts {
   env: Record<string, string | undefined>;
   /** The tray's desktop notifications (Electron); headless hosts have none. */
   notifier?: Notifier;
+  /** The process table sessions are bound to (T36). Default: the real one. */
+  processes?: ProcessProbe;
 }
 
 /** Everything a host needs: the owner's wallet and the bridge's handler, over one vault. */
@@ -62,6 +66,8 @@ export interface ComposeOptions {
   elicitationRateLimit?: ElicitationRateLimit;
   /** The audit log's segment size and refusal summaries (T37). Defaults: 8 MiB, one summary a minute. */
   audit?: Pick<AuditLogOptions, 'maxSegmentBytes' | 'summaries'>;
+  /** How often sessions whose `latchkey run` died are ended. Default RUNNER_CHECK_INTERVAL_MS (1 s). */
+  runnerCheckIntervalMs?: number;
 }
 
 export function defaultHome(env: Record<string, string | undefined> = process.env): string {
@@ -121,7 +127,16 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     logger,
     clientMetadataUrl: config.clientMetadataUrl,
   });
-  const agents = new AgentRegistry({ vault, clock, logger });
+  const agents = new AgentRegistry({ vault, clock, logger, ...(ports.processes === undefined ? {} : { processes: ports.processes }) });
+  // T36: a session ends with its `latchkey run`; sessions of a runner that died are ended (and audited) within the interval.
+  const runners = watchSessionRunners({
+    endSessionsOfExitedRunners: () => agents.endSessionsOfExitedRunners(),
+    onEnded: async (session) => {
+      await audit.append({ type: 'session.ended', agentId: session.agentId, sessionId: session.id, outcome: 'ok', reason: 'runner-exited', actor: 'policy' });
+    },
+    logger,
+    ...(options.runnerCheckIntervalMs === undefined ? {} : { intervalMs: options.runnerCheckIntervalMs }),
+  });
   const grants = new GrantStore({ vault, clock, logger });
   const approvals = new ApprovalQueue({ clock, logger });
   const remembered = new RememberedAnswers(vault, { clock });
@@ -243,6 +258,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
       closed = true;
       approvals.close();
       detachNotices?.();
+      await runners.stop();
       await agents.close();
       await grants.close();
       await audit.close();

@@ -71,7 +71,8 @@ export async function runRun(wallet: Wallet, args: RunArgs, io: CliIo, context: 
   assertNoReservedKeys(entries.map((entry) => entry.key));
   findPlaceholders(entries);
   const location = await locateBridge(args.home === undefined ? context.env : { ...context.env, LATCHKEY_HOME: args.home });
-  const { session, secret } = await wallet.startSession(args.agent, { ttlSeconds: args.ttlSeconds, command: args.command.slice(0, 512) });
+  // T36: the session is bound to this process; if it dies without ending the session (SIGKILL, a crash), the daemon ends it.
+  const { session, secret } = await wallet.startSession(args.agent, { ttlSeconds: args.ttlSeconds, pid: process.pid, command: args.command.slice(0, 512) });
   let exitCode: number | undefined;
   try {
     const fromFile = await untilAborted(resolveEnvFile(entries, location, secret), args.signal);
@@ -89,7 +90,7 @@ export async function runRun(wallet: Wallet, args: RunArgs, io: CliIo, context: 
   } finally {
     await wallet.endSession(session.id, 'exited').catch((error: unknown) => {
       const why = error instanceof Error ? sanitizeForTerminal(error.message) : 'unknown error';
-      writeLine(io.stderr, `warning: the session ${sanitizeForTerminal(session.id)} could not be ended (${why}); it expires by itself.`);
+      writeLine(io.stderr, `warning: the session ${sanitizeForTerminal(session.id)} could not be ended (${why}); the daemon ends it once this process has exited.`);
     });
   }
 }
@@ -105,7 +106,8 @@ export const runCommand = defineCommand(
       'Inside, `latchkey token`, `latchkey mcp` and `latchkey whoami` act for the agent. ' +
       'With --env-file, KEY=VALUE lines are added to the environment and {{latchkey:<mcp-url-or-alias>}} placeholders in their ' +
       'values become short-lived access tokens, asked for under the agent\'s grants (the file itself holds no secret). ' +
-      'SIGINT, SIGTERM and SIGHUP are passed to the command; latchkey run exits with its exit code and ends the session.',
+      'SIGINT, SIGTERM and SIGHUP are passed to the command; latchkey run exits with its exit code and ends the session. ' +
+      'The session is bound to the latchkey run process: if it is killed or crashes, the daemon ends the session within seconds.',
     examples: [
       'latchkey run --agent claude -- claude',
       'latchkey run --agent ci --env-file .env.latchkey --ttl 1h -- node agent.js',

@@ -74,7 +74,8 @@ export const sessionsCommand = defineCommand(
     summary: 'List agent sessions (running ones unless --all).',
     description:
       'A session is one run of an agent (latchkey run): it has its own short-lived secret and ends when the command exits, when it expires, ' +
-      'or when you end it. The pid and command are shown for recognition only; they prove nothing.',
+      'or when you end it. PID is the latchkey run process the session is bound to: if it dies (killed, crashed), the daemon ends the ' +
+      'session within seconds (reason runner-exited). Neither the pid nor the command proves who the agent is.',
     examples: ['latchkey sessions', 'latchkey sessions --agent ci-bot --all --json'],
     positionals: [],
     options: {

@@ -12,6 +12,7 @@ import { systemClock, type Clock, type Logger } from '../ports.js';
 import type { Vault } from '../vault/index.js';
 import { DeferredWrites, systemScheduler, type Scheduler } from './deferred-writes.js';
 import { AgentsDocument, agentSummaryOf, isSessionActive, sessionSummaryOf, type AgentRecord, type SessionRecord } from './records.js';
+import { createProcessProbe, isRunnerAlive, type ProcessProbe } from './runner-process.js';
 
 export const MIN_SESSION_TTL_SECONDS = 1;
 export const MAX_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
@@ -28,6 +29,8 @@ export interface AgentRegistryOptions {
   logger?: Logger;
   /** At most one last-seen write per this interval. Default 60 s. */
   touchIntervalMs?: number;
+  /** The process table, to bind sessions to their `latchkey run` (T36). Default: the real one. */
+  processes?: ProcessProbe;
 }
 
 export interface EnrolOptions {
@@ -37,7 +40,11 @@ export interface EnrolOptions {
 
 export interface StartSessionOptions {
   ttlSeconds: number;
-  /** For display only, never for authentication (T12). */
+  /**
+   * The `latchkey run` process: the session ends when it exits (T36). It must be a live process
+   * of our own user; its start time is recorded, so a reused pid does not keep the session.
+   * Never used to authenticate (T12). Without it the session lives until it expires.
+   */
   pid?: number;
   command?: string;
 }
@@ -101,11 +108,13 @@ export class AgentRegistry {
   private readonly vault: Vault;
   private readonly clock: Clock;
   private readonly lastSeen: DeferredWrites<number>;
+  private readonly processes: ProcessProbe;
   private snapshot: Snapshot | undefined;
 
   constructor(options: AgentRegistryOptions) {
     this.vault = options.vault;
     this.clock = options.clock ?? systemClock;
+    this.processes = options.processes ?? createProcessProbe();
     this.lastSeen = new DeferredWrites<number>({
       write: (batch) => this.writeLastSeen(batch),
       intervalMs: options.touchIntervalMs ?? 60_000,
@@ -177,6 +186,7 @@ export class AgentRegistry {
   /** Starts a session (`latchkey run`): a fresh secret that works until it ends or expires. */
   async startSession(agentIdOrName: string, options: StartSessionOptions): Promise<{ session: SessionSummary; secret: string }> {
     const ttl = checkTtl(options.ttlSeconds);
+    const runner = options.pid === undefined ? undefined : this.verifyRunner(options.pid);
     const secret = newSecret('session');
     const now = this.clock.now();
     let record: SessionRecord | undefined;
@@ -188,7 +198,7 @@ export class AgentRegistry {
         agentId: agent.id,
         createdAt: now,
         expiresAt: now + ttl * 1000,
-        ...(options.pid === undefined || !Number.isInteger(options.pid) ? {} : { pid: options.pid }),
+        ...(runner === undefined ? {} : { pid: runner.pid, runnerStart: runner.startId }),
         ...(options.command === undefined ? {} : { command: options.command.slice(0, COMMAND_MAX) }),
         secretHash: hashSecret(secret),
       };
@@ -246,7 +256,52 @@ export class AgentRegistry {
     if (match.sessionId === undefined) return { agent: summary };
     const session = document.sessions[match.sessionId];
     if (session === undefined || !isSessionActive(session, this.clock.now())) return undefined;
+    if (!this.runnerAlive(session)) return undefined; // ended by the next sweep (endSessionsOfExitedRunners)
     return { agent: summary, session: sessionSummaryOf(session) };
+  }
+
+  /**
+   * Ends every active session whose `latchkey run` is gone (killed, crashed, or its pid now
+   * another process), reason 'runner-exited', in one vault write. Returns those it ended.
+   */
+  async endSessionsOfExitedRunners(): Promise<SessionSummary[]> {
+    const now = this.clock.now();
+    const dead = Object.values(this.read().document.sessions).filter((session) => isSessionActive(session, now) && !this.runnerAlive(session));
+    if (dead.length === 0) return [];
+    const ended: SessionRecord[] = [];
+    await this.mutate((doc) => {
+      for (const { id } of dead) {
+        const session = doc.sessions[id];
+        if (session === undefined || session.endedAt !== undefined) continue;
+        session.endedAt = now;
+        session.endReason = 'runner-exited';
+        ended.push(session);
+      }
+    });
+    return ended.map(sessionSummaryOf);
+  }
+
+  /** A bound session's runner still runs (same pid, same start); unbound sessions always "run". */
+  private runnerAlive(session: SessionRecord): boolean {
+    if (session.pid === undefined) return true;
+    return isRunnerAlive(this.processes, { pid: session.pid, startId: session.runnerStart });
+  }
+
+  /** The runner a session may be bound to: a live process of our own user (T36). */
+  private verifyRunner(pid: number): { pid: number; startId: string } {
+    const found = Number.isInteger(pid) ? this.processes.identify(pid) : undefined;
+    if (found === undefined) {
+      throw new LatchkeyError(ErrorCode.SessionRunnerUnverified, `No running process ${String(pid).slice(0, 20)} to bind the session to.`, {
+        hint: 'Start sessions with `latchkey run`, which binds the session to itself.',
+      });
+    }
+    const ownUid = process.getuid?.();
+    if (ownUid !== undefined && found.uid !== undefined && found.uid !== ownUid) {
+      throw new LatchkeyError(ErrorCode.SessionRunnerUnverified, `Process ${pid} runs as another user; a session is bound to a process of yours.`, {
+        hint: 'Run `latchkey run` as the user who runs Latchkey.',
+      });
+    }
+    return { pid: found.pid, startId: found.startId };
   }
 
   /** Notes that the agent was seen now; written to the vault at most once per interval. */

@@ -10,7 +10,11 @@ const SecretHash = z.string().regex(/^[0-9a-f]{64}$/);
 export const AgentRecord = AgentSummary.extend({ secretHash: SecretHash });
 export type AgentRecord = z.infer<typeof AgentRecord>;
 
-export const SessionRecord = SessionSummary.extend({ secretHash: SecretHash });
+export const SessionRecord = SessionSummary.extend({
+  secretHash: SecretHash,
+  /** The start of the process `pid` names, when the session is bound to it (T36): a reused pid has another. */
+  runnerStart: z.string().max(100).optional(),
+});
 export type SessionRecord = z.infer<typeof SessionRecord>;
 
 export const AgentsDocument = z.object({
@@ -32,7 +36,7 @@ export function agentSummaryOf(record: AgentRecord, lastSeenAt?: number): AgentS
 }
 
 export function sessionSummaryOf(record: SessionRecord): SessionSummaryType {
-  const { secretHash: _hash, ...summary } = record;
+  const { secretHash: _hash, runnerStart: _start, ...summary } = record;
   return { ...summary };
 }
 

@@ -9,6 +9,8 @@ import { chmod, lstat, open, rename, rm } from 'node:fs/promises';
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ErrorCode } from '../../../shared/errors.js';
+import { createPeerIdentifier } from '../bridge/linux-peer.js';
+import type { PeerIdentifier } from '../bridge/peer.js';
 import { assertPrivateDirectory } from '../bridge/runtime-dir.js';
 import type { Logger } from '../ports.js';
 import type { Wallet } from '../wallet-api.js';
@@ -26,7 +28,16 @@ export interface OwnerServer {
   close(): Promise<void>;
 }
 
-export async function startOwnerServer(options: { wallet: Wallet; runtimeDir: string; logger: Logger }): Promise<OwnerServer> {
+export interface OwnerServerOptions {
+  wallet: Wallet;
+  runtimeDir: string;
+  logger: Logger;
+  /** Who is at the other end of a connection (T36: the process a session is bound to). Default: the platform's. */
+  peers?: PeerIdentifier;
+}
+
+export async function startOwnerServer(options: OwnerServerOptions): Promise<OwnerServer> {
+  const peers = options.peers ?? createPeerIdentifier(process.platform, { logger: options.logger });
   const socketPath = join(options.runtimeDir, OWNER_SOCKET);
   const tokenPath = join(options.runtimeDir, OWNER_TOKEN_FILE);
   const token = randomBytes(32).toString('base64url');
@@ -59,7 +70,8 @@ export async function startOwnerServer(options: { wallet: Wallet; runtimeDir: st
     const body = await readJsonBody(req, MAX_BODY);
     if (url.pathname === '/owner/v1/connect') return streamConnect(options.wallet, res, body);
     const method = url.pathname.startsWith('/owner/v1/call/') ? url.pathname.slice('/owner/v1/call/'.length) : '';
-    const answer = await callOwnerMethod(options.wallet, method, body);
+    const params = method === 'startSession' ? await bindToCaller(peers, req, body) : body;
+    const answer = await callOwnerMethod(options.wallet, method, params);
     sendJson(res, answer.status, answer.body);
   }
 
@@ -85,6 +97,17 @@ export async function startOwnerServer(options: { wallet: Wallet; runtimeDir: st
         await rm(tokenPath, { force: true });
       })()),
   };
+}
+
+/**
+ * T36: a session asked for with a pid (`latchkey run` binds its session to itself) is bound to the
+ * process the operating system says is calling, when it can say (Linux); the pid the caller
+ * states is used only where it cannot, and the wallet checks it is a live process of ours.
+ */
+async function bindToCaller(peers: PeerIdentifier, req: IncomingMessage, body: unknown): Promise<unknown> {
+  if (typeof body !== 'object' || body === null || !('pid' in body)) return body;
+  const peer = await peers.identify(req.socket);
+  return peer === undefined ? body : { ...body, pid: peer.pid };
 }
 
 /** A fresh 0600 file (never through an existing name or link), synced, renamed over the old one. */

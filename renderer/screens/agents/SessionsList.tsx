@@ -1,4 +1,4 @@
-/** An agent's running sessions (pid and command are for display only), each of which can be ended. */
+/** An agent's running sessions (the pid is the latchkey run the session ends with; neither it nor the command proves anything), each of which can be ended. */
 import type { SessionSummary } from '../../../shared/agents.js';
 import { useWallet } from '../../app/store-context.js';
 import { useNow } from '../../components/clock.js';
@@ -23,7 +23,11 @@ export function SessionsList({ sessions }: { sessions: SessionSummary[] }) {
           <span className="session-command">
             {session.command === undefined ? <span className="muted">no command recorded</span> : <Text value={session.command} ltr />}
           </span>
-          {session.pid !== undefined && <span className="muted">pid {session.pid}</span>}
+          {session.pid !== undefined && (
+            <span className="muted" title="The latchkey run process: the session ends when it exits">
+              pid {session.pid}
+            </span>
+          )}
           <span title={formatTime(session.createdAt)}>started {formatRelative(session.createdAt, now)}</span>
           <span title={formatTime(session.expiresAt)}>ends {formatRelative(session.expiresAt, now)}</span>
           <ConfirmButton small label="End session" title="End this session?" confirmLabel="End session" onConfirm={() => endSession(session.id)}>

@@ -68,7 +68,7 @@ describe('the window: screenshots of every screen in both themes (issue 4)', () 
     const claude = await wallet.enrolAgent('claude-code');
     const ci = await wallet.enrolAgent('ci-bot', 'autonomous');
     await wallet.createGrant({ agent: 'ci-bot', resource: world.mcpUrl, scopes: [MCP_READ], maxTokenLifetimeSeconds: 600 });
-    await wallet.startSession('claude-code', { ttlSeconds: 3600, pid: 4242, command: 'claude --mcp-config mcp.json' });
+    await wallet.startSession('claude-code', { ttlSeconds: 3600, pid: process.pid, command: 'claude --mcp-config mcp.json' }); // a live process: sessions are bound to their runner (T36)
     expect((await ui.bridge(ci.secret).token(world.mcpUrl)).scope).toBe(MCP_READ);
     const consent = ui.bridge(claude.secret).token(world.mcpUrl, [MCP_READ]).catch(() => undefined);
     const enrolment = requestEnrolment({ socketPath: ui.daemon.bridge.socketPath }, { name: 'nightly-report' }, 60_000).catch(() => undefined);

@@ -76,8 +76,8 @@ describe('AgentRegistry', () => {
   it('authenticates a session secret until it ends or expires', async () => {
     const { registry, scheduler } = await setup();
     const { agent } = await registry.enrol('runner');
-    const one = await registry.startSession('runner', { ttlSeconds: 60, pid: 42, command: 'node agent.js' });
-    expect(one.session).toMatchObject({ agentId: agent.id, pid: 42, command: 'node agent.js' });
+    const one = await registry.startSession('runner', { ttlSeconds: 60, pid: process.pid, command: 'node agent.js' });
+    expect(one.session).toMatchObject({ agentId: agent.id, pid: process.pid, command: 'node agent.js' });
     expect(one.session.expiresAt - one.session.createdAt).toBe(60_000);
     expect(registry.authenticate(one.secret)).toMatchObject({ agent: { id: agent.id }, session: { id: one.session.id } });
 

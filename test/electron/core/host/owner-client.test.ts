@@ -1,13 +1,15 @@
 /**
+ * T36: a session started over the owner socket is bound to the caller as the OS names it.
  * T39: the CLI trusts the owner endpoint only as it trusts the bridge's discovery file: the runtime
  * directory 0700 and ours, the owner token a regular 0600 file of ours, never a symlink. A token
  * others could read (or write) is refused with bridge.unsafe_path, by a real `latchkey` process.
  */
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, symlink, writeFile, readFile, rename, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
-import { findOwnerEndpoint } from '../../../../electron/core/host/owner-client.js';
+import { findOwnerEndpoint, openRemoteWallet } from '../../../../electron/core/host/owner-client.js';
 import { OWNER_TOKEN_FILE, startOwnerServer, type OwnerServer } from '../../../../electron/core/host/owner-server.js';
 import { silentLogger } from '../../../../electron/core/log/logger.js';
 import { composeWallet, type ComposedWallet } from '../../../../electron/core/wallet.js';
@@ -93,6 +95,15 @@ describe('owner endpoint discovery trusts only private files (T39)', () => {
     const empty = join(base, 'empty-run');
     await mkdir(empty, { mode: 0o700 });
     expect(await findOwnerEndpoint(empty)).toBeUndefined();
+  });
+
+  it.skipIf(process.platform !== 'linux' || !existsSync('/usr/bin/ss'))('T36: a session asked for over the owner socket is bound to the calling process as the OS names it, not to the pid it states (Linux, ss)', async () => {
+    await composed.wallet.enrolAgent('bound-agent');
+    const endpoint = await findOwnerEndpoint(runtimeDir);
+    const remote = await openRemoteWallet(endpoint!);
+    const { session } = await remote.startSession('bound-agent', { ttlSeconds: 60, pid: process.ppid });
+    expect(session.pid).toBe(process.pid);
+    await remote.endSession(session.id, 'exited');
   });
 
   it('T39: the daemon refuses to write its token into a directory others can enter', async () => {
