@@ -10,6 +10,7 @@ import { defaultRuntimeDir } from '../core/bridge/discovery.js';
 import { startDaemon, type Daemon } from '../core/host/daemon.js';
 import { findOwnerEndpoint } from '../core/host/owner-client.js';
 import { createLogger } from '../core/log/logger.js';
+import { removeSecretsFromEnv } from '../core/launch/scrub-env.js';
 import { validateOpenUrl } from '../core/opener/validate.js';
 import type { Opener } from '../core/ports.js';
 import { defaultHome } from '../core/wallet.js';
@@ -61,6 +62,8 @@ async function start(): Promise<void> {
   hardenSession(session.defaultSession);
   serveRenderer(paths.renderer);
   const config = desktopConfig(process.env);
+  // T34: read once; from here on nothing this process starts (xdg-open, through shell.openExternal) inherits a Latchkey secret.
+  removeSecretsFromEnv(process.env);
   const policy = { allowInsecureLoopback: config.allowInsecureLoopback };
   // Logins happen in the system browser only (T22), after the A7 checks; never through a shell.
   const opener: Opener = { open: (url) => shell.openExternal(validateOpenUrl(url, policy).href) };

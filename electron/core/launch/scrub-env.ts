@@ -44,3 +44,12 @@ export function scrubEnv(env: NodeJS.ProcessEnv | Record<string, string | undefi
   }
   return out;
 }
+
+/**
+ * Removes Latchkey's secrets from this process's own environment, once they have been read: for
+ * hosts whose libraries start processes Latchkey does not see (Electron's shell.openExternal runs
+ * xdg-open with the process environment).
+ */
+export function removeSecretsFromEnv(env: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(env)) if (isSecretVariable(name)) delete env[name];
+}
