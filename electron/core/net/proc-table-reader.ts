@@ -48,7 +48,7 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
-/** One worker thread, started on the first read, never keeping the process alive. */
+/** One worker thread, started on the first read, keeping the process alive only while a read is pending. */
 export class WorkerTableReader implements TableSource {
   private worker: Worker | undefined;
   private nextId = 0;
@@ -58,7 +58,10 @@ export class WorkerTableReader implements TableSource {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.waiting.set(id, { resolve, reject });
-      this.started().postMessage({ id, paths, needles });
+      const worker = this.started();
+      // Alive while a read is pending, like any other I/O; idle, it keeps no process running.
+      worker.ref();
+      worker.postMessage({ id, paths, needles });
     });
   }
 
@@ -70,11 +73,12 @@ export class WorkerTableReader implements TableSource {
 
   private started(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref();
+    // Plain CommonJS whatever flags this process runs with (--input-type=module, loaders).
+    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
     worker.on('message', (answer: Answer) => {
       const waiter = this.waiting.get(answer.id);
       this.waiting.delete(answer.id);
+      if (this.waiting.size === 0) worker.unref();
       waiter?.resolve(answer.texts);
     });
     // A closed worker's late events must not touch its successor.

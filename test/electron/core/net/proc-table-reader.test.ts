@@ -1,10 +1,12 @@
 /**
  * The worker-thread table reader (T35): lines kept by the strings asked for, a missing file as
- * null, and closing it mid-read.
+ * null, closing it mid-read, and an idle reader never keeping a process alive.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerTableReader } from '../../../../electron/core/net/proc-table-reader.js';
 
@@ -39,5 +41,15 @@ describe('WorkerTableReader', () => {
     await expect(pending).rejects.toThrow('closed');
     const [status] = await tables.readLines(['/proc/self/status'], ['Name:']);
     expect(status).toMatch(/^Name:/);
+  });
+
+  it('keeps a process alive while a read is pending, and not once it is idle', async () => {
+    const module = resolve(import.meta.dirname, '../../../../electron/core/net/proc-table-reader.ts');
+    const script = `
+      const { WorkerTableReader } = await import(${JSON.stringify(module)});
+      const [status] = await new WorkerTableReader().readLines(['/proc/self/status'], ['Name:']);
+      console.log(status.startsWith('Name:') ? 'read' : 'wrong');`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 15_000 });
+    expect(stdout.trim()).toBe('read');
   });
 });
