@@ -114,11 +114,14 @@ class Flood {
 interface CallResult {
   ok: boolean;
   outcome: string;
+  ms: number;
 }
 
 /** One HTTP call on a fresh connection; ok when it answers 200 within CALL_TIMEOUT_MS. */
 function timedCall(port: number, path: string, headers: Record<string, string>, body: string): Promise<CallResult> {
-  return new Promise((resolve) => {
+  const started = performance.now();
+  return new Promise((resolveCall) => {
+    const resolve = (result: Omit<CallResult, 'ms'>): void => resolveCall({ ...result, ms: Math.round(performance.now() - started) });
     const req = request({ host: '127.0.0.1', port, method: 'POST', path, headers: { host: `127.0.0.1:${port}`, ...headers }, agent: false, timeout: CALL_TIMEOUT_MS }, (res) => {
       res.resume();
       res.on('end', () => resolve({ ok: res.statusCode === 200, outcome: String(res.statusCode) }));
@@ -136,10 +139,12 @@ function maxima(samples: Array<Record<string, number>>): Record<string, number> 
   return out;
 }
 
-function summarise(results: CallResult[]): { served: number; outcomes: Record<string, number> } {
+function summarise(results: CallResult[]): { served: number; outcomes: Record<string, number>; latency: string } {
   const outcomes: Record<string, number> = {};
   for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-  return { served: results.filter((r) => r.ok).length, outcomes };
+  const ms = results.map((r) => r.ms).sort((a, b) => a - b);
+  const latency = `p50 ${ms[Math.floor(ms.length / 2)] ?? 0} ms, max ${ms[ms.length - 1] ?? 0} ms`;
+  return { served: results.filter((r) => r.ok).length, outcomes, latency };
 }
 
 describe.skipIf(!isRoot || RUNUSER === undefined)('T35: a flood from another local user (needs root and runuser for a real second OS user)', () => {
@@ -187,8 +192,8 @@ describe.skipIf(!isRoot || RUNUSER === undefined)('T35: a flood from another loc
     console.log(
       `T35 figures: attacker uid ${ready.uid}, ready after ${readyMs} ms (${JSON.stringify(ready.held)} held), calls took ${callsMs} ms; ` +
         `during the calls the attacker held ${JSON.stringify(during?.held)} (connects ${during?.connects}, drops ${during?.drops}); ` +
-        `owner UI ${uiSummary.served}/${ui.length} ${JSON.stringify(uiSummary.outcomes)}; ` +
-        `bridge ${agentSummary.served}/${agents.length} ${JSON.stringify(agentSummary.outcomes)}; ` +
+        `owner UI ${uiSummary.served}/${ui.length} ${JSON.stringify(uiSummary.outcomes)} (${uiSummary.latency}); ` +
+        `bridge ${agentSummary.served}/${agents.length} ${JSON.stringify(agentSummary.outcomes)} (${agentSummary.latency}); ` +
         `connections nobody held past attribution (max over ${heldByNobody.length} samples) ${JSON.stringify(maxima(heldByNobody))}; ` +
         `shed: bridge ${JSON.stringify(bridge.server.connectionGuard?.stats())}, ui host ${JSON.stringify(host.host.connectionGuard?.stats())}`,
     );
