@@ -19,8 +19,8 @@
  * A holder answers each connection with its pid, so VaultInUse can name it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, rmdir, unlink } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { chmod, lstat, mkdir, open, readdir, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
@@ -162,6 +162,7 @@ interface Contention {
 
 class UnixVaultLock {
   private server: Server | undefined;
+  private directory: FileHandle | undefined;
 
   constructor(
     private readonly lockDir: string,
@@ -170,15 +171,17 @@ class UnixVaultLock {
 
   /** One attempt: listen on a fresh name, then look at everyone else's. */
   async contend(): Promise<{ result: Contention; path: string }> {
-    const path = join(this.lockDir, `${randomBytes(8).toString('hex')}${SOCKET_SUFFIX}`);
-    if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw tooLong(this.lockDir);
+    const name = `${randomBytes(8).toString('hex')}${SOCKET_SUFFIX}`;
+    const path = join(this.lockDir, name);
     let state: LockState = 'contending';
     let server: Server;
     try {
-      server = await listenOn(path, () => state);
+      server = await listenOn(await this.addressOf(name), () => state);
     } catch (error) {
+      if (errorCode(error) === 'EADDRINUSE') return { result: { won: false }, path }; // a name clash: draw again
       // Another process released its lock and removed the empty directory in between: make it again.
       if (errorCode(error) !== 'ENOENT') throw error;
+      await this.closeDirectory();
       await prepareLockDir(dirname(this.lockDir));
       return { result: { won: false }, path };
     }
@@ -205,8 +208,28 @@ class UnixVaultLock {
     if (server === undefined) return;
     await closeServer(server);
     await unlink(path).catch(() => undefined);
+    await this.closeDirectory();
     // Leave no trace when nobody else is there; a directory someone just entered is not empty and stays.
     await rmdir(this.lockDir).catch(() => undefined);
+  }
+
+  /** Closes the directory handle a long path needed (see addressOf). */
+  async closeDirectory(): Promise<void> {
+    const handle = this.directory;
+    this.directory = undefined;
+    await handle?.close();
+  }
+
+  /**
+   * Where to bind or connect for `name`: its path, or, when that is longer than a socket address
+   * holds, the same file through an open handle of the directory (Linux: /proc/self/fd/N/name).
+   */
+  private async addressOf(name: string): Promise<string> {
+    const path = join(this.lockDir, name);
+    if (Buffer.byteLength(path) <= MAX_SOCKET_PATH_BYTES) return path;
+    if (process.platform !== 'linux') throw tooLong(this.lockDir);
+    this.directory ??= await open(this.lockDir, constants.O_RDONLY | constants.O_DIRECTORY);
+    return `/proc/self/fd/${this.directory.fd}/${name}`;
   }
 
   /** Another live socket: a holder when there is one, else a contender; undefined when all others are dead. */
@@ -218,11 +241,9 @@ class UnixVaultLock {
       if (path === own) continue;
       const info = await lstat(path).catch(() => undefined);
       if (info === undefined || !info.isSocket()) continue;
-      const state = await probe(path);
-      if (state.live) {
-        if (found === undefined || (!found.held && state.held)) found = { path, pid: state.pid, held: state.held };
-      }
-      else await this.removeDebris(path, info);
+      const state = await probe(await this.addressOf(name));
+      if (!state.live) await this.removeDebris(path, info);
+      else if (found === undefined || (!found.held && state.held)) found = { path, pid: state.pid, held: state.held };
     }
     return found;
   }
@@ -248,7 +269,16 @@ function tooLong(lockDir: string): LatchkeyError {
 
 async function acquireUnix(dir: string, options: AcquireLockOptions): Promise<VaultLock> {
   const lock = new UnixVaultLock(await prepareLockDir(dir), options.logger);
-  const deadline = Date.now() + (options.waitMs ?? 0);
+  try {
+    return await contendUntilDecided(lock, dir, options.waitMs ?? 0);
+  } catch (error) {
+    await lock.closeDirectory();
+    throw error;
+  }
+}
+
+async function contendUntilDecided(lock: UnixVaultLock, dir: string, waitMs: number): Promise<VaultLock> {
+  const deadline = Date.now() + waitMs;
   let retries = 0;
   for (;;) {
     const { result, path } = await lock.contend();

@@ -166,6 +166,21 @@ describe('vault lock: one process per vault (T25, T39)', () => {
     expect(rounds.map((r) => r.winners)).toEqual([1, 1, 1, 1]);
   }, 60_000);
 
+  it.skipIf(process.platform !== 'linux')('T39: a data directory whose lock socket path is longer than a socket address holds still locks (Linux: through the directory handle)', async () => {
+    const dir = join(dirs.make(), 'd'.repeat(60), 'e'.repeat(60));
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const first = await open(dir);
+    await expectCode(open(dir), ErrorCode.VaultInUse);
+    const holder = startContender(dir);
+    await holder.ready;
+    holder.go();
+    expect(await holder.result).toEqual({ won: false, pid: process.pid });
+    holder.child.stdin!.end();
+    await first.close();
+    expect(lockSockets(dir)).toEqual([]);
+    await (await open(dir)).close();
+  });
+
   it('T39: a lock directory that is a symbolic link is refused', async () => {
     const dir = dirs.make();
     const elsewhere = join(dirs.make(), 'locks');
