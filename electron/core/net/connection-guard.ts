@@ -86,6 +86,7 @@ export class ConnectionGuard {
   private batchTimer: NodeJS.Timeout | undefined;
   private reading = false;
   private readFailed = false;
+  private stopped = false;
   private nextSeq = 0;
   private server: Server | undefined;
 
@@ -128,7 +129,7 @@ export class ConnectionGuard {
   }
 
   private scheduleBatch(): void {
-    if (this.reading || this.batchTimer !== undefined) return;
+    if (this.stopped || this.reading || this.batchTimer !== undefined) return;
     this.batchTimer = setTimeout(() => {
       this.batchTimer = undefined;
       void this.attributeBatch();
@@ -145,6 +146,7 @@ export class ConnectionGuard {
     try {
       owners = await this.options.owners.readPeerOwners({ address: address.address, port: address.port });
     } catch (error) {
+      if (this.stopped) return;
       // The guard limits a nuisance; it must not become one: without the table, serve as before.
       if (!this.readFailed) this.options.logger.warn('connection guard could not read the socket table; not capping', { listener: this.options.name, reason: error instanceof Error ? error.message : 'unknown' });
       this.readFailed = true;
@@ -211,6 +213,7 @@ export class ConnectionGuard {
   }
 
   private stop(): void {
+    this.stopped = true;
     if (this.batchTimer !== undefined) clearTimeout(this.batchTimer);
     if (this.logTimer !== undefined) clearTimeout(this.logTimer);
     this.batchTimer = undefined;
