@@ -44,7 +44,14 @@ function serverNamed(name: string): string {
   return `https://${name}.example.com/mcp`;
 }
 
-function ask(server: string, url: string, stage?: 'open' | 'wait', signal?: AbortSignal): Promise<ElicitationAnswer> {
+/** Servers the agent holds a grant for: it may hand over pages only for those (T33). */
+const granted = new Set<string>();
+
+async function ask(server: string, url: string, stage?: 'open' | 'wait', signal?: AbortSignal): Promise<ElicitationAnswer> {
+  if (!granted.has(server)) {
+    granted.add(server);
+    await ui.daemon.wallet.createGrant({ agent: AGENT, resource: server, scopes: ['mcp:read'] });
+  }
   return postElicitation(ui.daemon.bridge.socketPath!, secret, { server, url, message: MESSAGE, ...(stage === undefined ? {} : { stage }) }, signal);
 }
 
@@ -145,8 +152,7 @@ describe('the window: always allow a site, and the list of allowed sites (issue 
     expect((await opened).href).toBe(url);
     expect(await ui.daemon.wallet.listAllowedSites({ server })).toEqual([expect.objectContaining({ site: 'pay.test' })]);
 
-    // The next page on that site from that server opens without asking, for an agent granted that server.
-    await ui.daemon.wallet.createGrant({ agent: AGENT, resource: server, scopes: ['mcp:read'] });
+    // The next page on that site from that server opens without asking (the agent holds a grant for it).
     const again = 'https://pay.test/receipt/7';
     const reopened = opener.nextPage();
     expectOnlyAction(await ask(server, again), 'accept', again);
