@@ -34,7 +34,7 @@ const RULES: Array<[string, RegExp]> = [
   ['exec/execSync through a namespace import', /\b(?:cp|childProcess|proc)\s*\.\s*exec(?:Sync)?\s*\(/],
   ['exec/execSync destructured from require', new RegExp(String.raw`\{[^}]*\bexec(?:Sync)?\b[^}]*\}\s*=\s*require\(\s*${CHILD_PROCESS}`)],
   ['a `shell` option that is not false', /\bshell\s*:\s*(?!false\b)[^\s,}]/],
-  ['execFile with a shell', /\bexecFile(?:Sync)?\s*\([^)]*\bshell\s*:\s*(?!false\b)/s],
+  ['execFile with a shell', /\bexecFile(?:Sync)?\s*\([^)]*\bshell\s*:\s*(?![\s]|false\b)/s],
 ];
 
 function shellViolations(source: string): string[] {
@@ -77,6 +77,7 @@ describe('O9: no shell anywhere', () => {
       'const m = /a(b)/.exec(text);',
       'const opener = createSystemOpener(options);',
       "import { execFile } from 'node:child_process'; execFile('git', ['status'], cb);",
+      "execFile('ss', ['-x'], { env: { PATH: '/bin' }, shell: false, timeout: 1 }, cb);",
     ];
     for (const source of fine) expect(shellViolations(source), source).toEqual([]);
   });
