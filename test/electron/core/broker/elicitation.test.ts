@@ -39,6 +39,8 @@ async function setup(options: { approvalTimeoutMs?: number; allowInsecureLoopbac
   );
   composed.push(c);
   const a = await c.wallet.enrolAgent('agent-a');
+  // An agent hands over pages only for servers it holds a grant for (T33).
+  await c.wallet.createGrant({ agent: 'agent-a', resource: SERVER, scopes: ['mcp:read'] });
   const caller = c.broker.authenticate(a.secret)!;
   return { wallet: c.wallet, broker: c.broker, opener, caller, never: new AbortController().signal };
 }
