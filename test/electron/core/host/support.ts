@@ -5,9 +5,9 @@
  * Origin and path are exactly what the test says (fetch would normalise them).
  */
 import { request } from 'node:http';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { composeWallet, type ComposedWallet } from '../../../../electron/core/wallet.js';
 import { startHttpHost, type HttpHost, type HttpHostOptions } from '../../../../electron/core/host/http-host.js';
 import type { Logger, LogFields } from '../../../../electron/core/ports.js';
@@ -106,6 +106,7 @@ export async function startHostFixture(options: Partial<HttpHostOptions> & { app
     { approvalTimeoutMs: options.approvalTimeoutMs ?? 30_000 },
   );
   await seedConnection(composed.vault, RESOURCE);
+  const ownStaticDir = options.staticDir === undefined;
   const staticDir = options.staticDir ?? (await makeStaticDir());
   const logger = new RecordingLogger();
   const host = await startHttpHost({ wallet: composed.wallet, staticDir, logger, ...options });
@@ -117,6 +118,8 @@ export async function startHostFixture(options: Partial<HttpHostOptions> & { app
     close: async () => {
       await host.close();
       await composed.wallet.close();
+      // makeStaticDir's base (the root's parent, with the file outside the root) goes too.
+      if (ownStaticDir) await rm(dirname(staticDir), { recursive: true, force: true });
     },
   };
 }
