@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     if (answer === '') answer = JSON.stringify(token);
   }
 
-  const bridge = await startBridgeServer({ handler: broker, runtimeDir, limits: { ratePerSecond: 1e9, rateBurst: 1e9 } });
+  const bridge = await startBridgeServer({ handler: composed.bridge, runtimeDir, limits: { ratePerSecond: 1e9, rateBurst: 1e9 } });
   const bareUnix = await startBareServer(answer, { socketPath: join(bareDir, 'bare.sock') });
   const bareTcp = await startBareServer(answer, { tcp: true });
   if (bridge.socketPath === undefined || bridge.url === undefined) throw new Error('the bridge needs both a socket and TCP here');

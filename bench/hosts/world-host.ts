@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   if (stormCaller === undefined) throw new Error('the storm agent did not authenticate');
   await broker.token(stormCaller, { resource: world.mcpUrl }, never); // cached, to expire later
   await wallet.accessToken(world.mcpUrl);
-  const bridge = await startBridgeServer({ handler: broker, runtimeDir });
+  const bridge = await startBridgeServer({ handler: composed.bridge, runtimeDir });
   if (bridge.socketPath === undefined || bridge.url === undefined) throw new Error('the bridge needs both a socket and TCP here');
 
   const refreshRequests = (): number => world.as.tokenRequestCount('refresh_token');

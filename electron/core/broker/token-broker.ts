@@ -3,11 +3,11 @@
  *   authenticate (the enrolled secret is the identity) → decide(agent, request, grants) →
  *   ask the owner when needed (bounded, one prompt per agent and server) → mint a token
  *   narrowed to the grant (never a refresh token) → audit every step.
- * It implements the bridge's handler port; the bridge server owns HTTP and its defences.
+ * It answers the bridge for enrolled agents (enrolment is the EnrolmentDesk's); the bridge server owns HTTP and its defences.
  */
 import type { AgentSummary, Grant, GrantRevocation } from '../../../shared/agents.js';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
-import type { ElicitationRequest, ElicitationResponse, EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import type { ElicitationRequest, ElicitationResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
 import type { Clock, Logger } from '../ports.js';
@@ -21,6 +21,9 @@ import type { ConnectionService } from '../connections/connection-service.js';
 import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
 import { missingScopes, stepUpForAgent } from './step-up.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
+
+/** What the broker answers for the bridge: everything but enrolment (the enrolment desk's). */
+export type AgentRequests = Omit<BridgeHandler, 'enrol'>;
 import { AgentTokenCache, StaleMint, type AgentToken } from './agent-token-cache.js';
 import { checkTokenLifetime } from './enforce-lifetime.js';
 import { NONE_REVOKED, revokedFacts, revokeTokens, type TokensRevoked } from './revoke-tokens.js';
@@ -45,7 +48,7 @@ export interface TokenBrokerDeps {
   approvalTimeoutMs?: number;
 }
 
-export class TokenBroker implements BridgeHandler {
+export class TokenBroker implements AgentRequests {
   private readonly cache = new AgentTokenCache();
 
   constructor(private readonly deps: TokenBrokerDeps) {}
@@ -139,22 +142,6 @@ export class TokenBroker implements BridgeHandler {
           ...(g.expiresAt === undefined ? {} : { expires_at: Math.floor(g.expiresAt / 1000) }),
         })),
     };
-  }
-
-  async enrol(request: EnrolRequest, signal: AbortSignal): Promise<{ agentId: string; name: string; secret: string }> {
-    const { approval, decision } = this.deps.approvals.raise(
-      { kind: 'enrolment', agentName: request.name },
-      { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS, signal },
-    );
-    await this.record({ type: 'approval.raised', agentName: request.name, outcome: 'ok', reason: `enrolment:${approval.id}` });
-    const outcome = await raceAbort(decision, signal);
-    await this.record({ type: 'approval.decided', agentName: request.name, outcome: outcome.status === 'approved' ? 'ok' : 'denied', reason: outcome.status, actor: outcome.status === 'expired' ? 'timeout' : 'owner' });
-    if (outcome.status !== 'approved') {
-      throw new LatchkeyError(outcome.status === 'expired' ? ErrorCode.ApprovalTimeout : ErrorCode.GrantDenied, `The owner did not enrol "${request.name}".`);
-    }
-    const { agent, secret } = await this.deps.agents.enrol(request.name, request.kind === undefined ? {} : { kind: request.kind });
-    await this.record({ type: 'agent.enrolled', agentId: agent.id, agentName: agent.name, outcome: 'ok', actor: 'owner' });
-    return { agentId: agent.id, name: agent.name, secret };
   }
 
   /** Counted into periodic summaries, or (an authenticated agent, within budget) written at once: T37. */

@@ -36,7 +36,7 @@ async function startWallet(options: ComposeOptions = {}): Promise<{ home: string
   dir = await makeTempDir('lk-t37-');
   const home = join(dir.base, 'home');
   composed = await composeWallet({ home, allowInsecureLoopback: false, vault: { mode: 'passphrase', passphrase: 't37 test passphrase, not a secret' } }, {}, options);
-  bridge = await startBridgeServer({ handler: composed.broker, runtimeDir: dir.runtimeDir });
+  bridge = await startBridgeServer({ handler: composed.bridge, runtimeDir: dir.runtimeDir });
   return { home, composed, bridge };
 }
 

@@ -79,7 +79,7 @@ describe('E9/E8: the tray path', () => {
     secret = (await composed.wallet.enrolAgent('claude-code')).secret;
     // Only an agent holding a grant for the server may hand over its pages (T33).
     await composed.wallet.createGrant({ agent: 'claude-code', resource: SERVER, scopes: ['mcp:read'] });
-    bridge = await startBridgeServer({ handler: composed.broker, runtimeDir: `${dir}/run`, tcp: false });
+    bridge = await startBridgeServer({ handler: composed.bridge, runtimeDir: `${dir}/run`, tcp: false });
   }
 
   afterEach(async () => {
