@@ -20,7 +20,7 @@ const SafeText = (max: number) => z.string().min(1).max(max).regex(/^[\x20-\x7e]
 
 export const TokenRequest = z
   .object({
-    /** An MCP server URL (canonicalised by the wallet; matched exactly) or a grant alias. */
+    /** An MCP server URL (canonicalised by the wallet; matched exactly). */
     resource: SafeText(2048),
     /** Scopes wanted; default: everything the grant allows. Never more than the grant. */
     scopes: z.array(SafeText(128)).max(32).optional(),

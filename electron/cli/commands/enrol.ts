@@ -59,7 +59,7 @@ export const enrolCommand = {
       examples: ['latchkey enrol nightly-report > ~/.config/nightly-report/latchkey-secret'],
       positionals: ['name'],
       options: {
-        kind: { type: 'string', valueName: 'KIND', description: 'interactive or autonomous (default autonomous).' },
+        kind: { type: 'string', valueName: 'KIND', description: 'interactive (the default) or autonomous.' },
         json: JSON_OPTION,
       },
     },

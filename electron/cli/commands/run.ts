@@ -104,7 +104,7 @@ export const runCommand = defineCommand(
       'Starts a session for the agent and runs the command without a shell, with LATCHKEY_SESSION (the session secret) and ' +
       'the bridge location (LATCHKEY_BRIDGE_SOCKET, LATCHKEY_BRIDGE_URL) in its environment, never in its arguments. ' +
       'Inside, `latchkey token`, `latchkey mcp` and `latchkey whoami` act for the agent. ' +
-      'With --env-file, KEY=VALUE lines are added to the environment and {{latchkey:<mcp-url-or-alias>}} placeholders in their ' +
+      'With --env-file, KEY=VALUE lines are added to the environment and {{latchkey:<mcp-url>}} placeholders in their ' +
       'values become short-lived access tokens, asked for under the agent\'s grants (the file itself holds no secret). ' +
       'SIGINT, SIGTERM and SIGHUP are passed to the command; latchkey run exits with its exit code and ends the session. ' +
       'The session is bound to the latchkey run process: if it is killed or crashes, the daemon ends the session within seconds.',

@@ -64,7 +64,7 @@ export const tokenCommand: CommandSpec = {
     'With --json prints {"access_token", "token_type", "expires_at" (epoch seconds), "scope" (space-separated)}. ' +
     'Treat the output as a secret. ' +
     'Inside an agent session (LATCHKEY_SESSION or LATCHKEY_AGENT_SECRET set) it asks the Latchkey bridge instead of opening the vault: ' +
-    'the token is short-lived and narrowed to the agent\'s grant, <mcp-url> may be a grant alias, and --scope asks for fewer (or, with the owner\'s approval, more) scopes.',
+    'the token is short-lived and narrowed to the agent\'s grant, and --scope asks for fewer (or, with the owner\'s approval, more) scopes.',
   examples: [
     'latchkey token https://mcp.example.com/mcp',
     'curl -H "Authorization: Bearer $(latchkey token https://mcp.example.com/mcp)" …',

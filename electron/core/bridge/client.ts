@@ -89,7 +89,7 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
       if (!parsed.success) {
         return Promise.reject(
           new LatchkeyError(ErrorCode.InvalidInput, 'The resource or scopes are not valid for the bridge.', {
-            hint: 'Use a URL or alias of printable ASCII, and at most 32 scopes.',
+            hint: 'Use a URL of printable ASCII, and at most 32 scopes.',
           }),
         );
       }

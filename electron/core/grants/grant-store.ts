@@ -148,7 +148,7 @@ export class GrantStore {
         if (existing.agentId !== grant.agentId || existing.resource !== grant.resource) continue;
         if (grantApplies(existing, grant.agentId, grant.resource, now)) {
           throw new LatchkeyError(ErrorCode.GrantExists, 'This agent already has a grant for that server.', {
-            hint: 'Change the existing grant instead (`latchkey grant update`), or revoke it first.',
+            hint: 'Change the existing grant instead (`latchkey grant edit`), or revoke it first.',
             details: { grantId: existing.id },
           });
         }

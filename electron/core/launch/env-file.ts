@@ -1,6 +1,6 @@
 /**
  * The `--env-file` of `latchkey run`: dotenv-style lines that hold no secrets themselves, only
- * `{{latchkey:<resource-or-alias>}}` placeholders that become short-lived access tokens.
+ * `{{latchkey:<mcp-url>}}` placeholders that become short-lived access tokens.
  *
  *   # comment
  *   export API_URL=https://api.example.com      # `export ` is allowed, trailing comments too

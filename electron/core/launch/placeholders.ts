@@ -1,5 +1,5 @@
 /**
- * `{{latchkey:<resource-or-alias>}}` in env values: each distinct reference is asked for once
+ * `{{latchkey:<mcp-url>}}` in env values: each distinct reference is asked for once
  * (through the bridge, with the session secret: the agent's own hand-out, under its grant and
  * audited) and replaced by the access token. Any failure stops `latchkey run` before the child starts.
  */
@@ -18,7 +18,7 @@ export function findPlaceholders(entries: readonly EnvEntry[]): string[] {
     for (const match of entry.value.matchAll(PLACEHOLDER)) references.add(match[1] ?? '');
     if (ANY_PLACEHOLDER.test(entry.value.replace(PLACEHOLDER, ''))) {
       throw new LatchkeyError(ErrorCode.EnvFileInvalid, `Line ${entry.line} of the env file (${entry.key}) has a malformed placeholder.`, {
-        hint: 'Write {{latchkey:<mcp-url-or-alias>}}, e.g. {{latchkey:https://mcp.example.com/mcp}}.',
+        hint: 'Write {{latchkey:<mcp-url>}}, e.g. {{latchkey:https://mcp.example.com/mcp}}.',
         details: { line: entry.line },
       });
     }
@@ -36,7 +36,7 @@ export async function resolvePlaceholders(entries: readonly EnvEntry[], fetchTok
     } catch (error) {
       const why = isLatchkeyError(error) ? `${error.message} (${error.code})` : 'the bridge could not be asked';
       throw new LatchkeyError(ErrorCode.PlaceholderFailed, `No token for {{latchkey:${reference}}}: ${why}`, {
-        hint: 'Check the resource or alias and the agent\'s grants ("latchkey grant list"), then run again.',
+        hint: 'Check the MCP server URL and the agent\'s grants ("latchkey grant list"), then run again.',
         details: { reference, ...(isLatchkeyError(error) ? { cause: error.code } : {}) },
         cause: error,
       });
