@@ -68,6 +68,19 @@ function suggest(word: string, candidates: string[]): string | undefined {
   return best !== undefined && best[1] <= 2 ? best[0] : undefined;
 }
 
+/** "connect" for "conect", "grant edit" for "grant eidt": the closest real command, if one is close. */
+export function suggestCommand(words: readonly string[]): string | undefined {
+  const [verb, sub] = words;
+  if (verb === undefined) return undefined;
+  const topLevel = [...new Set(COMMANDS.map((command) => command.path[0] ?? ''))];
+  const group = topLevel.includes(verb) ? verb : suggest(verb, topLevel);
+  if (group === undefined) return undefined;
+  if (!(group in GROUPS)) return group;
+  const members = COMMANDS.filter((command) => command.path[0] === group).map((command) => command.path[1] ?? '');
+  const member = sub === undefined ? undefined : members.includes(sub) ? sub : suggest(sub, members);
+  return member === undefined ? group : `${group} ${member}`;
+}
+
 function unknownCommand(words: string[], known: string[], hint: string): UsageError {
   const guess = suggest(words[words.length - 1] ?? '', known);
   return new UsageError(`Unknown command "${words.join(' ')}".${guess === undefined ? '' : ` Did you mean "${guess}"?`}`, hint);
@@ -144,8 +157,8 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   if (verb === undefined) {
     checkOptions(optionTokens, GLOBAL_OPTIONS, undefined);
     if (getFlag(values, 'version')) return { kind: 'version' };
-    if (wantsHelp) return { kind: 'help', topic: [] };
-    throw new UsageError('No command given.', 'Run "latchkey help" to see the commands, e.g. latchkey connect <mcp-url>.');
+    // Bare `latchkey` (or only global options): the commands are what the user needs to see.
+    return { kind: 'help', topic: [] };
   }
   if (verb === 'help') {
     checkOptions(optionTokens, GLOBAL_OPTIONS, undefined);

@@ -8,12 +8,13 @@ import { createLogger } from '../core/log/logger.js';
 import type { Opener } from '../core/ports.js';
 import type { Wallet, WalletConfig } from '../core/wallet-api.js';
 import type { WalletPorts } from '../core/wallet.js';
-import { parseInvocation, type Invocation } from './args.js';
+import { parseInvocation, suggestCommand, type Invocation } from './args.js';
 import { resolveConfig } from './config.js';
 import { renderHelpTopic } from './help.js';
 import { writeLine, type CliIo } from './io.js';
 import { EXIT_OK, reportCancelled, reportError, type OutputOptions } from './output.js';
 import { readHiddenLine } from './prompt.js';
+import { sanitizeForTerminal } from './sanitize.js';
 import type { CommandContext, SignalSource } from './spec.js';
 import { CancelledError, UsageError } from './usage-error.js';
 
@@ -118,7 +119,13 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     case 'help': {
       const text = renderHelpTopic(invocation.topic, deps.version);
       if (text === undefined) {
-        return reportError(io, new UsageError(`No help for "${invocation.topic.join(' ')}": there is no such command.`), { json: false, verbose: false });
+        const guess = suggestCommand(invocation.topic);
+        const didYouMean = guess === undefined ? '' : ` Did you mean "${guess}"?`;
+        const hint = guess === undefined ? 'Run "latchkey help" to see the commands.' : `Run "latchkey help ${guess}".`;
+        return reportError(io, new UsageError(`No help for "${sanitizeForTerminal(invocation.topic.join(' '))}": there is no such command.${didYouMean}`, hint), {
+          json: false,
+          verbose: false,
+        });
       }
       io.stdout.write(text);
       return EXIT_OK;

@@ -51,7 +51,6 @@ describe('usage errors exit 2 with a clear message', () => {
     ['a typo, with a suggestion', ['conect', 'https://x.example'], /Did you mean "connect"\?/],
     ['an unknown sub-verb', ['client', 'delete', 'https://as.example'], /Unknown command "client delete"/],
     ['a group without sub-verb', ['client'], /needs a sub-command: add, list, remove/],
-    ['no command at all', [], /No command given/],
     ['an unknown flag', ['connections', '--bogus'], /Unknown option --bogus for "latchkey connections"/],
     ['a flag of another verb', ['token', 'https://x.example', '--timeout', '5'], /Unknown option --timeout/],
     ['an unknown short flag', ['connections', '-x'], /Unknown option -x/],
