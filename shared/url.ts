@@ -60,6 +60,15 @@ export function canonicalResource(input: string | URL, policy: UrlPolicy): strin
   return url.pathname === '/' && url.search === '' ? origin : `${origin}${url.pathname}${url.search}`;
 }
 
+/**
+ * The resource in `known` that differs from `resource` only by a trailing slash ("…/mcp" for
+ * "…/mcp/"), for a "did you mean" — never matched silently: they may be different servers (T07).
+ */
+export function trailingSlashTwin(resource: string, known: readonly string[]): string | undefined {
+  const bare = (r: string): string => (r.endsWith('/') ? r.slice(0, -1) : r);
+  return known.find((candidate) => candidate !== resource && bare(candidate) === bare(resource));
+}
+
 export function truncate(text: string, max = 120): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -1,5 +1,7 @@
 import { MAX_TOKEN_LIFETIME_SECONDS, type Grant, type GrantMode, type GrantRevocation } from '../../../shared/agents.js';
 import type { CreateGrantInput, UpdateGrantInput } from '../../../shared/api.js';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { canonicalResource, trailingSlashTwin } from '../../../shared/url.js';
 import type { Wallet } from '../../core/wallet-api.js';
 import { formatCompactDuration, formatTimeSpan, parseTimeSpec, requireDuration, resolveTime, type TimeSpec } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
@@ -162,6 +164,30 @@ async function lookupServerLifetimes(wallet: Wallet): Promise<(resource: string)
   return (resource) => lifetimes.get(resource);
 }
 
+/**
+ * A grant for a server Latchkey is not connected to could never hand out a token: refused, with
+ * the connected server that differs only by a trailing slash when there is one. A URL that does
+ * not parse is left to the wallet, which says what is wrong with it.
+ */
+async function assertConnected(wallet: Wallet, input: string): Promise<void> {
+  let resource: string;
+  try {
+    resource = canonicalResource(new URL(input), { allowInsecureLoopback: true });
+  } catch {
+    return;
+  }
+  const connected = (await wallet.listConnections()).map((connection) => connection.resource);
+  if (connected.includes(resource)) return;
+  const twin = trailingSlashTwin(resource, connected);
+  throw new LatchkeyError(ErrorCode.NotConnected, `Latchkey is not connected to ${inert(resource)}, so a grant for it could not hand out a token.`, {
+    hint:
+      twin === undefined
+        ? `Connect first: latchkey connect ${inert(resource)}`
+        : `Did you mean ${inert(twin)} (connected)? Otherwise connect first: latchkey connect ${inert(resource)}`,
+    details: { resource },
+  });
+}
+
 export async function runGrantAdd(wallet: Wallet, args: GrantAddArgs, io: CliIo): Promise<number> {
   const input: CreateGrantInput = {
     agent: args.agent,
@@ -171,6 +197,7 @@ export async function runGrantAdd(wallet: Wallet, args: GrantAddArgs, io: CliIo)
     ...(args.ttlSeconds === undefined ? {} : { maxTokenLifetimeSeconds: args.ttlSeconds }),
     ...(args.expires === undefined ? {} : { expiresAt: resolveExpiry(args.expires, io.now()) }),
   };
+  await assertConnected(wallet, args.resource);
   const grant = await wallet.createGrant(input);
   await printGrant(wallet, io, 'Granted:', grant);
   return EXIT_OK;

@@ -386,7 +386,12 @@ export class ConnectionService {
 
   private requireConnection(url: string): ConnectionRecord {
     const record = this.findConnection(url);
-    if (record === undefined) throw notConnected(canonicalResource(url, this.deps.net.policy));
+    if (record === undefined) {
+      throw notConnected(
+        canonicalResource(url, this.deps.net.policy),
+        this.deps.store.connections().map((connection) => connection.resource),
+      );
+    }
     return record;
   }
 

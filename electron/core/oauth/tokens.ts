@@ -7,6 +7,7 @@
  */
 import * as client from 'openid-client';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { trailingSlashTwin } from '../../../shared/url.js';
 import type { Clock, Logger } from '../ports.js';
 import { fingerprint } from '../log/fingerprint.js';
 import type { ConnectionRecord, CachedAccessToken } from '../connections/records.js';
@@ -187,9 +188,11 @@ export function needsReauth(record: Pick<ConnectionRecord, 'resource' | 'serverU
   });
 }
 
-export function notConnected(resource: string): LatchkeyError {
+/** `connected`: the resources Latchkey holds, to suggest one that differs only by a trailing slash. */
+export function notConnected(resource: string, connected: readonly string[] = []): LatchkeyError {
+  const twin = trailingSlashTwin(resource, connected);
   return new LatchkeyError(ErrorCode.NotConnected, `Latchkey is not connected to ${resource}.`, {
-    hint: `Run: latchkey connect ${resource}`,
+    hint: twin === undefined ? `Run: latchkey connect ${resource}` : `Did you mean ${twin} (connected)? Otherwise run: latchkey connect ${resource}`,
     details: { resource },
   });
 }

@@ -93,7 +93,7 @@ describe('latchkey grant add', () => {
   });
 
   it('--ttl, --expires (duration or ISO time) and --ask', async () => {
-    const wallet = createFakeWallet({ agents });
+    const wallet = createFakeWallet({ agents, connections: [sampleConnection({ resource: MCP })] });
     const h = createHarness({ wallet });
     expect(await h.run(['grant', 'add', 'ci-bot', MCP, '--scope', 's', '--ttl', '5m', '--expires', '7d', '--ask'])).toBe(0);
     expect(wallet.calls.createGrant[0]).toEqual({ agent: 'ci-bot', resource: MCP, scopes: ['s'], mode: 'ask', maxTokenLifetimeSeconds: 300, expiresAt: NOW + 7 * 86_400_000 });
