@@ -22,7 +22,7 @@ import {
 } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { isLoopbackHost } from '../../../shared/url.js';
-import { findBridgeDiscovery, readBridgeDiscovery, runtimeDirCandidates } from './discovery.js';
+import { defaultRuntimeDir, readBridgeDiscovery } from './discovery.js';
 import { errnoOf } from './runtime-dir.js';
 
 export interface BridgeLocation {
@@ -140,14 +140,13 @@ export async function requestEnrolment(
 
 /**
  * Where to reach the bridge: $LATCHKEY_BRIDGE_SOCKET / $LATCHKEY_BRIDGE_URL (set by `latchkey run`),
- * else the discovery file in `runtimeDir`, or in the first of the directories a daemon may have
- * used (runtimeDirCandidates: also found from a minimal environment). Throws BridgeNotRunning.
+ * else the discovery file in the runtime directory (defaultRuntimeDir). Throws BridgeNotRunning.
  */
-export async function locateBridge(env: NodeJS.ProcessEnv = process.env, runtimeDir?: string): Promise<BridgeLocation> {
+export async function locateBridge(env: NodeJS.ProcessEnv = process.env, runtimeDir = defaultRuntimeDir(env)): Promise<BridgeLocation> {
   const socketPath = env[ENV_BRIDGE_SOCKET];
   const url = env[ENV_BRIDGE_URL];
   if ((socketPath ?? '') !== '' || (url ?? '') !== '') return { socketPath, url };
-  const discovery = runtimeDir === undefined ? await findBridgeDiscovery(runtimeDirCandidates(env)) : await readBridgeDiscovery(runtimeDir);
+  const discovery = await readBridgeDiscovery(runtimeDir);
   return { socketPath: discovery.socket, url: discovery.url === '' ? undefined : discovery.url };
 }
 
