@@ -4,7 +4,7 @@
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { AgentSummary, Approval, AuditEvent, Grant, GrantRevocation, SessionSummary } from '../../shared/agents.js';
-import type { AllowedSite, AuditVerification, ConnectParams, OwnerResult, UpdateGrantInput, WalletClient } from '../../shared/api.js';
+import type { AllowedSite, AuditVerification, ConnectParams, CreateGrantInput, OwnerResult, UpdateGrantInput, WalletClient } from '../../shared/api.js';
 import type { ConnectionSummary, ConnectProgress } from '../../shared/connections.js';
 
 /** An error as the window shows it: the stable code, the message, and what to do next. */
@@ -34,7 +34,12 @@ export interface AuditView {
   agentId?: string;
   resource?: string;
   outcome?: 'ok' | 'denied' | 'error';
+  /** Show session.started / session.ended entries (folded away by default: one pair per `latchkey run`). */
+  showSessions?: boolean;
 }
+
+/** A newly enrolled agent and its secret, shown once (kept by the dialog that asked, never in the store). */
+export type EnrolledAgent = OwnerResult<'enrolAgent'>;
 
 export type ConnectFlow =
   | { phase: 'idle' }
@@ -58,6 +63,9 @@ export interface AgentsSlice {
   loadAgents(): Promise<void>;
   loadGrants(): Promise<void>;
   loadSessions(): Promise<void>;
+  /** Enrols an agent; resolves with it and its secret (to show once), or undefined on failure (a notice says why). */
+  enrolAgent(name: string, kind: AgentSummary['kind']): Promise<EnrolledAgent | undefined>;
+  createGrant(input: CreateGrantInput): Promise<boolean>;
   updateGrant(input: UpdateGrantInput): Promise<boolean>;
   /** What became of the tokens already handed out; undefined when the revocation failed (a notice says why). */
   revokeGrant(id: string): Promise<GrantRevocation | undefined>;

@@ -17,7 +17,7 @@ import {
 } from '../../shared/api.js';
 import type { ConnectionSummary, ConnectProgress } from '../../shared/connections.js';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
-import { AUTHORIZATION_URL, sampleConnection } from './fake-wallet.js';
+import { AGENT_SECRET, AUTHORIZATION_URL, fakeId, sampleAgent, sampleConnection, sampleGrant } from './fake-wallet.js';
 
 export interface ClientWorld {
   connections: ConnectionSummary[];
@@ -106,7 +106,12 @@ export function createFakeWalletClient(seed: Partial<ClientWorld> = {}): FakeWal
     setClient: () => notScripted('setClient'),
     removeClient: () => notScripted('removeClient'),
     listAgents: () => [...world.agents],
-    enrolAgent: () => notScripted('enrolAgent'),
+    enrolAgent: ({ name, kind }) => {
+      if (world.agents.some((a) => a.name === name)) throw new LatchkeyError(ErrorCode.AgentExists, `An agent named "${name}" exists already.`);
+      const agent = sampleAgent({ id: fakeId('agt', world.agents.length + 100), name, kind: kind ?? 'interactive', createdAt: Date.now() });
+      world.agents = [...world.agents, agent];
+      return { agent, secret: AGENT_SECRET };
+    },
     removeAgent: ({ agent }) => {
       const found = findAgent(agent);
       world.agents = world.agents.filter((a) => a.id !== found.id);
@@ -122,7 +127,19 @@ export function createFakeWalletClient(seed: Partial<ClientWorld> = {}): FakeWal
       return null;
     },
     listGrants: ({ agent }) => world.grants.filter((g) => agent === undefined || g.agentId === findAgent(agent).id),
-    createGrant: () => notScripted('createGrant'),
+    createGrant: ({ agent, resource, scopes, maxTokenLifetimeSeconds, mode }) => {
+      const grant = sampleGrant({
+        id: fakeId('grt', world.grants.length + 100),
+        agentId: findAgent(agent).id,
+        resource,
+        scopes,
+        mode: mode ?? 'allow',
+        ...(maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds }),
+      });
+      if (maxTokenLifetimeSeconds === undefined) delete grant.maxTokenLifetimeSeconds;
+      world.grants = [...world.grants, grant];
+      return grant;
+    },
     updateGrant: ({ id, scopes, maxTokenLifetimeSeconds, expiresAt, mode }) => {
       const grant = find(world.grants, id, ErrorCode.GrantNotFound, 'grant');
       const { expiresAt: _old, ...rest } = grant;

@@ -1,8 +1,8 @@
 /** Agents, their grants and their active sessions, and the owner's changes to them. */
 import type { GrantRevocation } from '../../../shared/agents.js';
-import type { UpdateGrantInput } from '../../../shared/api.js';
+import type { CreateGrantInput, UpdateGrantInput } from '../../../shared/api.js';
 import { singleFlight } from '../single-flight.js';
-import type { AgentsSlice, SliceContext } from '../types.js';
+import type { AgentsSlice, EnrolledAgent, SliceContext } from '../types.js';
 
 export function createAgentsSlice({ client, set, report, track }: SliceContext): AgentsSlice {
   const loadAgents = singleFlight(() =>
@@ -42,6 +42,12 @@ export function createAgentsSlice({ client, set, report, track }: SliceContext):
     loadAgents,
     loadGrants,
     loadSessions,
+    enrolAgent: async (name, kind) => {
+      let enrolled: EnrolledAgent | undefined;
+      await change('Add agent', async () => (enrolled = await client.call('enrolAgent', { name, kind })), [loadAgents]);
+      return enrolled;
+    },
+    createGrant: (input: CreateGrantInput) => change('Add grant', () => client.call('createGrant', input), [loadGrants]),
     updateGrant: (input: UpdateGrantInput) => change('Save grant', () => client.call('updateGrant', input), [loadGrants]),
     revokeGrant: async (id) => {
       let result: GrantRevocation | undefined;
