@@ -9,7 +9,7 @@ import { lstat, open, readFile, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { BridgeDiscovery } from '../../../shared/bridge.js';
-import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { ErrorCode, isLatchkeyError, LatchkeyError } from '../../../shared/errors.js';
 import { assertPrivateDirectory, assertPrivateFile, DISCOVERY_FILE, errnoOf, removeIfPresent } from './runtime-dir.js';
 
 const MAX_DISCOVERY_BYTES = 4096;
@@ -29,6 +29,46 @@ export function defaultRuntimeDir(env: NodeJS.ProcessEnv = process.env): string 
   if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, 'latchkey');
   const home = nonEmpty(env['LATCHKEY_HOME']) ?? join(nonEmpty(env['HOME']) ?? homedir(), '.latchkey');
   return join(resolve(home), 'run');
+}
+
+/**
+ * Where a daemon may have put its runtime directory, most likely first. A client started with a
+ * minimal environment (an MCP host passes `env -i HOME=… PATH=…`) does not know the daemon's
+ * XDG_RUNTIME_DIR, so it also tries the login session's /run/user/<uid>/latchkey and <home>/run.
+ * An explicit LATCHKEY_RUNTIME_DIR is the only candidate. Each is read with every check of
+ * readBridgeDiscovery (0700, ours, no symlink).
+ */
+export function runtimeDirCandidates(
+  env: NodeJS.ProcessEnv = process.env,
+  uid: number | undefined = typeof process.getuid === 'function' ? process.getuid() : undefined,
+  userRuntimeRoot: string | null = process.platform === 'linux' ? '/run/user' : null,
+): string[] {
+  const first = defaultRuntimeDir(env);
+  if (nonEmpty(env['LATCHKEY_RUNTIME_DIR']) !== undefined) return [first];
+  const candidates = [first];
+  if (uid !== undefined && userRuntimeRoot !== null) candidates.push(join(userRuntimeRoot, String(uid), 'latchkey'));
+  candidates.push(defaultRuntimeDir({ ...env, XDG_RUNTIME_DIR: '' }));
+  return [...new Set(candidates)];
+}
+
+/**
+ * The discovery file of the first candidate directory that holds a live bridge's. A directory
+ * someone else could have written stops the search (BridgeUnsafePath); none → BridgeNotRunning.
+ */
+export async function findBridgeDiscovery(candidates: readonly string[]): Promise<BridgeDiscovery> {
+  for (const dir of candidates) {
+    try {
+      return await readBridgeDiscovery(dir);
+    } catch (error) {
+      if (!isLatchkeyError(error, ErrorCode.BridgeNotRunning)) throw error;
+    }
+  }
+  throw new LatchkeyError(ErrorCode.BridgeNotRunning, 'The Latchkey bridge is not running.', {
+    hint:
+      `Start it with \`latchkey daemon\` (or the Latchkey app). Looked in ${candidates.join(', ')}; if the daemon uses another ` +
+      'directory, set LATCHKEY_RUNTIME_DIR (e.g. in the MCP host\'s config) to the one `latchkey daemon` printed.',
+    details: { runtimeDirs: candidates.join(':') },
+  });
 }
 
 export function discoveryPath(runtimeDir: string): string {
