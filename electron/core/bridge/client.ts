@@ -12,6 +12,7 @@ import {
   ElicitationRequest,
   ElicitationResponse,
   EnrolResponse,
+  PendingApprovalsResponse,
   Problem,
   TokenRequest,
   TokenResponse,
@@ -22,7 +23,8 @@ import {
 } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { isLoopbackHost } from '../../../shared/url.js';
-import { defaultRuntimeDir, readBridgeDiscovery } from './discovery.js';
+import { ApprovalWatch, type WaitingListener } from './approval-watch.js';
+import { findBridgeDiscovery, readBridgeDiscovery, runtimeDirCandidates } from './discovery.js';
 import { errnoOf } from './runtime-dir.js';
 
 export interface BridgeLocation {
@@ -48,6 +50,11 @@ export interface BridgeClientOptions extends BridgeLocation {
    * 10 minutes for "retry now"): default 11 minutes, so the wallet's own timeout answers first.
    */
   elicitWaitTimeoutMs?: number;
+  /**
+   * While a token or elicitation request waits, told the agent's own pending approvals each time
+   * they change (GET /v1/approvals/pending, approval-watch.ts), so the agent can say what it waits for.
+   */
+  onWaiting?: WaitingListener;
 }
 
 export interface BridgeClient {
@@ -83,6 +90,12 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
       schema,
       body,
     );
+  const onWaiting = options.onWaiting;
+  const watch =
+    onWaiting === undefined
+      ? undefined
+      : new ApprovalWatch({ list: async () => (await call('GET', '/v1/approvals/pending', PendingApprovalsResponse)).approvals, onChange: onWaiting });
+  const watched = <T>(work: Promise<T>): Promise<T> => (watch === undefined ? work : watch.track(work));
   return {
     token: (resource, scopes) => {
       const parsed = TokenRequest.safeParse(scopes === undefined ? { resource } : { resource, scopes });
@@ -93,7 +106,7 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
           }),
         );
       }
-      return call('POST', '/v1/token', TokenResponse, parsed.data, undefined, tokenTimeoutMs);
+      return watched(call('POST', '/v1/token', TokenResponse, parsed.data, undefined, tokenTimeoutMs));
     },
     whoami: () => call('GET', '/v1/whoami', WhoamiResponse),
     elicit: (request, signal) => {
@@ -106,9 +119,12 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
         );
       }
       const waitMs = parsed.data.stage === 'wait' ? Math.max(timeoutMs, options.elicitWaitTimeoutMs ?? DEFAULT_ELICIT_WAIT_TIMEOUT_MS) : timeoutMs;
-      return call('POST', '/v1/elicitations', ElicitationResponse, parsed.data, signal, waitMs);
+      return watched(call('POST', '/v1/elicitations', ElicitationResponse, parsed.data, signal, waitMs));
     },
-    close: () => agent.destroy(),
+    close: () => {
+      watch?.stop();
+      agent.destroy();
+    },
   };
 }
 
@@ -140,13 +156,14 @@ export async function requestEnrolment(
 
 /**
  * Where to reach the bridge: $LATCHKEY_BRIDGE_SOCKET / $LATCHKEY_BRIDGE_URL (set by `latchkey run`),
- * else the discovery file in the runtime directory (defaultRuntimeDir). Throws BridgeNotRunning.
+ * else the discovery file in `runtimeDir`, or in the first of the directories a daemon may have
+ * used (runtimeDirCandidates: also found from a minimal environment). Throws BridgeNotRunning.
  */
-export async function locateBridge(env: NodeJS.ProcessEnv = process.env, runtimeDir = defaultRuntimeDir(env)): Promise<BridgeLocation> {
+export async function locateBridge(env: NodeJS.ProcessEnv = process.env, runtimeDir?: string): Promise<BridgeLocation> {
   const socketPath = env[ENV_BRIDGE_SOCKET];
   const url = env[ENV_BRIDGE_URL];
   if ((socketPath ?? '') !== '' || (url ?? '') !== '') return { socketPath, url };
-  const discovery = await readBridgeDiscovery(runtimeDir);
+  const discovery = runtimeDir === undefined ? await findBridgeDiscovery(runtimeDirCandidates(env)) : await readBridgeDiscovery(runtimeDir);
   return { socketPath: discovery.socket, url: discovery.url === '' ? undefined : discovery.url };
 }
 
