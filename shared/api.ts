@@ -100,7 +100,15 @@ export type AllowedSite = z.infer<typeof AllowedSite>;
 
 /** `connect` is streamed: progress events, then the connection (or an error). */
 export const ConnectParams = z
-  .object({ url: Url, scopes: Scopes.optional(), timeoutMs: z.number().int().min(1_000).max(3_600_000).optional() })
+  .object({
+    url: Url,
+    scopes: Scopes.optional(),
+    timeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
+    /** false: the caller opens the sign-in URL itself (the CLI, with the user's BROWSER). */
+    openBrowser: z.boolean().optional(),
+    /** The caller's --allow-insecure-loopback: refused when the host does not allow it, never widened. */
+    allowInsecureLoopback: z.boolean().optional(),
+  })
   .strict();
 export type ConnectParams = z.infer<typeof ConnectParams>;
 

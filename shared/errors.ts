@@ -104,11 +104,21 @@ export const ErrorCode = {
 
   // Agent side: `latchkey mcp`, `latchkey run`, agent-mode `latchkey token`
   NotInSession: 'agent.no_session',
+  /** The agent secret is the literal `${LATCHKEY_SESSION}`: the MCP host did not expand the variable. */
+  UnexpandedSecret: 'agent.unexpanded_secret',
+  /** An owner command (approve, grant, …) started with an agent or session secret in its environment. */
+  OwnerCommandInSession: 'agent.owner_command_refused',
   RemoteRejected: 'mcp.remote_rejected',
   RemoteSessionEnded: 'mcp.session_ended',
   EnvFileInvalid: 'run.env_file_invalid',
   PlaceholderFailed: 'run.placeholder_failed',
   CommandFailed: 'run.command_failed',
+
+  // The CLI and a running daemon (issue 10)
+  /** The caller asked for --allow-insecure-loopback; the running daemon was not started with it (never widened silently). */
+  DaemonRefusesInsecureLoopback: 'daemon.insecure_loopback_refused',
+  /** `latchkey ui`: no daemon runs, or it serves no window (--no-ui). */
+  DaemonHasNoWindow: 'daemon.no_window',
 
   // Everything else
   InvalidInput: 'input.invalid',

@@ -13,6 +13,10 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Scopes to ask for, overriding the challenge / PRM selection (A6). */
   scopes?: string[];
+  /** false: do not open the browser; the caller opens the `browser` progress URL with its own opener (the CLI talking to a daemon). Default true. */
+  openBrowser?: boolean;
+  /** The caller runs with --allow-insecure-loopback: refused (DaemonRefusesInsecureLoopback) unless this wallet allows it too. */
+  allowInsecureLoopback?: boolean;
 }
 
 export interface AccessTokenOptions {

@@ -21,6 +21,7 @@ import { registerClient } from '../oauth/register-client.js';
 import { coversScopes, selectScopes, unionScopes } from '../oauth/select-scopes.js';
 import { oauthErrorCode } from '../oauth/token-errors.js';
 import { TokenRefresher, cachedTokenFrom, isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
+import { assertPolicyCovers, CALLER_OPENS } from './caller-options.js';
 import type { ConnectionStore } from './connection-store.js';
 import { oneAtATime } from './one-at-a-time.js';
 import type { CachedAccessToken, ClientRecord, ConnectionRecord } from './records.js';
@@ -79,6 +80,7 @@ export class ConnectionService {
    */
   private async connectWith(url: string, challenge: BearerChallenge | undefined, options: ConnectOptions): Promise<ConnectionRecord> {
     const { policy, fetch } = this.deps.net;
+    assertPolicyCovers(options, policy);
     const net = { fetch, policy, logger: this.deps.logger };
     const serverUrl = parseSecureUrl(url, policy, 'MCP server URL');
     const resource = canonicalResource(serverUrl, policy);
@@ -342,7 +344,7 @@ export class ConnectionService {
       resource: target.resource,
       sendResource,
       scopes: target.scopes,
-      opener: this.deps.opener,
+      opener: options.openBrowser === false ? CALLER_OPENS : this.deps.opener,
       policy: net.policy,
       timeoutMs: options.timeoutMs ?? DEFAULT_BROWSER_TIMEOUT_MS,
       signal: options.signal,

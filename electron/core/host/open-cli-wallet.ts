@@ -19,6 +19,9 @@ export async function openCliWallet(config: WalletConfig, ports: Partial<WalletP
     });
   }
   const endpoint = await findOwnerEndpoint(defaultRuntimeDir({ ...env, LATCHKEY_HOME: config.home }));
-  if (endpoint !== undefined) return openRemoteWallet(endpoint);
+  // The daemon's wallet, with the caller's own opener (their BROWSER) and --allow-insecure-loopback (refused if the daemon lacks it).
+  if (endpoint !== undefined) {
+    return openRemoteWallet(endpoint, { ...(ports.opener === undefined ? {} : { opener: ports.opener }), allowInsecureLoopback: config.allowInsecureLoopback });
+  }
   return openWallet(config, ports);
 }

@@ -3,6 +3,7 @@
  * socket. Same interface as the in-process wallet, so every CLI command works with either.
  */
 import { request } from 'node:http';
+import { z } from 'zod';
 import { constants, type Stats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,8 +13,9 @@ import { OwnerMethods, type OwnerMethodName, type OwnerParams, type OwnerResult 
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { ErrorCode as Code } from '../../../shared/errors.js';
 import { assertPrivateDirectory, assertPrivateFile, errnoOf } from '../bridge/runtime-dir.js';
+import type { Opener } from '../ports.js';
 import type { Wallet } from '../wallet-api.js';
-import { OWNER_HEADER, OWNER_SOCKET, OWNER_TOKEN_FILE, type WireError } from './owner-server.js';
+import { OWNER_HEADER, OWNER_SOCKET, OWNER_TOKEN_FILE, SIGN_IN_LINK_PATH, type WireError } from './owner-server.js';
 
 export interface OwnerEndpoint {
   socketPath: string;
@@ -72,12 +74,20 @@ export async function findOwnerEndpoint(runtimeDir: string): Promise<OwnerEndpoi
   }
 }
 
-export async function openRemoteWallet(endpoint: OwnerEndpoint): Promise<Wallet> {
+/** What the caller brings to the daemon's wallet (it is the user's: their BROWSER, their flags). */
+export interface RemoteCaller {
+  /** Opens the sign-in URL of a connect here, with the caller's environment; the daemon then opens nothing. */
+  opener?: Opener;
+  /** The caller's --allow-insecure-loopback, sent with connect: the daemon refuses it unless it allows it too. */
+  allowInsecureLoopback?: boolean;
+}
+
+export async function openRemoteWallet(endpoint: OwnerEndpoint, caller: RemoteCaller = {}): Promise<Wallet> {
   const vaultStatus = await call(endpoint, 'status', {});
   const c = <M extends OwnerMethodName>(method: M, params: OwnerParams<M>) => call(endpoint, method, params);
   return {
     vaultStatus,
-    connect: (url, options = {}) => connectRemote(endpoint, url, options),
+    connect: (url, options = {}) => connectRemote(endpoint, url, options, caller),
     listConnections: () => c('listConnections', {}),
     accessToken: (url, options = {}) => c('accessToken', { url, ...(options.minTtlSeconds === undefined ? {} : { minTtlSeconds: options.minTtlSeconds }) }),
     handleAuthChallenge: (url, status, wwwAuthenticate) => c('handleAuthChallenge', { url, status, wwwAuthenticate }),
@@ -111,6 +121,16 @@ export async function openRemoteWallet(endpoint: OwnerEndpoint): Promise<Wallet>
   };
 }
 
+/** A new one-time sign-in link to the running daemon's window (owner socket only; DaemonHasNoWindow under --no-ui). */
+export async function requestSignInLink(endpoint: OwnerEndpoint): Promise<string> {
+  const { status, body } = await post(endpoint, SIGN_IN_LINK_PATH, {});
+  const parsed = JSON.parse(body) as { result?: unknown; error?: WireError };
+  if (status !== 200 || parsed.error !== undefined) throw fromWire(parsed.error);
+  return SignInLinkResult.parse(parsed.result).url;
+}
+
+const SignInLinkResult = z.object({ url: z.string().regex(/^http:\/\/127\.0\.0\.1:\d{1,5}\/#signin=[\w-]{16,256}$/u) });
+
 async function call<M extends OwnerMethodName>(endpoint: OwnerEndpoint, method: M, params: OwnerParams<M>): Promise<OwnerResult<M>> {
   const { status, body } = await post(endpoint, `/owner/v1/call/${method}`, params);
   const parsed = JSON.parse(body) as { result?: unknown; error?: WireError };
@@ -122,23 +142,47 @@ async function connectRemote(
   endpoint: OwnerEndpoint,
   url: string,
   options: { onProgress?: (event: ConnectProgress) => void; signal?: AbortSignal; timeoutMs?: number; scopes?: string[] },
+  caller: RemoteCaller,
 ) {
   let final: ConnectionSummary | undefined;
   let failure: WireError | undefined;
+  // The caller's opener fails the connect only for a URL it refuses (its own policy); a browser that did not start is a warning.
+  const stop = new AbortController();
+  let refused: unknown;
+  let opening: Promise<void> = Promise.resolve();
+  const openHere = (authorizationUrl: string): void => {
+    const opener = caller.opener;
+    if (opener === undefined) return;
+    opening = opener.open(new URL(authorizationUrl)).catch((error: unknown) => {
+      if (error instanceof LatchkeyError && error.code === ErrorCode.OpenerFailed) return;
+      refused = error;
+      stop.abort();
+    });
+  };
+  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
   await post(
     endpoint,
     '/owner/v1/connect',
-    { url, ...(options.scopes === undefined ? {} : { scopes: options.scopes }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) },
     {
-      signal: options.signal,
+      url,
+      ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(caller.opener === undefined ? {} : { openBrowser: false }),
+      ...(caller.allowInsecureLoopback === true ? { allowInsecureLoopback: true } : {}),
+    },
+    {
+      signal,
       onLine: (line) => {
         const message = JSON.parse(line) as { progress?: ConnectProgress; result?: unknown; error?: WireError };
         if (message.progress !== undefined) options.onProgress?.(message.progress);
+        if (message.progress?.step === 'browser') openHere(message.progress.authorizationUrl);
         if (message.result !== undefined) final = ConnectionSummary.parse(message.result);
         if (message.error !== undefined) failure = message.error;
       },
     },
   );
+  await opening;
+  if (refused !== undefined) throw refused;
   if (final !== undefined) return final;
   if (options.signal?.aborted === true) throw new LatchkeyError(ErrorCode.AuthorizationCancelled, 'The browser sign-in was cancelled.');
   throw fromWire(failure);

@@ -119,6 +119,8 @@ export async function streamConnect(wallet: Wallet, res: ServerResponse, body: u
       onProgress: (progress) => line({ progress }),
       ...(params.data.scopes === undefined ? {} : { scopes: params.data.scopes }),
       ...(params.data.timeoutMs === undefined ? {} : { timeoutMs: params.data.timeoutMs }),
+      ...(params.data.openBrowser === undefined ? {} : { openBrowser: params.data.openBrowser }),
+      ...(params.data.allowInsecureLoopback === undefined ? {} : { allowInsecureLoopback: params.data.allowInsecureLoopback }),
     });
     line({ result: connection });
   } catch (error) {
