@@ -14,7 +14,7 @@ import { SESSION_HEADER, UI_HEADER, type SessionSlot } from './owner-session.js'
 
 export { UI_HEADER } from './owner-session.js';
 const API = '/api/v1';
-const SIGN_IN_HINT = 'Get a new sign-in link: stop `latchkey daemon` (or `latchkey start`) and start it again; it prints one.';
+const SIGN_IN_HINT = 'Get a new sign-in link: run `latchkey ui` in a terminal (add --open to open it).';
 
 export interface HttpWalletClientOptions {
   /** Where the host is; default: this page's origin. */

@@ -33,8 +33,8 @@ export function SignedOut({ reason }: { reason: SignedOutReason }) {
           <strong>{why.title}.</strong> {why.text}
         </p>
         <p>
-          To get a new link, stop the daemon (Ctrl-C) and start it again with <code>latchkey daemon</code> (or <code>latchkey start</code>). It prints{' '}
-          <code>Open the Latchkey window: http://127.0.0.1:…/#signin=…</code>: open that link in this browser.
+          To get a new link, run <code>latchkey ui</code> in a terminal on this computer (or <code>latchkey ui --open</code> to open it too). It prints{' '}
+          <code>http://127.0.0.1:…/#signin=…</code>: open that link in this browser.
         </p>
       </section>
     </main>

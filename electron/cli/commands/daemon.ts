@@ -122,7 +122,7 @@ export async function runDaemon(args: DaemonArgs, { config, io, context, logger,
       writeLine(io.stderr, '  (the window is not built yet: run `npm run build`; the link shows a page saying so)');
     }
     writeLine(io.stderr, `Open the Latchkey window: ${daemon.ui.oneTimeUrl()}`);
-    writeLine(io.stderr, '  (the link works once, in one tab, which a reload keeps signed in until the daemon stops; restart the daemon for a new link)');
+    writeLine(io.stderr, '  (the link works once, in one tab, which a reload keeps signed in until the daemon stops; `latchkey ui` prints a new one)');
   }
   writeLine(io.stderr, 'Press Ctrl-C to stop.');
   await stopped;

@@ -8,6 +8,7 @@ import { connectionsCommand } from './connections.js';
 import { daemonCommand } from './daemon.js';
 import { enrolCommand } from './enrol.js';
 import { disconnectCommand } from './disconnect.js';
+import { doctorCommand } from './doctor.js';
 import { grantAddCommand, grantEditCommand, grantListCommand, grantRevokeCommand } from './grant.js';
 import { mcpCommand } from './mcp.js';
 import { runCommand } from './run.js';
@@ -15,6 +16,7 @@ import { sessionEndCommand, sessionsCommand } from './sessions.js';
 import { sitesCommand } from './sites.js';
 import { startCommand } from './start.js';
 import { tokenCommand } from './token.js';
+import { uiCommand } from './ui.js';
 import { whoamiCommand } from './whoami.js';
 
 /** Every command, in the order help lists them. */
@@ -42,6 +44,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   auditCommand,
   daemonCommand,
   startCommand,
+  doctorCommand,
+  uiCommand,
   runCommand,
   mcpCommand,
   whoamiCommand,

@@ -49,7 +49,12 @@ export async function startDaemon(config: WalletConfig, ports: Partial<WalletPor
       ...(logger === undefined ? {} : { logger }),
       ...(ports.clock === undefined ? {} : { clock: ports.clock }),
     });
-    owner = await startOwnerServer({ wallet: composed.wallet, runtimeDir: options.runtimeDir, logger: logger ?? silentLogger });
+    owner = await startOwnerServer({
+      wallet: composed.wallet,
+      runtimeDir: options.runtimeDir,
+      logger: logger ?? silentLogger,
+      signInLink: () => ui?.oneTimeUrl(),
+    });
     if (options.ui !== undefined) {
       ui = await startHttpHost({
         wallet: composed.wallet,

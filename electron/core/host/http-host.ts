@@ -43,7 +43,7 @@ export const SIGN_IN_PATH = `${API_PREFIX}session`;
 /** The fragment parameter of the sign-in link: `#signin=<token>`. */
 export const SIGN_IN_FRAGMENT = 'signin';
 /** What to do without a session: the daemon prints a link when it starts. */
-export const SIGN_IN_HINT = 'Get a new sign-in link: stop `latchkey daemon` (or `latchkey start`) and start it again; it prints one.';
+export const SIGN_IN_HINT = 'Get a new sign-in link: run `latchkey ui` in a terminal (add --open to open it).';
 
 const SignInBody = z.object({ token: z.string().min(1).max(128) }).strict();
 

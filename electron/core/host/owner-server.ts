@@ -34,7 +34,15 @@ export interface OwnerServerOptions {
   logger: Logger;
   /** Who is at the other end of a connection (T36: the process a session is bound to). Default: the platform's. */
   peers?: PeerIdentifier;
+  /**
+   * A new one-time sign-in link to the window the daemon serves, undefined when it serves none.
+   * Served on this socket only (`latchkey ui`), never through the window's own API: it is not
+   * an owner method of shared/api.ts, so no other transport can mint links.
+   */
+  signInLink?: () => string | undefined;
 }
+
+export const SIGN_IN_LINK_PATH = '/owner/v1/sign-in-link';
 
 export async function startOwnerServer(options: OwnerServerOptions): Promise<OwnerServer> {
   const peers = options.peers ?? createPeerIdentifier(process.platform, { logger: options.logger });
@@ -69,6 +77,7 @@ export async function startOwnerServer(options: OwnerServerOptions): Promise<Own
     const url = new URL(req.url ?? '/', 'http://owner');
     const body = await readJsonBody(req, MAX_BODY);
     if (url.pathname === '/owner/v1/connect') return streamConnect(options.wallet, res, body);
+    if (url.pathname === SIGN_IN_LINK_PATH) return sendSignInLink(res, options.signInLink?.());
     const method = url.pathname.startsWith('/owner/v1/call/') ? url.pathname.slice('/owner/v1/call/'.length) : '';
     const params = method === 'startSession' ? await bindToCaller(peers, req, body) : body;
     const answer = await callOwnerMethod(options.wallet, method, params);
@@ -97,6 +106,15 @@ export async function startOwnerServer(options: OwnerServerOptions): Promise<Own
         await rm(tokenPath, { force: true });
       })()),
   };
+}
+
+function sendSignInLink(res: ServerResponse, link: string | undefined): void {
+  if (link !== undefined) return sendJson(res, 200, { result: { url: link } });
+  sendWireError(res, 409, {
+    code: ErrorCode.DaemonHasNoWindow,
+    message: 'The running daemon serves no window (it was started with --no-ui).',
+    hint: 'Restart it without --no-ui: latchkey daemon',
+  });
 }
 
 /**

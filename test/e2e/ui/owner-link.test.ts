@@ -173,7 +173,7 @@ describe('T31: signing in through the link', () => {
     await signInHeading(second).waitFor();
     const text = await second.locator('body').innerText();
     expect(text).toContain('This sign-in link was already used');
-    expect(text).toContain('latchkey daemon');
+    expect(text).toContain('latchkey ui');
     expect(second.url()).toBe(`${ui.daemon.ui!.url}/`);
     await first.close();
     await second.close();
@@ -186,7 +186,7 @@ describe('T31: signing in through the link', () => {
       await signInHeading(tab).waitFor();
       const text = await tab.locator('body').innerText();
       expect(text).toContain('This tab is not signed in');
-      expect(text).toMatch(/stop the daemon \(Ctrl-C\) and start it again with latchkey daemon \(or latchkey start\)/);
+      expect(text).toMatch(/run latchkey ui in a terminal on this computer/);
       await tab.close();
     }
   });
