@@ -95,6 +95,24 @@ export const WhoamiResponse = z.object({
 });
 export type WhoamiResponse = z.infer<typeof WhoamiResponse>;
 
+/**
+ * GET /v1/approvals/pending: the caller's own approvals that wait for the owner, so a waiting agent
+ * can say what it waits for. Never another agent's, never a page's URL or the server's message.
+ */
+export const PendingApproval = z.object({
+  id: z.string(),
+  kind: z.enum(['consent', 'step-up', 'url-elicitation', 'elicitation-retry']),
+  agent_name: z.string(),
+  resource: z.string().optional(),
+  scopes: z.array(z.string()).optional(),
+  /** Epoch seconds: the approval expires (a refusal) then. */
+  expires_at: z.number().int(),
+});
+export type PendingApproval = z.infer<typeof PendingApproval>;
+
+export const PendingApprovalsResponse = z.object({ approvals: z.array(PendingApproval).max(64) });
+export type PendingApprovalsResponse = z.infer<typeof PendingApprovalsResponse>;
+
 /** RFC 9457 problem details with Latchkey's stable code. */
 export const Problem = z.object({
   type: z.string(),

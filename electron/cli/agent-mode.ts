@@ -5,6 +5,7 @@
  */
 import { ENV_AGENT_SECRET, ENV_SESSION_SECRET } from '../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
+import type { WaitingListener } from '../core/bridge/approval-watch.js';
 import { createBridgeClient, locateBridge, type BridgeClient } from '../core/bridge/client.js';
 
 /** The session secret (`latchkey run`) wins over an agent's own secret. */
@@ -20,8 +21,14 @@ export function isAgentMode(env: NodeJS.ProcessEnv): boolean {
   return agentSecretFrom(env) !== undefined;
 }
 
+export interface AgentBridgeOptions {
+  timeoutMs?: number;
+  /** Told which approvals the agent waits for (announceWaiting prints them on stderr). */
+  onWaiting?: WaitingListener;
+}
+
 /** A bridge client for the agent in this environment; throws NotInSession without a secret. */
-export async function connectAgentBridge(env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<BridgeClient> {
+export async function connectAgentBridge(env: NodeJS.ProcessEnv, options: AgentBridgeOptions = {}): Promise<BridgeClient> {
   const secret = agentSecretFrom(env);
   if (secret === undefined) {
     throw new LatchkeyError(ErrorCode.NotInSession, 'This command runs for an agent, and no agent secret is set.', {
@@ -29,5 +36,10 @@ export async function connectAgentBridge(env: NodeJS.ProcessEnv, timeoutMs?: num
     });
   }
   const location = await locateBridge(env);
-  return createBridgeClient({ ...location, secret, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  return createBridgeClient({
+    ...location,
+    secret,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.onWaiting === undefined ? {} : { onWaiting: options.onWaiting }),
+  });
 }

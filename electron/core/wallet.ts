@@ -276,6 +276,7 @@ function bridgeHandler(broker: TokenBroker, enrolments: EnrolmentDesk): BridgeHa
     token: (caller, request, signal) => broker.token(caller, request, signal),
     elicit: (caller, request, signal) => broker.elicit(caller, request, signal),
     whoami: (caller) => broker.whoami(caller),
+    pending: (caller) => broker.pending(caller),
     enrol: (request, signal, requester) => enrolments.enrol(request, signal, requester),
     rejected: (rejection) => broker.rejected(rejection),
   };

@@ -4,7 +4,7 @@
  * that a refused request never reached the wallet.
  */
 import type { AgentSummary } from '../../shared/agents.js';
-import type { ElicitationRequest, ElicitationResponse, EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../shared/bridge.js';
+import type { ElicitationRequest, ElicitationResponse, EnrolRequest, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../shared/bridge.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../../electron/core/bridge/handler.js';
 import type { EnrolRequester } from '../../electron/core/bridge/peer.js';
 
@@ -65,6 +65,15 @@ export class FakeBridgeHandler implements BridgeHandler {
       agent: { id: caller.agent.id, name: caller.agent.name, kind: caller.agent.kind },
       grants: [{ resource: 'https://mcp.example/mcp', scopes: ['read'], mode: 'allow', max_token_lifetime_seconds: 900 }],
     };
+  }
+
+  /** What GET /v1/approvals/pending answers (a test sets it). */
+  pendingApprovals: PendingApprovalsResponse['approvals'] = [];
+  readonly pendingCalls: BridgeCaller[] = [];
+
+  pending(caller: BridgeCaller): PendingApprovalsResponse {
+    this.pendingCalls.push(caller);
+    return { approvals: this.pendingApprovals };
   }
 
   async enrol(request: EnrolRequest, signal: AbortSignal, requester: EnrolRequester): Promise<{ agentId: string; name: string; secret: string }> {

@@ -5,6 +5,7 @@ import { bridgeTokenSource, startMcpProxy } from '../../core/proxy/index.js';
 import { connectAgentBridge } from '../agent-mode.js';
 import { parseBooleanEnv } from '../config.js';
 import { writeLine, type CliIo } from '../io.js';
+import { announceWaiting } from '../waiting-line.js';
 import { EXIT_FAILURE, EXIT_OK } from '../output.js';
 import { defineAgentCommand, getFlag, requirePositional, type CommandContext, type RawArgs } from '../spec.js';
 import { CancelledError } from '../usage-error.js';
@@ -36,7 +37,8 @@ export async function runMcp(args: McpArgs, io: CliIo, context: CommandContext):
     allowInsecureLoopback: args.allowInsecureLoopback || (parseBooleanEnv('LATCHKEY_ALLOW_INSECURE_LOOPBACK', context.env['LATCHKEY_ALLOW_INSECURE_LOOPBACK']) ?? false),
   };
   const url = parseSecureUrl(args.url, policy, 'MCP server URL');
-  const bridge = await connectAgentBridge(context.env);
+  // stderr is the MCP host's log: the owner sees there which approval the agent waits for.
+  const bridge = await connectAgentBridge(context.env, { onWaiting: announceWaiting(io.stderr, 'latchkey mcp') });
   try {
     const proxy = await startMcpProxy({
       url,

@@ -4,6 +4,7 @@ import { assertNoReservedKeys, buildChildEnv, findPlaceholders, readEnvFile, res
 import type { Wallet } from '../../core/wallet-api.js';
 import { requireDuration } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
+import { announceWaiting } from '../waiting-line.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import { defineCommand, getString, type CommandContext, type RawArgs } from '../spec.js';
 import { CancelledError, UsageError } from '../usage-error.js';
@@ -55,9 +56,9 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** Every placeholder becomes a token the agent itself asked for: the session secret authenticates it at the bridge. */
-async function resolveEnvFile(entries: EnvEntry[], location: BridgeLocation, secret: string): Promise<Record<string, string>> {
+async function resolveEnvFile(entries: EnvEntry[], location: BridgeLocation, secret: string, io: CliIo): Promise<Record<string, string>> {
   if (entries.length === 0) return {};
-  const bridge = createBridgeClient({ ...location, secret });
+  const bridge = createBridgeClient({ ...location, secret, onWaiting: announceWaiting(io.stderr, 'latchkey') });
   try {
     return await resolvePlaceholders(entries, async (reference) => (await bridge.token(reference)).access_token);
   } finally {
@@ -75,7 +76,7 @@ export async function runRun(wallet: Wallet, args: RunArgs, io: CliIo, context: 
   const { session, secret } = await wallet.startSession(args.agent, { ttlSeconds: args.ttlSeconds, pid: process.pid, command: args.command.slice(0, 512) });
   let exitCode: number | undefined;
   try {
-    const fromFile = await untilAborted(resolveEnvFile(entries, location, secret), args.signal);
+    const fromFile = await untilAborted(resolveEnvFile(entries, location, secret, io), args.signal);
     const env = buildChildEnv({ parent: context.env, fromFile, sessionSecret: secret, bridge: location });
     const child = await startChild({ command: args.command, args: args.args, env });
     const stopInterrupts = io.interrupts.onInterrupt(() => child.kill('SIGINT'));

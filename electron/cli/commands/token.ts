@@ -2,6 +2,7 @@ import type { TokenResponse } from '../../../shared/bridge.js';
 import type { Wallet } from '../../core/wallet-api.js';
 import { connectAgentBridge, isAgentMode } from '../agent-mode.js';
 import { writeLine, type CliIo } from '../io.js';
+import { announceWaiting } from '../waiting-line.js';
 import { EXIT_OK, writeJson } from '../output.js';
 import { getFlag, getStrings, requirePositional, type CommandContext, type CommandSpec, type RawArgs } from '../spec.js';
 import { UsageError } from '../usage-error.js';
@@ -44,7 +45,7 @@ export async function runToken(wallet: Wallet, args: TokenArgs, io: CliIo): Prom
  * owner's approval), audited. Only the four TokenResponse fields are printed: never a refresh token.
  */
 export async function runAgentToken(args: TokenArgs, io: CliIo, context: CommandContext): Promise<number> {
-  const bridge = await connectAgentBridge(context.env);
+  const bridge = await connectAgentBridge(context.env, { onWaiting: announceWaiting(io.stderr, 'latchkey') });
   try {
     const token = await bridge.token(args.url, args.scopes.length === 0 ? undefined : args.scopes);
     const { access_token, token_type, expires_at, scope } = token;

@@ -3,7 +3,7 @@
  * knows HTTP; the handler knows agents, grants and tokens. The composition root joins them.
  */
 import type { AgentSummary, SessionSummary } from '../../../shared/agents.js';
-import type { ElicitationRequest, ElicitationResponse, EnrolRequest, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import type { ElicitationRequest, ElicitationResponse, EnrolRequest, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import type { EnrolRequester } from './peer.js';
 
 /** An authenticated caller: the enrolled secret is the identity (T12), never a pid or path. */
@@ -34,6 +34,8 @@ export interface BridgeHandler {
   elicit(caller: BridgeCaller, request: ElicitationRequest, signal: AbortSignal): Promise<ElicitationResponse>;
   /** GET /v1/whoami. */
   whoami(caller: BridgeCaller): WhoamiResponse;
+  /** GET /v1/approvals/pending: the caller's own agent's approvals waiting for the owner (never another agent's). */
+  pending(caller: BridgeCaller): PendingApprovalsResponse;
   /**
    * POST /v1/enrol from an unknown caller on the Unix socket: raises an enrolment approval showing
    * `requester` (the peer process, or unknown) and waits for it.

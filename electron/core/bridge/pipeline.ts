@@ -8,7 +8,16 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { ElicitationRequest, ElicitationResponse, EnrolRequest, EnrolResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import {
+  ElicitationRequest,
+  ElicitationResponse,
+  EnrolRequest,
+  EnrolResponse,
+  PendingApprovalsResponse,
+  TokenRequest,
+  TokenResponse,
+  WhoamiResponse,
+} from '../../../shared/bridge.js';
 import { ErrorCode } from '../../../shared/errors.js';
 import type { Logger } from '../ports.js';
 import {
@@ -77,6 +86,11 @@ const ROUTES: Readonly<Record<string, Route>> = {
     method: 'GET',
     authenticated: true,
     run: (handler, { caller }) => Promise.resolve(WhoamiResponse.parse(handler.whoami(requireCaller(caller)))),
+  },
+  '/v1/approvals/pending': {
+    method: 'GET',
+    authenticated: true,
+    run: (handler, { caller }) => Promise.resolve(PendingApprovalsResponse.parse(handler.pending(requireCaller(caller)))),
   },
   '/v1/enrol': {
     method: 'POST',

@@ -7,7 +7,7 @@
  */
 import type { AgentSummary, Grant, GrantRevocation } from '../../../shared/agents.js';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
-import type { ElicitationRequest, ElicitationResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import type { ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
 import type { Clock, Logger } from '../ports.js';
@@ -19,6 +19,7 @@ import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditInput, AuditLog } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
 import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
+import { pendingApprovalsFor } from './pending-approvals.js';
 import { missingScopes, stepUpForAgent } from './step-up.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
 
@@ -124,6 +125,11 @@ export class TokenBroker implements AgentRequests {
     const desk = this.deps.elicitations;
     if (desk === undefined) return Promise.reject(new LatchkeyError(ErrorCode.Internal, 'This wallet cannot open pages.'));
     return desk.elicit(caller, request, signal);
+  }
+
+  /** GET /v1/approvals/pending: only the caller's own agent's (pending-approvals.ts). */
+  pending(caller: BridgeCaller): PendingApprovalsResponse {
+    return pendingApprovalsFor(caller, this.deps.approvals.list({ status: 'pending' }));
   }
 
   whoami(caller: BridgeCaller): WhoamiResponse {
