@@ -5,3 +5,5 @@ export type { VaultDocument, VaultMutation } from './document.js';
 export { createKeytarSecretStore, KEYCHAIN_ALTERNATIVES_HINT } from './keytar-secret-store.js';
 export type { KeytarSecretStoreOptions } from './keytar-secret-store.js';
 export { KEYCHAIN_SERVICE, keychainAccountFor } from './key-source.js';
+export { probeKeychain, type KeychainProbe } from './keychain-probe.js';
+export { vaultPathsIn } from './files.js';
