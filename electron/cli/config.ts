@@ -4,6 +4,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { WalletConfig } from '../core/wallet-api.js';
+import { readSavedSettings } from './saved-settings.js';
 import { UsageError } from './usage-error.js';
 
 export interface GlobalFlags {
@@ -37,7 +38,8 @@ function nonEmpty(value: string | undefined): string | undefined {
  * Resolves the wallet configuration.
  * - home: --home, LATCHKEY_HOME, ~/.latchkey (made absolute)
  * - allowInsecureLoopback: --allow-insecure-loopback, LATCHKEY_ALLOW_INSECURE_LOOPBACK, false
- * - vault mode: --vault, LATCHKEY_VAULT, keychain; the passphrase from LATCHKEY_PASSPHRASE
+ * - vault mode: --vault, LATCHKEY_VAULT, the choice saved in <home>/settings.json (the first
+ *   `latchkey start` without a keychain asks for it), keychain; the passphrase from LATCHKEY_PASSPHRASE
  *   (a prompt on a terminal is the caller's job when it is missing)
  * - allowedHosts: LATCHKEY_ALLOWED_HOSTS (comma-separated); clientMetadataUrl:
  *   LATCHKEY_CLIENT_METADATA_URL
@@ -49,7 +51,7 @@ export function resolveConfig(flags: GlobalFlags, env: NodeJS.ProcessEnv, homeDi
     (parseBooleanEnv('LATCHKEY_ALLOW_INSECURE_LOOPBACK', env['LATCHKEY_ALLOW_INSECURE_LOOPBACK']) ?? false);
 
   const modeSource = nonEmpty(flags.vault) !== undefined ? '--vault' : 'LATCHKEY_VAULT';
-  const mode = nonEmpty(flags.vault) ?? nonEmpty(env['LATCHKEY_VAULT']) ?? 'keychain';
+  const mode = nonEmpty(flags.vault) ?? nonEmpty(env['LATCHKEY_VAULT']) ?? readSavedSettings(home).vault ?? 'keychain';
   if (!isVaultMode(mode)) {
     throw new UsageError(`${modeSource} "${mode}" is not a vault mode.`, `Use one of: ${VAULT_MODES.join(', ')}.`);
   }

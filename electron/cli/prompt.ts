@@ -62,3 +62,41 @@ export async function readSecret(io: CliIo, what: string): Promise<string> {
   if (secret === '') throw new LatchkeyError(ErrorCode.InvalidInput, `The ${what} is empty.`, { hint: `Pipe the ${what} into stdin.` });
   return secret;
 }
+
+/**
+ * Asks on a TTY for one key among `choices` (Enter picks the first), echoes it and returns it.
+ * Ctrl-C or Ctrl-D cancels.
+ */
+export function readChoice(io: CliIo, question: string, choices: readonly string[]): Promise<string> {
+  const stdin = io.stdin;
+  const fallback = choices[0];
+  if (fallback === undefined || stdin.isTTY !== true || stdin.setRawMode === undefined || stdin.on === undefined || stdin.off === undefined) {
+    return Promise.reject(new LatchkeyError(ErrorCode.InvalidInput, 'Cannot prompt: stdin is not a terminal.'));
+  }
+  const setRawMode = stdin.setRawMode.bind(stdin);
+  const on = stdin.on.bind(stdin);
+  const off = stdin.off.bind(stdin);
+  io.stderr.write(question);
+  return new Promise<string>((resolve, reject) => {
+    const finish = (answer: string | undefined): void => {
+      off('data', onData);
+      setRawMode(false);
+      stdin.pause?.();
+      io.stderr.write(`${answer ?? ''}\n`);
+      if (answer === undefined) reject(new CancelledError());
+      else resolve(answer);
+    };
+    const onData = (chunk: string | Buffer): void => {
+      for (const char of typeof chunk === 'string' ? chunk : chunk.toString('utf8')) {
+        if (char === CTRL_C || char === CTRL_D) return finish(undefined);
+        if (char === '\r' || char === '\n') return finish(fallback);
+        const lower = char.toLowerCase();
+        if (choices.includes(lower)) return finish(lower);
+      }
+    };
+    setRawMode(true);
+    stdin.setEncoding?.('utf8');
+    on('data', onData);
+    stdin.resume?.();
+  });
+}
