@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { parseSecureUrl, truncate, type UrlPolicy } from '../../../shared/url.js';
 import type { DiscoveryDeps } from './discover-resource.js';
+import { describeSchemaIssue, describeUrlProblem } from './metadata-problems.js';
 
 export type { AuthorizationServer };
 
@@ -132,8 +133,7 @@ async function checkMetadata(issuer: string, issuerUrl: URL, response: Response,
 function validateFields(metadata: AuthorizationServer, where: string, policy: UrlPolicy): void {
   const parsed = MetadataSchema.safeParse(metadata);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw invalid(where, issue === undefined ? 'not an object' : `${issue.path.join('.') || 'document'}: ${issue.message}`);
+    throw invalid(where, describeSchemaIssue(parsed.error.issues[0]));
   }
   for (const field of ENDPOINTS) {
     const value = parsed.data[field];
@@ -141,7 +141,7 @@ function validateFields(metadata: AuthorizationServer, where: string, policy: Ur
     try {
       parseSecureUrl(value, policy, field);
     } catch (error) {
-      throw invalid(where, `${field} ${isLatchkeyError(error) ? error.message : 'is not a valid URL'}`);
+      throw invalid(where, describeUrlProblem(field, value, error));
     }
   }
 }
@@ -158,7 +158,7 @@ function mismatch(expected: string, got: string, where: string): LatchkeyError {
 }
 
 function invalid(where: string, why: string): LatchkeyError {
-  return new LatchkeyError(ErrorCode.InvalidMetadata, `The authorization server metadata at ${where} is invalid: ${truncate(why, 200)}.`, {
+  return new LatchkeyError(ErrorCode.InvalidMetadata, `The authorization server metadata at ${where} is invalid: ${truncate(why.replace(/\.+$/u, ''), 200)}.`, {
     hint: 'Ask the authorization server operator to fix its metadata (RFC 8414).',
     details: { url: where },
   });

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, parseSecureUrl, truncate, type UrlPolicy } from '../../../shared/url.js';
 import type { Fetch, Logger } from '../ports.js';
+import { describeSchemaIssue } from './metadata-problems.js';
 import { bearerChallenge, type BearerChallenge } from './www-authenticate.js';
 
 export interface DiscoveryDeps {
@@ -175,8 +176,7 @@ function parseMetadata(text: string, where: string, deps: DiscoveryDeps): Protec
   }
   const parsed = PrmSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw invalid(where, issue === undefined ? 'it is not a JSON object' : `${issue.path.join('.') || 'document'}: ${issue.message}`);
+    throw invalid(where, describeSchemaIssue(parsed.error.issues[0]));
   }
   const listed = parsed.data.authorization_servers ?? [];
   const usable = listed.filter((issuer) => {
@@ -221,7 +221,7 @@ function checkResource(named: string, expected: string, kind: CandidateKind, whe
 }
 
 function invalid(where: string, why: string): LatchkeyError {
-  return new LatchkeyError(ErrorCode.InvalidMetadata, `The protected resource metadata at ${where} is invalid: ${truncate(why, 200)}.`, {
+  return new LatchkeyError(ErrorCode.InvalidMetadata, `The protected resource metadata at ${where} is invalid: ${truncate(why.replace(/\.+$/u, ''), 200)}.`, {
     hint: 'Ask the server operator to fix its protected resource metadata (RFC 9728).',
     details: { url: where },
   });

@@ -163,6 +163,18 @@ describe('discoverIssuer: malformed metadata', () => {
     expect((await rejection(discoverIssuer(fx.origin, deps))).code).toBe(ErrorCode.InvalidMetadata);
   });
 
+  it.each([
+    ['a javascript: authorization_endpoint', { authorization_endpoint: 'javascript://%0aalert(1)' }, 'its authorization_endpoint uses javascript: instead of https'],
+    ['a plain-http remote token_endpoint', { token_endpoint: 'http://as.example.com/token' }, 'its token_endpoint uses plain http instead of https'],
+    ['a token_endpoint that is not a URL', { token_endpoint: 'token' }, 'its token_endpoint is not a valid absolute URL'],
+    ['no token_endpoint', { token_endpoint: undefined }, 'its token_endpoint is missing'],
+    ['scopes_supported that is not a list', { scopes_supported: 'a b' }, 'its scopes_supported is not an array'],
+  ])('%s reads as one clean sentence: which field, what is wrong, never its value', async (_what, extra, clause) => {
+    fx.route('/.well-known/oauth-authorization-server', (_req, res) => sendJson(res, 200, metadata(fx.origin, extra)));
+    const error = await rejection(discoverIssuer(fx.origin, deps));
+    expect(error.message).toBe(`The authorization server metadata at ${fx.origin}/.well-known/oauth-authorization-server is invalid: ${clause}.`);
+  });
+
   it('O13: an oversized document is ResponseTooLarge', async () => {
     fx.route('/.well-known/oauth-authorization-server', (_req, res) => sendJson(res, 200, metadata(fx.origin, { pad: 'x'.repeat(300 * 1024) })));
     expect((await rejection(discoverIssuer(fx.origin, deps))).code).toBe(ErrorCode.ResponseTooLarge);
