@@ -8,6 +8,7 @@ import { createLogger } from '../core/log/logger.js';
 import type { Opener } from '../core/ports.js';
 import type { Wallet, WalletConfig } from '../core/wallet-api.js';
 import type { WalletPorts } from '../core/wallet.js';
+import { assertOwnerContext } from './agent-mode.js';
 import { parseInvocation, suggestCommand, type Invocation } from './args.js';
 import { resolveConfig } from './config.js';
 import { renderHelpTopic } from './help.js';
@@ -85,6 +86,8 @@ async function runCommand(invocation: Extract<Invocation, { kind: 'command' }>, 
     if (agentCommand !== undefined) return await agentCommand(io, context);
     const host = invocation.command.prepareHost?.(raw);
     const prepared = host === undefined ? invocation.command.prepare(raw) : undefined;
+    // Before the passphrase prompt or the vault: the same refusal whatever the vault mode.
+    if (host === undefined) assertOwnerContext(deps.env);
     const config = await askPassphraseIfNeeded(resolveConfig(invocation.globals, deps.env, deps.homeDir), io);
     const logger = createLogger({ level: output.verbose ? 'debug' : host === undefined ? 'error' : 'info', write: (line) => writeLine(io.stderr, line) });
     const opener = announceOpenerFailures(deps.createOpener({ allowInsecureLoopback: config.allowInsecureLoopback }), io);
