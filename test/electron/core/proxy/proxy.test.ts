@@ -69,8 +69,10 @@ describe('latchkey mcp against the real test world', () => {
     expect(tools.tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['echo', 'whoami', 'write_note']));
     const result = await client.callTool({ name: 'echo', arguments: { text: 'through the proxy' } });
     expect(result.content).toEqual([{ type: 'text', text: 'through the proxy' }]);
-    // One token for the whole conversation: cached until shortly before it expires.
-    expect(source.calls).toEqual([undefined]);
+    // The grant's scopes only; the token is cached, and re-asked at most once a second (the B16
+    // re-check), so a slow machine may see more than one ask, never another scope.
+    expect(source.calls.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(source.calls)).toEqual(new Set([undefined]));
     expect(reports).toEqual([]);
     await client.close();
     expect(await proxy.done).toEqual({ reason: 'local-closed' });
