@@ -37,6 +37,13 @@ export interface CliDeps {
 const NO_SIGNALS: SignalSource = { onSignal: () => () => undefined };
 
 /**
+ * How long a command that opens the vault itself (no daemon) waits for another one to let go of
+ * it: credential helpers run `latchkey token` in parallel, and each holds the vault briefly.
+ * The daemon never waits (a second daemon fails at once).
+ */
+export const CLI_VAULT_LOCK_WAIT_MS = 10_000;
+
+/**
  * Wraps the opener so a failed browser start is visible: the wallet carries on (the URL is on
  * screen), but the user learns why nothing opened. Unsafe URLs still fail the command.
  */
@@ -93,7 +100,8 @@ async function runCommand(invocation: Extract<Invocation, { kind: 'command' }>, 
     const opener = announceOpenerFailures(deps.createOpener({ allowInsecureLoopback: config.allowInsecureLoopback }), io);
     // Host mode (`latchkey daemon`): the command builds the wallet itself and keeps it.
     if (host !== undefined) return await host({ config, io, context, logger, opener, signal: controller.signal });
-    wallet = await deps.openWallet(config, { opener, logger, env: deps.env });
+    const waiting = { ...config, vault: { ...config.vault, lockWaitMs: config.vault.lockWaitMs ?? CLI_VAULT_LOCK_WAIT_MS } };
+    wallet = await deps.openWallet(waiting, { opener, logger, env: deps.env });
     if (controller.signal.aborted) throw new CancelledError();
     if (wallet.vaultStatus.warning !== undefined) writeLine(io.stderr, `warning: ${wallet.vaultStatus.warning}`);
     return await prepared!(wallet, io, context);

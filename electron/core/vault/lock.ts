@@ -179,8 +179,9 @@ class UnixVaultLock {
       server = await listenOn(await this.addressOf(name), () => state);
     } catch (error) {
       if (errorCode(error) === 'EADDRINUSE') return { result: { won: false }, path }; // a name clash: draw again
-      // Another process released its lock and removed the empty directory in between: make it again.
-      if (errorCode(error) !== 'ENOENT') throw error;
+      // Another process released its lock and removed the empty directory in between (ENOENT, or
+      // EACCES while that directory is being removed): make it again, checked as before.
+      if (errorCode(error) !== 'ENOENT' && errorCode(error) !== 'EACCES') throw error;
       await this.closeDirectory();
       await prepareLockDir(dirname(this.lockDir));
       return { result: { won: false }, path };
@@ -288,8 +289,12 @@ async function contendUntilDecided(lock: UnixVaultLock, dir: string, waitMs: num
     }
     const other = result.other;
     if (other === undefined) {
-      // Our socket (or the directory) was removed under us by someone releasing or cleaning: try again, a few times.
+      // Our socket (or the directory) was removed under us by someone releasing or cleaning: try again, a few times (or until the deadline).
       if (retries++ < CONTENTION_RETRIES) continue;
+      if (Date.now() < deadline) {
+        await delay(2 + Math.floor(Math.random() * POLL_MS));
+        continue;
+      }
       throw inUse(dir, 0);
     }
     if (Date.now() < deadline) {
