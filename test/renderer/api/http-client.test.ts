@@ -164,7 +164,7 @@ describe('renderer HTTP WalletClient (real Chromium, real host)', () => {
   it('T31: a session the host does not know ends in a 401 with a hint naming the command, and the window is told once', async () => {
     await page.evaluate(() => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('latchkey.session', 'forged'));
     const refused = await call('listAgents', {});
-    expect(refused).toMatchObject({ ok: false, code: ErrorCode.Unauthenticated, hint: expect.stringContaining('latchkey daemon') as string });
+    expect(refused).toMatchObject({ ok: false, code: ErrorCode.Unauthenticated, hint: expect.stringContaining('latchkey ui') as string });
     await call('status', {});
     expect(await page.evaluate(() => (globalThis as unknown as { harness: Harness }).harness.signedOut())).toBe(1);
   });

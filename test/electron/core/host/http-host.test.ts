@@ -63,7 +63,7 @@ describe('headless host: signing in', () => {
     const again = await exchange(f.host.port, token);
     seen.push(again);
     expect(again.status).toBe(403);
-    expect(JSON.parse(again.body)).toMatchObject({ error: { code: ErrorCode.Unauthenticated, message: expect.stringContaining('already used') as string, hint: expect.stringContaining('latchkey daemon') as string } });
+    expect(JSON.parse(again.body)).toMatchObject({ error: { code: ErrorCode.Unauthenticated, message: expect.stringContaining('already used') as string, hint: expect.stringContaining('latchkey ui') as string } });
     // The fresh session works, in its header.
     const status = await call('status', {}, apiHeaders(fresh));
     expect(status.status).toBe(200);
