@@ -1,7 +1,10 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 /**
  * The `latchkey` command (package.json bin). Wires the CLI to the real process, the system
  * browser opener and the wallet's composition root; everything else lives in run.ts.
+ *
+ * The `--` in the shebang ends node's own options before this file: node (20, 22 and 24) otherwise
+ * reads `--env-file` anywhere in argv, so `latchkey run --env-file x.env` died in node itself.
  */
 import { createSystemOpener } from '../core/opener/index.js';
 import { createProcessInterrupts, createProcessIo } from './process-io.js';
