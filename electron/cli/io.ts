@@ -36,6 +36,8 @@ export interface CliIo {
   interrupts: InterruptSource;
   now(): number;
   schedule: Scheduler;
+  /** The terminal's width for tables; undefined (a pipe, a file) means no limit. */
+  columns?(): number | undefined;
 }
 
 export const intervalScheduler: Scheduler = (tick, everyMs) => {

@@ -35,6 +35,13 @@ export function createProcessInterrupts(proc: NodeJS.Process): ProcessInterrupts
   };
 }
 
+/** A TTY's width; otherwise $COLUMNS when set (a pipe or file gets whole lines). */
+export function terminalColumns(proc: Pick<NodeJS.Process, 'stdout' | 'env'>): number | undefined {
+  if (proc.stdout.isTTY && proc.stdout.columns > 0) return proc.stdout.columns;
+  const fromEnv = Number(proc.env['COLUMNS']);
+  return Number.isInteger(fromEnv) && fromEnv >= 20 ? fromEnv : undefined;
+}
+
 export function createProcessIo(proc: NodeJS.Process, interrupts: InterruptSource): CliIo {
   return {
     stdout: proc.stdout,
@@ -43,5 +50,6 @@ export function createProcessIo(proc: NodeJS.Process, interrupts: InterruptSourc
     interrupts,
     now: () => Date.now(),
     schedule: intervalScheduler,
+    columns: () => terminalColumns(proc),
   };
 }

@@ -7,7 +7,7 @@ import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK } from '../output.js';
 import { sanitizeForTerminal as inert, writeInertJson } from '../sanitize.js';
 import { defineCommand, getFlag, JSON_OPTION, requirePositional, type RawArgs } from '../spec.js';
-import { alignColumns } from '../table.js';
+import { fitColumns, type ColumnFit } from '../table.js';
 
 // latchkey approvals
 
@@ -32,7 +32,12 @@ export function describeScopes(approval: Approval): string {
   return `${current} → ${scopes}`;
 }
 
-export function formatApprovals(approvals: readonly Approval[], now: number, withStatus: boolean): string[] {
+/** The id stays whole (it is what `latchkey approve` takes); agent, server and scopes give way. */
+function approvalFits(withStatus: boolean): Array<ColumnFit | undefined> {
+  return [undefined, undefined, ...(withStatus ? [undefined] : []), { elide: 'end', minWidth: 6 }, { elide: 'middle', minWidth: 12 }, { elide: 'end', minWidth: 8 }, undefined, undefined];
+}
+
+export function formatApprovals(approvals: readonly Approval[], now: number, withStatus: boolean, width?: number): string[] {
   const rows = approvals.map((approval) => [
     inert(approval.id),
     inert(approval.kind),
@@ -44,7 +49,7 @@ export function formatApprovals(approvals: readonly Approval[], now: number, wit
     describeExpiry(approval, now),
   ]);
   const header = ['ID', 'KIND', ...(withStatus ? ['STATUS'] : []), 'AGENT', 'SERVER', 'SCOPES', 'LIFETIME', 'EXPIRES IN'];
-  return alignColumns([header, ...rows]);
+  return fitColumns([header, ...rows], width, approvalFits(withStatus));
 }
 
 /**
@@ -88,7 +93,7 @@ export async function runApprovals(wallet: Wallet, args: ApprovalsArgs, io: CliI
   if (args.json) writeInertJson(io, approvals);
   else if (approvals.length === 0) writeLine(io.stderr, args.all ? 'No approvals.' : 'No pending approvals.');
   else {
-    for (const line of formatApprovals(approvals, io.now(), args.all)) writeLine(io.stdout, line);
+    for (const line of formatApprovals(approvals, io.now(), args.all, io.columns?.())) writeLine(io.stdout, line);
     for (const line of formatPages(approvals.filter((a) => a.status === 'pending'))) writeLine(io.stdout, line);
     for (const line of formatRequesters(approvals.filter((a) => a.status === 'pending'))) writeLine(io.stdout, line);
   }

@@ -13,7 +13,7 @@ import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK } from '../output.js';
 import { sanitizeForTerminal as inert, toInertJson, writeInertJson } from '../sanitize.js';
 import { defineCommand, getFlag, getString, JSON_OPTION, type OptionValues, type RawArgs } from '../spec.js';
-import { alignColumns, formatTime } from '../table.js';
+import { alignColumns, fitColumns, formatTime, type ColumnFit } from '../table.js';
 import { UsageError } from '../usage-error.js';
 
 const OUTCOMES = ['ok', 'denied', 'error'] as const;
@@ -106,8 +106,21 @@ function tokenValidity(event: AuditEvent): string | undefined {
   return event.type === 'grant.revoked' ? `(valid at the server until ${formatTime(event.tokenExpiresAt)})` : `(expires ${formatTime(event.tokenExpiresAt)})`;
 }
 
-/** One aligned line per event; tokens appear only as fingerprints. */
-export function formatAuditEvents(events: readonly AuditEvent[]): string[] {
+/** TIME, SEQ and OUTCOME stay whole; names, servers, scopes, reasons and fingerprints give way. */
+const AUDIT_FITS: ReadonlyArray<ColumnFit | undefined> = [
+  undefined,
+  undefined,
+  { elide: 'end', minWidth: 10 },
+  undefined,
+  { elide: 'end', minWidth: 7 },
+  { elide: 'middle', minWidth: 17 },
+  { elide: 'end', minWidth: 7 },
+  { elide: 'end', minWidth: 8 },
+  { elide: 'middle', minWidth: 5 },
+];
+
+/** One aligned line per event, fitted to `width` columns; tokens appear only as fingerprints. */
+export function formatAuditEvents(events: readonly AuditEvent[], width?: number): string[] {
   const rows = events.map((event) => [
     formatTime(event.time),
     String(event.seq),
@@ -119,7 +132,7 @@ export function formatAuditEvents(events: readonly AuditEvent[]): string[] {
     inert([event.reason, event.actor === undefined ? undefined : `by ${event.actor}`, event.count === undefined ? undefined : `×${event.count}`, tokenValidity(event)].filter((part) => part !== undefined).join(' ') || '-'),
     inert(event.tokenFingerprint ?? '-'),
   ]);
-  return alignColumns([['TIME', 'SEQ', 'TYPE', 'OUTCOME', 'AGENT', 'SERVER', 'SCOPES', 'REASON', 'TOKEN'], ...rows]);
+  return fitColumns([['TIME', 'SEQ', 'TYPE', 'OUTCOME', 'AGENT', 'SERVER', 'SCOPES', 'REASON', 'TOKEN'], ...rows], width, AUDIT_FITS);
 }
 
 const PROBLEMS: Record<Extract<AuditVerification, { ok: false }>['problem'], string> = {
@@ -197,7 +210,7 @@ export async function runAudit(wallet: Wallet, args: AuditArgs, io: CliIo): Prom
   const events = await wallet.queryAudit(await toFilter(wallet, args.query, io.now()));
   if (args.json) writeInertJson(io, events);
   else if (events.length === 0) writeLine(io.stderr, 'No audit events match.');
-  else for (const line of formatAuditEvents(events)) writeLine(io.stdout, line);
+  else for (const line of formatAuditEvents(events, io.columns?.())) writeLine(io.stdout, line);
   return EXIT_OK;
 }
 
