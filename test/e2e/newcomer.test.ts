@@ -30,7 +30,8 @@ beforeAll(async () => {
   cleanEnv = {
     HOME: join(base, 'home'),
     PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
-    npm_config_nodedir: '/usr',
+    // The headers of the node on PATH (CI points this at Node 22's); /usr is the machine's own node.
+    npm_config_nodedir: process.env['npm_config_nodedir'] ?? '/usr',
     npm_config_cache: process.env['npm_config_cache'] ?? join(homedir(), '.npm'),
   };
 });
