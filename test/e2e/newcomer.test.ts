@@ -5,8 +5,8 @@
  * the install, the first start and a second start (nothing changed: no rebuild) take.
  *
  * The npm cache is the machine's (a newcomer who installed anything before has one too; the
- * registry is not what is measured); node-gyp's headers come from npm_config_nodedir=/usr, as
- * the machine's ~/.npmrc says (a new HOME loses it).
+ * registry is not what is measured); node-gyp's headers come from npm_config_nodedir: the one
+ * this run has (CI's Node 22), else /usr as the machine's ~/.npmrc says (a new HOME loses it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
