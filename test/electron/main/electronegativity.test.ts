@@ -23,15 +23,75 @@ interface Finding {
   file: string;
 }
 
+/**
+ * RFC 4180 records: fields split on commas, a quoted field may hold commas, doubled quotes and
+ * line breaks (a finding's sample or description can span lines), records end at CRLF or LF.
+ */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  const endField = (): void => {
+    record.push(field);
+    field = '';
+  };
+  const endRecord = (): void => {
+    endField();
+    if (record.length > 1 || record[0] !== '') records.push(record);
+    record = [];
+  };
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (ch === '"') quoted = false;
+      else field += ch;
+      i += 1;
+      continue;
+    }
+    if (ch === '"' && field === '') quoted = true;
+    else if (ch === ',') endField();
+    else if (ch === '\n') endRecord();
+    else if (ch === '\r' && text[i + 1] === '\n') {
+      endRecord();
+      i += 1;
+    } else field += ch;
+    i += 1;
+  }
+  if (quoted) throw new Error('unterminated quoted field in the report');
+  if (field !== '' || record.length > 0) endRecord();
+  return records;
+}
+
+const HEADER = ['issue', 'severity', 'confidence', 'filename', 'location', 'sample', 'description', 'url'];
+
 function parseReport(csv: string): Finding[] {
-  const [header, ...rows] = csv.trim().split('\n');
-  expect(header).toMatch(/^issue, severity, confidence, filename/);
+  const [header, ...rows] = parseCsv(csv);
+  expect(header?.map((name) => name.trim())).toEqual(HEADER);
   return rows.map((row) => {
-    const match = /^([A-Z_]+),"(\w+)","\w+","([^"]*)"/.exec(row);
-    if (match === null) throw new Error(`unreadable report row: ${row}`);
-    return { check: match[1]!, severity: match[2]!, file: match[3]! };
+    if (row.length !== HEADER.length || !/^[A-Z_0-9]+$/.test(row[0]!)) throw new Error(`unreadable report row: ${JSON.stringify(row)}`);
+    return { check: row[0]!, severity: row[1]!, file: row[3]! };
   });
 }
+
+describe('E2: the report parser', () => {
+  it('reads quoted fields with commas, doubled quotes and line breaks, and unquoted N/A', () => {
+    const csv = 'issue, severity, confidence, filename, location, sample, description, url\r\n' +
+      'CSP_GLOBAL_CHECK,"MEDIUM","CERTAIN","N/A","0:0",N/A,"No CSP, at all",https://x/CSP\n' +
+      'PRELOAD_JS_CHECK,"MEDIUM","FIRM","main/window.ts","48:6","const a = {\n  preload: ""x"",\n}","Review\nthis",https://x/P\n';
+    expect(parseReport(csv)).toEqual([
+      { check: 'CSP_GLOBAL_CHECK', severity: 'MEDIUM', file: 'N/A' },
+      { check: 'PRELOAD_JS_CHECK', severity: 'MEDIUM', file: 'main/window.ts' },
+    ]);
+    expect(parseCsv(csv)[2]?.[5]).toBe('const a = {\n  preload: "x",\n}');
+  });
+});
 
 describe('E2: Electronegativity', () => {
   it('E2: 0 HIGH findings in electron/main and electron/preload', { timeout: 120_000 }, async () => {
