@@ -7,6 +7,7 @@ import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { formatRelative, formatTime } from '../../components/format.js';
 import { Text } from '../../components/Text.js';
 import { selectGrantsOf, selectSessionsOf } from '../../store/selectors.js';
+import { AddGrantButton } from './AddGrant.js';
 import { GrantsTable } from './GrantsTable.js';
 import { SessionsList } from './SessionsList.js';
 
@@ -42,7 +43,10 @@ export function AgentCard({ agent }: { agent: AgentSummary }) {
         <dt>Last seen</dt>
         <dd title={agent.lastSeenAt === undefined ? undefined : formatTime(agent.lastSeenAt)}>{formatRelative(agent.lastSeenAt, now)}</dd>
       </dl>
-      <h3 className="subheading">Grants</h3>
+      <div className="subheading-row">
+        <h3 className="subheading">Grants</h3>
+        <AddGrantButton agent={agent} />
+      </div>
       <GrantsTable grants={grants} />
       <h3 className="subheading">Sessions</h3>
       <SessionsList sessions={sessions} />

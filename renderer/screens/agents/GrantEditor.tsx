@@ -6,6 +6,7 @@ import type { UpdateGrantInput } from '../../../shared/api.js';
 import { useWallet } from '../../app/store-context.js';
 import { Dialog } from '../../components/Dialog.js';
 import { Text } from '../../components/Text.js';
+import { selectAgentName } from '../../store/selectors.js';
 import { describeTokenLifetime } from './token-lifetime.js';
 
 const HOUR = 3_600_000;
@@ -29,6 +30,7 @@ export function parseScopes(text: string): string[] | string {
 
 export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => void }) {
   const updateGrant = useWallet((s) => s.updateGrant);
+  const agentName = useWallet(selectAgentName(grant.agentId));
   const serverLifetime = useWallet((s) => s.connections.find((c) => c.resource === grant.resource)?.tokenLifetimeSeconds);
   const [scopes, setScopes] = useState(grant.scopes.join(' '));
   const [asIssued, setAsIssued] = useState(grant.maxTokenLifetimeSeconds === undefined);
@@ -63,6 +65,8 @@ export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => v
     <Dialog title="Edit grant" onClose={onClose}>
       <form className="form" noValidate onSubmit={(event) => void submit(event)}>
         <p>
+          Agent: <Text value={agentName ?? grant.agentId} wrap />
+          <br />
           Server: <Text value={grant.resource} ltr wrap />
         </p>
         <label className="field">
