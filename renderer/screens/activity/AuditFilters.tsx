@@ -18,9 +18,9 @@ export function AuditFilters() {
   const resources = useWalletShallow(selectResourceChoices);
   const setView = useWallet((s) => s.setAuditView);
 
-  const change = (patch: Partial<Record<keyof AuditView, string>>): void => {
-    const next: Record<string, string | undefined> = { ...view, ...patch };
-    const clean: AuditView = {};
+  const change = (patch: Partial<Record<'agentId' | 'resource' | 'outcome', string>>): void => {
+    const next: Record<string, string | undefined> = { agentId: view.agentId, resource: view.resource, outcome: view.outcome, ...patch };
+    const clean: AuditView = view.showSessions === true ? { showSessions: true } : {};
     if (next['agentId']) clean.agentId = next['agentId'];
     if (next['resource']) clean.resource = next['resource'];
     const outcome = OUTCOMES.find((o) => o === next['outcome']);
@@ -63,6 +63,19 @@ export function AuditFilters() {
           ))}
         </select>
       </label>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={view.showSessions === true}
+          onChange={(e) => void setView(e.target.checked ? { ...view, showSessions: true } : withoutSessions(view))}
+        />
+        <span>Show session starts and ends</span>
+      </label>
     </div>
   );
+}
+
+function withoutSessions(view: AuditView): AuditView {
+  const { showSessions: _shown, ...rest } = view;
+  return rest;
 }

@@ -1,9 +1,12 @@
 /** Audit entries, newest first. Reasons are stable codes; tokens appear only as fingerprints. */
 import type { AuditEvent } from '../../../shared/agents.js';
+import { useWallet } from '../../app/store-context.js';
 import { formatStamp, formatTime } from '../../components/format.js';
 import { Scopes, Text } from '../../components/Text.js';
+import { auditAgentLabel, selectAgents } from '../../store/selectors.js';
 
 export function AuditTable({ entries }: { entries: AuditEvent[] }) {
+  const agents = useWallet(selectAgents);
   const newestFirst = [...entries].reverse();
   return (
     <div className="table-wrap">
@@ -21,39 +24,42 @@ export function AuditTable({ entries }: { entries: AuditEvent[] }) {
           </tr>
         </thead>
         <tbody>
-          {newestFirst.map((entry) => (
-            <tr key={entry.seq} data-outcome={entry.outcome}>
-              <td>{entry.seq}</td>
-              <td className="stamp" title={formatTime(entry.time)}>
-                {formatStamp(entry.time)}
-              </td>
-              <td>
-                <code>{entry.type}</code>
-              </td>
-              <td>{entry.agentName === undefined ? <span className="muted">—</span> : <Text value={entry.agentName} />}</td>
-              <td className="cell-url">{entry.resource === undefined ? <span className="muted">—</span> : <Text value={entry.resource} ltr />}</td>
-              <td>{entry.scopes === undefined ? <span className="muted">—</span> : <Scopes scopes={entry.scopes} />}</td>
-              <td>
-                <span className={`outcome outcome-${entry.outcome}`}>{entry.outcome}</span>
-              </td>
-              <td>
-                {entry.reason === undefined ? <span className="muted">—</span> : <Text value={entry.reason} ltr />}
-                {entry.count !== undefined && <span className="muted"> ×{entry.count}</span>}
-                {entry.tokenFingerprint !== undefined && (
-                  <span className="muted">
-                    {' '}
-                    token <Text value={entry.tokenFingerprint} ltr />
-                  </span>
-                )}
-                {entry.tokenExpiresAt !== undefined && (
-                  <span className="muted">
-                    {' '}
-                    {entry.type === 'grant.revoked' ? 'valid at the server until' : 'expires'} {formatTime(entry.tokenExpiresAt)}
-                  </span>
-                )}
-              </td>
-            </tr>
-          ))}
+          {newestFirst.map((entry) => {
+            const agent = auditAgentLabel(entry, agents);
+            return (
+              <tr key={entry.seq} data-outcome={entry.outcome}>
+                <td>{entry.seq}</td>
+                <td className="stamp" title={formatTime(entry.time)}>
+                  {formatStamp(entry.time)}
+                </td>
+                <td>
+                  <code>{entry.type}</code>
+                </td>
+                <td>{agent === undefined ? <span className="muted">—</span> : <Text value={agent} />}</td>
+                <td className="cell-url">{entry.resource === undefined ? <span className="muted">—</span> : <Text value={entry.resource} ltr />}</td>
+                <td>{entry.scopes === undefined ? <span className="muted">—</span> : <Scopes scopes={entry.scopes} />}</td>
+                <td>
+                  <span className={`outcome outcome-${entry.outcome}`}>{entry.outcome}</span>
+                </td>
+                <td className="cell-reason">
+                  {entry.reason === undefined ? <span className="muted">—</span> : <Text value={entry.reason} ltr />}
+                  {entry.count !== undefined && <span className="muted"> ×{entry.count}</span>}
+                  {entry.tokenFingerprint !== undefined && (
+                    <span className="muted">
+                      {' '}
+                      token <Text value={entry.tokenFingerprint} ltr />
+                    </span>
+                  )}
+                  {entry.tokenExpiresAt !== undefined && (
+                    <span className="muted">
+                      {' '}
+                      {entry.type === 'grant.revoked' ? 'valid at the server until' : 'expires'} {formatTime(entry.tokenExpiresAt)}
+                    </span>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>

@@ -59,6 +59,9 @@ export function ConnectionsTable({ connections }: { connections: ConnectionSumma
                     ? 'expired'
                     : `expires ${formatRelative(connection.accessTokenExpiresAt, now)}`}
                 {connection.hasRefreshToken ? '' : ' (no refresh token)'}
+                {connection.status === 'ok' && connection.hasRefreshToken && (connection.accessTokenExpiresAt === undefined || connection.accessTokenExpiresAt <= now) && (
+                  <span className="muted small-print">still connected: the next use refreshes it</span>
+                )}
               </td>
               <td>
                 <div className="row-actions">
