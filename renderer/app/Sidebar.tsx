@@ -1,4 +1,5 @@
 /** The sections of the window: buttons in a navigation landmark, the current one marked. */
+import { HostStatus } from './HostStatus.js';
 import { useWallet } from './store-context.js';
 import { selectPendingCount, selectScreen } from '../store/selectors.js';
 import type { Screen } from '../store/index.js';
@@ -38,6 +39,7 @@ export function Sidebar() {
           </li>
         ))}
       </ul>
+      <HostStatus />
     </nav>
   );
 }

@@ -3,6 +3,7 @@ import { useWallet } from '../../app/store-context.js';
 import { Loaded, Screen } from '../../components/Screen.js';
 import { Text } from '../../components/Text.js';
 import { selectStatus } from '../../store/selectors.js';
+import { WINDOW_VERSION } from '../../version.js';
 import { ThemeChoice } from './ThemeChoice.js';
 
 const KEY_PLACES = {
@@ -55,6 +56,13 @@ export function SettingsScreen() {
         </Loaded>
       </section>
       <ThemeChoice />
+      <section className="card" aria-label="About">
+        <h2 className="card-title">About</h2>
+        <dl className="facts">
+          <dt>Version</dt>
+          <dd>Latchkey {WINDOW_VERSION}</dd>
+        </dl>
+      </section>
     </Screen>
   );
 }
