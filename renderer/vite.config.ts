@@ -3,13 +3,13 @@
  * from the headless host), no inline scripts or styles (the CSP is `default-src 'self'; script-src
  * 'self'; style-src 'self'`), no external URLs.
  */
-import { readFileSync } from 'node:fs';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import packageJson from '../package.json' with { type: 'json' };
 
 // Vite injects the config file's own location when it loads this file.
 const here = import.meta.dirname;
-const { version } = JSON.parse(readFileSync(`${here}/../package.json`, 'utf8')) as { version: string };
+const { version } = packageJson;
 
 export default defineConfig({
   root: here,
