@@ -38,8 +38,12 @@ const RULES: Record<Layer, { layers: Layer[]; node: boolean; electron: boolean; 
  */
 const SHARED_PACKAGES = new Set(['zod', 'tldts']);
 
+/** Build tooling that Node runs at build time (renderer/vite.config.ts): no runtime's code. */
+const TOOLING = /(^|\/)[\w-]+\.config\.m?ts$/;
+
 function layerOf(file: string): Layer | undefined {
   const rel = relative(root, file).split('\\').join('/');
+  if (TOOLING.test(rel)) return undefined;
   return LAYERS.find(([, dir]) => rel === dir || rel.startsWith(`${dir}/`))?.[0];
 }
 
@@ -114,6 +118,7 @@ describe('architecture: the import rule', () => {
     expect(violations(f('electron/cli/x.ts'), "import { m } from '../main/window.js';")).toHaveLength(1);
     expect(violations(f('renderer/x.tsx'), "import { w } from '../electron/core/wallet.js';")).toHaveLength(1);
     expect(violations(f('renderer/x.tsx'), "import path from 'path';")).toHaveLength(1);
+    expect(violations(f('renderer/vite.config.ts'), "import pkg from '../package.json';")).toHaveLength(0);
     expect(violations(f('electron/preload/x.ts'), "import k from 'keytar';")).toHaveLength(1);
     expect(violations(f('electron/core/x.ts'), "export * from '../../shared/errors.js';")).toHaveLength(0);
     expect(violations(f('electron/cli/x.ts'), "const m = await import('../core/wallet.js');")).toHaveLength(0);
