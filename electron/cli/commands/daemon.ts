@@ -11,6 +11,7 @@ import { noticeFor } from '../../core/approvals/approval-notices.js';
 import { defaultRuntimeDir } from '../../core/bridge/discovery.js';
 import { findOwnerEndpoint } from '../../core/host/owner-client.js';
 import { rendererDir } from '../../core/host/package-root.js';
+import { resolveFirstRunVault } from '../first-run-vault.js';
 import { writeLine } from '../io.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import { defineHostCommand, getFlag, getString, type HostContext, type OptionSpec, type RawArgs } from '../spec.js';
@@ -74,8 +75,9 @@ export const daemonCommand = defineHostCommand(
     options: DAEMON_OPTIONS,
     positionals: [],
   },
-  parseDaemonArgs,
-  runDaemon,
+  (raw): DaemonArgs & { vaultFlag: boolean } => ({ ...parseDaemonArgs(raw), vaultFlag: getString(raw.values, 'vault') !== undefined }),
+  // The first run without a usable keychain gets the fallback `latchkey start` has (never vault.keychain_unavailable).
+  async ({ vaultFlag, ...args }, host) => runDaemon(args, { ...host, config: await resolveFirstRunVault(host.config, vaultFlag, host.io, host.context.env) }),
 );
 
 /** Runs the daemon until Ctrl-C or SIGTERM (also `latchkey start` without a desktop). */

@@ -2,17 +2,14 @@
  * `latchkey start` (what `npm start` runs): the desktop app when Electron can start here, else the
  * headless host (`latchkey daemon` with the window), saying which and why.
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { launchDesktop, probeDesktop } from '../../core/host/desktop.js';
 import { findPackageRoot } from '../../core/host/package-root.js';
-import type { WalletConfig } from '../../core/wallet-api.js';
-import { writeLine, type CliIo } from '../io.js';
-import { readSavedSettings, saveSettings, settingsPathIn } from '../saved-settings.js';
+import { resolveFirstRunVault } from '../first-run-vault.js';
+import { writeLine } from '../io.js';
 import { defineHostCommand, getFlag, getString } from '../spec.js';
-import { chooseStartVault } from '../vault-choice.js';
 import { DAEMON_OPTIONS, parseDaemonArgs, runDaemon, type DaemonArgs } from './daemon.js';
 
 interface StartArgs {
@@ -20,26 +17,6 @@ interface StartArgs {
   /** --vault was given. */
   vaultFlag: boolean;
   daemon: DaemonArgs;
-}
-
-/** How long the keychain probe may take before start offers another vault. */
-const KEYCHAIN_PROBE_TIMEOUT_MS = 3_000;
-
-/** The configured vault, or, with no mode chosen and no usable keychain, the one the user picks. */
-async function vaultForStart(config: WalletConfig, vaultFlag: boolean, io: CliIo, env: NodeJS.ProcessEnv): Promise<WalletConfig> {
-  const chosen = vaultFlag || (env['LATCHKEY_VAULT'] ?? '').trim() !== '' || readSavedSettings(config.home).vault !== undefined;
-  const { createKeytarSecretStore, probeKeychain, vaultPathsIn } = await import('../../core/vault/index.js');
-  return chooseStartVault(
-    { config, chosen, io },
-    {
-      probeKeychain: () => probeKeychain(createKeytarSecretStore({ timeoutMs: KEYCHAIN_PROBE_TIMEOUT_MS })),
-      vaultExists: (home) => existsSync(vaultPathsIn(home).current) || existsSync(vaultPathsIn(home).previous),
-      saveChoice: (home, mode) => {
-        saveSettings(home, { vault: mode });
-        return settingsPathIn(home);
-      },
-    },
-  );
 }
 
 export const startCommand = defineHostCommand(
@@ -65,7 +42,7 @@ export const startCommand = defineHostCommand(
   }),
   async (args, host) => {
     const { io, context, signal } = host;
-    const config = await vaultForStart(host.config, args.vaultFlag, io, context.env);
+    const config = await resolveFirstRunVault(host.config, args.vaultFlag, io, context.env);
     const packageRoot = findPackageRoot(import.meta.url) ?? dirname(fileURLToPath(import.meta.url));
     const probe = args.headless ? { ok: false as const, reason: 'asked for --headless' } : await probeDesktop({ packageRoot, env: context.env });
     if (!probe.ok) {
