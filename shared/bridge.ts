@@ -134,5 +134,7 @@ export const BridgeDiscovery = z.object({
   /** http://127.0.0.1:<port> */
   url: z.string(),
   startedAt: z.number(),
+  /** How long an enrolment waits for the owner before it is denied (`latchkey enrol` says so). */
+  approvalTimeoutMs: z.number().int().positive().max(86_400_000).optional(),
 });
 export type BridgeDiscovery = z.infer<typeof BridgeDiscovery>;

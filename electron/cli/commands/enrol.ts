@@ -11,6 +11,7 @@ import { EXIT_OK } from '../output.js';
 import { sanitizeForTerminal, writeInertJson } from '../sanitize.js';
 import { defineAgentCommand, getFlag, JSON_OPTION, type CommandContext, type RawArgs } from '../spec.js';
 import { UsageError } from '../usage-error.js';
+import { formatTimeLeft } from '../waiting-line.js';
 
 /** How long to wait for the owner (the daemon's own approval timeout usually ends it first). */
 const ENROL_WAIT_MS = 10 * 60_000;
@@ -31,10 +32,23 @@ function parseEnrolArgs(raw: RawArgs): EnrolArgs {
   return { name, kind, json: getFlag(raw.values, 'json') };
 }
 
+/**
+ * Said once, when the request is sent: the request has no credential to watch its approval with
+ * (GET /v1/approvals/pending needs one), so the line names what it waits for, where the owner
+ * decides and, when the daemon's discovery file says, the longest it waits.
+ */
+export function enrolWaitingLine(name: string, approvalTimeoutMs: number | undefined): string {
+  const upTo = approvalTimeoutMs === undefined ? '' : ` — up to ${formatTimeLeft(approvalTimeoutMs / 1000, 0)}`;
+  return sanitizeForTerminal(
+    `latchkey enrol: waiting for the owner to approve enrolling "${name}": decide in the Latchkey window or with ` +
+      `\`latchkey approvals\` and \`latchkey approve <id>\`${upTo}`,
+  );
+}
+
 async function runEnrol(args: EnrolArgs, io: CliIo, context: CommandContext): Promise<number> {
   const location = await locateBridge(context.env);
   enrolmentSocket(location); // only the Unix socket enrols: say so before claiming to have asked
-  writeLine(io.stderr, `Asked the owner to enrol "${args.name}"; waiting for their approval (they run: latchkey approvals) …`);
+  writeLine(io.stderr, enrolWaitingLine(args.name, location.approvalTimeoutMs));
   const enrolled = await requestEnrolment(location, { name: args.name, ...(args.kind === undefined ? {} : { kind: args.kind }) }, ENROL_WAIT_MS);
   if (args.json) {
     writeInertJson(io, enrolled);

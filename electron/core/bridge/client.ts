@@ -32,6 +32,8 @@ export interface BridgeLocation {
   socketPath?: string | undefined;
   /** http://127.0.0.1:<port> */
   url?: string | undefined;
+  /** How long an enrolment waits for the owner, when the daemon's discovery file says. */
+  approvalTimeoutMs?: number | undefined;
 }
 
 export interface BridgeClientOptions extends BridgeLocation {
@@ -164,7 +166,7 @@ export async function locateBridge(env: NodeJS.ProcessEnv = process.env, runtime
   const url = env[ENV_BRIDGE_URL];
   if ((socketPath ?? '') !== '' || (url ?? '') !== '') return { socketPath, url };
   const discovery = runtimeDir === undefined ? await findBridgeDiscovery(runtimeDirCandidates(env)) : await readBridgeDiscovery(runtimeDir);
-  return { socketPath: discovery.socket, url: discovery.url === '' ? undefined : discovery.url };
+  return { socketPath: discovery.socket, url: discovery.url === '' ? undefined : discovery.url, approvalTimeoutMs: discovery.approvalTimeoutMs };
 }
 
 type Target = { socketPath: string } | { host: string; port: number };

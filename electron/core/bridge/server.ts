@@ -44,6 +44,8 @@ export interface BridgeServerOptions {
   peers?: PeerIdentifier;
   /** Our uid, which an enrolling peer must share. Default process.getuid(). */
   ownUid?: number;
+  /** How long an enrolment waits for the owner; published in the discovery file for `latchkey enrol`. */
+  approvalTimeoutMs?: number;
 }
 
 export interface BridgeServer {
@@ -110,6 +112,7 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
       ...(socketPath === undefined ? {} : { socket: socketPath }),
       url: url ?? '',
       startedAt: clock.now(),
+      ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
     };
     await writeBridgeDiscovery(options.runtimeDir, discovery);
     logger.info('bridge listening', { socket: socketPath ?? 'none', url: url ?? 'none' });

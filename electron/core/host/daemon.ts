@@ -5,6 +5,7 @@
  */
 import type { Approval } from '../../../shared/agents.js';
 import type { Logger } from '../ports.js';
+import { DEFAULT_ENROLMENT_TIMEOUT_MS } from '../approvals/enrolment-desk.js';
 import { silentLogger } from '../log/logger.js';
 import { createPeerIdentifier } from '../bridge/linux-peer.js';
 import { startBridgeServer, type BridgeServer } from '../bridge/server.js';
@@ -45,6 +46,7 @@ export async function startDaemon(config: WalletConfig, ports: Partial<WalletPor
       handler: composed.bridge,
       peers: createPeerIdentifier(process.platform, logger === undefined ? {} : { logger }),
       runtimeDir: options.runtimeDir,
+      approvalTimeoutMs: options.approvalTimeoutMs ?? DEFAULT_ENROLMENT_TIMEOUT_MS,
       ...(options.tcp === undefined ? {} : { tcp: options.tcp }),
       ...(logger === undefined ? {} : { logger }),
       ...(ports.clock === undefined ? {} : { clock: ports.clock }),
