@@ -18,6 +18,18 @@ export const VaultStatusSchema = z.object({
   path: z.string(),
 });
 
+/** The agent bridge a daemon serves: its Unix socket, its 127.0.0.1 URL and whether it still listens. */
+export const BridgeStatusSchema = z.object({
+  listening: z.boolean(),
+  socket: z.string().max(4096).optional(),
+  /** http://127.0.0.1:<port> */
+  url: z.string().max(64).optional(),
+});
+export type BridgeStatus = z.infer<typeof BridgeStatusSchema>;
+
+/** `status`: the vault, and the bridge when the answering host serves one (absent: it serves none). */
+export const HostStatusSchema = VaultStatusSchema.extend({ bridge: BridgeStatusSchema.optional() });
+
 export const ClientSummarySchema = z.object({
   issuer: z.string(),
   clientId: z.string(),
@@ -114,7 +126,7 @@ export type ConnectParams = z.infer<typeof ConnectParams>;
 
 /** Methods callable over the owner RPC (connect streams progress and is transported separately). */
 export const OwnerMethods = {
-  status: { params: z.object({}).strict(), result: VaultStatusSchema },
+  status: { params: z.object({}).strict(), result: HostStatusSchema },
   listConnections: { params: z.object({}).strict(), result: z.array(ConnectionSummary) },
   accessToken: { params: z.object({ url: Url, minTtlSeconds: z.number().optional() }).strict(), result: AccessTokenSchema },
   handleAuthChallenge: {

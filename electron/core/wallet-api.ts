@@ -4,7 +4,7 @@
  */
 import type { AccessTokenResult, ConnectionSummary, ConnectProgress, DisconnectResult } from '../../shared/connections.js';
 import type { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, Grant, GrantRevocation, SessionSummary } from '../../shared/agents.js';
-import type { AuditFilter, AuditVerification, CreateGrantInput, UpdateGrantInput, WalletEvent, AllowedSite } from '../../shared/api.js';
+import type { AuditFilter, AuditVerification, BridgeStatus, CreateGrantInput, UpdateGrantInput, WalletEvent, AllowedSite } from '../../shared/api.js';
 
 export interface ConnectOptions {
   onProgress?: (event: ConnectProgress) => void;
@@ -52,6 +52,8 @@ export interface ClientSummary {
 
 export interface Wallet {
   readonly vaultStatus: VaultStatus;
+  /** The agent bridge, when this wallet's host serves one (a daemon). */
+  bridgeStatus?(): BridgeStatus;
   connect(url: string, options?: ConnectOptions): Promise<ConnectionSummary>;
   listConnections(): Promise<ConnectionSummary[]>;
   accessToken(url: string, options?: AccessTokenOptions): Promise<AccessTokenResult>;

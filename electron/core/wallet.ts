@@ -29,7 +29,7 @@ import { attachApprovalNotices } from './approvals/approval-notices.js';
 import { EnrolmentDesk } from './approvals/enrolment-desk.js';
 import type { BridgeHandler } from './bridge/handler.js';
 import type { Wallet, WalletConfig } from './wallet-api.js';
-import type { WalletEvent } from '../../shared/api.js';
+import type { BridgeStatus, WalletEvent } from '../../shared/api.js';
 import type { AuditEvent } from '../../shared/agents.js';
 
 export interface WalletPorts {
@@ -68,6 +68,8 @@ export interface ComposeOptions {
   audit?: Pick<AuditLogOptions, 'maxSegmentBytes' | 'summaries'>;
   /** How often sessions whose `latchkey run` died are ended. Default RUNNER_CHECK_INTERVAL_MS (1 s). */
   runnerCheckIntervalMs?: number;
+  /** The host's agent bridge, for the owner's `status` (a daemon gives it). */
+  bridgeStatus?: () => BridgeStatus;
 }
 
 export function defaultHome(env: Record<string, string | undefined> = process.env): string {
@@ -189,6 +191,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
       ...(vault.warning === undefined ? {} : { warning: vault.warning }),
       path: vault.path,
     },
+    ...(options.bridgeStatus === undefined ? {} : { bridgeStatus: options.bridgeStatus }),
     connect: async (url, connectOptions) => {
       const connection = await connections.connect(url, connectOptions);
       await audit.append({ type: 'connection.connected', resource: connection.resource, scopes: connection.scopes, outcome: 'ok', actor: 'owner' });

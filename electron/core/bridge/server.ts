@@ -56,6 +56,8 @@ export interface BridgeServer {
   readonly limits: BridgeLimits;
   /** Per-user caps on the TCP port (T35): its shed counter and events. Undefined without TCP or off Linux. */
   readonly connectionGuard: ConnectionGuard | undefined;
+  /** Every listener still accepts connections (false once closing, or if one stopped). */
+  readonly listening: boolean;
   close(): Promise<void>;
 }
 
@@ -136,6 +138,10 @@ class RunningBridge implements BridgeServer {
     readonly url: string | undefined,
     readonly connectionGuard: ConnectionGuard | undefined,
   ) {}
+
+  get listening(): boolean {
+    return this.closing === undefined && this.servers.every((server) => server.listening);
+  }
 
   close(): Promise<void> {
     this.closing ??= (async () => {

@@ -4,6 +4,7 @@
  * It says what needs the owner.
  */
 import type { Approval } from '../../../shared/agents.js';
+import type { BridgeStatus } from '../../../shared/api.js';
 import type { Logger } from '../ports.js';
 import { DEFAULT_ENROLMENT_TIMEOUT_MS } from '../approvals/enrolment-desk.js';
 import { silentLogger } from '../log/logger.js';
@@ -36,9 +37,17 @@ export interface Daemon {
 }
 
 export async function startDaemon(config: WalletConfig, ports: Partial<WalletPorts>, options: DaemonOptions): Promise<Daemon> {
-  const composed = await composeWallet(config, ports, options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs });
-  const logger: Logger | undefined = ports.logger;
   let bridge: BridgeServer | undefined;
+  const bridgeStatus = (): BridgeStatus => ({
+    listening: bridge?.listening ?? false,
+    ...(bridge?.socketPath === undefined ? {} : { socket: bridge.socketPath }),
+    ...(bridge?.url === undefined ? {} : { url: bridge.url }),
+  });
+  const composed = await composeWallet(config, ports, {
+    bridgeStatus,
+    ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
+  });
+  const logger: Logger | undefined = ports.logger;
   let owner: OwnerServer | undefined;
   let ui: HttpHost | undefined;
   try {

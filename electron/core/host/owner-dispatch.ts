@@ -9,7 +9,10 @@ import type { Wallet } from '../wallet-api.js';
 type Dispatch = { [M in OwnerMethodName]: (wallet: Wallet, params: OwnerParams<M>) => Promise<OwnerResult<M>> };
 
 export const ownerDispatch: Dispatch = {
-  status: async (w) => w.vaultStatus,
+  status: async (w) => {
+    const bridge = w.bridgeStatus?.();
+    return bridge === undefined ? w.vaultStatus : { ...w.vaultStatus, bridge };
+  },
   listConnections: (w) => w.listConnections(),
   accessToken: (w, p) => w.accessToken(p.url, p.minTtlSeconds === undefined ? {} : { minTtlSeconds: p.minTtlSeconds }),
   handleAuthChallenge: (w, p) => w.handleAuthChallenge(p.url, p.status, p.wwwAuthenticate),
