@@ -131,6 +131,8 @@ export interface UiOptions {
   approvalTimeoutMs?: number;
   /** What opens pages (default: the world's opener, which signs in at the AS). */
   opener?: Opener;
+  /** The bridge on 127.0.0.1 too (default false: the socket only). */
+  tcp?: boolean;
 }
 
 /** The daemon in-process (memory vault, the world's opener, the window on), and a signed-in page. */
@@ -141,7 +143,7 @@ export async function startUi(world: World, options: UiOptions = {}): Promise<Ui
   const daemon = await startDaemon(
     { home, allowInsecureLoopback: true, vault: { mode: 'memory' } },
     { opener: options.opener ?? world.opener },
-    { runtimeDir, approvalTimeoutMs: options.approvalTimeoutMs ?? 60_000, tcp: false, ui: { staticDir } },
+    { runtimeDir, approvalTimeoutMs: options.approvalTimeoutMs ?? 60_000, tcp: options.tcp ?? false, ui: { staticDir } },
   );
   const bridges: BridgeClient[] = [];
   let context: BrowserContext | undefined;
