@@ -22,8 +22,9 @@ function describeExpiry(approval: Approval, now: number): string {
 }
 
 /**
- * The scopes asked for; for a step-up what the AGENT holds now → what it will hold after approval
- * (e.g. "files:read → files:read files:write"; "(none)" when it has no grant).
+ * The scopes asked for; for a step-up what the AGENT can use now (its grant as far as the
+ * connection holds it) → what it will hold after approval (e.g. "files:read → files:read
+ * files:write"; "(none)" when it has no grant).
  */
 export function describeScopes(approval: Approval): string {
   const scopes = approval.scopes === undefined || approval.scopes.length === 0 ? '-' : approval.scopes.map(inert).join(' ');

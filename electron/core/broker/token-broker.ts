@@ -80,11 +80,14 @@ export class TokenBroker implements AgentRequests {
       let decision = decide({ agent, request: { resource, scopes: request.scopes }, grants: this.deps.grants.list({ agentId: agent.id }), now: this.deps.clock.now() });
       if (decision.kind === 'deny') throw new LatchkeyError(decision.code, decision.reason);
       let grant: Grant | undefined = decision.kind === 'allow' ? decision.grant : decision.grant;
-      const scopes = decision.scopes.length > 0 ? decision.scopes : grant?.scopes ?? connection.scopes;
+      let held = connection.scopes;
+      const named = decision.scopes.length > 0 ? decision.scopes : grant?.scopes ?? connection.scopes;
+      // No scopes asked for: what both the grant and the connection allow, at once. Only scopes the
+      // agent names (or a grant sharing none with the connection) can raise a step-up.
+      const scopes = (request.scopes ?? []).length === 0 ? usableScopes(named, held) : named;
       // The grant's maximum (enforced in handOut), or the server's own lifetime: shown to the owner when asked.
       const lifetime = grant?.maxTokenLifetimeSeconds;
       const shownLifetime = lifetime ?? connection.tokenLifetimeSeconds;
-      let held = connection.scopes;
       if (missingScopes(held, scopes).length > 0) {
         // A step-up: its one approval is also the consent for this token (never two prompts).
         held = (await this.stepUp(agent, resource, held, grant?.scopes ?? [], scopes, signal, base)).scopes;
@@ -349,6 +352,12 @@ export class TokenBroker implements AgentRequests {
 
 function clampLifetime(seconds: number): number {
   return Math.min(MAX_TOKEN_LIFETIME_SECONDS, Math.max(60, Math.round(seconds)));
+}
+
+/** The scopes of `wanted` that `held` holds; all of `wanted` when it holds none (then a step-up asks). */
+function usableScopes(wanted: readonly string[], held: readonly string[]): string[] {
+  const usable = wanted.filter((scope) => held.includes(scope));
+  return usable.length > 0 ? usable : [...wanted];
 }
 
 function sameScopes(a: readonly string[], b: readonly string[]): boolean {

@@ -1,7 +1,8 @@
 /**
  * An agent's server wants scopes the connection lacks. The card is about THIS AGENT: the scopes
- * its grant holds now, and the scopes it will hold after approval with every one new for it
- * marked (even when the connection already held it). Signing in again re-authorizes the
+ * it can use now (its grant's, as far as the connection holds them), and the scopes it will hold
+ * after approval with every one new for it marked (even when the connection already held it, or
+ * its grant already named it but the connection lacked it: the lists never match). Signing in again re-authorizes the
  * connection and grants them to the agent; declining is remembered.
  */
 import type { Approval } from '../../../shared/agents.js';
