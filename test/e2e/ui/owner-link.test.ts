@@ -195,7 +195,9 @@ describe('T31: signing in through the link', () => {
     const tab = await ui.context.newPage();
     await tab.goto(ui.daemon.ui!.oneTimeUrl());
     await approvalsHeading(tab).waitFor();
-    await tab.evaluate(() => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('latchkey.session', 'A'.repeat(43)));
+    // Planted before the reloaded page's scripts run: the old page, still polling, could otherwise
+    // spend the planted session on a 401 and clear it before the reload.
+    await tab.addInitScript(() => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('latchkey.session', 'A'.repeat(43)));
     await tab.reload();
     await signInHeading(tab).waitFor();
     expect(await tab.locator('body').innerText()).toContain('This window was signed out');

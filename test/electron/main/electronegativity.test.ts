@@ -73,7 +73,7 @@ const HEADER = ['issue', 'severity', 'confidence', 'filename', 'location', 'samp
 
 function parseReport(csv: string): Finding[] {
   const [header, ...rows] = parseCsv(csv);
-  expect(header?.map((name) => name.trim())).toEqual(HEADER);
+  if (header?.map((name) => name.trim()).join(',') !== HEADER.join(',')) throw new Error(`unreadable report header: ${JSON.stringify(header)}`);
   return rows.map((row) => {
     if (row.length !== HEADER.length || !/^[A-Z_0-9]+$/.test(row[0]!)) throw new Error(`unreadable report row: ${JSON.stringify(row)}`);
     return { check: row[0]!, severity: row[1]!, file: row[3]! };
@@ -99,10 +99,20 @@ describe('E2: Electronegativity', () => {
     const app = join(work, 'app');
     await cp(join(root, 'electron/main'), join(app, 'main'), { recursive: true });
     await cp(join(root, 'electron/preload'), join(app, 'preload'), { recursive: true });
-    const report = join(work, 'report.csv');
-    await promisify(execFile)(process.execPath, [cli, '-i', app, '-o', report, '-r', '-e', '45.4.1', '-v', 'false'], { cwd: work, timeout: 110_000 });
-    const csv = await readFile(report, 'utf8');
-    const findings = parseReport(csv);
+    // The tool writes its CSV header and its rows with two unordered writes (util/file.js), so on
+    // a loaded machine the header can land over the first row: such a report is scanned again.
+    let csv = '';
+    let findings: Finding[] | undefined;
+    for (let attempt = 1; findings === undefined; attempt += 1) {
+      const report = join(work, `report-${attempt}.csv`);
+      await promisify(execFile)(process.execPath, [cli, '-i', app, '-o', report, '-r', '-e', '45.4.1', '-v', 'false'], { cwd: work, timeout: 35_000 });
+      csv = await readFile(report, 'utf8');
+      try {
+        findings = parseReport(csv);
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+    }
     // The scan did read our sources: the window's preload always draws a (MEDIUM) review note.
     expect(findings.some((f) => f.file.endsWith('window.ts')), csv).toBe(true);
     expect(findings.filter((f) => f.severity === 'HIGH'), csv).toEqual([]);
