@@ -6,6 +6,7 @@ import { useState, type FormEvent } from 'react';
 import type { AgentKind } from '../../../shared/agents.js';
 import { useWallet } from '../../app/store-context.js';
 import { Dialog } from '../../components/Dialog.js';
+import { FormFooter } from '../../components/FormFooter.js';
 import { Text } from '../../components/Text.js';
 import type { EnrolledAgent } from '../../store/index.js';
 
@@ -57,19 +58,7 @@ function AddAgentDialog({ onClose }: { onClose: () => void }) {
             <option value="autonomous">Autonomous (runs on its own)</option>
           </select>
         </label>
-        {problem !== undefined && (
-          <p className="load-error" role="alert">
-            {problem}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            Add agent
-          </button>
-        </div>
+        <FormFooter problem={problem} busy={busy} onCancel={onClose} action="Add agent" />
       </form>
     </Dialog>
   );

@@ -5,8 +5,10 @@ import { MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
 import type { UpdateGrantInput } from '../../../shared/api.js';
 import { useWallet } from '../../app/store-context.js';
 import { Dialog } from '../../components/Dialog.js';
+import { FormFooter } from '../../components/FormFooter.js';
 import { Text } from '../../components/Text.js';
 import { selectAgentName } from '../../store/selectors.js';
+import { checkLifetimeMinutes, ModeField, TokenLifetimeFields } from './grant-fields.js';
 import { describeTokenLifetime } from './token-lifetime.js';
 
 const HOUR = 3_600_000;
@@ -18,7 +20,6 @@ const EXPIRY_CHOICES: ReadonlyArray<{ value: string; label: string; ms?: number 
   { value: '7d', label: 'In 7 days', ms: 7 * 24 * HOUR },
   { value: '30d', label: 'In 30 days', ms: 30 * 24 * HOUR },
 ];
-const MAX_MINUTES = MAX_TOKEN_LIFETIME_SECONDS / 60;
 
 /** Scopes as typed (space- or comma-separated), or a reason they cannot be used. */
 export function parseScopes(text: string): string[] | string {
@@ -43,14 +44,14 @@ export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => v
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     const parsed = parseScopes(scopes);
-    const lifetime = Number(minutes);
     if (typeof parsed === 'string') return setProblem(parsed);
-    if (!asIssued && (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_MINUTES)) return setProblem(`Token lifetime is a whole number of minutes, 1 to ${MAX_MINUTES}.`);
+    const lifetimeProblem = checkLifetimeMinutes(asIssued, minutes);
+    if (lifetimeProblem !== undefined) return setProblem(lifetimeProblem);
     const choice = EXPIRY_CHOICES.find((c) => c.value === expiry);
     const input: UpdateGrantInput = {
       id: grant.id,
       scopes: parsed,
-      maxTokenLifetimeSeconds: asIssued ? null : lifetime * 60,
+      maxTokenLifetimeSeconds: asIssued ? null : Number(minutes) * 60,
       mode,
       ...(expiry === 'never' ? { expiresAt: null } : {}),
       ...(choice?.ms === undefined ? {} : { expiresAt: Date.now() + choice.ms }),
@@ -73,27 +74,9 @@ export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => v
           <span>Scopes (separated by spaces)</span>
           <input value={scopes} onChange={(e) => setScopes(e.target.value)} autoFocus spellCheck={false} dir="ltr" />
         </label>
-        <label className="field">
-          <span>Token lifetime</span>
-          <select value={asIssued ? 'issued' : 'max'} onChange={(e) => setAsIssued(e.target.value === 'issued')}>
-            <option value="issued">{describeTokenLifetime({}, serverLifetime).text}</option>
-            <option value="max">At most… (enforced: longer-lived tokens are refused)</option>
-          </select>
-        </label>
-        {!asIssued && (
-          <label className="field">
-            <span>Longest token lifetime (minutes)</span>
-            <input type="number" min={1} max={MAX_MINUTES} step={1} value={minutes} onChange={(e) => setMinutes(e.target.value)} />
-          </label>
-        )}
+        <TokenLifetimeFields asIssued={asIssued} setAsIssued={setAsIssued} minutes={minutes} setMinutes={setMinutes} asIssuedLabel={describeTokenLifetime({}, serverLifetime).text} />
         {!asIssued && lifetimeWarning(Number(minutes), serverLifetime)}
-        <label className="field">
-          <span>Mode</span>
-          <select value={mode} onChange={(e) => setMode(e.target.value === 'ask' ? 'ask' : 'allow')}>
-            <option value="allow">Allow without asking</option>
-            <option value="ask">Ask each time</option>
-          </select>
-        </label>
+        <ModeField mode={mode} setMode={setMode} />
         <label className="field">
           <span>Grant expires</span>
           <select value={expiry} onChange={(e) => setExpiry(e.target.value)}>
@@ -104,19 +87,7 @@ export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => v
             ))}
           </select>
         </label>
-        {problem !== undefined && (
-          <p className="warning" role="alert">
-            {problem}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={busy}>
-            Save grant
-          </button>
-        </div>
+        <FormFooter problem={problem} busy={busy} onCancel={onClose} action="Save grant" />
       </form>
     </Dialog>
   );
