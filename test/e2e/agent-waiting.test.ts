@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../shared/agents.js';
 import { startWorld, type World } from '../world/index.js';
 import { keychainMode } from '../support/keychain-env.js';
-import { REPO_ROOT, runCli, startCli, waitForOutput, type RunningCli } from '../support/run-cli.js';
+import { REPO_ROOT, startCli, waitForOutput, type RunningCli, runCliOk, stopCli } from '../support/run-cli.js';
 
 const MAIN = resolve(import.meta.dirname, '../../electron/cli/main.ts');
 const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
@@ -60,20 +60,15 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  if (daemon !== undefined && daemon.child.exitCode === null) {
-    daemon.child.kill('SIGTERM');
-    await daemon.done;
-  }
+  await stopCli(daemon);
   await world?.close();
   if (home !== undefined) await rm(home, { recursive: true, force: true });
   if (xdg !== undefined) await rm(session === undefined ? xdg : join(xdg, 'latchkey'), { recursive: true, force: true });
   if (session?.created === true) await rm(session.dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<string> {
-  const result = await runCli(args, env);
-  expect(result.code, `latchkey ${args.join(' ')}\n${result.stderr}`).toBe(0);
-  return result.stdout;
+function cli(args: string[]): Promise<string> {
+  return runCliOk(args, env);
 }
 
 async function pendingApproval(agentName: string): Promise<Approval> {

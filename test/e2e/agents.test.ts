@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval, AuditEvent, Grant } from '../../shared/agents.js';
 import { startWorld, type World } from '../world/index.js';
 import { keychainMode } from '../support/keychain-env.js';
-import { runCli, startCli, waitForOutput, type RunningCli } from '../support/run-cli.js';
+import { runCli, startCli, waitForOutput, type RunningCli, runCliOk, stopCli } from '../support/run-cli.js';
 
 const AGENT = resolve(import.meta.dirname, 'fixtures/agent.mjs');
 const MAIN = resolve(import.meta.dirname, '../../electron/cli/main.ts');
@@ -39,18 +39,13 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (daemon !== undefined && daemon.child.exitCode === null) {
-    daemon.child.kill('SIGTERM');
-    await daemon.done;
-  }
+  await stopCli(daemon);
   await world?.close();
   for (const dir of [home, runtimeDir]) if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<string> {
-  const result = await runCli(args, env);
-  expect(result.code, `latchkey ${args.join(' ')}\n${result.stderr}`).toBe(0);
-  return result.stdout;
+function cli(args: string[]): Promise<string> {
+  return runCliOk(args, env);
 }
 
 async function pendingApproval(agentName: string): Promise<Approval> {

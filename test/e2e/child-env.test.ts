@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World } from '../world/index.js';
-import { REPO_ROOT, runCli, startCli, waitForOutput, type RunningCli } from '../support/run-cli.js';
+import { REPO_ROOT, startCli, waitForOutput, type RunningCli, runCliOk, stopCli } from '../support/run-cli.js';
 
 const RELAY = resolve(REPO_ROOT, 'test/world/browser-relay.mjs');
 /** Secrets the daemon and the owner's shell hold; none may reach a browser or an agent. */
@@ -56,18 +56,13 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (daemon !== undefined && daemon.child.exitCode === null) {
-    daemon.child.kill('SIGTERM');
-    await daemon.done;
-  }
+  await stopCli(daemon);
   await world?.close();
   for (const dir of [scratch, runtimeDir]) if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<string> {
-  const result = await runCli(args, env);
-  expect(result.code, `latchkey ${args.join(' ')}\n${result.stderr}`).toBe(0);
-  return result.stdout;
+function cli(args: string[]): Promise<string> {
+  return runCliOk(args, env);
 }
 
 function leaked(dumped: Record<string, string>): string[] {

@@ -13,7 +13,7 @@ import type { Approval, AuditEvent } from '../../shared/agents.js';
 import { startElicitationServer, type ElicitationServer } from '../world/elicitation-servers.js';
 import { startWorld, type World } from '../world/index.js';
 import { keychainMode } from '../support/keychain-env.js';
-import { runCli, startCli, waitForOutput, type RunningCli } from '../support/run-cli.js';
+import { runCli, startCli, waitForOutput, type RunningCli, runCliOk, stopCli } from '../support/run-cli.js';
 
 const AGENT = resolve(import.meta.dirname, 'fixtures/elicitation-agent.mjs');
 let world: World;
@@ -41,19 +41,14 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (daemon !== undefined && daemon.child.exitCode === null) {
-    daemon.child.kill('SIGTERM');
-    await daemon.done;
-  }
+  await stopCli(daemon);
   await pages?.close();
   await world?.close();
   for (const dir of [home, runtimeDir]) if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<string> {
-  const result = await runCli(args, env);
-  expect(result.code, `latchkey ${args.join(' ')}\n${result.stderr}`).toBe(0);
-  return result.stdout;
+function cli(args: string[]): Promise<string> {
+  return runCliOk(args, env);
 }
 
 async function pendingApproval(kind: Approval['kind'], seen: ReadonlySet<string>): Promise<Approval> {

@@ -14,7 +14,7 @@ import { formatTime } from '../../electron/cli/table.js';
 import { startWorld, type World } from '../world/index.js';
 import { keychainMode } from '../support/keychain-env.js';
 import { callTool, resultText } from '../support/mcp-call.js';
-import { runCli, startCli, waitForOutput, type RunningCli } from '../support/run-cli.js';
+import { runCli, startCli, waitForOutput, type RunningCli, runCliOk, stopCli } from '../support/run-cli.js';
 
 const LOOPING_AGENT = resolve(import.meta.dirname, 'fixtures/looping-agent.mjs');
 const MAIN = resolve(import.meta.dirname, '../../electron/cli/main.ts');
@@ -42,18 +42,13 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (daemon !== undefined && daemon.child.exitCode === null) {
-    daemon.child.kill('SIGTERM');
-    await daemon.done;
-  }
+  await stopCli(daemon);
   await world?.close();
   for (const dir of [home, runtimeDir]) if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<string> {
-  const result = await runCli(args, env);
-  expect(result.code, `latchkey ${args.join(' ')}\n${result.stderr}`).toBe(0);
-  return result.stdout;
+function cli(args: string[]): Promise<string> {
+  return runCliOk(args, env);
 }
 
 /** `latchkey token --json` inside a session of `agent`, as an agent runs it. */

@@ -1,6 +1,7 @@
 /** Runs the `latchkey` CLI from source in a child process, as a user would. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { expect } from 'vitest';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const MAIN = resolve(REPO_ROOT, 'electron/cli/main.ts');
@@ -73,4 +74,18 @@ export function waitForOutput(running: RunningCli, text: string, timeoutMs = 30_
     running.child.once('exit', onExit);
     check();
   });
+}
+
+/** Runs the CLI and expects it to succeed (the failure shows its stderr); its stdout. */
+export async function runCliOk(args: string[], env: Record<string, string | undefined>): Promise<string> {
+  const result = await runCli(args, env);
+  expect(result.code, `latchkey ${args.join(' ')}\n${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+/** Stops a command still running (a daemon) with SIGTERM and waits for it to exit. */
+export async function stopCli(running: RunningCli | undefined): Promise<void> {
+  if (running === undefined || running.child.exitCode !== null) return;
+  running.child.kill('SIGTERM');
+  await running.done;
 }
