@@ -9,8 +9,14 @@ const MAX_SECRET_BYTES = 64 * 1024;
 const CTRL_C = '\u0003';
 const CTRL_D = '\u0004';
 
-/** Prompts on stderr and reads one line from a TTY stdin without echoing it. */
-export function readHiddenLine(io: CliIo, question: string): Promise<string> {
+/** What a key finished: the answer (and what to echo after the question), or a cancel. */
+type KeyOutcome = { answer: string; echo: string } | { cancelled: true };
+
+/**
+ * Writes `question` on stderr, then reads a TTY stdin key by key in raw mode until `onKey` has an
+ * outcome; the terminal leaves raw mode whatever happens. The one mechanism behind every prompt.
+ */
+function readKeys(io: CliIo, question: string, onKey: (char: string) => KeyOutcome | undefined): Promise<string> {
   const stdin = io.stdin;
   if (stdin.isTTY !== true || stdin.setRawMode === undefined || stdin.on === undefined || stdin.off === undefined) {
     return Promise.reject(new LatchkeyError(ErrorCode.InvalidInput, 'Cannot prompt: stdin is not a terminal.'));
@@ -20,27 +26,36 @@ export function readHiddenLine(io: CliIo, question: string): Promise<string> {
   const off = stdin.off.bind(stdin);
   io.stderr.write(question);
   return new Promise<string>((resolve, reject) => {
-    let answer = '';
-    const finish = (error?: Error): void => {
+    const finish = (outcome: KeyOutcome): void => {
       off('data', onData);
       setRawMode(false);
       stdin.pause?.();
-      io.stderr.write('\n');
-      if (error === undefined) resolve(answer);
-      else reject(error);
+      io.stderr.write(`${'answer' in outcome ? outcome.echo : ''}\n`);
+      if ('answer' in outcome) resolve(outcome.answer);
+      else reject(new CancelledError());
     };
     const onData = (chunk: string | Buffer): void => {
       for (const char of typeof chunk === 'string' ? chunk : chunk.toString('utf8')) {
-        if (char === CTRL_C || (char === CTRL_D && answer === '')) return finish(new CancelledError());
-        if (char === '\r' || char === '\n' || char === CTRL_D) return finish();
-        if (char === '\u007f' || char === '\b') answer = answer.slice(0, -1);
-        else if (char >= ' ') answer += char;
+        const outcome = onKey(char);
+        if (outcome !== undefined) return finish(outcome);
       }
     };
     setRawMode(true);
     stdin.setEncoding?.('utf8');
     on('data', onData);
     stdin.resume?.();
+  });
+}
+
+/** Prompts on stderr and reads one line from a TTY stdin without echoing it. */
+export function readHiddenLine(io: CliIo, question: string): Promise<string> {
+  let answer = '';
+  return readKeys(io, question, (char) => {
+    if (char === CTRL_C || (char === CTRL_D && answer === '')) return { cancelled: true };
+    if (char === '\r' || char === '\n' || char === CTRL_D) return { answer, echo: '' };
+    if (char === '\u007f' || char === '\b') answer = answer.slice(0, -1);
+    else if (char >= ' ') answer += char;
+    return undefined;
   });
 }
 
@@ -68,35 +83,12 @@ export async function readSecret(io: CliIo, what: string): Promise<string> {
  * Ctrl-C or Ctrl-D cancels.
  */
 export function readChoice(io: CliIo, question: string, choices: readonly string[]): Promise<string> {
-  const stdin = io.stdin;
   const fallback = choices[0];
-  if (fallback === undefined || stdin.isTTY !== true || stdin.setRawMode === undefined || stdin.on === undefined || stdin.off === undefined) {
-    return Promise.reject(new LatchkeyError(ErrorCode.InvalidInput, 'Cannot prompt: stdin is not a terminal.'));
-  }
-  const setRawMode = stdin.setRawMode.bind(stdin);
-  const on = stdin.on.bind(stdin);
-  const off = stdin.off.bind(stdin);
-  io.stderr.write(question);
-  return new Promise<string>((resolve, reject) => {
-    const finish = (answer: string | undefined): void => {
-      off('data', onData);
-      setRawMode(false);
-      stdin.pause?.();
-      io.stderr.write(`${answer ?? ''}\n`);
-      if (answer === undefined) reject(new CancelledError());
-      else resolve(answer);
-    };
-    const onData = (chunk: string | Buffer): void => {
-      for (const char of typeof chunk === 'string' ? chunk : chunk.toString('utf8')) {
-        if (char === CTRL_C || char === CTRL_D) return finish(undefined);
-        if (char === '\r' || char === '\n') return finish(fallback);
-        const lower = char.toLowerCase();
-        if (choices.includes(lower)) return finish(lower);
-      }
-    };
-    setRawMode(true);
-    stdin.setEncoding?.('utf8');
-    on('data', onData);
-    stdin.resume?.();
+  if (fallback === undefined) return Promise.reject(new LatchkeyError(ErrorCode.InvalidInput, 'Cannot prompt: there is nothing to choose.'));
+  return readKeys(io, question, (char) => {
+    if (char === CTRL_C || char === CTRL_D) return { cancelled: true };
+    if (char === '\r' || char === '\n') return { answer: fallback, echo: fallback };
+    const lower = char.toLowerCase();
+    return choices.includes(lower) ? { answer: lower, echo: lower } : undefined;
   });
 }
