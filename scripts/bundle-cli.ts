@@ -29,7 +29,7 @@ export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Pro
     splitting: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node22',
     outdir,
     // The native keychain module is loaded from node_modules at run time.
     external: ['keytar'],
