@@ -7,6 +7,7 @@
  * stops and says so. DOM and shared/ only.
  */
 import { WalletEvent } from '../../shared/api.js';
+import { readBodyLines } from './body-lines.js';
 
 /** The collections a client reads again after its event stream was down. */
 const RESYNC: ReadonlyArray<Extract<WalletEvent, { type: 'changed' }>['what']> = ['connections', 'agents', 'sessions', 'grants'];
@@ -114,11 +115,8 @@ export class EventFeed {
 
 /** Calls `onData` with each event's data (its `data:` lines joined); comments and other fields are skipped. */
 export async function readEventStream(body: ReadableStream<Uint8Array>, onData: (data: string) => void): Promise<void> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffered = '';
   let data: string[] = [];
-  const take = (line: string): void => {
+  await readBodyLines(body, (line) => {
     if (line === '') {
       if (data.length > 0) onData(data.join('\n'));
       data = [];
@@ -130,22 +128,7 @@ export async function readEventStream(body: ReadableStream<Uint8Array>, onData: 
     if (field !== 'data') return;
     const value = colon < 0 ? '' : line.slice(colon + 1);
     data.push(value.startsWith(' ') ? value.slice(1) : value);
-  };
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      buffered += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      let newline = buffered.indexOf('\n');
-      while (newline >= 0) {
-        take(buffered.slice(0, newline).replace(/\r$/, ''));
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf('\n');
-      }
-      if (done) return;
-    }
-  } finally {
-    reader.releaseLock();
-  }
+  });
 }
 
 function parseJson(text: string): unknown {

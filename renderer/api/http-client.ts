@@ -11,6 +11,7 @@ import { ConnectionSummary, type ConnectProgress } from '../../shared/connection
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
 import { EventFeed } from './event-feed.js';
 import { SESSION_HEADER, UI_HEADER, type SessionSlot } from './owner-session.js';
+import { readBodyLines } from './body-lines.js';
 
 export { UI_HEADER } from './owner-session.js';
 const API = '/api/v1';
@@ -123,23 +124,11 @@ function isProgress(value: unknown): value is ConnectProgress {
 }
 
 /** Calls `onLine` for each non-empty line of an NDJSON body. */
-async function readLines(body: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffered = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    buffered += done ? decoder.decode() : decoder.decode(value, { stream: true });
-    let newline = buffered.indexOf('\n');
-    while (newline >= 0) {
-      const line = buffered.slice(0, newline).trim();
-      buffered = buffered.slice(newline + 1);
-      if (line !== '') onLine(line);
-      newline = buffered.indexOf('\n');
-    }
-    if (done) break;
-  }
-  if (buffered.trim() !== '') onLine(buffered.trim());
+function readLines(body: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+  return readBodyLines(body, (line) => {
+    const trimmed = line.trim();
+    if (trimmed !== '') onLine(trimmed);
+  });
 }
 
 function fromWire(error: WireError | undefined, status: number): LatchkeyError {
