@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ENV_AGENT_SECRET, ENV_BRIDGE_SOCKET } from '../shared/bridge.js';
-import { createBridgeClient } from '../electron/core/bridge/client.js';
+import { createBridgeClient } from '../electron/agent/bridge-client/client.js';
 import { bundleCli, CLI_SOURCE, REPO_ROOT } from './cli-bundle.js';
 import { formatNumber, type Figure } from './report.js';
 import { median, mergeRounds, ratio, summarize, type LatencySummary } from './stats.js';

@@ -33,7 +33,7 @@ export interface BuildStep {
 const COMMON_INPUTS = ['shared', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 export const BUILD_STEPS: readonly BuildStep[] = [
-  { name: 'cli', label: 'the CLI', script: 'build:cli', inputs: [...COMMON_INPUTS, 'electron/cli', 'electron/core', 'scripts/bundle-cli.ts'], outputs: ['dist/cli/main.js'] },
+  { name: 'cli', label: 'the CLI', script: 'build:cli', inputs: [...COMMON_INPUTS, 'electron/cli', 'electron/base', 'electron/agent', 'electron/wallet', 'scripts/bundle-cli.ts'], outputs: ['dist/cli/main.js'] },
   { name: 'renderer', label: 'the window', script: 'build:renderer', inputs: [...COMMON_INPUTS, 'renderer'], outputs: ['dist/renderer/index.html'] },
   {
     name: 'electron',

@@ -10,8 +10,8 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBridgeServer } from '../../electron/core/bridge/server.js';
-import { composeWallet } from '../../electron/core/wallet.js';
+import { startBridgeServer } from '../../electron/wallet/bridge/server.js';
+import { composeWallet } from '../../electron/wallet/wallet.js';
 import { FakeTokenEndpoint } from '../../test/fakes/fake-token-endpoint.js';
 import { MemorySecretStore } from '../../test/fakes/memory-secret-store.js';
 import { startBareServer } from '../bare-server.js';

@@ -10,9 +10,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBridgeServer } from '../../electron/core/bridge/server.js';
-import { composeWallet } from '../../electron/core/wallet.js';
-import type { Clock } from '../../electron/core/ports.js';
+import { startBridgeServer } from '../../electron/wallet/bridge/server.js';
+import { composeWallet } from '../../electron/wallet/wallet.js';
+import type { Clock } from '../../electron/base/ports.js';
 import { MemorySecretStore } from '../../test/fakes/memory-secret-store.js';
 import { startWorld } from '../../test/world/index.js';
 import type { StormRun, WorldCounters, WorldHostReady } from '../world.js';

@@ -5,8 +5,8 @@
  */
 import { ENV_AGENT_SECRET, ENV_SESSION_SECRET } from '../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
-import type { WaitingListener } from '../core/bridge/approval-watch.js';
-import { createBridgeClient, locateBridge, type BridgeClient } from '../core/bridge/client.js';
+import type { WaitingListener } from '../agent/bridge-client/approval-watch.js';
+import { createBridgeClient, locateBridge, type BridgeClient } from '../agent/bridge-client/client.js';
 
 /** The session secret (`latchkey run`) wins over an agent's own secret. */
 export function agentSecretFrom(env: NodeJS.ProcessEnv): string | undefined {

@@ -3,7 +3,7 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { WalletConfig } from '../core/wallet-api.js';
+import type { WalletConfig } from '../wallet/wallet-api.js';
 import { readSavedSettings } from './saved-settings.js';
 import { UsageError } from './usage-error.js';
 

@@ -5,7 +5,7 @@
  * keychain is probed through the real SecretStore and the choice is saved in <home>/settings.json.
  */
 import { existsSync } from 'node:fs';
-import type { WalletConfig } from '../core/wallet-api.js';
+import type { WalletConfig } from '../wallet/wallet-api.js';
 import type { CliIo } from './io.js';
 import { readSavedSettings, saveSettings, settingsPathIn } from './saved-settings.js';
 import { chooseStartVault } from './vault-choice.js';
@@ -17,7 +17,7 @@ const KEYCHAIN_PROBE_TIMEOUT_MS = 3_000;
 export async function resolveFirstRunVault(config: WalletConfig, vaultFlag: boolean, io: CliIo, env: NodeJS.ProcessEnv): Promise<WalletConfig> {
   const chosen = vaultFlag || (env['LATCHKEY_VAULT'] ?? '').trim() !== '' || readSavedSettings(config.home).vault !== undefined;
   // Loaded here: the vault's dependencies (keytar) are only needed by host commands.
-  const { createKeytarSecretStore, probeKeychain, vaultPathsIn } = await import('../core/vault/index.js');
+  const { createKeytarSecretStore, probeKeychain, vaultPathsIn } = await import('../wallet/vault/index.js');
   return chooseStartVault(
     { config, chosen, io },
     {

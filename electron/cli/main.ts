@@ -6,7 +6,7 @@
  * The `--` in the shebang ends node's own options before this file: node (20, 22 and 24) otherwise
  * reads `--env-file` anywhere in argv, so `latchkey run --env-file x.env` died in node itself.
  */
-import { createSystemOpener } from '../core/opener/index.js';
+import { createSystemOpener } from '../base/opener/index.js';
 import { createProcessInterrupts, createProcessIo } from './process-io.js';
 import { runCli } from './run.js';
 import { createProcessSignals } from './signals.js';
@@ -17,7 +17,7 @@ const exitCode = await runCli(process.argv.slice(2), {
   io: createProcessIo(process, interrupts),
   env: process.env,
   // Loaded on first use: --help and --version stay fast and never touch the keychain.
-  openWallet: async (config, ports) => (await import('../core/host/open-cli-wallet.js')).openCliWallet(config, ports),
+  openWallet: async (config, ports) => (await import('./open-cli-wallet.js')).openCliWallet(config, ports),
   createOpener: (policy) => createSystemOpener({ env: process.env, platform: process.platform, policy }),
   version: readVersion(),
   signals: createProcessSignals(process),

@@ -3,7 +3,7 @@
  * stderr. Error output never contains a stack unless --verbose, and never a secret.
  */
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
-import { redact } from '../core/log/logger.js';
+import { redact } from '../base/log/logger.js';
 import { writeLine, type CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
 

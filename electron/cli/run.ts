@@ -4,10 +4,10 @@
  */
 import { ErrorCode, isLatchkeyError, LatchkeyError } from '../../shared/errors.js';
 import type { UrlPolicy } from '../../shared/url.js';
-import { createLogger } from '../core/log/logger.js';
-import type { Opener } from '../core/ports.js';
-import type { Wallet, WalletConfig } from '../core/wallet-api.js';
-import type { WalletPorts } from '../core/wallet.js';
+import { createLogger } from '../base/log/logger.js';
+import type { Opener } from '../base/ports.js';
+import type { Wallet, WalletConfig } from '../wallet/wallet-api.js';
+import type { WalletPorts } from '../wallet/wallet.js';
 import { assertOwnerContext } from './agent-mode.js';
 import { parseInvocation, suggestCommand, type Invocation } from './args.js';
 import { resolveConfig } from './config.js';

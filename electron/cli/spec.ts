@@ -2,8 +2,8 @@
  * The shape of a CLI command: its help text, the options it takes, how its arguments are checked
  * (before the wallet opens) and what it runs. Each command lives in commands/<verb>.ts.
  */
-import type { Wallet, WalletConfig } from '../core/wallet-api.js';
-import type { Logger, Opener } from '../core/ports.js';
+import type { Wallet, WalletConfig } from '../wallet/wallet-api.js';
+import type { Logger, Opener } from '../base/ports.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './usage-error.js';
 

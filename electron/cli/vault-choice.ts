@@ -8,8 +8,8 @@
  * somewhere, and an unlocked keyring Latchkey made up would guard nothing.
  * An existing vault file is left to the vault's own errors: a memory vault would hide its data.
  */
-import type { KeychainProbe } from '../core/vault/keychain-probe.js';
-import type { WalletConfig } from '../core/wallet-api.js';
+import type { KeychainProbe } from '../wallet/vault/keychain-probe.js';
+import type { WalletConfig } from '../wallet/wallet-api.js';
 import type { VaultModeName } from './config.js';
 import { writeLine, type CliIo } from './io.js';
 import { readChoice, readHiddenLine } from './prompt.js';

@@ -4,7 +4,7 @@
  * left. Each approval is announced once; a new one (e.g. a step-up after a consent) gets its own line.
  */
 import type { PendingApproval } from '../../shared/bridge.js';
-import type { WaitingListener } from '../core/bridge/approval-watch.js';
+import type { WaitingListener } from '../agent/bridge-client/approval-watch.js';
 import { writeLine, type OutputStream } from './io.js';
 import { sanitizeForTerminal } from './sanitize.js';
 

@@ -5,9 +5,9 @@
 import { z } from 'zod';
 import { ConnectParams, OwnerMethods, type OwnerMethodName } from '../../shared/api.js';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
-import { ownerDispatch } from '../core/host/owner-dispatch.js';
-import { toWireError, type WireError } from '../core/host/wire.js';
-import type { Wallet } from '../core/wallet-api.js';
+import { ownerDispatch } from '../wallet/host/owner-dispatch.js';
+import { toWireError, type WireError } from '../wallet/host/wire.js';
+import type { Wallet } from '../wallet/wallet-api.js';
 import { APP_HOST, APP_SCHEME } from './policy.js';
 
 /** What the handler knows about `event.senderFrame`; undefined when there is no frame. */

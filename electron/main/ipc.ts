@@ -4,7 +4,7 @@
  * calls the wallet through the shared dispatch table. Replies are `{result}` or `{error}`.
  */
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import type { Wallet } from '../core/wallet-api.js';
+import type { Wallet } from '../wallet/wallet-api.js';
 import { dispatchCall, guardedReply, parseConnect, type SenderFacts } from './ipc-guard.js';
 import { IPC_CHANNELS } from './policy.js';
 

@@ -4,7 +4,7 @@
  * platform has notification actions (macOS); a click anywhere else opens the window.
  */
 import { Notification } from 'electron';
-import type { Logger, Notice, NoticeAction, Notifier } from '../core/ports.js';
+import type { Logger, Notice, NoticeAction, Notifier } from '../base/ports.js';
 
 export interface DesktopNotifierOptions {
   openWindow: () => void;

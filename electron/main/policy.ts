@@ -3,7 +3,7 @@
  * very values the shell uses (threats T18–T20, tests E1 and E6). The CSP is the headless host's.
  */
 import type { WebPreferences } from 'electron';
-import { CONTENT_SECURITY_POLICY } from '../core/host/http-host.js';
+import { CONTENT_SECURITY_POLICY } from '../wallet/host/http-host.js';
 
 /** The renderer is served from `app://latchkey/` (a standard, secure custom scheme). */
 export const APP_SCHEME = 'app';

@@ -5,7 +5,7 @@
  */
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electron';
 import type { Approval } from '../../shared/agents.js';
-import { trayMenuFor, type TrayEntry } from '../core/approvals/tray-menu.js';
+import { trayMenuFor, type TrayEntry } from '../wallet/approvals/tray-menu.js';
 
 export interface LatchkeyTray {
   showPending(pending: readonly Approval[]): void;

@@ -13,7 +13,9 @@ const root = resolve(import.meta.dirname, '../..');
 type Layer = 'shared' | 'core' | 'main' | 'preload' | 'cli' | 'renderer';
 
 const LAYERS: Array<[Layer, string]> = [
-  ['core', 'electron/core'],
+  ['core', 'electron/base'],
+  ['core', 'electron/agent'],
+  ['core', 'electron/wallet'],
   ['main', 'electron/main'],
   ['preload', 'electron/preload'],
   ['cli', 'electron/cli'],
@@ -111,16 +113,16 @@ describe('architecture: the import rule', () => {
 
   it('the checker catches a violation in each direction', () => {
     const f = (p: string) => join(root, p);
-    expect(violations(f('shared/x.ts'), "import { a } from '../electron/core/wallet.js';")).toHaveLength(1);
+    expect(violations(f('shared/x.ts'), "import { a } from '../electron/wallet/wallet.js';")).toHaveLength(1);
     expect(violations(f('shared/x.ts'), "import fs from 'node:fs';")).toHaveLength(1);
-    expect(violations(f('electron/core/x.ts'), "import { app } from 'electron';")).toHaveLength(1);
-    expect(violations(f('electron/core/x.ts'), "import { m } from '../main/window.js';")).toHaveLength(1);
+    expect(violations(f('electron/wallet/x.ts'), "import { app } from 'electron';")).toHaveLength(1);
+    expect(violations(f('electron/wallet/x.ts'), "import { m } from '../main/window.js';")).toHaveLength(1);
     expect(violations(f('electron/cli/x.ts'), "import { m } from '../main/window.js';")).toHaveLength(1);
-    expect(violations(f('renderer/x.tsx'), "import { w } from '../electron/core/wallet.js';")).toHaveLength(1);
+    expect(violations(f('renderer/x.tsx'), "import { w } from '../electron/wallet/wallet.js';")).toHaveLength(1);
     expect(violations(f('renderer/x.tsx'), "import path from 'path';")).toHaveLength(1);
     expect(violations(f('renderer/vite.config.ts'), "import pkg from '../package.json';")).toHaveLength(0);
     expect(violations(f('electron/preload/x.ts'), "import k from 'keytar';")).toHaveLength(1);
-    expect(violations(f('electron/core/x.ts'), "export * from '../../shared/errors.js';")).toHaveLength(0);
-    expect(violations(f('electron/cli/x.ts'), "const m = await import('../core/wallet.js');")).toHaveLength(0);
+    expect(violations(f('electron/wallet/x.ts'), "export * from '../../shared/errors.js';")).toHaveLength(0);
+    expect(violations(f('electron/cli/x.ts'), "const m = await import('../wallet/wallet.js');")).toHaveLength(0);
   });
 });

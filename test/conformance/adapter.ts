@@ -13,9 +13,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCode, isLatchkeyError } from '../../shared/errors.js';
 import type { ConnectProgress } from '../../shared/connections.js';
-import type { Wallet, WalletConfig } from '../../electron/core/wallet-api.js';
-import { openWallet } from '../../electron/core/wallet.js';
-import { createLogger } from '../../electron/core/log/logger.js';
+import type { Wallet, WalletConfig } from '../../electron/wallet/wallet-api.js';
+import { openWallet } from '../../electron/wallet/wallet.js';
+import { createLogger } from '../../electron/base/log/logger.js';
 import { createRedirectBrowser } from './redirect-browser.js';
 import { createAuthorizedFetch, runMcpSession } from './mcp-session.js';
 

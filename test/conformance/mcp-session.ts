@@ -7,7 +7,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { Wallet } from '../../electron/core/wallet-api.js';
+import type { Wallet } from '../../electron/wallet/wallet-api.js';
 
 /** Bound on challenges answered for one request, independent of the wallet's own step-up limit. */
 const MAX_CHALLENGES_PER_REQUEST = 3;

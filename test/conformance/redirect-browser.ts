@@ -5,7 +5,7 @@
  */
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
 import { isLoopbackHost } from '../../shared/url.js';
-import type { Opener } from '../../electron/core/ports.js';
+import type { Opener } from '../../electron/base/ports.js';
 
 export interface RedirectBrowser extends Opener {
   /** Waits for every callback request this browser started (for a clean shutdown). */

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openVault } from '../../electron/core/vault/index.js';
+import { openVault } from '../../electron/wallet/vault/index.js';
 import { startWorld, type World } from '../world/index.js';
 import { callTool, resultText } from '../support/mcp-call.js';
 import { runCli } from '../support/run-cli.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isLatchkeyError } from '../../shared/errors.js';
-import { openWallet } from '../../electron/core/wallet.js';
+import { openWallet } from '../../electron/wallet/wallet.js';
 import { startWorld, type World } from '../world/index.js';
 import { keychainMode } from '../support/keychain-env.js';
 import { REPO_ROOT } from '../support/run-cli.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent, SessionSummary } from '../../shared/agents.js';
-import { createBridgeClient } from '../../electron/core/bridge/client.js';
+import { createBridgeClient } from '../../electron/agent/bridge-client/client.js';
 import { keychainMode } from '../support/keychain-env.js';
 import { runCli, startCli, waitForOutput, type RunningCli } from '../support/run-cli.js';
 

@@ -17,9 +17,9 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../shared/agents.js';
 import { ErrorCode, type LatchkeyError } from '../../shared/errors.js';
-import { createBridgeClient, type BridgeClient } from '../../electron/core/bridge/client.js';
-import { startDaemon, type Daemon } from '../../electron/core/host/daemon.js';
-import { bridgeTokenSource, startMcpProxy, type MessageProxy } from '../../electron/core/proxy/index.js';
+import { createBridgeClient, type BridgeClient } from '../../electron/agent/bridge-client/client.js';
+import { startDaemon, type Daemon } from '../../electron/wallet/host/daemon.js';
+import { bridgeTokenSource, startMcpProxy, type MessageProxy } from '../../electron/agent/proxy/index.js';
 import { startWorld, type World } from '../world/index.js';
 import { FILES_READ, FILES_WRITE, startScopedServer, type ScopedServer } from '../world/scoped-server.js';
 

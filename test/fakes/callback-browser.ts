@@ -3,7 +3,7 @@
  * authorization request and requests the loopback redirect URI with a code, the state and `iss`.
  * `tamper` lets a test change what the "AS" sends back.
  */
-import type { Opener } from '../../electron/core/ports.js';
+import type { Opener } from '../../electron/base/ports.js';
 
 export interface CallbackParams {
   code?: string;

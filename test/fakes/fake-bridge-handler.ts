@@ -5,8 +5,8 @@
  */
 import type { AgentSummary } from '../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse, EnrolRequest, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../shared/bridge.js';
-import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../../electron/core/bridge/handler.js';
-import type { EnrolRequester } from '../../electron/core/bridge/peer.js';
+import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../../electron/wallet/bridge/handler.js';
+import type { EnrolRequester } from '../../electron/wallet/bridge/peer.js';
 
 export const FAKE_TOKEN = 'fake-access-token-CANARY-7f3a9c';
 export const FAKE_AGENT_SECRET = 'lks_agent_secret_0123456789abcdefghijklmnopqrstuv';

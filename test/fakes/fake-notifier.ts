@@ -2,7 +2,7 @@
  * A Notifier for tests: records every notice shown and dismissed, lets a test press a notice's
  * buttons (as the owner would in the tray) and wait for the next notice without sleeping.
  */
-import type { Notice, NoticeAction, Notifier } from '../../electron/core/ports.js';
+import type { Notice, NoticeAction, Notifier } from '../../electron/base/ports.js';
 
 export class FakeNotifier implements Notifier {
   readonly shown: Notice[] = [];

@@ -14,7 +14,7 @@ import type {
   PreRegisteredClient,
   VaultStatus,
   Wallet,
-} from '../../electron/core/wallet-api.js';
+} from '../../electron/wallet/wallet-api.js';
 
 export interface FakeWalletOptions {
   connections?: ConnectionSummary[];

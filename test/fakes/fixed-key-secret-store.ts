@@ -2,7 +2,7 @@
  * A SecretStore that answers every read with one fixed vault key, so separate test processes
  * (the V5 crash test's writer children) can share a vault without a keychain. Test code only.
  */
-import type { SecretStore } from '../../electron/core/ports.js';
+import type { SecretStore } from '../../electron/base/ports.js';
 
 export class FixedKeySecretStore implements SecretStore {
   readonly kind = 'fixed key (test)';

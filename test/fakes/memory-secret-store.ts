@@ -2,7 +2,7 @@
  * In-memory SecretStore for unit tests only (never in production: secrets would be lost and the
  * vault would believe it has a keychain). `state` simulates the failure modes of a real keychain.
  */
-import type { SecretStore } from '../../electron/core/ports.js';
+import type { SecretStore } from '../../electron/base/ports.js';
 
 export type MemorySecretStoreState =
   /** Works like a keychain. */

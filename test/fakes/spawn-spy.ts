@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { SpawnOptions } from 'node:child_process';
-import type { SpawnedProcess, SpawnFunction } from '../../electron/core/opener/index.js';
+import type { SpawnedProcess, SpawnFunction } from '../../electron/base/opener/index.js';
 
 export interface SpawnCall {
   command: string;

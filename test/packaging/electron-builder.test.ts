@@ -92,7 +92,7 @@ describe('the dir build against a stub Electron', () => {
     await cp(join(root, 'assets'), join(app, 'assets'), { recursive: true });
     await symlink(join(root, 'node_modules'), join(app, 'node_modules'), 'dir');
     if (existsSync(join(root, 'dist/renderer'))) await cp(join(root, 'dist/renderer'), join(app, 'dist/renderer'), { recursive: true });
-    const sources = ['electron/main', 'electron/core', 'shared'].flatMap((dir) =>
+    const sources = ['electron/main', 'electron/base', 'electron/agent', 'electron/wallet', 'shared'].flatMap((dir) =>
       readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
         .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
         .map((name) => join(root, dir, name)),

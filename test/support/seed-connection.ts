@@ -3,8 +3,8 @@
  * test/fakes/fake-token-endpoint.ts: for tests and benchmarks that need a connected wallet
  * without a browser round trip.
  */
-import type { Vault } from '../../electron/core/vault/index.js';
-import { ConnectionStore } from '../../electron/core/connections/connection-store.js';
+import type { Vault } from '../../electron/wallet/vault/index.js';
+import { ConnectionStore } from '../../electron/wallet/connections/connection-store.js';
 import { FAKE_ISSUER, fakeServerMetadata } from '../fakes/fake-token-endpoint.js';
 
 export async function seedConnection(vault: Vault, resource: string): Promise<void> {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { Opener } from '../../electron/core/ports.js';
+import type { Opener } from '../../electron/base/ports.js';
 import { listenOnLoopback } from './http.js';
 
 export const BROWSER_RELAY_SCRIPT = fileURLToPath(new URL('./browser-relay.mjs', import.meta.url));

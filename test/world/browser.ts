@@ -1,5 +1,5 @@
 /**
- * An Opener (electron/core/ports.ts) backed by real Chromium: it opens the authorization URL in a
+ * An Opener (electron/base/ports.ts) backed by real Chromium: it opens the authorization URL in a
  * new page, signs in on the test AS's login form, allows or denies consent, and lets the AS
  * redirect to the client's loopback redirect_uri. The client's own listener then answers the
  * browser, exactly as with a person at the keyboard.
@@ -8,7 +8,7 @@
  * the rest of the flow runs in the background and is observed with `flow(i)`/`nextFlow()`.
  */
 import type { BrowserContext, Page, Request } from 'playwright-core';
-import type { Opener } from '../../electron/core/ports.js';
+import type { Opener } from '../../electron/base/ports.js';
 import { DEFAULT_PASSWORD } from './authorization-server.js';
 import type { ChromiumHost } from './chromium.js';
 

@@ -1,7 +1,7 @@
 import type { Approval } from '../../../shared/agents.js';
 import { describeRequester } from '../../../shared/requester.js';
 import { isRememberable, urlFacts } from '../../../shared/url-facts.js';
-import type { Wallet } from '../../core/wallet-api.js';
+import type { Wallet } from '../../wallet/wallet-api.js';
 import { formatCompactDuration, formatTimeSpan } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK } from '../output.js';

@@ -7,7 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Id, type AuditEvent } from '../../../shared/agents.js';
 import type { AuditFilter, AuditSegmentVerification, AuditVerification } from '../../../shared/api.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import type { Wallet } from '../../core/wallet-api.js';
+import type { Wallet } from '../../wallet/wallet-api.js';
 import { parseTimeSpec, resolveTime, type TimeSpec } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK } from '../output.js';

@@ -1,4 +1,4 @@
-import type { ClientSummary, PreRegisteredClient, Wallet } from '../../core/wallet-api.js';
+import type { ClientSummary, PreRegisteredClient, Wallet } from '../../wallet/wallet-api.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK, writeJson } from '../output.js';

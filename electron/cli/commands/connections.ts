@@ -1,5 +1,5 @@
 import type { ConnectionSummary } from '../../../shared/connections.js';
-import type { Wallet } from '../../core/wallet-api.js';
+import type { Wallet } from '../../wallet/wallet-api.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK, formatDuration, writeJson } from '../output.js';
 import { defineCommand, getFlag, JSON_OPTION, type RawArgs } from '../spec.js';

@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Approval } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { noticeFor } from '../../core/approvals/approval-notices.js';
-import { defaultRuntimeDir } from '../../core/bridge/discovery.js';
-import { findOwnerEndpoint } from '../../core/host/owner-client.js';
-import { rendererDir } from '../../core/host/package-root.js';
+import { noticeFor } from '../../wallet/approvals/approval-notices.js';
+import { defaultRuntimeDir } from '../../base/runtime/discovery.js';
+import { findOwnerEndpoint } from '../../wallet/host/owner-client.js';
+import { rendererDir } from '../../wallet/host/package-root.js';
 import { resolveFirstRunVault } from '../first-run-vault.js';
 import { writeLine } from '../io.js';
 import { sanitizeForTerminal } from '../sanitize.js';
@@ -92,7 +92,7 @@ export async function runDaemon(args: DaemonArgs, { config, io, context, logger,
   const staticDir = rendererDir(import.meta.url);
   // Loaded here, not at the top: every other command (agent-mode `mcp` and `token` above all)
   // starts faster without the wallet's whole dependency tree.
-  const { startDaemon } = await import('../../core/host/daemon.js');
+  const { startDaemon } = await import('../../wallet/host/daemon.js');
   const daemon = await startDaemon(
     { ...config, vault: { ...config.vault, lockWaitMs: config.vault.lockWaitMs ?? 0 } },
     { opener, logger, env: context.env },

@@ -1,5 +1,5 @@
 import type { DisconnectResult } from '../../../shared/connections.js';
-import type { Wallet } from '../../core/wallet-api.js';
+import type { Wallet } from '../../wallet/wallet-api.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK, writeJson } from '../output.js';
 import { defineCommand, getFlag, JSON_OPTION, requirePositional, type RawArgs } from '../spec.js';

@@ -6,8 +6,8 @@ import { accessSync, constants } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { ErrorCode, isLatchkeyError } from '../../../shared/errors.js';
-import { defaultRuntimeDir, readBridgeDiscovery } from '../../core/bridge/discovery.js';
-import { findOwnerEndpoint } from '../../core/host/owner-client.js';
+import { defaultRuntimeDir, readBridgeDiscovery } from '../../base/runtime/discovery.js';
+import { findOwnerEndpoint } from '../../wallet/host/owner-client.js';
 import { runChecks, type CheckResult, type DoctorPorts } from '../doctor/checks.js';
 import { writeLine } from '../io.js';
 import { defineHostCommand, getFlag, JSON_OPTION } from '../spec.js';
@@ -68,7 +68,7 @@ export const doctorCommand = defineHostCommand(
       nodeVersion: process.versions.node,
       vaultMode: config.vault.mode,
       probeKeychain: async () => {
-        const { createKeytarSecretStore, probeKeychain } = await import('../../core/vault/index.js');
+        const { createKeytarSecretStore, probeKeychain } = await import('../../wallet/vault/index.js');
         return probeKeychain(createKeytarSecretStore({ timeoutMs: KEYCHAIN_PROBE_TIMEOUT_MS }));
       },
       onPath: (name) => isOnPath(name, env),

@@ -5,7 +5,7 @@
  * the secret is printed on stdout (once). Never opens the vault.
  */
 import { AgentName } from '../../../shared/agents.js';
-import { enrolmentSocket, requestEnrolment, locateBridge } from '../../core/bridge/client.js';
+import { enrolmentSocket, requestEnrolment, locateBridge } from '../../agent/bridge-client/client.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK } from '../output.js';
 import { sanitizeForTerminal, writeInertJson } from '../sanitize.js';

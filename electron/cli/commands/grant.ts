@@ -2,7 +2,7 @@ import { MAX_TOKEN_LIFETIME_SECONDS, type Grant, type GrantMode, type GrantRevoc
 import type { CreateGrantInput, UpdateGrantInput } from '../../../shared/api.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, trailingSlashTwin } from '../../../shared/url.js';
-import type { Wallet } from '../../core/wallet-api.js';
+import type { Wallet } from '../../wallet/wallet-api.js';
 import { formatCompactDuration, formatTimeSpan, parseTimeSpec, requireDuration, resolveTime, type TimeSpec } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK } from '../output.js';

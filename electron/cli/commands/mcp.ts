@@ -1,7 +1,7 @@
 import { ErrorCode, type LatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, parseSecureUrl } from '../../../shared/url.js';
-import { redact } from '../../core/log/logger.js';
-import { bridgeTokenSource, startMcpProxy } from '../../core/proxy/index.js';
+import { redact } from '../../base/log/logger.js';
+import { bridgeTokenSource, startMcpProxy } from '../../agent/proxy/index.js';
 import { connectAgentBridge } from '../agent-mode.js';
 import { parseBooleanEnv } from '../config.js';
 import { writeLine, type CliIo } from '../io.js';

@@ -1,7 +1,7 @@
-import type { BridgeLocation } from '../../core/bridge/client.js';
-import { createBridgeClient, locateBridge } from '../../core/bridge/client.js';
-import { assertNoReservedKeys, buildChildEnv, findPlaceholders, readEnvFile, resolvePlaceholders, startChild, type EnvEntry } from '../../core/launch/index.js';
-import type { Wallet } from '../../core/wallet-api.js';
+import type { BridgeLocation } from '../../agent/bridge-client/client.js';
+import { createBridgeClient, locateBridge } from '../../agent/bridge-client/client.js';
+import { assertNoReservedKeys, buildChildEnv, findPlaceholders, readEnvFile, resolvePlaceholders, startChild, type EnvEntry } from '../../agent/launch/index.js';
+import type { Wallet } from '../../wallet/wallet-api.js';
 import { requireDuration } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
 import { announceWaiting } from '../waiting-line.js';

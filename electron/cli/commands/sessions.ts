@@ -1,5 +1,5 @@
 import type { SessionSummary } from '../../../shared/agents.js';
-import type { Wallet } from '../../core/wallet-api.js';
+import type { Wallet } from '../../wallet/wallet-api.js';
 import { formatTimeSpan } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK } from '../output.js';

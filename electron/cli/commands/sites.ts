@@ -7,7 +7,7 @@
  * wallet when one is running (the owner socket), like the other owner commands.
  */
 import type { AllowedSite } from '../../../shared/api.js';
-import type { Wallet } from '../../core/wallet-api.js';
+import type { Wallet } from '../../wallet/wallet-api.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_FAILURE, EXIT_OK } from '../output.js';
 import { sanitizeForTerminal as inert, writeInertJson } from '../sanitize.js';

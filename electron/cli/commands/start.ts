@@ -5,8 +5,8 @@
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { launchDesktop, probeDesktop } from '../../core/host/desktop.js';
-import { findPackageRoot } from '../../core/host/package-root.js';
+import { launchDesktop, probeDesktop } from '../../wallet/host/desktop.js';
+import { findPackageRoot } from '../../wallet/host/package-root.js';
 import { resolveFirstRunVault } from '../first-run-vault.js';
 import { writeLine } from '../io.js';
 import { defineHostCommand, getFlag, getString } from '../spec.js';

@@ -1,5 +1,5 @@
 import type { TokenResponse } from '../../../shared/bridge.js';
-import type { Wallet } from '../../core/wallet-api.js';
+import type { Wallet } from '../../wallet/wallet-api.js';
 import { connectAgentBridge, isAgentMode } from '../agent-mode.js';
 import { writeLine, type CliIo } from '../io.js';
 import { announceWaiting } from '../waiting-line.js';

@@ -5,9 +5,9 @@
  */
 import { ENV_AGENT_SECRET, ENV_SESSION_SECRET } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { defaultRuntimeDir } from '../../core/bridge/discovery.js';
-import { findOwnerEndpoint, requestSignInLink } from '../../core/host/owner-client.js';
-import { createSystemOpener } from '../../core/opener/index.js';
+import { defaultRuntimeDir } from '../../base/runtime/discovery.js';
+import { findOwnerEndpoint, requestSignInLink } from '../../wallet/host/owner-client.js';
+import { createSystemOpener } from '../../base/opener/index.js';
 import { writeLine } from '../io.js';
 import { defineHostCommand, getFlag, type HostContext, type RawArgs } from '../spec.js';
 

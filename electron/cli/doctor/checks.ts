@@ -3,7 +3,7 @@
  * its D-Bus session, a display, a browser opener, the daemon, the bridge) and says ok, warn or
  * fail, with what to do about it. The outside world comes in through DoctorPorts.
  */
-import type { KeychainProbe } from '../../core/vault/keychain-probe.js';
+import type { KeychainProbe } from '../../wallet/vault/keychain-probe.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLatchkeyError } from '../../../shared/errors.js';
 import { startWorld, type World } from '../../world/index.js';
-import { startEnrolClient } from '../../electron/core/bridge/enrol-client.js';
+import { startEnrolClient } from '../../electron/wallet/bridge/enrol-client.js';
 import { HOSTILE_SCOPES, HUGE, JS_URL, RLO, XSS_IMG, XSS_SCOPE, startHostileServer, type HostileServer } from './hostile-server.js';
 import { openScreen, saveScreenshot, startUi, type UiFixture } from './support.js';
 

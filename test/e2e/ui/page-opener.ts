@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Opener } from '../../../electron/core/ports.js';
+import type { Opener } from '../../../electron/base/ports.js';
 import type { World } from '../../world/index.js';
 
 export class PageOpener implements Opener {

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestEnrolment } from '../../../electron/core/bridge/client.js';
+import { requestEnrolment } from '../../../electron/agent/bridge-client/client.js';
 import { MCP_READ, MCP_WRITE, startWorld, type World } from '../../world/index.js';
 import { postElicitation } from './elicitation-agent.js';
 import { PageOpener } from './page-opener.js';

@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { createBridgeClient, type BridgeClient } from '../../../electron/core/bridge/client.js';
-import { startDaemon, type Daemon } from '../../../electron/core/host/daemon.js';
-import type { Opener } from '../../../electron/core/ports.js';
+import { createBridgeClient, type BridgeClient } from '../../../electron/agent/bridge-client/client.js';
+import { startDaemon, type Daemon } from '../../../electron/wallet/host/daemon.js';
+import type { Opener } from '../../../electron/base/ports.js';
 import type { World } from '../../world/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');

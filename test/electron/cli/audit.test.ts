@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../shared/agents.js';
-import { composeWallet } from '../../../electron/core/wallet.js';
+import { composeWallet } from '../../../electron/wallet/wallet.js';
 import { createFakeWallet, fakeId, sampleAgent, sampleAuditEvent } from '../../fakes/fake-wallet.js';
 import { runCli, startCli, waitForOutput } from '../../support/run-cli.js';
 import { createHarness } from './harness.js';

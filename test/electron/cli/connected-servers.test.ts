@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeWallet } from '../../../electron/core/wallet.js';
+import { composeWallet } from '../../../electron/wallet/wallet.js';
 import { runCli } from '../../support/run-cli.js';
 import { seedConnection } from '../../support/seed-connection.js';
 

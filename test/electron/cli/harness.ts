@@ -2,9 +2,9 @@
  * Runs the CLI in-process against captured streams, a fake wallet and a manual Ctrl-C.
  */
 import { Readable } from 'node:stream';
-import type { Opener } from '../../../electron/core/ports.js';
-import type { WalletConfig } from '../../../electron/core/wallet-api.js';
-import type { WalletPorts } from '../../../electron/core/wallet.js';
+import type { Opener } from '../../../electron/base/ports.js';
+import type { WalletConfig } from '../../../electron/wallet/wallet-api.js';
+import type { WalletPorts } from '../../../electron/wallet/wallet.js';
 import type { CliIo, InputStream, OutputStream, Scheduler } from '../../../electron/cli/io.js';
 import { runCli } from '../../../electron/cli/run.js';
 import type { FakeWallet } from '../../fakes/fake-wallet.js';

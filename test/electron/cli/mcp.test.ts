@@ -11,7 +11,7 @@ import { ENV_AGENT_SECRET, ENV_BRIDGE_URL } from '../../../shared/bridge.js';
 import { startFakeBridge, type FakeBridge } from '../../fakes/fake-bridge.js';
 import { REPO_ROOT, startCli } from '../../support/run-cli.js';
 import { startWorld, type World } from '../../world/index.js';
-import { worldTokens } from '../core/proxy/world-tokens.js';
+import { worldTokens } from '../agent/proxy/world-tokens.js';
 
 const AGENT_SECRET = 'lks_agent_MCP-TEST-SECRET-CANARY-0123456789';
 const MAIN = resolve(REPO_ROOT, 'electron/cli/main.ts');

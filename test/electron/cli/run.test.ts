@@ -15,7 +15,7 @@ import { ENV_BRIDGE_URL } from '../../../shared/bridge.js';
 import type { CliIo, InputStream } from '../../../electron/cli/io.js';
 import { runCli } from '../../../electron/cli/run.js';
 import type { ForwardedSignal, SignalSource } from '../../../electron/cli/spec.js';
-import type { Wallet } from '../../../electron/core/wallet-api.js';
+import type { Wallet } from '../../../electron/wallet/wallet-api.js';
 import { createFakeWallet } from '../../fakes/fake-wallet.js';
 import { startFakeBridge, type FakeBridge } from '../../fakes/fake-bridge.js';
 import { CapturedStream, ManualInterrupts } from './harness.js';

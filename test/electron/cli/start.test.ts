@@ -8,9 +8,9 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP_MAIN_ENTRY, launchDesktop, probeDesktop } from '../../../electron/core/host/desktop.js';
-import { findPackageRoot, rendererDir } from '../../../electron/core/host/package-root.js';
-import { apiHeaders, exchange, rawRequest } from '../core/host/support.js';
+import { DESKTOP_MAIN_ENTRY, launchDesktop, probeDesktop } from '../../../electron/wallet/host/desktop.js';
+import { findPackageRoot, rendererDir } from '../../../electron/wallet/host/package-root.js';
+import { apiHeaders, exchange, rawRequest } from '../wallet/host/support.js';
 import { REPO_ROOT, startCli, waitForOutput } from '../../support/run-cli.js';
 
 let base: string;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatApprovals } from '../../../electron/cli/commands/approvals.js';
 import { elide, fitColumns } from '../../../electron/cli/table.js';
-import { composeWallet } from '../../../electron/core/wallet.js';
+import { composeWallet } from '../../../electron/wallet/wallet.js';
 import type { Approval } from '../../../shared/agents.js';
 import { runCli } from '../../support/run-cli.js';
 

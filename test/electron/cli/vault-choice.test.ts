@@ -12,8 +12,8 @@ import type { CliIo, InputStream } from '../../../electron/cli/io.js';
 import { readSavedSettings, saveSettings, settingsPathIn } from '../../../electron/cli/saved-settings.js';
 import { resolveConfig } from '../../../electron/cli/config.js';
 import { chooseStartVault, type VaultChoiceDeps } from '../../../electron/cli/vault-choice.js';
-import type { WalletConfig } from '../../../electron/core/wallet-api.js';
-import type { KeychainProbe } from '../../../electron/core/vault/keychain-probe.js';
+import type { WalletConfig } from '../../../electron/wallet/wallet-api.js';
+import type { KeychainProbe } from '../../../electron/wallet/vault/keychain-probe.js';
 
 const NO_DBUS: KeychainProbe = { ok: false, code: ErrorCode.KeychainUnavailable, reason: 'Latchkey could not reach the OS keychain: there is no D-Bus session to reach the Secret Service.' };
 

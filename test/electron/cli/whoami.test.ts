@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV_BRIDGE_URL, ENV_SESSION_SECRET } from '../../../shared/bridge.js';
-import { startBridgeServer } from '../../../electron/core/bridge/server.js';
+import { startBridgeServer } from '../../../electron/wallet/bridge/server.js';
 import { FAKE_AGENT_SECRET, FAKE_TOKEN, FakeBridgeHandler } from '../../fakes/fake-bridge-handler.js';
 import { createFakeWallet } from '../../fakes/fake-wallet.js';
 import { FAKE_WHOAMI, startFakeBridge, type FakeBridge } from '../../fakes/fake-bridge.js';

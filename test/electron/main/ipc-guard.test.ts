@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Approval } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import type { Wallet } from '../../../electron/core/wallet-api.js';
+import type { Wallet } from '../../../electron/wallet/wallet-api.js';
 import { checkSender, dispatchCall, guardedReply, parseCall, parseConnect, type SenderFacts } from '../../../electron/main/ipc-guard.js';
 import { calleeName, calls, readSources, walk } from './source-ast.js';
 import ts from 'typescript';

@@ -46,7 +46,7 @@ describe('shell lifecycle', () => {
     const onAction = listenersFor(notifier, 'action').map((c) => c.arguments[1]!.getText());
     expect(onAction).toHaveLength(1);
     expect(onAction[0]).toMatch(/const chosen = notice\.actions\[details\.actionIndex\];\s*if \(chosen !== undefined\) onAction\(chosen\.action\);/);
-    const notices = readFileSync(join(root, 'electron/core/approvals/approval-notices.ts'), 'utf8');
+    const notices = readFileSync(join(root, 'electron/wallet/approvals/approval-notices.ts'), 'utf8');
     expect(notices).toContain('notifier.show(noticeFor(approval), (action) => act(approval.id, action))');
   });
 });

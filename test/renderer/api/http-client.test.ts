@@ -14,7 +14,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.js';
 import { CHROMIUM_PATH } from '../../world/chromium.js';
-import { startHostFixture, RESOURCE, type HostFixture } from '../../electron/core/host/support.js';
+import { startHostFixture, RESOURCE, type HostFixture } from '../../electron/wallet/host/support.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 

@@ -1,0 +1,116 @@
+/**
+ * The proxy's access token for one resource: fetched from a token source (the bridge, in agent
+ * mode), re-checked with it every second and kept until shortly before it expires, renewed after a 401 and widened after a 403
+ * insufficient_scope. Concurrent callers share one fetch, so a burst of requests on an expired
+ * token asks the source once.
+ */
+import { TokenResponse } from '../../../shared/bridge.js';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { systemClock, type Clock } from '../../base/ports.js';
+
+/** Where tokens come from: the bridge client bound to one resource, or a test stand-in. */
+export interface TokenSource {
+  /** A fresh token; `scopes` undefined means "what the grant allows". */
+  fetchToken(scopes: readonly string[] | undefined): Promise<unknown>;
+}
+
+export interface TokenCache {
+  /** The cached token, or a new one when there is none or it is about to expire. */
+  current(): Promise<string>;
+  /** After a 401 for `rejected`: forget it and get another (once per rejected token). */
+  renew(rejected: string): Promise<string>;
+  /** After a 403 insufficient_scope for `rejected`: ask for its scopes ∪ `needed`. */
+  widen(rejected: string, needed: readonly string[]): Promise<string>;
+  /** Scopes of the cached token (empty before the first fetch). */
+  readonly scopes: readonly string[];
+}
+
+export interface TokenCacheOptions {
+  source: TokenSource;
+  clock?: Clock;
+  /** Renew this long before expiry at most (default 30 s; never more than half the lifetime). */
+  refreshMarginMs?: number;
+  /**
+   * Ask the source again after this long even if the token is still valid (default 1 s). The
+   * bridge answers from its cache in well under a millisecond, and this is what makes the
+   * owner's revocation stop a running agent's next call within a second (B16).
+   */
+  recheckMs?: number;
+}
+
+interface Entry {
+  token: TokenResponse;
+  scopes: string[];
+  renewAt: number;
+}
+
+export function createTokenCache(options: TokenCacheOptions): TokenCache {
+  const clock = options.clock ?? systemClock;
+  const margin = options.refreshMarginMs ?? 30_000;
+  const recheck = options.recheckMs ?? 1_000;
+  let entry: Entry | undefined;
+  let wanted: string[] | undefined;
+  let pending: Promise<Entry> | undefined;
+
+  /** One fetch at a time; `scopes` become the wanted ones only once a token with them arrives. */
+  const fetchEntry = (scopes = wanted): Promise<Entry> => {
+    if (pending !== undefined) return pending;
+    const started = clock.now();
+    pending = options.source
+      .fetchToken(scopes)
+      .then((raw) => {
+        const token = validate(raw);
+        const expiresAtMs = token.expires_at * 1000;
+        const renewAt = Math.min(started + recheck, expiresAtMs - Math.min(margin, Math.max(0, (expiresAtMs - started) / 2)));
+        entry = { token, scopes: token.scope.split(' ').filter((s) => s !== ''), renewAt };
+        wanted = scopes;
+        return entry;
+      })
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
+
+  const fresh = (): boolean => entry !== undefined && clock.now() < entry.renewAt;
+
+  return {
+    get scopes() {
+      return entry?.scopes ?? [];
+    },
+    async current() {
+      if (pending !== undefined) return (await pending).token.access_token;
+      if (entry !== undefined && fresh()) return entry.token.access_token;
+      return (await fetchEntry()).token.access_token;
+    },
+    async renew(rejected) {
+      if (pending !== undefined) return (await pending).token.access_token;
+      if (entry !== undefined && entry.token.access_token !== rejected && fresh()) return entry.token.access_token;
+      entry = undefined;
+      return (await fetchEntry()).token.access_token;
+    },
+    async widen(rejected, needed) {
+      const base = entry?.token.access_token === rejected ? entry.scopes : [];
+      const union = [...new Set([...base, ...(wanted ?? []), ...needed])];
+      if (pending !== undefined) await pending.catch(() => undefined);
+      const current = entry;
+      if (current !== undefined && current.token.access_token !== rejected && fresh() && union.every((s) => current.scopes.includes(s))) {
+        return current.token.access_token;
+      }
+      // A refused step-up leaves the narrower token in place for the calls it is good for.
+      return (await fetchEntry(union)).token.access_token;
+    },
+  };
+}
+
+/** B15 (client side): only the four documented fields are kept; a refresh token never is. */
+function validate(raw: unknown): TokenResponse {
+  const parsed = TokenResponse.safeParse(raw);
+  if (!parsed.success) {
+    throw new LatchkeyError(ErrorCode.BadResponse, 'The Latchkey bridge answered with something that is not a token response.', {
+      hint: 'Check that the Latchkey daemon and this latchkey command are the same version.',
+    });
+  }
+  const { access_token, token_type, expires_at, scope } = parsed.data;
+  return { access_token, token_type, expires_at, scope };
+}

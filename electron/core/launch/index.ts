@@ -1,5 +1,0 @@
-export { readEnvFile, parseEnvFile, type EnvEntry } from './env-file.js';
-export { findPlaceholders, resolvePlaceholders, type FetchAccessToken } from './placeholders.js';
-export { startChild, type ChildOptions, type RunningChild } from './child.js';
-export { assertNoReservedKeys, buildChildEnv } from './child-env.js';
-export { isSecretVariable, removeSecretsFromEnv, scrubEnv, type ScrubOptions } from './scrub-env.js';

@@ -1,0 +1,362 @@
+/**
+ * Agents and their sessions, kept in the vault under 'agents' and 'sessions' (threats T11, T12).
+ * The enrolled secret is the identity: it is shown once and only its hash is stored. Every change
+ * is one atomic vault write; last-seen times are batched so requests do not write the vault.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { AgentKind, AgentName, type AgentSummary, type SessionSummary } from '../../../shared/agents.js';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { hashSecret, newId, newSecret } from '../../base/ids.js';
+import { silentLogger } from '../../base/log/logger.js';
+import { systemClock, type Clock, type Logger } from '../../base/ports.js';
+import type { Vault } from '../vault/index.js';
+import { DeferredWrites, systemScheduler, type Scheduler } from '../../base/async/deferred-writes.js';
+import { AgentsDocument, agentSummaryOf, isSessionActive, sessionSummaryOf, type AgentRecord, type SessionRecord } from './records.js';
+import { createProcessProbe, isRunnerAlive, type ProcessProbe } from './runner-process.js';
+
+export const MIN_SESSION_TTL_SECONDS = 1;
+export const MAX_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
+/** Ended or expired sessions stay listed this long, then the next write drops them. */
+export const SESSION_RETENTION_MS = 24 * 60 * 60 * 1000;
+const COMMAND_MAX = 512;
+
+export type SessionEndReason = NonNullable<SessionSummary['endReason']>;
+
+export interface AgentRegistryOptions {
+  vault: Vault;
+  clock?: Clock;
+  scheduler?: Scheduler;
+  logger?: Logger;
+  /** At most one last-seen write per this interval. Default 60 s. */
+  touchIntervalMs?: number;
+  /** The process table, to bind sessions to their `latchkey run` (T36). Default: the real one. */
+  processes?: ProcessProbe;
+}
+
+export interface EnrolOptions {
+  kind?: AgentKind;
+  parentId?: string;
+}
+
+export interface StartSessionOptions {
+  ttlSeconds: number;
+  /**
+   * The `latchkey run` process: the session ends when it exits (T36). It must be a live process
+   * of our own user; its start time is recorded, so a reused pid does not keep the session.
+   * Never used to authenticate (T12). Without it the session lives until it expires.
+   */
+  pid?: number;
+  command?: string;
+}
+
+export interface AuthenticatedCaller {
+  agent: AgentSummary;
+  session?: SessionSummary;
+}
+
+interface Candidate {
+  hash: Buffer;
+  agentId: string;
+  sessionId?: string;
+}
+
+interface Snapshot {
+  raw: unknown;
+  document: AgentsDocument;
+  candidates: Candidate[];
+}
+
+function agentNotFound(idOrName: string): LatchkeyError {
+  return new LatchkeyError(ErrorCode.AgentNotFound, `No agent "${idOrName.slice(0, 80)}" is enrolled.`, {
+    hint: 'See enrolled agents with `latchkey agent list`.',
+  });
+}
+
+function corrupt(): LatchkeyError {
+  return new LatchkeyError(ErrorCode.VaultCorrupt, 'The vault holds agent data Latchkey cannot read.', {
+    hint: 'It may have been written by a newer Latchkey. Upgrade Latchkey.',
+  });
+}
+
+function checkName(name: string): string {
+  const parsed = AgentName.safeParse(name);
+  if (!parsed.success) {
+    throw new LatchkeyError(ErrorCode.InvalidInput, 'An agent name is 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.', {
+      hint: 'Pick a name such as "claude-code" or "build-bot".',
+    });
+  }
+  return parsed.data;
+}
+
+function checkTtl(ttlSeconds: number): number {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < MIN_SESSION_TTL_SECONDS || ttlSeconds > MAX_SESSION_TTL_SECONDS) {
+    throw new LatchkeyError(ErrorCode.InvalidInput, 'A session lasts between 1 second and 30 days.', {
+      hint: 'Pass a duration such as --ttl 8h.',
+    });
+  }
+  return ttlSeconds;
+}
+
+function pruneSessions(document: AgentsDocument, now: number): void {
+  for (const [id, session] of Object.entries(document.sessions)) {
+    const over = session.endedAt ?? session.expiresAt;
+    if (over < now - SESSION_RETENTION_MS) delete document.sessions[id];
+  }
+}
+
+export class AgentRegistry {
+  private readonly vault: Vault;
+  private readonly clock: Clock;
+  private readonly lastSeen: DeferredWrites<number>;
+  private readonly processes: ProcessProbe;
+  private snapshot: Snapshot | undefined;
+
+  constructor(options: AgentRegistryOptions) {
+    this.vault = options.vault;
+    this.clock = options.clock ?? systemClock;
+    this.processes = options.processes ?? createProcessProbe();
+    this.lastSeen = new DeferredWrites<number>({
+      write: (batch) => this.writeLastSeen(batch),
+      intervalMs: options.touchIntervalMs ?? 60_000,
+      scheduler: options.scheduler ?? systemScheduler,
+      logger: options.logger ?? silentLogger,
+      what: 'when agents were last seen',
+    });
+  }
+
+  /** Enrols a new agent. The secret is returned once; only its hash is stored. */
+  async enrol(name: string, options: EnrolOptions = {}): Promise<{ agent: AgentSummary; secret: string }> {
+    const checkedName = checkName(name);
+    const kind = AgentKind.parse(options.kind ?? 'interactive');
+    const secret = newSecret('agent');
+    const record: AgentRecord = {
+      id: newId('agt'),
+      name: checkedName,
+      kind,
+      ...(options.parentId === undefined ? {} : { parentId: options.parentId }),
+      createdAt: this.clock.now(),
+      secretHash: hashSecret(secret),
+    };
+    await this.mutate((doc) => {
+      if (options.parentId !== undefined && doc.agents[options.parentId] === undefined) throw agentNotFound(options.parentId);
+      const lower = checkedName.toLowerCase();
+      if (Object.values(doc.agents).some((agent) => agent.name.toLowerCase() === lower)) {
+        throw new LatchkeyError(ErrorCode.AgentExists, `An agent named "${checkedName}" is already enrolled.`, {
+          hint: 'Choose another name, or remove the old agent with `latchkey agent remove`.',
+        });
+      }
+      doc.agents[record.id] = record;
+    });
+    return { agent: agentSummaryOf(record), secret };
+  }
+
+  list(): AgentSummary[] {
+    return Object.values(this.read().document.agents)
+      .map((record) => agentSummaryOf(record, this.lastSeen.peek(record.id)))
+      .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name));
+  }
+
+  /** By id, or else by exact name. */
+  get(idOrName: string): AgentSummary | undefined {
+    const record = this.findRecord(this.read().document, idOrName);
+    return record === undefined ? undefined : agentSummaryOf(record, this.lastSeen.peek(record.id));
+  }
+
+  /** Removes an agent and ends its sessions (reason 'revoked'). Its secret stops working at once. */
+  async remove(idOrName: string): Promise<AgentSummary> {
+    let removed: AgentRecord | undefined;
+    const now = this.clock.now();
+    await this.mutate((doc) => {
+      removed = this.findRecord(doc, idOrName);
+      if (removed === undefined) throw agentNotFound(idOrName);
+      delete doc.agents[removed.id];
+      for (const session of Object.values(doc.sessions)) {
+        if (session.agentId === removed.id && session.endedAt === undefined) {
+          session.endedAt = now;
+          session.endReason = 'revoked';
+        }
+      }
+    });
+    if (removed === undefined) throw agentNotFound(idOrName);
+    const seen = this.lastSeen.peek(removed.id);
+    this.lastSeen.forget(removed.id);
+    return agentSummaryOf(removed, seen);
+  }
+
+  /** Starts a session (`latchkey run`): a fresh secret that works until it ends or expires. */
+  async startSession(agentIdOrName: string, options: StartSessionOptions): Promise<{ session: SessionSummary; secret: string }> {
+    const ttl = checkTtl(options.ttlSeconds);
+    const runner = options.pid === undefined ? undefined : this.verifyRunner(options.pid);
+    const secret = newSecret('session');
+    const now = this.clock.now();
+    let record: SessionRecord | undefined;
+    await this.mutate((doc) => {
+      const agent = this.findRecord(doc, agentIdOrName);
+      if (agent === undefined) throw agentNotFound(agentIdOrName);
+      record = {
+        id: newId('ses'),
+        agentId: agent.id,
+        createdAt: now,
+        expiresAt: now + ttl * 1000,
+        ...(runner === undefined ? {} : { pid: runner.pid, runnerStart: runner.startId }),
+        ...(options.command === undefined ? {} : { command: options.command.slice(0, COMMAND_MAX) }),
+        secretHash: hashSecret(secret),
+      };
+      doc.sessions[record.id] = record;
+    });
+    if (record === undefined) throw agentNotFound(agentIdOrName);
+    return { session: sessionSummaryOf(record), secret };
+  }
+
+  /** Ends a session. Unknown ids give undefined; an already ended session is returned unchanged. */
+  async endSession(id: string, reason: SessionEndReason): Promise<SessionSummary | undefined> {
+    const existing = this.read().document.sessions[id];
+    if (existing === undefined) return undefined;
+    if (existing.endedAt !== undefined) return sessionSummaryOf(existing);
+    let ended: SessionRecord | undefined;
+    const now = this.clock.now();
+    await this.mutate((doc) => {
+      const session = doc.sessions[id];
+      if (session === undefined) return;
+      if (session.endedAt === undefined) {
+        session.endedAt = now;
+        session.endReason = reason;
+      }
+      ended = session;
+    });
+    return ended === undefined ? undefined : sessionSummaryOf(ended);
+  }
+
+  sessions(filter: { agentId?: string; active?: boolean } = {}): SessionSummary[] {
+    const now = this.clock.now();
+    return Object.values(this.read().document.sessions)
+      .filter((session) => filter.agentId === undefined || session.agentId === filter.agentId)
+      .filter((session) => filter.active === undefined || isSessionActive(session, now) === filter.active)
+      .map(sessionSummaryOf)
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /**
+   * Finds who holds `secret`: the presented secret is hashed, then compared in constant time with
+   * every stored hash, with no early exit (T11). Unknown secrets, ended or expired sessions and
+   * removed agents give undefined.
+   */
+  authenticate(secret: string): AuthenticatedCaller | undefined {
+    const { document, candidates } = this.read();
+    const presented = Buffer.from(hashSecret(secret), 'hex');
+    let match: Candidate | undefined;
+    for (const candidate of candidates) {
+      const equal = timingSafeEqual(presented, candidate.hash);
+      if (equal && match === undefined) match = candidate;
+    }
+    if (match === undefined) return undefined;
+    const agent = document.agents[match.agentId];
+    if (agent === undefined) return undefined;
+    const summary = agentSummaryOf(agent, this.lastSeen.peek(agent.id));
+    if (match.sessionId === undefined) return { agent: summary };
+    const session = document.sessions[match.sessionId];
+    if (session === undefined || !isSessionActive(session, this.clock.now())) return undefined;
+    if (!this.runnerAlive(session)) return undefined; // ended by the next sweep (endSessionsOfExitedRunners)
+    return { agent: summary, session: sessionSummaryOf(session) };
+  }
+
+  /**
+   * Ends every active session whose `latchkey run` is gone (killed, crashed, or its pid now
+   * another process), reason 'runner-exited', in one vault write. Returns those it ended.
+   */
+  async endSessionsOfExitedRunners(): Promise<SessionSummary[]> {
+    const now = this.clock.now();
+    const dead = Object.values(this.read().document.sessions).filter((session) => isSessionActive(session, now) && !this.runnerAlive(session));
+    if (dead.length === 0) return [];
+    const ended: SessionRecord[] = [];
+    await this.mutate((doc) => {
+      for (const { id } of dead) {
+        const session = doc.sessions[id];
+        if (session === undefined || session.endedAt !== undefined) continue;
+        session.endedAt = now;
+        session.endReason = 'runner-exited';
+        ended.push(session);
+      }
+    });
+    return ended.map(sessionSummaryOf);
+  }
+
+  /** A bound session's runner still runs (same pid, same start); unbound sessions always "run". */
+  private runnerAlive(session: SessionRecord): boolean {
+    if (session.pid === undefined) return true;
+    return isRunnerAlive(this.processes, { pid: session.pid, startId: session.runnerStart });
+  }
+
+  /** The runner a session may be bound to: a live process of our own user (T36). */
+  private verifyRunner(pid: number): { pid: number; startId: string } {
+    const found = Number.isInteger(pid) ? this.processes.identify(pid) : undefined;
+    if (found === undefined) {
+      throw new LatchkeyError(ErrorCode.SessionRunnerUnverified, `No running process ${String(pid).slice(0, 20)} to bind the session to.`, {
+        hint: 'Start sessions with `latchkey run`, which binds the session to itself.',
+      });
+    }
+    const ownUid = process.getuid?.();
+    if (ownUid !== undefined && found.uid !== undefined && found.uid !== ownUid) {
+      throw new LatchkeyError(ErrorCode.SessionRunnerUnverified, `Process ${pid} runs as another user; a session is bound to a process of yours.`, {
+        hint: 'Run `latchkey run` as the user who runs Latchkey.',
+      });
+    }
+    return { pid: found.pid, startId: found.startId };
+  }
+
+  /** Notes that the agent was seen now; written to the vault at most once per interval. */
+  touch(agentId: string): void {
+    this.lastSeen.set(agentId, this.clock.now());
+  }
+
+  /** Writes pending last-seen times. Call before closing the vault. */
+  close(): Promise<void> {
+    return this.lastSeen.flush();
+  }
+
+  private findRecord(document: AgentsDocument, idOrName: string): AgentRecord | undefined {
+    const byId = Object.hasOwn(document.agents, idOrName) ? document.agents[idOrName] : undefined;
+    return byId ?? Object.values(document.agents).find((agent) => agent.name === idOrName);
+  }
+
+  private read(): Snapshot {
+    const raw = this.vault.read();
+    const parts = { agents: raw['agents'], sessions: raw['sessions'] };
+    const cached = this.snapshot;
+    if (cached !== undefined && cached.raw === raw) return cached;
+    const document = this.parse(parts);
+    const candidates: Candidate[] = [
+      ...Object.values(document.agents).map((agent) => ({ hash: Buffer.from(agent.secretHash, 'hex'), agentId: agent.id })),
+      ...Object.values(document.sessions)
+        .filter((session) => session.endedAt === undefined)
+        .map((session) => ({ hash: Buffer.from(session.secretHash, 'hex'), agentId: session.agentId, sessionId: session.id })),
+    ];
+    this.snapshot = { raw, document, candidates };
+    return this.snapshot;
+  }
+
+  private parse(parts: { agents: unknown; sessions: unknown }): AgentsDocument {
+    const parsed = AgentsDocument.safeParse({ agents: parts.agents ?? {}, sessions: parts.sessions ?? {} });
+    if (!parsed.success) throw corrupt();
+    return parsed.data;
+  }
+
+  private async writeLastSeen(batch: ReadonlyMap<string, number>): Promise<void> {
+    await this.mutate((doc) => {
+      for (const [agentId, seen] of batch) {
+        const agent = doc.agents[agentId];
+        if (agent !== undefined && seen > (agent.lastSeenAt ?? 0)) agent.lastSeenAt = seen;
+      }
+    });
+  }
+
+  private async mutate(apply: (doc: AgentsDocument) => void): Promise<void> {
+    const now = this.clock.now();
+    await this.vault.update((raw) => {
+      const doc = this.parse({ agents: raw['agents'], sessions: raw['sessions'] });
+      apply(doc);
+      pruneSessions(doc, now);
+      return { ...raw, agents: doc.agents, sessions: doc.sessions };
+    });
+  }
+}

@@ -1,0 +1,362 @@
+/**
+ * The audit log: append-only, hash-chained JSON lines at `<home>/audit.jsonl` (0600), continued in
+ * segments `audit.000001.jsonl`, … once a segment holds 8 MiB (audit-segments.ts). Every hand-out,
+ * refusal, approval, decision, revoke and enrolment is one event; the bridge's refusals of callers
+ * that did not authenticate are counted into periodic summaries (rejection-summaries.ts, T37). No
+ * secrets: tokens only as fingerprints, reasons only as codes (T30); events that look otherwise
+ * are refused.
+ *
+ * The chain shows a changed, removed or reordered entry, across segments, and a missing segment;
+ * the head {seq, hash} is also written to an anchor (the encrypted vault) so a cut-off tail shows
+ * too. Anchor writes are debounced.
+ */
+import { AuditEvent, type AuditType } from '../../../shared/agents.js';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { systemScheduler, type Scheduler, type TimerHandle } from '../../base/async/deferred-writes.js';
+import { TypedEvents, type Unsubscribe } from '../../base/async/typed-events.js';
+import { SECRET_PATTERN } from '../../base/ids.js';
+import { silentLogger } from '../../base/log/logger.js';
+import { systemClock, type Clock, type Logger } from '../../base/ports.js';
+import { openFileStorage, type SegmentOptions } from './audit-segments.js';
+import { MemoryStorage, type AuditStorage } from './audit-storage.js';
+import { GENESIS_HASH, hashEvent, parseLine, type AuditHead } from './chain.js';
+import { RejectionSummaries, type BridgeRefusal, type RejectionSummaryOptions } from './rejection-summaries.js';
+import { verifySegments, type VerifyResult } from './verify-segments.js';
+
+export type { AuditHead } from './chain.js';
+export type { SegmentVerification, VerifyResult } from './verify-segments.js';
+export type { BridgeRefusal } from './rejection-summaries.js';
+export { GENESIS_HASH } from './chain.js';
+
+export const AUDIT_FILE_NAME = 'audit.jsonl';
+
+/** What callers append: the log adds seq, time, prevHash and hash. */
+export type AuditInput = Omit<AuditEvent, 'seq' | 'time' | 'prevHash' | 'hash'>;
+
+/** Somewhere tamper-evident to keep the chain's head (the wallet uses the encrypted vault). */
+export interface AuditAnchor {
+  read(): AuditHead | undefined;
+  write(head: AuditHead): Promise<void>;
+}
+
+export interface AuditQuery {
+  agentId?: string;
+  resource?: string;
+  outcome?: AuditEvent['outcome'];
+  type?: AuditType;
+  /** Epoch ms: events at or after. */
+  since?: number;
+  /** The newest `limit` matches (still oldest first). */
+  limit?: number;
+}
+
+export interface AuditLogOptions extends SegmentOptions {
+  /** The log's first file. Without it (and without `storage`) the log lives in memory. */
+  path?: string;
+  storage?: AuditStorage;
+  anchor?: AuditAnchor;
+  clock?: Clock;
+  scheduler?: Scheduler;
+  logger?: Logger;
+  /** Anchor writes wait this long to batch. Default 1000 ms. */
+  anchorDelayMs?: number;
+  /** How the bridge's refusals are counted and summarised (T37). */
+  summaries?: RejectionSummaryOptions;
+}
+
+interface Waiting {
+  input: AuditInput;
+  time: number;
+  resolve: (event: AuditEvent) => void;
+  reject: (error: unknown) => void;
+}
+
+function closedError(): LatchkeyError {
+  return new LatchkeyError(ErrorCode.Internal, 'The audit log is closed.', { hint: 'Open the wallet again.' });
+}
+
+interface AuditLogEvents extends Record<string, unknown> {
+  appended: AuditEvent;
+}
+
+const CODE_TEXT = /^[A-Za-z0-9_.:/-]{1,200}$/;
+const FINGERPRINT = /^sha256:[A-Za-z0-9_-]{6,64}$/;
+const LOOKS_SECRET = [SECRET_PATTERN, /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/, /\bBearer\s/i, /(?:access|refresh|id)_token=/i];
+
+function refuse(field: string): LatchkeyError {
+  return new LatchkeyError(ErrorCode.InvalidInput, `An audit event was refused: its "${field}" is not allowed there.`, {
+    hint: 'Audit events carry codes and token fingerprints, never secrets or free text.',
+  });
+}
+
+/** Refuses anything that is not a code where a code belongs, or that looks like a secret. */
+function checkInput(input: AuditInput): void {
+  if (input.reason !== undefined && !CODE_TEXT.test(input.reason)) throw refuse('reason');
+  if (input.actor !== undefined && !CODE_TEXT.test(input.actor)) throw refuse('actor');
+  if (input.tokenFingerprint !== undefined && !FINGERPRINT.test(input.tokenFingerprint)) throw refuse('tokenFingerprint');
+  for (const [field, value] of Object.entries(input)) {
+    const texts = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+    if (texts.some((text) => LOOKS_SECRET.some((pattern) => pattern.test(text)))) throw refuse(field);
+  }
+}
+
+function matches(event: AuditEvent, query: AuditQuery): boolean {
+  return (
+    (query.agentId === undefined || event.agentId === query.agentId) &&
+    (query.resource === undefined || event.resource === query.resource) &&
+    (query.outcome === undefined || event.outcome === query.outcome) &&
+    (query.type === undefined || event.type === query.type) &&
+    (query.since === undefined || event.time >= query.since)
+  );
+}
+
+/** Runs tasks one at a time, in order; a failed task does not block the next. */
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+async function lastEventIn(storage: AuditStorage): Promise<{ head: AuditHead | undefined; torn: boolean }> {
+  const tail = await storage.readTail();
+  for (let i = tail.lines.length - 1; i >= 0; i -= 1) {
+    const parsed = parseLine(tail.lines[i] ?? '');
+    if (parsed !== undefined) return { head: { seq: parsed.event.seq, hash: parsed.event.hash }, torn: tail.torn };
+  }
+  if (tail.lines.length === 0) return { head: undefined, torn: tail.torn };
+  // The whole tail is unreadable: look further back.
+  let head: AuditHead | undefined;
+  await storage.forEachLine(await storage.size(), (line) => {
+    const parsed = parseLine(line);
+    if (parsed !== undefined) head = { seq: parsed.event.seq, hash: parsed.event.hash };
+  });
+  return { head, torn: tail.torn };
+}
+
+export async function openAuditLog(options: AuditLogOptions = {}): Promise<AuditLog> {
+  const storage = options.storage ?? (options.path === undefined ? new MemoryStorage() : await openFileStorage(options.path, options));
+  const logger = options.logger ?? silentLogger;
+  try {
+    const { head: fileHead, torn } = await lastEventIn(storage);
+    const anchored = options.anchor?.read();
+    let head = fileHead;
+    const behind = anchored !== undefined && (fileHead === undefined || anchored.seq > fileHead.seq);
+    const diverged = anchored !== undefined && fileHead !== undefined && anchored.seq === fileHead.seq && anchored.hash !== fileHead.hash;
+    if (behind || diverged) {
+      // Continue from the anchor, so the gap or the change stays visible to verify().
+      logger.error('The audit log is missing entries or was changed since Latchkey last wrote it. Run `latchkey audit verify`.', {
+        anchoredSeq: anchored.seq,
+        fileSeq: fileHead?.seq ?? -1,
+      });
+      head = { seq: Math.max(anchored.seq, fileHead?.seq ?? -1), hash: anchored.hash };
+    }
+    return new AuditLog(storage, head, torn, options, logger);
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
+
+export class AuditLog {
+  private readonly queue = new SerialQueue();
+  private readonly events: TypedEvents<AuditLogEvents>;
+  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
+  private readonly anchor: AuditAnchor | undefined;
+  private readonly anchorDelayMs: number;
+  private readonly summaries: RejectionSummaries;
+  private anchorTimer: TimerHandle | undefined;
+  private anchorWrites: Promise<void> = Promise.resolve();
+  private anchoredHead: AuditHead | undefined;
+  private closed = false;
+  private waiting: Waiting[] = [];
+  private drainQueued = false;
+  private closing: Promise<void> | undefined;
+
+  /** Use openAuditLog(). */
+  constructor(
+    private readonly storage: AuditStorage,
+    private currentHead: AuditHead | undefined,
+    private torn: boolean,
+    options: AuditLogOptions,
+    private readonly logger: Logger,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.anchor = options.anchor;
+    this.anchorDelayMs = options.anchorDelayMs ?? 1000;
+    this.anchoredHead = options.anchor?.read();
+    this.events = new TypedEvents<AuditLogEvents>(() => this.logger.warn('An audit listener failed.'));
+    this.summaries = new RejectionSummaries((input) => void this.record(input), this.scheduler, options.summaries);
+  }
+
+  get path(): string {
+    return this.storage.path;
+  }
+
+  /** The last event's {seq, hash}, or undefined for an empty log. */
+  head(): AuditHead | undefined {
+    return this.currentHead === undefined ? undefined : { ...this.currentHead };
+  }
+
+  /**
+   * Appends for a caller whose answer must not change because the audit failed (the broker, the
+   * elicitation desk): a failure is logged, never thrown.
+   */
+  async record(input: AuditInput): Promise<void> {
+    try {
+      await this.append(input);
+    } catch (error) {
+      this.logger.error('audit append failed', { type: input.type, reason: error instanceof Error ? error.message : 'unknown' });
+    }
+  }
+
+  /**
+   * A refusal by the bridge: written at once only for an authenticated agent within its budget,
+   * otherwise counted into the next `bridge.rejected` summary (T37). Never throws.
+   */
+  recordRefusal(refusal: BridgeRefusal): void {
+    if (this.closing !== undefined) return;
+    this.summaries.note(refusal);
+  }
+
+  /**
+   * Adds an event; resolves with it once written. Seq follows call order. Appends that arrive
+   * while a write is under way go out together in the next single write (group commit).
+   */
+  async append(input: AuditInput): Promise<AuditEvent> {
+    checkInput(input);
+    if (this.closed) throw closedError();
+    return new Promise<AuditEvent>((resolve, reject) => {
+      this.waiting.push({ input, time: this.clock.now(), resolve, reject });
+      if (this.drainQueued) return;
+      this.drainQueued = true;
+      void this.queue.run(() => this.drain());
+    });
+  }
+
+  /** Matching events across all segments, oldest first; with a limit, only the newest segments are read. */
+  async query(query: AuditQuery = {}): Promise<AuditEvent[]> {
+    const segments = await this.storage.segments(await this.settledSize());
+    const limit = query.limit ?? Number.POSITIVE_INFINITY;
+    let found: AuditEvent[] = [];
+    for (const segment of segments.reverse()) {
+      const inSegment: AuditEvent[] = [];
+      await segment.forEachLine((line) => {
+        const parsed = parseLine(line);
+        if (parsed === undefined || !matches(parsed.event, query)) return;
+        inSegment.push(parsed.event);
+        if (inSegment.length >= 2 * limit) inSegment.splice(0, inSegment.length - limit);
+      });
+      found = [...inSegment, ...found];
+      if (found.length >= limit) return found.slice(-limit);
+    }
+    return found;
+  }
+
+  /** Checks the whole chain, segment by segment, and that it reaches the anchored head. */
+  async verify(): Promise<VerifyResult> {
+    const segments = await this.storage.segments(await this.settledSize());
+    const known = [this.anchor?.read(), this.currentHead].filter((head): head is AuditHead => head !== undefined);
+    return verifySegments(segments, known);
+  }
+
+  /** Writes the log as JSON lines to `out` (not ended). */
+  async exportJsonl(out: NodeJS.WritableStream): Promise<void> {
+    await this.storage.copyTo(await this.settledSize(), out);
+  }
+
+  on(event: 'appended', listener: (event: AuditEvent) => void): Unsubscribe {
+    return this.events.on(event, listener);
+  }
+
+  /** Writes the pending refusal summaries, waits for pending appends, writes the anchor, closes the file. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (!this.closed) this.summaries.flush();
+      this.summaries.stop();
+      await this.queue.run(async () => {
+        this.closed = true;
+      });
+      await this.flushAnchor();
+      await this.storage.close();
+    })();
+    return this.closing;
+  }
+
+  /** Writes everything waiting in one append; on failure nothing moves and every caller is told. */
+  private async drain(): Promise<void> {
+    this.drainQueued = false;
+    const batch = this.waiting;
+    this.waiting = [];
+    if (this.closed) {
+      for (const item of batch) item.reject(closedError());
+      return;
+    }
+    let head = this.currentHead;
+    const written: Array<{ item: Waiting; event: AuditEvent }> = [];
+    for (const item of batch) {
+      const prevHash = head?.hash ?? GENESIS_HASH;
+      const parsed = AuditEvent.safeParse({ ...item.input, seq: (head?.seq ?? -1) + 1, time: item.time, prevHash, hash: GENESIS_HASH });
+      if (!parsed.success) {
+        item.reject(refuse(String(parsed.error.issues[0]?.path[0] ?? 'event')));
+        continue;
+      }
+      const event: AuditEvent = { ...parsed.data, hash: hashEvent(prevHash, parsed.data) };
+      head = { seq: event.seq, hash: event.hash };
+      written.push({ item, event });
+    }
+    if (written.length === 0) return;
+    try {
+      await this.storage.append(`${this.torn ? '\n' : ''}${written.map(({ event }) => `${JSON.stringify(event)}\n`).join('')}`);
+    } catch (error) {
+      this.logger.error('Could not write to the audit log.');
+      for (const { item } of written) item.reject(error);
+      return;
+    }
+    this.torn = false;
+    this.currentHead = head;
+    this.scheduleAnchor();
+    for (const { item, event } of written) {
+      item.resolve(event);
+      this.events.emit('appended', event);
+    }
+  }
+
+  /** The log's size once every append queued so far is written. */
+  private settledSize(): Promise<number> {
+    return this.queue.run(() => this.storage.size());
+  }
+
+  private scheduleAnchor(): void {
+    if (this.anchor === undefined || this.anchorTimer !== undefined) return;
+    this.anchorTimer = this.scheduler.setTimeout(() => {
+      this.anchorTimer = undefined;
+      void this.flushAnchor();
+    }, this.anchorDelayMs);
+  }
+
+  /** Writes the current head to the anchor if it moved. Never rejects. */
+  private flushAnchor(): Promise<void> {
+    if (this.anchorTimer !== undefined) {
+      this.scheduler.clearTimeout(this.anchorTimer);
+      this.anchorTimer = undefined;
+    }
+    this.anchorWrites = this.anchorWrites.then(async () => {
+      const head = this.currentHead;
+      if (this.anchor === undefined || head === undefined) return;
+      if (this.anchoredHead?.seq === head.seq && this.anchoredHead.hash === head.hash) return;
+      try {
+        await this.anchor.write({ ...head });
+        this.anchoredHead = head;
+      } catch {
+        this.logger.warn('Could not record the audit log head in the vault.');
+      }
+    });
+    return this.anchorWrites;
+  }
+}

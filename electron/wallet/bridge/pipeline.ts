@@ -1,0 +1,288 @@
+/**
+ * The bridge's request pipeline (architecture.md "Agent-facing bridge", threats T10–T15). In order,
+ * each step refusing with problem+json and reporting the refusal to the handler:
+ *   framing and size → Host → Origin → OPTIONS → bridge header → route (enrolment: Unix socket
+ *   only, T32) → content type → bearer secret → rate limit → body (size, UTF-8, JSON, strict
+ *   schema) → enrolment: the peer process (another OS user refused) → handler.
+ * Only a request that passed every step reaches the handler.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import {
+  ElicitationRequest,
+  ElicitationResponse,
+  EnrolRequest,
+  EnrolResponse,
+  PendingApprovalsResponse,
+  TokenRequest,
+  TokenResponse,
+  WhoamiResponse,
+} from '../../../shared/bridge.js';
+import { ErrorCode } from '../../../shared/errors.js';
+import type { Logger } from '../../base/ports.js';
+import {
+  checkBridgeHeader,
+  checkFraming,
+  checkHost,
+  checkJsonContentType,
+  checkNoBody,
+  checkOrigin,
+  readBearer,
+  type Listener,
+} from './checks.js';
+import type { BridgeCaller, BridgeHandler } from './handler.js';
+import type { BridgeLimits, RateLimiter } from './limits.js';
+import { isForeignPeer, requesterOf, type EnrolRequester, type PeerIdentifier } from './peer.js';
+import { problemFromError, refusalProblem } from './problems.js';
+import { sendJson, sendProblem, type SendOptions } from './responses.js';
+
+export interface PipelineDeps {
+  handler: BridgeHandler;
+  limits: BridgeLimits;
+  limiter: RateLimiter;
+  logger: Logger;
+  /** Who holds the other end of a Unix socket connection (enrolment only, T32). */
+  peers: PeerIdentifier;
+  /** Our uid: an enrolling peer known to run as another user is refused. */
+  ownUid: number | undefined;
+}
+
+interface RouteContext {
+  caller: BridgeCaller | undefined;
+  body: unknown;
+  signal: AbortSignal;
+  /** The enrolling process (socket-only routes). */
+  requester: EnrolRequester | undefined;
+}
+
+interface Route {
+  method: 'GET' | 'POST';
+  /** False only for enrolment: the one request an unknown caller may make. */
+  authenticated: boolean;
+  /** Enrolment: only on the Unix socket, whose peer the OS can name (T32); refused on TCP. */
+  socketOnly?: boolean;
+  /** The strict schema of the JSON body (POST only). */
+  body?: z.ZodType;
+  run(handler: BridgeHandler, context: RouteContext): Promise<unknown>;
+}
+
+/** Exact paths, no query strings, no normalisation (T14). */
+const ROUTES: Readonly<Record<string, Route>> = {
+  '/v1/token': {
+    method: 'POST',
+    authenticated: true,
+    body: TokenRequest,
+    run: async (handler, { caller, body, signal }) =>
+      TokenResponse.parse(await handler.token(requireCaller(caller), TokenRequest.parse(body), signal)),
+  },
+  '/v1/elicitations': {
+    method: 'POST',
+    authenticated: true,
+    body: ElicitationRequest,
+    run: async (handler, { caller, body, signal }) =>
+      ElicitationResponse.parse(await handler.elicit(requireCaller(caller), ElicitationRequest.parse(body), signal)),
+  },
+  '/v1/whoami': {
+    method: 'GET',
+    authenticated: true,
+    run: (handler, { caller }) => Promise.resolve(WhoamiResponse.parse(handler.whoami(requireCaller(caller)))),
+  },
+  '/v1/approvals/pending': {
+    method: 'GET',
+    authenticated: true,
+    run: (handler, { caller }) => Promise.resolve(PendingApprovalsResponse.parse(handler.pending(requireCaller(caller)))),
+  },
+  '/v1/enrol': {
+    method: 'POST',
+    authenticated: false,
+    socketOnly: true,
+    body: EnrolRequest,
+    run: async (handler, { body, signal, requester }) => {
+      if (requester === undefined) throw new Error('enrolment needs its requester');
+      const enrolled = await handler.enrol(EnrolRequest.parse(body), signal, requester);
+      return EnrolResponse.parse({ agent_id: enrolled.agentId, name: enrolled.name, secret: enrolled.secret });
+    },
+  },
+};
+
+const ENROL_RATE_KEY = 'enrol';
+
+function requireCaller(caller: BridgeCaller | undefined): BridgeCaller {
+  if (caller === undefined) throw new Error('route needs an authenticated caller');
+  return caller;
+}
+
+class Refusal {
+  constructor(
+    readonly code: ErrorCode,
+    readonly options: SendOptions = {},
+    readonly retryAfterSeconds?: number,
+  ) {}
+}
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createRequestListener(deps: PipelineDeps, listener: Listener): RequestListener {
+  return (req, res) => {
+    handleRequest(deps, listener, req, res).catch((error: unknown) => {
+      // Only a failure while writing the answer gets here: drop the connection, keep the server.
+      deps.logger.error('bridge could not answer a request', { error: describe(error) });
+      res.destroy();
+    });
+  };
+}
+
+async function handleRequest(deps: PipelineDeps, listener: Listener, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let agentId: string | undefined;
+  try {
+    const route = checkHead(deps, listener, req);
+    const caller = authenticate(deps, route, req);
+    agentId = caller?.agent.id;
+    limitRate(deps, caller);
+    const signal = abortOnClose(res);
+    const body = route.body === undefined ? undefined : await readJsonBody(req, deps.limits.maxBodyBytes, route.body);
+    if (signal.aborted) return;
+    const requester = route.socketOnly === true ? await identifyRequester(deps, req) : undefined;
+    if (signal.aborted) return;
+    const result = await route.run(deps.handler, { caller, body, signal, requester });
+    sendJson(res, 200, result);
+  } catch (error) {
+    if (error instanceof Refusal) {
+      refuse(deps, listener, res, error, agentId);
+      return;
+    }
+    const problem = problemFromError(error);
+    if (problem.code === ErrorCode.Internal) {
+      deps.logger.error('bridge request failed', { path: req.url === undefined ? '' : req.url.slice(0, 64), error: describe(error) });
+    }
+    sendProblem(res, problem);
+  }
+}
+
+/** Framing, Host, Origin, OPTIONS, bridge header, route, content type: headers only. */
+function checkHead(deps: PipelineDeps, listener: Listener, req: IncomingMessage): Route {
+  const early = checkFraming(req, deps.limits.maxBodyBytes) ?? checkHost(req, listener) ?? checkOrigin(req);
+  if (early !== undefined) throw new Refusal(early);
+  if (req.method === 'OPTIONS') throw new Refusal(ErrorCode.MethodNotAllowed);
+  const header = checkBridgeHeader(req);
+  if (header !== undefined) throw new Refusal(header);
+  const route = Object.hasOwn(ROUTES, req.url ?? '') ? ROUTES[req.url ?? ''] : undefined;
+  if (route === undefined) throw new Refusal(ErrorCode.NotFound);
+  if (route.socketOnly === true && listener.transport !== 'unix') throw new Refusal(ErrorCode.EnrolNeedsSocket);
+  if (req.method !== route.method) throw new Refusal(ErrorCode.MethodNotAllowed, { headers: { allow: route.method } });
+  const media = route.body === undefined ? checkNoBody(req) : checkJsonContentType(req);
+  if (media !== undefined) throw new Refusal(media);
+  return route;
+}
+
+function authenticate(deps: PipelineDeps, route: Route, req: IncomingMessage): BridgeCaller | undefined {
+  if (!route.authenticated) return undefined;
+  const secret = readBearer(req);
+  const caller = secret === undefined ? undefined : deps.handler.authenticate(secret);
+  if (caller === undefined) {
+    throw new Refusal(ErrorCode.Unauthenticated, { headers: { 'www-authenticate': 'Bearer realm="latchkey"' } });
+  }
+  return caller;
+}
+
+/** The enrolling process; one known to run as another OS user is refused (T32). */
+async function identifyRequester(deps: PipelineDeps, req: IncomingMessage): Promise<EnrolRequester> {
+  const identity = await deps.peers.identify(req.socket);
+  if (isForeignPeer(identity, deps.ownUid)) throw new Refusal(ErrorCode.ForeignPeer);
+  return requesterOf(identity);
+}
+
+function limitRate(deps: PipelineDeps, caller: BridgeCaller | undefined): void {
+  const decision = deps.limiter.take(caller === undefined ? ENROL_RATE_KEY : `agent:${caller.agent.id}`);
+  if (!decision.allowed) throw new Refusal(ErrorCode.RateLimited, {}, decision.retryAfterSeconds);
+}
+
+function refuse(deps: PipelineDeps, listener: Listener, res: ServerResponse, refusal: Refusal, agentId: string | undefined): void {
+  const problem = refusalProblem(refusal.code, refusal.retryAfterSeconds);
+  // The body may be unread (or endless): answer and close rather than drain it.
+  sendProblem(res, problem, { ...refusal.options, close: true });
+  reportRejection(deps, { code: refusal.code, status: problem.status, transport: listener.transport, agentId });
+}
+
+/** Tells the handler (the audit) about a refusal; a failing hook never breaks the answer. */
+export function reportRejection(
+  deps: Pick<PipelineDeps, 'handler' | 'logger'>,
+  rejection: { code: ErrorCode; status: number; transport: Listener['transport']; agentId?: string | undefined },
+): void {
+  deps.logger.debug('bridge refused a request', { code: rejection.code, status: rejection.status, transport: rejection.transport });
+  try {
+    deps.handler.rejected({
+      code: rejection.code,
+      status: rejection.status,
+      transport: rejection.transport,
+      ...(rejection.agentId === undefined ? {} : { agentId: rejection.agentId }),
+    });
+  } catch (error) {
+    deps.logger.error('bridge rejection hook failed', { error: describe(error) });
+  }
+}
+
+/** Aborts when the caller goes away before its answer was sent. */
+function abortOnClose(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads at most `maxBytes`, then strict UTF-8, JSON and the route's schema. */
+async function readJsonBody(req: IncomingMessage, maxBytes: number, schema: z.ZodType): Promise<unknown> {
+  const bytes = await readBody(req, maxBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(bytes));
+  } catch {
+    throw new Refusal(ErrorCode.InvalidInput);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Refusal(ErrorCode.InvalidInput);
+  return parsed.data;
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        req.pause();
+        reject(new Refusal(ErrorCode.PayloadTooLarge));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (): void => {
+      cleanup();
+      reject(new Refusal(ErrorCode.MalformedRequest));
+    };
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onError);
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('aborted', onError);
+  });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 300);
+  return typeof error;
+}

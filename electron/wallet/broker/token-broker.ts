@@ -1,0 +1,383 @@
+/**
+ * The token broker: what happens when a local agent asks the bridge for a token.
+ *   authenticate (the enrolled secret is the identity) → decide(agent, request, grants) →
+ *   ask the owner when needed (bounded, one prompt per agent and server) → mint a token
+ *   narrowed to the grant (never a refresh token) → audit every step.
+ * It answers the bridge for enrolled agents (enrolment is the EnrolmentDesk's); the bridge server owns HTTP and its defences.
+ */
+import type { AgentSummary, Grant, GrantRevocation } from '../../../shared/agents.js';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
+import type { ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
+import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
+import type { Clock, Logger } from '../../base/ports.js';
+import { fingerprint } from '../../base/log/fingerprint.js';
+import type { AgentRegistry } from '../agents/agent-registry.js';
+import type { GrantPatch, GrantStore } from '../grants/grant-store.js';
+import { decide, grantApplies } from '../grants/decide.js';
+import type { ApprovalQueue } from '../approvals/approval-queue.js';
+import type { AuditInput, AuditLog } from '../audit/audit-log.js';
+import type { ConnectionService } from '../connections/connection-service.js';
+import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
+import { pendingApprovalsFor } from './pending-approvals.js';
+import { missingScopes, stepUpForAgent } from './step-up.js';
+import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
+
+/** What the broker answers for the bridge: everything but enrolment (the enrolment desk's). */
+export type AgentRequests = Omit<BridgeHandler, 'enrol'>;
+import { AgentTokenCache, StaleMint, type AgentToken } from './agent-token-cache.js';
+import { checkTokenLifetime } from './enforce-lifetime.js';
+import { NONE_REVOKED, revokedFacts, revokeTokens, type TokensRevoked } from './revoke-tokens.js';
+
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60_000;
+/** A cached agent token is handed out again only with at least this much life left. */
+const MIN_HANDOUT_TTL_MS = 30_000;
+
+export interface TokenBrokerDeps {
+  agents: AgentRegistry;
+  grants: GrantStore;
+  approvals: ApprovalQueue;
+  audit: AuditLog;
+  connections: ConnectionService;
+  policy: UrlPolicy;
+  clock: Clock;
+  logger: Logger;
+  /** Handles URL elicitations (owner decides, the Opener opens); without it they are refused. */
+  elicitations?: Pick<BridgeHandler, 'elicit'>;
+  /** Declined step-ups (agent, resource, scopes); without it step-ups are refused. */
+  remembered?: RememberedAnswers;
+  approvalTimeoutMs?: number;
+}
+
+export class TokenBroker implements AgentRequests {
+  private readonly cache = new AgentTokenCache();
+
+  constructor(private readonly deps: TokenBrokerDeps) {}
+
+  authenticate(secret: string): BridgeCaller | undefined {
+    const caller = this.deps.agents.authenticate(secret);
+    if (caller !== undefined) this.deps.agents.touch(caller.agent.id);
+    return caller;
+  }
+
+  async token(caller: BridgeCaller, request: TokenRequest, signal: AbortSignal): Promise<TokenResponse> {
+    const { agent, session } = caller;
+    const base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }) };
+    let resource: string;
+    try {
+      resource = canonicalResource(request.resource, this.deps.policy);
+    } catch (error) {
+      await this.refuse(base, undefined, request.scopes, error);
+      throw error;
+    }
+    try {
+      const connection = this.deps.connections.connectionFor(resource);
+      if (connection === undefined) {
+        throw new LatchkeyError(ErrorCode.NotConnected, `The owner has not connected Latchkey to ${resource}.`, {
+          hint: `The owner runs: latchkey connect ${resource}`,
+        });
+      }
+      let decision = decide({ agent, request: { resource, scopes: request.scopes }, grants: this.deps.grants.list({ agentId: agent.id }), now: this.deps.clock.now() });
+      if (decision.kind === 'deny') throw new LatchkeyError(decision.code, decision.reason);
+      let grant: Grant | undefined = decision.kind === 'allow' ? decision.grant : decision.grant;
+      let held = connection.scopes;
+      const named = decision.scopes.length > 0 ? decision.scopes : grant?.scopes ?? connection.scopes;
+      // No scopes asked for: what both the grant and the connection allow, at once. Only scopes the
+      // agent names (or a grant sharing none with the connection) can raise a step-up.
+      const scopes = (request.scopes ?? []).length === 0 ? usableScopes(named, held) : named;
+      // The grant's maximum (enforced in handOut), or the server's own lifetime: shown to the owner when asked.
+      const lifetime = grant?.maxTokenLifetimeSeconds;
+      const shownLifetime = lifetime ?? connection.tokenLifetimeSeconds;
+      if (missingScopes(held, scopes).length > 0) {
+        // A step-up: its one approval is also the consent for this token (never two prompts).
+        held = (await this.stepUp(agent, resource, held, grant?.scopes ?? [], scopes, signal, base)).scopes;
+        if (grant === undefined || missingScopes(grant.scopes, scopes).length > 0) {
+          grant = await this.rememberGrant(agent, resource, scopes, lifetime, base, { keepMode: true });
+        }
+        decision = { kind: 'allow', grant: grant!, scopes };
+      } else if (decision.kind === 'ask') {
+        const approved = await this.askOwner(agent, resource, scopes, { remembered: lifetime, shown: shownLifetime }, signal, base);
+        if (approved.grant !== undefined) grant = approved.grant;
+        decision = { kind: 'allow', grant: grant!, scopes };
+      }
+      if (grant !== undefined && grant.narrowing === 'unsupported' && !sameScopes(scopes, held)) {
+        throw new LatchkeyError(ErrorCode.CannotNarrow, "The server's authorization server cannot issue a token limited to this grant.", {
+          hint: 'The owner can widen the grant to the connection\'s scopes with `latchkey grant edit`.',
+        });
+      }
+      const token = await this.handOut(agent.id, resource, scopes, grant);
+      if (grant !== undefined) this.deps.grants.markUsed(grant.id);
+      await this.record({
+        type: 'token.issued',
+        ...base,
+        resource,
+        scopes: token.scope.split(' ').filter((s) => s !== ''),
+        outcome: 'ok',
+        tokenFingerprint: fingerprint(token.access_token),
+        tokenExpiresAt: token.expires_at * 1000,
+      });
+      return token;
+    } catch (error) {
+      await this.refuse(base, resource, request.scopes, error);
+      throw error;
+    }
+  }
+
+  /** POST /v1/elicitations: handed to the elicitation desk (electron/wallet/elicitation). */
+  elicit(caller: BridgeCaller, request: ElicitationRequest, signal: AbortSignal): Promise<ElicitationResponse> {
+    const desk = this.deps.elicitations;
+    if (desk === undefined) return Promise.reject(new LatchkeyError(ErrorCode.Internal, 'This wallet cannot open pages.'));
+    return desk.elicit(caller, request, signal);
+  }
+
+  /** GET /v1/approvals/pending: only the caller's own agent's (pending-approvals.ts). */
+  pending(caller: BridgeCaller): PendingApprovalsResponse {
+    return pendingApprovalsFor(caller, this.deps.approvals.list({ status: 'pending' }));
+  }
+
+  whoami(caller: BridgeCaller): WhoamiResponse {
+    const now = this.deps.clock.now();
+    return {
+      agent: { id: caller.agent.id, name: caller.agent.name, kind: caller.agent.kind },
+      ...(caller.session === undefined ? {} : { session: { id: caller.session.id, expires_at: Math.floor(caller.session.expiresAt / 1000) } }),
+      grants: this.deps.grants
+        .list({ agentId: caller.agent.id })
+        .filter((g) => g.expiresAt === undefined || g.expiresAt > now)
+        .map((g) => ({
+          resource: g.resource,
+          scopes: g.scopes,
+          mode: g.mode,
+          ...(g.maxTokenLifetimeSeconds === undefined ? {} : { max_token_lifetime_seconds: g.maxTokenLifetimeSeconds }),
+          ...(g.expiresAt === undefined ? {} : { expires_at: Math.floor(g.expiresAt / 1000) }),
+        })),
+    };
+  }
+
+  /** Counted into periodic summaries, or (an authenticated agent, within budget) written at once: T37. */
+  rejected(rejection: BridgeRejection): void {
+    this.deps.audit.recordRefusal({ reason: rejection.code, transport: rejection.transport, ...(rejection.agentId === undefined ? {} : { agentId: rejection.agentId }) });
+  }
+
+  /**
+   * Owner revokes a grant: refused from the next request on. Its agent's tokens are revoked at the
+   * AS (RFC 7009) where it can; where it cannot (structured tokens), the answer and the audit say
+   * until when they stay valid at the server (T38).
+   */
+  async revokeGrant(id: string): Promise<GrantRevocation> {
+    const grant = await this.deps.grants.revoke(id);
+    const tokens = (await this.revokeCached(grant.agentId, grant.resource)).get(grant.resource) ?? NONE_REVOKED;
+    await this.record({ type: 'grant.revoked', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner', ...revokedFacts(tokens) });
+    return {
+      grantId: grant.id,
+      revokedTokens: tokens.revoked,
+      unrevokedTokens: tokens.unrevoked,
+      ...(tokens.validUntil === undefined ? {} : { validUntil: tokens.validUntil }),
+      ...(tokens.error === undefined ? {} : { revocationError: tokens.error }),
+    };
+  }
+
+  /**
+   * Owner edits a grant by hand; widening its scopes also forgets the agent's declined step-ups
+   * there (it may ask again). Narrowing it keeps them: taking scopes away is no invitation to ask.
+   */
+  async updateGrant(id: string, patch: GrantPatch): Promise<Grant> {
+    const before = this.deps.grants.get(id)?.scopes ?? [];
+    const grant = await this.deps.grants.update(id, patch);
+    if (patch.scopes !== undefined && missingScopes(before, grant.scopes).length > 0) {
+      await this.deps.remembered?.forgetStepUps(grant.agentId, grant.resource);
+    }
+    return grant;
+  }
+
+  /** Owner removes an agent: grants, sessions and cached tokens go with it. */
+  async removeAgent(idOrName: string): Promise<AgentSummary> {
+    const agent = await this.deps.agents.remove(idOrName);
+    const grants = await this.deps.grants.revokeForAgent(agent.id);
+    await this.deps.remembered?.forgetStepUps(agent.id);
+    const revoked = await this.revokeCached(agent.id, undefined);
+    for (const grant of grants) {
+      await this.record({ type: 'grant.revoked', agentId: agent.id, resource: grant.resource, outcome: 'ok', actor: 'owner', ...revokedFacts(revoked.get(grant.resource) ?? NONE_REVOKED) });
+    }
+    await this.record({ type: 'agent.removed', agentId: agent.id, agentName: agent.name, outcome: 'ok', actor: 'owner' });
+    return agent;
+  }
+
+  private async askOwner(
+    agent: AgentSummary,
+    resource: string,
+    scopes: string[],
+    lifetime: { remembered: number | undefined; shown: number | undefined },
+    signal: AbortSignal,
+    base: Record<string, string>,
+  ): Promise<{ grant?: Grant }> {
+    const { approval, decision } = this.deps.approvals.raise(
+      { kind: 'consent', agentId: agent.id, agentName: agent.name, resource, scopes, ...(lifetime.shown === undefined ? {} : { lifetimeSeconds: lifetime.shown }) },
+      { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS, signal },
+    );
+    await this.record({ type: 'approval.raised', ...base, resource, scopes, outcome: 'ok', reason: `consent:${approval.id}` });
+    const outcome = await raceAbort(decision, signal);
+    await this.record({
+      type: 'approval.decided',
+      ...base,
+      resource,
+      scopes,
+      outcome: outcome.status === 'approved' ? 'ok' : 'denied',
+      reason: outcome.status,
+      actor: outcome.status === 'expired' ? 'timeout' : 'owner',
+    });
+    if (outcome.status === 'expired') throw new LatchkeyError(ErrorCode.ApprovalTimeout, 'The owner did not answer in time; the request was denied.');
+    if (outcome.status !== 'approved') throw new LatchkeyError(ErrorCode.GrantDenied, `The owner denied ${agent.name} access to ${resource}.`);
+    if (!outcome.remember) return {};
+    return { grant: await this.rememberGrant(agent, resource, scopes, lifetime.remembered, base) };
+  }
+
+  /**
+   * Step-up (step-up.ts). Approving one is consent for this agent, with or without "remember": the
+   * owner signed in again for these scopes, so the agent's grant is widened to them (its mode,
+   * e.g. ask each time, is kept). Otherwise its next token request, a second later through
+   * `latchkey mcp`, would ask the owner again for what was just approved.
+   */
+  private stepUp(
+    agent: AgentSummary,
+    resource: string,
+    held: string[],
+    agentScopes: string[],
+    scopes: string[],
+    signal: AbortSignal,
+    base: Record<string, string>,
+  ) {
+    const remembered = this.deps.remembered;
+    if (remembered === undefined) throw new LatchkeyError(ErrorCode.StepUpDeclined, 'This wallet cannot widen its connections for agents.');
+    return stepUpForAgent(
+      {
+        approvals: this.deps.approvals,
+        remembered,
+        connections: this.deps.connections,
+        record: (event) => this.record(event),
+        timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      },
+      { agent, resource, current: held, agentScopes, requested: scopes, base, signal },
+    );
+  }
+
+  /**
+   * "Remember" turns an approval into a grant that allows these scopes from now on: widen the
+   * live grant (and stop asking each time), or create one (replacing an expired one).
+   */
+  private async rememberGrant(
+    agent: AgentSummary,
+    resource: string,
+    scopes: string[],
+    lifetimeSeconds: number | undefined,
+    base: Record<string, string>,
+    { keepMode = false } = {},
+  ): Promise<Grant> {
+    const now = this.deps.clock.now();
+    const existing = this.deps.grants.list({ agentId: agent.id, resource }).find((g) => grantApplies(g, agent.id, resource, now));
+    const grant =
+      existing === undefined
+        ? await this.deps.grants.create({
+            agentId: agent.id,
+            resource,
+            scopes,
+            mode: 'allow',
+            ...(lifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: clampLifetime(lifetimeSeconds) }),
+          })
+        : await this.deps.grants.update(existing.id, { scopes: [...new Set([...existing.scopes, ...scopes])], ...(keepMode ? {} : { mode: 'allow' as const }) });
+    await this.record({ type: 'grant.created', ...base, resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
+    return grant;
+  }
+
+  /**
+   * The agent's token: cached or minted, then handed out only if the server's real lifetime fits
+   * the grant's maximum (T38: enforced, never advertised by shortening the figure). A token too
+   * long-lived stays cached, unused, so asking again does not mint another.
+   */
+  private async handOut(agentId: string, resource: string, scopes: string[], grant: Grant | undefined): Promise<TokenResponse> {
+    const now = this.deps.clock.now();
+    let token: AgentToken;
+    try {
+      token = await this.cache.getOrMint(agentId, resource, scopes, now + MIN_HANDOUT_TTL_MS, async () => {
+        const minted = await this.deps.connections.mintAgentToken(resource, scopes).catch(async (error: unknown) => {
+          if (grant !== undefined && isLatchkeyError(error, ErrorCode.CannotNarrow)) {
+            await this.deps.grants.update(grant.id, { narrowing: 'unsupported' }).catch(() => undefined);
+          }
+          throw error;
+        });
+        if (grant !== undefined && grant.narrowing !== 'ok') void this.deps.grants.update(grant.id, { narrowing: 'ok' }).catch(() => undefined);
+        return {
+          accessToken: minted.accessToken,
+          expiresAt: minted.expiresAt,
+          scope: minted.scope,
+          ...(minted.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: minted.lifetimeSeconds }),
+        };
+      });
+    } catch (error) {
+      if (!(error instanceof StaleMint)) throw error;
+      // The owner revoked while this token was being minted: it goes to nobody, and the AS forgets it (if it can).
+      await revokeTokens([{ ...error.token, agentId, resource: error.resource, handedOut: false }], this.deps.connections, this.deps.logger);
+      throw new LatchkeyError(ErrorCode.GrantDenied, 'The owner revoked this access while the token was being issued.');
+    }
+    checkTokenLifetime(token, grant, resource, this.deps.clock.now());
+    this.cache.noteHandedOut(agentId, resource, token, this.deps.clock.now());
+    return { access_token: token.accessToken, token_type: 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') };
+  }
+
+  /** Revokes the agent's tokens (for one resource, or all) at the AS; per resource, what came of it. */
+  private async revokeCached(agentId: string, resource: string | undefined): Promise<Map<string, TokensRevoked>> {
+    const taken = this.cache.take(agentId, resource, this.deps.clock.now());
+    const byResource = new Map<string, TokensRevoked>();
+    for (const r of new Set(taken.map((entry) => entry.resource))) {
+      byResource.set(r, await revokeTokens(taken.filter((entry) => entry.resource === r), this.deps.connections, this.deps.logger));
+    }
+    return byResource;
+  }
+
+  /** Appends to the audit log; a failure is logged, never turned into a different answer. */
+  private record(event: AuditInput): Promise<void> {
+    return this.deps.audit.record(event);
+  }
+
+  private async refuse(base: Record<string, string>, resource: string | undefined, scopes: readonly string[] | undefined, error: unknown): Promise<void> {
+    await this.record({
+        type: 'token.refused',
+        ...base,
+        ...(resource === undefined ? {} : { resource }),
+        ...(scopes === undefined ? {} : { scopes: [...scopes] }),
+        outcome: error instanceof LatchkeyError && error.code !== ErrorCode.Internal ? 'denied' : 'error',
+        reason: error instanceof LatchkeyError ? error.code : ErrorCode.Internal,
+      });
+  }
+}
+
+function clampLifetime(seconds: number): number {
+  return Math.min(MAX_TOKEN_LIFETIME_SECONDS, Math.max(60, Math.round(seconds)));
+}
+
+/** The scopes of `wanted` that `held` holds; all of `wanted` when it holds none (then a step-up asks). */
+function usableScopes(wanted: readonly string[], held: readonly string[]): string[] {
+  const usable = wanted.filter((scope) => held.includes(scope));
+  return usable.length > 0 ? usable : [...wanted];
+}
+
+function sameScopes(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((s) => b.includes(s));
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new LatchkeyError(ErrorCode.AuthorizationCancelled, 'The caller went away.'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new LatchkeyError(ErrorCode.AuthorizationCancelled, 'The caller went away.'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

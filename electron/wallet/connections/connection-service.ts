@@ -1,0 +1,430 @@
+/**
+ * The owner's connections to MCP servers: connect (discover → register → authorize in the
+ * browser → store), hand out access tokens (cached, refreshed single-flight), react to 401/403
+ * challenges (refresh, re-authorize, step-up with a bounded number of attempts), disconnect
+ * (revoke, then erase locally, always). Each step is one function in electron/wallet/oauth.
+ */
+import * as client from 'openid-client';
+import type { AccessTokenResult, ConnectionSummary, DisconnectResult, TokenRevocationResult } from '../../../shared/connections.js';
+import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
+import { canonicalResource, parseSecureUrl } from '../../../shared/url.js';
+import type { Clock, Logger, Opener } from '../../base/ports.js';
+import type { AccessTokenOptions, ClientSummary, ConnectOptions, PreRegisteredClient } from '../wallet-api.js';
+import { fingerprint } from '../../base/log/fingerprint.js';
+import { assertPkceSupported, authorizeInBrowser } from '../oauth/authorize.js';
+import { buildClientConfiguration, type AuthorizationServer, type NetworkContext } from '../oauth/client-config.js';
+import { bearerChallenge, type BearerChallenge } from '../../../shared/www-authenticate.js';
+import { chooseAuthorizationServer, discoverResource, probeResource } from '../oauth/discover-resource.js';
+import { discoverIssuer } from '../oauth/discover-issuer.js';
+import { openLoopbackListener } from '../oauth/loopback.js';
+import { registerClient } from '../oauth/register-client.js';
+import { coversScopes, selectScopes, unionScopes } from '../oauth/select-scopes.js';
+import { oauthErrorCode } from '../oauth/token-errors.js';
+import { TokenRefresher, cachedTokenFrom, isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
+import { assertPolicyCovers, CALLER_OPENS } from './caller-options.js';
+import type { ConnectionStore } from './connection-store.js';
+import { oneAtATime } from '../../base/async/one-at-a-time.js';
+import type { CachedAccessToken, ClientRecord, ConnectionRecord } from '../oauth/records.js';
+
+export const DEFAULT_BROWSER_TIMEOUT_MS = 5 * 60_000;
+/** Step-ups to the same scope set before we stop asking (T3: bounded, no loops). */
+export const MAX_STEP_UPS = 2;
+
+export interface ConnectionServiceDeps {
+  store: ConnectionStore;
+  net: NetworkContext;
+  opener: Opener;
+  clock: Clock;
+  logger: Logger;
+  clientMetadataUrl?: string | undefined;
+}
+
+interface AuthorizeTarget {
+  resource: string;
+  serverUrl: string;
+  as: AuthorizationServer;
+  scopes: string[] | undefined;
+  resourceMetadataUrl?: string | undefined;
+  resourceScopes?: string[] | undefined;
+  previous?: ConnectionRecord | undefined;
+}
+
+export class ConnectionService {
+  private readonly refresher: TokenRefresher;
+  private readonly stepUps = new Map<string, number>();
+  private readonly signIns = oneAtATime();
+
+  constructor(private readonly deps: ConnectionServiceDeps) {
+    this.refresher = new TokenRefresher({
+      configFor: (record) => this.configFor(record),
+      load: (resource) => deps.store.connection(resource),
+      save: (resource, change) => deps.store.updateConnection(resource, change),
+      clock: deps.clock,
+      logger: deps.logger,
+    });
+  }
+
+  list(): ConnectionSummary[] {
+    return this.deps.store.connections().map((record) => this.summarize(record));
+  }
+
+  async connect(url: string, options: ConnectOptions = {}): Promise<ConnectionSummary> {
+    return this.summarize(await this.connectWith(url, undefined, options));
+  }
+
+  /**
+   * Discovery (P1–P3) and authorization. `challenge` is the Bearer challenge of a 401 the caller
+   * already has; without one we provoke it with an unauthenticated `initialize`. A server whose
+   * `initialize` is open may still protect other methods: then its metadata is found through the
+   * well-known URLs.
+   */
+  private async connectWith(url: string, challenge: BearerChallenge | undefined, options: ConnectOptions): Promise<ConnectionRecord> {
+    const { policy, fetch } = this.deps.net;
+    assertPolicyCovers(options, policy);
+    const net = { fetch, policy, logger: this.deps.logger };
+    const serverUrl = parseSecureUrl(url, policy, 'MCP server URL');
+    const resource = canonicalResource(serverUrl, policy);
+    const previous = this.deps.store.connection(resource);
+    options.onProgress?.({ step: 'probing', resource });
+
+    if (challenge === undefined) {
+      const probe = await probeResource(serverUrl, net);
+      if (probe.kind === 'challenge') challenge = probe.challenge;
+    }
+    const discovered = await discoverResource(resource, challenge, net).catch((error: unknown) => {
+      if (challenge === undefined && isLatchkeyError(error, ErrorCode.ResourceMetadataNotFound)) {
+        throw new LatchkeyError(ErrorCode.ResourceNotProtected, `${resource} answered without asking for a sign-in and publishes no OAuth metadata, so there is nothing to connect.`, {
+          hint: 'Agents can use this server directly. If it should be protected, check the URL.',
+          details: { resource },
+        });
+      }
+      throw error;
+    });
+    const issuer = chooseAuthorizationServer(discovered.metadata.authorization_servers, previous?.issuer);
+    const as = await discoverIssuer(issuer, net);
+    options.onProgress?.({ step: 'discovered', resource, issuer: as.issuer });
+
+    const sameIssuer = previous !== undefined && previous.issuer === as.issuer ? previous : undefined;
+    const scopes = selectScopes({
+      requested: options.scopes,
+      challenged: challenge?.scope,
+      resourceSupported: discovered.metadata.scopes_supported,
+      serverSupported: as.scopes_supported,
+      previouslyGranted: sameIssuer?.status === 'ok' ? sameIssuer.scopes : undefined,
+    });
+    return this.authorize(
+      {
+        resource,
+        serverUrl: serverUrl.href,
+        as,
+        scopes,
+        resourceMetadataUrl: discovered.url,
+        resourceScopes: discovered.metadata.scopes_supported,
+        previous: sameIssuer,
+      },
+      options,
+    );
+  }
+
+  async accessToken(url: string, options: AccessTokenOptions = {}): Promise<AccessTokenResult> {
+    const record = this.requireConnection(url);
+    if (record.status === 'needs-reauth') throw needsReauth(record, 'its last refresh was refused');
+    const minTtlMs = (options.minTtlSeconds ?? 60) * 1000;
+    if (isFresh(record.accessToken, this.deps.clock.now(), minTtlMs)) return toResult(record.accessToken);
+    const refreshed = await this.refresher.refresh(record);
+    if (refreshed.accessToken === undefined) throw needsReauth(refreshed, 'no access token came back');
+    return toResult(refreshed.accessToken);
+  }
+
+  /**
+   * T5: a fresh access token for an agent, with at most `scopes`, for the exact canonical
+   * `resource`. Refresh tokens never leave the wallet; the caller caches the result per agent.
+   */
+  async mintAgentToken(resource: string, scopes: readonly string[]): Promise<AccessTokenResult> {
+    const record = this.deps.store.connection(resource);
+    if (record === undefined) throw notConnected(resource);
+    if (record.status === 'needs-reauth') throw needsReauth(record, 'its last refresh was refused');
+    const token = await this.refresher.mint(resource, scopes);
+    this.deps.logger.info('agent token minted', { resource, token: fingerprint(token.value), scopes: token.scope.join(' ') });
+    return toResult(token);
+  }
+
+  /** The connection for an exact canonical resource, if any (no URL parsing: T07). */
+  connectionFor(resource: string): ConnectionSummary | undefined {
+    const record = this.deps.store.connection(resource);
+    return record === undefined ? undefined : this.summarize(record);
+  }
+
+  /**
+   * Revokes an access token handed to an agent (RFC 7009), best effort. Servers with structured
+   * (JWT) access tokens often cannot (oidc-provider: `unsupported_token_type`): the token then
+   * stays valid at the resource server until it expires, and `error` says why.
+   */
+  async revokeAgentToken(resource: string, accessToken: string): Promise<TokenRevocationResult> {
+    const record = this.deps.store.connection(resource);
+    if (record === undefined) return { outcome: 'none', error: 'not_connected' };
+    const config = this.configFor(record);
+    if (typeof config.serverMetadata().revocation_endpoint !== 'string') return { outcome: 'unsupported', error: 'no_revocation_endpoint' };
+    try {
+      await client.tokenRevocation(config, accessToken, { token_type_hint: 'access_token' });
+      return { outcome: 'revoked' };
+    } catch (error) {
+      const code = oauthErrorCode(error);
+      // The server's code, reduced to code characters: it ends up in the audit log and the CLI.
+      return { outcome: 'failed', error: code === undefined ? 'unreachable' : code.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60) || 'failed' };
+    }
+  }
+
+  async handleAuthChallenge(
+    url: string,
+    status: number,
+    wwwAuthenticate: string | null,
+    options: ConnectOptions = {},
+  ): Promise<AccessTokenResult> {
+    const challenge = wwwAuthenticate === null ? undefined : bearerChallenge(wwwAuthenticate);
+    const record = this.findConnection(url);
+    if (record === undefined || record.status === 'needs-reauth') {
+      if (status !== 401 && status !== 403) throw notConnected(canonicalResource(url, this.deps.net.policy));
+      return toResult(requireToken(await this.connectWith(url, challenge, options)));
+    }
+    if (status === 403 && challenge?.error === 'insufficient_scope') return this.stepUp(record, challenge.scope ?? [], options);
+    if (status !== 401) {
+      throw new LatchkeyError(ErrorCode.AuthorizationFailed, `${record.resource} refused the request with status ${status}.`, {
+        details: { resource: record.resource, status },
+      });
+    }
+    // 401: the token is expired, revoked or was never accepted. Refresh once; if the AS refuses,
+    // sign in again with what was granted before (plus anything the challenge names).
+    try {
+      if (record.status === 'ok' && record.refreshToken !== undefined) {
+        const refreshed = await this.refresher.refresh(record);
+        if (refreshed.accessToken !== undefined && refreshed.accessToken.value !== record.accessToken?.value) {
+          return toResult(refreshed.accessToken);
+        }
+      }
+    } catch (error) {
+      if (!isLatchkeyError(error, ErrorCode.NeedsReauth)) throw error;
+    }
+    const current = this.requireConnection(url);
+    const scopes = unionScopes(current.scopes, challenge?.scope ?? []);
+    const updated = await this.authorize(this.targetFor(current, scopes), options);
+    return toResult(requireToken(updated));
+  }
+
+  async disconnect(url: string): Promise<DisconnectResult> {
+    const record = this.requireConnection(url);
+    let revocation: DisconnectResult['revocation'] = 'none';
+    try {
+      revocation = await revokeRefreshToken(this.configFor(record), record.refreshToken, this.deps.logger);
+    } catch {
+      revocation = 'failed';
+    }
+    await this.deps.store.removeConnection(record.resource);
+    this.stepUps.delete(record.resource);
+    this.deps.logger.info('disconnected', { resource: record.resource, revocation });
+    return { resource: record.resource, revocation };
+  }
+
+  listClients(): ClientSummary[] {
+    return this.deps.store.clients().map((c) => ({
+      issuer: c.issuer,
+      clientId: c.clientId,
+      registration: c.registration,
+      hasSecret: c.clientSecret !== undefined,
+    }));
+  }
+
+  async setClient(input: PreRegisteredClient): Promise<void> {
+    parseSecureUrl(input.issuer, this.deps.net.policy, 'issuer');
+    const issuer = input.issuer; // kept exactly as given: issuers are compared as strings
+    await this.deps.store.putClient({
+      issuer,
+      clientId: input.clientId,
+      ...(input.clientSecret === undefined ? {} : { clientSecret: input.clientSecret }),
+      tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? (input.clientSecret === undefined ? 'none' : 'client_secret_basic'),
+      registration: 'pre-registered',
+      redirectUris: [],
+      registeredAt: this.deps.clock.now(),
+    });
+  }
+
+  removeClient(issuer: string): Promise<boolean> {
+    return this.deps.store.removeClient(issuer);
+  }
+
+  /**
+   * A step-up the owner approved for an agent: re-authorize in the browser with `scopes` (the
+   * union), one sign-in per connection at a time, bounded like stepUp; scopes refused at the AS
+   * before do not stop it (the owner just said yes). ScopeNotGranted when the AS grants less.
+   */
+  widen(resource: string, scopes: readonly string[], options: ConnectOptions = {}): Promise<ConnectionSummary> {
+    return this.signIns(resource, async () => {
+      const record = this.deps.store.connection(resource);
+      if (record === undefined) throw notConnected(resource);
+      if (!coversScopes(record.scopes, scopes)) await this.stepUp(record, [...scopes], options, true);
+      const updated = this.requireConnection(resource);
+      const missing = scopes.filter((s) => !updated.scopes.includes(s));
+      if (missing.length > 0) {
+        throw new LatchkeyError(ErrorCode.ScopeNotGranted, `The authorization server of ${resource} did not grant ${missing.join(' ')}.`, {
+          hint: 'The owner may have unticked them on the consent page, or the server does not offer them.',
+          details: { resource },
+        });
+      }
+      return this.summarize(updated);
+    });
+  }
+
+  /** T3: re-authorize with the union of scopes; bounded; declined upgrades are remembered. */
+  private async stepUp(record: ConnectionRecord, needed: string[], options: ConnectOptions, ownerApproved = false): Promise<AccessTokenResult> {
+    const wanted = unionScopes(record.scopes, needed);
+    const declined = ownerApproved ? [] : needed.filter((s) => record.deniedScopes.includes(s));
+    if (declined.length > 0) {
+      throw new LatchkeyError(ErrorCode.StepUpLimit, `More access to ${record.resource} (${declined.join(' ')}) was declined before.`, {
+        hint: `To ask again, run: latchkey connect ${record.serverUrl} --scope "${wanted.join(' ')}"`,
+        details: { resource: record.resource },
+      });
+    }
+    const key = `${record.resource} ${[...wanted].sort().join(' ')}`;
+    const attempts = this.stepUps.get(key) ?? 0;
+    if (attempts >= MAX_STEP_UPS || (coversScopes(record.scopes, needed) && attempts > 0)) {
+      throw new LatchkeyError(ErrorCode.StepUpLimit, `${record.resource} keeps asking for more access after ${attempts} sign-ins; Latchkey stopped asking.`, {
+        hint: 'The server may need scopes its authorization server does not grant. Contact its operator.',
+        details: { resource: record.resource, attempts },
+      });
+    }
+    this.stepUps.set(key, attempts + 1);
+    try {
+      const updated = await this.authorize(this.targetFor(record, wanted), options);
+      return toResult(requireToken(updated));
+    } catch (error) {
+      if (isLatchkeyError(error, ErrorCode.AccessDenied)) {
+        await this.deps.store.updateConnection(record.resource, (current) => ({
+          ...current,
+          deniedScopes: unionScopes(current.deniedScopes, needed.filter((s) => !current.scopes.includes(s))),
+          updatedAt: this.deps.clock.now(),
+        }));
+      }
+      throw error;
+    }
+  }
+
+  private targetFor(record: ConnectionRecord, scopes: string[]): AuthorizeTarget {
+    return {
+      resource: record.resource,
+      serverUrl: record.serverUrl,
+      as: record.serverMetadata as AuthorizationServer,
+      scopes: scopes.length === 0 ? undefined : scopes,
+      resourceMetadataUrl: record.resourceMetadataUrl,
+      resourceScopes: record.resourceScopes,
+      previous: record,
+    };
+  }
+
+  /** Register (if needed), run the browser flow, and store the connection. */
+  private async authorize(target: AuthorizeTarget, options: ConnectOptions): Promise<ConnectionRecord> {
+    const { store, net, clock, logger } = this.deps;
+    const { as } = target;
+    assertPkceSupported(as); // A1: before registering or opening anything
+    const stored = store.client(as.issuer);
+    const listener = await openLoopbackListener({ preferredPort: stored?.preferredPort });
+    let client: ClientRecord;
+    try {
+      const registration = await registerClient({ as, stored, clientMetadataUrl: this.deps.clientMetadataUrl, loopbackPort: listener.port, net, clock });
+      client = registration.record;
+      if (registration.created) await store.putClient(client);
+      options.onProgress?.({ step: 'registered', issuer: as.issuer, clientId: client.clientId, registration: client.registration });
+    } catch (error) {
+      await listener.close();
+      throw error;
+    }
+    const sendResource = target.previous?.sendResource ?? true;
+    const tokens = await authorizeInBrowser({
+      config: buildClientConfiguration(as, client, net),
+      listener,
+      resource: target.resource,
+      sendResource,
+      scopes: target.scopes,
+      opener: options.openBrowser === false ? CALLER_OPENS : this.deps.opener,
+      policy: net.policy,
+      timeoutMs: options.timeoutMs ?? DEFAULT_BROWSER_TIMEOUT_MS,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const now = clock.now();
+    const accessToken = cachedTokenFrom(tokens, target.scopes, now);
+    const refreshToken = typeof tokens.refresh_token === 'string' ? tokens.refresh_token : undefined;
+    const record: ConnectionRecord = {
+      resource: target.resource,
+      serverUrl: target.serverUrl,
+      issuer: as.issuer,
+      clientId: client.clientId,
+      serverMetadata: { ...as },
+      ...(target.resourceMetadataUrl === undefined ? {} : { resourceMetadataUrl: target.resourceMetadataUrl }),
+      ...(target.resourceScopes === undefined ? {} : { resourceScopes: target.resourceScopes }),
+      scopes: accessToken.scope,
+      deniedScopes: (target.previous?.deniedScopes ?? []).filter((s) => !accessToken.scope.includes(s)),
+      sendResource,
+      ...(refreshToken === undefined ? {} : { refreshToken }),
+      accessToken,
+      status: 'ok',
+      connectedAt: target.previous?.connectedAt ?? now,
+      updatedAt: now,
+    };
+    await store.putConnection(record);
+    logger.info('connected', { resource: record.resource, issuer: record.issuer, token: fingerprint(accessToken.value), scopes: record.scopes.join(' ') });
+    options.onProgress?.({ step: 'connected', connection: this.summarize(record) });
+    return record;
+  }
+
+  private configFor(record: ConnectionRecord) {
+    const client = this.deps.store.client(record.issuer);
+    if (client === undefined || client.clientId !== record.clientId) throw needsReauth(record, 'its client registration is gone');
+    return buildClientConfiguration(record.serverMetadata as AuthorizationServer, client, this.deps.net);
+  }
+
+  private findConnection(url: string): ConnectionRecord | undefined {
+    return this.deps.store.connection(canonicalResource(url, this.deps.net.policy));
+  }
+
+  private requireConnection(url: string): ConnectionRecord {
+    const record = this.findConnection(url);
+    if (record === undefined) {
+      throw notConnected(
+        canonicalResource(url, this.deps.net.policy),
+        this.deps.store.connections().map((connection) => connection.resource),
+      );
+    }
+    return record;
+  }
+
+  private summarize(record: ConnectionRecord): ConnectionSummary {
+    return {
+      resource: record.resource,
+      issuer: record.issuer,
+      clientId: record.clientId,
+      registration: this.deps.store.client(record.issuer)?.registration ?? 'dcr',
+      scopes: record.scopes,
+      status: record.status,
+      ...(record.accessToken === undefined ? {} : { accessTokenExpiresAt: record.accessToken.expiresAt }),
+      ...(record.accessToken?.lifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds: record.accessToken.lifetimeSeconds }),
+      hasRefreshToken: record.refreshToken !== undefined,
+      connectedAt: record.connectedAt,
+      updatedAt: record.updatedAt,
+    };
+  }
+}
+
+function toResult(token: CachedAccessToken): AccessTokenResult {
+  return {
+    accessToken: token.value,
+    tokenType: 'Bearer',
+    expiresAt: token.expiresAt,
+    scope: token.scope,
+    ...(token.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: token.lifetimeSeconds }),
+  };
+}
+
+function requireToken(record: ConnectionRecord): CachedAccessToken {
+  if (record.accessToken === undefined) throw needsReauth(record, 'no access token came back');
+  return record.accessToken;
+}

@@ -1,0 +1,236 @@
+/**
+ * Protected resource discovery (protocol.md P1–P2, RFC 9728). Every request goes through the
+ * caller's fetch, which in production is the SSRF-guarded one (P4): the URLs come from servers.
+ *
+ * P1 order: the challenge's `resource_metadata` URL, then the path-aware well-known URL, then the
+ * root one. "Not there" (a non-2xx status, unreachable, a timeout, a refused redirect) moves on to
+ * the next URL; a document that is there but wrong (invalid JSON, invalid fields, another
+ * resource, no authorization server) and a security refusal (blocked address, plain http) stop
+ * discovery with their own error.
+ *
+ * P2 resource check, on canonical forms (shared/url.ts): the document's `resource` must be the MCP
+ * server's resource. For the root well-known URL the resource identifier that URL stands for is
+ * the origin, so the origin is accepted there (RFC 9728 §3.3); it is also accepted for a document
+ * the server named in its challenge (what the MCP TypeScript SDK accepts). Never another origin.
+ */
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
+import { canonicalResource, parseSecureUrl, truncate, type UrlPolicy } from '../../../shared/url.js';
+import type { Fetch, Logger } from '../../base/ports.js';
+import { describeSchemaIssue } from './metadata-problems.js';
+import { bearerChallenge, type BearerChallenge } from '../../../shared/www-authenticate.js';
+
+export interface DiscoveryDeps {
+  fetch: Fetch;
+  policy: UrlPolicy;
+  logger?: Logger;
+}
+
+export type ProbeResult =
+  /** 401: the server wants a token. `challenge` is empty when it sent no Bearer challenge. */
+  | { kind: 'challenge'; status: number; challenge: BearerChallenge }
+  /** 2xx: `initialize` works without a token (other methods may still need one). */
+  | { kind: 'open'; status: number };
+
+export interface ProtectedResourceMetadata {
+  resource: string;
+  /** Only the entries that pass the URL policy, in the server's order; never empty. */
+  authorization_servers: string[];
+  scopes_supported?: string[];
+  [field: string]: unknown;
+}
+
+export interface ResourceDiscovery {
+  /** Where the metadata was found. */
+  url: string;
+  /** The canonical resource the metadata names (the MCP server URL, or its origin; see above). */
+  resource: string;
+  metadata: ProtectedResourceMetadata;
+}
+
+const PrmSchema = z.looseObject({
+  resource: z.string().min(1),
+  authorization_servers: z.array(z.string()).optional(),
+  scopes_supported: z.array(z.string()).optional(),
+});
+
+/** Errors that end discovery at once: the server is hostile or misconfigured, not absent. */
+const HARD_FETCH_ERRORS = new Set<string>([ErrorCode.BlockedAddress, ErrorCode.InsecureUrl, ErrorCode.TlsVerificationDisabled, ErrorCode.ResponseTooLarge]);
+
+/**
+ * Sends an unauthenticated MCP `initialize` and reports whether the server asks for a token.
+ * Any status other than 401 or 2xx is an error (BadResponse).
+ */
+export async function probeResource(url: string | URL, deps: DiscoveryDeps): Promise<ProbeResult> {
+  const target = parseSecureUrl(String(url), deps.policy, 'MCP server URL');
+  const response = await deps.fetch(target, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'latchkey', version: '0.1.0' } },
+    }),
+  });
+  await discardBody(response);
+  deps.logger?.debug('discovery: probed MCP server', { url: describe(target), status: response.status });
+  if (response.status === 401) {
+    return { kind: 'challenge', status: 401, challenge: bearerChallenge(response.headers.get('www-authenticate')) ?? {} };
+  }
+  if (response.status >= 200 && response.status < 300) return { kind: 'open', status: response.status };
+  throw new LatchkeyError(
+    ErrorCode.BadResponse,
+    `${describe(target)} answered HTTP ${response.status} to an MCP initialize request without a token; expected 401 (sign-in needed) or success.`,
+    { hint: 'Check that the URL is the MCP endpoint itself (often ending in /mcp).', details: { url: describe(target), status: response.status } },
+  );
+}
+
+type CandidateKind = 'challenge' | 'path' | 'root';
+
+interface Candidate {
+  kind: CandidateKind;
+  url: string;
+}
+
+/** P1 + P2: finds, validates and returns the protected resource metadata of `resource`. */
+export async function discoverResource(resource: string, challenge: BearerChallenge | undefined, deps: DiscoveryDeps): Promise<ResourceDiscovery> {
+  const expected = canonicalResource(resource, deps.policy);
+  const failures: string[] = [];
+  for (const candidate of candidatesFor(expected, challenge)) {
+    const outcome = await tryCandidate(candidate, expected, deps);
+    if (outcome.found) return outcome.discovery;
+    failures.push(`${candidate.url}: ${outcome.why}`);
+    deps.logger?.debug('discovery: no protected resource metadata here', { url: candidate.url, why: outcome.why });
+  }
+  throw new LatchkeyError(ErrorCode.ResourceMetadataNotFound, `Found no OAuth protected resource metadata for ${expected} (tried ${failures.join('; ')}).`, {
+    hint: 'The server does not say which authorization server to use. Check the URL, or ask its operator to publish RFC 9728 metadata.',
+    details: { resource: expected, tried: failures.length },
+  });
+}
+
+/** Several authorization servers: the one used before if still listed, else the first listed. */
+export function chooseAuthorizationServer(list: readonly string[], remembered?: string): string {
+  if (remembered !== undefined && list.includes(remembered)) return remembered;
+  const first = list[0];
+  if (first === undefined) {
+    throw new LatchkeyError(ErrorCode.NoAuthorizationServer, 'The server names no authorization server.', {
+      hint: 'Ask the server operator to list authorization_servers in its protected resource metadata.',
+    });
+  }
+  return first;
+}
+
+/** The P1 URLs for a canonical resource, in order, without duplicates. */
+export function candidatesFor(resource: string, challenge: BearerChallenge | undefined): Candidate[] {
+  const url = new URL(resource);
+  const out: Candidate[] = [];
+  if (challenge?.resourceMetadata !== undefined) out.push({ kind: 'challenge', url: challenge.resourceMetadata });
+  const path = url.pathname.replace(/\/+$/, '');
+  if (path !== '' || url.search !== '') {
+    out.push({ kind: 'path', url: `${url.origin}/.well-known/oauth-protected-resource${path}${url.search}` });
+  }
+  out.push({ kind: 'root', url: `${url.origin}/.well-known/oauth-protected-resource` });
+  return out.filter((c, i) => out.findIndex((o) => o.url === c.url) === i);
+}
+
+type Outcome = { found: true; discovery: ResourceDiscovery } | { found: false; why: string };
+
+async function tryCandidate(candidate: Candidate, expected: string, deps: DiscoveryDeps): Promise<Outcome> {
+  let target: URL;
+  try {
+    target = parseSecureUrl(candidate.url, deps.policy, 'resource metadata URL');
+  } catch (error) {
+    if (isLatchkeyError(error, ErrorCode.InvalidUrl)) return { found: false, why: 'not a valid URL' };
+    throw error;
+  }
+  let response: Response;
+  let text: string;
+  try {
+    response = await deps.fetch(target, { headers: { accept: 'application/json' } });
+    if (response.status < 200 || response.status >= 300) {
+      await discardBody(response);
+      return { found: false, why: `HTTP ${response.status}` };
+    }
+    text = await response.text();
+  } catch (error) {
+    if (!isLatchkeyError(error) || HARD_FETCH_ERRORS.has(error.code)) throw error;
+    return { found: false, why: `${error.message} (${error.code})` };
+  }
+  const metadata = parseMetadata(text, describe(target), deps);
+  const named = checkResource(metadata.resource, expected, candidate.kind, describe(target), deps.policy);
+  return { found: true, discovery: { url: target.href, resource: named, metadata } };
+}
+
+function parseMetadata(text: string, where: string, deps: DiscoveryDeps): ProtectedResourceMetadata {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw invalid(where, 'it is not valid JSON');
+  }
+  const parsed = PrmSchema.safeParse(json);
+  if (!parsed.success) {
+    throw invalid(where, describeSchemaIssue(parsed.error.issues[0]));
+  }
+  const listed = parsed.data.authorization_servers ?? [];
+  const usable = listed.filter((issuer) => {
+    try {
+      parseSecureUrl(issuer, deps.policy, 'authorization server');
+      return true;
+    } catch {
+      deps.logger?.warn('discovery: ignoring an unusable authorization server', { where, issuer: truncate(issuer, 200) });
+      return false;
+    }
+  });
+  if (usable.length === 0) {
+    throw new LatchkeyError(
+      ErrorCode.NoAuthorizationServer,
+      listed.length === 0
+        ? `The protected resource metadata at ${where} lists no authorization_servers.`
+        : `The protected resource metadata at ${where} lists no usable authorization server (each must be an https URL).`,
+      { hint: 'Ask the server operator to fix its protected resource metadata.', details: { url: where } },
+    );
+  }
+  return { ...parsed.data, authorization_servers: usable };
+}
+
+function checkResource(named: string, expected: string, kind: CandidateKind, where: string, policy: UrlPolicy): string {
+  let canonical: string | undefined;
+  try {
+    canonical = canonicalResource(named, policy);
+  } catch {
+    canonical = undefined;
+  }
+  const origin = new URL(expected).origin;
+  const accepted = kind === 'path' ? [expected] : [expected, canonicalResource(origin, policy)];
+  if (canonical !== undefined && accepted.includes(canonical)) return canonical;
+  throw new LatchkeyError(
+    ErrorCode.ResourceMismatch,
+    `The protected resource metadata at ${where} is for "${truncate(named)}", not for ${expected}; it was not used.`,
+    {
+      hint: 'The server may be misconfigured or impersonating another one. Check the URL with its operator.',
+      details: { url: where, expected, named: truncate(named, 200) },
+    },
+  );
+}
+
+function invalid(where: string, why: string): LatchkeyError {
+  return new LatchkeyError(ErrorCode.InvalidMetadata, `The protected resource metadata at ${where} is invalid: ${truncate(why.replace(/\.+$/u, ''), 200)}.`, {
+    hint: 'Ask the server operator to fix its protected resource metadata (RFC 9728).',
+    details: { url: where },
+  });
+}
+
+async function discardBody(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}
+
+function describe(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}

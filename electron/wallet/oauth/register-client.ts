@@ -1,0 +1,167 @@
+/**
+ * Client registration per authorization server, keyed by its `issuer` (protocol.md R1–R4):
+ *   a client the user pre-registered for this issuer
+ *   → a registration Latchkey made earlier with this very issuer
+ *   → a Client ID Metadata Document, when the AS supports it and the user hosts one
+ *   → Dynamic Client Registration, when the AS has a registration endpoint
+ *   → a clear error asking the user for a client id.
+ * Credentials are never reused across issuers: the store is keyed by the exact issuer string.
+ */
+import * as oauth from 'oauth4webapi';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { isLoopbackHost, truncate } from '../../../shared/url.js';
+import type { Clock } from '../../base/ports.js';
+import type { ClientRecord } from './records.js';
+import type { AuthorizationServer, NetworkContext } from './client-config.js';
+import { CALLBACK_PATH } from './loopback.js';
+
+export const CLIENT_NAME = 'Latchkey';
+
+export interface RegisterClientInput {
+  as: AuthorizationServer;
+  /** What the store has for this issuer (pre-registered or an earlier registration). */
+  stored: ClientRecord | undefined;
+  /** The user's Client ID Metadata Document URL, if they host one. */
+  clientMetadataUrl: string | undefined;
+  /** The port of this flow's loopback listener (DCR registers it next to the portless URI). */
+  loopbackPort: number;
+  net: NetworkContext;
+  clock: Clock;
+}
+
+export interface Registration {
+  record: ClientRecord;
+  /** True when the record is new and must be stored. */
+  created: boolean;
+}
+
+export async function registerClient(input: RegisterClientInput): Promise<Registration> {
+  const { as, stored } = input;
+  if (stored !== undefined && stored.issuer === as.issuer) {
+    // A CIMD record follows the configuration: if the user changed the URL, use the new one.
+    if (stored.registration !== 'cimd' || stored.clientId === input.clientMetadataUrl) return { record: stored, created: false };
+  }
+  if (as.client_id_metadata_document_supported === true && input.clientMetadataUrl !== undefined) {
+    return { record: useClientMetadataDocument(as.issuer, input.clientMetadataUrl, input.clock), created: true };
+  }
+  if (typeof as.registration_endpoint === 'string') {
+    return { record: await registerDynamically(input), created: true };
+  }
+  throw new LatchkeyError(ErrorCode.ClientIdRequired, `The authorization server ${as.issuer} needs a client id for Latchkey.`, {
+    hint: `Register Latchkey with that server (redirect URI http://127.0.0.1/callback, public client), then run: latchkey client add ${as.issuer} --client-id <id>`,
+    details: { issuer: as.issuer },
+  });
+}
+
+/** R2: the client id is the https URL of a document the user hosts; no secret, ever. */
+export function useClientMetadataDocument(issuer: string, documentUrl: string, clock: Clock): ClientRecord {
+  assertClientMetadataUrl(documentUrl);
+  return {
+    issuer,
+    clientId: documentUrl,
+    tokenEndpointAuthMethod: 'none',
+    registration: 'cimd',
+    redirectUris: [`http://127.0.0.1${CALLBACK_PATH}`],
+    registeredAt: clock.now(),
+  };
+}
+
+export function assertClientMetadataUrl(documentUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(documentUrl);
+  } catch {
+    throw new LatchkeyError(ErrorCode.InvalidUrl, 'The client metadata document URL is not a valid URL.');
+  }
+  if (url.protocol !== 'https:' || url.pathname === '/' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new LatchkeyError(ErrorCode.InvalidUrl, 'A client metadata document URL must be https, with a path, and without a fragment or credentials.', {
+      hint: 'Example: https://you.example.com/latchkey/client.json',
+    });
+  }
+}
+
+/** The client metadata Latchkey sends with DCR and publishes in a CIMD (R2, R3). */
+export function nativeClientMetadata(redirectUris: string[]): Partial<oauth.OmitSymbolProperties<oauth.Client>> {
+  return {
+    client_name: CLIENT_NAME,
+    application_type: 'native',
+    redirect_uris: redirectUris,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    software_id: 'dev.latchkey.wallet',
+  };
+}
+
+async function registerDynamically(input: RegisterClientInput): Promise<ClientRecord> {
+  const { as, net } = input;
+  const redirectUris = [`http://127.0.0.1${CALLBACK_PATH}`, `http://127.0.0.1:${input.loopbackPort}${CALLBACK_PATH}`];
+  let registered: oauth.OmitSymbolProperties<oauth.Client>;
+  try {
+    const response = await oauth.dynamicClientRegistrationRequest(as, nativeClientMetadata(redirectUris), {
+      [oauth.customFetch]: (url, options) => net.fetch(url, options as RequestInit),
+      [oauth.allowInsecureRequests]: net.policy.allowInsecureLoopback && isLoopbackHost(new URL(as.issuer).hostname),
+      signal: AbortSignal.timeout(30_000),
+    });
+    registered = await oauth.processDynamicClientRegistrationResponse(await tolerateMissingSecretExpiry(response));
+  } catch (error) {
+    throw registrationError(as.issuer, error);
+  }
+  const secret = typeof registered.client_secret === 'string' ? registered.client_secret : undefined;
+  const method = registered.token_endpoint_auth_method;
+  return {
+    issuer: as.issuer,
+    clientId: registered.client_id,
+    ...(secret === undefined ? {} : { clientSecret: secret }),
+    tokenEndpointAuthMethod:
+      method === 'client_secret_basic' || method === 'client_secret_post' ? method : secret === undefined ? 'none' : 'client_secret_basic',
+    registration: 'dcr',
+    redirectUris: Array.isArray(registered.redirect_uris) ? registered.redirect_uris.filter((u): u is string => typeof u === 'string') : redirectUris,
+    preferredPort: input.loopbackPort,
+    registeredAt: input.clock.now(),
+  };
+}
+
+/**
+ * RFC 7591 requires `client_secret_expires_at` with every `client_secret`, but some servers leave
+ * it out. oauth4webapi rightly refuses that; we read the omission as "does not expire" (0), the
+ * value the RFC gives for that meaning, rather than failing the whole connection.
+ */
+async function tolerateMissingSecretExpiry(response: Response): Promise<Response> {
+  if (response.status !== 201 && response.status !== 200) return response;
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return new Response(text, response);
+  }
+  if (typeof body === 'object' && body !== null && 'client_secret' in body && !('client_secret_expires_at' in body)) {
+    return new Response(JSON.stringify({ ...body, client_secret_expires_at: 0 }), response);
+  }
+  return new Response(text, response);
+}
+
+function registrationError(issuer: string, error: unknown): LatchkeyError {
+  if (error instanceof LatchkeyError) return error;
+  if (error instanceof oauth.ResponseBodyError) {
+    const description = typeof error.error_description === 'string' ? `: ${truncate(error.error_description, 200)}` : '';
+    const hint =
+      error.error === 'invalid_redirect_uri'
+        ? 'The server does not accept loopback redirect URIs for native apps (RFC 8252). Register a client by hand and use `latchkey client add`.'
+        : error.error === 'invalid_client_metadata'
+          ? 'The server refused the client metadata. Register a client by hand and use `latchkey client add`.'
+          : 'Register a client by hand and use `latchkey client add`.';
+    return new LatchkeyError(ErrorCode.RegistrationRejected, `${issuer} refused to register Latchkey (${error.error}${description}).`, {
+      hint,
+      details: { issuer, error: error.error, status: error.status },
+      cause: error,
+    });
+  }
+  const reason = error instanceof Error ? truncate(error.message, 200) : undefined;
+  return new LatchkeyError(ErrorCode.RegistrationRejected, `Registering Latchkey with ${issuer} failed${reason === undefined ? '' : ` (${reason})`}.`, {
+    hint: 'Check the server is reachable, or register a client by hand and use `latchkey client add`.',
+    details: { issuer, reason },
+    cause: error,
+  });
+}

@@ -1,0 +1,337 @@
+/**
+ * The composition root: builds every wallet service from a config and the ports. Nothing else
+ * constructs services; hosts (CLI, daemon, Electron main) call `openWallet` or `composeWallet`
+ * once.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { canonicalResource } from '../../shared/url.js';
+import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
+import type { Clock, Fetch, Logger, Notifier, Opener, SecretStore } from '../base/ports.js';
+import { systemClock } from '../base/ports.js';
+import { silentLogger } from '../base/log/logger.js';
+import { assertTlsVerification, createSafeFetch } from '../base/net/index.js';
+import { openVault, type Vault } from './vault/index.js';
+import { ConnectionStore } from './connections/connection-store.js';
+import { ConnectionService } from './connections/connection-service.js';
+import { AgentRegistry } from './agents/agent-registry.js';
+import type { ProcessProbe } from './agents/runner-process.js';
+import { watchSessionRunners } from './agents/runner-watch.js';
+import { GrantStore } from './grants/grant-store.js';
+import { grantApplies } from './grants/decide.js';
+import { ApprovalQueue } from './approvals/approval-queue.js';
+import { openAuditLog, type AuditLog, type AuditLogOptions } from './audit/audit-log.js';
+import { TokenBroker } from './broker/token-broker.js';
+import { RememberedAnswers } from './elicitation/remembered-answers.js';
+import { ElicitationDesk } from './elicitation/elicitation-desk.js';
+import type { ElicitationRateLimit } from './elicitation/elicitation-limits.js';
+import { attachApprovalNotices } from './approvals/approval-notices.js';
+import { EnrolmentDesk } from './approvals/enrolment-desk.js';
+import type { BridgeHandler } from './bridge/handler.js';
+import type { Wallet, WalletConfig } from './wallet-api.js';
+import type { BridgeStatus, WalletEvent } from '../../shared/api.js';
+import type { AuditEvent } from '../../shared/agents.js';
+
+export interface WalletPorts {
+  fetch: Fetch;
+  opener: Opener;
+  secretStore: SecretStore;
+  clock: Clock;
+  logger: Logger;
+  env: Record<string, string | undefined>;
+  /** The tray's desktop notifications (Electron); headless hosts have none. */
+  notifier?: Notifier;
+  /** The process table sessions are bound to (T36). Default: the real one. */
+  processes?: ProcessProbe;
+}
+
+/** Everything a host needs: the owner's wallet and the bridge's handler, over one vault. */
+export interface ComposedWallet {
+  wallet: Wallet;
+  broker: TokenBroker;
+  /** What the bridge server serves: the broker, with enrolment by the enrolment desk (T32). */
+  bridge: BridgeHandler;
+  approvals: ApprovalQueue;
+  audit: AuditLog;
+  /** For hosts and tests that seed or inspect state; services own their keys in it. */
+  vault: Vault;
+}
+
+export interface ComposeOptions {
+  /** How long an agent's request waits for the owner. Default 2 minutes. */
+  approvalTimeoutMs?: number;
+  /** How long an elicitation's "retry now?" waits for the owner. Default DEFAULT_RETRY_TIMEOUT_MS. */
+  retryTimeoutMs?: number;
+  /** URL elicitations per server. Default DEFAULT_ELICITATION_RATE_LIMIT. */
+  elicitationRateLimit?: ElicitationRateLimit;
+  /** The audit log's segment size and refusal summaries (T37). Defaults: 8 MiB, one summary a minute. */
+  audit?: Pick<AuditLogOptions, 'maxSegmentBytes' | 'summaries'>;
+  /** How often sessions whose `latchkey run` died are ended. Default RUNNER_CHECK_INTERVAL_MS (1 s). */
+  runnerCheckIntervalMs?: number;
+  /** The host's agent bridge, for the owner's `status` (a daemon gives it). */
+  bridgeStatus?: () => BridgeStatus;
+}
+
+export function defaultHome(env: Record<string, string | undefined> = process.env): string {
+  const fromEnv = env['LATCHKEY_HOME'];
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(homedir(), '.latchkey');
+}
+
+const noOpener: Opener = {
+  open: () =>
+    Promise.reject(
+      new LatchkeyError(ErrorCode.OpenerFailed, 'No browser is available to this Latchkey process.', {
+        hint: 'Open the URL shown above in a browser yourself.',
+      }),
+    ),
+};
+
+export async function openWallet(config: WalletConfig, ports: Partial<WalletPorts> = {}): Promise<Wallet> {
+  return (await composeWallet(config, ports)).wallet;
+}
+
+export async function composeWallet(config: WalletConfig, ports: Partial<WalletPorts> = {}, options: ComposeOptions = {}): Promise<ComposedWallet> {
+  const env = ports.env ?? process.env;
+  assertTlsVerification(env); // T06: refuse to run with TLS verification disabled
+  const logger = ports.logger ?? silentLogger;
+  const clock = ports.clock ?? systemClock;
+  const policy = { allowInsecureLoopback: config.allowInsecureLoopback };
+  const safeFetch = ports.fetch === undefined ? createSafeFetch({ ...policy, allowedHosts: config.allowedHosts ?? [], env, logger }) : undefined;
+  const fetch: Fetch = ports.fetch ?? safeFetch!;
+
+  const vault = await openVault({
+    dir: config.home,
+    mode: config.vault.mode,
+    ...(ports.secretStore === undefined ? {} : { secretStore: ports.secretStore }),
+    ...(config.vault.passphrase === undefined ? {} : { passphrase: config.vault.passphrase }),
+    ...(config.vault.lockWaitMs === undefined ? {} : { lockWaitMs: config.vault.lockWaitMs }),
+    logger,
+  }).catch(async (error: unknown) => {
+    await safeFetch?.close();
+    throw error;
+  });
+  const audit = await openAuditLog({
+    ...(vault.mode === 'memory' ? {} : { path: join(config.home, 'audit.jsonl') }),
+    anchor: vaultAnchor(vault),
+    clock,
+    logger,
+    ...options.audit,
+  }).catch(async (error: unknown) => {
+    await vault.close();
+    await safeFetch?.close();
+    throw error;
+  });
+  const connections = new ConnectionService({
+    store: new ConnectionStore(vault),
+    net: { fetch, policy },
+    opener: ports.opener ?? noOpener,
+    clock,
+    logger,
+    clientMetadataUrl: config.clientMetadataUrl,
+  });
+  const agents = new AgentRegistry({ vault, clock, logger, ...(ports.processes === undefined ? {} : { processes: ports.processes }) });
+  // T36: a session ends with its `latchkey run`; sessions of a runner that died are ended (and audited) within the interval.
+  const runners = watchSessionRunners({
+    endSessionsOfExitedRunners: () => agents.endSessionsOfExitedRunners(),
+    onEnded: async (session) => {
+      await audit.append({ type: 'session.ended', agentId: session.agentId, sessionId: session.id, outcome: 'ok', reason: 'runner-exited', actor: 'policy' });
+    },
+    logger,
+    ...(options.runnerCheckIntervalMs === undefined ? {} : { intervalMs: options.runnerCheckIntervalMs }),
+  });
+  const grants = new GrantStore({ vault, clock, logger });
+  const approvals = new ApprovalQueue({ clock, logger });
+  const remembered = new RememberedAnswers(vault, { clock });
+  const broker = new TokenBroker({
+    agents,
+    grants,
+    approvals,
+    audit,
+    connections,
+    policy,
+    clock,
+    logger,
+    remembered,
+    elicitations: new ElicitationDesk({
+      approvals,
+      audit,
+      remembered,
+      policy,
+      clock,
+      logger,
+      opener: ports.opener ?? noOpener,
+      hasGrant: (agentId, resource) => grants.list({ agentId, resource }).some((grant) => grantApplies(grant, agentId, resource, clock.now())),
+      ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
+      ...(options.retryTimeoutMs === undefined ? {} : { retryTimeoutMs: options.retryTimeoutMs }),
+      ...(options.elicitationRateLimit === undefined ? {} : { rateLimit: options.elicitationRateLimit }),
+    }),
+    ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
+  });
+  const enrolments = new EnrolmentDesk({
+    approvals,
+    agents,
+    audit,
+    ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
+  });
+  const bridge = bridgeHandler(broker, enrolments);
+  const detachNotices = ports.notifier === undefined ? undefined : attachApprovalNotices({ approvals, notifier: ports.notifier, logger });
+  const agentId = (idOrName: string): string => {
+    const agent = agents.get(idOrName);
+    if (agent === undefined) {
+      throw new LatchkeyError(ErrorCode.AgentNotFound, `No agent "${idOrName.slice(0, 64)}" is enrolled.`, { hint: 'See agents with `latchkey agent list`.' });
+    }
+    return agent.id;
+  };
+
+  let closed = false;
+  const wallet: Wallet = {
+    vaultStatus: {
+      mode: vault.mode,
+      backend: vault.backend,
+      ...(vault.warning === undefined ? {} : { warning: vault.warning }),
+      path: vault.path,
+    },
+    ...(options.bridgeStatus === undefined ? {} : { bridgeStatus: options.bridgeStatus }),
+    connect: async (url, connectOptions) => {
+      const connection = await connections.connect(url, connectOptions);
+      await audit.append({ type: 'connection.connected', resource: connection.resource, scopes: connection.scopes, outcome: 'ok', actor: 'owner' });
+      return connection;
+    },
+    listConnections: async () => connections.list(),
+    accessToken: (url, tokenOptions) => connections.accessToken(url, tokenOptions),
+    handleAuthChallenge: (url, status, header, challengeOptions) => connections.handleAuthChallenge(url, status, header, challengeOptions),
+    disconnect: async (url) => {
+      const result = await connections.disconnect(url);
+      await audit.append({ type: 'connection.disconnected', resource: result.resource, outcome: 'ok', reason: `revocation:${result.revocation}`, actor: 'owner' });
+      return result;
+    },
+    listClients: async () => connections.listClients(),
+    setClient: (client) => connections.setClient(client),
+    removeClient: (issuer) => connections.removeClient(issuer),
+
+    listAgents: async () => agents.list(),
+    enrolAgent: async (name, kind) => {
+      const enrolled = await agents.enrol(name, kind === undefined ? {} : { kind });
+      await audit.append({ type: 'agent.enrolled', agentId: enrolled.agent.id, agentName: enrolled.agent.name, outcome: 'ok', actor: 'owner' });
+      return enrolled;
+    },
+    removeAgent: (agent) => broker.removeAgent(agent),
+    listSessions: async (filter = {}) =>
+      agents.sessions({ ...(filter.agent === undefined ? {} : { agentId: agentId(filter.agent) }), ...(filter.active === undefined ? {} : { active: filter.active }) }),
+    startSession: async (agent, sessionOptions) => {
+      const started = await agents.startSession(agent, sessionOptions);
+      await audit.append({ type: 'session.started', agentId: started.session.agentId, sessionId: started.session.id, outcome: 'ok', actor: 'owner' });
+      return started;
+    },
+    endSession: async (id, reason = 'revoked') => {
+      const ended = await agents.endSession(id, reason);
+      if (ended !== undefined) await audit.append({ type: 'session.ended', agentId: ended.agentId, sessionId: ended.id, outcome: 'ok', reason, actor: 'owner' });
+    },
+    listGrants: async (filter = {}) => grants.list(filter.agent === undefined ? {} : { agentId: agentId(filter.agent) }),
+    createGrant: async (input) => {
+      const grant = await grants.create({
+        agentId: agentId(input.agent),
+        resource: canonicalResource(input.resource, policy),
+        scopes: input.scopes,
+        mode: input.mode ?? 'allow',
+        ...(input.maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: input.maxTokenLifetimeSeconds }),
+        ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
+      });
+      await audit.append({ type: 'grant.created', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
+      return grant;
+    },
+    updateGrant: async ({ id, ...patch }) => broker.updateGrant(id, patch),
+    revokeGrant: (id) => broker.revokeGrant(id),
+    listApprovals: async (filter = {}) => approvals.list(filter),
+    decideApproval: async (id, decision, decideOptions = {}) => approvals.decide(id, decision, decideOptions),
+    listAllowedSites: async (filter = {}) =>
+      remembered.allowedSites(filter.server === undefined ? {} : { server: canonicalResource(filter.server, policy) }),
+    removeAllowedSite: async (server, site) => {
+      const resource = canonicalResource(server, policy);
+      const removed = await remembered.removeSite(resource, site);
+      if (removed) await audit.append({ type: 'site.removed', resource, site, outcome: 'ok', actor: 'owner' });
+      return removed;
+    },
+    queryAudit: async (filter = {}) => audit.query(filter),
+    verifyAudit: () => audit.verify(),
+    subscribe: (listener) => subscribeToEvents(approvals, audit, listener),
+
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      approvals.close();
+      detachNotices?.();
+      await runners.stop();
+      await agents.close();
+      await grants.close();
+      await audit.close();
+      await vault.close();
+      await safeFetch?.close();
+    },
+  };
+  return { wallet, broker, bridge, approvals, audit, vault };
+}
+
+/** The broker answers agents; enrolments (unknown callers, with their peer process) go to the enrolment desk. */
+function bridgeHandler(broker: TokenBroker, enrolments: EnrolmentDesk): BridgeHandler {
+  return {
+    authenticate: (secret) => broker.authenticate(secret),
+    token: (caller, request, signal) => broker.token(caller, request, signal),
+    elicit: (caller, request, signal) => broker.elicit(caller, request, signal),
+    whoami: (caller) => broker.whoami(caller),
+    pending: (caller) => broker.pending(caller),
+    enrol: (request, signal, requester) => enrolments.enrol(request, signal, requester),
+    rejected: (rejection) => broker.rejected(rejection),
+  };
+}
+
+/** Approvals and audit entries as live events; audit entry types also say which collections changed. */
+function subscribeToEvents(approvals: ApprovalQueue, audit: AuditLog, listener: (event: WalletEvent) => void): () => void {
+  const changed: Partial<Record<AuditEvent['type'], 'connections' | 'agents' | 'sessions' | 'grants' | 'allowed-sites'>> = {
+    'site.allowed': 'allowed-sites',
+    'site.removed': 'allowed-sites',
+    'connection.connected': 'connections',
+    'connection.disconnected': 'connections',
+    'token.refreshed': 'connections',
+    'agent.enrolled': 'agents',
+    'agent.removed': 'agents',
+    'session.started': 'sessions',
+    'session.ended': 'sessions',
+    'grant.created': 'grants',
+    'grant.revoked': 'grants',
+  };
+  const safe = (event: WalletEvent): void => {
+    try {
+      listener(event);
+    } catch {
+      // A listener's failure is its own; the wallet goes on.
+    }
+  };
+  const unsubscribers = [
+    approvals.on('raised', (approval) => safe({ type: 'approval.raised', approval })),
+    approvals.on('decided', (approval) => safe({ type: 'approval.decided', approval })),
+    audit.on('appended', (event) => {
+      safe({ type: 'audit.appended', event });
+      const what = changed[event.type];
+      if (what !== undefined) safe({ type: 'changed', what });
+      if (event.type === 'agent.removed') safe({ type: 'changed', what: 'grants' });
+    }),
+  ];
+  return () => {
+    for (const unsubscribe of unsubscribers) unsubscribe();
+  };
+}
+
+/** The audit chain's head, kept in the encrypted vault so a truncated log is noticed. */
+function vaultAnchor(vault: Vault) {
+  return {
+    read: (): { seq: number; hash: string } | undefined => {
+      const head = vault.read()['auditHead'] as { seq?: unknown; hash?: unknown } | undefined;
+      return typeof head?.seq === 'number' && typeof head.hash === 'string' ? { seq: head.seq, hash: head.hash } : undefined;
+    },
+    write: (head: { seq: number; hash: string }): Promise<void> =>
+      vault.update((doc) => {
+        doc['auditHead'] = head;
+      }),
+  };
+}
