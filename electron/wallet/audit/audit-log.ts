@@ -13,6 +13,7 @@
 import { AuditEvent, type AuditType } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from '../../base/async/deferred-writes.js';
+import { SerialQueue } from '../../base/async/keyed-queue.js';
 import { TypedEvents, type Unsubscribe } from '../../base/async/typed-events.js';
 import { SECRET_PATTERN } from '../../base/ids.js';
 import { silentLogger } from '../../base/log/logger.js';
@@ -108,17 +109,6 @@ function matches(event: AuditEvent, query: AuditQuery): boolean {
     (query.type === undefined || event.type === query.type) &&
     (query.since === undefined || event.time >= query.since)
   );
-}
-
-/** Runs tasks one at a time, in order; a failed task does not block the next. */
-class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
 }
 
 async function lastEventIn(storage: AuditStorage): Promise<{ head: AuditHead | undefined; torn: boolean }> {

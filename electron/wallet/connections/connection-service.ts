@@ -23,7 +23,7 @@ import { oauthErrorCode } from '../oauth/token-errors.js';
 import { TokenRefresher, cachedTokenFrom, isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
 import { assertPolicyCovers, CALLER_OPENS } from './caller-options.js';
 import type { ConnectionStore } from './connection-store.js';
-import { oneAtATime } from '../../base/async/one-at-a-time.js';
+import { KeyedQueue } from '../../base/async/keyed-queue.js';
 import type { CachedAccessToken, ClientRecord, ConnectionRecord } from '../oauth/records.js';
 
 export const DEFAULT_BROWSER_TIMEOUT_MS = 5 * 60_000;
@@ -52,7 +52,7 @@ interface AuthorizeTarget {
 export class ConnectionService {
   private readonly refresher: TokenRefresher;
   private readonly stepUps = new Map<string, number>();
-  private readonly signIns = oneAtATime();
+  private readonly signIns = new KeyedQueue();
 
   constructor(private readonly deps: ConnectionServiceDeps) {
     this.refresher = new TokenRefresher({
@@ -258,7 +258,7 @@ export class ConnectionService {
    * before do not stop it (the owner just said yes). ScopeNotGranted when the AS grants less.
    */
   widen(resource: string, scopes: readonly string[], options: ConnectOptions = {}): Promise<ConnectionSummary> {
-    return this.signIns(resource, async () => {
+    return this.signIns.run(resource, async () => {
       const record = this.deps.store.connection(resource);
       if (record === undefined) throw notConnected(resource);
       if (!coversScopes(record.scopes, scopes)) await this.stepUp(record, [...scopes], options, true);

@@ -9,6 +9,7 @@ import * as client from 'openid-client';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { trailingSlashTwin } from '../../../shared/url.js';
 import type { Clock, Logger } from '../../base/ports.js';
+import { KeyedQueue } from '../../base/async/keyed-queue.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import type { ConnectionRecord, CachedAccessToken } from './records.js';
 import { oauthErrorCode, tokenRequestError } from './token-errors.js';
@@ -47,7 +48,7 @@ export interface RefreshDeps {
 export class TokenRefresher {
   private readonly inFlight = new Map<string, Promise<ConnectionRecord>>();
   /** Every use of a connection's refresh token runs in this per-connection chain: rotation makes them sequential. */
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly chains = new KeyedQueue();
 
   constructor(private readonly deps: RefreshDeps) {}
 
@@ -55,7 +56,7 @@ export class TokenRefresher {
   refresh(record: ConnectionRecord): Promise<ConnectionRecord> {
     const running = this.inFlight.get(record.resource);
     if (running !== undefined) return running;
-    const started = this.serialize(record.resource, () => this.refreshOnce(record.resource)).finally(() => this.inFlight.delete(record.resource));
+    const started = this.chains.run(record.resource, () => this.refreshOnce(record.resource)).finally(() => this.inFlight.delete(record.resource));
     this.inFlight.set(record.resource, started);
     return started;
   }
@@ -67,7 +68,7 @@ export class TokenRefresher {
    * (`invalid_scope`) gives CannotNarrow: never a wider token.
    */
   mint(resource: string, scopes: readonly string[]): Promise<CachedAccessToken> {
-    return this.serialize(resource, async () => {
+    return this.chains.run(resource, async () => {
       const record = this.deps.load(resource);
       if (record === undefined) throw notConnected(resource);
       const { response } = await this.exchange(record, { scope: scopes.join(' ') });
@@ -81,20 +82,6 @@ export class TokenRefresher {
       }
       return token;
     });
-  }
-
-  private serialize<T>(resource: string, job: () => Promise<T>): Promise<T> {
-    const previous = this.chains.get(resource) ?? Promise.resolve();
-    const next = previous.then(job, job);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.chains.set(resource, settled);
-    void settled.then(() => {
-      if (this.chains.get(resource) === settled) this.chains.delete(resource);
-    });
-    return next;
   }
 
   private async refreshOnce(resource: string): Promise<ConnectionRecord> {

@@ -4,6 +4,7 @@
  * usable keychain it never falls back to plaintext: the caller picks passphrase or memory mode.
  */
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { SerialQueue } from '../../base/async/keyed-queue.js';
 import { silentLogger } from '../../base/log/logger.js';
 import type { Logger, SecretStore } from '../../base/ports.js';
 import { applyMutation, freezeDocument, type VaultDocument, type VaultMutation } from './document.js';
@@ -62,17 +63,6 @@ export interface Vault {
 
 function closedError(): LatchkeyError {
   return new LatchkeyError(ErrorCode.VaultClosed, 'The vault is closed.', { hint: 'Open the wallet again.' });
-}
-
-/** Runs tasks one at a time, in order; a failed task does not block the next. */
-class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
 }
 
 abstract class BaseVault implements Vault {
