@@ -1,12 +1,15 @@
 /**
- * The import rule of docs/architecture.md, enforced: folder = runtime.
- *   shared → nothing; core → shared, node:*; main → core, shared, electron;
- *   preload → shared, electron; cli → core, shared; renderer → shared.
+ * The runtime rule, enforced: which runtime each top folder's code runs in, and so which Node
+ * built-ins, `electron` and packages it may use. core (electron/base, electron/agent,
+ * electron/wallet) → shared, node:*; main → core, shared, electron; preload → shared, electron;
+ * cli → core, shared; renderer → shared; shared → zod, tldts only. Which folder may import which
+ * is the finer table of docs/architecture.md, enforced by layers.test.ts.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { builtinModules } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { importsOf, sourceFiles, TOOLING } from './source-imports.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -40,45 +43,15 @@ const RULES: Record<Layer, { layers: Layer[]; node: boolean; electron: boolean; 
  */
 const SHARED_PACKAGES = new Set(['zod', 'tldts']);
 
-/** Build tooling that Node runs at build time (renderer/vite.config.ts): no runtime's code. */
-const TOOLING = /(^|\/)[\w-]+\.config\.m?ts$/;
-
 function layerOf(file: string): Layer | undefined {
   const rel = relative(root, file).split('\\').join('/');
   if (TOOLING.test(rel)) return undefined;
   return LAYERS.find(([, dir]) => rel === dir || rel.startsWith(`${dir}/`))?.[0];
 }
 
-function* sourceFiles(dir: string): Generator<string> {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    if (entry === 'node_modules' || entry === 'dist') continue;
-    const full = join(dir, entry);
-    if (statSync(full).isDirectory()) yield* sourceFiles(full);
-    else if (/\.(ts|tsx|mts)$/.test(entry) && !entry.endsWith('.d.ts')) yield full;
-  }
-}
-
-export function importsOf(source: string): string[] {
-  const specs: string[] = [];
-  const patterns = [
-    /\bimport\s+(?:type\s+)?(?:[\w*{}\s,$]+\s+from\s+)?['"]([^'"]+)['"]/g,
-    /\bexport\s+(?:type\s+)?(?:\*|\{[^}]*\})\s+from\s+['"]([^'"]+)['"]/g,
-    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
-    /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g,
-  ];
-  for (const pattern of patterns) for (const m of source.matchAll(pattern)) if (m[1] !== undefined) specs.push(m[1]);
-  return specs;
-}
-
 const NODE_BUILTINS = new Set(builtinModules);
 
-export function violations(file: string, source: string): string[] {
+function violations(file: string, source: string): string[] {
   const layer = layerOf(file);
   if (layer === undefined) return [];
   const rule = RULES[layer];
