@@ -93,8 +93,8 @@ async function runCommand(invocation: Extract<Invocation, { kind: 'command' }>, 
     if (agentCommand !== undefined) return await agentCommand(io, context);
     const host = invocation.command.prepareHost?.(raw);
     const prepared = host === undefined ? invocation.command.prepare(raw) : undefined;
-    // Before the passphrase prompt or the vault: the same refusal whatever the vault mode.
-    if (host === undefined) assertOwnerContext(deps.env);
+    // Before the passphrase prompt, the first-run vault choice or the vault: the same refusal whatever the vault mode.
+    if (invocation.command.allowedInAgentSession !== true) assertOwnerContext(deps.env);
     const config = await askPassphraseIfNeeded(resolveConfig(invocation.globals, deps.env, deps.homeDir), io);
     const logger = createLogger({ level: output.verbose ? 'debug' : host === undefined ? 'error' : 'info', write: (line) => writeLine(io.stderr, line) });
     const opener = announceOpenerFailures(deps.createOpener({ allowInsecureLoopback: config.allowInsecureLoopback }), io);

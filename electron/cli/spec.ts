@@ -76,6 +76,11 @@ export interface CommandSpec extends CommandHelp {
   prepareAgent?(raw: RawArgs, env: NodeJS.ProcessEnv): AgentCommand | undefined;
   /** Host mode: the command owns the wallet's lifetime (e.g. `latchkey daemon`). */
   prepareHost?(raw: RawArgs): HostCommand;
+  /**
+   * Runs inside an agent session too: a check that never opens the vault (`latchkey doctor`).
+   * Every other command that is not agent mode is the owner's and is refused there.
+   */
+  allowedInAgentSession?: boolean;
 }
 
 export interface HostContext {

@@ -10,7 +10,7 @@ import { defaultRuntimeDir, readBridgeDiscovery } from '../../base/runtime/disco
 import { findOwnerEndpoint } from '../../wallet/host/owner-client.js';
 import { runChecks, type CheckResult, type DoctorPorts } from '../doctor/checks.js';
 import { writeLine } from '../io.js';
-import { defineHostCommand, getFlag, JSON_OPTION } from '../spec.js';
+import { defineHostCommand, getFlag, JSON_OPTION, type CommandSpec } from '../spec.js';
 
 const KEYCHAIN_PROBE_TIMEOUT_MS = 3_000;
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -46,7 +46,7 @@ function answers(where: string): Promise<boolean> {
   });
 }
 
-export const doctorCommand = defineHostCommand(
+const doctor = defineHostCommand(
   {
     path: ['doctor'],
     usage: 'latchkey doctor [--json]',
@@ -91,6 +91,9 @@ export const doctorCommand = defineHostCommand(
     return failed ? 1 : 0;
   },
 );
+
+/** A check, not an owner action: it runs inside an agent session too (an agent's bridge trouble is what it diagnoses). */
+export const doctorCommand: CommandSpec = { ...doctor, allowedInAgentSession: true };
 
 function printResult(result: CheckResult, out: { write(chunk: string): unknown }): void {
   writeLine(out, `${result.status.padEnd(4)}  ${result.name.padEnd(8)}  ${result.detail}`);
