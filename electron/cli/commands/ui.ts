@@ -3,11 +3,10 @@
  * used-link page sends the owner here). Asked for over the owner socket only: the window's own
  * API cannot mint links. `--open` opens it with the caller's browser (BROWSER).
  */
-import { ENV_AGENT_SECRET, ENV_SESSION_SECRET } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { defaultRuntimeDir } from '../../base/runtime/discovery.js';
-import { findOwnerEndpoint, requestSignInLink } from '../../wallet/host/owner-client.js';
+import { requestSignInLink } from '../../wallet/host/owner-client.js';
 import { createSystemOpener } from '../../base/opener/index.js';
+import { findDaemonFor } from '../find-daemon.js';
 import { writeLine } from '../io.js';
 import { defineHostCommand, getFlag, type HostContext, type RawArgs } from '../spec.js';
 
@@ -20,12 +19,7 @@ export function parseUiArgs(raw: RawArgs): UiArgs {
 }
 
 export async function runUi(args: UiArgs, { config, io, context }: HostContext): Promise<number> {
-  if ((context.env[ENV_SESSION_SECRET] ?? '') !== '' || (context.env[ENV_AGENT_SECRET] ?? '') !== '') {
-    throw new LatchkeyError(ErrorCode.Unauthenticated, 'Owner commands cannot run inside an agent session.', {
-      hint: 'Run this from your own terminal, not from a process started by `latchkey run`.',
-    });
-  }
-  const endpoint = await findOwnerEndpoint(defaultRuntimeDir({ ...context.env, LATCHKEY_HOME: config.home }));
+  const endpoint = await findDaemonFor(config.home, context.env);
   if (endpoint === undefined) {
     throw new LatchkeyError(ErrorCode.DaemonHasNoWindow, 'No Latchkey daemon is running for this data directory, so there is no window to sign in to.', {
       hint: 'Start it with: latchkey daemon (or latchkey start); it prints a sign-in link.',
