@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --only handout,proxy,storm] [-- --cpu-prof DIR]`: issue 3's
- * benchmarks. Prints every figure with its same-run baseline and the issue's target, and writes
+ * `npm run bench [-- --quick] [-- --only handout,proxy,storm] [-- --cpu-prof DIR]`: the
+ * hand-out, proxy and refresh-storm benchmarks. Prints every figure with its same-run baseline and its target, and writes
  * bench/results.json. Figures are reported, never asserted: a 2-core machine shared with other
  * work is queueing, so only same-run comparisons mean much.
  */

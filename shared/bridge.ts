@@ -40,7 +40,7 @@ export type TokenResponse = z.infer<typeof TokenResponse>;
 
 /**
  * POST /v1/elicitations: an agent that talks to an MCP server itself hands the server's URL
- * elicitation to Latchkey instead of opening it (issue 5). The agent never gets the URL back.
+ * elicitation to Latchkey instead of opening it (protocol.md E1–E3). The agent never gets the URL back.
  */
 export const ElicitationRequest = z
   .object({

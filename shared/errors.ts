@@ -96,7 +96,7 @@ export const ErrorCode = {
   ApprovalPending: 'approval.pending',
   ApprovalTimeout: 'approval.timeout',
   AuditTampered: 'audit.tampered',
-  /** URL elicitation (issue 5): the owner declined, or the wallet gave up after its bounded retries. */
+  /** URL elicitation: the owner declined, or the wallet gave up after its bounded retries. */
   ElicitationDeclined: 'elicitation.declined',
   ElicitationLimit: 'elicitation.limit',
   /** An agent handed over a page for a server it holds no grant for: refused at once (T33). */
@@ -114,7 +114,7 @@ export const ErrorCode = {
   PlaceholderFailed: 'run.placeholder_failed',
   CommandFailed: 'run.command_failed',
 
-  // The CLI and a running daemon (issue 10)
+  // The CLI and a running daemon
   /** The caller asked for --allow-insecure-loopback; the running daemon was not started with it (never widened silently). */
   DaemonRefusesInsecureLoopback: 'daemon.insecure_loopback_refused',
   /** `latchkey ui`: no daemon runs, or it serves no window (--no-ui). */

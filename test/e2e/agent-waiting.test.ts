@@ -1,5 +1,5 @@
 /**
- * Issue 10, through real processes: an agent waiting for the owner says which approval it waits
+ * Through real processes: an agent waiting for the owner says which approval it waits
  * for (id, what, where to decide, time left) on stderr, once; and `latchkey mcp` started the way
  * SDK-based MCP hosts start it (a minimal environment: HOME and PATH, no XDG_RUNTIME_DIR) finds a
  * daemon whose runtime directory is the login session's /run/user/<uid>/latchkey.
@@ -90,7 +90,7 @@ function count(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
 
-describe('agents say what they wait for, and find the bridge (issue 10)', () => {
+describe('agents say what they wait for, and find the bridge', () => {
   it('latchkey token under latchkey run prints the approval it waits for (id, what, where, time left) once on stderr', async () => {
     await cli(['agent', 'add', 'waiter']);
     const asking = startCli(['run', '--agent', 'waiter', '--', process.execPath, '--import', 'tsx', MAIN, 'token', world.mcpUrl], env);

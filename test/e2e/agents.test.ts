@@ -1,5 +1,5 @@
 /**
- * Issue 3's end-to-end test, through real processes: `latchkey daemon` owns the wallet and the
+ * Agents, grants and the bridge end to end, through real processes: `latchkey daemon` owns the wallet and the
  * bridge; the owner connects and enrols agents with the CLI; an MCP SDK client started by
  * `latchkey run --agent a -- node agent.mjs` calls a tool through `latchkey mcp`; an agent without
  * a grant raises an approval, is denied, and the audit shows both; revoking a grant stops the
@@ -63,7 +63,7 @@ async function pendingApproval(agentName: string): Promise<Approval> {
   return found!;
 }
 
-describe('agents, grants and the bridge end to end (issue 3)', () => {
+describe('agents, grants and the bridge end to end', () => {
   it('run → mcp proxy → tool call; no grant → approval → denied → audited; revoke stops the next call', async () => {
     // The owner connects through the daemon (its opener drives Chromium through BROWSER).
     await cli(['connect', world.mcpUrl]);

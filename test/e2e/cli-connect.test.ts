@@ -1,5 +1,5 @@
 /**
- * Issue 2's end-to-end test, through the real `latchkey` command in child processes:
+ * The owner's CLI end to end, through the real `latchkey` command in child processes:
  * connect against the test world → login and consent in Chromium → tokens in the vault →
  * `latchkey token` → an MCP SDK client calls a tool with it → a new process is still connected
  * without a browser → an expired access token is refreshed exactly once → `latchkey disconnect`
@@ -37,7 +37,7 @@ afterAll(async () => {
   if (home !== undefined) await rm(home, { recursive: true, force: true });
 });
 
-describe('latchkey CLI end to end (issue 2)', () => {
+describe('latchkey CLI end to end', () => {
   it('T1/T2/T4/V9: connect → token → MCP tool call → refresh once → disconnect revokes and erases', async () => {
     // 1. connect: discovery, DCR, Chromium fills the AS login and consent pages.
     const connect = await runCli(['connect', world.mcpUrl, '--verbose'], env);

@@ -1,5 +1,5 @@
 /**
- * Issue 10: the CLI and a running daemon agree, with real processes (`latchkey daemon`, the
+ * The CLI and a running daemon agree, with real processes (`latchkey daemon`, the
  * `latchkey` CLI) and the test world (real AS, MCP server, Chromium behind the BROWSER relay).
  * The caller's BROWSER opens the sign-in page even when the daemon's would not; a caller's
  * --allow-insecure-loopback the daemon lacks is refused, not ignored; `latchkey ui` prints fresh
@@ -48,7 +48,7 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-describe('the CLI and a running daemon agree (issue 10)', () => {
+describe('the CLI and a running daemon agree', () => {
   let home: string;
   let callerEnv: Record<string, string>;
   let daemon: RunningCli;
@@ -104,7 +104,7 @@ describe('the CLI and a running daemon agree (issue 10)', () => {
   }, 120_000);
 });
 
-describe('a daemon without --allow-insecure-loopback and without a window (issue 10)', () => {
+describe('a daemon without --allow-insecure-loopback and without a window', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * Issue 5, URL elicitation for agents end to end through real processes: `latchkey daemon` (wallet
+ * URL elicitation for agents end to end through real processes: `latchkey daemon` (wallet
  * + bridge, its Opener drives the world's Chromium through BROWSER), the owner's CLI, and an MCP
  * SDK agent started by `latchkey run` that reaches a real MCP SDK elicitation server (behind the
  * world's AS) through `latchkey mcp`. The agent never receives the URL; the page is visited 0
@@ -80,7 +80,7 @@ async function agentOutput(run: RunningCli): Promise<AgentOutput> {
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as AgentOutput;
 }
 
-describe('URL elicitation through latchkey mcp, real processes (issue 5)', () => {
+describe('URL elicitation through latchkey mcp, real processes', () => {
   it('E1 E2 E9: -32042 approved, Chromium visits the page once, the request is retried; declines reach the server; the agent never sees the URL', async () => {
     await cli(['connect', pages.url]);
     await cli(['agent', 'add', 'agent-e']);

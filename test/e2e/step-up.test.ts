@@ -1,5 +1,5 @@
 /**
- * Issue 5, step-up (protocol.md T3) end to end with real parts: the world's AS (oidc-provider),
+ * Step-up (protocol.md T3) end to end with real parts: the world's AS (oidc-provider),
  * a scope-demanding MCP SDK server (test/world/scoped-server.ts), the daemon in-process (wallet +
  * bridge on a Unix socket) whose Opener drives the world's Chromium, and agents that are MCP SDK
  * clients talking through `latchkey mcp` (startMcpProxy with the bridge as its token source).
@@ -106,7 +106,7 @@ function latchkeyCode(error: unknown): unknown {
   return error instanceof McpError ? (error.data as { latchkey_code?: unknown } | undefined)?.latchkey_code : undefined;
 }
 
-describe('T3 step-up for agents end to end (issue 5)', () => {
+describe('T3 step-up for agents end to end', () => {
   it('T3: 403 insufficient_scope → step-up approval (current → union); declined → remembered: the next run is refused at once', async () => {
     const secret = await enrol('agent-b');
     const first = await startAgent('agent-b', secret);

@@ -1,6 +1,6 @@
 /**
  * Real MCP SDK servers (1.32.2, low-level `Server` + stateful StreamableHTTPServerTransport with
- * SSE responses) that ask the client to open URLs (issue 5, protocol.md E1–E2), on 127.0.0.1.
+ * SSE responses) that ask the client to open URLs (protocol.md E1–E2), on 127.0.0.1.
  *
  *   const server = await startElicitationServer();            // or { auth: { issuer, jwksUri } }
  *   server.url                 // http://127.0.0.1:<port>/mcp

@@ -1,5 +1,5 @@
 /**
- * A scope-demanding MCP server for step-up tests (issue 5, protocol.md T3): MCP SDK Streamable
+ * A scope-demanding MCP server for step-up tests (protocol.md T3): MCP SDK Streamable
  * HTTP (stateless, JSON responses) at `/mcp` on 127.0.0.1, behind the SDK's requireBearerAuth
  * with the world AS's JWT access tokens (issuer, audience = this server, typ at+jwt).
  *

@@ -1,5 +1,5 @@
 /**
- * The wallet handles URL-mode elicitation for the agent (issue 5, protocol.md E3), so `latchkey
+ * The wallet handles URL-mode elicitation for the agent (protocol.md E3), so `latchkey
  * mcp` declares `elicitation.url` to the remote server while the agent's own form-mode declaration
  * stays exactly as the agent made it:
  *   no elicitation          → { url: {} }

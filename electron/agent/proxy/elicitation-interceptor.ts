@@ -1,5 +1,5 @@
 /**
- * URL elicitation in `latchkey mcp` (issue 5, protocol.md E1–E3): the proxy handles URL mode for
+ * URL elicitation in `latchkey mcp` (protocol.md E1–E3): the proxy handles URL mode for
  * the agent, so the agent never sees an elicitation URL.
  *
  * From the agent: `initialize` (and 2026-07-28 capability `_meta`) gets `elicitation.url`; a retry

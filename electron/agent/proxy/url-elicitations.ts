@@ -1,5 +1,5 @@
 /**
- * The wallet's side of URL elicitation for `latchkey mcp` (issue 5, protocol.md E1–E3): every
+ * The wallet's side of URL elicitation for `latchkey mcp` (protocol.md E1–E3): every
  * URL a server wants the user to open goes to the wallet through the bridge (the owner decides,
  * the wallet opens the page and audits), never to the agent. This module asks the wallet and
  * tracks the server's completion notifications; the interceptor decides when to ask. Requests

@@ -1,8 +1,8 @@
 /**
  * The owner socket: how the `latchkey` CLI reaches a running daemon's wallet. HTTP over a Unix
  * socket inside the 0700 runtime directory (socket 0600), plus a random owner token from a 0600
- * file, compared in constant time. No TCP: the headless host (issue 4) adds that with its own
- * cookie. Every payload is validated against the contract in shared/api.ts.
+ * file, compared in constant time. No TCP here: the window's TCP
+ * listener is the headless host's (http-host.ts), with its own sign-in. Every payload is validated against the contract in shared/api.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { chmod, lstat, open, rename, rm } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * Issue 5 acceptance in the window: real MCP SDK test servers (test/world/elicitation-servers.ts,
+ * URL elicitation and step-up in the window: real MCP SDK test servers (test/world/elicitation-servers.ts,
  * test/world/scoped-server.ts) ask an agent's `latchkey mcp` for pages and scopes; the agent is an
  * MCP SDK Client behind startMcpProxy (in-process, the bridge as its token source and its
  * elicitation port); the owner decides in the window with Playwright. The agent gets the server's
@@ -113,7 +113,7 @@ function expectNoUrl(agent: Agent, server: ElicitationServer): void {
   expect(seen).not.toContain(`${server.origin}/page`);
 }
 
-describe('issue 5 acceptance: real MCP servers ask, the owner decides in the window', () => {
+describe('pages and scopes: real MCP servers ask, the owner decides in the window', () => {
   it('E1 E9 (2025-11-25 elicitation/create): "Open page" → visited once → the server gets accept; the agent never sees the URL', async () => {
     const agent = await startAgent(pages.url);
     const calling = callTool(agent, 'open_page');

@@ -49,7 +49,7 @@ async function tabTo(name: string, limit = 40): Promise<void> {
   throw new Error(`"${name}" was not reached with ${limit} Tab presses`);
 }
 
-describe('the window: approvals, grants and activity, live (issue 4)', () => {
+describe('the window: approvals, grants and activity, live', () => {
   it('an agent without a grant asks → the approval appears without a reload → Approve once → the agent gets its token', async () => {
     await page.getByText('Nothing is waiting for you.').waitFor();
     const agent = ui.bridge(secret);

@@ -1,5 +1,5 @@
 /**
- * Issue 10, the sidebar's status for the host and the bridge, in Chromium through the headless
+ * The sidebar's status for the host and the bridge, in Chromium through the headless
  * host: the owner's `status` carries the daemon's bridge (socket and 127.0.0.1 port) and the window
  * shows it; once the bridge stops, the window says agents cannot get tokens and how to fix it.
  */

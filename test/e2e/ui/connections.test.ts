@@ -23,7 +23,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-describe('the window: connections (issue 4)', () => {
+describe('the window: connections', () => {
   it('add a server by URL → the AS login completes in another tab → the connection shows as connected with its scopes', async () => {
     await openScreen(page, 'Connections');
     await page.getByText('No connections yet.').waitFor();

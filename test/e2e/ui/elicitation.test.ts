@@ -1,5 +1,5 @@
 /**
- * Issue 5 in the window (protocol E3, threats T21/E8/E9): an enrolled agent hands its server's URL
+ * URL elicitation and step-up in the window (protocol.md E3, threats T21/E8/E9): an enrolled agent hands its server's URL
  * elicitations to the wallet (POST /v1/elicitations, stages 'open' and 'wait') and asks for more
  * scopes than the connection holds (step-up); the owner sees each request live in the window, with
  * the facts to judge it, and decides there. The agent gets only the action (never the URL); the
@@ -76,7 +76,7 @@ function expectOnlyAction(answer: ElicitationAnswer, action: string, url: string
   expect(answer.raw).not.toContain(new URL(url).host);
 }
 
-describe('the window: pages a server asks the owner to open (issue 5, E3)', () => {
+describe('the window: pages a server asks the owner to open (E3)', () => {
   it('E3/E9: the card names server, agent and site, shows the URL and message as inert text; nothing is fetched until "Open page", then once', async () => {
     const server = serverNamed('shop');
     const path = '/checkout/cs_test_1';
@@ -133,7 +133,7 @@ describe('the window: pages a server asks the owner to open (issue 5, E3)', () =
   });
 });
 
-describe('the window: always allow a site, and the list of allowed sites (issue 5, E3)', () => {
+describe('the window: always allow a site, and the list of allowed sites (E3)', () => {
   const server = serverNamed('payments');
   const url = 'https://checkout.pay.test/session/cs_42';
 
@@ -239,7 +239,7 @@ describe('the window: hostile page addresses (E8, T21)', () => {
   });
 });
 
-describe('the window: after the page, retry now or give up (issue 5, E3 stage "wait")', () => {
+describe('the window: after the page, retry now or give up (E3 stage "wait")', () => {
   const server = serverNamed('retry');
   const retryCard = () => page.getByRole('article', { name: `${AGENT}'s request to retry.example.com waits for you to finish on pay.test` });
 
@@ -259,7 +259,7 @@ describe('the window: after the page, retry now or give up (issue 5, E3 stage "w
   });
 });
 
-describe('the window: step-up (issue 5)', () => {
+describe('the window: step-up (T3)', () => {
   const stepUpCard = () => page.getByRole('article', { name: `${AGENT} asks for more scopes` });
 
   it('T3/T13: what the agent holds now vs after, the new one marked; "Sign in again to grant" → the agent gets the wider token', async () => {

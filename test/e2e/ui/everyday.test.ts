@@ -1,5 +1,5 @@
 /**
- * Issue 10, the window's everyday gaps, in Chromium through the headless host: an agent and a grant
+ * The window's everyday use, in Chromium through the headless host: an agent and a grant
  * added from the window (the secret shown once, copyable, gone when the dialog closes, and working
  * at the real bridge), the edit-grant dialog naming the agent, the enrolment card naming the asking
  * process, Activity naming agents with session rows folded and no column cut off at 1280 px,
@@ -32,7 +32,7 @@ function agentCard(name: string) {
   return page.getByRole('article', { name });
 }
 
-describe('the window, everyday use (issue 10)', () => {
+describe('the window, everyday use', () => {
   it('adds an agent from the window and shows its secret once, copyable, then forgets it', { timeout: 60_000 }, async () => {
     await openScreen(page, 'Agents');
     await page.getByRole('button', { name: 'Add agent' }).click();

@@ -90,7 +90,7 @@ async function expectInert(): Promise<DomFacts> {
   return facts;
 }
 
-describe('E5: hostile strings render as inert text (issue 4)', () => {
+describe('E5: hostile strings render as inert text', () => {
   it('E5: a server whose metadata names a hostile issuer: the failure shows it as text, RLO made visible', async () => {
     await openScreen(page, 'Connections');
     const form = page.getByRole('region', { name: 'Add a server' });

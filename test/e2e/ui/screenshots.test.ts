@@ -50,7 +50,7 @@ async function shootAll(suffix: string): Promise<string[]> {
   return saved;
 }
 
-describe('the window: screenshots of every screen in both themes (issue 4)', () => {
+describe('the window: screenshots of every screen in both themes', () => {
   it('empty screens tell a newcomer what to do next', async () => {
     const saved = await shootAll('-empty');
     expect(saved).toHaveLength(10);
@@ -91,7 +91,7 @@ describe('the window: screenshots of every screen in both themes (issue 4)', () 
     await ui.watch.expectClean();
   });
 
-  it('issue 5 cards: a page to open (with warnings), a retry, a step-up; allowed sites', async () => {
+  it('approval cards: a page to open (with warnings), a retry, a step-up; allowed sites', async () => {
     const { wallet } = ui.daemon;
     const agent = await wallet.enrolAgent('shopper');
     // An agent hands over pages only for servers it holds a grant for (T33).
@@ -116,7 +116,7 @@ describe('the window: screenshots of every screen in both themes (issue 4)', () 
     await expect.poll(() => page.getByRole('list', { name: 'Pending approvals' }).getByRole('article').count()).toBe(4);
     for (const theme of THEMES) {
       await chooseTheme(page, theme, 'Approvals');
-      await saveScreenshot(page, `approvals-issue5-${theme}`);
+      await saveScreenshot(page, `approvals-pages-step-up-${theme}`);
       await openScreen(page, 'Connections');
       await page.getByRole('table', { name: 'Allowed sites' }).waitFor();
       await saveScreenshot(page, `connections-allowed-sites-${theme}`);

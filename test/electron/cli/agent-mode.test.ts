@@ -1,5 +1,5 @@
 /**
- * Agent mode through the real CLI process (issue 10): a secret the MCP host passed on as the text
+ * Agent mode through the real CLI process: a secret the MCP host passed on as the text
  * `${LATCHKEY_SESSION}` gets its own error, and an owner command inside an agent session says so
  * before anything asks for a passphrase, whatever the vault mode.
  */
@@ -23,7 +23,7 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-describe('agent mode in the real CLI (issue 10)', () => {
+describe('agent mode in the real CLI', () => {
   it.each([
     ['mcp', ['mcp', 'https://mcp.example.com/mcp'], { LATCHKEY_SESSION: '${LATCHKEY_SESSION}' }],
     ['token', ['token', 'https://mcp.example.com/mcp'], { LATCHKEY_SESSION: '${env:LATCHKEY_SESSION}' }],

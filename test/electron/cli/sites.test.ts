@@ -1,5 +1,5 @@
 /**
- * latchkey sites: list the sites a server may open without asking, and remove one (issue 5). The
+ * latchkey sites: list the sites a server may open without asking, and remove one. The
  * command runs against a real daemon through its owner socket, as the CLI does when one is running.
  */
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-/** What the approval cards say (issue 5, protocol E3, threats T21/E8): titles, the always-allow rule, added scopes. */
+/** What the approval cards say (protocol.md E3, threats T21/E8): titles, the always-allow rule, added scopes. */
 import { describe, expect, it } from 'vitest';
 import { approvalTitle, hostOf, markAddedScopes, rememberableSite, titleText } from '../../../renderer/screens/approvals/approval-view.js';
 import { sampleApproval } from '../../fakes/fake-wallet.js';

@@ -1,4 +1,4 @@
-/** Issue 10: adding agents and grants from the window, and the Activity table's agent names and folded session rows. */
+/** Adding agents and grants from the window, and the Activity table's agent names and folded session rows. */
 import { describe, expect, it } from 'vitest';
 import { createWalletStore } from '../../../renderer/store/index.js';
 import { auditAgentLabel, selectHiddenSessionCount, selectShownAudit } from '../../../renderer/store/selectors.js';
@@ -7,7 +7,7 @@ import { AGENT_SECRET, fakeId, sampleAgent, sampleAuditEvent, sampleConnection }
 
 const AGENT = sampleAgent();
 
-describe('wallet store: agents and grants from the window (issue 10)', () => {
+describe('wallet store: agents and grants from the window', () => {
   it('enrolAgent returns the agent and its secret to the caller and keeps no secret in the store', async () => {
     const client = createFakeWalletClient({ agents: [AGENT] });
     const store = createWalletStore(client);
@@ -38,7 +38,7 @@ describe('wallet store: agents and grants from the window (issue 10)', () => {
   });
 });
 
-describe('Activity: agent names and session rows (issue 10)', () => {
+describe('Activity: agent names and session rows', () => {
   it('an entry without a recorded name shows the enrolled agent\'s name, else its id', () => {
     const agents = [AGENT];
     expect(auditAgentLabel(sampleAuditEvent({ agentName: 'recorded' }), agents)).toBe('recorded');

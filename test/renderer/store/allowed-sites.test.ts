@@ -1,4 +1,4 @@
-/** The allowed-sites slice (issue 5): loaded at start, re-read on changed{allowed-sites}, removed with a notice on failure. */
+/** The allowed-sites slice: loaded at start, re-read on changed{allowed-sites}, removed with a notice on failure. */
 import { describe, expect, it } from 'vitest';
 import { createWalletStore } from '../../../renderer/store/index.js';
 import { selectAllowedSites } from '../../../renderer/store/selectors.js';

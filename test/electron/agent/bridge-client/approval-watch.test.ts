@@ -1,5 +1,5 @@
 /**
- * GET /v1/approvals/pending and the client's watch over it (issue 10): a waiting token request
+ * GET /v1/approvals/pending and the client's watch over it: a waiting token request
  * reports the agent's pending approvals once per change; the route wants the agent's secret.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

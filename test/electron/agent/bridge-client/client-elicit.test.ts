@@ -1,5 +1,5 @@
 /**
- * The agent-side bridge client's elicitation call (issue 5) against the real bridge server: the
+ * The agent-side bridge client's elicitation call (protocol.md E1–E3) against the real bridge server: the
  * request reaches the handler as sent, the answer comes back, and aborting withdraws the request
  * (the handler's signal fires), which is how `latchkey mcp` ends a wait when the server completes.
  */

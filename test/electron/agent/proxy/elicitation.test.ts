@@ -1,5 +1,5 @@
 /**
- * URL elicitation through `latchkey mcp` (issue 5, protocol.md E1–E3), in-process: a real MCP SDK
+ * URL elicitation through `latchkey mcp` (protocol.md E1–E3), in-process: a real MCP SDK
  * client as the agent, the proxy with a port double for the wallet's bridge call, and real MCP
  * SDK servers that ask for URLs (test/world/elicitation-servers.ts). Every message the agent
  * receives is kept and scanned: no elicitation URL may reach it.

@@ -7,7 +7,7 @@ import { startBridgeServer } from '../../../../electron/wallet/bridge/server.js'
 import { FakeBridgeHandler } from '../../../fakes/fake-bridge-handler.js';
 import { makeTempDir, type TempDir } from '../../wallet/bridge/support.js';
 
-describe('finding the bridge from a minimal environment (issue 10)', () => {
+describe('finding the bridge from a minimal environment', () => {
   const dirs: TempDir[] = [];
   const tempDir = async (): Promise<TempDir> => {
     const dir = await makeTempDir('lk-disc-');

@@ -1,5 +1,5 @@
 /**
- * Issue 10: the owner's connection holds fewer scopes than an agent's grant (connected with
+ * The owner's connection holds fewer scopes than an agent's grant (connected with
  * mcp:read only; the agent granted mcp:read + mcp:write). Against the REAL test world
  * (oidc-provider, the MCP SDK server, Chromium for sign-ins): a request naming no scopes gets what
  * both allow at once; one that needs mcp:write (named, or after the server's 403
@@ -70,7 +70,7 @@ async function refusal(promise: Promise<unknown>): Promise<LatchkeyError> {
   return error as LatchkeyError;
 }
 
-describe('issue 10: a connection holding fewer scopes than the agent\'s grant (real AS, real MCP server)', () => {
+describe('a connection holding fewer scopes than the agent\'s grant (real AS, real MCP server)', () => {
   it('a request naming no scopes gets what both the grant and the connection allow (mcp:read) at once, without a prompt', async () => {
     const caller = await agentGranted([MCP_READ, MCP_WRITE]);
     const before = raised.length;

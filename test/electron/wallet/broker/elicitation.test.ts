@@ -1,5 +1,5 @@
 /**
- * POST /v1/elicitations through the broker (issue 5): the owner decides, only an approval opens the
+ * POST /v1/elicitations through the broker (protocol.md E1–E3): the owner decides, only an approval opens the
  * URL (through a fake Opener that counts), the agent gets the action and never the URL.
  */
 import { createServer, type Server } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * The elicitation desk's rules (issue 5, E8/E9/T21/T15): unsafe URLs never reach the owner or the
+ * The elicitation desk's rules (E8/E9/T21/T15): unsafe URLs never reach the owner or the
  * Opener, each server is rate limited, allowed sites open without asking, everything else waits for
  * an approval; stage 'wait' asks when to retry. Real queue, audit log and vault; a fake Clock,
  * Scheduler and Opener (ports).

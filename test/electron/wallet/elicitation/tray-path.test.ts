@@ -1,5 +1,5 @@
 /**
- * Acceptance "E9/E8: the tray path" (issue 5): an agent hands a URL elicitation to a real wallet
+ * "E9/E8: the tray path": an agent hands a URL elicitation to a real wallet
  * over the real bridge (Unix socket); the owner sees a tray notice (the Notifier port, a test
  * double) naming the server, the agent, the page's site and its warnings; nothing touches the page
  * before the click; "Open page" on the notice opens it in real Chromium, whose one request reaches

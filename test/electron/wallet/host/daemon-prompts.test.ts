@@ -1,5 +1,5 @@
 /**
- * Issue 9 §3/§4 against a running daemon (startDaemon: the real bridge on its Unix socket and
+ * Enrolment phishing (T32) and approval-queue starvation (T33) against a running daemon (startDaemon: the real bridge on its Unix socket and
  * 127.0.0.1, the owner socket, a memory vault with a stored connection): every attacker and agent
  * is a real process, the second OS user is real (`runuser -u nobody`, so this file needs root and
  * Linux; skipped otherwise).
