@@ -1,5 +1,5 @@
 /**
- * The agent-facing bridge protocol (architecture.md "Agent-facing bridge"): what local agents
+ * The agent-facing bridge protocol (docs/protocol.md "The bridge"): what local agents
  * send over the Unix socket or 127.0.0.1 TCP, and what they get back. Errors are RFC 9457
  * problem+json with a stable `code`.
  */

@@ -1,5 +1,5 @@
 /**
- * Connection types shared by the core, the CLI, the headless host and the renderer.
+ * Connection types shared by the wallet, the CLI, the headless host and the renderer.
  * Nothing secret ever appears in these shapes: tokens only as `AccessTokenResult` to their owner.
  */
 import { z } from 'zod';

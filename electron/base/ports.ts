@@ -1,6 +1,6 @@
 /**
  * Ports: the wallet's only ways to reach the outside world. Each has a Node implementation in
- * core and a fake in test/fakes. Everything is passed in through the composition root.
+ * electron/base or electron/wallet and a fake in test/fakes. Everything is passed in through the composition root.
  */
 
 /** Milliseconds since the epoch. Tests move time with a fake clock. */

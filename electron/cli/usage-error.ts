@@ -1,4 +1,4 @@
-/** A mistake in how the command was called: exit code 2, with a hint. Never crosses into core. */
+/** A mistake in how the command was called: exit code 2, with a hint. Never crosses into the wallet. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
   readonly hint: string;

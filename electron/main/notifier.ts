@@ -1,6 +1,6 @@
 /**
  * The Notifier port over Electron's Notification: the wallet decides what a notice says and what
- * its buttons do (core/approvals/approval-notices.ts); this only shows it. Buttons where the
+ * its buttons do (electron/wallet/approvals/approval-notices.ts); this only shows it. Buttons where the
  * platform has notification actions (macOS); a click anywhere else opens the window.
  */
 import { Notification } from 'electron';

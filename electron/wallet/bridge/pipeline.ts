@@ -1,5 +1,5 @@
 /**
- * The bridge's request pipeline (architecture.md "Agent-facing bridge", threats T10–T15). In order,
+ * The bridge's request pipeline (docs/protocol.md "The bridge", threats T10–T15). In order,
  * each step refusing with problem+json and reporting the refusal to the handler:
  *   framing and size → Host → Origin → OPTIONS → bridge header → route (enrolment: Unix socket
  *   only, T32) → content type → bearer secret → rate limit → body (size, UTF-8, JSON, strict

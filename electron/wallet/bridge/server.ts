@@ -1,5 +1,5 @@
 /**
- * The agent-facing bridge server (architecture.md "Agent-facing bridge", threats T10–T15): one
+ * The agent-facing bridge server (docs/protocol.md "The bridge", threats T10–T15): one
  * node:http server on a Unix socket (0600, in a 0700 directory of the current user) and one on
  * 127.0.0.1 with an ephemeral port, never a wildcard address. Both run the same pipeline
  * (pipeline.ts). A discovery file in the runtime directory says where they are.

@@ -1,5 +1,5 @@
 /**
- * The headless host (architecture.md "Hosts"): the built renderer and the owner API over HTTP +
+ * The headless host (docs/architecture.md "Hosts"): the built renderer and the owner API over HTTP +
  * Server-Sent Events on 127.0.0.1, for SSH boxes, devcontainers and browser tests.
  *
  * Who may talk to it (threats T10, T31 and the owner's consent):

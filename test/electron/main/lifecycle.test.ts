@@ -1,7 +1,7 @@
 /**
  * Static checks of the shell's lifecycle (Electron cannot start here): one instance, the wallet
  * host closed on quit (which removes the bridge socket and discovery file), notifications that
- * only report a button to core (T19), the opener behind validateOpenUrl (T04/T22).
+ * only report a button to the wallet (T19), the opener behind validateOpenUrl (T04/T22).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
