@@ -9,7 +9,7 @@ import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { hashSecret, newId, newSecret } from '../../base/ids.js';
 import { silentLogger } from '../../base/log/logger.js';
 import { systemClock, type Clock, type Logger } from '../../base/ports.js';
-import type { Vault } from '../vault/index.js';
+import { VaultSection, type Vault } from '../vault/index.js';
 import { DeferredWrites, systemScheduler, type Scheduler } from '../../base/async/deferred-writes.js';
 import { AgentsDocument, agentSummaryOf, isSessionActive, sessionSummaryOf, type AgentRecord, type SessionRecord } from './records.js';
 import { createProcessProbe, isRunnerAlive, type ProcessProbe } from './runner-process.js';
@@ -61,7 +61,6 @@ interface Candidate {
 }
 
 interface Snapshot {
-  raw: unknown;
   document: AgentsDocument;
   candidates: Candidate[];
 }
@@ -69,12 +68,6 @@ interface Snapshot {
 function agentNotFound(idOrName: string): LatchkeyError {
   return new LatchkeyError(ErrorCode.AgentNotFound, `No agent "${idOrName.slice(0, 80)}" is enrolled.`, {
     hint: 'See enrolled agents with `latchkey agent list`.',
-  });
-}
-
-function corrupt(): LatchkeyError {
-  return new LatchkeyError(ErrorCode.VaultCorrupt, 'The vault holds agent data Latchkey cannot read.', {
-    hint: 'It may have been written by a newer Latchkey. Upgrade Latchkey.',
   });
 }
 
@@ -105,14 +98,19 @@ function pruneSessions(document: AgentsDocument, now: number): void {
 }
 
 export class AgentRegistry {
-  private readonly vault: Vault;
+  private readonly section: VaultSection<'agents' | 'sessions', AgentsDocument>;
   private readonly clock: Clock;
   private readonly lastSeen: DeferredWrites<number>;
   private readonly processes: ProcessProbe;
   private snapshot: Snapshot | undefined;
 
   constructor(options: AgentRegistryOptions) {
-    this.vault = options.vault;
+    this.section = new VaultSection(options.vault, {
+      keys: ['agents', 'sessions'],
+      schema: AgentsDocument,
+      what: 'agent data',
+      hint: 'It may have been written by a newer Latchkey. Upgrade Latchkey.',
+    });
     this.clock = options.clock ?? systemClock;
     this.processes = options.processes ?? createProcessProbe();
     this.lastSeen = new DeferredWrites<number>({
@@ -164,20 +162,19 @@ export class AgentRegistry {
 
   /** Removes an agent and ends its sessions (reason 'revoked'). Its secret stops working at once. */
   async remove(idOrName: string): Promise<AgentSummary> {
-    let removed: AgentRecord | undefined;
     const now = this.clock.now();
-    await this.mutate((doc) => {
-      removed = this.findRecord(doc, idOrName);
-      if (removed === undefined) throw agentNotFound(idOrName);
-      delete doc.agents[removed.id];
+    const removed = await this.mutate((doc) => {
+      const found = this.findRecord(doc, idOrName);
+      if (found === undefined) throw agentNotFound(idOrName);
+      delete doc.agents[found.id];
       for (const session of Object.values(doc.sessions)) {
-        if (session.agentId === removed.id && session.endedAt === undefined) {
+        if (session.agentId === found.id && session.endedAt === undefined) {
           session.endedAt = now;
           session.endReason = 'revoked';
         }
       }
+      return found;
     });
-    if (removed === undefined) throw agentNotFound(idOrName);
     const seen = this.lastSeen.peek(removed.id);
     this.lastSeen.forget(removed.id);
     return agentSummaryOf(removed, seen);
@@ -189,11 +186,10 @@ export class AgentRegistry {
     const runner = options.pid === undefined ? undefined : this.verifyRunner(options.pid);
     const secret = newSecret('session');
     const now = this.clock.now();
-    let record: SessionRecord | undefined;
-    await this.mutate((doc) => {
+    const record = await this.mutate((doc) => {
       const agent = this.findRecord(doc, agentIdOrName);
       if (agent === undefined) throw agentNotFound(agentIdOrName);
-      record = {
+      const created: SessionRecord = {
         id: newId('ses'),
         agentId: agent.id,
         createdAt: now,
@@ -202,9 +198,9 @@ export class AgentRegistry {
         ...(options.command === undefined ? {} : { command: options.command.slice(0, COMMAND_MAX) }),
         secretHash: hashSecret(secret),
       };
-      doc.sessions[record.id] = record;
+      doc.sessions[created.id] = created;
+      return created;
     });
-    if (record === undefined) throw agentNotFound(agentIdOrName);
     return { session: sessionSummaryOf(record), secret };
   }
 
@@ -213,16 +209,15 @@ export class AgentRegistry {
     const existing = this.read().document.sessions[id];
     if (existing === undefined) return undefined;
     if (existing.endedAt !== undefined) return sessionSummaryOf(existing);
-    let ended: SessionRecord | undefined;
     const now = this.clock.now();
-    await this.mutate((doc) => {
+    const ended = await this.mutate((doc) => {
       const session = doc.sessions[id];
-      if (session === undefined) return;
+      if (session === undefined) return undefined;
       if (session.endedAt === undefined) {
         session.endedAt = now;
         session.endReason = reason;
       }
-      ended = session;
+      return session;
     });
     return ended === undefined ? undefined : sessionSummaryOf(ended);
   }
@@ -319,26 +314,19 @@ export class AgentRegistry {
     return byId ?? Object.values(document.agents).find((agent) => agent.name === idOrName);
   }
 
+  /** The section as stored now, with the secret hashes to compare against (kept until it changes). */
   private read(): Snapshot {
-    const raw = this.vault.read();
-    const parts = { agents: raw['agents'], sessions: raw['sessions'] };
+    const document = this.section.read();
     const cached = this.snapshot;
-    if (cached !== undefined && cached.raw === raw) return cached;
-    const document = this.parse(parts);
+    if (cached !== undefined && cached.document === document) return cached;
     const candidates: Candidate[] = [
       ...Object.values(document.agents).map((agent) => ({ hash: Buffer.from(agent.secretHash, 'hex'), agentId: agent.id })),
       ...Object.values(document.sessions)
         .filter((session) => session.endedAt === undefined)
         .map((session) => ({ hash: Buffer.from(session.secretHash, 'hex'), agentId: session.agentId, sessionId: session.id })),
     ];
-    this.snapshot = { raw, document, candidates };
+    this.snapshot = { document, candidates };
     return this.snapshot;
-  }
-
-  private parse(parts: { agents: unknown; sessions: unknown }): AgentsDocument {
-    const parsed = AgentsDocument.safeParse({ agents: parts.agents ?? {}, sessions: parts.sessions ?? {} });
-    if (!parsed.success) throw corrupt();
-    return parsed.data;
   }
 
   private async writeLastSeen(batch: ReadonlyMap<string, number>): Promise<void> {
@@ -350,13 +338,13 @@ export class AgentRegistry {
     });
   }
 
-  private async mutate(apply: (doc: AgentsDocument) => void): Promise<void> {
+  /** One atomic vault write of `apply`'s change; long-over sessions are dropped on the way. */
+  private mutate<R>(apply: (doc: AgentsDocument) => R): Promise<R> {
     const now = this.clock.now();
-    await this.vault.update((raw) => {
-      const doc = this.parse({ agents: raw['agents'], sessions: raw['sessions'] });
-      apply(doc);
+    return this.section.update((doc) => {
+      const result = apply(doc);
       pruneSessions(doc, now);
-      return { ...raw, agents: doc.agents, sessions: doc.sessions };
+      return result;
     });
   }
 }

@@ -10,13 +10,15 @@
 import { z } from 'zod';
 import type { AllowedSite } from '../../../shared/api.js';
 import { systemClock, type Clock } from '../../base/ports.js';
-import type { Vault } from '../vault/index.js';
+import { VaultSection, type Vault } from '../vault/index.js';
 
 const Remembered = z.object({
   allowedSites: z.array(z.object({ server: z.string(), site: z.string(), createdAt: z.number() })).default([]),
   declinedStepUps: z.array(z.object({ agentId: z.string(), resource: z.string(), scopes: z.array(z.string()), at: z.number() })).default([]),
 });
 type Remembered = z.infer<typeof Remembered>;
+/** What cannot be read is forgotten rather than refused: these are conveniences, not permissions. */
+const RememberedSection = z.object({ remembered: Remembered.catch(() => ({ allowedSites: [], declinedStepUps: [] })) });
 
 /** Bounds so a flood of decisions cannot grow the vault without limit (T15). */
 const MAX_ALLOWED_SITES = 500;
@@ -24,9 +26,11 @@ const MAX_DECLINED_STEP_UPS = 1000;
 
 export class RememberedAnswers {
   private readonly clock: Clock;
+  private readonly section: VaultSection<'remembered', z.infer<typeof RememberedSection>>;
 
-  constructor(private readonly vault: Vault, options: { clock?: Clock } = {}) {
+  constructor(vault: Vault, options: { clock?: Clock } = {}) {
     this.clock = options.clock ?? systemClock;
+    this.section = new VaultSection(vault, { keys: ['remembered'], schema: RememberedSection, what: 'remembered answers', hint: 'Upgrade Latchkey.' });
   }
 
   allowedSites(filter: { server?: string } = {}): AllowedSite[] {
@@ -75,14 +79,12 @@ export class RememberedAnswers {
   }
 
   private read(): Remembered {
-    const parsed = Remembered.safeParse(this.vault.read()['remembered'] ?? {});
-    return parsed.success ? parsed.data : { allowedSites: [], declinedStepUps: [] };
+    return this.section.read().remembered;
   }
 
   private write(change: (doc: Remembered) => Remembered): Promise<void> {
-    return this.vault.update((raw) => {
-      const parsed = Remembered.safeParse(raw['remembered'] ?? {});
-      raw['remembered'] = change(parsed.success ? parsed.data : { allowedSites: [], declinedStepUps: [] });
+    return this.section.update((draft) => {
+      draft.remembered = change(draft.remembered);
     });
   }
 }

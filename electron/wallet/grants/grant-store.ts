@@ -11,12 +11,13 @@ import { DeferredWrites, systemScheduler, type Scheduler } from '../../base/asyn
 import { newId } from '../../base/ids.js';
 import { silentLogger } from '../../base/log/logger.js';
 import { systemClock, type Clock, type Logger } from '../../base/ports.js';
-import type { Vault } from '../vault/index.js';
+import { VaultSection, type Vault } from '../vault/index.js';
 import { grantApplies } from './decide.js';
 import { isScopeToken, MAX_SCOPES, uniqueScopes } from './scopes.js';
 
 const GrantsDocument = z.record(z.string(), Grant);
 type GrantsDocument = z.infer<typeof GrantsDocument>;
+const GrantsSection = z.object({ grants: GrantsDocument });
 
 export const MIN_TOKEN_LIFETIME_SECONDS = 60;
 
@@ -96,13 +97,17 @@ function checkExpiry(expiresAt: number, now: number): number {
 }
 
 export class GrantStore {
-  private readonly vault: Vault;
+  private readonly section: VaultSection<'grants', z.infer<typeof GrantsSection>>;
   private readonly clock: Clock;
   private readonly lastUsed: DeferredWrites<number>;
-  private cache: { raw: unknown; grants: GrantsDocument } | undefined;
 
   constructor(options: GrantStoreOptions) {
-    this.vault = options.vault;
+    this.section = new VaultSection(options.vault, {
+      keys: ['grants'],
+      schema: GrantsSection,
+      what: 'grant data',
+      hint: 'It may have been written by a newer Latchkey. Upgrade Latchkey.',
+    });
     this.clock = options.clock ?? systemClock;
     this.lastUsed = new DeferredWrites<number>({
       write: (batch) => this.writeLastUsed(batch),
@@ -166,8 +171,7 @@ export class GrantStore {
     const lifetime = patch.maxTokenLifetimeSeconds === undefined || patch.maxTokenLifetimeSeconds === null ? patch.maxTokenLifetimeSeconds : checkLifetime(patch.maxTokenLifetimeSeconds);
     const mode = patch.mode === undefined ? undefined : GrantMode.parse(patch.mode);
     const expiresAt = patch.expiresAt === undefined || patch.expiresAt === null ? patch.expiresAt : checkExpiry(patch.expiresAt, now);
-    let updated: Grant | undefined;
-    await this.mutate((grants) => {
+    const updated = await this.mutate((grants) => {
       const current = Object.hasOwn(grants, id) ? grants[id] : undefined;
       if (current === undefined) throw grantNotFound(id);
       const scopesChanged = scopes !== undefined && scopes.join(' ') !== current.scopes.join(' ');
@@ -181,22 +185,21 @@ export class GrantStore {
       if (lifetime === null) delete next.maxTokenLifetimeSeconds;
       if (expiresAt === null) delete next.expiresAt;
       else if (expiresAt !== undefined) next.expiresAt = expiresAt;
-      updated = Grant.parse(next);
-      grants[id] = updated;
+      const checked = Grant.parse(next);
+      grants[id] = checked;
+      return checked;
     });
-    if (updated === undefined) throw grantNotFound(id);
     return this.withLastUsed(updated);
   }
 
   /** Deletes a grant: the next decide() for it no longer finds it. Returns what was removed. */
   async revoke(id: string): Promise<Grant> {
-    let removed: Grant | undefined;
-    await this.mutate((grants) => {
-      removed = Object.hasOwn(grants, id) ? grants[id] : undefined;
-      if (removed === undefined) throw grantNotFound(id);
+    const removed = await this.mutate((grants) => {
+      const found = Object.hasOwn(grants, id) ? grants[id] : undefined;
+      if (found === undefined) throw grantNotFound(id);
       delete grants[id];
+      return found;
     });
-    if (removed === undefined) throw grantNotFound(id);
     this.lastUsed.forget(id);
     return removed;
   }
@@ -231,20 +234,7 @@ export class GrantStore {
   }
 
   private read(): GrantsDocument {
-    const raw = this.vault.read();
-    if (this.cache !== undefined && this.cache.raw === raw) return this.cache.grants;
-    this.cache = { raw, grants: this.parse(raw['grants']) };
-    return this.cache.grants;
-  }
-
-  private parse(value: unknown): GrantsDocument {
-    const parsed = GrantsDocument.safeParse(value ?? {});
-    if (!parsed.success) {
-      throw new LatchkeyError(ErrorCode.VaultCorrupt, 'The vault holds grant data Latchkey cannot read.', {
-        hint: 'It may have been written by a newer Latchkey. Upgrade Latchkey.',
-      });
-    }
-    return parsed.data;
+    return this.section.read().grants;
   }
 
   private async writeLastUsed(batch: ReadonlyMap<string, number>): Promise<void> {
@@ -256,11 +246,7 @@ export class GrantStore {
     });
   }
 
-  private async mutate(apply: (grants: GrantsDocument) => void): Promise<void> {
-    await this.vault.update((raw) => {
-      const grants = this.parse(raw['grants']);
-      apply(grants);
-      return { ...raw, grants };
-    });
+  private mutate<R>(apply: (grants: GrantsDocument) => R): Promise<R> {
+    return this.section.update((draft) => apply(draft.grants));
   }
 }

@@ -7,7 +7,8 @@ import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 export type VaultDocument = Readonly<Record<string, unknown>>;
 export type VaultMutation = (document: Record<string, unknown>) => Record<string, unknown> | void;
 
-function deepFreeze<T>(value: T): T {
+/** Freezes `value` and everything reachable from it; returns it. */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);

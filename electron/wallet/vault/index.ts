@@ -7,3 +7,4 @@ export type { KeytarSecretStoreOptions } from './keytar-secret-store.js';
 export { KEYCHAIN_SERVICE, keychainAccountFor } from './key-source.js';
 export { probeKeychain, type KeychainProbe } from './keychain-probe.js';
 export { vaultPathsIn } from './files.js';
+export { VaultSection, type VaultSectionOptions } from './section.js';
