@@ -1,6 +1,6 @@
 /**
  * The design lives in docs/: every requirement, test and threat id that code, tests, benchmarks,
- * scripts, the README or the docs themselves cite has an entry (`- **P3** …`) in docs/threats.md,
+ * scripts, the README, CONTRIBUTING.md or the docs themselves cite has an entry (`- **P3** …`) in docs/threats.md,
  * docs/protocol.md or docs/architecture.md, and every test id with an entry is carried by a test
  * name. The families are listed in docs/protocol.md ("Ids").
  */
@@ -50,7 +50,7 @@ function readEntries(): Map<string, string[]> {
 
 /** Every cited id with the files that cite it. */
 function readCitations(): Map<string, Set<string>> {
-  const files = [...CITING.flatMap((dir) => filesUnder(join(root, dir))), join(root, 'README.md')];
+  const files = [...CITING.flatMap((dir) => filesUnder(join(root, dir))), join(root, 'README.md'), join(root, 'CONTRIBUTING.md')];
   const cited = new Map<string, Set<string>>();
   for (const file of files) {
     for (const match of readFileSync(file, 'utf8').matchAll(ID)) {
@@ -65,7 +65,7 @@ function readCitations(): Map<string, Set<string>> {
 const entries = readEntries();
 
 describe('ids in docs/', () => {
-  it('every id cited in the code, the tests, the benchmarks, the scripts, the README and docs/ has an entry in docs/', () => {
+  it('every id cited in the code, the tests, the benchmarks, the scripts, the README, CONTRIBUTING.md and docs/ has an entry in docs/', () => {
     const missing = [...readCitations()]
       .filter(([id]) => !entries.has(id))
       .map(([id, files]) => `${id} (cited in ${[...files].sort().join(', ')})`)
