@@ -1,7 +1,7 @@
 /**
- * Agent access tokens, in memory only, per (agent, resource, scope set): each agent gets its own
- * token (so revoking one agent's access does not touch another's, and the audit fingerprints
- * tell them apart), and a cached one is reused until shortly before it expires. Tokens handed
+ * Agent access tokens, in memory only, under the plan's cache key (grants/decide.ts: per agent,
+ * resource and scope set, so revoking one agent's access does not touch another's, and the audit
+ * fingerprints tell them apart); a cached one is reused while it lives long enough. Tokens handed
  * out are remembered until they expire at their server, so a revocation can revoke them all, or
  * say until when the ones the server cannot revoke stay valid (T38).
  */
@@ -40,18 +40,18 @@ export class AgentTokenCache {
   /** Bumped by take(): a mint that started before a revocation must not be cached or handed out. */
   private readonly epochs = new Map<string, number>();
 
-  /** The cached token, the one being minted, or a new one from `mint` (single-flight per key). */
-  getOrMint(agentId: string, resource: string, scopes: readonly string[], validUntil: number, mint: () => Promise<AgentToken>): Promise<AgentToken> {
-    const cached = this.get(agentId, resource, scopes, validUntil);
+  /** The cached token valid past `validUntil`, the one being minted, or a new one from `mint` (single-flight per key). */
+  getOrMint(k: string, owner: { agentId: string; resource: string }, validUntil: number, mint: () => Promise<AgentToken>): Promise<AgentToken> {
+    const { agentId, resource } = owner;
+    const cached = this.get(k, validUntil);
     if (cached !== undefined) return Promise.resolve(cached);
-    const k = key(agentId, resource, scopes);
     const running = this.pending.get(k);
     if (running !== undefined) return running.promise;
     const epoch = this.epochs.get(agentId) ?? 0;
     const promise = mint()
       .then((token) => {
         if ((this.epochs.get(agentId) ?? 0) !== epoch) throw new StaleMint(resource, token);
-        this.put(agentId, resource, scopes, token);
+        this.entries.set(k, { ...token, agentId, resource, handedOut: false });
         return token;
       })
       .finally(() => {
@@ -61,18 +61,14 @@ export class AgentTokenCache {
     return promise;
   }
 
-  get(agentId: string, resource: string, scopes: readonly string[], validUntil: number): AgentToken | undefined {
-    const entry = this.entries.get(key(agentId, resource, scopes));
+  private get(k: string, validUntil: number): AgentToken | undefined {
+    const entry = this.entries.get(k);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= validUntil) {
-      this.entries.delete(key(agentId, resource, scopes));
+      this.entries.delete(k);
       return undefined;
     }
     return entry;
-  }
-
-  put(agentId: string, resource: string, scopes: readonly string[], token: AgentToken): void {
-    this.entries.set(key(agentId, resource, scopes), { ...token, agentId, resource, handedOut: false });
   }
 
   /** Notes that `token` went to the agent: it is remembered until it expires at its server. */
@@ -109,6 +105,3 @@ export class AgentTokenCache {
   }
 }
 
-function key(agentId: string, resource: string, scopes: readonly string[]): string {
-  return `${agentId}\n${resource}\n${[...scopes].sort().join(' ')}`;
-}

@@ -1,12 +1,12 @@
 /**
- * The token broker: what happens when a local agent asks the bridge for a token.
- *   authenticate (the enrolled secret is the identity) → decide(agent, request, grants) →
- *   ask the owner when needed (bounded, one prompt per agent and server) → mint a token
- *   narrowed to the grant (never a refresh token) → audit every step.
+ * The token broker: what happens when a local agent asks the bridge for a token. It only executes
+ * the plan grants/decide.ts makes:
+ *   authenticate (the enrolled secret is the identity) → plan (decide) → ask the owner if the plan
+ *   says so (bounded, one prompt per agent and server), then settle the plan → mint a token
+ *   narrowed to the plan's scopes (never a refresh token) → audit every step.
  * It answers the bridge for enrolled agents (enrolment is the EnrolmentDesk's); the bridge server owns HTTP and its defences.
  */
 import type { AgentSummary, Grant, GrantRevocation } from '../../../shared/agents.js';
-import { MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
@@ -14,24 +14,22 @@ import type { Clock, Logger } from '../../base/ports.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { GrantPatch, GrantStore } from '../grants/grant-store.js';
-import { decide, grantApplies } from '../grants/decide.js';
+import { decide, grantApplies, missingScopes, settle, type Ask, type ConsentAsk, type GrantChange, type Issue, type Refusal, type StepUpAsk } from '../grants/decide.js';
 import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditInput, AuditLog } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
 import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
 import { pendingApprovalsFor } from './pending-approvals.js';
-import { missingScopes, stepUpForAgent } from './step-up.js';
+import { refusalError, stepUpForAgent } from './step-up.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
-
-/** What the broker answers for the bridge: everything but enrolment (the enrolment desk's). */
-export type AgentRequests = Omit<BridgeHandler, 'enrol'>;
 import { AgentTokenCache, StaleMint, type AgentToken } from './agent-token-cache.js';
 import { checkTokenLifetime } from './enforce-lifetime.js';
 import { NONE_REVOKED, revokedFacts, revokeTokens, type TokensRevoked } from './revoke-tokens.js';
 
+/** What the broker answers for the bridge: everything but enrolment (the enrolment desk's). */
+export type AgentRequests = Omit<BridgeHandler, 'enrol'>;
+
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60_000;
-/** A cached agent token is handed out again only with at least this much life left. */
-const MIN_HANDOUT_TTL_MS = 30_000;
 
 export interface TokenBrokerDeps {
   agents: AgentRegistry;
@@ -60,6 +58,7 @@ export class TokenBroker implements AgentRequests {
     return caller;
   }
 
+  /** Plans the answer (grants/decide.ts), asks the owner if the plan says so, mints, audits. */
   async token(caller: BridgeCaller, request: TokenRequest, signal: AbortSignal): Promise<TokenResponse> {
     const { agent, session } = caller;
     const base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }) };
@@ -72,41 +71,18 @@ export class TokenBroker implements AgentRequests {
     }
     try {
       const connection = this.deps.connections.connectionFor(resource);
-      if (connection === undefined) {
-        throw new LatchkeyError(ErrorCode.NotConnected, `The owner has not connected Latchkey to ${resource}.`, {
-          hint: `The owner runs: latchkey connect ${resource}`,
-        });
-      }
-      let decision = decide({ agent, request: { resource, scopes: request.scopes }, grants: this.deps.grants.list({ agentId: agent.id }), now: this.deps.clock.now() });
-      if (decision.kind === 'deny') throw new LatchkeyError(decision.code, decision.reason);
-      let grant: Grant | undefined = decision.kind === 'allow' ? decision.grant : decision.grant;
-      let held = connection.scopes;
-      const named = decision.scopes.length > 0 ? decision.scopes : grant?.scopes ?? connection.scopes;
-      // No scopes asked for: what both the grant and the connection allow, at once. Only scopes the
-      // agent names (or a grant sharing none with the connection) can raise a step-up.
-      const scopes = (request.scopes ?? []).length === 0 ? usableScopes(named, held) : named;
-      // The grant's maximum (enforced in handOut), or the server's own lifetime: shown to the owner when asked.
-      const lifetime = grant?.maxTokenLifetimeSeconds;
-      const shownLifetime = lifetime ?? connection.tokenLifetimeSeconds;
-      if (missingScopes(held, scopes).length > 0) {
-        // A step-up: its one approval is also the consent for this token (never two prompts).
-        held = (await this.stepUp(agent, resource, held, grant?.scopes ?? [], scopes, signal, base)).scopes;
-        if (grant === undefined || missingScopes(grant.scopes, scopes).length > 0) {
-          grant = await this.rememberGrant(agent, resource, scopes, lifetime, base, { keepMode: true });
-        }
-        decision = { kind: 'allow', grant: grant!, scopes };
-      } else if (decision.kind === 'ask') {
-        const approved = await this.askOwner(agent, resource, scopes, { remembered: lifetime, shown: shownLifetime }, signal, base);
-        if (approved.grant !== undefined) grant = approved.grant;
-        decision = { kind: 'allow', grant: grant!, scopes };
-      }
-      if (grant !== undefined && grant.narrowing === 'unsupported' && !sameScopes(scopes, held)) {
-        throw new LatchkeyError(ErrorCode.CannotNarrow, "The server's authorization server cannot issue a token limited to this grant.", {
-          hint: 'The owner can widen the grant to the connection\'s scopes with `latchkey grant edit`.',
-        });
-      }
-      const token = await this.handOut(agent.id, resource, scopes, grant);
-      if (grant !== undefined) this.deps.grants.markUsed(grant.id);
+      const plan = decide({
+        agent,
+        request: { resource, scopes: request.scopes },
+        grants: this.deps.grants.list({ agentId: agent.id }),
+        connection,
+        declinedStepUps: this.deps.remembered?.declinedStepUps(agent.id, resource),
+        now: this.deps.clock.now(),
+      });
+      const settled = plan.kind === 'ask' ? await this.ask(agent, resource, plan, connection?.scopes ?? [], signal, base) : plan;
+      if (settled.kind === 'refuse') throw refusalError(settled);
+      const token = await this.handOut(agent.id, resource, settled);
+      if (settled.grant !== undefined) this.deps.grants.markUsed(settled.grant.id);
       await this.record({
         type: 'token.issued',
         ...base,
@@ -202,17 +178,25 @@ export class TokenBroker implements AgentRequests {
     return agent;
   }
 
-  private async askOwner(
-    agent: AgentSummary,
-    resource: string,
-    scopes: string[],
-    lifetime: { remembered: number | undefined; shown: number | undefined },
-    signal: AbortSignal,
-    base: Record<string, string>,
-  ): Promise<{ grant?: Grant }> {
+  /**
+   * Carries out the plan's question: a consent or a step-up (one approval, also the consent). The
+   * grant then changes as the plan says, and the plan is settled against the new state.
+   */
+  private async ask(agent: AgentSummary, resource: string, plan: Ask, held: readonly string[], signal: AbortSignal, base: Record<string, string>): Promise<Issue | Refusal> {
+    let remembered = false;
+    if (plan.ask.kind === 'step-up') held = await this.stepUp(agent, resource, plan.ask, signal, base);
+    else remembered = await this.askOwner(agent, resource, plan.ask, signal, base);
+    const change = plan.grantChange;
+    const grant = change !== undefined && (change.when === 'approved' || remembered) ? await this.changeGrant(agent, resource, change, base) : undefined;
+    return settle(plan, { grant, held });
+  }
+
+  /** Resolves with whether the owner approved with "remember"; throws on anything but approval. */
+  private async askOwner(agent: AgentSummary, resource: string, ask: ConsentAsk, signal: AbortSignal, base: Record<string, string>): Promise<boolean> {
+    const { scopes } = ask;
     const { approval, decision } = this.deps.approvals.raise(
-      { kind: 'consent', agentId: agent.id, agentName: agent.name, resource, scopes, ...(lifetime.shown === undefined ? {} : { lifetimeSeconds: lifetime.shown }) },
-      { timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS, signal },
+      { kind: 'consent', agentId: agent.id, agentName: agent.name, resource, scopes, ...(ask.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: ask.lifetimeSeconds }) },
+      { timeoutMs: this.approvalTimeoutMs(), signal },
     );
     await this.record({ type: 'approval.raised', ...base, resource, scopes, outcome: 'ok', reason: `consent:${approval.id}` });
     const outcome = await raceAbort(decision, signal);
@@ -227,51 +211,24 @@ export class TokenBroker implements AgentRequests {
     });
     if (outcome.status === 'expired') throw new LatchkeyError(ErrorCode.ApprovalTimeout, 'The owner did not answer in time; the request was denied.');
     if (outcome.status !== 'approved') throw new LatchkeyError(ErrorCode.GrantDenied, `The owner denied ${agent.name} access to ${resource}.`);
-    if (!outcome.remember) return {};
-    return { grant: await this.rememberGrant(agent, resource, scopes, lifetime.remembered, base) };
+    return outcome.remember === true;
   }
 
-  /**
-   * Step-up (step-up.ts). Approving one is consent for this agent, with or without "remember": the
-   * owner signed in again for these scopes, so the agent's grant is widened to them (its mode,
-   * e.g. ask each time, is kept). Otherwise its next token request, a second later through
-   * `latchkey mcp`, would ask the owner again for what was just approved.
-   */
-  private stepUp(
-    agent: AgentSummary,
-    resource: string,
-    held: string[],
-    agentScopes: string[],
-    scopes: string[],
-    signal: AbortSignal,
-    base: Record<string, string>,
-  ) {
+  /** Step-up (step-up.ts); resolves with the connection's scopes after it. */
+  private stepUp(agent: AgentSummary, resource: string, ask: StepUpAsk, signal: AbortSignal, base: Record<string, string>): Promise<string[]> {
     const remembered = this.deps.remembered;
     if (remembered === undefined) throw new LatchkeyError(ErrorCode.StepUpDeclined, 'This wallet cannot widen its connections for agents.');
     return stepUpForAgent(
-      {
-        approvals: this.deps.approvals,
-        remembered,
-        connections: this.deps.connections,
-        record: (event) => this.record(event),
-        timeoutMs: this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-      },
-      { agent, resource, current: held, agentScopes, requested: scopes, base, signal },
+      { approvals: this.deps.approvals, remembered, connections: this.deps.connections, record: (event) => this.record(event), timeoutMs: this.approvalTimeoutMs() },
+      { agent, resource, ask, base, signal },
     );
   }
 
   /**
-   * "Remember" turns an approval into a grant that allows these scopes from now on: widen the
-   * live grant (and stop asking each time), or create one (replacing an expired one).
+   * The plan's grant change after an approval: widen the live grant (its mode kept or set to
+   * allow), or create one (replacing an expired one).
    */
-  private async rememberGrant(
-    agent: AgentSummary,
-    resource: string,
-    scopes: string[],
-    lifetimeSeconds: number | undefined,
-    base: Record<string, string>,
-    { keepMode = false } = {},
-  ): Promise<Grant> {
+  private async changeGrant(agent: AgentSummary, resource: string, change: GrantChange, base: Record<string, string>): Promise<Grant> {
     const now = this.deps.clock.now();
     const existing = this.deps.grants.list({ agentId: agent.id, resource }).find((g) => grantApplies(g, agent.id, resource, now));
     const grant =
@@ -279,11 +236,11 @@ export class TokenBroker implements AgentRequests {
         ? await this.deps.grants.create({
             agentId: agent.id,
             resource,
-            scopes,
+            scopes: change.scopes,
             mode: 'allow',
-            ...(lifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: clampLifetime(lifetimeSeconds) }),
+            ...(change.maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: change.maxTokenLifetimeSeconds }),
           })
-        : await this.deps.grants.update(existing.id, { scopes: [...new Set([...existing.scopes, ...scopes])], ...(keepMode ? {} : { mode: 'allow' as const }) });
+        : await this.deps.grants.update(existing.id, { scopes: [...new Set([...existing.scopes, ...change.scopes])], ...(change.mode === 'keep' ? {} : { mode: 'allow' as const }) });
     await this.record({ type: 'grant.created', ...base, resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
     return grant;
   }
@@ -293,11 +250,11 @@ export class TokenBroker implements AgentRequests {
    * the grant's maximum (T38: enforced, never advertised by shortening the figure). A token too
    * long-lived stays cached, unused, so asking again does not mint another.
    */
-  private async handOut(agentId: string, resource: string, scopes: string[], grant: Grant | undefined): Promise<TokenResponse> {
-    const now = this.deps.clock.now();
+  private async handOut(agentId: string, resource: string, plan: Issue): Promise<TokenResponse> {
+    const { grant, scopes } = plan;
     let token: AgentToken;
     try {
-      token = await this.cache.getOrMint(agentId, resource, scopes, now + MIN_HANDOUT_TTL_MS, async () => {
+      token = await this.cache.getOrMint(plan.cacheKey, { agentId, resource }, this.deps.clock.now() + plan.minRemainingMs, async () => {
         const minted = await this.deps.connections.mintAgentToken(resource, scopes).catch(async (error: unknown) => {
           if (grant !== undefined && isLatchkeyError(error, ErrorCode.CannotNarrow)) {
             await this.deps.grants.update(grant.id, { narrowing: 'unsupported' }).catch(() => undefined);
@@ -321,6 +278,10 @@ export class TokenBroker implements AgentRequests {
     checkTokenLifetime(token, grant, resource, this.deps.clock.now());
     this.cache.noteHandedOut(agentId, resource, token, this.deps.clock.now());
     return { access_token: token.accessToken, token_type: 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') };
+  }
+
+  private approvalTimeoutMs(): number {
+    return this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
   }
 
   /** Revokes the agent's tokens (for one resource, or all) at the AS; per resource, what came of it. */
@@ -348,20 +309,6 @@ export class TokenBroker implements AgentRequests {
         reason: error instanceof LatchkeyError ? error.code : ErrorCode.Internal,
       });
   }
-}
-
-function clampLifetime(seconds: number): number {
-  return Math.min(MAX_TOKEN_LIFETIME_SECONDS, Math.max(60, Math.round(seconds)));
-}
-
-/** The scopes of `wanted` that `held` holds; all of `wanted` when it holds none (then a step-up asks). */
-function usableScopes(wanted: readonly string[], held: readonly string[]): string[] {
-  const usable = wanted.filter((scope) => held.includes(scope));
-  return usable.length > 0 ? usable : [...wanted];
-}
-
-function sameScopes(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((s) => b.includes(s));
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -59,6 +59,11 @@ export class RememberedAnswers {
     return scopes.some((scope) => declined.has(scope));
   }
 
+  /** Every scope the owner declined in a step-up for this agent and resource (the token plan's input). */
+  declinedStepUps(agentId: string, resource: string): string[] {
+    return [...this.declinedScopes(agentId, resource)];
+  }
+
   async declineStepUp(agentId: string, resource: string, scopes: readonly string[]): Promise<void> {
     const declined = this.declinedScopes(agentId, resource);
     if (scopes.every((scope) => declined.has(scope))) return;

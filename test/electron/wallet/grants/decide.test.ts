@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type Decision, type DecideInput } from '../../../../electron/wallet/grants/decide.js';
+import { decide, settle, MIN_HANDOUT_TTL_MS, type Ask, type DecideInput, type Plan } from '../../../../electron/wallet/grants/decide.js';
 import type { Grant } from '../../../../shared/agents.js';
 import { ErrorCode } from '../../../../shared/errors.js';
 
@@ -7,6 +7,8 @@ const NOW = 1_700_000_000_000;
 const A = 'agt_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const B = 'agt_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 const R = 'https://mcp.example.com/mcp';
+/** A connection holding every scope these tests name: no step-up unless a test says so. */
+const HOLDS_ALL = { scopes: ['read', 'write', 'admin', 'x', 'files:read', 'files:write', 'openid'] };
 
 let counter = 0;
 function grant(overrides: Partial<Grant> = {}): Grant {
@@ -24,15 +26,34 @@ function grant(overrides: Partial<Grant> = {}): Grant {
   };
 }
 
-function run(grants: Grant[], request: DecideInput['request'], agentId = A): Decision {
-  return decide({ agent: { id: agentId }, request, grants, now: NOW });
+function plan(input: Partial<DecideInput> & Pick<DecideInput, 'request'>): Plan {
+  return decide({ agent: { id: A, name: 'claude' }, grants: [], connection: HOLDS_ALL, declinedStepUps: [], now: NOW, ...input });
+}
+
+/** The grant policy's answer, as the table below states it. */
+type Outcome = { kind: 'allow'; grant?: Grant; scopes: string[] } | { kind: 'ask'; reason: string; grant?: Grant; scopes: string[] } | { kind: 'deny'; code: ErrorCode };
+
+function outcome(p: Plan): Outcome {
+  if (p.kind === 'refuse') return { kind: 'deny', code: p.code };
+  if (p.kind === 'issue') return { kind: 'allow', scopes: p.scopes, ...(p.grant === undefined ? {} : { grant: p.grant }) };
+  const reason = p.ask.kind === 'consent' ? p.ask.reason : 'step-up';
+  return { kind: 'ask', reason, scopes: p.then.scopes, ...(p.then.grant === undefined ? {} : { grant: p.then.grant }) };
+}
+
+function run(grants: Grant[], request: DecideInput['request'], agentId = A): Outcome {
+  return outcome(plan({ agent: { id: agentId, name: 'agent' }, grants, request }));
+}
+
+function asAsk(p: Plan): Ask {
+  if (p.kind !== 'ask') throw new Error(`expected an ask, got ${JSON.stringify(p)}`);
+  return p;
 }
 
 describe('decide', () => {
   const g = grant();
   const ask = grant({ mode: 'ask' });
-  const cases: Array<{ name: string; grants: Grant[]; request: DecideInput['request']; agent?: string; expected: Partial<Decision> & { kind: Decision['kind'] } }> = [
-    { name: 'no grants → ask no-grant', grants: [], request: { resource: R }, expected: { kind: 'ask', reason: 'no-grant', scopes: [] } },
+  const cases: Array<{ name: string; grants: Grant[]; request: DecideInput['request']; agent?: string; expected: Partial<Outcome> & { kind: Outcome['kind'] } }> = [
+    { name: 'no grants → ask no-grant', grants: [], request: { resource: R }, expected: { kind: 'ask', reason: 'no-grant', scopes: HOLDS_ALL.scopes } },
     { name: 'no grants, scopes asked → ask for them', grants: [], request: { resource: R, scopes: ['read'] }, expected: { kind: 'ask', reason: 'no-grant', scopes: ['read'] } },
     { name: 'grant, no scopes asked → allow with the grant scopes', grants: [g], request: { resource: R }, expected: { kind: 'allow', grant: g, scopes: ['read', 'write'] } },
     { name: 'empty scope list counts as not given', grants: [g], request: { resource: R, scopes: [] }, expected: { kind: 'allow', grant: g, scopes: ['read', 'write'] } },
@@ -40,7 +61,7 @@ describe('decide', () => {
     { name: 'more scopes → ask for exactly the requested', grants: [g], request: { resource: R, scopes: ['read', 'admin'] }, expected: { kind: 'ask', reason: 'more-scopes', grant: g, scopes: ['read', 'admin'] } },
     { name: 'ask-each-time grant → ask', grants: [ask], request: { resource: R, scopes: ['read'] }, expected: { kind: 'ask', reason: 'ask-each-time', grant: ask, scopes: ['read'] } },
     { name: 'allow grant wins over ask grant', grants: [ask, g], request: { resource: R }, expected: { kind: 'allow', grant: g } },
-    { name: 'T09: another agent’s grant never applies', grants: [g], request: { resource: R }, agent: B, expected: { kind: 'ask', reason: 'no-grant', scopes: [] } },
+    { name: 'T09: another agent’s grant never applies', grants: [g], request: { resource: R }, agent: B, expected: { kind: 'ask', reason: 'no-grant', scopes: HOLDS_ALL.scopes } },
     { name: 'T07: trailing slash is another resource', grants: [g], request: { resource: `${R}/` }, expected: { kind: 'ask', reason: 'no-grant' } },
     { name: 'T07: path prefix is another resource', grants: [g], request: { resource: 'https://mcp.example.com' }, expected: { kind: 'ask', reason: 'no-grant' } },
     { name: 'T07: case variant is another resource', grants: [g], request: { resource: 'https://MCP.example.com/mcp' }, expected: { kind: 'ask', reason: 'no-grant' } },
@@ -57,6 +78,64 @@ describe('decide', () => {
       expect(run(c.grants, c.request, c.agent)).toMatchObject(c.expected);
     });
   }
+});
+
+
+describe('decide: the whole plan', () => {
+  it('not connected → refuse NotConnected, before anything else', () => {
+    expect(plan({ connection: undefined, request: { resource: R, scopes: ['a b'] } })).toMatchObject({ kind: 'refuse', code: ErrorCode.NotConnected, hint: `The owner runs: latchkey connect ${R}` });
+  });
+
+  it('issue: the narrowed scopes, the grant whose lifetime applies, a cache key per scope set', () => {
+    const g = grant({ scopes: ['read', 'write', 'admin'] });
+    const p = plan({ grants: [g], request: { resource: R, scopes: ['write', 'read'] } });
+    expect(p).toEqual({ kind: 'issue', scopes: ['write', 'read'], grant: g, cacheKey: `${A}\n${R}\nread write`, minRemainingMs: MIN_HANDOUT_TTL_MS });
+  });
+
+  it('no scopes asked: what both the grant and the connection allow, without a step-up', () => {
+    const p = plan({ grants: [grant({ scopes: ['read', 'write'] })], connection: { scopes: ['read'] }, request: { resource: R } });
+    expect(p).toMatchObject({ kind: 'issue', scopes: ['read'] });
+  });
+
+  it('consent: shows the grant’s maximum lifetime, or the server’s; remembering sets the grant to allow, lifetime clamped', () => {
+    const ask = asAsk(plan({ grants: [grant({ mode: 'ask', maxTokenLifetimeSeconds: 20 })], request: { resource: R, scopes: ['read'] } }));
+    expect(ask.ask).toEqual({ kind: 'consent', reason: 'ask-each-time', scopes: ['read'], lifetimeSeconds: 20 });
+    expect(ask.grantChange).toEqual({ when: 'remembered', mode: 'allow', scopes: ['read'], maxTokenLifetimeSeconds: 60 });
+    const none = asAsk(plan({ connection: { scopes: ['read'], tokenLifetimeSeconds: 300 }, request: { resource: R } }));
+    expect(none.ask).toEqual({ kind: 'consent', reason: 'no-grant', scopes: ['read'], lifetimeSeconds: 300 });
+    expect(none.grantChange).toEqual({ when: 'remembered', mode: 'allow', scopes: ['read'] });
+  });
+
+  it('step-up: one approval about this agent (now → after, new scopes), the grant widened on approval, mode kept', () => {
+    const g = grant({ scopes: ['read'], mode: 'ask' });
+    const ask = asAsk(plan({ grants: [g], connection: { scopes: ['read'] }, request: { resource: R, scopes: ['read', 'admin'] } }));
+    expect(ask.ask).toEqual({ kind: 'step-up', currentScopes: ['read'], scopes: ['read', 'admin'], newScopes: ['admin'], connectionScopes: ['read', 'admin'] });
+    expect(ask.grantChange).toEqual({ when: 'approved', mode: 'keep', scopes: ['read', 'admin'], maxTokenLifetimeSeconds: 900 });
+  });
+
+  it('step-up for a scope the grant names but the connection lacks: shown as new, no grant change, a reconnect hint', () => {
+    const ask = asAsk(plan({ grants: [grant({ scopes: ['read', 'write'] })], connection: { scopes: ['read'] }, request: { resource: R, scopes: ['write'] } }));
+    expect(ask.ask).toMatchObject({ kind: 'step-up', currentScopes: ['read'], newScopes: ['write'], reconnect: ['read', 'write'] });
+    expect(ask.grantChange).toBeUndefined();
+  });
+
+  it('a scope new in the step-up declined before → refused without asking; a wallet that cannot step up refuses', () => {
+    const declined = plan({ grants: [grant({ scopes: ['read'] })], connection: { scopes: ['read'] }, declinedStepUps: ['admin'], request: { resource: R, scopes: ['admin', 'x'] } });
+    expect(declined).toMatchObject({ kind: 'refuse', code: ErrorCode.StepUpDeclined, details: { resource: R } });
+    if (declined.kind === 'refuse') expect(declined.reason).toContain('declined more access');
+    const other = plan({ grants: [grant({ scopes: ['read'] })], connection: { scopes: ['read'] }, declinedStepUps: ['files:write'], request: { resource: R, scopes: ['admin'] } });
+    expect(other.kind).toBe('ask');
+    expect(plan({ connection: { scopes: ['read'] }, declinedStepUps: undefined, request: { resource: R, scopes: ['admin'] } })).toMatchObject({ kind: 'refuse', code: ErrorCode.StepUpDeclined });
+  });
+
+  it('settle: a grant the AS cannot narrow gets a token only equal to what the connection holds', () => {
+    const g = grant({ scopes: ['read'], narrowing: 'unsupported' });
+    const ask = asAsk(plan({ grants: [g], connection: { scopes: ['read', 'write'] }, request: { resource: R, scopes: ['read', 'write'] } }));
+    expect(settle(ask, { grant: undefined, held: ['read', 'write', 'admin'] })).toMatchObject({ kind: 'refuse', code: ErrorCode.CannotNarrow });
+    expect(settle(ask, { grant: undefined, held: ['write', 'read'] })).toMatchObject({ kind: 'issue', grant: g, scopes: ['read', 'write'] });
+    const widened = { ...g, scopes: ['read', 'write'], narrowing: 'unknown' as const };
+    expect(settle(ask, { grant: widened, held: ['read', 'write', 'admin'] })).toMatchObject({ kind: 'issue', grant: widened });
+  });
 });
 
 /** Seeded PRNG (mulberry32): reproducible random cases without a dependency. */
@@ -109,10 +188,15 @@ describe('decide properties', () => {
       };
       if (decision.kind === 'allow') {
         allows += 1;
-        if (!live(decision.grant)) fail('allowed under a grant that is not live for this agent and resource');
-        if (decision.grant.mode !== 'allow') fail('allowed under an ask grant');
-        if (decision.grant.narrowing === 'unsupported') fail('allowed under a grant that cannot be narrowed');
-        if (!decision.scopes.every((scope) => decision.grant.scopes.includes(scope))) fail('scopes outside the grant');
+        const issuedUnder = decision.grant;
+        if (issuedUnder === undefined) {
+          fail('allowed without a grant');
+          continue;
+        }
+        if (!live(issuedUnder)) fail('allowed under a grant that is not live for this agent and resource');
+        if (issuedUnder.mode !== 'allow') fail('allowed under an ask grant');
+        if (issuedUnder.narrowing === 'unsupported') fail('allowed under a grant that cannot be narrowed');
+        if (!decision.scopes.every((scope) => issuedUnder.scopes.includes(scope))) fail('scopes outside the grant');
         if (wanted !== undefined && decision.scopes.join(' ') !== wanted.join(' ')) fail('not the requested scopes');
       } else if (decision.kind === 'ask') {
         asks += 1;

@@ -92,10 +92,11 @@ describe('GrantStore', () => {
     const g = await store.create({ agentId: A, resource: R, scopes: ['read'], mode: 'allow' });
     await store.create({ agentId: A, resource: 'https://other.example/mcp', scopes: ['read'], mode: 'allow' });
     const b = await store.create({ agentId: B, resource: R, scopes: ['read'], mode: 'allow' });
-    const ask = () => decide({ agent: { id: A }, request: { resource: R }, grants: store.list({ agentId: A }), now: clock.now() });
-    expect(ask().kind).toBe('allow');
+    const connection = { scopes: ['read'] };
+    const ask = () => decide({ agent: { id: A, name: 'a' }, request: { resource: R }, grants: store.list({ agentId: A }), connection, declinedStepUps: [], now: clock.now() });
+    expect(ask().kind).toBe('issue');
     expect((await store.revoke(g.id)).id).toBe(g.id);
-    expect(ask()).toMatchObject({ kind: 'ask', reason: 'no-grant' });
+    expect(ask()).toMatchObject({ kind: 'ask', ask: { kind: 'consent', reason: 'no-grant' } });
     expect(await codeOf(store.revoke(g.id))).toBe(ErrorCode.GrantNotFound);
     expect((await store.revokeForAgent(A)).map((x) => x.resource)).toEqual(['https://other.example/mcp']);
     expect(store.list().map((x) => x.id)).toEqual([b.id]);
@@ -111,11 +112,12 @@ describe('GrantStore', () => {
     const callerB = registry.authenticate(b.secret);
     expect(callerB?.agent.id).toBe(b.agent.id);
     if (callerB === undefined) return;
-    const decision = decide({ agent: callerB.agent, request: { resource: R, scopes: ['read'] }, grants: store.list(), now: Date.now() });
-    expect(decision).toMatchObject({ kind: 'ask', reason: 'no-grant', scopes: ['read'] });
+    const connection = { scopes: ['read', 'write'] };
+    const decision = decide({ agent: callerB.agent, request: { resource: R, scopes: ['read'] }, grants: store.list(), connection, declinedStepUps: [], now: Date.now() });
+    expect(decision).toMatchObject({ kind: 'ask', ask: { kind: 'consent', reason: 'no-grant', scopes: ['read'] } });
     const callerA = registry.authenticate(a.secret);
     if (callerA === undefined) throw new Error('a did not authenticate');
-    expect(decide({ agent: callerA.agent, request: { resource: R, scopes: ['read'] }, grants: store.list(), now: Date.now() })).toMatchObject({ kind: 'allow', scopes: ['read'] });
+    expect(decide({ agent: callerA.agent, request: { resource: R, scopes: ['read'] }, grants: store.list(), connection, declinedStepUps: [], now: Date.now() })).toMatchObject({ kind: 'issue', scopes: ['read'] });
   });
 
   it('markUsed is batched into one write per interval and shows at once', async () => {
