@@ -18,7 +18,8 @@ import {
   TokenResponse,
   WhoamiResponse,
 } from '../../../shared/bridge.js';
-import { ErrorCode } from '../../../shared/errors.js';
+import { ErrorCode, isLatchkeyError } from '../../../shared/errors.js';
+import { readJsonBody, sendJson } from '../../base/net/http-json.js';
 import type { Logger } from '../../base/ports.js';
 import {
   checkBridgeHeader,
@@ -34,7 +35,7 @@ import type { BridgeCaller, BridgeHandler } from './handler.js';
 import type { BridgeLimits, RateLimiter } from './limits.js';
 import { isForeignPeer, requesterOf, type EnrolRequester, type PeerIdentifier } from './peer.js';
 import { problemFromError, refusalProblem } from './problems.js';
-import { sendJson, sendProblem, type SendOptions } from './responses.js';
+import { sendProblem, type SendOptions } from './responses.js';
 
 export interface PipelineDeps {
   handler: BridgeHandler;
@@ -140,7 +141,7 @@ async function handleRequest(deps: PipelineDeps, listener: Listener, req: Incomi
     agentId = caller?.agent.id;
     limitRate(deps, caller);
     const signal = abortOnClose(res);
-    const body = route.body === undefined ? undefined : await readJsonBody(req, deps.limits.maxBodyBytes, route.body);
+    const body = route.body === undefined ? undefined : await readRouteBody(req, deps.limits.maxBodyBytes, route.body);
     if (signal.aborted) return;
     const requester = route.socketOnly === true ? await identifyRequester(deps, req) : undefined;
     if (signal.aborted) return;
@@ -231,55 +232,17 @@ function abortOnClose(res: ServerResponse): AbortSignal {
   return controller.signal;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-/** Reads at most `maxBytes`, then strict UTF-8, JSON and the route's schema. */
-async function readJsonBody(req: IncomingMessage, maxBytes: number, schema: z.ZodType): Promise<unknown> {
-  const bytes = await readBody(req, maxBytes);
+/** Reads the body under the size cap, then the route's schema; every failure is a refusal. */
+async function readRouteBody(req: IncomingMessage, maxBytes: number, schema: z.ZodType): Promise<unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(decoder.decode(bytes));
-  } catch {
-    throw new Refusal(ErrorCode.InvalidInput);
+    value = await readJsonBody(req, { maxBytes });
+  } catch (error) {
+    throw new Refusal(isLatchkeyError(error) ? error.code : ErrorCode.MalformedRequest);
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new Refusal(ErrorCode.InvalidInput);
   return parsed.data;
-}
-
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        cleanup();
-        req.pause();
-        reject(new Refusal(ErrorCode.PayloadTooLarge));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (): void => {
-      cleanup();
-      reject(new Refusal(ErrorCode.MalformedRequest));
-    };
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('aborted', onError);
-    };
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
-    req.once('aborted', onError);
-  });
 }
 
 function describe(error: unknown): string {

@@ -5,41 +5,14 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Problem } from '../../../shared/bridge.js';
+import { COMMON_HEADERS, sendJson, type SendJsonOptions } from '../../base/net/http-json.js';
 
-/** Sent with every answer. No Access-Control-* header is ever among them (T10). */
-const COMMON_HEADERS: Readonly<Record<string, string>> = {
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-};
-
-export interface SendOptions {
-  /** Extra headers (Allow, WWW-Authenticate, Retry-After). */
-  headers?: Record<string, string>;
-  /** Close the connection after the answer: the request body may be unread. */
-  close?: boolean;
-}
-
-function send(res: ServerResponse, status: number, contentType: string, body: unknown, options: SendOptions): void {
-  if (res.headersSent || res.destroyed) return;
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    ...COMMON_HEADERS,
-    ...options.headers,
-    'content-type': contentType,
-    'content-length': String(Buffer.byteLength(payload)),
-    ...(options.close === true ? { connection: 'close' } : {}),
-  });
-  res.end(payload);
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, options: SendOptions = {}): void {
-  send(res, status, 'application/json; charset=utf-8', body, options);
-}
+export type SendOptions = Omit<SendJsonOptions, 'contentType'>;
 
 export function sendProblem(res: ServerResponse, problem: Problem, options: SendOptions = {}): void {
   const headers = { ...options.headers };
   if (problem.retry_after !== undefined) headers['retry-after'] = String(Math.ceil(problem.retry_after));
-  send(res, problem.status, 'application/problem+json', problem, { ...options, headers });
+  sendJson(res, problem.status, problem, { ...options, headers, contentType: 'application/problem+json' });
 }
 
 const RAW_LINGER_MS = 500;

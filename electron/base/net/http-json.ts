@@ -1,0 +1,100 @@
+/**
+ * JSON over Node's HTTP server, as every Latchkey server speaks it (the agents' bridge, the
+ * headless host, the owner socket): request bodies read under a size cap as strict UTF-8 JSON,
+ * answers written once with their length, never cached and never sniffed.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+
+export interface ReadJsonBodyOptions {
+  /** Larger bodies are PayloadTooLarge (by Content-Length before reading, or once read past it). */
+  maxBytes: number;
+  /** What an empty body reads as; without it an empty body is not JSON (InvalidInput). */
+  empty?: unknown;
+}
+
+function tooLarge(): LatchkeyError {
+  return new LatchkeyError(ErrorCode.PayloadTooLarge, 'The request is too large.');
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads the request body as JSON. PayloadTooLarge past `maxBytes` (the rest is left unread: close
+ * the connection with the answer), MalformedRequest when the request breaks off, InvalidInput
+ * when the body is not UTF-8 JSON.
+ */
+export async function readJsonBody(req: IncomingMessage, options: ReadJsonBodyOptions): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (Number.isFinite(declared) && declared > options.maxBytes) throw tooLarge();
+  const bytes = await readBody(req, options.maxBytes);
+  if (bytes.length === 0 && options.empty !== undefined) return options.empty;
+  try {
+    return JSON.parse(decoder.decode(bytes)) as unknown;
+  } catch {
+    throw new LatchkeyError(ErrorCode.InvalidInput, 'The request body is not JSON.');
+  }
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (): void => {
+      cleanup();
+      reject(new LatchkeyError(ErrorCode.MalformedRequest, 'The request broke off before its body was read.'));
+    };
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onError);
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('aborted', onError);
+  });
+}
+
+/** Sent with every answer. No Access-Control-* header is ever among them. */
+export const COMMON_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+export interface SendJsonOptions {
+  /** Extra headers (Allow, WWW-Authenticate, Retry-After); names are case-insensitive. */
+  headers?: Record<string, string>;
+  /** Close the connection after the answer: the request body may be unread. */
+  close?: boolean;
+  /** Default `application/json; charset=utf-8`. */
+  contentType?: string;
+}
+
+/** Writes `body` as the whole answer; does nothing once an answer has started or the socket is gone. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, options: SendJsonOptions = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const payload = JSON.stringify(body);
+  const headers: Record<string, string> = { ...COMMON_HEADERS };
+  for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
+  headers['content-type'] = options.contentType ?? 'application/json; charset=utf-8';
+  headers['content-length'] = String(Buffer.byteLength(payload));
+  if (options.close === true) headers['connection'] = 'close';
+  res.writeHead(status, headers);
+  res.end(payload);
+}
