@@ -138,4 +138,39 @@ describe('agents say what they wait for, and find the bridge', () => {
     },
     120_000,
   );
+
+  it.skipIf(session === undefined)(
+    'owner commands in a minimal environment (env -i HOME PATH: cron, a service unit) talk to the daemon in /run/user/<uid>/latchkey, not to a vault of their own; another --home does not (skipped: /run/user/<uid> is not ours to use, or a real Latchkey runs there)',
+    async () => {
+      await cli(['agent', 'add', 'listed-from-cron']);
+      const minimal = { HOME: home, PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
+      const listed = await runMinimal(['agent', 'list', '--json'], minimal);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stderr).not.toMatch(/vault\.in_use|vault\.keychain_unavailable/u);
+      expect((JSON.parse(listed.stdout) as Array<{ name: string }>).map((agent) => agent.name)).toContain('listed-from-cron');
+      const link = await runMinimal(['ui'], minimal);
+      expect(link.code, link.stderr).toBe(0);
+      expect(link.stdout.trim()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#signin=/u);
+      // The shared /run/user/<uid>/latchkey serves another data directory: this one opens its own (empty) memory vault.
+      const other = await mkdtemp(join(tmpdir(), 'lkw-other-'));
+      try {
+        const elsewhere = await runMinimal(['agent', 'list', '--json', '--home', other, '--vault', 'memory'], minimal);
+        expect(elsewhere.code, elsewhere.stderr).toBe(0);
+        expect(JSON.parse(elsewhere.stdout)).toEqual([]);
+      } finally {
+        await rm(other, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });
+
+/** The CLI with exactly `env` (what `env -i K=V … latchkey <args>` gives it). */
+function runMinimal(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
