@@ -13,9 +13,8 @@ import { createLogger } from '../base/log/logger.js';
 import { removeSecretsFromEnv } from '../base/process/scrub-env.js';
 import { validateOpenUrl } from '../base/opener/validate.js';
 import type { Opener } from '../base/ports.js';
-import { defaultHome } from '../wallet/wallet.js';
-import type { WalletConfig } from '../wallet/wallet-api.js';
 import { registerWalletIpc } from './ipc.js';
+import { desktopConfig } from './desktop-config.js';
 import { createDesktopNotifier } from './notifier.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
 import { createTray, type LatchkeyTray } from './tray.js';
@@ -28,17 +27,6 @@ const paths = {
   trayIcon: join(here, '../../../assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'),
   appIcon: join(here, '../../../assets/icon.png'),
 };
-
-/** The desktop wallet's configuration from the same environment variables the CLI reads. */
-function desktopConfig(env: NodeJS.ProcessEnv): WalletConfig {
-  const mode = env['LATCHKEY_VAULT'] === 'memory' || env['LATCHKEY_VAULT'] === 'passphrase' ? env['LATCHKEY_VAULT'] : 'keychain';
-  const passphrase = mode === 'passphrase' ? env['LATCHKEY_PASSPHRASE'] : undefined;
-  return {
-    home: defaultHome(env),
-    allowInsecureLoopback: ['1', 'true', 'yes', 'on'].includes((env['LATCHKEY_ALLOW_INSECURE_LOOPBACK'] ?? '').toLowerCase()),
-    vault: { mode, lockWaitMs: 0, ...(passphrase === undefined || passphrase === '' ? {} : { passphrase }) },
-  };
-}
 
 const logger = createLogger({ level: process.env['LATCHKEY_DEBUG'] === '1' ? 'debug' : 'info' });
 let daemon: Daemon | undefined;
