@@ -2,28 +2,24 @@
  * Typed access to the connections and client registrations inside the vault document.
  * Every change is one atomic vault write; callers never see a half-applied update.
  */
-import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import type { Vault } from '../vault/index.js';
+import { VaultSection, type Vault } from '../vault/index.js';
 import { ClientRecord, ConnectionRecord, WalletDocument } from '../oauth/records.js';
 
 export class ConnectionStore {
-  /** The parsed document, reused until the vault holds a new one (every read is on the hot path). */
-  private cache: { raw: unknown; document: WalletDocument } | undefined;
+  /** Parsed once per vault document and reused (every read is on the hot path). */
+  private readonly section: VaultSection<'clients' | 'connections', WalletDocument>;
 
-  constructor(private readonly vault: Vault) {}
+  constructor(vault: Vault) {
+    this.section = new VaultSection(vault, {
+      keys: ['clients', 'connections'],
+      schema: WalletDocument,
+      what: 'connection data',
+      hint: 'It may have been written by a newer Latchkey. Upgrade, or disconnect and connect again.',
+    });
+  }
 
   private document(): WalletDocument {
-    const raw = this.vault.read();
-    if (this.cache?.raw === raw) return this.cache.document;
-    const parsed = WalletDocument.safeParse({ clients: raw['clients'] ?? {}, connections: raw['connections'] ?? {} });
-    if (!parsed.success) {
-      throw new LatchkeyError(ErrorCode.VaultCorrupt, 'The vault holds connection data Latchkey cannot read.', {
-        hint: 'It may have been written by a newer Latchkey. Upgrade, or disconnect and connect again.',
-      });
-    }
-    const document = deepFreeze(parsed.data);
-    this.cache = { raw, document };
-    return document;
+    return this.section.read();
   }
 
   connection(resource: string): ConnectionRecord | undefined {
@@ -90,18 +86,6 @@ export class ConnectionStore {
   }
 
   private async mutate(apply: (doc: WalletDocument) => void): Promise<void> {
-    await this.vault.update((raw) => {
-      const doc = WalletDocument.parse({ clients: raw['clients'] ?? {}, connections: raw['connections'] ?? {} });
-      apply(doc);
-      return { ...raw, clients: doc.clients, connections: doc.connections };
-    });
+    await this.section.update(apply);
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
