@@ -14,6 +14,7 @@ import { assertTlsVerification, createSafeFetch } from '../base/net/index.js';
 import { openVault, type Vault } from './vault/index.js';
 import { ConnectionStore } from './connections/connection-store.js';
 import { ConnectionService } from './connections/connection-service.js';
+import { ConnectionTokens } from './connections/connection-tokens.js';
 import { AgentRegistry } from './agents/agent-registry.js';
 import type { ProcessProbe } from './agents/runner-process.js';
 import { watchSessionRunners } from './agents/runner-watch.js';
@@ -121,8 +122,11 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     await safeFetch?.close();
     throw error;
   });
+  const store = new ConnectionStore(vault);
+  const tokens = new ConnectionTokens({ store, net: { fetch, policy }, clock, logger, audit });
   const connections = new ConnectionService({
-    store: new ConnectionStore(vault),
+    store,
+    tokens,
     net: { fetch, policy },
     opener: ports.opener ?? noOpener,
     clock,
@@ -147,6 +151,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     grants,
     approvals,
     audit,
+    tokens,
     connections,
     policy,
     clock,

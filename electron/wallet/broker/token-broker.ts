@@ -18,6 +18,7 @@ import { decide, grantApplies, missingScopes, settle, type Ask, type ConsentAsk,
 import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditInput, AuditLog } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
+import type { ConnectionTokens } from '../connections/connection-tokens.js';
 import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
 import { pendingApprovalsFor } from './pending-approvals.js';
 import { refusalError, stepUpForAgent } from './step-up.js';
@@ -36,7 +37,10 @@ export interface TokenBrokerDeps {
   grants: GrantStore;
   approvals: ApprovalQueue;
   audit: AuditLog;
-  connections: ConnectionService;
+  /** The connection's record (read once per request) and agent tokens minted from it. */
+  tokens: Pick<ConnectionTokens, 'connection' | 'mint' | 'revokeAgentToken'>;
+  /** Step-ups: a connection re-authorized with more scopes. */
+  connections: Pick<ConnectionService, 'widen'>;
   policy: UrlPolicy;
   clock: Clock;
   logger: Logger;
@@ -70,7 +74,8 @@ export class TokenBroker implements AgentRequests {
       throw error;
     }
     try {
-      const connection = this.deps.connections.connectionFor(resource);
+      const record = this.deps.tokens.connection(resource);
+      const connection = record === undefined ? undefined : { scopes: record.scopes, tokenLifetimeSeconds: record.accessToken?.lifetimeSeconds };
       const plan = decide({
         agent,
         request: { resource, scopes: request.scopes },
@@ -255,7 +260,7 @@ export class TokenBroker implements AgentRequests {
     let token: AgentToken;
     try {
       token = await this.cache.getOrMint(plan.cacheKey, { agentId, resource }, this.deps.clock.now() + plan.minRemainingMs, async () => {
-        const minted = await this.deps.connections.mintAgentToken(resource, scopes).catch(async (error: unknown) => {
+        const minted = await this.deps.tokens.mint(resource, scopes).catch(async (error: unknown) => {
           if (grant !== undefined && isLatchkeyError(error, ErrorCode.CannotNarrow)) {
             await this.deps.grants.update(grant.id, { narrowing: 'unsupported' }).catch(() => undefined);
           }
@@ -263,7 +268,7 @@ export class TokenBroker implements AgentRequests {
         });
         if (grant !== undefined && grant.narrowing !== 'ok') void this.deps.grants.update(grant.id, { narrowing: 'ok' }).catch(() => undefined);
         return {
-          accessToken: minted.accessToken,
+          accessToken: minted.value,
           expiresAt: minted.expiresAt,
           scope: minted.scope,
           ...(minted.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: minted.lifetimeSeconds }),
@@ -272,7 +277,7 @@ export class TokenBroker implements AgentRequests {
     } catch (error) {
       if (!(error instanceof StaleMint)) throw error;
       // The owner revoked while this token was being minted: it goes to nobody, and the AS forgets it (if it can).
-      await revokeTokens([{ ...error.token, agentId, resource: error.resource, handedOut: false }], this.deps.connections, this.deps.logger);
+      await revokeTokens([{ ...error.token, agentId, resource: error.resource, handedOut: false }], this.deps.tokens, this.deps.logger);
       throw new LatchkeyError(ErrorCode.GrantDenied, 'The owner revoked this access while the token was being issued.');
     }
     checkTokenLifetime(token, grant, resource, this.deps.clock.now());
@@ -289,7 +294,7 @@ export class TokenBroker implements AgentRequests {
     const taken = this.cache.take(agentId, resource, this.deps.clock.now());
     const byResource = new Map<string, TokensRevoked>();
     for (const r of new Set(taken.map((entry) => entry.resource))) {
-      byResource.set(r, await revokeTokens(taken.filter((entry) => entry.resource === r), this.deps.connections, this.deps.logger));
+      byResource.set(r, await revokeTokens(taken.filter((entry) => entry.resource === r), this.deps.tokens, this.deps.logger));
     }
     return byResource;
   }

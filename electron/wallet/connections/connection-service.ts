@@ -1,11 +1,10 @@
 /**
  * The owner's connections to MCP servers: connect (discover → register → authorize in the
- * browser → store), hand out access tokens (cached, refreshed single-flight), react to 401/403
- * challenges (refresh, re-authorize, step-up with a bounded number of attempts), disconnect
- * (revoke, then erase locally, always). Each step is one function in electron/wallet/oauth.
+ * browser → store), the owner's access token (ConnectionTokens: cached, refreshed single-flight),
+ * react to 401/403 challenges (refresh, re-authorize, step-up with a bounded number of attempts),
+ * disconnect (revoke, then erase locally, always). Each step is one function in electron/wallet/oauth.
  */
-import * as client from 'openid-client';
-import type { AccessTokenResult, ConnectionSummary, DisconnectResult, TokenRevocationResult } from '../../../shared/connections.js';
+import type { AccessTokenResult, ConnectionSummary, DisconnectResult } from '../../../shared/connections.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, parseSecureUrl } from '../../../shared/url.js';
 import type { Clock, Logger, Opener } from '../../base/ports.js';
@@ -19,10 +18,10 @@ import { discoverIssuer } from '../oauth/discover-issuer.js';
 import { openLoopbackListener } from '../oauth/loopback.js';
 import { registerClient } from '../oauth/register-client.js';
 import { coversScopes, selectScopes, unionScopes } from '../oauth/select-scopes.js';
-import { oauthErrorCode } from '../oauth/token-errors.js';
-import { TokenRefresher, cachedTokenFrom, isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
+import { cachedTokenFrom, isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
 import { assertPolicyCovers, CALLER_OPENS } from './caller-options.js';
 import type { ConnectionStore } from './connection-store.js';
+import type { ConnectionTokens } from './connection-tokens.js';
 import { KeyedQueue } from '../../base/async/keyed-queue.js';
 import type { CachedAccessToken, ClientRecord, ConnectionRecord } from '../oauth/records.js';
 
@@ -32,6 +31,8 @@ export const MAX_STEP_UPS = 2;
 
 export interface ConnectionServiceDeps {
   store: ConnectionStore;
+  /** Refreshes and client configurations of stored connections. */
+  tokens: ConnectionTokens;
   net: NetworkContext;
   opener: Opener;
   clock: Clock;
@@ -50,19 +51,10 @@ interface AuthorizeTarget {
 }
 
 export class ConnectionService {
-  private readonly refresher: TokenRefresher;
   private readonly stepUps = new Map<string, number>();
   private readonly signIns = new KeyedQueue();
 
-  constructor(private readonly deps: ConnectionServiceDeps) {
-    this.refresher = new TokenRefresher({
-      configFor: (record) => this.configFor(record),
-      load: (resource) => deps.store.connection(resource),
-      save: (resource, change) => deps.store.updateConnection(resource, change),
-      clock: deps.clock,
-      logger: deps.logger,
-    });
-  }
+  constructor(private readonly deps: ConnectionServiceDeps) {}
 
   list(): ConnectionSummary[] {
     return this.deps.store.connections().map((record) => this.summarize(record));
@@ -131,48 +123,9 @@ export class ConnectionService {
     if (record.status === 'needs-reauth') throw needsReauth(record, 'its last refresh was refused');
     const minTtlMs = (options.minTtlSeconds ?? 60) * 1000;
     if (isFresh(record.accessToken, this.deps.clock.now(), minTtlMs)) return toResult(record.accessToken);
-    const refreshed = await this.refresher.refresh(record);
+    const refreshed = await this.deps.tokens.refresh(record);
     if (refreshed.accessToken === undefined) throw needsReauth(refreshed, 'no access token came back');
     return toResult(refreshed.accessToken);
-  }
-
-  /**
-   * T5: a fresh access token for an agent, with at most `scopes`, for the exact canonical
-   * `resource`. Refresh tokens never leave the wallet; the caller caches the result per agent.
-   */
-  async mintAgentToken(resource: string, scopes: readonly string[]): Promise<AccessTokenResult> {
-    const record = this.deps.store.connection(resource);
-    if (record === undefined) throw notConnected(resource);
-    if (record.status === 'needs-reauth') throw needsReauth(record, 'its last refresh was refused');
-    const token = await this.refresher.mint(resource, scopes);
-    this.deps.logger.info('agent token minted', { resource, token: fingerprint(token.value), scopes: token.scope.join(' ') });
-    return toResult(token);
-  }
-
-  /** The connection for an exact canonical resource, if any (no URL parsing: T07). */
-  connectionFor(resource: string): ConnectionSummary | undefined {
-    const record = this.deps.store.connection(resource);
-    return record === undefined ? undefined : this.summarize(record);
-  }
-
-  /**
-   * Revokes an access token handed to an agent (RFC 7009), best effort. Servers with structured
-   * (JWT) access tokens often cannot (oidc-provider: `unsupported_token_type`): the token then
-   * stays valid at the resource server until it expires, and `error` says why.
-   */
-  async revokeAgentToken(resource: string, accessToken: string): Promise<TokenRevocationResult> {
-    const record = this.deps.store.connection(resource);
-    if (record === undefined) return { outcome: 'none', error: 'not_connected' };
-    const config = this.configFor(record);
-    if (typeof config.serverMetadata().revocation_endpoint !== 'string') return { outcome: 'unsupported', error: 'no_revocation_endpoint' };
-    try {
-      await client.tokenRevocation(config, accessToken, { token_type_hint: 'access_token' });
-      return { outcome: 'revoked' };
-    } catch (error) {
-      const code = oauthErrorCode(error);
-      // The server's code, reduced to code characters: it ends up in the audit log and the CLI.
-      return { outcome: 'failed', error: code === undefined ? 'unreachable' : code.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60) || 'failed' };
-    }
   }
 
   async handleAuthChallenge(
@@ -197,7 +150,7 @@ export class ConnectionService {
     // sign in again with what was granted before (plus anything the challenge names).
     try {
       if (record.status === 'ok' && record.refreshToken !== undefined) {
-        const refreshed = await this.refresher.refresh(record);
+        const refreshed = await this.deps.tokens.refresh(record);
         if (refreshed.accessToken !== undefined && refreshed.accessToken.value !== record.accessToken?.value) {
           return toResult(refreshed.accessToken);
         }
@@ -215,7 +168,7 @@ export class ConnectionService {
     const record = this.requireConnection(url);
     let revocation: DisconnectResult['revocation'] = 'none';
     try {
-      revocation = await revokeRefreshToken(this.configFor(record), record.refreshToken, this.deps.logger);
+      revocation = await revokeRefreshToken(this.deps.tokens.configFor(record), record.refreshToken, this.deps.logger);
     } catch {
       revocation = 'failed';
     }
@@ -297,7 +250,9 @@ export class ConnectionService {
       const updated = await this.authorize(this.targetFor(record, wanted), options);
       return toResult(requireToken(updated));
     } catch (error) {
-      if (isLatchkeyError(error, ErrorCode.AccessDenied)) {
+      // A refusal of the owner's own step-up is remembered on the connection; one approved for an
+      // agent is remembered once, with the agent's declined step-ups (broker/step-up.ts).
+      if (isLatchkeyError(error, ErrorCode.AccessDenied) && !ownerApproved) {
         await this.deps.store.updateConnection(record.resource, (current) => ({
           ...current,
           deniedScopes: unionScopes(current.deniedScopes, needed.filter((s) => !current.scopes.includes(s))),
@@ -374,12 +329,6 @@ export class ConnectionService {
     logger.info('connected', { resource: record.resource, issuer: record.issuer, token: fingerprint(accessToken.value), scopes: record.scopes.join(' ') });
     options.onProgress?.({ step: 'connected', connection: this.summarize(record) });
     return record;
-  }
-
-  private configFor(record: ConnectionRecord) {
-    const client = this.deps.store.client(record.issuer);
-    if (client === undefined || client.clientId !== record.clientId) throw needsReauth(record, 'its client registration is gone');
-    return buildClientConfiguration(record.serverMetadata as AuthorizationServer, client, this.deps.net);
   }
 
   private findConnection(url: string): ConnectionRecord | undefined {

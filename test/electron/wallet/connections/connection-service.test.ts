@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
 import { ConnectionService } from '../../../../electron/wallet/connections/connection-service.js';
 import { ConnectionStore } from '../../../../electron/wallet/connections/connection-store.js';
+import { ConnectionTokens, type TokenAudit } from '../../../../electron/wallet/connections/connection-tokens.js';
+import type { NetworkContext } from '../../../../electron/wallet/oauth/client-config.js';
+import type { Clock } from '../../../../electron/base/ports.js';
 import type { ConnectionRecord } from '../../../../electron/wallet/oauth/records.js';
 import { openVault, type Vault } from '../../../../electron/wallet/vault/index.js';
 import { silentLogger } from '../../../../electron/base/log/logger.js';
@@ -16,6 +19,15 @@ const vaults: Vault[] = [];
 afterEach(async () => {
   await Promise.all(vaults.splice(0).map((v) => v.close()));
 });
+
+type Audited = Parameters<TokenAudit['record']>[0];
+
+/** The service and the one owner of its connections' tokens, over one store. */
+function compose(store: ConnectionStore, net: NetworkContext, clock: Clock, audited: Audited[] = []) {
+  const tokens = new ConnectionTokens({ store, net, clock, logger: silentLogger, audit: { record: async (event) => void audited.push(event) } });
+  const service = new ConnectionService({ store, tokens, net, opener: { open: async () => {} }, clock, logger: silentLogger });
+  return { service, tokens };
+}
 
 async function setup(record: Partial<ConnectionRecord> = {}, metadata = fakeServerMetadata()) {
   let now = 1_000_000;
@@ -42,8 +54,11 @@ async function setup(record: Partial<ConnectionRecord> = {}, metadata = fakeServ
     ...record,
   });
   const opener = { opened: [] as URL[], open: async (url: URL) => void opener.opened.push(url) };
-  const service = new ConnectionService({ store, net: { fetch: endpoint.fetch, policy: { allowInsecureLoopback: false } }, opener, clock, logger: silentLogger });
-  return { service, store, endpoint, vault, opener, advance: (ms: number) => (now += ms) };
+  const net = { fetch: endpoint.fetch, policy: { allowInsecureLoopback: false } };
+  const audited: Audited[] = [];
+  const tokens = new ConnectionTokens({ store, net, clock, logger: silentLogger, audit: { record: async (event) => void audited.push(event) } });
+  const service = new ConnectionService({ store, tokens, net, opener, clock, logger: silentLogger });
+  return { service, tokens, store, endpoint, vault, opener, audited, advance: (ms: number) => (now += ms) };
 }
 
 describe('access tokens (T2, T08)', () => {
@@ -105,13 +120,7 @@ describe('access tokens (T2, T08)', () => {
 
   it('T2: an unreachable AS is a clear error and loses nothing', async () => {
     const { service, store } = await setup();
-    const broken = new ConnectionService({
-      store,
-      net: { fetch: () => Promise.reject(new TypeError('fetch failed')), policy: { allowInsecureLoopback: false } },
-      opener: { open: async () => {} },
-      clock: { now: () => 1_000_000 },
-      logger: silentLogger,
-    });
+    const broken = compose(store, { fetch: () => Promise.reject(new TypeError('fetch failed')), policy: { allowInsecureLoopback: false } }, { now: () => 1_000_000 }).service;
     await expect(broken.accessToken(RESOURCE)).rejects.toMatchObject({ code: ErrorCode.TokenRequestFailed });
     expect(store.connection(RESOURCE)).toMatchObject({ refreshToken: 'rt-0', status: 'ok' });
     await expect(service.accessToken(RESOURCE)).resolves.toMatchObject({ accessToken: expect.stringMatching(/^at-/) });
@@ -145,13 +154,7 @@ describe('disconnect (T4)', () => {
 
   it('T4: erases locally even when the AS is unreachable', async () => {
     const { store } = await setup();
-    const offline = new ConnectionService({
-      store,
-      net: { fetch: () => Promise.reject(new TypeError('fetch failed')), policy: { allowInsecureLoopback: false } },
-      opener: { open: async () => {} },
-      clock: { now: () => 1 },
-      logger: silentLogger,
-    });
+    const offline = compose(store, { fetch: () => Promise.reject(new TypeError('fetch failed')), policy: { allowInsecureLoopback: false } }, { now: () => 1 }).service;
     await expect(offline.disconnect(RESOURCE)).resolves.toMatchObject({ revocation: 'failed' });
     expect(store.connection(RESOURCE)).toBeUndefined();
   });
@@ -195,8 +198,8 @@ describe('step-up (T3)', () => {
 
 describe('agent tokens (T5)', () => {
   it('T5: mints a token narrowed to the asked scopes with resource; the rotated refresh token is stored first', async () => {
-    const { service, endpoint, store } = await setup({ scopes: ['mcp:read', 'mcp:write'] });
-    const token = await service.mintAgentToken(RESOURCE, ['mcp:read']);
+    const { tokens, endpoint, store } = await setup({ scopes: ['mcp:read', 'mcp:write'] });
+    const token = await tokens.mint(RESOURCE, ['mcp:read']);
     const sent = endpoint.requestsTo('/token')[0]!.params;
     expect(sent.get('grant_type')).toBe('refresh_token');
     expect(sent.get('scope')).toBe('mcp:read');
@@ -208,24 +211,52 @@ describe('agent tokens (T5)', () => {
   });
 
   it('T5: an AS that cannot narrow gives grant.cannot_narrow, never a wider token', async () => {
-    const { service, endpoint } = await setup({ scopes: ['mcp:read', 'mcp:write'] });
+    const { tokens, endpoint } = await setup({ scopes: ['mcp:read', 'mcp:write'] });
     endpoint.replies['refresh_token'] = { status: 400, body: { error: 'invalid_scope' } };
-    await expect(service.mintAgentToken(RESOURCE, ['mcp:read'])).rejects.toMatchObject({ code: ErrorCode.CannotNarrow });
+    await expect(tokens.mint(RESOURCE, ['mcp:read'])).rejects.toMatchObject({ code: ErrorCode.CannotNarrow });
     endpoint.replies['refresh_token'] = { status: 200, body: { access_token: 'wide', token_type: 'Bearer', expires_in: 60, scope: 'mcp:read mcp:write' } };
-    await expect(service.mintAgentToken(RESOURCE, ['mcp:read'])).rejects.toMatchObject({ code: ErrorCode.CannotNarrow });
+    await expect(tokens.mint(RESOURCE, ['mcp:read'])).rejects.toMatchObject({ code: ErrorCode.CannotNarrow });
   });
 
   it('T08: mints and refreshes never use the same refresh token at once', async () => {
-    const { service, endpoint, store } = await setup({ scopes: ['mcp:read', 'mcp:write'] });
+    const { service, tokens, endpoint, store } = await setup({ scopes: ['mcp:read', 'mcp:write'] });
     await Promise.all([
       service.accessToken(RESOURCE),
-      service.mintAgentToken(RESOURCE, ['mcp:read']),
-      service.mintAgentToken(RESOURCE, ['mcp:write']),
+      tokens.mint(RESOURCE, ['mcp:read']),
+      tokens.mint(RESOURCE, ['mcp:write']),
       service.accessToken(RESOURCE),
     ]);
     expect(endpoint.maxConcurrent).toBe(1);
     const used = endpoint.requestsTo('/token').map((r) => r.params.get('refresh_token'));
     expect(new Set(used).size).toBe(used.length); // each request used the latest rotated token
     expect(store.connection(RESOURCE)!.refreshToken).toBe(`rt-${used.length}`);
+  });
+});
+
+describe('token.refreshed', () => {
+  it('a refresh of the connection’s token is audited with its fingerprint and expiry, never the token', async () => {
+    const { service, audited } = await setup();
+    const token = await service.accessToken(RESOURCE);
+    expect(audited).toEqual([
+      {
+        type: 'token.refreshed',
+        resource: RESOURCE,
+        scopes: ['mcp:read'],
+        outcome: 'ok',
+        tokenFingerprint: expect.stringMatching(/^sha256:/),
+        tokenExpiresAt: token.expiresAt,
+      },
+    ]);
+    expect(JSON.stringify(audited)).not.toContain(token.accessToken);
+    expect(JSON.stringify(audited)).not.toContain('rt-');
+  });
+
+  it('a refresh the AS refuses is audited as denied (the connection now needs a sign-in); agent mints are not refreshes', async () => {
+    const { service, tokens, endpoint, audited } = await setup();
+    await tokens.mint(RESOURCE, ['mcp:read']);
+    expect(audited).toEqual([]);
+    endpoint.replies['refresh_token'] = { status: 400, body: { error: 'invalid_grant' } };
+    await expect(service.accessToken(RESOURCE)).rejects.toMatchObject({ code: ErrorCode.NeedsReauth });
+    expect(audited).toEqual([{ type: 'token.refreshed', resource: RESOURCE, outcome: 'denied', reason: 'invalid_grant' }]);
   });
 });
