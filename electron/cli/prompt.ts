@@ -13,8 +13,8 @@ const CTRL_D = '\u0004';
 type KeyOutcome = { answer: string; echo: string } | { cancelled: true };
 
 /**
- * Writes `question` on stderr, then reads a TTY stdin key by key in raw mode until `onKey` has an
- * outcome; the terminal leaves raw mode whatever happens. The one mechanism behind every prompt.
+ * Puts a TTY stdin in raw mode, writes `question` on stderr, then reads key by key until `onKey`
+ * has an outcome; the terminal leaves raw mode whatever happens. The one mechanism behind every prompt.
  */
 function readKeys(io: CliIo, question: string, onKey: (char: string) => KeyOutcome | undefined): Promise<string> {
   const stdin = io.stdin;
@@ -24,7 +24,6 @@ function readKeys(io: CliIo, question: string, onKey: (char: string) => KeyOutco
   const setRawMode = stdin.setRawMode.bind(stdin);
   const on = stdin.on.bind(stdin);
   const off = stdin.off.bind(stdin);
-  io.stderr.write(question);
   return new Promise<string>((resolve, reject) => {
     const finish = (outcome: KeyOutcome): void => {
       off('data', onData);
@@ -40,7 +39,10 @@ function readKeys(io: CliIo, question: string, onKey: (char: string) => KeyOutco
         if (outcome !== undefined) return finish(outcome);
       }
     };
+    // Raw mode (no echo) before the question shows: whoever answers as soon as it appears (a
+    // person fast at the keyboard, expect, a test at a pty) must not see the answer echoed.
     setRawMode(true);
+    io.stderr.write(question);
     stdin.setEncoding?.('utf8');
     on('data', onData);
     stdin.resume?.();
