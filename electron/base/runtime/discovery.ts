@@ -4,13 +4,12 @@
  * when the directory and the file are private to the current user (otherwise another user could
  * point an agent, and its secret, at a listener of their own).
  */
-import { randomBytes } from 'node:crypto';
-import { lstat, open, readFile, rename } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { BridgeDiscovery } from '../../../shared/bridge.js';
 import { ErrorCode, isLatchkeyError, LatchkeyError } from '../../../shared/errors.js';
-import { assertPrivateDirectory, assertPrivateFile, DISCOVERY_FILE, errnoOf, removeIfPresent } from './runtime-dir.js';
+import { assertPrivateDirectory, assertPrivateFile, DISCOVERY_FILE, errnoOf, removeIfPresent, writePrivateFile } from './runtime-dir.js';
 
 const MAX_DISCOVERY_BYTES = 4096;
 
@@ -77,21 +76,7 @@ export function discoveryPath(runtimeDir: string): string {
 
 /** Writes the discovery file: a fresh 0600 temp file, synced, renamed over the old one. */
 export async function writeBridgeDiscovery(runtimeDir: string, discovery: BridgeDiscovery): Promise<void> {
-  const target = discoveryPath(runtimeDir);
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  const file = await open(temp, 'wx', 0o600);
-  try {
-    await file.writeFile(`${JSON.stringify(discovery)}\n`);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
-    await rename(temp, target);
-  } catch (error) {
-    await removeIfPresent(temp);
-    throw error;
-  }
+  await writePrivateFile(discoveryPath(runtimeDir), `${JSON.stringify(discovery)}\n`);
 }
 
 function notRunning(runtimeDir: string, cause?: unknown): LatchkeyError {

@@ -4,8 +4,9 @@
  * refused rather than repaired, because someone else may be waiting in it.
  */
 import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
@@ -127,6 +128,24 @@ export async function secureSocketFile(path: string): Promise<void> {
   const uid = currentUid();
   if (!info.isSocket() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o177) !== 0) {
     throw unsafe(`The bridge socket ${path} could not be made private.`, path, 'Check the directory and start the bridge again.');
+  }
+}
+
+/** Writes `text` to a fresh 0600 temp file (never through an existing name or link), syncs it and renames it over `path`. */
+export async function writePrivateFile(path: string, text: string): Promise<void> {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const file = await open(temp, 'wx', 0o600);
+  try {
+    await file.writeFile(text);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await removeIfPresent(temp);
+    throw error;
   }
 }
 

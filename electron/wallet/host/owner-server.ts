@@ -5,13 +5,13 @@
  * listener is the headless host's (http-host.ts), with its own sign-in. Every payload is validated against the contract in shared/api.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { chmod, lstat, open, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, rm } from 'node:fs/promises';
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ErrorCode } from '../../../shared/errors.js';
 import { createPeerIdentifier } from '../bridge/linux-peer.js';
 import type { PeerIdentifier } from '../bridge/peer.js';
-import { assertPrivateDirectory } from '../../base/runtime/runtime-dir.js';
+import { assertPrivateDirectory, writePrivateFile } from '../../base/runtime/runtime-dir.js';
 import type { Logger } from '../../base/ports.js';
 import type { Wallet } from '../wallet-api.js';
 import { callOwnerMethod, readJsonBody, sendJson, sendWireError, statusOf, streamConnect, toWireError } from './wire.js';
@@ -52,7 +52,7 @@ export async function startOwnerServer(options: OwnerServerOptions): Promise<Own
   const expected = digest(token);
   // The CLI trusts the token only from a private dir and file (T39): check the dir, never follow a link.
   assertPrivateDirectory(await lstat(options.runtimeDir), options.runtimeDir);
-  await writeTokenFile(tokenPath, token);
+  await writePrivateFile(tokenPath, `${token}\n`);
   await rm(socketPath, { force: true });
 
   const server = createServer((req, res) => {
@@ -126,22 +126,6 @@ async function bindToCaller(peers: PeerIdentifier, req: IncomingMessage, body: u
   if (typeof body !== 'object' || body === null || !('pid' in body)) return body;
   const peer = await peers.identify(req.socket);
   return peer === undefined ? body : { ...body, pid: peer.pid };
-}
-
-/** A fresh 0600 file (never through an existing name or link), synced, renamed over the old one. */
-async function writeTokenFile(path: string, token: string): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const file = await open(temp, 'wx', 0o600);
-  try {
-    await file.writeFile(`${token}\n`);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temp, path).catch(async (error: unknown) => {
-    await rm(temp, { force: true });
-    throw error;
-  });
 }
 
 function digest(value: string): Buffer {
