@@ -64,7 +64,9 @@ export function checkFolders(table: LayerTable, files: readonly SourceFile[]): F
         violations.push({
           kind: 'agent-reaches-wallet',
           folders: [from, to],
-          message: `${from} imports ${to} (${example(sites)}): agent-side code runs inside agent processes and must never reach the wallet or its vault`,
+          message:
+            `${from} imports ${to} (${example(sites)}): agent-side code runs inside agent processes ` +
+            'and must never reach the wallet or its vault',
         });
       } else if (!(table.allowed.get(from)?.has(to) ?? false)) {
         violations.push({

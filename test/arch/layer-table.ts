@@ -141,11 +141,16 @@ export const isAgentSide = (dir: string): boolean => dir === 'electron/agent' ||
 export const isWallet = (dir: string): boolean => dir === 'electron/wallet' || dir.startsWith('electron/wallet/');
 
 /**
- * What is wrong with the table itself: a cycle between rows, or an agent-side row that reaches
- * the wallet directly or through any row it may import.
+ * What is wrong with the table itself: a cycle between rows, a row listing one below it (rows run
+ * bottom-up), or an agent-side row that reaches the wallet directly or through any row it may import.
  */
 export function tableProblems(table: LayerTable): string[] {
   const problems = cyclesOf(table.allowed).map((c) => `the table allows a cycle between ${c.join(', ')}`);
+  const position = new Map(table.rows.map((r, i) => [r.key, i]));
+  for (const row of table.rows) {
+    const below = [...(table.allowed.get(row.key) ?? [])].filter((k) => (position.get(k) ?? 0) > (position.get(row.key) ?? 0));
+    if (below.length > 0) problems.push(`\`${row.key}\` may import ${below.sort().join(', ')}, listed below it: rows run bottom-up`);
+  }
   for (const row of table.rows.filter((r) => isAgentSide(r.dir))) {
     const reached = new Set<string>();
     const queue = [row.key];

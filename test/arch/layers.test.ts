@@ -16,7 +16,7 @@ describe('architecture: the folder table of docs/architecture.md', () => {
   const table = parseLayerTable(doc);
   const files = readSourceTree(root);
 
-  it('the table itself is acyclic and keeps the agent side away from the wallet', () => {
+  it('the table itself runs bottom-up, is acyclic and keeps the agent side away from the wallet', () => {
     expect(tableProblems(table)).toEqual([]);
   });
 
@@ -38,9 +38,9 @@ const FIXTURE_TABLE = `
 | --- | --- | --- |
 | \`shared\` | all | — |
 | \`electron/base\` | all | \`shared\` |
-| \`electron/agent/proxy\` | agent | \`electron/base/**\`, \`shared\` |
 | \`electron/wallet/vault\` | wallet | \`electron/base/**\`, \`shared\` |
 | \`electron/wallet/grants\` | wallet | \`electron/wallet/vault\`, \`electron/base/**\`, \`shared\` |
+| \`electron/agent/proxy\` | agent | \`electron/base/**\`, \`shared\` |
 | \`electron/cli/**\` | cli | \`electron/agent/**\`, \`electron/wallet/**\`, \`electron/base/**\`, \`shared\` |
 `;
 
@@ -81,18 +81,25 @@ describe('architecture: the folder checker on fixture trees', () => {
     expect(violations.map((v) => [v.kind, v.folders])).toEqual([
       ['agent-reaches-wallet', ['electron/agent/proxy', 'electron/wallet/vault']],
     ]);
-    const permissive = parseLayerTable(FIXTURE_TABLE.replace('agent | `electron/base/**`', 'agent | `electron/wallet/vault`, `electron/base/**`'));
+    const permissive = parseLayerTable(
+      FIXTURE_TABLE.replace('agent | `electron/base/**`', 'agent | `electron/wallet/vault`, `electron/base/**`'),
+    );
     expect(checkFolders(permissive, tree).violations.map((v) => v.kind)).toEqual(['agent-reaches-wallet']);
     expect(tableProblems(permissive)).toEqual(['agent-side `electron/agent/proxy` may reach the wallet: electron/wallet/vault']);
   });
 
   it('fails a cycle between folders in the real import graph, even when the table was edited to allow both ways', () => {
     const tree = withFile('electron/wallet/vault/peek.ts', "import { GrantStore } from '../grants/store.js';");
-    const careless = parseLayerTable(FIXTURE_TABLE.replace('wallet | `electron/base/**`', 'wallet | `electron/wallet/grants`, `electron/base/**`'));
+    const careless = parseLayerTable(
+      FIXTURE_TABLE.replace('wallet | `electron/base/**`', 'wallet | `electron/wallet/grants`, `electron/base/**`'),
+    );
     const { violations } = checkFolders(careless, tree);
     expect(violations.map((v) => [v.kind, v.folders])).toEqual([['cycle', ['electron/wallet/grants', 'electron/wallet/vault']]]);
     expect(violations[0]?.message).toContain('electron/wallet/grants → electron/wallet/vault');
-    expect(tableProblems(careless)).toEqual(['the table allows a cycle between electron/wallet/grants, electron/wallet/vault']);
+    expect(tableProblems(careless)).toEqual([
+      'the table allows a cycle between electron/wallet/grants, electron/wallet/vault',
+      '`electron/wallet/vault` may import electron/wallet/grants, listed below it: rows run bottom-up',
+    ]);
     // Against the acyclic table the same tree is both: one edge of any cycle must run upward.
     expect(checkFolders(table, tree).violations.map((v) => v.kind).sort()).toEqual(['cycle', 'upward']);
   });
