@@ -9,6 +9,8 @@ import { ConnectionStore } from '../../../../electron/wallet/connections/connect
 import { ConnectionTokens, type TokenAudit } from '../../../../electron/wallet/connections/connection-tokens.js';
 import type { NetworkContext } from '../../../../electron/wallet/oauth/client-config.js';
 import type { Clock } from '../../../../electron/base/ports.js';
+import { openAuditLog } from '../../../../electron/wallet/audit/audit-log.js';
+import type { AuditEvent } from '../../../../shared/agents.js';
 import type { ConnectionRecord } from '../../../../electron/wallet/oauth/records.js';
 import { openVault, type Vault } from '../../../../electron/wallet/vault/index.js';
 import { silentLogger } from '../../../../electron/base/log/logger.js';
@@ -258,5 +260,18 @@ describe('token.refreshed', () => {
     endpoint.replies['refresh_token'] = { status: 400, body: { error: 'invalid_grant' } };
     await expect(service.accessToken(RESOURCE)).rejects.toMatchObject({ code: ErrorCode.NeedsReauth });
     expect(audited).toEqual([{ type: 'token.refreshed', resource: RESOURCE, outcome: 'denied', reason: 'invalid_grant' }]);
+  });
+  it('the audit log takes it as written and tells its listeners, which is what the wallet’s live events follow', async () => {
+    const { store, endpoint } = await setup();
+    const audit = await openAuditLog({ clock: { now: () => 1_000_000 } });
+    const appended: AuditEvent[] = [];
+    audit.on('appended', (event) => appended.push(event));
+    const { service } = compose(store, { fetch: endpoint.fetch, policy: { allowInsecureLoopback: false } }, { now: () => 1_000_000 });
+    const tokens = new ConnectionTokens({ store, net: { fetch: endpoint.fetch, policy: { allowInsecureLoopback: false } }, clock: { now: () => 1_000_000 }, logger: silentLogger, audit });
+    await tokens.refresh(store.connection(RESOURCE)!);
+    expect(appended).toMatchObject([{ type: 'token.refreshed', resource: RESOURCE, outcome: 'ok', tokenFingerprint: expect.stringMatching(/^sha256:/) }]);
+    expect(await audit.verify()).toMatchObject({ ok: true });
+    expect(service.list()[0]?.accessTokenExpiresAt).toBe(appended[0]?.tokenExpiresAt);
+    await audit.close();
   });
 });
