@@ -9,8 +9,8 @@ import type { Approval } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { noticeFor } from '../../wallet/approvals/approval-notices.js';
 import { defaultRuntimeDir } from '../../base/runtime/discovery.js';
-import { findOwnerEndpoint } from '../../wallet/host/owner-client.js';
 import { rendererDir } from '../../wallet/host/package-root.js';
+import { findDaemonFor } from '../find-daemon.js';
 import { resolveFirstRunVault } from '../first-run-vault.js';
 import { writeLine } from '../io.js';
 import { sanitizeForTerminal } from '../sanitize.js';
@@ -83,7 +83,8 @@ export const daemonCommand = defineHostCommand(
 /** Runs the daemon until Ctrl-C or SIGTERM (also `latchkey start` without a desktop). */
 export async function runDaemon(args: DaemonArgs, { config, io, context, logger, opener, signal }: HostContext): Promise<number> {
   const runtimeDir = defaultRuntimeDir({ ...context.env, LATCHKEY_HOME: config.home });
-  const running = await findOwnerEndpoint(runtimeDir).catch(() => undefined);
+  // Also where a daemon started from another environment put it (/run/user/<uid>/latchkey): a clear answer, not vault.in_use.
+  const running = await findDaemonFor(config.home, context.env).catch(() => undefined);
   if (running !== undefined) {
     throw new LatchkeyError(ErrorCode.VaultInUse, 'A Latchkey daemon is already running for this data directory.', {
       hint: 'Use it (every latchkey command talks to it), or stop it first.',
