@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConnectParams, OwnerMethods, type OwnerMethodName } from '../../../shared/api.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { readJsonBody as readJson, sendJson } from '../../base/net/http-json.js';
 import type { Wallet } from '../wallet-api.js';
 import { ownerDispatch } from './owner-dispatch.js';
 
@@ -23,6 +24,8 @@ export interface WireAnswer {
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
+export { sendJson } from '../../base/net/http-json.js';
+
 export function toWireError(error: unknown): WireError {
   if (error instanceof LatchkeyError) return { code: error.code, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) };
   return { code: ErrorCode.Internal, message: 'The daemon hit an unexpected error; see its log.' };
@@ -37,39 +40,13 @@ export function statusOf(error: unknown): number {
   return 409;
 }
 
-/** Reads a JSON body (empty → `{}`); larger than `maxBytes` → PayloadTooLarge, not JSON → InvalidInput. */
-export async function readJsonBody(req: IncomingMessage, maxBytes: number = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (Number.isFinite(declared) && declared > maxBytes) throw new LatchkeyError(ErrorCode.PayloadTooLarge, 'The request is too large.');
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new LatchkeyError(ErrorCode.PayloadTooLarge, 'The request is too large.');
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new LatchkeyError(ErrorCode.InvalidInput, 'The request body is not JSON.');
-  }
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(payload)),
-    'Cache-Control': 'no-store',
-  });
-  res.end(payload);
+/** Reads an owner call's JSON body (empty → `{}`); larger than `maxBytes` → PayloadTooLarge, not JSON → InvalidInput. */
+export function readJsonBody(req: IncomingMessage, maxBytes: number = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
+  return readJson(req, { maxBytes, empty: {} });
 }
 
 export function sendWireError(res: ServerResponse, status: number, error: WireError, headers: Record<string, string> = {}): void {
-  sendJson(res, status, { error }, headers);
+  sendJson(res, status, { error }, { headers });
 }
 
 /** Validates `body` against the method's params, runs it on the wallet, and says what to answer. */
