@@ -3,9 +3,9 @@
  * runtime directory; then where a daemon started from a login session puts it (the bridge's
  * runtimeDirCandidates: /run/user/<uid>/latchkey, <home>/run), because a CLI started with a
  * minimal environment (`env -i HOME=… PATH=…`: cron, a service unit, an MCP host) has no
- * XDG_RUNTIME_DIR. /run/user/<uid>/latchkey is shared by every data directory of the user, so a
- * daemon found there is used only when it serves this one: its vault file lies in it, or it keeps
- * its vault in memory (no file says whose it is) and this is the default data directory.
+ * XDG_RUNTIME_DIR. The login session's directory is shared by every data directory of the user,
+ * so a daemon found there is used only when it serves this one: its vault file lies in it, or it
+ * keeps its vault in memory (no file says whose it is) and this is the default data directory.
  */
 import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
