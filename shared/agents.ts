@@ -159,6 +159,8 @@ export const AuditType = z.enum([
   'approval.raised',
   'approval.decided',
   'grant.created',
+  /** The owner edited a grant (scopes, lifetime, expiry or mode); the entry carries the scopes after. */
+  'grant.updated',
   'grant.revoked',
   'agent.enrolled',
   'agent.removed',
@@ -175,6 +177,9 @@ export const AuditType = z.enum([
   'site.removed',
   /** The owner re-authorized a connection with more scopes for an agent's request. */
   'step-up.completed',
+  /** The owner registered a client with an issuer (`issuer`; never its secret) or removed one. */
+  'client.set',
+  'client.removed',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 
@@ -190,6 +195,8 @@ export const AuditEvent = z.object({
   outcome: z.enum(['ok', 'denied', 'error']),
   /** A stable code (error code or decision reason), never free text from a server. */
   reason: z.string().max(200).optional(),
+  /** client.set / client.removed: the authorization server's issuer. */
+  issuer: z.string().max(2048).optional(),
   /** The registrable domain of an elicitation URL (never the URL: it may carry secrets). */
   site: z.string().max(253).optional(),
   /** `sha256:…` of a token handed out: never the token (T30). */

@@ -1,7 +1,9 @@
 /**
- * The owner's wallet API: one contract for every transport (the CLI talking to a running daemon
- * today; Electron IPC and the headless host's HTTP + SSE next). Each method names its params and
- * result schema; the receiving side validates every payload with them.
+ * The owner's wallet API: the one contract for the wallet and every transport (the CLI in
+ * process or talking to a running daemon, Electron IPC, the headless host's HTTP + SSE). Each
+ * method names its params and result schema, and what it changes; the wallet's type is derived
+ * from it (`OwnerApi`, `WalletApi`), and every call goes through one validated call on the
+ * wallet side (electron/wallet/host/owner-call.ts).
  */
 import { z } from 'zod';
 import { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, AuditType, Grant, GrantMode, GrantRevocation, MAX_TOKEN_LIFETIME_SECONDS, SessionSummary } from './agents.js';
@@ -11,12 +13,17 @@ const Url = z.string().min(1).max(2048);
 const Scopes = z.array(z.string().min(1).max(128)).max(64);
 const IdOrName = z.string().min(1).max(128);
 
+/** Collections a change touches: the window reads them again on a `changed` event. */
+export const ChangedCollection = z.enum(['connections', 'agents', 'sessions', 'grants', 'allowed-sites', 'clients']);
+export type ChangedCollection = z.infer<typeof ChangedCollection>;
+
 export const VaultStatusSchema = z.object({
   mode: z.enum(['keychain', 'passphrase', 'memory']),
   backend: z.string(),
   warning: z.string().optional(),
   path: z.string(),
 });
+export type VaultStatus = z.infer<typeof VaultStatusSchema>;
 
 /** The agent bridge a daemon serves: its Unix socket, its 127.0.0.1 URL and whether it still listens. */
 export const BridgeStatusSchema = z.object({
@@ -36,12 +43,15 @@ export const ClientSummarySchema = z.object({
   registration: z.enum(['pre-registered', 'cimd', 'dcr']),
   hasSecret: z.boolean(),
 });
+export type ClientSummary = z.infer<typeof ClientSummarySchema>;
 
 export const AccessTokenSchema = z.object({
   accessToken: z.string(),
   tokenType: z.literal('Bearer'),
   expiresAt: z.number(),
   scope: z.array(z.string()),
+  /** Its whole lifetime as issued, seconds; absent when the server did not say. */
+  lifetimeSeconds: z.number().optional(),
 });
 
 export const AuditFilter = z
@@ -124,64 +134,117 @@ export const ConnectParams = z
   .strict();
 export type ConnectParams = z.infer<typeof ConnectParams>;
 
-/** Methods callable over the owner RPC (connect streams progress and is transported separately). */
+const SetClientParams = z
+  .object({
+    issuer: Url,
+    clientId: z.string().min(1).max(512),
+    clientSecret: z.string().max(4096).optional(),
+    tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),
+  })
+  .strict();
+/** A client the user registered with an AS themselves (R1, R4). The secret lives in the vault. */
+export type PreRegisteredClient = z.infer<typeof SetClientParams>;
+
+const none = [] as const;
+
+/**
+ * Every owner method: its params, its result, and `changes`, the collections it changes (an owner
+ * change: the wallet audits it and the window hears `changed` for each). `connect` streams
+ * progress and is transported separately (ConnectParams).
+ */
 export const OwnerMethods = {
-  status: { params: z.object({}).strict(), result: HostStatusSchema },
-  listConnections: { params: z.object({}).strict(), result: z.array(ConnectionSummary) },
-  accessToken: { params: z.object({ url: Url, minTtlSeconds: z.number().optional() }).strict(), result: AccessTokenSchema },
+  status: { params: z.object({}).strict(), result: HostStatusSchema, changes: none },
+  listConnections: { params: z.object({}).strict(), result: z.array(ConnectionSummary), changes: none },
+  accessToken: { params: z.object({ url: Url, minTtlSeconds: z.number().optional() }).strict(), result: AccessTokenSchema, changes: none },
   handleAuthChallenge: {
     params: z.object({ url: Url, status: z.number().int(), wwwAuthenticate: z.string().max(16_384).nullable() }).strict(),
     result: AccessTokenSchema,
+    changes: none,
   },
   disconnect: {
     params: z.object({ url: Url }).strict(),
     result: z.object({ resource: z.string(), revocation: z.enum(['revoked', 'unsupported', 'failed', 'none']) }),
+    changes: ['connections'],
   },
-  listClients: { params: z.object({}).strict(), result: z.array(ClientSummarySchema) },
-  setClient: {
-    params: z
-      .object({
-        issuer: Url,
-        clientId: z.string().min(1).max(512),
-        clientSecret: z.string().max(4096).optional(),
-        tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),
-      })
-      .strict(),
-    result: z.null(),
-  },
-  removeClient: { params: z.object({ issuer: Url }).strict(), result: z.boolean() },
-  listAgents: { params: z.object({}).strict(), result: z.array(AgentSummary) },
+  listClients: { params: z.object({}).strict(), result: z.array(ClientSummarySchema), changes: none },
+  setClient: { params: SetClientParams, result: z.null(), changes: ['clients'] },
+  removeClient: { params: z.object({ issuer: Url }).strict(), result: z.boolean(), changes: ['clients'] },
+  listAgents: { params: z.object({}).strict(), result: z.array(AgentSummary), changes: none },
   enrolAgent: {
     params: z.object({ name: z.string().min(1).max(64), kind: AgentKind.optional() }).strict(),
     result: z.object({ agent: AgentSummary, secret: z.string() }),
+    changes: ['agents'],
   },
-  removeAgent: { params: z.object({ agent: IdOrName }).strict(), result: AgentSummary },
-  listSessions: { params: z.object({ agent: IdOrName.optional(), active: z.boolean().optional() }).strict(), result: z.array(SessionSummary) },
+  removeAgent: { params: z.object({ agent: IdOrName }).strict(), result: AgentSummary, changes: ['agents', 'grants', 'sessions'] },
+  listSessions: { params: z.object({ agent: IdOrName.optional(), active: z.boolean().optional() }).strict(), result: z.array(SessionSummary), changes: none },
   startSession: {
     params: z
       .object({ agent: IdOrName, ttlSeconds: z.number().int().min(1).max(7 * 24 * 3600), pid: z.number().int().optional(), command: z.string().max(512).optional() })
       .strict(),
     result: z.object({ session: SessionSummary, secret: z.string() }),
+    changes: ['sessions'],
   },
-  endSession: { params: z.object({ id: z.string(), reason: z.enum(['exited', 'expired', 'revoked']).optional() }).strict(), result: z.null() },
-  listGrants: { params: z.object({ agent: IdOrName.optional() }).strict(), result: z.array(Grant) },
-  createGrant: { params: CreateGrantInput, result: Grant },
-  updateGrant: { params: UpdateGrantInput, result: Grant },
-  revokeGrant: { params: z.object({ id: z.string() }).strict(), result: GrantRevocation },
-  listApprovals: { params: z.object({ status: ApprovalStatus.optional() }).strict(), result: z.array(Approval) },
+  endSession: { params: z.object({ id: z.string(), reason: z.enum(['exited', 'expired', 'revoked']).optional() }).strict(), result: z.null(), changes: ['sessions'] },
+  listGrants: { params: z.object({ agent: IdOrName.optional() }).strict(), result: z.array(Grant), changes: none },
+  createGrant: { params: CreateGrantInput, result: Grant, changes: ['grants'] },
+  updateGrant: { params: UpdateGrantInput, result: Grant, changes: ['grants'] },
+  revokeGrant: { params: z.object({ id: z.string() }).strict(), result: GrantRevocation, changes: ['grants'] },
+  listApprovals: { params: z.object({ status: ApprovalStatus.optional() }).strict(), result: z.array(Approval), changes: none },
   decideApproval: {
     params: z.object({ id: z.string(), decision: z.enum(['approve', 'deny']), remember: z.boolean().optional() }).strict(),
     result: Approval,
+    // What an approval's answer changes (a remembered grant, an allowed site) is written by the request it answers.
+    changes: none,
   },
-  listAllowedSites: { params: z.object({ server: Url.optional() }).strict(), result: z.array(AllowedSite) },
-  removeAllowedSite: { params: z.object({ server: Url, site: z.string().min(1).max(253) }).strict(), result: z.boolean() },
-  queryAudit: { params: AuditFilter, result: z.array(AuditEvent) },
-  verifyAudit: { params: z.object({}).strict(), result: AuditVerification },
-} as const;
+  listAllowedSites: { params: z.object({ server: Url.optional() }).strict(), result: z.array(AllowedSite), changes: none },
+  removeAllowedSite: { params: z.object({ server: Url, site: z.string().min(1).max(253) }).strict(), result: z.boolean(), changes: ['allowed-sites'] },
+  queryAudit: { params: AuditFilter, result: z.array(AuditEvent), changes: none },
+  verifyAudit: { params: z.object({}).strict(), result: AuditVerification, changes: none },
+} as const satisfies Record<string, { params: z.ZodType; result: z.ZodType; changes: readonly ChangedCollection[] }>;
 
 export type OwnerMethodName = keyof typeof OwnerMethods;
 export type OwnerParams<M extends OwnerMethodName> = z.input<(typeof OwnerMethods)[M]['params']>;
 export type OwnerResult<M extends OwnerMethodName> = z.infer<(typeof OwnerMethods)[M]['result']>;
+export const OWNER_METHOD_NAMES = Object.keys(OwnerMethods) as OwnerMethodName[];
+
+/** What a caller may pass besides the params: a signal that gives up waiting. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** The owner methods as functions: what the wallet implements and every client offers. Params are optional where every field is. */
+export type OwnerApi = {
+  [M in OwnerMethodName]: Record<never, never> extends OwnerParams<M>
+    ? (params?: OwnerParams<M>, options?: CallOptions) => Promise<OwnerResult<M>>
+    : (params: OwnerParams<M>, options?: CallOptions) => Promise<OwnerResult<M>>;
+};
+
+/** How a connect is followed (not sent as params): its progress, and a signal that cancels it. */
+export interface ConnectControl {
+  onProgress?: (event: ConnectProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** A connect's params and control together, as the connection service takes them. */
+export type ConnectOptions = Omit<ConnectParams, 'url'> & ConnectControl;
+export type AccessTokenOptions = Omit<OwnerParams<'accessToken'>, 'url'> & CallOptions;
+
+/** The wallet, in process or in a daemon: the owner methods, connect, live events and close. */
+export interface WalletApi extends OwnerApi {
+  /** The vault this wallet opened (the answering host's `status` adds its bridge). */
+  readonly vaultStatus: VaultStatus;
+  connect(params: ConnectParams, control?: ConnectControl): Promise<ConnectionSummary>;
+  /** Live events (approvals, audit entries, changes); returns the unsubscribe function. */
+  subscribe(listener: (event: WalletEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Builds the owner methods from the contract's keys: each one is `call(method, params, options)`. */
+export function ownerApiOf(call: (method: OwnerMethodName, params: unknown, options?: CallOptions) => Promise<unknown>): OwnerApi {
+  const api: Partial<Record<OwnerMethodName, (params: unknown, options?: CallOptions) => Promise<unknown>>> = {};
+  for (const method of OWNER_METHOD_NAMES) api[method] = (params, options) => call(method, params ?? {}, options);
+  return api as OwnerApi;
+}
 
 /** Live events: the window updates without reloads. Payloads carry no secrets. */
 export const WalletEvent = z.discriminatedUnion('type', [
@@ -189,7 +252,7 @@ export const WalletEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('approval.decided'), approval: Approval }),
   z.object({ type: z.literal('audit.appended'), event: AuditEvent }),
   /** Something in these collections changed: read them again. */
-  z.object({ type: z.literal('changed'), what: z.enum(['connections', 'agents', 'sessions', 'grants', 'allowed-sites']) }),
+  z.object({ type: z.literal('changed'), what: ChangedCollection }),
 ]);
 export type WalletEvent = z.infer<typeof WalletEvent>;
 

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
 
   const secrets: string[] = [];
   for (let i = 0; i < agentCount; i += 1) {
-    const enrolled = await wallet.enrolAgent(`bench-agent-${i}`);
+    const enrolled = await wallet.enrolAgent({ name: `bench-agent-${i}` });
     await wallet.createGrant({ agent: enrolled.agent.id, resource: HANDOUT_RESOURCE, scopes: ['mcp:read'] });
     secrets.push(enrolled.secret);
   }

@@ -30,19 +30,19 @@ async function main(): Promise<void> {
     { opener: world.opener, secretStore: new MemorySecretStore(), clock, env: {} },
   );
   const { wallet, broker } = composed;
-  await wallet.connect(world.mcpUrl);
+  await wallet.connect({ url: world.mcpUrl });
   // The sign-in is done: Chromium would only compete for the CPU while measuring.
   await world.opener.close();
   await world.chromium.close();
-  const proxyAgent = await wallet.enrolAgent('bench-proxy');
+  const proxyAgent = await wallet.enrolAgent({ name: 'bench-proxy' });
   await wallet.createGrant({ agent: proxyAgent.agent.id, resource: world.mcpUrl, scopes: ['mcp:read'] });
-  const stormAgent = await wallet.enrolAgent('bench-storm');
+  const stormAgent = await wallet.enrolAgent({ name: 'bench-storm' });
   await wallet.createGrant({ agent: stormAgent.agent.id, resource: world.mcpUrl, scopes: ['mcp:read'] });
   const never = new AbortController().signal;
   const stormCaller = broker.authenticate(stormAgent.secret);
   if (stormCaller === undefined) throw new Error('the storm agent did not authenticate');
   await broker.token(stormCaller, { resource: world.mcpUrl }, never); // cached, to expire later
-  await wallet.accessToken(world.mcpUrl);
+  await wallet.accessToken({ url: world.mcpUrl });
   const bridge = await startBridgeServer({ handler: composed.bridge, runtimeDir });
   if (bridge.socketPath === undefined || bridge.url === undefined) throw new Error('the bridge needs both a socket and TCP here');
 
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       },
       stormOwner: async (args) => {
         const { count } = args as { count: number };
-        return storm(count, async () => (await wallet.accessToken(world.mcpUrl)).accessToken);
+        return storm(count, async () => (await wallet.accessToken({ url: world.mcpUrl })).accessToken);
       },
       stormAgent: async (args) => {
         const { count } = args as { count: number };

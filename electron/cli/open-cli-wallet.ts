@@ -7,6 +7,7 @@
 import { openWallet, type WalletPorts } from '../wallet/wallet.js';
 import type { Wallet, WalletConfig } from '../wallet/wallet-api.js';
 import { openRemoteWallet } from '../wallet/host/owner-client.js';
+import { validatedWallet } from '../wallet/host/owner-call.js';
 import { assertOwnerContext } from './agent-mode.js';
 import { findDaemonFor } from './find-daemon.js';
 
@@ -18,5 +19,6 @@ export async function openCliWallet(config: WalletConfig, ports: Partial<WalletP
   if (endpoint !== undefined) {
     return openRemoteWallet(endpoint, { ...(ports.opener === undefined ? {} : { opener: ports.opener }), allowInsecureLoopback: config.allowInsecureLoopback });
   }
-  return openWallet(config, ports);
+  // In process, held to the same contract as the daemon's: every call through the validated call.
+  return validatedWallet(await openWallet(config, ports));
 }

@@ -3,9 +3,9 @@
  * Pure: the handlers pass plain facts about the sending frame, so this runs without Electron.
  */
 import { z } from 'zod';
-import { ConnectParams, OwnerMethods, type OwnerMethodName } from '../../shared/api.js';
+import type { ConnectParams } from '../../shared/api.js';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
-import { ownerDispatch } from '../wallet/host/owner-dispatch.js';
+import { callOwnerMethod, parseConnectParams } from '../wallet/host/owner-call.js';
 import { toWireError, type WireError } from '../wallet/host/wire.js';
 import type { Wallet } from '../wallet/wallet-api.js';
 import { APP_HOST, APP_SCHEME } from './policy.js';
@@ -39,32 +39,18 @@ export function checkSender(sender: SenderFacts | undefined): void {
   if (!sender.isTop) throw refuseSender('a subframe');
 }
 
-/** Validates a method call against the contract; returns the method and its parsed params. */
-export function parseCall(method: unknown, params: unknown): { method: OwnerMethodName; params: unknown } {
-  if (typeof method !== 'string' || !Object.hasOwn(OwnerMethods, method)) {
-    throw new LatchkeyError(ErrorCode.NotFound, `Unknown wallet method ${JSON.stringify(String(method).slice(0, 60))}.`);
-  }
-  const name = method as OwnerMethodName;
-  const parsed = OwnerMethods[name].params.safeParse(params ?? {});
-  if (!parsed.success) throw new LatchkeyError(ErrorCode.InvalidInput, `Invalid parameters for ${name}.`);
-  return { method: name, params: parsed.data };
-}
-
 const ConnectId = z.string().min(1).max(64);
 
 /** Validates a streamed connect: the caller's progress id and the connect params. */
 export function parseConnect(id: unknown, params: unknown): { id: string; params: ConnectParams } {
   const parsedId = ConnectId.safeParse(id);
-  const parsed = ConnectParams.safeParse(params);
-  if (!parsedId.success || !parsed.success) throw new LatchkeyError(ErrorCode.InvalidInput, 'Invalid parameters for connect.');
-  return { id: parsedId.data, params: parsed.data };
+  if (!parsedId.success) throw new LatchkeyError(ErrorCode.InvalidInput, 'Invalid parameters for connect: the progress id.');
+  return { id: parsedId.data, params: parseConnectParams(params) };
 }
 
-/** Calls a validated method through the one dispatch table shared by every transport. */
+/** Calls a method through the one validated call every transport shares (owner-call.ts). */
 export function dispatchCall(wallet: Wallet, method: unknown, params: unknown): Promise<unknown> {
-  const call = parseCall(method, params);
-  const run = ownerDispatch[call.method] as (wallet: Wallet, params: unknown) => Promise<unknown>;
-  return run(wallet, call.params);
+  return callOwnerMethod(wallet, method, params);
 }
 
 /** Checks the sender, then runs `work`; every failure becomes `{error}` without a stack. */

@@ -1,7 +1,7 @@
 /**
  * The wallet API over IPC. Every handler goes through `guardedReply` with the facts of
  * `event.senderFrame` (exact origin, top frame), validates its payload against shared/api.ts and
- * calls the wallet through the shared dispatch table. Replies are `{result}` or `{error}`.
+ * calls the wallet through the one validated call every transport shares. Replies are `{result}` or `{error}`.
  */
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import type { Wallet } from '../wallet/wallet-api.js';
@@ -39,13 +39,11 @@ export function registerWalletIpc(wallet: Wallet): () => void {
     const abort = (): void => controller.abort();
     sender.once('destroyed', abort);
     try {
-      return await wallet.connect(params.url, {
+      return await wallet.connect(params, {
         signal: controller.signal,
         onProgress: (progress) => {
           if (!sender.isDestroyed()) sender.send(IPC_CHANNELS.connectProgress, id, progress);
         },
-        ...(params.scopes === undefined ? {} : { scopes: params.scopes }),
-        ...(params.timeoutMs === undefined ? {} : { timeoutMs: params.timeoutMs }),
       });
     } finally {
       sender.off('destroyed', abort);

@@ -67,7 +67,7 @@ async function start(): Promise<void> {
   const wallet = daemon.wallet;
   registerWalletIpc(wallet);
   const decide = (id: string, decision: 'approve' | 'deny'): void => {
-    wallet.decideApproval(id, decision).catch((error: unknown) => {
+    wallet.decideApproval({ id, decision }).catch((error: unknown) => {
       logger.warn('deciding from the tray failed', { approval: id, reason: error instanceof LatchkeyError ? error.code : 'unknown' });
       openWindow();
     });

@@ -5,7 +5,6 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalResource } from '../../shared/url.js';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
 import type { Clock, Fetch, Logger, Notifier, Opener, SecretStore } from '../base/ports.js';
 import { systemClock } from '../base/ports.js';
@@ -30,8 +29,8 @@ import { attachApprovalNotices } from './approvals/approval-notices.js';
 import { EnrolmentDesk } from './approvals/enrolment-desk.js';
 import type { BridgeHandler } from './bridge/handler.js';
 import type { Wallet, WalletConfig } from './wallet-api.js';
-import type { BridgeStatus, WalletEvent } from '../../shared/api.js';
-import type { AuditEvent } from '../../shared/agents.js';
+import type { BridgeStatus } from '../../shared/api.js';
+import { createOwnerSurface } from './owner-surface.js';
 
 export interface WalletPorts {
   fetch: Fetch;
@@ -180,87 +179,23 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
   });
   const bridge = bridgeHandler(broker, enrolments);
   const detachNotices = ports.notifier === undefined ? undefined : attachApprovalNotices({ approvals, notifier: ports.notifier, logger });
-  const agentId = (idOrName: string): string => {
-    const agent = agents.get(idOrName);
-    if (agent === undefined) {
-      throw new LatchkeyError(ErrorCode.AgentNotFound, `No agent "${idOrName.slice(0, 64)}" is enrolled.`, { hint: 'See agents with `latchkey agent list`.' });
-    }
-    return agent.id;
-  };
-
   let closed = false;
-  const wallet: Wallet = {
+  const wallet = createOwnerSurface({
     vaultStatus: {
       mode: vault.mode,
       backend: vault.backend,
       ...(vault.warning === undefined ? {} : { warning: vault.warning }),
       path: vault.path,
     },
-    ...(options.bridgeStatus === undefined ? {} : { bridgeStatus: options.bridgeStatus }),
-    connect: async (url, connectOptions) => {
-      const connection = await connections.connect(url, connectOptions);
-      await audit.append({ type: 'connection.connected', resource: connection.resource, scopes: connection.scopes, outcome: 'ok', actor: 'owner' });
-      return connection;
-    },
-    listConnections: async () => connections.list(),
-    accessToken: (url, tokenOptions) => connections.accessToken(url, tokenOptions),
-    handleAuthChallenge: (url, status, header, challengeOptions) => connections.handleAuthChallenge(url, status, header, challengeOptions),
-    disconnect: async (url) => {
-      const result = await connections.disconnect(url);
-      await audit.append({ type: 'connection.disconnected', resource: result.resource, outcome: 'ok', reason: `revocation:${result.revocation}`, actor: 'owner' });
-      return result;
-    },
-    listClients: async () => connections.listClients(),
-    setClient: (client) => connections.setClient(client),
-    removeClient: (issuer) => connections.removeClient(issuer),
-
-    listAgents: async () => agents.list(),
-    enrolAgent: async (name, kind) => {
-      const enrolled = await agents.enrol(name, kind === undefined ? {} : { kind });
-      await audit.append({ type: 'agent.enrolled', agentId: enrolled.agent.id, agentName: enrolled.agent.name, outcome: 'ok', actor: 'owner' });
-      return enrolled;
-    },
-    removeAgent: (agent) => broker.removeAgent(agent),
-    listSessions: async (filter = {}) =>
-      agents.sessions({ ...(filter.agent === undefined ? {} : { agentId: agentId(filter.agent) }), ...(filter.active === undefined ? {} : { active: filter.active }) }),
-    startSession: async (agent, sessionOptions) => {
-      const started = await agents.startSession(agent, sessionOptions);
-      await audit.append({ type: 'session.started', agentId: started.session.agentId, sessionId: started.session.id, outcome: 'ok', actor: 'owner' });
-      return started;
-    },
-    endSession: async (id, reason = 'revoked') => {
-      const ended = await agents.endSession(id, reason);
-      if (ended !== undefined) await audit.append({ type: 'session.ended', agentId: ended.agentId, sessionId: ended.id, outcome: 'ok', reason, actor: 'owner' });
-    },
-    listGrants: async (filter = {}) => grants.list(filter.agent === undefined ? {} : { agentId: agentId(filter.agent) }),
-    createGrant: async (input) => {
-      const grant = await grants.create({
-        agentId: agentId(input.agent),
-        resource: canonicalResource(input.resource, policy),
-        scopes: input.scopes,
-        mode: input.mode ?? 'allow',
-        ...(input.maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: input.maxTokenLifetimeSeconds }),
-        ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
-      });
-      await audit.append({ type: 'grant.created', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
-      return grant;
-    },
-    updateGrant: async ({ id, ...patch }) => broker.updateGrant(id, patch),
-    revokeGrant: (id) => broker.revokeGrant(id),
-    listApprovals: async (filter = {}) => approvals.list(filter),
-    decideApproval: async (id, decision, decideOptions = {}) => approvals.decide(id, decision, decideOptions),
-    listAllowedSites: async (filter = {}) =>
-      remembered.allowedSites(filter.server === undefined ? {} : { server: canonicalResource(filter.server, policy) }),
-    removeAllowedSite: async (server, site) => {
-      const resource = canonicalResource(server, policy);
-      const removed = await remembered.removeSite(resource, site);
-      if (removed) await audit.append({ type: 'site.removed', resource, site, outcome: 'ok', actor: 'owner' });
-      return removed;
-    },
-    queryAudit: async (filter = {}) => audit.query(filter),
-    verifyAudit: () => audit.verify(),
-    subscribe: (listener) => subscribeToEvents(approvals, audit, listener),
-
+    bridgeStatus: options.bridgeStatus,
+    policy,
+    connections,
+    agents,
+    grants,
+    approvals,
+    remembered,
+    broker,
+    audit,
     close: async () => {
       if (closed) return;
       closed = true;
@@ -273,7 +208,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
       await vault.close();
       await safeFetch?.close();
     },
-  };
+  });
   return { wallet, broker, bridge, approvals, audit, vault };
 }
 
@@ -287,43 +222,6 @@ function bridgeHandler(broker: TokenBroker, enrolments: EnrolmentDesk): BridgeHa
     pending: (caller) => broker.pending(caller),
     enrol: (request, signal, requester) => enrolments.enrol(request, signal, requester),
     rejected: (rejection) => broker.rejected(rejection),
-  };
-}
-
-/** Approvals and audit entries as live events; audit entry types also say which collections changed. */
-function subscribeToEvents(approvals: ApprovalQueue, audit: AuditLog, listener: (event: WalletEvent) => void): () => void {
-  const changed: Partial<Record<AuditEvent['type'], 'connections' | 'agents' | 'sessions' | 'grants' | 'allowed-sites'>> = {
-    'site.allowed': 'allowed-sites',
-    'site.removed': 'allowed-sites',
-    'connection.connected': 'connections',
-    'connection.disconnected': 'connections',
-    'token.refreshed': 'connections',
-    'agent.enrolled': 'agents',
-    'agent.removed': 'agents',
-    'session.started': 'sessions',
-    'session.ended': 'sessions',
-    'grant.created': 'grants',
-    'grant.revoked': 'grants',
-  };
-  const safe = (event: WalletEvent): void => {
-    try {
-      listener(event);
-    } catch {
-      // A listener's failure is its own; the wallet goes on.
-    }
-  };
-  const unsubscribers = [
-    approvals.on('raised', (approval) => safe({ type: 'approval.raised', approval })),
-    approvals.on('decided', (approval) => safe({ type: 'approval.decided', approval })),
-    audit.on('appended', (event) => {
-      safe({ type: 'audit.appended', event });
-      const what = changed[event.type];
-      if (what !== undefined) safe({ type: 'changed', what });
-      if (event.type === 'agent.removed') safe({ type: 'changed', what: 'grants' });
-    }),
-  ];
-  return () => {
-    for (const unsubscribe of unsubscribers) unsubscribe();
   };
 }
 

@@ -28,6 +28,8 @@ export function reloadsFor(state: WalletState, event: WalletEvent): Array<Promis
           return [state.loadGrants()];
         case 'allowed-sites':
           return [state.loadAllowedSites()];
+        case 'clients':
+          return []; // the window lists no clients
       }
   }
 }

@@ -73,7 +73,7 @@ function describeProgress(event: ConnectProgress): string {
 async function connectWallet(wallet: Wallet, invocation: Invocation): Promise<boolean> {
   const options = { onProgress: (event: ConnectProgress) => report(`wallet: ${describeProgress(event)}`), timeoutMs: BROWSER_TIMEOUT_MS };
   try {
-    await wallet.connect(invocation.serverUrl, options);
+    await wallet.connect({ url: invocation.serverUrl, ...options });
     return true;
   } catch (error) {
     if (isLatchkeyError(error, ErrorCode.ResourceNotProtected)) {
@@ -89,7 +89,7 @@ async function connectWallet(wallet: Wallet, invocation: Invocation): Promise<bo
       clientId,
       ...(invocation.context.client_secret === undefined ? {} : { clientSecret: invocation.context.client_secret }),
     });
-    await wallet.connect(invocation.serverUrl, options);
+    await wallet.connect({ url: invocation.serverUrl, ...options });
     return true;
   }
 }
@@ -108,7 +108,7 @@ async function runConformanceClient(invocation: Invocation): Promise<string> {
   try {
     const connected = await connectWallet(wallet, invocation);
     // A server that needs no token (the harness' non-auth scenarios) is used without one.
-    const token = connected ? (await wallet.accessToken(invocation.serverUrl)).accessToken : undefined;
+    const token = connected ? (await wallet.accessToken({ url: invocation.serverUrl })).accessToken : undefined;
     const fetchWithAuth = createAuthorizedFetch({ wallet, resource: invocation.serverUrl, initialToken: token, report });
     const session = await runMcpSession(invocation.serverUrl, fetchWithAuth);
     return `tools=[${session.tools.join(',')}] test-tool="${session.toolResult}"`;

@@ -39,7 +39,7 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchLik
       const challenge = response.headers.get('www-authenticate');
       options.report(`mcp: ${init?.method ?? 'GET'} answered ${response.status} (${challenge ?? 'no WWW-Authenticate'})`);
       await response.text();
-      const fresh = await options.wallet.handleAuthChallenge(options.resource, response.status, challenge);
+      const fresh = await options.wallet.handleAuthChallenge({ url: options.resource, status: response.status, wwwAuthenticate: challenge });
       token = fresh.accessToken;
       options.report(`mcp: wallet gave a new token with scope "${fresh.scope.join(' ')}", retrying`);
       response = await send(url, init);

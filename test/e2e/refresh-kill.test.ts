@@ -76,7 +76,7 @@ type Outcome = 'new token kept' | 'needs re-auth';
 async function outcomeAfterKill(): Promise<Outcome> {
   const after = await openWallet(walletConfig(), { opener: world.opener });
   try {
-    const token = await after.accessToken(world.mcpUrl, { minTtlSeconds: 1e9 });
+    const token = await after.accessToken({ url: world.mcpUrl, minTtlSeconds: 1e9 });
     expect(token.accessToken.split('.')).toHaveLength(3);
     return 'new token kept';
   } catch (error) {
@@ -91,7 +91,7 @@ async function outcomeAfterKill(): Promise<Outcome> {
 async function connectIfNeeded(): Promise<void> {
   const setup = await openWallet(walletConfig(), { opener: world.opener });
   try {
-    if ((await setup.listConnections())[0]?.status !== 'ok') await setup.connect(world.mcpUrl);
+    if ((await setup.listConnections())[0]?.status !== 'ok') await setup.connect({ url: world.mcpUrl });
   } finally {
     await setup.close();
   }

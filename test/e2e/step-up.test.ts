@@ -43,7 +43,7 @@ beforeAll(async () => {
   );
   daemon.composed.approvals.on('raised', (approval) => raised.push(approval));
   const flow = world.opener.nextFlow();
-  const connection = await daemon.wallet.connect(files.url);
+  const connection = await daemon.wallet.connect({ url: files.url });
   await flow;
   // The server advertises files:read only: the first sign-in does not get files:write.
   expect(connection.scopes).toContain(FILES_READ);
@@ -83,7 +83,7 @@ async function startAgent(name: string, secret: string): Promise<Agent> {
 }
 
 async function enrol(name: string): Promise<string> {
-  const { secret } = await daemon.wallet.enrolAgent(name);
+  const { secret } = await daemon.wallet.enrolAgent({ name });
   await daemon.wallet.createGrant({ agent: name, resource: files.url, scopes: [FILES_READ] });
   return secret;
 }
@@ -119,7 +119,7 @@ describe('T3 step-up for agents end to end', () => {
     expect(approval.currentScopes).toContain(FILES_READ);
     expect(approval.currentScopes).not.toContain(FILES_WRITE);
     expect(approval.scopes).toEqual(expect.arrayContaining([FILES_READ, FILES_WRITE]));
-    await daemon.wallet.decideApproval(approval.id, 'deny');
+    await daemon.wallet.decideApproval({ id: approval.id, decision: 'deny' });
     expect(latchkeyCode(await writing)).toBe(ErrorCode.StepUpDeclined);
     expect(first.reports.map((e) => e.code)).toContain(ErrorCode.StepUpDeclined);
     await first.close();
@@ -151,7 +151,7 @@ describe('T3 step-up for agents end to end', () => {
     expect(approval.scopes).toEqual(expect.arrayContaining([FILES_READ, FILES_WRITE]));
 
     const flow = world.opener.nextFlow();
-    await daemon.wallet.decideApproval(approval.id, 'approve'); // as the window's "Sign in again to grant" does
+    await daemon.wallet.decideApproval({ id: approval.id, decision: 'approve' }); // as the window's "Sign in again to grant" does
     const signIn = await flow;
     expect(signIn.steps).toContain('consent');
     const result = (await writing) as { content: Array<{ type: string; text?: string }>; isError?: boolean };

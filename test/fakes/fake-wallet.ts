@@ -7,14 +7,8 @@ import type { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, Gra
 import type { AuditFilter, AuditVerification, CreateGrantInput, UpdateGrantInput } from '../../shared/api.js';
 import type { AccessTokenResult, ConnectionSummary, ConnectProgress, DisconnectResult } from '../../shared/connections.js';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
-import type {
-  AccessTokenOptions,
-  ClientSummary,
-  ConnectOptions,
-  PreRegisteredClient,
-  VaultStatus,
-  Wallet,
-} from '../../electron/wallet/wallet-api.js';
+import type { AccessTokenOptions, ClientSummary, ConnectOptions, PreRegisteredClient, VaultStatus } from '../../shared/api.js';
+import type { Wallet } from '../../electron/wallet/wallet-api.js';
 
 export interface FakeWalletOptions {
   connections?: ConnectionSummary[];
@@ -124,7 +118,9 @@ export function createFakeWallet(options: FakeWalletOptions = {}): FakeWallet {
     calls,
     world,
     vaultStatus: { mode: 'memory', backend: 'memory', path: '/tmp/fake', ...options.vaultStatus },
-    async connect(url, connectOptions) {
+    async connect(params, control) {
+      const { url } = params;
+      const connectOptions = { ...params, ...control };
       calls.connect.push({ url, options: connectOptions });
       fail();
       const emit = (event: ConnectProgress): void => connectOptions?.onProgress?.(event);
@@ -143,7 +139,8 @@ export function createFakeWallet(options: FakeWalletOptions = {}): FakeWallet {
       fail();
       return [...connections];
     },
-    async accessToken(url, tokenOptions) {
+    async accessToken({ url, ...params }, callOptions) {
+      const tokenOptions = { ...params, ...callOptions };
       calls.accessToken.push({ url, options: tokenOptions });
       fail();
       return (
@@ -154,7 +151,7 @@ export function createFakeWallet(options: FakeWalletOptions = {}): FakeWallet {
       fail();
       throw new LatchkeyError(ErrorCode.Internal, 'not used by the CLI');
     },
-    async disconnect(url): Promise<DisconnectResult> {
+    async disconnect({ url }): Promise<DisconnectResult> {
       calls.disconnect.push(url);
       fail();
       return { resource: url, revocation: 'revoked' };
@@ -166,8 +163,12 @@ export function createFakeWallet(options: FakeWalletOptions = {}): FakeWallet {
     async setClient(client) {
       calls.setClient.push(client);
       fail();
+      return null;
     },
-    async removeClient(issuer) {
+    async status() {
+      return { mode: 'memory', backend: 'memory', path: '/tmp/fake', ...options.vaultStatus };
+    },
+    async removeClient({ issuer }) {
       calls.removeClient.push(issuer);
       fail();
       const index = clients.findIndex((c) => c.issuer === issuer);
@@ -299,7 +300,7 @@ function agentMethods(world: AgentWorld, calls: AgentCalls, fail: () => void, no
       fail();
       return [...world.agents];
     },
-    async enrolAgent(name, kind) {
+    async enrolAgent({ name, kind }) {
       calls.enrolAgent.push({ name, kind });
       fail();
       if (findAgent(name) !== undefined) throw new LatchkeyError(ErrorCode.AgentExists, `An agent named "${name}" exists already.`);
@@ -307,7 +308,7 @@ function agentMethods(world: AgentWorld, calls: AgentCalls, fail: () => void, no
       world.agents.push(agent);
       return { agent, secret: AGENT_SECRET };
     },
-    async removeAgent(idOrName) {
+    async removeAgent({ agent: idOrName }) {
       calls.removeAgent.push(idOrName);
       fail();
       const agent = requireAgent(idOrName);
@@ -322,12 +323,13 @@ function agentMethods(world: AgentWorld, calls: AgentCalls, fail: () => void, no
       return world.sessions.filter((s) => (agentId === undefined || s.agentId === agentId) && (filter?.active === undefined || isActive(s) === filter.active));
     },
     startSession: () => Promise.reject(new LatchkeyError(ErrorCode.Internal, 'fake wallet: startSession is not scripted')),
-    async endSession(id, reason) {
+    async endSession({ id, reason }) {
       calls.endSession.push({ id, reason });
       fail();
       const index = requireIndex(world.sessions, id, ErrorCode.SessionExpired, 'session');
       const session = world.sessions[index];
       if (session !== undefined) world.sessions[index] = { ...session, endedAt: now(), endReason: reason ?? 'revoked' };
+      return null;
     },
     async listGrants(filter) {
       calls.listGrants.push(filter);
@@ -371,7 +373,7 @@ function agentMethods(world: AgentWorld, calls: AgentCalls, fail: () => void, no
       world.grants[index] = grant;
       return grant;
     },
-    async revokeGrant(id) {
+    async revokeGrant({ id }) {
       calls.revokeGrant.push(id);
       fail();
       world.grants.splice(requireIndex(world.grants, id, ErrorCode.GrantNotFound, 'grant'), 1);
@@ -382,7 +384,8 @@ function agentMethods(world: AgentWorld, calls: AgentCalls, fail: () => void, no
       fail();
       return world.approvals.filter((a) => filter?.status === undefined || a.status === filter.status);
     },
-    async decideApproval(id, decision, options) {
+    async decideApproval({ id, decision, remember }) {
+      const options = remember === undefined ? {} : { remember };
       calls.decideApproval.push({ id, decision, options });
       fail();
       const index = requireIndex(world.approvals, id, ErrorCode.ApprovalNotFound, 'approval');

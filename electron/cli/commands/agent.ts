@@ -40,7 +40,7 @@ export function parseAgentAddArgs(raw: RawArgs): AgentAddArgs {
 
 /** The secret goes to stdout alone (so `> file` captures just it); the warning to stderr. */
 export async function runAgentAdd(wallet: Wallet, args: AgentAddArgs, io: CliIo): Promise<number> {
-  const { agent, secret } = await wallet.enrolAgent(args.name, args.kind);
+  const { agent, secret } = await wallet.enrolAgent({ name: args.name, kind: args.kind });
   writeLine(io.stderr, `Enrolled agent ${inert(agent.name)} (${inert(agent.id)}, ${inert(agent.kind)}).`);
   writeLine(io.stderr, 'Its secret follows on stdout: store it now; it is not shown again (Latchkey keeps only a hash).');
   if (args.json) writeInertJson(io, { agent, secret });
@@ -87,7 +87,7 @@ export interface AgentRemoveArgs {
 }
 
 export async function runAgentRemove(wallet: Wallet, args: AgentRemoveArgs, io: CliIo): Promise<number> {
-  const agent = await wallet.removeAgent(args.agent);
+  const agent = await wallet.removeAgent({ agent: args.agent });
   writeLine(io.stdout, `Removed agent ${inert(agent.name)} (${inert(agent.id)}): its grants were revoked and its sessions ended.`);
   return EXIT_OK;
 }

@@ -123,7 +123,7 @@ function outcomeLine(approval: Approval, decision: 'approve' | 'deny'): string {
 }
 
 export async function runDecide(wallet: Wallet, decision: 'approve' | 'deny', args: DecideArgs, io: CliIo): Promise<number> {
-  const approval = await wallet.decideApproval(args.id, decision, args.remember ? { remember: true } : {});
+  const approval = await wallet.decideApproval({ id: args.id, decision, ...(args.remember ? { remember: true } : {}) });
   writeLine(io.stdout, outcomeLine(approval, decision));
   if (approval.remembered === true) {
     const site = approval.kind === 'url-elicitation' && approval.url !== undefined ? urlFacts(approval.url, { server: approval.resource }) : undefined;

@@ -1,4 +1,5 @@
-import type { ClientSummary, PreRegisteredClient, Wallet } from '../../wallet/wallet-api.js';
+import type { ClientSummary, PreRegisteredClient } from '../../../shared/api.js';
+import type { Wallet } from '../../wallet/wallet-api.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK, writeJson } from '../output.js';
@@ -73,7 +74,7 @@ export interface ClientRemoveArgs {
 }
 
 export async function runClientRemove(wallet: Wallet, args: ClientRemoveArgs, io: CliIo): Promise<number> {
-  const removed = await wallet.removeClient(args.issuer);
+  const removed = await wallet.removeClient({ issuer: args.issuer });
   if (!removed) {
     throw new LatchkeyError(ErrorCode.ClientNotFound, `There is no client for ${args.issuer}.`, {
       hint: 'See the clients Latchkey knows with: latchkey client list',

@@ -44,12 +44,10 @@ export function describeConnection(connection: ConnectionSummary): string {
 export async function runConnect(wallet: Wallet, args: ConnectArgs, io: CliIo): Promise<number> {
   const reporter = createConnectReporter(io);
   try {
-    const connection = await wallet.connect(args.url, {
-      onProgress: (event) => reporter.handle(event),
-      signal: args.signal,
-      timeoutMs: args.timeoutMs,
-      ...(args.scopes.length === 0 ? {} : { scopes: args.scopes }),
-    });
+    const connection = await wallet.connect(
+      { url: args.url, timeoutMs: args.timeoutMs, ...(args.scopes.length === 0 ? {} : { scopes: args.scopes }) },
+      { onProgress: (event) => reporter.handle(event), signal: args.signal },
+    );
     reporter.stop();
     if (args.json) writeJson(io, connection);
     else writeLine(io.stdout, describeConnection(connection));

@@ -21,7 +21,7 @@ const REVOCATION_TEXT: Record<DisconnectResult['revocation'], string> = {
 };
 
 export async function runDisconnect(wallet: Wallet, args: DisconnectArgs, io: CliIo): Promise<number> {
-  const result = await wallet.disconnect(args.url);
+  const result = await wallet.disconnect({ url: args.url });
   if (args.json) writeJson(io, result);
   else writeLine(io.stdout, `Disconnected ${result.resource}: ${REVOCATION_TEXT[result.revocation]}. Nothing of it is left in the vault.`);
   return EXIT_OK;

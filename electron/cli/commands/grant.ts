@@ -267,7 +267,7 @@ export function describeRevocation(result: GrantRevocation): string {
 }
 
 export async function runGrantRevoke(wallet: Wallet, args: { id: string }, io: CliIo): Promise<number> {
-  const result = await wallet.revokeGrant(args.id);
+  const result = await wallet.revokeGrant({ id: args.id });
   writeLine(io.stdout, `Revoked grant ${inert(args.id)}: its agent's next request under it is refused.`);
   writeLine(io.stdout, describeRevocation(result));
   return EXIT_OK;

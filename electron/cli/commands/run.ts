@@ -73,7 +73,7 @@ export async function runRun(wallet: Wallet, args: RunArgs, io: CliIo, context: 
   findPlaceholders(entries);
   const location = await locateBridge(args.home === undefined ? context.env : { ...context.env, LATCHKEY_HOME: args.home });
   // T36: the session is bound to this process; if it dies without ending the session (SIGKILL, a crash), the daemon ends it.
-  const { session, secret } = await wallet.startSession(args.agent, { ttlSeconds: args.ttlSeconds, pid: process.pid, command: args.command.slice(0, 512) });
+  const { session, secret } = await wallet.startSession({ agent: args.agent, ttlSeconds: args.ttlSeconds, pid: process.pid, command: args.command.slice(0, 512) });
   let exitCode: number | undefined;
   try {
     const fromFile = await untilAborted(resolveEnvFile(entries, location, secret, io), args.signal);
@@ -89,7 +89,7 @@ export async function runRun(wallet: Wallet, args: RunArgs, io: CliIo, context: 
     }
     return exitCode;
   } finally {
-    await wallet.endSession(session.id, 'exited').catch((error: unknown) => {
+    await wallet.endSession({ id: session.id, reason: 'exited' }).catch((error: unknown) => {
       const why = error instanceof Error ? sanitizeForTerminal(error.message) : 'unknown error';
       writeLine(io.stderr, `warning: the session ${sanitizeForTerminal(session.id)} could not be ended (${why}); the daemon ends it once this process has exited.`);
     });

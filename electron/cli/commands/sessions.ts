@@ -62,7 +62,7 @@ export interface SessionEndArgs {
 }
 
 export async function runSessionEnd(wallet: Wallet, args: SessionEndArgs, io: CliIo): Promise<number> {
-  await wallet.endSession(args.id, 'revoked');
+  await wallet.endSession({ id: args.id, reason: 'revoked' });
   writeLine(io.stdout, `Ended session ${inert(args.id)}: its next request is refused.`);
   return EXIT_OK;
 }

@@ -41,7 +41,7 @@ export function formatSites(sites: readonly AllowedSite[]): string[] {
 
 export async function runSites(wallet: Wallet, args: SitesArgs, io: CliIo): Promise<number> {
   if (args.action === 'remove') {
-    const removed = await wallet.removeAllowedSite(args.server, args.site);
+    const removed = await wallet.removeAllowedSite({ server: args.server, site: args.site });
     if (args.json) writeInertJson(io, { removed });
     if (!removed) {
       writeLine(io.stderr, `${inert(args.site)} is not an allowed site of ${inert(args.server)}; nothing changed.`);

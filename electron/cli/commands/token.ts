@@ -31,7 +31,7 @@ function printToken(io: CliIo, token: TokenResponse, json: boolean): void {
 
 /** The only place the CLI prints a secret: the access token, on stdout, for its owner. */
 export async function runToken(wallet: Wallet, args: TokenArgs, io: CliIo): Promise<number> {
-  const token = await wallet.accessToken(args.url, { signal: args.signal });
+  const token = await wallet.accessToken({ url: args.url }, { signal: args.signal });
   printToken(
     io,
     { access_token: token.accessToken, token_type: token.tokenType, expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') },

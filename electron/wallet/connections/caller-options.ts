@@ -7,7 +7,7 @@
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { UrlPolicy } from '../../../shared/url.js';
 import type { Opener } from '../../base/ports.js';
-import type { ConnectOptions } from '../wallet-api.js';
+import type { ConnectOptions } from '../../../shared/api.js';
 
 /** The opener of a connect whose caller opens the URL itself (it has it from the `browser` progress step). */
 export const CALLER_OPENS: Opener = { open: async () => {} };

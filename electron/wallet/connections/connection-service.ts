@@ -8,7 +8,7 @@ import type { AccessTokenResult, ConnectionSummary, DisconnectResult } from '../
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, parseSecureUrl } from '../../../shared/url.js';
 import type { Clock, Logger, Opener } from '../../base/ports.js';
-import type { AccessTokenOptions, ClientSummary, ConnectOptions, PreRegisteredClient } from '../wallet-api.js';
+import type { AccessTokenOptions, ClientSummary, ConnectOptions, PreRegisteredClient } from '../../../shared/api.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import { assertPkceSupported, authorizeInBrowser } from '../oauth/authorize.js';
 import { buildClientConfiguration, type AuthorizationServer, type NetworkContext } from '../oauth/client-config.js';

@@ -31,7 +31,7 @@ import { DEFAULT_KEEP_ALIVE_MS, streamEvents } from './event-stream.js';
 import { sendPage } from './host-pages.js';
 import { OwnerSessions, type OwnerSessionLimits } from './owner-sessions.js';
 import { StaticSite } from './static-files.js';
-import { callOwnerMethod, DEFAULT_MAX_BODY_BYTES, readJsonBody, sendJson, sendWireError, statusOf, streamConnect, toWireError, type WireError } from './wire.js';
+import { answerOwnerCall, DEFAULT_MAX_BODY_BYTES, readJsonBody, sendJson, sendWireError, statusOf, streamConnect, toWireError, type WireError } from './wire.js';
 
 export const UI_HEADER = 'x-latchkey-ui';
 export const UI_HEADER_VALUE = '1';
@@ -189,7 +189,7 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
     if (path === SIGN_IN_PATH) return signIn(res, body, refuse);
     if (path === `${API_PREFIX}connect`) return streamConnect(options.wallet, res, body);
     if (path.startsWith(`${API_PREFIX}call/`)) {
-      const answer = await callOwnerMethod(options.wallet, path.slice(`${API_PREFIX}call/`.length), body);
+      const answer = await answerOwnerCall(options.wallet, path.slice(`${API_PREFIX}call/`.length), body);
       return sendJson(res, answer.status, answer.body);
     }
     return refuse(404, { code: ErrorCode.NotFound, message: 'No such API.' });

@@ -1,6 +1,7 @@
 /**
  * A Wallet that lives in another process: the CLI's view of a running daemon, over the owner
- * socket. Same interface as the in-process wallet, so every CLI command works with either.
+ * socket. Built from the contract's keys (every method is one POST), so it has the in-process
+ * wallet's type and every CLI command works with either.
  */
 import { request } from 'node:http';
 import { z } from 'zod';
@@ -9,7 +10,7 @@ import { lstat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConnectionSummary } from '../../../shared/connections.js';
 import type { ConnectProgress } from '../../../shared/connections.js';
-import { OwnerMethods, type OwnerMethodName, type OwnerParams, type OwnerResult } from '../../../shared/api.js';
+import { OwnerMethods, ownerApiOf, VaultStatusSchema, type ConnectControl, type ConnectParams, type OwnerMethodName } from '../../../shared/api.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { ErrorCode as Code } from '../../../shared/errors.js';
 import { assertPrivateDirectory, assertPrivateFile, errnoOf } from '../../base/runtime/runtime-dir.js';
@@ -82,39 +83,13 @@ export interface RemoteCaller {
   allowInsecureLoopback?: boolean;
 }
 
+/** The daemon's wallet: every contract method a POST to the owner socket, its result validated here too. */
 export async function openRemoteWallet(endpoint: OwnerEndpoint, caller: RemoteCaller = {}): Promise<Wallet> {
-  const vaultStatus = await call(endpoint, 'status', {});
-  const c = <M extends OwnerMethodName>(method: M, params: OwnerParams<M>) => call(endpoint, method, params);
+  const vaultStatus = VaultStatusSchema.parse(await call(endpoint, 'status', {}));
   return {
+    ...ownerApiOf((method, params) => call(endpoint, method, params)),
     vaultStatus,
-    connect: (url, options = {}) => connectRemote(endpoint, url, options, caller),
-    listConnections: () => c('listConnections', {}),
-    accessToken: (url, options = {}) => c('accessToken', { url, ...(options.minTtlSeconds === undefined ? {} : { minTtlSeconds: options.minTtlSeconds }) }),
-    handleAuthChallenge: (url, status, wwwAuthenticate) => c('handleAuthChallenge', { url, status, wwwAuthenticate }),
-    disconnect: (url) => c('disconnect', { url }),
-    listClients: () => c('listClients', {}),
-    setClient: async (client) => {
-      await c('setClient', client);
-    },
-    removeClient: (issuer) => c('removeClient', { issuer }),
-    listAgents: () => c('listAgents', {}),
-    enrolAgent: (name, kind) => c('enrolAgent', { name, ...(kind === undefined ? {} : { kind }) }),
-    removeAgent: (agent) => c('removeAgent', { agent }),
-    listSessions: (filter = {}) => c('listSessions', filter),
-    startSession: (agent, options) => c('startSession', { agent, ...options }),
-    endSession: async (id, reason) => {
-      await c('endSession', { id, ...(reason === undefined ? {} : { reason }) });
-    },
-    listGrants: (filter = {}) => c('listGrants', filter),
-    createGrant: (input) => c('createGrant', input),
-    updateGrant: (input) => c('updateGrant', input),
-    revokeGrant: (id) => c('revokeGrant', { id }),
-    listApprovals: (filter = {}) => c('listApprovals', filter),
-    decideApproval: (id, decision, options = {}) => c('decideApproval', { id, decision, ...options }),
-    listAllowedSites: (filter = {}) => c('listAllowedSites', filter),
-    removeAllowedSite: (server, site) => c('removeAllowedSite', { server, site }),
-    queryAudit: (filter = {}) => c('queryAudit', filter),
-    verifyAudit: () => c('verifyAudit', {}),
+    connect: (params, control = {}) => connectRemote(endpoint, params, control, caller),
     // The CLI needs no live events; the window gets them from the host it runs in.
     subscribe: () => () => undefined,
     close: async () => {},
@@ -131,19 +106,14 @@ export async function requestSignInLink(endpoint: OwnerEndpoint): Promise<string
 
 const SignInLinkResult = z.object({ url: z.string().regex(/^http:\/\/127\.0\.0\.1:\d{1,5}\/#signin=[\w-]{16,256}$/u) });
 
-async function call<M extends OwnerMethodName>(endpoint: OwnerEndpoint, method: M, params: OwnerParams<M>): Promise<OwnerResult<M>> {
+async function call(endpoint: OwnerEndpoint, method: OwnerMethodName, params: unknown): Promise<unknown> {
   const { status, body } = await post(endpoint, `/owner/v1/call/${method}`, params);
   const parsed = JSON.parse(body) as { result?: unknown; error?: WireError };
   if (status !== 200 || parsed.error !== undefined) throw fromWire(parsed.error);
-  return OwnerMethods[method].result.parse(parsed.result) as OwnerResult<M>;
+  return OwnerMethods[method].result.parse(parsed.result);
 }
 
-async function connectRemote(
-  endpoint: OwnerEndpoint,
-  url: string,
-  options: { onProgress?: (event: ConnectProgress) => void; signal?: AbortSignal; timeoutMs?: number; scopes?: string[] },
-  caller: RemoteCaller,
-) {
+async function connectRemote(endpoint: OwnerEndpoint, params: ConnectParams, options: ConnectControl, caller: RemoteCaller): Promise<ConnectionSummary> {
   let final: ConnectionSummary | undefined;
   let failure: WireError | undefined;
   // The caller's opener fails the connect only for a URL it refuses (its own policy); a browser that did not start is a warning.
@@ -164,9 +134,7 @@ async function connectRemote(
     endpoint,
     '/owner/v1/connect',
     {
-      url,
-      ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...params,
       ...(caller.opener === undefined ? {} : { openBrowser: false }),
       ...(caller.allowInsecureLoopback === true ? { allowInsecureLoopback: true } : {}),
     },

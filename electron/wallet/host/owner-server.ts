@@ -14,7 +14,7 @@ import type { PeerIdentifier } from '../bridge/peer.js';
 import { assertPrivateDirectory, writePrivateFile } from '../../base/runtime/runtime-dir.js';
 import type { Logger } from '../../base/ports.js';
 import type { Wallet } from '../wallet-api.js';
-import { callOwnerMethod, readJsonBody, sendJson, sendWireError, statusOf, streamConnect, toWireError } from './wire.js';
+import { answerOwnerCall, readJsonBody, sendJson, sendWireError, statusOf, streamConnect, toWireError } from './wire.js';
 
 export { toWireError, type WireError } from './wire.js';
 
@@ -80,7 +80,7 @@ export async function startOwnerServer(options: OwnerServerOptions): Promise<Own
     if (url.pathname === SIGN_IN_LINK_PATH) return sendSignInLink(res, options.signInLink?.());
     const method = url.pathname.startsWith('/owner/v1/call/') ? url.pathname.slice('/owner/v1/call/'.length) : '';
     const params = method === 'startSession' ? await bindToCaller(peers, req, body) : body;
-    const answer = await callOwnerMethod(options.wallet, method, params);
+    const answer = await answerOwnerCall(options.wallet, method, params);
     sendJson(res, answer.status, answer.body);
   }
 

@@ -1,14 +1,14 @@
 /**
  * What every owner transport (the owner socket, the headless host) shares on the wire: JSON
  * bodies read under a size cap, errors as `{ code, message, hint }` (never a stack trace), one
- * owner method validated against the contract and dispatched, and `connect` streamed as NDJSON.
+ * owner method answered through the validated call (owner-call.ts), and `connect` streamed as NDJSON.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConnectParams, OwnerMethods, type OwnerMethodName } from '../../../shared/api.js';
+import type { ConnectParams } from '../../../shared/api.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { readJsonBody as readJson, sendJson } from '../../base/net/http-json.js';
 import type { Wallet } from '../wallet-api.js';
-import { ownerDispatch } from './owner-dispatch.js';
+import { callOwnerMethod, parseConnectParams } from './owner-call.js';
 
 export interface WireError {
   code: string;
@@ -49,29 +49,13 @@ export function sendWireError(res: ServerResponse, status: number, error: WireEr
   sendJson(res, status, { error }, { headers });
 }
 
-/** Validates `body` against the method's params, runs it on the wallet, and says what to answer. */
-export async function callOwnerMethod(wallet: Wallet, method: string, body: unknown): Promise<WireAnswer> {
-  if (!Object.hasOwn(OwnerMethods, method)) {
-    return { status: 404, body: { error: { code: ErrorCode.NotFound, message: `Unknown method ${method.slice(0, 60)}.` } } };
-  }
-  const name = method as OwnerMethodName;
-  const params = OwnerMethods[name].params.safeParse(body);
-  if (!params.success) {
-    return { status: 400, body: { error: { code: ErrorCode.InvalidInput, message: `Invalid parameters for ${name}: ${describeIssue(params.error.issues[0])}` } } };
-  }
-  const call = ownerDispatch[name] as (wallet: Wallet, params: unknown) => Promise<unknown>;
+/** Runs one owner call through the validated call and says what to answer. */
+export async function answerOwnerCall(wallet: Wallet, method: string, body: unknown): Promise<WireAnswer> {
   try {
-    return { status: 200, body: { result: await call(wallet, params.data) } };
+    return { status: 200, body: { result: await callOwnerMethod(wallet, method, body) } };
   } catch (error) {
     return { status: statusOf(error), body: { error: toWireError(error) } };
   }
-}
-
-/** Which field is wrong and why, without echoing the value. */
-function describeIssue(issue: { path: PropertyKey[]; message: string } | undefined): string {
-  if (issue === undefined) return 'not accepted.';
-  const where = issue.path.length === 0 ? 'the body' : issue.path.map((part) => String(part).slice(0, 40)).join('.');
-  return `${where}: ${issue.message.slice(0, 200)}`;
 }
 
 /**
@@ -79,9 +63,11 @@ function describeIssue(issue: { path: PropertyKey[]; message: string } | undefin
  * connect is aborted when the client goes away (the browser step stops waiting).
  */
 export async function streamConnect(wallet: Wallet, res: ServerResponse, body: unknown, headers: Record<string, string> = {}): Promise<void> {
-  const params = ConnectParams.safeParse(body);
-  if (!params.success) {
-    sendWireError(res, 400, { code: ErrorCode.InvalidInput, message: `Invalid parameters for connect: ${describeIssue(params.error.issues[0])}` }, headers);
+  let params: ConnectParams;
+  try {
+    params = parseConnectParams(body);
+  } catch (error) {
+    sendWireError(res, statusOf(error), toWireError(error), headers);
     return;
   }
   const controller = new AbortController();
@@ -91,14 +77,7 @@ export async function streamConnect(wallet: Wallet, res: ServerResponse, body: u
     if (!res.destroyed) res.write(`${JSON.stringify(value)}\n`);
   };
   try {
-    const connection = await wallet.connect(params.data.url, {
-      signal: controller.signal,
-      onProgress: (progress) => line({ progress }),
-      ...(params.data.scopes === undefined ? {} : { scopes: params.data.scopes }),
-      ...(params.data.timeoutMs === undefined ? {} : { timeoutMs: params.data.timeoutMs }),
-      ...(params.data.openBrowser === undefined ? {} : { openBrowser: params.data.openBrowser }),
-      ...(params.data.allowInsecureLoopback === undefined ? {} : { allowInsecureLoopback: params.data.allowInsecureLoopback }),
-    });
+    const connection = await wallet.connect(params, { signal: controller.signal, onProgress: (progress) => line({ progress }) });
     line({ result: connection });
   } catch (error) {
     line({ error: toWireError(error) });

@@ -41,8 +41,8 @@ beforeAll(async () => {
   ui = await startUi(world, { opener: new PageOpener(world) });
   page = ui.page;
   const { wallet } = ui.daemon;
-  for (const server of [pages.url, quiet.url, files.url]) await wallet.connect(server);
-  secret = (await wallet.enrolAgent(AGENT)).secret;
+  for (const server of [pages.url, quiet.url, files.url]) await wallet.connect({ url: server });
+  secret = (await wallet.enrolAgent({ name: AGENT })).secret;
   for (const server of [pages.url, quiet.url]) await wallet.createGrant({ agent: AGENT, resource: server, scopes: ['mcp:read'] });
   await wallet.createGrant({ agent: AGENT, resource: files.url, scopes: [FILES_READ] });
 }, 120_000);
@@ -174,7 +174,7 @@ describe('pages and scopes: real MCP servers ask, the owner decides in the windo
   });
 
   it('T3 step-up: 403 insufficient_scope → "Decline" → the agent gets StepUpDeclined; the next call is refused without asking', async () => {
-    const { secret: other } = await ui.daemon.wallet.enrolAgent('agent-x');
+    const { secret: other } = await ui.daemon.wallet.enrolAgent({ name: 'agent-x' });
     await ui.daemon.wallet.createGrant({ agent: 'agent-x', resource: files.url, scopes: [FILES_READ] });
     const agent = await startAgent(files.url, other);
     const write = () =>

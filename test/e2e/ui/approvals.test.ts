@@ -22,8 +22,8 @@ beforeAll(async () => {
   world = await startWorld();
   ui = await startUi(world);
   page = ui.page;
-  await ui.daemon.wallet.connect(world.mcpUrl);
-  secret = (await ui.daemon.wallet.enrolAgent('agent-a')).secret;
+  await ui.daemon.wallet.connect({ url: world.mcpUrl });
+  secret = (await ui.daemon.wallet.enrolAgent({ name: 'agent-a' })).secret;
 }, 60_000);
 
 afterAll(async () => {

@@ -30,7 +30,7 @@ beforeAll(async () => {
   opener = new PageOpener(world);
   ui = await startUi(world, { opener });
   page = ui.page;
-  secret = (await ui.daemon.wallet.enrolAgent(AGENT)).secret;
+  secret = (await ui.daemon.wallet.enrolAgent({ name: AGENT })).secret;
 }, 60_000);
 
 afterAll(async () => {
@@ -184,7 +184,7 @@ describe('the window: always allow a site, and the list of allowed sites (E3)', 
     // The sidebar's badge says it is raised while the owner looks at Connections.
     await page.getByRole('navigation', { name: 'Sections' }).getByLabel('1 pending').waitFor();
     const pending = (await ui.daemon.wallet.listApprovals({ status: 'pending' })).find((a) => a.kind === 'url-elicitation');
-    await ui.daemon.wallet.decideApproval(pending!.id, 'approve', { remember: true });
+    await ui.daemon.wallet.decideApproval({ id: pending!.id, decision: 'approve', remember: true });
     expect((await answer).action).toBe('accept');
     await page.getByRole('table', { name: 'Allowed sites' }).getByRole('row').filter({ hasText: 'example.org' }).waitFor();
     await openScreen(page, 'Approvals');
@@ -263,7 +263,7 @@ describe('the window: step-up (T3)', () => {
   const stepUpCard = () => page.getByRole('article', { name: `${AGENT} asks for more scopes` });
 
   it('T3/T13: what the agent holds now vs after, the new one marked; "Sign in again to grant" → the agent gets the wider token', async () => {
-    await ui.daemon.wallet.connect(world.mcpUrl, { scopes: [MCP_READ] });
+    await ui.daemon.wallet.connect({ url: world.mcpUrl, scopes: [MCP_READ] });
     await ui.daemon.wallet.createGrant({ agent: AGENT, resource: world.mcpUrl, scopes: [MCP_READ] });
     const asking = ui.bridge(secret).token(world.mcpUrl, [MCP_READ, MCP_WRITE]);
     const card = stepUpCard();
@@ -283,7 +283,7 @@ describe('the window: step-up (T3)', () => {
   });
 
   it('"Decline" → StepUpDeclined; asking again for the same scopes is refused without a card', async () => {
-    const other = await ui.daemon.wallet.enrolAgent('agent-f');
+    const other = await ui.daemon.wallet.enrolAgent({ name: 'agent-f' });
     const scopes = [MCP_READ, MCP_WRITE, 'mcp:admin'];
     const refused = ui.bridge(other.secret).token(world.mcpUrl, scopes).catch((error: unknown) => error);
     const card = page.getByRole('article', { name: 'agent-f asks for more scopes' });

@@ -20,7 +20,7 @@ beforeAll(async () => {
   ui = await startUi(world);
   page = ui.page;
   await ui.context.grantPermissions(['clipboard-write'], { origin: ui.daemon.ui!.url });
-  await ui.daemon.wallet.connect(world.mcpUrl);
+  await ui.daemon.wallet.connect({ url: world.mcpUrl });
 }, 60_000);
 
 afterAll(async () => {
@@ -96,13 +96,13 @@ describe('the window, everyday use', () => {
     const requester = page.getByTestId('requester');
     await requester.waitFor();
     expect(await requester.innerText()).toContain(`pid ${process.pid}`);
-    for (const approval of await ui.daemon.wallet.listApprovals({ status: 'pending' })) await ui.daemon.wallet.decideApproval(approval.id, 'deny');
+    for (const approval of await ui.daemon.wallet.listApprovals({ status: 'pending' })) await ui.daemon.wallet.decideApproval({ id: approval.id, decision: 'deny' });
     await enrolment;
   });
 
   it('Activity names agents, folds session rows until asked, and keeps every column inside 1280 px', async () => {
-    const session = await ui.daemon.wallet.startSession('report-bot', { ttlSeconds: 600, pid: process.pid, command: 'report --nightly' });
-    await ui.daemon.wallet.endSession(session.session.id, 'exited');
+    const session = await ui.daemon.wallet.startSession({ agent: 'report-bot', ttlSeconds: 600, pid: process.pid, command: 'report --nightly' });
+    await ui.daemon.wallet.endSession({ id: session.session.id, reason: 'exited' });
     await openScreen(page, 'Activity');
     const table = page.getByRole('table', { name: 'Audit log' });
     const grantRow = table.getByRole('row').filter({ hasText: 'grant.created' });

@@ -141,8 +141,8 @@ describe('E5: hostile strings render as inert text', () => {
     // Each from its own process: one pending enrolment per requesting process (T32, T33).
     const enrolling = names.map((name) => startEnrolClient(ui.daemon.bridge.socketPath ?? '', name));
     const enrolments = enrolling.map((client) => client.done.then(([answer]) => answer?.code ?? answer?.error ?? 'enrolled'));
-    const { secret } = await ui.daemon.wallet.enrolAgent('bot');
-    await ui.daemon.wallet.startSession('bot', { ttlSeconds: 600, command: `${RLO}txt.exe ${XSS_IMG} ${JS_URL}` });
+    const { secret } = await ui.daemon.wallet.enrolAgent({ name: 'bot' });
+    await ui.daemon.wallet.startSession({ agent: 'bot', ttlSeconds: 600, command: `${RLO}txt.exe ${XSS_IMG} ${JS_URL}` });
     await ui.daemon.wallet.createGrant({ agent: 'bot', resource: `${hostile.url}/b/mcp?q=<img src=x onerror=alert(1)>&next=javascript:alert(1)`, scopes: [XSS_SCOPE] });
     const consent = ui
       .bridge(secret)

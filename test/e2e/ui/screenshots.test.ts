@@ -64,11 +64,11 @@ describe('the window: screenshots of every screen in both themes', () => {
 
   it('screens with data: a connection, agents with grants and sessions, activity, pending approvals', async () => {
     const { wallet } = ui.daemon;
-    await wallet.connect(world.mcpUrl);
-    const claude = await wallet.enrolAgent('claude-code');
-    const ci = await wallet.enrolAgent('ci-bot', 'autonomous');
+    await wallet.connect({ url: world.mcpUrl });
+    const claude = await wallet.enrolAgent({ name: 'claude-code' });
+    const ci = await wallet.enrolAgent({ name: 'ci-bot', kind: 'autonomous' });
     await wallet.createGrant({ agent: 'ci-bot', resource: world.mcpUrl, scopes: [MCP_READ], maxTokenLifetimeSeconds: 600 });
-    await wallet.startSession('claude-code', { ttlSeconds: 3600, pid: process.pid, command: 'claude --mcp-config mcp.json' }); // a live process: sessions are bound to their runner (T36)
+    await wallet.startSession({ agent: 'claude-code', ttlSeconds: 3600, pid: process.pid, command: 'claude --mcp-config mcp.json' }); // a live process: sessions are bound to their runner (T36)
     expect((await ui.bridge(ci.secret).token(world.mcpUrl)).scope).toBe(MCP_READ);
     const consent = ui.bridge(claude.secret).token(world.mcpUrl, [MCP_READ]).catch(() => undefined);
     const enrolment = requestEnrolment({ socketPath: ui.daemon.bridge.socketPath }, { name: 'nightly-report' }, 60_000).catch(() => undefined);
@@ -86,14 +86,14 @@ describe('the window: screenshots of every screen in both themes', () => {
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
 
-    for (const approval of await wallet.listApprovals({ status: 'pending' })) await wallet.decideApproval(approval.id, 'deny');
+    for (const approval of await wallet.listApprovals({ status: 'pending' })) await wallet.decideApproval({ id: approval.id, decision: 'deny' });
     await Promise.all([consent, enrolment]);
     await ui.watch.expectClean();
   });
 
   it('approval cards: a page to open (with warnings), a retry, a step-up; allowed sites', async () => {
     const { wallet } = ui.daemon;
-    const agent = await wallet.enrolAgent('shopper');
+    const agent = await wallet.enrolAgent({ name: 'shopper' });
     // An agent hands over pages only for servers it holds a grant for (T33).
     for (const server of ['https://shop.example.com/mcp', 'https://mcp.example.com/mcp', 'https://docs.example.com/mcp']) {
       await wallet.createGrant({ agent: 'shopper', resource: server, scopes: ['mcp:read'] });
@@ -103,7 +103,7 @@ describe('the window: screenshots of every screen in both themes', () => {
     // An allowed site, chosen with "always allow" (here through the wallet, as the CLI does).
     const allowing = postElicitation(socket, agent.secret, { server: 'https://shop.example.com/mcp', url: 'https://checkout.pay.example.net/s/1', message });
     await expect.poll(async () => (await wallet.listApprovals({ status: 'pending' })).length).toBe(1);
-    await wallet.decideApproval((await wallet.listApprovals({ status: 'pending' }))[0]!.id, 'approve', { remember: true });
+    await wallet.decideApproval({ id: (await wallet.listApprovals({ status: 'pending' }))[0]!.id, decision: 'approve', remember: true });
     expect((await allowing).action).toBe('accept');
 
     const asks = [
@@ -122,7 +122,7 @@ describe('the window: screenshots of every screen in both themes', () => {
       await saveScreenshot(page, `connections-allowed-sites-${theme}`);
     }
     await openScreen(page, 'Approvals');
-    for (const approval of await wallet.listApprovals({ status: 'pending' })) await wallet.decideApproval(approval.id, 'deny');
+    for (const approval of await wallet.listApprovals({ status: 'pending' })) await wallet.decideApproval({ id: approval.id, decision: 'deny' });
     await Promise.all([...asks, stepUp]);
     await ui.watch.expectClean();
   });

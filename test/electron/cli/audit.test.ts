@@ -148,7 +148,7 @@ describe('T37: the real CLI on a rotated audit log', () => {
     base = await mkdtemp('/tmp/lk37-');
     pristine = join(base, 'pristine');
     const composed = await composeWallet({ home: pristine, allowInsecureLoopback: false, vault: { mode: 'passphrase', passphrase: PASSPHRASE } }, {}, { audit: { maxSegmentBytes: 2048 } });
-    await composed.wallet.enrolAgent('ci-bot');
+    await composed.wallet.enrolAgent({ name: 'ci-bot' });
     for (let i = 1; i < ENTRIES; i += 1) {
       await composed.audit.append({ type: 'token.refused', agentName: 'ci-bot', resource: 'https://mcp.example.com/mcp', outcome: 'denied', reason: 'grant.none' });
     }

@@ -21,7 +21,7 @@ describe('the real CLI names the connected server a URL was probably meant to be
     base = await mkdtemp('/tmp/lk-connected-');
     const home = join(base, 'home');
     const composed = await composeWallet({ home, allowInsecureLoopback: false, vault: { mode: 'passphrase', passphrase: PASSPHRASE } });
-    await composed.wallet.enrolAgent('ci-bot');
+    await composed.wallet.enrolAgent({ name: 'ci-bot' });
     await seedConnection(composed.vault, MCP);
     await composed.wallet.close();
     env = { LATCHKEY_HOME: home, LATCHKEY_RUNTIME_DIR: join(base, 'run'), LATCHKEY_VAULT: 'passphrase', LATCHKEY_PASSPHRASE: PASSPHRASE };

@@ -70,13 +70,13 @@ function sessionWallet(): SessionWallet {
     ...createFakeWallet(),
     started,
     ended,
-    startSession: (agent, options) => {
-      started.push({ agent, ttlSeconds: options.ttlSeconds, ...(options.command === undefined ? {} : { command: options.command }) });
+    startSession: ({ agent, ttlSeconds, command }) => {
+      started.push({ agent, ttlSeconds, ...(command === undefined ? {} : { command }) });
       return Promise.resolve({ session, secret: SESSION_SECRET });
     },
-    endSession: (id, reason) => {
+    endSession: ({ id, reason }) => {
       ended.push({ id, ...(reason === undefined ? {} : { reason }) });
-      return Promise.resolve();
+      return Promise.resolve(null);
     },
   };
 }

@@ -36,7 +36,7 @@ describe('the real `latchkey audit` fits a 100-column terminal', () => {
     base = await mkdtemp('/tmp/lk-table-');
     const home = join(base, 'home');
     const composed = await composeWallet({ home, allowInsecureLoopback: false, vault: { mode: 'passphrase', passphrase: PASSPHRASE } });
-    await composed.wallet.enrolAgent('nightly-report-generator');
+    await composed.wallet.enrolAgent({ name: 'nightly-report-generator' });
     await composed.audit.append({ type: 'token.refused', agentName: 'nightly-report-generator', resource: LONG_SERVER, scopes: ['files:read', 'files:write', 'admin'], outcome: 'denied', reason: LONG_REASON });
     await composed.wallet.close();
     env = { LATCHKEY_HOME: home, LATCHKEY_RUNTIME_DIR: join(base, 'run'), LATCHKEY_VAULT: 'passphrase', LATCHKEY_PASSPHRASE: PASSPHRASE };

@@ -6,12 +6,12 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Approval } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { Wallet } from '../../../electron/wallet/wallet-api.js';
-import { checkSender, dispatchCall, guardedReply, parseCall, parseConnect, type SenderFacts } from '../../../electron/main/ipc-guard.js';
+import { checkSender, dispatchCall, guardedReply, parseConnect, type SenderFacts } from '../../../electron/main/ipc-guard.js';
 import { calleeName, calls, readSources, walk } from './source-ast.js';
 import ts from 'typescript';
 
 const top = (url: string): SenderFacts => ({ url, isTop: true });
-const approval: Approval = { id: 'ap_1', kind: 'consent', agentName: 'claude', createdAt: 1, expiresAt: 2, status: 'approved', decidedAt: 2 };
+const approval: Approval = { id: 'apr_AAAAAAAAAAAAAAAAAAAA', kind: 'consent', agentName: 'claude', createdAt: 1, expiresAt: 2, status: 'approved', decidedAt: 2 };
 
 /** A wallet whose listed methods are spies; any other method is a test error. */
 function fakeWallet(methods: Partial<Record<keyof Wallet, (...args: never[]) => unknown>>): Wallet {
@@ -58,8 +58,8 @@ describe('E3: only the top frame of app://latchkey may call the wallet', () => {
 describe('E4: payloads are validated against the contract', () => {
   it.each([['nope'], ['constructor'], ['__proto__'], ['toString'], ['hasOwnProperty'], [42], [undefined], [null], [{ method: 'status' }]])(
     'E4: refuses the unknown method %j',
-    (method) => {
-      expect(() => parseCall(method, {})).toThrow(expect.objectContaining({ code: ErrorCode.NotFound }));
+    async (method) => {
+      await expect(dispatchCall(fakeWallet({}), method, {})).rejects.toThrow(expect.objectContaining({ code: ErrorCode.NotFound }));
     },
   );
 
@@ -73,24 +73,31 @@ describe('E4: payloads are validated against the contract', () => {
     ['accessToken', { url: 'x'.repeat(5000) }],
     ['status', 'a string'],
     ['status', [1, 2]],
-  ])('E4: refuses invalid params for %s (%j)', (method, params) => {
-    expect(() => parseCall(method, params)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidInput }));
+  ])('E4: refuses invalid params for %s (%j)', async (method, params) => {
+    await expect(dispatchCall(fakeWallet({}), method, params)).rejects.toThrow(expect.objectContaining({ code: ErrorCode.InvalidInput }));
   });
 
   it('E4: a valid call is dispatched with the parsed params', async () => {
     const decideApproval = vi.fn(async () => approval);
     const wallet = fakeWallet({ decideApproval });
     const reply = await guardedReply(top('app://latchkey/index.html'), () =>
-      dispatchCall(wallet, 'decideApproval', { id: 'ap_1', decision: 'approve', remember: true }),
+      dispatchCall(wallet, 'decideApproval', { id: 'apr_AAAAAAAAAAAAAAAAAAAA', decision: 'approve', remember: true }),
     );
     expect(reply).toStrictEqual({ result: approval });
-    expect(decideApproval).toHaveBeenCalledWith('ap_1', 'approve', { remember: true });
+    expect(decideApproval).toHaveBeenCalledWith({ id: 'apr_AAAAAAAAAAAAAAAAAAAA', decision: 'approve', remember: true }, undefined);
   });
 
   it('E4: missing params mean {} for methods without any', async () => {
     const listAgents = vi.fn(async () => []);
     await expect(dispatchCall(fakeWallet({ listAgents }), 'listAgents', undefined)).resolves.toEqual([]);
     expect(listAgents).toHaveBeenCalledOnce();
+  });
+
+  it('E4: a result is validated against the contract: fields it does not name never reach the window', async () => {
+    const listAgents = vi.fn(async () => [{ id: 'agt_AAAAAAAAAAAAAAAAAAAA', name: 'claude', kind: 'interactive', createdAt: 1, secretHash: 'never-sent' }]);
+    const agents = (await dispatchCall(fakeWallet({ listAgents }), 'listAgents', {})) as Array<Record<string, unknown>>;
+    expect(agents[0]).not.toHaveProperty('secretHash');
+    expect(agents[0]).toMatchObject({ id: 'agt_AAAAAAAAAAAAAAAAAAAA', name: 'claude' });
   });
 
   it('E4: wallet errors come back as {code, message, hint} only; other errors say nothing of their cause', async () => {

@@ -40,7 +40,7 @@ describe('wallet × real AS, MCP server and browser', () => {
   it('connects through discovery, DCR and a Chromium sign-in; the MCP server accepts the token', async () => {
     const w = await wallet();
     const progress: string[] = [];
-    const connection = await w.connect(world.mcpUrl, { onProgress: (e) => progress.push(e.step) });
+    const connection = await w.connect({ url: world.mcpUrl }, { onProgress: (e) => progress.push(e.step) });
     expect(connection).toMatchObject({ resource: world.mcpUrl, issuer: world.issuer, registration: 'dcr', status: 'ok', hasRefreshToken: true });
     // A6: the scope of the 401 challenge is what is asked for first.
     expect(connection.scopes).toContain('mcp:read');
@@ -50,63 +50,63 @@ describe('wallet × real AS, MCP server and browser', () => {
     const registration = world.as.registrations.at(-1)!;
     expect(registration.metadata).toMatchObject({ application_type: 'native' });
 
-    const token = await w.accessToken(world.mcpUrl);
+    const token = await w.accessToken({ url: world.mcpUrl });
     expect(resultText(await callTool(world.mcpUrl, token.accessToken, 'echo', { text: 'hi' }))).toContain('hi');
     expect(world.mcp.lastClaims).toMatchObject({ aud: world.mcpUrl, iss: world.issuer });
     // A5: resource on the code exchange.
     expect(world.as.tokenRequests.find((r) => r.grantType === 'authorization_code')?.resource).toBe(world.mcpUrl);
-    await w.disconnect(world.mcpUrl);
+    await w.disconnect({ url: world.mcpUrl });
   });
 
   it('T3: step-up — a 403 insufficient_scope re-authorizes with the union of scopes, then the call succeeds', async () => {
     const w = await wallet();
-    await w.connect(world.mcpUrl, { scopes: ['mcp:read'] });
-    const first = await w.accessToken(world.mcpUrl);
+    await w.connect({ url: world.mcpUrl, scopes: ['mcp:read'] });
+    const first = await w.accessToken({ url: world.mcpUrl });
     expect(first.scope).not.toContain('mcp:write');
     const denied = await fetchTool(first.accessToken, 'write_note');
     expect(denied.status).toBe(403);
-    const upgraded = await w.handleAuthChallenge(world.mcpUrl, 403, denied.headers.get('www-authenticate'));
+    const upgraded = await w.handleAuthChallenge({ url: world.mcpUrl, status: 403, wwwAuthenticate: denied.headers.get('www-authenticate') });
     expect(upgraded.scope).toEqual(expect.arrayContaining(['mcp:read', 'mcp:write']));
     await callTool(world.mcpUrl, upgraded.accessToken, 'write_note', { text: 'stepped up' });
     expect(world.mcp.notes).toContain('stepped up');
-    await w.disconnect(world.mcpUrl);
+    await w.disconnect({ url: world.mcpUrl });
   });
 
   it('T3: a declined step-up is remembered and not asked again', async () => {
     const w = await wallet();
-    await w.connect(world.mcpUrl, { scopes: ['mcp:read'] });
-    const token = await w.accessToken(world.mcpUrl);
+    await w.connect({ url: world.mcpUrl, scopes: ['mcp:read'] });
+    const token = await w.accessToken({ url: world.mcpUrl });
     const denied = await fetchTool(token.accessToken, 'write_note');
     world.opener.behaviour.consent = 'deny';
     try {
-      await expect(w.handleAuthChallenge(world.mcpUrl, 403, denied.headers.get('www-authenticate'))).rejects.toMatchObject({
+      await expect(w.handleAuthChallenge({ url: world.mcpUrl, status: 403, wwwAuthenticate: denied.headers.get('www-authenticate') })).rejects.toMatchObject({
         code: ErrorCode.AccessDenied,
       });
     } finally {
       world.opener.behaviour.consent = 'approve';
     }
     const opened = world.opener.opened.length;
-    await expect(w.handleAuthChallenge(world.mcpUrl, 403, denied.headers.get('www-authenticate'))).rejects.toMatchObject({
+    await expect(w.handleAuthChallenge({ url: world.mcpUrl, status: 403, wwwAuthenticate: denied.headers.get('www-authenticate') })).rejects.toMatchObject({
       code: ErrorCode.StepUpLimit,
     });
     expect(world.opener.opened.length).toBe(opened);
-    await w.disconnect(world.mcpUrl);
+    await w.disconnect({ url: world.mcpUrl });
   });
 
   it('R2: uses a Client ID Metadata Document when the AS supports it and one is configured', async () => {
     const w = await wallet({ clientMetadataUrl: world.as.cimdClientId });
-    const connection = await w.connect(world.mcpUrl);
+    const connection = await w.connect({ url: world.mcpUrl });
     expect(connection).toMatchObject({ registration: 'cimd', clientId: world.as.cimdClientId });
-    const token = await w.accessToken(world.mcpUrl);
+    const token = await w.accessToken({ url: world.mcpUrl });
     await callTool(world.mcpUrl, token.accessToken, 'echo', { text: 'cimd' });
-    await w.disconnect(world.mcpUrl);
+    await w.disconnect({ url: world.mcpUrl });
   });
 
   it('T4: disconnect revokes the refresh token at the AS', async () => {
     const w = await wallet();
-    await w.connect(world.mcpUrl);
+    await w.connect({ url: world.mcpUrl });
     const before = world.as.revocations.length;
-    await expect(w.disconnect(world.mcpUrl)).resolves.toMatchObject({ revocation: 'revoked' });
+    await expect(w.disconnect({ url: world.mcpUrl })).resolves.toMatchObject({ revocation: 'revoked' });
     expect(world.as.revocations.length).toBe(before + 1);
     expect(world.as.revocations.at(-1)).toMatchObject({ status: 200, tokenTypeHint: 'refresh_token' });
     expect(await w.listConnections()).toEqual([]);

@@ -83,11 +83,11 @@ describe('a debug log of a full flow (V9)', () => {
 
   it('V9/T30: connect, refresh, an agent token and a refused request log no code or token, and the refusal code is readable', async () => {
     const wallet = daemon!.wallet;
-    await wallet.connect(world.mcpUrl);
+    await wallet.connect({ url: world.mcpUrl });
     const code = (await world.opener.lastFlow()).redirectedTo.searchParams.get('code');
     expect(code).toEqual(expect.any(String));
-    const owner = await wallet.accessToken(world.mcpUrl, { minTtlSeconds: 1e9 }); // forces a refresh
-    const { secret } = await wallet.enrolAgent('v9-agent');
+    const owner = await wallet.accessToken({ url: world.mcpUrl, minTtlSeconds: 1e9 }); // forces a refresh
+    const { secret } = await wallet.enrolAgent({ name: 'v9-agent' });
     await wallet.createGrant({ agent: 'v9-agent', resource: world.mcpUrl, scopes: ['mcp:read'] });
     const agent = createBridgeClient({ socketPath: daemon!.bridge.socketPath!, secret });
     const handed = await agent.token(world.mcpUrl);

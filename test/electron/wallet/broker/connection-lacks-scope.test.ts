@@ -38,7 +38,7 @@ beforeAll(async () => {
   // A long approval timeout: a test that waited for it would fail by its own timeout, not pass.
   c = await composeWallet({ home, allowInsecureLoopback: true, vault: { mode: 'memory' } }, { opener: world.opener }, { approvalTimeoutMs: 60_000 });
   c.approvals.on('raised', (approval) => raised.push(approval));
-  const connection = await c.wallet.connect(world.mcpUrl, { scopes: [MCP_READ] });
+  const connection = await c.wallet.connect({ url: world.mcpUrl, scopes: [MCP_READ] });
   expect(connection.scopes).toEqual([MCP_READ]);
 }, 60_000);
 
@@ -50,7 +50,7 @@ afterAll(async () => {
 
 async function agentGranted(scopes: string[]): Promise<BridgeCaller> {
   agentCount += 1;
-  const { agent, secret } = await c.wallet.enrolAgent(`lacks-${agentCount}`);
+  const { agent, secret } = await c.wallet.enrolAgent({ name: `lacks-${agentCount}` });
   await c.wallet.createGrant({ agent: agent.id, resource: world.mcpUrl, scopes });
   return c.broker.authenticate(secret)!;
 }
@@ -93,7 +93,7 @@ describe('a connection holding fewer scopes than the agent\'s grant (real AS, re
     expect(markAddedScopes(approval.currentScopes, approval.scopes).filter((s) => s.added).map((s) => s.scope)).toEqual([MCP_WRITE]);
     expect(describeScopes(approval)).toBe(`${MCP_READ} → ${MCP_READ} ${MCP_WRITE}`);
 
-    await c.wallet.decideApproval(approval.id, 'deny');
+    await c.wallet.decideApproval({ id: approval.id, decision: 'deny' });
     const declined = await refusal(asking);
     expect(declined.code).toBe(ErrorCode.StepUpDeclined);
     expect(declined.hint).toBe(`Carry on without it. The owner can re-authorize the connection with them: latchkey connect ${world.mcpUrl} --scope "${MCP_READ} ${MCP_WRITE}"`);
@@ -117,7 +117,7 @@ describe('a connection holding fewer scopes than the agent\'s grant (real AS, re
       const writing = client.callTool({ name: 'write_note', arguments: { text: 'hello' } });
       const approval = await pendingFor(caller.agent.name);
       expect(approval).toMatchObject({ kind: 'step-up', currentScopes: [MCP_READ], scopes: [MCP_READ, MCP_WRITE] });
-      await c.wallet.decideApproval(approval.id, 'approve');
+      await c.wallet.decideApproval({ id: approval.id, decision: 'approve' });
       const result = await writing;
       expect(result.isError ?? false).toBe(false);
       expect(raised.length).toBe(before + 1);

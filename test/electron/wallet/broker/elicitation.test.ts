@@ -38,7 +38,7 @@ async function setup(options: { approvalTimeoutMs?: number; allowInsecureLoopbac
     options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs },
   );
   composed.push(c);
-  const a = await c.wallet.enrolAgent('agent-a');
+  const a = await c.wallet.enrolAgent({ name: 'agent-a' });
   // An agent hands over pages only for servers it holds a grant for (T33).
   await c.wallet.createGrant({ agent: 'agent-a', resource: SERVER, scopes: ['mcp:read'] });
   const caller = c.broker.authenticate(a.secret)!;
@@ -71,7 +71,7 @@ describe('url elicitation', () => {
     const approval = await pending(wallet);
     expect(approval).toMatchObject({ kind: 'url-elicitation', agentName: 'agent-a', resource: SERVER, url: new URL(PAGE).href, message: MESSAGE });
     expect(opener.opened).toEqual([]);
-    await wallet.decideApproval(approval.id, 'approve');
+    await wallet.decideApproval({ id: approval.id, decision: 'approve' });
     const result = await answer;
     expect(result).toEqual({ action: 'accept' });
     expect(JSON.stringify(result)).not.toContain('pay.example');
@@ -86,7 +86,7 @@ describe('url elicitation', () => {
   it('denied → decline and nothing opened', async () => {
     const { wallet, broker, opener, caller, never } = await setup();
     const answer = broker.elicit(caller, { server: SERVER, url: PAGE, message: MESSAGE }, never);
-    await wallet.decideApproval((await pending(wallet)).id, 'deny');
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'deny' });
     await expect(answer).resolves.toEqual({ action: 'decline' });
     expect(opener.opened).toEqual([]);
   });
@@ -129,7 +129,7 @@ describe('url elicitation', () => {
     const answer = broker.elicit(caller, { server: SERVER, url: page.url, message: MESSAGE }, never);
     const approval = await pending(wallet);
     expect(page.count()).toBe(0);
-    await wallet.decideApproval(approval.id, 'approve');
+    await wallet.decideApproval({ id: approval.id, decision: 'approve' });
     await expect(answer).resolves.toEqual({ action: 'accept' });
     expect(page.count()).toBe(0);
     expect(opener.opened).toEqual([page.url]);

@@ -49,8 +49,8 @@ async function setup(options: { approvalTimeoutMs?: number } = {}) {
   await seedConnection(c.vault, RESOURCE);
   await new ConnectionStore(c.vault).updateConnection(RESOURCE, (record) => ({ ...record, scopes: [READ] }));
   const { wallet, broker } = c;
-  const a = await wallet.enrolAgent('agent-a');
-  const b = await wallet.enrolAgent('agent-b');
+  const a = await wallet.enrolAgent({ name: 'agent-a' });
+  const b = await wallet.enrolAgent({ name: 'agent-b' });
   await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: [READ] });
   await wallet.createGrant({ agent: 'agent-b', resource: RESOURCE, scopes: [READ] });
   return {
@@ -95,7 +95,7 @@ describe('T3 step-up for agents', () => {
     const approval = await pending(wallet);
     expect(approval).toMatchObject({ kind: 'step-up', agentName: 'agent-a', resource: RESOURCE, currentScopes: [READ], scopes: [READ, WRITE] });
     expect(browser.opened).toHaveLength(0); // nothing opens before the owner says yes
-    await wallet.decideApproval(approval.id, 'approve');
+    await wallet.decideApproval({ id: approval.id, decision: 'approve' });
 
     await expect(asking).resolves.toMatchObject({ scope: `${READ} ${WRITE}` });
     expect(browser.opened).toHaveLength(1);
@@ -124,7 +124,7 @@ describe('T3 step-up for agents', () => {
     const approval = await pending(wallet);
     // agent-a holds mcp:read; after approval it holds read, admin and write: admin is new for it too.
     expect(approval).toMatchObject({ kind: 'step-up', currentScopes: [READ], scopes: [READ, ADMIN, WRITE] });
-    await wallet.decideApproval(approval.id, 'approve');
+    await wallet.decideApproval({ id: approval.id, decision: 'approve' });
     await expect(asking).resolves.toMatchObject({ scope: `${ADMIN} ${WRITE}` });
     // The connection is still re-authorized with connection ∪ requested.
     expect(browser.opened[0]!.searchParams.get('scope')).toBe(`${READ} ${ADMIN} ${WRITE}`);
@@ -139,17 +139,17 @@ describe('T3 step-up for agents', () => {
     const grantA = (await wallet.listGrants({ agent: 'agent-a' }))[0]!;
     await wallet.updateGrant({ id: grantA.id, mode: 'ask' });
     const asking = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
-    await wallet.decideApproval((await pending(wallet)).id, 'approve', { remember: true });
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'approve', remember: true });
     await expect(asking).resolves.toMatchObject({ scope: `${READ} ${WRITE}` });
     expect((await wallet.listGrants({ agent: 'agent-a' }))[0]).toMatchObject({ scopes: [READ, WRITE], mode: 'ask' });
 
-    await wallet.revokeGrant((await wallet.listGrants({ agent: 'agent-b' }))[0]!.id);
+    await wallet.revokeGrant({ id: (await wallet.listGrants({ agent: 'agent-b' }))[0]!.id });
     await new ConnectionStore((composed.at(-1) as ComposedWallet).vault).updateConnection(RESOURCE, (record) => ({ ...record, scopes: [READ] }));
     const other = broker.token(callerB, { resource: RESOURCE, scopes: [WRITE] }, never);
     const approval = await pending(wallet);
     // The card is about agent-b, which holds nothing here: everything it asks for is new for it.
     expect(approval).toMatchObject({ kind: 'step-up', currentScopes: [], scopes: [WRITE] });
-    await wallet.decideApproval(approval.id, 'approve');
+    await wallet.decideApproval({ id: approval.id, decision: 'approve' });
     await expect(other).resolves.toMatchObject({ scope: WRITE });
     expect((await wallet.listGrants({ agent: 'agent-b' }))[0]).toMatchObject({ scopes: [WRITE], mode: 'allow' });
   });
@@ -157,7 +157,7 @@ describe('T3 step-up for agents', () => {
   it('T3: a declined step-up is remembered per agent, resource and scopes: the agent is refused at once, without a prompt', async () => {
     const { c, wallet, broker, browser, callerA, callerB, never, raised } = await setup();
     const asking = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
-    await wallet.decideApproval((await pending(wallet)).id, 'deny');
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'deny' });
     await expect(asking).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
     expect(raised.count).toBe(1);
 
@@ -175,14 +175,14 @@ describe('T3 step-up for agents', () => {
     const other = broker.token(callerB, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
     const approval = await pending(wallet);
     expect(approval).toMatchObject({ kind: 'step-up', agentName: 'agent-b' });
-    await wallet.decideApproval(approval.id, 'deny');
+    await wallet.decideApproval({ id: approval.id, decision: 'deny' });
     await expect(other).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
   });
 
   it('T3: a declined step-up is refused at once when any scope new in a later one was declined: a subset or a reworded set asks nobody', async () => {
     const { wallet, broker, browser, callerA, never, raised } = await setup();
     const asking = broker.token(callerA, { resource: RESOURCE, scopes: [ADMIN, 'mcp:x1'] }, never);
-    await wallet.decideApproval((await pending(wallet)).id, 'deny');
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'deny' });
     await expect(asking).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
     await expect(broker.token(callerA, { resource: RESOURCE, scopes: [ADMIN] }, never)).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
     await expect(broker.token(callerA, { resource: RESOURCE, scopes: [READ, ADMIN, 'mcp:x2'] }, never)).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
@@ -190,7 +190,7 @@ describe('T3 step-up for agents', () => {
     expect(browser.opened).toHaveLength(0);
     // Scopes never declined still ask.
     const other = broker.token(callerA, { resource: RESOURCE, scopes: ['mcp:x2'] }, never);
-    await wallet.decideApproval((await pending(wallet)).id, 'deny');
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'deny' });
     await expect(other).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
     expect(raised.count).toBe(2);
   });
@@ -206,7 +206,7 @@ describe('T3 step-up for agents', () => {
   it('T3: changing the grant\'s scopes by hand, or removing the agent, forgets its declined step-ups', async () => {
     const { wallet, broker, callerA, never, raised } = await setup();
     const asking = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
-    await wallet.decideApproval((await pending(wallet)).id, 'deny');
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'deny' });
     await expect(asking).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
 
     const grant = (await wallet.listGrants({ agent: 'agent-a' }))[0]!;
@@ -215,15 +215,15 @@ describe('T3 step-up for agents', () => {
     const approval = await pending(wallet);
     expect(approval.kind).toBe('step-up');
     expect(raised.count).toBe(2);
-    await wallet.decideApproval(approval.id, 'deny');
+    await wallet.decideApproval({ id: approval.id, decision: 'deny' });
     await expect(again).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
 
-    await wallet.removeAgent('agent-a');
-    const back = await wallet.enrolAgent('agent-a');
+    await wallet.removeAgent({ agent: 'agent-a' });
+    const back = await wallet.enrolAgent({ name: 'agent-a' });
     await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: [READ] });
     const caller = broker.authenticate(back.secret)!;
     const fresh = broker.token(caller, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
-    await wallet.decideApproval((await pending(wallet)).id, 'deny');
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'deny' });
     await expect(fresh).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
     expect(raised.count).toBe(3);
   });
@@ -233,7 +233,7 @@ describe('T3 step-up for agents', () => {
     const grant = (await wallet.listGrants({ agent: 'agent-a' }))[0]!;
     await wallet.updateGrant({ id: grant.id, scopes: [READ, ADMIN] });
     const asking = broker.token(callerA, { resource: RESOURCE, scopes: [WRITE] }, never);
-    await wallet.decideApproval((await pending(wallet)).id, 'deny');
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'deny' });
     await expect(asking).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
     await wallet.updateGrant({ id: grant.id, scopes: [READ] });
     await expect(broker.token(callerA, { resource: RESOURCE, scopes: [WRITE] }, never)).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
@@ -244,7 +244,7 @@ describe('T3 step-up for agents', () => {
     const { wallet, broker, browser, callerA, never, raised } = await setup();
     browser.tamper = (params) => ({ state: params.state ?? null, iss: params.iss ?? null, error: 'access_denied' });
     const asking = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
-    await wallet.decideApproval((await pending(wallet)).id, 'approve');
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'approve' });
     await expect(asking).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
     expect(await connectionScopes(wallet)).toEqual([READ]);
     await expect(broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never)).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
@@ -256,7 +256,7 @@ describe('T3 step-up for agents', () => {
     const { wallet, broker, browser, callerA, never } = await setup();
     browser.tamper = (params) => ({ state: params.state ?? null, iss: params.iss ?? null, error: 'server_error' });
     const asking = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never).catch((error: unknown) => error);
-    await wallet.decideApproval((await pending(wallet)).id, 'approve');
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'approve' });
     const error = await asking;
     expect(error).toMatchObject({ code: ErrorCode.AuthorizationFailed });
     expect(problemFromError(error)).toMatchObject({ code: ErrorCode.AuthorizationFailed, status: 502 });
@@ -268,7 +268,7 @@ describe('T3 step-up for agents', () => {
     as.granted = READ;
     for (let attempt = 1; attempt <= MAX_STEP_UPS + 1; attempt += 1) {
       const asking = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
-      await wallet.decideApproval((await pending(wallet)).id, 'approve');
+      await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'approve' });
       await expect(asking).rejects.toMatchObject({ code: attempt <= MAX_STEP_UPS ? ErrorCode.ScopeNotGranted : ErrorCode.StepUpLimit });
     }
     expect(browser.opened).toHaveLength(MAX_STEP_UPS);
@@ -281,7 +281,7 @@ describe('T3 step-up for agents', () => {
     const b = broker.token(callerB, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
     await expect.poll(async () => (await wallet.listApprovals({ status: 'pending' })).length).toBe(2);
     const [first, second] = await wallet.listApprovals({ status: 'pending' });
-    await Promise.all([wallet.decideApproval(first!.id, 'approve'), wallet.decideApproval(second!.id, 'approve')]);
+    await Promise.all([wallet.decideApproval({ id: first!.id, decision: 'approve' }), wallet.decideApproval({ id: second!.id, decision: 'approve' })]);
     await expect(a).resolves.toMatchObject({ scope: `${READ} ${WRITE}` });
     await expect(b).resolves.toMatchObject({ scope: `${READ} ${WRITE}` });
     expect(browser.opened).toHaveLength(1);
@@ -294,7 +294,7 @@ describe('T3 step-up for agents', () => {
     const approval = await pending(wallet);
     expect(approval.kind).toBe('consent');
     expect(approval.currentScopes).toBeUndefined();
-    await wallet.decideApproval(approval.id, 'approve');
+    await wallet.decideApproval({ id: approval.id, decision: 'approve' });
     await expect(asking).resolves.toMatchObject({ scope: `${READ} ${WRITE}` });
     expect(browser.opened).toHaveLength(0);
   });
@@ -310,7 +310,7 @@ describe('T3 step-up for agents', () => {
     expect((await c.audit.query({})).find((e) => e.type === 'approval.decided' && e.agentName === 'agent-a')).toMatchObject({ reason: 'withdrawn', actor: 'agent' });
     // Not a decline: the next request asks again.
     const again = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, new AbortController().signal);
-    await wallet.decideApproval((await pending(wallet)).id, 'deny');
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'deny' });
     await expect(again).rejects.toMatchObject({ code: ErrorCode.StepUpDeclined });
   });
 });

@@ -25,8 +25,8 @@ async function setup(options: { approvalTimeoutMs?: number } = {}) {
   composed.push(c);
   await seedConnection(c.vault, RESOURCE);
   const { wallet, broker } = c;
-  const a = await wallet.enrolAgent('agent-a');
-  const b = await wallet.enrolAgent('agent-b');
+  const a = await wallet.enrolAgent({ name: 'agent-a' });
+  const b = await wallet.enrolAgent({ name: 'agent-b' });
   const callerA = broker.authenticate(a.secret)!;
   const callerB = broker.authenticate(b.secret)!;
   return { c, wallet, broker, endpoint, callerA, callerB, never: new AbortController().signal };
@@ -50,7 +50,7 @@ describe('token broker', () => {
     const wider = broker.token(callerA, { resource: RESOURCE, scopes: ['mcp:read', 'mcp:write'] }, never);
     const approval = await pending(wallet);
     expect(approval).toMatchObject({ kind: 'consent', agentName: 'agent-a', scopes: ['mcp:read', 'mcp:write'] });
-    await wallet.decideApproval(approval.id, 'deny');
+    await wallet.decideApproval({ id: approval.id, decision: 'deny' });
     await expect(wider).rejects.toMatchObject({ code: ErrorCode.GrantDenied });
   });
 
@@ -70,19 +70,19 @@ describe('token broker', () => {
     const asking = broker.token(callerB, { resource: RESOURCE }, never);
     const approval = await pending(wallet);
     expect(approval.agentName).toBe('agent-b');
-    await wallet.decideApproval(approval.id, 'deny');
+    await wallet.decideApproval({ id: approval.id, decision: 'deny' });
     await expect(asking).rejects.toMatchObject({ code: ErrorCode.GrantDenied });
   });
 
   it('approve once gives one token; approve and remember creates a grant, so the next request is not asked', async () => {
     const { wallet, broker, callerB, never } = await setup();
     const once = broker.token(callerB, { resource: RESOURCE, scopes: ['mcp:read'] }, never);
-    await wallet.decideApproval((await pending(wallet)).id, 'approve');
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'approve' });
     await expect(once).resolves.toMatchObject({ scope: 'mcp:read' });
     expect(await wallet.listGrants({ agent: 'agent-b' })).toEqual([]);
 
     const remembered = broker.token(callerB, { resource: RESOURCE, scopes: ['mcp:write'] }, never);
-    await wallet.decideApproval((await pending(wallet)).id, 'approve', { remember: true });
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'approve', remember: true });
     await expect(remembered).resolves.toMatchObject({ scope: 'mcp:write' });
     expect(await wallet.listGrants({ agent: 'agent-b' })).toEqual([expect.objectContaining({ scopes: ['mcp:write'], mode: 'allow' })]);
     await expect(broker.token(callerB, { resource: RESOURCE, scopes: ['mcp:write'] }, never)).resolves.toMatchObject({ scope: 'mcp:write' });
@@ -99,7 +99,7 @@ describe('token broker', () => {
     const first = broker.token(callerB, { resource: RESOURCE }, never);
     await pending(wallet);
     await expect(broker.token(callerB, { resource: RESOURCE }, never)).rejects.toMatchObject({ code: ErrorCode.RateLimited });
-    await wallet.decideApproval((await pending(wallet)).id, 'deny');
+    await wallet.decideApproval({ id: (await pending(wallet)).id, decision: 'deny' });
     await expect(first).rejects.toMatchObject({ code: ErrorCode.GrantDenied });
   });
 
@@ -107,7 +107,7 @@ describe('token broker', () => {
     const { wallet, broker, endpoint, callerA, never } = await setup({ approvalTimeoutMs: 50 });
     const grant = await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'] });
     const token = await broker.token(callerA, { resource: RESOURCE }, never);
-    await expect(wallet.revokeGrant(grant.id)).resolves.toEqual({ grantId: grant.id, revokedTokens: 1, unrevokedTokens: 0 });
+    await expect(wallet.revokeGrant({ id: grant.id })).resolves.toEqual({ grantId: grant.id, revokedTokens: 1, unrevokedTokens: 0 });
     const revoke = endpoint.requestsTo('/revoke');
     expect(revoke.map((r) => [r.params.get('token'), r.params.get('token_type_hint')])).toEqual([[token.access_token, 'access_token']]);
     expect((await wallet.queryAudit({ type: 'grant.revoked' })).at(-1)).toMatchObject({ reason: 'revocation:revoked' });
@@ -136,9 +136,9 @@ describe('token broker', () => {
 
   it('B16: removing an agent makes its secret unknown at once', async () => {
     const { wallet, broker, c } = await setup();
-    const enrolled = await wallet.enrolAgent('short-lived');
+    const enrolled = await wallet.enrolAgent({ name: 'short-lived' });
     expect(broker.authenticate(enrolled.secret)).toBeDefined();
-    await wallet.removeAgent('short-lived');
+    await wallet.removeAgent({ agent: 'short-lived' });
     expect(c.broker.authenticate(enrolled.secret)).toBeUndefined();
   });
 

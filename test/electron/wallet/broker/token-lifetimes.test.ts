@@ -56,7 +56,7 @@ beforeAll(async () => {
     { opener: world.opener, logger: recordingLogger(logs), fetch: gatedFetch },
     { approvalTimeoutMs: 300 },
   );
-  await c.wallet.connect(world.mcpUrl);
+  await c.wallet.connect({ url: world.mcpUrl });
 }, 60_000);
 
 afterAll(async () => {
@@ -68,7 +68,7 @@ afterAll(async () => {
 /** A fresh agent (its own tokens, its own cache entries) with a grant for the world's MCP server. */
 async function agentWithGrant(maxTokenLifetimeSeconds?: number): Promise<{ caller: BridgeCaller; grantId: string; agentId: string }> {
   agentCount += 1;
-  const { agent, secret } = await c.wallet.enrolAgent(`agent-${agentCount}`);
+  const { agent, secret } = await c.wallet.enrolAgent({ name: `agent-${agentCount}` });
   const grant = await c.wallet.createGrant({
     agent: agent.id,
     resource: world.mcpUrl,
@@ -143,7 +143,7 @@ describe('T38: revocation tells the truth (real AS, real MCP server)', () => {
     const token = await c.broker.token(caller, { resource: world.mcpUrl }, never);
     const exp = await expAtServer(token.access_token);
     const revocationsBefore = world.as.revocations.length;
-    const result = await c.wallet.revokeGrant(grantId);
+    const result = await c.wallet.revokeGrant({ id: grantId });
     expect(world.as.revocations.slice(revocationsBefore)).toEqual([expect.objectContaining({ status: 400, error: 'unsupported_token_type', tokenTypeHint: 'access_token' })]);
     expect(result).toEqual({ grantId, revokedTokens: 0, unrevokedTokens: 1, validUntil: exp * 1000, revocationError: 'unsupported_token_type' });
     const revoked = (await c.wallet.queryAudit({ type: 'grant.revoked', agentId })).at(-1)!;
@@ -160,7 +160,7 @@ describe('T38: revocation tells the truth (real AS, real MCP server)', () => {
     const { caller, agentId } = await agentWithGrant();
     const token = await c.broker.token(caller, { resource: world.mcpUrl }, never);
     const exp = await expAtServer(token.access_token);
-    await c.wallet.removeAgent(agentId);
+    await c.wallet.removeAgent({ agent: agentId });
     const revoked = (await c.wallet.queryAudit({ type: 'grant.revoked', agentId })).at(-1)!;
     expect(revoked).toMatchObject({ reason: 'revocation:unsupported_token_type', tokenExpiresAt: exp * 1000 });
   });
@@ -174,7 +174,7 @@ describe('T38: revocation tells the truth (real AS, real MCP server)', () => {
     try {
       const asking = c.broker.token(caller, { resource: world.mcpUrl }, never);
       await expect.poll(() => gatedRequests).toBe(1);
-      const revoking = c.wallet.revokeGrant(grantId);
+      const revoking = c.wallet.revokeGrant({ id: grantId });
       await expect(revoking).resolves.toMatchObject({ unrevokedTokens: 0 });
       tokenGate = undefined;
       release();

@@ -76,7 +76,7 @@ describe('E9/E8: the tray path', () => {
       { home: dir, allowInsecureLoopback: true, vault: { mode: 'memory' } },
       { fetch: new FakeTokenEndpoint().fetch, opener: new ChromiumOpener(chromium), notifier },
     );
-    secret = (await composed.wallet.enrolAgent('claude-code')).secret;
+    secret = (await composed.wallet.enrolAgent({ name: 'claude-code' })).secret;
     // Only an agent holding a grant for the server may hand over its pages (T33).
     await composed.wallet.createGrant({ agent: 'claude-code', resource: SERVER, scopes: ['mcp:read'] });
     bridge = await startBridgeServer({ handler: composed.bridge, runtimeDir: `${dir}/run`, tcp: false });

@@ -40,7 +40,7 @@ beforeEach(async () => {
   );
   await seedConnection(daemon.composed.vault, RESOURCE);
   secrets = {};
-  for (const name of ['agent-a', 'agent-b', 'agent-c']) secrets[name] = (await daemon.wallet.enrolAgent(name)).secret;
+  for (const name of ['agent-a', 'agent-b', 'agent-c']) secrets[name] = (await daemon.wallet.enrolAgent({ name })).secret;
   // agent-a may hand over pages for RESOURCE; b and c hold no grant and must ask the owner for a token.
   await daemon.wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'] });
 });
@@ -106,7 +106,7 @@ describe.skipIf(!canRun)('enrolment and prompt floods against a running daemon (
     // `latchkey approvals` shows the same facts to the owner.
     const listed = await runCli(['approvals'], env);
     expect(listed.stdout).toContain(`pid ${enrolling.child.pid} · ${await realpath(process.execPath)} · cwd ${await realpath(REPO_ROOT)}`);
-    await daemon.wallet.decideApproval(approval!.id, 'approve');
+    await daemon.wallet.decideApproval({ id: approval!.id, decision: 'approve' });
     const done = await enrolling.done;
     expect(done.code, done.stderr).toBe(0);
     expect(done.stdout.trim()).toMatch(/^lk_agent_/);
@@ -143,7 +143,7 @@ describe.skipIf(!canRun)('enrolment and prompt floods against a running daemon (
     const legit = ['agent-b', 'agent-c'].map((name) => track(startBridgeClient(socketPath(), '/v1/token', [{ resource: RESOURCE }], { secret: secrets[name] })));
     const raised = async (): Promise<number> => (await pending((a) => a.kind === 'consent')).length;
     await expect.poll(async () => legit.reduce((sum, c) => sum + c.answers.length, 0) + (await raised()), { timeout: 30_000, interval: 100 }).toBe(2);
-    for (const consent of await pending((a) => a.kind === 'consent')) await daemon.wallet.decideApproval(consent.id, 'approve');
+    for (const consent of await pending((a) => a.kind === 'consent')) await daemon.wallet.decideApproval({ id: consent.id, decision: 'approve' });
     const legitAnswers = (await Promise.all(legit.map((c) => c.waitForAnswers(1)))).flat();
 
     const figures = {
@@ -178,7 +178,7 @@ describe.skipIf(!canRun)('enrolment and prompt floods against a running daemon (
 
     const legit = track(startBridgeClient(socketPath(), '/v1/token', [{ resource: RESOURCE }], { secret: secrets['agent-b'] }));
     await expect.poll(async () => legit.answers.length + (await pending((a) => a.kind === 'consent')).length, { timeout: 30_000, interval: 100 }).toBe(1);
-    for (const consent of await pending((a) => a.kind === 'consent')) await daemon.wallet.decideApproval(consent.id, 'approve');
+    for (const consent of await pending((a) => a.kind === 'consent')) await daemon.wallet.decideApproval({ id: consent.id, decision: 'approve' });
     const legitAnswers = await legit.waitForAnswers(1);
 
     expect({ agentAPrompts, agentANotGranted: countBy(flood.answers)[`403 ${ErrorCode.ElicitationNotGranted}`] ?? 0, legitConsent: countBy(legitAnswers) }).toEqual({

@@ -252,7 +252,7 @@ describe('headless host: the API', () => {
     expect(events.status).toBe(200);
     expect(events.headers['content-type']).toContain('text/event-stream');
     expect(events.headers['cache-control']).toBe('no-store');
-    const { secret } = await f.composed.wallet.enrolAgent('agent-sse');
+    const { secret } = await f.composed.wallet.enrolAgent({ name: 'agent-sse' });
     const caller = f.composed.broker.authenticate(secret)!;
     const asking = f.composed.broker.token(caller, { resource: RESOURCE }, new AbortController().signal);
     const raised = await events.waitFor<WalletEvent>((e) => e.type === 'approval.raised' && e.approval.agentName === 'agent-sse');
@@ -350,7 +350,7 @@ describe('headless host: connect is aborted when the window goes away', () => {
   it('streams progress as it comes, and aborts the wallet\'s connect when the client disconnects', async () => {
     let aborted = false;
     const wallet: Wallet = Object.create(f.composed.wallet) as Wallet;
-    wallet.connect = (url, options = {}) =>
+    wallet.connect = ({ url }, options = {}) =>
       new Promise((_resolve, reject) => {
         options.onProgress?.({ step: 'probing', resource: url });
         options.onProgress?.({ step: 'browser', authorizationUrl: 'https://as.example.test/authorize?x=1', timeoutMs: 60_000 });

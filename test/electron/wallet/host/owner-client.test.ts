@@ -98,12 +98,12 @@ describe('owner endpoint discovery trusts only private files (T39)', () => {
   });
 
   it.skipIf(process.platform !== 'linux' || !existsSync('/usr/bin/ss'))('T36: a session asked for over the owner socket is bound to the calling process as the OS names it, not to the pid it states (Linux, ss)', async () => {
-    await composed.wallet.enrolAgent('bound-agent');
+    await composed.wallet.enrolAgent({ name: 'bound-agent' });
     const endpoint = await findOwnerEndpoint(runtimeDir);
     const remote = await openRemoteWallet(endpoint!);
-    const { session } = await remote.startSession('bound-agent', { ttlSeconds: 60, pid: process.ppid });
+    const { session } = await remote.startSession({ agent: 'bound-agent', ttlSeconds: 60, pid: process.ppid });
     expect(session.pid).toBe(process.pid);
-    await remote.endSession(session.id, 'exited');
+    await remote.endSession({ id: session.id, reason: 'exited' });
   });
 
   it('T39: the daemon refuses to write its token into a directory others can enter', async () => {

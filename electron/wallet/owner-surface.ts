@@ -1,0 +1,132 @@
+/**
+ * The owner's wallet: the contract's methods (shared/api.ts) bound to the wallet's services. Each
+ * method takes the contract's named params; every owner change is recorded through OwnerChanges
+ * (audited, and live through its audit entry). Built once by the composition root (wallet.ts).
+ */
+import { canonicalResource, type UrlPolicy } from '../../shared/url.js';
+import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
+import type { BridgeStatus, VaultStatus } from '../../shared/api.js';
+import type { Wallet } from './wallet-api.js';
+import type { ConnectionService } from './connections/connection-service.js';
+import type { AgentRegistry } from './agents/agent-registry.js';
+import type { GrantStore } from './grants/grant-store.js';
+import type { ApprovalQueue } from './approvals/approval-queue.js';
+import type { AuditLog } from './audit/audit-log.js';
+import type { TokenBroker } from './broker/token-broker.js';
+import type { RememberedAnswers } from './elicitation/remembered-answers.js';
+import { OwnerChanges, subscribeToWalletEvents } from './owner-changes.js';
+
+export interface OwnerSurfaceDeps {
+  vaultStatus: VaultStatus;
+  /** The host's agent bridge, for `status` (a daemon gives it). */
+  bridgeStatus?: (() => BridgeStatus) | undefined;
+  policy: UrlPolicy;
+  connections: ConnectionService;
+  agents: AgentRegistry;
+  grants: GrantStore;
+  approvals: ApprovalQueue;
+  remembered: RememberedAnswers;
+  broker: TokenBroker;
+  audit: AuditLog;
+  close: () => Promise<void>;
+}
+
+export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
+  const { connections, agents, grants, approvals, remembered, broker, audit, policy } = deps;
+  const changes = new OwnerChanges(audit);
+  const agentId = (idOrName: string): string => {
+    const agent = agents.get(idOrName);
+    if (agent === undefined) {
+      throw new LatchkeyError(ErrorCode.AgentNotFound, `No agent "${idOrName.slice(0, 64)}" is enrolled.`, { hint: 'See agents with `latchkey agent list`.' });
+    }
+    return agent.id;
+  };
+
+  return {
+    vaultStatus: deps.vaultStatus,
+    status: async () => {
+      const bridge = deps.bridgeStatus?.();
+      return bridge === undefined ? deps.vaultStatus : { ...deps.vaultStatus, bridge };
+    },
+    connect: async ({ url, ...options }, control = {}) => {
+      const connection = await connections.connect(url, { ...options, ...control });
+      await changes.record({ type: 'connection.connected', resource: connection.resource, scopes: connection.scopes });
+      return connection;
+    },
+    listConnections: async () => connections.list(),
+    accessToken: ({ url, minTtlSeconds }, options = {}) =>
+      connections.accessToken(url, { ...(minTtlSeconds === undefined ? {} : { minTtlSeconds }), ...(options.signal === undefined ? {} : { signal: options.signal }) }),
+    handleAuthChallenge: ({ url, status, wwwAuthenticate }, options = {}) =>
+      connections.handleAuthChallenge(url, status, wwwAuthenticate, options.signal === undefined ? {} : { signal: options.signal }),
+    disconnect: async ({ url }) => {
+      const result = await connections.disconnect(url);
+      await changes.record({ type: 'connection.disconnected', resource: result.resource, reason: `revocation:${result.revocation}` });
+      return result;
+    },
+    listClients: async () => connections.listClients(),
+    setClient: async (client) => {
+      await connections.setClient(client);
+      await changes.record({ type: 'client.set', issuer: client.issuer });
+      return null;
+    },
+    removeClient: async ({ issuer }) => {
+      const removed = await connections.removeClient(issuer);
+      if (removed) await changes.record({ type: 'client.removed', issuer });
+      return removed;
+    },
+
+    listAgents: async () => agents.list(),
+    enrolAgent: async ({ name, kind }) => {
+      const enrolled = await agents.enrol(name, kind === undefined ? {} : { kind });
+      await changes.record({ type: 'agent.enrolled', agentId: enrolled.agent.id, agentName: enrolled.agent.name });
+      return enrolled;
+    },
+    // The broker revokes the agent's grants and tokens and audits each (agent.removed, grant.revoked).
+    removeAgent: ({ agent }) => broker.removeAgent(agent),
+    listSessions: async ({ agent, active } = {}) =>
+      agents.sessions({ ...(agent === undefined ? {} : { agentId: agentId(agent) }), ...(active === undefined ? {} : { active }) }),
+    startSession: async ({ agent, ...options }) => {
+      const started = await agents.startSession(agent, options);
+      await changes.record({ type: 'session.started', agentId: started.session.agentId, sessionId: started.session.id });
+      return started;
+    },
+    endSession: async ({ id, reason = 'revoked' }) => {
+      const ended = await agents.endSession(id, reason);
+      if (ended !== undefined) await changes.record({ type: 'session.ended', agentId: ended.agentId, sessionId: ended.id, reason });
+      return null;
+    },
+    listGrants: async ({ agent } = {}) => grants.list(agent === undefined ? {} : { agentId: agentId(agent) }),
+    createGrant: async (input) => {
+      const grant = await grants.create({
+        agentId: agentId(input.agent),
+        resource: canonicalResource(input.resource, policy),
+        scopes: input.scopes,
+        mode: input.mode ?? 'allow',
+        ...(input.maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: input.maxTokenLifetimeSeconds }),
+        ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
+      });
+      await changes.record({ type: 'grant.created', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes });
+      return grant;
+    },
+    updateGrant: async ({ id, ...patch }) => {
+      const grant = await broker.updateGrant(id, patch);
+      await changes.record({ type: 'grant.updated', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes });
+      return grant;
+    },
+    // The broker revokes the grant's tokens where it can and audits grant.revoked with what stays valid.
+    revokeGrant: ({ id }) => broker.revokeGrant(id),
+    listApprovals: async (filter = {}) => approvals.list(filter),
+    decideApproval: async ({ id, decision, remember }) => approvals.decide(id, decision, remember === undefined ? {} : { remember }),
+    listAllowedSites: async ({ server } = {}) => remembered.allowedSites(server === undefined ? {} : { server: canonicalResource(server, policy) }),
+    removeAllowedSite: async ({ server, site }) => {
+      const resource = canonicalResource(server, policy);
+      const removed = await remembered.removeSite(resource, site);
+      if (removed) await changes.record({ type: 'site.removed', resource, site });
+      return removed;
+    },
+    queryAudit: async (filter = {}) => audit.query(filter),
+    verifyAudit: () => audit.verify(),
+    subscribe: (listener) => subscribeToWalletEvents(approvals, audit, listener),
+    close: deps.close,
+  };
+}
