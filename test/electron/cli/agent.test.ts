@@ -1,48 +1,64 @@
-import { describe, expect, it } from 'vitest';
-import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { AGENT_SECRET, createFakeWallet, fakeId, sampleAgent, sampleSession } from '../../fakes/fake-wallet.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
 import { createHarness } from './harness.js';
 
 const NOW = 1_700_000_000_000;
+const CREATED = 1_699_990_000_000;
+const opened: MemoryWallet[] = [];
+
+/** The real wallet in memory, its clock at `now`. */
+async function memoryWallet(now = NOW): Promise<MemoryWallet> {
+  const memory = await openMemoryWallet({ now });
+  opened.push(memory);
+  return memory;
+}
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((memory) => memory.close()));
+});
 
 describe('latchkey agent add', () => {
   it('prints the secret alone on stdout, once, and the store-it-now warning on stderr', async () => {
-    const wallet = createFakeWallet();
+    const { wallet } = await memoryWallet();
     const h = createHarness({ wallet });
     expect(await h.run(['agent', 'add', 'ci-bot', '--kind', 'autonomous'])).toBe(0);
-    expect(h.stdout.text).toBe(`${AGENT_SECRET}\n`); // `latchkey agent add ci-bot > secret` captures exactly the secret
+    const secret = h.stdout.text.trimEnd();
+    expect(h.stdout.text).toBe(`${secret}\n`); // `latchkey agent add ci-bot > secret` captures exactly the secret
+    expect(secret).toMatch(/^lk_agent_\S{20,}$/u);
     expect(h.stderr.text).toContain('Enrolled agent ci-bot');
     expect(h.stderr.text).toContain('store it now; it is not shown again');
-    expect(h.stderr.text).not.toContain(AGENT_SECRET);
-    expect(wallet.calls.enrolAgent).toEqual([{ name: 'ci-bot', kind: 'autonomous' }]);
+    expect(h.stderr.text).not.toContain(secret);
+    expect(await wallet.listAgents()).toEqual([expect.objectContaining({ name: 'ci-bot', kind: 'autonomous' })]);
   });
 
   it('never shows the secret again: agent list and agent list --json hold no secret', async () => {
-    const wallet = createFakeWallet();
-    await createHarness({ wallet }).run(['agent', 'add', 'ci-bot']);
+    const { wallet } = await memoryWallet();
+    const add = createHarness({ wallet });
+    await add.run(['agent', 'add', 'ci-bot']);
+    const secret = add.stdout.text.trimEnd();
     for (const argv of [['agent', 'list'], ['agent', 'list', '--json']]) {
       const h = createHarness({ wallet });
       expect(await h.run(argv)).toBe(0);
       expect(h.stdout.text).toContain('ci-bot');
-      expect(h.stdout.text + h.stderr.text).not.toContain(AGENT_SECRET);
+      expect(h.stdout.text + h.stderr.text).not.toContain(secret);
     }
   });
 
   it('--json prints {agent, secret} and still warns on stderr; no --kind leaves the default to the wallet', async () => {
-    const wallet = createFakeWallet();
+    const { wallet } = await memoryWallet();
     const h = createHarness({ wallet });
     expect(await h.run(['agent', 'add', 'claude-code', '--json'])).toBe(0);
     const body = JSON.parse(h.stdout.text) as { agent: { name: string; kind: string }; secret: string };
-    expect(body).toEqual({ agent: expect.objectContaining({ name: 'claude-code', kind: 'interactive' }) as unknown, secret: AGENT_SECRET });
+    expect(body).toEqual({ agent: expect.objectContaining({ name: 'claude-code', kind: 'interactive' }) as unknown, secret: expect.stringMatching(/^lk_agent_/u) as unknown });
     expect(h.stderr.text).toContain('it is not shown again');
-    expect(wallet.calls.enrolAgent).toEqual([{ name: 'claude-code', kind: undefined }]);
   });
 
   it('an existing name is the wallet\'s error, exit 1, and no secret', async () => {
-    const wallet = createFakeWallet({ agents: [sampleAgent()] });
+    const { wallet } = await memoryWallet();
+    await wallet.enrolAgent({ name: 'ci-bot' });
     const h = createHarness({ wallet });
     expect(await h.run(['agent', 'add', 'ci-bot'])).toBe(1);
-    expect(h.stderr.text).toMatch(/^error\[agent\.exists\]/);
+    expect(h.stderr.text).toMatch(/^error\[agent\.exists\]/mu);
     expect(h.stdout.text).toBe('');
   });
 
@@ -57,7 +73,7 @@ describe('latchkey agent add', () => {
   ];
   for (const [name, argv, message] of usage) {
     it(`usage error, exit 2: ${name}`, async () => {
-      const h = createHarness({ wallet: createFakeWallet() });
+      const h = createHarness({ wallet: (await memoryWallet()).wallet });
       expect(await h.run(argv)).toBe(2);
       expect(h.stderr.text).toMatch(message);
       expect(h.stderr.text).not.toMatch(/\u001b/u);
@@ -67,30 +83,36 @@ describe('latchkey agent add', () => {
 });
 
 describe('latchkey agent list', () => {
-  const agents = [
-    sampleAgent(),
-    sampleAgent({ id: fakeId('agt', 2), name: 'claude-code', kind: 'interactive', lastSeenAt: NOW - 65_000 }),
-  ];
-  const sessions = [
-    sampleSession(),
-    sampleSession({ id: fakeId('ses', 2) }),
-    sampleSession({ id: fakeId('ses', 3), endedAt: NOW - 1000, endReason: 'exited' }),
-  ];
+  /** ci-bot (autonomous) with two active sessions and an ended one; claude-code (interactive) with none. */
+  async function seeded(): Promise<{ memory: MemoryWallet; ids: string[] }> {
+    const memory = await memoryWallet(CREATED);
+    const { wallet } = memory;
+    const ci = (await wallet.enrolAgent({ name: 'ci-bot', kind: 'autonomous' })).agent;
+    memory.now = NOW - 60_000;
+    const claude = (await wallet.enrolAgent({ name: 'claude-code' })).agent;
+    await wallet.startSession({ agent: 'ci-bot', ttlSeconds: 3600 });
+    await wallet.startSession({ agent: 'ci-bot', ttlSeconds: 3600 });
+    const ended = await wallet.startSession({ agent: 'ci-bot', ttlSeconds: 3600 });
+    await wallet.endSession({ id: ended.session.id, reason: 'exited' });
+    memory.now = NOW;
+    return { memory, ids: [ci.id, claude.id] };
+  }
 
   it('prints aligned columns: name, id, kind, created, last seen, active sessions', async () => {
-    const wallet = createFakeWallet({ agents, sessions });
-    const h = createHarness({ wallet });
+    const { memory, ids } = await seeded();
+    const h = createHarness({ wallet: memory.wallet });
     expect(await h.run(['agent', 'list'])).toBe(0);
     const lines = h.stdout.text.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+ID\s+KIND\s+CREATED\s+LAST SEEN\s+SESSIONS$/);
-    expect(lines[1]).toMatch(new RegExp(`^ci-bot\\s+${fakeId('agt', 1)}\\s+autonomous\\s+2023-11-14 19:26:40Z\\s+never\\s+2$`));
-    expect(lines[2]).toMatch(/^claude-code\s+agt_0+2\s+interactive\s+.*\s+1m 05s ago\s+0$/);
+    expect(lines[1]).toMatch(new RegExp(`^ci-bot\\s+${ids[0]!}\\s+autonomous\\s+2023-11-14 19:26:40Z\\s+never\\s+2$`));
+    expect(lines[2]).toMatch(new RegExp(`^claude-code\\s+${ids[1]!}\\s+interactive\\s+.*\\s+never\\s+0$`));
     expect([lines[1]?.indexOf('agt_'), lines[2]?.indexOf('agt_')]).toEqual([lines[0]?.indexOf('ID'), lines[0]?.indexOf('ID')]);
-    expect(wallet.calls.listSessions).toEqual([{ active: true }]);
   });
 
   it('--json adds activeSessions to each AgentSummary', async () => {
-    const h = createHarness({ wallet: createFakeWallet({ agents, sessions }) });
+    const { memory } = await seeded();
+    const agents = await memory.wallet.listAgents();
+    const h = createHarness({ wallet: memory.wallet });
     expect(await h.run(['agent', 'list', '--json'])).toBe(0);
     expect(JSON.parse(h.stdout.text)).toEqual([
       { ...agents[0], activeSessions: 2 },
@@ -99,7 +121,7 @@ describe('latchkey agent list', () => {
   });
 
   it('says how to enrol one when there are none', async () => {
-    const h = createHarness({ wallet: createFakeWallet() });
+    const h = createHarness({ wallet: (await memoryWallet()).wallet });
     expect(await h.run(['agent', 'list'])).toBe(0);
     expect(h.stdout.text).toBe('');
     expect(h.stderr.text).toContain('latchkey agent add <name>');
@@ -108,20 +130,20 @@ describe('latchkey agent list', () => {
 
 describe('latchkey agent remove', () => {
   it('removes by name or id and says grants and sessions were revoked', async () => {
-    for (const ref of ['ci-bot', fakeId('agt', 1)]) {
-      const wallet = createFakeWallet({ agents: [sampleAgent()] });
+    for (const byName of [true, false]) {
+      const { wallet } = await memoryWallet();
+      const { agent } = await wallet.enrolAgent({ name: 'ci-bot' });
       const h = createHarness({ wallet });
-      expect(await h.run(['agent', 'remove', ref])).toBe(0);
-      expect(h.stdout.text).toBe(`Removed agent ci-bot (${fakeId('agt', 1)}): its grants were revoked and its sessions ended.\n`);
-      expect(wallet.calls.removeAgent).toEqual([ref]);
+      expect(await h.run(['agent', 'remove', byName ? 'ci-bot' : agent.id])).toBe(0);
+      expect(h.stdout.text).toBe(`Removed agent ci-bot (${agent.id}): its grants were revoked and its sessions ended.\n`);
+      expect(await wallet.listAgents()).toEqual([]);
     }
   });
 
   it('an unknown agent: error[agent.not_found], exit 1', async () => {
-    const wallet = createFakeWallet({ failWith: new LatchkeyError(ErrorCode.AgentNotFound, 'There is no agent "x".') });
-    const h = createHarness({ wallet });
+    const h = createHarness({ wallet: (await memoryWallet()).wallet });
     expect(await h.run(['agent', 'remove', 'x'])).toBe(1);
-    expect(h.stderr.text).toBe('error[agent.not_found]: There is no agent "x".\n');
+    expect(h.stderr.text).toMatch(/^error\[agent\.not_found\]: .*"x"/mu);
   });
 });
 

@@ -1,13 +1,12 @@
 /**
- * Runs the CLI in-process against captured streams, a fake wallet and a manual Ctrl-C.
+ * Runs the CLI in-process against captured streams, a given wallet and a manual Ctrl-C.
  */
 import { Readable } from 'node:stream';
 import type { Opener } from '../../../electron/base/ports.js';
-import type { WalletConfig } from '../../../electron/wallet/wallet-api.js';
+import type { Wallet, WalletConfig } from '../../../electron/wallet/wallet-api.js';
 import type { WalletPorts } from '../../../electron/wallet/wallet.js';
 import type { CliIo, InputStream, OutputStream, Scheduler } from '../../../electron/cli/io.js';
 import { runCli } from '../../../electron/cli/run.js';
-import type { FakeWallet } from '../../fakes/fake-wallet.js';
 
 export class CapturedStream implements OutputStream {
   text = '';
@@ -45,7 +44,7 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  wallet?: FakeWallet;
+  wallet?: Wallet;
   openWalletError?: unknown;
   env?: NodeJS.ProcessEnv;
   stdin?: string;
