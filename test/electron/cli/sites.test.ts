@@ -10,7 +10,6 @@ import type { CliIo } from '../../../electron/cli/io.js';
 import { startDaemon, type Daemon } from '../../../electron/wallet/host/daemon.js';
 import { findOwnerEndpoint, openRemoteWallet } from '../../../electron/wallet/host/owner-client.js';
 import { RememberedAnswers } from '../../../electron/wallet/elicitation/remembered-answers.js';
-import { createFakeWallet } from '../../fakes/fake-wallet.js';
 import { FakeTokenEndpoint } from '../../fakes/fake-token-endpoint.js';
 import { CapturedStream, ManualInterrupts, createHarness } from './harness.js';
 
@@ -19,7 +18,7 @@ const OTHER = 'https://tools.example.net/mcp';
 
 describe('latchkey sites: arguments and help', () => {
   it('--help names both forms', async () => {
-    const h = createHarness({ wallet: createFakeWallet() });
+    const h = createHarness();
     expect(await h.run(['sites', '--help'])).toBe(0);
     expect(h.stdout.text).toContain('latchkey sites [--server URL] [--json]');
     expect(h.stdout.text).toContain('latchkey sites remove <server> <site>');

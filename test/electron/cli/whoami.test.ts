@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV_BRIDGE_URL, ENV_SESSION_SECRET } from '../../../shared/bridge.js';
 import { startBridgeServer } from '../../../electron/wallet/bridge/server.js';
 import { FAKE_AGENT_SECRET, FAKE_TOKEN, FakeBridgeHandler } from '../../fakes/fake-bridge-handler.js';
-import { createFakeWallet } from '../../fakes/fake-wallet.js';
+import { openMemoryWallet } from '../../support/memory-wallet.js';
 import { FAKE_WHOAMI, startFakeBridge, type FakeBridge } from '../../fakes/fake-bridge.js';
 import { createHarness } from './harness.js';
 
@@ -73,13 +73,11 @@ describe('latchkey whoami (agent mode)', () => {
 
 describe('latchkey token (agent mode)', () => {
   it('prints only the token (credential-helper style), asked with the session secret, no wallet', async () => {
-    const wallet = createFakeWallet();
-    const h = createHarness({ env: agentEnv(), wallet });
+    const h = createHarness({ env: agentEnv() }); // it would fail to open a wallet
     expect(await h.run(['token', 'https://mcp.example.com/mcp'])).toBe(0);
     expect(h.stdout.text).toBe(`${TOKEN}\n`);
     expect(h.stderr.text).toBe('');
     expect(h.configs).toHaveLength(0);
-    expect(wallet.calls.accessToken).toEqual([]);
     expect(bridge.tokenRequests.at(-1)).toEqual({ secret: SESSION_SECRET, resource: 'https://mcp.example.com/mcp', scopes: undefined });
   });
 
@@ -99,10 +97,14 @@ describe('latchkey token (agent mode)', () => {
   });
 
   it('without a session it keeps the owner behaviour (the wallet), and --scope is refused there', async () => {
-    const wallet = createFakeWallet();
+    const memory = await openMemoryWallet();
+    const wallet = memory.wallet;
     const h = createHarness({ env: {}, wallet });
-    expect(await h.run(['token', 'https://mcp.example.com/mcp'])).toBe(0);
-    expect(wallet.calls.accessToken).toHaveLength(1);
+    // The owner's wallet answers: it has no connection to the server.
+    expect(await h.run(['token', 'https://mcp.example.com/mcp'])).toBe(1);
+    expect(h.configs).toHaveLength(1);
+    expect(h.stderr.text).toMatch(/^error\[connection\.not_found\]/mu);
+    await memory.close();
     const scoped = createHarness({ env: {}, wallet });
     expect(await scoped.run(['token', 'https://mcp.example.com/mcp', '--scope', 'x'])).toBe(2);
     expect(scoped.stderr.text).toMatch(/--scope is for agents inside a session/);
