@@ -2,15 +2,17 @@
  * The real wallet, composed in memory for tests that need a wallet but not the world: a memory
  * vault, an in-memory secret store, no network (every fetch fails), a settable clock, and every
  * call through the one validated call (as the CLI's in-process wallet and every transport do).
- * Seed state through the wallet itself, or `composed` (the vault, the broker) for what only an
- * agent or the world could cause.
+ * `client` is the window's view of the same wallet (a WalletClient, as over IPC or HTTP). Seed
+ * state through the wallet itself, or `composed` (the vault, the broker) for what only an agent or
+ * the world could cause.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Opener } from '../../electron/base/ports.js';
 import { composeWallet, type ComposedWallet } from '../../electron/wallet/wallet.js';
-import { validatedWallet } from '../../electron/wallet/host/owner-call.js';
+import type { OwnerMethodName, OwnerParams, OwnerResult, WalletClient } from '../../shared/api.js';
+import { callConnect, callOwnerMethod, validatedWallet } from '../../electron/wallet/host/owner-call.js';
 import type { Wallet } from '../../electron/wallet/wallet-api.js';
 import { MemorySecretStore } from '../fakes/memory-secret-store.js';
 
@@ -18,6 +20,8 @@ export interface MemoryWallet {
   /** The validated wallet; its close() is a no-op so a CLI run can "close" it and the test goes on. */
   readonly wallet: Wallet;
   readonly composed: ComposedWallet;
+  /** The window's view: every call through the one validated call, live events from the wallet. */
+  readonly client: WalletClient;
   /** What the wallet's clock says; tests may move it. */
   now: number;
   close(): Promise<void>;
@@ -33,9 +37,16 @@ export async function openMemoryWallet(options: { now?: number; opener?: Opener 
     { secretStore: new MemorySecretStore(), env: {}, fetch: offline, clock: { now: () => state.now }, ...(options.opener === undefined ? {} : { opener: options.opener }) },
   );
   const validated = validatedWallet(composed.wallet);
+  const call = <M extends OwnerMethodName>(method: M, params: OwnerParams<M>): Promise<OwnerResult<M>> =>
+    callOwnerMethod(composed.wallet, method, params) as Promise<OwnerResult<M>>;
   return {
     wallet: { ...validated, close: async () => {} },
     composed,
+    client: {
+      call,
+      connect: (params, onProgress) => callConnect(composed.wallet, params, { onProgress }),
+      subscribe: (listener) => composed.wallet.subscribe(listener),
+    },
     get now() {
       return state.now;
     },

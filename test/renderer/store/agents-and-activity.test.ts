@@ -1,40 +1,54 @@
 /** Adding agents and grants from the window, and the Activity table's agent names and folded session rows. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createWalletStore } from '../../../renderer/store/index.js';
 import { auditAgentLabel, selectHiddenSessionCount, selectShownAudit } from '../../../renderer/store/selectors.js';
 import { createFakeWalletClient } from '../../fakes/fake-wallet-client.js';
-import { AGENT_SECRET, fakeId, sampleAgent, sampleAuditEvent, sampleConnection } from '../../fakes/fake-wallet.js';
+import { fakeId, sampleAgent, sampleAuditEvent } from '../../fakes/fake-wallet.js';
+import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
 
 const AGENT = sampleAgent();
+const opened: MemoryWallet[] = [];
+
+/** The real wallet in memory with ci-bot enrolled, and the window's client of it. */
+async function withCiBot(): Promise<MemoryWallet> {
+  const memory = await openMemoryWallet();
+  opened.push(memory);
+  await memory.wallet.enrolAgent({ name: 'ci-bot', kind: 'autonomous' });
+  return memory;
+}
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((memory) => memory.close()));
+});
 
 describe('wallet store: agents and grants from the window', () => {
   it('enrolAgent returns the agent and its secret to the caller and keeps no secret in the store', async () => {
-    const client = createFakeWalletClient({ agents: [AGENT] });
+    const { client, wallet } = await withCiBot();
     const store = createWalletStore(client);
     await store.getState().start();
     const enrolled = await store.getState().enrolAgent('nightly-report', 'autonomous');
     expect(enrolled?.agent.name).toBe('nightly-report');
-    expect(enrolled?.secret).toBe(AGENT_SECRET);
-    expect(client.callsTo('enrolAgent')).toEqual([{ name: 'nightly-report', kind: 'autonomous' }]);
+    expect(enrolled?.secret).toMatch(/^lk_agent_/u);
+    expect((await wallet.listAgents()).find((a) => a.name === 'nightly-report')?.kind).toBe('autonomous');
     expect(store.getState().agents.map((a) => a.name)).toEqual(['ci-bot', 'nightly-report']);
-    expect(JSON.stringify(store.getState())).not.toContain(AGENT_SECRET);
+    expect(JSON.stringify(store.getState())).not.toContain(enrolled?.secret);
   });
 
   it('a refused enrolment (name taken) resolves undefined and shows a notice with its code', async () => {
-    const store = createWalletStore(createFakeWalletClient({ agents: [AGENT] }));
+    const store = createWalletStore((await withCiBot()).client);
     await store.getState().start();
     expect(await store.getState().enrolAgent('ci-bot', 'interactive')).toBeUndefined();
     expect(store.getState().notices.map((n) => [n.action, n.code])).toEqual([['Add agent', 'agent.exists']]);
   });
 
   it('createGrant grants the agent a server and re-reads the grants', async () => {
-    const client = createFakeWalletClient({ agents: [AGENT], connections: [sampleConnection()] });
+    const { client, wallet } = await withCiBot();
+    const [agent] = await wallet.listAgents();
     const store = createWalletStore(client);
     await store.getState().start();
-    const input = { agent: AGENT.id, resource: 'https://mcp.example.com/mcp', scopes: ['files:read'], mode: 'ask' as const };
+    const input = { agent: agent!.id, resource: 'https://mcp.example.com/mcp', scopes: ['files:read'], mode: 'ask' as const };
     expect(await store.getState().createGrant(input)).toBe(true);
-    expect(client.callsTo('createGrant')).toEqual([input]);
-    expect(store.getState().grants.map((g) => [g.agentId, g.resource, g.mode, g.maxTokenLifetimeSeconds])).toEqual([[AGENT.id, input.resource, 'ask', undefined]]);
+    expect(store.getState().grants.map((g) => [g.agentId, g.resource, g.mode, g.maxTokenLifetimeSeconds])).toEqual([[agent!.id, input.resource, 'ask', undefined]]);
   });
 });
 
