@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Opener } from '../../electron/base/ports.js';
 import { composeWallet, type ComposedWallet } from '../../electron/wallet/wallet.js';
-import type { OwnerMethodName, OwnerParams, OwnerResult, WalletClient } from '../../shared/api.js';
+import type { BridgeStatus, OwnerMethodName, OwnerParams, OwnerResult, WalletClient } from '../../shared/api.js';
 import { callConnect, callOwnerMethod, validatedWallet } from '../../electron/wallet/host/owner-call.js';
 import type { Wallet } from '../../electron/wallet/wallet-api.js';
 import { MemorySecretStore } from '../fakes/memory-secret-store.js';
@@ -29,12 +29,20 @@ export interface MemoryWallet {
 
 const offline = (): Promise<Response> => Promise.reject(new TypeError('this test wallet has no network'));
 
-export async function openMemoryWallet(options: { now?: number; opener?: Opener } = {}): Promise<MemoryWallet> {
+export interface MemoryWalletOptions {
+  now?: number;
+  opener?: Opener;
+  /** The agent bridge this wallet's `status` reports, as a daemon's does. */
+  bridgeStatus?: () => BridgeStatus;
+}
+
+export async function openMemoryWallet(options: MemoryWalletOptions = {}): Promise<MemoryWallet> {
   const home = await mkdtemp(join(tmpdir(), 'latchkey-memory-wallet-'));
   const state = { now: options.now ?? Date.now() };
   const composed = await composeWallet(
     { home, allowInsecureLoopback: false, vault: { mode: 'memory' } },
     { secretStore: new MemorySecretStore(), env: {}, fetch: offline, clock: { now: () => state.now }, ...(options.opener === undefined ? {} : { opener: options.opener }) },
+    options.bridgeStatus === undefined ? {} : { bridgeStatus: options.bridgeStatus },
   );
   const validated = validatedWallet(composed.wallet);
   const call = <M extends OwnerMethodName>(method: M, params: OwnerParams<M>): Promise<OwnerResult<M>> =>
