@@ -29,6 +29,10 @@ beforeAll(async () => {
     ...record,
     accessToken: { value: 'at-expired', expiresAt: expiredAt, scope: record.scopes, lifetimeSeconds: 900 },
   }));
+  // The seed bypasses the wallet's owner changes (no live event), so open the window again with a
+  // fresh sign-in link: it reads the connections as they are now.
+  await page.goto(ui.daemon.ui!.oneTimeUrl());
+  await page.getByRole('heading', { level: 1, name: 'Approvals' }).waitFor();
 }, 60_000);
 
 afterAll(async () => {
