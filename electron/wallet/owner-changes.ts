@@ -10,6 +10,8 @@ import type { AuditEvent, AuditType } from '../../shared/agents.js';
 import type { ChangedCollection, WalletEvent } from '../../shared/api.js';
 import type { ApprovalQueue } from './approvals/approval-queue.js';
 import type { AuditInput, AuditLog } from './audit/audit-log.js';
+import { revokedFacts } from './broker/revoke-tokens.js';
+import type { RemovedAgent, RevokedGrant } from './broker/token-broker.js';
 
 /** Which collections an audit entry of each type changed: the window reads them again. */
 export const WHAT_CHANGED: Partial<Record<AuditType, readonly ChangedCollection[]>> = {
@@ -38,6 +40,17 @@ export class OwnerChanges {
 
   async record(change: OwnerChange): Promise<AuditEvent> {
     return this.audit.append({ ...change, outcome: 'ok', actor: 'owner' });
+  }
+
+  /** A revoked grant, with what stays valid at the server and until when (T38). */
+  async recordGrantRevoked({ grant, tokens }: RevokedGrant): Promise<AuditEvent> {
+    return this.record({ type: 'grant.revoked', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, ...revokedFacts(tokens) });
+  }
+
+  /** A removed agent: each of its grants as revoked (with what stays valid), then the agent. */
+  async recordAgentRemoved({ agent, grants }: RemovedAgent): Promise<AuditEvent> {
+    for (const revoked of grants) await this.recordGrantRevoked(revoked);
+    return this.record({ type: 'agent.removed', agentId: agent.id, agentName: agent.name });
   }
 }
 

@@ -13,6 +13,7 @@ import type { GrantStore } from './grants/grant-store.js';
 import type { ApprovalQueue } from './approvals/approval-queue.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { TokenBroker } from './broker/token-broker.js';
+import { grantRevocation } from './broker/revoke-tokens.js';
 import type { RememberedAnswers } from './elicitation/remembered-answers.js';
 import { OwnerChanges, subscribeToWalletEvents } from './owner-changes.js';
 
@@ -81,8 +82,12 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
       await changes.record({ type: 'agent.enrolled', agentId: enrolled.agent.id, agentName: enrolled.agent.name });
       return enrolled;
     },
-    // The broker revokes the agent's grants and tokens and audits each (agent.removed, grant.revoked).
-    removeAgent: ({ agent }) => broker.removeAgent(agent),
+    // The broker revokes the agent's grants and tokens; each grant and the agent are audited here.
+    removeAgent: async ({ agent }) => {
+      const removed = await broker.removeAgent(agent);
+      await changes.recordAgentRemoved(removed);
+      return removed.agent;
+    },
     listSessions: async ({ agent, active } = {}) =>
       agents.sessions({ ...(agent === undefined ? {} : { agentId: agentId(agent) }), ...(active === undefined ? {} : { active }) }),
     startSession: async ({ agent, ...options }) => {
@@ -113,8 +118,12 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
       await changes.record({ type: 'grant.updated', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes });
       return grant;
     },
-    // The broker revokes the grant's tokens where it can and audits grant.revoked with what stays valid.
-    revokeGrant: ({ id }) => broker.revokeGrant(id),
+    // The broker revokes the grant's tokens where it can; the audit and the answer say what stays valid.
+    revokeGrant: async ({ id }) => {
+      const revoked = await broker.revokeGrant(id);
+      await changes.recordGrantRevoked(revoked);
+      return grantRevocation(revoked.grant.id, revoked.tokens);
+    },
     listApprovals: async (filter = {}) => approvals.list(filter),
     decideApproval: async ({ id, decision, remember }) => approvals.decide(id, decision, remember === undefined ? {} : { remember }),
     listAllowedSites: async ({ server } = {}) => remembered.allowedSites(server === undefined ? {} : { server: canonicalResource(server, policy) }),

@@ -4,6 +4,7 @@
  * (oidc-provider: `unsupported_token_type`) stays valid at the resource server until its `exp`.
  * That is logged at warn with the server's code, and the caller reports until when.
  */
+import type { GrantRevocation } from '../../../shared/agents.js';
 import type { TokenRevocationResult } from '../../../shared/connections.js';
 import type { Logger } from '../../base/ports.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
@@ -56,5 +57,16 @@ export function revokedFacts(tokens: TokensRevoked): { tokenExpiresAt?: number; 
   return {
     reason: `revocation:${tokens.error ?? 'failed'}`,
     ...(tokens.validUntil === undefined ? {} : { tokenExpiresAt: tokens.validUntil }),
+  };
+}
+
+/** What the owner is told about a revoked grant's handed-out tokens. */
+export function grantRevocation(grantId: string, tokens: TokensRevoked): GrantRevocation {
+  return {
+    grantId,
+    revokedTokens: tokens.revoked,
+    unrevokedTokens: tokens.unrevoked,
+    ...(tokens.validUntil === undefined ? {} : { validUntil: tokens.validUntil }),
+    ...(tokens.error === undefined ? {} : { revocationError: tokens.error }),
   };
 }

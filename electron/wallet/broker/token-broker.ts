@@ -6,7 +6,7 @@
  *   narrowed to the plan's scopes (never a refresh token) → audit every step.
  * It answers the bridge for enrolled agents (enrolment is the EnrolmentDesk's); the bridge server owns HTTP and its defences.
  */
-import type { AgentSummary, Grant, GrantRevocation } from '../../../shared/agents.js';
+import type { AgentSummary, Grant } from '../../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
@@ -25,12 +25,24 @@ import { refusalError, stepUpForAgent } from './step-up.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
 import { AgentTokenCache, StaleMint, type AgentToken } from './agent-token-cache.js';
 import { checkTokenLifetime } from './enforce-lifetime.js';
-import { NONE_REVOKED, revokedFacts, revokeTokens, type TokensRevoked } from './revoke-tokens.js';
+import { NONE_REVOKED, revokeTokens, type TokensRevoked } from './revoke-tokens.js';
 
 /** What the broker answers for the bridge: everything but enrolment (the enrolment desk's). */
 export type AgentRequests = Omit<BridgeHandler, 'enrol'>;
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60_000;
+
+/** A grant the owner revoked and what came of revoking its agent's tokens at the AS. */
+export interface RevokedGrant {
+  grant: Grant;
+  tokens: TokensRevoked;
+}
+
+/** An agent the owner removed and the grants that went with it. */
+export interface RemovedAgent {
+  agent: AgentSummary;
+  grants: RevokedGrant[];
+}
 
 export interface TokenBrokerDeps {
   agents: AgentRegistry;
@@ -141,20 +153,13 @@ export class TokenBroker implements AgentRequests {
 
   /**
    * Owner revokes a grant: refused from the next request on. Its agent's tokens are revoked at the
-   * AS (RFC 7009) where it can; where it cannot (structured tokens), the answer and the audit say
-   * until when they stay valid at the server (T38).
+   * AS (RFC 7009) where it can; what came of that (until when unrevoked ones stay valid at the
+   * server, T38) is returned for the owner's audit entry and answer (owner-surface.ts).
    */
-  async revokeGrant(id: string): Promise<GrantRevocation> {
+  async revokeGrant(id: string): Promise<RevokedGrant> {
     const grant = await this.deps.grants.revoke(id);
     const tokens = (await this.revokeCached(grant.agentId, grant.resource)).get(grant.resource) ?? NONE_REVOKED;
-    await this.record({ type: 'grant.revoked', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner', ...revokedFacts(tokens) });
-    return {
-      grantId: grant.id,
-      revokedTokens: tokens.revoked,
-      unrevokedTokens: tokens.unrevoked,
-      ...(tokens.validUntil === undefined ? {} : { validUntil: tokens.validUntil }),
-      ...(tokens.error === undefined ? {} : { revocationError: tokens.error }),
-    };
+    return { grant, tokens };
   }
 
   /**
@@ -170,17 +175,13 @@ export class TokenBroker implements AgentRequests {
     return grant;
   }
 
-  /** Owner removes an agent: grants, sessions and cached tokens go with it. */
-  async removeAgent(idOrName: string): Promise<AgentSummary> {
+  /** Owner removes an agent: grants, sessions and cached tokens go with it; returns what was revoked, for the audit. */
+  async removeAgent(idOrName: string): Promise<RemovedAgent> {
     const agent = await this.deps.agents.remove(idOrName);
     const grants = await this.deps.grants.revokeForAgent(agent.id);
     await this.deps.remembered?.forgetStepUps(agent.id);
     const revoked = await this.revokeCached(agent.id, undefined);
-    for (const grant of grants) {
-      await this.record({ type: 'grant.revoked', agentId: agent.id, resource: grant.resource, outcome: 'ok', actor: 'owner', ...revokedFacts(revoked.get(grant.resource) ?? NONE_REVOKED) });
-    }
-    await this.record({ type: 'agent.removed', agentId: agent.id, agentName: agent.name, outcome: 'ok', actor: 'owner' });
-    return agent;
+    return { agent, grants: grants.map((grant) => ({ grant, tokens: revoked.get(grant.resource) ?? NONE_REVOKED })) };
   }
 
   /**

@@ -15,6 +15,7 @@ import { RememberedAnswers } from '../../../electron/wallet/elicitation/remember
 import type { Wallet } from '../../../electron/wallet/wallet-api.js';
 import { MemorySecretStore } from '../../fakes/memory-secret-store.js';
 import { seedConnection } from '../../support/seed-connection.js';
+import { FakeTokenEndpoint } from '../../fakes/fake-token-endpoint.js';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
 const CLIENT_SECRET = 'client-secret-never-audited-0123456789';
@@ -84,5 +85,59 @@ describe('owner changes are audited and live', () => {
     const log = JSON.stringify(await wallet.queryAudit());
     expect(secrets.length).toBe(3);
     for (const secret of secrets) expect(log).not.toContain(secret);
+  });
+});
+
+describe('revoking a grant and removing an agent are owner changes (what stays valid at the server, until when)', () => {
+  const NOW = 1_700_000_000_000;
+  const opened: ComposedWallet[] = [];
+  afterAll(async () => {
+    await Promise.all(opened.map((c) => c.wallet.close()));
+  });
+
+  /** A wallet whose AS hands out tokens for an hour and refuses to revoke them, as a JWT-issuing AS does. */
+  async function walletWithHandedOutToken() {
+    const endpoint = new FakeTokenEndpoint();
+    endpoint.expiresIn = 3600;
+    const refusingRevocation = (input: string | URL, init?: RequestInit): Promise<Response> =>
+      new URL(String(input)).pathname === '/revoke'
+        ? Promise.resolve(Response.json({ error: 'unsupported_token_type' }, { status: 400 }))
+        : endpoint.fetch(input, init);
+    const c = await composeWallet({ home: '/nonexistent', allowInsecureLoopback: false, vault: { mode: 'memory' } }, { fetch: refusingRevocation, clock: { now: () => NOW } });
+    opened.push(c);
+    await seedConnection(c.vault, RESOURCE);
+    const owner = validatedWallet(c.wallet);
+    const { secret } = await owner.enrolAgent({ name: 'ci-bot' });
+    const grant = await owner.createGrant({ agent: 'ci-bot', resource: RESOURCE, scopes: ['mcp:read'] });
+    const token = await c.broker.token(c.broker.authenticate(secret)!, { resource: RESOURCE }, new AbortController().signal);
+    const live: WalletEvent[] = [];
+    owner.subscribe((event) => live.push(event));
+    return { owner, grant, token, live, validUntil: NOW + 3600_000 };
+  }
+
+  const changedIn = (live: WalletEvent[]): ChangedCollection[] => live.flatMap((event) => (event.type === 'changed' ? [event.what] : []));
+
+  it('T38: revokeGrant writes one owner entry saying until when the unrevoked token stays valid, answers the same, and is live', async () => {
+    const { owner, grant, token, live, validUntil } = await walletWithHandedOutToken();
+    const answer = await owner.revokeGrant({ id: grant.id });
+    expect(answer).toEqual({ grantId: grant.id, revokedTokens: 0, unrevokedTokens: 1, validUntil, revocationError: 'unsupported_token_type' });
+    const entries = await owner.queryAudit({ type: 'grant.revoked' });
+    expect(entries).toEqual([
+      expect.objectContaining({ actor: 'owner', outcome: 'ok', agentId: grant.agentId, resource: RESOURCE, scopes: ['mcp:read'], reason: 'revocation:unsupported_token_type', tokenExpiresAt: validUntil }),
+    ]);
+    expect(JSON.stringify(entries)).not.toContain(token.access_token);
+    expect(live).toContainEqual({ type: 'audit.appended', event: entries[0] });
+    expect(changedIn(live)).toContain('grants');
+  });
+
+  it('T38: removeAgent writes grant.revoked for each grant (same facts), then agent.removed, as the owner, and is live', async () => {
+    const { owner, grant, live, validUntil } = await walletWithHandedOutToken();
+    await owner.removeAgent({ agent: 'ci-bot' });
+    const written = (await owner.queryAudit()).filter((entry) => entry.type === 'grant.revoked' || entry.type === 'agent.removed');
+    expect(written).toEqual([
+      expect.objectContaining({ type: 'grant.revoked', actor: 'owner', agentId: grant.agentId, resource: RESOURCE, reason: 'revocation:unsupported_token_type', tokenExpiresAt: validUntil }),
+      expect.objectContaining({ type: 'agent.removed', actor: 'owner', agentId: grant.agentId, agentName: 'ci-bot' }),
+    ]);
+    expect(new Set(changedIn(live))).toEqual(new Set(['grants', 'agents', 'sessions']));
   });
 });
