@@ -103,7 +103,7 @@ describe('T38: token lifetimes and revocation are true (real daemon, CLI, AS and
     const grants = JSON.parse(await cli(['grant', 'list', '--json', '--agent', 'agent-c'])) as Grant[];
     const revoked = await cli(['grant', 'revoke', grants[0]!.id]);
     expect(revoked).toContain('(unsupported_token_type)');
-    expect(revoked).toContain(`1 token handed out stay valid at the server until ${formatTime(exp * 1000)}.`);
+    expect(revoked).toContain(`1 token handed out stays valid at the server until ${formatTime(exp * 1000)}.`);
     const event = (JSON.parse(await cli(['audit', '--json', '--agent', 'agent-c'])) as AuditEvent[]).find((e) => e.type === 'grant.revoked')!;
     expect(event).toMatchObject({ reason: 'revocation:unsupported_token_type', tokenExpiresAt: exp * 1000 });
 

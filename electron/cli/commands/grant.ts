@@ -260,7 +260,7 @@ export function describeRevocation(result: GrantRevocation): string {
     const why = result.revocationError === undefined ? '' : ` (${inert(result.revocationError)})`;
     const until = result.validUntil === undefined ? 'until they expire' : `until ${formatTime(result.validUntil)}`;
     const revoked = result.revokedTokens > 0 ? ` ${tokens(result.revokedTokens)} revoked;` : '';
-    return `The server could not revoke what it already issued${why}:${revoked} ${tokens(result.unrevokedTokens)} handed out stay valid at the server ${until}.`;
+    return `The server could not revoke what it already issued${why}:${revoked} ${tokens(result.unrevokedTokens)} handed out ${result.unrevokedTokens === 1 ? 'stays' : 'stay'} valid at the server ${until}.`;
   }
   if (result.revokedTokens > 0) return `The ${tokens(result.revokedTokens)} already handed out ${result.revokedTokens === 1 ? 'was' : 'were'} revoked at the server.`;
   return 'No token handed out under it since the wallet started is still valid.';

@@ -31,7 +31,7 @@ export function describeRevocation(result: GrantRevocation): string {
   if (result.unrevokedTokens > 0) {
     const until = result.validUntil === undefined ? 'until they expire' : `until ${formatTime(result.validUntil)}`;
     const why = result.revocationError === undefined ? '' : ` (${result.revocationError})`;
-    return `The server could not revoke what it already issued${why}: ${tokens(result.unrevokedTokens)} handed out stay valid at the server ${until}.`;
+    return `The server could not revoke what it already issued${why}: ${tokens(result.unrevokedTokens)} handed out ${result.unrevokedTokens === 1 ? 'stays' : 'stay'} valid at the server ${until}.`;
   }
   if (result.revokedTokens > 0) return `The ${tokens(result.revokedTokens)} already handed out ${result.revokedTokens === 1 ? 'was' : 'were'} revoked at the server.`;
   return 'No token handed out under it since the wallet started is still valid.';

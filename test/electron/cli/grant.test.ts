@@ -176,7 +176,7 @@ describe('latchkey grant revoke', () => {
     const h = createHarness({ wallet });
     expect(await h.run(['grant', 'revoke', GRANT])).toBe(0);
     expect(h.stdout.text).toContain(
-      'The server could not revoke what it already issued (unsupported_token_type): 1 token handed out stay valid at the server until 2024-01-01 14:32:05Z.',
+      'The server could not revoke what it already issued (unsupported_token_type): 1 token handed out stays valid at the server until 2024-01-01 14:32:05Z.',
     );
   });
 });
