@@ -1,7 +1,8 @@
 /**
- * Turns one harness scenario run into a verdict line: `PASS name` or `FAIL name: reason`.
- * The verdict is the harness' own (its exit code: a FAILURE or WARNING check, a timeout, or a
- * client error in a scenario that does not allow one); the reason comes from its checks.json.
+ * Turns one harness scenario run into a verdict line: `PASS name`, `FAIL name: reason` or
+ * `SKIP name: …`. The verdict is the harness' own (its exit code: a FAILURE or WARNING check, a
+ * timeout, or a client error in a scenario that does not allow one); the reason comes from its
+ * checks.json. A scenario the harness skipped (exit 0, nothing run) is never a pass.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,9 @@ type Check = z.infer<typeof Check>;
 
 export interface ScenarioVerdict {
   scenario: string;
+  /** True only when the scenario ran and the harness passed it. */
   passed: boolean;
+  skipped: boolean;
   /** One line; empty when passed. */
   reason: string;
   checks: { success: number; failure: number; warning: number };
@@ -75,11 +78,13 @@ function explainFailure(run: ScenarioRun, checks: Check[]): string {
 export function judgeScenario(scenario: string, run: ScenarioRun): ScenarioVerdict {
   const checks = readChecks(run.resultDir);
   const count = (status: string): number => checks.filter((check) => check.status === status).length;
-  const passed = run.exitCode === 0;
+  const passed = run.exitCode === 0 && !run.skipped;
+  const skipReason = oneLine(/^SKIPPED: (.+)$/mu.exec(run.stdout)?.[1] ?? 'the harness did not run it');
   return {
     scenario,
     passed,
-    reason: passed ? '' : explainFailure(run, checks),
+    skipped: run.skipped,
+    reason: passed ? '' : run.skipped ? skipReason : explainFailure(run, checks),
     checks: { success: count('SUCCESS'), failure: count('FAILURE'), warning: count('WARNING') },
     durationMs: run.durationMs,
   };
@@ -87,7 +92,7 @@ export function judgeScenario(scenario: string, run: ScenarioRun): ScenarioVerdi
 
 export function formatVerdict(verdict: ScenarioVerdict): string {
   const seconds = (verdict.durationMs / 1000).toFixed(1);
-  return verdict.passed
-    ? `PASS ${verdict.scenario} (${verdict.checks.success} checks, ${seconds}s)`
-    : `FAIL ${verdict.scenario}: ${verdict.reason} (${seconds}s)`;
+  if (verdict.passed) return `PASS ${verdict.scenario} (${verdict.checks.success} checks, ${seconds}s)`;
+  if (verdict.skipped) return `SKIP ${verdict.scenario}: not run, ${verdict.reason}`;
+  return `FAIL ${verdict.scenario}: ${verdict.reason} (${seconds}s)`;
 }

@@ -1,17 +1,21 @@
 /**
- * `npm run conformance -- --suite auth [--suite …] [--scenario name …] [--jobs 2] [--timeout ms]`
+ * `npm run conformance [-- --suite auth,draft,backcompat,extensions] [--scenario name …] [--jobs 2]
+ *   [--timeout ms] [--spec-version V]`
  *
- * Installs the pinned MCP conformance harness and Node 22 into .cache/conformance on first use,
- * runs every scenario of the requested suite(s) with the Latchkey adapter as the client, prints
- * `PASS name` / `FAIL name: reason` per scenario and `<suite>: N/total passed` per suite.
- * Exits 1 when any scenario fails, 2 on a usage or installation error.
+ * Installs the conformance harness (the packed build in ../shared/tools/conformance, else the
+ * registry's 0.1.16 for the auth suite) and Node 22 into .cache/conformance on first use, runs
+ * every scenario of the requested suites (all four by default) one client run per scenario with
+ * the Latchkey adapter, prints `PASS` / `FAIL` / `SKIP` per scenario as they finish, then one
+ * score line per suite (see scoring.ts). Exits 1 when a scored scenario did not pass, 2 on a usage
+ * or installation error.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureHarness, listSuiteScenarios, runScenario, type HarnessInstall } from './harness.js';
-import { formatVerdict, judgeScenario, type ScenarioVerdict } from './results.js';
+import { chooseHarnessSource, ensureHarness, FALLBACK_VERSION, HARNESS_TARBALL, listSuiteScenarios, runScenario, type HarnessInstall } from './harness.js';
+import { formatVerdict, judgeScenario } from './results.js';
+import { ALL_SUITES, FALLBACK_SUITES, isScored, scoreLine } from './scoring.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -20,11 +24,19 @@ const repoRoot = path.resolve(here, '..', '..');
 export const CLIENT_COMMAND = path.join(here, 'latchkey-client');
 
 interface Options {
-  suites: string[];
+  /** Empty with `scenarios` given: run only those. */
+  suites: string[] | undefined;
   scenarios: string[];
   jobs: number;
   timeoutMs: number;
   cacheDir: string;
+  specVersion: string | undefined;
+}
+
+interface Planned {
+  /** The suite it is scored in, or `scenarios` for --scenario runs. */
+  group: string;
+  scenario: string;
 }
 
 function readOptions(argv: string[]): Options {
@@ -35,6 +47,7 @@ function readOptions(argv: string[]): Options {
       scenario: { type: 'string', multiple: true },
       jobs: { type: 'string', default: '2' },
       timeout: { type: 'string', default: '60000' },
+      'spec-version': { type: 'string' },
       'cache-dir': { type: 'string', default: path.join(repoRoot, '.cache', 'conformance') },
     },
     strict: true,
@@ -46,11 +59,12 @@ function readOptions(argv: string[]): Options {
   const suites = (values.suite ?? []).flatMap((suite) => suite.split(',')).filter((suite) => suite !== '');
   const scenarios = values.scenario ?? [];
   return {
-    suites: suites.length === 0 && scenarios.length === 0 ? ['auth'] : suites,
+    suites: suites.length === 0 ? (scenarios.length === 0 ? undefined : []) : suites,
     scenarios,
     jobs,
     timeoutMs,
     cacheDir: path.resolve(values['cache-dir']),
+    specVersion: values['spec-version'],
   };
 }
 
@@ -68,28 +82,14 @@ async function mapWithConcurrency<T, R>(items: T[], jobs: number, work: (item: T
   return results;
 }
 
-async function runGroup(
-  label: string,
-  scenarios: string[],
-  install: HarnessInstall,
-  options: Options,
-  outputDir: string,
-): Promise<ScenarioVerdict[]> {
-  const verdicts = await mapWithConcurrency(scenarios, options.jobs, async (scenario) => {
-    const run = await runScenario(install, {
-      scenario,
-      clientCommand: CLIENT_COMMAND,
-      outputDir,
-      timeoutMs: options.timeoutMs,
-      cwd: repoRoot,
-    });
-    const verdict = judgeScenario(scenario, run);
-    console.log(formatVerdict(verdict));
-    return verdict;
-  });
-  const passed = verdicts.filter((verdict) => verdict.passed).length;
-  console.log(`${label}: ${passed}/${verdicts.length} passed`);
-  return verdicts;
+/** The suites' scenarios as the installed harness defines them, then the named scenarios. */
+async function planRuns(install: HarnessInstall, suites: string[], scenarios: string[]): Promise<Planned[]> {
+  const planned: Planned[] = [];
+  for (const suite of suites) {
+    for (const scenario of await listSuiteScenarios(install, suite, repoRoot)) planned.push({ group: suite, scenario });
+  }
+  for (const scenario of scenarios) planned.push({ group: 'scenarios', scenario });
+  return planned;
 }
 
 async function main(): Promise<number> {
@@ -101,21 +101,46 @@ async function main(): Promise<number> {
     return 2;
   }
   const started = performance.now();
-  const install = await ensureHarness(options.cacheDir, (line) => console.error(`conformance: ${line}`));
+  const source = chooseHarnessSource(repoRoot);
+  let suites = options.suites ?? [...ALL_SUITES];
+  const notRun: string[] = [];
+  if (source.kind === 'registry') {
+    console.error(
+      `conformance: ../shared/tools/conformance/${HARNESS_TARBALL} is not there; falling back to the registry's ` +
+        `@modelcontextprotocol/conformance@${FALLBACK_VERSION}, which has the auth suite only ` +
+        '(draft, backcompat and extensions need the packed build).',
+    );
+    notRun.push(...suites.filter((suite) => !FALLBACK_SUITES.includes(suite)));
+    suites = suites.filter((suite) => FALLBACK_SUITES.includes(suite));
+  }
+  const install = await ensureHarness(options.cacheDir, source, (line) => console.error(`conformance: ${line}`));
   const outputDir = path.join(options.cacheDir, 'results', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(outputDir, { recursive: true });
-  console.error(`conformance: harness results in ${outputDir}`);
+  console.error(`conformance: harness ${source.version}, results in ${outputDir}`);
 
-  const verdicts: ScenarioVerdict[] = [];
-  for (const suite of options.suites) {
-    const scenarios = await listSuiteScenarios(install, suite, repoRoot);
-    verdicts.push(...(await runGroup(suite, scenarios, install, options, outputDir)));
-  }
-  if (options.scenarios.length > 0) {
-    verdicts.push(...(await runGroup('scenarios', options.scenarios, install, options, outputDir)));
-  }
+  const planned = await planRuns(install, suites, options.scenarios);
+  const verdicts = await mapWithConcurrency(planned, options.jobs, async ({ group, scenario }) => {
+    const run = await runScenario(install, {
+      scenario,
+      clientCommand: CLIENT_COMMAND,
+      outputDir,
+      timeoutMs: options.timeoutMs,
+      cwd: repoRoot,
+      specVersion: options.specVersion,
+    });
+    const verdict = judgeScenario(scenario, run);
+    console.log(formatVerdict(verdict));
+    return { group, verdict };
+  });
   console.error(`conformance: done in ${((performance.now() - started) / 1000).toFixed(1)}s`);
-  return verdicts.every((verdict) => verdict.passed) ? 0 : 1;
+
+  const groups = [...suites, ...(options.scenarios.length > 0 ? ['scenarios'] : [])];
+  for (const group of groups) {
+    console.log(scoreLine(group, verdicts.filter((v) => v.group === group).map((v) => v.verdict)));
+  }
+  for (const suite of notRun) console.log(`${suite}: not run (needs the packed harness in ../shared/tools/conformance)`);
+  const failedScored = verdicts.some(({ group, verdict }) => isScored(group, verdict.scenario) && !verdict.passed);
+  return failedScored ? 1 : 0;
 }
 
 main().then(
