@@ -1,18 +1,21 @@
 /**
  * Latchkey as the client of the MCP conformance harness (@modelcontextprotocol/conformance).
  *
- * Invoked as `<command> <server-url>` with MCP_CONFORMANCE_SCENARIO and, for some scenarios,
- * MCP_CONFORMANCE_CONTEXT (JSON) in the environment. It opens a throw-away wallet (memory vault,
- * temporary home, insecure loopback allowed because the harness serves plain http on localhost),
- * connects with Latchkey's own OAuth code, then initializes, lists tools and calls test-tool with
- * the MCP SDK. Exit 0 on success; otherwise one line `latchkey-conformance: error …` on stderr.
+ * Invoked as `<command> <server-url>` with MCP_CONFORMANCE_SCENARIO, MCP_CONFORMANCE_PROTOCOL_VERSION
+ * (the revision to speak) and, for some scenarios, MCP_CONFORMANCE_CONTEXT (JSON) in the
+ * environment. It opens a throw-away wallet (memory vault, temporary home, insecure loopback
+ * allowed because the harness serves plain http on localhost) and runs the MCP SDK v2 client
+ * against the server without a token: the server's first 401 is handed to Latchkey's own OAuth
+ * code (`wallet.handleAuthChallenge`), which discovers, registers, signs in with the challenge's
+ * scopes and returns the token. Exit 0 on success; otherwise one line `latchkey-conformance: error …`
+ * on stderr.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCode, isLatchkeyError } from '../../shared/errors.js';
-import type { ConnectProgress } from '../../shared/connections.js';
+import type { AccessTokenResult } from '../../shared/connections.js';
 import type { Wallet, WalletConfig } from '../../electron/wallet/wallet-api.js';
 import { openWallet } from '../../electron/wallet/wallet.js';
 import { createLogger } from '../../electron/base/log/logger.js';
@@ -21,7 +24,6 @@ import { createAuthorizedFetch, runMcpSession } from './mcp-session.js';
 
 /** The client_id the harness expects when its AS advertises client_id_metadata_document_supported. */
 export const CONFORMANCE_CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
-const BROWSER_TIMEOUT_MS = 20_000;
 
 const Context = z.looseObject({
   name: z.string().optional(),
@@ -33,6 +35,8 @@ type Context = z.infer<typeof Context>;
 interface Invocation {
   serverUrl: string;
   scenario: string;
+  /** The revision the harness runs the scenario at; absent from older harness builds. */
+  protocolVersion: string | undefined;
   context: Context;
 }
 
@@ -45,41 +49,26 @@ function readInvocation(argv: string[], env: NodeJS.ProcessEnv): Invocation {
   if (serverUrl === undefined || !URL.canParse(serverUrl)) throw new Error('usage: latchkey-client <mcp-server-url> (the harness appends it)');
   const rawContext = env['MCP_CONFORMANCE_CONTEXT'];
   const context = rawContext === undefined || rawContext === '' ? {} : Context.parse(JSON.parse(rawContext));
-  return { serverUrl, scenario: env['MCP_CONFORMANCE_SCENARIO'] ?? '(none)', context };
-}
-
-function describeProgress(event: ConnectProgress): string {
-  switch (event.step) {
-    case 'probing':
-      return `probing ${event.resource}`;
-    case 'discovered':
-      return `discovered issuer ${event.issuer}`;
-    case 'registered':
-      return `client ${event.clientId} (${event.registration})`;
-    case 'browser':
-      return 'opening the authorization URL';
-    case 'exchanging':
-      return 'exchanging the code';
-    case 'connected':
-      return `connected, scope "${event.connection.scopes.join(' ')}"`;
-  }
+  const protocolVersion = env['MCP_CONFORMANCE_PROTOCOL_VERSION'];
+  return {
+    serverUrl,
+    scenario: env['MCP_CONFORMANCE_SCENARIO'] ?? '(none)',
+    protocolVersion: protocolVersion === '' ? undefined : protocolVersion,
+    context,
+  };
 }
 
 /**
- * Connects and says whether the server is protected at all; when the AS has neither CIMD nor DCR and the harness handed us a pre-registered client,
- * stores that client for the issuer Latchkey discovered (the `registration.client_id_required`
- * error names it) and connects again — what a user does with `latchkey client add`.
+ * Answers a 401/403 with Latchkey's OAuth code. When the AS has neither CIMD nor DCR and the
+ * harness handed us a pre-registered client, stores that client for the issuer Latchkey
+ * discovered (the `registration.client_id_required` error names it) and answers again — what a
+ * user does with `latchkey client add`.
  */
-async function connectWallet(wallet: Wallet, invocation: Invocation): Promise<boolean> {
-  const options = { onProgress: (event: ConnectProgress) => report(`wallet: ${describeProgress(event)}`), timeoutMs: BROWSER_TIMEOUT_MS };
+async function answerChallenge(wallet: Wallet, invocation: Invocation, status: number, wwwAuthenticate: string | null): Promise<AccessTokenResult> {
+  const params = { url: invocation.serverUrl, status, wwwAuthenticate };
   try {
-    await wallet.connect({ url: invocation.serverUrl, ...options });
-    return true;
+    return await wallet.handleAuthChallenge(params);
   } catch (error) {
-    if (isLatchkeyError(error, ErrorCode.ResourceNotProtected)) {
-      report('wallet: the server is not protected; continuing without a token');
-      return false;
-    }
     const clientId = invocation.context.client_id;
     const issuer = isLatchkeyError(error, ErrorCode.ClientIdRequired) ? error.details['issuer'] : undefined;
     if (clientId === undefined || typeof issuer !== 'string') throw error;
@@ -89,8 +78,7 @@ async function connectWallet(wallet: Wallet, invocation: Invocation): Promise<bo
       clientId,
       ...(invocation.context.client_secret === undefined ? {} : { clientSecret: invocation.context.client_secret }),
     });
-    await wallet.connect({ url: invocation.serverUrl, ...options });
-    return true;
+    return wallet.handleAuthChallenge(params);
   }
 }
 
@@ -106,12 +94,17 @@ async function runConformanceClient(invocation: Invocation): Promise<string> {
   };
   const wallet = await openWallet(config, { opener: browser, logger: createLogger({ level: 'debug' }) });
   try {
-    const connected = await connectWallet(wallet, invocation);
-    // A server that needs no token (the harness' non-auth scenarios) is used without one.
-    const token = connected ? (await wallet.accessToken({ url: invocation.serverUrl })).accessToken : undefined;
-    const fetchWithAuth = createAuthorizedFetch({ wallet, resource: invocation.serverUrl, initialToken: token, report });
-    const session = await runMcpSession(invocation.serverUrl, fetchWithAuth);
-    return `tools=[${session.tools.join(',')}] test-tool="${session.toolResult}"`;
+    const fetchWithAuth = createAuthorizedFetch({
+      answerChallenge: (status, wwwAuthenticate) => answerChallenge(wallet, invocation, status, wwwAuthenticate),
+      report,
+    });
+    return await runMcpSession({
+      serverUrl: invocation.serverUrl,
+      scenario: invocation.scenario,
+      protocolVersion: invocation.protocolVersion,
+      context: invocation.context,
+      fetch: fetchWithAuth,
+    });
   } finally {
     await wallet.close();
     await browser.settle();
@@ -133,7 +126,7 @@ async function main(): Promise<number> {
     report(`error ${describeError(error)}`);
     return 2;
   }
-  report(`scenario ${invocation.scenario}, server ${invocation.serverUrl}`);
+  report(`scenario ${invocation.scenario} at ${invocation.protocolVersion ?? 'no named revision'}, server ${invocation.serverUrl}`);
   try {
     const outcome = await runConformanceClient(invocation);
     process.stdout.write(`latchkey-conformance: ok ${invocation.scenario} ${outcome}\n`);

@@ -1,33 +1,35 @@
 /**
- * The MCP part of the conformance client: the MCP SDK's Client over Streamable HTTP, with a fetch
- * that carries Latchkey's access token and hands every 401/403 back to the wallet
- * (`handleAuthChallenge`: refresh, re-authorization or scope step-up), then retries.
- * No OAuth happens here: the SDK's auth provider is never used.
+ * The MCP part of the conformance client: the MCP SDK v2 `Client` over Streamable HTTP, speaking
+ * the revision the harness asks for, with a fetch that carries Latchkey's access token and hands
+ * every 401/403 back to the wallet (`handleAuthChallenge`: first sign-in, refresh,
+ * re-authorization or scope step-up), then retries. No OAuth happens here: the SDK's auth
+ * provider is never given, so the SDK never runs its own.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { Wallet } from '../../electron/wallet/wallet-api.js';
+import { Client, StreamableHTTPClientTransport, type FetchLike, type VersionNegotiationMode } from '@modelcontextprotocol/client';
+import type { AccessTokenResult } from '../../shared/connections.js';
+import { exerciseFor } from './exercises.js';
+
+/** The first revision of the stateless (`server/discover` + per-request `_meta`) wire. */
+export const MODERN_REVISION = '2026-07-28';
 
 /** Bound on challenges answered for one request, independent of the wallet's own step-up limit. */
 const MAX_CHALLENGES_PER_REQUEST = 3;
 
-export interface SessionReport {
-  tools: string[];
-  toolResult: string;
-}
+/** Answers one 401/403: Latchkey's OAuth code signs in, refreshes or steps up and returns the new token. */
+export type AnswerChallenge = (status: number, wwwAuthenticate: string | null) => Promise<AccessTokenResult>;
 
 export interface AuthorizedFetchOptions {
-  wallet: Wallet;
-  resource: string;
-  /** The token to start with; undefined sends the first request without one. */
-  initialToken: string | undefined;
+  answerChallenge: AnswerChallenge;
   report: (line: string) => void;
 }
 
-/** A fetch for the MCP transport: Bearer on every request, wallet-driven retries on 401/403. */
+/**
+ * A fetch for the MCP transport. It starts without a token, so a server that lets some calls
+ * through unauthenticated is used as it is until its first 401, whose challenge (scopes,
+ * resource metadata) then drives the sign-in; after that every request carries the Bearer token.
+ */
 export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchLike {
-  let token = options.initialToken;
+  let token: string | undefined;
   const send = (url: string | URL, init: RequestInit | undefined): Promise<Response> => {
     const headers = new Headers(init?.headers);
     if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
@@ -39,35 +41,47 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchLik
       const challenge = response.headers.get('www-authenticate');
       options.report(`mcp: ${init?.method ?? 'GET'} answered ${response.status} (${challenge ?? 'no WWW-Authenticate'})`);
       await response.text();
-      const fresh = await options.wallet.handleAuthChallenge({ url: options.resource, status: response.status, wwwAuthenticate: challenge });
+      const fresh = await options.answerChallenge(response.status, challenge);
       token = fresh.accessToken;
-      options.report(`mcp: wallet gave a new token with scope "${fresh.scope.join(' ')}", retrying`);
+      options.report(`mcp: wallet gave a token with scope "${fresh.scope.join(' ')}", retrying`);
       response = await send(url, init);
     }
     return response;
   };
 }
 
-function describeToolResult(result: unknown): string {
-  if (typeof result !== 'object' || result === null || !('content' in result) || !Array.isArray(result.content)) return 'no content';
-  const texts: unknown[] = result.content.map((part: unknown) =>
-    typeof part === 'object' && part !== null && 'text' in part ? part.text : '[non-text]',
-  );
-  return texts.map(String).join(' ');
+/**
+ * The SDK's negotiation for the revision the harness named: the modern wire pinned when it asks
+ * for 2026-07-28 or later, the plain 2025 handshake for an older one, and probing when it names none.
+ */
+export function chooseNegotiation(protocolVersion: string | undefined): VersionNegotiationMode {
+  if (protocolVersion === undefined || protocolVersion === '') return 'auto';
+  // Revisions are ISO dates, so they order as strings.
+  return protocolVersion >= MODERN_REVISION ? { pin: protocolVersion } : 'legacy';
 }
 
-/** initialize → tools/list → tools/call test-tool, as the harness expects of every client. */
-export async function runMcpSession(serverUrl: string, fetchWithAuth: FetchLike): Promise<SessionReport> {
-  const client = new Client({ name: 'latchkey-conformance', version: '0.1.0' }, { capabilities: {} });
-  const transport = new StreamableHTTPClientTransport(new URL(serverUrl), { fetch: fetchWithAuth });
+export interface SessionOptions {
+  serverUrl: string;
+  scenario: string;
+  protocolVersion: string | undefined;
+  /** MCP_CONFORMANCE_CONTEXT: scenario inputs (credentials, tool calls). */
+  context: Record<string, unknown>;
+  fetch: FetchLike;
+}
+
+/** Connects (server/discover or initialize), runs the scenario's exercise, closes; returns a one-line outcome. */
+export async function runMcpSession(options: SessionOptions): Promise<string> {
+  const exercise = exerciseFor(options.scenario, options.context);
+  const client = new Client(
+    { name: 'latchkey-conformance', version: '0.1.0' },
+    { capabilities: exercise.capabilities ?? {}, versionNegotiation: { mode: chooseNegotiation(options.protocolVersion) } },
+  );
+  exercise.prepare?.(client);
+  const transport = new StreamableHTTPClientTransport(new URL(options.serverUrl), { fetch: options.fetch });
   await client.connect(transport);
   try {
-    const listed = await client.listTools();
-    const tools = listed.tools.map((tool) => tool.name);
-    if (!tools.includes('test-tool')) throw new Error(`the server lists no test-tool (it lists: ${tools.join(', ') || 'nothing'})`);
-    const result = await client.callTool({ name: 'test-tool', arguments: {} });
-    if (result.isError === true) throw new Error(`test-tool returned an error: ${describeToolResult(result)}`);
-    return { tools, toolResult: describeToolResult(result) };
+    const outcome = await exercise.run(client);
+    return `protocol ${client.getNegotiatedProtocolVersion() ?? 'unknown'} ${outcome}`;
   } finally {
     await client.close();
   }
