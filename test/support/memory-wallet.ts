@@ -42,6 +42,8 @@ export interface MemoryWallet {
   connect(resource: string): Promise<void>;
   /** Enrols an agent whose secret the helpers below keep, to ask as it. */
   enrol(agent: string, kind?: 'interactive' | 'autonomous'): Promise<void>;
+  /** `agent` (enrolled now if it is not) asks the bridge for a token its grant allows: the answer. */
+  token(agent: string, request: TokenRequest): Promise<TokenResponse>;
   /** `agent` (enrolled now if it is not) asks the bridge for a token; resolves once its approval is pending. */
   ask(agent: string, request: TokenRequest): Promise<AgentAsk<TokenResponse>>;
   /** `agent` asks the bridge to have the owner open a page; resolves once its approval is pending. */
@@ -107,6 +109,7 @@ export async function openMemoryWallet(options: MemoryWalletOptions = {}): Promi
     opened,
     connect: (resource) => seedConnection(composed.vault, resource),
     enrol: async (agent, kind) => void (await enrol(agent, kind)),
+    token: async (agent, request) => composed.broker.token(await callerFor(agent), request, asking.signal),
     ask: async (agent, request) => {
       const caller = await callerFor(agent);
       return raise(() => composed.broker.token(caller, request, asking.signal));
