@@ -24,6 +24,8 @@ export const ErrorCode = {
   AuthServerMetadataNotFound: 'discovery.as_metadata_not_found',
   IssuerMismatch: 'discovery.issuer_mismatch',
   InvalidMetadata: 'discovery.invalid_metadata',
+  /** An MCP server that refuses both protocol eras Latchkey speaks (2025 `initialize`, 2026-07-28 `server/discover`). */
+  ServerEraUnsupported: 'discovery.server_era_unsupported',
 
   // Registration (R1–R4)
   ClientIdRequired: 'registration.client_id_required',

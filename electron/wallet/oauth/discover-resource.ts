@@ -1,6 +1,7 @@
 /**
  * Protected resource discovery (protocol.md P1–P2, RFC 9728). Every request goes through the
  * caller's fetch, which in production is the SSRF-guarded one (P4): the URLs come from servers.
+ * The unauthenticated probe that comes first is probe.ts.
  *
  * P1 order: the challenge's `resource_metadata` URL, then the path-aware well-known URL, then the
  * root one. "Not there" (a non-2xx status, unreachable, a timeout, a refused redirect) moves on to
@@ -13,25 +14,20 @@
  * the origin, so the origin is accepted there (RFC 9728 §3.3); it is also accepted for a document
  * the server named in its challenge (what the MCP TypeScript SDK accepts). Never another origin.
  */
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, parseSecureUrl, truncate, type UrlPolicy } from '../../../shared/url.js';
 import type { Fetch, Logger } from '../../base/ports.js';
 import { describeSchemaIssue } from './metadata-problems.js';
-import { bearerChallenge, type BearerChallenge } from '../../../shared/www-authenticate.js';
+import type { BearerChallenge } from '../../../shared/www-authenticate.js';
 
 export interface DiscoveryDeps {
   fetch: Fetch;
   policy: UrlPolicy;
   logger?: Logger;
+  /** A deadline or the caller's cancel: passed to every fetch. */
+  signal?: AbortSignal | undefined;
 }
-
-export type ProbeResult =
-  /** 401: the server wants a token. `challenge` is empty when it sent no Bearer challenge. */
-  | { kind: 'challenge'; status: number; challenge: BearerChallenge }
-  /** 2xx: `initialize` works without a token (other methods may still need one). */
-  | { kind: 'open'; status: number };
 
 export interface ProtectedResourceMetadata {
   resource: string;
@@ -57,39 +53,6 @@ const PrmSchema = z.looseObject({
 
 /** Errors that end discovery at once: the server is hostile or misconfigured, not absent. */
 const HARD_FETCH_ERRORS = new Set<string>([ErrorCode.BlockedAddress, ErrorCode.InsecureUrl, ErrorCode.TlsVerificationDisabled, ErrorCode.ResponseTooLarge]);
-
-/**
- * Sends an unauthenticated MCP `initialize` and reports whether the server asks for a token.
- * Any status other than 401 or 2xx is an error (BadResponse).
- */
-export async function probeResource(url: string | URL, deps: DiscoveryDeps): Promise<ProbeResult> {
-  const target = parseSecureUrl(String(url), deps.policy, 'MCP server URL');
-  const response = await deps.fetch(target, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'latchkey', version: '0.1.0' } },
-    }),
-  });
-  await discardBody(response);
-  deps.logger?.debug('discovery: probed MCP server', { url: describe(target), status: response.status });
-  if (response.status === 401) {
-    return { kind: 'challenge', status: 401, challenge: bearerChallenge(response.headers.get('www-authenticate')) ?? {} };
-  }
-  if (response.status >= 200 && response.status < 300) return { kind: 'open', status: response.status };
-  throw new LatchkeyError(
-    ErrorCode.BadResponse,
-    `${describe(target)} answered HTTP ${response.status} to an MCP initialize request without a token; expected 401 (sign-in needed) or success.`,
-    { hint: 'Check that the URL is the MCP endpoint itself (often ending in /mcp).', details: { url: describe(target), status: response.status } },
-  );
-}
 
 type CandidateKind = 'challenge' | 'path' | 'root';
 
@@ -152,7 +115,7 @@ async function tryCandidate(candidate: Candidate, expected: string, deps: Discov
   let response: Response;
   let text: string;
   try {
-    response = await deps.fetch(target, { headers: { accept: 'application/json' } });
+    response = await deps.fetch(target, { headers: { accept: 'application/json' }, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
     if (response.status < 200 || response.status >= 300) {
       await discardBody(response);
       return { found: false, why: `HTTP ${response.status}` };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { candidatesFor, chooseAuthorizationServer, discoverResource, probeResource, type DiscoveryDeps } from '../../../../electron/wallet/oauth/discover-resource.js';
+import { candidatesFor, chooseAuthorizationServer, discoverResource, type DiscoveryDeps } from '../../../../electron/wallet/oauth/discover-resource.js';
 import { createSafeFetch, type SafeFetch } from '../../../../electron/base/net/safe-fetch.js';
 import type { Fetch } from '../../../../electron/base/ports.js';
 import { ErrorCode, isLatchkeyError, type LatchkeyError } from '../../../../shared/errors.js';
@@ -34,38 +34,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await safeFetch.close();
   await fx.close();
-});
-
-describe('probeResource (P1)', () => {
-  it('P1: sends an unauthenticated MCP initialize and returns the 401 Bearer challenge', async () => {
-    fx.route('/mcp', (_req, res) => {
-      res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${fx.origin}/prm", scope="a b"` });
-      res.end();
-    });
-    const probe = await probeResource(mcp, deps);
-    expect(probe).toEqual({ kind: 'challenge', status: 401, challenge: { resourceMetadata: `${fx.origin}/prm`, scope: ['a', 'b'] } });
-    const [request] = fx.requests;
-    expect(request?.method).toBe('POST');
-    expect(request?.headers['content-type']).toBe('application/json');
-    expect(request?.headers['accept']).toBe('application/json, text/event-stream');
-    expect(request?.headers['mcp-protocol-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(request?.headers['authorization']).toBeUndefined();
-    expect(JSON.parse(request?.body ?? '')).toMatchObject({ jsonrpc: '2.0', method: 'initialize', params: { capabilities: {} } });
-  });
-
-  it('P1: a 401 without a Bearer challenge gives an empty challenge', async () => {
-    fx.route('/mcp', (_req, res) => sendJson(res, 401, { error: 'unauthorized' }));
-    expect(await probeResource(mcp, deps)).toEqual({ kind: 'challenge', status: 401, challenge: {} });
-  });
-
-  it('reports an open server as not protected, and other statuses as errors', async () => {
-    fx.route('/mcp', (_req, res) => sendJson(res, 200, { jsonrpc: '2.0', id: 1, result: {} }));
-    expect(await probeResource(mcp, deps)).toEqual({ kind: 'open', status: 200 });
-    fx.route('/mcp', (_req, res) => sendJson(res, 500, {}));
-    const error = await rejection(probeResource(mcp, deps));
-    expect(error.code).toBe(ErrorCode.BadResponse);
-    expect(error.message).toContain('500');
-  });
 });
 
 describe('discoverResource (P1)', () => {
