@@ -24,6 +24,10 @@ export const ErrorCode = {
   AuthServerMetadataNotFound: 'discovery.as_metadata_not_found',
   IssuerMismatch: 'discovery.issuer_mismatch',
   InvalidMetadata: 'discovery.invalid_metadata',
+  /** Discovery as a whole (probe, resource and authorization server metadata) ran out of its time budget, or a metadata URL did not answer in time. */
+  DiscoveryTimeout: 'discovery.timeout',
+  /** The metadata sits behind a redirect Latchkey does not follow (another origin, too many hops): nothing usable was found. */
+  MetadataRedirectRefused: 'discovery.redirect_refused',
   /** An MCP server that refuses both protocol eras Latchkey speaks (2025 `initialize`, 2026-07-28 `server/discover`). */
   ServerEraUnsupported: 'discovery.server_era_unsupported',
 

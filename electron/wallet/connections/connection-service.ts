@@ -13,9 +13,8 @@ import { fingerprint } from '../../base/log/fingerprint.js';
 import { assertPkceSupported, authorizeInBrowser } from '../oauth/authorize.js';
 import { buildClientConfiguration, type AuthorizationServer, type NetworkContext } from '../oauth/client-config.js';
 import { bearerChallenge, type BearerChallenge } from '../../../shared/www-authenticate.js';
-import { chooseAuthorizationServer, discoverResource } from '../oauth/discover-resource.js';
-import { probeResource } from '../oauth/probe.js';
-import { discoverIssuer } from '../oauth/discover-issuer.js';
+import { discoverAuthorization } from '../oauth/discover-authorization.js';
+import type { LegacyDiscovery } from '../oauth/legacy-endpoints.js';
 import { openLoopbackListener } from '../oauth/loopback.js';
 import { registerClient } from '../oauth/register-client.js';
 import { coversScopes, selectScopes, unionScopes } from '../oauth/select-scopes.js';
@@ -48,6 +47,7 @@ interface AuthorizeTarget {
   scopes: string[] | undefined;
   resourceMetadataUrl?: string | undefined;
   resourceScopes?: string[] | undefined;
+  legacyDiscovery?: LegacyDiscovery | undefined;
   previous?: ConnectionRecord | undefined;
 }
 
@@ -80,28 +80,16 @@ export class ConnectionService {
     const previous = this.deps.store.connection(resource);
     options.onProgress?.({ step: 'probing', resource });
 
-    if (challenge === undefined) {
-      const probe = await probeResource(serverUrl, net);
-      if (probe.kind === 'challenge') challenge = probe.challenge;
-    }
-    const discovered = await discoverResource(resource, challenge, net).catch((error: unknown) => {
-      if (challenge === undefined && isLatchkeyError(error, ErrorCode.ResourceMetadataNotFound)) {
-        throw new LatchkeyError(ErrorCode.ResourceNotProtected, `${resource} answered without asking for a sign-in and publishes no OAuth metadata, so there is nothing to connect.`, {
-          hint: 'Agents can use this server directly. If it should be protected, check the URL.',
-          details: { resource },
-        });
-      }
-      throw error;
-    });
-    const issuer = chooseAuthorizationServer(discovered.metadata.authorization_servers, previous?.issuer);
-    const as = await discoverIssuer(issuer, net);
+    const discovered = await discoverAuthorization({ serverUrl, resource, challenge, rememberedIssuer: previous?.issuer, signal: options.signal }, net);
+    const { as } = discovered;
+    challenge = discovered.challenge;
     options.onProgress?.({ step: 'discovered', resource, issuer: as.issuer });
 
     const sameIssuer = previous !== undefined && previous.issuer === as.issuer ? previous : undefined;
     const scopes = selectScopes({
       requested: options.scopes,
       challenged: challenge?.scope,
-      resourceSupported: discovered.metadata.scopes_supported,
+      resourceSupported: discovered.resourceMetadata?.metadata.scopes_supported,
       serverSupported: as.scopes_supported,
       previouslyGranted: sameIssuer?.status === 'ok' ? sameIssuer.scopes : undefined,
     });
@@ -111,8 +99,9 @@ export class ConnectionService {
         serverUrl: serverUrl.href,
         as,
         scopes,
-        resourceMetadataUrl: discovered.url,
-        resourceScopes: discovered.metadata.scopes_supported,
+        resourceMetadataUrl: discovered.resourceMetadata?.url,
+        resourceScopes: discovered.resourceMetadata?.metadata.scopes_supported,
+        legacyDiscovery: discovered.legacy,
         previous: sameIssuer,
       },
       options,
@@ -272,6 +261,7 @@ export class ConnectionService {
       scopes: scopes.length === 0 ? undefined : scopes,
       resourceMetadataUrl: record.resourceMetadataUrl,
       resourceScopes: record.resourceScopes,
+      legacyDiscovery: record.legacyDiscovery,
       previous: record,
     };
   }
@@ -317,6 +307,7 @@ export class ConnectionService {
       serverMetadata: { ...as },
       ...(target.resourceMetadataUrl === undefined ? {} : { resourceMetadataUrl: target.resourceMetadataUrl }),
       ...(target.resourceScopes === undefined ? {} : { resourceScopes: target.resourceScopes }),
+      ...(target.legacyDiscovery === undefined ? {} : { legacyDiscovery: target.legacyDiscovery }),
       scopes: accessToken.scope,
       deniedScopes: (target.previous?.deniedScopes ?? []).filter((s) => !accessToken.scope.includes(s)),
       sendResource,

@@ -1,12 +1,14 @@
 /**
  * Authorization server metadata (protocol.md P3; RFC 8414, OpenID Connect Discovery), fetched
- * through the caller's SSRF-guarded fetch (P4).
+ * through the caller's SSRF-guarded fetch (P4) with the discovery deadline (P6) as its signal.
  *
  * Probe order, for an issuer with a path: OAuth path insertion, OIDC path insertion, OIDC path
  * appending; without a path: OAuth, then OIDC. A URL that is not there (non-200, unreachable,
  * timeout, refused redirect) moves on to the next; a document that is there but wrong stops:
  * its `issuer` must be exactly the issuer we asked for (IssuerMismatch, the metadata is not used),
- * and it must be a JSON object with usable endpoints (InvalidMetadata).
+ * and it must be a JSON object with usable endpoints (InvalidMetadata). When every URL missed, a
+ * refused redirect or a timeout among them has its own code (discovery-misses.ts); only "not
+ * published" is AuthServerMetadataNotFound.
  */
 import { JSON_ATTRIBUTE_COMPARISON, OperationProcessingError, processDiscoveryResponse, type AuthorizationServer } from 'oauth4webapi';
 import { z } from 'zod';
@@ -14,11 +16,18 @@ import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/error
 import { parseSecureUrl, truncate, type UrlPolicy } from '../../../shared/url.js';
 import type { DiscoveryDeps } from './discover-resource.js';
 import { describeSchemaIssue, describeUrlProblem } from './metadata-problems.js';
+import { describeMisses, missedWithError, missedWithStatus, nothingFound, type Miss } from './discovery-misses.js';
 
 export type { AuthorizationServer };
 
 /** Errors that end discovery at once rather than moving on to the next URL. */
-const HARD_FETCH_ERRORS = new Set<string>([ErrorCode.BlockedAddress, ErrorCode.InsecureUrl, ErrorCode.TlsVerificationDisabled, ErrorCode.ResponseTooLarge]);
+const HARD_FETCH_ERRORS = new Set<string>([
+  ErrorCode.BlockedAddress,
+  ErrorCode.InsecureUrl,
+  ErrorCode.TlsVerificationDisabled,
+  ErrorCode.ResponseTooLarge,
+  ErrorCode.DiscoveryTimeout,
+]);
 
 /** Endpoints the wallet (or openid-client for it) may contact: each must pass the URL policy. */
 const ENDPOINTS = [
@@ -75,12 +84,21 @@ export async function discoverIssuer(issuer: string, deps: IssuerDiscoveryDeps):
       hint: 'Ask the server operator to fix authorization_servers in its protected resource metadata.',
     });
   }
-  const failures: string[] = [];
-  for (const url of metadataUrlsFor(issuerUrl)) {
+  return discoverIssuerAt(issuer, metadataUrlsFor(issuerUrl), deps);
+}
+
+/**
+ * P3 on a given list of metadata URLs, in order (the 2025-03-26 fallback uses the origin's RFC
+ * 8414 URL alone). `issuer` must already have passed the URL policy.
+ */
+export async function discoverIssuerAt(issuer: string, urls: readonly string[], deps: IssuerDiscoveryDeps): Promise<AuthorizationServer> {
+  const issuerUrl = new URL(issuer);
+  const misses: Miss[] = [];
+  for (const url of urls) {
     const found = await fetchMetadata(url, deps);
     if (!found.ok) {
-      failures.push(`${url}: ${found.why}`);
-      deps.logger?.debug('discovery: no authorization server metadata here', { url, why: found.why });
+      misses.push(found.miss);
+      deps.logger?.debug('discovery: no authorization server metadata here', { url, why: found.miss.why });
       continue;
     }
     const metadata = await checkMetadata(issuer, issuerUrl, found.response, url);
@@ -88,27 +106,32 @@ export async function discoverIssuer(issuer: string, deps: IssuerDiscoveryDeps):
     deps.logger?.debug('discovery: authorization server metadata', { url, issuer });
     return metadata;
   }
-  throw new LatchkeyError(ErrorCode.AuthServerMetadataNotFound, `Found no metadata for the authorization server ${issuer} (tried ${failures.join('; ')}).`, {
-    hint: 'The authorization server publishes no RFC 8414 or OpenID Connect metadata; check with its operator.',
-    details: { issuer, tried: failures.length },
-  });
+  throw nothingFound(
+    `metadata for the authorization server ${issuer}`,
+    misses,
+    () =>
+      new LatchkeyError(ErrorCode.AuthServerMetadataNotFound, `Found no metadata for the authorization server ${issuer} (tried ${describeMisses(misses)}).`, {
+        hint: 'The authorization server publishes no RFC 8414 or OpenID Connect metadata; check with its operator.',
+        details: { issuer, tried: misses.length },
+      }),
+  );
 }
 
-type Fetched = { ok: true; response: Response } | { ok: false; why: string };
+type Fetched = { ok: true; response: Response } | { ok: false; miss: Miss };
 
 /** Fetches one candidate and buffers its body, so the size and time caps apply here. */
 async function fetchMetadata(url: string, deps: DiscoveryDeps): Promise<Fetched> {
   try {
-    const response = await deps.fetch(url, { headers: { accept: 'application/json' } });
+    const response = await deps.fetch(url, { headers: { accept: 'application/json' }, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined);
-      return { ok: false, why: `HTTP ${response.status}` };
+      return { ok: false, miss: missedWithStatus(url, response.status) };
     }
     const text = await response.text();
     return { ok: true, response: new Response(text, { status: 200, headers: response.headers }) };
   } catch (error) {
     if (!isLatchkeyError(error) || HARD_FETCH_ERRORS.has(error.code)) throw error;
-    return { ok: false, why: `${error.message} (${error.code})` };
+    return { ok: false, miss: missedWithError(url, error) };
   }
 }
 

@@ -1,13 +1,16 @@
 /**
  * Protected resource discovery (protocol.md P1–P2, RFC 9728). Every request goes through the
- * caller's fetch, which in production is the SSRF-guarded one (P4): the URLs come from servers.
- * The unauthenticated probe that comes first is probe.ts.
+ * caller's fetch, which in production is the SSRF-guarded one (P4): the URLs come from servers,
+ * with the caller's discovery deadline (P6) as its signal. The unauthenticated probe that comes
+ * first is probe.ts.
  *
  * P1 order: the challenge's `resource_metadata` URL, then the path-aware well-known URL, then the
  * root one. "Not there" (a non-2xx status, unreachable, a timeout, a refused redirect) moves on to
  * the next URL; a document that is there but wrong (invalid JSON, invalid fields, another
- * resource, no authorization server) and a security refusal (blocked address, plain http) stop
- * discovery with their own error.
+ * resource, no authorization server), a security refusal (blocked address, plain http) and the
+ * discovery deadline stop discovery with their own error. When every URL missed, a refused
+ * redirect or a timeout among them is named by its own code (discovery-misses.ts); only "not
+ * published anywhere" is ResourceMetadataNotFound.
  *
  * P2 resource check, on canonical forms (shared/url.ts): the document's `resource` must be the MCP
  * server's resource. For the root well-known URL the resource identifier that URL stands for is
@@ -20,12 +23,13 @@ import { canonicalResource, parseSecureUrl, truncate, type UrlPolicy } from '../
 import type { Fetch, Logger } from '../../base/ports.js';
 import { describeSchemaIssue } from './metadata-problems.js';
 import type { BearerChallenge } from '../../../shared/www-authenticate.js';
+import { missedWithError, missedWithStatus, nothingFound, describeMisses, type Miss } from './discovery-misses.js';
 
 export interface DiscoveryDeps {
   fetch: Fetch;
   policy: UrlPolicy;
   logger?: Logger;
-  /** A deadline or the caller's cancel: passed to every fetch. */
+  /** The discovery deadline (deadline.ts) or the caller's cancel: passed to every fetch. */
   signal?: AbortSignal | undefined;
 }
 
@@ -51,8 +55,14 @@ const PrmSchema = z.looseObject({
   scopes_supported: z.array(z.string()).optional(),
 });
 
-/** Errors that end discovery at once: the server is hostile or misconfigured, not absent. */
-const HARD_FETCH_ERRORS = new Set<string>([ErrorCode.BlockedAddress, ErrorCode.InsecureUrl, ErrorCode.TlsVerificationDisabled, ErrorCode.ResponseTooLarge]);
+/** Errors that end discovery at once: the server is hostile or misconfigured, or time is up. */
+const HARD_FETCH_ERRORS = new Set<string>([
+  ErrorCode.BlockedAddress,
+  ErrorCode.InsecureUrl,
+  ErrorCode.TlsVerificationDisabled,
+  ErrorCode.ResponseTooLarge,
+  ErrorCode.DiscoveryTimeout,
+]);
 
 type CandidateKind = 'challenge' | 'path' | 'root';
 
@@ -64,17 +74,22 @@ interface Candidate {
 /** P1 + P2: finds, validates and returns the protected resource metadata of `resource`. */
 export async function discoverResource(resource: string, challenge: BearerChallenge | undefined, deps: DiscoveryDeps): Promise<ResourceDiscovery> {
   const expected = canonicalResource(resource, deps.policy);
-  const failures: string[] = [];
+  const misses: Miss[] = [];
   for (const candidate of candidatesFor(expected, challenge)) {
     const outcome = await tryCandidate(candidate, expected, deps);
     if (outcome.found) return outcome.discovery;
-    failures.push(`${candidate.url}: ${outcome.why}`);
-    deps.logger?.debug('discovery: no protected resource metadata here', { url: candidate.url, why: outcome.why });
+    misses.push(outcome.miss);
+    deps.logger?.debug('discovery: no protected resource metadata here', { url: candidate.url, why: outcome.miss.why });
   }
-  throw new LatchkeyError(ErrorCode.ResourceMetadataNotFound, `Found no OAuth protected resource metadata for ${expected} (tried ${failures.join('; ')}).`, {
-    hint: 'The server does not say which authorization server to use. Check the URL, or ask its operator to publish RFC 9728 metadata.',
-    details: { resource: expected, tried: failures.length },
-  });
+  throw nothingFound(
+    `OAuth protected resource metadata for ${expected}`,
+    misses,
+    () =>
+      new LatchkeyError(ErrorCode.ResourceMetadataNotFound, `Found no OAuth protected resource metadata for ${expected} (tried ${describeMisses(misses)}).`, {
+        hint: 'The server does not say which authorization server to use. Check the URL, or ask its operator to publish RFC 9728 metadata.',
+        details: { resource: expected, tried: misses.length },
+      }),
+  );
 }
 
 /** Several authorization servers: the one used before if still listed, else the first listed. */
@@ -102,14 +117,14 @@ export function candidatesFor(resource: string, challenge: BearerChallenge | und
   return out.filter((c, i) => out.findIndex((o) => o.url === c.url) === i);
 }
 
-type Outcome = { found: true; discovery: ResourceDiscovery } | { found: false; why: string };
+type Outcome = { found: true; discovery: ResourceDiscovery } | { found: false; miss: Miss };
 
 async function tryCandidate(candidate: Candidate, expected: string, deps: DiscoveryDeps): Promise<Outcome> {
   let target: URL;
   try {
     target = parseSecureUrl(candidate.url, deps.policy, 'resource metadata URL');
   } catch (error) {
-    if (isLatchkeyError(error, ErrorCode.InvalidUrl)) return { found: false, why: 'not a valid URL' };
+    if (isLatchkeyError(error, ErrorCode.InvalidUrl)) return { found: false, miss: { url: candidate.url, why: 'not a valid URL' } };
     throw error;
   }
   let response: Response;
@@ -118,12 +133,12 @@ async function tryCandidate(candidate: Candidate, expected: string, deps: Discov
     response = await deps.fetch(target, { headers: { accept: 'application/json' }, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
     if (response.status < 200 || response.status >= 300) {
       await discardBody(response);
-      return { found: false, why: `HTTP ${response.status}` };
+      return { found: false, miss: missedWithStatus(candidate.url, response.status) };
     }
     text = await response.text();
   } catch (error) {
     if (!isLatchkeyError(error) || HARD_FETCH_ERRORS.has(error.code)) throw error;
-    return { found: false, why: `${error.message} (${error.code})` };
+    return { found: false, miss: missedWithError(candidate.url, error) };
   }
   const metadata = parseMetadata(text, describe(target), deps);
   const named = checkResource(metadata.resource, expected, candidate.kind, describe(target), deps.policy);

@@ -39,6 +39,11 @@ export const ConnectionRecord = z.object({
   /** AS metadata as discovered and validated (not secret; saves a round trip per process). */
   serverMetadata: z.record(z.string(), z.unknown()),
   resourceMetadataUrl: z.string().optional(),
+  /**
+   * Found the 2025-03-26 way (no resource metadata; protocol.md P5): the AS is the server's origin,
+   * from its RFC 8414 metadata or the default endpoints. Re-discovery keeps to the same way.
+   */
+  legacyDiscovery: z.enum(['metadata', 'default-endpoints']).optional(),
   resourceScopes: z.array(z.string()).optional(),
   /** Scopes the AS granted, as of the last authorization or refresh. */
   scopes: z.array(z.string()),
