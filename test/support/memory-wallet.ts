@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Fetch, Opener } from '../../electron/base/ports.js';
 import type { Approval } from '../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse, TokenRequest, TokenResponse } from '../../shared/bridge.js';
-import { composeWallet, type ComposedWallet } from '../../electron/wallet/wallet.js';
+import { composeWallet, type ComposedWallet, type ComposeOptions } from '../../electron/wallet/wallet.js';
 import type { BridgeStatus, OwnerMethodName, OwnerParams, OwnerResult, WalletClient } from '../../shared/api.js';
 import { callConnect, callOwnerMethod, validatedWallet } from '../../electron/wallet/host/owner-call.js';
 import type { Wallet } from '../../electron/wallet/wallet-api.js';
@@ -32,6 +32,8 @@ export interface MemoryWallet {
   /** The validated wallet; its close() is a no-op so a CLI run can "close" it and the test goes on. */
   readonly wallet: Wallet;
   readonly composed: ComposedWallet;
+  /** The wallet's data directory (its audit log's files with a passphrase vault). */
+  readonly home: string;
   /** The window's view: every call through the one validated call, live events from the wallet. */
   readonly client: WalletClient;
   /** URLs the wallet opened (when no `opener` was given: the default opener only records them). */
@@ -61,6 +63,13 @@ export interface MemoryWalletOptions {
   allowInsecureLoopback?: boolean;
   /** The agent bridge this wallet's `status` reports, as a daemon's does. */
   bridgeStatus?: () => BridgeStatus;
+  /** The rest of the composition's options (approval timeouts, audit segments and summaries). */
+  compose?: Omit<ComposeOptions, 'bridgeStatus'>;
+  /**
+   * A passphrase vault in the wallet's home instead of the memory vault, so the audit log is a
+   * file there (`home`), for tests that read or damage it.
+   */
+  passphrase?: string;
 }
 
 export async function openMemoryWallet(options: MemoryWalletOptions = {}): Promise<MemoryWallet> {
@@ -69,9 +78,9 @@ export async function openMemoryWallet(options: MemoryWalletOptions = {}): Promi
   const opened: string[] = [];
   const opener: Opener = options.opener ?? { open: async (url) => void opened.push(url.href) };
   const composed = await composeWallet(
-    { home, allowInsecureLoopback: options.allowInsecureLoopback ?? false, vault: { mode: 'memory' } },
+    { home, allowInsecureLoopback: options.allowInsecureLoopback ?? false, vault: options.passphrase === undefined ? { mode: 'memory' } : { mode: 'passphrase', passphrase: options.passphrase } },
     { secretStore: new MemorySecretStore(), env: {}, fetch: options.fetch ?? offline, clock: { now: () => state.now }, opener },
-    options.bridgeStatus === undefined ? {} : { bridgeStatus: options.bridgeStatus },
+    { ...options.compose, ...(options.bridgeStatus === undefined ? {} : { bridgeStatus: options.bridgeStatus }) },
   );
   const validated = validatedWallet(composed.wallet);
   const call = <M extends OwnerMethodName>(method: M, params: OwnerParams<M>): Promise<OwnerResult<M>> =>
@@ -101,6 +110,7 @@ export async function openMemoryWallet(options: MemoryWalletOptions = {}): Promi
   return {
     wallet: { ...validated, close: async () => {} },
     composed,
+    home,
     client: {
       call,
       connect: (params, onProgress) => callConnect(composed.wallet, params, { onProgress }),
