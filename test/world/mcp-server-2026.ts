@@ -103,7 +103,6 @@ export async function startMcpServer2026(world: { as: TestAuthorizationServer },
   const gate = requireBearerAuth({ verifier, requiredScopes: [MODERN_READ], resourceMetadataUrl, expectedResource: new URL(url) });
   const mcp = createMcpHandler(({ authInfo }) => createModernToolServer(authInfo, { counters, notes, pageUrl: (id) => `${origin}/page/${id}` }), {
     legacy: 'reject',
-    responseMode: 'json',
   });
   const metadata = {
     resource: url,

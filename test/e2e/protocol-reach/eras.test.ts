@@ -1,0 +1,63 @@
+/**
+ * Both protocol eras through the real CLI: `latchkey connect` (Chromium signs in on the world AS),
+ * `latchkey token` in a new process, the token used by an MCP SDK client of the server's era
+ * (v1 for 2025-11-25, v2 for 2026-07-28), and an agent's MCP SDK client through `latchkey mcp`.
+ * Connect times are printed as `[reach] connect <kind>: <ms> ms`.
+ */
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callTool, resultText } from '../../support/mcp-call.js';
+import { startMcpServer2026, type TestMcpServer2026 } from '../../world/mcp-server-2026.js';
+import { startReachCli, toolText, type ReachCli } from './reach-cli.js';
+
+let reach: ReachCli;
+let modern: TestMcpServer2026;
+
+beforeAll(async () => {
+  reach = await startReachCli();
+  modern = await startMcpServer2026(reach.world);
+}, 60_000);
+
+afterAll(async () => {
+  await modern?.close();
+  await reach?.close();
+});
+
+describe('protocol eras end to end', () => {
+  it('2025-11-25: connect → token → v1 SDK call → an agent through latchkey mcp', async () => {
+    const { world } = reach;
+    const flow = world.opener.nextFlow();
+    const connect = await reach.connect(world.mcpUrl);
+    expect(connect.result.code, connect.result.stderr).toBe(0);
+    console.info(`[reach] connect 2025-11-25 (PRM, world AS): ${connect.ms} ms`);
+    expect((await flow).steps).toEqual(expect.arrayContaining(['login', 'consent']));
+    const token = await reach.token(world.mcpUrl);
+    expect(resultText(await callTool(world.mcpUrl, token, 'echo', { text: 'era 2025' }))).toContain('era 2025');
+
+    const agent = await reach.startAgent('agent-2025', world.mcpUrl, ['mcp:read']);
+    expect(agent.getServerVersion()?.name).toBe('latchkey-test-world');
+    expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: 'through the bridge' } }))).toContain('through the bridge');
+  }, 120_000);
+
+  it('2026-07-28: connect → token → v2 SDK call (negotiated 2026-07-28)', async () => {
+    const flow = reach.world.opener.nextFlow();
+    const connect = await reach.connect(modern.url);
+    expect(connect.result.code, connect.result.stderr).toBe(0);
+    console.info(`[reach] connect 2026-07-28 (PRM, world AS): ${connect.ms} ms`);
+    expect((await flow).steps).toEqual(expect.arrayContaining(['login', 'consent']));
+    const token = await reach.token(modern.url);
+    const client = new ModernClient({ name: 'reach-e2e', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(new ModernTransport(new URL(modern.url), { authProvider: { token: () => Promise.resolve(token) } }));
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+      expect(toolText(await client.callTool({ name: 'echo', arguments: { text: 'era 2026' } }))).toContain('era 2026');
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
+
+  it.skip('2026-07-28: a 2025 agent calls a tool through latchkey mcp (skip: waits for the bridge across eras, work package D; today the proxy\'s 2025 initialize gets HTTP 400 -32022)', async () => {
+    const agent = await reach.startAgent('agent-2026', modern.url, ['mcp:read']);
+    expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: 'across eras' } }))).toContain('across eras');
+  }, 120_000);
+});

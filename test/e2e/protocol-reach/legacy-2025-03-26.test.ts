@@ -1,0 +1,48 @@
+/**
+ * 2025-03-26-style servers through the real CLI: no protected resource metadata, the
+ * authorization server at the MCP server's origin, either with RFC 8414 metadata (endpoints under
+ * /oauth/*) or with none at all (the default /authorize, /token, /register). `latchkey connect`
+ * signs in through Chromium on the server's own AS, `latchkey token` hands out its token, an
+ * MCP SDK client and an agent through `latchkey mcp` use it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callTool, resultText } from '../../support/mcp-call.js';
+import { startLegacy20250326Server, type Legacy20250326Server, type Legacy20250326Variant } from '../../world/legacy-2025-03-26.js';
+import { startReachCli, toolText, type ReachCli } from './reach-cli.js';
+
+let reach: ReachCli;
+const servers: Legacy20250326Server[] = [];
+
+beforeAll(async () => {
+  reach = await startReachCli();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled(servers.map((server) => server.close()));
+  await reach?.close();
+});
+
+async function connectAndUse(variant: Legacy20250326Variant): Promise<void> {
+  const legacy = await startLegacy20250326Server({ variant });
+  servers.push(legacy);
+  const flow = reach.world.opener.nextFlow();
+  const connect = await reach.connect(legacy.url);
+  expect(connect.result.code, connect.result.stderr).toBe(0);
+  console.info(`[reach] connect 2025-03-26 '${variant}' (AS at the origin, no PRM): ${connect.ms} ms`);
+  expect((await flow).steps).toEqual(expect.arrayContaining(['login', 'consent']));
+  expect(legacy.as.requests.filter((request) => request.route === 'token' && request.status === 200)).toHaveLength(1);
+  const token = await reach.token(legacy.url);
+  expect(resultText(await callTool(legacy.url, token, 'whoami'))).toContain(legacy.origin);
+  const agent = await reach.startAgent(`agent-${variant}`, legacy.url, ['mcp:read']);
+  expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: `legacy ${variant}` } }))).toContain(`legacy ${variant}`);
+}
+
+describe('2025-03-26 servers end to end', () => {
+  it("'metadata': RFC 8414 at the MCP origin, endpoints under /oauth/*", async () => {
+    await connectAndUse('metadata');
+  }, 120_000);
+
+  it("'defaults': no metadata, /authorize /token /register at the MCP origin", async () => {
+    await connectAndUse('defaults');
+  }, 120_000);
+});

@@ -1,0 +1,104 @@
+/**
+ * Shared ground for the protocol-reach end-to-end tests: a test world, a Latchkey home with a
+ * running `latchkey daemon` (child process), and the real CLI in child processes for `connect`
+ * (timed; Chromium answers the sign-in pages through the BROWSER relay), `token`, and agents
+ * that are MCP SDK clients talking to `latchkey mcp <url>` over stdio.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { expect } from 'vitest';
+import { keychainMode } from '../../support/keychain-env.js';
+import { REPO_ROOT, runCli, startCli, stopCli, waitForOutput, type CliResult, type RunningCli } from '../../support/run-cli.js';
+import { startWorld, type World, type WorldOptions } from '../../world/index.js';
+
+const MAIN = resolve(REPO_ROOT, 'electron/cli/main.ts');
+
+export interface TimedConnect {
+  result: CliResult;
+  /** Wall-clock milliseconds of the whole `latchkey connect` process (start, discovery, sign-in, exit). */
+  ms: number;
+}
+
+export interface ReachCli {
+  readonly world: World;
+  readonly env: Record<string, string>;
+  /** `latchkey connect <url> --allow-insecure-loopback --timeout <timeoutSeconds, default 60> …args`, timed. */
+  connect(url: string, args?: readonly string[], timeoutSeconds?: number): Promise<TimedConnect>;
+  /** `latchkey <args>`. */
+  run(args: readonly string[]): Promise<CliResult>;
+  /** `latchkey token <url>` that must succeed; the access token. */
+  token(url: string): Promise<string>;
+  /** Enrols an agent with a grant on `url` and connects an MCP SDK client to `latchkey mcp <url>` as it. */
+  startAgent(name: string, url: string, scopes: readonly string[]): Promise<Client>;
+  close(): Promise<void>;
+}
+
+export async function startReachCli(options: WorldOptions = {}): Promise<ReachCli> {
+  const world = await startWorld(options);
+  const home = await mkdtemp(join(tmpdir(), 'latchkey-reach-'));
+  const runtimeDir = await mkdtemp('/tmp/lkr-'); // short: Unix socket paths are limited
+  const env = {
+    ...world.browserRelayEnv(),
+    LATCHKEY_HOME: home,
+    LATCHKEY_RUNTIME_DIR: runtimeDir,
+    LATCHKEY_ALLOW_INSECURE_LOOPBACK: '1',
+    ...keychainMode(),
+  };
+  const daemon: RunningCli = startCli(['daemon', '--approval-timeout', '60'], env);
+  await waitForOutput(daemon, 'Press Ctrl-C to stop.');
+  const agents: Client[] = [];
+
+  const run = (args: readonly string[]): Promise<CliResult> => runCli([...args], env);
+  return {
+    world,
+    env,
+    run,
+    connect: async (url, args = [], timeoutSeconds = 60) => {
+      const started = performance.now();
+      const result = await run(['connect', url, '--allow-insecure-loopback', '--timeout', String(timeoutSeconds), ...args]);
+      return { result, ms: Math.round(performance.now() - started) };
+    },
+    token: async (url) => {
+      const result = await run(['token', url]);
+      expect(result.code, result.stderr).toBe(0);
+      return result.stdout.trim();
+    },
+    startAgent: async (name, url, scopes) => {
+      const added = await run(['agent', 'add', name]);
+      expect(added.code, added.stderr).toBe(0);
+      const granted = await run(['grant', 'add', name, url, ...scopes.flatMap((scope) => ['--scope', scope])]);
+      expect(granted.code, granted.stderr).toBe(0);
+      const client = new Client({ name, version: '1.0.0' });
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: ['--import', 'tsx', MAIN, 'mcp', '--allow-insecure-loopback', url],
+        cwd: REPO_ROOT,
+        env: { ...inheritedEnv(), ...env, LATCHKEY_AGENT_SECRET: added.stdout.trim() },
+        stderr: 'pipe',
+      });
+      await client.connect(transport);
+      agents.push(client);
+      return client;
+    },
+    close: async () => {
+      await Promise.allSettled(agents.map((client) => client.close()));
+      await stopCli(daemon);
+      await world.close();
+      await rm(home, { recursive: true, force: true });
+      await rm(runtimeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function inheritedEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** The text parts of a tool result. */
+export function toolText(result: unknown): string {
+  const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
+  return content.map((part) => part.text ?? '').join('');
+}
