@@ -130,6 +130,14 @@ export const ConnectParams = z
     openBrowser: z.boolean().optional(),
     /** The caller's --allow-insecure-loopback: refused when the host does not allow it, never widened. */
     allowInsecureLoopback: z.boolean().optional(),
+    /** false: leave RFC 8707 `resource` out of this connection's requests (servers that reject it); kept with the connection. */
+    sendResource: z.boolean().optional(),
+    /** Bind exactly 127.0.0.1:<port> for this connection's browser sign-ins (kept); 0 goes back to an ephemeral port. */
+    callbackPort: z.number().int().min(0).max(65_535).optional(),
+    /** browser (default): loopback redirect; device: RFC 8628 user code; paste: the caller pastes the address the browser ended on. */
+    signIn: z.enum(['browser', 'device', 'paste']).optional(),
+    /** Forget Latchkey's own registration with this server's authorization server and register again. */
+    reregister: z.boolean().optional(),
   })
   .strict();
 export type ConnectParams = z.infer<typeof ConnectParams>;

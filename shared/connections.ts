@@ -23,6 +23,10 @@ export const ConnectionSummary = z.object({
   /** How long the server's access tokens live as issued (seconds, from the last one seen); absent when it does not say. */
   tokenLifetimeSeconds: z.number().int().nonnegative().optional(),
   hasRefreshToken: z.boolean(),
+  /** false when this connection leaves RFC 8707 `resource` out (its server rejects it); absent means it is sent. */
+  sendResource: z.boolean().optional(),
+  /** The fixed loopback port of its browser sign-ins (`--callback-port`); absent: an ephemeral port each time. */
+  callbackPort: z.number().int().optional(),
   connectedAt: z.number(),
   updatedAt: z.number(),
 });
@@ -49,6 +53,10 @@ export type ConnectProgress =
   | { step: 'discovered'; resource: string; issuer: string }
   | { step: 'registered'; issuer: string; clientId: string; registration: RegistrationKind }
   | { step: 'browser'; authorizationUrl: string; timeoutMs: number }
+  /** Paste sign-in: the user opens the URL anywhere and hands back the address the browser ended on (it starts with redirectUri). */
+  | { step: 'paste'; authorizationUrl: string; redirectUri: string; timeoutMs: number }
+  /** Device sign-in (RFC 8628): the user enters userCode at verificationUri on any device. */
+  | { step: 'device'; verificationUri: string; verificationUriComplete?: string; userCode: string; expiresAt: number; intervalSeconds: number }
   | { step: 'exchanging' }
   | { step: 'connected'; connection: ConnectionSummary };
 

@@ -35,6 +35,8 @@ export const ErrorCode = {
   ClientIdRequired: 'registration.client_id_required',
   RegistrationRejected: 'registration.rejected',
   ClientNotFound: 'registration.client_not_found',
+  /** Latchkey's own registration lacks what this sign-in needs (a fixed callback port, the device grant): `--reregister`. */
+  RegistrationOutdated: 'registration.outdated',
 
   // Authorization (A1–A7)
   PkceUnsupported: 'authorize.pkce_unsupported',
@@ -44,6 +46,14 @@ export const ErrorCode = {
   AuthorizationFailed: 'authorize.failed',
   AuthorizationTimeout: 'authorize.timeout',
   AuthorizationCancelled: 'authorize.cancelled',
+  /** `--callback-port N`: that port on 127.0.0.1 is taken; Latchkey never falls back to another one for it. */
+  CallbackPortInUse: 'oauth.callback_port_in_use',
+  /** The device authorization grant (RFC 8628) was asked for, but this server or client cannot do it. */
+  DeviceFlowUnavailable: 'authorize.device_flow_unavailable',
+  /** A pasted sign-in address is not this sign-in's redirect (wrong place, state or shape): nothing was used. */
+  PasteRejected: 'authorize.paste_rejected',
+  /** `--reregister` for a client the user registered by hand: Latchkey does not replace it. */
+  ClientPreRegistered: 'registration.pre_registered',
 
   // Tokens and connections (T1–T4)
   TokenRequestFailed: 'token.request_failed',

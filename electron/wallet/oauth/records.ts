@@ -15,6 +15,8 @@ export const ClientRecord = z.object({
   redirectUris: z.array(z.string()),
   /** The loopback port registered with DCR, tried first so exact-match ASes keep working. */
   preferredPort: z.number().int().optional(),
+  /** Grant types a DCR registration asked for; absent on older records (authorization_code and refresh_token). */
+  grantTypes: z.array(z.string()).optional(),
   registeredAt: z.number(),
 });
 export type ClientRecord = z.infer<typeof ClientRecord>;
@@ -51,6 +53,8 @@ export const ConnectionRecord = z.object({
   deniedScopes: z.array(z.string()).default([]),
   /** Send RFC 8707 `resource` (A5). Off only for ASes that reject it. */
   sendResource: z.boolean().default(true),
+  /** `--callback-port`: sign-ins for this connection bind exactly 127.0.0.1:<port> (ASes that match redirect URIs with the port). */
+  callbackPort: z.number().int().min(1).max(65_535).optional(),
   refreshToken: z.string().optional(),
   accessToken: CachedAccessToken.optional(),
   status: z.enum(['ok', 'needs-reauth']),

@@ -18,6 +18,10 @@ function describe(progress: ConnectProgress): string {
       return `Registered as a client (${progress.registration})`;
     case 'browser':
       return 'Waiting for you to sign in in the browser';
+    case 'paste':
+      return 'Waiting for the address the browser ended on';
+    case 'device':
+      return `Waiting for you to enter the code ${progress.userCode} at ${progress.verificationUri}`;
     case 'exchanging':
       return 'Exchanging the code for tokens';
     case 'connected':
