@@ -10,12 +10,13 @@ import { canonicalResource, parseSecureUrl } from '../../../shared/url.js';
 import type { Clock, Logger, Opener } from '../../base/ports.js';
 import type { AccessTokenOptions, ClientSummary, ConnectOptions, PreRegisteredClient } from '../../../shared/api.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
-import { assertPkceSupported, authorizeInBrowser } from '../oauth/authorize.js';
+import { assertPkceSupported, authorizeInBrowser, type TokenResponse } from '../oauth/authorize.js';
 import { buildClientConfiguration, type AuthorizationServer, type NetworkContext } from '../oauth/client-config.js';
 import { bearerChallenge, type BearerChallenge } from '../../../shared/www-authenticate.js';
 import { discoverAuthorization } from '../oauth/discover-authorization.js';
 import type { LegacyDiscovery } from '../oauth/legacy-endpoints.js';
-import { openLoopbackListener } from '../oauth/loopback.js';
+import { openLoopbackListener, type LoopbackListener } from '../oauth/loopback.js';
+import { authorizeOnDevice } from '../oauth/device.js';
 import { registerClient } from '../oauth/register-client.js';
 import { coversScopes, selectScopes, unionScopes } from '../oauth/select-scopes.js';
 import { cachedTokenFrom, isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
@@ -270,32 +271,32 @@ export class ConnectionService {
   private async authorize(target: AuthorizeTarget, options: ConnectOptions): Promise<ConnectionRecord> {
     const { store, net, clock, logger } = this.deps;
     const { as } = target;
-    assertPkceSupported(as); // A1: before registering or opening anything
-    const stored = store.client(as.issuer);
-    const listener = await openLoopbackListener({ preferredPort: stored?.preferredPort });
+    const device = options.signIn === 'device';
+    if (!device) assertPkceSupported(as); // A1: before registering or opening anything
+    const channel = signInChannel(target.previous, options);
+    const stored = options.reregister === true ? forgettable(store.client(as.issuer)) : store.client(as.issuer);
+    const listener = device ? undefined : await openLoopbackListener({ preferredPort: stored?.preferredPort, exactPort: channel.callbackPort });
     let client: ClientRecord;
     try {
-      const registration = await registerClient({ as, stored, clientMetadataUrl: this.deps.clientMetadataUrl, loopbackPort: listener.port, net, clock });
+      const registration = await registerClient({
+        as,
+        stored,
+        clientMetadataUrl: this.deps.clientMetadataUrl,
+        loopbackPort: listener?.port,
+        exactPort: channel.callbackPort !== undefined,
+        deviceFlow: device,
+        net,
+        clock,
+      });
       client = registration.record;
       if (registration.created) await store.putClient(client);
       options.onProgress?.({ step: 'registered', issuer: as.issuer, clientId: client.clientId, registration: client.registration });
     } catch (error) {
-      await listener.close();
+      await listener?.close();
       throw error;
     }
-    const sendResource = target.previous?.sendResource ?? true;
-    const tokens = await authorizeInBrowser({
-      config: buildClientConfiguration(as, client, net),
-      listener,
-      resource: target.resource,
-      sendResource,
-      scopes: target.scopes,
-      opener: options.openBrowser === false ? CALLER_OPENS : this.deps.opener,
-      policy: net.policy,
-      timeoutMs: options.timeoutMs ?? DEFAULT_BROWSER_TIMEOUT_MS,
-      signal: options.signal,
-      onProgress: options.onProgress,
-    });
+    const { sendResource } = channel;
+    const tokens = await this.signIn(target, options, { config: buildClientConfiguration(as, client, net), listener, sendResource });
     const now = clock.now();
     const accessToken = cachedTokenFrom(tokens, target.scopes, now);
     const refreshToken = typeof tokens.refresh_token === 'string' ? tokens.refresh_token : undefined;
@@ -311,6 +312,7 @@ export class ConnectionService {
       scopes: accessToken.scope,
       deniedScopes: (target.previous?.deniedScopes ?? []).filter((s) => !accessToken.scope.includes(s)),
       sendResource,
+      ...(channel.callbackPort === undefined ? {} : { callbackPort: channel.callbackPort }),
       ...(refreshToken === undefined ? {} : { refreshToken }),
       accessToken,
       status: 'ok',
@@ -321,6 +323,31 @@ export class ConnectionService {
     logger.info('connected', { resource: record.resource, issuer: record.issuer, token: fingerprint(accessToken.value), scopes: record.scopes.join(' ') });
     options.onProgress?.({ step: 'connected', connection: this.summarize(record) });
     return record;
+  }
+
+  /** The sign-in itself: the device grant, or the browser (opened here, by the caller, or pasted back). */
+  private signIn(
+    target: AuthorizeTarget,
+    options: ConnectOptions,
+    how: { config: ReturnType<typeof buildClientConfiguration>; listener: LoopbackListener | undefined; sendResource: boolean },
+  ): Promise<TokenResponse> {
+    const common = {
+      config: how.config,
+      resource: target.resource,
+      sendResource: how.sendResource,
+      scopes: target.scopes,
+      policy: this.deps.net.policy,
+      timeoutMs: options.timeoutMs ?? DEFAULT_BROWSER_TIMEOUT_MS,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    };
+    if (how.listener === undefined) return authorizeOnDevice({ ...common, clock: this.deps.clock });
+    return authorizeInBrowser({
+      ...common,
+      listener: how.listener,
+      channel: options.signIn === 'paste' ? 'paste' : 'browser',
+      opener: options.openBrowser === false || options.signIn === 'paste' ? CALLER_OPENS : this.deps.opener,
+    });
   }
 
   private findConnection(url: string): ConnectionRecord | undefined {
@@ -349,10 +376,32 @@ export class ConnectionService {
       ...(record.accessToken === undefined ? {} : { accessTokenExpiresAt: record.accessToken.expiresAt }),
       ...(record.accessToken?.lifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds: record.accessToken.lifetimeSeconds }),
       hasRefreshToken: record.refreshToken !== undefined,
+      ...(record.sendResource ? {} : { sendResource: false }),
+      ...(record.callbackPort === undefined ? {} : { callbackPort: record.callbackPort }),
       connectedAt: record.connectedAt,
       updatedAt: record.updatedAt,
     };
   }
+}
+
+/**
+ * The connection's sign-in settings: what this connect asks for, else what the connection kept.
+ * `callbackPort: 0` goes back to ephemeral ports.
+ */
+function signInChannel(previous: ConnectionRecord | undefined, options: ConnectOptions): { sendResource: boolean; callbackPort: number | undefined } {
+  const port = options.callbackPort ?? previous?.callbackPort;
+  return { sendResource: options.sendResource ?? previous?.sendResource ?? true, callbackPort: port === 0 ? undefined : port };
+}
+
+/** `--reregister`: Latchkey's own registration is forgotten (replaced once the new one is made); a client the user registered is never. */
+function forgettable(stored: ClientRecord | undefined): undefined {
+  if (stored?.registration === 'pre-registered') {
+    throw new LatchkeyError(ErrorCode.ClientPreRegistered, `The client for ${stored.issuer} was registered by you, so Latchkey does not replace it.`, {
+      hint: `To change it, run: latchkey client add ${stored.issuer} --client-id <id> (or latchkey client remove ${stored.issuer} to let Latchkey register itself).`,
+      details: { issuer: stored.issuer },
+    });
+  }
+  return undefined;
 }
 
 function toResult(token: CachedAccessToken): AccessTokenResult {

@@ -24,6 +24,8 @@ export interface AuthorizeInput {
   sendResource: boolean;
   scopes: string[] | undefined;
   opener: Opener;
+  /** browser (default): open the URL here; paste: only show it, the caller hands back the address the browser ended on (paste-callback.ts). */
+  channel?: 'browser' | 'paste' | undefined;
   policy: UrlPolicy;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
@@ -64,12 +66,17 @@ export async function authorizeInBrowser(input: AuthorizeInput): Promise<TokenRe
     const authorizationUrl = validateOpenUrl(client.buildAuthorizationUrl(input.config, parameters), input.policy);
 
     const waiting = input.listener.waitForCallback(state, { timeoutMs: input.timeoutMs, signal: input.signal });
-    input.onProgress?.({ step: 'browser', authorizationUrl: authorizationUrl.href, timeoutMs: input.timeoutMs });
-    try {
-      await input.opener.open(authorizationUrl);
-    } catch (error) {
-      // The URL was shown through onProgress: the user can still open it by hand.
-      if (!(error instanceof LatchkeyError) || error.code !== ErrorCode.OpenerFailed) throw error;
+    if (input.channel === 'paste') {
+      const { redirectUri } = input.listener;
+      input.onProgress?.({ step: 'paste', authorizationUrl: authorizationUrl.href, redirectUri, timeoutMs: input.timeoutMs });
+    } else {
+      input.onProgress?.({ step: 'browser', authorizationUrl: authorizationUrl.href, timeoutMs: input.timeoutMs });
+      try {
+        await input.opener.open(authorizationUrl);
+      } catch (error) {
+        // The URL was shown through onProgress: the user can still open it by hand.
+        if (!(error instanceof LatchkeyError) || error.code !== ErrorCode.OpenerFailed) throw error;
+      }
     }
     const callback = await waiting;
 

@@ -39,13 +39,15 @@ export interface LoopbackListener {
 export interface OpenLoopbackOptions {
   /** Try this port first (the one a DCR registration names); fall back to an ephemeral port. */
   preferredPort?: number | undefined;
+  /** Bind exactly 127.0.0.1:<port> (`--callback-port`) and nothing else: a taken port is CallbackPortInUse, never a fallback. */
+  exactPort?: number | undefined;
 }
 
 export async function openLoopbackListener(options: OpenLoopbackOptions = {}): Promise<LoopbackListener> {
   const server = createServer();
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
-  const { host, port } = await bindLoopback(server, options.preferredPort);
+  const { host, port } = options.exactPort === undefined ? await bindLoopback(server, options.preferredPort) : await bindExactly(server, options.exactPort);
   return new OneShotListener(server, host, port);
 }
 
@@ -173,6 +175,27 @@ async function bindLoopback(server: Server, preferredPort: number | undefined): 
     hint: 'Check that 127.0.0.1 is available on this machine.',
     cause: lastError,
   });
+}
+
+async function bindExactly(server: Server, port: number): Promise<{ host: '127.0.0.1'; port: number }> {
+  try {
+    await listen(server, '127.0.0.1', port);
+    return { host: '127.0.0.1', port };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new LatchkeyError(ErrorCode.CallbackPortInUse, `The sign-in callback port 127.0.0.1:${port} is already in use, and this connection is set to use exactly that port.`, {
+        hint: `Stop whatever listens on port ${port} (another sign-in still waiting?), or choose another with --callback-port (the server must accept its redirect URI).`,
+        details: { port },
+        cause: error,
+      });
+    }
+    throw new LatchkeyError(ErrorCode.AuthorizationFailed, `Could not listen on 127.0.0.1:${port} for the sign-in callback${code === undefined ? '' : ` (${code})`}.`, {
+      hint: code === 'EACCES' ? 'Ports below 1024 need privileges: choose a port above 1023 with --callback-port.' : 'Choose another port with --callback-port.',
+      details: { port },
+      cause: error,
+    });
+  }
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -16,6 +16,9 @@ import type { AuthorizationServer, NetworkContext } from './client-config.js';
 import { CALLBACK_PATH } from './loopback.js';
 
 export const CLIENT_NAME = 'Latchkey';
+/** RFC 8628 §3.4. */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const BASE_GRANT_TYPES: readonly string[] = ['authorization_code', 'refresh_token'];
 
 export interface RegisterClientInput {
   as: AuthorizationServer;
@@ -23,8 +26,12 @@ export interface RegisterClientInput {
   stored: ClientRecord | undefined;
   /** The user's Client ID Metadata Document URL, if they host one. */
   clientMetadataUrl: string | undefined;
-  /** The port of this flow's loopback listener (DCR registers it next to the portless URI). */
-  loopbackPort: number;
+  /** The port of this flow's loopback listener (DCR registers it next to the portless URI); none for a device sign-in. */
+  loopbackPort: number | undefined;
+  /** The port is fixed (`--callback-port`): a stored DCR registration must name exactly that redirect URI. */
+  exactPort?: boolean | undefined;
+  /** This sign-in uses the device authorization grant (RFC 8628): a DCR registration must include it. */
+  deviceFlow?: boolean | undefined;
   net: NetworkContext;
   clock: Clock;
 }
@@ -39,7 +46,10 @@ export async function registerClient(input: RegisterClientInput): Promise<Regist
   const { as, stored } = input;
   if (stored !== undefined && stored.issuer === as.issuer) {
     // A CIMD record follows the configuration: if the user changed the URL, use the new one.
-    if (stored.registration !== 'cimd' || stored.clientId === input.clientMetadataUrl) return { record: stored, created: false };
+    if (stored.registration !== 'cimd' || stored.clientId === input.clientMetadataUrl) {
+      if (stored.registration === 'dcr') assertRegistrationFits(stored, input);
+      return { record: stored, created: false };
+    }
   }
   if (as.client_id_metadata_document_supported === true && input.clientMetadataUrl !== undefined) {
     return { record: useClientMetadataDocument(as.issuer, input.clientMetadataUrl, input.clock), created: true };
@@ -51,6 +61,31 @@ export async function registerClient(input: RegisterClientInput): Promise<Regist
     hint: `Register Latchkey with that server (redirect URI http://127.0.0.1/callback, public client), then run: latchkey client add ${as.issuer} --client-id <id>`,
     details: { issuer: as.issuer },
   });
+}
+
+/**
+ * A registration made for an ephemeral port without the device grant cannot serve a sign-in that
+ * needs either. Registering again is the owner's call (`--reregister`): it replaces the client for
+ * every connection through this authorization server, whose saved sign-ins then end.
+ */
+function assertRegistrationFits(stored: ClientRecord, input: RegisterClientInput): void {
+  const redirectUri = loopbackRedirectUri(input.loopbackPort ?? 0);
+  if (input.exactPort === true && input.loopbackPort !== undefined && !stored.redirectUris.includes(redirectUri)) {
+    throw new LatchkeyError(ErrorCode.RegistrationOutdated, `Latchkey's registration with ${stored.issuer} does not name the redirect URI ${redirectUri}.`, {
+      hint: 'Add --reregister to register again with that port (other connections through this server will need to sign in again).',
+      details: { issuer: stored.issuer, port: input.loopbackPort },
+    });
+  }
+  if (input.deviceFlow === true && !(stored.grantTypes ?? []).includes(DEVICE_CODE_GRANT)) {
+    throw new LatchkeyError(ErrorCode.RegistrationOutdated, `Latchkey's registration with ${stored.issuer} was made without the device sign-in grant.`, {
+      hint: 'Add --reregister to register again with it (other connections through this server will need to sign in again).',
+      details: { issuer: stored.issuer },
+    });
+  }
+}
+
+export function loopbackRedirectUri(port: number): string {
+  return `http://127.0.0.1:${port}${CALLBACK_PATH}`;
 }
 
 /** R2: the client id is the https URL of a document the user hosts; no secret, ever. */
@@ -81,12 +116,12 @@ export function assertClientMetadataUrl(documentUrl: string): void {
 }
 
 /** The client metadata Latchkey sends with DCR and publishes in a CIMD (R2, R3). */
-export function nativeClientMetadata(redirectUris: string[]): Partial<oauth.OmitSymbolProperties<oauth.Client>> {
+export function nativeClientMetadata(redirectUris: string[], grantTypes: readonly string[] = BASE_GRANT_TYPES): Partial<oauth.OmitSymbolProperties<oauth.Client>> {
   return {
     client_name: CLIENT_NAME,
     application_type: 'native',
     redirect_uris: redirectUris,
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: [...grantTypes],
     response_types: ['code'],
     token_endpoint_auth_method: 'none',
     software_id: 'dev.latchkey.wallet',
@@ -95,10 +130,11 @@ export function nativeClientMetadata(redirectUris: string[]): Partial<oauth.Omit
 
 async function registerDynamically(input: RegisterClientInput): Promise<ClientRecord> {
   const { as, net } = input;
-  const redirectUris = [`http://127.0.0.1${CALLBACK_PATH}`, `http://127.0.0.1:${input.loopbackPort}${CALLBACK_PATH}`];
+  const redirectUris = [`http://127.0.0.1${CALLBACK_PATH}`, ...(input.loopbackPort === undefined ? [] : [loopbackRedirectUri(input.loopbackPort)])];
+  const grantTypes = input.deviceFlow === true ? [...BASE_GRANT_TYPES, DEVICE_CODE_GRANT] : BASE_GRANT_TYPES;
   let registered: oauth.OmitSymbolProperties<oauth.Client>;
   try {
-    const response = await oauth.dynamicClientRegistrationRequest(as, nativeClientMetadata(redirectUris), {
+    const response = await oauth.dynamicClientRegistrationRequest(as, nativeClientMetadata(redirectUris, grantTypes), {
       [oauth.customFetch]: (url, options) => net.fetch(url, options as RequestInit),
       [oauth.allowInsecureRequests]: net.policy.allowInsecureLoopback && isLoopbackHost(new URL(as.issuer).hostname),
       signal: AbortSignal.timeout(30_000),
@@ -117,7 +153,8 @@ async function registerDynamically(input: RegisterClientInput): Promise<ClientRe
       method === 'client_secret_basic' || method === 'client_secret_post' ? method : secret === undefined ? 'none' : 'client_secret_basic',
     registration: 'dcr',
     redirectUris: Array.isArray(registered.redirect_uris) ? registered.redirect_uris.filter((u): u is string => typeof u === 'string') : redirectUris,
-    preferredPort: input.loopbackPort,
+    ...(input.loopbackPort === undefined ? {} : { preferredPort: input.loopbackPort }),
+    grantTypes: Array.isArray(registered.grant_types) ? registered.grant_types.filter((g): g is string => typeof g === 'string') : [...grantTypes],
     registeredAt: input.clock.now(),
   };
 }
