@@ -5,6 +5,7 @@
 import type { ConnectProgress } from '../../shared/connections.js';
 import { writeLine, type CliIo } from './io.js';
 import { formatDuration } from './output.js';
+import { sanitizeForTerminal } from './sanitize.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const CLEAR_LINE = '\r\u001b[2K';
@@ -76,12 +77,40 @@ export function createConnectReporter(io: CliIo): ConnectReporter {
           writeLine(io.stderr);
           writeLine(io.stderr, `  ${event.authorizationUrl}`);
           writeLine(io.stderr);
+          writeLine(io.stderr, 'Browser on another machine (SSH)? Press Ctrl-C and run the command again with --device or --paste.');
           const timeoutMs = event.timeoutMs;
           spinner = startSpinner(
             io,
             (elapsed) =>
               `Waiting for you to finish in the browser… ${formatDuration(elapsed)} elapsed, ` +
               `times out in ${formatDuration(timeoutMs - elapsed)} (Ctrl-C to cancel)`,
+          );
+          break;
+        }
+        case 'paste':
+          stopSpinner();
+          writeLine(io.stderr, `Open this URL in a browser on any machine and sign in${issuer === undefined ? '' : ` at ${issuer}`}:`);
+          writeLine(io.stderr);
+          writeLine(io.stderr, `  ${event.authorizationUrl}`);
+          writeLine(io.stderr);
+          writeLine(io.stderr, `The browser then goes to an address starting with ${event.redirectUri}; the page may fail to load, which is expected.`);
+          writeLine(io.stderr, `Copy that whole address from the address bar, paste it here and press Enter (within ${formatDuration(event.timeoutMs)}):`);
+          break;
+        case 'device': {
+          stopSpinner();
+          writeLine(io.stderr, `To sign in${issuer === undefined ? '' : ` at ${issuer}`}, open ${sanitizeForTerminal(event.verificationUri)} on any device and enter the code:`);
+          writeLine(io.stderr);
+          writeLine(io.stderr, `  ${sanitizeForTerminal(event.userCode)}`);
+          writeLine(io.stderr);
+          if (event.verificationUriComplete !== undefined) {
+            writeLine(io.stderr, `Or open this address, which carries the code: ${sanitizeForTerminal(event.verificationUriComplete)}`);
+          }
+          const expiresAt = event.expiresAt;
+          spinner = startSpinner(
+            io,
+            (elapsed) =>
+              `Waiting for you to finish on the other device… ${formatDuration(elapsed)} elapsed, ` +
+              `the code expires in ${formatDuration(Math.max(0, expiresAt - io.now()))} (Ctrl-C to cancel)`,
           );
           break;
         }

@@ -1,8 +1,10 @@
-import type { ConnectionSummary } from '../../../shared/connections.js';
+import type { ConnectionSummary, ConnectProgress } from '../../../shared/connections.js';
+import type { ConnectParams } from '../../../shared/api.js';
 import type { Wallet } from '../../wallet/wallet-api.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK, writeJson } from '../output.js';
 import { createConnectReporter } from '../progress.js';
+import { readPastedSignIn } from '../paste-sign-in.js';
 import { defineCommand, getFlag, getString, getStrings, JSON_OPTION, requirePositional, type RawArgs } from '../spec.js';
 import { UsageError } from '../usage-error.js';
 
@@ -15,7 +17,19 @@ export interface ConnectArgs {
   timeoutMs: number;
   json: boolean;
   signal: AbortSignal;
+  /** --no-resource (false) / --resource (true); undefined keeps what the connection has. */
+  sendResource: boolean | undefined;
+  /** --callback-port N; 0 goes back to ephemeral ports. */
+  callbackPort: number | undefined;
+  signIn: 'browser' | 'device' | 'paste';
+  reregister: boolean;
 }
+
+export const NO_RESOURCE_WARNING =
+  'Warning: --no-resource: Latchkey will not send the RFC 8707 "resource" parameter for this connection. ' +
+  'The MCP specification requires it: it ties each token to this one server, so a token leaked from it cannot be used at another. ' +
+  'It is off only because you asked (some authorization servers, such as Microsoft Entra ID, reject it); ' +
+  'the choice is kept with the connection and shown by "latchkey connections". --resource turns it back on.';
 
 export function parseConnectArgs(raw: RawArgs): ConnectArgs {
   const timeoutText = getString(raw.values, 'timeout') ?? String(DEFAULT_CONNECT_TIMEOUT_SECONDS);
@@ -27,12 +41,41 @@ export function parseConnectArgs(raw: RawArgs): ConnectArgs {
   }
   // --scope may be repeated, and each value may hold several space-separated scopes.
   const scopes = [...new Set(getStrings(raw.values, 'scope').flatMap((s) => s.split(/\s+/u)).filter((s) => s !== ''))];
+  if (getFlag(raw.values, 'resource') && getFlag(raw.values, 'no-resource')) throw new UsageError('Give --resource or --no-resource, not both.');
+  if (getFlag(raw.values, 'device') && getFlag(raw.values, 'paste')) throw new UsageError('Give --device or --paste, not both.');
   return {
     url: requirePositional(raw, 0, 'the MCP server URL'),
     scopes,
     timeoutMs: Number(timeoutText) * 1000,
     json: getFlag(raw.values, 'json'),
     signal: raw.signal,
+    sendResource: getFlag(raw.values, 'no-resource') ? false : getFlag(raw.values, 'resource') ? true : undefined,
+    callbackPort: parseCallbackPort(getString(raw.values, 'callback-port')),
+    signIn: getFlag(raw.values, 'device') ? 'device' : getFlag(raw.values, 'paste') ? 'paste' : 'browser',
+    reregister: getFlag(raw.values, 'reregister'),
+  };
+}
+
+function parseCallbackPort(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65_535 || (Number(text) > 0 && Number(text) < 1024)) {
+    throw new UsageError(
+      `--callback-port "${text}" is not a port between 1024 and 65535 (or 0).`,
+      'Give the port your authorization server has registered, e.g. --callback-port 8765; 0 goes back to a new port each time.',
+    );
+  }
+  return Number(text);
+}
+
+function connectParams(args: ConnectArgs): ConnectParams {
+  return {
+    url: args.url,
+    timeoutMs: args.timeoutMs,
+    ...(args.scopes.length === 0 ? {} : { scopes: args.scopes }),
+    ...(args.sendResource === undefined ? {} : { sendResource: args.sendResource }),
+    ...(args.callbackPort === undefined ? {} : { callbackPort: args.callbackPort }),
+    ...(args.signIn === 'browser' ? {} : { signIn: args.signIn }),
+    ...(args.reregister ? { reregister: true } : {}),
   };
 }
 
@@ -43,16 +86,32 @@ export function describeConnection(connection: ConnectionSummary): string {
 
 export async function runConnect(wallet: Wallet, args: ConnectArgs, io: CliIo): Promise<number> {
   const reporter = createConnectReporter(io);
+  if (args.sendResource === false) writeLine(io.stderr, NO_RESOURCE_WARNING);
+  if (args.reregister) writeLine(io.stderr, 'Registering Latchkey again with the authorization server: other connections through it will need to sign in again.');
+  // Paste sign-in: stdin is read while the wallet waits; a stdin that ends without an address stops the connect.
+  const pasting = new AbortController();
+  let pasteFailure: unknown;
+  const onProgress = (event: ConnectProgress): void => {
+    reporter.handle(event);
+    if (event.step !== 'paste') return;
+    readPastedSignIn(io, event, AbortSignal.any([args.signal, pasting.signal])).catch((error: unknown) => {
+      pasteFailure = error;
+      pasting.abort();
+    });
+  };
   try {
-    const connection = await wallet.connect(
-      { url: args.url, timeoutMs: args.timeoutMs, ...(args.scopes.length === 0 ? {} : { scopes: args.scopes }) },
-      { onProgress: (event) => reporter.handle(event), signal: args.signal },
-    );
+    const connection = await wallet.connect(connectParams(args), { onProgress, signal: AbortSignal.any([args.signal, pasting.signal]) }).catch((error: unknown) => {
+      throw pasteFailure ?? error;
+    });
     reporter.stop();
     if (args.json) writeJson(io, connection);
     else writeLine(io.stdout, describeConnection(connection));
+    if (connection.sendResource === false && args.sendResource !== false) {
+      writeLine(io.stderr, 'Note: this connection does not send the RFC 8707 "resource" parameter (set earlier with --no-resource; --resource turns it back on).');
+    }
     return EXIT_OK;
   } finally {
+    pasting.abort();
     reporter.stop();
   }
 }
@@ -60,13 +119,22 @@ export async function runConnect(wallet: Wallet, args: ConnectArgs, io: CliIo): 
 export const connectCommand = defineCommand(
   {
     path: ['connect'],
-    usage: 'latchkey connect <mcp-url> [--scope S ...] [--timeout SECONDS] [--json]',
+    usage:
+      'latchkey connect <mcp-url> [--scope S ...] [--timeout SECONDS] [--device | --paste] [--callback-port N] [--no-resource | --resource] [--reregister] [--json]',
     summary: 'Connect to an MCP server: sign in once in your browser.',
     description:
       'Discovers the server\'s authorization server, registers Latchkey as a client if needed, and opens your browser to sign in. ' +
       'The sign-in URL is printed too, so you can open it yourself if no browser starts (the browser must reach 127.0.0.1 on this machine). ' +
-      'The tokens are kept in the vault; press Ctrl-C to cancel.',
-    examples: ['latchkey connect https://mcp.example.com/mcp', 'latchkey connect https://mcp.example.com/mcp --scope "files:read files:write" --timeout 600'],
+      'The tokens are kept in the vault; press Ctrl-C to cancel. ' +
+      'Without a browser on this machine (SSH): --device signs in with a code on any device when the server offers it (RFC 8628), ' +
+      '--paste prints the URL and takes back the address your browser ended on. Nothing switches to these by itself. ' +
+      '--callback-port, --no-resource and --resource are kept with the connection for its later sign-ins and shown by "latchkey connections".',
+    examples: [
+      'latchkey connect https://mcp.example.com/mcp',
+      'latchkey connect https://mcp.example.com/mcp --scope "files:read files:write" --timeout 600',
+      'latchkey connect https://mcp.example.com/mcp --device',
+      'latchkey connect https://mcp.example.com/mcp --callback-port 8765 --no-resource',
+    ],
     positionals: ['<mcp-url>'],
     options: {
       scope: {
@@ -79,6 +147,22 @@ export const connectCommand = defineCommand(
         type: 'string',
         valueName: 'SECONDS',
         description: `How long to wait for the browser sign-in (default ${DEFAULT_CONNECT_TIMEOUT_SECONDS}).`,
+      },
+      device: { type: 'boolean', description: 'Sign in with a code on any device (OAuth device grant), e.g. over SSH.' },
+      paste: { type: 'boolean', description: 'Print the sign-in URL and read back, on stdin, the address the browser ended on.' },
+      'callback-port': {
+        type: 'string',
+        valueName: 'N',
+        description: 'Receive the browser sign-in on exactly 127.0.0.1:N, for servers that match the redirect URI with its port (kept; 0 to undo).',
+      },
+      'no-resource': {
+        type: 'boolean',
+        description: 'Leave out the RFC 8707 resource parameter the MCP spec requires, for authorization servers that reject it (kept; warned).',
+      },
+      resource: { type: 'boolean', description: 'Send the resource parameter again on a connection set to --no-resource.' },
+      reregister: {
+        type: 'boolean',
+        description: "Forget Latchkey's registration with the authorization server and register again (not for a client you added).",
       },
       json: JSON_OPTION,
     },

@@ -28,6 +28,10 @@ export function formatConnections(connections: ConnectionSummary[], now: number)
     lines.push(`  client:  ${connection.clientId} (${connection.registration})`);
     lines.push(`  scopes:  ${connection.scopes.length === 0 ? '(none)' : connection.scopes.join(' ')}`);
     lines.push(`  tokens:  ${describeToken(connection, now)}`);
+    if (connection.sendResource === false) {
+      lines.push('  resource: not sent (--no-resource: its authorization server rejects it; the MCP spec requires it)');
+    }
+    if (connection.callbackPort !== undefined) lines.push(`  callback: 127.0.0.1:${connection.callbackPort} (fixed, --callback-port)`);
     lines.push(`  since:   ${new Date(connection.connectedAt).toISOString()}`);
   }
   return lines;
