@@ -22,7 +22,8 @@ export interface RunningCli {
   readonly stderr: string;
 }
 
-export function startCli(args: string[], env: Record<string, string | undefined>, input?: string): RunningCli {
+/** `input`: written to stdin, which is then closed; null leaves stdin open (write to `child.stdin`); none closes it at once. */
+export function startCli(args: string[], env: Record<string, string | undefined>, input?: string | null): RunningCli {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
@@ -32,8 +33,8 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  if (input !== undefined) child.stdin!.end(input);
-  else child.stdin!.end();
+  if (typeof input === 'string') child.stdin!.end(input);
+  else if (input === undefined) child.stdin!.end();
   const done = new Promise<CliResult>((resolveDone) => {
     child.on('close', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
   });

@@ -15,6 +15,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import { createInteractionRouter, type InteractionSettings } from './as-interactions.js';
 import { renderErrorPage } from './as-pages.js';
 import { listenOnLoopback } from './http.js';
+import { deviceFlowFeature } from './device-flow.js';
 
 export const DEFAULT_PASSWORD = 'correct horse battery staple';
 export const DEFAULT_CIMD_CLIENT_ID = 'https://client.latchkey.test/metadata.json';
@@ -32,6 +33,8 @@ export interface AuthorizationServerOptions {
   refreshTokenTtlSeconds?: number;
   /** The https client id the AS resolves as a Client ID Metadata Document (default DEFAULT_CIMD_CLIENT_ID). */
   cimdClientId?: string;
+  /** The device grant's polling interval it announces, seconds (default 1: oidc-provider announces none, so clients would wait 5 s). */
+  deviceFlowIntervalSeconds?: number;
 }
 
 /** Live settings: tests may change them at any time; the next request uses the new values. */
@@ -131,6 +134,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       devInteractions: { enabled: false },
       registration: { enabled: true },
       revocation: { enabled: true },
+      deviceFlow: deviceFlowFeature(),
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -167,6 +171,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       AuthorizationCode: 60,
       IdToken: 3_600,
       ClientCredentials: 600,
+      DeviceCode: 600,
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: (ctx, out) => {
@@ -190,6 +195,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   });
   provider.on('registration_create.success', (_ctx, client) => {
     registrations.push({ clientId: client.clientId, metadata: client.metadata() });
+  });
+  provider.on('device_authorization.success', (_ctx, body: Record<string, unknown>) => {
+    body['interval'] = options.deviceFlowIntervalSeconds ?? 1;
   });
   provider.on('server_error', (_ctx, error) => {
     serverErrors.push(error.message);
