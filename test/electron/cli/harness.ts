@@ -45,6 +45,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   wallet?: Wallet;
+  /** Opens the wallet with the ports the CLI passes (its opener, logger, environment), instead of `wallet`. */
+  openWallet?: (config: WalletConfig, ports: Partial<WalletPorts>) => Promise<Wallet>;
   openWalletError?: unknown;
   env?: NodeJS.ProcessEnv;
   stdin?: string;
@@ -87,6 +89,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
           configs.push(config);
           ports.push(walletPorts);
           if (options.openWalletError !== undefined) return Promise.reject(options.openWalletError);
+          if (options.openWallet !== undefined) return options.openWallet(config, walletPorts);
           if (options.wallet === undefined) return Promise.reject(new Error('this test opens no wallet'));
           return Promise.resolve(options.wallet);
         },
