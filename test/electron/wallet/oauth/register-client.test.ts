@@ -138,3 +138,53 @@ describe('registerClient (R1–R4)', () => {
     expect(record).toMatchObject({ clientSecret: 's', tokenEndpointAuthMethod: 'client_secret_post' });
   });
 });
+
+describe('registerClient: what a sign-in channel needs of the registration', () => {
+  const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+  const ephemeral: ClientRecord = {
+    issuer: FAKE_ISSUER,
+    clientId: 'dcr-old',
+    tokenEndpointAuthMethod: 'none',
+    registration: 'dcr',
+    redirectUris: ['http://127.0.0.1/callback', 'http://127.0.0.1:40000/callback'],
+    preferredPort: 40000,
+    registeredAt: 0,
+  };
+
+  it('a device sign-in registers the device_code grant too, and the record keeps the grant types', async () => {
+    const { endpoint, args } = input({ deviceFlow: true, loopbackPort: undefined });
+    const { record } = await registerClient(args);
+    const sent = JSON.parse(endpoint.lastRegistrationBody ?? '{}') as Record<string, unknown>;
+    expect(sent).toMatchObject({ grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT], redirect_uris: ['http://127.0.0.1/callback'] });
+    expect(record.grantTypes).toContain(DEVICE_GRANT);
+    expect(record.preferredPort).toBeUndefined();
+  });
+
+  it('a stored registration without the device grant is registration.outdated for a device sign-in (naming --reregister)', async () => {
+    const { endpoint, args } = input({ stored: ephemeral, deviceFlow: true, loopbackPort: undefined });
+    await expect(registerClient(args)).rejects.toMatchObject({ code: ErrorCode.RegistrationOutdated, hint: expect.stringContaining('--reregister') });
+    expect(endpoint.requests).toHaveLength(0);
+  });
+
+  it('a fixed callback port: a stored registration must name exactly that redirect URI', async () => {
+    const fits = input({ stored: ephemeral, loopbackPort: 40000, exactPort: true });
+    expect(await registerClient(fits.args)).toEqual({ record: ephemeral, created: false });
+    const other = input({ stored: ephemeral, loopbackPort: 8765, exactPort: true });
+    await expect(registerClient(other.args)).rejects.toMatchObject({ code: ErrorCode.RegistrationOutdated, message: expect.stringContaining('http://127.0.0.1:8765/callback') });
+    // An ephemeral port is fine on an RFC 8252 server: any port of the portless loopback URI.
+    const loose = input({ stored: ephemeral, loopbackPort: 8765 });
+    expect((await registerClient(loose.args)).created).toBe(false);
+  });
+
+  it('a fixed callback port: a new DCR registration names that exact redirect URI', async () => {
+    const { endpoint, args } = input({ loopbackPort: 8765, exactPort: true });
+    await registerClient(args);
+    const sent = JSON.parse(endpoint.lastRegistrationBody ?? '{}') as Record<string, unknown>;
+    expect(sent['redirect_uris']).toContain('http://127.0.0.1:8765/callback');
+  });
+
+  it('a pre-registered client is used as it is for any channel (what it allows is the owner\'s business)', async () => {
+    const { args } = input({ stored: preRegistered, deviceFlow: true, exactPort: true, loopbackPort: 8765 });
+    expect(await registerClient(args)).toEqual({ record: preRegistered, created: false });
+  });
+});
