@@ -89,13 +89,19 @@ export async function discoverIssuer(issuer: string, deps: IssuerDiscoveryDeps):
 
 /**
  * P3 on a given list of metadata URLs, in order (the 2025-03-26 fallback uses the origin's RFC
- * 8414 URL alone). `issuer` must already have passed the URL policy.
+ * 8414 URL alone, with `headers` naming that revision). `issuer` must already have passed the URL
+ * policy.
  */
-export async function discoverIssuerAt(issuer: string, urls: readonly string[], deps: IssuerDiscoveryDeps): Promise<AuthorizationServer> {
+export async function discoverIssuerAt(
+  issuer: string,
+  urls: readonly string[],
+  deps: IssuerDiscoveryDeps,
+  headers: Record<string, string> = {},
+): Promise<AuthorizationServer> {
   const issuerUrl = new URL(issuer);
   const misses: Miss[] = [];
   for (const url of urls) {
-    const found = await fetchMetadata(url, deps);
+    const found = await fetchMetadata(url, deps, headers);
     if (!found.ok) {
       misses.push(found.miss);
       deps.logger?.debug('discovery: no authorization server metadata here', { url, why: found.miss.why });
@@ -120,9 +126,9 @@ export async function discoverIssuerAt(issuer: string, urls: readonly string[], 
 type Fetched = { ok: true; response: Response } | { ok: false; miss: Miss };
 
 /** Fetches one candidate and buffers its body, so the size and time caps apply here. */
-async function fetchMetadata(url: string, deps: DiscoveryDeps): Promise<Fetched> {
+async function fetchMetadata(url: string, deps: DiscoveryDeps, headers: Record<string, string>): Promise<Fetched> {
   try {
-    const response = await deps.fetch(url, { headers: { accept: 'application/json' }, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
+    const response = await deps.fetch(url, { headers: { ...headers, accept: 'application/json' }, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined);
       return { ok: false, miss: missedWithStatus(url, response.status) };

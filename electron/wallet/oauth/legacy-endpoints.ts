@@ -3,8 +3,9 @@
  * but publishes no protected resource metadata. That revision had no RFC 9728: the authorization
  * server is the MCP server's origin (the URL with its path dropped).
  *
- * 1. RFC 8414 metadata at `<origin>/.well-known/oauth-authorization-server`, checked as P3
- *    checks any metadata (its `issuer` must be the origin, byte for byte; usable endpoints).
+ * 1. RFC 8414 metadata at `<origin>/.well-known/oauth-authorization-server`, asked for with
+ *    `MCP-Protocol-Version: 2025-03-26` as that revision recommends, and checked as P3 checks any
+ *    metadata (its `issuer` must be the origin, byte for byte; usable endpoints).
  * 2. None there (every miss "not published"): the revision's default endpoints `/authorize`,
  *    `/token`, `/register` at the origin, issuer = origin. PKCE with S256 was mandatory in that
  *    revision, so it is assumed and still sent; the state check applies, and so does the `iss`
@@ -17,6 +18,8 @@ import { ErrorCode, isLatchkeyError } from '../../../shared/errors.js';
 import type { DiscoveryDeps } from './discover-resource.js';
 import { discoverIssuerAt, type AuthorizationServer } from './discover-issuer.js';
 
+const LEGACY_PROTOCOL_VERSION = '2025-03-26';
+
 /** How a connection found its authorization server without resource metadata (stored on the connection). */
 export type LegacyDiscovery = 'metadata' | 'default-endpoints';
 
@@ -28,7 +31,9 @@ export interface LegacyAuthorizationServer {
 export async function discoverLegacyAuthorizationServer(serverUrl: URL, deps: DiscoveryDeps): Promise<LegacyAuthorizationServer> {
   const origin = serverUrl.origin;
   try {
-    const as = await discoverIssuerAt(origin, [`${origin}/.well-known/oauth-authorization-server`], deps);
+    const as = await discoverIssuerAt(origin, [`${origin}/.well-known/oauth-authorization-server`], deps, {
+      'mcp-protocol-version': LEGACY_PROTOCOL_VERSION,
+    });
     deps.logger?.debug('discovery: 2025-03-26 authorization server metadata at the origin', { issuer: origin });
     return { as, legacy: 'metadata' };
   } catch (error) {

@@ -34,7 +34,7 @@ afterEach(async () => {
 });
 
 describe('discoverLegacyAuthorizationServer (2025-03-26, P5)', () => {
-  it('P5: reads RFC 8414 metadata at the origin (the path dropped), and nowhere else', async () => {
+  it('P5: reads RFC 8414 metadata at the origin (the path dropped), naming the 2025-03-26 revision, and nowhere else', async () => {
     const published = { issuer: fx.origin, authorization_endpoint: `${fx.origin}/oauth/authorize`, token_endpoint: `${fx.origin}/oauth/token` };
     fx.route('/.well-known/oauth-authorization-server', (_req, res) => sendJson(res, 200, published));
     const found = await discoverLegacyAuthorizationServer(server(), deps);
@@ -42,6 +42,7 @@ describe('discoverLegacyAuthorizationServer (2025-03-26, P5)', () => {
     // As published: no S256 is added to a document that does not list it (A1 decides later).
     expect(found.as).toEqual(published);
     expect(paths()).toEqual(['/.well-known/oauth-authorization-server']);
+    expect(fx.requests[0]?.headers['mcp-protocol-version']).toBe('2025-03-26');
   });
 
   it('P5: nothing published: the default endpoints at the origin, issuer = origin', async () => {
