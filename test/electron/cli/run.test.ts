@@ -1,7 +1,8 @@
 /**
- * `latchkey run` in-process (runCli) with a fake wallet (sessions) and a fake bridge speaking the
- * real protocol; the command it starts is a REAL process (and grandchild), so the tests can read
- * their /proc/<pid>/cmdline and environ while they run (B17).
+ * `latchkey run` in-process (runCli) against the real wallet in memory and its real bridge server
+ * (the broker hands out tokens from the fake AS of test/fakes/fake-token-endpoint.ts); the command
+ * it starts is a REAL process (and grandchild), so the tests can read their /proc/<pid>/cmdline
+ * and environ while they run (B17).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -9,42 +10,50 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { once } from 'node:events';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionSummary } from '../../../shared/agents.js';
 import { ENV_BRIDGE_URL } from '../../../shared/bridge.js';
 import type { CliIo, InputStream } from '../../../electron/cli/io.js';
 import { runCli } from '../../../electron/cli/run.js';
 import type { ForwardedSignal, SignalSource } from '../../../electron/cli/spec.js';
+import { startBridgeServer, type BridgeServer } from '../../../electron/wallet/bridge/server.js';
 import type { Wallet } from '../../../electron/wallet/wallet-api.js';
-import { createFakeWallet } from '../../fakes/fake-wallet.js';
-import { startFakeBridge, type FakeBridge } from '../../fakes/fake-bridge.js';
+import { FakeTokenEndpoint } from '../../fakes/fake-token-endpoint.js';
+import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
 import { CapturedStream, ManualInterrupts } from './harness.js';
 
-const SESSION_SECRET = 'lks_session_RUN-CANARY-0123456789abcdefghij';
 const CHILD = resolve(import.meta.dirname, 'fixtures/run-agent-child.mjs');
-const tokenFor = (resource: string): string => `tok-CANARY-${Buffer.from(resource).toString('base64url')}`;
+const MCP = 'https://mcp.example.com/mcp';
+const FILES = 'https://files.example.com/mcp';
 
-let bridge: FakeBridge;
 let dir: string;
+let memory: MemoryWallet;
+let bridge: BridgeServer;
 
-beforeAll(async () => {
-  bridge = await startFakeBridge({
-    secrets: [SESSION_SECRET],
-    token: (request) =>
-      request.resource === 'nope'
-        ? { problem: { status: 403, code: 'grant.denied', detail: 'The owner denied the request.' } }
-        : { access_token: tokenFor(request.resource), token_type: 'Bearer', expires_at: Math.floor(Date.now() / 1000) + 900, scope: 'files:read' },
-  });
-});
-afterAll(async () => {
-  await bridge?.close();
-});
+/**
+ * The real wallet in memory, connected to MCP and FILES, with agents claude and a granted both
+ * (tokens as issued), and its bridge listening on 127.0.0.1 in this test's runtime directory.
+ */
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'latchkey-run-'));
+  memory = await openMemoryWallet({ fetch: new FakeTokenEndpoint().fetch });
+  for (const resource of [MCP, FILES]) await memory.connect(resource);
+  for (const agent of ['claude', 'a']) {
+    await memory.wallet.enrolAgent({ name: agent });
+    for (const resource of [MCP, FILES]) await memory.wallet.createGrant({ agent, resource, scopes: ['mcp:read'] });
+  }
+  bridge = await startBridgeServer({ handler: memory.composed.bridge, runtimeDir: join(dir, 'runtime'), socket: false });
 });
 afterEach(async () => {
+  await bridge?.close();
+  await memory?.close();
   await rm(dir, { recursive: true, force: true });
 });
+
+/** The wallet's sessions, newest last. */
+async function sessions(): Promise<SessionSummary[]> {
+  return (await memory.wallet.listSessions()).sort((x, y) => x.createdAt - y.createdAt);
+}
 
 class ManualSignals implements SignalSource {
   private readonly handlers = new Set<(signal: ForwardedSignal) => void>();
@@ -55,30 +64,6 @@ class ManualSignals implements SignalSource {
   emit(signal: ForwardedSignal): void {
     for (const handler of [...this.handlers]) handler(signal);
   }
-}
-
-interface SessionWallet extends Wallet {
-  started: Array<{ agent: string; ttlSeconds: number; command?: string }>;
-  ended: Array<{ id: string; reason?: string }>;
-}
-
-function sessionWallet(): SessionWallet {
-  const started: SessionWallet['started'] = [];
-  const ended: SessionWallet['ended'] = [];
-  const session: SessionSummary = { id: 'ses_RRRRRRRRRRRRRRRRRRRR', agentId: 'agt_AAAAAAAAAAAAAAAAAAAA', createdAt: 1, expiresAt: 2 };
-  return {
-    ...createFakeWallet(),
-    started,
-    ended,
-    startSession: ({ agent, ttlSeconds, command }) => {
-      started.push({ agent, ttlSeconds, ...(command === undefined ? {} : { command }) });
-      return Promise.resolve({ session, secret: SESSION_SECRET });
-    },
-    endSession: ({ id, reason }) => {
-      ended.push({ id, ...(reason === undefined ? {} : { reason }) });
-      return Promise.resolve(null);
-    },
-  };
 }
 
 function startRun(argv: string[], wallet: Wallet, env: NodeJS.ProcessEnv) {
@@ -127,7 +112,7 @@ async function childChannel(): Promise<{ path: string; server: Server; report: P
 
 const parentEnv = (): NodeJS.ProcessEnv => ({
   PATH: process.env['PATH'],
-  [ENV_BRIDGE_URL]: bridge.url,
+  [ENV_BRIDGE_URL]: bridge.url ?? '',
   LATCHKEY_PASSPHRASE: 'owner-passphrase-CANARY',
   LATCHKEY_RUNTIME_DIR: dir,
 });
@@ -135,42 +120,44 @@ const parentEnv = (): NodeJS.ProcessEnv => ({
 describe('latchkey run', () => {
   it('B17: the session secret and placeholder tokens reach the child only through its environment, never argv (child and grandchild); exit code passed on; session ended', async () => {
     const envFile = join(dir, '.env.latchkey');
-    await writeFile(
-      envFile,
-      ['# no secrets in here', 'API_TOKEN={{latchkey:https://mcp.example.com/mcp}}', 'export HEADER="Bearer {{latchkey:files}}"', 'PLAIN=hello world  # a comment', ''].join('\n'),
-    );
+    await writeFile(envFile, ['# no secrets in here', `API_TOKEN={{latchkey:${MCP}}}`, `export HEADER="Bearer {{latchkey:${FILES}}}"`, 'PLAIN=hello world  # a comment', ''].join('\n'));
     const channel = await childChannel();
-    const wallet = sessionWallet();
-    const run = startRun(['--agent', 'claude', '--env-file', envFile, '--', process.execPath, CHILD, channel.path], wallet, parentEnv());
+    const run = startRun(['--agent', 'claude', '--env-file', envFile, '--', process.execPath, CHILD, channel.path], memory.wallet, parentEnv());
     const { info, socket } = await channel.report;
 
-    const canaries = [SESSION_SECRET, tokenFor('https://mcp.example.com/mcp'), tokenFor('files'), 'owner-passphrase-CANARY'];
+    const sessionSecret = info.env['LATCHKEY_SESSION'] ?? '';
+    expect(sessionSecret).toMatch(/^lk_session_/u);
+    const apiToken = info.env['API_TOKEN'] ?? '';
+    const fileToken = (info.env['HEADER'] ?? '').replace(/^Bearer /u, '');
+    expect(info.env).toEqual({ LATCHKEY_SESSION: sessionSecret, LATCHKEY_BRIDGE_URL: bridge.url, API_TOKEN: apiToken, HEADER: `Bearer ${fileToken}`, PLAIN: 'hello world' });
+    expect(apiToken).toMatch(/^at-\d+-refresh_token$/u);
+    expect(fileToken).toMatch(/^at-\d+-refresh_token$/u);
+    expect(fileToken).not.toBe(apiToken);
+    const canaries = [sessionSecret, apiToken, fileToken, 'owner-passphrase-CANARY'];
     for (const pid of [info.pid, info.grandchild]) {
       const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
       expect(cmdline.length).toBeGreaterThan(0);
       for (const canary of canaries) expect(cmdline).not.toContain(canary);
     }
     const environ = await readFile(`/proc/${info.pid}/environ`, 'utf8');
-    expect(environ.split('\0')).toContain(`LATCHKEY_SESSION=${SESSION_SECRET}`);
-    expect(info.env).toEqual({
-      LATCHKEY_SESSION: SESSION_SECRET,
-      LATCHKEY_BRIDGE_URL: bridge.url,
-      API_TOKEN: tokenFor('https://mcp.example.com/mcp'),
-      HEADER: `Bearer ${tokenFor('files')}`,
-      PLAIN: 'hello world',
-    });
-    // The placeholders were the agent's own hand-outs: asked with the session secret.
-    expect(bridge.tokenRequests.slice(-2)).toEqual([
-      { secret: SESSION_SECRET, resource: 'https://mcp.example.com/mcp', scopes: undefined },
-      { secret: SESSION_SECRET, resource: 'files', scopes: undefined },
+    expect(environ.split('\0')).toContain(`LATCHKEY_SESSION=${sessionSecret}`);
+    // The placeholders were the agent's own hand-outs: asked with the session's secret.
+    const [session] = await sessions();
+    const issued = await memory.wallet.queryAudit({ type: 'token.issued' });
+    expect(issued.map((e) => [e.sessionId, e.resource])).toEqual([
+      [session!.id, MCP],
+      [session!.id, FILES],
     ]);
-    expect(wallet.ended).toEqual([]);
+    expect(session!.endedAt).toBeUndefined();
 
     socket.write('exit 7\n');
     expect(await run.exit).toBe(7);
-    expect(wallet.started).toEqual([{ agent: 'claude', ttlSeconds: 8 * 3600, command: process.execPath }]);
-    expect(wallet.ended).toEqual([{ id: 'ses_RRRRRRRRRRRRRRRRRRRR', reason: 'exited' }]);
-    expect(run.stdout.text + run.stderr.text).toBe('');
+    const [ended] = await sessions();
+    expect(ended).toMatchObject({ id: session!.id, command: process.execPath, endReason: 'exited' });
+    expect(ended!.expiresAt - ended!.createdAt).toBe(8 * 3600 * 1000);
+    expect((await memory.wallet.listAgents()).find((agent) => agent.id === ended!.agentId)?.name).toBe('claude');
+    expect(run.stdout.text).toBe('');
+    expect(run.stderr.text).toBe(`warning: ${memory.wallet.vaultStatus.warning}\n`); // the memory vault's, and nothing else
     channel.server.close();
   });
 
@@ -180,14 +167,14 @@ describe('latchkey run', () => {
       ['SIGINT', 130],
     ] as const) {
       const channel = await childChannel();
-      const wallet = sessionWallet();
-      const run = startRun(['--agent', 'a', '--ttl', '1h', '--', process.execPath, CHILD, channel.path], wallet, parentEnv());
+      const run = startRun(['--agent', 'a', '--ttl', '1h', '--', process.execPath, CHILD, channel.path], memory.wallet, parentEnv());
       await channel.report;
       if (send === 'SIGTERM') run.signals.emit('SIGTERM');
       else run.interrupts.interrupt();
       expect(await run.exit).toBe(expected);
-      expect(wallet.started[0]?.ttlSeconds).toBe(3600);
-      expect(wallet.ended).toEqual([{ id: 'ses_RRRRRRRRRRRRRRRRRRRR', reason: 'exited' }]);
+      const session = (await sessions()).at(-1)!;
+      expect(session.expiresAt - session.createdAt).toBe(3600 * 1000);
+      expect(session.endReason).toBe('exited');
       channel.server.close();
       await rm(channel.path, { force: true });
     }
@@ -196,45 +183,42 @@ describe('latchkey run', () => {
   it('a placeholder the bridge refuses stops run before the child starts, naming it; the session is ended', async () => {
     const envFile = join(dir, '.env');
     const marker = join(dir, 'child-ran');
-    await writeFile(envFile, 'GOOD={{latchkey:files}}\nBAD={{latchkey:nope}}\n');
-    const wallet = sessionWallet();
+    await writeFile(envFile, `GOOD={{latchkey:${FILES}}}\nBAD={{latchkey:nope}}\n`);
     const run = startRun(
       ['--agent', 'a', '--env-file', envFile, '--', process.execPath, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x')`],
-      wallet,
+      memory.wallet,
       parentEnv(),
     );
     expect(await run.exit).toBe(1);
-    expect(run.stderr.text).toMatch(/^error\[run\.placeholder_failed\]: No token for \{\{latchkey:nope\}\}: The owner denied the request\. \(grant\.denied\)/);
+    expect(run.stderr.text).toMatch(/^error\[run\.placeholder_failed\]: No token for \{\{latchkey:nope\}\}: .+ \([a-z_]+\.[a-z_]+\)/mu);
     await expect(readFile(marker)).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(wallet.ended).toEqual([{ id: 'ses_RRRRRRRRRRRRRRRRRRRR', reason: 'exited' }]);
-    expect(run.stderr.text).not.toContain(tokenFor('files'));
+    expect((await sessions()).map((session) => session.endReason)).toEqual(['exited']);
+    expect(run.stderr.text).not.toMatch(/at-\d+-/u);
   });
 
   it('a broken env file, or no bridge, fails before any session starts', async () => {
     const envFile = join(dir, '.env');
     await writeFile(envFile, 'OK=1\nthis line is wrong\n');
-    const wallet = sessionWallet();
-    const broken = startRun(['--agent', 'a', '--env-file', envFile, '--', 'true'], wallet, parentEnv());
+    const broken = startRun(['--agent', 'a', '--env-file', envFile, '--', 'true'], memory.wallet, parentEnv());
     expect(await broken.exit).toBe(1);
-    expect(broken.stderr.text).toMatch(/^error\[run\.env_file_invalid\]: Line 2 of the env file is not KEY=VALUE\./);
+    expect(broken.stderr.text).toMatch(/^error\[run\.env_file_invalid\]: Line 2 of the env file is not KEY=VALUE\./m);
 
     await writeFile(envFile, 'LATCHKEY_SESSION=mine\n');
-    const reserved = startRun(['--agent', 'a', '--env-file', envFile, '--', 'true'], wallet, parentEnv());
+    const reserved = startRun(['--agent', 'a', '--env-file', envFile, '--', 'true'], memory.wallet, parentEnv());
     expect(await reserved.exit).toBe(1);
-    expect(reserved.stderr.text).toMatch(/^error\[run\.env_file_invalid\]: The env file may not set LATCHKEY_SESSION/);
+    expect(reserved.stderr.text).toMatch(/^error\[run\.env_file_invalid\]: The env file may not set LATCHKEY_SESSION/m);
 
-    const noBridge = startRun(['--agent', 'a', '--', 'true'], wallet, { PATH: process.env['PATH'], LATCHKEY_RUNTIME_DIR: dir });
+    const noBridge = startRun(['--agent', 'a', '--', 'true'], memory.wallet, { PATH: process.env['PATH'], LATCHKEY_RUNTIME_DIR: dir });
     expect(await noBridge.exit).toBe(1);
-    expect(noBridge.stderr.text).toMatch(/^error\[bridge\.not_running\]/);
-    expect(wallet.started).toEqual([]);
+    expect(noBridge.stderr.text).toMatch(/^error\[bridge\.not_running\]/m);
+    expect(await sessions()).toEqual([]);
   });
 
   it('a command that does not exist is a clear error (no shell involved), and the session is ended', async () => {
-    const wallet = sessionWallet();
-    const run = startRun(['--agent', 'a', '--', 'no-such-command-latchkey-test', '--flag'], wallet, parentEnv());
+    const run = startRun(['--agent', 'a', '--', 'no-such-command-latchkey-test', '--flag'], memory.wallet, parentEnv());
     expect(await run.exit).toBe(1);
-    expect(run.stderr.text).toMatch(/^error\[run\.command_failed\]: The command "no-such-command-latchkey-test" was not found\./);
-    expect(wallet.ended).toHaveLength(1);
+    expect(run.stderr.text).toMatch(/^error\[run\.command_failed\]: The command "no-such-command-latchkey-test" was not found\./m);
+    expect((await sessions()).map((session) => session.endReason)).toEqual(['exited']);
   });
 
   it('usage: --agent and -- are required, and nothing opens the wallet', async () => {
@@ -244,7 +228,7 @@ describe('latchkey run', () => {
       [['--agent', 'a', '--'], /needs <command>/],
       [['--agent', 'a', '--ttl', 'forever', '--', 'true'], /--ttl "forever" is not a duration/],
     ] as const) {
-      const run = startRun([...argv], sessionWallet(), parentEnv());
+      const run = startRun([...argv], memory.wallet, parentEnv());
       expect(await run.exit).toBe(2);
       expect(run.stderr.text).toMatch(message);
       expect(run.opened()).toBe(0);
@@ -253,8 +237,7 @@ describe('latchkey run', () => {
 
   it('words after -- are the command\'s, even when they look like latchkey options', async () => {
     const channel = await childChannel();
-    const wallet = sessionWallet();
-    const run = startRun(['--agent', 'a', '--', process.execPath, CHILD, channel.path, '--json', '--help'], wallet, parentEnv());
+    const run = startRun(['--agent', 'a', '--', process.execPath, CHILD, channel.path, '--json', '--help'], memory.wallet, parentEnv());
     const { socket } = await channel.report;
     socket.write('exit 0\n');
     expect(await run.exit).toBe(0);
