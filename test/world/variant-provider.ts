@@ -69,7 +69,6 @@ export function mountVariantProvider(app: Express, options: VariantProviderOptio
   const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const routes = options.routes ?? {};
   let metadataRequests = 0;
-  const withoutResource = new WeakSet<object>();
 
   const configuration: Configuration = {
     jwks: { keys: [{ ...signingKey.privateKey.export({ format: 'jwk' }), kid: 'variant-es256', use: 'sig', alg: 'ES256' }] },
@@ -92,18 +91,13 @@ export function mountVariantProvider(app: Express, options: VariantProviderOptio
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        // oidc-provider writes the defaulted resource into the request's params, so requests that
-        // carried none are remembered here (the Entra-style quirk refuses only the others).
-        defaultResource: (ctx, _client, oneOf) => {
-          if (oneOf === undefined) withoutResource.add(ctx);
-          return oneOf ?? options.defaultResource;
-        },
-        useGrantedResource: (ctx) => {
-          if (ctx.oidc.params?.resource === undefined) withoutResource.add(ctx);
-          return true;
-        },
+        defaultResource: (_ctx, _client, oneOf) => oneOf ?? options.defaultResource,
+        useGrantedResource: () => true,
         getResourceServerInfo: (ctx, resourceIndicator) => {
-          if (options.rejectResource === true && !withoutResource.has(ctx)) {
+          // The raw request, not ctx.oidc.params: oidc-provider writes the defaulted resource there.
+          // A resumed authorization (after login or consent) carries no query of its own.
+          const raw = ctx.method === 'POST' ? (ctx.oidc.body as Record<string, unknown> | undefined) : (ctx.query as Record<string, unknown>);
+          if (options.rejectResource === true && raw?.resource !== undefined) {
             throw new errors.InvalidTarget('resource parameter is not supported by this server');
           }
           const scopes = resources.get(resourceIndicator);
