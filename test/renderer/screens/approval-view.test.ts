@@ -1,24 +1,49 @@
 /** What the approval cards say (protocol.md E3, threats T21/E8): titles, the always-allow rule, added scopes. */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Approval, ApprovalKind } from '../../../shared/agents.js';
 import { approvalTitle, hostOf, markAddedScopes, rememberableSite, titleText } from '../../../renderer/screens/approvals/approval-view.js';
-import { sampleApproval } from '../../fakes/fake-wallet.js';
+import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
 
 const SERVER = 'https://mcp.example.com/mcp';
 
+/** One approval of each kind, raised for real on the wallet in memory by agents' bridge requests. */
+let memory: MemoryWallet;
+const raised = new Map<ApprovalKind, Approval>();
+beforeAll(async () => {
+  memory = await openMemoryWallet();
+  await memory.connect(SERVER);
+  raised.set('consent', (await memory.ask('ci-bot', { resource: SERVER, scopes: ['mcp:read'] })).approval);
+  await memory.enrol('granted');
+  await memory.wallet.createGrant({ agent: 'granted', resource: SERVER, scopes: ['mcp:read'] });
+  raised.set('step-up', (await memory.ask('granted', { resource: SERVER, scopes: ['mcp:read', 'files:write'] })).approval);
+  raised.set('url-elicitation', (await memory.askToOpen('granted', { server: SERVER, url: 'https://pay.test/x', message: 'Pay.' })).approval);
+  raised.set('elicitation-retry', (await memory.askToOpen('granted', { server: SERVER, url: 'https://accounts.pay.test/x?y=1', message: 'Done?', stage: 'wait' })).approval);
+  const enrolment = new Promise<Approval>((resolve) => {
+    const off = memory.composed.approvals.on('raised', (approval) => {
+      off();
+      resolve(approval);
+    });
+  });
+  memory.composed.bridge.enrol({ name: 'new-tool' }, new AbortController().signal, { key: 'test:new-tool' }).catch(() => undefined);
+  raised.set('enrolment', await enrolment);
+});
+afterAll(async () => {
+  await memory?.close();
+});
+
 describe('approval cards: titles', () => {
   it('name who asks and what, for every kind', () => {
-    const title = (overrides: Parameters<typeof sampleApproval>[0]) => titleText(approvalTitle(sampleApproval(overrides)));
-    expect(title({ kind: 'consent' })).toBe('ci-bot asks for a token');
-    expect(title({ kind: 'enrolment' })).toBe('ci-bot asks to enrol as a new agent');
-    expect(title({ kind: 'step-up' })).toBe('ci-bot asks for more scopes');
-    expect(title({ kind: 'url-elicitation', url: 'https://pay.test/x' })).toBe('ci-bot asks you to open a page');
-    expect(title({ kind: 'elicitation-retry', url: 'https://accounts.pay.test/x?y=1' })).toBe(
-      "ci-bot's request to mcp.example.com waits for you to finish on pay.test",
-    );
+    const title = (kind: ApprovalKind) => titleText(approvalTitle(raised.get(kind)!));
+    expect(title('consent')).toBe('ci-bot asks for a token');
+    expect(title('enrolment')).toBe('new-tool asks to enrol as a new agent');
+    expect(title('step-up')).toBe('granted asks for more scopes');
+    expect(title('url-elicitation')).toBe('granted asks you to open a page');
+    expect(title('elicitation-retry')).toBe("granted's request to mcp.example.com waits for you to finish on pay.test");
   });
 
   it('keeps agent and server values apart from the wording (shown as isolated inert text)', () => {
-    const parts = approvalTitle(sampleApproval({ kind: 'elicitation-retry', agentName: 'x\u202eyz', url: 'https://pay.test/' }));
+    // A name the bridge would refuse (printable ASCII only), on a real approval, to show it stays a value.
+    const parts = approvalTitle({ ...raised.get('elicitation-retry')!, agentName: 'x\u202eyz' });
     expect(parts[0]).toEqual({ value: 'x\u202eyz' });
     expect(parts.filter((part) => typeof part !== 'string')).toHaveLength(3);
   });
