@@ -2,11 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWalletStore } from '../../../renderer/store/index.js';
 import { auditAgentLabel, selectHiddenSessionCount, selectShownAudit } from '../../../renderer/store/selectors.js';
-import { createFakeWalletClient } from '../../fakes/fake-wallet-client.js';
-import { fakeId, sampleAgent, sampleAuditEvent } from '../../fakes/fake-wallet.js';
 import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
 
-const AGENT = sampleAgent();
 const opened: MemoryWallet[] = [];
 
 /** The real wallet in memory with ci-bot enrolled, and the window's client of it. */
@@ -53,28 +50,40 @@ describe('wallet store: agents and grants from the window', () => {
 });
 
 describe('Activity: agent names and session rows', () => {
-  it('an entry without a recorded name shows the enrolled agent\'s name, else its id', () => {
-    const agents = [AGENT];
-    expect(auditAgentLabel(sampleAuditEvent({ agentName: 'recorded' }), agents)).toBe('recorded');
-    const { agentName: _name, ...unnamed } = sampleAuditEvent();
-    expect(auditAgentLabel(unnamed, agents)).toBe('ci-bot');
-    expect(auditAgentLabel({ ...unnamed, agentId: fakeId('agt', 9) }, agents)).toBe(fakeId('agt', 9));
-    const { agentId: _id, ...ownerEntry } = unnamed;
-    expect(auditAgentLabel(ownerEntry, agents)).toBeUndefined();
+  it('an entry without a recorded name shows the enrolled agent\'s name, else its id', async () => {
+    const { wallet } = await withCiBot();
+    await wallet.createGrant({ agent: 'ci-bot', resource: 'https://mcp.example.com/mcp', scopes: ['files:read'] });
+    const gone = await wallet.enrolAgent({ name: 'gone-bot' });
+    await wallet.createGrant({ agent: 'gone-bot', resource: 'https://mcp.example.com/mcp', scopes: ['files:read'] });
+    await wallet.removeAgent({ agent: 'gone-bot' });
+    await wallet.setClient({ issuer: 'https://as.example.com', clientId: 'app' });
+    const agents = await wallet.listAgents();
+    const entry = async (type: string, agentId?: string) => (await wallet.queryAudit()).find((e) => e.type === type && (agentId === undefined || e.agentId === agentId))!;
+    const ciBot = agents[0]!.id;
+    expect(auditAgentLabel(await entry('agent.enrolled', ciBot), agents)).toBe('ci-bot'); // recorded
+    const granted = await entry('grant.created', ciBot);
+    expect(granted.agentName).toBeUndefined();
+    expect(auditAgentLabel(granted, agents)).toBe('ci-bot');
+    const revoked = await entry('grant.revoked', gone.agent.id);
+    expect(revoked.agentName).toBeUndefined();
+    expect(auditAgentLabel(revoked, agents)).toBe(gone.agent.id);
+    expect(auditAgentLabel(await entry('client.set'), agents)).toBeUndefined();
   });
 
   it('session starts and ends are folded away until asked for', async () => {
-    const audit = [
-      sampleAuditEvent({ seq: 1, type: 'session.started' }),
-      sampleAuditEvent({ seq: 2 }),
-      sampleAuditEvent({ seq: 3, type: 'session.ended' }),
-    ];
-    const store = createWalletStore(createFakeWalletClient({ audit }));
+    const { client, wallet } = await withCiBot();
+    const started = await wallet.startSession({ agent: 'ci-bot', ttlSeconds: 600 });
+    await wallet.createGrant({ agent: 'ci-bot', resource: 'https://mcp.example.com/mcp', scopes: ['files:read'] });
+    await wallet.endSession({ id: started.session.id });
+    const all = (await wallet.queryAudit()).map((e) => [e.seq, e.type] as const);
+    const sessionSeqs = all.filter(([, type]) => type.startsWith('session.')).map(([seq]) => seq);
+    expect(sessionSeqs).toHaveLength(2);
+    const store = createWalletStore(client);
     await store.getState().start();
-    expect(selectShownAudit(store.getState()).map((e) => e.seq)).toEqual([2]);
+    expect(selectShownAudit(store.getState()).map((e) => e.seq).sort()).toEqual(all.filter(([seq]) => !sessionSeqs.includes(seq)).map(([seq]) => seq).sort());
     expect(selectHiddenSessionCount(store.getState())).toBe(2);
     await store.getState().setAuditView({ showSessions: true });
-    expect(selectShownAudit(store.getState()).map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(selectShownAudit(store.getState()).map((e) => e.seq).sort()).toEqual(all.map(([seq]) => seq).sort());
     expect(selectHiddenSessionCount(store.getState())).toBe(0);
   });
 });
