@@ -16,7 +16,8 @@
  * default, so a plain connect gets mcp:read and write_note needs a step-up. `open_page` asks for
  * URL elicitation the 2026 way: `input_required` with an `elicitation/create` url request and a
  * `requestState`, until retried with `inputResponses.page` (then "page: <action>"). The page
- * (`/page/<id>`, no auth) counts visits and redirects to `/finished`.
+ * (`/page/<id>?redirect_uri=<origin>/finished`, no auth) counts visits and redirects to
+ * `/finished`, where world.opener's browser flow ends.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -101,7 +102,7 @@ export async function startMcpServer2026(world: { as: TestAuthorizationServer },
     },
   };
   const gate = requireBearerAuth({ verifier, requiredScopes: [MODERN_READ], resourceMetadataUrl, expectedResource: new URL(url) });
-  const mcp = createMcpHandler(({ authInfo }) => createModernToolServer(authInfo, { counters, notes, pageUrl: (id) => `${origin}/page/${id}` }), {
+  const mcp = createMcpHandler(({ authInfo }) => createModernToolServer(authInfo, { counters, notes, pageUrl: (id) => `${origin}/page/${id}?redirect_uri=${encodeURIComponent(`${origin}/finished`)}` }), {
     legacy: 'reject',
   });
   const metadata = {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { expect } from 'vitest';
+import type { Approval } from '../../../shared/agents.js';
 import { keychainMode } from '../../support/keychain-env.js';
 import { REPO_ROOT, runCli, startCli, stopCli, waitForOutput, type CliResult, type RunningCli } from '../../support/run-cli.js';
 import { startWorld, type World, type WorldOptions } from '../../world/index.js';
@@ -31,6 +32,8 @@ export interface ReachCli {
   run(args: readonly string[]): Promise<CliResult>;
   /** `latchkey token <url>` that must succeed; the access token. */
   token(url: string): Promise<string>;
+  /** The first pending approval of `kind` (polled through `latchkey approvals --json`). */
+  pendingApproval(kind: Approval['kind']): Promise<Approval>;
   /** Enrols an agent with a grant on `url` and connects an MCP SDK client to `latchkey mcp <url>` as it. */
   startAgent(name: string, url: string, scopes: readonly string[]): Promise<Client>;
   close(): Promise<void>;
@@ -65,6 +68,21 @@ export async function startReachCli(options: WorldOptions = {}): Promise<ReachCl
       const result = await run(['token', url]);
       expect(result.code, result.stderr).toBe(0);
       return result.stdout.trim();
+    },
+    pendingApproval: async (kind) => {
+      let found: Approval | undefined;
+      await expect
+        .poll(
+          async () => {
+            const listed = await run(['approvals', '--json']);
+            found = (JSON.parse(listed.stdout) as Approval[]).find((approval) => approval.kind === kind && approval.status === 'pending');
+            return found !== undefined;
+          },
+          { timeout: 30_000, interval: 200 },
+        )
+        .toBe(true);
+      if (found === undefined) throw new Error(`no pending ${kind} approval`);
+      return found;
     },
     startAgent: async (name, url, scopes) => {
       const added = await run(['agent', 'add', name]);
