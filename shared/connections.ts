@@ -27,6 +27,8 @@ export const ConnectionSummary = z.object({
   sendResource: z.boolean().optional(),
   /** The fixed loopback port of its browser sign-ins (`--callback-port`); absent: an ephemeral port each time. */
   callbackPort: z.number().int().optional(),
+  /** How an explicit connect signs in again when not told (`--device`, `--paste`); absent: the browser. */
+  signIn: z.enum(['device', 'paste']).optional(),
   connectedAt: z.number(),
   updatedAt: z.number(),
 });

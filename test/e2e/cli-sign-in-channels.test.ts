@@ -43,6 +43,7 @@ afterEach(async () => {
 interface ListedConnection {
   resource: string;
   clientId: string;
+  signIn?: string;
   sendResource?: boolean;
   callbackPort?: number;
 }
@@ -78,6 +79,16 @@ describe('latchkey connect --device (RFC 8628)', () => {
     const token = await runCli(['token', world.mcpUrl], env);
     expect(token.code, token.stderr).toBe(0);
     expect(token.stdout.trim().split('.')).toHaveLength(3);
+
+    // The channel is kept: the next connect of this server signs in with a code again, until --browser.
+    expect(await listed()).toEqual([expect.objectContaining({ signIn: 'device' })]);
+    const again = startCli(['connect', world.mcpUrl], env);
+    await waitForOutput(again, 'on any device and enter the code');
+    again.child.kill('SIGINT');
+    expect((await again.done).code).toBe(130);
+    const browser = await runCli(['connect', world.mcpUrl, '--browser'], env);
+    expect(browser.code, browser.stderr).toBe(0);
+    expect((await listed())[0]?.signIn).toBeUndefined();
   }, 120_000);
 
   it('a registration made without the device grant is refused with registration.outdated; --reregister registers it', async () => {

@@ -21,7 +21,8 @@ export interface ConnectArgs {
   sendResource: boolean | undefined;
   /** --callback-port N; 0 goes back to ephemeral ports. */
   callbackPort: number | undefined;
-  signIn: 'browser' | 'device' | 'paste';
+  /** undefined: as this connection signed in last (the browser for a new one). */
+  signIn: 'browser' | 'device' | 'paste' | undefined;
   reregister: boolean;
 }
 
@@ -42,7 +43,8 @@ export function parseConnectArgs(raw: RawArgs): ConnectArgs {
   // --scope may be repeated, and each value may hold several space-separated scopes.
   const scopes = [...new Set(getStrings(raw.values, 'scope').flatMap((s) => s.split(/\s+/u)).filter((s) => s !== ''))];
   if (getFlag(raw.values, 'resource') && getFlag(raw.values, 'no-resource')) throw new UsageError('Give --resource or --no-resource, not both.');
-  if (getFlag(raw.values, 'device') && getFlag(raw.values, 'paste')) throw new UsageError('Give --device or --paste, not both.');
+  const channels = (['browser', 'device', 'paste'] as const).filter((name) => getFlag(raw.values, name));
+  if (channels.length > 1) throw new UsageError(`Give one of --browser, --device and --paste, not ${channels.map((c) => `--${c}`).join(' and ')}.`);
   return {
     url: requirePositional(raw, 0, 'the MCP server URL'),
     scopes,
@@ -51,7 +53,7 @@ export function parseConnectArgs(raw: RawArgs): ConnectArgs {
     signal: raw.signal,
     sendResource: getFlag(raw.values, 'no-resource') ? false : getFlag(raw.values, 'resource') ? true : undefined,
     callbackPort: parseCallbackPort(getString(raw.values, 'callback-port')),
-    signIn: getFlag(raw.values, 'device') ? 'device' : getFlag(raw.values, 'paste') ? 'paste' : 'browser',
+    signIn: channels[0],
     reregister: getFlag(raw.values, 'reregister'),
   };
 }
@@ -74,7 +76,7 @@ function connectParams(args: ConnectArgs): ConnectParams {
     ...(args.scopes.length === 0 ? {} : { scopes: args.scopes }),
     ...(args.sendResource === undefined ? {} : { sendResource: args.sendResource }),
     ...(args.callbackPort === undefined ? {} : { callbackPort: args.callbackPort }),
-    ...(args.signIn === 'browser' ? {} : { signIn: args.signIn }),
+    ...(args.signIn === undefined ? {} : { signIn: args.signIn }),
     ...(args.reregister ? { reregister: true } : {}),
   };
 }
@@ -120,15 +122,16 @@ export const connectCommand = defineCommand(
   {
     path: ['connect'],
     usage:
-      'latchkey connect <mcp-url> [--scope S ...] [--timeout SECONDS] [--device | --paste] [--callback-port N] [--no-resource | --resource] [--reregister] [--json]',
+      'latchkey connect <mcp-url> [--scope S ...] [--timeout SECONDS] [--browser | --device | --paste] [--callback-port N] [--no-resource | --resource] [--reregister] [--json]',
     summary: 'Connect to an MCP server: sign in once in your browser.',
     description:
       'Discovers the server\'s authorization server, registers Latchkey as a client if needed, and opens your browser to sign in. ' +
       'The sign-in URL is printed too, so you can open it yourself if no browser starts (the browser must reach 127.0.0.1 on this machine). ' +
       'The tokens are kept in the vault; press Ctrl-C to cancel. ' +
       'Without a browser on this machine (SSH): --device signs in with a code on any device when the server offers it (RFC 8628), ' +
-      '--paste prints the URL and takes back the address your browser ended on. Nothing switches to these by itself. ' +
-      '--callback-port, --no-resource and --resource are kept with the connection for its later sign-ins and shown by "latchkey connections".',
+      '--paste prints the URL and takes back the address your browser ended on. Nothing switches to these by itself; ' +
+      'the one you chose is used again by the next "latchkey connect" of that server until --browser. ' +
+      '--callback-port and --no-resource/--resource are kept with the connection for all its sign-ins. "latchkey connections" shows each setting.',
     examples: [
       'latchkey connect https://mcp.example.com/mcp',
       'latchkey connect https://mcp.example.com/mcp --scope "files:read files:write" --timeout 600',
@@ -148,6 +151,7 @@ export const connectCommand = defineCommand(
         valueName: 'SECONDS',
         description: `How long to wait for the browser sign-in (default ${DEFAULT_CONNECT_TIMEOUT_SECONDS}).`,
       },
+      browser: { type: 'boolean', description: 'Sign in through a browser on this machine (the default; undoes a kept --device or --paste).' },
       device: { type: 'boolean', description: 'Sign in with a code on any device (OAuth device grant), e.g. over SSH.' },
       paste: { type: 'boolean', description: 'Print the sign-in URL and read back, on stdin, the address the browser ended on.' },
       'callback-port': {

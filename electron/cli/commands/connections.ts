@@ -32,6 +32,7 @@ export function formatConnections(connections: ConnectionSummary[], now: number)
       lines.push('  resource: not sent (--no-resource: its authorization server rejects it; the MCP spec requires it)');
     }
     if (connection.callbackPort !== undefined) lines.push(`  callback: 127.0.0.1:${connection.callbackPort} (fixed, --callback-port)`);
+    if (connection.signIn !== undefined) lines.push(`  sign-in: ${connection.signIn} (--${connection.signIn}; --browser goes back)`);
     lines.push(`  since:   ${new Date(connection.connectedAt).toISOString()}`);
   }
   return lines;

@@ -63,7 +63,9 @@ export class ConnectionService {
   }
 
   async connect(url: string, options: ConnectOptions = {}): Promise<ConnectionSummary> {
-    return this.summarize(await this.connectWith(url, undefined, options));
+    // An explicit connect signs in the way this connection did last (--device, --paste) unless told otherwise.
+    const kept = options.signIn === undefined ? this.keptSignIn(url) : undefined;
+    return this.summarize(await this.connectWith(url, undefined, kept === undefined ? options : { ...options, signIn: kept }));
   }
 
   /**
@@ -313,6 +315,7 @@ export class ConnectionService {
       deniedScopes: (target.previous?.deniedScopes ?? []).filter((s) => !accessToken.scope.includes(s)),
       sendResource,
       ...(channel.callbackPort === undefined ? {} : { callbackPort: channel.callbackPort }),
+      ...(channel.signIn === undefined ? {} : { signIn: channel.signIn }),
       ...(refreshToken === undefined ? {} : { refreshToken }),
       accessToken,
       status: 'ok',
@@ -350,6 +353,14 @@ export class ConnectionService {
     });
   }
 
+  private keptSignIn(url: string): ConnectionRecord['signIn'] {
+    try {
+      return this.findConnection(url)?.signIn;
+    } catch {
+      return undefined; // connectWith reports the URL's problem
+    }
+  }
+
   private findConnection(url: string): ConnectionRecord | undefined {
     return this.deps.store.connection(canonicalResource(url, this.deps.net.policy));
   }
@@ -378,6 +389,7 @@ export class ConnectionService {
       hasRefreshToken: record.refreshToken !== undefined,
       ...(record.sendResource ? {} : { sendResource: false }),
       ...(record.callbackPort === undefined ? {} : { callbackPort: record.callbackPort }),
+      ...(record.signIn === undefined ? {} : { signIn: record.signIn }),
       connectedAt: record.connectedAt,
       updatedAt: record.updatedAt,
     };
@@ -388,9 +400,13 @@ export class ConnectionService {
  * The connection's sign-in settings: what this connect asks for, else what the connection kept.
  * `callbackPort: 0` goes back to ephemeral ports.
  */
-function signInChannel(previous: ConnectionRecord | undefined, options: ConnectOptions): { sendResource: boolean; callbackPort: number | undefined } {
+function signInChannel(
+  previous: ConnectionRecord | undefined,
+  options: ConnectOptions,
+): { sendResource: boolean; callbackPort: number | undefined; signIn: ConnectionRecord['signIn'] } {
   const port = options.callbackPort ?? previous?.callbackPort;
-  return { sendResource: options.sendResource ?? previous?.sendResource ?? true, callbackPort: port === 0 ? undefined : port };
+  const signIn = options.signIn === 'browser' ? undefined : (options.signIn ?? previous?.signIn);
+  return { sendResource: options.sendResource ?? previous?.sendResource ?? true, callbackPort: port === 0 ? undefined : port, signIn };
 }
 
 /** `--reregister`: Latchkey's own registration is forgotten (replaced once the new one is made); a client the user registered is never. */

@@ -55,6 +55,8 @@ export const ConnectionRecord = z.object({
   sendResource: z.boolean().default(true),
   /** `--callback-port`: sign-ins for this connection bind exactly 127.0.0.1:<port> (ASes that match redirect URIs with the port). */
   callbackPort: z.number().int().min(1).max(65_535).optional(),
+  /** `--device` / `--paste`: how `latchkey connect` signs in again for this connection; absent: the browser. */
+  signIn: z.enum(['device', 'paste']).optional(),
   refreshToken: z.string().optional(),
   accessToken: CachedAccessToken.optional(),
   status: z.enum(['ok', 'needs-reauth']),

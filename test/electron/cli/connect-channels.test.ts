@@ -19,11 +19,12 @@ function parse(values: OptionValues) {
 }
 
 describe('connect: sign-in channel flags', () => {
-  it('none given: a browser sign-in that keeps what the connection has', () => {
-    expect(parse({})).toMatchObject({ signIn: 'browser', sendResource: undefined, callbackPort: undefined, reregister: false });
+  it("none given: nothing is sent, so the connection's kept settings apply (a new one: the browser, resource sent, an ephemeral port)", () => {
+    expect(parse({})).toMatchObject({ signIn: undefined, sendResource: undefined, callbackPort: undefined, reregister: false });
   });
 
   it('--device, --paste, --no-resource, --resource, --callback-port, --reregister', () => {
+    expect(parse({ browser: true })).toMatchObject({ signIn: 'browser' });
     expect(parse({ device: true })).toMatchObject({ signIn: 'device' });
     expect(parse({ paste: true })).toMatchObject({ signIn: 'paste' });
     expect(parse({ 'no-resource': true })).toMatchObject({ sendResource: false });
@@ -34,7 +35,8 @@ describe('connect: sign-in channel flags', () => {
   });
 
   it.each([
-    [{ device: true, paste: true }, '--device or --paste'],
+    [{ device: true, paste: true }, 'not --device and --paste'],
+    [{ browser: true, device: true }, 'not --browser and --device'],
     [{ resource: true, 'no-resource': true }, '--resource or --no-resource'],
     [{ 'callback-port': '80' }, 'between 1024 and 65535'],
     [{ 'callback-port': '65536' }, 'between 1024 and 65535'],
@@ -110,10 +112,11 @@ describe('connections: the kept sign-in settings are shown', () => {
     updatedAt: 0,
   };
 
-  it('resource not sent and a fixed port each get a line; defaults add none', () => {
-    const lines = formatConnections([{ ...base, sendResource: false, callbackPort: 8765 }], 0);
+  it('resource not sent, a fixed port and a kept channel each get a line; defaults add none', () => {
+    const lines = formatConnections([{ ...base, sendResource: false, callbackPort: 8765, signIn: 'device' }], 0);
+    expect(lines).toContain('  sign-in: device (--device; --browser goes back)');
     expect(lines).toContain('  resource: not sent (--no-resource: its authorization server rejects it; the MCP spec requires it)');
     expect(lines).toContain('  callback: 127.0.0.1:8765 (fixed, --callback-port)');
-    expect(formatConnections([base], 0).join('\n')).not.toMatch(/resource:|callback:/u);
+    expect(formatConnections([base], 0).join('\n')).not.toMatch(/resource:|callback:|sign-in:/u);
   });
 });
