@@ -141,3 +141,62 @@ export async function openMemoryWallet(options: MemoryWalletOptions = {}): Promi
     },
   };
 }
+
+/**
+ * The window's transport to a wallet, observed: every call is recorded, and a test may hold a
+ * method's calls in flight or make the transport fail one (as a dropped connection would). What
+ * the calls do is the real wallet's.
+ */
+export interface ClientProbe extends WalletClient {
+  /** The params of every call to `method` (or connect), in order. */
+  callsTo<M extends OwnerMethodName>(method: M): Array<OwnerParams<M>>;
+  readonly subscribers: number;
+  /** The transport fails the next call to `method` with `error`, before it reaches the wallet. */
+  failNext(method: OwnerMethodName, error: unknown): void;
+  /** Calls to `method` wait in the transport until the returned release is called. */
+  hold(method: OwnerMethodName): () => void;
+}
+
+export function probeClient(client: WalletClient): ClientProbe {
+  const calls: Array<{ method: string; params: unknown }> = [];
+  const failures = new Map<OwnerMethodName, unknown>();
+  const holds = new Map<OwnerMethodName, Promise<void>>();
+  let subscribers = 0;
+  return {
+    callsTo: <M extends OwnerMethodName>(method: M) => calls.filter((c) => c.method === method).map((c) => c.params as OwnerParams<M>),
+    get subscribers() {
+      return subscribers;
+    },
+    failNext: (method, error) => void failures.set(method, error),
+    hold: (method) => {
+      let release: () => void = () => undefined;
+      holds.set(method, new Promise<void>((resolve) => (release = resolve)));
+      return () => {
+        holds.delete(method);
+        release();
+      };
+    },
+    async call<M extends OwnerMethodName>(method: M, params: OwnerParams<M>): Promise<OwnerResult<M>> {
+      calls.push({ method, params });
+      await holds.get(method);
+      if (failures.has(method)) {
+        const error = failures.get(method);
+        failures.delete(method);
+        throw error;
+      }
+      return client.call(method, params);
+    },
+    connect: (params, onProgress) => {
+      calls.push({ method: 'connect', params });
+      return client.connect(params, onProgress);
+    },
+    subscribe: (listener) => {
+      subscribers += 1;
+      const unsubscribe = client.subscribe(listener);
+      return () => {
+        subscribers -= 1;
+        unsubscribe();
+      };
+    },
+  };
+}
