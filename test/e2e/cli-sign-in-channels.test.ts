@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startWorld, type World } from '../world/index.js';
 import { completeDeviceSignIn } from '../world/device-flow.js';
 import { signInElsewhere } from '../world/remote-browser.js';
-import { runCli, startCli, waitForOutput } from '../support/run-cli.js';
+import { runCli, startCli, stopCli, waitForOutput } from '../support/run-cli.js';
 import { keychainMode } from '../support/keychain-env.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -233,6 +233,32 @@ describe('latchkey connect --no-resource / --reregister', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('registration.pre_registered');
     expect(refused.stderr).toContain('latchkey client remove');
+  }, 120_000);
+});
+
+describe('sign-in channels through a running daemon', () => {
+  it('--device and --paste: the daemon signs in, this CLI shows the code and delivers the pasted address', async () => {
+    const daemon = startCli(['daemon'], env);
+    try {
+      await waitForOutput(daemon, 'Press Ctrl-C to stop.');
+      const device = startCli(['connect', world.mcpUrl, '--device'], env);
+      await waitForOutput(device, 'Or open this address');
+      const userCode = /\n {2}([A-Z]{4}-[A-Z]{4})\n/u.exec(device.stderr)?.[1];
+      await completeDeviceSignIn(world.chromium, { verificationUri: `${world.issuer}/device`, userCode: userCode! });
+      const connected = await device.done;
+      expect(connected.code, connected.stderr).toBe(0);
+
+      const paste = startCli(['connect', world.mcpUrl, '--paste'], env, null);
+      await waitForOutput(paste, 'press Enter');
+      const authorizationUrl = /\n {2}(http\S+)\n/u.exec(paste.stderr)?.[1];
+      const endedOn = await signInElsewhere(world.chromium, authorizationUrl!);
+      paste.child.stdin!.end(`${endedOn.href}\n`);
+      const pasted = await paste.done;
+      expect(pasted.code, pasted.stderr).toBe(0);
+      expect(await listed()).toEqual([expect.objectContaining({ resource: world.mcpUrl, signIn: 'paste' })]);
+    } finally {
+      await stopCli(daemon);
+    }
   }, 120_000);
 });
 
