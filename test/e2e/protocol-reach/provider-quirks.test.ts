@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, resultText } from '../../support/mcp-call.js';
 import { startExactRedirectServer } from '../../world/exact-port-as.js';
 import { startResourceRejectingServer } from '../../world/no-resource-as.js';
-import { DEFAULT_METADATA_DELAY_MS, startSlowAuthorizationServer } from '../../world/slow-as.js';
+import { startSlowAuthorizationServer } from '../../world/slow-as.js';
 import type { VariantPair } from '../../world/variant-pair.js';
 import { startReachCli, type ReachCli } from './reach-cli.js';
 
+const METADATA_DELAY_MS = 60_000;
 let reach: ReachCli;
 const servers: Array<{ close(): Promise<void> }> = [];
 
@@ -49,12 +50,13 @@ async function expectWorkingToken(pair: VariantPair): Promise<string> {
 
 describe('authorization server quirks end to end', () => {
   it('metadata slower than the discovery budget: connect stops with discovery.timeout before the metadata comes; once fast it connects', async () => {
-    const slow = track(await startSlowAuthorizationServer());
+    // Far beyond the 15 s budget, so a loaded machine's slow process start cannot reach it.
+    const slow = track(await startSlowAuthorizationServer({ delayMs: METADATA_DELAY_MS }));
     const stuck = await reach.connect(slow.url);
     expect(stuck.result.code).not.toBe(0);
     expect(stuck.result.stderr).toContain('discovery.timeout');
-    expect(stuck.ms).toBeLessThan(DEFAULT_METADATA_DELAY_MS);
-    console.info(`[reach] connect slow AS (metadata after ${DEFAULT_METADATA_DELAY_MS} ms): gave up after ${stuck.ms} ms`);
+    expect(stuck.ms).toBeLessThan(METADATA_DELAY_MS);
+    console.info(`[reach] connect slow AS (metadata after ${METADATA_DELAY_MS} ms): gave up after ${stuck.ms} ms`);
     slow.settings.delayMs = 0;
     const connect = await reach.connect(slow.url);
     expect(connect.result.code, connect.result.stderr).toBe(0);
