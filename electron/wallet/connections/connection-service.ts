@@ -19,12 +19,10 @@ import { openLoopbackListener } from '../oauth/loopback.js';
 import { channelFor, forgetRegistration, signIn } from './sign-in-channel.js';
 import { registerClient } from '../oauth/register-client.js';
 import { coversScopes, selectScopes, unionScopes } from '../oauth/select-scopes.js';
-import { cachedTokenFrom, isFresh, needsReauth, notConnected, revokeRefreshToken, withoutTokens } from '../oauth/tokens.js';
+import { cachedTokenFrom, isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
 import { assertPolicyCovers } from './caller-options.js';
 import type { ConnectionStore } from './connection-store.js';
-import type { ConnectionTokens, TokenAudit } from './connection-tokens.js';
-import { IssuerChecks, discoverMovedIssuer, movedMessage, type IssuerCheck } from './migration.js';
-import { SignInsAfter401 } from './sign-in-bound.js';
+import type { ConnectionTokens } from './connection-tokens.js';
 import { KeyedQueue } from '../../base/async/keyed-queue.js';
 import type { CachedAccessToken, ClientRecord, ConnectionRecord } from '../oauth/records.js';
 
@@ -41,8 +39,6 @@ export interface ConnectionServiceDeps {
   clock: Clock;
   logger: Logger;
   clientMetadataUrl?: string | undefined;
-  /** Where a move of a server's sign-in is audited (connection.migrated); without it, only logged. */
-  audit?: TokenAudit | undefined;
 }
 
 interface AuthorizeTarget {
@@ -60,13 +56,7 @@ export class ConnectionService {
   private readonly stepUps = new Map<string, number>();
   private readonly signIns = new KeyedQueue();
 
-  private readonly issuerChecks: IssuerChecks;
-  private readonly signInsAfter401: SignInsAfter401;
-
-  constructor(private readonly deps: ConnectionServiceDeps) {
-    this.issuerChecks = new IssuerChecks({ ...deps.net, logger: deps.logger });
-    this.signInsAfter401 = new SignInsAfter401(deps.clock);
-  }
+  constructor(private readonly deps: ConnectionServiceDeps) {}
 
   list(): ConnectionSummary[] {
     return this.deps.store.connections().map((record) => this.summarize(record));
@@ -141,9 +131,7 @@ export class ConnectionService {
     const record = this.findConnection(url);
     if (record === undefined || record.status === 'needs-reauth') {
       if (status !== 401 && status !== 403) throw notConnected(canonicalResource(url, this.deps.net.policy));
-      const connected = await this.connectWith(url, challenge, options);
-      this.signInsAfter401.remember(connected);
-      return toResult(requireToken(connected));
+      return toResult(requireToken(await this.connectWith(url, challenge, options)));
     }
     if (status === 403 && challenge?.error === 'insufficient_scope') return this.stepUp(record, challenge.scope ?? [], options);
     if (status !== 401) {
@@ -151,27 +139,10 @@ export class ConnectionService {
         details: { resource: record.resource, status },
       });
     }
-    return this.answer401(record, challenge, wwwAuthenticate, options);
-  }
-
-  /**
-   * 401: the token is expired, revoked or was never accepted, or the server moved its sign-in to
-   * another authorization server. The resource metadata is read again first (T6; one read per
-   * challenge); on a move the old issuer's tokens are dropped and the owner signs in at the new
-   * one. Otherwise refresh once; if the AS refuses, sign in again with what was granted before
-   * (plus anything the challenge names), at most once per refusal (T7). Sign-ins run one at a time
-   * per connection; a 401 that waited for another's sign-in gets its token.
-   */
-  private async answer401(
-    record: ConnectionRecord,
-    challenge: BearerChallenge | undefined,
-    wwwAuthenticate: string | null,
-    options: ConnectOptions,
-  ): Promise<AccessTokenResult> {
-    const check = await this.issuerChecks.check({ record, challenge, challengeText: wwwAuthenticate, signal: options.signal });
-    if (check.kind === 'moved') return this.signIns.run(record.resource, () => this.migrate(record, check, challenge, options));
+    // 401: the token is expired, revoked or was never accepted. Refresh once; if the AS refuses,
+    // sign in again with what was granted before (plus anything the challenge names).
     try {
-      if (record.refreshToken !== undefined) {
+      if (record.status === 'ok' && record.refreshToken !== undefined) {
         const refreshed = await this.deps.tokens.refresh(record);
         if (refreshed.accessToken !== undefined && refreshed.accessToken.value !== record.accessToken?.value) {
           return toResult(refreshed.accessToken);
@@ -180,69 +151,10 @@ export class ConnectionService {
     } catch (error) {
       if (!isLatchkeyError(error, ErrorCode.NeedsReauth)) throw error;
     }
-    return this.signIns.run(record.resource, async () => {
-      const current = this.requireConnection(record.resource);
-      const renewed = renewedSince(record, current);
-      if (renewed !== undefined) return toResult(renewed);
-      this.signInsAfter401.assertAllowed(current);
-      const scopes = unionScopes(current.scopes, challenge?.scope ?? []);
-      const updated = await this.authorize(this.targetFor(current, scopes), options);
-      this.signInsAfter401.remember(updated);
-      return toResult(requireToken(updated));
-    });
-  }
-
-  /**
-   * T6: the server's metadata names another authorization server. The old issuer's tokens are
-   * revoked there (best effort) and dropped before anything else, so the connection reads
-   * "needs re-auth" for agents until the owner has signed in at the new issuer, with its own
-   * registration there (never the old client id) and the challenge's scopes.
-   */
-  private async migrate(
-    record: ConnectionRecord,
-    moved: Extract<IssuerCheck, { kind: 'moved' }>,
-    challenge: BearerChallenge | undefined,
-    options: ConnectOptions,
-  ): Promise<AccessTokenResult> {
-    const { store, clock, logger, net } = this.deps;
-    const stored = store.connection(record.resource);
-    if (stored === undefined) throw notConnected(record.resource);
-    // A concurrent 401 moved it already.
-    if (stored.issuer === moved.to && stored.status === 'ok' && stored.accessToken !== undefined) return toResult(stored.accessToken);
-    if (stored.issuer === moved.from) {
-      await this.forgetTokens(stored);
-      logger.warn(movedMessage(record.resource, moved.from, moved.to), { resource: record.resource, from: moved.from, to: moved.to });
-      await this.deps.audit?.record({ type: 'connection.migrated', resource: record.resource, issuer: moved.to, outcome: 'ok', reason: 'authorization_server_moved' });
-    }
-    const as = await discoverMovedIssuer(moved.to, { ...net, logger }, options.signal);
-    options.onProgress?.({ step: 'discovered', resource: record.resource, issuer: as.issuer });
-    const metadata = moved.resourceMetadata;
-    const scopes = selectScopes({ challenged: challenge?.scope, resourceSupported: metadata.metadata.scopes_supported, serverSupported: as.scopes_supported });
-    const previous = { ...withoutTokens(stored), deniedScopes: [] };
-    const updated = await this.authorize(
-      {
-        resource: record.resource,
-        serverUrl: record.serverUrl,
-        as,
-        scopes,
-        resourceMetadataUrl: metadata.url,
-        resourceScopes: metadata.metadata.scopes_supported,
-        previous,
-      },
-      options,
-    );
-    this.signInsAfter401.remember(updated);
+    const current = this.requireConnection(url);
+    const scopes = unionScopes(current.scopes, challenge?.scope ?? []);
+    const updated = await this.authorize(this.targetFor(current, scopes), options);
     return toResult(requireToken(updated));
-  }
-
-  /** Revokes the refresh token at its issuer (best effort) and drops both tokens: the connection needs a new sign-in. */
-  private async forgetTokens(record: ConnectionRecord): Promise<void> {
-    try {
-      await revokeRefreshToken(this.deps.tokens.configFor(record), record.refreshToken, this.deps.logger);
-    } catch (error) {
-      this.deps.logger.debug('revocation at the old authorization server failed', { resource: record.resource, why: isLatchkeyError(error) ? error.code : 'unreachable' });
-    }
-    await this.deps.store.updateConnection(record.resource, (current) => ({ ...withoutTokens(current), status: 'needs-reauth', updatedAt: this.deps.clock.now() }));
   }
 
   async disconnect(url: string): Promise<DisconnectResult> {
@@ -255,7 +167,6 @@ export class ConnectionService {
     }
     await this.deps.store.removeConnection(record.resource);
     this.stepUps.delete(record.resource);
-    this.signInsAfter401.forget(record.resource);
     this.deps.logger.info('disconnected', { resource: record.resource, revocation });
     return { resource: record.resource, revocation };
   }
@@ -469,12 +380,6 @@ export class ConnectionService {
       updatedAt: record.updatedAt,
     };
   }
-}
-
-/** The token another caller got for this connection since `before` was read (its refresh or sign-in), if any. */
-function renewedSince(before: ConnectionRecord, now: ConnectionRecord): CachedAccessToken | undefined {
-  if (now.status !== 'ok' || now.accessToken === undefined) return undefined;
-  return now.accessToken.value === before.accessToken?.value ? undefined : now.accessToken;
 }
 
 function toResult(token: CachedAccessToken): AccessTokenResult {
