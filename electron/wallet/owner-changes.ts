@@ -19,6 +19,7 @@ export const WHAT_CHANGED: Partial<Record<AuditType, readonly ChangedCollection[
   'site.removed': ['allowed-sites'],
   'connection.connected': ['connections'],
   'connection.disconnected': ['connections'],
+  'connection.migrated': ['connections'],
   'token.refreshed': ['connections'],
   'client.set': ['clients'],
   'client.removed': ['clients'],
@@ -34,22 +35,37 @@ export const WHAT_CHANGED: Partial<Record<AuditType, readonly ChangedCollection[
 /** An owner change's audit entry: the wallet adds `actor: 'owner'`. */
 export type OwnerChange = Omit<AuditInput, 'actor' | 'outcome'> & { type: keyof typeof WHAT_CHANGED };
 
-/** Where the wallet's owner methods record what they changed. */
+/**
+ * Where the wallet's owner methods record what they changed. An entry about an agent carries the
+ * agent's name as well as its id (looked up when the change does not say it), so the audit reads
+ * the same in the CLI and the window.
+ */
 export class OwnerChanges {
-  constructor(private readonly audit: Pick<AuditLog, 'append'>) {}
+  constructor(
+    private readonly audit: Pick<AuditLog, 'append'>,
+    private readonly agentNameOf: (agentId: string) => string | undefined = () => undefined,
+  ) {}
 
   async record(change: OwnerChange): Promise<AuditEvent> {
-    return this.audit.append({ ...change, outcome: 'ok', actor: 'owner' });
+    const agentName = change.agentName ?? (change.agentId === undefined ? undefined : this.agentNameOf(change.agentId));
+    return this.audit.append({ ...change, ...(agentName === undefined ? {} : { agentName }), outcome: 'ok', actor: 'owner' });
   }
 
   /** A revoked grant, with what stays valid at the server and until when (T38). */
-  async recordGrantRevoked({ grant, tokens }: RevokedGrant): Promise<AuditEvent> {
-    return this.record({ type: 'grant.revoked', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes, ...revokedFacts(tokens) });
+  async recordGrantRevoked({ grant, tokens }: RevokedGrant, agentName?: string): Promise<AuditEvent> {
+    return this.record({
+      type: 'grant.revoked',
+      agentId: grant.agentId,
+      ...(agentName === undefined ? {} : { agentName }),
+      resource: grant.resource,
+      scopes: grant.scopes,
+      ...revokedFacts(tokens),
+    });
   }
 
   /** A removed agent: each of its grants as revoked (with what stays valid), then the agent. */
   async recordAgentRemoved({ agent, grants }: RemovedAgent): Promise<AuditEvent> {
-    for (const revoked of grants) await this.recordGrantRevoked(revoked);
+    for (const revoked of grants) await this.recordGrantRevoked(revoked, agent.name);
     return this.record({ type: 'agent.removed', agentId: agent.id, agentName: agent.name });
   }
 }

@@ -34,7 +34,7 @@ export interface OwnerSurfaceDeps {
 
 export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
   const { connections, agents, grants, approvals, remembered, broker, audit, policy } = deps;
-  const changes = new OwnerChanges(audit);
+  const changes = new OwnerChanges(audit, (id) => agents.get(id)?.name);
   const agentId = (idOrName: string): string => {
     const agent = agents.get(idOrName);
     if (agent === undefined) {

@@ -81,6 +81,12 @@ describe('owner changes are audited and live', () => {
     expect(edits).toEqual([expect.objectContaining({ type: 'grant.updated', resource: RESOURCE, scopes: ['mcp:read', 'mcp:write'], actor: 'owner' })]);
   });
 
+  it('every owner entry about an agent names the agent, not only its id (the audit reads the same in the CLI and the window)', async () => {
+    const aboutAgents = (await wallet.queryAudit()).filter((entry: AuditEvent) => entry.actor === 'owner' && entry.agentId !== undefined);
+    expect(aboutAgents.length).toBeGreaterThan(3);
+    for (const entry of aboutAgents) expect(entry.agentName, entry.type).toEqual(expect.any(String));
+  });
+
   it('no audit entry carries a client secret, an agent secret or a session secret', async () => {
     const log = JSON.stringify(await wallet.queryAudit());
     expect(secrets.length).toBe(3);
@@ -135,7 +141,7 @@ describe('revoking a grant and removing an agent are owner changes (what stays v
     await owner.removeAgent({ agent: 'ci-bot' });
     const written = (await owner.queryAudit()).filter((entry) => entry.type === 'grant.revoked' || entry.type === 'agent.removed');
     expect(written).toEqual([
-      expect.objectContaining({ type: 'grant.revoked', actor: 'owner', agentId: grant.agentId, resource: RESOURCE, reason: 'revocation:unsupported_token_type', tokenExpiresAt: validUntil }),
+      expect.objectContaining({ type: 'grant.revoked', actor: 'owner', agentId: grant.agentId, agentName: 'ci-bot', resource: RESOURCE, reason: 'revocation:unsupported_token_type', tokenExpiresAt: validUntil }),
       expect.objectContaining({ type: 'agent.removed', actor: 'owner', agentId: grant.agentId, agentName: 'ci-bot' }),
     ]);
     expect(new Set(changedIn(live))).toEqual(new Set(['grants', 'agents', 'sessions']));

@@ -2,7 +2,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWalletStore } from '../../../renderer/store/index.js';
 import { auditAgentLabel, selectHiddenSessionCount, selectShownAudit } from '../../../renderer/store/selectors.js';
+import type { AuditEvent } from '../../../shared/agents.js';
 import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
+
+/** The same entry as an older audit log holds it: no agent name recorded. */
+function withoutName(entry: AuditEvent): AuditEvent {
+  const copy = { ...entry };
+  delete copy.agentName;
+  return copy;
+}
 
 const opened: MemoryWallet[] = [];
 
@@ -50,7 +58,7 @@ describe('wallet store: agents and grants from the window', () => {
 });
 
 describe('Activity: agent names and session rows', () => {
-  it('an entry without a recorded name shows the enrolled agent\'s name, else its id', async () => {
+  it('an entry shows its recorded agent name; one without (an older log) the enrolled agent\'s name, else its id', async () => {
     const { wallet } = await withCiBot();
     await wallet.createGrant({ agent: 'ci-bot', resource: 'https://mcp.example.com/mcp', scopes: ['files:read'] });
     const gone = await wallet.enrolAgent({ name: 'gone-bot' });
@@ -62,11 +70,11 @@ describe('Activity: agent names and session rows', () => {
     const ciBot = agents[0]!.id;
     expect(auditAgentLabel(await entry('agent.enrolled', ciBot), agents)).toBe('ci-bot'); // recorded
     const granted = await entry('grant.created', ciBot);
-    expect(granted.agentName).toBeUndefined();
-    expect(auditAgentLabel(granted, agents)).toBe('ci-bot');
+    expect(granted.agentName).toBe('ci-bot');
+    expect(auditAgentLabel(withoutName(granted), agents)).toBe('ci-bot');
     const revoked = await entry('grant.revoked', gone.agent.id);
-    expect(revoked.agentName).toBeUndefined();
-    expect(auditAgentLabel(revoked, agents)).toBe(gone.agent.id);
+    expect(auditAgentLabel(revoked, agents)).toBe('gone-bot'); // recorded before the agent went
+    expect(auditAgentLabel(withoutName(revoked), agents)).toBe(gone.agent.id);
     expect(auditAgentLabel(await entry('client.set'), agents)).toBeUndefined();
   });
 
