@@ -168,6 +168,8 @@ export const AuditType = z.enum([
   'session.ended',
   'connection.connected',
   'connection.disconnected',
+  /** A connected server's resource metadata named another authorization server: its tokens were dropped (issuer: the new one). */
+  'connection.migrated',
   'bridge.rejected',
   /** An elicitation URL was handed to the Opener (actor: 'owner' or 'policy' for an allowed site). */
   'elicitation.opened',

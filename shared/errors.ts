@@ -64,6 +64,8 @@ export const ErrorCode = {
   TokenLifetimeExceedsGrant: 'token.lifetime_exceeds_grant',
   NotConnected: 'connection.not_found',
   NeedsReauth: 'connection.needs_reauth',
+  /** The server refused a token fresh from a sign-in Latchkey made for its 401: no second sign-in for the same refusal (T7). */
+  SignInRejected: 'connection.sign_in_rejected',
 
   // Vault (threats T23–T25)
   KeychainUnavailable: 'vault.keychain_unavailable',

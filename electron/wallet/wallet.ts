@@ -131,6 +131,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     clock,
     logger,
     clientMetadataUrl: config.clientMetadataUrl,
+    audit,
   });
   const agents = new AgentRegistry({ vault, clock, logger, ...(ports.processes === undefined ? {} : { processes: ports.processes }) });
   // T36: a session ends with its `latchkey run`; sessions of a runner that died are ended (and audited) within the interval.

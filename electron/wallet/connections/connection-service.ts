@@ -22,7 +22,8 @@ import { coversScopes, selectScopes, unionScopes } from '../oauth/select-scopes.
 import { cachedTokenFrom, isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
 import { assertPolicyCovers } from './caller-options.js';
 import type { ConnectionStore } from './connection-store.js';
-import type { ConnectionTokens } from './connection-tokens.js';
+import type { ConnectionTokens, TokenAudit } from './connection-tokens.js';
+import { UnauthorizedAnswers } from './unauthorized.js';
 import { KeyedQueue } from '../../base/async/keyed-queue.js';
 import type { CachedAccessToken, ClientRecord, ConnectionRecord } from '../oauth/records.js';
 
@@ -39,6 +40,8 @@ export interface ConnectionServiceDeps {
   clock: Clock;
   logger: Logger;
   clientMetadataUrl?: string | undefined;
+  /** Where a move of a server's sign-in is audited (connection.migrated); without it, only logged. */
+  audit?: TokenAudit | undefined;
 }
 
 interface AuthorizeTarget {
@@ -56,7 +59,16 @@ export class ConnectionService {
   private readonly stepUps = new Map<string, number>();
   private readonly signIns = new KeyedQueue();
 
-  constructor(private readonly deps: ConnectionServiceDeps) {}
+  private readonly unauthorized: UnauthorizedAnswers;
+
+  constructor(private readonly deps: ConnectionServiceDeps) {
+    this.unauthorized = new UnauthorizedAnswers({
+      ...deps,
+      signIns: this.signIns,
+      signInAgain: (record, scopes, options) => this.authorize(this.targetFor(record, [...(scopes ?? [])]), options),
+      signInMoved: (target, options) => this.authorize(target, options),
+    });
+  }
 
   list(): ConnectionSummary[] {
     return this.deps.store.connections().map((record) => this.summarize(record));
@@ -131,7 +143,9 @@ export class ConnectionService {
     const record = this.findConnection(url);
     if (record === undefined || record.status === 'needs-reauth') {
       if (status !== 401 && status !== 403) throw notConnected(canonicalResource(url, this.deps.net.policy));
-      return toResult(requireToken(await this.connectWith(url, challenge, options)));
+      const connected = await this.connectWith(url, challenge, options);
+      this.unauthorized.signIns401.remember(connected);
+      return toResult(requireToken(connected));
     }
     if (status === 403 && challenge?.error === 'insufficient_scope') return this.stepUp(record, challenge.scope ?? [], options);
     if (status !== 401) {
@@ -139,22 +153,7 @@ export class ConnectionService {
         details: { resource: record.resource, status },
       });
     }
-    // 401: the token is expired, revoked or was never accepted. Refresh once; if the AS refuses,
-    // sign in again with what was granted before (plus anything the challenge names).
-    try {
-      if (record.status === 'ok' && record.refreshToken !== undefined) {
-        const refreshed = await this.deps.tokens.refresh(record);
-        if (refreshed.accessToken !== undefined && refreshed.accessToken.value !== record.accessToken?.value) {
-          return toResult(refreshed.accessToken);
-        }
-      }
-    } catch (error) {
-      if (!isLatchkeyError(error, ErrorCode.NeedsReauth)) throw error;
-    }
-    const current = this.requireConnection(url);
-    const scopes = unionScopes(current.scopes, challenge?.scope ?? []);
-    const updated = await this.authorize(this.targetFor(current, scopes), options);
-    return toResult(requireToken(updated));
+    return toResult(await this.unauthorized.answer(record, challenge, wwwAuthenticate, options));
   }
 
   async disconnect(url: string): Promise<DisconnectResult> {
@@ -167,6 +166,7 @@ export class ConnectionService {
     }
     await this.deps.store.removeConnection(record.resource);
     this.stepUps.delete(record.resource);
+    this.unauthorized.signIns401.forget(record.resource);
     this.deps.logger.info('disconnected', { resource: record.resource, revocation });
     return { resource: record.resource, revocation };
   }
