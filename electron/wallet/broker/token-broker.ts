@@ -14,7 +14,7 @@ import type { Clock, Logger } from '../../base/ports.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { GrantPatch, GrantStore } from '../grants/grant-store.js';
-import { decide, grantApplies, missingScopes, settle, type Ask, type ConsentAsk, type GrantChange, type Issue, type Refusal, type StepUpAsk } from '../grants/decide.js';
+import { decide, grantApplies, missingScopes, settle, type Ask, type ConnectionState, type ConsentAsk, type GrantChange, type Issue, type Refusal, type StepUpAsk } from '../grants/decide.js';
 import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditInput, AuditLog } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
@@ -86,8 +86,7 @@ export class TokenBroker implements AgentRequests {
       throw error;
     }
     try {
-      const record = this.deps.tokens.connection(resource);
-      const connection = record === undefined ? undefined : { scopes: record.scopes, tokenLifetimeSeconds: record.accessToken?.lifetimeSeconds };
+      const connection = this.connectionState(resource);
       const plan = decide({
         agent,
         request: { resource, scopes: request.scopes },
@@ -194,7 +193,14 @@ export class TokenBroker implements AgentRequests {
     else remembered = await this.askOwner(agent, resource, plan.ask, signal, base);
     const change = plan.grantChange;
     const grant = change !== undefined && (change.when === 'approved' || remembered) ? await this.changeGrant(agent, resource, change, base) : undefined;
-    return settle(plan, { grant, held });
+    return settle(plan, { grant, held, connection: this.connectionState(resource) });
+  }
+
+  /** What the plan needs of the connection, read now (its issuer and status key the agent token cache). */
+  private connectionState(resource: string): ConnectionState | undefined {
+    const record = this.deps.tokens.connection(resource);
+    if (record === undefined) return undefined;
+    return { scopes: record.scopes, tokenLifetimeSeconds: record.accessToken?.lifetimeSeconds, issuer: record.issuer, status: record.status };
   }
 
   /** Resolves with whether the owner approved with "remember"; throws on anything but approval. */
@@ -260,7 +266,9 @@ export class TokenBroker implements AgentRequests {
     const { grant, scopes } = plan;
     let token: AgentToken;
     try {
-      token = await this.cache.getOrMint(plan.cacheKey, { agentId, resource }, this.deps.clock.now() + plan.minRemainingMs, async () => {
+      // A connection that needs a new sign-in reuses nothing: no cached token lives past "never".
+      const validUntil = plan.reuseCached ? this.deps.clock.now() + plan.minRemainingMs : Number.POSITIVE_INFINITY;
+      token = await this.cache.getOrMint(plan.cacheKey, { agentId, resource }, validUntil, async () => {
         const minted = await this.deps.tokens.mint(resource, scopes).catch(async (error: unknown) => {
           if (grant !== undefined && isLatchkeyError(error, ErrorCode.CannotNarrow)) {
             await this.deps.grants.update(grant.id, { narrowing: 'unsupported' }).catch(() => undefined);

@@ -30,11 +30,23 @@ export interface DecideInput {
   request: { resource: string; scopes?: readonly string[] | undefined };
   grants: readonly Grant[];
   /** The owner's connection to the resource (undefined: not connected). */
-  connection: { scopes: readonly string[]; tokenLifetimeSeconds?: number | undefined } | undefined;
+  connection: ConnectionState | undefined;
   /** Scopes the owner declined in step-ups for this agent and resource; undefined: this wallet cannot step up. */
   declinedStepUps: readonly string[] | undefined;
   /** Epoch ms. */
   now: number;
+}
+
+/**
+ * What the plan needs of the connection. Its issuer is part of every cache key, so a token from an
+ * issuer the server moved away from is never handed out again; one that needs a new sign-in reuses
+ * no cached token at all.
+ */
+export interface ConnectionState {
+  scopes: readonly string[];
+  tokenLifetimeSeconds?: number | undefined;
+  issuer?: string | undefined;
+  status?: 'ok' | 'needs-reauth' | undefined;
 }
 
 /** `reason` is a sentence safe to show the agent; `code` is the stable error code. */
@@ -52,10 +64,12 @@ export interface Issue {
   scopes: string[];
   /** The grant it is issued under: its maximum token lifetime is enforced, its narrowing noted. */
   grant?: Grant;
-  /** One cached token per (agent, resource, scope set). */
+  /** One cached token per (agent, resource, connection issuer, scope set). */
   cacheKey: string;
   /** A cached token is reused only when it lives at least this much longer. */
   minRemainingMs: number;
+  /** False when the connection needs a new sign-in: nothing cached is handed out. */
+  reuseCached: boolean;
 }
 
 export type AskReason = 'no-grant' | 'ask-each-time' | 'more-scopes';
@@ -100,6 +114,9 @@ export interface Ask {
   /** What is issued once the owner approves (settle() checks it against the new state). */
   then: { scopes: string[]; grant?: Grant; agentId: string; resource: string };
 }
+
+/** The connection's issuer and status as far as the cache is concerned. */
+type CacheState = Pick<ConnectionState, 'issuer' | 'status'>;
 
 export type Plan = Refusal | Issue | Ask;
 
@@ -152,18 +169,19 @@ export function decide(input: DecideInput): Plan {
     const ask: ConsentAsk = { kind: 'consent', reason, scopes, ...(shown === undefined ? {} : { lifetimeSeconds: shown }) };
     return { kind: 'ask', ask, grantChange: { when: 'remembered', mode: 'allow', ...remembered }, then };
   }
-  return issue(then, grant, held);
+  return issue(then, grant, held, connection);
 }
 
 /**
- * After the owner approved: the grant as it is now (undefined: the planned one) and what the
- * connection holds now. A grant the AS cannot narrow gets only tokens equal to the connection's.
+ * After the owner approved: the grant as it is now (undefined: the planned one), what the
+ * connection holds now and its issuer and status now (the wait may have outlasted a move). A
+ * grant the AS cannot narrow gets only tokens equal to the connection's.
  */
-export function settle(plan: Ask, now: { grant: Grant | undefined; held: readonly string[] }): Issue | Refusal {
-  return issue(plan.then, now.grant ?? plan.then.grant, now.held);
+export function settle(plan: Ask, now: { grant: Grant | undefined; held: readonly string[]; connection?: CacheState | undefined }): Issue | Refusal {
+  return issue(plan.then, now.grant ?? plan.then.grant, now.held, now.connection ?? {});
 }
 
-function issue({ scopes, agentId, resource }: Ask['then'], grant: Grant | undefined, held: readonly string[]): Issue | Refusal {
+function issue({ scopes, agentId, resource }: Ask['then'], grant: Grant | undefined, held: readonly string[], connection: CacheState): Issue | Refusal {
   if (grant !== undefined && grant.narrowing === 'unsupported' && !sameScopes(scopes, held)) {
     return refusal(ErrorCode.CannotNarrow, "The server's authorization server cannot issue a token limited to this grant.", "The owner can widen the grant to the connection's scopes with `latchkey grant edit`.");
   }
@@ -171,8 +189,9 @@ function issue({ scopes, agentId, resource }: Ask['then'], grant: Grant | undefi
     kind: 'issue',
     scopes,
     ...(grant === undefined ? {} : { grant }),
-    cacheKey: `${agentId}\n${resource}\n${[...scopes].sort().join(' ')}`,
+    cacheKey: `${agentId}\n${resource}\n${connection.issuer ?? ''}\n${[...scopes].sort().join(' ')}`,
     minRemainingMs: MIN_HANDOUT_TTL_MS,
+    reuseCached: connection.status !== 'needs-reauth',
   };
 }
 

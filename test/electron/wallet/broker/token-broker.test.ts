@@ -10,6 +10,7 @@ import { composeWallet, type ComposedWallet } from '../../../../electron/wallet/
 import type { Wallet } from '../../../../electron/wallet/wallet-api.js';
 import { FakeTokenEndpoint } from '../../../fakes/fake-token-endpoint.js';
 import { seedConnection } from '../../../support/seed-connection.js';
+import { ConnectionStore } from '../../../../electron/wallet/connections/connection-store.js';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
 const composed: ComposedWallet[] = [];
@@ -61,6 +62,20 @@ describe('token broker', () => {
     const second = await broker.token(callerA, { resource: RESOURCE }, never);
     expect(second.access_token).toBe(first.access_token);
     expect(endpoint.requestsTo('/token')).toHaveLength(1);
+  });
+
+  it('after the connection moves to another issuer, no token cached from the old one is handed out; a connection needing a new sign-in reuses none', async () => {
+    const { c, wallet, broker, endpoint, callerA, never } = await setup();
+    await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'] });
+    const first = await broker.token(callerA, { resource: RESOURCE }, never);
+    const store = new ConnectionStore(c.vault);
+    await store.updateConnection(RESOURCE, (current) => ({ ...current, status: 'needs-reauth' }));
+    await expect(broker.token(callerA, { resource: RESOURCE }, never)).rejects.toMatchObject({ code: ErrorCode.NeedsReauth });
+    await store.putClient({ issuer: 'https://moved.example.test', clientId: 'c1', tokenEndpointAuthMethod: 'none', registration: 'dcr', redirectUris: [], registeredAt: 0 });
+    await store.updateConnection(RESOURCE, (current) => ({ ...current, issuer: 'https://moved.example.test', status: 'ok' }));
+    const after = await broker.token(callerA, { resource: RESOURCE }, never);
+    expect(after.access_token).not.toBe(first.access_token);
+    expect(endpoint.requestsTo('/token')).toHaveLength(2);
   });
 
   it('B10: agent b never rides agent a\'s grant: it raises its own approval', async () => {

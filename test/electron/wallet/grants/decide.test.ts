@@ -89,7 +89,26 @@ describe('decide: the whole plan', () => {
   it('issue: the narrowed scopes, the grant whose lifetime applies, a cache key per scope set', () => {
     const g = grant({ scopes: ['read', 'write', 'admin'] });
     const p = plan({ grants: [g], request: { resource: R, scopes: ['write', 'read'] } });
-    expect(p).toEqual({ kind: 'issue', scopes: ['write', 'read'], grant: g, cacheKey: `${A}\n${R}\nread write`, minRemainingMs: MIN_HANDOUT_TTL_MS });
+    expect(p).toEqual({ kind: 'issue', scopes: ['write', 'read'], grant: g, cacheKey: `${A}\n${R}\n\nread write`, minRemainingMs: MIN_HANDOUT_TTL_MS, reuseCached: true });
+  });
+
+  it('the cache key names the connection’s issuer: after a move no token cached from the old issuer matches', () => {
+    const g = grant({ scopes: ['read'] });
+    const before = plan({ grants: [g], connection: { scopes: ['read'], issuer: 'https://old.example', status: 'ok' }, request: { resource: R } });
+    const after = plan({ grants: [g], connection: { scopes: ['read'], issuer: 'https://new.example', status: 'ok' }, request: { resource: R } });
+    expect(before).toMatchObject({ kind: 'issue', cacheKey: `${A}\n${R}\nhttps://old.example\nread`, reuseCached: true });
+    expect(after).toMatchObject({ kind: 'issue', cacheKey: `${A}\n${R}\nhttps://new.example\nread` });
+  });
+
+  it('a connection that needs a new sign-in: nothing cached is reused', () => {
+    const p = plan({ grants: [grant({ scopes: ['read'] })], connection: { scopes: ['read'], issuer: 'https://old.example', status: 'needs-reauth' }, request: { resource: R } });
+    expect(p).toMatchObject({ kind: 'issue', reuseCached: false });
+  });
+
+  it('settle keys the cache by the issuer after the wait, not before it', () => {
+    const ask = asAsk(plan({ connection: { scopes: ['read'], issuer: 'https://old.example' }, request: { resource: R, scopes: ['read'] } }));
+    const settled = settle(ask, { grant: undefined, held: ['read'], connection: { issuer: 'https://new.example', status: 'needs-reauth' } });
+    expect(settled).toMatchObject({ kind: 'issue', cacheKey: `${A}\n${R}\nhttps://new.example\nread`, reuseCached: false });
   });
 
   it('no scopes asked: what both the grant and the connection allow, without a step-up', () => {
