@@ -18,12 +18,28 @@ export const ENV_BRIDGE_URL = 'LATCHKEY_BRIDGE_URL';
 /** Printable ASCII without control characters; bounded (T14). */
 const SafeText = (max: number) => z.string().min(1).max(max).regex(/^[\x20-\x7e]*$/, 'printable ASCII only');
 
+/**
+ * A token the resource refused with 401: named by its fingerprint (never the token itself) with
+ * the server's WWW-Authenticate. The wallet heeds it once per token it handed to this agent.
+ */
+export const RejectedToken = z
+  .object({
+    status: z.literal(401),
+    /** fingerprint() of the refused token: `sha256:` and 12 base64url characters. */
+    token_fingerprint: z.string().regex(/^sha256:[A-Za-z0-9_-]{12}$/, 'a token fingerprint'),
+    www_authenticate: SafeText(2048).optional(),
+  })
+  .strict();
+export type RejectedToken = z.infer<typeof RejectedToken>;
+
 export const TokenRequest = z
   .object({
     /** An MCP server URL (canonicalised by the wallet; matched exactly). */
     resource: SafeText(2048),
     /** Scopes wanted; default: everything the grant allows. Never more than the grant. */
     scopes: z.array(SafeText(128)).max(32).optional(),
+    /** The MCP server refused the token the agent was given: the wallet checks why (a moved sign-in, T6) before answering. */
+    rejected: RejectedToken.optional(),
   })
   .strict();
 export type TokenRequest = z.infer<typeof TokenRequest>;

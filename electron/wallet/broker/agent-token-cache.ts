@@ -3,8 +3,11 @@
  * resource and scope set, so revoking one agent's access does not touch another's, and the audit
  * fingerprints tell them apart); a cached one is reused while it lives long enough. Tokens handed
  * out are remembered until they expire at their server, so a revocation can revoke them all, or
- * say until when the ones the server cannot revoke stay valid (T38).
+ * say until when the ones the server cannot revoke stay valid (T38). A token the agent reports
+ * refused (401) is not handed out again, and counts as reported once.
  */
+import { fingerprint } from '../../base/log/fingerprint.js';
+
 export interface AgentToken {
   accessToken: string;
   /** Epoch ms the server stops accepting it (its real expiry: never capped, never shortened). */
@@ -19,6 +22,8 @@ export interface Entry extends AgentToken {
   resource: string;
   /** Whether it went to the agent (a token refused as too long-lived stays cached but never leaves). */
   handedOut: boolean;
+  /** The agent reported the resource refused it. */
+  refused?: boolean;
 }
 
 /** A token minted for a request that the owner revoked while it was in flight: revoke it, hand it to nobody. */
@@ -75,6 +80,21 @@ export class AgentTokenCache {
   noteHandedOut(agentId: string, resource: string, token: AgentToken, now: number): void {
     this.prune(now);
     this.issued.set(token.accessToken, { ...token, agentId, resource, handedOut: true });
+  }
+
+  /**
+   * The agent says the resource refused the token it was handed with this fingerprint: it leaves
+   * the cache. True only the first time, and only for a token this agent was handed for `resource`.
+   */
+  refuse(agentId: string, resource: string, tokenFingerprint: string, now: number): boolean {
+    this.prune(now);
+    for (const [token, entry] of this.issued) {
+      if (entry.agentId !== agentId || entry.resource !== resource || entry.refused === true || fingerprint(token) !== tokenFingerprint) continue;
+      entry.refused = true;
+      for (const [k, cached] of this.entries) if (cached.accessToken === token) this.entries.delete(k);
+      return true;
+    }
+    return false;
   }
 
   /**

@@ -7,7 +7,7 @@
  * It answers the bridge for enrolled agents (enrolment is the EnrolmentDesk's); the bridge server owns HTTP and its defences.
  */
 import type { AgentSummary, Grant } from '../../../shared/agents.js';
-import type { ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import type { ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, RejectedToken, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
 import type { Clock, Logger } from '../../base/ports.js';
@@ -51,8 +51,8 @@ export interface TokenBrokerDeps {
   audit: AuditLog;
   /** The connection's record (read once per request) and agent tokens minted from it. */
   tokens: Pick<ConnectionTokens, 'connection' | 'mint' | 'revokeAgentToken'>;
-  /** Step-ups: a connection re-authorized with more scopes. */
-  connections: Pick<ConnectionService, 'widen'>;
+  /** Step-ups (a connection re-authorized with more scopes), and agents' tokens refused with 401. */
+  connections: Pick<ConnectionService, 'widen' | 'agentRefused'>;
   policy: UrlPolicy;
   clock: Clock;
   logger: Logger;
@@ -86,6 +86,7 @@ export class TokenBroker implements AgentRequests {
       throw error;
     }
     try {
+      if (request.rejected !== undefined) await this.heedRefusal(agent.id, resource, request.rejected, signal);
       const connection = this.connectionState(resource);
       const plan = decide({
         agent,
@@ -194,6 +195,17 @@ export class TokenBroker implements AgentRequests {
     const change = plan.grantChange;
     const grant = change !== undefined && (change.when === 'approved' || remembered) ? await this.changeGrant(agent, resource, change, base) : undefined;
     return settle(plan, { grant, held, connection: this.connectionState(resource) });
+  }
+
+  /**
+   * The resource refused a token this agent was handed (401): it is not handed out again, and the
+   * connection reads the server's metadata again (a moved sign-in gives NeedsReauth, T6). Heeded
+   * once per handed-out token, so an agent cannot make the wallet read metadata at will; it never
+   * starts a sign-in.
+   */
+  private async heedRefusal(agentId: string, resource: string, rejected: RejectedToken, signal: AbortSignal): Promise<void> {
+    if (!this.cache.refuse(agentId, resource, rejected.token_fingerprint, this.deps.clock.now())) return;
+    await this.deps.connections.agentRefused(resource, rejected.www_authenticate ?? null, signal);
   }
 
   /** What the plan needs of the connection, read now (its issuer and status key the agent token cache). */

@@ -156,6 +156,13 @@ export class ConnectionService {
     return toResult(await this.unauthorized.answer(record, challenge, wwwAuthenticate, options));
   }
 
+  /** The broker reports an agent's token for `resource` refused with 401 (unauthorized.ts: answerAgent). */
+  async agentRefused(resource: string, wwwAuthenticate: string | null, signal?: AbortSignal): Promise<void> {
+    const record = this.deps.store.connection(resource);
+    const challenge = wwwAuthenticate === null ? undefined : bearerChallenge(wwwAuthenticate);
+    if (record?.status === 'ok') await this.unauthorized.answerAgent(record, challenge, wwwAuthenticate, signal);
+  }
+
   async disconnect(url: string): Promise<DisconnectResult> {
     const record = this.requireConnection(url);
     let revocation: DisconnectResult['revocation'] = 'none';

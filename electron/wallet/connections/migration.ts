@@ -143,11 +143,7 @@ export async function prepareMigration(
   const stored = deps.store.connection(record.resource);
   if (stored === undefined) throw notConnected(record.resource);
   if (stored.issuer === moved.to && stored.status === 'ok' && stored.accessToken !== undefined) return { kind: 'already-moved', token: stored.accessToken };
-  if (stored.issuer === moved.from) {
-    await forgetTokens(stored, deps);
-    deps.logger.warn(movedMessage(record.resource, moved.from, moved.to), { resource: record.resource, from: moved.from, to: moved.to });
-    await deps.audit?.record({ type: 'connection.migrated', resource: record.resource, issuer: moved.to, outcome: 'ok', reason: 'authorization_server_moved' });
-  }
+  await dropOldIssuer(stored, moved, deps);
   const as = await discoverMovedIssuer(moved.to, { ...deps.net, logger: deps.logger }, input.signal);
   input.onProgress?.({ step: 'discovered', resource: record.resource, issuer: as.issuer });
   const { metadata, url } = moved.resourceMetadata;
@@ -163,6 +159,18 @@ export async function prepareMigration(
       previous: { ...withoutTokens(stored), status: 'needs-reauth', deniedScopes: [] },
     },
   };
+}
+
+/**
+ * When `stored` is still at the issuer the server moved away from: its refresh token is revoked
+ * there (best effort), both tokens are dropped (the connection needs a new sign-in), the move is
+ * logged and audited (connection.migrated). Otherwise nothing: another 401 got there first.
+ */
+export async function dropOldIssuer(stored: ConnectionRecord, moved: MovedIssuer, deps: MigrationDeps): Promise<void> {
+  if (stored.issuer !== moved.from) return;
+  await forgetTokens(stored, deps);
+  deps.logger.warn(movedMessage(stored.resource, moved.from, moved.to), { resource: stored.resource, from: moved.from, to: moved.to });
+  await deps.audit?.record({ type: 'connection.migrated', resource: stored.resource, issuer: moved.to, outcome: 'ok', reason: 'authorization_server_moved' });
 }
 
 /** Revokes the refresh token at its issuer (best effort) and drops both tokens: the connection needs a new sign-in. */

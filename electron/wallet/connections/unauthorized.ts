@@ -7,9 +7,11 @@
  *  3. If the AS refuses, sign in again with what was granted before plus anything the challenge
  *     names, at most once per refusal (sign-in-bound.ts, T7).
  * Sign-ins run one at a time per connection; a 401 that waited for another's sign-in gets its token.
+ * An agent's 401 (reported through the bridge) runs step 1 only: on a move the old issuer's tokens
+ * go and the connection waits for the owner's sign-in; an agent never starts a sign-in.
  * The sign-in itself is ConnectionService's (given as functions, so the state stays with it).
  */
-import { ErrorCode, isLatchkeyError } from '../../../shared/errors.js';
+import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import type { ConnectOptions } from '../../../shared/api.js';
 import type { BearerChallenge } from '../../../shared/www-authenticate.js';
 import type { KeyedQueue } from '../../base/async/keyed-queue.js';
@@ -17,7 +19,7 @@ import type { CachedAccessToken, ConnectionRecord } from '../oauth/records.js';
 import { unionScopes } from '../oauth/select-scopes.js';
 import { needsReauth, notConnected } from '../oauth/tokens.js';
 import type { ConnectionTokens } from './connection-tokens.js';
-import { IssuerChecks, prepareMigration, type MigrationDeps, type MigrationTarget, type MovedIssuer } from './migration.js';
+import { IssuerChecks, dropOldIssuer, movedMessage, prepareMigration, type MigrationDeps, type MigrationTarget, type MovedIssuer } from './migration.js';
 import { SignInsAfter401 } from './sign-in-bound.js';
 
 export interface UnauthorizedDeps extends MigrationDeps {
@@ -59,6 +61,29 @@ export class UnauthorizedAnswers {
       this.signIns401.assertAllowed(current);
       const scopes = unionScopes(current.scopes, challenge?.scope ?? []);
       return this.signedIn(await this.deps.signInAgain(current, scopes, options));
+    });
+  }
+
+  /**
+   * An agent's token was refused with 401: the metadata is read again (shared per challenge); on a
+   * move the old issuer's tokens are dropped and audited, and the agent gets NeedsReauth saying
+   * so. Otherwise nothing: the broker renews the agent's token. Never a refresh of the owner's
+   * token, never a sign-in: a sign-in is the owner's.
+   */
+  async answerAgent(record: ConnectionRecord, challenge: BearerChallenge | undefined, wwwAuthenticate: string | null, signal?: AbortSignal): Promise<void> {
+    const check = await this.issuerChecks.check({ record, challenge, challengeText: wwwAuthenticate, signal });
+    if (check.kind !== 'moved') return;
+    const signedInThere = await this.deps.signIns.run(record.resource, async () => {
+      const stored = this.deps.store.connection(record.resource);
+      if (stored === undefined) throw notConnected(record.resource);
+      await dropOldIssuer(stored, check, this.deps);
+      return stored.issuer === check.to && stored.status === 'ok';
+    });
+    // The owner has signed in at the new issuer meanwhile: the broker mints from there.
+    if (signedInThere) return;
+    throw new LatchkeyError(ErrorCode.NeedsReauth, movedMessage(record.resource, check.from, check.to), {
+      hint: `The owner signs in again: latchkey connect ${record.serverUrl}`,
+      details: { resource: record.resource, issuer: check.to },
     });
   }
 

@@ -11,6 +11,7 @@ import type { Wallet } from '../../../../electron/wallet/wallet-api.js';
 import { FakeTokenEndpoint } from '../../../fakes/fake-token-endpoint.js';
 import { seedConnection } from '../../../support/seed-connection.js';
 import { ConnectionStore } from '../../../../electron/wallet/connections/connection-store.js';
+import { fingerprint } from '../../../../electron/base/log/fingerprint.js';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
 const composed: ComposedWallet[] = [];
@@ -76,6 +77,26 @@ describe('token broker', () => {
     const after = await broker.token(callerA, { resource: RESOURCE }, never);
     expect(after.access_token).not.toBe(first.access_token);
     expect(endpoint.requestsTo('/token')).toHaveLength(2);
+  });
+
+  it('an agent reporting its token refused (401): it is not handed out again, the metadata is read again once per token; a token it was not handed changes nothing', async () => {
+    const { wallet, broker, endpoint, callerA, callerB, never } = await setup();
+    await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'] });
+    await wallet.createGrant({ agent: 'agent-b', resource: RESOURCE, scopes: ['mcp:read'] });
+    const metadataReads = () => endpoint.requests.filter((r) => new URL(r.url).host === 'mcp.example.test').length;
+    const first = await broker.token(callerA, { resource: RESOURCE }, never);
+    const refused = { status: 401 as const, token_fingerprint: fingerprint(first.access_token), www_authenticate: 'Bearer error="invalid_token"' };
+    // Another agent cannot report agent a's token.
+    expect((await broker.token(callerB, { resource: RESOURCE, rejected: refused }, never)).access_token).not.toBe(first.access_token);
+    expect(metadataReads()).toBe(0);
+    const renewed = await broker.token(callerA, { resource: RESOURCE, rejected: refused }, never);
+    expect(renewed.access_token).not.toBe(first.access_token);
+    expect(metadataReads()).toBeGreaterThanOrEqual(1);
+    const reads = metadataReads();
+    // The same report again: heeded once; the new token comes from the cache.
+    expect((await broker.token(callerA, { resource: RESOURCE, rejected: refused }, never)).access_token).toBe(renewed.access_token);
+    expect(metadataReads()).toBe(reads);
+    expect(endpoint.requestsTo('/token')).toHaveLength(3);
   });
 
   it('B10: agent b never rides agent a\'s grant: it raises its own approval', async () => {
