@@ -20,6 +20,7 @@ import {
   ENV_BRIDGE_SOCKET,
   ENV_BRIDGE_URL,
   type EnrolRequest,
+  type RejectedToken,
 } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { isLoopbackHost } from '../../../shared/url.js';
@@ -60,7 +61,8 @@ export interface BridgeClientOptions extends BridgeLocation {
 }
 
 export interface BridgeClient {
-  token(resource: string, scopes?: string[]): Promise<TokenResponse>;
+  /** `rejected`: the resource refused the last token with 401 (bridge.ts RejectedToken). */
+  token(resource: string, scopes?: string[], rejected?: RejectedToken): Promise<TokenResponse>;
   whoami(): Promise<WhoamiResponse>;
   /**
    * POST /v1/elicitations: hands a server's URL elicitation to the wallet (the owner decides; the
@@ -99,8 +101,8 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
       : new ApprovalWatch({ list: async () => (await call('GET', '/v1/approvals/pending', PendingApprovalsResponse)).approvals, onChange: onWaiting });
   const watched = <T>(work: Promise<T>): Promise<T> => (watch === undefined ? work : watch.track(work));
   return {
-    token: (resource, scopes) => {
-      const parsed = TokenRequest.safeParse(scopes === undefined ? { resource } : { resource, scopes });
+    token: (resource, scopes, rejected) => {
+      const parsed = TokenRequest.safeParse({ resource, ...(scopes === undefined ? {} : { scopes }), ...(rejected === undefined ? {} : { rejected }) });
       if (!parsed.success) {
         return Promise.reject(
           new LatchkeyError(ErrorCode.InvalidInput, 'The resource or scopes are not valid for the bridge.', {

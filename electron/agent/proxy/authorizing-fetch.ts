@@ -1,6 +1,7 @@
 /**
  * The fetch the Streamable HTTP transport uses: every request to the remote MCP server carries
- * `Authorization: Bearer <token>` from the token cache. A 401 renews the token and retries once;
+ * `Authorization: Bearer <token>` from the token cache. A 401 renews the token (telling the bridge
+ * which token was refused and the server's challenge) and retries once;
  * a 403 insufficient_scope asks for the union of scopes (the bridge raises a step-up approval)
  * and retries once. Anything else, or a second refusal, goes back to the transport as it came.
  */
@@ -33,9 +34,10 @@ export function createAuthorizingFetch(options: AuthorizingFetchOptions): FetchL
     if (!isReplayable(init?.body)) return response;
 
     if (response.status === 401) {
+      const challenge = response.headers.get('www-authenticate');
       await discard(response);
       options.onRetry?.({ status: 401 });
-      return send(url, init, await tokens.renew(token));
+      return send(url, init, await tokens.renew(token, challenge));
     }
     const challenge = bearerChallenge(response.headers.get('www-authenticate'));
     if (challenge?.error !== 'insufficient_scope') return response;

@@ -4,21 +4,25 @@
  * insufficient_scope. Concurrent callers share one fetch, so a burst of requests on an expired
  * token asks the source once.
  */
-import { TokenResponse } from '../../../shared/bridge.js';
+import { RejectedToken, TokenResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { fingerprint } from '../../base/log/fingerprint.js';
 import { systemClock, type Clock } from '../../base/ports.js';
 
 /** Where tokens come from: the bridge client bound to one resource, or a test stand-in. */
 export interface TokenSource {
-  /** A fresh token; `scopes` undefined means "what the grant allows". */
-  fetchToken(scopes: readonly string[] | undefined): Promise<unknown>;
+  /**
+   * A fresh token; `scopes` undefined means "what the grant allows". `rejected`: the resource
+   * refused the previous one with 401 (the wallet checks whether the server moved its sign-in).
+   */
+  fetchToken(scopes: readonly string[] | undefined, rejected?: RejectedToken): Promise<unknown>;
 }
 
 export interface TokenCache {
   /** The cached token, or a new one when there is none or it is about to expire. */
   current(): Promise<string>;
-  /** After a 401 for `rejected`: forget it and get another (once per rejected token). */
-  renew(rejected: string): Promise<string>;
+  /** After a 401 for `rejected` (with the server's WWW-Authenticate): forget it and get another (once per rejected token). */
+  renew(rejected: string, wwwAuthenticate?: string | null): Promise<string>;
   /** After a 403 insufficient_scope for `rejected`: ask for its scopes ∪ `needed`. */
   widen(rejected: string, needed: readonly string[]): Promise<string>;
   /** Scopes of the cached token (empty before the first fetch). */
@@ -53,11 +57,10 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   let pending: Promise<Entry> | undefined;
 
   /** One fetch at a time; `scopes` become the wanted ones only once a token with them arrives. */
-  const fetchEntry = (scopes = wanted): Promise<Entry> => {
+  const fetchEntry = (scopes = wanted, rejected?: RejectedToken): Promise<Entry> => {
     if (pending !== undefined) return pending;
     const started = clock.now();
-    pending = options.source
-      .fetchToken(scopes)
+    pending = (rejected === undefined ? options.source.fetchToken(scopes) : options.source.fetchToken(scopes, rejected))
       .then((raw) => {
         const token = validate(raw);
         const expiresAtMs = token.expires_at * 1000;
@@ -83,11 +86,11 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       if (entry !== undefined && fresh()) return entry.token.access_token;
       return (await fetchEntry()).token.access_token;
     },
-    async renew(rejected) {
+    async renew(rejected, wwwAuthenticate) {
       if (pending !== undefined) return (await pending).token.access_token;
       if (entry !== undefined && entry.token.access_token !== rejected && fresh()) return entry.token.access_token;
       entry = undefined;
-      return (await fetchEntry()).token.access_token;
+      return (await fetchEntry(wanted, rejection(rejected, wwwAuthenticate))).token.access_token;
     },
     async widen(rejected, needed) {
       const base = entry?.token.access_token === rejected ? entry.scopes : [];
@@ -101,6 +104,13 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       return (await fetchEntry(union)).token.access_token;
     },
   };
+}
+
+/** What the bridge is told about a refused token: its fingerprint, and the challenge when it fits the bridge's bounds. */
+function rejection(token: string, wwwAuthenticate: string | null | undefined): RejectedToken {
+  const named = { status: 401 as const, token_fingerprint: fingerprint(token) };
+  const full = RejectedToken.safeParse({ ...named, ...(wwwAuthenticate == null ? {} : { www_authenticate: wwwAuthenticate }) });
+  return full.success ? full.data : named;
 }
 
 /** B15 (client side): only the four documented fields are kept; a refresh token never is. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, LatchkeyError } from '../../../../shared/errors.js';
 import { createTokenCache, type TokenSource } from '../../../../electron/agent/proxy/token-cache.js';
+import { fingerprint } from '../../../../electron/base/log/fingerprint.js';
 
 const NOW = 1_700_000_000_000;
 
@@ -81,6 +82,20 @@ describe('token cache', () => {
     // A late 401 for the old token does not throw away the new one.
     expect(await cache.renew(rejected)).toBe('tok-2');
     expect(src.calls).toHaveLength(2);
+  });
+
+  it('renew() tells the source which token was refused (its fingerprint, never the token) and the challenge, when it fits the bridge\'s bounds', async () => {
+    const clock = clockAt(NOW);
+    const told: unknown[] = [];
+    const src = source(900, clock);
+    const cache = createTokenCache({ source: { fetchToken: (scopes, rejected) => (told.push(rejected), src.fetchToken(scopes)) }, clock });
+    const first = await cache.current();
+    const challenge = 'Bearer resource_metadata="https://mcp.example.test/.well-known/oauth-protected-resource"';
+    const second = await cache.renew(first, challenge);
+    expect(told[1]).toEqual({ status: 401, token_fingerprint: fingerprint(first), www_authenticate: challenge });
+    expect(JSON.stringify(told)).not.toContain(first);
+    await cache.renew(second, `Bearer ${'x'.repeat(3000)}`);
+    expect(told[2]).toEqual({ status: 401, token_fingerprint: fingerprint(second) });
   });
 
   it('widen() asks for the rejected token\'s scopes ∪ the challenge\'s, and keeps asking for them', async () => {
