@@ -1,7 +1,8 @@
 /**
  * An authorization server migration through the real CLI: the MCP server's metadata moves from
  * the world's AS to a second oidc-provider; the old tokens get 401. Connecting again signs in at
- * the new AS; an agent's 401 should lead the wallet there by itself.
+ * the new AS. An agent's 401 leads the wallet to notice the move by itself: the agent is told to
+ * wait for the owner, who signs in at the new AS.
  */
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,15 +53,32 @@ describe('authorization server migration end to end', () => {
     expect(resultText(await callTool(moving.url, after, 'echo', { text: 'after' }))).toContain('after');
   }, 180_000);
 
-  it.skip('an agent hitting 401 after the move gets through: the wallet re-reads the metadata and signs in at the new AS (skip: waits for 401-driven migration in the connection lifecycle, work package B)', async () => {
+  it('an agent hitting 401 after the move: the wallet re-reads the metadata, drops the old issuer\'s tokens and tells the owner; the agent gets connection.needs_reauth (never a sign-in it started) until the owner signs in at the new AS', async () => {
     const moving = await connectedScenario();
     const agent = await reach.startAgent('agent-moving', moving.url, ['mcp:read']);
     expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: 'first' } }))).toContain('first');
     moving.moveToSecond();
+    const refused = await agent.callTool({ name: 'echo', arguments: { text: 'moved' } }).then(
+      () => undefined,
+      (error: unknown) => error as { message: string; data?: { latchkey_code?: string } },
+    );
+    expect(refused?.data?.latchkey_code).toBe('connection.needs_reauth');
+    expect(refused?.message).toContain(moving.second.issuer);
+    // No browser sign-in and no registration at the new AS without the owner.
+    expect(moving.second.registrations).toHaveLength(0);
+    const listed = JSON.parse((await reach.run(['connections', '--json'])).stdout) as Array<{ resource: string; status: string }>;
+    expect(listed.find((c) => moving.url.startsWith(c.resource) || c.resource.startsWith(moving.url))?.status).toBe('needs-reauth');
+    const audit = JSON.parse((await reach.run(['audit', '--json'])).stdout) as Array<{ type: string; issuer?: string }>;
+    expect(audit.filter((e) => e.type === 'connection.migrated')).toEqual([expect.objectContaining({ issuer: moving.second.issuer })]);
+    // Asking again changes nothing: no second metadata-driven move, still needs_reauth.
+    await expect(agent.callTool({ name: 'echo', arguments: { text: 'again' } })).rejects.toMatchObject({ data: { latchkey_code: 'connection.needs_reauth' } });
+
     const flow = reach.world.opener.nextFlow();
-    expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: 'moved' } }, undefined, { timeout: 120_000 }))).toContain('moved');
+    const again = await reach.connect(moving.url);
+    expect(again.result.code, again.result.stderr).toBe(0);
     expect((await flow).steps).toEqual(expect.arrayContaining(['login']));
     expect(moving.second.registrations).toHaveLength(1);
+    expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: 'after' } }))).toContain('after');
     const after = await reach.token(moving.url);
     expect(decodeJwt(after).iss).toBe(moving.second.issuer);
   }, 180_000);
