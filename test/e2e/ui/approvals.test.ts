@@ -114,7 +114,7 @@ describe('the window: approvals, grants and activity, live', () => {
     await row.waitFor({ state: 'detached' });
     await agentCard.getByText('No grants.').waitFor();
     // T38/B16: the window says until when the token it already had stays valid at the server (JWTs cannot be revoked there).
-    await agentCard.getByRole('status').filter({ hasText: 'stay valid at the server until' }).waitFor();
+    await agentCard.getByRole('status').filter({ hasText: /stays? valid at the server until/ }).waitFor();
     expect(await ui.daemon.wallet.listGrants({ agent: 'agent-a' })).toEqual([]);
 
     const asking = ui.bridge(secret).token(world.mcpUrl, [MCP_READ]);
