@@ -127,7 +127,9 @@ export class ConnectionTokens {
     }));
     if (updated === undefined) throw notConnected(resource);
     logger.info('access token refreshed', { resource, token: fingerprint(accessToken.value) });
-    await this.deps.audit?.record({
+    // Audited without holding the askers who wait on this refresh: the log queues the entry now, in
+    // call order, and writes it with its next group commit; `record` never throws.
+    void this.deps.audit?.record({
       type: 'token.refreshed',
       resource,
       scopes: updated.scopes,

@@ -269,6 +269,8 @@ describe('token.refreshed', () => {
     const { service } = compose(store, { fetch: endpoint.fetch, policy: { allowInsecureLoopback: false } }, { now: () => 1_000_000 });
     const tokens = new ConnectionTokens({ store, net: { fetch: endpoint.fetch, policy: { allowInsecureLoopback: false } }, clock: { now: () => 1_000_000 }, logger: silentLogger, audit });
     await tokens.refresh(store.connection(RESOURCE)!);
+    // The refresh does not wait for its audit write; a query waits for everything queued before it.
+    await audit.query({ type: 'token.refreshed' });
     expect(appended).toMatchObject([{ type: 'token.refreshed', resource: RESOURCE, outcome: 'ok', tokenFingerprint: expect.stringMatching(/^sha256:/) }]);
     expect(await audit.verify()).toMatchObject({ ok: true });
     expect(service.list()[0]?.accessTokenExpiresAt).toBe(appended[0]?.tokenExpiresAt);
