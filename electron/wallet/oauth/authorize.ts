@@ -135,6 +135,10 @@ export function checkAuthorizationResponse(as: AuthorizationServer, url: URL): v
       });
     }
     throw new LatchkeyError(ErrorCode.AuthorizationFailed, `The authorization server answered "${truncate(error, 60)}".${said}`, {
+      // RFC 8707: a provider that rejects the resource indicator (some Entra set-ups) answers invalid_target.
+      ...(error === 'invalid_target'
+        ? { hint: 'This authorization server refuses the "resource" parameter. If you trust it, connect again with --no-resource (the MCP specification requires the parameter; Latchkey warns and remembers the choice for this server).' }
+        : {}),
       details: { issuer: as.issuer, error: truncate(error, 60) },
     });
   }

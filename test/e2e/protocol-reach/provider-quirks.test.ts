@@ -69,6 +69,7 @@ describe('authorization server quirks end to end', () => {
     const refused = await reach.connect(entra.url);
     expect(refused.result.code).not.toBe(0);
     expect(refused.result.stderr).toContain('invalid_target');
+    expect(refused.result.stderr).toContain('--no-resource'); // the hint names the switch
     expect(entra.as.requests.some((request) => request.error === 'invalid_target')).toBe(true);
     const flow = reach.world.opener.nextFlow();
     const connect = await reach.connect(entra.url, ['--no-resource']);
