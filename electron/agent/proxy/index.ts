@@ -4,12 +4,13 @@
  * bridge, in agent mode). Session ids, protocol-version headers, the GET SSE stream and
  * reconnects are the SDK transport's job; auth retries are the authorizing fetch's.
  */
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { LatchkeyError } from '../../../shared/errors.js';
 import type { Clock } from '../../base/ports.js';
 import { createAuthorizingFetch } from './authorizing-fetch.js';
 import { createElicitationInterceptor } from './elicitation-interceptor.js';
+import { createEraAdapter } from './era-adapter.js';
 import { startMessageProxy, type MessageProxy, type MessageProxyOptions } from './message-proxy.js';
 import { createStdioLinesTransport, type LineInput, type LineOutput } from './stdio-lines.js';
 import { createTokenCache, type TokenSource } from './token-cache.js';
@@ -53,7 +54,9 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<MessagePr
   // The first token is usually needed within milliseconds (initialize): fetch it now. A failure
   // here is not reported: the first request that needs the token sees it.
   if (options.prefetch !== false) void tokens.current().catch(() => undefined);
-  const remote = new StreamableHTTPClientTransport(options.url, {
+  // The SDK's 2026-era transport: it sends MCP-Protocol-Version, Mcp-Method and Mcp-Name from a
+  // modern message's envelope and nothing extra for a 2025 one. No authProvider: it never runs OAuth.
+  const transport = new StreamableHTTPClientTransport(options.url, {
     fetch: createAuthorizingFetch({
       tokens,
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
@@ -61,6 +64,7 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<MessagePr
         debug?.(event.status === 401 ? 'remote said 401: renewing the token' : `remote said 403 insufficient_scope: asking for ${event.scopes?.join(' ') ?? ''}`),
     }),
   });
+  const remote = createEraAdapter(transport, debug === undefined ? {} : { debug });
   const local = options.local ?? createStdioLinesTransport(requireStream(options.input), requireStream(options.output));
   return startMessageProxy({
     local,

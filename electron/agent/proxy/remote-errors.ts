@@ -2,6 +2,7 @@
  * What went wrong talking to the remote MCP server, as a LatchkeyError with a stable code, and
  * whether the remote is gone (the proxy then closes) or the failure concerns one message.
  */
+import { InsufficientScopeError, SdkHttpError, UnauthorizedError } from '@modelcontextprotocol/client';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, isLatchkeyError, LatchkeyError } from '../../../shared/errors.js';
 
@@ -16,8 +17,8 @@ export const PROXY_ERROR_CODE = -32000;
 
 export function describeRemoteFailure(error: unknown, origin: string, hadSession: boolean): RemoteFailure {
   if (isLatchkeyError(error)) return { error, fatal: false };
-  if (error instanceof StreamableHTTPError) {
-    const status = error.code ?? 0;
+  const status = httpStatusOf(error);
+  if (status !== undefined) {
     if (status === 404 && hadSession) {
       return {
         error: new LatchkeyError(ErrorCode.RemoteSessionEnded, `The MCP server at ${origin} ended the session.`, {
@@ -50,6 +51,16 @@ export function describeRemoteFailure(error: unknown, origin: string, hadSession
     }),
     fatal: false,
   };
+}
+
+/** The HTTP status of a transport's refusal (the 2026-era SDK's errors, or the 2025-era one's). */
+function httpStatusOf(error: unknown): number | undefined {
+  if (error instanceof SdkHttpError) return error.status;
+  // Without an OAuth provider the transport turns a 403 insufficient_scope it cannot widen into these.
+  if (error instanceof InsufficientScopeError) return 403;
+  if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof StreamableHTTPError) return error.code ?? 0;
+  return undefined;
 }
 
 function rejectionHint(status: number): string {

@@ -60,7 +60,7 @@ describe('protocol eras end to end', () => {
     }
   }, 120_000);
 
-  it.skip('2026-07-28: a 2025 agent calls a tool through latchkey mcp (skip: waits for the bridge across eras, work package D; today the proxy\'s 2025 initialize gets HTTP 400 -32022)', async () => {
+  it('2026-07-28: a 2025 agent calls a tool through latchkey mcp', async () => {
     const agent = await reach.startAgent('agent-2026', modern.url, ['mcp:read']);
     expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: 'across eras' } }))).toContain('across eras');
   }, 120_000);
