@@ -65,7 +65,7 @@ describe('protocol eras end to end', () => {
     expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: 'across eras' } }))).toContain('across eras');
   }, 120_000);
 
-  it.skip('2026-07-28: step-up through latchkey mcp: write_note answers 403 insufficient_scope, the owner approves, Chromium signs in for mcp:write, the retry succeeds (skip: waits for the bridge across eras, work package D)', async () => {
+  it('2026-07-28: step-up through latchkey mcp: write_note answers 403 insufficient_scope, the owner approves, Chromium signs in for mcp:write, the retry succeeds', async () => {
     const agent = await reach.startAgent('agent-2026-writer', modern.url, ['mcp:read', 'mcp:write']);
     const writing = agent.callTool({ name: 'write_note', arguments: { text: 'stepped up across eras' } }, undefined, { timeout: 120_000 });
     const approval = await reach.pendingApproval('step-up');
