@@ -77,12 +77,15 @@ describe('protocol eras end to end', () => {
     expect(modern.notes).toContain('stepped up across eras');
   }, 180_000);
 
-  it.skip('2026-07-28: URL elicitation (input_required) through latchkey mcp: the owner approves, Chromium visits the page once, the agent gets the answer (skip: waits for the bridge across eras, work package D)', async () => {
+  it('2026-07-28: URL elicitation (input_required) through latchkey mcp: the owner approves, Chromium visits the page once, the owner says retry (no completion notification in 2026-07-28), the agent gets the answer', async () => {
     const agent = await reach.startAgent('agent-2026-pages', modern.url, ['mcp:read']);
     const opening = agent.callTool({ name: 'open_page', arguments: {} }, undefined, { timeout: 120_000 });
     const approval = await reach.pendingApproval('url-elicitation');
     expect(modern.counters.pageVisits).toBe(0);
     expect((await reach.run(['approve', approval.id])).code).toBe(0);
+    await expect.poll(() => modern.counters.pageVisits, { timeout: 60_000 }).toBe(1);
+    const retry = await reach.pendingApproval('elicitation-retry');
+    expect((await reach.run(['approve', retry.id])).code).toBe(0);
     expect(toolText(await opening)).toContain('page: accept');
     expect(modern.counters.pageVisits).toBe(1);
   }, 180_000);
