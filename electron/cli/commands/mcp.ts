@@ -69,7 +69,9 @@ export const mcpCommand = defineAgentCommand(
     description:
       'For MCP clients that start local servers (Claude Code, Claude Desktop, Cursor, VS Code): configure the command ' +
       '"latchkey" with the arguments ["mcp", "<mcp-url>"]. Every JSON-RPC message is forwarded as it is to the remote ' +
-      'Streamable HTTP server, with a short-lived access token from the Latchkey bridge (the agent\'s grant, or the owner\'s approval). ' +
+      'Streamable HTTP server when both speak the same protocol era; a 2025 client and a 2026-07-28-only server are bridged ' +
+      '(initialize answered from server/discover, the request envelope added to every request). Every request carries ' +
+      'a short-lived access token from the Latchkey bridge (the agent\'s grant, or the owner\'s approval). ' +
       'A 401 gets a fresh token; a 403 insufficient_scope asks the owner for the wider scopes (step-up). ' +
       'URL-mode elicitations (a server asking the user to open a page) go to the owner in Latchkey, never to the agent; ' +
       'the request that needed the page is retried once the server says it is done or the owner presses retry. ' +
