@@ -90,6 +90,26 @@ describe('protocol eras end to end', () => {
     expect(modern.counters.pageVisits).toBe(1);
   }, 180_000);
 
+  it('2026-07-28 server, 2026-07-28 agent: a v2 client pinned to 2026-07-28 calls a tool through latchkey mcp (same era: passed through)', async () => {
+    const added = await reach.run(['agent', 'add', 'agent-modern-2026']);
+    expect((await reach.run(['grant', 'add', 'agent-modern-2026', modern.url, '--scope', 'mcp:read'])).code).toBe(0);
+    const client = new ModernClient({ name: 'agent-modern-2026', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(
+      new ModernStdioTransport({
+        command: process.execPath,
+        args: ['--import', 'tsx', CLI_MAIN, 'mcp', '--allow-insecure-loopback', modern.url],
+        cwd: REPO_ROOT,
+        env: { ...reach.env, PATH: process.env['PATH'] ?? '/usr/bin:/bin', LATCHKEY_AGENT_SECRET: added.stdout.trim() },
+      }),
+    );
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+      expect(toolText(await client.callTool({ name: 'echo', arguments: { text: 'modern to modern' } }))).toContain('modern to modern');
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
+
   it.skip('2025-11-25 server, 2026-07-28 agent: a v2 client pinned to 2026-07-28 calls a tool through latchkey mcp (skip: waits for the bridge answering server/discover for a 2025 server, work package D)', async () => {
     const added = await reach.run(['agent', 'add', 'agent-modern']);
     expect((await reach.run(['grant', 'add', 'agent-modern', reach.world.mcpUrl, '--scope', 'mcp:read'])).code).toBe(0);
