@@ -3,25 +3,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverAuthorization } from '../../../../electron/wallet/oauth/discover-authorization.js';
 import type { DiscoveryDeps } from '../../../../electron/wallet/oauth/discover-resource.js';
 import { createSafeFetch, type SafeFetch } from '../../../../electron/base/net/safe-fetch.js';
-import { ErrorCode, isLatchkeyError, type LatchkeyError } from '../../../../shared/errors.js';
+import { ErrorCode } from '../../../../shared/errors.js';
 import { sendJson, startHttpFixture, type HttpFixture } from '../../../fakes/http-fixture.js';
 import { legacyServer, modernServer, serveWeb } from './mcp-era-servers.js';
+import { rejection } from '../../../support/rejection.js';
 
 const policy = { allowInsecureLoopback: true };
 let fx: HttpFixture;
 let safeFetch: SafeFetch;
 let deps: DiscoveryDeps;
 let mcp: URL;
-
-async function rejection(promise: Promise<unknown>): Promise<LatchkeyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLatchkeyError(error)) return error;
-    throw new Error(`expected a LatchkeyError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a rejection');
-}
 
 const asMetadata = (issuer: string, prefix = '') => ({
   issuer,

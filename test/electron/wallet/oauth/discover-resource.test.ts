@@ -2,24 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { candidatesFor, chooseAuthorizationServer, discoverResource, type DiscoveryDeps } from '../../../../electron/wallet/oauth/discover-resource.js';
 import { createSafeFetch, type SafeFetch } from '../../../../electron/base/net/safe-fetch.js';
 import type { Fetch } from '../../../../electron/base/ports.js';
-import { ErrorCode, isLatchkeyError, type LatchkeyError } from '../../../../shared/errors.js';
+import { ErrorCode } from '../../../../shared/errors.js';
 import { sendJson, startHttpFixture, type HttpFixture } from '../../../fakes/http-fixture.js';
+import { rejection } from '../../../support/rejection.js';
 
 const policy = { allowInsecureLoopback: true };
 let fx: HttpFixture;
 let safeFetch: SafeFetch;
 let deps: DiscoveryDeps;
 let mcp: string;
-
-async function rejection(promise: Promise<unknown>): Promise<LatchkeyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLatchkeyError(error)) return error;
-    throw new Error(`expected a LatchkeyError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a rejection');
-}
 
 const prm = (resource: string, extra: Record<string, unknown> = {}) => ({ resource, authorization_servers: ['https://as.example.com'], ...extra });
 const paths = () => fx.requests.map((r) => r.path);

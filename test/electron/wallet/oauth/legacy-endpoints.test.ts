@@ -2,22 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultEndpoints, discoverLegacyAuthorizationServer } from '../../../../electron/wallet/oauth/legacy-endpoints.js';
 import type { DiscoveryDeps } from '../../../../electron/wallet/oauth/discover-resource.js';
 import { createSafeFetch, type SafeFetch } from '../../../../electron/base/net/safe-fetch.js';
-import { ErrorCode, isLatchkeyError, type LatchkeyError } from '../../../../shared/errors.js';
+import { ErrorCode } from '../../../../shared/errors.js';
 import { sendJson, startHttpFixture, type HttpFixture } from '../../../fakes/http-fixture.js';
+import { rejection } from '../../../support/rejection.js';
 
 let fx: HttpFixture;
 let safeFetch: SafeFetch;
 let deps: DiscoveryDeps;
-
-async function rejection(promise: Promise<unknown>): Promise<LatchkeyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLatchkeyError(error)) return error;
-    throw new Error(`expected a LatchkeyError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a rejection');
-}
 
 const paths = () => fx.requests.map((r) => r.path);
 const server = () => new URL(`${fx.origin}/tenant/a/mcp`);

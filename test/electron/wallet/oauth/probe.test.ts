@@ -3,24 +3,15 @@ import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_ME
 import { MODERN_PROTOCOL_VERSION, probeResource } from '../../../../electron/wallet/oauth/probe.js';
 import type { DiscoveryDeps } from '../../../../electron/wallet/oauth/discover-resource.js';
 import { createSafeFetch, type SafeFetch } from '../../../../electron/base/net/safe-fetch.js';
-import { ErrorCode, isLatchkeyError, type LatchkeyError } from '../../../../shared/errors.js';
+import { ErrorCode } from '../../../../shared/errors.js';
 import { sendJson, startHttpFixture, type HttpFixture } from '../../../fakes/http-fixture.js';
 import { legacyServer, modernServer, serveWeb } from './mcp-era-servers.js';
+import { rejection } from '../../../support/rejection.js';
 
 let fx: HttpFixture;
 let safeFetch: SafeFetch;
 let deps: DiscoveryDeps;
 let mcp: string;
-
-async function rejection(promise: Promise<unknown>): Promise<LatchkeyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLatchkeyError(error)) return error;
-    throw new Error(`expected a LatchkeyError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a rejection');
-}
 
 /** What each request was: the HTTP method, and the JSON-RPC method of a POST. */
 const seen = () => fx.requests.map((r) => (r.method === 'POST' ? (JSON.parse(r.body) as { method: string }).method : r.method));
