@@ -1,5 +1,6 @@
 import type { ConnectionSummary, ConnectProgress } from '../../../shared/connections.js';
 import type { ConnectParams } from '../../../shared/api.js';
+import { NO_RESOURCE_RISK } from '../../../shared/no-resource-warning.js';
 import type { Wallet } from '../../wallet/wallet-api.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_OK, writeJson } from '../output.js';
@@ -26,11 +27,7 @@ export interface ConnectArgs {
   reregister: boolean;
 }
 
-export const NO_RESOURCE_WARNING =
-  'Warning: --no-resource: Latchkey will not send the RFC 8707 "resource" parameter for this connection. ' +
-  'The MCP specification requires it: it ties each token to this one server, so a token leaked from it cannot be used at another. ' +
-  'It is off only because you asked (some authorization servers, such as Microsoft Entra ID, reject it); ' +
-  'the choice is kept with the connection and shown by "latchkey connections". --resource turns it back on.';
+export const NO_RESOURCE_WARNING = `Warning: --no-resource: ${NO_RESOURCE_RISK} and shown by "latchkey connections". --resource turns it back on.`;
 
 export function parseConnectArgs(raw: RawArgs): ConnectArgs {
   const timeoutText = getString(raw.values, 'timeout') ?? String(DEFAULT_CONNECT_TIMEOUT_SECONDS);
