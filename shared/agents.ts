@@ -56,6 +56,8 @@ export const Grant = z.object({
   agentId: Id,
   /** Canonical MCP server URL; matched exactly (T07). */
   resource: z.string(),
+  /** The account on that server whose tokens the agent gets (T8), matched exactly; absent: the server's default account. */
+  account: z.string().optional(),
   /** Scopes the agent may receive; a token never carries more (T13). */
   scopes: z.array(z.string()),
   /**
@@ -131,6 +133,8 @@ export const Approval = z.object({
   /** Display name of who asks (the enrolled name, or the name an unknown caller proposes). */
   agentName: z.string().max(64),
   resource: z.string().optional(),
+  /** The account on that server (T8); absent: its default account. */
+  account: z.string().max(64).optional(),
   /** consent: the scopes asked for; step-up: the scopes wanted after the upgrade (the union). */
   scopes: z.array(z.string()).optional(),
   /** step-up: the scopes the connection (and the agent's grant) hold now. */
@@ -193,6 +197,8 @@ export const AuditEvent = z.object({
   agentName: z.string().optional(),
   sessionId: z.string().optional(),
   resource: z.string().optional(),
+  /** The account on that server (T8), a label: never an address or a secret. */
+  account: z.string().max(64).optional(),
   scopes: z.array(z.string()).optional(),
   outcome: z.enum(['ok', 'denied', 'error']),
   /** A stable code (error code or decision reason), never free text from a server. */

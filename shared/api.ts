@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, AuditType, Grant, GrantMode, GrantRevocation, MAX_TOKEN_LIFETIME_SECONDS, SessionSummary } from './agents.js';
-import { ConnectionSummary, type ConnectProgress } from './connections.js';
+import { AccountLabel, ConnectionSummary, type ConnectProgress } from './connections.js';
 
 const Url = z.string().min(1).max(2048);
 const Scopes = z.array(z.string().min(1).max(128)).max(64);
@@ -90,6 +90,8 @@ export const CreateGrantInput = z
   .object({
     agent: IdOrName,
     resource: Url,
+    /** Which account on the server (T8); absent: the server's default or only account, pinned when the grant is made. */
+    account: AccountLabel.optional(),
     scopes: Scopes,
     maxTokenLifetimeSeconds: z.number().int().min(60).max(MAX_TOKEN_LIFETIME_SECONDS).optional(),
     expiresAt: z.number().optional(),
@@ -124,6 +126,8 @@ export type AllowedSite = z.infer<typeof AllowedSite>;
 export const ConnectParams = z
   .object({
     url: Url,
+    /** Sign in as another account on this server (T8): kept as its own connection, with a fresh login at the AS. */
+    account: AccountLabel.optional(),
     scopes: Scopes.optional(),
     timeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
     /** false: the caller opens the sign-in URL itself (the CLI, with the user's BROWSER). */
@@ -163,17 +167,27 @@ const none = [] as const;
 export const OwnerMethods = {
   status: { params: z.object({}).strict(), result: HostStatusSchema, changes: none },
   listConnections: { params: z.object({}).strict(), result: z.array(ConnectionSummary), changes: none },
-  accessToken: { params: z.object({ url: Url, minTtlSeconds: z.number().optional() }).strict(), result: AccessTokenSchema, changes: none },
+  accessToken: {
+    params: z.object({ url: Url, account: AccountLabel.optional(), minTtlSeconds: z.number().optional() }).strict(),
+    result: AccessTokenSchema,
+    changes: none,
+  },
   handleAuthChallenge: {
-    params: z.object({ url: Url, status: z.number().int(), wwwAuthenticate: z.string().max(16_384).nullable() }).strict(),
+    params: z.object({ url: Url, account: AccountLabel.optional(), status: z.number().int(), wwwAuthenticate: z.string().max(16_384).nullable() }).strict(),
     result: AccessTokenSchema,
     changes: none,
   },
   disconnect: {
-    params: z.object({ url: Url }).strict(),
-    result: z.object({ resource: z.string(), revocation: z.enum(['revoked', 'unsupported', 'failed', 'none']) }),
+    params: z.object({ url: Url, account: AccountLabel.optional() }).strict(),
+    result: z.object({ resource: z.string(), account: z.string().optional(), revocation: z.enum(['revoked', 'unsupported', 'failed', 'none']) }),
     changes: ['connections'],
   },
+  /** Paste sign-in from an owner UI: the address the browser ended on, for a sign-in in progress (checked as the CLI's is). */
+  deliverPastedSignIn: { params: z.object({ address: z.string().min(1).max(16_384) }).strict(), result: z.null(), changes: none },
+  /** Opens, with the wallet's opener, a page a sign-in in progress shows (its authorization URL or verification URI); nothing else. */
+  openSignInPage: { params: z.object({ url: Url }).strict(), result: z.null(), changes: none },
+  /** Cancels the connects in progress for this server; false when none was. */
+  cancelConnect: { params: z.object({ url: Url }).strict(), result: z.boolean(), changes: none },
   listClients: { params: z.object({}).strict(), result: z.array(ClientSummarySchema), changes: none },
   setClient: { params: SetClientParams, result: z.null(), changes: ['clients'] },
   removeClient: { params: z.object({ issuer: Url }).strict(), result: z.boolean(), changes: ['clients'] },

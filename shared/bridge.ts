@@ -4,6 +4,7 @@
  * problem+json with a stable `code`.
  */
 import { z } from 'zod';
+import { AccountLabel } from './connections.js';
 
 /** Every request must carry this header: a web page cannot send it without a CORS preflight, which the bridge never answers (T10). */
 export const BRIDGE_HEADER = 'latchkey-bridge';
@@ -36,6 +37,8 @@ export const TokenRequest = z
   .object({
     /** An MCP server URL (canonicalised by the wallet; matched exactly). */
     resource: SafeText(2048),
+    /** Which account on that server (T8); absent: the one the agent's grant names. A grant for another account never answers. */
+    account: AccountLabel.optional(),
     /** Scopes wanted; default: everything the grant allows. Never more than the grant. */
     scopes: z.array(SafeText(128)).max(32).optional(),
     /** The MCP server refused the token the agent was given: the wallet checks why (a moved sign-in, T6) before answering. */
@@ -101,6 +104,8 @@ export const WhoamiResponse = z.object({
   grants: z.array(
     z.object({
       resource: z.string(),
+      /** The account on that server (T8); absent: its default account. */
+      account: z.string().optional(),
       scopes: z.array(z.string()),
       mode: z.enum(['allow', 'ask']),
       /** The grant's enforced maximum; absent: tokens live as the server issues them. */

@@ -8,11 +8,27 @@ export const RegistrationKind = z.enum(['pre-registered', 'cimd', 'dcr']);
 export type RegistrationKind = z.infer<typeof RegistrationKind>;
 
 export const ConnectionStatus = z.enum(['ok', 'needs-reauth']);
+
+/**
+ * An account label (protocol.md T8): which of the owner's accounts on one server a connection
+ * signs in as ("work", "personal", a tenant's short name). Case-folded; short, lowercase letters,
+ * digits, `.`, `_` and `-`; never an email address (a label is shown and audited, an address is
+ * personal data). No label: the server's default account.
+ */
+export const ACCOUNT_LABEL_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+export const AccountLabel = z
+  .string()
+  .max(64)
+  .transform((label) => label.toLowerCase())
+  .pipe(z.string().regex(ACCOUNT_LABEL_PATTERN, 'an account label: up to 32 of a-z 0-9 . _ -, starting with a letter or digit (not an email address)'));
+export type AccountLabel = z.infer<typeof AccountLabel>;
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
 
 export const ConnectionSummary = z.object({
   /** Canonical MCP server URL (RFC 8707 resource). */
   resource: z.string(),
+  /** Which account on this server (T8); absent: the default account. */
+  account: z.string().optional(),
   issuer: z.string(),
   clientId: z.string(),
   registration: RegistrationKind,
@@ -64,6 +80,8 @@ export type ConnectProgress =
 
 export interface DisconnectResult {
   resource: string;
+  /** The disconnected account (T8); absent: the default account. */
+  account?: string;
   /** 'revoked' at the AS, 'unsupported' (no revocation endpoint), or 'failed' (AS unreachable: local state erased anyway). */
   revocation: 'revoked' | 'unsupported' | 'failed' | 'none';
 }

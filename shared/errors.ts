@@ -63,6 +63,8 @@ export const ErrorCode = {
   /** The server's tokens live longer than the grant's maximum token lifetime: none is handed out (T38). */
   TokenLifetimeExceedsGrant: 'token.lifetime_exceeds_grant',
   NotConnected: 'connection.not_found',
+  /** A server has more than one account connected and the request named none (T8): never a guess. */
+  AccountAmbiguous: 'connection.account_ambiguous',
   NeedsReauth: 'connection.needs_reauth',
   /** The server refused a token fresh from a sign-in Latchkey made for its 401: no second sign-in for the same refusal (T7). */
   SignInRejected: 'connection.sign_in_rejected',
