@@ -65,6 +65,6 @@ export class StepUps {
 
   /** The connection is gone: its counts go with it. */
   forget(resource: string): void {
-    this.attempts.delete(resource);
+    for (const key of [...this.attempts.keys()]) if (key.startsWith(`${resource} `)) this.attempts.delete(key);
   }
 }
