@@ -182,6 +182,12 @@ export const OwnerMethods = {
     result: z.object({ resource: z.string(), account: z.string().optional(), revocation: z.enum(['revoked', 'unsupported', 'failed', 'none']) }),
     changes: ['connections'],
   },
+  /** Paste sign-in from an owner UI: the address the browser ended on, for a sign-in in progress (checked as the CLI's is). */
+  deliverPastedSignIn: { params: z.object({ address: z.string().min(1).max(16_384) }).strict(), result: z.null(), changes: none },
+  /** Opens, with the wallet's opener, a page a sign-in in progress shows (its authorization URL or verification URI); nothing else. */
+  openSignInPage: { params: z.object({ url: Url }).strict(), result: z.null(), changes: none },
+  /** Cancels the connects in progress for this server; false when none was. */
+  cancelConnect: { params: z.object({ url: Url }).strict(), result: z.boolean(), changes: none },
   listClients: { params: z.object({}).strict(), result: z.array(ClientSummarySchema), changes: none },
   setClient: { params: SetClientParams, result: z.null(), changes: ['clients'] },
   removeClient: { params: z.object({ issuer: Url }).strict(), result: z.boolean(), changes: ['clients'] },

@@ -8,6 +8,7 @@ import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
 import type { BridgeStatus, VaultStatus } from '../../shared/api.js';
 import type { Wallet } from './wallet-api.js';
 import type { ConnectionService } from './connections/connection-service.js';
+import type { SignInsWaiting } from './connections/sign-ins-waiting.js';
 import type { AgentRegistry } from './agents/agent-registry.js';
 import type { GrantStore } from './grants/grant-store.js';
 import type { ApprovalQueue } from './approvals/approval-queue.js';
@@ -23,6 +24,8 @@ export interface OwnerSurfaceDeps {
   bridgeStatus?: (() => BridgeStatus) | undefined;
   policy: UrlPolicy;
   connections: ConnectionService;
+  /** The sign-ins connects wait on: an owner UI pastes, opens their page or cancels through it. */
+  signIns: SignInsWaiting;
   agents: AgentRegistry;
   grants: GrantStore;
   approvals: ApprovalQueue;
@@ -33,7 +36,7 @@ export interface OwnerSurfaceDeps {
 }
 
 export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
-  const { connections, agents, grants, approvals, remembered, broker, audit, policy } = deps;
+  const { connections, signIns, agents, grants, approvals, remembered, broker, audit, policy } = deps;
   const changes = new OwnerChanges(audit, (id) => agents.get(id)?.name);
   const agentId = (idOrName: string): string => {
     const agent = agents.get(idOrName);
@@ -50,7 +53,8 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
       return bridge === undefined ? deps.vaultStatus : { ...deps.vaultStatus, bridge };
     },
     connect: async ({ url, ...options }, control = {}) => {
-      const connection = await connections.connect(url, { ...options, ...control });
+      const followed = signIns.follow(url, control);
+      const connection = await connections.connect(url, { ...options, ...followed.control }).finally(followed.done);
       await changes.record({ type: 'connection.connected', resource: connection.resource, scopes: connection.scopes });
       return connection;
     },
@@ -64,6 +68,15 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
       await changes.record({ type: 'connection.disconnected', resource: result.resource, reason: `revocation:${result.revocation}` });
       return result;
     },
+    deliverPastedSignIn: async ({ address }) => {
+      await signIns.deliverPasted(address);
+      return null;
+    },
+    openSignInPage: async ({ url }) => {
+      await signIns.openPage(url);
+      return null;
+    },
+    cancelConnect: async ({ url }) => signIns.cancel(url),
     listClients: async () => connections.listClients(),
     setClient: async (client) => {
       await connections.setClient(client);

@@ -31,6 +31,7 @@ import type { BridgeHandler } from './bridge/handler.js';
 import type { Wallet, WalletConfig } from './wallet-api.js';
 import type { BridgeStatus } from '../../shared/api.js';
 import { createOwnerSurface } from './owner-surface.js';
+import { SignInsWaiting } from './connections/sign-ins-waiting.js';
 
 export interface WalletPorts {
   fetch: Fetch;
@@ -191,6 +192,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     bridgeStatus: options.bridgeStatus,
     policy,
     connections,
+    signIns: new SignInsWaiting(ports.opener ?? noOpener, policy),
     agents,
     grants,
     approvals,
