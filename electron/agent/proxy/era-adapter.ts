@@ -1,117 +1,134 @@
 /**
- * The remote side of `latchkey mcp` across protocol eras. A 2025 agent starts with `initialize`;
- * that message goes to the server as it is, and when the server answers it (same era) nothing
- * else here ever changes a message. When the server refuses it, the adapter asks `server/discover`
- * with the 2026-07-28 envelope built from the agent's `initialize`; a discover result switches the
- * connection to the modern wire: the agent's `initialize` is answered from the discover result,
- * `notifications/initialized` stays here, every request upstream carries the envelope in
- * `params._meta` (the transport derives MCP-Protocol-Version, Mcp-Method and Mcp-Name from it), and
- * results lose the fields only 2026-07-28 defines when they say nothing (`resultType: "complete"`).
+ * The remote side of `latchkey mcp` across protocol eras (protocol.md E4–E8). The agent's first
+ * message says its era: `initialize` (2025) or `server/discover` (2026-07-28). With `--protocol
+ * auto` that message goes upstream first; when the server answers in the same era nothing here
+ * ever changes a message again. When it refuses (HTTP 400/404/405, or a JSON-RPC error to
+ * `server/discover`), the adapter tries the other era and bridges: era-modern.ts for a 2025 agent
+ * and a 2026-07-28 server, era-legacy.ts for a 2026-07-28 agent and a 2025 server. A pinned
+ * `--protocol` names the server's era and skips the refused probe. Auth refusals and network
+ * failures stay what they are.
  */
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { createLegacyBridge, type LegacyBridge } from './era-legacy.js';
+import { createModernBridge, type ModernBridge } from './era-modern.js';
 import {
-  CLIENT_CAPABILITIES_META_KEY,
-  CLIENT_INFO_META_KEY,
-  PROTOCOL_VERSION_META_KEY,
-  SdkHttpError,
-  SERVER_INFO_META_KEY,
-} from '@modelcontextprotocol/client';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+  asMessage,
+  envelopeOf,
+  eraUnsupported,
+  isEraRefusal,
+  isObject,
+  LEGACY_PROTOCOL_VERSION,
+  MODERN_PROTOCOL_VERSION,
+  OwnRequests,
+  paramsOf,
+  recordOf,
+  requestOf,
+  type Json,
+  type ProtocolChoice,
+} from './era-wire.js';
 import type { RemoteTransport } from './message-proxy.js';
 
-/** The revision spoken upstream once a server answers `server/discover`. */
-export const MODERN_PROTOCOL_VERSION = '2026-07-28';
-/** What a 2025 agent is told when it asks for a revision this proxy does not know. */
-const FALLBACK_AGENT_VERSION = '2025-11-25';
-const AGENT_VERSIONS = new Set(['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07']);
+export { MODERN_PROTOCOL_VERSION, PROTOCOL_CHOICES, resultForLegacyAgent, type ProtocolChoice } from './era-wire.js';
 const DISCOVER_TIMEOUT_MS = 15_000;
 
-type Json = Record<string, unknown>;
+/** The wire spoken upstream, once the agent's first message has been answered. */
 export type Era = 'unknown' | 'legacy' | 'modern';
 
 export interface EraAdapter extends RemoteTransport {
-  /** The wire spoken upstream, once the agent's `initialize` has been answered. */
   readonly era: Era;
+  /** True when the agent speaks the other era and the adapter bridges. */
+  readonly bridged: boolean;
 }
 
 export interface EraAdapterOptions {
   debug?: (message: string) => void;
+  /** How long the adapter's own `server/discover` or `initialize` may take (default 15 s). */
   discoverTimeoutMs?: number;
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function asMessage(value: Json): JSONRPCMessage {
-  return value as unknown as JSONRPCMessage;
+  /** The server's revision when pinned; `auto` (default) probes. */
+  protocol?: ProtocolChoice;
+  /** The server's origin, for messages. */
+  origin?: string;
+  /** URL elicitations are the wallet's (the elicitation interceptor sits above the adapter). */
+  walletTakesUrl?: boolean;
+  /** How long a question to the agent or a kept request state may wait (default 10 minutes). */
+  inputTimeoutMs?: number;
 }
 
 /** Wraps the remote transport; the message proxy talks to the adapter as it would to the transport. */
 export function createEraAdapter(inner: RemoteTransport, options: EraAdapterOptions = {}): EraAdapter {
   let era: Era = 'unknown';
-  let envelope: Json | undefined;
-  let discoverCount = 0;
-  const waiting = new Map<RequestId, (message: JSONRPCMessage) => void>();
-
+  let bridge: ModernBridge | LegacyBridge | undefined;
+  const protocol = options.protocol ?? 'auto';
+  const origin = options.origin ?? 'the remote';
+  const own = new OwnRequests(inner, options.discoverTimeoutMs ?? DISCOVER_TIMEOUT_MS);
   const deliver = (message: JSONRPCMessage): void => adapter.onmessage?.(message);
+  const shared = { inner, own, deliver, origin, walletTakesUrl: options.walletTakesUrl ?? false };
+  const modern = createModernBridge({ ...shared, ...(options.inputTimeoutMs === undefined ? {} : { agentAskTimeoutMs: options.inputTimeoutMs }) });
+  const legacy = createLegacyBridge({ ...shared, ...(options.inputTimeoutMs === undefined ? {} : { stateTimeoutMs: options.inputTimeoutMs }) });
 
-  const discover = async (initialize: Json): Promise<Json | undefined> => {
-    const params = isObject(initialize['params']) ? initialize['params'] : {};
-    const candidate: Json = {
-      [PROTOCOL_VERSION_META_KEY]: MODERN_PROTOCOL_VERSION,
-      [CLIENT_INFO_META_KEY]: isObject(params['clientInfo']) ? params['clientInfo'] : { name: 'latchkey-mcp', version: '0' },
-      [CLIENT_CAPABILITIES_META_KEY]: isObject(params['capabilities']) ? params['capabilities'] : {},
-    };
-    discoverCount += 1;
-    const id = `latchkey-discover-${discoverCount}`;
-    let timer: NodeJS.Timeout | undefined;
-    const answer = new Promise<JSONRPCMessage | undefined>((resolve) => {
-      waiting.set(id, resolve);
-      timer = setTimeout(() => resolve(undefined), options.discoverTimeoutMs ?? DISCOVER_TIMEOUT_MS);
-    });
+  const bridgeTo = (to: 'modern' | 'legacy'): void => {
+    era = to;
+    bridge = to === 'modern' ? modern : legacy;
+    options.debug?.(
+      to === 'modern'
+        ? `the server speaks ${MODERN_PROTOCOL_VERSION}: bridging the agent's 2025 session`
+        : `the server speaks 2025 (${LEGACY_PROTOCOL_VERSION} asked): bridging the agent's ${MODERN_PROTOCOL_VERSION} session`,
+    );
+  };
+
+  /** A 2025 agent's `initialize`. */
+  const initialize = async (record: Json, message: JSONRPCMessage, sendOptions: Parameters<RemoteTransport['send']>[1]): Promise<void> => {
+    if (protocol === MODERN_PROTOCOL_VERSION) {
+      if (!(await modern.open(record))) throw eraUnsupported(origin, `does not answer server/discover as ${MODERN_PROTOCOL_VERSION} (pinned with --protocol)`);
+      bridgeTo('modern');
+      return;
+    }
     try {
-      await inner.send(asMessage({ jsonrpc: '2.0', id, method: 'server/discover', params: { _meta: candidate } }));
-      const response = await answer;
-      const result = response === undefined ? undefined : (response as Json)['result'];
-      if (!isObject(result) || !Array.isArray(result['supportedVersions']) || !result['supportedVersions'].includes(MODERN_PROTOCOL_VERSION)) {
-        return undefined;
-      }
-      envelope = candidate;
-      return result;
-    } catch (error) {
-      options.debug?.(`server/discover failed: ${error instanceof Error ? error.message : String(error)}`);
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-      waiting.delete(id);
+      await inner.send(message, sendOptions);
+      era = 'legacy';
+    } catch (refused) {
+      // A 2026-only server refuses a 2025 initialize with HTTP 400 (-32022 or -32020).
+      if (protocol !== 'auto' || !isEraRefusal(refused)) throw refused;
+      const opened = await modern.open(record).catch((error: unknown) => {
+        options.debug?.(`server/discover failed: ${error instanceof Error ? error.message : String(error)}`);
+        return false;
+      });
+      if (!opened) throw refused;
+      bridgeTo('modern');
     }
   };
 
-  const answerInitialize = (initialize: Json, discovered: Json): void => {
-    const params = isObject(initialize['params']) ? initialize['params'] : {};
-    const asked = params['protocolVersion'];
-    const meta = isObject(discovered['_meta']) ? discovered['_meta'] : {};
-    const serverInfo = isObject(meta[SERVER_INFO_META_KEY]) ? meta[SERVER_INFO_META_KEY] : { name: 'mcp-server', version: '0' };
-    const result: Json = {
-      protocolVersion: typeof asked === 'string' && AGENT_VERSIONS.has(asked) ? asked : FALLBACK_AGENT_VERSION,
-      capabilities: isObject(discovered['capabilities']) ? discovered['capabilities'] : {},
-      serverInfo,
-      ...(typeof discovered['instructions'] === 'string' ? { instructions: discovered['instructions'] } : {}),
-    };
-    deliver(asMessage({ jsonrpc: '2.0', id: initialize['id'], result }));
-  };
-
-  const stamp = (message: JSONRPCMessage): JSONRPCMessage => {
-    const record = message as Json;
-    if (envelope === undefined || typeof record['method'] !== 'string') return message;
-    const params = isObject(record['params']) ? record['params'] : {};
-    const meta = isObject(params['_meta']) ? params['_meta'] : {};
-    return asMessage({ ...record, params: { ...params, _meta: { ...meta, ...envelope } } });
+  /** A 2026-07-28 agent's `server/discover`. */
+  const discover = async (record: Json, message: JSONRPCMessage, sendOptions: Parameters<RemoteTransport['send']>[1]): Promise<void> => {
+    if (protocol === MODERN_PROTOCOL_VERSION) {
+      era = 'modern';
+      await inner.send(message, sendOptions);
+      return;
+    }
+    if (protocol === 'auto') {
+      let answer: Json | undefined;
+      try {
+        answer = await own.ask('server/discover', paramsOf(record));
+      } catch (refused) {
+        if (!isEraRefusal(refused)) throw refused;
+      }
+      if (isObject(answer?.['result'])) {
+        // The server answers discover: same era, passed through (the agent reads supportedVersions).
+        era = 'modern';
+        deliver(asMessage({ ...answer, id: record['id'] }));
+        return;
+      }
+    }
+    if (!(await legacy.open(record))) throw eraUnsupported(origin, `refuses both server/discover and a ${LEGACY_PROTOCOL_VERSION} initialize`);
+    bridgeTo('legacy');
   };
 
   const adapter: EraAdapter = {
     get era() {
       return era;
+    },
+    get bridged() {
+      return bridge !== undefined;
     },
     get sessionId() {
       return inner.sessionId;
@@ -119,58 +136,29 @@ export function createEraAdapter(inner: RemoteTransport, options: EraAdapterOpti
     start: () => inner.start(),
     close: () => inner.close(),
     async send(message, sendOptions) {
-      const record = message as Json;
-      if (era === 'modern') {
-        // 2026-07-28 has no initialized notification: the discover result was the handshake.
-        if (record['method'] === 'notifications/initialized') return;
-        await inner.send(stamp(message), sendOptions);
-        return;
-      }
-      if (era === 'unknown' && record['method'] === 'initialize' && record['id'] !== undefined) {
-        try {
-          await inner.send(message, sendOptions);
-          era = 'legacy';
-          return;
-        } catch (refused) {
-          // A 2026-only server refuses a 2025 initialize with HTTP 400 (-32022 or -32020);
-          // auth refusals and network failures stay what they are.
-          if (!(refused instanceof SdkHttpError) || refused.status !== 400) throw refused;
-          const discovered = await discover(record);
-          if (discovered === undefined) throw refused;
-          era = 'modern';
-          options.debug?.(`the server speaks ${MODERN_PROTOCOL_VERSION}: bridging the agent's 2025 session`);
-          answerInitialize(record, discovered);
-          return;
-        }
-      }
-      await inner.send(message, sendOptions);
+      if (bridge !== undefined) return bridge.send(message, sendOptions);
+      const record = recordOf(message);
+      const request = requestOf(record);
+      if (era !== 'unknown' || request === undefined) return inner.send(message, sendOptions);
+      if (request.method === 'initialize') return initialize(record, message, sendOptions);
+      if (request.method === 'server/discover') return discover(record, message, sendOptions);
+      // A 2026-07-28 agent that already knows the server skips discover.
+      if (envelopeOf(record) !== undefined) era = 'modern';
+      return inner.send(message, sendOptions);
     },
     setProtocolVersion(version) {
-      // On the modern wire the headers come from each message's envelope.
-      if (era !== 'modern') inner.setProtocolVersion?.(version);
+      // Bridged, the adapter chose the headers (the envelope upstream, or its own initialize).
+      if (bridge === undefined) inner.setProtocolVersion?.(version);
     },
     ...(inner.terminateSession === undefined ? {} : { terminateSession: () => inner.terminateSession?.() ?? Promise.resolve() }),
   };
 
   inner.onmessage = (message) => {
-    const id = (message as Json)['id'];
-    const waiter = typeof id === 'string' || typeof id === 'number' ? waiting.get(id) : undefined;
-    if (waiter !== undefined && typeof (message as Json)['method'] !== 'string') {
-      waiter(message);
-      return;
-    }
-    deliver(era === 'modern' ? resultForLegacyAgent(message) : message);
+    if (own.take(recordOf(message))) return;
+    if (bridge === undefined) deliver(message);
+    else bridge.receive(message);
   };
   inner.onclose = () => adapter.onclose?.();
   inner.onerror = (error) => adapter.onerror?.(error);
   return adapter;
-}
-
-/** A modern result as a 2025 agent reads it: `resultType: "complete"` says nothing to it. */
-export function resultForLegacyAgent(message: JSONRPCMessage): JSONRPCMessage {
-  const record = message as Json;
-  const result = record['result'];
-  if (!isObject(result) || result['resultType'] !== 'complete') return message;
-  const { resultType: _complete, ...rest } = result;
-  return asMessage({ ...record, result: rest });
 }

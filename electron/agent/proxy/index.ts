@@ -10,7 +10,7 @@ import type { LatchkeyError } from '../../../shared/errors.js';
 import type { Clock } from '../../base/ports.js';
 import { createAuthorizingFetch } from './authorizing-fetch.js';
 import { createElicitationInterceptor } from './elicitation-interceptor.js';
-import { createEraAdapter } from './era-adapter.js';
+import { createEraAdapter, type ProtocolChoice } from './era-adapter.js';
 import { startMessageProxy, type MessageProxy, type MessageProxyOptions } from './message-proxy.js';
 import { createStdioLinesTransport, type LineInput, type LineOutput } from './stdio-lines.js';
 import { createTokenCache, type TokenSource } from './token-cache.js';
@@ -22,6 +22,7 @@ export { createStdioLinesTransport, type LineInput, type LineOutput } from './st
 export { createTokenCache, type TokenCache, type TokenSource } from './token-cache.js';
 export { bridgeTokenSource, type BridgeTokenClient } from './bridge-token-source.js';
 export { declareUrlElicitation, withUrlElicitation } from './capabilities.js';
+export { PROTOCOL_CHOICES, type ProtocolChoice } from './era-adapter.js';
 export { createElicitationInterceptor, MAX_ROUNDS, URL_ELICITATION_REQUIRED } from './elicitation-interceptor.js';
 export type { ElicitationPort } from './url-elicitations.js';
 
@@ -46,6 +47,8 @@ export interface McpProxyOptions {
   clock?: Clock;
   /** Ask for the first token at once, while the MCP client is still starting (default true). */
   prefetch?: boolean;
+  /** The server's revision when known (`--protocol`); `auto` (default) probes and bridges. */
+  protocol?: ProtocolChoice;
 }
 
 export async function startMcpProxy(options: McpProxyOptions): Promise<MessageProxy> {
@@ -64,7 +67,12 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<MessagePr
         debug?.(event.status === 401 ? 'remote said 401: renewing the token' : `remote said 403 insufficient_scope: asking for ${event.scopes?.join(' ') ?? ''}`),
     }),
   });
-  const remote = createEraAdapter(transport, debug === undefined ? {} : { debug });
+  const remote = createEraAdapter(transport, {
+    origin: options.url.origin,
+    walletTakesUrl: options.elicitations !== undefined,
+    ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
+    ...(debug === undefined ? {} : { debug }),
+  });
   const local = options.local ?? createStdioLinesTransport(requireStream(options.input), requireStream(options.output));
   return startMessageProxy({
     local,
