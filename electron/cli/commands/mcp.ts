@@ -1,20 +1,29 @@
 import { ErrorCode, type LatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, parseSecureUrl } from '../../../shared/url.js';
 import { redact } from '../../base/log/logger.js';
-import { bridgeTokenSource, startMcpProxy } from '../../agent/proxy/index.js';
+import { bridgeTokenSource, PROTOCOL_CHOICES, startMcpProxy, type ProtocolChoice } from '../../agent/proxy/index.js';
 import { connectAgentBridge } from '../agent-mode.js';
 import { parseBooleanEnv } from '../config.js';
 import { writeLine, type CliIo } from '../io.js';
 import { announceWaiting } from '../waiting-line.js';
 import { EXIT_FAILURE, EXIT_OK } from '../output.js';
-import { defineAgentCommand, getFlag, requirePositional, type CommandContext, type RawArgs } from '../spec.js';
-import { CancelledError } from '../usage-error.js';
+import { defineAgentCommand, getFlag, getString, requirePositional, type CommandContext, type RawArgs } from '../spec.js';
+import { sanitizeForTerminal as inert } from '../sanitize.js';
+import { CancelledError, UsageError } from '../usage-error.js';
 
 export interface McpArgs {
   url: string;
   allowInsecureLoopback: boolean;
   verbose: boolean;
+  protocol: ProtocolChoice;
   signal: AbortSignal;
+}
+
+function parseProtocol(text: string | undefined): ProtocolChoice {
+  if (text === undefined) return 'auto';
+  const choice = PROTOCOL_CHOICES.find((known) => known === text);
+  if (choice === undefined) throw new UsageError(`--protocol "${inert(text)}" is not a protocol choice.`, `Use one of: ${PROTOCOL_CHOICES.join(', ')}.`);
+  return choice;
 }
 
 export function parseMcpArgs(raw: RawArgs): McpArgs {
@@ -22,6 +31,7 @@ export function parseMcpArgs(raw: RawArgs): McpArgs {
     url: requirePositional(raw, 0, 'the MCP server URL'),
     allowInsecureLoopback: getFlag(raw.values, 'allow-insecure-loopback'),
     verbose: getFlag(raw.values, 'verbose'),
+    protocol: parseProtocol(getString(raw.values, 'protocol')),
     signal: raw.signal,
   };
 }
@@ -47,6 +57,7 @@ export async function runMcp(args: McpArgs, io: CliIo, context: CommandContext):
       elicitations: bridge,
       input: io.stdin,
       output: io.stdout,
+      protocol: args.protocol,
       report: (error) => reportLine(io, error),
       ...(args.verbose ? { debug: (line: string) => writeLine(io.stderr, `latchkey mcp: ${redact(line)}`) } : {}),
     });
@@ -64,13 +75,16 @@ export async function runMcp(args: McpArgs, io: CliIo, context: CommandContext):
 export const mcpCommand = defineAgentCommand(
   {
     path: ['mcp'],
-    usage: 'latchkey mcp <mcp-url>',
+    usage: 'latchkey mcp <mcp-url> [--protocol auto|2025-11-25|2026-07-28]',
     summary: 'A stdio MCP server that forwards to a remote MCP server with tokens from Latchkey.',
     description:
       'For MCP clients that start local servers (Claude Code, Claude Desktop, Cursor, VS Code): configure the command ' +
       '"latchkey" with the arguments ["mcp", "<mcp-url>"]. Every JSON-RPC message is forwarded as it is to the remote ' +
-      'Streamable HTTP server when both speak the same protocol era; a 2025 client and a 2026-07-28-only server are bridged ' +
-      '(initialize answered from server/discover, the request envelope added to every request). Every request carries ' +
+      'Streamable HTTP server when both speak the same protocol era; a client and a server of different eras are bridged ' +
+      '(a 2025 initialize answered from server/discover, a 2026-07-28 server/discover from a 2025 initialize; the request ' +
+      'envelope added or removed; input_required turned into requests to the client and back). --protocol auto (the default) ' +
+      "tries the client's era first and the other after a refusal; --protocol 2025-11-25 or 2026-07-28 names the server's era " +
+      'and skips that refused try. Every request carries ' +
       'a short-lived access token from the Latchkey bridge (the agent\'s grant, or the owner\'s approval). ' +
       'A 401 gets a fresh token; a 403 insufficient_scope asks the owner for the wider scopes (step-up). ' +
       'URL-mode elicitations (a server asking the user to open a page) go to the owner in Latchkey, never to the agent; ' +
@@ -82,7 +96,13 @@ export const mcpCommand = defineAgentCommand(
       'latchkey run --agent claude -- claude   # with {"command": "latchkey", "args": ["mcp", "https://mcp.example.com/mcp"]} in its MCP config',
     ],
     positionals: ['<mcp-url>'],
-    options: {},
+    options: {
+      protocol: {
+        type: 'string',
+        valueName: 'REV',
+        description: "The server's protocol revision: auto (default: probe, bridge on a refusal), 2025-11-25 or 2026-07-28 (skip the probe).",
+      },
+    },
   },
   parseMcpArgs,
   runMcp,
