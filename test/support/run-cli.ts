@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { expect } from 'vitest';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
-const MAIN = resolve(REPO_ROOT, 'electron/cli/main.ts');
+/** The CLI's entry point, run from source with `node --import tsx`. */
+export const CLI_MAIN = resolve(REPO_ROOT, 'electron/cli/main.ts');
 
 export interface CliResult {
   code: number | null;
@@ -24,7 +25,7 @@ export interface RunningCli {
 
 /** `input`: written to stdin, which is then closed; null leaves stdin open (write to `child.stdin`); none closes it at once. */
 export function startCli(args: string[], env: Record<string, string | undefined>, input?: string | null): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

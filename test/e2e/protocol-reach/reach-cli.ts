@@ -2,20 +2,20 @@
  * Shared ground for the protocol-reach end-to-end tests: a test world, a Latchkey home with a
  * running `latchkey daemon` (child process), and the real CLI in child processes for `connect`
  * (timed; Chromium answers the sign-in pages through the BROWSER relay), `token`, and agents
- * that are MCP SDK clients talking to `latchkey mcp <url>` over stdio.
+ * that are MCP SDK clients talking to `latchkey mcp <url>` over stdio (test/support/agent-mcp.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { expect } from 'vitest';
 import type { Approval } from '../../../shared/agents.js';
 import { keychainMode } from '../../support/keychain-env.js';
-import { REPO_ROOT, runCli, startCli, stopCli, waitForOutput, type CliResult, type RunningCli } from '../../support/run-cli.js';
+import { startAgentMcp } from '../../support/agent-mcp.js';
+import { runCli, startCli, stopCli, waitForOutput, type CliResult, type RunningCli } from '../../support/run-cli.js';
 import { startWorld, type World, type WorldOptions } from '../../world/index.js';
 
-const MAIN = resolve(REPO_ROOT, 'electron/cli/main.ts');
+export { toolText } from '../../support/agent-mcp.js';
 
 export interface TimedConnect {
   result: CliResult;
@@ -34,8 +34,10 @@ export interface ReachCli {
   token(url: string): Promise<string>;
   /** The first pending approval of `kind` (polled through `latchkey approvals --json`). */
   pendingApproval(kind: Approval['kind']): Promise<Approval>;
-  /** Enrols an agent with a grant on `url` and connects an MCP SDK client to `latchkey mcp <url>` as it. */
+  /** Enrols an agent with a grant on `url` and connects an MCP SDK client to `latchkey mcp <url>` as it (LATCHKEY_AGENT_SECRET). */
   startAgent(name: string, url: string, scopes: readonly string[]): Promise<Client>;
+  /** The same, with `latchkey mcp <url>` started inside a `latchkey run --agent <name>` session. */
+  startRunAgent(name: string, url: string, scopes: readonly string[]): Promise<Client>;
   close(): Promise<void>;
 }
 
@@ -85,19 +87,12 @@ export async function startReachCli(options: WorldOptions = {}): Promise<ReachCl
       return found;
     },
     startAgent: async (name, url, scopes) => {
-      const added = await run(['agent', 'add', name]);
-      expect(added.code, added.stderr).toBe(0);
-      const granted = await run(['grant', 'add', name, url, ...scopes.flatMap((scope) => ['--scope', scope])]);
-      expect(granted.code, granted.stderr).toBe(0);
-      const client = new Client({ name, version: '1.0.0' });
-      const transport = new StdioClientTransport({
-        command: process.execPath,
-        args: ['--import', 'tsx', MAIN, 'mcp', '--allow-insecure-loopback', url],
-        cwd: REPO_ROOT,
-        env: { ...inheritedEnv(), ...env, LATCHKEY_AGENT_SECRET: added.stdout.trim() },
-        stderr: 'pipe',
-      });
-      await client.connect(transport);
+      const client = await startAgentMcp({ env, name, url, scopes, via: 'secret' });
+      agents.push(client);
+      return client;
+    },
+    startRunAgent: async (name, url, scopes) => {
+      const client = await startAgentMcp({ env, name, url, scopes, via: 'run' });
       agents.push(client);
       return client;
     },
@@ -109,14 +104,4 @@ export async function startReachCli(options: WorldOptions = {}): Promise<ReachCl
       await rm(runtimeDir, { recursive: true, force: true });
     },
   };
-}
-
-function inheritedEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
-
-/** The text parts of a tool result. */
-export function toolText(result: unknown): string {
-  const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
-  return content.map((part) => part.text ?? '').join('');
 }
