@@ -1,7 +1,9 @@
 /**
  * Authorization servers with the quirks real providers have, through the real CLI and Chromium:
  * metadata slower than the discovery budget, a provider that refuses any `resource` (Entra-style
- * invalid_target), and one that matches redirect URIs exactly, port included.
+ * invalid_target), and one that matches redirect URIs exactly, port included. Each connection, once
+ * made, serves `latchkey token` and an agent (an MCP SDK v1 client) calling a tool through
+ * `latchkey mcp` in a `latchkey run` session, with no second sign-in.
  */
 import { createServer } from 'node:net';
 import { decodeJwt } from 'jose';
@@ -11,7 +13,7 @@ import { startExactRedirectServer } from '../../world/exact-port-as.js';
 import { startResourceRejectingServer } from '../../world/no-resource-as.js';
 import { startSlowAuthorizationServer } from '../../world/slow-as.js';
 import type { VariantPair } from '../../world/variant-pair.js';
-import { startReachCli, type ReachCli } from './reach-cli.js';
+import { startReachCli, toolText, type ReachCli } from './reach-cli.js';
 
 const METADATA_DELAY_MS = 60_000;
 let reach: ReachCli;
@@ -41,11 +43,15 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function expectWorkingToken(pair: VariantPair): Promise<string> {
+/** `latchkey token` hands out a working token for the connection, and an agent's tool call through `latchkey mcp` gets its answer. */
+async function expectWorkingConnection(pair: VariantPair, agentName: string): Promise<void> {
   const token = await reach.token(pair.url);
   expect(decodeJwt(token)).toMatchObject({ iss: pair.issuer, aud: pair.url });
   expect(resultText(await callTool(pair.url, token, 'echo', { text: 'quirk' }))).toContain('quirk');
-  return token;
+  const opened = reach.world.opener.opened.length;
+  const agent = await reach.startRunAgent(agentName, pair.url, ['mcp:read']);
+  expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: `agent ${agentName}` } }))).toContain(`agent ${agentName}`);
+  expect(reach.world.opener.opened).toHaveLength(opened); // no second sign-in
 }
 
 describe('authorization server quirks end to end', () => {
@@ -61,7 +67,7 @@ describe('authorization server quirks end to end', () => {
     const connect = await reach.connect(slow.url);
     expect(connect.result.code, connect.result.stderr).toBe(0);
     console.info(`[reach] connect slow AS made fast: ${connect.ms} ms`);
-    await expectWorkingToken(slow);
+    await expectWorkingConnection(slow, 'agent-slow-as');
   }, 120_000);
 
   it('an AS refusing any resource: connect reports invalid_target; --no-resource connects and the token is for the server', async () => {
@@ -77,7 +83,7 @@ describe('authorization server quirks end to end', () => {
     console.info(`[reach] connect resource-refusing AS with --no-resource: ${connect.ms} ms`);
     expect((await flow).steps).toEqual(expect.arrayContaining(['login', 'consent']));
     expect(entra.as.requests.filter((request) => request.route === 'token' && request.status === 200).every((request) => request.resource === undefined)).toBe(true);
-    await expectWorkingToken(entra);
+    await expectWorkingConnection(entra, 'agent-no-resource');
   }, 120_000);
 
   it('an AS matching redirect URIs exactly: a second sign-in reuses the port registered at DCR; --callback-port registers and uses a chosen port', async () => {
@@ -103,6 +109,6 @@ describe('authorization server quirks end to end', () => {
     }
     const authorizations = fixed.as.requests.filter((request) => request.route === 'authorization');
     expect(authorizations.every((request) => request.redirectUri === `http://127.0.0.1:${port}/callback`)).toBe(true);
-    await expectWorkingToken(fixed);
+    await expectWorkingConnection(fixed, 'agent-exact-port');
   }, 120_000);
 });
