@@ -41,9 +41,12 @@ export interface AuditView {
 /** A newly enrolled agent and its secret, shown once (kept by the dialog that asked, never in the store). */
 export type EnrolledAgent = OwnerResult<'enrolAgent'>;
 
+/** The step a sign-in waits on the user in: the browser, a pasted address, or a device code. */
+export type SignInStep = Extract<ConnectProgress, { step: 'browser' | 'paste' | 'device' }>;
+
 export type ConnectFlow =
   | { phase: 'idle' }
-  | { phase: 'running'; url: string; steps: ConnectProgress[]; authorizationUrl?: string }
+  | { phase: 'running'; url: string; steps: ConnectProgress[]; authorizationUrl?: string; signIn?: SignInStep | undefined }
   | { phase: 'connected'; url: string; steps: ConnectProgress[]; connection: ConnectionSummary }
   | { phase: 'failed'; url: string; steps: ConnectProgress[]; error: UiError };
 
@@ -81,6 +84,12 @@ export interface ConnectionsSlice {
   connect(params: ConnectParams): Promise<boolean>;
   /** Forget a finished flow (its result or error). */
   clearConnectFlow(): void;
+  /** Cancels the connect in progress (the wallet stops waiting on its sign-in). */
+  cancelConnect(): Promise<void>;
+  /** Hands the wallet the address a browser elsewhere ended on; resolves with why it was refused, or undefined when taken. */
+  deliverPastedSignIn(address: string): Promise<UiError | undefined>;
+  /** Has the wallet open a page the running sign-in shows (the window never opens pages itself). */
+  openSignInPage(url: string): Promise<void>;
   disconnect(url: string): Promise<boolean>;
 }
 

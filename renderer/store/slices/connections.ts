@@ -2,7 +2,7 @@
 import type { ConnectProgress } from '../../../shared/connections.js';
 import { toUiError } from '../errors.js';
 import { singleFlight } from '../single-flight.js';
-import type { ConnectionsSlice, SliceContext } from '../types.js';
+import type { ConnectionsSlice, SignInStep, SliceContext } from '../types.js';
 
 export function createConnectionsSlice({ client, set, get, report, track }: SliceContext): ConnectionsSlice {
   const load = singleFlight(() =>
@@ -19,6 +19,7 @@ export function createConnectionsSlice({ client, set, get, report, track }: Slic
         ...flow,
         steps: [...flow.steps, progress],
         ...(progress.step === 'browser' ? { authorizationUrl: progress.authorizationUrl } : {}),
+        ...signInOf(progress),
       },
     });
   };
@@ -48,6 +49,30 @@ export function createConnectionsSlice({ client, set, get, report, track }: Slic
     clearConnectFlow: () => {
       if (get().connectFlow.phase !== 'running') set({ connectFlow: { phase: 'idle' } });
     },
+    cancelConnect: async () => {
+      const flow = get().connectFlow;
+      if (flow.phase !== 'running') return;
+      try {
+        await client.call('cancelConnect', { url: flow.url });
+      } catch (error) {
+        report('Cancel', error);
+      }
+    },
+    deliverPastedSignIn: async (address) => {
+      try {
+        await client.call('deliverPastedSignIn', { address });
+        return undefined;
+      } catch (error) {
+        return toUiError(error);
+      }
+    },
+    openSignInPage: async (url) => {
+      try {
+        await client.call('openSignInPage', { url });
+      } catch (error) {
+        report('Open the sign-in page', error);
+      }
+    },
     disconnect: async (url) => {
       try {
         await client.call('disconnect', { url });
@@ -60,6 +85,12 @@ export function createConnectionsSlice({ client, set, get, report, track }: Slic
       }
     },
   };
+}
+
+/** A step that waits on the user becomes the flow's sign-in step; any later step ends it. */
+function signInOf(progress: ConnectProgress): { signIn: SignInStep | undefined } {
+  if (progress.step === 'browser' || progress.step === 'paste' || progress.step === 'device') return { signIn: progress };
+  return { signIn: undefined };
 }
 
 function stepsOf(flow: ConnectionsSlice['connectFlow']): ConnectProgress[] {
