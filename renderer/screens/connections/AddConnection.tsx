@@ -1,57 +1,103 @@
-/** Add a server by URL (optionally with scopes); shows the connect flow's progress underneath. */
-import { useState, type FormEvent } from 'react';
+/**
+ * Add a server by URL, as `latchkey connect` does: optional scopes and account label, how to sign
+ * in (this computer's browser, a device code, or pasting the address a browser elsewhere ended
+ * on), and, under Advanced, leaving out `resource` (warned) and a fixed callback port. Shows the
+ * connect flow's progress underneath.
+ */
+import { useId, useState, type FormEvent } from 'react';
 import { useWallet } from '../../app/store-context.js';
 import { selectConnectFlow } from '../../store/selectors.js';
-import { parseScopes } from '../agents/GrantEditor.js';
 import { ConnectProgressView } from './ConnectProgressView.js';
+import { EMPTY_CONNECT_FORM, METHODS, NO_RESOURCE_WINDOW_WARNING, connectParamsOf, type ConnectForm } from './connect-form.js';
 
 export function AddConnection() {
   const connect = useWallet((s) => s.connect);
   const flow = useWallet(selectConnectFlow);
-  const [url, setUrl] = useState('');
-  const [scopes, setScopes] = useState('');
+  const [values, setValues] = useState<ConnectForm>(EMPTY_CONNECT_FORM);
   const [problem, setProblem] = useState<string | undefined>(undefined);
+  const warningId = useId();
   const running = flow.phase === 'running';
+  const change = (patch: Partial<ConnectForm>): void => setValues((current) => ({ ...current, ...patch }));
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
-    const trimmed = url.trim();
-    const parsed = parseScopes(scopes);
-    if (trimmed.length === 0 || trimmed.length > 2048) return setProblem('Enter the MCP server’s URL, e.g. https://mcp.example.com/mcp.');
-    if (typeof parsed === 'string') return setProblem(parsed);
+    const params = connectParamsOf(values);
+    if (typeof params === 'string') return setProblem(params);
     setProblem(undefined);
-    const connected = await connect({ url: trimmed, ...(parsed.length === 0 ? {} : { scopes: parsed }) });
-    if (connected) {
-      setUrl('');
-      setScopes('');
-    }
+    if (await connect(params)) setValues(EMPTY_CONNECT_FORM);
   };
 
   return (
     <section className="card" aria-label="Add a server">
       <h2 className="card-title">Add a server</h2>
-      <form className="form inline-form" onSubmit={(event) => void submit(event)}>
-        <label className="field grow">
-          <span>MCP server URL</span>
-          <input
-            type="url"
-            inputMode="url"
-            value={url}
-            onChange={(e) => setUrl(e.target.value)}
-            placeholder="https://mcp.example.com/mcp"
-            spellCheck={false}
-            autoComplete="off"
-            dir="ltr"
-            required
-          />
-        </label>
-        <label className="field">
-          <span>Scopes (optional)</span>
-          <input value={scopes} onChange={(e) => setScopes(e.target.value)} spellCheck={false} autoComplete="off" dir="ltr" />
-        </label>
-        <button type="submit" className="button primary" disabled={running}>
-          Connect
-        </button>
+      <form className="form" onSubmit={(event) => void submit(event)}>
+        <div className="form add-server-fields">
+          <label className="field grow">
+            <span>MCP server URL</span>
+            <input
+              type="url"
+              inputMode="url"
+              value={values.url}
+              onChange={(e) => change({ url: e.target.value })}
+              placeholder="https://mcp.example.com/mcp"
+              spellCheck={false}
+              autoComplete="off"
+              dir="ltr"
+              required
+            />
+          </label>
+          <label className="field">
+            <span>Scopes (optional)</span>
+            <input value={values.scopes} onChange={(e) => change({ scopes: e.target.value })} spellCheck={false} autoComplete="off" dir="ltr" />
+          </label>
+          <label className="field">
+            <span>Account label (optional)</span>
+            <input value={values.account} onChange={(e) => change({ account: e.target.value })} placeholder="work" spellCheck={false} autoComplete="off" dir="ltr" />
+          </label>
+        </div>
+        <fieldset className="sign-in-method">
+          <legend>Sign-in method</legend>
+          {METHODS.map((method) => (
+            <label key={method.value}>
+              <input type="radio" name="sign-in-method" value={method.value} checked={values.method === method.value} onChange={() => change({ method: method.value })} />{' '}
+              {method.label}
+            </label>
+          ))}
+        </fieldset>
+        <details className="advanced">
+          <summary>Advanced</summary>
+          <div>
+            <label>
+              <input type="checkbox" checked={values.noResource} onChange={(e) => change({ noResource: e.target.checked })} aria-describedby={values.noResource ? warningId : undefined} />{' '}
+              Don’t send the resource parameter
+            </label>
+            {values.noResource && (
+              <p className="warning" id={warningId} role="note">
+                {NO_RESOURCE_WINDOW_WARNING}
+              </p>
+            )}
+            <label className="field">
+              <span>Fixed callback port (optional)</span>
+              <input
+                inputMode="numeric"
+                value={values.callbackPort}
+                onChange={(e) => change({ callbackPort: e.target.value })}
+                placeholder="e.g. 8765"
+                spellCheck={false}
+                autoComplete="off"
+                dir="ltr"
+              />
+            </label>
+            <p className="muted small-print">
+              For authorization servers that match the redirect address with its port; 0 goes back to a new port each time. Both choices are kept with the connection for its later sign-ins.
+            </p>
+          </div>
+        </details>
+        <div>
+          <button type="submit" className="button primary" disabled={running}>
+            Connect
+          </button>
+        </div>
       </form>
       {problem !== undefined && (
         <p className="warning" role="alert">

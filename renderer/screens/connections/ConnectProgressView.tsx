@@ -1,12 +1,15 @@
 /**
  * The connect flow as it happens. The authorization URL is shown as text to copy (never a link):
  * the wallet opens it in the system browser itself, and a headless host's owner opens it by hand.
+ * A device code or a paste sign-in shows what the user does elsewhere (SignInSteps.tsx); a
+ * running connect can be cancelled.
  */
 import type { ConnectProgress } from '../../../shared/connections.js';
 import { useWallet } from '../../app/store-context.js';
 import { selectConnectFlow } from '../../store/selectors.js';
 import { Text } from '../../components/Text.js';
 import { UrlFactsView } from '../../components/UrlFacts.js';
+import { DeviceSignIn, PasteSignIn } from './SignInSteps.js';
 
 function describe(progress: ConnectProgress): string {
   switch (progress.step) {
@@ -32,6 +35,7 @@ function describe(progress: ConnectProgress): string {
 export function ConnectProgressView() {
   const flow = useWallet(selectConnectFlow);
   const clear = useWallet((s) => s.clearConnectFlow);
+  const cancel = useWallet((s) => s.cancelConnect);
   if (flow.phase === 'idle') return null;
 
   return (
@@ -52,6 +56,8 @@ export function ConnectProgressView() {
           </li>
         ))}
       </ol>
+      {flow.phase === 'running' && flow.signIn?.step === 'device' && <DeviceSignIn step={flow.signIn} />}
+      {flow.phase === 'running' && flow.signIn?.step === 'paste' && <PasteSignIn key={flow.signIn.authorizationUrl} step={flow.signIn} />}
       {flow.phase === 'running' && flow.authorizationUrl !== undefined && (
         <div className="authorize">
           <p>Finish signing in in your browser. If no browser window opened, copy this address into one:</p>
@@ -85,7 +91,11 @@ export function ConnectProgressView() {
           </>
         )}
       </p>
-      {flow.phase !== 'running' && (
+      {flow.phase === 'running' ? (
+        <button type="button" className="button small" onClick={() => void cancel()}>
+          Cancel
+        </button>
+      ) : (
         <button type="button" className="button small" onClick={clear}>
           Close
         </button>

@@ -6,6 +6,7 @@ import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { formatRelative, formatTime } from '../../components/format.js';
 import { Scopes, Text } from '../../components/Text.js';
 import { selectConnectFlow } from '../../store/selectors.js';
+import { RegisterAgain } from './RegisterAgain.js';
 
 /** Asks again for the scopes held, when they fit the contract; else lets the server choose. */
 function scopesToAskFor(scopes: string[]): { scopes?: string[] } {
@@ -38,12 +39,18 @@ export function ConnectionsTable({ connections }: { connections: ConnectionSumma
             <tr key={connection.resource}>
               <td className="cell-url">
                 <Text value={connection.resource} ltr />
-                <span className="muted small-print">
-                  signed in at <Text value={connection.issuer} ltr />
-                </span>
+                {connection.access === 'open-until-401' ? (
+                  <span className="muted small-print">signs in when the server first asks</span>
+                ) : (
+                  <span className="muted small-print">
+                    signed in at <Text value={connection.issuer} ltr />
+                  </span>
+                )}
               </td>
               <td>
-                {connection.status === 'ok' ? (
+                {connection.status === 'ok' && connection.access === 'open-until-401' ? (
+                  <span className="status-ok">connected — no sign-in needed yet</span>
+                ) : connection.status === 'ok' ? (
                   <span className="status-ok">connected</span>
                 ) : (
                   <span className="status-bad">needs re-authorization</span>
@@ -73,6 +80,7 @@ export function ConnectionsTable({ connections }: { connections: ConnectionSumma
                   >
                     Re-authorize
                   </button>
+                  <RegisterAgain connection={connection} disabled={running} />
                   <ConfirmButton small label="Disconnect" title="Disconnect this server?" onConfirm={() => disconnect(connection.resource)}>
                     <p>
                       Latchkey revokes its tokens for <Text value={connection.resource} ltr wrap /> at the authorization server and forgets them.
