@@ -3,7 +3,8 @@
  * authorization server at the MCP server's origin, either with RFC 8414 metadata (endpoints under
  * /oauth/*) or with none at all (the default /authorize, /token, /register). `latchkey connect`
  * signs in through Chromium on the server's own AS, `latchkey token` hands out its token, an
- * MCP SDK client and an agent through `latchkey mcp` use it.
+ * MCP SDK client uses it, and an agent (an MCP SDK v1 client) calls a tool through `latchkey mcp`
+ * in a `latchkey run` session on the same connection.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, resultText } from '../../support/mcp-call.js';
@@ -33,7 +34,7 @@ async function connectAndUse(variant: Legacy20250326Variant): Promise<void> {
   expect(legacy.as.requests.filter((request) => request.route === 'token' && request.status === 200)).toHaveLength(1);
   const token = await reach.token(legacy.url);
   expect(resultText(await callTool(legacy.url, token, 'whoami'))).toContain(legacy.origin);
-  const agent = await reach.startAgent(`agent-${variant}`, legacy.url, ['mcp:read']);
+  const agent = await reach.startRunAgent(`agent-${variant}`, legacy.url, ['mcp:read']);
   expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: `legacy ${variant}` } }))).toContain(`legacy ${variant}`);
 }
 
