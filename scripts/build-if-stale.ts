@@ -40,7 +40,7 @@ export const BUILD_STEPS: readonly BuildStep[] = [
     label: 'the desktop app',
     script: 'build:electron',
     inputs: [...COMMON_INPUTS, 'electron', 'tsconfig.electron.json'],
-    outputs: ['dist/electron/main/main.js', 'dist/electron/preload/preload.cjs'],
+    outputs: ['dist/electron/main/main.cjs', 'dist/electron/preload/preload.cjs', 'dist/desktop/package.json'],
   },
 ];
 

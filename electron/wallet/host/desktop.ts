@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { ENV_PASSPHRASE, scrubEnv } from '../../base/process/scrub-env.js';
 
 /** The main process entry, relative to the package root (electron/main/main.ts built by build:electron). */
-export const DESKTOP_MAIN_ENTRY = join('dist', 'electron', 'main', 'main.js');
+export const DESKTOP_MAIN_ENTRY = join('dist', 'electron', 'main', 'main.cjs');
 
 export type DesktopProbe = { ok: true; binary: string; version: string; mainEntry: string } | { ok: false; reason: string };
 
