@@ -1,7 +1,8 @@
 /**
  * An authorization server migration through the real CLI: the MCP server's metadata moves from
  * the world's AS to a second oidc-provider; the old tokens get 401. Connecting again signs in at
- * the new AS. An agent's 401 leads the wallet to notice the move by itself: the agent is told to
+ * the new AS, and an agent in a `latchkey run` session reaches the server through `latchkey mcp`
+ * with the new AS's token. An agent's 401 leads the wallet to notice the move by itself: the agent is told to
  * wait for the owner, who signs in at the new AS.
  */
 import { decodeJwt } from 'jose';
@@ -51,6 +52,10 @@ describe('authorization server migration end to end', () => {
     const after = await reach.token(moving.url);
     expect(decodeJwt(after).iss).toBe(moving.second.issuer);
     expect(resultText(await callTool(moving.url, after, 'echo', { text: 'after' }))).toContain('after');
+    const opened = reach.world.opener.opened.length;
+    const agent = await reach.startRunAgent('agent-after-move', moving.url, ['mcp:read']);
+    expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: 'agent after the move' } }))).toContain('agent after the move');
+    expect(reach.world.opener.opened).toHaveLength(opened); // no second sign-in
   }, 180_000);
 
   it('an agent hitting 401 after the move: the wallet re-reads the metadata, drops the old issuer\'s tokens and tells the owner; the agent gets connection.needs_reauth (never a sign-in it started) until the owner signs in at the new AS', async () => {
