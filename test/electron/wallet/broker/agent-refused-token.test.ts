@@ -5,61 +5,31 @@
  * the old issuer's tokens and audits the move; the agent gets connection.needs_reauth naming the
  * new issuer, and no browser opens until the owner signs in.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, LatchkeyError } from '../../../../shared/errors.js';
+import { ErrorCode } from '../../../../shared/errors.js';
 import type { RejectedToken } from '../../../../shared/bridge.js';
 import { fingerprint } from '../../../../electron/base/log/fingerprint.js';
-import { composeWallet, type ComposedWallet } from '../../../../electron/wallet/wallet.js';
-import { startWorld, MCP_READ, type World } from '../../../world/index.js';
-import { startMigrationScenario, type MigrationScenario } from '../../../world/migration.js';
+import type { ComposedWallet } from '../../../../electron/wallet/wallet.js';
+import { MCP_READ, type World } from '../../../world/index.js';
+import { initializeWithToken, startMigrationWallet, type MigrationWallet } from '../../../support/migration-wallet.js';
+import { rejection as failure } from '../../../support/rejection.js';
 
 const never = new AbortController().signal;
 
+let setup: MigrationWallet;
 let world: World;
-let home: string;
 let c: ComposedWallet;
-const scenarios: MigrationScenario[] = [];
 
 beforeAll(async () => {
-  world = await startWorld();
-  home = await mkdtemp(join(tmpdir(), 'latchkey-agent-401-'));
-  c = await composeWallet({ home, allowInsecureLoopback: true, vault: { mode: 'memory' } }, { opener: world.opener });
+  setup = await startMigrationWallet('latchkey-agent-401-');
+  ({ world, composed: c } = setup);
 }, 60_000);
 
 afterAll(async () => {
-  await c?.wallet.close();
-  await Promise.all(scenarios.map((s) => s.close()));
-  await world?.close();
-  if (home !== undefined) await rm(home, { recursive: true, force: true });
+  await setup?.close();
 });
 
-/** An MCP `initialize` with a bearer token: the status and the challenge, if any. */
-async function initialize(url: string, token: string): Promise<{ status: number; wwwAuthenticate: string | null }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'agent-401-test', version: '0' } },
-    }),
-  });
-  await response.body?.cancel();
-  return { status: response.status, wwwAuthenticate: response.headers.get('www-authenticate') };
-}
-
-async function failure(promise: Promise<unknown>): Promise<LatchkeyError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LatchkeyError);
-  return error as LatchkeyError;
-}
+const initialize = (url: string, token: string): ReturnType<typeof initializeWithToken> => initializeWithToken(url, token, 'agent-401-test');
 
 function rejection(token: string, wwwAuthenticate: string | null): RejectedToken {
   return { status: 401, token_fingerprint: fingerprint(token), ...(wwwAuthenticate === null ? {} : { www_authenticate: wwwAuthenticate }) };
@@ -67,8 +37,7 @@ function rejection(token: string, wwwAuthenticate: string | null): RejectedToken
 
 describe("an agent's 401 after the server moved its sign-in (real ASes, real MCP server)", () => {
   it('the wallet notices the move: old tokens dropped, audited once, the agent gets connection.needs_reauth naming the new issuer, no browser opened; after the owner signs in the agent gets a new-issuer token', async () => {
-    const scenario = await startMigrationScenario(world);
-    scenarios.push(scenario);
+    const scenario = await setup.moving();
     const connected = await c.wallet.connect({ url: scenario.url });
     const { agent, secret } = await c.wallet.enrolAgent({ name: 'agent-401' });
     await c.wallet.createGrant({ agent: agent.id, resource: connected.resource, scopes: [MCP_READ] });

@@ -6,75 +6,43 @@
  * sending the old client id; it is audited as connection.migrated; agents get
  * connection.needs_reauth until the owner has signed in at the new issuer.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, LatchkeyError } from '../../../../shared/errors.js';
-import { composeWallet, type ComposedWallet } from '../../../../electron/wallet/wallet.js';
+import { ErrorCode } from '../../../../shared/errors.js';
+import type { ComposedWallet } from '../../../../electron/wallet/wallet.js';
 import { IssuerChecks } from '../../../../electron/wallet/connections/migration.js';
 import { createSafeFetch } from '../../../../electron/base/net/safe-fetch.js';
 import type { ConnectionRecord } from '../../../../electron/wallet/oauth/records.js';
 import type { Fetch } from '../../../../electron/base/ports.js';
 import { bearerChallenge } from '../../../../shared/www-authenticate.js';
-import { startWorld, MCP_READ, type World } from '../../../world/index.js';
-import { startMigrationScenario, type MigrationScenario } from '../../../world/migration.js';
+import { MCP_READ, type World } from '../../../world/index.js';
+import type { MigrationScenario } from '../../../world/migration.js';
+import { initializeWithToken, startMigrationWallet, type MigrationWallet } from '../../../support/migration-wallet.js';
+import { rejection as failure } from '../../../support/rejection.js';
 
 const never = new AbortController().signal;
 
+let setup: MigrationWallet;
 let world: World;
-let home: string;
 let c: ComposedWallet;
-const scenarios: MigrationScenario[] = [];
+let agents = 0;
 
 beforeAll(async () => {
-  world = await startWorld();
-  home = await mkdtemp(join(tmpdir(), 'latchkey-migration-'));
-  c = await composeWallet({ home, allowInsecureLoopback: true, vault: { mode: 'memory' } }, { opener: world.opener });
+  setup = await startMigrationWallet('latchkey-migration-');
+  ({ world, composed: c } = setup);
 }, 60_000);
 
 afterAll(async () => {
-  await c?.wallet.close();
-  await Promise.all(scenarios.map((s) => s.close()));
-  await world?.close();
-  if (home !== undefined) await rm(home, { recursive: true, force: true });
+  await setup?.close();
 });
 
-async function moving(): Promise<MigrationScenario> {
-  const scenario = await startMigrationScenario(world);
-  scenarios.push(scenario);
-  return scenario;
-}
-
-/** An MCP `initialize` with a bearer token: the status and the challenge, if any. */
-async function initialize(url: string, token: string): Promise<{ status: number; wwwAuthenticate: string | null }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'migration-test', version: '0' } },
-    }),
-  });
-  await response.body?.cancel();
-  return { status: response.status, wwwAuthenticate: response.headers.get('www-authenticate') };
-}
+const moving = (): Promise<MigrationScenario> => setup.moving();
+const initialize = (url: string, token: string): ReturnType<typeof initializeWithToken> => initializeWithToken(url, token, 'migration-test');
 
 async function agentFor(resource: string) {
-  const { agent, secret } = await c.wallet.enrolAgent({ name: `migrating-${scenarios.length}` });
+  agents += 1;
+  const { agent, secret } = await c.wallet.enrolAgent({ name: `migrating-${agents}` });
   await c.wallet.createGrant({ agent: agent.id, resource, scopes: [MCP_READ] });
   return c.broker.authenticate(secret)!;
-}
-
-async function failure(promise: Promise<unknown>): Promise<LatchkeyError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LatchkeyError);
-  return error as LatchkeyError;
 }
 
 describe('T6: a server moves its sign-in to another authorization server (real ASes, real MCP server, Chromium)', () => {
