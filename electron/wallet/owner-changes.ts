@@ -58,6 +58,7 @@ export class OwnerChanges {
       agentId: grant.agentId,
       ...(agentName === undefined ? {} : { agentName }),
       resource: grant.resource,
+      ...(grant.account === undefined ? {} : { account: grant.account }),
       scopes: grant.scopes,
       ...revokedFacts(tokens),
     });

@@ -17,6 +17,7 @@ import type { TokenBroker } from './broker/token-broker.js';
 import { grantRevocation } from './broker/revoke-tokens.js';
 import type { RememberedAnswers } from './elicitation/remembered-answers.js';
 import { OwnerChanges, subscribeToWalletEvents } from './owner-changes.js';
+import { accountOf, grantAccount } from './connections/accounts.js';
 
 export interface OwnerSurfaceDeps {
   vaultStatus: VaultStatus;
@@ -55,17 +56,21 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
     connect: async ({ url, ...options }, control = {}) => {
       const followed = signIns.follow(url, control);
       const connection = await connections.connect(url, { ...options, ...followed.control }).finally(followed.done);
-      await changes.record({ type: 'connection.connected', resource: connection.resource, scopes: connection.scopes });
+      await changes.record({ type: 'connection.connected', resource: connection.resource, ...accountOf(connection), scopes: connection.scopes });
       return connection;
     },
     listConnections: async () => connections.list(),
-    accessToken: ({ url, minTtlSeconds }, options = {}) =>
-      connections.accessToken(url, { ...(minTtlSeconds === undefined ? {} : { minTtlSeconds }), ...(options.signal === undefined ? {} : { signal: options.signal }) }),
-    handleAuthChallenge: ({ url, status, wwwAuthenticate }, options = {}) =>
-      connections.handleAuthChallenge(url, status, wwwAuthenticate, options.signal === undefined ? {} : { signal: options.signal }),
-    disconnect: async ({ url }) => {
-      const result = await connections.disconnect(url);
-      await changes.record({ type: 'connection.disconnected', resource: result.resource, reason: `revocation:${result.revocation}` });
+    accessToken: ({ url, account, minTtlSeconds }, options = {}) =>
+      connections.accessToken(url, {
+        ...(account === undefined ? {} : { account }),
+        ...(minTtlSeconds === undefined ? {} : { minTtlSeconds }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }),
+    handleAuthChallenge: ({ url, account, status, wwwAuthenticate }, options = {}) =>
+      connections.handleAuthChallenge(url, status, wwwAuthenticate, { ...(account === undefined ? {} : { account }), ...(options.signal === undefined ? {} : { signal: options.signal }) }),
+    disconnect: async ({ url, account }) => {
+      const result = await connections.disconnect(url, account);
+      await changes.record({ type: 'connection.disconnected', resource: result.resource, ...accountOf(result), reason: `revocation:${result.revocation}` });
       return result;
     },
     deliverPastedSignIn: async ({ address }) => {
@@ -115,20 +120,22 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
     },
     listGrants: async ({ agent } = {}) => grants.list(agent === undefined ? {} : { agentId: agentId(agent) }),
     createGrant: async (input) => {
+      const resource = canonicalResource(input.resource, policy);
       const grant = await grants.create({
         agentId: agentId(input.agent),
-        resource: canonicalResource(input.resource, policy),
+        resource,
+        ...grantAccount(resource, input.account, connections.list()),
         scopes: input.scopes,
         mode: input.mode ?? 'allow',
         ...(input.maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: input.maxTokenLifetimeSeconds }),
         ...(input.expiresAt === undefined ? {} : { expiresAt: input.expiresAt }),
       });
-      await changes.record({ type: 'grant.created', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes });
+      await changes.record({ type: 'grant.created', agentId: grant.agentId, resource: grant.resource, ...accountOf(grant), scopes: grant.scopes });
       return grant;
     },
     updateGrant: async ({ id, ...patch }) => {
       const grant = await broker.updateGrant(id, patch);
-      await changes.record({ type: 'grant.updated', agentId: grant.agentId, resource: grant.resource, scopes: grant.scopes });
+      await changes.record({ type: 'grant.updated', agentId: grant.agentId, resource: grant.resource, ...accountOf(grant), scopes: grant.scopes });
       return grant;
     },
     // The broker revokes the grant's tokens where it can; the audit and the answer say what stays valid.

@@ -28,6 +28,8 @@ export interface RaiseInput {
   /** What the owner sees: the enrolled name, or the name an unknown caller proposes. */
   agentName: string;
   resource?: string;
+  /** consent and step-up: the account on that server (protocol.md T8); absent: its default account. */
+  account?: string | undefined;
   scopes?: readonly string[];
   /** step-up: the scopes held now (`scopes` is the union wanted). */
   currentScopes?: readonly string[];
@@ -97,7 +99,7 @@ function whoOf(input: RaiseInput): string {
 }
 
 function keyOf(input: RaiseInput): string {
-  return JSON.stringify([input.kind, whoOf(input), input.resource ?? '']);
+  return JSON.stringify([input.kind, whoOf(input), input.resource ?? '', input.account ?? '']);
 }
 
 const ENROLMENTS = 'enrolments';
@@ -159,6 +161,7 @@ export class ApprovalQueue {
       ...(input.agentId === undefined ? {} : { agentId: input.agentId }),
       agentName: input.agentName,
       ...(input.resource === undefined ? {} : { resource: input.resource }),
+      ...(input.account === undefined ? {} : { account: input.account }),
       ...(input.scopes === undefined ? {} : { scopes: [...input.scopes] }),
       ...(input.currentScopes === undefined ? {} : { currentScopes: [...input.currentScopes] }),
       ...(input.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: input.lifetimeSeconds }),

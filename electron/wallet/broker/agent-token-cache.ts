@@ -7,6 +7,7 @@
  * refused (401) is not handed out again, and counts as reported once.
  */
 import { fingerprint } from '../../base/log/fingerprint.js';
+import type { ConnectionRef } from '../connections/accounts.js';
 
 export interface AgentToken {
   accessToken: string;
@@ -20,6 +21,8 @@ export interface AgentToken {
 export interface Entry extends AgentToken {
   agentId: string;
   resource: string;
+  /** The account of the connection it was minted from (T8); absent: the default account. */
+  account?: string | undefined;
   /** Whether it went to the agent (a token refused as too long-lived stays cached but never leaves). */
   handedOut: boolean;
   /** The agent reported the resource refused it. */
@@ -29,7 +32,7 @@ export interface Entry extends AgentToken {
 /** A token minted for a request that the owner revoked while it was in flight: revoke it, hand it to nobody. */
 export class StaleMint extends Error {
   constructor(
-    readonly resource: string,
+    readonly connection: ConnectionRef,
     readonly token: AgentToken,
   ) {
     super('revoked while it was being minted');
@@ -46,8 +49,8 @@ export class AgentTokenCache {
   private readonly epochs = new Map<string, number>();
 
   /** The cached token valid past `validUntil`, the one being minted, or a new one from `mint` (single-flight per key). */
-  getOrMint(k: string, owner: { agentId: string; resource: string }, validUntil: number, mint: () => Promise<AgentToken>): Promise<AgentToken> {
-    const { agentId, resource } = owner;
+  getOrMint(k: string, owner: { agentId: string; connection: ConnectionRef }, validUntil: number, mint: () => Promise<AgentToken>): Promise<AgentToken> {
+    const { agentId, connection } = owner;
     const cached = this.get(k, validUntil);
     if (cached !== undefined) return Promise.resolve(cached);
     const running = this.pending.get(k);
@@ -55,8 +58,8 @@ export class AgentTokenCache {
     const epoch = this.epochs.get(agentId) ?? 0;
     const promise = mint()
       .then((token) => {
-        if ((this.epochs.get(agentId) ?? 0) !== epoch) throw new StaleMint(resource, token);
-        this.entries.set(k, { ...token, agentId, resource, handedOut: false });
+        if ((this.epochs.get(agentId) ?? 0) !== epoch) throw new StaleMint(connection, token);
+        this.entries.set(k, { ...token, agentId, resource: connection.resource, account: connection.account, handedOut: false });
         return token;
       })
       .finally(() => {
@@ -77,35 +80,37 @@ export class AgentTokenCache {
   }
 
   /** Notes that `token` went to the agent: it is remembered until it expires at its server. */
-  noteHandedOut(agentId: string, resource: string, token: AgentToken, now: number): void {
+  noteHandedOut(agentId: string, connection: ConnectionRef, token: AgentToken, now: number): void {
     this.prune(now);
-    this.issued.set(token.accessToken, { ...token, agentId, resource, handedOut: true });
+    this.issued.set(token.accessToken, { ...token, agentId, resource: connection.resource, account: connection.account, handedOut: true });
   }
 
   /**
    * The agent says the resource refused the token it was handed with this fingerprint: it leaves
-   * the cache. True only the first time, and only for a token this agent was handed for `resource`.
+   * the cache. The connection it came from, only the first time, and only for a token this agent
+   * was handed for `resource`; undefined otherwise.
    */
-  refuse(agentId: string, resource: string, tokenFingerprint: string, now: number): boolean {
+  refuse(agentId: string, resource: string, tokenFingerprint: string, now: number): ConnectionRef | undefined {
     this.prune(now);
     for (const [token, entry] of this.issued) {
       if (entry.agentId !== agentId || entry.resource !== resource || entry.refused === true || fingerprint(token) !== tokenFingerprint) continue;
       entry.refused = true;
       for (const [k, cached] of this.entries) if (cached.accessToken === token) this.entries.delete(k);
-      return true;
+      return { resource: entry.resource, account: entry.account };
     }
-    return false;
+    return undefined;
   }
 
   /**
-   * Removes and returns every token of the agent (for one resource, or all) still valid at `now`:
+   * Removes and returns every token of the agent (for one connection, or all) still valid at `now`:
    * the cached ones and the handed-out ones, each once. In-flight mints turn stale.
    */
-  take(agentId: string, resource: string | undefined, now: number): Entry[] {
+  take(agentId: string, connection: ConnectionRef | undefined, now: number): Entry[] {
     this.epochs.set(agentId, (this.epochs.get(agentId) ?? 0) + 1);
     for (const [k, running] of this.pending) if (running.agentId === agentId) this.pending.delete(k);
     this.prune(now);
-    const matches = (entry: Entry): boolean => entry.agentId === agentId && (resource === undefined || entry.resource === resource);
+    const matches = (entry: Entry): boolean =>
+      entry.agentId === agentId && (connection === undefined || (entry.resource === connection.resource && entry.account === connection.account));
     const taken = new Map<string, Entry>();
     for (const [k, entry] of this.entries) {
       if (!matches(entry)) continue;

@@ -9,9 +9,10 @@ import type { TokenRevocationResult } from '../../../shared/connections.js';
 import type { Logger } from '../../base/ports.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import type { Entry } from './agent-token-cache.js';
+import type { ConnectionRef } from '../connections/accounts.js';
 
 export interface TokenRevoker {
-  revokeAgentToken(resource: string, accessToken: string): Promise<TokenRevocationResult>;
+  revokeAgentToken(connection: ConnectionRef, accessToken: string): Promise<TokenRevocationResult>;
 }
 
 /** What came of revoking one resource's tokens; counts and expiry cover handed-out tokens only. */
@@ -27,7 +28,7 @@ export interface TokensRevoked {
 export async function revokeTokens(entries: readonly Entry[], revoker: TokenRevoker, logger: Logger): Promise<TokensRevoked> {
   const result: TokensRevoked = { revoked: 0, unrevoked: 0 };
   for (const entry of entries) {
-    const outcome = await revoker.revokeAgentToken(entry.resource, entry.accessToken);
+    const outcome = await revoker.revokeAgentToken({ resource: entry.resource, account: entry.account }, entry.accessToken);
     const facts = { resource: entry.resource, token: fingerprint(entry.accessToken), handedOut: entry.handedOut };
     if (outcome.outcome === 'revoked') {
       logger.info('agent token revoked at the authorization server', facts);

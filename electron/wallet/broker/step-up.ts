@@ -15,6 +15,7 @@ import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/error
 import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditInput } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
+import { accountOf } from '../connections/accounts.js';
 import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
 import { stepUpDeclined, type Refusal, type StepUpAsk } from '../grants/decide.js';
 
@@ -31,6 +32,8 @@ export interface StepUpRequest {
   agent: Pick<AgentSummary, 'id' | 'name'>;
   /** Canonical resource. */
   resource: string;
+  /** The account on it (protocol.md T8); absent: its default account. */
+  account?: string | undefined;
   ask: StepUpAsk;
   /** Audit fields naming the caller (agent, session). */
   base: Record<string, string>;
@@ -39,9 +42,11 @@ export interface StepUpRequest {
 
 /** Resolves with the connection's scopes after the re-authorization. */
 export async function stepUpForAgent(deps: StepUpDeps, request: StepUpRequest): Promise<string[]> {
-  const { agent, resource, ask, base, signal } = request;
+  const { agent, resource, ask, signal } = request;
+  const connection = { resource, account: request.account };
+  const base = { ...request.base, ...accountOf(connection) };
   const { approval, decision } = deps.approvals.raise(
-    { kind: 'step-up', agentId: agent.id, agentName: agent.name, resource, scopes: ask.scopes, currentScopes: ask.currentScopes },
+    { kind: 'step-up', agentId: agent.id, agentName: agent.name, resource, ...accountOf(connection), scopes: ask.scopes, currentScopes: ask.currentScopes },
     { timeoutMs: deps.timeoutMs, signal },
   );
   await deps.record({ type: 'approval.raised', ...base, resource, scopes: ask.scopes, outcome: 'ok', reason: `step-up:${approval.id}` });
@@ -65,7 +70,7 @@ export async function stepUpForAgent(deps: StepUpDeps, request: StepUpRequest): 
 
   let widened: { scopes: string[] };
   try {
-    widened = await deps.connections.widen(resource, ask.connectionScopes, { signal });
+    widened = await deps.connections.widen(connection, ask.connectionScopes, { signal });
   } catch (error) {
     if (!isLatchkeyError(error, ErrorCode.AccessDenied)) throw error;
     await deps.remembered.declineStepUp(agent.id, resource, ask.newScopes);

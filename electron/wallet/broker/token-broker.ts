@@ -14,7 +14,8 @@ import type { Clock, Logger } from '../../base/ports.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { GrantPatch, GrantStore } from '../grants/grant-store.js';
-import { decide, grantApplies, missingScopes, settle, type Ask, type ConnectionState, type ConsentAsk, type GrantChange, type Issue, type Refusal, type StepUpAsk } from '../grants/decide.js';
+import { accountOf, connectionKey, pickAccount, type ConnectionRef } from '../connections/accounts.js';
+import { decide, grantApplies, grantAppliesTo, missingScopes, settle, type Ask, type ConnectionState, type ConsentAsk, type GrantChange, type Issue, type Refusal, type StepUpAsk } from '../grants/decide.js';
 import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditInput, AuditLog } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
@@ -50,7 +51,7 @@ export interface TokenBrokerDeps {
   approvals: ApprovalQueue;
   audit: AuditLog;
   /** The connection's record (read once per request) and agent tokens minted from it. */
-  tokens: Pick<ConnectionTokens, 'connection' | 'mint' | 'revokeAgentToken'>;
+  tokens: Pick<ConnectionTokens, 'connection' | 'resolve' | 'mint' | 'revokeAgentToken'>;
   /** Step-ups (a connection re-authorized with more scopes), and agents' tokens refused with 401. */
   connections: Pick<ConnectionService, 'widen' | 'agentRefused'>;
   policy: UrlPolicy;
@@ -87,22 +88,24 @@ export class TokenBroker implements AgentRequests {
     }
     try {
       if (request.rejected !== undefined) await this.heedRefusal(agent.id, resource, request.rejected, signal);
-      const connection = this.connectionState(resource);
+      const target = this.targetOf(agent.id, resource, request.account);
+      const audited = { ...base, ...accountOf(target) };
+      const connection = this.connectionState(target);
       const plan = decide({
         agent,
-        request: { resource, scopes: request.scopes },
+        request: { resource, account: target.account, scopes: request.scopes },
         grants: this.deps.grants.list({ agentId: agent.id }),
         connection,
         declinedStepUps: this.deps.remembered?.declinedStepUps(agent.id, resource),
         now: this.deps.clock.now(),
       });
-      const settled = plan.kind === 'ask' ? await this.ask(agent, resource, plan, connection?.scopes ?? [], signal, base) : plan;
+      const settled = plan.kind === 'ask' ? await this.ask(agent, target, plan, connection?.scopes ?? [], signal, audited) : plan;
       if (settled.kind === 'refuse') throw refusalError(settled);
-      const token = await this.handOut(agent.id, resource, settled);
+      const token = await this.handOut(agent.id, target, settled);
       if (settled.grant !== undefined) this.deps.grants.markUsed(settled.grant.id);
       await this.record({
         type: 'token.issued',
-        ...base,
+        ...audited,
         resource,
         scopes: token.scope.split(' ').filter((s) => s !== ''),
         outcome: 'ok',
@@ -111,9 +114,31 @@ export class TokenBroker implements AgentRequests {
       });
       return token;
     } catch (error) {
-      await this.refuse(base, resource, request.scopes, error);
+      await this.refuse(request.account === undefined ? base : { ...base, account: request.account }, resource, request.scopes, error);
       throw error;
     }
+  }
+
+  /**
+   * Which of the server's connections a request means (protocol.md T8): the account it names, which
+   * the agent's grants must include when it holds any for this server (a grant for `work` never
+   * yields `personal`: refused without asking); with none named, its grant's account (the default
+   * one first), else the server's default or only connection. AccountAmbiguous otherwise.
+   */
+  private targetOf(agentId: string, resource: string, named: string | undefined): ConnectionRef {
+    const now = this.deps.clock.now();
+    const granted = this.deps.grants.list({ agentId, resource }).filter((grant) => grantApplies(grant, agentId, resource, now));
+    if (named !== undefined) {
+      if (granted.length > 0 && !granted.some((grant) => grant.account === named)) {
+        throw new LatchkeyError(ErrorCode.NoGrant, `This agent has no grant for account "${named}" of ${resource}.`, {
+          hint: `The owner grants it, if they want to: latchkey grant add <agent> ${resource} --account ${named}`,
+          details: { resource, account: named },
+        });
+      }
+      return { resource, account: named };
+    }
+    if (granted.length > 0) return { resource, account: pickAccount(resource, undefined, granted)?.account };
+    return { resource, account: this.deps.tokens.resolve(resource, undefined)?.account };
   }
 
   /** POST /v1/elicitations: handed to the elicitation desk (electron/wallet/elicitation). */
@@ -138,6 +163,7 @@ export class TokenBroker implements AgentRequests {
         .filter((g) => g.expiresAt === undefined || g.expiresAt > now)
         .map((g) => ({
           resource: g.resource,
+          ...accountOf(g),
           scopes: g.scopes,
           mode: g.mode,
           ...(g.maxTokenLifetimeSeconds === undefined ? {} : { max_token_lifetime_seconds: g.maxTokenLifetimeSeconds }),
@@ -158,7 +184,7 @@ export class TokenBroker implements AgentRequests {
    */
   async revokeGrant(id: string): Promise<RevokedGrant> {
     const grant = await this.deps.grants.revoke(id);
-    const tokens = (await this.revokeCached(grant.agentId, grant.resource)).get(grant.resource) ?? NONE_REVOKED;
+    const tokens = (await this.revokeCached(grant.agentId, grant)).get(connectionKey(grant)) ?? NONE_REVOKED;
     return { grant, tokens };
   }
 
@@ -181,20 +207,20 @@ export class TokenBroker implements AgentRequests {
     const grants = await this.deps.grants.revokeForAgent(agent.id);
     await this.deps.remembered?.forgetStepUps(agent.id);
     const revoked = await this.revokeCached(agent.id, undefined);
-    return { agent, grants: grants.map((grant) => ({ grant, tokens: revoked.get(grant.resource) ?? NONE_REVOKED })) };
+    return { agent, grants: grants.map((grant) => ({ grant, tokens: revoked.get(connectionKey(grant)) ?? NONE_REVOKED })) };
   }
 
   /**
    * Carries out the plan's question: a consent or a step-up (one approval, also the consent). The
    * grant then changes as the plan says, and the plan is settled against the new state.
    */
-  private async ask(agent: AgentSummary, resource: string, plan: Ask, held: readonly string[], signal: AbortSignal, base: Record<string, string>): Promise<Issue | Refusal> {
+  private async ask(agent: AgentSummary, target: ConnectionRef, plan: Ask, held: readonly string[], signal: AbortSignal, base: Record<string, string>): Promise<Issue | Refusal> {
     let remembered = false;
-    if (plan.ask.kind === 'step-up') held = await this.stepUp(agent, resource, plan.ask, signal, base);
-    else remembered = await this.askOwner(agent, resource, plan.ask, signal, base);
+    if (plan.ask.kind === 'step-up') held = await this.stepUp(agent, target, plan.ask, signal, base);
+    else remembered = await this.askOwner(agent, target, plan.ask, signal, base);
     const change = plan.grantChange;
-    const grant = change !== undefined && (change.when === 'approved' || remembered) ? await this.changeGrant(agent, resource, change, base) : undefined;
-    return settle(plan, { grant, held, connection: this.connectionState(resource) });
+    const grant = change !== undefined && (change.when === 'approved' || remembered) ? await this.changeGrant(agent, target, change, base) : undefined;
+    return settle(plan, { grant, held, connection: this.connectionState(target) });
   }
 
   /**
@@ -204,22 +230,25 @@ export class TokenBroker implements AgentRequests {
    * starts a sign-in.
    */
   private async heedRefusal(agentId: string, resource: string, rejected: RejectedToken, signal: AbortSignal): Promise<void> {
-    if (!this.cache.refuse(agentId, resource, rejected.token_fingerprint, this.deps.clock.now())) return;
-    await this.deps.connections.agentRefused(resource, rejected.www_authenticate ?? null, signal);
+    // The connection (account) the refused token came from: only that one reads its metadata again.
+    const refused = this.cache.refuse(agentId, resource, rejected.token_fingerprint, this.deps.clock.now());
+    if (refused === undefined) return;
+    await this.deps.connections.agentRefused(refused, rejected.www_authenticate ?? null, signal);
   }
 
   /** What the plan needs of the connection, read now (its issuer and status key the agent token cache). */
-  private connectionState(resource: string): ConnectionState | undefined {
-    const record = this.deps.tokens.connection(resource);
+  private connectionState(target: ConnectionRef): ConnectionState | undefined {
+    const record = this.deps.tokens.connection(target);
     if (record === undefined) return undefined;
     return { scopes: record.scopes, tokenLifetimeSeconds: record.accessToken?.lifetimeSeconds, issuer: record.issuer, status: record.status };
   }
 
   /** Resolves with whether the owner approved with "remember"; throws on anything but approval. */
-  private async askOwner(agent: AgentSummary, resource: string, ask: ConsentAsk, signal: AbortSignal, base: Record<string, string>): Promise<boolean> {
+  private async askOwner(agent: AgentSummary, target: ConnectionRef, ask: ConsentAsk, signal: AbortSignal, base: Record<string, string>): Promise<boolean> {
     const { scopes } = ask;
+    const { resource } = target;
     const { approval, decision } = this.deps.approvals.raise(
-      { kind: 'consent', agentId: agent.id, agentName: agent.name, resource, scopes, ...(ask.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: ask.lifetimeSeconds }) },
+      { kind: 'consent', agentId: agent.id, agentName: agent.name, resource, ...accountOf(target), scopes, ...(ask.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: ask.lifetimeSeconds }) },
       { timeoutMs: this.approvalTimeoutMs(), signal },
     );
     await this.record({ type: 'approval.raised', ...base, resource, scopes, outcome: 'ok', reason: `consent:${approval.id}` });
@@ -239,12 +268,12 @@ export class TokenBroker implements AgentRequests {
   }
 
   /** Step-up (step-up.ts); resolves with the connection's scopes after it. */
-  private stepUp(agent: AgentSummary, resource: string, ask: StepUpAsk, signal: AbortSignal, base: Record<string, string>): Promise<string[]> {
+  private stepUp(agent: AgentSummary, target: ConnectionRef, ask: StepUpAsk, signal: AbortSignal, base: Record<string, string>): Promise<string[]> {
     const remembered = this.deps.remembered;
     if (remembered === undefined) throw new LatchkeyError(ErrorCode.StepUpDeclined, 'This wallet cannot widen its connections for agents.');
     return stepUpForAgent(
       { approvals: this.deps.approvals, remembered, connections: this.deps.connections, record: (event) => this.record(event), timeoutMs: this.approvalTimeoutMs() },
-      { agent, resource, ask, base, signal },
+      { agent, resource: target.resource, account: target.account, ask, base, signal },
     );
   }
 
@@ -252,14 +281,16 @@ export class TokenBroker implements AgentRequests {
    * The plan's grant change after an approval: widen the live grant (its mode kept or set to
    * allow), or create one (replacing an expired one).
    */
-  private async changeGrant(agent: AgentSummary, resource: string, change: GrantChange, base: Record<string, string>): Promise<Grant> {
+  private async changeGrant(agent: AgentSummary, target: ConnectionRef, change: GrantChange, base: Record<string, string>): Promise<Grant> {
     const now = this.deps.clock.now();
-    const existing = this.deps.grants.list({ agentId: agent.id, resource }).find((g) => grantApplies(g, agent.id, resource, now));
+    const { resource } = target;
+    const existing = this.deps.grants.list({ agentId: agent.id, resource }).find((g) => grantAppliesTo(g, agent.id, target, now));
     const grant =
       existing === undefined
         ? await this.deps.grants.create({
             agentId: agent.id,
             resource,
+            ...accountOf(target),
             scopes: change.scopes,
             mode: 'allow',
             ...(change.maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: change.maxTokenLifetimeSeconds }),
@@ -274,14 +305,15 @@ export class TokenBroker implements AgentRequests {
    * the grant's maximum (T38: enforced, never advertised by shortening the figure). A token too
    * long-lived stays cached, unused, so asking again does not mint another.
    */
-  private async handOut(agentId: string, resource: string, plan: Issue): Promise<TokenResponse> {
+  private async handOut(agentId: string, target: ConnectionRef, plan: Issue): Promise<TokenResponse> {
+    const { resource } = target;
     const { grant, scopes } = plan;
     let token: AgentToken;
     try {
       // A connection that needs a new sign-in reuses nothing: no cached token lives past "never".
       const validUntil = plan.reuseCached ? this.deps.clock.now() + plan.minRemainingMs : Number.POSITIVE_INFINITY;
-      token = await this.cache.getOrMint(plan.cacheKey, { agentId, resource }, validUntil, async () => {
-        const minted = await this.deps.tokens.mint(resource, scopes).catch(async (error: unknown) => {
+      token = await this.cache.getOrMint(plan.cacheKey, { agentId, connection: target }, validUntil, async () => {
+        const minted = await this.deps.tokens.mint(target, scopes).catch(async (error: unknown) => {
           if (grant !== undefined && isLatchkeyError(error, ErrorCode.CannotNarrow)) {
             await this.deps.grants.update(grant.id, { narrowing: 'unsupported' }).catch(() => undefined);
           }
@@ -298,11 +330,11 @@ export class TokenBroker implements AgentRequests {
     } catch (error) {
       if (!(error instanceof StaleMint)) throw error;
       // The owner revoked while this token was being minted: it goes to nobody, and the AS forgets it (if it can).
-      await revokeTokens([{ ...error.token, agentId, resource: error.resource, handedOut: false }], this.deps.tokens, this.deps.logger);
+      await revokeTokens([{ ...error.token, agentId, ...error.connection, handedOut: false }], this.deps.tokens, this.deps.logger);
       throw new LatchkeyError(ErrorCode.GrantDenied, 'The owner revoked this access while the token was being issued.');
     }
     checkTokenLifetime(token, grant, resource, this.deps.clock.now());
-    this.cache.noteHandedOut(agentId, resource, token, this.deps.clock.now());
+    this.cache.noteHandedOut(agentId, target, token, this.deps.clock.now());
     return { access_token: token.accessToken, token_type: 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') };
   }
 
@@ -310,14 +342,14 @@ export class TokenBroker implements AgentRequests {
     return this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
   }
 
-  /** Revokes the agent's tokens (for one resource, or all) at the AS; per resource, what came of it. */
-  private async revokeCached(agentId: string, resource: string | undefined): Promise<Map<string, TokensRevoked>> {
-    const taken = this.cache.take(agentId, resource, this.deps.clock.now());
-    const byResource = new Map<string, TokensRevoked>();
-    for (const r of new Set(taken.map((entry) => entry.resource))) {
-      byResource.set(r, await revokeTokens(taken.filter((entry) => entry.resource === r), this.deps.tokens, this.deps.logger));
+  /** Revokes the agent's tokens (for one connection, or all) at the AS; per connection (connectionKey), what came of it. */
+  private async revokeCached(agentId: string, connection: ConnectionRef | undefined): Promise<Map<string, TokensRevoked>> {
+    const taken = this.cache.take(agentId, connection, this.deps.clock.now());
+    const byConnection = new Map<string, TokensRevoked>();
+    for (const key of new Set(taken.map((entry) => connectionKey(entry)))) {
+      byConnection.set(key, await revokeTokens(taken.filter((entry) => connectionKey(entry) === key), this.deps.tokens, this.deps.logger));
     }
-    return byResource;
+    return byConnection;
   }
 
   /** Appends to the audit log; a failure is logged, never turned into a different answer. */

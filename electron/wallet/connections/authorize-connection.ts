@@ -7,13 +7,14 @@
 import type { ConnectOptions } from '../../../shared/api.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import type { Clock, Logger, Opener } from '../../base/ports.js';
-import { assertPkceSupported } from '../oauth/authorize.js';
+import { accountPrompt, assertPkceSupported } from '../oauth/authorize.js';
 import { buildClientConfiguration, type AuthorizationServer, type NetworkContext } from '../oauth/client-config.js';
 import type { LegacyDiscovery } from '../oauth/legacy-endpoints.js';
 import { openLoopbackListener } from '../oauth/loopback.js';
 import type { ClientRecord, ConnectionRecord } from '../oauth/records.js';
 import { registerClient } from '../oauth/register-client.js';
 import { cachedTokenFrom } from '../oauth/tokens.js';
+import { accountOf } from './accounts.js';
 import type { ConnectionStore } from './connection-store.js';
 import { summarizeConnection } from './connection-summary.js';
 import { channelFor, forgetRegistration, signIn } from './sign-in-channel.js';
@@ -22,6 +23,8 @@ export const DEFAULT_BROWSER_TIMEOUT_MS = 5 * 60_000;
 
 export interface AuthorizeTarget {
   resource: string;
+  /** The account this sign-in is for (T8); absent: the default account. */
+  account?: string | undefined;
   serverUrl: string;
   as: AuthorizationServer;
   scopes: string[] | undefined;
@@ -44,6 +47,7 @@ export interface AuthorizeDeps {
 export function targetFor(record: ConnectionRecord, scopes: string[]): AuthorizeTarget {
   return {
     resource: record.resource,
+    account: record.account,
     serverUrl: record.serverUrl,
     as: record.serverMetadata as AuthorizationServer,
     scopes: scopes.length === 0 ? undefined : scopes,
@@ -52,6 +56,14 @@ export function targetFor(record: ConnectionRecord, scopes: string[]): Authorize
     legacyDiscovery: record.legacyDiscovery,
     previous: record,
   };
+}
+
+/**
+ * T8: a sign-in for a labelled account, or for any account of a server another account is connected
+ * to, must not ride the browser's session of that other account (its prompt is accountPrompt's).
+ */
+function otherAccountsOf(store: ConnectionStore, target: AuthorizeTarget): boolean {
+  return target.account !== undefined || store.connections().some((c) => c.resource === target.resource && c.account !== target.account);
 }
 
 /** Register (if needed), run the sign-in, and store the connection. */
@@ -87,6 +99,7 @@ export async function authorizeConnection(target: AuthorizeTarget, options: Conn
     config: buildClientConfiguration(as, client, net),
     listener,
     resource: target.resource,
+    prompt: otherAccountsOf(store, target) ? accountPrompt(as) : undefined,
     sendResource,
     scopes: target.scopes,
     options,
@@ -100,6 +113,7 @@ export async function authorizeConnection(target: AuthorizeTarget, options: Conn
   const refreshToken = typeof tokens.refresh_token === 'string' ? tokens.refresh_token : undefined;
   const record: ConnectionRecord = {
     resource: target.resource,
+    ...(target.account === undefined ? {} : { account: target.account }),
     serverUrl: target.serverUrl,
     issuer: as.issuer,
     clientId: client.clientId,
@@ -119,7 +133,7 @@ export async function authorizeConnection(target: AuthorizeTarget, options: Conn
     updatedAt: now,
   };
   await store.putConnection(record);
-  logger.info('connected', { resource: record.resource, issuer: record.issuer, token: fingerprint(accessToken.value), scopes: record.scopes.join(' ') });
+  logger.info('connected', { resource: record.resource, ...accountOf(record), issuer: record.issuer, token: fingerprint(accessToken.value), scopes: record.scopes.join(' ') });
   options.onProgress?.({ step: 'connected', connection: summarizeConnection(record, store.client(record.issuer)) });
   return record;
 }

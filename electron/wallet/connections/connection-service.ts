@@ -25,6 +25,7 @@ import { StepUps } from './step-ups.js';
 import { UnauthorizedAnswers } from './unauthorized.js';
 import { KeyedQueue } from '../../base/async/keyed-queue.js';
 import type { ConnectionRecord } from '../oauth/records.js';
+import { accountOf, connectionKey, type ConnectionRef } from './accounts.js';
 
 export { DEFAULT_BROWSER_TIMEOUT_MS } from './authorize-connection.js';
 export { MAX_STEP_UPS } from './step-ups.js';
@@ -65,9 +66,10 @@ export class ConnectionService {
     return this.deps.store.connections().map((record) => this.summarize(record));
   }
 
+  /** `options.account`: sign in as that account of the server (T8), kept as its own connection. */
   async connect(url: string, options: ConnectOptions = {}): Promise<ConnectionSummary> {
     // An explicit connect signs in the way this connection did last (--device, --paste) unless told otherwise.
-    const kept = options.signIn === undefined ? this.keptSignIn(url) : undefined;
+    const kept = options.signIn === undefined ? this.keptSignIn(url, options.account) : undefined;
     return this.summarize(await this.connectWith(url, undefined, kept === undefined ? options : { ...options, signIn: kept }));
   }
 
@@ -83,7 +85,8 @@ export class ConnectionService {
     const net = { fetch, policy, logger: this.deps.logger };
     const serverUrl = parseSecureUrl(url, policy, 'MCP server URL');
     const resource = canonicalResource(serverUrl, policy);
-    const previous = this.deps.store.connection(resource);
+    const { account } = options;
+    const previous = this.deps.store.connection({ resource, account });
     options.onProgress?.({ step: 'probing', resource });
 
     const discovered = await discoverAuthorization({ serverUrl, resource, challenge, rememberedIssuer: previous?.issuer, signal: options.signal }, net);
@@ -102,6 +105,7 @@ export class ConnectionService {
     return this.authorize(
       {
         resource,
+        account,
         serverUrl: serverUrl.href,
         as,
         scopes,
@@ -115,7 +119,7 @@ export class ConnectionService {
   }
 
   async accessToken(url: string, options: AccessTokenOptions = {}): Promise<AccessTokenResult> {
-    const record = this.requireConnection(url);
+    const record = this.requireConnection(url, options.account);
     if (record.status === 'needs-reauth') throw needsReauth(record, 'its last refresh was refused');
     const minTtlMs = (options.minTtlSeconds ?? 60) * 1000;
     if (isFresh(record.accessToken, this.deps.clock.now(), minTtlMs)) return toAccessTokenResult(record.accessToken);
@@ -131,9 +135,11 @@ export class ConnectionService {
     options: ConnectOptions = {},
   ): Promise<AccessTokenResult> {
     const challenge = wwwAuthenticate === null ? undefined : bearerChallenge(wwwAuthenticate);
-    const record = this.findConnection(url);
+    const record = this.findConnection(url, options.account);
     if (record === undefined || record.status === 'needs-reauth') {
-      if (status !== 401 && status !== 403) throw notConnected(canonicalResource(url, this.deps.net.policy));
+      if (status !== 401 && status !== 403) throw notConnected(canonicalResource(url, this.deps.net.policy), [], options.account);
+      // The account the stored connection is (the default or only one), or the one named.
+      if (record !== undefined && options.account === undefined) options = { ...options, ...accountOf(record) };
       const connected = await this.connectWith(url, challenge, options);
       this.unauthorized.signIns401.remember(connected);
       return toAccessTokenResult(requireToken(connected));
@@ -147,26 +153,27 @@ export class ConnectionService {
     return toAccessTokenResult(await this.unauthorized.answer(record, challenge, wwwAuthenticate, options));
   }
 
-  /** The broker reports an agent's token for `resource` refused with 401 (unauthorized.ts: answerAgent). */
-  async agentRefused(resource: string, wwwAuthenticate: string | null, signal?: AbortSignal): Promise<void> {
-    const record = this.deps.store.connection(resource);
+  /** The broker reports an agent's token for this connection refused with 401 (unauthorized.ts: answerAgent). */
+  async agentRefused(ref: ConnectionRef, wwwAuthenticate: string | null, signal?: AbortSignal): Promise<void> {
+    const record = this.deps.store.connection(ref);
     const challenge = wwwAuthenticate === null ? undefined : bearerChallenge(wwwAuthenticate);
     if (record?.status === 'ok') await this.unauthorized.answerAgent(record, challenge, wwwAuthenticate, signal);
   }
 
-  async disconnect(url: string): Promise<DisconnectResult> {
-    const record = this.requireConnection(url);
+  /** `account`: which account of the server (T8); none: the default or only one. */
+  async disconnect(url: string, account?: string): Promise<DisconnectResult> {
+    const record = this.requireConnection(url, account);
     let revocation: DisconnectResult['revocation'] = 'none';
     try {
       revocation = await revokeRefreshToken(this.deps.tokens.configFor(record), record.refreshToken, this.deps.logger);
     } catch {
       revocation = 'failed';
     }
-    await this.deps.store.removeConnection(record.resource);
-    this.stepUps.forget(record.resource);
-    this.unauthorized.signIns401.forget(record.resource);
-    this.deps.logger.info('disconnected', { resource: record.resource, revocation });
-    return { resource: record.resource, revocation };
+    await this.deps.store.removeConnection(record);
+    this.stepUps.forget(record);
+    this.unauthorized.signIns401.forget(record);
+    this.deps.logger.info('disconnected', { resource: record.resource, ...accountOf(record), revocation });
+    return { resource: record.resource, ...accountOf(record), revocation };
   }
 
   listClients(): ClientSummary[] {
@@ -186,12 +193,14 @@ export class ConnectionService {
    * union), one sign-in per connection at a time, bounded like stepUp; scopes refused at the AS
    * before do not stop it (the owner just said yes). ScopeNotGranted when the AS grants less.
    */
-  widen(resource: string, scopes: readonly string[], options: ConnectOptions = {}): Promise<ConnectionSummary> {
-    return this.signIns.run(resource, async () => {
-      const record = this.deps.store.connection(resource);
-      if (record === undefined) throw notConnected(resource);
+  widen(ref: ConnectionRef, scopes: readonly string[], options: ConnectOptions = {}): Promise<ConnectionSummary> {
+    const { resource } = ref;
+    return this.signIns.run(connectionKey(ref), async () => {
+      const record = this.deps.store.connection(ref);
+      if (record === undefined) throw notConnected(resource, [], ref.account);
       if (!coversScopes(record.scopes, scopes)) await this.stepUps.stepUp(record, [...scopes], options, true);
-      const updated = this.requireConnection(resource);
+      const updated = this.deps.store.connection(ref);
+      if (updated === undefined) throw notConnected(resource, [], ref.account);
       const missing = scopes.filter((s) => !updated.scopes.includes(s));
       if (missing.length > 0) {
         throw new LatchkeyError(ErrorCode.ScopeNotGranted, `The authorization server of ${resource} did not grant ${missing.join(' ')}.`, {
@@ -207,24 +216,26 @@ export class ConnectionService {
     return authorizeConnection(target, options, this.deps);
   }
 
-  private keptSignIn(url: string): ConnectionRecord['signIn'] {
+  private keptSignIn(url: string, account: string | undefined): ConnectionRecord['signIn'] {
     try {
-      return this.findConnection(url)?.signIn;
+      return this.deps.store.connection({ resource: canonicalResource(url, this.deps.net.policy), account })?.signIn;
     } catch {
       return undefined; // connectWith reports the URL's problem
     }
   }
 
-  private findConnection(url: string): ConnectionRecord | undefined {
-    return this.deps.store.connection(canonicalResource(url, this.deps.net.policy));
+  /** The named account of the server, else its default or only one (T8: AccountAmbiguous when several and none named). */
+  private findConnection(url: string, account: string | undefined): ConnectionRecord | undefined {
+    return this.deps.store.resolve(canonicalResource(url, this.deps.net.policy), account);
   }
 
-  private requireConnection(url: string): ConnectionRecord {
-    const record = this.findConnection(url);
+  private requireConnection(url: string, account: string | undefined): ConnectionRecord {
+    const record = this.findConnection(url, account);
     if (record === undefined) {
       throw notConnected(
         canonicalResource(url, this.deps.net.policy),
         this.deps.store.connections().map((connection) => connection.resource),
+        account,
       );
     }
     return record;

@@ -4,6 +4,7 @@
  */
 import { VaultSection, type Vault } from '../vault/index.js';
 import { ClientRecord, ConnectionRecord, WalletDocument } from '../oauth/records.js';
+import { connectionKey, pickAccount, type ConnectionRef } from './accounts.js';
 
 export class ConnectionStore {
   /** Parsed once per vault document and reused (every read is on the hot path). */
@@ -22,8 +23,16 @@ export class ConnectionStore {
     return this.section.read();
   }
 
-  connection(resource: string): ConnectionRecord | undefined {
-    return this.document().connections[resource];
+  /** The connection of exactly this resource and account (absent label: the default account). */
+  connection(ref: ConnectionRef): ConnectionRecord | undefined {
+    const connections = this.document().connections;
+    const key = connectionKey(ref);
+    return Object.hasOwn(connections, key) ? connections[key] : undefined;
+  }
+
+  /** The connection a request names (accounts.ts pickAccount): the account, else the default or only one; AccountAmbiguous otherwise. */
+  resolve(resource: string, account: string | undefined): ConnectionRecord | undefined {
+    return pickAccount(resource, account, this.connections());
   }
 
   connections(): ConnectionRecord[] {
@@ -41,30 +50,33 @@ export class ConnectionStore {
   async putConnection(record: ConnectionRecord): Promise<void> {
     const checked = ConnectionRecord.parse(record);
     await this.mutate((doc) => {
-      doc.connections[checked.resource] = checked;
+      doc.connections[connectionKey(checked)] = checked;
     });
   }
 
   /** Applies `change` to the stored record (if any) and returns the result. */
   async updateConnection(
-    resource: string,
+    ref: ConnectionRef,
     change: (record: ConnectionRecord) => ConnectionRecord,
   ): Promise<ConnectionRecord | undefined> {
+    const key = connectionKey(ref);
     let updated: ConnectionRecord | undefined;
     await this.mutate((doc) => {
-      const current = doc.connections[resource];
+      const current = Object.hasOwn(doc.connections, key) ? doc.connections[key] : undefined;
       if (current === undefined) return;
-      updated = ConnectionRecord.parse(change(current));
-      doc.connections[resource] = updated;
+      // The resource and account are the key: a change never moves a record to another one.
+      updated = ConnectionRecord.parse({ ...change(current), resource: current.resource, account: current.account });
+      doc.connections[key] = updated;
     });
     return updated;
   }
 
-  async removeConnection(resource: string): Promise<boolean> {
+  async removeConnection(ref: ConnectionRef): Promise<boolean> {
+    const key = connectionKey(ref);
     let removed = false;
     await this.mutate((doc) => {
-      removed = resource in doc.connections;
-      delete doc.connections[resource];
+      removed = Object.hasOwn(doc.connections, key);
+      delete doc.connections[key];
     });
     return removed;
   }

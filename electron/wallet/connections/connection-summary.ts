@@ -10,6 +10,7 @@ import { needsReauth } from '../oauth/tokens.js';
 export function summarizeConnection(record: ConnectionRecord, client: ClientRecord | undefined): ConnectionSummary {
   return {
     resource: record.resource,
+    ...(record.account === undefined ? {} : { account: record.account }),
     issuer: record.issuer,
     clientId: record.clientId,
     registration: client?.registration ?? 'dcr',

@@ -22,6 +22,7 @@ import { buildClientConfiguration, type AuthorizationServer, type NetworkContext
 import type { CachedAccessToken, ConnectionRecord } from '../oauth/records.js';
 import { oauthErrorCode } from '../oauth/token-errors.js';
 import { cachedTokenFrom, needsReauth, notConnected, refreshTokenGrant, withoutTokens } from '../oauth/tokens.js';
+import { accountOf, connectionKey, type ConnectionRef } from './accounts.js';
 import type { ConnectionStore } from './connection-store.js';
 
 /** What the audit log takes: an event without its sequence, time and chain. */
@@ -46,9 +47,14 @@ export class ConnectionTokens {
 
   constructor(private readonly deps: ConnectionTokensDeps) {}
 
-  /** The connection for an exact canonical resource, as stored now (no URL parsing: T07). */
-  connection(resource: string): ConnectionRecord | undefined {
-    return this.deps.store.connection(resource);
+  /** The connection for an exact canonical resource and account, as stored now (no URL parsing: T07). */
+  connection(ref: ConnectionRef): ConnectionRecord | undefined {
+    return this.deps.store.connection(ref);
+  }
+
+  /** The connection a request for `resource` means (the account, else the default or only one; T8). */
+  resolve(resource: string, account: string | undefined): ConnectionRecord | undefined {
+    return this.deps.store.resolve(resource, account);
   }
 
   /** The openid-client configuration of a stored connection: its AS metadata and client registration. */
@@ -60,11 +66,11 @@ export class ConnectionTokens {
 
   /** Refreshes the connection's access token; every concurrent caller shares one request. */
   refresh(record: ConnectionRecord): Promise<ConnectionRecord> {
-    const { resource } = record;
-    const running = this.inFlight.get(resource);
+    const key = connectionKey(record);
+    const running = this.inFlight.get(key);
     if (running !== undefined) return running;
-    const started = this.refreshTokenUses.run(resource, () => this.refreshOnce(resource)).finally(() => this.inFlight.delete(resource));
-    this.inFlight.set(resource, started);
+    const started = this.refreshTokenUses.run(key, () => this.refreshOnce(record)).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, started);
     return started;
   }
 
@@ -74,10 +80,11 @@ export class ConnectionTokens {
    * token is persisted before the narrowed token is returned. An AS that refuses to narrow
    * (`invalid_scope`) gives CannotNarrow: never a wider token.
    */
-  mint(resource: string, scopes: readonly string[]): Promise<CachedAccessToken> {
-    return this.refreshTokenUses.run(resource, async () => {
-      const record = this.deps.store.connection(resource);
-      if (record === undefined) throw notConnected(resource);
+  mint(ref: ConnectionRef, scopes: readonly string[]): Promise<CachedAccessToken> {
+    const { resource } = ref;
+    return this.refreshTokenUses.run(connectionKey(ref), async () => {
+      const record = this.deps.store.connection(ref);
+      if (record === undefined) throw notConnected(resource, [], ref.account);
       if (record.status === 'needs-reauth') throw needsReauth(record, 'its last refresh was refused');
       const response = await this.exchange(record, { scope: scopes.join(' ') });
       const token = cachedTokenFrom(response, scopes, this.deps.clock.now());
@@ -88,7 +95,7 @@ export class ConnectionTokens {
           details: { resource, issuer: record.issuer },
         });
       }
-      this.deps.logger.info('agent token minted', { resource, token: fingerprint(token.value), scopes: token.scope.join(' ') });
+      this.deps.logger.info('agent token minted', { resource, account: ref.account, token: fingerprint(token.value), scopes: token.scope.join(' ') });
       return token;
     });
   }
@@ -98,8 +105,8 @@ export class ConnectionTokens {
    * (JWT) access tokens often cannot (oidc-provider: `unsupported_token_type`): the token then
    * stays valid at the resource server until it expires, and `error` says why.
    */
-  async revokeAgentToken(resource: string, accessToken: string): Promise<TokenRevocationResult> {
-    const record = this.deps.store.connection(resource);
+  async revokeAgentToken(ref: ConnectionRef, accessToken: string): Promise<TokenRevocationResult> {
+    const record = this.deps.store.connection(ref);
     if (record === undefined) return { outcome: 'none', error: 'not_connected' };
     const config = this.configFor(record);
     if (typeof config.serverMetadata().revocation_endpoint !== 'string') return { outcome: 'unsupported', error: 'no_revocation_endpoint' };
@@ -113,25 +120,27 @@ export class ConnectionTokens {
     }
   }
 
-  private async refreshOnce(resource: string): Promise<ConnectionRecord> {
+  private async refreshOnce(ref: ConnectionRef): Promise<ConnectionRecord> {
     const { store, clock, logger } = this.deps;
-    const record = store.connection(resource);
+    const { resource } = ref;
+    const record = store.connection(ref);
     if (record === undefined) throw notConnected(resource);
     const response = await this.exchange(record, {});
     const accessToken = cachedTokenFrom(response, record.scopes, clock.now());
-    const updated = await store.updateConnection(resource, (current) => ({
+    const updated = await store.updateConnection(ref, (current) => ({
       ...current,
       accessToken,
       scopes: accessToken.scope.length > 0 ? accessToken.scope : current.scopes,
       updatedAt: clock.now(),
     }));
     if (updated === undefined) throw notConnected(resource);
-    logger.info('access token refreshed', { resource, token: fingerprint(accessToken.value) });
+    logger.info('access token refreshed', { resource, account: ref.account, token: fingerprint(accessToken.value) });
     // Audited without holding the askers who wait on this refresh: the log queues the entry now, in
     // call order, and writes it with its next group commit; `record` never throws.
     void this.deps.audit?.record({
       type: 'token.refreshed',
       resource,
+      ...accountOf(ref),
       scopes: updated.scopes,
       outcome: 'ok',
       tokenFingerprint: fingerprint(accessToken.value),
@@ -145,9 +154,9 @@ export class ConnectionTokens {
     const { store, clock, logger } = this.deps;
     const outcome = await refreshTokenGrant(this.configFor(record), record, extra);
     if (outcome.kind === 'refused') {
-      await store.updateConnection(record.resource, (current) => ({ ...withoutTokens(current), status: 'needs-reauth', updatedAt: clock.now() }));
+      await store.updateConnection(record, (current) => ({ ...withoutTokens(current), status: 'needs-reauth', updatedAt: clock.now() }));
       logger.warn('refresh token refused; connection needs re-authorization', { resource: record.resource, issuer: record.issuer });
-      await this.deps.audit?.record({ type: 'token.refreshed', resource: record.resource, outcome: 'denied', reason: 'invalid_grant' });
+      await this.deps.audit?.record({ type: 'token.refreshed', resource: record.resource, ...accountOf(record), outcome: 'denied', reason: 'invalid_grant' });
       throw needsReauth(record, 'its authorization server no longer accepts the saved sign-in');
     }
     const { response } = outcome;
@@ -155,7 +164,7 @@ export class ConnectionTokens {
     // Persist first (T08): if we die after this write the new refresh token is safe; if we die
     // before it, the old one is rejected by the AS and the connection asks for re-auth.
     if (rotated !== undefined) {
-      const saved = await store.updateConnection(record.resource, (current) => ({ ...current, refreshToken: rotated, status: 'ok', updatedAt: clock.now() }));
+      const saved = await store.updateConnection(record, (current) => ({ ...current, refreshToken: rotated, status: 'ok', updatedAt: clock.now() }));
       if (saved === undefined) throw notConnected(record.resource);
     }
     logger.debug('refresh token used', { resource: record.resource, rotated: rotated !== undefined });

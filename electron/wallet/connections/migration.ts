@@ -22,6 +22,7 @@ import { selectScopes } from '../oauth/select-scopes.js';
 import { notConnected, revokeRefreshToken, withoutTokens } from '../oauth/tokens.js';
 import type { ConnectionStore } from './connection-store.js';
 import type { ConnectionTokens, TokenAudit } from './connection-tokens.js';
+import { accountOf } from './accounts.js';
 
 export type IssuerCheck =
   /** The metadata still lists the connection's issuer (or the connection was found the 2025-03-26 way). */
@@ -118,6 +119,8 @@ export interface MigrationInput {
 /** What the new sign-in needs (ConnectionService's authorize target). */
 export interface MigrationTarget {
   resource: string;
+  /** The account whose sign-in moved (T8); absent: the default account. */
+  account?: string | undefined;
   serverUrl: string;
   as: AuthorizationServer;
   scopes: string[] | undefined;
@@ -140,8 +143,8 @@ export async function prepareMigration(
   deps: MigrationDeps,
 ): Promise<{ kind: 'already-moved'; token: CachedAccessToken } | { kind: 'sign-in'; target: MigrationTarget }> {
   const { record, moved } = input;
-  const stored = deps.store.connection(record.resource);
-  if (stored === undefined) throw notConnected(record.resource);
+  const stored = deps.store.connection(record);
+  if (stored === undefined) throw notConnected(record.resource, [], record.account);
   if (stored.issuer === moved.to && stored.status === 'ok' && stored.accessToken !== undefined) return { kind: 'already-moved', token: stored.accessToken };
   await dropOldIssuer(stored, moved, deps);
   const as = await discoverMovedIssuer(moved.to, { ...deps.net, logger: deps.logger }, input.signal);
@@ -151,6 +154,7 @@ export async function prepareMigration(
     kind: 'sign-in',
     target: {
       resource: record.resource,
+      account: record.account,
       serverUrl: record.serverUrl,
       as,
       scopes: selectScopes({ challenged: input.challenge?.scope, resourceSupported: metadata.scopes_supported, serverSupported: as.scopes_supported }),
@@ -169,8 +173,8 @@ export async function prepareMigration(
 export async function dropOldIssuer(stored: ConnectionRecord, moved: MovedIssuer, deps: MigrationDeps): Promise<void> {
   if (stored.issuer !== moved.from) return;
   await forgetTokens(stored, deps);
-  deps.logger.warn(movedMessage(stored.resource, moved.from, moved.to), { resource: stored.resource, from: moved.from, to: moved.to });
-  await deps.audit?.record({ type: 'connection.migrated', resource: stored.resource, issuer: moved.to, outcome: 'ok', reason: 'authorization_server_moved' });
+  deps.logger.warn(movedMessage(stored.resource, moved.from, moved.to), { resource: stored.resource, ...accountOf(stored), from: moved.from, to: moved.to });
+  await deps.audit?.record({ type: 'connection.migrated', resource: stored.resource, ...accountOf(stored), issuer: moved.to, outcome: 'ok', reason: 'authorization_server_moved' });
 }
 
 /** Revokes the refresh token at its issuer (best effort) and drops both tokens: the connection needs a new sign-in. */
@@ -180,5 +184,5 @@ async function forgetTokens(record: ConnectionRecord, deps: MigrationDeps): Prom
   } catch (error) {
     deps.logger.debug('revocation at the old authorization server failed', { resource: record.resource, why: isLatchkeyError(error) ? error.code : 'unreachable' });
   }
-  await deps.store.updateConnection(record.resource, (current) => ({ ...withoutTokens(current), status: 'needs-reauth', updatedAt: deps.clock.now() }));
+  await deps.store.updateConnection(record, (current) => ({ ...withoutTokens(current), status: 'needs-reauth', updatedAt: deps.clock.now() }));
 }

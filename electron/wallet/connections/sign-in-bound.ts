@@ -9,6 +9,7 @@
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { Clock } from '../../base/ports.js';
 import type { ConnectionRecord } from '../oauth/records.js';
+import { accountFlag, connectionKey, type ConnectionRef } from './accounts.js';
 
 interface SignedIn {
   issuer: string;
@@ -24,24 +25,24 @@ export class SignInsAfter401 {
   /** A sign-in a 401 caused has just stored `record`. */
   remember(record: ConnectionRecord): void {
     if (record.accessToken === undefined) return;
-    this.last.set(record.resource, { issuer: record.issuer, until: record.accessToken.expiresAt });
+    this.last.set(connectionKey(record), { issuer: record.issuer, until: record.accessToken.expiresAt });
   }
 
   /** Throws SignInRejected when a sign-in at `record.issuer` for a 401 happened within its token's lifetime. */
   assertAllowed(record: ConnectionRecord): void {
-    const last = this.last.get(record.resource);
+    const last = this.last.get(connectionKey(record));
     if (last === undefined || last.issuer !== record.issuer || last.until <= this.clock.now()) return;
     throw new LatchkeyError(
       ErrorCode.SignInRejected,
       `${record.resource} refused the token Latchkey just got by signing in at ${record.issuer}; Latchkey did not sign in again.`,
       {
-        hint: `The server may not accept tokens from its own authorization server. Check with its operator, or sign in again yourself: latchkey connect ${record.serverUrl}`,
+        hint: `The server may not accept tokens from its own authorization server. Check with its operator, or sign in again yourself: latchkey connect ${record.serverUrl}${accountFlag(record.account)}`,
         details: { resource: record.resource, issuer: record.issuer },
       },
     );
   }
 
-  forget(resource: string): void {
-    this.last.delete(resource);
+  forget(ref: ConnectionRef): void {
+    this.last.delete(connectionKey(ref));
   }
 }

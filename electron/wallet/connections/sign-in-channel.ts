@@ -47,6 +47,8 @@ export interface SignInInput {
   resource: string;
   sendResource: boolean;
   scopes: string[] | undefined;
+  /** OIDC `prompt` for a browser sign-in (another account on the same server, T8); absent: none sent. */
+  prompt?: 'login' | 'select_account' | undefined;
   options: ConnectOptions;
   opener: Opener;
   policy: UrlPolicy;
@@ -71,6 +73,7 @@ export function signIn(input: SignInInput): Promise<TokenResponse> {
   return authorizeInBrowser({
     ...common,
     listener: input.listener,
+    prompt: input.prompt,
     channel: options.signIn === 'paste' ? 'paste' : 'browser',
     opener: options.openBrowser === false || options.signIn === 'paste' ? CALLER_OPENS : input.opener,
   });

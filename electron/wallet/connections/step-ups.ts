@@ -9,6 +9,7 @@ import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/error
 import type { Clock } from '../../base/ports.js';
 import type { ConnectionRecord } from '../oauth/records.js';
 import { coversScopes, unionScopes } from '../oauth/select-scopes.js';
+import { accountFlag, connectionKey, type ConnectionRef } from './accounts.js';
 import type { ConnectionStore } from './connection-store.js';
 import { requireToken, toAccessTokenResult } from './connection-summary.js';
 
@@ -33,11 +34,11 @@ export class StepUps {
     const declined = ownerApproved ? [] : needed.filter((s) => record.deniedScopes.includes(s));
     if (declined.length > 0) {
       throw new LatchkeyError(ErrorCode.StepUpLimit, `More access to ${record.resource} (${declined.join(' ')}) was declined before.`, {
-        hint: `To ask again, run: latchkey connect ${record.serverUrl} --scope "${wanted.join(' ')}"`,
+        hint: `To ask again, run: latchkey connect ${record.serverUrl}${accountFlag(record.account)} --scope "${wanted.join(' ')}"`,
         details: { resource: record.resource },
       });
     }
-    const key = `${record.resource} ${[...wanted].sort().join(' ')}`;
+    const key = `${connectionKey(record)}\n${[...wanted].sort().join(' ')}`;
     const attempts = this.attempts.get(key) ?? 0;
     if (attempts >= MAX_STEP_UPS || (coversScopes(record.scopes, needed) && attempts > 0)) {
       throw new LatchkeyError(ErrorCode.StepUpLimit, `${record.resource} keeps asking for more access after ${attempts} sign-ins; Latchkey stopped asking.`, {
@@ -53,7 +54,7 @@ export class StepUps {
       // A refusal of the owner's own step-up is remembered on the connection; one approved for an
       // agent is remembered once, with the agent's declined step-ups (broker/step-up.ts).
       if (isLatchkeyError(error, ErrorCode.AccessDenied) && !ownerApproved) {
-        await this.deps.store.updateConnection(record.resource, (current) => ({
+        await this.deps.store.updateConnection(record, (current) => ({
           ...current,
           deniedScopes: unionScopes(current.deniedScopes, needed.filter((s) => !current.scopes.includes(s))),
           updatedAt: this.deps.clock.now(),
@@ -64,7 +65,8 @@ export class StepUps {
   }
 
   /** The connection is gone: its counts go with it. */
-  forget(resource: string): void {
-    for (const key of [...this.attempts.keys()]) if (key.startsWith(`${resource} `)) this.attempts.delete(key);
+  forget(ref: ConnectionRef): void {
+    const prefix = `${connectionKey(ref)}\n`;
+    for (const key of [...this.attempts.keys()]) if (key.startsWith(prefix)) this.attempts.delete(key);
   }
 }

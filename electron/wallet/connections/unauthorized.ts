@@ -21,6 +21,7 @@ import { needsReauth, notConnected } from '../oauth/tokens.js';
 import type { ConnectionTokens } from './connection-tokens.js';
 import { IssuerChecks, dropOldIssuer, movedMessage, prepareMigration, type MigrationDeps, type MigrationTarget, type MovedIssuer } from './migration.js';
 import { SignInsAfter401 } from './sign-in-bound.js';
+import { accountFlag, accountOf, connectionKey } from './accounts.js';
 
 export interface UnauthorizedDeps extends MigrationDeps {
   tokens: Pick<ConnectionTokens, 'configFor' | 'refresh'>;
@@ -44,7 +45,7 @@ export class UnauthorizedAnswers {
 
   async answer(record: ConnectionRecord, challenge: BearerChallenge | undefined, wwwAuthenticate: string | null, options: ConnectOptions): Promise<CachedAccessToken> {
     const check = await this.issuerChecks.check({ record, challenge, challengeText: wwwAuthenticate, signal: options.signal });
-    if (check.kind === 'moved') return this.deps.signIns.run(record.resource, () => this.migrate(record, check, challenge, options));
+    if (check.kind === 'moved') return this.deps.signIns.run(connectionKey(record), () => this.migrate(record, check, challenge, options));
     try {
       if (record.refreshToken !== undefined) {
         const refreshed = await this.deps.tokens.refresh(record);
@@ -53,9 +54,9 @@ export class UnauthorizedAnswers {
     } catch (error) {
       if (!isLatchkeyError(error, ErrorCode.NeedsReauth)) throw error;
     }
-    return this.deps.signIns.run(record.resource, async () => {
-      const current = this.deps.store.connection(record.resource);
-      if (current === undefined) throw notConnected(record.resource);
+    return this.deps.signIns.run(connectionKey(record), async () => {
+      const current = this.deps.store.connection(record);
+      if (current === undefined) throw notConnected(record.resource, [], record.account);
       const renewed = renewedSince(record, current);
       if (renewed !== undefined) return renewed;
       this.signIns401.assertAllowed(current);
@@ -73,17 +74,17 @@ export class UnauthorizedAnswers {
   async answerAgent(record: ConnectionRecord, challenge: BearerChallenge | undefined, wwwAuthenticate: string | null, signal?: AbortSignal): Promise<void> {
     const check = await this.issuerChecks.check({ record, challenge, challengeText: wwwAuthenticate, signal });
     if (check.kind !== 'moved') return;
-    const signedInThere = await this.deps.signIns.run(record.resource, async () => {
-      const stored = this.deps.store.connection(record.resource);
-      if (stored === undefined) throw notConnected(record.resource);
+    const signedInThere = await this.deps.signIns.run(connectionKey(record), async () => {
+      const stored = this.deps.store.connection(record);
+      if (stored === undefined) throw notConnected(record.resource, [], record.account);
       await dropOldIssuer(stored, check, this.deps);
       return stored.issuer === check.to && stored.status === 'ok';
     });
     // The owner has signed in at the new issuer meanwhile: the broker mints from there.
     if (signedInThere) return;
     throw new LatchkeyError(ErrorCode.NeedsReauth, movedMessage(record.resource, check.from, check.to), {
-      hint: `The owner signs in again: latchkey connect ${record.serverUrl}`,
-      details: { resource: record.resource, issuer: check.to },
+      hint: `The owner signs in again: latchkey connect ${record.serverUrl}${accountFlag(record.account)}`,
+      details: { resource: record.resource, ...accountOf(record), issuer: check.to },
     });
   }
 

@@ -4,8 +4,9 @@
  * executes — refuse (with the code), ask the owner (consent or step-up, with what to show and what
  * to remember), or issue (the narrowed scopes, the grant whose lifetime cap applies, the cache key).
  *
- * - A grant applies only to the same agent and the exact same canonical resource string, and only
- *   while it has not expired. Another agent's grant never counts (T09).
+ * - A grant applies only to the same agent, the exact same canonical resource string and the same
+ *   account (protocol.md T8), and only while it has not expired. Another agent's grant never counts
+ *   (T09), nor one for another account of the server.
  * - Requested scopes default to the grant's (an empty list counts as "not given"); with none
  *   asked for, the token carries what both the grant and the connection allow.
  * - Requested ⊆ grant → issue, or ask when the grant says "ask each time".
@@ -26,8 +27,8 @@ const MIN_REMEMBERED_LIFETIME_SECONDS = 60;
 
 export interface DecideInput {
   agent: Pick<AgentSummary, 'id' | 'name'>;
-  /** `resource` must already be canonical (canonicalResource); it is matched exactly. */
-  request: { resource: string; scopes?: readonly string[] | undefined };
+  /** `resource` must already be canonical (canonicalResource); it and the account (T8; absent: the default one) are matched exactly. */
+  request: { resource: string; account?: string | undefined; scopes?: readonly string[] | undefined };
   grants: readonly Grant[];
   /** The owner's connection to the resource (undefined: not connected). */
   connection: ConnectionState | undefined;
@@ -64,7 +65,7 @@ export interface Issue {
   scopes: string[];
   /** The grant it is issued under: its maximum token lifetime is enforced, its narrowing noted. */
   grant?: Grant;
-  /** One cached token per (agent, resource, connection issuer, scope set). */
+  /** One cached token per (agent, resource, account, connection issuer, scope set). */
   cacheKey: string;
   /** A cached token is reused only when it lives at least this much longer. */
   minRemainingMs: number;
@@ -112,7 +113,7 @@ export interface Ask {
   ask: ConsentAsk | StepUpAsk;
   grantChange?: GrantChange;
   /** What is issued once the owner approves (settle() checks it against the new state). */
-  then: { scopes: string[]; grant?: Grant; agentId: string; resource: string };
+  then: { scopes: string[]; grant?: Grant; agentId: string; resource: string; account?: string | undefined };
 }
 
 /** The connection's issuer and status as far as the cache is concerned. */
@@ -120,9 +121,14 @@ type CacheState = Pick<ConnectionState, 'issuer' | 'status'>;
 
 export type Plan = Refusal | Issue | Ask;
 
-/** Whether `grant` can ever apply to this agent and resource at `now`. */
+/** Whether `grant` can ever apply to this agent and resource (any of its accounts) at `now`. */
 export function grantApplies(grant: Grant, agentId: string, resource: string, now: number): boolean {
   return grant.agentId === agentId && grant.resource === resource && (grant.expiresAt === undefined || grant.expiresAt > now);
+}
+
+/** Whether `grant` applies to this agent, resource and account (T8: exactly; absent is the default account) at `now`. */
+export function grantAppliesTo(grant: Grant, agentId: string, target: { resource: string; account?: string | undefined }, now: number): boolean {
+  return grantApplies(grant, agentId, target.resource, now) && grant.account === target.account;
 }
 
 /** The scopes of `wanted` that `held` lacks, in order. */
@@ -132,15 +138,17 @@ export function missingScopes(held: readonly string[], wanted: readonly string[]
 
 export function decide(input: DecideInput): Plan {
   const { agent, request, now, connection } = input;
-  const { resource } = request;
+  const { resource, account } = request;
   if (connection === undefined) {
-    return refusal(ErrorCode.NotConnected, `The owner has not connected Latchkey to ${resource}.`, `The owner runs: latchkey connect ${resource}`);
+    const as = account === undefined ? '' : ` as account "${account}"`;
+    return refusal(ErrorCode.NotConnected, `The owner has not connected Latchkey to ${resource}${as}.`, `The owner runs: latchkey connect ${resource}${account === undefined ? '' : ` --account ${account}`}`);
   }
   const requested = uniqueScopes(request.scopes ?? []);
   if (requested.length > MAX_SCOPES || !requested.every(isScopeToken)) {
     return refusal(ErrorCode.InvalidInput, 'The requested scopes are not valid OAuth scope names.');
   }
-  const applicable = input.grants.filter((grant) => grantApplies(grant, agent.id, resource, now)).sort(byAge);
+  // A grant for another account of the same server never applies (T8).
+  const applicable = input.grants.filter((grant) => grantAppliesTo(grant, agent.id, request, now)).sort(byAge);
   const grantChoice = chooseGrant(applicable, requested);
   if (grantChoice.kind === 'refuse') return grantChoice;
   const { grant, reason } = grantChoice;
@@ -149,7 +157,7 @@ export function decide(input: DecideInput): Plan {
   // agent names (or a grant sharing none with the connection) can raise a step-up.
   const named = requested.length > 0 ? requested : grant !== undefined ? uniqueScopes(grant.scopes) : [...held];
   const scopes = requested.length === 0 ? usableScopes(named, held) : named;
-  const then = { scopes, agentId: agent.id, resource, ...(grant === undefined ? {} : { grant }) };
+  const then = { scopes, agentId: agent.id, resource, ...(account === undefined ? {} : { account }), ...(grant === undefined ? {} : { grant }) };
   const lifetime = grant?.maxTokenLifetimeSeconds;
   const remembered = {
     scopes,
@@ -181,7 +189,7 @@ export function settle(plan: Ask, now: { grant: Grant | undefined; held: readonl
   return issue(plan.then, now.grant ?? plan.then.grant, now.held, now.connection ?? {});
 }
 
-function issue({ scopes, agentId, resource }: Ask['then'], grant: Grant | undefined, held: readonly string[], connection: CacheState): Issue | Refusal {
+function issue({ scopes, agentId, resource, account }: Ask['then'], grant: Grant | undefined, held: readonly string[], connection: CacheState): Issue | Refusal {
   if (grant !== undefined && grant.narrowing === 'unsupported' && !sameScopes(scopes, held)) {
     return refusal(ErrorCode.CannotNarrow, "The server's authorization server cannot issue a token limited to this grant.", "The owner can widen the grant to the connection's scopes with `latchkey grant edit`.");
   }
@@ -189,7 +197,7 @@ function issue({ scopes, agentId, resource }: Ask['then'], grant: Grant | undefi
     kind: 'issue',
     scopes,
     ...(grant === undefined ? {} : { grant }),
-    cacheKey: `${agentId}\n${resource}\n${connection.issuer ?? ''}\n${[...scopes].sort().join(' ')}`,
+    cacheKey: `${agentId}\n${resource}\n${account ?? ''}\n${connection.issuer ?? ''}\n${[...scopes].sort().join(' ')}`,
     minRemainingMs: MIN_HANDOUT_TTL_MS,
     reuseCached: connection.status !== 'needs-reauth',
   };

@@ -1,10 +1,11 @@
 /**
- * Grants (agent × resource × scopes × lifetime × expiry × mode), kept in the vault under 'grants'.
- * At most one live grant per (agent, resource): widening or narrowing is an update. Every change
+ * Grants (agent × resource and account × scopes × lifetime × expiry × mode), kept in the vault under
+ * 'grants'. At most one live grant per (agent, resource, account): widening or narrowing is an update. Every change
  * is one atomic vault write; last-used times are batched so hand-outs do not write the vault.
  */
 import { z } from 'zod';
 import { Grant, GrantMode, Id, MAX_TOKEN_LIFETIME_SECONDS } from '../../../shared/agents.js';
+import { ACCOUNT_LABEL_PATTERN } from '../../../shared/connections.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource } from '../../../shared/url.js';
 import { DeferredWrites, systemScheduler, type Scheduler } from '../../base/async/deferred-writes.js';
@@ -34,6 +35,8 @@ export interface CreateGrantInput {
   agentId: string;
   /** Canonical MCP server URL (canonicalResource). */
   resource: string;
+  /** The account on that server (protocol.md T8); absent: its default account. */
+  account?: string | undefined;
   scopes: readonly string[];
   /** The longest a handed-out token may live (enforced); absent: as the server issues them. */
   maxTokenLifetimeSeconds?: number;
@@ -74,6 +77,11 @@ function checkResource(resource: string): string {
     throw invalid('A grant needs the MCP server URL in canonical form.', canonical === undefined ? 'Use a full URL such as https://mcp.example.com/mcp.' : `Use ${canonical}.`);
   }
   return resource;
+}
+
+function checkAccount(account: string): string {
+  if (!ACCOUNT_LABEL_PATTERN.test(account)) throw invalid('That is not an account label.', 'Use up to 32 of a-z 0-9 . _ -, starting with a letter or digit, e.g. work.');
+  return account;
 }
 
 function checkScopes(scopes: readonly string[]): string[] {
@@ -141,6 +149,7 @@ export class GrantStore {
       id: newId('grt'),
       agentId: input.agentId,
       resource: checkResource(input.resource),
+      ...(input.account === undefined ? {} : { account: checkAccount(input.account) }),
       scopes: checkScopes(input.scopes),
       ...(input.maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: checkLifetime(input.maxTokenLifetimeSeconds) }),
       ...(input.expiresAt === undefined ? {} : { expiresAt: checkExpiry(input.expiresAt, now) }),
@@ -150,9 +159,9 @@ export class GrantStore {
     });
     await this.mutate((grants) => {
       for (const existing of Object.values(grants)) {
-        if (existing.agentId !== grant.agentId || existing.resource !== grant.resource) continue;
+        if (existing.agentId !== grant.agentId || existing.resource !== grant.resource || existing.account !== grant.account) continue;
         if (grantApplies(existing, grant.agentId, grant.resource, now)) {
-          throw new LatchkeyError(ErrorCode.GrantExists, 'This agent already has a grant for that server.', {
+          throw new LatchkeyError(ErrorCode.GrantExists, 'This agent already has a grant for that server and account.', {
             hint: 'Change the existing grant instead (`latchkey grant edit`), or revoke it first.',
             details: { grantId: existing.id },
           });

@@ -23,6 +23,8 @@ export interface AuthorizeInput {
   resource: string;
   sendResource: boolean;
   scopes: string[] | undefined;
+  /** OIDC `prompt` (protocol.md T8): another account on the same server signs in afresh, never on the browser's session. */
+  prompt?: 'login' | 'select_account' | undefined;
   opener: Opener;
   /** browser (default): open the URL here; paste: only show it, the caller hands back the address the browser ended on (paste-callback.ts). */
   channel?: 'browser' | 'paste' | undefined;
@@ -47,6 +49,15 @@ export function assertPkceSupported(as: AuthorizationServer): void {
   }
 }
 
+/**
+ * T8: the prompt that makes the AS ask which account instead of reusing the browser's session:
+ * `select_account` where its metadata lists it in `prompt_values_supported`, else `login`.
+ */
+export function accountPrompt(as: AuthorizationServer): 'login' | 'select_account' {
+  const values = as['prompt_values_supported'];
+  return Array.isArray(values) && values.includes('select_account') ? 'select_account' : 'login';
+}
+
 /** Runs the whole browser flow and returns the token endpoint response. */
 export async function authorizeInBrowser(input: AuthorizeInput): Promise<TokenResponse> {
   const as = input.config.serverMetadata();
@@ -63,6 +74,7 @@ export async function authorizeInBrowser(input: AuthorizeInput): Promise<TokenRe
     };
     if (input.scopes !== undefined && input.scopes.length > 0) parameters['scope'] = input.scopes.join(' ');
     if (input.sendResource) parameters['resource'] = input.resource;
+    if (input.prompt !== undefined) parameters['prompt'] = input.prompt;
     const authorizationUrl = validateOpenUrl(client.buildAuthorizationUrl(input.config, parameters), input.policy);
 
     const waiting = input.listener.waitForCallback(state, { timeoutMs: input.timeoutMs, signal: input.signal });

@@ -4,6 +4,7 @@
  * boundary check on the way out of the vault, so a damaged or older document fails clearly.
  */
 import { z } from 'zod';
+import { ACCOUNT_LABEL_PATTERN } from '../../../shared/connections.js';
 
 export const ClientRecord = z.object({
   issuer: z.string(),
@@ -32,8 +33,13 @@ export const CachedAccessToken = z.object({
 export type CachedAccessToken = z.infer<typeof CachedAccessToken>;
 
 export const ConnectionRecord = z.object({
-  /** Canonical MCP server URL: the key, compared exactly (threat T07). */
+  /** Canonical MCP server URL: with `account`, the key, compared exactly (threat T07). */
   resource: z.string(),
+  /**
+   * Which of the owner's accounts on this server (protocol.md T8); absent: the default account, as
+   * on every connection stored before labels (they read unchanged, keyed by the resource alone).
+   */
+  account: z.string().regex(ACCOUNT_LABEL_PATTERN).optional(),
   /** Where the MCP server lives, as the user gave it (may differ from `resource` by a slash). */
   serverUrl: z.string(),
   issuer: z.string(),
@@ -67,6 +73,7 @@ export type ConnectionRecord = z.infer<typeof ConnectionRecord>;
 
 export const WalletDocument = z.object({
   clients: z.record(z.string(), ClientRecord).default({}),
+  /** Keyed by connectionKey (connections/accounts.ts): the resource, and a space and the label for a labelled account. */
   connections: z.record(z.string(), ConnectionRecord).default({}),
 });
 export type WalletDocument = z.infer<typeof WalletDocument>;

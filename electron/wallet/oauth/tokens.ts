@@ -85,18 +85,24 @@ export function withoutTokens(record: ConnectionRecord): ConnectionRecord {
   return rest as ConnectionRecord;
 }
 
-export function needsReauth(record: Pick<ConnectionRecord, 'resource' | 'serverUrl'>, why: string): LatchkeyError {
-  return new LatchkeyError(ErrorCode.NeedsReauth, `The connection to ${record.resource} needs you to sign in again: ${why}.`, {
-    hint: `Run: latchkey connect ${record.serverUrl}`,
-    details: { resource: record.resource },
+export function needsReauth(record: Pick<ConnectionRecord, 'resource' | 'serverUrl' | 'account'>, why: string): LatchkeyError {
+  const as = record.account === undefined ? '' : ` (account "${record.account}")`;
+  return new LatchkeyError(ErrorCode.NeedsReauth, `The connection to ${record.resource}${as} needs you to sign in again: ${why}.`, {
+    hint: `Run: latchkey connect ${record.serverUrl}${record.account === undefined ? '' : ` --account ${record.account}`}`,
+    details: { resource: record.resource, ...(record.account === undefined ? {} : { account: record.account }) },
   });
 }
 
-/** `connected`: the resources Latchkey holds, to suggest one that differs only by a trailing slash. */
-export function notConnected(resource: string, connected: readonly string[] = []): LatchkeyError {
+/**
+ * `connected`: the resources Latchkey holds, to suggest one that differs only by a trailing slash.
+ * `account`: the account asked for (T8), when one was named.
+ */
+export function notConnected(resource: string, connected: readonly string[] = [], account?: string): LatchkeyError {
   const twin = trailingSlashTwin(resource, connected);
-  return new LatchkeyError(ErrorCode.NotConnected, `Latchkey is not connected to ${resource}.`, {
-    hint: twin === undefined ? `Run: latchkey connect ${resource}` : `Did you mean ${twin} (connected)? Otherwise run: latchkey connect ${resource}`,
-    details: { resource },
+  const flag = account === undefined ? '' : ` --account ${account}`;
+  const as = account === undefined ? '' : ` as account "${account}"`;
+  return new LatchkeyError(ErrorCode.NotConnected, `Latchkey is not connected to ${resource}${as}.`, {
+    hint: twin === undefined ? `Run: latchkey connect ${resource}${flag}` : `Did you mean ${twin} (connected)? Otherwise run: latchkey connect ${resource}${flag}`,
+    details: { resource, ...(account === undefined ? {} : { account }) },
   });
 }

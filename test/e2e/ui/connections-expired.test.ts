@@ -25,7 +25,7 @@ beforeAll(async () => {
   const vault = ui.daemon.composed.vault;
   await seedConnection(vault, RESOURCE);
   const expiredAt = Date.now() - 60 * 60_000;
-  await new ConnectionStore(vault).updateConnection(RESOURCE, (record) => ({
+  await new ConnectionStore(vault).updateConnection({ resource: RESOURCE }, (record) => ({
     ...record,
     accessToken: { value: 'at-expired', expiresAt: expiredAt, scope: record.scopes, lifetimeSeconds: 900 },
   }));

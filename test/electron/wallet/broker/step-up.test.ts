@@ -47,7 +47,7 @@ async function setup(options: { approvalTimeoutMs?: number } = {}) {
   const c = await composeWallet({ home: '/nonexistent', allowInsecureLoopback: false, vault: { mode: 'memory' } }, { fetch: endpoint.fetch, opener: browser }, options);
   composed.push(c);
   await seedConnection(c.vault, RESOURCE);
-  await new ConnectionStore(c.vault).updateConnection(RESOURCE, (record) => ({ ...record, scopes: [READ] }));
+  await new ConnectionStore(c.vault).updateConnection({ resource: RESOURCE }, (record) => ({ ...record, scopes: [READ] }));
   const { wallet, broker } = c;
   const a = await wallet.enrolAgent({ name: 'agent-a' });
   const b = await wallet.enrolAgent({ name: 'agent-b' });
@@ -119,7 +119,7 @@ describe('T3 step-up for agents', () => {
 
   it('T3/T13: the step-up shows what the AGENT holds and will hold, so a scope the connection held but the agent did not is marked new', async () => {
     const { c, wallet, broker, browser, callerA, never } = await setup();
-    await new ConnectionStore(c.vault).updateConnection(RESOURCE, (record) => ({ ...record, scopes: [READ, ADMIN] }));
+    await new ConnectionStore(c.vault).updateConnection({ resource: RESOURCE }, (record) => ({ ...record, scopes: [READ, ADMIN] }));
     const asking = broker.token(callerA, { resource: RESOURCE, scopes: [ADMIN, WRITE] }, never);
     const approval = await pending(wallet);
     // agent-a holds mcp:read; after approval it holds read, admin and write: admin is new for it too.
@@ -144,7 +144,7 @@ describe('T3 step-up for agents', () => {
     expect((await wallet.listGrants({ agent: 'agent-a' }))[0]).toMatchObject({ scopes: [READ, WRITE], mode: 'ask' });
 
     await wallet.revokeGrant({ id: (await wallet.listGrants({ agent: 'agent-b' }))[0]!.id });
-    await new ConnectionStore((composed.at(-1) as ComposedWallet).vault).updateConnection(RESOURCE, (record) => ({ ...record, scopes: [READ] }));
+    await new ConnectionStore((composed.at(-1) as ComposedWallet).vault).updateConnection({ resource: RESOURCE }, (record) => ({ ...record, scopes: [READ] }));
     const other = broker.token(callerB, { resource: RESOURCE, scopes: [WRITE] }, never);
     const approval = await pending(wallet);
     // The card is about agent-b, which holds nothing here: everything it asks for is new for it.
@@ -289,7 +289,7 @@ describe('T3 step-up for agents', () => {
 
   it('T3: scopes the connection holds but the grant lacks stay an ordinary consent', async () => {
     const { wallet, broker, browser, callerA, never } = await setup();
-    await new ConnectionStore((composed.at(-1) as ComposedWallet).vault).updateConnection(RESOURCE, (record) => ({ ...record, scopes: [READ, WRITE] }));
+    await new ConnectionStore((composed.at(-1) as ComposedWallet).vault).updateConnection({ resource: RESOURCE }, (record) => ({ ...record, scopes: [READ, WRITE] }));
     const asking = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
     const approval = await pending(wallet);
     expect(approval.kind).toBe('consent');

@@ -70,10 +70,10 @@ describe('token broker', () => {
     await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'] });
     const first = await broker.token(callerA, { resource: RESOURCE }, never);
     const store = new ConnectionStore(c.vault);
-    await store.updateConnection(RESOURCE, (current) => ({ ...current, status: 'needs-reauth' }));
+    await store.updateConnection({ resource: RESOURCE }, (current) => ({ ...current, status: 'needs-reauth' }));
     await expect(broker.token(callerA, { resource: RESOURCE }, never)).rejects.toMatchObject({ code: ErrorCode.NeedsReauth });
     await store.putClient({ issuer: 'https://moved.example.test', clientId: 'c1', tokenEndpointAuthMethod: 'none', registration: 'dcr', redirectUris: [], registeredAt: 0 });
-    await store.updateConnection(RESOURCE, (current) => ({ ...current, issuer: 'https://moved.example.test', status: 'ok' }));
+    await store.updateConnection({ resource: RESOURCE }, (current) => ({ ...current, issuer: 'https://moved.example.test', status: 'ok' }));
     const after = await broker.token(callerA, { resource: RESOURCE }, never);
     expect(after.access_token).not.toBe(first.access_token);
     expect(endpoint.requestsTo('/token')).toHaveLength(2);

@@ -84,7 +84,7 @@ describe('access tokens (T2, T08)', () => {
     expect(sent.get('grant_type')).toBe('refresh_token');
     expect(sent.get('refresh_token')).toBe('rt-0');
     expect(sent.get('resource')).toBe(RESOURCE);
-    const stored = store.connection(RESOURCE)!;
+    const stored = store.connection({ resource: RESOURCE })!;
     expect(stored.refreshToken).toBe('rt-1');
     expect(stored.accessToken?.value).toBe(tokens[0]!.accessToken);
   });
@@ -111,7 +111,7 @@ describe('access tokens (T2, T08)', () => {
     const { service, endpoint, store } = await setup();
     endpoint.replies['refresh_token'] = { status: 400, body: { error: 'invalid_grant' } };
     await expect(service.accessToken(RESOURCE)).rejects.toMatchObject({ code: ErrorCode.NeedsReauth, hint: expect.stringContaining('latchkey connect') });
-    const stored = store.connection(RESOURCE)!;
+    const stored = store.connection({ resource: RESOURCE })!;
     expect(stored.status).toBe('needs-reauth');
     expect(stored.refreshToken).toBeUndefined();
     expect(stored.accessToken).toBeUndefined();
@@ -124,7 +124,7 @@ describe('access tokens (T2, T08)', () => {
     const { service, store } = await setup();
     const broken = compose(store, { fetch: () => Promise.reject(new TypeError('fetch failed')), policy: { allowInsecureLoopback: false } }, { now: () => 1_000_000 }).service;
     await expect(broken.accessToken(RESOURCE)).rejects.toMatchObject({ code: ErrorCode.TokenRequestFailed });
-    expect(store.connection(RESOURCE)).toMatchObject({ refreshToken: 'rt-0', status: 'ok' });
+    expect(store.connection({ resource: RESOURCE })).toMatchObject({ refreshToken: 'rt-0', status: 'ok' });
     await expect(service.accessToken(RESOURCE)).resolves.toMatchObject({ accessToken: expect.stringMatching(/^at-/) });
   });
 
@@ -151,21 +151,21 @@ describe('disconnect (T4)', () => {
     expect(revoke).toHaveLength(1);
     expect(revoke[0]!.params.get('token')).toBe('rt-0');
     expect(revoke[0]!.params.get('token_type_hint')).toBe('refresh_token');
-    expect(store.connection(RESOURCE)).toBeUndefined();
+    expect(store.connection({ resource: RESOURCE })).toBeUndefined();
   });
 
   it('T4: erases locally even when the AS is unreachable', async () => {
     const { store } = await setup();
     const offline = compose(store, { fetch: () => Promise.reject(new TypeError('fetch failed')), policy: { allowInsecureLoopback: false } }, { now: () => 1 }).service;
     await expect(offline.disconnect(RESOURCE)).resolves.toMatchObject({ revocation: 'failed' });
-    expect(store.connection(RESOURCE)).toBeUndefined();
+    expect(store.connection({ resource: RESOURCE })).toBeUndefined();
   });
 
   it('T4: without a revocation endpoint, says so and erases locally', async () => {
     const { service, store, endpoint } = await setup({}, fakeServerMetadata({ revocation_endpoint: undefined }));
     await expect(service.disconnect(RESOURCE)).resolves.toMatchObject({ revocation: 'unsupported' });
     expect(endpoint.requests).toHaveLength(0);
-    expect(store.connection(RESOURCE)).toBeUndefined();
+    expect(store.connection({ resource: RESOURCE })).toBeUndefined();
   });
 
   it('disconnecting an unknown server is a clear error', async () => {
@@ -201,37 +201,37 @@ describe('step-up (T3)', () => {
 describe('agent tokens (T5)', () => {
   it('T5: mints a token narrowed to the asked scopes with resource; the rotated refresh token is stored first', async () => {
     const { tokens, endpoint, store } = await setup({ scopes: ['mcp:read', 'mcp:write'] });
-    const token = await tokens.mint(RESOURCE, ['mcp:read']);
+    const token = await tokens.mint({ resource: RESOURCE }, ['mcp:read']);
     const sent = endpoint.requestsTo('/token')[0]!.params;
     expect(sent.get('grant_type')).toBe('refresh_token');
     expect(sent.get('scope')).toBe('mcp:read');
     expect(sent.get('resource')).toBe(RESOURCE);
     expect(token.scope).toEqual(['mcp:read']);
-    expect(store.connection(RESOURCE)!.refreshToken).toBe('rt-1');
+    expect(store.connection({ resource: RESOURCE })!.refreshToken).toBe('rt-1');
     // The owner's cached token is left alone.
-    expect(store.connection(RESOURCE)!.accessToken?.value).toBe('at-expired');
+    expect(store.connection({ resource: RESOURCE })!.accessToken?.value).toBe('at-expired');
   });
 
   it('T5: an AS that cannot narrow gives grant.cannot_narrow, never a wider token', async () => {
     const { tokens, endpoint } = await setup({ scopes: ['mcp:read', 'mcp:write'] });
     endpoint.replies['refresh_token'] = { status: 400, body: { error: 'invalid_scope' } };
-    await expect(tokens.mint(RESOURCE, ['mcp:read'])).rejects.toMatchObject({ code: ErrorCode.CannotNarrow });
+    await expect(tokens.mint({ resource: RESOURCE }, ['mcp:read'])).rejects.toMatchObject({ code: ErrorCode.CannotNarrow });
     endpoint.replies['refresh_token'] = { status: 200, body: { access_token: 'wide', token_type: 'Bearer', expires_in: 60, scope: 'mcp:read mcp:write' } };
-    await expect(tokens.mint(RESOURCE, ['mcp:read'])).rejects.toMatchObject({ code: ErrorCode.CannotNarrow });
+    await expect(tokens.mint({ resource: RESOURCE }, ['mcp:read'])).rejects.toMatchObject({ code: ErrorCode.CannotNarrow });
   });
 
   it('T08: mints and refreshes never use the same refresh token at once', async () => {
     const { service, tokens, endpoint, store } = await setup({ scopes: ['mcp:read', 'mcp:write'] });
     await Promise.all([
       service.accessToken(RESOURCE),
-      tokens.mint(RESOURCE, ['mcp:read']),
-      tokens.mint(RESOURCE, ['mcp:write']),
+      tokens.mint({ resource: RESOURCE }, ['mcp:read']),
+      tokens.mint({ resource: RESOURCE }, ['mcp:write']),
       service.accessToken(RESOURCE),
     ]);
     expect(endpoint.maxConcurrent).toBe(1);
     const used = endpoint.requestsTo('/token').map((r) => r.params.get('refresh_token'));
     expect(new Set(used).size).toBe(used.length); // each request used the latest rotated token
-    expect(store.connection(RESOURCE)!.refreshToken).toBe(`rt-${used.length}`);
+    expect(store.connection({ resource: RESOURCE })!.refreshToken).toBe(`rt-${used.length}`);
   });
 });
 
@@ -255,7 +255,7 @@ describe('token.refreshed', () => {
 
   it('a refresh the AS refuses is audited as denied (the connection now needs a sign-in); agent mints are not refreshes', async () => {
     const { service, tokens, endpoint, audited } = await setup();
-    await tokens.mint(RESOURCE, ['mcp:read']);
+    await tokens.mint({ resource: RESOURCE }, ['mcp:read']);
     expect(audited).toEqual([]);
     endpoint.replies['refresh_token'] = { status: 400, body: { error: 'invalid_grant' } };
     await expect(service.accessToken(RESOURCE)).rejects.toMatchObject({ code: ErrorCode.NeedsReauth });
@@ -268,7 +268,7 @@ describe('token.refreshed', () => {
     audit.on('appended', (event) => appended.push(event));
     const { service } = compose(store, { fetch: endpoint.fetch, policy: { allowInsecureLoopback: false } }, { now: () => 1_000_000 });
     const tokens = new ConnectionTokens({ store, net: { fetch: endpoint.fetch, policy: { allowInsecureLoopback: false } }, clock: { now: () => 1_000_000 }, logger: silentLogger, audit });
-    await tokens.refresh(store.connection(RESOURCE)!);
+    await tokens.refresh(store.connection({ resource: RESOURCE })!);
     // The refresh does not wait for its audit write; a query waits for everything queued before it.
     await audit.query({ type: 'token.refreshed' });
     expect(appended).toMatchObject([{ type: 'token.refreshed', resource: RESOURCE, outcome: 'ok', tokenFingerprint: expect.stringMatching(/^sha256:/) }]);

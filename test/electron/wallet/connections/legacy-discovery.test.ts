@@ -69,7 +69,7 @@ describe('connect to a 2025-03-26 server (P5)', () => {
     expect(authorization?.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/u);
     expect(authorization?.searchParams.get('state')).toBeTruthy();
 
-    const record = store.connection(`${fx.origin}/mcp`);
+    const record = store.connection({ resource: `${fx.origin}/mcp` });
     expect(record?.legacyDiscovery).toBe('default-endpoints');
     expect(record?.resourceMetadataUrl).toBeUndefined();
     expect(record?.serverMetadata).toMatchObject({ issuer: fx.origin, token_endpoint: `${fx.origin}/token` });
@@ -96,7 +96,7 @@ describe('connect to a 2025-03-26 server (P5)', () => {
     const { store, browser, service } = compose();
     await service.connect(`${fx.origin}/mcp`);
     expect(browser.opened[0]?.pathname).toBe('/oauth/authorize');
-    expect(store.connection(`${fx.origin}/mcp`)?.legacyDiscovery).toBe('metadata');
+    expect(store.connection({ resource: `${fx.origin}/mcp` })?.legacyDiscovery).toBe('metadata');
     const paths = fx.requests.map((r) => new URL(r.path, fx.origin).pathname);
     expect(paths).not.toContain('/register');
     expect(paths).not.toContain('/token');

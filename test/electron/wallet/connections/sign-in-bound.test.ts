@@ -50,7 +50,7 @@ describe('SignInsAfter401 (T7)', () => {
     bound.remember(record('https://old.example.com', 60_000));
     expect(() => bound.assertAllowed(record('https://new.example.com', 60_000))).not.toThrow();
     expect(() => bound.assertAllowed(record('https://old.example.com', 60_000, 'https://other.example.com/mcp'))).not.toThrow();
-    bound.forget('https://mcp.example.com/mcp');
+    bound.forget({ resource: 'https://mcp.example.com/mcp' });
     expect(() => bound.assertAllowed(record('https://old.example.com', 60_000))).not.toThrow();
   });
 });

@@ -75,7 +75,7 @@ describe('sign-in settings kept with the connection', () => {
     const requests = endpoint.requestsTo('/token');
     expect(requests.map((r) => r.params.get('grant_type'))).toEqual(['refresh_token', 'authorization_code']);
     expect(requests.every((r) => !r.params.has('resource'))).toBe(true);
-    expect(store.connection(RESOURCE)).toMatchObject({ sendResource: false, callbackPort: port, signIn: 'device', status: 'ok' });
+    expect(store.connection({ resource: RESOURCE })).toMatchObject({ sendResource: false, callbackPort: port, signIn: 'device', status: 'ok' });
     expect(service.list()[0]).toMatchObject({ sendResource: false, callbackPort: port, signIn: 'device' });
   });
 
@@ -93,7 +93,7 @@ describe('sign-in settings kept with the connection', () => {
     await service.handleAuthChallenge(RESOURCE, 401, null, { sendResource: true, callbackPort: 0, signIn: 'browser' });
     expect(browser.opened[0]?.searchParams.get('resource')).toBe(RESOURCE);
     expect(new URL(browser.opened[0]!.searchParams.get('redirect_uri')!).port).not.toBe(String(port));
-    const record = store.connection(RESOURCE);
+    const record = store.connection({ resource: RESOURCE });
     expect(record?.sendResource).toBe(true);
     expect(record?.callbackPort).toBeUndefined();
     expect(record?.signIn).toBeUndefined();

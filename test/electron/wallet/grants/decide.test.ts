@@ -89,15 +89,15 @@ describe('decide: the whole plan', () => {
   it('issue: the narrowed scopes, the grant whose lifetime applies, a cache key per scope set', () => {
     const g = grant({ scopes: ['read', 'write', 'admin'] });
     const p = plan({ grants: [g], request: { resource: R, scopes: ['write', 'read'] } });
-    expect(p).toEqual({ kind: 'issue', scopes: ['write', 'read'], grant: g, cacheKey: `${A}\n${R}\n\nread write`, minRemainingMs: MIN_HANDOUT_TTL_MS, reuseCached: true });
+    expect(p).toEqual({ kind: 'issue', scopes: ['write', 'read'], grant: g, cacheKey: `${A}\n${R}\n\n\nread write`, minRemainingMs: MIN_HANDOUT_TTL_MS, reuseCached: true });
   });
 
   it('the cache key names the connection’s issuer: after a move no token cached from the old issuer matches', () => {
     const g = grant({ scopes: ['read'] });
     const before = plan({ grants: [g], connection: { scopes: ['read'], issuer: 'https://old.example', status: 'ok' }, request: { resource: R } });
     const after = plan({ grants: [g], connection: { scopes: ['read'], issuer: 'https://new.example', status: 'ok' }, request: { resource: R } });
-    expect(before).toMatchObject({ kind: 'issue', cacheKey: `${A}\n${R}\nhttps://old.example\nread`, reuseCached: true });
-    expect(after).toMatchObject({ kind: 'issue', cacheKey: `${A}\n${R}\nhttps://new.example\nread` });
+    expect(before).toMatchObject({ kind: 'issue', cacheKey: `${A}\n${R}\n\nhttps://old.example\nread`, reuseCached: true });
+    expect(after).toMatchObject({ kind: 'issue', cacheKey: `${A}\n${R}\n\nhttps://new.example\nread` });
   });
 
   it('a connection that needs a new sign-in: nothing cached is reused', () => {
@@ -108,7 +108,7 @@ describe('decide: the whole plan', () => {
   it('settle keys the cache by the issuer after the wait, not before it', () => {
     const ask = asAsk(plan({ connection: { scopes: ['read'], issuer: 'https://old.example' }, request: { resource: R, scopes: ['read'] } }));
     const settled = settle(ask, { grant: undefined, held: ['read'], connection: { issuer: 'https://new.example', status: 'needs-reauth' } });
-    expect(settled).toMatchObject({ kind: 'issue', cacheKey: `${A}\n${R}\nhttps://new.example\nread`, reuseCached: false });
+    expect(settled).toMatchObject({ kind: 'issue', cacheKey: `${A}\n${R}\n\nhttps://new.example\nread`, reuseCached: false });
   });
 
   it('no scopes asked: what both the grant and the connection allow, without a step-up', () => {
@@ -232,5 +232,30 @@ describe('decide properties', () => {
     expect(allows).toBeGreaterThan(500);
     expect(asks).toBeGreaterThan(3000);
     expect(denies).toBeGreaterThan(100);
+  });
+});
+
+describe('decide: accounts on one server (T8)', () => {
+  it('a grant applies to its own account only; the default account is an account of its own', () => {
+    const work = grant({ account: 'work' });
+    const byDefault = grant();
+    expect(run([work], { resource: R, account: 'work' })).toMatchObject({ kind: 'allow', grant: work });
+    expect(run([work], { resource: R, account: 'personal' })).toMatchObject({ kind: 'ask', reason: 'no-grant' });
+    expect(run([work], { resource: R })).toMatchObject({ kind: 'ask', reason: 'no-grant' });
+    expect(run([byDefault], { resource: R, account: 'work' })).toMatchObject({ kind: 'ask', reason: 'no-grant' });
+  });
+
+  it('the cache key names the account, so two accounts never share a cached token', () => {
+    const work = plan({ grants: [grant({ account: 'work' })], request: { resource: R, account: 'work' } });
+    const personal = plan({ grants: [grant({ account: 'personal' })], request: { resource: R, account: 'personal' } });
+    if (work.kind !== 'issue' || personal.kind !== 'issue') throw new Error('expected two issues');
+    expect(work.cacheKey).not.toBe(personal.cacheKey);
+    expect(work.cacheKey).toContain('\nwork\n');
+  });
+
+  it('what is asked after an approval keeps the account', () => {
+    const ask = asAsk(plan({ request: { resource: R, account: 'work' } }));
+    expect(ask.then).toMatchObject({ resource: R, account: 'work' });
+    expect(settle(ask, { grant: undefined, held: HOLDS_ALL.scopes })).toMatchObject({ kind: 'issue', cacheKey: expect.stringContaining('\nwork\n') as string });
   });
 });
