@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 async function memoryVault(): Promise<Vault> {
-  const vault = await openVault({ mode: 'memory', home: '/nonexistent' });
+  const vault = await openVault({ mode: 'memory', dir: '/nonexistent' });
   opened.push(vault);
   return vault;
 }
