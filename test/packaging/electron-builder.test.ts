@@ -1,20 +1,22 @@
 /**
  * E11 / T28 / T29: the packaging configuration, and a real `dir` build against a stub Electron
  * dist (the Electron download is unavailable here). The stub binary carries Electron's fuse wire
- * with Electron's defaults, so the build's fuse flipping is checked on the packaged binary. The
- * app packed is a private copy compiled from the current sources, not the shared dist/.
+ * with Electron 45's eight fuses at Electron's defaults, so the build's flipping of every fuse is
+ * checked on the packaged binary (the real Electron 25 test runtime has seven: see
+ * test/desktop/packaging.test.ts). The app packed is a private copy bundled from the current
+ * sources (scripts/package-electron-test.ts stageDesktopApp), not the shared dist/.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { extractFile, listPackage } from '@electron/asar';
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
-import { build as esbuild } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stageDesktopApp } from '../../scripts/package-electron-test.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -58,8 +60,8 @@ describe('electron-builder.yml', () => {
   it('T28: the app is an asar archive with only keytar\'s native module unpacked', () => {
     expect(config.asar).toBe(true);
     expect(config.asarUnpack).toEqual(['**/node_modules/keytar/**/*.node']);
-    expect(config.extraMetadata.main).toBe('dist/electron/main/main.js');
-    expect(config.files).toEqual(expect.arrayContaining(['dist/electron/main/**/*.js', 'dist/electron/preload/preload.cjs', 'dist/renderer/**']));
+    expect(config.extraMetadata.main).toBe('dist/electron/main/main.cjs');
+    expect(config.files).toEqual(expect.arrayContaining(['dist/electron/main/main.cjs', 'dist/electron/preload/preload.cjs', 'dist/renderer/**', '!node_modules/**']));
   });
 
   it('T29: nothing is published and no auto-update is configured', () => {
@@ -84,30 +86,11 @@ describe('the dir build against a stub Electron', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'latchkey-package-'));
-    // Package a private copy of the app, compiled from the current sources (type-stripped like tsc
-    // emits them), so concurrent builds writing dist/ cannot change files under the packer.
+    // Package a private copy of the app, bundled from the current sources, so concurrent builds
+    // writing dist/ cannot change files under the packer.
     const app = join(work, 'app');
-    await mkdir(app);
-    for (const name of ['package.json', 'package-lock.json', 'electron-builder.yml']) await cp(join(root, name), join(app, name));
-    await cp(join(root, 'assets'), join(app, 'assets'), { recursive: true });
-    await symlink(join(root, 'node_modules'), join(app, 'node_modules'), 'dir');
-    if (existsSync(join(root, 'dist/renderer'))) await cp(join(root, 'dist/renderer'), join(app, 'dist/renderer'), { recursive: true });
-    const sources = ['electron/main', 'electron/base', 'electron/agent', 'electron/wallet', 'shared'].flatMap((dir) =>
-      readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
-        .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
-        .map((name) => join(root, dir, name)),
-    );
-    await esbuild({ entryPoints: sources, outbase: root, outdir: join(app, 'dist'), format: 'esm', platform: 'node', target: 'node22', logLevel: 'silent' });
-    await esbuild({
-      entryPoints: [join(root, 'electron/preload/preload.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node22',
-      external: ['electron'],
-      outfile: join(app, 'dist/electron/preload/preload.cjs'),
-      logLevel: 'silent',
-    });
+    await stageDesktopApp(app);
+    await cp(join(root, 'electron-builder.yml'), join(app, 'electron-builder.yml'));
     const stub = join(work, 'electron-dist');
     await mkdir(join(stub, 'resources'), { recursive: true });
     const binary = Buffer.concat([Buffer.from('#!/bin/sh\nexit 0\n'), Buffer.from(SENTINEL), Buffer.from([1, 8]), Buffer.from(ELECTRON_DEFAULT_WIRE)]);
@@ -139,13 +122,16 @@ describe('the dir build against a stub Electron', () => {
   const appDir = (): string => join(work, 'out/linux-unpacked');
   const asarPath = (): string => join(appDir(), 'resources/app.asar');
 
-  it('E11: the asar holds the compiled main process, the preload and the tray icons, and no sources', () => {
+  it('E11: the asar holds the main and preload bundles, the window and the tray icons, keytar, and no sources', () => {
     const entries = listPackage(asarPath(), { isPack: false });
-    expect(entries).toEqual(expect.arrayContaining(['/dist/electron/main/main.js', '/dist/electron/main/ipc-guard.js', '/dist/electron/preload/preload.cjs', '/assets/tray.png', '/package.json']));
-    expect(entries.filter((entry) => /^\/(electron|shared|test|renderer)\//.test(entry) || entry.endsWith('.map'))).toEqual([]);
-    expect(entries.filter((entry) => /^\/node_modules\/(electron|electron-builder|vitest|react)\//.test(entry))).toEqual([]);
+    expect(entries).toEqual(expect.arrayContaining(['/dist/electron/main/main.cjs', '/dist/electron/preload/preload.cjs', '/dist/renderer/index.html', '/assets/tray.png', '/package.json']));
+    expect(entries.filter((entry) => /^\/(electron|shared|test|renderer|scripts)\//.test(entry) || entry.endsWith('.map') || entry.endsWith('.ts'))).toEqual([]);
+    // The bundles hold every other dependency: only keytar's loader, manifest and native module ship.
+    expect(entries.filter((entry) => entry.startsWith('/node_modules/')).sort()).toEqual(
+      ['', '/build', '/build/Release', '/build/Release/keytar.node', '/lib', '/lib/keytar.js', '/package.json'].map((name) => `/node_modules/keytar${name}`),
+    );
     const manifest = JSON.parse(extractFile(asarPath(), 'package.json').toString('utf8')) as { main: string };
-    expect(manifest.main).toBe('dist/electron/main/main.js');
+    expect(manifest.main).toBe('dist/electron/main/main.cjs');
   });
 
   it('E11: keytar\'s native module is unpacked next to the archive', () => {
