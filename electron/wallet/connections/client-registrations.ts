@@ -1,6 +1,6 @@
 /**
  * The owner's client registrations, one per authorization server: listed (never a secret),
- * pre-registered by hand (`latchkey client set`), removed. Registrations made by a sign-in
+ * pre-registered by hand (`latchkey client add`), removed. Registrations made by a sign-in
  * (DCR, CIMD) are authorize-connection.ts's.
  */
 import type { ClientSummary, PreRegisteredClient } from '../../../shared/api.js';
