@@ -98,14 +98,20 @@ export function createEraAdapter(inner: RemoteTransport, options: EraAdapterOpti
     }
   };
 
-  /** A 2026-07-28 agent's `server/discover`. */
-  const discover = async (record: Json, message: JSONRPCMessage, sendOptions: Parameters<RemoteTransport['send']>[1]): Promise<void> => {
+  const openLegacy = async (record: Json): Promise<void> => {
+    if (!(await legacy.open(record))) throw eraUnsupported(origin, `refuses both ${MODERN_PROTOCOL_VERSION} and a ${LEGACY_PROTOCOL_VERSION} initialize`);
+    bridgeTo('legacy');
+  };
+
+  /** A 2026-07-28 agent's first request: `server/discover`, or any request with the envelope (an agent that skips discover). */
+  const modernFirst = async (record: Json, message: JSONRPCMessage, sendOptions: Parameters<RemoteTransport['send']>[1]): Promise<void> => {
+    const isDiscover = record['method'] === 'server/discover';
     if (protocol === MODERN_PROTOCOL_VERSION) {
       era = 'modern';
       await inner.send(message, sendOptions);
       return;
     }
-    if (protocol === 'auto') {
+    if (protocol === 'auto' && isDiscover) {
       let answer: Json | undefined;
       try {
         answer = await own.ask('server/discover', paramsOf(record));
@@ -118,9 +124,17 @@ export function createEraAdapter(inner: RemoteTransport, options: EraAdapterOpti
         deliver(asMessage({ ...answer, id: record['id'] }));
         return;
       }
+    } else if (protocol === 'auto') {
+      try {
+        await inner.send(message, sendOptions);
+        era = 'modern';
+        return;
+      } catch (refused) {
+        if (!isEraRefusal(refused)) throw refused;
+      }
     }
-    if (!(await legacy.open(record))) throw eraUnsupported(origin, `refuses both server/discover and a ${LEGACY_PROTOCOL_VERSION} initialize`);
-    bridgeTo('legacy');
+    await openLegacy(record);
+    if (!isDiscover) await legacy.send(message, sendOptions);
   };
 
   const adapter: EraAdapter = {
@@ -141,9 +155,7 @@ export function createEraAdapter(inner: RemoteTransport, options: EraAdapterOpti
       const request = requestOf(record);
       if (era !== 'unknown' || request === undefined) return inner.send(message, sendOptions);
       if (request.method === 'initialize') return initialize(record, message, sendOptions);
-      if (request.method === 'server/discover') return discover(record, message, sendOptions);
-      // A 2026-07-28 agent that already knows the server skips discover.
-      if (envelopeOf(record) !== undefined) era = 'modern';
+      if (request.method === 'server/discover' || envelopeOf(record) !== undefined) return modernFirst(record, message, sendOptions);
       return inner.send(message, sendOptions);
     },
     setProtocolVersion(version) {

@@ -74,8 +74,11 @@ export interface LegacyBridgeOptions {
 }
 
 export interface LegacyBridge {
-  /** Runs `initialize` upstream for the agent's `server/discover` and answers it; false when the server refuses. */
-  open(discover: Json): Promise<boolean>;
+  /**
+   * Runs `initialize` upstream with the envelope of the agent's first request; when that is
+   * `server/discover`, answers it. False when the server refuses.
+   */
+  open(first: Json): Promise<boolean>;
   send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void>;
   receive(message: JSONRPCMessage): void;
 }
@@ -152,8 +155,8 @@ export function createLegacyBridge(options: LegacyBridgeOptions): LegacyBridge {
   };
 
   return {
-    async open(discover) {
-      const meta = isObject(paramsOf(discover)['_meta']) ? (paramsOf(discover)['_meta'] as Json) : {};
+    async open(first) {
+      const meta = isObject(paramsOf(first)['_meta']) ? (paramsOf(first)['_meta'] as Json) : {};
       const response = await options.own.ask('initialize', {
         protocolVersion: LEGACY_PROTOCOL_VERSION,
         capabilities: isObject(meta[CLIENT_CAPABILITIES_META_KEY]) ? meta[CLIENT_CAPABILITIES_META_KEY] : {},
@@ -163,6 +166,7 @@ export function createLegacyBridge(options: LegacyBridgeOptions): LegacyBridge {
       if (!isObject(result) || typeof result['protocolVersion'] !== 'string') return false;
       inner.setProtocolVersion?.(result['protocolVersion']);
       await inner.send(asMessage({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+      if (first['method'] !== 'server/discover') return true;
       const answer: Json = {
         resultType: 'complete',
         supportedVersions: [MODERN_PROTOCOL_VERSION],
@@ -172,7 +176,7 @@ export function createLegacyBridge(options: LegacyBridgeOptions): LegacyBridge {
         ...(typeof result['instructions'] === 'string' ? { instructions: result['instructions'] } : {}),
         _meta: { [SERVER_INFO_META_KEY]: isObject(result['serverInfo']) ? result['serverInfo'] : { name: 'mcp-server', version: '0' } },
       };
-      deliver(asMessage({ jsonrpc: '2.0', id: discover['id'], result: answer }));
+      deliver(asMessage({ jsonrpc: '2.0', id: first['id'], result: answer }));
       return true;
     },
 
