@@ -26,6 +26,10 @@ export interface SseMcpServer {
   readonly requests: SeenRequest[];
   /** Resolves when a GET (standalone SSE stream) was accepted for a session. */
   waitForGetStream(): Promise<void>;
+  /** Calls of the `wait` tool the client cancelled. */
+  cancelled(): number;
+  /** Calls of the `wait` tool that started. */
+  waiting(): number;
   /** Sends notifications/tools/list_changed to every session, out of band. */
   announceToolListChanged(): void;
   close(): Promise<void>;
@@ -34,6 +38,7 @@ export interface SseMcpServer {
 export async function startSseMcpServer(): Promise<SseMcpServer> {
   const app = createMcpExpressApp({ host: '127.0.0.1' });
   const requests: SeenRequest[] = [];
+  const counts = { cancelled: 0, waiting: 0 };
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; mcp: McpServer }>();
   let getStreamOpened: () => void = () => undefined;
   const getStream = new Promise<void>((resolve) => {
@@ -62,7 +67,7 @@ export async function startSseMcpServer(): Promise<SseMcpServer> {
         res.status(404).json({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } });
         return;
       }
-      const mcp = createTools();
+      const mcp = createTools(counts);
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => void sessions.set(id, { transport, mcp }),
@@ -80,6 +85,8 @@ export async function startSseMcpServer(): Promise<SseMcpServer> {
     url: `${listener.origin}/mcp`,
     requests,
     waitForGetStream: () => getStream,
+    cancelled: () => counts.cancelled,
+    waiting: () => counts.waiting,
     announceToolListChanged: () => {
       for (const { mcp } of sessions.values()) mcp.sendToolListChanged();
     },
@@ -90,7 +97,7 @@ export async function startSseMcpServer(): Promise<SseMcpServer> {
   };
 }
 
-function createTools(): McpServer {
+function createTools(counts: { cancelled: number; waiting: number }): McpServer {
   const mcp = new McpServer({ name: 'sse-test-server', version: '1.0.0' }, { capabilities: { logging: {}, tools: { listChanged: true } } });
   mcp.registerTool(
     'ask_user',
@@ -109,5 +116,20 @@ function createTools(): McpServer {
       return { content: [{ type: 'text', text: `hello ${name}` }] };
     },
   );
+  mcp.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({ content: [{ type: 'text', text }] }));
+  mcp.registerTool('count', { description: 'Sends progress for the call, then answers.', inputSchema: { to: z.number().int().min(1).max(5) } }, async ({ to }, extra) => {
+    const progressToken = extra._meta?.progressToken;
+    for (let progress = 1; progress <= to && progressToken !== undefined; progress += 1) {
+      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, total: to } });
+    }
+    return { content: [{ type: 'text', text: `counted ${to}` }] };
+  });
+  mcp.registerTool('wait', { description: 'Holds the call until the client cancels it.' }, async (extra) => {
+    counts.waiting += 1;
+    await new Promise<void>((resolve) => extra.signal.addEventListener('abort', () => resolve(), { once: true }));
+    counts.cancelled += 1;
+    return { content: [{ type: 'text', text: 'withdrawn' }] };
+  });
   return mcp;
 }
+
