@@ -110,8 +110,7 @@ describe('protocol eras end to end', () => {
     }
   }, 120_000);
 
-  // skip: the bridge does not yet answer server/discover for a 2025 server, so a pinned 2026-07-28 agent cannot reach one
-  it.skip('2025-11-25 server, 2026-07-28 agent: a v2 client pinned to 2026-07-28 calls a tool through latchkey mcp (skip: the bridge does not yet answer server/discover for a 2025 server)', async () => {
+  it('2025-11-25 server, 2026-07-28 agent: a v2 client pinned to 2026-07-28 calls a tool through latchkey mcp (server/discover answered from a 2025 initialize)', async () => {
     const added = await reach.run(['agent', 'add', 'agent-modern']);
     expect((await reach.run(['grant', 'add', 'agent-modern', reach.world.mcpUrl, '--scope', 'mcp:read'])).code).toBe(0);
     const client = new ModernClient({ name: 'agent-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
