@@ -1,5 +1,5 @@
 /**
- * The remote side of `latchkey mcp` across protocol eras (protocol.md E4–E8). The agent's first
+ * The remote side of `latchkey mcp` across protocol eras (protocol.md, "MCP revisions"). The agent's first
  * message says its era: `initialize` (2025) or `server/discover` (2026-07-28). With `--protocol
  * auto` that message goes upstream first; when the server answers in the same era nothing here
  * ever changes a message again. When it refuses (HTTP 400/404/405, or a JSON-RPC error to

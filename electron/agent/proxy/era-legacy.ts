@@ -1,5 +1,5 @@
 /**
- * A 2026-07-28 agent and a 2025 server (protocol.md E6, E7). The agent's `server/discover` is
+ * A 2026-07-28 agent and a 2025 server (protocol.md, "MCP revisions"). The agent's `server/discover` is
  * answered here from a 2025 `initialize` run upstream on its behalf (its clientInfo and
  * capabilities from the envelope, then `notifications/initialized`); afterwards the envelope keys
  * leave every message before it goes upstream (so the transport sends the session id and the

@@ -1,5 +1,5 @@
 /**
- * A 2025 agent and a 2026-07-28 server (protocol.md E4, E5). The agent's `initialize` is answered
+ * A 2025 agent and a 2026-07-28 server (protocol.md, "MCP revisions"). The agent's `initialize` is answered
  * from the server's `server/discover`; `notifications/initialized` stays here; every message
  * upstream carries the envelope in `params._meta` (the transport derives MCP-Protocol-Version,
  * Mcp-Method and Mcp-Name from it); results lose `resultType: "complete"`.

@@ -1,5 +1,5 @@
 /**
- * The `latchkey mcp` proxy in-process across protocol eras (protocol.md E4–E8): real MCP SDK
+ * The `latchkey mcp` proxy in-process across protocol eras (protocol.md, "MCP revisions"): real MCP SDK
  * clients (v1 for a 2025 agent, v2 pinned to 2026-07-28) over an in-memory pair, the real v2
  * Streamable HTTP transport, and real servers of the other era (a stateful v1 SDK server with SSE
  * answers, a 2026-07-28-only v2 SDK server). No wallet: URL elicitation is covered end to end.
