@@ -3,18 +3,22 @@
  * the test world: the device grant (Chromium types the user code, as a person on another device),
  * paste (Chromium "elsewhere" cannot reach our loopback listener; the address it ended on is
  * pasted on stdin), a fixed callback port (and the port taken), --no-resource (warned, kept,
- * shown, never sent), and --reregister (refused for a client the user registered).
+ * shown, never sent), and --reregister (refused for a client the user registered). Through a
+ * running daemon, an agent (an MCP SDK v1 client in a `latchkey run` session) calls a tool through
+ * `latchkey mcp` on each connection the device and paste sign-ins made.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWorld, type World } from '../world/index.js';
 import { completeDeviceSignIn } from '../world/device-flow.js';
 import { signInElsewhere } from '../world/remote-browser.js';
 import { runCli, startCli, stopCli, waitForOutput } from '../support/run-cli.js';
 import { keychainMode } from '../support/keychain-env.js';
+import { startAgentMcp, toolText } from '../support/agent-mcp.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -239,6 +243,7 @@ describe('latchkey connect --no-resource / --reregister', () => {
 describe('sign-in channels through a running daemon', () => {
   it('--device and --paste: the daemon signs in, this CLI shows the code and delivers the pasted address', async () => {
     const daemon = startCli(['daemon'], env);
+    let agent: Client | undefined;
     try {
       await waitForOutput(daemon, 'Press Ctrl-C to stop.');
       const device = startCli(['connect', world.mcpUrl, '--device'], env);
@@ -247,6 +252,8 @@ describe('sign-in channels through a running daemon', () => {
       await completeDeviceSignIn(world.chromium, { verificationUri: `${world.issuer}/device`, userCode: userCode! });
       const connected = await device.done;
       expect(connected.code, connected.stderr).toBe(0);
+      agent = await startAgentMcp({ env, name: 'agent-channels', url: world.mcpUrl, scopes: ['mcp:read'] });
+      expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: 'after --device' } }))).toContain('after --device');
 
       const paste = startCli(['connect', world.mcpUrl, '--paste'], env, null);
       await waitForOutput(paste, 'press Enter');
@@ -256,10 +263,12 @@ describe('sign-in channels through a running daemon', () => {
       const pasted = await paste.done;
       expect(pasted.code, pasted.stderr).toBe(0);
       expect(await listed()).toEqual([expect.objectContaining({ resource: world.mcpUrl, signIn: 'paste' })]);
+      expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: 'after --paste' } }))).toContain('after --paste');
     } finally {
+      await agent?.close();
       await stopCli(daemon);
     }
-  }, 120_000);
+  }, 180_000);
 });
 
 async function freePort(): Promise<number> {
