@@ -48,7 +48,8 @@ export type ConnectFlow =
   | { phase: 'idle' }
   | { phase: 'running'; url: string; steps: ConnectProgress[]; authorizationUrl?: string; signIn?: SignInStep | undefined }
   | { phase: 'connected'; url: string; steps: ConnectProgress[]; connection: ConnectionSummary }
-  | { phase: 'failed'; url: string; steps: ConnectProgress[]; error: UiError };
+  /** `params`: what the failed connect asked for, to try again (e.g. registering again). */
+  | { phase: 'failed'; url: string; steps: ConnectProgress[]; error: UiError; params?: ConnectParams };
 
 export interface ApprovalsSlice {
   /** Pending approvals, oldest first. */

@@ -10,6 +10,8 @@ import { selectConnectFlow } from '../../store/selectors.js';
 import { Text } from '../../components/Text.js';
 import { UrlFactsView } from '../../components/UrlFacts.js';
 import { DeviceSignIn, PasteSignIn } from './SignInSteps.js';
+import { RetryRegistered } from './RegisterAgain.js';
+import { ErrorCode } from '../../../shared/errors.js';
 
 function describe(progress: ConnectProgress): string {
   switch (progress.step) {
@@ -91,6 +93,9 @@ export function ConnectProgressView() {
           </>
         )}
       </p>
+      {flow.phase === 'failed' && flow.error.code === ErrorCode.RegistrationOutdated && flow.params !== undefined && (
+        <RetryRegistered params={flow.params} />
+      )}
       {flow.phase === 'running' ? (
         <button type="button" className="button small" onClick={() => void cancel()}>
           Cancel

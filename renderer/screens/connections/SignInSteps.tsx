@@ -83,7 +83,7 @@ export function PasteSignIn({ step }: { step: PasteStep }) {
     <div className="paste-sign-in" role="group" aria-label="Paste sign-in">
       <p>Open this address in any browser and sign in. The browser then ends on a page that does not load: copy that page’s whole address and paste it below.</p>
       <AddressField label="Authorization URL" url={step.authorizationUrl} testId="authorization-url" />
-      <form className="form inline-form" onSubmit={(event) => void submit(event)}>
+      <form className="paste-form" onSubmit={(event) => void submit(event)}>
         <label className="field grow">
           <span>The address your browser ended on</span>
           <input

@@ -40,7 +40,7 @@ export function createConnectionsSlice({ client, set, get, report, track }: Slic
         set({ connectFlow: { phase: 'connected', url, steps: stepsOf(get().connectFlow), connection } });
         return true;
       } catch (error) {
-        set({ connectFlow: { phase: 'failed', url, steps: stepsOf(get().connectFlow), error: toUiError(error) } });
+        set({ connectFlow: { phase: 'failed', url, steps: stepsOf(get().connectFlow), error: toUiError(error), params } });
         return false;
       } finally {
         await load();
