@@ -34,6 +34,8 @@ export const ConnectionSummary = z.object({
   registration: RegistrationKind,
   scopes: z.array(z.string()),
   status: ConnectionStatus,
+  /** 'open-until-401': the server answers without a token, nobody has signed in yet (protocol.md T9); absent: signed in. */
+  access: z.literal('open-until-401').optional(),
   /** Epoch ms of the cached access token's expiry, if one is cached. */
   accessTokenExpiresAt: z.number().optional(),
   /** How long the server's access tokens live as issued (seconds, from the last one seen); absent when it does not say. */

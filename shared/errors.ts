@@ -66,6 +66,8 @@ export const ErrorCode = {
   /** A server has more than one account connected and the request named none (T8): never a guess. */
   AccountAmbiguous: 'connection.account_ambiguous',
   NeedsReauth: 'connection.needs_reauth',
+  /** The server answered without a token and has not asked for one yet (T9): there is no token to hand out; send requests without one. */
+  NoSignInNeeded: 'connection.no_sign_in_needed',
   /** The server refused a token fresh from a sign-in Latchkey made for its 401: no second sign-in for the same refusal (T7). */
   SignInRejected: 'connection.sign_in_rejected',
 

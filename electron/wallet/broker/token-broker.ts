@@ -240,7 +240,13 @@ export class TokenBroker implements AgentRequests {
   private connectionState(target: ConnectionRef): ConnectionState | undefined {
     const record = this.deps.tokens.connection(target);
     if (record === undefined) return undefined;
-    return { scopes: record.scopes, tokenLifetimeSeconds: record.accessToken?.lifetimeSeconds, issuer: record.issuer, status: record.status };
+    return {
+      scopes: record.scopes,
+      tokenLifetimeSeconds: record.accessToken?.lifetimeSeconds,
+      issuer: record.issuer,
+      status: record.status,
+      ...(record.access === undefined ? {} : { access: record.access }),
+    };
   }
 
   /** Resolves with whether the owner approved with "remember"; throws on anything but approval. */

@@ -12,7 +12,7 @@ import type { Clock, Logger, Opener } from '../../base/ports.js';
 import type { AccessTokenOptions, ClientSummary, ConnectOptions, PreRegisteredClient } from '../../../shared/api.js';
 import type { NetworkContext } from '../oauth/client-config.js';
 import { bearerChallenge, type BearerChallenge } from '../../../shared/www-authenticate.js';
-import { discoverAuthorization } from '../oauth/discover-authorization.js';
+import { discoverAuthorization, discoverUnlessOpen } from '../oauth/discover-authorization.js';
 import { coversScopes, selectScopes } from '../oauth/select-scopes.js';
 import { isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
 import { authorizeConnection, targetFor, type AuthorizeTarget } from './authorize-connection.js';
@@ -21,6 +21,7 @@ import { ClientRegistrations } from './client-registrations.js';
 import { requireToken, summarizeConnection, toAccessTokenResult } from './connection-summary.js';
 import type { ConnectionStore } from './connection-store.js';
 import type { ConnectionTokens, TokenAudit } from './connection-tokens.js';
+import { awaitOwnerSignIn, isOpen, keptChallenge, noSignInNeeded, storeOpenConnection } from './open-connections.js';
 import { StepUps } from './step-ups.js';
 import { UnauthorizedAnswers } from './unauthorized.js';
 import { KeyedQueue } from '../../base/async/keyed-queue.js';
@@ -70,16 +71,17 @@ export class ConnectionService {
   async connect(url: string, options: ConnectOptions = {}): Promise<ConnectionSummary> {
     // An explicit connect signs in the way this connection did last (--device, --paste) unless told otherwise.
     const kept = options.signIn === undefined ? this.keptSignIn(url, options.account) : undefined;
-    return this.summarize(await this.connectWith(url, undefined, kept === undefined ? options : { ...options, signIn: kept }));
+    return this.summarize(await this.connectWith(url, undefined, kept === undefined ? options : { ...options, signIn: kept }, 'may-stay-open'));
   }
 
   /**
    * Discovery (P1–P3) and authorization. `challenge` is the Bearer challenge of a 401 the caller
-   * already has; without one we provoke it with an unauthenticated `initialize`. A server whose
-   * `initialize` is open may still protect other methods: then its metadata is found through the
-   * well-known URLs.
+   * already has (or the one an agent met on an open connection); without one the server is probed.
+   * A server that answers the probe without a token, on an explicit connect that names no scopes,
+   * is stored as open and nobody signs in until its first 401 (T9). Otherwise an open server's
+   * metadata is found through the well-known URLs.
    */
-  private async connectWith(url: string, challenge: BearerChallenge | undefined, options: ConnectOptions): Promise<ConnectionRecord> {
+  private async connectWith(url: string, challenge: BearerChallenge | undefined, options: ConnectOptions, whenOpen: 'may-stay-open' | 'sign-in' = 'sign-in'): Promise<ConnectionRecord> {
     const { policy, fetch } = this.deps.net;
     assertPolicyCovers(options, policy);
     const net = { fetch, policy, logger: this.deps.logger };
@@ -88,8 +90,13 @@ export class ConnectionService {
     const { account } = options;
     const previous = this.deps.store.connection({ resource, account });
     options.onProgress?.({ step: 'probing', resource });
-
-    const discovered = await discoverAuthorization({ serverUrl, resource, challenge, rememberedIssuer: previous?.issuer, signal: options.signal }, net);
+    challenge ??= keptChallenge(previous);
+    const mayStayOpen = whenOpen === 'may-stay-open' && challenge === undefined && options.scopes === undefined && (previous === undefined || isOpen(previous));
+    const input = { serverUrl, resource, challenge, rememberedIssuer: previous?.issuer, signal: options.signal };
+    const discovered = mayStayOpen ? await discoverUnlessOpen(input, net) : { kind: 'protected' as const, ...(await discoverAuthorization(input, net)) };
+    if (discovered.kind === 'open') {
+      return storeOpenConnection({ resource, account, serverUrl: serverUrl.href, now: this.deps.clock.now(), previous, options }, discovered.probe.era, this.deps);
+    }
     const { as } = discovered;
     challenge = discovered.challenge;
     options.onProgress?.({ step: 'discovered', resource, issuer: as.issuer });
@@ -112,7 +119,8 @@ export class ConnectionService {
         resourceMetadataUrl: discovered.resourceMetadata?.url,
         resourceScopes: discovered.resourceMetadata?.metadata.scopes_supported,
         legacyDiscovery: discovered.legacy,
-        previous: sameIssuer,
+        // An open connection's first sign-in keeps its start and sign-in channel.
+        previous: sameIssuer ?? (isOpen(previous) ? previous : undefined),
       },
       options,
     );
@@ -120,7 +128,8 @@ export class ConnectionService {
 
   async accessToken(url: string, options: AccessTokenOptions = {}): Promise<AccessTokenResult> {
     const record = this.requireConnection(url, options.account);
-    if (record.status === 'needs-reauth') throw needsReauth(record, 'its last refresh was refused');
+    if (isOpen(record) && record.status === 'ok') throw noSignInNeeded(record);
+    if (record.status === 'needs-reauth') throw needsReauth(record, isOpen(record) ? 'the server now asks for a sign-in' : 'its last refresh was refused');
     const minTtlMs = (options.minTtlSeconds ?? 60) * 1000;
     if (isFresh(record.accessToken, this.deps.clock.now(), minTtlMs)) return toAccessTokenResult(record.accessToken);
     const refreshed = await this.deps.tokens.refresh(record);
@@ -136,11 +145,12 @@ export class ConnectionService {
   ): Promise<AccessTokenResult> {
     const challenge = wwwAuthenticate === null ? undefined : bearerChallenge(wwwAuthenticate);
     const record = this.findConnection(url, options.account);
-    if (record === undefined || record.status === 'needs-reauth') {
+    if (record === undefined || record.status === 'needs-reauth' || isOpen(record)) {
       if (status !== 401 && status !== 403) throw notConnected(canonicalResource(url, this.deps.net.policy), [], options.account);
       // The account the stored connection is (the default or only one), or the one named.
       if (record !== undefined && options.account === undefined) options = { ...options, ...accountOf(record) };
-      const connected = await this.connectWith(url, challenge, options);
+      // An open connection's first 401 (T9): a 401 without a Bearer challenge still means "sign in".
+      const connected = await this.connectWith(url, challenge ?? (isOpen(record) ? {} : undefined), options);
       this.unauthorized.signIns401.remember(connected);
       return toAccessTokenResult(requireToken(connected));
     }
@@ -157,6 +167,7 @@ export class ConnectionService {
   async agentRefused(ref: ConnectionRef, wwwAuthenticate: string | null, signal?: AbortSignal): Promise<void> {
     const record = this.deps.store.connection(ref);
     const challenge = wwwAuthenticate === null ? undefined : bearerChallenge(wwwAuthenticate);
+    if (record !== undefined && isOpen(record) && record.status === 'ok') await awaitOwnerSignIn(record, challenge, this.deps);
     if (record?.status === 'ok') await this.unauthorized.answerAgent(record, challenge, wwwAuthenticate, signal);
   }
 
@@ -165,7 +176,7 @@ export class ConnectionService {
     const record = this.requireConnection(url, account);
     let revocation: DisconnectResult['revocation'] = 'none';
     try {
-      revocation = await revokeRefreshToken(this.deps.tokens.configFor(record), record.refreshToken, this.deps.logger);
+      if (!isOpen(record)) revocation = await revokeRefreshToken(this.deps.tokens.configFor(record), record.refreshToken, this.deps.logger);
     } catch {
       revocation = 'failed';
     }
@@ -198,6 +209,7 @@ export class ConnectionService {
     return this.signIns.run(connectionKey(ref), async () => {
       const record = this.deps.store.connection(ref);
       if (record === undefined) throw notConnected(resource, [], ref.account);
+      if (isOpen(record)) throw noSignInNeeded(record);
       if (!coversScopes(record.scopes, scopes)) await this.stepUps.stepUp(record, [...scopes], options, true);
       const updated = this.deps.store.connection(ref);
       if (updated === undefined) throw notConnected(resource, [], ref.account);

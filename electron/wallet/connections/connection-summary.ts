@@ -16,6 +16,7 @@ export function summarizeConnection(record: ConnectionRecord, client: ClientReco
     registration: client?.registration ?? 'dcr',
     scopes: record.scopes,
     status: record.status,
+    ...(record.access === undefined ? {} : { access: record.access }),
     ...(record.accessToken === undefined ? {} : { accessTokenExpiresAt: record.accessToken.expiresAt }),
     ...(record.accessToken?.lifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds: record.accessToken.lifetimeSeconds }),
     hasRefreshToken: record.refreshToken !== undefined,

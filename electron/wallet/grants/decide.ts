@@ -48,6 +48,8 @@ export interface ConnectionState {
   tokenLifetimeSeconds?: number | undefined;
   issuer?: string | undefined;
   status?: 'ok' | 'needs-reauth' | undefined;
+  /** 'open-until-401': the server answers without a token and nobody has signed in (T9): there is no token to narrow. */
+  access?: 'open-until-401' | undefined;
 }
 
 /** `reason` is a sentence safe to show the agent; `code` is the stable error code. */
@@ -151,6 +153,7 @@ export function decide(input: DecideInput): Plan {
   const applicable = input.grants.filter((grant) => grantAppliesTo(grant, agent.id, request, now)).sort(byAge);
   const grantChoice = chooseGrant(applicable, requested);
   if (grantChoice.kind === 'refuse') return grantChoice;
+  if (connection.access === 'open-until-401') return openConnectionRefusal(resource, connection.status);
   const { grant, reason } = grantChoice;
   const held = connection.scopes;
   // With no scopes asked for: what both the grant and the connection allow, at once. Only scopes the
@@ -253,6 +256,14 @@ function chooseGrant(applicable: readonly Grant[], requested: readonly string[])
   // Only reachable with explicit requested scopes (a grant always covers its own scopes).
   const [first] = applicable;
   return { kind: 'grant', ...(first === undefined ? {} : { grant: first }), reason: 'more-scopes' };
+}
+
+/** T9: an open connection has no token to hand out; once the server asked for one, the owner signs in first. */
+function openConnectionRefusal(resource: string, status: ConnectionState['status']): Refusal {
+  if (status === 'needs-reauth') {
+    return refusal(ErrorCode.NeedsReauth, `${resource} now asks for a sign-in; the owner has not signed in yet.`, `The owner signs in: latchkey connect ${resource}`);
+  }
+  return refusal(ErrorCode.NoSignInNeeded, `${resource} answers without a token; there is none to hand out.`, 'Send requests to it without Authorization.');
 }
 
 function refusal(code: ErrorCode, reason: string, hint?: string): Refusal {

@@ -42,30 +42,64 @@ export interface AuthorizationDiscovery {
 }
 
 export async function discoverAuthorization(input: AuthorizationDiscoveryInput, deps: DiscoveryDeps): Promise<AuthorizationDiscovery> {
-  const deadline = startDiscoveryDeadline(input.resource, input.timeoutMs, input.signal);
-  const timed: DiscoveryDeps = { ...deps, signal: deadline.signal };
-  try {
-    let { challenge } = input;
+  return withinDeadline(input, deps, async (timed) => {
     let probe: ProbeResult | undefined;
+    let { challenge } = input;
     if (challenge === undefined) {
       probe = await probeResource(input.serverUrl, timed);
       if (probe.kind === 'challenge') challenge = probe.challenge;
     }
-    let resourceMetadata: ResourceDiscovery | undefined;
-    try {
-      resourceMetadata = await discoverResource(input.resource, challenge, timed);
-    } catch (error) {
-      if (!isLatchkeyError(error, ErrorCode.ResourceMetadataNotFound)) throw error;
-      if (challenge === undefined) throw notProtected(input.resource);
-      const legacy = await discoverLegacyAuthorizationServer(input.serverUrl, timed);
-      return { probe, challenge, resourceMetadata: undefined, as: legacy.as, legacy: legacy.legacy };
-    }
-    const issuer = chooseAuthorizationServer(resourceMetadata.metadata.authorization_servers, input.rememberedIssuer);
-    const as = await discoverIssuer(issuer, timed);
-    return { probe, challenge, resourceMetadata, as, legacy: undefined };
+    return discoverFrom(input, challenge, probe, timed);
+  });
+}
+
+/** A server that answered the probe without a token: nothing more was asked of it. */
+export interface OpenServer {
+  kind: 'open';
+  probe: Extract<ProbeResult, { kind: 'open' }>;
+}
+
+/**
+ * As discoverAuthorization, except that a server answering the probe without a token ends it
+ * there (protocol.md T9): its metadata and authorization server are not asked for until its first
+ * 401 names them.
+ */
+export async function discoverUnlessOpen(input: AuthorizationDiscoveryInput, deps: DiscoveryDeps): Promise<OpenServer | ({ kind: 'protected' } & AuthorizationDiscovery)> {
+  return withinDeadline(input, deps, async (timed) => {
+    if (input.challenge !== undefined) return { kind: 'protected', ...(await discoverFrom(input, input.challenge, undefined, timed)) };
+    const probe = await probeResource(input.serverUrl, timed);
+    if (probe.kind === 'open') return { kind: 'open', probe };
+    return { kind: 'protected', ...(await discoverFrom(input, probe.challenge, probe, timed)) };
+  });
+}
+
+async function withinDeadline<T>(input: AuthorizationDiscoveryInput, deps: DiscoveryDeps, run: (timed: DiscoveryDeps) => Promise<T>): Promise<T> {
+  const deadline = startDiscoveryDeadline(input.resource, input.timeoutMs, input.signal);
+  try {
+    return await run({ ...deps, signal: deadline.signal });
   } finally {
     deadline.clear();
   }
+}
+
+async function discoverFrom(
+  input: AuthorizationDiscoveryInput,
+  challenge: BearerChallenge | undefined,
+  probe: ProbeResult | undefined,
+  timed: DiscoveryDeps,
+): Promise<AuthorizationDiscovery> {
+  let resourceMetadata: ResourceDiscovery | undefined;
+  try {
+    resourceMetadata = await discoverResource(input.resource, challenge, timed);
+  } catch (error) {
+    if (!isLatchkeyError(error, ErrorCode.ResourceMetadataNotFound)) throw error;
+    if (challenge === undefined) throw notProtected(input.resource);
+    const legacy = await discoverLegacyAuthorizationServer(input.serverUrl, timed);
+    return { probe, challenge, resourceMetadata: undefined, as: legacy.as, legacy: legacy.legacy };
+  }
+  const issuer = chooseAuthorizationServer(resourceMetadata.metadata.authorization_servers, input.rememberedIssuer);
+  const as = await discoverIssuer(issuer, timed);
+  return { probe, challenge, resourceMetadata, as, legacy: undefined };
 }
 
 function notProtected(resource: string): LatchkeyError {

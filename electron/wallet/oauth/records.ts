@@ -66,6 +66,13 @@ export const ConnectionRecord = z.object({
   refreshToken: z.string().optional(),
   accessToken: CachedAccessToken.optional(),
   status: z.enum(['ok', 'needs-reauth']),
+  /**
+   * 'open-until-401': the server answered without a token, so nobody signed in (T9); `issuer` and
+   * `clientId` are empty and no token is held until its first 401. Absent: signed in.
+   */
+  access: z.literal('open-until-401').optional(),
+  /** The first 401 an agent met while the connection was open (T9): the owner's sign-in answers it. */
+  firstChallenge: z.object({ resourceMetadata: z.string().optional(), scope: z.array(z.string()).optional() }).optional(),
   connectedAt: z.number(),
   updatedAt: z.number(),
 });
