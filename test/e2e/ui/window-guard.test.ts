@@ -8,15 +8,13 @@
  * geolocation, camera or notification. A plain page on another loopback port in the same browser,
  * with the same grants, gets all of them: the control that shows the browser would allow them.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_PATH } from '../../world/chromium.js';
+import { servePage, type PageServer } from '../../support/page-server.js';
+import { launchChromium } from '../../world/chromium.js';
 import { startWorld, type World } from '../../world/index.js';
 import { startUi, type UiFixture } from './support.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** A camera that exists, and media prompts that the browser itself would accept. */
 const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 const PERMISSIONS = ['geolocation', 'notifications', 'camera', 'microphone'];
@@ -26,7 +24,7 @@ let ui: UiFixture;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let elsewhere: { server: Server; origin: string; paths: string[] };
+let elsewhere: { server: PageServer; origin: string; paths: readonly string[] };
 
 /** What a page may do that the window must not (evaluated in the page; tests have no DOM types). */
 const PROBE = `async (elsewhere) => {
@@ -71,15 +69,9 @@ function probe(target: Page): Promise<Record<string, string>> {
 beforeAll(async () => {
   world = await startWorld();
   ui = await startUi(world);
-  const paths: string[] = [];
-  const server = createServer((req, res) => {
-    paths.push(req.url ?? '');
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end('<!doctype html><title>elsewhere</title><p>another server on this machine</p><a id="out" target="_blank" href="/from-elsewhere">out</a>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  elsewhere = { server, origin: `http://localhost:${(server.address() as AddressInfo).port}`, paths };
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, ...MEDIA_ARGS] });
+  const server = await servePage('<!doctype html><title>elsewhere</title><p>another server on this machine</p><a id="out" target="_blank" href="/from-elsewhere">out</a>');
+  elsewhere = { server, origin: `http://localhost:${server.port}`, paths: server.paths };
+  browser = await launchChromium(MEDIA_ARGS);
   context = await browser.newContext({ geolocation: { latitude: 52.52, longitude: 13.4 } });
   for (const origin of [ui.daemon.ui!.url, elsewhere.origin]) await context.grantPermissions(PERMISSIONS, { origin });
   page = await context.newPage();
@@ -89,8 +81,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  elsewhere?.server.closeAllConnections();
-  await new Promise((resolve) => elsewhere?.server.close(resolve));
+  await elsewhere?.server.close();
   await ui?.close();
   await world?.close();
 });

@@ -10,10 +10,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.js';
-import { CHROMIUM_PATH } from '../../world/chromium.js';
+import { launchChromium } from '../../world/chromium.js';
 import { startHostFixture, RESOURCE, type HostFixture } from '../../electron/wallet/host/support.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -64,11 +64,7 @@ beforeAll(async () => {
     logLevel: 'silent',
   });
   await writeFile(join(f.staticDir, 'assets', 'app.js'), bundle.outputFiles[0]!.contents);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());

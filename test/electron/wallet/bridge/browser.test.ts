@@ -6,24 +6,16 @@
  * attempt is reported as a rejection. Chromium's own Private Network Access checks are switched
  * off so that the bridge's defences alone are tested.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
 import { FAKE_AGENT_SECRET, FAKE_TOKEN } from '../../../fakes/fake-bridge-handler.js';
-import { CHROMIUM_PATH } from '../../../world/chromium.js';
+import { servePage, type PageServer } from '../../../support/page-server.js';
+import { launchChromium } from '../../../world/chromium.js';
 import { startTestBridge, type TestBridge } from './support.js';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+/** On top of the usual switches: attacker.example resolves to loopback, and Chromium's own Private Network Access checks are off. */
+const ATTACKER_ARGS = [
   '--host-resolver-rules=MAP attacker.example 127.0.0.1, EXCLUDE localhost',
   '--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults,LocalNetworkAccessChecks',
 ];
@@ -80,24 +72,19 @@ window.rebind = async () => {
 describe('B5: drive-by from a real Chromium page', () => {
   let bridge: TestBridge;
   let browser: Browser;
-  let pageServer: Server;
+  let pageServer: PageServer;
   let pageOrigin: string;
 
   beforeAll(async () => {
     bridge = await startTestBridge({ socket: false });
-    pageServer = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(attackPage(bridge.server.url ?? ''));
-    });
-    await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-    pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    pageServer = await servePage(attackPage(bridge.server.url ?? ''));
+    pageOrigin = `http://127.0.0.1:${pageServer.port}`;
+    browser = await launchChromium(ATTACKER_ARGS);
   });
 
   afterAll(async () => {
     await browser?.close();
-    pageServer?.closeAllConnections();
-    await new Promise((resolve) => pageServer?.close(resolve));
+    await pageServer?.close();
     await bridge?.close();
   });
 

@@ -6,12 +6,11 @@
  * fetch with the custom header dies in its preflight, a no-cors POST and a form POST lack the
  * header, EventSource is refused for its Origin.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
-import { CHROMIUM_PATH } from '../../../world/chromium.js';
+import { servePage, type PageServer } from '../../../support/page-server.js';
+import { launchChromium } from '../../../world/chromium.js';
 import { startHostFixture, type HostFixture } from './support.js';
 
 /** What the window does with the link (renderer/api/owner-session.ts), run in the page: the session, or the exchange's status. */
@@ -24,8 +23,6 @@ const SIGN_IN_IN_PAGE = `(async () => {
   sessionStorage.setItem('latchkey.session', session);
   return { status: r.status, session };
 })()`;
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** The other page's attempts on `target`; reports only what the page itself could observe. */
 function attackerPage(target: string): string {
@@ -73,27 +70,22 @@ window.attack = async () => {
 describe('T10: the headless host in real Chromium', () => {
   let f: HostFixture;
   let browser: Browser;
-  let pageServer: Server;
+  let pageServer: PageServer;
   let pagePort: number;
   let context: BrowserContext;
 
   beforeAll(async () => {
     f = await startHostFixture();
-    pageServer = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(attackerPage(f.host.url));
-    });
-    await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-    pagePort = (pageServer.address() as AddressInfo).port;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    pageServer = await servePage(attackerPage(f.host.url));
+    pagePort = pageServer.port;
+    browser = await launchChromium();
     context = await browser.newContext();
   });
 
   afterAll(async () => {
     await context?.close();
     await browser?.close();
-    pageServer?.closeAllConnections();
-    await new Promise((resolve) => pageServer?.close(resolve));
+    await pageServer?.close();
     await f?.close();
   });
 
