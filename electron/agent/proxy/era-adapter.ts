@@ -79,7 +79,11 @@ export function createEraAdapter(inner: RemoteTransport, options: EraAdapterOpti
   /** A 2025 agent's `initialize`. */
   const initialize = async (record: Json, message: JSONRPCMessage, sendOptions: Parameters<RemoteTransport['send']>[1]): Promise<void> => {
     if (protocol === MODERN_PROTOCOL_VERSION) {
-      if (!(await modern.open(record))) throw eraUnsupported(origin, `does not answer server/discover as ${MODERN_PROTOCOL_VERSION} (pinned with --protocol)`);
+      const opened = await modern.open(record).catch((error: unknown) => {
+        if (isEraRefusal(error)) return false;
+        throw error;
+      });
+      if (!opened) throw eraUnsupported(origin, `does not answer server/discover as ${MODERN_PROTOCOL_VERSION} (pinned with --protocol)`);
       bridgeTo('modern');
       return;
     }
@@ -99,7 +103,11 @@ export function createEraAdapter(inner: RemoteTransport, options: EraAdapterOpti
   };
 
   const openLegacy = async (record: Json): Promise<void> => {
-    if (!(await legacy.open(record))) throw eraUnsupported(origin, `refuses both ${MODERN_PROTOCOL_VERSION} and a ${LEGACY_PROTOCOL_VERSION} initialize`);
+    const opened = await legacy.open(record).catch((error: unknown) => {
+      if (isEraRefusal(error)) return false;
+      throw error;
+    });
+    if (!opened) throw eraUnsupported(origin, `refuses both ${MODERN_PROTOCOL_VERSION} and a ${LEGACY_PROTOCOL_VERSION} initialize`);
     bridgeTo('legacy');
   };
 
