@@ -60,9 +60,12 @@ export interface BridgeClientOptions extends BridgeLocation {
   onWaiting?: WaitingListener;
 }
 
+/** What a token is for: a server's URL, or its URL and one of the owner's accounts on it (protocol.md T8). */
+export type TokenTarget = string | { resource: string; account?: string | undefined };
+
 export interface BridgeClient {
   /** `rejected`: the resource refused the last token with 401 (bridge.ts RejectedToken). */
-  token(resource: string, scopes?: string[], rejected?: RejectedToken): Promise<TokenResponse>;
+  token(target: TokenTarget, scopes?: string[], rejected?: RejectedToken): Promise<TokenResponse>;
   whoami(): Promise<WhoamiResponse>;
   /**
    * POST /v1/elicitations: hands a server's URL elicitation to the wallet (the owner decides; the
@@ -101,12 +104,18 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
       : new ApprovalWatch({ list: async () => (await call('GET', '/v1/approvals/pending', PendingApprovalsResponse)).approvals, onChange: onWaiting });
   const watched = <T>(work: Promise<T>): Promise<T> => (watch === undefined ? work : watch.track(work));
   return {
-    token: (resource, scopes, rejected) => {
-      const parsed = TokenRequest.safeParse({ resource, ...(scopes === undefined ? {} : { scopes }), ...(rejected === undefined ? {} : { rejected }) });
+    token: (target, scopes, rejected) => {
+      const { resource, account } = typeof target === 'string' ? { resource: target, account: undefined } : target;
+      const parsed = TokenRequest.safeParse({
+        resource,
+        ...(account === undefined ? {} : { account }),
+        ...(scopes === undefined ? {} : { scopes }),
+        ...(rejected === undefined ? {} : { rejected }),
+      });
       if (!parsed.success) {
         return Promise.reject(
-          new LatchkeyError(ErrorCode.InvalidInput, 'The resource or scopes are not valid for the bridge.', {
-            hint: 'Use a URL of printable ASCII, and at most 32 scopes.',
+          new LatchkeyError(ErrorCode.InvalidInput, 'The resource, account or scopes are not valid for the bridge.', {
+            hint: 'Use a URL of printable ASCII, an account label such as work, and at most 32 scopes.',
           }),
         );
       }

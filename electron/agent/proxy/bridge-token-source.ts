@@ -4,17 +4,20 @@
  */
 import type { RejectedToken } from '../../../shared/bridge.js';
 import type { TokenSource } from './token-cache.js';
+import type { TokenTarget } from '../bridge-client/client.js';
 
 /** The part of the bridge client (electron/agent/bridge-client/client.ts) the proxy uses. */
 export interface BridgeTokenClient {
-  token(resource: string, scopes?: string[], rejected?: RejectedToken): Promise<unknown>;
+  token(target: TokenTarget, scopes?: string[], rejected?: RejectedToken): Promise<unknown>;
 }
 
-export function bridgeTokenSource(client: BridgeTokenClient, resource: string): TokenSource {
+/** `account`: one of the owner's accounts on the server (protocol.md T8); absent: the one the agent's grant names. */
+export function bridgeTokenSource(client: BridgeTokenClient, resource: string, account?: string): TokenSource {
+  const target: TokenTarget = account === undefined ? resource : { resource, account };
   return {
     fetchToken: (scopes, rejected) => {
       const wanted = scopes === undefined ? undefined : [...scopes];
-      return rejected === undefined ? client.token(resource, wanted) : client.token(resource, wanted, rejected);
+      return rejected === undefined ? client.token(target, wanted) : client.token(target, wanted, rejected);
     },
   };
 }

@@ -8,6 +8,7 @@ import { createConnectReporter } from '../progress.js';
 import { readPastedSignIn } from '../paste-sign-in.js';
 import { defineCommand, getFlag, getString, getStrings, JSON_OPTION, requirePositional, type RawArgs } from '../spec.js';
 import { UsageError } from '../usage-error.js';
+import { ACCOUNT_OPTION, parseAccount } from '../account-option.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 300;
 const MAX_CONNECT_TIMEOUT_SECONDS = 3600;
@@ -25,6 +26,8 @@ export interface ConnectArgs {
   /** undefined: as this connection signed in last (the browser for a new one). */
   signIn: 'browser' | 'device' | 'paste' | undefined;
   reregister: boolean;
+  /** --account: sign in as another of your accounts on this server (T8); undefined: the default account. */
+  account: string | undefined;
 }
 
 export const NO_RESOURCE_WARNING = `Warning: --no-resource: ${NO_RESOURCE_RISK} and shown by "latchkey connections". --resource turns it back on.`;
@@ -52,6 +55,7 @@ export function parseConnectArgs(raw: RawArgs): ConnectArgs {
     callbackPort: parseCallbackPort(getString(raw.values, 'callback-port')),
     signIn: channels[0],
     reregister: getFlag(raw.values, 'reregister'),
+    account: parseAccount(raw),
   };
 }
 
@@ -69,6 +73,7 @@ function parseCallbackPort(text: string | undefined): number | undefined {
 function connectParams(args: ConnectArgs): ConnectParams {
   return {
     url: args.url,
+    ...(args.account === undefined ? {} : { account: args.account }),
     timeoutMs: args.timeoutMs,
     ...(args.scopes.length === 0 ? {} : { scopes: args.scopes }),
     ...(args.sendResource === undefined ? {} : { sendResource: args.sendResource }),
@@ -80,7 +85,8 @@ function connectParams(args: ConnectArgs): ConnectParams {
 
 export function describeConnection(connection: ConnectionSummary): string {
   const scopes = connection.scopes.length === 0 ? 'no scopes' : `scopes: ${connection.scopes.join(' ')}`;
-  return `Connected ${connection.resource} via ${connection.issuer} (${scopes}; client: ${connection.registration}).`;
+  const as = connection.account === undefined ? '' : ` as account "${connection.account}"`;
+  return `Connected ${connection.resource}${as} via ${connection.issuer} (${scopes}; client: ${connection.registration}).`;
 }
 
 export async function runConnect(wallet: Wallet, args: ConnectArgs, io: CliIo): Promise<number> {
@@ -119,7 +125,7 @@ export const connectCommand = defineCommand(
   {
     path: ['connect'],
     usage:
-      'latchkey connect <mcp-url> [--scope S ...] [--timeout SECONDS] [--browser | --device | --paste] [--callback-port N] [--no-resource | --resource] [--reregister] [--json]',
+      'latchkey connect <mcp-url> [--account LABEL] [--scope S ...] [--timeout SECONDS] [--browser | --device | --paste] [--callback-port N] [--no-resource | --resource] [--reregister] [--json]',
     summary: 'Connect to an MCP server: sign in once in your browser.',
     description:
       'Discovers the server\'s authorization server, registers Latchkey as a client if needed, and opens your browser to sign in. ' +
@@ -128,15 +134,19 @@ export const connectCommand = defineCommand(
       'Without a browser on this machine (SSH): --device signs in with a code on any device when the server offers it (RFC 8628), ' +
       '--paste prints the URL and takes back the address your browser ended on. Nothing switches to these by itself; ' +
       'the one you chose is used again by the next "latchkey connect" of that server until --browser. ' +
-      '--callback-port and --no-resource/--resource are kept with the connection for all its sign-ins. "latchkey connections" shows each setting.',
+      '--callback-port and --no-resource/--resource are kept with the connection for all its sign-ins. "latchkey connections" shows each setting. ' +
+      'A second account on the same server (work and personal): --account work signs in as another account, kept as its own connection; ' +
+      'the sign-in page asks you to log in (or pick the account) instead of reusing the browser\'s session. Name the account in token, mcp, grant and disconnect.',
     examples: [
       'latchkey connect https://mcp.example.com/mcp',
       'latchkey connect https://mcp.example.com/mcp --scope "files:read files:write" --timeout 600',
       'latchkey connect https://mcp.example.com/mcp --device',
+      'latchkey connect https://mcp.example.com/mcp --account work',
       'latchkey connect https://mcp.example.com/mcp --callback-port 8765 --no-resource',
     ],
     positionals: ['<mcp-url>'],
     options: {
+      account: ACCOUNT_OPTION,
       scope: {
         type: 'string',
         multiple: true,

@@ -12,6 +12,11 @@ export function parseConnectionsArgs(raw: RawArgs): ConnectionsArgs {
   return { json: getFlag(raw.values, 'json') };
 }
 
+/** T8: a labelled account's connection says which account it is; the default account says nothing. */
+function accountLabel(connection: ConnectionSummary): string {
+  return connection.account === undefined ? '' : ` (account: ${connection.account})`;
+}
+
 function describeToken(connection: ConnectionSummary, now: number): string {
   const expiresAt = connection.accessTokenExpiresAt;
   const access =
@@ -23,7 +28,8 @@ export function formatConnections(connections: ConnectionSummary[], now: number)
   const lines: string[] = [];
   for (const connection of connections) {
     const status = connection.status === 'ok' ? 'ok' : 'needs re-auth: run "latchkey connect" again';
-    lines.push(`${connection.resource}  [${status}]`);
+    lines.push(`${connection.resource}${accountLabel(connection)}  [${status}]`);
+    if (connection.account !== undefined) lines.push(`  account: ${connection.account} (--account ${connection.account})`);
     lines.push(`  issuer:  ${connection.issuer}`);
     lines.push(`  client:  ${connection.clientId} (${connection.registration})`);
     lines.push(`  scopes:  ${connection.scopes.length === 0 ? '(none)' : connection.scopes.join(' ')}`);
@@ -57,7 +63,8 @@ export const connectionsCommand = defineCommand(
     path: ['connections'],
     usage: 'latchkey connections [--json]',
     summary: 'List your connections and the state of their tokens.',
-    description: 'Shows each MCP server you connected, its authorization server, client, scopes and token state. Never prints a token.',
+    description:
+      'Shows each MCP server you connected, its account label when you connected more than one account (--account), its authorization server, client, scopes and token state. Never prints a token.',
     examples: ['latchkey connections', 'latchkey connections --json'],
     positionals: [],
     options: { json: JSON_OPTION },

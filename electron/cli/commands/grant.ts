@@ -10,6 +10,8 @@ import { sanitizeForTerminal as inert, writeInertJson } from '../sanitize.js';
 import { defineCommand, getFlag, getString, getStrings, JSON_OPTION, requirePositional, type OptionSpec, type RawArgs } from '../spec.js';
 import { formatTime } from '../table.js';
 import { UsageError } from '../usage-error.js';
+import { ACCOUNT_OPTION, parseAccount } from '../account-option.js';
+import { connectionKey } from '../../wallet/connections/accounts.js';
 import { lookupAgentNames } from './agent.js';
 
 const MIN_TTL_MS = 60_000;
@@ -82,6 +84,7 @@ export function formatGrant(grant: Grant, agentName: (id: string) => string, now
     `${inert(grant.id)}  [${grant.mode === 'ask' ? 'ask each time' : 'allow'}]${unsupported ? '  [! narrowing: unsupported]' : ''}`,
     `  agent:      ${agentName(grant.agentId)}`,
     `  server:     ${inert(grant.resource)}`,
+    ...(grant.account === undefined ? [] : [`  account:    ${inert(grant.account)}`]),
     `  scopes:     ${grant.scopes.length === 0 ? '(none)' : grant.scopes.map(inert).join(' ')}`,
     `  tokens:     ${describeTokenLifetime(grant, serverLifetimeSeconds)}`,
     `  expires:    ${describeExpiry(grant, now)}`,
@@ -113,7 +116,7 @@ export async function runGrantList(wallet: Wallet, args: GrantListArgs, io: CliI
   } else {
     const agentName = await lookupAgentNames(wallet);
     const serverLifetime = await lookupServerLifetimes(wallet);
-    const blocks = grants.map((grant) => formatGrant(grant, agentName, io.now(), serverLifetime(grant.resource)).join('\n'));
+    const blocks = grants.map((grant) => formatGrant(grant, agentName, io.now(), serverLifetime(grant)).join('\n'));
     writeLine(io.stdout, blocks.join('\n\n'));
   }
   return EXIT_OK;
@@ -124,6 +127,8 @@ export async function runGrantList(wallet: Wallet, args: GrantListArgs, io: CliI
 export interface GrantAddArgs {
   agent: string;
   resource: string;
+  /** --account: which of the owner's accounts on the server (T8); absent: its default or only one, pinned. */
+  account?: string;
   scopes: string[];
   /** Absent: as the server issues them. */
   ttlSeconds?: number;
@@ -140,9 +145,11 @@ export function parseGrantAddArgs(raw: RawArgs): GrantAddArgs {
   }
   const ttlSeconds = parseTtlSeconds(raw);
   const expires = parseExpiry(raw);
+  const account = parseAccount(raw);
   return {
     agent,
     resource,
+    ...(account === undefined ? {} : { account }),
     scopes,
     mode: getFlag(raw.values, 'ask') ? 'ask' : 'allow',
     ...(ttlSeconds === undefined || ttlSeconds === null ? {} : { ttlSeconds }),
@@ -154,14 +161,14 @@ async function printGrant(wallet: Wallet, io: CliIo, headline: string, grant: Gr
   writeLine(io.stdout, headline);
   const agentName = await lookupAgentNames(wallet);
   const serverLifetime = await lookupServerLifetimes(wallet);
-  for (const line of formatGrant(grant, agentName, io.now(), serverLifetime(grant.resource))) writeLine(io.stdout, line);
+  for (const line of formatGrant(grant, agentName, io.now(), serverLifetime(grant))) writeLine(io.stdout, line);
 }
 
-/** How long each connected server's tokens live as issued (from its last token), by resource. */
-async function lookupServerLifetimes(wallet: Wallet): Promise<(resource: string) => number | undefined> {
+/** How long each connected server's tokens live as issued (from its last token), by resource and account. */
+async function lookupServerLifetimes(wallet: Wallet): Promise<(grant: Pick<Grant, 'resource' | 'account'>) => number | undefined> {
   const connections = await wallet.listConnections();
-  const lifetimes = new Map(connections.map((c) => [c.resource, c.tokenLifetimeSeconds]));
-  return (resource) => lifetimes.get(resource);
+  const lifetimes = new Map(connections.map((c) => [connectionKey(c), c.tokenLifetimeSeconds]));
+  return (grant) => lifetimes.get(connectionKey(grant));
 }
 
 /**
@@ -169,14 +176,22 @@ async function lookupServerLifetimes(wallet: Wallet): Promise<(resource: string)
  * the connected server that differs only by a trailing slash when there is one. A URL that does
  * not parse is left to the wallet, which says what is wrong with it.
  */
-async function assertConnected(wallet: Wallet, input: string): Promise<void> {
+async function assertConnected(wallet: Wallet, input: string, account: string | undefined): Promise<void> {
   let resource: string;
   try {
     resource = canonicalResource(new URL(input), { allowInsecureLoopback: true });
   } catch {
     return;
   }
-  const connected = (await wallet.listConnections()).map((connection) => connection.resource);
+  const connections = await wallet.listConnections();
+  const connected = connections.map((connection) => connection.resource);
+  if (account !== undefined && connected.includes(resource)) {
+    if (connections.some((c) => c.resource === resource && c.account === account)) return;
+    throw new LatchkeyError(ErrorCode.NotConnected, `Latchkey is not connected to ${inert(resource)} as account "${account}", so a grant for it could not hand out a token.`, {
+      hint: `Connect that account first: latchkey connect ${inert(resource)} --account ${account}`,
+      details: { resource, account },
+    });
+  }
   if (connected.includes(resource)) return;
   const twin = trailingSlashTwin(resource, connected);
   throw new LatchkeyError(ErrorCode.NotConnected, `Latchkey is not connected to ${inert(resource)}, so a grant for it could not hand out a token.`, {
@@ -192,12 +207,13 @@ export async function runGrantAdd(wallet: Wallet, args: GrantAddArgs, io: CliIo)
   const input: CreateGrantInput = {
     agent: args.agent,
     resource: args.resource,
+    ...(args.account === undefined ? {} : { account: args.account }),
     scopes: args.scopes,
     mode: args.mode,
     ...(args.ttlSeconds === undefined ? {} : { maxTokenLifetimeSeconds: args.ttlSeconds }),
     ...(args.expires === undefined ? {} : { expiresAt: resolveExpiry(args.expires, io.now()) }),
   };
-  await assertConnected(wallet, args.resource);
+  await assertConnected(wallet, args.resource, args.account);
   const grant = await wallet.createGrant(input);
   await printGrant(wallet, io, 'Granted:', grant);
   return EXIT_OK;
@@ -296,18 +312,21 @@ export const grantListCommand = defineCommand(
 export const grantAddCommand = defineCommand(
   {
     path: ['grant', 'add'],
-    usage: 'latchkey grant add <agent> <mcp-url> --scope S ... [--ttl 15m | --ttl as-issued] [--expires 7d] [--ask]',
+    usage: 'latchkey grant add <agent> <mcp-url> [--account LABEL] --scope S ... [--ttl 15m | --ttl as-issued] [--expires 7d] [--ask]',
     summary: 'Let an agent get tokens for a connected server.',
     description:
       'The agent then receives access tokens for the server, narrowed to these scopes (never more than your connection holds), ' +
       'living as long as the server issues them, or at most --ttl: a server whose tokens live longer gets the agent refused, never a token ' +
-      'reported shorter than it is. --expires ends the grant itself. With --ask you approve each request (latchkey approvals).',
+      'reported shorter than it is. --expires ends the grant itself. With --ask you approve each request (latchkey approvals). ' +
+      'With more than one of your accounts on the server, --account names whose tokens the agent gets (never another account\'s); ' +
+      'without it the grant is for the server\'s default account, or its only one.',
     examples: [
       'latchkey grant add ci-bot https://mcp.example.com/mcp --scope files:read',
+      'latchkey grant add ci-bot https://mcp.example.com/mcp --account work --scope files:read',
       'latchkey grant add claude-code https://mcp.example.com/mcp --scope "files:read files:write" --ttl 5m --expires 8h --ask',
     ],
     positionals: ['<agent>', '<mcp-url>'],
-    options: GRANT_OPTIONS,
+    options: { account: ACCOUNT_OPTION, ...GRANT_OPTIONS },
   },
   parseGrantAddArgs,
   runGrantAdd,

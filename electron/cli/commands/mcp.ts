@@ -10,12 +10,15 @@ import { EXIT_FAILURE, EXIT_OK } from '../output.js';
 import { defineAgentCommand, getFlag, getString, requirePositional, type CommandContext, type RawArgs } from '../spec.js';
 import { sanitizeForTerminal as inert } from '../sanitize.js';
 import { CancelledError, UsageError } from '../usage-error.js';
+import { ACCOUNT_OPTION, parseAccount } from '../account-option.js';
 
 export interface McpArgs {
   url: string;
   allowInsecureLoopback: boolean;
   verbose: boolean;
   protocol: ProtocolChoice;
+  /** --account: which of the owner's accounts on the server (T8); undefined: the one the agent's grant names. */
+  account: string | undefined;
   signal: AbortSignal;
 }
 
@@ -32,6 +35,7 @@ export function parseMcpArgs(raw: RawArgs): McpArgs {
     allowInsecureLoopback: getFlag(raw.values, 'allow-insecure-loopback'),
     verbose: getFlag(raw.values, 'verbose'),
     protocol: parseProtocol(getString(raw.values, 'protocol')),
+    account: parseAccount(raw),
     signal: raw.signal,
   };
 }
@@ -52,7 +56,7 @@ export async function runMcp(args: McpArgs, io: CliIo, context: CommandContext):
   try {
     const proxy = await startMcpProxy({
       url,
-      tokens: bridgeTokenSource(bridge, canonicalResource(url, policy)),
+      tokens: bridgeTokenSource(bridge, canonicalResource(url, policy), args.account),
       // URL elicitations go to the wallet through the bridge: the agent never sees the URL.
       elicitations: bridge,
       input: io.stdin,
@@ -75,7 +79,7 @@ export async function runMcp(args: McpArgs, io: CliIo, context: CommandContext):
 export const mcpCommand = defineAgentCommand(
   {
     path: ['mcp'],
-    usage: 'latchkey mcp <mcp-url> [--protocol auto|2025-11-25|2026-07-28]',
+    usage: 'latchkey mcp <mcp-url> [--account LABEL] [--protocol auto|2025-11-25|2026-07-28]',
     summary: 'A stdio MCP server that forwards to a remote MCP server with tokens from Latchkey.',
     description:
       'For MCP clients that start local servers (Claude Code, Claude Desktop, Cursor, VS Code): configure the command ' +
@@ -90,6 +94,7 @@ export const mcpCommand = defineAgentCommand(
       'URL-mode elicitations (a server asking the user to open a page) go to the owner in Latchkey, never to the agent; ' +
       'the request that needed the page is retried once the server says it is done or the owner presses retry. ' +
       'Runs for an agent: inside "latchkey run", or with LATCHKEY_AGENT_SECRET set. Never opens the vault. ' +
+      'With more than one of the owner\'s accounts on the server, --account names which (the agent\'s grant must name it too). ' +
       `stdout carries only the protocol; problems are single lines on stderr ("latchkey mcp: error[${ErrorCode.Unreachable}]: …").`,
     examples: [
       'latchkey mcp https://mcp.example.com/mcp',
@@ -97,6 +102,7 @@ export const mcpCommand = defineAgentCommand(
     ],
     positionals: ['<mcp-url>'],
     options: {
+      account: ACCOUNT_OPTION,
       protocol: {
         type: 'string',
         valueName: 'REV',

@@ -241,7 +241,7 @@ describe('grant --help', () => {
   it('each verb shows its usage, description and an example', async () => {
     for (const [verb, usage] of [
       ['list', 'Usage: latchkey grant list [--agent A] [--json]'],
-      ['add', 'Usage: latchkey grant add <agent> <mcp-url> --scope S ... [--ttl 15m | --ttl as-issued] [--expires 7d] [--ask]'],
+      ['add', 'Usage: latchkey grant add <agent> <mcp-url> [--account LABEL] --scope S ... [--ttl 15m | --ttl as-issued] [--expires 7d] [--ask]'],
       ['edit', 'Usage: latchkey grant edit <id> [--scope S ...] [--ttl DURATION | --ttl as-issued] [--expires WHEN | --no-expiry] [--ask | --allow]'],
       ['revoke', 'Usage: latchkey grant revoke <id>'],
     ] as const) {
