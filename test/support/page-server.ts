@@ -27,3 +27,28 @@ export async function servePage(html: string): Promise<PageServer> {
     },
   };
 }
+
+/**
+ * In-page JavaScript for a drive-by page (it needs an `<iframe name="sink">`): an expression whose
+ * promise submits a text/plain form POST to `actionExpression` (evaluated in the page) and resolves
+ * 'submitted' once the frame has loaded the answer. The body reads as the JSON object `fields` plus
+ * an "x" member (`{"…":"…","x":"="}`), the classic way a form forges a JSON request.
+ */
+export function formPostScript(actionExpression: string, fields: Record<string, string>): string {
+  const name = `${JSON.stringify(fields).slice(0, -1)},"x":"`;
+  return `new Promise((resolve) => {
+    const frame = document.querySelector('iframe');
+    frame.addEventListener('load', () => resolve('submitted'), { once: true });
+    const form = document.createElement('form');
+    form.method = 'POST';
+    form.enctype = 'text/plain';
+    form.target = 'sink';
+    form.action = ${actionExpression};
+    const input = document.createElement('input');
+    input.name = ${JSON.stringify(name)};
+    input.value = '"}';
+    form.appendChild(input);
+    document.body.appendChild(form);
+    form.submit();
+  })`;
+}

@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
 import { FAKE_AGENT_SECRET, FAKE_TOKEN } from '../../../fakes/fake-bridge-handler.js';
-import { servePage, type PageServer } from '../../../support/page-server.js';
+import { formPostScript, servePage, type PageServer } from '../../../support/page-server.js';
 import { launchChromium } from '../../../world/chromium.js';
 import { startTestBridge, type TestBridge } from './support.js';
 
@@ -41,21 +41,7 @@ window.attack = async () => {
     img.onerror = () => resolve('error');
     img.src = bridge + '/v1/whoami';
   });
-  results.form = await new Promise((resolve) => {
-    const frame = document.querySelector('iframe');
-    frame.addEventListener('load', () => resolve('submitted'), { once: true });
-    const form = document.createElement('form');
-    form.method = 'POST';
-    form.enctype = 'text/plain';
-    form.target = 'sink';
-    form.action = bridge + '/v1/token';
-    const input = document.createElement('input');
-    input.name = '{"resource":"https://mcp.example/mcp","x":"';
-    input.value = '"}';
-    form.appendChild(input);
-    document.body.appendChild(form);
-    form.submit();
-  });
+  results.form = await ${formPostScript("bridge + '/v1/token'", { resource: 'https://mcp.example/mcp' })};
   return results;
 };
 window.rebind = async () => {

@@ -9,7 +9,7 @@
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
-import { servePage, type PageServer } from '../../../support/page-server.js';
+import { formPostScript, servePage, type PageServer } from '../../../support/page-server.js';
 import { launchChromium } from '../../../world/chromium.js';
 import { startHostFixture, type HostFixture } from './support.js';
 
@@ -47,21 +47,7 @@ window.attack = async () => {
     source.onmessage = (m) => { source.close(); resolve('message:' + m.data); };
     source.onerror = () => { source.close(); resolve('error'); };
   });
-  results.form = await new Promise((resolve) => {
-    const frame = document.querySelector('iframe');
-    frame.addEventListener('load', () => resolve('submitted'), { once: true });
-    const form = document.createElement('form');
-    form.method = 'POST';
-    form.enctype = 'text/plain';
-    form.target = 'sink';
-    form.action = target + '/api/v1/call/enrolAgent';
-    const input = document.createElement('input');
-    input.name = '{"name":"from-form","x":"';
-    input.value = '"}';
-    form.appendChild(input);
-    document.body.appendChild(form);
-    form.submit();
-  });
+  results.form = await ${formPostScript("target + '/api/v1/call/enrolAgent'", { name: 'from-form' })};
   return results;
 };
 </script></body></html>`;
