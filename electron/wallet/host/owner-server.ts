@@ -14,6 +14,7 @@ import type { PeerIdentifier } from '../bridge/peer.js';
 import { assertPrivateDirectory, writePrivateFile } from '../../base/runtime/runtime-dir.js';
 import type { Logger } from '../../base/ports.js';
 import type { Wallet } from '../wallet-api.js';
+import { OWNER_EVENTS_PATH, streamOwnerEvents } from './owner-events.js';
 import { answerOwnerCall, readJsonBody, sendJson, sendWireError, statusOf, streamConnect, toWireError } from './wire.js';
 
 export { toWireError, type WireError } from './wire.js';
@@ -77,6 +78,7 @@ export async function startOwnerServer(options: OwnerServerOptions): Promise<Own
     const url = new URL(req.url ?? '/', 'http://owner');
     const body = await readJsonBody(req, MAX_BODY);
     if (url.pathname === '/owner/v1/connect') return streamConnect(options.wallet, res, body);
+    if (url.pathname === OWNER_EVENTS_PATH) return streamOwnerEvents(options.wallet, res);
     if (url.pathname === SIGN_IN_LINK_PATH) return sendSignInLink(res, options.signInLink?.());
     const method = url.pathname.startsWith('/owner/v1/call/') ? url.pathname.slice('/owner/v1/call/'.length) : '';
     const params = method === 'startSession' ? await bindToCaller(peers, req, body) : body;
