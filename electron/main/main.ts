@@ -1,20 +1,22 @@
 /**
- * The Electron entry: one instance per user, the wallet host (vault, agent bridge, owner socket)
- * in this process, the window, the tray and a notification for each new approval. Quitting
- * closes the host, which removes the bridge socket and its discovery file.
+ * The Electron entry: one instance per user, the window, the tray and a notification for each
+ * new approval, over a wallet host in another process (host-process.ts): the one already running
+ * for the data directory, or one this app starts and, on quit, stops (which removes the bridge
+ * socket and its discovery file). Closing the window leaves the host and the tray.
  */
 import { join } from 'node:path';
 import { app, dialog, session, shell, type BrowserWindow } from 'electron';
-import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
+import { LatchkeyError } from '../../shared/errors.js';
 import { defaultRuntimeDir } from '../base/runtime/discovery.js';
-import { startDaemon, type Daemon } from '../wallet/host/daemon.js';
-import { findOwnerEndpoint } from '../wallet/host/owner-client.js';
 import { createLogger } from '../base/log/logger.js';
 import { removeSecretsFromEnv } from '../base/process/scrub-env.js';
 import { validateOpenUrl } from '../base/opener/validate.js';
 import type { Opener } from '../base/ports.js';
+import { attachApprovalNotices } from '../wallet/approvals/approval-notices.js';
 import { registerWalletIpc } from './ipc.js';
 import { desktopConfig } from './desktop-config.js';
+import { attachOrStartHost, type WalletHost } from './host-process.js';
+import { approvalsOf, openHostWallet, type HostWallet } from './host-wallet.js';
 import { createDesktopNotifier } from './notifier.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
 import { createTray, type LatchkeyTray } from './tray.js';
@@ -24,12 +26,14 @@ const here = import.meta.dirname;
 const paths = {
   renderer: join(here, '../../renderer'),
   preload: join(here, '../preload/preload.cjs'),
+  cli: join(here, '../../cli/main.js'),
   trayIcon: join(here, '../../../assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'),
   appIcon: join(here, '../../../assets/icon.png'),
 };
 
 const logger = createLogger({ level: process.env['LATCHKEY_DEBUG'] === '1' ? 'debug' : 'info' });
-let daemon: Daemon | undefined;
+let host: WalletHost | undefined;
+let hostWallet: HostWallet | undefined;
 let window: BrowserWindow | undefined;
 let tray: LatchkeyTray | undefined;
 let quitting = false;
@@ -45,27 +49,37 @@ function openWindow(): void {
   window.focus();
 }
 
+/** The host's environment: ours as started, less what only Electron reads. */
+function hostEnv(env: NodeJS.ProcessEnv, home: string): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, LATCHKEY_HOME: home };
+  for (const name of Object.keys(out)) if (name.startsWith('ELECTRON_') || name === 'NODE_OPTIONS') delete out[name];
+  return out;
+}
+
 async function start(): Promise<void> {
   await app.whenReady();
   hardenSession(session.defaultSession);
   serveRenderer(paths.renderer);
   const config = desktopConfig(process.env);
-  // T34: read once; from here on nothing this process starts (xdg-open, through shell.openExternal) inherits a Latchkey secret.
+  const childEnv = hostEnv(process.env, config.home);
+  // T34: read once; from here on nothing else this process starts (xdg-open, through shell.openExternal) inherits a Latchkey secret.
   removeSecretsFromEnv(process.env);
   const policy = { allowInsecureLoopback: config.allowInsecureLoopback };
   // Logins happen in the system browser only (T22), after the A7 checks; never through a shell.
   const opener: Opener = { open: (url) => shell.openExternal(validateOpenUrl(url, policy).href) };
-  // A notice for each approval (E9); the wallet decides what it says and what its buttons do.
-  const notifier = createDesktopNotifier({ openWindow, logger, platform: process.platform });
-  const runtimeDir = defaultRuntimeDir({ ...process.env, LATCHKEY_HOME: config.home });
-  if ((await findOwnerEndpoint(runtimeDir).catch(() => undefined)) !== undefined) {
-    throw new LatchkeyError(ErrorCode.VaultInUse, 'A Latchkey daemon is already running for this data directory.', {
-      hint: 'Stop `latchkey daemon` first, then start the app again.',
-    });
-  }
-  daemon = await startDaemon(config, { opener, notifier, logger, env: process.env }, { runtimeDir });
-  const wallet = daemon.wallet;
+  const runtimeDir = defaultRuntimeDir({ ...childEnv, LATCHKEY_HOME: config.home });
+  host = await attachOrStartHost({ runtimeDir, node: childEnv['LATCHKEY_NODE'] ?? 'node', cliEntry: paths.cli, env: childEnv, logger });
+  logger.info(host.startedHere ? 'started the wallet host' : 'attached to the running wallet host', { pid: host.pid ?? 0 });
+  hostWallet = await openHostWallet(host.endpoint, { opener, allowInsecureLoopback: config.allowInsecureLoopback }, () => {
+    if (quitting) return;
+    logger.warn('the wallet host stopped; quitting');
+    app.quit();
+  });
+  const wallet = hostWallet.wallet;
   registerWalletIpc(wallet);
+  // A notice for each approval (E9); the wallet's words (noticeFor), decided on the host.
+  const notifier = createDesktopNotifier({ openWindow, logger, platform: process.platform });
+  attachApprovalNotices({ approvals: approvalsOf(wallet, logger, openWindow), notifier, logger, openWindow });
   const decide = (id: string, decision: 'approve' | 'deny'): void => {
     wallet.decideApproval({ id, decision }).catch((error: unknown) => {
       logger.warn('deciding from the tray failed', { approval: id, reason: error instanceof LatchkeyError ? error.code : 'unknown' });
@@ -100,11 +114,13 @@ if (!app.requestSingleInstanceLock()) {
   app.on('web-contents-created', (_event, contents) => hardenContents(contents));
   app.on('window-all-closed', () => undefined); // stay in the tray
   app.on('before-quit', (event) => {
-    if (quitting || daemon === undefined) return;
+    if (quitting) return;
     event.preventDefault();
     quitting = true;
     tray?.destroy();
-    daemon.close().then(
+    hostWallet?.close();
+    // Only a host this app started is stopped; one found running keeps serving its agents.
+    (host?.stop() ?? Promise.resolve()).then(
       () => app.quit(),
       () => app.exit(1),
     );

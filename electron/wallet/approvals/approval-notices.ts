@@ -10,11 +10,18 @@ import { isLatchkeyError } from '../../../shared/errors.js';
 import { describeRequester } from '../../../shared/requester.js';
 import { urlFacts } from '../../../shared/url-facts.js';
 import type { Logger, Notice, NoticeAction, Notifier } from '../../base/ports.js';
-import type { ApprovalQueue } from './approval-queue.js';
+import type { Verdict } from './approval-queue.js';
 import type { Unsubscribe } from '../../base/async/typed-events.js';
 
+/** What the notices follow: the approval queue, or (the desktop app) the host's approvals read from its events. */
+export interface NoticeApprovals {
+  on(event: 'raised' | 'decided', listener: (approval: Approval) => void): Unsubscribe;
+  /** Its result, if any, is not used. */
+  decide(id: string, verdict: Verdict): unknown;
+}
+
 export interface ApprovalNoticesOptions {
-  approvals: Pick<ApprovalQueue, 'on' | 'decide'>;
+  approvals: NoticeApprovals;
   notifier: Notifier;
   logger: Logger;
   /** A click on the notice itself (not a button). */

@@ -1,6 +1,6 @@
 /**
- * Static checks of the shell's lifecycle (Electron cannot start here): one instance, the wallet
- * host closed on quit (which removes the bridge socket and discovery file), notifications that
+ * Static checks of the shell's lifecycle (test/desktop runs it in a real Electron): one instance, the wallet
+ * host the app started stopped on quit (which removes the bridge socket and discovery file), notifications that
  * only report a button to the wallet (T19), the opener behind validateOpenUrl (T04/T22).
  */
 import { readFileSync } from 'node:fs';
@@ -25,12 +25,14 @@ describe('shell lifecycle', () => {
     expect(listenersFor(entry, 'second-instance').map((c) => c.arguments[1]!.getText())).toEqual(['() => openWindow()']);
   });
 
-  it('quitting closes the wallet host first (bridge socket and discovery file removed)', () => {
+  it('quitting stops the wallet host first when the app started it (bridge socket and discovery file removed)', () => {
     const beforeQuit = listenersFor(entry, 'before-quit');
     expect(beforeQuit).toHaveLength(1);
     const handler = beforeQuit[0]!.arguments[1]!.getText();
     expect(handler).toMatch(/event\.preventDefault\(\)/);
-    expect(handler).toMatch(/daemon\.close\(\)\.then\(\s*\(\) => app\.quit\(\)/);
+    expect(handler).toMatch(/\(host\?\.stop\(\) \?\? Promise\.resolve\(\)\)\.then\(\s*\(\) => app\.quit\(\)/);
+    // A host found running is never stopped: its stop() does nothing.
+    expect(file('host-process.ts').text).toMatch(/if \(running !== undefined\) return \{ endpoint: running, startedHere: false, stop: async \(\) => \{\} \};/);
   });
 
   it('the app scheme is registered before ready and the renderer served after', () => {
