@@ -91,7 +91,8 @@ export interface ConnectionsSlice {
   deliverPastedSignIn(address: string): Promise<UiError | undefined>;
   /** Has the wallet open a page the running sign-in shows (the window never opens pages itself). */
   openSignInPage(url: string): Promise<void>;
-  disconnect(url: string): Promise<boolean>;
+  /** `account`: which of the owner's accounts on the server (T8); absent: its default or only one. */
+  disconnect(url: string, account?: string): Promise<boolean>;
 }
 
 export interface AllowedSitesSlice {

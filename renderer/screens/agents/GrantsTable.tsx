@@ -1,4 +1,4 @@
-/** An agent's grants: server, scopes, token lifetime, mode, expiry, last use; edit or revoke. */
+/** An agent's grants: server and account (T8), scopes, token lifetime, mode, expiry, last use; edit or revoke. */
 import { useState } from 'react';
 import type { Grant, GrantRevocation } from '../../../shared/agents.js';
 import { useWallet } from '../../app/store-context.js';
@@ -15,7 +15,8 @@ export function GrantsTable({ grants }: { grants: Grant[] }) {
   const now = useNow();
   const [editing, setEditing] = useState<Grant | undefined>(undefined);
   const [revoked, setRevoked] = useState<{ resource: string; result: GrantRevocation } | undefined>(undefined);
-  const serverLifetime = (resource: string): number | undefined => connections.find((c) => c.resource === resource)?.tokenLifetimeSeconds;
+  const serverLifetime = (grant: Grant): number | undefined =>
+    connections.find((c) => c.resource === grant.resource && c.account === grant.account)?.tokenLifetimeSeconds;
   const revoke = async (grant: Grant): Promise<void> => {
     const result = await revokeGrant(grant.id);
     if (result !== undefined) setRevoked({ resource: grant.resource, result });
@@ -60,6 +61,11 @@ export function GrantsTable({ grants }: { grants: Grant[] }) {
               <tr key={grant.id}>
                 <td className="cell-url">
                   <Text value={grant.resource} ltr />
+                  {grant.account === undefined ? null : (
+                    <span className="small-print">
+                      account <Text value={grant.account} />
+                    </span>
+                  )}
                   {grant.narrowing === 'unsupported' && (
                     <p className="warning">The server cannot narrow tokens to these scopes: widen the grant to the connection&apos;s scopes, or the agent is refused.</p>
                   )}
@@ -68,7 +74,7 @@ export function GrantsTable({ grants }: { grants: Grant[] }) {
                   <Scopes scopes={grant.scopes} />
                 </td>
                 <td>
-                  <TokenLifetime grant={grant} serverLifetimeSeconds={serverLifetime(grant.resource)} />
+                  <TokenLifetime grant={grant} serverLifetimeSeconds={serverLifetime(grant)} />
                 </td>
                 <td>{grant.mode === 'ask' ? 'ask each time' : 'allow'}</td>
                 <td title={grant.expiresAt === undefined ? undefined : formatTime(grant.expiresAt)}>

@@ -60,7 +60,7 @@ function ConsentBody({ approval }: { approval: Approval }) {
       <dl className="facts">
         <AgentFact approval={approval} />
         {approval.kind === 'enrolment' && <RequesterFact approval={approval} />}
-        <ServerFact server={approval.resource} />
+        <ServerFact server={approval.resource} account={approval.account} />
         {approval.scopes !== undefined && (
           <>
             <dt>Scopes</dt>

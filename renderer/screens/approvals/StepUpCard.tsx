@@ -31,7 +31,7 @@ export function StepUpBody({ approval }: { approval: Approval }) {
     <>
       <dl className="facts">
         <AgentFact approval={approval} />
-        <ServerFact server={approval.resource} />
+        <ServerFact server={approval.resource} account={approval.account} />
         <dt>Agent holds now</dt>
         <dd>
           <ScopeList label="Agent holds now" scopes={(approval.currentScopes ?? []).map((scope) => ({ scope, added: false }))} />

@@ -39,7 +39,8 @@ export function AgentFact({ approval }: { approval: Approval }) {
 }
 
 /** The server that asks: its host first, the full URL after it. */
-export function ServerFact({ server }: { server: string | undefined }) {
+/** The server an approval is about and, for a labelled one, which of the owner's accounts on it (T8). */
+export function ServerFact({ server, account }: { server: string | undefined; account?: string | undefined }) {
   if (server === undefined) return null;
   const host = hostOf(server);
   return (
@@ -56,6 +57,16 @@ export function ServerFact({ server }: { server: string | undefined }) {
           </span>
         )}
       </dd>
+      {account !== undefined && (
+        <>
+          <dt>Account</dt>
+          <dd>
+            <strong data-testid="server-account">
+              <Text value={account} />
+            </strong>
+          </dd>
+        </>
+      )}
     </>
   );
 }

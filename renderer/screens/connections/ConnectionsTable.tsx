@@ -1,4 +1,4 @@
-/** Each connection: status, scopes, token expiry; re-authorize (connect again) or disconnect. */
+/** Each connection: its account label (T8), status, scopes, token expiry; re-authorize (connect again) or disconnect. */
 import type { ConnectionSummary } from '../../../shared/connections.js';
 import { useWallet } from '../../app/store-context.js';
 import { useNow } from '../../components/clock.js';
@@ -12,6 +12,11 @@ import { RegisterAgain } from './RegisterAgain.js';
 function scopesToAskFor(scopes: string[]): { scopes?: string[] } {
   const fits = scopes.length > 0 && scopes.length <= 64 && scopes.every((scope) => scope.length >= 1 && scope.length <= 128);
   return fits ? { scopes } : {};
+}
+
+/** T8: the account a labelled connection is, for the calls that act on it; nothing for the default account. */
+function accountOf(connection: ConnectionSummary): { account?: string } {
+  return connection.account === undefined ? {} : { account: connection.account };
 }
 
 export function ConnectionsTable({ connections }: { connections: ConnectionSummary[] }) {
@@ -36,9 +41,14 @@ export function ConnectionsTable({ connections }: { connections: ConnectionSumma
         </thead>
         <tbody>
           {connections.map((connection) => (
-            <tr key={connection.resource}>
+            <tr key={`${connection.resource} ${connection.account ?? ''}`}>
               <td className="cell-url">
                 <Text value={connection.resource} ltr />
+                {connection.account === undefined ? null : (
+                  <span className="small-print">
+                    account <Text value={connection.account} />
+                  </span>
+                )}
                 {connection.access === 'open-until-401' ? (
                   <span className="muted small-print">signs in when the server first asks</span>
                 ) : (
@@ -76,14 +86,21 @@ export function ConnectionsTable({ connections }: { connections: ConnectionSumma
                     type="button"
                     className={connection.status === 'ok' ? 'button small' : 'button small primary'}
                     disabled={running}
-                    onClick={() => void connect({ url: connection.resource, ...scopesToAskFor(connection.scopes) })}
+                    onClick={() => void connect({ url: connection.resource, ...accountOf(connection), ...scopesToAskFor(connection.scopes) })}
                   >
                     Re-authorize
                   </button>
                   <RegisterAgain connection={connection} disabled={running} />
-                  <ConfirmButton small label="Disconnect" title="Disconnect this server?" onConfirm={() => disconnect(connection.resource)}>
+                  <ConfirmButton small label="Disconnect" title="Disconnect this server?" onConfirm={() => disconnect(connection.resource, connection.account)}>
                     <p>
-                      Latchkey revokes its tokens for <Text value={connection.resource} ltr wrap /> at the authorization server and forgets them.
+                      Latchkey revokes its tokens for <Text value={connection.resource} ltr wrap />
+                      {connection.account === undefined ? null : (
+                        <>
+                          {' '}
+                          (account <Text value={connection.account} />)
+                        </>
+                      )}{' '}
+                      at the authorization server and forgets them.
                       Agents&apos; grants for it stay, but they get no tokens until you connect again.
                     </p>
                   </ConfirmButton>

@@ -73,9 +73,9 @@ export function createConnectionsSlice({ client, set, get, report, track }: Slic
         report('Open the sign-in page', error);
       }
     },
-    disconnect: async (url) => {
+    disconnect: async (url, account) => {
       try {
-        await client.call('disconnect', { url });
+        await client.call('disconnect', { url, ...(account === undefined ? {} : { account }) });
         return true;
       } catch (error) {
         report('Disconnect', error);
