@@ -6,7 +6,7 @@ import { Dialog } from '../../components/Dialog.js';
 import { FormFooter } from '../../components/FormFooter.js';
 import { reveal, Text } from '../../components/Text.js';
 import { selectConnections } from '../../store/selectors.js';
-import { parseScopes } from './GrantEditor.js';
+import { parseScopes } from '../../components/scopes.js';
 import { checkLifetimeMinutes, ModeField, TokenLifetimeFields } from './grant-fields.js';
 
 

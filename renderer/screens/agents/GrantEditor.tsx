@@ -6,6 +6,7 @@ import type { UpdateGrantInput } from '../../../shared/api.js';
 import { useWallet } from '../../app/store-context.js';
 import { Dialog } from '../../components/Dialog.js';
 import { FormFooter } from '../../components/FormFooter.js';
+import { parseScopes } from '../../components/scopes.js';
 import { Text } from '../../components/Text.js';
 import { selectAgentName } from '../../store/selectors.js';
 import { checkLifetimeMinutes, ModeField, TokenLifetimeFields } from './grant-fields.js';
@@ -20,14 +21,6 @@ const EXPIRY_CHOICES: ReadonlyArray<{ value: string; label: string; ms?: number 
   { value: '7d', label: 'In 7 days', ms: 7 * 24 * HOUR },
   { value: '30d', label: 'In 30 days', ms: 30 * 24 * HOUR },
 ];
-
-/** Scopes as typed (space- or comma-separated), or a reason they cannot be used. */
-export function parseScopes(text: string): string[] | string {
-  const scopes = [...new Set(text.split(/[\s,]+/).filter((scope) => scope.length > 0))];
-  if (scopes.length > 64) return 'At most 64 scopes.';
-  if (scopes.some((scope) => scope.length > 128)) return 'A scope has at most 128 characters.';
-  return scopes;
-}
 
 export function GrantEditor({ grant, onClose }: { grant: Grant; onClose: () => void }) {
   const updateGrant = useWallet((s) => s.updateGrant);

@@ -5,7 +5,7 @@
 import type { ConnectParams } from '../../../shared/api.js';
 import { AccountLabel } from '../../../shared/connections.js';
 import { NO_RESOURCE_RISK } from '../../../shared/no-resource-warning.js';
-import { parseScopes } from '../agents/GrantEditor.js';
+import { parseScopes } from '../../components/scopes.js';
 
 export type SignInMethod = 'browser' | 'device' | 'paste';
 
