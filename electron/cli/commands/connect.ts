@@ -84,6 +84,9 @@ function connectParams(args: ConnectArgs): ConnectParams {
 }
 
 export function describeConnection(connection: ConnectionSummary): string {
+  if (connection.access === 'open-until-401') {
+    return `Connected ${connection.resource}: it answers without a token, so no sign-in is needed yet. Latchkey signs in when it first asks (401).`;
+  }
   const scopes = connection.scopes.length === 0 ? 'no scopes' : `scopes: ${connection.scopes.join(' ')}`;
   const as = connection.account === undefined ? '' : ` as account "${connection.account}"`;
   return `Connected ${connection.resource}${as} via ${connection.issuer} (${scopes}; client: ${connection.registration}).`;

@@ -24,9 +24,23 @@ function describeToken(connection: ConnectionSummary, now: number): string {
   return `${access}; ${connection.hasRefreshToken ? 'refresh token held' : 'no refresh token'}`;
 }
 
+/** T9: a server that answered without a token; nobody signed in (after its first 401 to an agent, the owner signs in). */
+function formatOpenConnection(connection: ConnectionSummary): string[] {
+  const status = connection.status === 'ok' ? 'connected — no sign-in needed yet' : 'the server now asks for a sign-in: run "latchkey connect" again';
+  return [
+    `${connection.resource}  [${status}]`,
+    '  sign-in: when the server first answers 401, with the scopes it asks for',
+    `  since:   ${new Date(connection.connectedAt).toISOString()}`,
+  ];
+}
+
 export function formatConnections(connections: ConnectionSummary[], now: number): string[] {
   const lines: string[] = [];
   for (const connection of connections) {
+    if (connection.access === 'open-until-401') {
+      lines.push(...formatOpenConnection(connection));
+      continue;
+    }
     const status = connection.status === 'ok' ? 'ok' : 'needs re-auth: run "latchkey connect" again';
     lines.push(`${connection.resource}${accountLabel(connection)}  [${status}]`);
     if (connection.account !== undefined) lines.push(`  account: ${connection.account} (--account ${connection.account})`);
