@@ -26,8 +26,11 @@ const SafeText = (max: number) => z.string().min(1).max(max).regex(/^[\x20-\x7e]
 export const RejectedToken = z
   .object({
     status: z.literal(401),
-    /** fingerprint() of the refused token: `sha256:` and 12 base64url characters. */
-    token_fingerprint: z.string().regex(/^sha256:[A-Za-z0-9_-]{12}$/, 'a token fingerprint'),
+    /**
+     * fingerprint() of the refused token: `sha256:` and 12 base64url characters. Absent: the
+     * request went without a token (the connection was open, protocol.md T9) and was refused.
+     */
+    token_fingerprint: z.string().regex(/^sha256:[A-Za-z0-9_-]{12}$/, 'a token fingerprint').optional(),
     www_authenticate: SafeText(2048).optional(),
   })
   .strict();

@@ -4,10 +4,11 @@
  * which token was refused and the server's challenge) and retries once;
  * a 403 insufficient_scope asks for the union of scopes (the bridge raises a step-up approval)
  * and retries once. Anything else, or a second refusal, goes back to the transport as it came.
+ * With no token (a connection that needs no sign-in yet, T9) requests go without Authorization.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { bearerChallenge } from '../../../shared/www-authenticate.js';
-import type { TokenCache } from './token-cache.js';
+import type { MaybeToken, TokenCache } from './token-cache.js';
 
 export interface AuthorizingFetchOptions {
   tokens: TokenCache;
@@ -21,9 +22,9 @@ export function createAuthorizingFetch(options: AuthorizingFetchOptions): FetchL
   const base: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const { tokens } = options;
 
-  const send = (url: string | URL, init: RequestInit | undefined, token: string): Promise<Response> => {
+  const send = (url: string | URL, init: RequestInit | undefined, token: MaybeToken): Promise<Response> => {
     const headers = new Headers(init?.headers);
-    headers.set('authorization', `Bearer ${token}`);
+    if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
     return base(url, { ...init, headers });
   };
 

@@ -2,10 +2,12 @@
  * The proxy's access token for one resource: fetched from a token source (the bridge, in agent
  * mode), re-checked with it every second and kept until shortly before it expires, renewed after a 401 and widened after a 403
  * insufficient_scope. Concurrent callers share one fetch, so a burst of requests on an expired
- * token asks the source once.
+ * token asks the source once. A connection that needs no sign-in yet (the source answers
+ * connection.no_sign_in_needed, protocol.md T9) has no token: requests go without one until the
+ * server refuses one, which is reported to the source without a fingerprint.
  */
 import { RejectedToken, TokenResponse } from '../../../shared/bridge.js';
-import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import { systemClock, type Clock } from '../../base/ports.js';
 
@@ -18,13 +20,16 @@ export interface TokenSource {
   fetchToken(scopes: readonly string[] | undefined, rejected?: RejectedToken): Promise<unknown>;
 }
 
+/** A token, or none: the connection needs no sign-in yet (T9), so the request goes without Authorization. */
+export type MaybeToken = string | undefined;
+
 export interface TokenCache {
   /** The cached token, or a new one when there is none or it is about to expire. */
-  current(): Promise<string>;
+  current(): Promise<MaybeToken>;
   /** After a 401 for `rejected` (with the server's WWW-Authenticate): forget it and get another (once per rejected token). */
-  renew(rejected: string, wwwAuthenticate?: string | null): Promise<string>;
+  renew(rejected: MaybeToken, wwwAuthenticate?: string | null): Promise<MaybeToken>;
   /** After a 403 insufficient_scope for `rejected`: ask for its scopes ∪ `needed`. */
-  widen(rejected: string, needed: readonly string[]): Promise<string>;
+  widen(rejected: MaybeToken, needed: readonly string[]): Promise<MaybeToken>;
   /** Scopes of the cached token (empty before the first fetch). */
   readonly scopes: readonly string[];
 }
@@ -43,7 +48,8 @@ export interface TokenCacheOptions {
 }
 
 interface Entry {
-  token: TokenResponse;
+  /** Absent: no sign-in needed yet (kept until the server refuses a request). */
+  token: TokenResponse | undefined;
   scopes: string[];
   renewAt: number;
 }
@@ -69,6 +75,11 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
         wanted = scopes;
         return entry;
       })
+      .catch((error: unknown) => {
+        if (!isLatchkeyError(error, ErrorCode.NoSignInNeeded)) throw error;
+        entry = { token: undefined, scopes: [], renewAt: Number.POSITIVE_INFINITY };
+        return entry;
+      })
       .finally(() => {
         pending = undefined;
       });
@@ -82,33 +93,33 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       return entry?.scopes ?? [];
     },
     async current() {
-      if (pending !== undefined) return (await pending).token.access_token;
-      if (entry !== undefined && fresh()) return entry.token.access_token;
-      return (await fetchEntry()).token.access_token;
+      if (pending !== undefined) return (await pending).token?.access_token;
+      if (entry !== undefined && fresh()) return entry.token?.access_token;
+      return (await fetchEntry()).token?.access_token;
     },
     async renew(rejected, wwwAuthenticate) {
-      if (pending !== undefined) return (await pending).token.access_token;
-      if (entry !== undefined && entry.token.access_token !== rejected && fresh()) return entry.token.access_token;
+      if (pending !== undefined) return (await pending).token?.access_token;
+      if (entry !== undefined && entry.token?.access_token !== rejected && fresh()) return entry.token?.access_token;
       entry = undefined;
-      return (await fetchEntry(wanted, rejection(rejected, wwwAuthenticate))).token.access_token;
+      return (await fetchEntry(wanted, rejection(rejected, wwwAuthenticate))).token?.access_token;
     },
     async widen(rejected, needed) {
-      const base = entry?.token.access_token === rejected ? entry.scopes : [];
+      const base = entry !== undefined && entry.token?.access_token === rejected ? entry.scopes : [];
       const union = [...new Set([...base, ...(wanted ?? []), ...needed])];
       if (pending !== undefined) await pending.catch(() => undefined);
       const current = entry;
-      if (current !== undefined && current.token.access_token !== rejected && fresh() && union.every((s) => current.scopes.includes(s))) {
-        return current.token.access_token;
+      if (current !== undefined && current.token?.access_token !== rejected && fresh() && union.every((s) => current.scopes.includes(s))) {
+        return current.token?.access_token;
       }
       // A refused step-up leaves the narrower token in place for the calls it is good for.
-      return (await fetchEntry(union)).token.access_token;
+      return (await fetchEntry(union)).token?.access_token;
     },
   };
 }
 
-/** What the bridge is told about a refused token: its fingerprint, and the challenge when it fits the bridge's bounds. */
-function rejection(token: string, wwwAuthenticate: string | null | undefined): RejectedToken {
-  const named = { status: 401 as const, token_fingerprint: fingerprint(token) };
+/** What the bridge is told about a refused token: its fingerprint (none when none was sent), and the challenge when it fits the bridge's bounds. */
+function rejection(token: MaybeToken, wwwAuthenticate: string | null | undefined): RejectedToken {
+  const named = { status: 401 as const, ...(token === undefined ? {} : { token_fingerprint: fingerprint(token) }) };
   const full = RejectedToken.safeParse({ ...named, ...(wwwAuthenticate == null ? {} : { www_authenticate: wwwAuthenticate }) });
   return full.success ? full.data : named;
 }

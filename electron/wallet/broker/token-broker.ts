@@ -87,7 +87,7 @@ export class TokenBroker implements AgentRequests {
       throw error;
     }
     try {
-      if (request.rejected !== undefined) await this.heedRefusal(agent.id, resource, request.rejected, signal);
+      if (request.rejected !== undefined) await this.heedRefusal(agent.id, resource, request.account, request.rejected, signal);
       const target = this.targetOf(agent.id, resource, request.account);
       const audited = { ...base, ...accountOf(target) };
       const connection = this.connectionState(target);
@@ -229,7 +229,17 @@ export class TokenBroker implements AgentRequests {
    * once per handed-out token, so an agent cannot make the wallet read metadata at will; it never
    * starts a sign-in.
    */
-  private async heedRefusal(agentId: string, resource: string, rejected: RejectedToken, signal: AbortSignal): Promise<void> {
+  private async heedRefusal(agentId: string, resource: string, account: string | undefined, rejected: RejectedToken, signal: AbortSignal): Promise<void> {
+    if (rejected.token_fingerprint === undefined) {
+      // T9: a request sent without a token to an open connection was refused: heeded while it is
+      // open, for an agent with a grant there; the owner is then asked to sign in.
+      const target = this.targetOf(agentId, resource, account);
+      const granted = this.deps.grants.list({ agentId, resource }).some((grant) => grantApplies(grant, agentId, resource, this.deps.clock.now()));
+      if (granted && this.deps.tokens.connection(target)?.access === 'open-until-401') {
+        await this.deps.connections.agentRefused(target, rejected.www_authenticate ?? null, signal);
+      }
+      return;
+    }
     // The connection (account) the refused token came from: only that one reads its metadata again.
     const refused = this.cache.refuse(agentId, resource, rejected.token_fingerprint, this.deps.clock.now());
     if (refused === undefined) return;

@@ -75,6 +75,14 @@ export function keptChallenge(record: ConnectionRecord | undefined): BearerChall
   return { ...(kept.resourceMetadata === undefined ? {} : { resourceMetadata: kept.resourceMetadata }), ...(kept.scope === undefined ? {} : { scope: kept.scope }) };
 }
 
+function sameOrigin(url: string, serverUrl: string): boolean {
+  try {
+    return new URL(url).origin === new URL(serverUrl).origin;
+  } catch {
+    return false;
+  }
+}
+
 export interface AgentChallengeDeps {
   store: ConnectionStore;
   clock: Clock;
@@ -87,8 +95,10 @@ export interface AgentChallengeDeps {
  * agent gets NeedsReauth; it never starts a sign-in.
  */
 export async function awaitOwnerSignIn(record: ConnectionRecord, challenge: BearerChallenge | undefined, deps: AgentChallengeDeps): Promise<never> {
+  // The challenge comes through the agent: a metadata URL is kept only on the server's own origin.
+  const metadata = challenge?.resourceMetadata;
   const kept = {
-    ...(challenge?.resourceMetadata === undefined ? {} : { resourceMetadata: challenge.resourceMetadata }),
+    ...(metadata === undefined || !sameOrigin(metadata, record.serverUrl) ? {} : { resourceMetadata: metadata }),
     ...(challenge?.scope === undefined || challenge.scope.length === 0 ? {} : { scope: challenge.scope }),
   };
   await deps.store.updateConnection(record, (current) =>

@@ -92,10 +92,10 @@ describe('token cache', () => {
     const first = await cache.current();
     const challenge = 'Bearer resource_metadata="https://mcp.example.test/.well-known/oauth-protected-resource"';
     const second = await cache.renew(first, challenge);
-    expect(told[1]).toEqual({ status: 401, token_fingerprint: fingerprint(first), www_authenticate: challenge });
+    expect(told[1]).toEqual({ status: 401, token_fingerprint: fingerprint(first!), www_authenticate: challenge });
     expect(JSON.stringify(told)).not.toContain(first);
     await cache.renew(second, `Bearer ${'x'.repeat(3000)}`);
-    expect(told[2]).toEqual({ status: 401, token_fingerprint: fingerprint(second) });
+    expect(told[2]).toEqual({ status: 401, token_fingerprint: fingerprint(second!) });
   });
 
   it('widen() asks for the rejected token\'s scopes ∪ the challenge\'s, and keeps asking for them', async () => {
