@@ -41,6 +41,7 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   [ErrorCode.AgentExists]: { status: 409, title: 'Agent exists' },
   [ErrorCode.NotConnected]: { status: 409, title: 'Not connected' },
   [ErrorCode.NeedsReauth]: { status: 409, title: 'Connection needs sign-in' },
+  [ErrorCode.AccountAmbiguous]: { status: 409, title: 'Which account?' },
   [ErrorCode.NoSignInNeeded]: { status: 409, title: 'No sign-in needed' },
   [ErrorCode.PayloadTooLarge]: { status: 413, title: 'Body too large' },
   [ErrorCode.UnsupportedMediaType]: { status: 415, title: 'JSON only' },

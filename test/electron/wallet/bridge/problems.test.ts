@@ -31,6 +31,11 @@ describe('bridge problems', () => {
     );
   });
 
+  it('T8: an agent that names none of several accounts, or one its grant does not name, hears why (409, 403), not internal', () => {
+    expect(problemFromError(new LatchkeyError(ErrorCode.AccountAmbiguous, 'Which account?', { hint: 'Name one with --account.' }))).toMatchObject({ code: ErrorCode.AccountAmbiguous, status: 409 });
+    expect(problemFromError(new LatchkeyError(ErrorCode.NoGrant, 'No grant for account "personal".'))).toMatchObject({ code: ErrorCode.NoGrant, status: 403 });
+  });
+
   it('an unlisted code or a plain error stays internal without detail', () => {
     expect(problemFromError(new Error('secret path /home/x'))).toEqual(expect.objectContaining({ code: ErrorCode.Internal, status: 500 }));
     expect(problemFromError(new Error('secret path /home/x')).detail).toBeUndefined();
