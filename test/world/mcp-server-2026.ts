@@ -17,7 +17,9 @@
  * URL elicitation the 2026 way: `input_required` with an `elicitation/create` url request and a
  * `requestState`, until retried with `inputResponses.page` (then "page: <action>"). The page
  * (`/page/<id>?redirect_uri=<origin>/finished`, no auth) counts visits and redirects to
- * `/finished`, where world.opener's browser flow ends.
+ * `/finished`, where world.opener's browser flow ends. `ask_name` asks the agent for a name with a
+ * form elicitation (`input_required`) and answers "hello <name>"; `count` { to } sends progress
+ * 1..to for the call's progressToken and answers "counted <to>".
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -179,6 +181,23 @@ function createModernToolServer(auth: AuthInfo | undefined, state: ModernToolSta
       return { content: [{ type: 'text', text: `stored note ${state.notes.length}` }] };
     },
   );
+  server.registerTool('ask_name', { description: 'Asks the agent for a name (form elicitation as input_required), then greets it.' }, (ctx) => {
+    const answer = z.object({ action: z.string(), content: z.object({ name: z.string() }).optional() }).safeParse(ctx.mcpReq.inputResponses?.name);
+    if (answer.success) {
+      count('ask_name');
+      return { content: [{ type: 'text', text: answer.data.action === 'accept' ? `hello ${answer.data.content?.name ?? ''}` : `(${answer.data.action})` }] };
+    }
+    const requestedSchema = { type: 'object' as const, properties: { name: { type: 'string' as const } }, required: ['name'] };
+    return inputRequired({ inputRequests: { name: inputRequired.elicit({ message: 'Your name?', requestedSchema }) }, requestState: randomUUID() });
+  });
+  server.registerTool('count', { description: 'Sends progress 1..to for the call, then answers.', inputSchema: z.object({ to: z.number().int().min(1).max(5) }) }, async ({ to }, ctx) => {
+    const progressToken = ctx.mcpReq._meta?.progressToken;
+    for (let progress = 1; progress <= to && progressToken !== undefined; progress += 1) {
+      await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress, total: to } });
+    }
+    count('count');
+    return { content: [{ type: 'text', text: `counted ${to}` }] };
+  });
   server.registerTool('open_page', { description: 'Asks the user to open a page (URL elicitation), then reports the answer.' }, (ctx) => {
     const answer = z.object({ action: z.string() }).safeParse(ctx.mcpReq.inputResponses?.page);
     if (answer.success && typeof ctx.mcpReq.requestState() === 'string') {
