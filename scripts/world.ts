@@ -31,6 +31,7 @@ export function describeProtocolReach(reach: ProtocolReachServers): string[] {
     `  slow AS metadata      ${reach.slow.url}   (AS ${reach.slow.issuer} answers metadata after ${reach.slow.settings.delayMs} ms)`,
     `  resource refused      ${reach.noResource.url}   (AS ${reach.noResource.issuer} answers invalid_target to any resource)`,
     `  exact redirect ports  ${reach.exactPort.url}   (AS ${reach.exactPort.issuer} matches redirect URIs port included)`,
+    `  open until 401        ${reach.openUntil401.url}   (initialize, tools/list without a token; tools/call → 401 scope="notes:read", write_note → 403 notes:write)`,
   ];
 }
 

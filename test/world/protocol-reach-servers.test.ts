@@ -14,6 +14,7 @@ import { startLegacy20250326Server } from './legacy-2025-03-26.js';
 import { startMcpServer2026 } from './mcp-server-2026.js';
 import { startMigrationScenario } from './migration.js';
 import { startResourceRejectingServer } from './no-resource-as.js';
+import { NOTES_READ, startOpenUntil401Server } from './open-until-401.js';
 import { startSlowAuthorizationServer } from './slow-as.js';
 
 let world: World;
@@ -222,5 +223,24 @@ describe('authorization server quirks', () => {
       );
     expect((await authorize('http://127.0.0.1:45679/callback')).status).toBe(400);
     expect((await authorize('http://127.0.0.1:45678/callback')).status).toBe(303);
+  });
+
+  it('an open-until-401 server lists its tools without a token and answers tools/call with 401 naming its scope', async () => {
+    const open = closeLater(await startOpenUntil401Server(world));
+    const post = (method: string, params: Record<string, unknown>): Promise<Response> =>
+      fetch(open.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      });
+    const listed = await post('tools/list', {});
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(await listed.json())).toContain('read_note');
+    const refused = await post('tools/call', { name: 'read_note', arguments: {} });
+    await refused.body?.cancel();
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain(`scope="${NOTES_READ}"`);
+    expect(refused.headers.get('www-authenticate')).toContain(`resource_metadata="${open.resourceMetadataUrl}"`);
+    expect(open.counters).toMatchObject({ unauthenticated: 1, challenged: 1, metadataReads: 0 });
   });
 });

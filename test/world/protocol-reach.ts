@@ -6,7 +6,7 @@
  *   const world = await startWorld();
  *   const reach = await startProtocolReachServers(world);
  *   reach.modern.url, reach.legacyMetadata.url, reach.legacyDefaults.url, reach.migration.url,
- *   reach.slow.url, reach.noResource.url, reach.exactPort.url
+ *   reach.slow.url, reach.noResource.url, reach.exactPort.url, reach.openUntil401.url
  *   await reach.close();   // before world.close()
  */
 import type { TestAuthorizationServer } from './authorization-server.js';
@@ -14,6 +14,7 @@ import { startExactRedirectServer } from './exact-port-as.js';
 import { startLegacy20250326Server, type Legacy20250326Server } from './legacy-2025-03-26.js';
 import { startMcpServer2026, type TestMcpServer2026 } from './mcp-server-2026.js';
 import { startMigrationScenario, type MigrationScenario } from './migration.js';
+import { startOpenUntil401Server, type OpenUntil401Server } from './open-until-401.js';
 import { startResourceRejectingServer } from './no-resource-as.js';
 import { startSlowAuthorizationServer, type SlowAuthorizationServer } from './slow-as.js';
 import type { VariantPair } from './variant-pair.js';
@@ -26,6 +27,7 @@ export interface ProtocolReachServers {
   readonly slow: SlowAuthorizationServer;
   readonly noResource: VariantPair;
   readonly exactPort: VariantPair;
+  readonly openUntil401: OpenUntil401Server;
   close(): Promise<void>;
 }
 
@@ -38,12 +40,13 @@ export async function startProtocolReachServers(world: { as: TestAuthorizationSe
     startSlowAuthorizationServer(options.slowDelayMs === undefined ? {} : { delayMs: options.slowDelayMs }),
     startResourceRejectingServer(),
     startExactRedirectServer(),
+    startOpenUntil401Server(world),
   ]);
   const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const close = async (): Promise<void> => {
     await Promise.allSettled(servers.map((server) => server.close()));
   };
-  const [modern, legacyMetadata, legacyDefaults, migration, slow, noResource, exactPort] = started;
+  const [modern, legacyMetadata, legacyDefaults, migration, slow, noResource, exactPort, openUntil401] = started;
   if (
     modern?.status !== 'fulfilled' ||
     legacyMetadata?.status !== 'fulfilled' ||
@@ -51,7 +54,8 @@ export async function startProtocolReachServers(world: { as: TestAuthorizationSe
     migration?.status !== 'fulfilled' ||
     slow?.status !== 'fulfilled' ||
     noResource?.status !== 'fulfilled' ||
-    exactPort?.status !== 'fulfilled'
+    exactPort?.status !== 'fulfilled' ||
+    openUntil401?.status !== 'fulfilled'
   ) {
     await close();
     const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
@@ -65,6 +69,7 @@ export async function startProtocolReachServers(world: { as: TestAuthorizationSe
     slow: slow.value,
     noResource: noResource.value,
     exactPort: exactPort.value,
+    openUntil401: openUntil401.value,
     close,
   };
 }
