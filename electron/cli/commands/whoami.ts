@@ -38,7 +38,7 @@ function describe(io: CliIo, me: WhoamiResponse): void {
   }
   writeLine(io.stdout, 'grants');
   const rows = me.grants.map((grant) => [
-    `  ${sanitizeForTerminal(grant.resource)}`,
+    `  ${sanitizeForTerminal(grant.resource)}${grant.account === undefined ? '' : ` (account ${sanitizeForTerminal(grant.account)})`}`,
     sanitizeForTerminal(grant.scopes.join(' ') || '-'),
     grant.mode,
     grant.max_token_lifetime_seconds === undefined ? 'tokens as issued' : `tokens ≤ ${Math.round(grant.max_token_lifetime_seconds / 60)} min`,
