@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The desktop app's tests need a display and the Electron test runtime: npm run test:desktop.
+    exclude: ['**/node_modules/**', 'test/desktop/**'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,
