@@ -144,6 +144,25 @@ describe('2025 agent, 2026-07-28 server', () => {
     await client.close();
   });
 
+  it('connect → first call in-process: auto and --protocol 2026-07-28 (5 each, alternating; printed)', async () => {
+    const timeFirstCall = async (protocol?: ProtocolChoice): Promise<number> => {
+      const started = performance.now();
+      const client = await legacyAgent(modern.url, {}, protocol);
+      expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'timed' } }))).toBe('timed');
+      const ms = performance.now() - started;
+      await client.close();
+      return ms;
+    };
+    const auto: number[] = [];
+    const pinned: number[] = [];
+    for (let round = 0; round < 5; round += 1) {
+      auto.push(await timeFirstCall());
+      pinned.push(await timeFirstCall('2026-07-28'));
+    }
+    const median = (values: number[]): string => ([...values].sort((a, b) => a - b)[2] ?? 0).toFixed(1);
+    console.info(`[era] connect → first call, 2025 agent → 2026-07-28 server, in-process: auto median ${median(auto)} ms, pinned median ${median(pinned)} ms`);
+  });
+
   it('--protocol 2026-07-28 skips the refused initialize', async () => {
     const before = modern.refusals();
     const client = await legacyAgent(modern.url, {}, '2026-07-28');
