@@ -14,7 +14,8 @@ import type { Clock, Logger } from '../../base/ports.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { GrantPatch, GrantStore } from '../grants/grant-store.js';
-import { accountOf, connectionKey, pickAccount, type ConnectionRef } from '../connections/accounts.js';
+import { accountOf, connectionKey, type ConnectionRef } from '../connections/accounts.js';
+import { accountTarget } from './account-target.js';
 import { decide, grantApplies, grantAppliesTo, missingScopes, settle, type Ask, type ConnectionState, type ConsentAsk, type GrantChange, type Issue, type Refusal, type StepUpAsk } from '../grants/decide.js';
 import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditInput, AuditLog } from '../audit/audit-log.js';
@@ -119,26 +120,9 @@ export class TokenBroker implements AgentRequests {
     }
   }
 
-  /**
-   * Which of the server's connections a request means (protocol.md T8): the account it names, which
-   * the agent's grants must include when it holds any for this server (a grant for `work` never
-   * yields `personal`: refused without asking); with none named, its grant's account (the default
-   * one first), else the server's default or only connection. AccountAmbiguous otherwise.
-   */
+  /** Which of the server's connections (accounts) a request means: account-target.ts (T8). */
   private targetOf(agentId: string, resource: string, named: string | undefined): ConnectionRef {
-    const now = this.deps.clock.now();
-    const granted = this.deps.grants.list({ agentId, resource }).filter((grant) => grantApplies(grant, agentId, resource, now));
-    if (named !== undefined) {
-      if (granted.length > 0 && !granted.some((grant) => grant.account === named)) {
-        throw new LatchkeyError(ErrorCode.NoGrant, `This agent has no grant for account "${named}" of ${resource}.`, {
-          hint: `The owner grants it, if they want to: latchkey grant add <agent> ${resource} --account ${named}`,
-          details: { resource, account: named },
-        });
-      }
-      return { resource, account: named };
-    }
-    if (granted.length > 0) return { resource, account: pickAccount(resource, undefined, granted)?.account };
-    return { resource, account: this.deps.tokens.resolve(resource, undefined)?.account };
+    return accountTarget(this.deps, agentId, resource, named);
   }
 
   /** POST /v1/elicitations: handed to the elicitation desk (electron/wallet/elicitation). */
