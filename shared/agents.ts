@@ -174,6 +174,8 @@ export const AuditType = z.enum([
   'connection.disconnected',
   /** A connected server's resource metadata named another authorization server: its tokens were dropped (issuer: the new one). */
   'connection.migrated',
+  /** A server connected without a sign-in answered an agent with 401 (T9): the connection waits for the owner's sign-in. */
+  'connection.sign_in_needed',
   'bridge.rejected',
   /** An elicitation URL was handed to the Opener (actor: 'owner' or 'policy' for an allowed site). */
   'elicitation.opened',

@@ -20,6 +20,7 @@ export const WHAT_CHANGED: Partial<Record<AuditType, readonly ChangedCollection[
   'connection.connected': ['connections'],
   'connection.disconnected': ['connections'],
   'connection.migrated': ['connections'],
+  'connection.sign_in_needed': ['connections'],
   'token.refreshed': ['connections'],
   'client.set': ['clients'],
   'client.removed': ['clients'],

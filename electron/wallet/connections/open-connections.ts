@@ -13,6 +13,7 @@ import type { Clock, Logger } from '../../base/ports.js';
 import type { ConnectionRecord } from '../oauth/records.js';
 import { accountFlag, accountOf } from './accounts.js';
 import type { ConnectionStore } from './connection-store.js';
+import type { TokenAudit } from './connection-tokens.js';
 import { channelFor } from './sign-in-channel.js';
 
 export const OPEN_UNTIL_401 = 'open-until-401';
@@ -87,6 +88,8 @@ export interface AgentChallengeDeps {
   store: ConnectionStore;
   clock: Clock;
   logger: Logger;
+  /** Where the owner hears of it (connection.sign_in_needed; the window reads its connections again); without it, only logged. */
+  audit?: TokenAudit | undefined;
 }
 
 /**
@@ -101,9 +104,15 @@ export async function awaitOwnerSignIn(record: ConnectionRecord, challenge: Bear
     ...(metadata === undefined || !sameOrigin(metadata, record.serverUrl) ? {} : { resourceMetadata: metadata }),
     ...(challenge?.scope === undefined || challenge.scope.length === 0 ? {} : { scope: challenge.scope }),
   };
-  await deps.store.updateConnection(record, (current) =>
-    isOpen(current) && current.status === 'ok' ? { ...current, status: 'needs-reauth', firstChallenge: kept, updatedAt: deps.clock.now() } : current,
-  );
+  let marked = false;
+  await deps.store.updateConnection(record, (current) => {
+    if (!isOpen(current) || current.status !== 'ok') return current;
+    marked = true;
+    return { ...current, status: 'needs-reauth', firstChallenge: kept, updatedAt: deps.clock.now() };
+  });
+  if (marked) {
+    await deps.audit?.record({ type: 'connection.sign_in_needed', resource: record.resource, ...accountOf(record), ...(kept.scope === undefined ? {} : { scopes: kept.scope }), outcome: 'ok', reason: 'first_401' });
+  }
   deps.logger.warn(`${record.resource} now asks for a sign-in; the owner signs in`, { resource: record.resource, ...accountOf(record), scopes: (kept.scope ?? []).join(' ') });
   throw new LatchkeyError(ErrorCode.NeedsReauth, `${record.resource} now asks for a sign-in (it answered 401); the owner has not signed in yet.`, {
     hint: `The owner signs in: latchkey connect ${record.serverUrl}${accountFlag(record.account)}`,

@@ -128,12 +128,13 @@ describe('T9: a server that answers without a token is connected without a sign-
     const policy = { allowInsecureLoopback: true };
     const store = new ConnectionStore(c.vault);
     const net = { fetch: createSafeFetch({ ...policy, allowedHosts: [], env: {}, logger: silentLogger }), policy };
-    const service = new ConnectionService({ store, tokens: new ConnectionTokens({ store, net, clock: systemClock, logger: silentLogger }), net, opener: world.opener, clock: systemClock, logger: silentLogger });
+    const service = new ConnectionService({ store, tokens: new ConnectionTokens({ store, net, clock: systemClock, logger: silentLogger }), net, opener: world.opener, clock: systemClock, logger: silentLogger, audit: c.audit });
     const opened = world.opener.opened.length;
     const told = await failure(service.agentRefused({ resource: server.url }, refused.wwwAuthenticate));
     expect(told.code).toBe(ErrorCode.NeedsReauth);
     expect(world.opener.opened).toHaveLength(opened);
     expect((await c.wallet.listConnections()).find((x) => x.resource === server.url)).toMatchObject({ access: 'open-until-401', status: 'needs-reauth' });
+    expect(await c.audit.query({ type: 'connection.sign_in_needed', resource: server.url })).toEqual([expect.objectContaining({ scopes: [NOTES_READ], reason: 'first_401' })]);
     expect((await failure(c.broker.token(caller, { resource: server.url }, never))).code).toBe(ErrorCode.NeedsReauth);
 
     const connected = await c.wallet.connect({ url: server.url });
