@@ -197,6 +197,8 @@ export function createLegacyBridge(options: LegacyBridgeOptions): LegacyBridge {
         const upstream = [...pending.entries()].find(([, entry]) => entry.agentId === cancelled)?.[0];
         if (upstream !== undefined) {
           pending.delete(upstream);
+          // The server's questions held for that call are refused at once, not at the state's timeout.
+          for (const [key, state] of [...states]) if (state.upstreamId === upstream) dropState(key, true);
           const stripped = recordOf(stripEnvelope(message));
           await inner.send(asMessage({ ...stripped, params: { ...paramsOf(stripped), requestId: upstream } }), sendOptions);
           return;

@@ -213,7 +213,10 @@ export function createModernBridge(options: ModernBridgeOptions): ModernBridge {
     } else {
       existing.message = message;
     }
-    await sendTracked(id, message, sendOptions);
+    await sendTracked(id, message, sendOptions).catch((error: unknown) => {
+      tracked.delete(id); // the proxy answers the agent with the failure
+      throw error;
+    });
   };
 
   return {
