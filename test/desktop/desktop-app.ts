@@ -64,11 +64,11 @@ export interface RunningApp {
 }
 
 /** Launches the app and waits until its window is visible with the renderer's first screen drawn. */
-export async function launchApp(profile: Profile, extraEnv: Record<string, string> = {}): Promise<RunningApp> {
+export async function launchApp(profile: Profile, extraEnv: Record<string, string> = {}, extraArgs: readonly string[] = []): Promise<RunningApp> {
   const started = performance.now();
   const app = await _electron.launch({
     executablePath: await electronBinary(),
-    args: [...chromiumArgs(), APP_DIR],
+    args: [...chromiumArgs(), ...extraArgs, APP_DIR],
     env: { ...(process.env as Record<string, string>), ...profile.env, LATCHKEY_DEBUG: '1', ...extraEnv },
     timeout: 60_000,
   });
