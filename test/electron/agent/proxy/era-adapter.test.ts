@@ -271,4 +271,34 @@ describe('era adapter: a 2025 agent and a 2026-07-28 server, the rest', () => {
     expect(t.received.at(-1)).toMatchObject({ method: 'notifications/cancelled', params: { requestId: second['id'] } });
     expect(t.sent.filter((m) => m['method'] === 'notifications/cancelled')).toEqual([]);
   });
+  it("URL entries stay the wallet's: the agent answers its form entry, the interceptor gets only the page, and its retry carries both answers", async () => {
+    const retries: Json[] = [];
+    const t = await start(
+      (message) => {
+        if (message['method'] !== 'tools/call') return modernServer(message);
+        const params = message['params'] as Json;
+        if (params['requestState'] === 's2') {
+          retries.push(params['inputResponses'] as Json);
+          return { jsonrpc: '2.0', id: message['id'], result: { resultType: 'complete', content: [] } };
+        }
+        const page = { method: 'elicitation/create', params: { mode: 'url', url: 'https://pay.example/x', message: 'Pay', elicitationId: 'e' } };
+        const who = { method: 'elicitation/create', params: { mode: 'form', message: 'Who?', requestedSchema: {} } };
+        return { jsonrpc: '2.0', id: message['id'], result: { resultType: 'input_required', inputRequests: { page, who }, requestState: 's2' } };
+      },
+      { walletTakesUrl: true },
+    );
+    await t.adapter.send(INITIALIZE as JSONRPCMessage);
+    const original = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: {} } };
+    await t.adapter.send(original as JSONRPCMessage);
+    const question = t.received.at(-1) as Json;
+    expect(question).toMatchObject({ method: 'elicitation/create', params: { mode: 'form' } });
+    await t.adapter.send({ jsonrpc: '2.0', id: question['id'], result: { action: 'accept', content: { n: 2 } } } as JSONRPCMessage);
+    await expect.poll(() => t.received.length).toBe(3);
+    expect(t.received.at(-1)).toMatchObject({ id: 1, result: { resultType: 'input_required', requestState: 's2', inputRequests: { page: { params: { mode: 'url' } } } } });
+    expect(Object.keys(((t.received.at(-1) as Json)['result'] as Json)['inputRequests'] as Json)).toEqual(['page']);
+    // The interceptor's retry (after the owner's answer) gets the agent's form answer merged in.
+    await t.adapter.send({ ...original, params: { name: 'x', arguments: {}, inputResponses: { page: { action: 'accept' } }, requestState: 's2' } } as JSONRPCMessage);
+    expect(retries).toEqual([{ who: { action: 'accept', content: { n: 2 } }, page: { action: 'accept' } }]);
+    expect(t.received.at(-1)).toEqual({ jsonrpc: '2.0', id: 1, result: { content: [] } });
+  });
 });
