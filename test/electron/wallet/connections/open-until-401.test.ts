@@ -142,5 +142,11 @@ describe('T9: a server that answers without a token is connected without a sign-
     expect(connected).toMatchObject({ issuer: world.as.issuer, status: 'ok' });
     const token = await c.broker.token(caller, { resource: server.url }, never);
     expect((await callTool(server.url, 'read_note', token.access_token)).status).toBe(200);
+
+    // A report of a tokenless request refused, once the connection is signed in, changes nothing.
+    const late = await c.broker.token(caller, { resource: server.url, rejected: { status: 401, www_authenticate: refused.wwwAuthenticate ?? '' } }, never);
+    expect((await callTool(server.url, 'read_note', late.access_token)).status).toBe(200);
+    expect((await c.wallet.listConnections()).find((x) => x.resource === server.url)).toMatchObject({ status: 'ok' });
+    expect(world.opener.opened).toHaveLength(opened + 1);
   }, 90_000);
 });
