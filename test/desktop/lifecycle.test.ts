@@ -2,7 +2,8 @@
  * The desktop app's life in a real Electron: it starts a wallet host when none runs (and
  * measures start-up and memory), closing the window leaves host and tray, a second launch
  * shows the first instance's window, quitting stops the host it started (the bridge socket goes),
- * and a host already running (`latchkey daemon`) is used and left running.
+ * a crash of the main process leaves the host serving, and a host already running
+ * (`latchkey daemon`) is used and left running.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -68,6 +69,24 @@ describe('the desktop app over its wallet host', () => {
     expect(existsSync(profile.bridgeSocket)).toBe(false);
     expect(existsSync(profile.ownerSocket)).toBe(false);
     expect(isAlive(hostPid ?? 0)).toBe(false);
+  });
+
+  it('a crash of the main process leaves the host and its vault serving; the next start attaches to it', async () => {
+    const profile = await profileForTest();
+    const first = await launchApp(profile);
+    const mainPid = first.app.process().pid ?? 0;
+    const hostPid = (await hostPidOf(mainPid)) ?? 0;
+    expect(hostPid).toBeGreaterThan(0);
+    cleanups.push(async () => process.kill(hostPid, 'SIGTERM'));
+    const gone = once(first.app.process(), 'exit');
+    process.kill(mainPid, 'SIGKILL');
+    await gone;
+    expect(isAlive(hostPid)).toBe(true);
+    const again = await launchApp(profile);
+    cleanups.push(() => again.quit());
+    expect(again.output()).toContain('attached to the running wallet host');
+    const status = await again.window.evaluate(() => (globalThis as unknown as { latchkey: { call: (m: string, p: unknown) => Promise<{ mode: string }> } }).latchkey.call('status', {}));
+    expect(status.mode).toBe('keychain');
   });
 
   it('uses a latchkey daemon already running for the data directory and leaves it running on quit', async () => {
