@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../shared/agents.js';
 import { startWorld, type World } from '../world/index.js';
 import { keychainMode } from '../support/keychain-env.js';
+import { waitForPendingApproval } from '../support/cli-daemon.js';
 import { REPO_ROOT, startCli, waitForOutput, type RunningCli, runCliOk, stopCli } from '../support/run-cli.js';
 
 const MAIN = resolve(import.meta.dirname, '../../electron/cli/main.ts');
@@ -71,20 +72,7 @@ function cli(args: string[]): Promise<string> {
   return runCliOk(args, env);
 }
 
-async function pendingApproval(agentName: string): Promise<Approval> {
-  let found: Approval | undefined;
-  await expect
-    .poll(
-      async () => {
-        const approvals = JSON.parse(await cli(['approvals', '--json'])) as Approval[];
-        found = approvals.find((a) => a.agentName === agentName && a.status === 'pending');
-        return found !== undefined;
-      },
-      { timeout: 30_000, interval: 200 },
-    )
-    .toBe(true);
-  return found!;
-}
+const pendingApproval = (agentName: string): Promise<Approval> => waitForPendingApproval(env, (a) => a.agentName === agentName);
 
 function count(text: string, needle: string): number {
   return text.split(needle).length - 1;

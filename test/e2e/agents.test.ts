@@ -6,18 +6,18 @@
  * next call. No token is ever in argv or on disk.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval, AuditEvent, Grant } from '../../shared/agents.js';
 import { startWorld, type World } from '../world/index.js';
-import { keychainMode } from '../support/keychain-env.js';
-import { runCli, startCli, waitForOutput, type RunningCli, runCliOk, stopCli } from '../support/run-cli.js';
+import { startCliDaemon, waitForPendingApproval, type CliDaemon } from '../support/cli-daemon.js';
+import { runCli, startCli, type RunningCli } from '../support/run-cli.js';
 
 const AGENT = resolve(import.meta.dirname, 'fixtures/agent.mjs');
 const MAIN = resolve(import.meta.dirname, '../../electron/cli/main.ts');
 let world: World;
+let setup: CliDaemon;
 let home: string;
 let runtimeDir: string;
 let env: Record<string, string>;
@@ -25,43 +25,17 @@ let daemon: RunningCli;
 
 beforeAll(async () => {
   world = await startWorld();
-  home = await mkdtemp(join(tmpdir(), 'latchkey-agents-'));
-  runtimeDir = await mkdtemp('/tmp/lkr-'); // short: Unix socket paths are limited to 108 bytes
-  env = {
-    ...world.browserRelayEnv(),
-    LATCHKEY_HOME: home,
-    LATCHKEY_RUNTIME_DIR: runtimeDir,
-    LATCHKEY_ALLOW_INSECURE_LOOPBACK: '1',
-    ...keychainMode(),
-  };
-  daemon = startCli(['daemon', '--approval-timeout', '60'], env);
-  await waitForOutput(daemon, 'Press Ctrl-C to stop.');
+  setup = await startCliDaemon(world, { homePrefix: 'latchkey-agents-' });
+  ({ home, runtimeDir, env, daemon } = setup);
 }, 60_000);
 
 afterAll(async () => {
-  await stopCli(daemon);
+  await setup?.close();
   await world?.close();
-  for (const dir of [home, runtimeDir]) if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<string> {
-  return runCliOk(args, env);
-}
-
-async function pendingApproval(agentName: string): Promise<Approval> {
-  let found: Approval | undefined;
-  await expect
-    .poll(
-      async () => {
-        const approvals = JSON.parse(await cli(['approvals', '--json'])) as Approval[];
-        found = approvals.find((a) => a.agentName === agentName && a.status === 'pending');
-        return found !== undefined;
-      },
-      { timeout: 30_000, interval: 200 },
-    )
-    .toBe(true);
-  return found!;
-}
+const cli = (args: string[]): Promise<string> => setup.cli(args);
+const pendingApproval = (agentName: string): Promise<Approval> => waitForPendingApproval(env, (a) => a.agentName === agentName);
 
 describe('agents, grants and the bridge end to end', () => {
   it('run → mcp proxy → tool call; no grant → approval → denied → audited; revoke stops the next call', async () => {

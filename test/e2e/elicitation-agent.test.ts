@@ -5,66 +5,37 @@
  * world's AS) through `latchkey mcp`. The agent never receives the URL; the page is visited 0
  * times before the owner approves and once after (E9); the audit names the site, never the URL.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval, AuditEvent } from '../../shared/agents.js';
 import { startElicitationServer, type ElicitationServer } from '../world/elicitation-servers.js';
 import { startWorld, type World } from '../world/index.js';
-import { keychainMode } from '../support/keychain-env.js';
-import { runCli, startCli, waitForOutput, type RunningCli, runCliOk, stopCli } from '../support/run-cli.js';
+import { startCliDaemon, waitForPendingApproval, type CliDaemon } from '../support/cli-daemon.js';
+import { runCli, startCli, type RunningCli } from '../support/run-cli.js';
 
 const AGENT = resolve(import.meta.dirname, 'fixtures/elicitation-agent.mjs');
 let world: World;
 let pages: ElicitationServer;
-let home: string;
-let runtimeDir: string;
+let setup: CliDaemon;
 let env: Record<string, string>;
-let daemon: RunningCli;
 
 beforeAll(async () => {
   world = await startWorld();
   pages = await startElicitationServer({ auth: { issuer: world.issuer, jwksUri: world.as.jwksUri }, browserFlow: true });
   world.as.addResourceServer(pages.url, ['mcp:read']);
-  home = await mkdtemp(join(tmpdir(), 'latchkey-elicit-'));
-  runtimeDir = await mkdtemp('/tmp/lke-'); // short: Unix socket paths are limited to 108 bytes
-  env = {
-    ...world.browserRelayEnv(),
-    LATCHKEY_HOME: home,
-    LATCHKEY_RUNTIME_DIR: runtimeDir,
-    LATCHKEY_ALLOW_INSECURE_LOOPBACK: '1',
-    ...keychainMode(),
-  };
-  daemon = startCli(['daemon', '--approval-timeout', '60'], env);
-  await waitForOutput(daemon, 'Press Ctrl-C to stop.');
+  setup = await startCliDaemon(world, { homePrefix: 'latchkey-elicit-' });
+  ({ env } = setup);
 }, 60_000);
 
 afterAll(async () => {
-  await stopCli(daemon);
+  await setup?.close();
   await pages?.close();
   await world?.close();
-  for (const dir of [home, runtimeDir]) if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<string> {
-  return runCliOk(args, env);
-}
-
-async function pendingApproval(kind: Approval['kind'], seen: ReadonlySet<string>): Promise<Approval> {
-  let found: Approval | undefined;
-  await expect
-    .poll(
-      async () => {
-        const approvals = JSON.parse(await cli(['approvals', '--json'])) as Approval[];
-        found = approvals.find((a) => a.kind === kind && a.status === 'pending' && !seen.has(a.id));
-        return found !== undefined;
-      },
-      { timeout: 30_000, interval: 200 },
-    )
-    .toBe(true);
-  return found!;
-}
+const cli = (args: string[]): Promise<string> => setup.cli(args);
+const pendingApproval = (kind: Approval['kind'], seen: ReadonlySet<string>): Promise<Approval> =>
+  waitForPendingApproval(env, (a) => a.kind === kind && !seen.has(a.id));
 
 interface AgentOutput {
   text?: string;

@@ -3,53 +3,36 @@
  * owner uses the CLI, agents run under `latchkey run`; the tokens are oidc-provider's 10-minute
  * JWTs and what Latchkey says about them is checked against the real MCP server that verifies them.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent, Grant } from '../../shared/agents.js';
 import type { TokenResponse } from '../../shared/bridge.js';
 import { formatTime } from '../../electron/cli/table.js';
 import { startWorld, type World } from '../world/index.js';
-import { keychainMode } from '../support/keychain-env.js';
+import { startCliDaemon, type CliDaemon } from '../support/cli-daemon.js';
 import { callTool, resultText } from '../support/mcp-call.js';
-import { runCli, startCli, waitForOutput, type RunningCli, runCliOk, stopCli } from '../support/run-cli.js';
+import { CLI_MAIN as MAIN, runCli, startCli, waitForOutput } from '../support/run-cli.js';
 
 const LOOPING_AGENT = resolve(import.meta.dirname, 'fixtures/looping-agent.mjs');
-const MAIN = resolve(import.meta.dirname, '../../electron/cli/main.ts');
 const SERVER_TOKEN_SECONDS = 600;
 let world: World;
-let home: string;
-let runtimeDir: string;
+let setup: CliDaemon;
 let env: Record<string, string>;
-let daemon: RunningCli;
 
 beforeAll(async () => {
   world = await startWorld({ accessTokenTtlSeconds: SERVER_TOKEN_SECONDS });
-  home = await mkdtemp(join(tmpdir(), 'latchkey-t38-'));
-  runtimeDir = await mkdtemp('/tmp/lkr-'); // short: Unix socket paths are limited to 108 bytes
-  env = {
-    ...world.browserRelayEnv(),
-    LATCHKEY_HOME: home,
-    LATCHKEY_RUNTIME_DIR: runtimeDir,
-    LATCHKEY_ALLOW_INSECURE_LOOPBACK: '1',
-    ...keychainMode(),
-  };
-  daemon = startCli(['daemon', '--no-ui', '--approval-timeout', '2'], env);
-  await waitForOutput(daemon, 'Press Ctrl-C to stop.');
+  setup = await startCliDaemon(world, { homePrefix: 'latchkey-t38-', daemonArgs: ['--no-ui', '--approval-timeout', '2'] });
+  ({ env } = setup);
   await cli(['connect', world.mcpUrl]);
 }, 60_000);
 
 afterAll(async () => {
-  await stopCli(daemon);
+  await setup?.close();
   await world?.close();
-  for (const dir of [home, runtimeDir]) if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<string> {
-  return runCliOk(args, env);
-}
+const cli = (args: string[]): Promise<string> => setup.cli(args);
 
 /** `latchkey token --json` inside a session of `agent`, as an agent runs it. */
 function agentToken(agent: string) {
