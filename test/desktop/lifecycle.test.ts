@@ -84,7 +84,9 @@ describe('the desktop app over its wallet host', () => {
     expect(isAlive(hostPid)).toBe(true);
     const again = await launchApp(profile);
     cleanups.push(() => again.quit());
-    expect(again.output()).toContain('attached to the running wallet host');
+    // Attached, not started: the new main process has no host child, and the first host still runs.
+    expect(await hostPidOf(again.app.process().pid ?? 0)).toBeUndefined();
+    expect(isAlive(hostPid)).toBe(true);
     const status = await again.window.evaluate(() => (globalThis as unknown as { latchkey: { call: (m: string, p: unknown) => Promise<{ mode: string }> } }).latchkey.call('status', {}));
     expect(status.mode).toBe('keychain');
   });
@@ -99,8 +101,8 @@ describe('the desktop app over its wallet host', () => {
     await waitForOutput(daemon, 'owner socket:');
     const running = await launchApp(profile);
     cleanups.push(() => running.quit());
+    // Attached, not started: no host child of the app's main process.
     expect(await hostPidOf(running.app.process().pid ?? 0)).toBeUndefined();
-    expect(running.output()).toContain('attached to the running wallet host');
     // The window works against the daemon's wallet.
     const agents = await running.window.evaluate(() => (globalThis as unknown as { latchkey: { call: (m: string, p: unknown) => Promise<unknown> } }).latchkey.call('listAgents', {}));
     expect(agents).toEqual([]);
