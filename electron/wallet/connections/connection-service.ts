@@ -95,7 +95,9 @@ export class ConnectionService {
     const input = { serverUrl, resource, challenge, rememberedIssuer: previous?.issuer, signal: options.signal };
     const discovered = mayStayOpen ? await discoverUnlessOpen(input, net) : { kind: 'protected' as const, ...(await discoverAuthorization(input, net)) };
     if (discovered.kind === 'open') {
-      return storeOpenConnection({ resource, account, serverUrl: serverUrl.href, now: this.deps.clock.now(), previous, options }, discovered.probe.era, this.deps);
+      const open = await storeOpenConnection({ resource, account, serverUrl: serverUrl.href, now: this.deps.clock.now(), previous, options }, discovered.probe.era, this.deps);
+      options.onProgress?.({ step: 'connected', connection: this.summarize(open) });
+      return open;
     }
     const { as } = discovered;
     challenge = discovered.challenge;

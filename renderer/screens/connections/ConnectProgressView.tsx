@@ -30,7 +30,7 @@ function describe(progress: ConnectProgress): string {
     case 'exchanging':
       return 'Exchanging the code for tokens';
     case 'connected':
-      return 'Connected';
+      return progress.connection.access === 'open-until-401' ? 'Connected — no sign-in needed yet: Latchkey signs in when the server asks' : 'Connected';
   }
 }
 
