@@ -15,7 +15,7 @@ import { StdioClientTransport as ModernStdioTransport } from '@modelcontextproto
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ElicitRequestSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ProgressNotificationSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../support/run-cli.js';
 import { startElicitationServer, type ElicitationServer } from '../../world/elicitation-servers.js';
@@ -76,6 +76,8 @@ async function enrol(url: string, scopes: readonly string[], extraArgs: readonly
 }
 
 interface Agent {
+  /** Every progress notification the agent received, in arrival order (its own progress handling replaced). */
+  watchProgress(): Array<{ progressToken: string | number; progress: number }>;
   /** performance.now() just before the agent spawned `latchkey mcp` (after its enrolment). */
   readonly spawnedAt: number;
   callTool(name: string, args: Record<string, unknown>, onProgress?: (progress: number) => void): Promise<string>;
@@ -92,6 +94,9 @@ async function startAgent(revision: AgentRevision, url: string, scopes: readonly
     expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
     return {
       spawnedAt,
+      watchProgress: () => {
+        throw new Error('watchProgress is for the 2025 agents');
+      },
       callTool: async (name, toolArgs, onProgress) =>
         toolText(await client.callTool({ name, arguments: toolArgs }, { timeout: 120_000, ...(onProgress === undefined ? {} : { onprogress: (p) => onProgress(p.progress) }) })),
       onElicit: (answer) => client.setRequestHandler('elicitation/create', answer),
@@ -104,6 +109,13 @@ async function startAgent(revision: AgentRevision, url: string, scopes: readonly
   expect(client.getServerVersion()).toBeDefined();
   return {
     spawnedAt,
+    watchProgress: () => {
+      const seen: Array<{ progressToken: string | number; progress: number }> = [];
+      client.setNotificationHandler(ProgressNotificationSchema, (notification) => {
+        seen.push({ progressToken: notification.params.progressToken, progress: notification.params.progress });
+      });
+      return seen;
+    },
     callTool: async (name, toolArgs, onProgress) =>
       toolText(await client.callTool({ name, arguments: toolArgs }, undefined, { timeout: 120_000, ...(onProgress === undefined ? {} : { onprogress: (p) => onProgress(p.progress) }) })),
     onElicit: (answer) => client.setRequestHandler(ElicitRequestSchema, answer),
@@ -159,9 +171,13 @@ describe('protocol revision matrix through latchkey mcp', () => {
     const agent = await startAgent('2025-11-25', modern.url);
     agent.onElicit(() => ({ action: 'accept', content: { name: 'Ada' } }));
     expect(await agent.callTool('ask_name', {})).toBe('hello Ada');
-    const progress: number[] = [];
-    expect(await agent.callTool('count', { to: 3 }, (value) => progress.push(value))).toBe('counted 3');
-    expect(progress).toEqual([1, 2, 3]);
+    // Through the CLI the notifications reach the agent under its token, but on a loaded machine
+    // sometimes after the call's result (in-process always before it: era-bridges.test.ts), and the
+    // SDK's onprogress drops late ones; the agent's own handler records them as they arrive.
+    const progress = agent.watchProgress();
+    expect(await agent.callTool('count', { to: 3 }, () => undefined)).toBe('counted 3');
+    await expect.poll(() => progress.map((entry) => entry.progress)).toEqual([1, 2, 3]);
+    expect(new Set(progress.map((entry) => typeof entry.progressToken))).toEqual(new Set(['number']));
   }, 120_000);
 
   it('agent 2025-11-25 → server 2026-07-28: spawn → first call with --protocol auto and pinned (3 each, alternating)', async () => {
