@@ -1,14 +1,17 @@
 /**
- * An agent's consent request from a real `latchkey run` against the test world, approved in the
- * real Electron window: the owner connects with the CLI (which talks to the host the app
- * started), an agent without a grant asks for a token, the approval appears in the window
- * without a reload, Approve once hands the agent its token.
+ * Against the test world, in the real Electron app: an agent's consent request from a real
+ * `latchkey run` is approved in the window (the owner connects with the CLI, which talks to the
+ * host the app started; the approval appears without a reload; Approve once hands the agent its
+ * token), and a URL elicitation is decided from the real tray menu: the counting page sees
+ * exactly one visit, after the click (E9).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { startWorld, type World } from '../world/index.js';
+import { servePage } from '../support/page-server.js';
 import { runCli, startCli } from '../support/run-cli.js';
-import { createProfile, launchApp, type Profile, type RunningApp } from './desktop-app.js';
+import { postElicitation } from '../e2e/ui/elicitation-agent.js';
+import { clickTrayItem, createProfile, launchApp, recordTrayAndNotices, trayLabels, type Profile, type RunningApp } from './desktop-app.js';
 
 const MAIN = resolve(import.meta.dirname, '../../electron/cli/main.ts');
 
@@ -21,7 +24,7 @@ beforeAll(async () => {
   world = await startWorld();
   profile = await createProfile();
   env = { ...profile.env, ...world.browserRelayEnv(), LATCHKEY_ALLOW_INSECURE_LOOPBACK: '1' };
-  running = await launchApp(profile, env);
+  running = await launchApp(profile, env, await recordTrayAndNotices(profile));
 });
 
 afterAll(async () => {
@@ -49,5 +52,24 @@ describe('a consent from a real latchkey run, approved in the desktop window', (
     expect(answered.code, answered.stderr).toBe(0);
     expect(answered.stdout.trim()).not.toBe('');
     await card.waitFor({ state: 'detached' });
+  });
+  it('E9: a URL elicitation decided from the tray menu opens its page exactly once, after the click', async () => {
+    const counting = await servePage('<p>pay here</p>');
+    try {
+      const secret = (await cli(['agent', 'add', 'pager'])).trim();
+      const server = world.mcpUrl;
+      await cli(['grant', 'add', 'pager', server, '--scope', 'mcp:read', '--ttl', '15m']);
+      const page = `http://127.0.0.1:${counting.port}/checkout`;
+      const asked = postElicitation(profile.bridgeSocket, secret, { server, url: page, message: 'Confirm the payment.' });
+      await expect.poll(() => trayLabels(running.app)).toContain('Latchkey: 1 approval waiting');
+      expect(counting.paths).toEqual([]);
+      expect(await clickTrayItem(running.app, 'pager', 'Open page')).toBe('Open page');
+      expect((await asked).action).toBe('accept');
+      await expect.poll(() => counting.paths).toEqual(['/checkout']);
+      await expect.poll(() => trayLabels(running.app)).toContain('Latchkey: nothing waits for you');
+      expect(counting.paths).toEqual(['/checkout']);
+    } finally {
+      await counting.close();
+    }
   });
 });

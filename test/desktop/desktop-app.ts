@@ -4,7 +4,7 @@
  * running app can say: its processes, its memory, its sockets.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { ensureElectronTestRuntime } from '../../scripts/electron-test-runtime.js';
@@ -113,4 +113,60 @@ export async function hostPidOf(mainPid: number): Promise<number | undefined> {
 
 export function isAlive(pid: number): boolean {
   return existsSync(`/proc/${pid}`);
+}
+
+/**
+ * What the app hands Electron's Tray and Notification, recorded by a hook loaded into the main
+ * process before the app (`--require=<file>`, which the test runtime's loader honours like stock
+ * Electron's `-r`; NODE_OPTIONS' --require cannot reach the electron module there): it wraps
+ * Tray#setContextMenu and Notification#show and keeps what they were given on the main process's
+ * global `latchkeyDesktopSeen`. Returns the launch arguments.
+ */
+const RECORDER = `'use strict';
+const electron = require('electron');
+const seen = (globalThis.latchkeyDesktopSeen = { menus: [], notices: [] });
+const setContextMenu = electron.Tray.prototype.setContextMenu;
+electron.Tray.prototype.setContextMenu = function (menu) {
+  seen.menus.push(menu);
+  return setContextMenu.call(this, menu);
+};
+// No notification server runs under Xvfb, so Electron says notifications are unsupported; the
+// app would then show none. Say they are, to observe each one the app raises.
+electron.Notification.isSupported = () => true;
+const show = electron.Notification.prototype.show;
+electron.Notification.prototype.show = function () {
+  seen.notices.push({ title: this.title, body: this.body });
+  return show.call(this);
+};
+`;
+
+export interface Seen {
+  menus: { items: { label: string; submenu?: { items: { label: string; click: () => void }[] } }[] }[];
+  notices: { title: string; body: string }[];
+}
+
+
+export async function recordTrayAndNotices(profile: Profile): Promise<string[]> {
+  const hook = join(profile.base, 'record-tray-and-notices.cjs');
+  await writeFile(hook, RECORDER);
+  return [`--require=${hook}`];
+}
+
+/** Clicks the item labelled `action` in the submenu of the last tray menu's entry that mentions `entryText`; returns its label. */
+export function clickTrayItem(app: ElectronApplication, entryText: string, action: string): Promise<string | undefined> {
+  return app.evaluate(
+    (_electron, [text, label]) => {
+      const seen = (globalThis as unknown as { latchkeyDesktopSeen: Seen }).latchkeyDesktopSeen;
+      const entry = seen.menus.at(-1)?.items.find((item) => item.submenu !== undefined && item.label.includes(text));
+      const item = entry?.submenu?.items.find((candidate) => candidate.label === label);
+      item?.click();
+      return item?.label;
+    },
+    [entryText, action] as const,
+  );
+}
+
+/** The labels of the last tray menu's top-level items. */
+export function trayLabels(app: ElectronApplication): Promise<string[]> {
+  return app.evaluate(() => (globalThis as unknown as { latchkeyDesktopSeen: Seen }).latchkeyDesktopSeen.menus.at(-1)?.items.map((item) => item.label) ?? []);
 }
