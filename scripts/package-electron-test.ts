@@ -24,6 +24,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { Arch, build, Platform, type Configuration } from 'electron-builder';
+import { bundleCli } from './bundle-cli.js';
 import { bundleDesktop } from './bundle-electron.js';
 import { ensureElectronTestRuntime, type ElectronTestRuntime } from './electron-test-runtime.js';
 
@@ -94,7 +95,8 @@ export async function readShippedConfig(root: string = ROOT): Promise<Configurat
 
 /**
  * A private copy of the app to pack: the manifest, the icons, the window (built by
- * `npm run build:renderer`; it must exist), the main and preload bundles, and the repository's
+ * `npm run build:renderer`; it must exist), the main and preload bundles, the CLI bundle (the
+ * wallet host the app starts), and the repository's
  * node_modules linked in (electron-builder takes keytar from there). No electron-builder.yml: the
  * caller passes the whole configuration.
  */
@@ -105,7 +107,7 @@ export async function stageDesktopApp(into: string, root: string = ROOT): Promis
   for (const name of ['package.json', 'package-lock.json']) await cp(join(root, name), join(into, name));
   await cp(join(root, 'assets'), join(into, 'assets'), { recursive: true });
   await cp(renderer, join(into, 'dist/renderer'), { recursive: true });
-  await bundleDesktop(join(into, 'dist'));
+  await Promise.all([bundleDesktop(join(into, 'dist')), bundleCli(join(into, 'dist/cli'))]);
   await symlink(join(root, 'node_modules'), join(into, 'node_modules'), 'dir');
 }
 

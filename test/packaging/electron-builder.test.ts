@@ -57,9 +57,9 @@ describe('electron-builder.yml', () => {
     expect(config.electronFuses).toStrictEqual(HARDENED_FUSES);
   });
 
-  it('T28: the app is an asar archive with only keytar\'s native module unpacked', () => {
+  it('T28: the app is an asar archive; only the CLI bundle (the host Node runs) and keytar are unpacked', () => {
     expect(config.asar).toBe(true);
-    expect(config.asarUnpack).toEqual(['**/node_modules/keytar/**/*.node']);
+    expect(config.asarUnpack).toEqual(['dist/cli/**', '**/node_modules/keytar/**']);
     expect(config.extraMetadata.main).toBe('dist/electron/main/main.cjs');
     expect(config.files).toEqual(expect.arrayContaining(['dist/electron/main/main.cjs', 'dist/electron/preload/preload.cjs', 'dist/renderer/**', '!node_modules/**']));
   });
@@ -134,8 +134,11 @@ describe('the dir build against a stub Electron', () => {
     expect(manifest.main).toBe('dist/electron/main/main.cjs');
   });
 
-  it('E11: keytar\'s native module is unpacked next to the archive', () => {
+  it('E11: keytar and the CLI bundle are unpacked next to the archive', () => {
     expect(existsSync(join(appDir(), 'resources/app.asar.unpacked/node_modules/keytar/build/Release/keytar.node'))).toBe(true);
+    // The host is the CLI's daemon run by Node, which cannot read inside the archive.
+    expect(existsSync(join(appDir(), 'resources/app.asar.unpacked/dist/cli/main.js'))).toBe(true);
+    expect(existsSync(join(appDir(), 'resources/app.asar.unpacked/node_modules/keytar/lib/keytar.js'))).toBe(true);
   });
 
   it('E11: the packaged binary has its fuses flipped to the hardened values', async () => {
