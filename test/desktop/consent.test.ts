@@ -2,8 +2,8 @@
  * Against the test world, in the real Electron app: an agent's consent request from a real
  * `latchkey run` is approved in the window (the owner connects with the CLI, which talks to the
  * host the app started; the approval appears without a reload; Approve once hands the agent its
- * token), and a URL elicitation is decided from the real tray menu: the counting page sees
- * exactly one visit, after the click (E9).
+ * token), a URL elicitation is decided from the real tray menu (the counting page sees exactly
+ * one visit, after the click: E9), and a grant is revoked in the window.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
@@ -11,6 +11,7 @@ import { startWorld, type World } from '../world/index.js';
 import { servePage } from '../support/page-server.js';
 import { runCli, startCli } from '../support/run-cli.js';
 import { postElicitation } from '../e2e/ui/elicitation-agent.js';
+import { openScreen } from '../e2e/ui/support.js';
 import { clickTrayItem, createProfile, launchApp, recordTrayAndNotices, trayLabels, type Profile, type RunningApp } from './desktop-app.js';
 
 const MAIN = resolve(import.meta.dirname, '../../electron/cli/main.ts');
@@ -71,5 +72,17 @@ describe('a consent from a real latchkey run, approved in the desktop window', (
     } finally {
       await counting.close();
     }
+  });
+  it('a grant is revoked in the window, and the host has it no more', async () => {
+    await cli(['grant', 'add', 'agent-b', world.mcpUrl, '--scope', 'mcp:read', '--ttl', '15m']);
+    await openScreen(running.window, 'Agents');
+    const agentCard = running.window.getByRole('article', { name: 'agent-b' });
+    const row = agentCard.getByRole('row').filter({ hasText: world.mcpUrl });
+    await row.getByRole('button', { name: 'Revoke grant' }).click();
+    await running.window.getByRole('dialog', { name: 'Revoke this grant?' }).getByRole('button', { name: 'Revoke' }).click();
+    await row.waitFor({ state: 'detached' });
+    // The one grant left is pager's (the test above); agent-b's is gone on the host.
+    const left = JSON.parse(await cli(['grant', 'list', '--json'])) as { scopes: string[]; resource: string }[];
+    expect(left).toHaveLength(1);
   });
 });
