@@ -8,24 +8,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, resultText } from '../../support/mcp-call.js';
-import { startLegacy20250326Server, type Legacy20250326Server, type Legacy20250326Variant } from '../../world/legacy-2025-03-26.js';
+import { startLegacy20250326Server, type Legacy20250326Variant } from '../../world/legacy-2025-03-26.js';
 import { startReachCli, toolText, type ReachCli } from './reach-cli.js';
 
 let reach: ReachCli;
-const servers: Legacy20250326Server[] = [];
 
 beforeAll(async () => {
   reach = await startReachCli();
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled(servers.map((server) => server.close()));
   await reach?.close();
 });
 
 async function connectAndUse(variant: Legacy20250326Variant): Promise<void> {
-  const legacy = await startLegacy20250326Server({ variant });
-  servers.push(legacy);
+  const legacy = reach.track(await startLegacy20250326Server({ variant }));
   const flow = reach.world.opener.nextFlow();
   const connect = await reach.connect(legacy.url);
   expect(connect.result.code, connect.result.stderr).toBe(0);

@@ -12,20 +12,17 @@ import { startMigrationScenario, type MigrationScenario } from '../../world/migr
 import { startReachCli, toolText, type ReachCli } from './reach-cli.js';
 
 let reach: ReachCli;
-const scenarios: MigrationScenario[] = [];
 
 beforeAll(async () => {
   reach = await startReachCli();
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled(scenarios.map((scenario) => scenario.close()));
   await reach?.close();
 });
 
 async function connectedScenario(): Promise<MigrationScenario> {
-  const moving = await startMigrationScenario(reach.world);
-  scenarios.push(moving);
+  const moving = reach.track(await startMigrationScenario(reach.world));
   const connect = await reach.connect(moving.url);
   expect(connect.result.code, connect.result.stderr).toBe(0);
   console.info(`[reach] connect migrating server (before the move, world AS): ${connect.ms} ms`);

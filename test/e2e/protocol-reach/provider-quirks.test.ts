@@ -17,21 +17,14 @@ import { startReachCli, toolText, type ReachCli } from './reach-cli.js';
 
 const METADATA_DELAY_MS = 60_000;
 let reach: ReachCli;
-const servers: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
   reach = await startReachCli();
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled(servers.map((server) => server.close()));
   await reach?.close();
 });
-
-function track<T extends { close(): Promise<void> }>(server: T): T {
-  servers.push(server);
-  return server;
-}
 
 /** A loopback port that was free a moment ago. */
 async function freePort(): Promise<number> {
@@ -57,7 +50,7 @@ async function expectWorkingConnection(pair: VariantPair, agentName: string): Pr
 describe('authorization server quirks end to end', () => {
   it('metadata slower than the discovery budget: connect stops with discovery.timeout before the metadata comes; once fast it connects', async () => {
     // Far beyond the 15 s budget, so a loaded machine's slow process start cannot reach it.
-    const slow = track(await startSlowAuthorizationServer({ delayMs: METADATA_DELAY_MS }));
+    const slow = reach.track(await startSlowAuthorizationServer({ delayMs: METADATA_DELAY_MS }));
     const stuck = await reach.connect(slow.url);
     expect(stuck.result.code).not.toBe(0);
     expect(stuck.result.stderr).toContain('discovery.timeout');
@@ -71,7 +64,7 @@ describe('authorization server quirks end to end', () => {
   }, 120_000);
 
   it('an AS refusing any resource: connect reports invalid_target; --no-resource connects and the token is for the server', async () => {
-    const entra = track(await startResourceRejectingServer());
+    const entra = reach.track(await startResourceRejectingServer());
     const refused = await reach.connect(entra.url);
     expect(refused.result.code).not.toBe(0);
     expect(refused.result.stderr).toContain('invalid_target');
@@ -87,7 +80,7 @@ describe('authorization server quirks end to end', () => {
   }, 120_000);
 
   it('an AS matching redirect URIs exactly: a second sign-in reuses the port registered at DCR; --callback-port registers and uses a chosen port', async () => {
-    const strict = track(await startExactRedirectServer());
+    const strict = reach.track(await startExactRedirectServer());
     for (const round of ['first', 'second']) {
       const connect = await reach.connect(strict.url);
       expect(connect.result.code, connect.result.stderr).toBe(0);
@@ -98,7 +91,7 @@ describe('authorization server quirks end to end', () => {
     expect(new Set(redirects.map((request) => request.redirectUri)).size).toBe(1);
     expect(strict.as.requests.some((request) => request.status === 400)).toBe(false);
 
-    const fixed = track(await startExactRedirectServer());
+    const fixed = reach.track(await startExactRedirectServer());
     const port = await freePort();
     for (const round of ['first', 'second']) {
       const flow = reach.world.opener.nextFlow();

@@ -4,15 +4,12 @@
  * (timed; Chromium answers the sign-in pages through the BROWSER relay), `token`, and agents
  * that are MCP SDK clients talking to `latchkey mcp <url>` over stdio (test/support/agent-mcp.ts).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { expect } from 'vitest';
 import type { Approval } from '../../../shared/agents.js';
-import { keychainMode } from '../../support/keychain-env.js';
 import { startAgentMcp } from '../../support/agent-mcp.js';
-import { runCli, startCli, stopCli, waitForOutput, type CliResult, type RunningCli } from '../../support/run-cli.js';
+import { startCliDaemon, waitForPendingApproval } from '../../support/cli-daemon.js';
+import { runCli, type CliResult } from '../../support/run-cli.js';
 import { startWorld, type World, type WorldOptions } from '../../world/index.js';
 
 export { toolText } from '../../support/agent-mcp.js';
@@ -38,23 +35,17 @@ export interface ReachCli {
   startAgent(name: string, url: string, scopes: readonly string[]): Promise<Client>;
   /** The same, with `latchkey mcp <url>` started inside a `latchkey run --agent <name>` session. */
   startRunAgent(name: string, url: string, scopes: readonly string[]): Promise<Client>;
+  /** Closes `server` (a test-world addition the test started) in close(), before the world. */
+  track<T extends { close(): Promise<void> }>(server: T): T;
   close(): Promise<void>;
 }
 
 export async function startReachCli(options: WorldOptions = {}): Promise<ReachCli> {
   const world = await startWorld(options);
-  const home = await mkdtemp(join(tmpdir(), 'latchkey-reach-'));
-  const runtimeDir = await mkdtemp('/tmp/lkr-'); // short: Unix socket paths are limited
-  const env = {
-    ...world.browserRelayEnv(),
-    LATCHKEY_HOME: home,
-    LATCHKEY_RUNTIME_DIR: runtimeDir,
-    LATCHKEY_ALLOW_INSECURE_LOOPBACK: '1',
-    ...keychainMode(),
-  };
-  const daemon: RunningCli = startCli(['daemon', '--approval-timeout', '60'], env);
-  await waitForOutput(daemon, 'Press Ctrl-C to stop.');
+  const setup = await startCliDaemon(world, { homePrefix: 'latchkey-reach-' });
+  const { env } = setup;
   const agents: Client[] = [];
+  const servers: Array<{ close(): Promise<void> }> = [];
 
   const run = (args: readonly string[]): Promise<CliResult> => runCli([...args], env);
   return {
@@ -71,21 +62,7 @@ export async function startReachCli(options: WorldOptions = {}): Promise<ReachCl
       expect(result.code, result.stderr).toBe(0);
       return result.stdout.trim();
     },
-    pendingApproval: async (kind) => {
-      let found: Approval | undefined;
-      await expect
-        .poll(
-          async () => {
-            const listed = await run(['approvals', '--json']);
-            found = (JSON.parse(listed.stdout) as Approval[]).find((approval) => approval.kind === kind && approval.status === 'pending');
-            return found !== undefined;
-          },
-          { timeout: 30_000, interval: 200 },
-        )
-        .toBe(true);
-      if (found === undefined) throw new Error(`no pending ${kind} approval`);
-      return found;
-    },
+    pendingApproval: (kind) => waitForPendingApproval(env, (approval) => approval.kind === kind),
     startAgent: async (name, url, scopes) => {
       const client = await startAgentMcp({ env, name, url, scopes, via: 'secret' });
       agents.push(client);
@@ -96,12 +73,15 @@ export async function startReachCli(options: WorldOptions = {}): Promise<ReachCl
       agents.push(client);
       return client;
     },
+    track: (server) => {
+      servers.push(server);
+      return server;
+    },
     close: async () => {
       await Promise.allSettled(agents.map((client) => client.close()));
-      await stopCli(daemon);
+      await Promise.allSettled(servers.map((server) => server.close()));
+      await setup.close();
       await world.close();
-      await rm(home, { recursive: true, force: true });
-      await rm(runtimeDir, { recursive: true, force: true });
     },
   };
 }
