@@ -54,8 +54,10 @@ export async function bundleDesktop(outdir: string = resolve(ROOT, 'dist')): Pro
   ]);
   const manifest: unknown = JSON.parse(await readFile(resolve(ROOT, 'package.json'), 'utf8'));
   const version = typeof manifest === 'object' && manifest !== null && 'version' in manifest && typeof manifest.version === 'string' ? manifest.version : '0.0.0';
+  // The app reads the Node range the wallet host needs from its own package.json (host-runtime.ts), as a packaged app does.
+  const engines = typeof manifest === 'object' && manifest !== null && 'engines' in manifest ? manifest.engines : undefined;
   await mkdir(appDir, { recursive: true });
-  const app = { name: 'latchkey', productName: 'Latchkey', version, private: true, main: relative(appDir, main) };
+  const app = { name: 'latchkey', productName: 'Latchkey', version, private: true, main: relative(appDir, main), engines };
   await writeFile(resolve(appDir, 'package.json'), `${JSON.stringify(app, null, 2)}\n`);
   return { appDir, main, preload };
 }

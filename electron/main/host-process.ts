@@ -1,19 +1,19 @@
 /**
  * The wallet host the desktop app is a window onto. The host for the data directory that already
  * answers on the owner socket (`latchkey daemon`, or one an earlier start of the app left) is
- * used as it is; otherwise the app starts the CLI's own daemon (`latchkey daemon --no-ui`) as a
- * child process of the project's Node. The vault, the bridge and the owner socket then live in
- * that process, on the Node the wallet is built and tested for: Electron's own Node (18.15 in the
- * Electron 25 test runtime, inside a utilityProcess as well) cannot load the wallet's HTTP stack,
- * and a crash of the window or of the main process cannot reach the vault.
+ * used as it is; otherwise the app starts the CLI's own daemon (`latchkey daemon --no-ui`) in a
+ * process of its own, through a HostSpawner (host-spawner.ts): a utilityProcess on Electron's
+ * Node when that Node is one the wallet supports, else a child of the project's Node
+ * (host-runtime.ts chooses). The vault, the bridge and the owner socket then live in that
+ * process, so a crash of the window or of the main process cannot reach the vault.
  *
- * Launching is a plain spawn, no shell. Only a host started here is stopped by `stop()`.
+ * Either way the host is ready when it prints its owner socket. Only a host started here is
+ * stopped by `stop()`.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
 import type { Logger } from '../base/ports.js';
 import { findOwnerEndpoint, type OwnerEndpoint } from '../wallet/host/owner-client.js';
+import type { HostSpawner } from './host-spawner.js';
 
 export interface WalletHost {
   endpoint: OwnerEndpoint;
@@ -28,9 +28,9 @@ export interface WalletHost {
 export interface HostLaunch {
   /** The runtime directory of the data directory (where the owner socket is). */
   runtimeDir: string;
-  /** The Node binary that runs the CLI: the project's Node (LATCHKEY_NODE, else `node` on PATH). */
-  node: string;
-  /** The bundled CLI (dist/cli/main.js). */
+  /** How the host process is started (host-spawner.ts). */
+  spawner: HostSpawner;
+  /** The bundled CLI (dist/cli/main.js; outside the asar in a packaged app). */
   cliEntry: string;
   /** The host's environment (it reads the same LATCHKEY_* settings the app does). */
   env: NodeJS.ProcessEnv;
@@ -58,15 +58,15 @@ function hostFailed(detail: string): LatchkeyError {
 }
 
 async function startHost(launch: HostLaunch): Promise<WalletHost> {
-  const child = spawn(launch.node, [launch.cliEntry, 'daemon', '--no-ui'], { env: launch.env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = once(child, 'exit').then(() => undefined);
+  const child = launch.spawner.start(launch.cliEntry, ['daemon', '--no-ui'], launch.env);
+  const exited = new Promise<void>((resolve) => child.onExit(resolve));
   let lastLine = '';
   let announced: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (announced = resolve));
-  child.stderr.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
   // Read for the host's whole life: a full pipe would stall it. Its lines hold no secrets (no --ui, no link).
-  child.stderr.on('data', (chunk: string) => {
-    for (const line of chunk.split('\n')) {
+  child.stderr?.on('data', (chunk: string | Buffer) => {
+    for (const line of String(chunk).split('\n')) {
       if (line.trim() === '') continue;
       lastLine = line.trim().slice(0, 200);
       launch.logger.debug('wallet host', { line: lastLine });
@@ -75,16 +75,16 @@ async function startHost(launch: HostLaunch): Promise<WalletHost> {
   });
   let timer: NodeJS.Timeout | undefined;
   const failure = new Promise<never>((_resolve, reject) => {
-    child.once('error', (error) => reject(hostFailed(error.message)));
-    child.once('exit', () => reject(hostFailed(lastLine === '' ? 'it exited' : lastLine)));
+    child.onError((detail) => reject(hostFailed(detail)));
+    child.onExit(() => reject(hostFailed(lastLine === '' ? 'it exited' : lastLine)));
     timer = setTimeout(() => reject(hostFailed('no answer in time')), launch.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
   });
   // It also settles when a host that did start exits later; only the race below reads it.
   failure.catch(() => undefined);
   const stop = async (): Promise<void> => {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), launch.graceMs ?? DEFAULT_GRACE_MS);
+    if (!child.isRunning()) return;
+    child.terminate();
+    const killer = setTimeout(() => child.forceKill(), launch.graceMs ?? DEFAULT_GRACE_MS);
     await exited;
     clearTimeout(killer);
   };

@@ -5,7 +5,7 @@
  * socket and its discovery file). Closing the window leaves the host and the tray.
  */
 import { join } from 'node:path';
-import { app, dialog, session, shell, type BrowserWindow } from 'electron';
+import { app, dialog, session, shell, utilityProcess, type BrowserWindow } from 'electron';
 import { LatchkeyError } from '../../shared/errors.js';
 import { defaultRuntimeDir } from '../base/runtime/discovery.js';
 import { createLogger } from '../base/log/logger.js';
@@ -16,6 +16,8 @@ import { attachApprovalNotices } from '../wallet/approvals/approval-notices.js';
 import { registerWalletIpc } from './ipc.js';
 import { desktopConfig } from './desktop-config.js';
 import { attachOrStartHost, type WalletHost } from './host-process.js';
+import { chooseHostSpawner, readEnginesRange, unpackedPath } from './host-runtime.js';
+import { nodeSpawner, utilityProcessSpawner } from './host-spawner.js';
 import { approvalsOf, openHostWallet, type HostWallet } from './host-wallet.js';
 import { createDesktopNotifier } from './notifier.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
@@ -26,7 +28,8 @@ const here = import.meta.dirname;
 const paths = {
   renderer: join(here, '../../renderer'),
   preload: join(here, '../preload/preload.cjs'),
-  cli: join(here, '../../cli/main.js'),
+  // Outside app.asar in a packaged app: the project's Node cannot read inside the archive.
+  cli: unpackedPath(join(here, '../../cli/main.js')),
   trayIcon: join(here, '../../../assets', process.platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'),
   appIcon: join(here, '../../../assets/icon.png'),
 };
@@ -68,8 +71,14 @@ async function start(): Promise<void> {
   // Logins happen in the system browser only (T22), after the A7 checks; never through a shell.
   const opener: Opener = { open: (url) => shell.openExternal(validateOpenUrl(url, policy).href) };
   const runtimeDir = defaultRuntimeDir({ ...childEnv, LATCHKEY_HOME: config.home });
-  host = await attachOrStartHost({ runtimeDir, node: childEnv['LATCHKEY_NODE'] ?? 'node', cliEntry: paths.cli, env: childEnv, logger });
-  logger.info(host.startedHere ? 'started the wallet host' : 'attached to the running wallet host', { pid: host.pid ?? 0 });
+  const spawner = chooseHostSpawner({
+    electronNode: process.versions.node,
+    enginesRange: readEnginesRange(app.getAppPath()),
+    utilityProcess: () => utilityProcessSpawner((modulePath, args, options) => utilityProcess.fork(modulePath, args, options)),
+    projectNode: () => nodeSpawner(childEnv['LATCHKEY_NODE'] ?? 'node'),
+  });
+  host = await attachOrStartHost({ runtimeDir, spawner, cliEntry: paths.cli, env: childEnv, logger });
+  logger.info(host.startedHere ? 'started the wallet host' : 'attached to the running wallet host', { pid: host.pid ?? 0, ...(host.startedHere ? { runtime: spawner.kind } : {}) });
   hostWallet = await openHostWallet(host.endpoint, { opener, allowInsecureLoopback: config.allowInsecureLoopback }, () => {
     if (quitting) return;
     logger.warn('the wallet host stopped; quitting');

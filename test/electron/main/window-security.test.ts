@@ -155,15 +155,16 @@ describe('E10: no embedded web content; logins only through the Opener', () => {
     const opens = main.flatMap((s) => calls(s, 'openExternal').map((c) => textOf(c)));
     expect(opens).toEqual(['shell.openExternal(validateOpenUrl(url, policy).href)']);
     for (const s of main) {
-      if (s.path === 'electron/main/host-process.ts') continue;
+      if (s.path === 'electron/main/host-spawner.ts') continue;
       expect(s.text, s.path).not.toMatch(/child_process|\bexec(File)?\(|\bspawn\(|openPath\(/);
     }
-    // The one process the shell starts is the wallet host: the CLI's daemon on the project's Node, no shell, no URL.
-    const hostLaunch = main.find((s) => s.path === 'electron/main/host-process.ts')!;
-    expect(calls(hostLaunch, 'spawn').map((c) => textOf(c))).toEqual([
-      "spawn(launch.node, [launch.cliEntry, 'daemon', '--no-ui'], { env: launch.env, stdio: ['ignore', 'ignore', 'pipe'] })",
-    ]);
+    // The one process the shell starts is the wallet host: the CLI's daemon, no shell, no URL; on the
+    // project's Node as a child, or on Electron's own Node as a utilityProcess (main.ts hands in fork).
+    const hostLaunch = main.find((s) => s.path === 'electron/main/host-spawner.ts')!;
+    expect(calls(hostLaunch, 'spawn').map((c) => textOf(c))).toEqual(["spawn(node, [cliEntry, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })"]);
+    expect(calls(hostLaunch, 'fork').map((c) => textOf(c))).toEqual(["fork(cliEntry, [...args], { serviceName: HOST_SERVICE_NAME, stdio: ['ignore', 'ignore', 'pipe'], env })"]);
     expect(hostLaunch.text).not.toMatch(/shell:|\bexec(File)?\(|openPath\(/);
+    expect(calls(main.find((s) => s.path === 'electron/main/main.ts')!, 'fork').map((c) => textOf(c))).toEqual(['utilityProcess.fork(modulePath, args, options)']);
   });
 
   it('E10: the preload exposes exactly one key, `latchkey`', () => {
