@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, AuditType, Grant, GrantMode, GrantRevocation, MAX_TOKEN_LIFETIME_SECONDS, SessionSummary } from './agents.js';
 import { AccountLabel, ConnectionSummary, type ConnectProgress } from './connections.js';
+import { PolicyFile, PolicyPlan } from './policy.js';
 
 const Url = z.string().min(1).max(2048);
 const Scopes = z.array(z.string().min(1).max(128)).max(64);
@@ -222,6 +223,16 @@ export const OwnerMethods = {
   removeAllowedSite: { params: z.object({ server: Url, site: z.string().min(1).max(253) }).strict(), result: z.boolean(), changes: ['allowed-sites'] },
   queryAudit: { params: AuditFilter, result: z.array(AuditEvent), changes: none },
   verifyAudit: { params: z.object({}).strict(), result: AuditVerification, changes: none },
+  /** Grants as code (T41): the wallet's agents, grants and allowed sites as a policy file; never a secret. */
+  exportPolicy: { params: z.object({}).strict(), result: PolicyFile, changes: none },
+  /** What applying this file would change, and the digest that confirms exactly that. */
+  planPolicy: { params: z.object({ policy: PolicyFile }).strict(), result: PolicyPlan, changes: none },
+  /** Carries out the plan whose digest the owner confirmed, each change as its owner method; refused (policy.stale) when the plan is no longer that one. */
+  applyPolicy: {
+    params: z.object({ policy: PolicyFile, digest: z.string().regex(/^[0-9a-f]{64}$/u) }).strict(),
+    result: PolicyPlan,
+    changes: ['agents', 'grants', 'allowed-sites'],
+  },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType; changes: readonly ChangedCollection[] }>;
 
 export type OwnerMethodName = keyof typeof OwnerMethods;

@@ -18,6 +18,7 @@ import { grantRevocation } from './broker/revoke-tokens.js';
 import type { RememberedAnswers } from './elicitation/remembered-answers.js';
 import { OwnerChanges, subscribeToWalletEvents } from './owner-changes.js';
 import { accountOf, grantAccount } from './connections/accounts.js';
+import { createPolicyMethods } from './policy/policy-methods.js';
 
 export interface OwnerSurfaceDeps {
   vaultStatus: VaultStatus;
@@ -47,7 +48,7 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
     return agent.id;
   };
 
-  return {
+  const surface: Wallet = {
     vaultStatus: deps.vaultStatus,
     status: async () => {
       const bridge = deps.bridgeStatus?.();
@@ -155,7 +156,16 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
     },
     queryAudit: async (filter = {}) => audit.query(filter),
     verifyAudit: () => audit.verify(),
+    ...createPolicyMethods({
+      surface: () => surface,
+      urlPolicy: policy,
+      allowSite: async (server, site) => {
+        await remembered.allowSite(server, site);
+        await changes.record({ type: 'site.allowed', resource: server, site });
+      },
+    }),
     subscribe: (listener) => subscribeToWalletEvents(approvals, audit, listener),
     close: deps.close,
   };
+  return surface;
 }

@@ -53,6 +53,12 @@ const script: Array<[ChangeMethod, () => Promise<unknown>]> = [
   ['updateGrant', async () => wallet.updateGrant({ id: (await wallet.listGrants({ agent: 'ci-bot' }))[0]!.id, scopes: ['mcp:read', 'mcp:write'] })],
   ['revokeGrant', async () => wallet.revokeGrant({ id: (await wallet.listGrants({ agent: 'ci-bot' }))[0]!.id })],
   ['removeAllowedSite', () => wallet.removeAllowedSite({ server: RESOURCE, site: 'example.test' })],
+  ['applyPolicy', async () => {
+    const current = await wallet.exportPolicy();
+    const added = { name: 'policy-bot', kind: 'interactive' as const, grants: [{ server: RESOURCE, scopes: ['mcp:read'], mode: 'allow' as const }] };
+    const policy = { ...current, agents: [...current.agents, added], allowedSites: [{ server: RESOURCE, site: 'example.test' }] };
+    return wallet.applyPolicy({ policy, digest: (await wallet.planPolicy({ policy })).digest });
+  }],
   ['disconnect', () => wallet.disconnect({ url: RESOURCE })],
   ['removeAgent', () => wallet.removeAgent({ agent: 'ci-bot' })],
 ];

@@ -1,0 +1,107 @@
+/**
+ * Grants as code on a real wallet in memory: export names agents, grants and allowed sites and no
+ * secret; apply carries out exactly the confirmed plan through the owner methods, each change an
+ * owner entry in the audit log (T41).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../../shared/errors.js';
+import { formatPolicy, type PolicyFile } from '../../../../shared/policy.js';
+import { RememberedAnswers } from '../../../../electron/wallet/elicitation/remembered-answers.js';
+import { openMemoryWallet, type MemoryWallet } from '../../../support/memory-wallet.js';
+
+const SERVER = 'https://mcp.example.com/mcp';
+const OTHER = 'https://tools.example.net/mcp';
+const NOW = Date.parse('2030-01-01T00:00:00.000Z');
+
+let memory: MemoryWallet;
+let agentSecret: string;
+
+beforeEach(async () => {
+  memory = await openMemoryWallet({ now: NOW });
+  agentSecret = (await memory.wallet.enrolAgent({ name: 'ci-bot' })).secret;
+  await memory.wallet.enrolAgent({ name: 'reviewer' });
+  await memory.wallet.createGrant({ agent: 'ci-bot', resource: SERVER, scopes: ['notes:write', 'notes:read'], maxTokenLifetimeSeconds: 900 });
+  await memory.wallet.createGrant({ agent: 'reviewer', resource: OTHER, scopes: ['read'], mode: 'ask', expiresAt: NOW + 86_400_000 });
+  await new RememberedAnswers(memory.composed.vault).allowSite(SERVER, 'pay.example');
+});
+afterEach(async () => {
+  await memory.close();
+});
+
+describe('exportPolicy', () => {
+  it('names agents, grants and allowed sites, sorted, with no secret', async () => {
+    const exported = await memory.wallet.exportPolicy();
+    expect(exported).toEqual({
+      version: 1,
+      agents: [
+        { name: 'ci-bot', kind: 'interactive', grants: [{ server: SERVER, scopes: ['notes:read', 'notes:write'], ttl: '15m', mode: 'allow' }] },
+        { name: 'reviewer', kind: 'interactive', grants: [{ server: OTHER, scopes: ['read'], expires: '2030-01-02T00:00:00.000Z', mode: 'ask' }] },
+      ],
+      allowedSites: [{ server: SERVER, site: 'pay.example' }],
+    });
+    const text = formatPolicy(exported);
+    expect(text).not.toContain(agentSecret);
+    expect(text).not.toMatch(/secret|token|hash|"id"/iu);
+  });
+});
+
+describe('planPolicy and applyPolicy', () => {
+  async function edited(): Promise<PolicyFile> {
+    const file = await memory.wallet.exportPolicy();
+    return {
+      ...file,
+      agents: [
+        { ...file.agents[0]!, grants: [{ ...file.agents[0]!.grants[0]!, scopes: ['notes:read'] }] },
+        { name: 'nightly', kind: 'autonomous', grants: [{ server: 'https://TOOLS.example.net/mcp', scopes: ['read'], mode: 'allow' }] },
+      ],
+      allowedSites: [{ server: SERVER, site: 'Docs.Example' }],
+    };
+  }
+
+  it('plans, applies, and the wallet then exports the edited file; each change is an owner entry', async () => {
+    const desired = await edited();
+    const plan = await memory.wallet.planPolicy({ policy: desired });
+    expect(plan.changes.map((change) => [change.kind, change.widens])).toEqual([
+      ['grant.change', false],
+      ['agent.add', false],
+      ['grant.add', true],
+      ['agent.remove', false],
+      ['site.add', true],
+      ['site.remove', false],
+    ]);
+    const before = (await memory.wallet.queryAudit()).length;
+    expect(await memory.wallet.applyPolicy({ policy: desired, digest: plan.digest })).toEqual(plan);
+    expect(formatPolicy(await memory.wallet.exportPolicy())).toBe(formatPolicy({
+        ...desired,
+        agents: [desired.agents[0]!, { ...desired.agents[1]!, grants: [{ ...desired.agents[1]!.grants[0]!, server: OTHER }] }],
+        allowedSites: [{ server: SERVER, site: 'docs.example' }],
+      }));
+    const written = (await memory.wallet.queryAudit()).slice(before);
+    expect(written.map((entry) => [entry.type, entry.actor])).toEqual([
+      ['grant.updated', 'owner'],
+      ['agent.enrolled', 'owner'],
+      ['grant.created', 'owner'],
+      ['grant.revoked', 'owner'],
+      ['agent.removed', 'owner'],
+      ['site.allowed', 'owner'],
+      ['site.removed', 'owner'],
+    ]);
+    expect((await memory.wallet.planPolicy({ policy: desired })).changes).toEqual([]);
+  });
+
+  it('T41: a digest other than the wallet\'s plan (the file or the wallet changed since the diff) applies nothing', async () => {
+    const desired = await edited();
+    const plan = await memory.wallet.planPolicy({ policy: desired });
+    await memory.wallet.createGrant({ agent: 'ci-bot', resource: OTHER, scopes: ['read'] });
+    const exported = formatPolicy(await memory.wallet.exportPolicy());
+    await expect(memory.wallet.applyPolicy({ policy: desired, digest: plan.digest })).rejects.toMatchObject({ code: ErrorCode.PolicyStale });
+    expect(formatPolicy(await memory.wallet.exportPolicy())).toBe(exported);
+    await expect(memory.wallet.applyPolicy({ policy: desired, digest: '0'.repeat(64) })).rejects.toMatchObject({ code: ErrorCode.PolicyStale });
+  });
+
+  it('a server URL that is not allowed refuses the plan before anything changes', async () => {
+    const file = await memory.wallet.exportPolicy();
+    const bad = { ...file, agents: [{ name: 'x', kind: 'interactive' as const, grants: [{ server: 'http://mcp.example.com/mcp', scopes: [], mode: 'allow' as const }] }] };
+    await expect(memory.wallet.planPolicy({ policy: bad })).rejects.toMatchObject({ code: ErrorCode.InsecureUrl });
+  });
+});
