@@ -1,9 +1,11 @@
 /**
  * The `latchkey mcp` proxy in-process across protocol eras (protocol.md, "MCP revisions"): real MCP SDK
- * clients (v1 for a 2025 agent, v2 pinned to 2026-07-28) over an in-memory pair, the real v2
+ * clients (v1 for a 2025 agent, v2 pinned to 2026-07-28) over an in-memory pair (one test writes
+ * JSON-RPC lines through the real stdio line transport instead), the real v2
  * Streamable HTTP transport, and real servers of the other era (a stateful v1 SDK server with SSE
  * answers, a 2026-07-28-only v2 SDK server). No wallet: URL elicitation is covered end to end.
  */
+import { PassThrough } from 'node:stream';
 import { Client as ModernClient, InMemoryTransport as ModernMemory } from '@modelcontextprotocol/client';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -142,6 +144,40 @@ describe('2025 agent, 2026-07-28 server', () => {
     await expect(waiting).rejects.toThrow();
     await expect.poll(() => modern.cancelled()).toBe(1);
     await client.close();
+  });
+
+  it("through the stdio writer the call's progress lines come before its result line, in order", async () => {
+    // A v1 agent dispatches a notification a microtask after reading it and a response at once, so
+    // this order on its stdin is all the proxy can give (a chunk holding both still loses progress).
+    const toProxy = new PassThrough();
+    const toAgent = new PassThrough();
+    const proxy = await startMcpProxy({ url: new URL(modern.url), tokens, input: toProxy, output: toAgent, report: () => undefined });
+    proxies.push(proxy);
+    const lines: Array<Record<string, unknown>> = [];
+    const waiters = new Map<number, () => void>();
+    let buffer = '';
+    toAgent.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      const complete = buffer.split('\n');
+      buffer = complete.pop() ?? '';
+      for (const line of complete) {
+        const message = JSON.parse(line) as Record<string, unknown>;
+        lines.push(message);
+        if (typeof message['id'] === 'number' && message['method'] === undefined) waiters.get(message['id'])?.();
+      }
+    });
+    /** Writes one request line and resolves when its answer line was read. */
+    const ask = (id: number, method: string, params: object): Promise<void> =>
+      new Promise<void>((resolve) => {
+        waiters.set(id, resolve);
+        toProxy.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+      });
+    await ask(1, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'stdio-agent', version: '1.0.0' } });
+    toProxy.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+    await ask(2, 'tools/call', { name: 'count', arguments: { to: 3 }, _meta: { progressToken: 'p' } });
+    const call = lines.filter((line) => line['id'] === 2 || line['method'] === 'notifications/progress');
+    const described = call.map((line) => (line['id'] === 2 ? 'result' : JSON.stringify(line['params'])));
+    expect(described).toEqual([1, 2, 3].map((progress) => JSON.stringify({ progressToken: 'p', progress, total: 3 })).concat('result'));
   });
 
   it('connect → first call in-process: auto and --protocol 2026-07-28 (5 each, alternating; printed)', async () => {
