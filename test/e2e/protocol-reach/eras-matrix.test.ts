@@ -15,7 +15,7 @@ import { StdioClientTransport as ModernStdioTransport } from '@modelcontextproto
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ElicitRequestSchema, ProgressNotificationSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, type JSONRPCMessage, type MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../support/run-cli.js';
 import { startElicitationServer, type ElicitationServer } from '../../world/elicitation-servers.js';
@@ -76,8 +76,8 @@ async function enrol(url: string, scopes: readonly string[], extraArgs: readonly
 }
 
 interface Agent {
-  /** Every progress notification the agent received, in arrival order (its own progress handling replaced). */
-  watchProgress(): Array<{ progressToken: string | number; progress: number }>;
+  /** Every message the agent's transport read from `latchkey mcp`'s stdout, in that order (before the SDK dispatches it). */
+  readonly wire: readonly JSONRPCMessage[];
   /** performance.now() just before the agent spawned `latchkey mcp` (after its enrolment). */
   readonly spawnedAt: number;
   callTool(name: string, args: Record<string, unknown>, onProgress?: (progress: number) => void): Promise<string>;
@@ -94,8 +94,8 @@ async function startAgent(revision: AgentRevision, url: string, scopes: readonly
     expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
     return {
       spawnedAt,
-      watchProgress: () => {
-        throw new Error('watchProgress is for the 2025 agents');
+      get wire(): readonly JSONRPCMessage[] {
+        throw new Error('wire is recorded for the 2025 agents');
       },
       callTool: async (name, toolArgs, onProgress) =>
         toolText(await client.callTool({ name, arguments: toolArgs }, { timeout: 120_000, ...(onProgress === undefined ? {} : { onprogress: (p) => onProgress(p.progress) }) })),
@@ -107,19 +107,25 @@ async function startAgent(revision: AgentRevision, url: string, scopes: readonly
   await client.connect(revision === '2025-06-18' ? asking20250618(transport) : transport);
   clients.push(client);
   expect(client.getServerVersion()).toBeDefined();
+  const wire = recordWire(transport);
   return {
     spawnedAt,
-    watchProgress: () => {
-      const seen: Array<{ progressToken: string | number; progress: number }> = [];
-      client.setNotificationHandler(ProgressNotificationSchema, (notification) => {
-        seen.push({ progressToken: notification.params.progressToken, progress: notification.params.progress });
-      });
-      return seen;
-    },
+    wire,
     callTool: async (name, toolArgs, onProgress) =>
       toolText(await client.callTool({ name, arguments: toolArgs }, undefined, { timeout: 120_000, ...(onProgress === undefined ? {} : { onprogress: (p) => onProgress(p.progress) }) })),
     onElicit: (answer) => client.setRequestHandler(ElicitRequestSchema, answer),
   };
+}
+
+/** Records what the transport reads, in order, then hands it to the client as before. */
+function recordWire(transport: Transport): JSONRPCMessage[] {
+  const wire: JSONRPCMessage[] = [];
+  const dispatch = transport.onmessage?.bind(transport);
+  transport.onmessage = <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo): void => {
+    wire.push(message);
+    dispatch?.(message, extra);
+  };
+  return wire;
 }
 
 function serverUrl(revision: ServerRevision): string {
@@ -171,13 +177,17 @@ describe('protocol revision matrix through latchkey mcp', () => {
     const agent = await startAgent('2025-11-25', modern.url);
     agent.onElicit(() => ({ action: 'accept', content: { name: 'Ada' } }));
     expect(await agent.callTool('ask_name', {})).toBe('hello Ada');
-    // Through the CLI the notifications reach the agent under its token, but on a loaded machine
-    // sometimes after the call's result (in-process always before it: era-bridges.test.ts), and the
-    // SDK's onprogress drops late ones; the agent's own handler records them as they arrive.
-    const progress = agent.watchProgress();
+    // The order is asserted on the agent's stdin. The SDK's onprogress is not: it dispatches a
+    // notification a microtask after reading it but a response at once, so when one pipe read holds
+    // progress and the result it misses the progress, whatever the order on the wire. An onprogress
+    // is still given: without one the SDK sends no progressToken.
+    const from = agent.wire.length;
     expect(await agent.callTool('count', { to: 3 }, () => undefined)).toBe('counted 3');
-    await expect.poll(() => progress.map((entry) => entry.progress)).toEqual([1, 2, 3]);
-    expect(new Set(progress.map((entry) => typeof entry.progressToken))).toEqual(new Set(['number']));
+    const read = agent.wire.slice(from).map((message) => message as { id?: unknown; method?: string; params?: { progressToken?: unknown; progress?: unknown } });
+    const callId = read.find((message) => message.method === undefined)?.id;
+    expect(typeof callId).toBe('number');
+    const related = read.filter((message) => message.id === callId || (message.method === 'notifications/progress' && message.params?.progressToken === callId));
+    expect(related.map((message) => (message.method === undefined ? 'result' : message.params?.progress))).toEqual([1, 2, 3, 'result']);
   }, 120_000);
 
   it('agent 2025-11-25 → server 2026-07-28: spawn → first call with --protocol auto and pinned (3 each, alternating)', async () => {
