@@ -9,7 +9,7 @@
  * in the --inspect fuse alone, since the hardened binary refuses the --inspect Playwright needs.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flipFuses, FuseV1Options, FuseVersion, getCurrentFuseWire } from '@electron/fuses';
@@ -20,7 +20,7 @@ import { APP_ENTRY_URL, RENDERER_CSP } from '../../electron/main/policy.js';
 import { FUSE_INDEX, packageForTestRuntime, readShippedConfig, type PackagedTestApp } from '../../scripts/package-electron-test.js';
 import { startPackaged } from '../packaging/packaged-run.js';
 import { startCli, stopCli, waitForOutput, type RunningCli } from '../support/run-cli.js';
-import { chromiumArgs, createProfile, type Profile } from './desktop-app.js';
+import { chromiumArgs, createProfile, hostPidOf, isAlive, type Profile } from './desktop-app.js';
 
 const ON = 49; // '1' on the fuse wire
 const OFF = 48; // '0'
@@ -51,6 +51,21 @@ async function appEnv(profile?: Profile, extra: NodeJS.ProcessEnv = {}): Promise
 /** Electron 25 (the runtime here) has webContents.getLastWebPreferences; Electron 45's typings no longer declare it. */
 interface WithLastPreferences {
   getLastWebPreferences(): WebPreferences | null;
+}
+
+/**
+ * Playwright's _electron needs --inspect, which the hardened binary refuses (T28 below): a copy
+ * beside it that differs in that one fuse, made once.
+ */
+let inspectable: Promise<string> | undefined;
+function inspectableBinary(): Promise<string> {
+  inspectable ??= (async () => {
+    const copy = join(packaged.appDir, 'latchkey-desktop-inspectable');
+    await copyFile(packaged.executable, copy);
+    await flipFuses(copy, { version: FuseVersion.V1, [FuseV1Options.EnableNodeCliInspectArguments]: true });
+    return copy;
+  })();
+  return inspectable;
 }
 
 /** A script that leaves a file behind if anything runs it. */
@@ -118,12 +133,7 @@ describe('the app packed against the Electron 25.1.1 test runtime', () => {
     });
 
     it('E1 / E6: its window opens from app://latchkey with the hardened web preferences read back, the contract client and the CSP (Playwright, on a copy with only the --inspect fuse turned back on)', async () => {
-      // Playwright's _electron needs --inspect, which the hardened binary refuses (above); a copy
-      // beside it differs in that one fuse.
-      const inspectable = join(packaged.appDir, 'latchkey-desktop-inspectable');
-      await copyFile(packaged.executable, inspectable);
-      await flipFuses(inspectable, { version: FuseVersion.V1, [FuseV1Options.EnableNodeCliInspectArguments]: true });
-      const app = await _electron.launch({ executablePath: inspectable, args: chromiumArgs(), env: (await appEnv(profile)) as Record<string, string>, timeout: 60_000 });
+      const app = await _electron.launch({ executablePath: await inspectableBinary(), args: chromiumArgs(), env: (await appEnv(profile)) as Record<string, string>, timeout: 60_000 });
       try {
         const window = await app.firstWindow();
         expect(window.url()).toBe(APP_ENTRY_URL);
@@ -147,6 +157,35 @@ describe('the app packed against the Electron 25.1.1 test runtime', () => {
         await app.close();
       }
     });
+  });
+
+  it('E11: with no host running, it starts its own from the CLI outside the asar on the project Node (LATCHKEY_NODE), the window reaches it, and quitting stops it', async () => {
+    // The Electron 25 test runtime's Node 18 is below package.json's engines, so the app takes the
+    // child-of-Node strategy here; a plain Node cannot read app.asar, hence app.asar.unpacked.
+    const profile = await createProfile();
+    profiles.push(profile);
+    const app = await _electron.launch({
+      executablePath: await inspectableBinary(),
+      args: chromiumArgs(),
+      env: (await appEnv(profile, { LATCHKEY_NODE: process.execPath, LATCHKEY_DEBUG: '1' })) as Record<string, string>,
+      timeout: 60_000,
+    });
+    let hostPid: number | undefined;
+    try {
+      const window = await app.firstWindow();
+      await window.getByRole('heading', { name: 'Approvals' }).waitFor();
+      hostPid = await hostPidOf(app.process().pid ?? 0);
+      expect(hostPid).toBeGreaterThan(0);
+      const cmdline = (await readFile(`/proc/${hostPid ?? 0}/cmdline`, 'utf8')).split('\0').filter((arg) => arg !== '');
+      expect(cmdline).toEqual([process.execPath, join(packaged.appDir, 'resources/app.asar.unpacked/dist/cli/main.js'), 'daemon', '--no-ui']);
+      const status = await window.evaluate(() => (globalThis as unknown as { latchkey: { call: (m: string, p: unknown) => Promise<{ mode: string }> } }).latchkey.call('status', {}));
+      expect(status.mode).toBe('keychain');
+      expect(existsSync(profile.ownerSocket)).toBe(true);
+    } finally {
+      await app.close();
+    }
+    expect(existsSync(profile.ownerSocket)).toBe(false);
+    expect(isAlive(hostPid ?? 0)).toBe(false);
   });
 
   it('T28: ELECTRON_RUN_AS_NODE does not turn the packaged binary into Node', async () => {
