@@ -57,7 +57,7 @@ describe('the wallet host runtime', () => {
     expect(satisfiesNodeRange('22.12.0', '')).toBe(false);
   });
 
-  it('Electron 45 (Node 22.20) starts the host in a utilityProcess; the Electron 25 test runtime (Node 18.15) on the project Node', () => {
+  it('an Electron whose Node meets the range (22.20 here) starts the host in a utilityProcess; the Electron 25 test runtime (Node 18.15) on the project Node', () => {
     expect(chosen('22.20.0', projectRange)).toBe('utility-process');
     expect(chosen('18.15.0', projectRange)).toBe('node');
     expect(chosen('22.20.0', undefined)).toBe('node');
