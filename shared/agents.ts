@@ -28,6 +28,13 @@ export const AgentSummary = z.object({
 });
 export type AgentSummary = z.infer<typeof AgentSummary>;
 
+/** What a delegated session may use: resources (canonical URLs, matched exactly) and scopes. */
+export const SessionBounds = z.object({
+  resources: z.array(z.string().max(2048)).max(32).optional(),
+  scopes: z.array(z.string().max(256)).max(64).optional(),
+});
+export type SessionBounds = z.infer<typeof SessionBounds>;
+
 export const SessionSummary = z.object({
   id: Id,
   agentId: Id,
@@ -40,8 +47,18 @@ export const SessionSummary = z.object({
   pid: z.number().int().optional(),
   command: z.string().max(512).optional(),
   endedAt: z.number().optional(),
-  /** runner-exited: its `latchkey run` died without ending it (killed, crashed) (T36). */
-  endReason: z.enum(['exited', 'expired', 'revoked', 'runner-exited']).optional(),
+  /**
+   * runner-exited: its `latchkey run` died without ending it (killed, crashed) (T36);
+   * parent-ended: the session it was delegated from ended (T40).
+   */
+  endReason: z.enum(['exited', 'expired', 'revoked', 'runner-exited', 'parent-ended']).optional(),
+  /** A delegated session (`latchkey run --delegate`): the session it was started from (T40). */
+  parentSessionId: Id.optional(),
+  /**
+   * A delegated session's slice of its parent's access: only these resources and scopes, and
+   * never more than the parent holds (T40). Absent: the whole of the agent's grants.
+   */
+  bounds: SessionBounds.optional(),
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 
@@ -223,6 +240,16 @@ export const AuditEvent = z.object({
    * until when tokens already handed out under it stay valid because the server could not revoke them (T38).
    */
   tokenExpiresAt: z.number().optional(),
+  /**
+   * token.issued: the human owner whose sign-in backs the token, as the authorization server names
+   * them (the `sub` of the handed-out access token when it is a JWT; absent when it is opaque).
+   */
+  owner: z.string().max(256).optional(),
+  /**
+   * token.issued and a delegated session.started: who asked, innermost first: delegated sessions, the session,
+   * the agent's name, then 'owner' (e.g. ["ses_child…", "ses_parent…", "claude-code", "owner"]).
+   */
+  chain: z.array(z.string().max(128)).max(8).optional(),
   prevHash: z.string(),
   hash: z.string(),
 });

@@ -101,6 +101,30 @@ export const EnrolResponse = z.object({
   secret: z.string(),
 });
 
+/**
+ * POST /v1/sessions/delegate, authenticated by the parent's session secret: a child session with a
+ * slice of the parent's access (T40). Omitted resources or scopes mean all of the parent's.
+ */
+export const DelegateRequest = z
+  .object({
+    resources: z.array(z.string().min(1).max(2048)).min(1).max(32).optional(),
+    scopes: z.array(z.string().min(1).max(256)).min(1).max(64).optional(),
+    /** Absent: the parent's remaining lifetime. */
+    ttl_seconds: z.number().int().positive().optional(),
+    /** The child's `latchkey run` process, to bind the session to (T36); never an identity. */
+    pid: z.number().int().positive(),
+    command: SafeText(512).optional(),
+  })
+  .strict();
+export type DelegateRequest = z.infer<typeof DelegateRequest>;
+
+export const DelegateResponse = z.object({
+  session: z.object({ id: z.string(), expires_at: z.number().int(), parent_id: z.string() }),
+  /** The child's session secret, for its environment only. */
+  secret: z.string(),
+});
+export type DelegateResponse = z.infer<typeof DelegateResponse>;
+
 export const WhoamiResponse = z.object({
   agent: z.object({ id: z.string(), name: z.string(), kind: z.string() }),
   session: z.object({ id: z.string(), expires_at: z.number().int() }).optional(),

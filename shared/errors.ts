@@ -108,6 +108,12 @@ export const ErrorCode = {
   SessionExpired: 'session.expired',
   /** A session must be bound to a live process of the owner's user (its `latchkey run`, T36). */
   SessionRunnerUnverified: 'session.runner_unverified',
+  /** `latchkey run --delegate` asked for more than the parent holds: a resource, scope or lifetime wider (T40). */
+  DelegationWider: 'session.delegation_wider',
+  /** Delegation went deeper, or a session started more live children, than the wallet allows (T40). */
+  DelegationLimit: 'session.delegation_limit',
+  /** Only a session (`latchkey run`) delegates; an agent's own secret does not (T40). */
+  DelegationNeedsSession: 'session.delegation_needs_session',
   NoGrant: 'grant.none',
   GrantDenied: 'grant.denied',
   ScopeNotGranted: 'grant.scope_not_granted',

@@ -22,6 +22,7 @@ import { grantApplies } from './grants/decide.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
 import { openAuditLog, type AuditLog, type AuditLogOptions } from './audit/audit-log.js';
 import { TokenBroker } from './broker/token-broker.js';
+import { DelegationDesk } from './broker/delegation-desk.js';
 import { RememberedAnswers } from './elicitation/remembered-answers.js';
 import { ElicitationDesk } from './elicitation/elicitation-desk.js';
 import type { ElicitationRateLimit } from './elicitation/elicitation-limits.js';
@@ -179,7 +180,8 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     audit,
     ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
   });
-  const bridge = bridgeHandler(broker, enrolments);
+  const delegations = new DelegationDesk({ agents, grants, audit, policy, clock });
+  const bridge = bridgeHandler(broker, enrolments, delegations);
   const detachNotices = ports.notifier === undefined ? undefined : attachApprovalNotices({ approvals, notifier: ports.notifier, logger });
   let closed = false;
   const wallet = createOwnerSurface({
@@ -215,8 +217,11 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
   return { wallet, broker, bridge, approvals, audit, vault };
 }
 
-/** The broker answers agents; enrolments (unknown callers, with their peer process) go to the enrolment desk. */
-function bridgeHandler(broker: TokenBroker, enrolments: EnrolmentDesk): BridgeHandler {
+/**
+ * The broker answers agents; enrolments (unknown callers, with their peer process) go to the
+ * enrolment desk, delegated sessions to the delegation desk.
+ */
+function bridgeHandler(broker: TokenBroker, enrolments: EnrolmentDesk, delegations: DelegationDesk): BridgeHandler {
   return {
     authenticate: (secret) => broker.authenticate(secret),
     token: (caller, request, signal) => broker.token(caller, request, signal),
@@ -224,6 +229,7 @@ function bridgeHandler(broker: TokenBroker, enrolments: EnrolmentDesk): BridgeHa
     whoami: (caller) => broker.whoami(caller),
     pending: (caller) => broker.pending(caller),
     enrol: (request, signal, requester) => enrolments.enrol(request, signal, requester),
+    delegate: (caller, request) => delegations.delegate(caller, request),
     rejected: (rejection) => broker.rejected(rejection),
   };
 }

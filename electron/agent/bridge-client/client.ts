@@ -7,6 +7,8 @@
 import { Agent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { z } from 'zod';
 import {
+  DelegateRequest,
+  DelegateResponse,
   BRIDGE_HEADER,
   BRIDGE_HEADER_VALUE,
   ElicitationRequest,
@@ -67,6 +69,8 @@ export interface BridgeClient {
   /** `rejected`: the resource refused the last token with 401 (bridge.ts RejectedToken). */
   token(target: TokenTarget, scopes?: string[], rejected?: RejectedToken): Promise<TokenResponse>;
   whoami(): Promise<WhoamiResponse>;
+  /** POST /v1/sessions/delegate: a child session with a slice of this session's access (T40). */
+  delegate(request: DelegateRequest): Promise<DelegateResponse>;
   /**
    * POST /v1/elicitations: hands a server's URL elicitation to the wallet (the owner decides; the
    * wallet opens the page). Aborting `signal` withdraws the request (closes it); the promise then
@@ -122,6 +126,17 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
       return watched(call('POST', '/v1/token', TokenResponse, parsed.data, undefined, tokenTimeoutMs));
     },
     whoami: () => call('GET', '/v1/whoami', WhoamiResponse),
+    delegate: (request) => {
+      const parsed = DelegateRequest.safeParse(request);
+      if (!parsed.success) {
+        return Promise.reject(
+          new LatchkeyError(ErrorCode.InvalidInput, 'The delegation is not valid for the bridge.', {
+            hint: 'Use printable ASCII URLs and scopes, at most 32 resources and 64 scopes.',
+          }),
+        );
+      }
+      return call('POST', '/v1/sessions/delegate', DelegateResponse, parsed.data);
+    },
     elicit: (request, signal) => {
       const parsed = ElicitationRequest.safeParse(request);
       if (!parsed.success) {

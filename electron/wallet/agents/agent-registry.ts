@@ -13,6 +13,7 @@ import { VaultSection, type Vault } from '../vault/index.js';
 import { DeferredWrites, systemScheduler, type Scheduler } from '../../base/async/deferred-writes.js';
 import { AgentsDocument, agentSummaryOf, isSessionActive, sessionSummaryOf, type AgentRecord, type SessionRecord } from './records.js';
 import { createProcessProbe, isRunnerAlive, type ProcessProbe } from './runner-process.js';
+import { checkChild, endDescendants, lineageOf, type ChildRequest } from './delegation.js';
 
 export const MIN_SESSION_TTL_SECONDS = 1;
 export const MAX_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
@@ -46,6 +47,12 @@ export interface StartSessionOptions {
    * Never used to authenticate (T12). Without it the session lives until it expires.
    */
   pid?: number;
+  command?: string;
+}
+
+export interface DelegateOptions extends ChildRequest {
+  /** The child's `latchkey run` (T36): required, a delegated session always has a runner. */
+  pid: number;
   command?: string;
 }
 
@@ -217,9 +224,48 @@ export class AgentRegistry {
         session.endedAt = now;
         session.endReason = reason;
       }
+      endDescendants(doc, [id], now); // T40: a delegated session ends with its parent
       return session;
     });
     return ended === undefined ? undefined : sessionSummaryOf(ended);
+  }
+
+  /**
+   * Starts a session delegated from `parentId` (`latchkey run --delegate`, T40): same agent, its
+   * own secret, bounds and lifetime within the parent's (delegation.ts), bound to its runner.
+   */
+  async delegateSession(parentId: string, options: DelegateOptions): Promise<{ session: SessionSummary; secret: string }> {
+    if (options.ttlSeconds !== undefined) checkTtl(options.ttlSeconds);
+    const runner = this.verifyRunner(options.pid);
+    const secret = newSecret('session');
+    const now = this.clock.now();
+    const record = await this.mutate((doc) => {
+      const parent = Object.hasOwn(doc.sessions, parentId) ? doc.sessions[parentId] : undefined;
+      if (parent === undefined) throw new LatchkeyError(ErrorCode.SessionExpired, 'The parent session has ended.');
+      const expiresAt = checkChild(doc, parent, options, now);
+      const created: SessionRecord = {
+        id: newId('ses'),
+        agentId: parent.agentId,
+        createdAt: now,
+        expiresAt,
+        pid: runner.pid,
+        runnerStart: runner.startId,
+        ...(options.command === undefined ? {} : { command: options.command.slice(0, COMMAND_MAX) }),
+        parentSessionId: parent.id,
+        bounds: options.bounds,
+        secretHash: hashSecret(secret),
+      };
+      doc.sessions[created.id] = created;
+      return created;
+    });
+    return { session: sessionSummaryOf(record), secret };
+  }
+
+  /** The session and the sessions it was delegated from, innermost first (empty when unknown). */
+  lineage(sessionId: string): SessionSummary[] {
+    const document = this.read().document;
+    const session = Object.hasOwn(document.sessions, sessionId) ? document.sessions[sessionId] : undefined;
+    return session === undefined ? [] : lineageOf(document, session).map(sessionSummaryOf);
   }
 
   sessions(filter: { agentId?: string; active?: boolean } = {}): SessionSummary[] {
@@ -250,8 +296,13 @@ export class AgentRegistry {
     const summary = agentSummaryOf(agent, this.lastSeen.peek(agent.id));
     if (match.sessionId === undefined) return { agent: summary };
     const session = document.sessions[match.sessionId];
-    if (session === undefined || !isSessionActive(session, this.clock.now())) return undefined;
-    if (!this.runnerAlive(session)) return undefined; // ended by the next sweep (endSessionsOfExitedRunners)
+    if (session === undefined) return undefined;
+    // A delegated session works only while every session above it does (T40).
+    const now = this.clock.now();
+    for (const link of lineageOf(document, session)) {
+      if (!isSessionActive(link, now)) return undefined;
+      if (!this.runnerAlive(link)) return undefined; // ended by the next sweep (endSessionsOfExitedRunners)
+    }
     return { agent: summary, session: sessionSummaryOf(session) };
   }
 
@@ -272,6 +323,7 @@ export class AgentRegistry {
         session.endReason = 'runner-exited';
         ended.push(session);
       }
+      ended.push(...endDescendants(doc, dead.map((session) => session.id), now));
     });
     return ended.map(sessionSummaryOf);
   }

@@ -3,7 +3,7 @@
  * knows HTTP; the handler knows agents, grants and tokens. The composition root joins them.
  */
 import type { AgentSummary, SessionSummary } from '../../../shared/agents.js';
-import type { ElicitationRequest, ElicitationResponse, EnrolRequest, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import type { DelegateRequest, DelegateResponse, ElicitationRequest, ElicitationResponse, EnrolRequest, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import type { EnrolRequester } from './peer.js';
 
 /** An authenticated caller: the enrolled secret is the identity (T12), never a pid or path. */
@@ -41,6 +41,11 @@ export interface BridgeHandler {
    * `requester` (the peer process, or unknown) and waits for it.
    */
   enrol(request: EnrolRequest, signal: AbortSignal, requester: EnrolRequester): Promise<{ agentId: string; name: string; secret: string }>;
+  /**
+   * POST /v1/sessions/delegate: a session starts a child session with a slice of its access (T40).
+   * A wallet without it answers not found.
+   */
+  delegate?(caller: BridgeCaller, request: DelegateRequest): Promise<DelegateResponse>;
   /** Called for every request refused by the server itself (auth, Host, Origin, header, limits). */
   rejected(rejection: BridgeRejection): void;
 }

@@ -9,6 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import {
+  DelegateRequest,
+  DelegateResponse,
   ElicitationRequest,
   ElicitationResponse,
   EnrolRequest,
@@ -18,7 +20,7 @@ import {
   TokenResponse,
   WhoamiResponse,
 } from '../../../shared/bridge.js';
-import { ErrorCode, isLatchkeyError } from '../../../shared/errors.js';
+import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { readJsonBody, sendJson } from '../../base/net/http-json.js';
 import type { Logger } from '../../base/ports.js';
 import {
@@ -92,6 +94,15 @@ const ROUTES: Readonly<Record<string, Route>> = {
     method: 'GET',
     authenticated: true,
     run: (handler, { caller }) => Promise.resolve(PendingApprovalsResponse.parse(handler.pending(requireCaller(caller)))),
+  },
+  '/v1/sessions/delegate': {
+    method: 'POST',
+    authenticated: true,
+    body: DelegateRequest,
+    run: async (handler, { caller, body }) => {
+      if (handler.delegate === undefined) throw new LatchkeyError(ErrorCode.NotFound, 'This wallet does not delegate sessions.');
+      return DelegateResponse.parse(await handler.delegate(requireCaller(caller), DelegateRequest.parse(body)));
+    },
   },
   '/v1/enrol': {
     method: 'POST',

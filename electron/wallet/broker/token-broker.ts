@@ -28,9 +28,10 @@ import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/han
 import { AgentTokenCache, StaleMint, type AgentToken } from './agent-token-cache.js';
 import { checkTokenLifetime } from './enforce-lifetime.js';
 import { NONE_REVOKED, revokeTokens, type TokensRevoked } from './revoke-tokens.js';
+import { boundedScopes, chainOf, subjectOfToken } from './session-bounds.js';
 
 /** What the broker answers for the bridge: everything but enrolment (the enrolment desk's). */
-export type AgentRequests = Omit<BridgeHandler, 'enrol'>;
+export type AgentRequests = Omit<BridgeHandler, 'enrol' | 'delegate'>;
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 2 * 60_000;
 
@@ -92,9 +93,11 @@ export class TokenBroker implements AgentRequests {
       const target = this.targetOf(agent.id, resource, request.account);
       const audited = { ...base, ...accountOf(target) };
       const connection = this.connectionState(target);
+      const grantedHere = (): string[] => this.deps.grants.list({ agentId: agent.id, resource }).flatMap((g) => (grantAppliesTo(g, agent.id, target, this.deps.clock.now()) ? g.scopes : []));
+      const scopes = boundedScopes(session, resource, request.scopes, grantedHere); // T40: a delegated session's slice
       const plan = decide({
         agent,
-        request: { resource, account: target.account, scopes: request.scopes },
+        request: { resource, account: target.account, scopes },
         grants: this.deps.grants.list({ agentId: agent.id }),
         connection,
         declinedStepUps: this.deps.remembered?.declinedStepUps(agent.id, resource),
@@ -104,9 +107,12 @@ export class TokenBroker implements AgentRequests {
       if (settled.kind === 'refuse') throw refusalError(settled);
       const token = await this.handOut(agent.id, target, settled);
       if (settled.grant !== undefined) this.deps.grants.markUsed(settled.grant.id);
+      const owner = subjectOfToken(token.access_token);
       await this.record({
         type: 'token.issued',
         ...audited,
+        chain: chainOf(agent.name, session === undefined ? [] : this.deps.agents.lineage(session.id)),
+        ...(owner === undefined ? {} : { owner }),
         resource,
         scopes: token.scope.split(' ').filter((s) => s !== ''),
         outcome: 'ok',
