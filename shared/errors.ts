@@ -57,6 +57,10 @@ export const ErrorCode = {
 
   // Tokens and connections (T1–T4)
   TokenRequestFailed: 'token.request_failed',
+  /** An agent's own client (R5) was refused by its authorization server: `invalid_client` (unknown client, wrong secret or key). */
+  AgentClientRejected: 'identity.client_rejected',
+  /** An agent's own client (R5) may not use the client credentials grant, or not for these scopes or this resource. */
+  AgentClientNotAllowed: 'identity.client_not_allowed',
   StepUpLimit: 'token.step_up_limit',
   /** The owner declined these scopes for this agent and server before; the agent is not asked again (no nagging). */
   StepUpDeclined: 'token.step_up_declined',

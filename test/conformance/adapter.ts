@@ -21,6 +21,7 @@ import { openWallet } from '../../electron/wallet/wallet.js';
 import { createLogger } from '../../electron/base/log/logger.js';
 import { createRedirectBrowser } from './redirect-browser.js';
 import { createAuthorizedFetch, runMcpSession } from './mcp-session.js';
+import { CLIENT_CREDENTIALS_SCENARIOS, runClientCredentialsScenario } from './extensions/client-credentials.js';
 
 /** The client_id the harness expects when its AS advertises client_id_metadata_document_supported. */
 export const CONFORMANCE_CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
@@ -128,7 +129,7 @@ async function main(): Promise<number> {
   }
   report(`scenario ${invocation.scenario} at ${invocation.protocolVersion ?? 'no named revision'}, server ${invocation.serverUrl}`);
   try {
-    const outcome = await runConformanceClient(invocation);
+    const outcome = CLIENT_CREDENTIALS_SCENARIOS.has(invocation.scenario) ? await runClientCredentialsScenario({ ...invocation, report }) : await runConformanceClient(invocation);
     process.stdout.write(`latchkey-conformance: ok ${invocation.scenario} ${outcome}\n`);
     return 0;
   } catch (error) {

@@ -1,0 +1,162 @@
+/**
+ * An agent's own client at an authorization server (protocol.md R5): the client credentials grant
+ * (RFC 6749 §4.4) with `client_secret_basic` or `private_key_jwt` (RFC 7523 §2.2). No browser and
+ * no owner sign-in: the credential in the vault is the agent's identity at the AS.
+ *
+ * The request is openid-client's `clientCredentialsGrant`, never hand-rolled; `resource` (RFC 8707)
+ * and the scopes come from the caller. Key pairs are generated here (jose, extractable so the
+ * private JWK can be kept in the vault); only the public JWK and its thumbprint ever leave.
+ */
+import * as client from 'openid-client';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { z } from 'zod';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { isLoopbackHost, truncate } from '../../../shared/url.js';
+import { clientSecretBasic, type AuthorizationServer, type NetworkContext } from './client-config.js';
+import type { CachedAccessToken } from './records.js';
+import { cachedTokenFrom } from './tokens.js';
+import { oauthErrorCode, tokenRequestError } from './token-errors.js';
+
+export const AGENT_KEY_ALGORITHMS = ['ES256', 'RS256'] as const;
+export type AgentKeyAlgorithm = (typeof AGENT_KEY_ALGORITHMS)[number];
+
+export const AgentClientAuth = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('client_secret_basic'), clientSecret: z.string().min(1) }),
+  z.object({
+    method: z.literal('private_key_jwt'),
+    alg: z.enum(AGENT_KEY_ALGORITHMS),
+    /** The private key as a JWK; it never leaves the vault. `kid` is its RFC 7638 thumbprint. */
+    privateJwk: z.looseObject({ kty: z.string(), kid: z.string().optional() }),
+  }),
+]);
+export type AgentClientAuth = z.infer<typeof AgentClientAuth>;
+
+/** One agent's own client at one authorization server, as kept in the vault. */
+export const AgentClientRecord = z.object({
+  issuer: z.string(),
+  clientId: z.string().min(1),
+  auth: AgentClientAuth,
+  createdAt: z.number(),
+});
+export type AgentClientRecord = z.infer<typeof AgentClientRecord>;
+
+/** A freshly generated key pair: the private half for the vault, the public half to register. */
+export interface AgentKeyPair {
+  alg: AgentKeyAlgorithm;
+  privateJwk: JWK;
+  publicJwk: JWK;
+  /** RFC 7638 thumbprint (SHA-256), also the key's `kid`: what the owner and the audit see. */
+  thumbprint: string;
+}
+
+/** Generates the agent's signing key; the public JWK carries `kid`, `alg` and `use: sig` for a jwks document. */
+export async function generateAgentKey(alg: AgentKeyAlgorithm = 'ES256'): Promise<AgentKeyPair> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  const thumbprint = await calculateJwkThumbprint(publicJwk);
+  const privateJwk = await exportJWK(privateKey);
+  return {
+    alg,
+    privateJwk: { ...privateJwk, kid: thumbprint, alg },
+    publicJwk: { ...publicJwk, kid: thumbprint, alg, use: 'sig' },
+    thumbprint,
+  };
+}
+
+/** The public half of a stored private JWK (what `latchkey agent` prints for an administrator). */
+export function publicJwkOf(privateJwk: Record<string, unknown>): Record<string, unknown> {
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, key_ops: _ops, ext: _ext, ...rest } = privateJwk;
+  return { ...rest, use: 'sig' };
+}
+
+export interface ClientCredentialsRequest {
+  /** RFC 8707 resource indicator (the MCP server); omitted for an AS that rejects it. */
+  resource?: string | undefined;
+  scopes: readonly string[];
+}
+
+/**
+ * One client credentials grant for the agent's own client. Refusals become their own codes with
+ * a hint: `invalid_client` (the AS does not know or accept the credential) and `unauthorized_client`
+ * / `unsupported_grant_type` (the client may not use this grant); `invalid_scope` names the scopes.
+ */
+export async function clientCredentialsToken(
+  as: AuthorizationServer,
+  record: AgentClientRecord,
+  request: ClientCredentialsRequest,
+  net: NetworkContext,
+  now: () => number,
+): Promise<CachedAccessToken> {
+  const config = await agentClientConfiguration(as, record, net);
+  const parameters: Record<string, string> = {
+    ...(request.scopes.length > 0 ? { scope: request.scopes.join(' ') } : {}),
+    ...(request.resource === undefined ? {} : { resource: request.resource }),
+  };
+  try {
+    const response = await client.clientCredentialsGrant(config, parameters);
+    return cachedTokenFrom(response, request.scopes, now());
+  } catch (error) {
+    throw clientCredentialsError(record, request, error);
+  }
+}
+
+/** As client-config.ts builds it: the guarded fetch, a timeout, plain http only for a loopback issuer when allowed. */
+async function agentClientConfiguration(as: AuthorizationServer, record: AgentClientRecord, net: NetworkContext): Promise<client.Configuration> {
+  const auth = record.auth;
+  const config = new client.Configuration(
+    as,
+    record.clientId,
+    { token_endpoint_auth_method: auth.method },
+    auth.method === 'client_secret_basic' ? clientSecretBasic(record.clientId, auth.clientSecret) : await privateKeyJwt(auth),
+  );
+  config[client.customFetch] = (url, options) => net.fetch(url, options as RequestInit);
+  config.timeout = 30;
+  if (net.policy.allowInsecureLoopback && isLoopbackHost(new URL(as.issuer).hostname)) client.allowInsecureRequests(config);
+  return config;
+}
+
+async function privateKeyJwt(auth: Extract<AgentClientAuth, { method: 'private_key_jwt' }>): Promise<client.ClientAuth> {
+  const key = await importJWK(auth.privateJwk as JWK, auth.alg);
+  if (key instanceof Uint8Array) throw new LatchkeyError(ErrorCode.Internal, 'The agent key is not a private key.');
+  return client.PrivateKeyJwt({ key, ...(auth.privateJwk.kid === undefined ? {} : { kid: auth.privateJwk.kid }) });
+}
+
+/**
+ * The OAuth error of a failed grant. A 401 with WWW-Authenticate reaches us as a challenge error,
+ * not a body error; at the token endpoint a 401 is invalid_client (RFC 6749 §5.2).
+ */
+function grantErrorCode(error: unknown): string | undefined {
+  if (!(error instanceof client.WWWAuthenticateChallengeError)) return oauthErrorCode(error);
+  const named = error.cause.map((challenge) => challenge.parameters.error).find((code) => code !== undefined);
+  return named ?? (error.status === 401 ? 'invalid_client' : undefined);
+}
+
+function clientCredentialsError(record: AgentClientRecord, request: ClientCredentialsRequest, error: unknown): LatchkeyError {
+  const code = grantErrorCode(error);
+  const details = { issuer: record.issuer, clientId: record.clientId, method: record.auth.method };
+  if (code === 'invalid_client') {
+    return new LatchkeyError(ErrorCode.AgentClientRejected, `${record.issuer} does not accept the agent's client ${truncate(record.clientId, 80)} (invalid_client).`, {
+      hint:
+        record.auth.method === 'private_key_jwt'
+          ? "Check the client id and that the administrator registered the agent's public key (its thumbprint is its kid)."
+          : 'Check the client id and secret with the administrator of the authorization server.',
+      details: { ...details, error: code },
+      cause: error,
+    });
+  }
+  if (code === 'unauthorized_client' || code === 'unsupported_grant_type') {
+    return new LatchkeyError(ErrorCode.AgentClientNotAllowed, `${record.issuer} does not let the agent's client use the client credentials grant (${code}).`, {
+      hint: 'Ask the administrator to allow the client_credentials grant for this client.',
+      details: { ...details, error: code },
+      cause: error,
+    });
+  }
+  if (code === 'invalid_scope' || code === 'invalid_target') {
+    return new LatchkeyError(ErrorCode.AgentClientNotAllowed, `${record.issuer} refused ${code === 'invalid_scope' ? `the scopes ${request.scopes.join(' ') || '(none)'}` : `the resource ${request.resource ?? ''}`} for the agent's client (${code}).`, {
+      hint: 'Ask the administrator which scopes and resources this client may have, and narrow the grant to them.',
+      details: { ...details, error: code },
+      cause: error,
+    });
+  }
+  return tokenRequestError(record.issuer, "issue a token to the agent's client", error);
+}
