@@ -48,7 +48,7 @@ export type ClientSummary = z.infer<typeof ClientSummarySchema>;
 
 export const AccessTokenSchema = z.object({
   accessToken: z.string(),
-  tokenType: z.literal('Bearer'),
+  tokenType: z.enum(['Bearer', 'DPoP']),
   expiresAt: z.number(),
   scope: z.array(z.string()),
   /** Its whole lifetime as issued, seconds; absent when the server did not say. */
@@ -171,6 +171,25 @@ export const OwnerMethods = {
   accessToken: {
     params: z.object({ url: Url, account: AccountLabel.optional(), minTtlSeconds: z.number().optional() }).strict(),
     result: AccessTokenSchema,
+    changes: none,
+  },
+  /**
+   * A DPoP proof (RFC 9449) for one request with a DPoP-bound connection's token: the method, the
+   * request URL (on the connection's origin), `ath` (base64url SHA-256 of the token) and the
+   * server's nonce when it asked for one. The key never leaves the wallet; each proof is fresh.
+   */
+  dpopProof: {
+    params: z
+      .object({
+        url: Url,
+        account: AccountLabel.optional(),
+        method: z.string().regex(/^[A-Z]{1,16}$/),
+        target: Url,
+        ath: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+        nonce: z.string().min(1).max(1024).optional(),
+      })
+      .strict(),
+    result: z.object({ proof: z.string() }),
     changes: none,
   },
   handleAuthChallenge: {

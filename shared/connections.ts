@@ -54,7 +54,8 @@ export type ConnectionSummary = z.infer<typeof ConnectionSummary>;
 
 export interface AccessTokenResult {
   accessToken: string;
-  tokenType: 'Bearer';
+  /** 'DPoP': bound to the connection's key; every request with it needs a proof from the wallet (RFC 9449). */
+  tokenType: 'Bearer' | 'DPoP';
   /** Epoch ms: when the server stops accepting it (expires_in or the JWT's exp, the earlier). */
   expiresAt: number;
   scope: string[];

@@ -74,6 +74,10 @@ export const ErrorCode = {
   NoSignInNeeded: 'connection.no_sign_in_needed',
   /** The server refused a token fresh from a sign-in Latchkey made for its 401: no second sign-in for the same refusal (T7). */
   SignInRejected: 'connection.sign_in_rejected',
+  /** The connection's tokens are bound to its DPoP key, which never leaves the wallet: a token alone is useless, so none is printed. */
+  TokenSenderConstrained: 'connection.token_sender_constrained',
+  /** A DPoP proof was asked for a connection whose tokens are plain Bearer tokens. */
+  NotSenderConstrained: 'connection.not_sender_constrained',
 
   // Vault (threats T23–T25)
   KeychainUnavailable: 'vault.keychain_unavailable',

@@ -37,9 +37,14 @@ export function parseWwwAuthenticate(header: string | null | undefined): Challen
   return new ChallengeScanner(header.slice(0, MAX_HEADER_LENGTH)).challenges();
 }
 
-/** The first Bearer challenge of the header, reduced to what OAuth clients use (RFC 6750, RFC 9728). */
+/**
+ * The first Bearer challenge of the header, else its DPoP one (RFC 9449 §7.1: a server that takes
+ * only DPoP-bound tokens challenges with that scheme alone), reduced to what OAuth clients use
+ * (RFC 6750, RFC 9728).
+ */
 export function bearerChallenge(header: string | null | undefined): BearerChallenge | undefined {
-  const challenge = parseWwwAuthenticate(header).find((c) => c.scheme === 'bearer');
+  const challenges = parseWwwAuthenticate(header);
+  const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'dpop');
   if (challenge === undefined) return undefined;
   const { params } = challenge;
   const out: BearerChallenge = {};

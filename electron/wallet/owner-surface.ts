@@ -67,6 +67,9 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
         ...(minTtlSeconds === undefined ? {} : { minTtlSeconds }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       }),
+    dpopProof: async ({ url, account, method, target, ath, nonce }) => ({
+      proof: await connections.dpopProof(url, account, { method, url: target, ath, ...(nonce === undefined ? {} : { nonce }) }),
+    }),
     handleAuthChallenge: ({ url, account, status, wwwAuthenticate }, options = {}) =>
       connections.handleAuthChallenge(url, status, wwwAuthenticate, { ...(account === undefined ? {} : { account }), ...(options.signal === undefined ? {} : { signal: options.signal }) }),
     disconnect: async ({ url, account }) => {

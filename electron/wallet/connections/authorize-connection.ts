@@ -13,6 +13,7 @@ import type { LegacyDiscovery } from '../oauth/legacy-endpoints.js';
 import { openLoopbackListener } from '../oauth/loopback.js';
 import type { ClientRecord, ConnectionRecord } from '../oauth/records.js';
 import { registerClient } from '../oauth/register-client.js';
+import { dpopHandleFor, generateDpopKey, supportsDpop } from '../oauth/dpop-key.js';
 import { cachedTokenFrom } from '../oauth/tokens.js';
 import { accountOf } from './accounts.js';
 import type { ConnectionStore } from './connection-store.js';
@@ -95,8 +96,12 @@ export async function authorizeConnection(target: AuthorizeTarget, options: Conn
     throw error;
   }
   const { sendResource } = channel;
+  // A connection keeps its DPoP key across sign-ins; the vault holds it, nothing else sees it.
+  const dpopKey = supportsDpop(as) ? (target.previous?.dpopKey ?? (await generateDpopKey())) : undefined;
+  const config = buildClientConfiguration(as, client, net);
   const tokens = await signIn({
-    config: buildClientConfiguration(as, client, net),
+    config,
+    dpop: await dpopHandleFor(config, dpopKey),
     listener,
     resource: target.resource,
     prompt: otherAccountsOf(store, target) ? accountPrompt(as) : undefined,
@@ -128,6 +133,7 @@ export async function authorizeConnection(target: AuthorizeTarget, options: Conn
     ...(channel.signIn === undefined ? {} : { signIn: channel.signIn }),
     ...(refreshToken === undefined ? {} : { refreshToken }),
     accessToken,
+    ...(dpopKey === undefined ? {} : { dpopKey }),
     status: 'ok',
     connectedAt: target.previous?.connectedAt ?? now,
     updatedAt: now,

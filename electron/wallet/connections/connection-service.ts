@@ -14,6 +14,7 @@ import type { NetworkContext } from '../oauth/client-config.js';
 import { bearerChallenge, type BearerChallenge } from '../../../shared/www-authenticate.js';
 import { discoverAuthorization, discoverUnlessOpen } from '../oauth/discover-authorization.js';
 import { coversScopes, selectScopes } from '../oauth/select-scopes.js';
+import { connectionProof, type ResourceProofRequest } from '../oauth/dpop-proof.js';
 import { isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
 import { authorizeConnection, targetFor, type AuthorizeTarget } from './authorize-connection.js';
 import { assertPolicyCovers } from './caller-options.js';
@@ -137,6 +138,11 @@ export class ConnectionService {
     const refreshed = await this.deps.tokens.refresh(record);
     if (refreshed.accessToken === undefined) throw needsReauth(refreshed, 'no access token came back');
     return toAccessTokenResult(refreshed.accessToken);
+  }
+
+  /** A DPoP proof for one request with the connection's token (oauth/dpop-proof.ts); the key stays here. */
+  async dpopProof(url: string, account: string | undefined, request: ResourceProofRequest): Promise<string> {
+    return connectionProof(this.requireConnection(url, account), request, this.deps.clock.now());
   }
 
   async handleAuthChallenge(

@@ -31,7 +31,7 @@ export function summarizeConnection(record: ConnectionRecord, client: ClientReco
 export function toAccessTokenResult(token: CachedAccessToken): AccessTokenResult {
   return {
     accessToken: token.value,
-    tokenType: 'Bearer',
+    tokenType: token.tokenType ?? 'Bearer',
     expiresAt: token.expiresAt,
     scope: token.scope,
     ...(token.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: token.lifetimeSeconds }),

@@ -3,6 +3,7 @@
  * connection kept: RFC 8707 `resource` sent or not, a fixed loopback port or an ephemeral one,
  * and the channel (the browser here or the caller's, a pasted redirect, the device grant).
  */
+import type * as client from 'openid-client';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { UrlPolicy } from '../../../shared/url.js';
 import type { ConnectOptions } from '../../../shared/api.js';
@@ -54,6 +55,8 @@ export interface SignInInput {
   policy: UrlPolicy;
   clock: Clock;
   timeoutMs: number;
+  /** The connection's DPoP handle (oauth/dpop-key.ts) when its AS advertises DPoP. */
+  dpop?: client.DPoPHandle | undefined;
 }
 
 /** The sign-in itself: the device grant, or the browser (opened here, by the caller, or pasted back). */
@@ -68,6 +71,7 @@ export function signIn(input: SignInInput): Promise<TokenResponse> {
     timeoutMs: input.timeoutMs,
     signal: options.signal,
     onProgress: options.onProgress,
+    dpop: input.dpop,
   };
   if (input.listener === undefined) return authorizeOnDevice({ ...common, clock: input.clock });
   return authorizeInBrowser({

@@ -32,6 +32,8 @@ export interface AuthorizeInput {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   onProgress?: ((event: ConnectProgress) => void) | undefined;
+  /** The connection's DPoP handle when its AS advertises DPoP (dpop-key.ts): the code exchange proves its key. */
+  dpop?: client.DPoPHandle | undefined;
 }
 
 /** A1: S256 must be advertised; anything else is refused before the browser is involved. */
@@ -101,6 +103,7 @@ export async function authorizeInBrowser(input: AuthorizeInput): Promise<TokenRe
           callback.url,
           { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: false },
           input.sendResource ? { resource: input.resource } : undefined,
+          input.dpop === undefined ? undefined : { DPoP: input.dpop },
         )
         .catch((error: unknown) => {
           throw tokenRequestError(as.issuer, 'exchange the sign-in code', error);

@@ -32,6 +32,8 @@ export interface DeviceAuthorizeInput {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   onProgress?: ((event: ConnectProgress) => void) | undefined;
+  /** The connection's DPoP handle when its AS advertises DPoP: the polling token requests prove its key. */
+  dpop?: client.DPoPHandle | undefined;
 }
 
 /** True when the authorization server offers the device grant (RFC 8628 §4). */
@@ -67,7 +69,7 @@ export async function authorizeOnDevice(input: DeviceAuthorizeInput): Promise<To
   const deadline = AbortSignal.timeout(limitMs);
   const signal = input.signal === undefined ? deadline : AbortSignal.any([input.signal, deadline]);
   try {
-    return await client.pollDeviceAuthorizationGrant(input.config, response, resource, { signal });
+    return await client.pollDeviceAuthorizationGrant(input.config, response, resource, { signal, ...(input.dpop === undefined ? {} : { DPoP: input.dpop }) });
   } catch (error) {
     if (input.signal?.aborted === true) throw new LatchkeyError(ErrorCode.AuthorizationCancelled, 'The device sign-in was cancelled.');
     if (deadline.aborted || oauthErrorCode(error) === 'expired_token') {

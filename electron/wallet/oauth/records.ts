@@ -29,8 +29,18 @@ export const CachedAccessToken = z.object({
   scope: z.array(z.string()),
   /** Its whole lifetime as the server issued it, seconds; absent when the server did not say (T38). */
   lifetimeSeconds: z.number().int().nonnegative().optional(),
+  /** 'DPoP' when the server bound it to the connection's DPoP key (used with a proof); absent: Bearer. */
+  tokenType: z.literal('DPoP').optional(),
 });
 export type CachedAccessToken = z.infer<typeof CachedAccessToken>;
+
+/** A connection's DPoP key pair (RFC 9449; dpop-key.ts): P-256, the private JWK never leaves the vault. */
+export const DpopKey = z.object({
+  privateJwk: z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string(), d: z.string() }),
+  /** RFC 7638 SHA-256 thumbprint of the public key: the `cnf.jkt` its tokens are bound to. */
+  thumbprint: z.string(),
+});
+export type DpopKey = z.infer<typeof DpopKey>;
 
 export const ConnectionRecord = z.object({
   /** Canonical MCP server URL: with `account`, the key, compared exactly (threat T07). */
@@ -65,6 +75,8 @@ export const ConnectionRecord = z.object({
   signIn: z.enum(['device', 'paste']).optional(),
   refreshToken: z.string().optional(),
   accessToken: CachedAccessToken.optional(),
+  /** Present when its authorization server advertises DPoP: its tokens are bound to this key and used with a proof. */
+  dpopKey: DpopKey.optional(),
   status: z.enum(['ok', 'needs-reauth']),
   /**
    * 'open-until-401': the server answered without a token, so nobody signed in (T9); `issuer` and

@@ -12,6 +12,7 @@ import type { ConnectionRecord, CachedAccessToken } from './records.js';
 import { oauthErrorCode, tokenRequestError } from './token-errors.js';
 import { parseScope } from './select-scopes.js';
 import { issuedLifetime } from './token-lifetime.js';
+import { dpopHandleFor } from './dpop-key.js';
 
 /** Access tokens whose lifetime the server does not state (no `expires_in`, no JWT `exp`) are cached this long, then refreshed. */
 export const DEFAULT_TOKEN_LIFETIME_MS = 5 * 60_000;
@@ -25,6 +26,7 @@ export function cachedTokenFrom(response: client.TokenEndpointResponse, requeste
     expiresAt: issued.expiresAt ?? now + DEFAULT_TOKEN_LIFETIME_MS,
     scope: granted.length > 0 ? granted : [...(requestedScopes ?? [])],
     ...(issued.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: issued.lifetimeSeconds }),
+    ...(response.token_type.toLowerCase() === 'dpop' ? { tokenType: 'DPoP' as const } : {}),
   };
 }
 
@@ -45,7 +47,9 @@ export async function refreshTokenGrant(config: client.Configuration, record: Co
   if (record.status !== 'ok' || record.refreshToken === undefined) throw needsReauth(record, 'Latchkey holds no usable refresh token for it');
   const parameters: Record<string, string> = { ...extra, ...(record.sendResource ? { resource: record.resource } : {}) };
   try {
-    return { kind: 'tokens', response: await client.refreshTokenGrant(config, record.refreshToken, parameters) };
+    // A DPoP-bound connection proves its key on every refresh (RFC 9449 §5): its refresh token is bound too.
+    const DPoP = await dpopHandleFor(config, record.dpopKey);
+    return { kind: 'tokens', response: await client.refreshTokenGrant(config, record.refreshToken, parameters, DPoP === undefined ? undefined : { DPoP }) };
   } catch (error) {
     const code = oauthErrorCode(error);
     if (code === 'invalid_grant') return { kind: 'refused' };
