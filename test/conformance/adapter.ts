@@ -19,6 +19,7 @@ import type { AccessTokenResult } from '../../shared/connections.js';
 import type { Wallet, WalletConfig } from '../../electron/wallet/wallet-api.js';
 import { openWallet } from '../../electron/wallet/wallet.js';
 import { createLogger } from '../../electron/base/log/logger.js';
+import { proofsFromWallet } from './extensions/dpop.js';
 import { createRedirectBrowser } from './redirect-browser.js';
 import { createAuthorizedFetch, runMcpSession } from './mcp-session.js';
 import { CLIENT_CREDENTIALS_SCENARIOS, runClientCredentialsScenario } from './extensions/client-credentials.js';
@@ -98,6 +99,7 @@ async function runConformanceClient(invocation: Invocation): Promise<string> {
     const fetchWithAuth = createAuthorizedFetch({
       answerChallenge: (status, wwwAuthenticate) => answerChallenge(wallet, invocation, status, wwwAuthenticate),
       report,
+      proofFor: proofsFromWallet(wallet, invocation.serverUrl),
     });
     return await runMcpSession({
       serverUrl: invocation.serverUrl,

@@ -7,6 +7,7 @@
  */
 import { Client, StreamableHTTPClientTransport, type FetchLike, type VersionNegotiationMode } from '@modelcontextprotocol/client';
 import type { AccessTokenResult } from '../../shared/connections.js';
+import { accessTokenHash, resourceNonceChallenge } from '../../electron/wallet/oauth/dpop-proof.js';
 import { exerciseFor } from './exercises.js';
 
 /** The first revision of the stateless (`server/discover` + per-request `_meta`) wire. */
@@ -18,9 +19,14 @@ const MAX_CHALLENGES_PER_REQUEST = 3;
 /** Answers one 401/403: Latchkey's OAuth code signs in, refreshes or steps up and returns the new token. */
 export type AnswerChallenge = (status: number, wwwAuthenticate: string | null) => Promise<AccessTokenResult>;
 
+/** Asks the wallet for a DPoP proof for one request (the key stays in the wallet). */
+export type ProofFor = (request: { method: string; url: string; ath: string; nonce: string | undefined }) => Promise<string>;
+
 export interface AuthorizedFetchOptions {
   answerChallenge: AnswerChallenge;
   report: (line: string) => void;
+  /** For a DPoP-bound token: every request goes with `Authorization: DPoP` and a fresh proof from here. */
+  proofFor?: ProofFor;
 }
 
 /**
@@ -29,21 +35,36 @@ export interface AuthorizedFetchOptions {
  * resource metadata) then drives the sign-in; after that every request carries the Bearer token.
  */
 export function createAuthorizedFetch(options: AuthorizedFetchOptions): FetchLike {
-  let token: string | undefined;
-  const send = (url: string | URL, init: RequestInit | undefined): Promise<Response> => {
+  let token: AccessTokenResult | undefined;
+  /** The resource server's latest DPoP nonce (RFC 9449 §9). */
+  let nonce: string | undefined;
+  const send = async (url: string | URL, init: RequestInit | undefined): Promise<Response> => {
     const headers = new Headers(init?.headers);
-    if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
-    return fetch(url, { ...init, headers });
+    if (token?.tokenType === 'DPoP' && options.proofFor !== undefined) {
+      headers.set('authorization', `DPoP ${token.accessToken}`);
+      headers.set('dpop', await options.proofFor({ method: init?.method ?? 'GET', url: String(url), ath: accessTokenHash(token.accessToken), nonce }));
+    } else if (token !== undefined) {
+      headers.set('authorization', `Bearer ${token.accessToken}`);
+    }
+    const response = await fetch(url, { ...init, headers });
+    nonce = response.headers.get('dpop-nonce') ?? nonce;
+    return response;
   };
   return async (url, init) => {
     let response = await send(url, init);
     for (let challenges = 0; (response.status === 401 || response.status === 403) && challenges < MAX_CHALLENGES_PER_REQUEST; challenges++) {
+      if (token?.tokenType === 'DPoP' && resourceNonceChallenge(response) !== undefined) {
+        options.report(`mcp: ${init?.method ?? 'GET'} asked for a DPoP nonce, retrying with a fresh proof`);
+        await response.text();
+        response = await send(url, init);
+        continue;
+      }
       const challenge = response.headers.get('www-authenticate');
       options.report(`mcp: ${init?.method ?? 'GET'} answered ${response.status} (${challenge ?? 'no WWW-Authenticate'})`);
       await response.text();
       const fresh = await options.answerChallenge(response.status, challenge);
-      token = fresh.accessToken;
-      options.report(`mcp: wallet gave a token with scope "${fresh.scope.join(' ')}", retrying`);
+      token = fresh;
+      options.report(`mcp: wallet gave a ${fresh.tokenType} token with scope "${fresh.scope.join(' ')}", retrying`);
       response = await send(url, init);
     }
     return response;
