@@ -6,7 +6,7 @@
  *
  *   node --import tsx scripts/bundle-cli.ts [outdir]     (default dist/cli; the package's bin is <outdir>/main.js)
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -18,6 +18,11 @@ export interface BundledCli {
   entry: string;
   entryBytes: number;
   totalBytes: number;
+}
+
+async function readPackageVersion(): Promise<string> {
+  const manifest = JSON.parse(await readFile(resolve(ROOT, 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
 }
 
 /** Builds into `outdir` (emptied first); returns the entry file and the bytes of every output. */
@@ -35,6 +40,8 @@ export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Pro
     external: ['keytar'],
     logLevel: 'warning',
     metafile: true,
+    // The version, baked in (electron/cli/version.ts): the desktop app runs this bundle where no package.json is readable above it.
+    define: { LATCHKEY_BUNDLED_VERSION: JSON.stringify(await readPackageVersion()) },
     // CommonJS dependencies inside ESM chunks still call require().
     banner: { js: "import { createRequire as __latchkeyRequire } from 'node:module'; const require = __latchkeyRequire(import.meta.url);" },
   });

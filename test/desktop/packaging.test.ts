@@ -8,10 +8,12 @@
  * loaded. The window is driven with Playwright's `_electron` on a copy of the binary that differs
  * in the --inspect fuse alone, since the hardened binary refuses the --inspect Playwright needs.
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { flipFuses, FuseV1Options, FuseVersion, getCurrentFuseWire } from '@electron/fuses';
 import type { WebPreferences } from 'electron';
 import { _electron } from 'playwright-core';
@@ -21,6 +23,8 @@ import { FUSE_INDEX, packageForTestRuntime, readShippedConfig, type PackagedTest
 import { startPackaged } from '../packaging/packaged-run.js';
 import { startCli, stopCli, waitForOutput, type RunningCli } from '../support/run-cli.js';
 import { chromiumArgs, createProfile, hostPidOf, isAlive, type Profile } from './desktop-app.js';
+
+const runFile = promisify(execFile);
 
 const ON = 49; // '1' on the fuse wire
 const OFF = 48; // '0'
@@ -97,6 +101,12 @@ describe('the app packed against the Electron 25.1.1 test runtime', () => {
     expect(existsSync(join(packaged.appDir, 'resources/app.asar.unpacked/node_modules/keytar/build/Release/keytar.node'))).toBe(true);
     expect(existsSync(join(packaged.appDir, 'resources/default_app.asar'))).toBe(false);
     expect(existsSync(join(packaged.appDir, 'resources/app-update.yml'))).toBe(false);
+  });
+
+  it('E11: the CLI outside the asar runs on plain Node and knows its version (baked into the bundle: its package.json is inside the asar)', async () => {
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    const printed = await runFile(process.execPath, [join(packaged.appDir, 'resources/app.asar.unpacked/dist/cli/main.js'), '--version']);
+    expect(printed.stdout.trim()).toBe(version);
   });
 
   describe('attached to a running wallet host', () => {
