@@ -126,10 +126,11 @@ export function formatAuditEvents(events: readonly AuditEvent[], width?: number)
     String(event.seq),
     inert(event.type),
     inert(event.outcome),
-    inert(event.agentName ?? event.agentId ?? '-'),
+    // The agent chain, innermost first (a delegated session ← its parent ← the agent ← owner), when recorded (T40).
+    event.chain === undefined ? inert(event.agentName ?? event.agentId ?? '-') : event.chain.map(inert).join(' ← '),
     inert(event.resource ?? '-'),
     event.scopes === undefined || event.scopes.length === 0 ? '-' : event.scopes.map(inert).join(' '),
-    inert([event.reason, event.actor === undefined ? undefined : `by ${event.actor}`, event.count === undefined ? undefined : `×${event.count}`, tokenValidity(event)].filter((part) => part !== undefined).join(' ') || '-'),
+    inert([event.reason, event.actor === undefined ? undefined : `by ${event.actor}`, event.owner === undefined ? undefined : `owner ${event.owner}`, event.count === undefined ? undefined : `×${event.count}`, tokenValidity(event)].filter((part) => part !== undefined).join(' ') || '-'),
     inert(event.tokenFingerprint ?? '-'),
   ]);
   return fitColumns([['TIME', 'SEQ', 'TYPE', 'OUTCOME', 'AGENT', 'SERVER', 'SCOPES', 'REASON', 'TOKEN'], ...rows], width, AUDIT_FITS);

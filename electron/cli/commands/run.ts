@@ -6,7 +6,8 @@ import { requireDuration } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
 import { announceWaiting } from '../waiting-line.js';
 import { sanitizeForTerminal } from '../sanitize.js';
-import { defineCommand, getString, type CommandContext, type RawArgs } from '../spec.js';
+import { defineCommand, getString, getStrings, type CommandContext, type CommandSpec, type RawArgs } from '../spec.js';
+import { isDelegating, parseDelegateArgs, runDelegated } from './run-delegate.js';
 import { CancelledError, UsageError } from '../usage-error.js';
 
 export const DEFAULT_SESSION_TTL_MS = 8 * 3_600_000;
@@ -25,6 +26,9 @@ export interface RunArgs {
 export function parseRunArgs(raw: RawArgs): RunArgs {
   const agent = getString(raw.values, 'agent');
   if (agent === undefined || agent.trim() === '') throw new UsageError('latchkey run needs --agent NAME.', 'Usage: latchkey run --agent <name> [--env-file F] [--ttl 8h] -- <command> [args]');
+  if (getStrings(raw.values, 'scope').length > 0 || getStrings(raw.values, 'resource').length > 0) {
+    throw new UsageError('--scope and --resource are for --delegate, inside an agent session.', 'As the owner, grant scopes with `latchkey grant`.');
+  }
   const rest = raw.afterDashDash;
   if (rest === undefined || rest.length !== raw.positionals.length) {
     throw new UsageError('Put -- before the command: latchkey run --agent NAME -- <command> [args].', 'Everything after -- is the command and its arguments, passed on as they are.');
@@ -96,10 +100,10 @@ export async function runRun(wallet: Wallet, args: RunArgs, io: CliIo, context: 
   }
 }
 
-export const runCommand = defineCommand(
+const ownerRun = defineCommand(
   {
     path: ['run'],
-    usage: 'latchkey run --agent <name> [--env-file F] [--ttl 8h] -- <command> [args]',
+    usage: 'latchkey run --agent <name> [--env-file F] [--ttl 8h] -- <command> [args]\n       latchkey run --delegate [--scope S ...] [--resource URL ...] [--ttl D] -- <command> [args]',
     summary: 'Start a command as an agent, with a fresh session secret in its environment.',
     description:
       'Starts a session for the agent and runs the command without a shell, with LATCHKEY_SESSION (the session secret) and ' +
@@ -108,10 +112,15 @@ export const runCommand = defineCommand(
       'With --env-file, KEY=VALUE lines are added to the environment and {{latchkey:<mcp-url>}} placeholders in their ' +
       'values become short-lived access tokens, asked for under the agent\'s grants (the file itself holds no secret). ' +
       'SIGINT, SIGTERM and SIGHUP are passed to the command; latchkey run exits with its exit code and ends the session. ' +
-      'The session is bound to the latchkey run process: if it is killed or crashes, the daemon ends the session within seconds.',
+      'The session is bound to the latchkey run process: if it is killed or crashes, the daemon ends the session within seconds. ' +
+      'Inside a session, --delegate starts a sub-agent with a slice of the session\'s access: only the --resource servers and --scope scopes ' +
+      '(default: all of the session\'s), for at most --ttl (default: the session\'s remaining time). The wallet refuses anything wider ' +
+      'than the session holds, saying what is wider. The sub-agent gets its own session secret, never the parent\'s; ending the parent ' +
+      'session, revoking the grant or removing the agent ends it too.',
     examples: [
       'latchkey run --agent claude -- claude',
       'latchkey run --agent ci --env-file .env.latchkey --ttl 1h -- node agent.js',
+      'latchkey run --delegate --scope mcp:read --resource https://mcp.example.com/mcp --ttl 10m -- node sub-agent.js',
     ],
     positionals: ['<command>'],
     variadic: true,
@@ -119,8 +128,21 @@ export const runCommand = defineCommand(
       agent: { type: 'string', valueName: 'NAME', description: 'The enrolled agent (name or id) the command runs as.' },
       'env-file': { type: 'string', valueName: 'F', description: 'KEY=VALUE lines for the environment, with {{latchkey:…}} placeholders.' },
       ttl: { type: 'string', valueName: 'DURATION', description: 'How long the session may last (default 8h; 1m to 7d).' },
+      delegate: { type: 'boolean', description: 'Inside a session: start a sub-agent with a slice of its access.' },
+      scope: { type: 'string', multiple: true, valueName: 'S', description: 'With --delegate: a scope the sub-agent may use (repeatable).' },
+      resource: { type: 'string', multiple: true, valueName: 'URL', description: 'With --delegate: a server the sub-agent may use (repeatable).' },
     },
   },
   parseRunArgs,
   runRun,
 );
+
+/** The owner's `latchkey run --agent`, or (`--delegate`, an agent verb) a sub-agent's run inside a session. */
+export const runCommand: CommandSpec = {
+  ...ownerRun,
+  prepareAgent(raw) {
+    if (!isDelegating(raw)) return undefined;
+    const args = parseDelegateArgs(raw);
+    return (io, context) => runDelegated(args, io, context);
+  },
+};
