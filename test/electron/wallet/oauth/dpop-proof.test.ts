@@ -17,7 +17,10 @@ async function verifyProof(proof: string): Promise<{ header: ReturnType<typeof d
 
 describe('DPoP keys (RFC 9449)', () => {
   it('a connection is DPoP-bound only when its AS lists ES256 among its proof algorithms', () => {
-    const as = (algs: unknown): AuthorizationServer => ({ issuer: 'https://as.example.com', dpop_signing_alg_values_supported: algs });
+    const as = (algs: unknown): AuthorizationServer => {
+      const metadata: Record<string, unknown> = { issuer: 'https://as.example.com', dpop_signing_alg_values_supported: algs };
+      return metadata as AuthorizationServer;
+    };
     expect(supportsDpop(as(['ES256', 'RS256']))).toBe(true);
     expect(supportsDpop(as(['RS256']))).toBe(false);
     expect(supportsDpop(as(undefined))).toBe(false);
