@@ -35,6 +35,8 @@ export interface AuthorizationServerOptions {
   cimdClientId?: string;
   /** The device grant's polling interval it announces, seconds (default 1: oidc-provider announces none, so clients would wait 5 s). */
   deviceFlowIntervalSeconds?: number;
+  /** DPoP (RFC 9449): advertised (ES256) and bound to the proof's key; `requireNonce` makes the token endpoint ask for its nonce first. Absent: no DPoP. */
+  dpop?: { requireNonce: boolean };
 }
 
 /** Live settings: tests may change them at any time; the next request uses the new values. */
@@ -136,6 +138,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       revocation: { enabled: true },
       deviceFlow: deviceFlowFeature(),
       clientCredentials: { enabled: true },
+      ...(options.dpop === undefined
+        ? {}
+        : { dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => options.dpop?.requireNonce ?? false } }),
       resourceIndicators: {
         enabled: true,
         defaultResource: (_ctx, _client, oneOf) => oneOf,
