@@ -156,7 +156,7 @@ export const ErrorCode = {
   /** `latchkey ui`: no daemon runs, or it serves no window (--no-ui). */
   DaemonHasNoWindow: 'daemon.no_window',
 
-  // Grants as code: `latchkey policy` (T41)
+  // Grants as code: latchkey policy diff and apply (T41)
   /** A policy file that is not JSON, or names a field, value or duplicate the format does not allow. */
   PolicyInvalid: 'policy.invalid',
   /** The wallet changed between the plan the owner confirmed and the apply: nothing was applied. */

@@ -159,9 +159,19 @@ export function sortPolicy(file: PolicyFile): PolicyFile {
   };
 }
 
-/** The file's text: sorted, two-space JSON, one trailing newline; the same wallet always writes the same bytes. */
+/** Controls, format characters (bidi overrides, zero-width), line separators and lone surrogates. */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * The file's text: sorted, two-space JSON, one trailing newline; the same wallet always writes
+ * the same bytes. A character that could make a reviewer read something other than what is there
+ * (a bidi override in a scope) is written as a \uXXXX escape, which parses back to the same value.
+ */
 export function formatPolicy(file: PolicyFile): string {
-  return `${JSON.stringify(sortPolicy(file), null, 2)}\n`;
+  const text = JSON.stringify(sortPolicy(file), null, 2).replace(UNSAFE, (char) =>
+    char === '\n' ? char : [...Array(char.length).keys()].map((i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
+  return `${text}\n`;
 }
 
 const Change = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) =>

@@ -54,6 +54,14 @@ describe('policy file', () => {
     expect(error.message).toMatch(/not valid JSON: .*line 3/u);
   });
 
+  it('T41: a bidi override or a control in a scope is written as an escape a reviewer sees, and reads back the same', () => {
+    const scope = 'read\u202Eetirw\u0007';
+    const text = formatPolicy({ version: 1, agents: [{ name: 'a', kind: 'interactive', grants: [{ server: SERVER, scopes: [scope], mode: 'allow' }] }], allowedSites: [] });
+    expect(text).toContain('"read\\u202eetirw\\u0007"');
+    expect(text).not.toMatch(/[\u202e\u0007]/u);
+    expect(parsePolicyText(text).agents[0]!.grants[0]!.scopes).toEqual([scope]);
+  });
+
   it('ttl durations round-trip between seconds and text', () => {
     for (const seconds of [60, 90, 900, 3600, 3661]) expect(parsePolicyTtl(formatPolicyTtl(seconds))).toBe(seconds);
     expect(formatPolicyTtl(5400)).toBe('1h30m');

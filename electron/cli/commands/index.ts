@@ -11,6 +11,7 @@ import { disconnectCommand } from './disconnect.js';
 import { doctorCommand } from './doctor.js';
 import { grantAddCommand, grantEditCommand, grantListCommand, grantRevokeCommand } from './grant.js';
 import { mcpCommand } from './mcp.js';
+import { policyApplyCommand, policyDiffCommand, policyExportCommand } from './policy.js';
 import { runCommand } from './run.js';
 import { sessionEndCommand, sessionsCommand } from './sessions.js';
 import { sitesCommand } from './sites.js';
@@ -41,6 +42,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   approveCommand,
   denyCommand,
   sitesCommand,
+  policyExportCommand,
+  policyDiffCommand,
+  policyApplyCommand,
   auditCommand,
   daemonCommand,
   startCommand,
@@ -69,5 +73,9 @@ export const GROUPS: Record<string, { summary: string; description: string }> = 
   grant: {
     summary: 'Decide which agent may get tokens for which server, with which scopes and for how long.',
     description: 'A grant is agent × server × scopes × longest token lifetime × optional expiry × mode (allow, or ask each time). Without a grant an agent\'s request waits for your approval.',
+  },
+  policy: {
+    summary: 'Keep your agents, grants and allowed sites in a file: export it, review it like code, apply it.',
+    description: 'export writes the file (never a secret), diff shows what a file would change, apply makes the change after you confirm it.',
   },
 };
