@@ -11,14 +11,15 @@ import { defaultRuntimeDir } from '../base/runtime/discovery.js';
 import { createLogger } from '../base/log/logger.js';
 import { removeSecretsFromEnv } from '../base/process/scrub-env.js';
 import { validateOpenUrl } from '../base/opener/validate.js';
-import type { Opener } from '../base/ports.js';
+import { systemClock, type Opener } from '../base/ports.js';
 import { attachApprovalNotices } from '../wallet/approvals/approval-notices.js';
 import { registerWalletIpc } from './ipc.js';
 import { desktopConfig } from './desktop-config.js';
-import { attachOrStartHost, type WalletHost } from './host-process.js';
+import { attachOrStartHost } from './host-process.js';
+import { keepHost, type KeptHost, type OpenedHost } from './host-keeper.js';
 import { chooseHostSpawner, readEnginesRange, unpackedPath } from './host-runtime.js';
 import { nodeSpawner, utilityProcessSpawner } from './host-spawner.js';
-import { approvalsOf, openHostWallet, type HostWallet } from './host-wallet.js';
+import { approvalsOf, openHostWallet } from './host-wallet.js';
 import { createDesktopNotifier } from './notifier.js';
 import { registerAppScheme, serveRenderer } from './protocol.js';
 import { createTray, type LatchkeyTray } from './tray.js';
@@ -35,8 +36,7 @@ const paths = {
 };
 
 const logger = createLogger({ level: process.env['LATCHKEY_DEBUG'] === '1' ? 'debug' : 'info' });
-let host: WalletHost | undefined;
-let hostWallet: HostWallet | undefined;
+let host: KeptHost | undefined;
 let window: BrowserWindow | undefined;
 let tray: LatchkeyTray | undefined;
 let quitting = false;
@@ -77,14 +77,28 @@ async function start(): Promise<void> {
     utilityProcess: () => utilityProcessSpawner((modulePath, args, options) => utilityProcess.fork(modulePath, args, options)),
     projectNode: () => nodeSpawner(childEnv['LATCHKEY_NODE'] ?? 'node'),
   });
-  host = await attachOrStartHost({ runtimeDir, spawner, cliEntry: paths.cli, env: childEnv, logger });
-  logger.info(host.startedHere ? 'started the wallet host' : 'attached to the running wallet host', { pid: host.pid ?? 0, ...(host.startedHere ? { runtime: spawner.kind } : {}) });
-  hostWallet = await openHostWallet(host.endpoint, { opener, allowInsecureLoopback: config.allowInsecureLoopback }, () => {
-    if (quitting) return;
-    logger.warn('the wallet host stopped; quitting');
-    app.quit();
+  const openHost = async (onGone: () => void): Promise<OpenedHost> => {
+    const started = await attachOrStartHost({ runtimeDir, spawner, cliEntry: paths.cli, env: childEnv, logger });
+    logger.info(started.startedHere ? 'started the wallet host' : 'attached to the running wallet host', { pid: started.pid ?? 0, ...(started.startedHere ? { runtime: spawner.kind } : {}) });
+    try {
+      const opened = await openHostWallet(started.endpoint, { opener, allowInsecureLoopback: config.allowInsecureLoopback }, onGone);
+      return { wallet: opened.wallet, startedHere: started.startedHere, ...(started.pid === undefined ? {} : { pid: started.pid }), close: opened.close, stop: started.stop };
+    } catch (error) {
+      await started.stop();
+      throw error;
+    }
+  };
+  // A host that goes away is found or started again (host-keeper.ts); the app quits only if none can be kept.
+  host = await keepHost({
+    open: openHost,
+    logger,
+    clock: systemClock,
+    onReopened: () => refreshTray(),
+    onGiveUp: (error) => {
+      if (!quitting) fail(error);
+    },
   });
-  const wallet = hostWallet.wallet;
+  const wallet = host.wallet;
   registerWalletIpc(wallet);
   // A notice for each approval (E9); the wallet's words (noticeFor), decided on the host.
   const notifier = createDesktopNotifier({ openWindow, logger, platform: process.platform });
@@ -127,7 +141,6 @@ if (!app.requestSingleInstanceLock()) {
     event.preventDefault();
     quitting = true;
     tray?.destroy();
-    hostWallet?.close();
     // Only a host this app started is stopped; one found running keeps serving its agents.
     (host?.stop() ?? Promise.resolve()).then(
       () => app.quit(),

@@ -2,7 +2,7 @@
  * The desktop app's life in a real Electron: it starts a wallet host when none runs (and
  * measures start-up and memory), closing the window leaves host and tray, a second launch
  * shows the first instance's window, quitting stops the host it started (the bridge socket goes),
- * a crash of the main process leaves the host serving, and a host already running
+ * a host it started that dies is replaced, a crash of the main process leaves the host serving, and a host already running
  * (`latchkey daemon`) is used and left running.
  */
 import { spawn } from 'node:child_process';
@@ -69,6 +69,34 @@ describe('the desktop app over its wallet host', () => {
     expect(existsSync(profile.bridgeSocket)).toBe(false);
     expect(existsSync(profile.ownerSocket)).toBe(false);
     expect(isAlive(hostPid ?? 0)).toBe(false);
+  });
+
+  it('a host it started that dies is replaced: the app starts another, its window is served by it, and quitting stops that one', async () => {
+    const profile = await profileForTest();
+    const running = await launchApp(profile);
+    cleanups.push(() => running.quit());
+    const mainPid = running.app.process().pid ?? 0;
+    const first = (await hostPidOf(mainPid)) ?? 0;
+    expect(first).toBeGreaterThan(0);
+    const stderr = running.app.process().stderr;
+    const restarted = new Promise<void>((resolve) => {
+      const check = (): void => {
+        if ((running.output().match(/started the wallet host/g) ?? []).length < 2) return;
+        stderr?.off('data', check);
+        resolve();
+      };
+      stderr?.on('data', check);
+    });
+    process.kill(first, 'SIGKILL');
+    await restarted;
+    const second = (await hostPidOf(mainPid)) ?? 0;
+    expect(second, running.output()).toBeGreaterThan(0);
+    expect(second).not.toBe(first);
+    const status = await running.window.evaluate(() => (globalThis as unknown as { latchkey: { call: (m: string, p: unknown) => Promise<{ mode: string }> } }).latchkey.call('status', {}));
+    expect(status.mode).toBe('keychain');
+    await running.quit();
+    expect(isAlive(second)).toBe(false);
+    expect(existsSync(profile.ownerSocket)).toBe(false);
   });
 
   it('a crash of the main process leaves the host and its vault serving; the next start attaches to it', async () => {
