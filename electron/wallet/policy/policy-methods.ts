@@ -4,7 +4,7 @@
  */
 import type { OwnerApi, OwnerParams, OwnerResult } from '../../../shared/api.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { PolicyFile, sortPolicy } from '../../../shared/policy.js';
+import { PolicyFile, policyPath, sortPolicy } from '../../../shared/policy.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
 import { applyPolicy, type PolicyOwner } from './apply-policy.js';
 import { exportPolicy } from './export-policy.js';
@@ -25,10 +25,17 @@ export type PolicyMethods = Pick<OwnerApi, 'exportPolicy' | 'planPolicy' | 'appl
 /** Server URLs canonical, sites lower-case: the file compares with the wallet as the wallet stores it. */
 function canonicalPolicy(file: PolicyFile, urlPolicy: UrlPolicy): PolicyFile {
   const server = (url: string): string => canonicalResource(url, urlPolicy);
-  return sortPolicy({
+  const canonical = sortPolicy({
     version: file.version,
     agents: file.agents.map((agent) => ({ ...agent, grants: agent.grants.map((grant) => ({ ...grant, server: server(grant.server) })) })),
     allowedSites: file.allowedSites.map((entry) => ({ server: server(entry.server), site: entry.site.toLowerCase() })),
+  });
+  // Two URLs that differ only in spelling (case, a default port) are one server: listed twice is a duplicate.
+  const checked = PolicyFile.safeParse(canonical);
+  if (checked.success) return checked.data;
+  const issue = checked.error.issues[0];
+  throw new LatchkeyError(ErrorCode.PolicyInvalid, `The policy file is not valid once its URLs are written canonically: ${policyPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}.`, {
+    hint: 'Name each server once per agent, as `latchkey policy export` writes it.',
   });
 }
 

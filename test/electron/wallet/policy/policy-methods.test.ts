@@ -99,6 +99,12 @@ describe('planPolicy and applyPolicy', () => {
     await expect(memory.wallet.applyPolicy({ policy: desired, digest: '0'.repeat(64) })).rejects.toMatchObject({ code: ErrorCode.PolicyStale });
   });
 
+  it('one server spelled two ways for the same agent is a duplicate, refused before anything changes', async () => {
+    const grants = [SERVER, 'https://MCP.example.com:443/mcp'].map((server) => ({ server, scopes: ['a'], mode: 'allow' as const }));
+    const policy = { version: 1 as const, agents: [{ name: 'ci-bot', kind: 'interactive' as const, grants }], allowedSites: [] };
+    await expect(memory.wallet.planPolicy({ policy })).rejects.toMatchObject({ code: ErrorCode.PolicyInvalid, message: expect.stringContaining('agents[0].grants[1]') });
+  });
+
   it('a server URL that is not allowed refuses the plan before anything changes', async () => {
     const file = await memory.wallet.exportPolicy();
     const bad = { ...file, agents: [{ name: 'x', kind: 'interactive' as const, grants: [{ server: 'http://mcp.example.com/mcp', scopes: [], mode: 'allow' as const }] }] };
