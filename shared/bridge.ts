@@ -52,13 +52,35 @@ export type TokenRequest = z.infer<typeof TokenRequest>;
 
 export const TokenResponse = z.object({
   access_token: z.string(),
-  token_type: z.literal('Bearer'),
+  /** 'DPoP': bound to the connection's key; each request with it needs a proof from POST /v1/dpop-proof. */
+  token_type: z.enum(['Bearer', 'DPoP']),
   /** Epoch seconds. */
   expires_at: z.number().int(),
   /** Space-separated, as in OAuth. */
   scope: z.string(),
 });
 export type TokenResponse = z.infer<typeof TokenResponse>;
+
+/**
+ * POST /v1/dpop-proof: a DPoP proof (RFC 9449) for one request with a DPoP token this agent was
+ * handed. The token itself is not sent, only its hash (`ath`); the key never leaves the wallet.
+ */
+export const DpopProofRequest = z
+  .object({
+    resource: SafeText(2048),
+    /** The request's method and URL (on the resource's origin). */
+    method: z.string().regex(/^[A-Z]{1,16}$/),
+    url: SafeText(2048),
+    /** base64url SHA-256 of the access token the request carries. */
+    ath: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+    /** The server's latest `DPoP-Nonce`, when it asked for one. */
+    nonce: z.string().min(1).max(1024).regex(/^[\x21-\x7e]+$/).optional(),
+  })
+  .strict();
+export type DpopProofRequest = z.infer<typeof DpopProofRequest>;
+
+export const DpopProofResponse = z.object({ proof: z.string() });
+export type DpopProofResponse = z.infer<typeof DpopProofResponse>;
 
 /**
  * POST /v1/elicitations: an agent that talks to an MCP server itself hands the server's URL

@@ -3,7 +3,7 @@
  * knows HTTP; the handler knows agents, grants and tokens. The composition root joins them.
  */
 import type { AgentSummary, SessionSummary } from '../../../shared/agents.js';
-import type { DelegateRequest, DelegateResponse, ElicitationRequest, ElicitationResponse, EnrolRequest, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import type { DelegateRequest, DelegateResponse, DpopProofRequest, DpopProofResponse, ElicitationRequest, ElicitationResponse, EnrolRequest, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import type { EnrolRequester } from './peer.js';
 
 /** An authenticated caller: the enrolled secret is the identity (T12), never a pid or path. */
@@ -46,6 +46,11 @@ export interface BridgeHandler {
    * A wallet without it answers not found.
    */
   delegate?(caller: BridgeCaller, request: DelegateRequest): Promise<DelegateResponse>;
+  /**
+   * POST /v1/dpop-proof: a proof for a request with a DPoP token this agent was handed and still
+   * holds a grant for (revoked: refused at once). A wallet without it answers not found.
+   */
+  dpopProof?(caller: BridgeCaller, request: DpopProofRequest): Promise<DpopProofResponse>;
   /** Called for every request refused by the server itself (auth, Host, Origin, header, limits). */
   rejected(rejection: BridgeRejection): void;
 }

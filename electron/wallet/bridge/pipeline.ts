@@ -11,6 +11,8 @@ import type { z } from 'zod';
 import {
   DelegateRequest,
   DelegateResponse,
+  DpopProofRequest,
+  DpopProofResponse,
   ElicitationRequest,
   ElicitationResponse,
   EnrolRequest,
@@ -102,6 +104,15 @@ const ROUTES: Readonly<Record<string, Route>> = {
     run: async (handler, { caller, body }) => {
       if (handler.delegate === undefined) throw new LatchkeyError(ErrorCode.NotFound, 'This wallet does not delegate sessions.');
       return DelegateResponse.parse(await handler.delegate(requireCaller(caller), DelegateRequest.parse(body)));
+    },
+  },
+  '/v1/dpop-proof': {
+    method: 'POST',
+    authenticated: true,
+    body: DpopProofRequest,
+    run: async (handler, { caller, body }) => {
+      if (handler.dpopProof === undefined) throw new LatchkeyError(ErrorCode.NotFound, 'This wallet does not sign DPoP proofs.');
+      return DpopProofResponse.parse(await handler.dpopProof(requireCaller(caller), DpopProofRequest.parse(body)));
     },
   },
   '/v1/enrol': {

@@ -6,6 +6,7 @@
  * say until when the ones the server cannot revoke stay valid (T38). A token the agent reports
  * refused (401) is not handed out again, and counts as reported once.
  */
+import { createHash } from 'node:crypto';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import type { ConnectionRef } from '../connections/accounts.js';
 
@@ -16,6 +17,8 @@ export interface AgentToken {
   scope: string[];
   /** Its whole lifetime as issued, seconds; absent when the server did not say. */
   lifetimeSeconds?: number;
+  /** 'DPoP': bound to the connection's key (used with a proof from the wallet); absent: Bearer. */
+  tokenType?: 'DPoP';
 }
 
 export interface Entry extends AgentToken {
@@ -97,6 +100,18 @@ export class AgentTokenCache {
       entry.refused = true;
       for (const [k, cached] of this.entries) if (cached.accessToken === token) this.entries.delete(k);
       return { resource: entry.resource, account: entry.account };
+    }
+    return undefined;
+  }
+
+  /**
+   * The unexpired token handed to this agent whose hash (RFC 9449 `ath`: base64url SHA-256) is
+   * `ath`; undefined when there is none (never handed out, expired, or taken back by a revocation).
+   */
+  handedOut(agentId: string, ath: string, now: number): Entry | undefined {
+    this.prune(now);
+    for (const [token, entry] of this.issued) {
+      if (entry.agentId === agentId && createHash('sha256').update(token, 'ascii').digest('base64url') === ath) return entry;
     }
     return undefined;
   }

@@ -7,7 +7,7 @@
  * It answers the bridge for enrolled agents (enrolment is the EnrolmentDesk's); the bridge server owns HTTP and its defences.
  */
 import type { AgentSummary, Grant } from '../../../shared/agents.js';
-import type { ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, RejectedToken, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import type { DpopProofRequest, DpopProofResponse, ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, RejectedToken, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
 import type { Clock, Logger } from '../../base/ports.js';
@@ -28,7 +28,10 @@ import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/han
 import { AgentTokenCache, StaleMint, type AgentToken } from './agent-token-cache.js';
 import { checkTokenLifetime } from './enforce-lifetime.js';
 import { NONE_REVOKED, revokeTokens, type TokensRevoked } from './revoke-tokens.js';
+import type { AgentClientTokens } from '../identities/agent-client-tokens.js';
+import { handOutFromOwnClient } from './own-client.js';
 import { boundedScopes, chainOf, subjectOfToken } from './session-bounds.js';
+import { agentProof } from './dpop-proofs.js';
 
 /** What the broker answers for the bridge: everything but enrolment (the enrolment desk's). */
 export type AgentRequests = Omit<BridgeHandler, 'enrol' | 'delegate'>;
@@ -53,7 +56,7 @@ export interface TokenBrokerDeps {
   approvals: ApprovalQueue;
   audit: AuditLog;
   /** The connection's record (read once per request) and agent tokens minted from it. */
-  tokens: Pick<ConnectionTokens, 'connection' | 'resolve' | 'mint' | 'revokeAgentToken'>;
+  tokens: Pick<ConnectionTokens, 'connection' | 'resolve' | 'mint' | 'revokeAgentToken' | 'proof'>;
   /** Step-ups (a connection re-authorized with more scopes), and agents' tokens refused with 401. */
   connections: Pick<ConnectionService, 'widen' | 'agentRefused'>;
   policy: UrlPolicy;
@@ -63,6 +66,8 @@ export interface TokenBrokerDeps {
   elicitations?: Pick<BridgeHandler, 'elicit'>;
   /** Declined step-ups (agent, resource, scopes); without it step-ups are refused. */
   remembered?: RememberedAnswers;
+  /** Agents' own clients (R5): a resource one is set up for is served from it, not from a connection. */
+  agentClients?: Pick<AgentClientTokens, 'has' | 'token' | 'forget'>;
   approvalTimeoutMs?: number;
 }
 
@@ -87,6 +92,15 @@ export class TokenBroker implements AgentRequests {
     } catch (error) {
       await this.refuse(base, undefined, request.scopes, error);
       throw error;
+    }
+    const agentClients = this.deps.agentClients;
+    if (request.account === undefined && agentClients?.has(agent.id, resource) === true) {
+      // R5: the agent's own client serves this resource (own-client.ts); no owner connection.
+      const deps = { grants: this.deps.grants, agentClients, now: () => this.deps.clock.now(), record: (event: AuditInput) => this.record(event) };
+      return handOutFromOwnClient(deps, base, resource, request).catch(async (error: unknown) => {
+        await this.refuse(base, resource, request.scopes, error);
+        throw error;
+      });
     }
     try {
       if (request.rejected !== undefined) await this.heedRefusal(agent.id, resource, request.account, request.rejected, signal);
@@ -129,6 +143,18 @@ export class TokenBroker implements AgentRequests {
   /** Which of the server's connections (accounts) a request means: account-target.ts (T8). */
   private targetOf(agentId: string, resource: string, named: string | undefined): ConnectionRef {
     return accountTarget(this.deps, agentId, resource, named);
+  }
+
+  /** POST /v1/dpop-proof (dpop-proofs.ts); a refusal is audited as token.refused with its code. */
+  async dpopProof(caller: BridgeCaller, request: DpopProofRequest): Promise<DpopProofResponse> {
+    const { agent, session } = caller;
+    try {
+      return await agentProof({ ...this.deps, cache: this.cache, now: () => this.deps.clock.now() }, agent.id, request);
+    } catch (error) {
+      const base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }) };
+      await this.refuse(base, URL.canParse(request.resource) ? request.resource : undefined, undefined, error);
+      throw error;
+    }
   }
 
   /** POST /v1/elicitations: handed to the elicitation desk (electron/wallet/elicitation). */
@@ -331,6 +357,7 @@ export class TokenBroker implements AgentRequests {
           expiresAt: minted.expiresAt,
           scope: minted.scope,
           ...(minted.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: minted.lifetimeSeconds }),
+          ...(minted.tokenType === undefined ? {} : { tokenType: minted.tokenType }),
         };
       });
     } catch (error) {
@@ -341,7 +368,7 @@ export class TokenBroker implements AgentRequests {
     }
     checkTokenLifetime(token, grant, resource, this.deps.clock.now());
     this.cache.noteHandedOut(agentId, target, token, this.deps.clock.now());
-    return { access_token: token.accessToken, token_type: 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') };
+    return { access_token: token.accessToken, token_type: token.tokenType ?? 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') };
   }
 
   private approvalTimeoutMs(): number {

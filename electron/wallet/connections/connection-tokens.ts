@@ -21,6 +21,7 @@ import type { Clock, Logger } from '../../base/ports.js';
 import { buildClientConfiguration, type AuthorizationServer, type NetworkContext } from '../oauth/client-config.js';
 import type { CachedAccessToken, ConnectionRecord } from '../oauth/records.js';
 import { oauthErrorCode } from '../oauth/token-errors.js';
+import { connectionProof, type ResourceProofRequest } from '../oauth/dpop-proof.js';
 import { cachedTokenFrom, needsReauth, notConnected, refreshTokenGrant, withoutTokens } from '../oauth/tokens.js';
 import { accountOf, connectionKey, type ConnectionRef } from './accounts.js';
 import type { ConnectionStore } from './connection-store.js';
@@ -62,6 +63,13 @@ export class ConnectionTokens {
     const registration = this.deps.store.client(record.issuer);
     if (registration === undefined || registration.clientId !== record.clientId) throw needsReauth(record, 'its client registration is gone');
     return buildClientConfiguration(record.serverMetadata as AuthorizationServer, registration, this.deps.net);
+  }
+
+  /** A DPoP proof for a request to the connection's server (oauth/dpop-proof.ts); its key stays in the vault. */
+  proof(ref: ConnectionRef, request: ResourceProofRequest): Promise<string> {
+    const record = this.deps.store.connection(ref);
+    if (record === undefined) return Promise.reject(notConnected(ref.resource, [], ref.account));
+    return connectionProof(record, request, this.deps.clock.now());
   }
 
   /** Refreshes the connection's access token; every concurrent caller shares one request. */
