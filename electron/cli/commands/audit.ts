@@ -126,8 +126,8 @@ export function formatAuditEvents(events: readonly AuditEvent[], width?: number)
     String(event.seq),
     inert(event.type),
     inert(event.outcome),
-    // The agent chain, innermost first (a delegated session ← its parent ← the agent ← owner), when recorded (T40).
-    event.chain === undefined ? inert(event.agentName ?? event.agentId ?? '-') : event.chain.map(inert).join(' ← '),
+    // A delegated session's hand-out shows its chain, innermost first (sub-session ← session ← agent ← owner) (T40).
+    event.chain !== undefined && event.chain.length > 3 ? event.chain.map(inert).join(' ← ') : inert(event.agentName ?? event.agentId ?? '-'),
     inert(event.resource ?? '-'),
     event.scopes === undefined || event.scopes.length === 0 ? '-' : event.scopes.map(inert).join(' '),
     inert([event.reason, event.actor === undefined ? undefined : `by ${event.actor}`, event.owner === undefined ? undefined : `owner ${event.owner}`, event.count === undefined ? undefined : `×${event.count}`, tokenValidity(event)].filter((part) => part !== undefined).join(' ') || '-'),
