@@ -158,6 +158,30 @@ const SetClientParams = z
 /** A client the user registered with an AS themselves (R1, R4). The secret lives in the vault. */
 export type PreRegisteredClient = z.infer<typeof SetClientParams>;
 
+/** An agent's own client at an MCP server's authorization server (R5): a secret, or a key Latchkey generates. */
+const SetAgentClientParams = z
+  .object({
+    agent: IdOrName,
+    server: Url,
+    clientId: z.string().min(1).max(512),
+    clientSecret: z.string().min(1).max(4096).optional(),
+    /** Generate a key pair of this algorithm for private_key_jwt (the private key stays in the vault). */
+    generateKey: z.enum(['ES256', 'RS256']).optional(),
+  })
+  .strict()
+  .refine((params) => (params.clientSecret === undefined) !== (params.generateKey === undefined), { message: 'give a client secret or a key to generate, not both' });
+export type SetAgentClientParams = z.infer<typeof SetAgentClientParams>;
+
+export const AgentClientSummarySchema = z.object({
+  agentId: z.string(),
+  resource: z.string(),
+  issuer: z.string(),
+  clientId: z.string(),
+  method: z.enum(['client_secret_basic', 'private_key_jwt']),
+  keyThumbprint: z.string().optional(),
+  createdAt: z.number(),
+});
+
 const none = [] as const;
 
 /**
@@ -211,6 +235,12 @@ export const OwnerMethods = {
   listClients: { params: z.object({}).strict(), result: z.array(ClientSummarySchema), changes: none },
   setClient: { params: SetClientParams, result: z.null(), changes: ['clients'] },
   removeClient: { params: z.object({ issuer: Url }).strict(), result: z.boolean(), changes: ['clients'] },
+  /** R5: the agent's own client for a server; `publicJwk` (the public half only) when a key was generated. */
+  setAgentClient: {
+    params: SetAgentClientParams,
+    result: z.object({ client: AgentClientSummarySchema, publicJwk: z.record(z.string(), z.unknown()).optional() }),
+    changes: ['clients'],
+  },
   listAgents: { params: z.object({}).strict(), result: z.array(AgentSummary), changes: none },
   enrolAgent: {
     params: z.object({ name: z.string().min(1).max(64), kind: AgentKind.optional() }).strict(),

@@ -14,6 +14,7 @@ import type { GrantStore } from './grants/grant-store.js';
 import type { ApprovalQueue } from './approvals/approval-queue.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { TokenBroker } from './broker/token-broker.js';
+import type { AgentClientTokens } from './identities/agent-client-tokens.js';
 import { grantRevocation } from './broker/revoke-tokens.js';
 import type { RememberedAnswers } from './elicitation/remembered-answers.js';
 import { OwnerChanges, subscribeToWalletEvents } from './owner-changes.js';
@@ -33,6 +34,8 @@ export interface OwnerSurfaceDeps {
   approvals: ApprovalQueue;
   remembered: RememberedAnswers;
   broker: TokenBroker;
+  /** Agents' own clients (R5). */
+  agentClients: AgentClientTokens;
   audit: AuditLog;
   close: () => Promise<void>;
 }
@@ -91,6 +94,12 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
       await connections.setClient(client);
       await changes.record({ type: 'client.set', issuer: client.issuer });
       return null;
+    },
+    setAgentClient: async ({ agent, server, clientId, clientSecret, generateKey }) => {
+      const credential = clientSecret !== undefined ? { clientSecret } : { generateKey: generateKey ?? 'ES256' };
+      const added = await deps.agentClients.add({ agentId: agentId(agent), serverUrl: server, clientId, credential });
+      await changes.record({ type: 'client.set', agentId: added.client.agentId, resource: added.client.resource, issuer: added.client.issuer, reason: `agent-client:${added.client.method}` });
+      return { client: added.client, ...(added.publicJwk === undefined ? {} : { publicJwk: { ...added.publicJwk } }) };
     },
     removeClient: async ({ issuer }) => {
       const removed = await connections.removeClient(issuer);

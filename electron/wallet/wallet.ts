@@ -24,6 +24,8 @@ import { openAuditLog, type AuditLog, type AuditLogOptions } from './audit/audit
 import { TokenBroker } from './broker/token-broker.js';
 import { DelegationDesk } from './broker/delegation-desk.js';
 import { RememberedAnswers } from './elicitation/remembered-answers.js';
+import { AgentClientStore } from './identities/agent-client-store.js';
+import { AgentClientTokens } from './identities/agent-client-tokens.js';
 import { ElicitationDesk } from './elicitation/elicitation-desk.js';
 import type { ElicitationRateLimit } from './elicitation/elicitation-limits.js';
 import { attachApprovalNotices } from './approvals/approval-notices.js';
@@ -148,6 +150,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
   const grants = new GrantStore({ vault, clock, logger });
   const approvals = new ApprovalQueue({ clock, logger });
   const remembered = new RememberedAnswers(vault, { clock });
+  const agentClients = new AgentClientTokens({ store: new AgentClientStore(vault), net: { fetch, policy }, clock, logger });
   const broker = new TokenBroker({
     agents,
     grants,
@@ -159,6 +162,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     clock,
     logger,
     remembered,
+    agentClients,
     elicitations: new ElicitationDesk({
       approvals,
       audit,
@@ -200,6 +204,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     approvals,
     remembered,
     broker,
+    agentClients,
     audit,
     close: async () => {
       if (closed) return;

@@ -20,6 +20,17 @@ import { FakeTokenEndpoint } from '../../fakes/fake-token-endpoint.js';
 const RESOURCE = 'https://mcp.example.test/mcp';
 const CLIENT_SECRET = 'client-secret-never-audited-0123456789';
 const offline = (): Promise<Response> => Promise.reject(new TypeError('offline'));
+/** R5: an agent's own client is set up from its server's metadata; only that server and its AS answer. */
+const AGENT_SERVER = 'https://agents.example.test/mcp';
+const AGENT_AS = 'https://as.agents.example.test';
+const agentServerMetadata: Record<string, unknown> = {
+  'https://agents.example.test/.well-known/oauth-protected-resource/mcp': { resource: AGENT_SERVER, authorization_servers: [AGENT_AS] },
+  [`${AGENT_AS}/.well-known/oauth-authorization-server`]: { issuer: AGENT_AS, authorization_endpoint: `${AGENT_AS}/authorize`, token_endpoint: `${AGENT_AS}/token` },
+};
+const metadataOnly = (input: string | URL): Promise<Response> => {
+  const document = agentServerMetadata[String(input)];
+  return document === undefined ? offline() : Promise.resolve(Response.json(document));
+};
 
 type ChangeMethod = { [M in OwnerMethodName]: (typeof OwnerMethods)[M]['changes'] extends readonly [] ? never : M }[OwnerMethodName];
 
@@ -31,7 +42,7 @@ const secrets: string[] = [CLIENT_SECRET];
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'latchkey-owner-changes-'));
-  composed = await composeWallet({ home, allowInsecureLoopback: false, vault: { mode: 'memory' } }, { secretStore: new MemorySecretStore(), env: {}, fetch: offline });
+  composed = await composeWallet({ home, allowInsecureLoopback: false, vault: { mode: 'memory' } }, { secretStore: new MemorySecretStore(), env: {}, fetch: metadataOnly });
   wallet = validatedWallet(composed.wallet);
   wallet.subscribe((event) => events.push(event));
   await seedConnection(composed.vault, RESOURCE);
@@ -47,6 +58,7 @@ const script: Array<[ChangeMethod, () => Promise<unknown>]> = [
   ['setClient', () => wallet.setClient({ issuer: 'https://as.example.test', clientId: 'pre-1', clientSecret: CLIENT_SECRET })],
   ['removeClient', () => wallet.removeClient({ issuer: 'https://as.example.test' })],
   ['enrolAgent', async () => secrets.push((await wallet.enrolAgent({ name: 'ci-bot' })).secret)],
+  ['setAgentClient', () => wallet.setAgentClient({ agent: 'ci-bot', server: AGENT_SERVER, clientId: 'ci-bot-client', clientSecret: CLIENT_SECRET })],
   ['startSession', async () => secrets.push((await wallet.startSession({ agent: 'ci-bot', ttlSeconds: 600 })).secret)],
   ['endSession', async () => wallet.endSession({ id: (await wallet.listSessions({ agent: 'ci-bot' }))[0]!.id })],
   ['createGrant', () => wallet.createGrant({ agent: 'ci-bot', resource: RESOURCE, scopes: ['mcp:read'] })],
