@@ -25,6 +25,7 @@ const OWNER_INVOCATIONS: Record<string, string[]> = {
   'agent add': ['agent', 'add', 'bot'],
   'agent list': ['agent', 'list'],
   'agent remove': ['agent', 'remove', 'bot'],
+  'agent credentials': ['agent', 'credentials', 'bot', '--server', URL, '--client-id', 'c1', '--key'],
   sessions: ['sessions'],
   'session end': ['session', 'end', 'ses_x'],
   'grant list': ['grant', 'list'],

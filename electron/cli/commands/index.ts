@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../spec.js';
 import { agentAddCommand, agentListCommand, agentRemoveCommand } from './agent.js';
+import { agentCredentialsCommand } from './agent-credentials.js';
 import { approvalsCommand, approveCommand, denyCommand } from './approvals.js';
 import { auditCommand } from './audit.js';
 import { clientAddCommand, clientListCommand, clientRemoveCommand } from './client.js';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   agentAddCommand,
   agentListCommand,
   agentRemoveCommand,
+  agentCredentialsCommand,
   sessionsCommand,
   sessionEndCommand,
   grantListCommand,

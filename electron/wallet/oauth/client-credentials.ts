@@ -63,7 +63,7 @@ export async function generateAgentKey(alg: AgentKeyAlgorithm = 'ES256'): Promis
   };
 }
 
-/** The public half of a stored private JWK (what `latchkey agent` prints for an administrator). */
+/** The public half of a stored private JWK (what an administrator registers). */
 export function publicJwkOf(privateJwk: Record<string, unknown>): Record<string, unknown> {
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, key_ops: _ops, ext: _ext, ...rest } = privateJwk;
   return { ...rest, use: 'sig' };
