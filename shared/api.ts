@@ -235,6 +235,8 @@ export const OwnerMethods = {
   listClients: { params: z.object({}).strict(), result: z.array(ClientSummarySchema), changes: none },
   setClient: { params: SetClientParams, result: z.null(), changes: ['clients'] },
   removeClient: { params: z.object({ issuer: Url }).strict(), result: z.boolean(), changes: ['clients'] },
+  /** R5: agents' own clients (all, or one agent's); never a secret or a private key. */
+  listAgentClients: { params: z.object({ agent: IdOrName.optional() }).strict(), result: z.array(AgentClientSummarySchema), changes: none },
   /** R5: the agent's own client for a server; `publicJwk` (the public half only) when a key was generated. */
   setAgentClient: {
     params: SetAgentClientParams,

@@ -95,6 +95,7 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
       await changes.record({ type: 'client.set', issuer: client.issuer });
       return null;
     },
+    listAgentClients: async (params) => deps.agentClients.list(params?.agent === undefined ? undefined : agentId(params.agent)),
     setAgentClient: async ({ agent, server, clientId, clientSecret, generateKey }) => {
       const credential = clientSecret !== undefined ? { clientSecret } : { generateKey: generateKey ?? 'ES256' };
       const added = await deps.agentClients.add({ agentId: agentId(agent), serverUrl: server, clientId, credential });

@@ -176,13 +176,15 @@ async function lookupServerLifetimes(wallet: Wallet): Promise<(grant: Pick<Grant
  * the connected server that differs only by a trailing slash when there is one. A URL that does
  * not parse is left to the wallet, which says what is wrong with it.
  */
-async function assertConnected(wallet: Wallet, input: string, account: string | undefined): Promise<void> {
+async function assertConnected(wallet: Wallet, input: string, account: string | undefined, agent: string): Promise<void> {
   let resource: string;
   try {
     resource = canonicalResource(new URL(input), { allowInsecureLoopback: true });
   } catch {
     return;
   }
+  // R5: an agent with a client of its own for the server needs no owner connection there.
+  if (account === undefined && (await wallet.listAgentClients({ agent })).some((client) => client.resource === resource)) return;
   const connections = await wallet.listConnections();
   const connected = connections.map((connection) => connection.resource);
   if (account !== undefined && connected.includes(resource)) {
@@ -213,7 +215,7 @@ export async function runGrantAdd(wallet: Wallet, args: GrantAddArgs, io: CliIo)
     ...(args.ttlSeconds === undefined ? {} : { maxTokenLifetimeSeconds: args.ttlSeconds }),
     ...(args.expires === undefined ? {} : { expiresAt: resolveExpiry(args.expires, io.now()) }),
   };
-  await assertConnected(wallet, args.resource, args.account);
+  await assertConnected(wallet, args.resource, args.account, args.agent);
   const grant = await wallet.createGrant(input);
   await printGrant(wallet, io, 'Granted:', grant);
   return EXIT_OK;

@@ -46,6 +46,11 @@ export class AgentClientTokens {
 
   constructor(private readonly deps: AgentClientTokensDeps) {}
 
+  /** What the owner sees of the clients (all, or one agent's). */
+  list(agentId?: string): AgentClientSummary[] {
+    return this.deps.store.list(agentId);
+  }
+
   has(agentId: string, resource: string): boolean {
     return this.deps.store.get(agentId, resource) !== undefined;
   }
