@@ -8,6 +8,8 @@ import { Agent, request as httpRequest, type IncomingMessage, type RequestOption
 import type { z } from 'zod';
 import {
   DelegateRequest,
+  DpopProofRequest,
+  DpopProofResponse,
   DelegateResponse,
   BRIDGE_HEADER,
   BRIDGE_HEADER_VALUE,
@@ -71,6 +73,8 @@ export interface BridgeClient {
   whoami(): Promise<WhoamiResponse>;
   /** POST /v1/sessions/delegate: a child session with a slice of this session's access (T40). */
   delegate(request: DelegateRequest): Promise<DelegateResponse>;
+  /** POST /v1/dpop-proof: the wallet signs a DPoP proof for one request with a DPoP token it handed out (A8); the key stays there. */
+  dpopProof(request: DpopProofRequest): Promise<DpopProofResponse>;
   /**
    * POST /v1/elicitations: hands a server's URL elicitation to the wallet (the owner decides; the
    * wallet opens the page). Aborting `signal` withdraws the request (closes it); the promise then
@@ -136,6 +140,17 @@ export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
         );
       }
       return call('POST', '/v1/sessions/delegate', DelegateResponse, parsed.data);
+    },
+    dpopProof: (request) => {
+      const parsed = DpopProofRequest.safeParse(request);
+      if (!parsed.success) {
+        return Promise.reject(
+          new LatchkeyError(ErrorCode.InvalidInput, 'The DPoP proof request is not valid for the bridge.', {
+            hint: 'The resource and URL must be printable ASCII within the bridge limits.',
+          }),
+        );
+      }
+      return call('POST', '/v1/dpop-proof', DpopProofResponse, parsed.data);
     },
     elicit: (request, signal) => {
       const parsed = ElicitationRequest.safeParse(request);

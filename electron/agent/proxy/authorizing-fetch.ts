@@ -5,10 +5,15 @@
  * a 403 insufficient_scope asks for the union of scopes (the bridge raises a step-up approval)
  * and retries once. Anything else, or a second refusal, goes back to the transport as it came.
  * With no token (a connection that needs no sign-in yet, T9) requests go without Authorization.
+ * A DPoP-bound token (A8) goes as `Authorization: DPoP` with a proof the wallet signs for that one
+ * request (the key never leaves the wallet); the server's `use_dpop_nonce` is answered once.
  */
+import { createHash } from 'node:crypto';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { bearerChallenge } from '../../../shared/www-authenticate.js';
-import type { MaybeToken, TokenCache } from './token-cache.js';
+import { parseWwwAuthenticate } from '../../../shared/www-authenticate.js';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import type { MaybeToken, TokenCache, TokenSource } from './token-cache.js';
 
 export interface AuthorizingFetchOptions {
   tokens: TokenCache;
@@ -16,16 +21,46 @@ export interface AuthorizingFetchOptions {
   fetch?: FetchLike;
   /** Told about each retry, for --verbose logs. Never given a token. */
   onRetry?: (event: { status: 401 | 403; scopes?: readonly string[] }) => void;
+  /** Signs a DPoP proof for one request (the bridge, in agent mode); needed for DPoP-bound tokens. */
+  prove?: TokenSource['proveRequest'];
 }
 
 export function createAuthorizingFetch(options: AuthorizingFetchOptions): FetchLike {
   const base: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const { tokens } = options;
 
-  const send = (url: string | URL, init: RequestInit | undefined, token: MaybeToken): Promise<Response> => {
+  /** The resource server's latest DPoP nonce (RFC 9449 §9). */
+  let nonce: string | undefined;
+
+  const sendOnce = async (url: string | URL, init: RequestInit | undefined, token: MaybeToken): Promise<Response> => {
     const headers = new Headers(init?.headers);
-    if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
-    return base(url, { ...init, headers });
+    if (token !== undefined && tokens.tokenType === 'DPoP') {
+      headers.set('authorization', `DPoP ${token}`);
+      headers.set('dpop', await proofFor(url, init, token));
+    } else if (token !== undefined) {
+      headers.set('authorization', `Bearer ${token}`);
+    }
+    const response = await base(url, { ...init, headers });
+    nonce = response.headers.get('dpop-nonce') ?? nonce;
+    return response;
+  };
+
+  const proofFor = (url: string | URL, init: RequestInit | undefined, token: string): Promise<string> => {
+    if (options.prove === undefined) {
+      throw new LatchkeyError(ErrorCode.TokenSenderConstrained, 'This server\'s tokens are bound to a key in the wallet (DPoP), and nothing here can ask the wallet for proofs.', {
+        hint: 'Use latchkey mcp inside a latchkey run session (or with the agent\'s secret) against a daemon of the same version.',
+      });
+    }
+    const ath = createHash('sha256').update(token, 'ascii').digest('base64url');
+    return options.prove({ method: (init?.method ?? 'GET').toUpperCase(), url: String(url), ath, ...(nonce === undefined ? {} : { nonce }) });
+  };
+
+  /** One request; a DPoP `use_dpop_nonce` refusal is answered once with the server's new nonce. */
+  const send = async (url: string | URL, init: RequestInit | undefined, token: MaybeToken): Promise<Response> => {
+    const response = await sendOnce(url, init, token);
+    if (response.status !== 401 || token === undefined || tokens.tokenType !== 'DPoP' || !asksForNonce(response) || !isReplayable(init?.body)) return response;
+    await discard(response);
+    return sendOnce(url, init, token);
   };
 
   return async (url, init) => {
@@ -47,6 +82,10 @@ export function createAuthorizingFetch(options: AuthorizingFetchOptions): FetchL
     options.onRetry?.({ status: 403, scopes: needed });
     return send(url, init, await tokens.widen(token, needed));
   };
+}
+
+function asksForNonce(response: Response): boolean {
+  return response.headers.has('dpop-nonce') && parseWwwAuthenticate(response.headers.get('www-authenticate')).some((c) => c.scheme === 'dpop' && c.params['error'] === 'use_dpop_nonce');
 }
 
 /** The transport sends JSON strings (POST) or nothing (GET, DELETE): both can be sent again. */

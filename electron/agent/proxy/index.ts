@@ -62,6 +62,7 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<MessagePr
   const transport = new StreamableHTTPClientTransport(options.url, {
     fetch: createAuthorizingFetch({
       tokens,
+      ...(options.tokens.proveRequest === undefined ? {} : { prove: options.tokens.proveRequest.bind(options.tokens) }),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       onRetry: (event) =>
         debug?.(event.status === 401 ? 'remote said 401: renewing the token' : `remote said 403 insufficient_scope: asking for ${event.scopes?.join(' ') ?? ''}`),

@@ -13,6 +13,8 @@ import { systemClock, type Clock } from '../../base/ports.js';
 
 /** Where tokens come from: the bridge client bound to one resource, or a test stand-in. */
 export interface TokenSource {
+  /** Signs a DPoP proof for one request with a DPoP token this source handed out (A8); absent: DPoP tokens cannot be used. */
+  proveRequest?(request: { method: string; url: string; ath: string; nonce?: string }): Promise<string>;
   /**
    * A fresh token; `scopes` undefined means "what the grant allows". `rejected`: the resource
    * refused the previous one with 401 (the wallet checks whether the server moved its sign-in).
@@ -32,6 +34,8 @@ export interface TokenCache {
   widen(rejected: MaybeToken, needed: readonly string[]): Promise<MaybeToken>;
   /** Scopes of the cached token (empty before the first fetch). */
   readonly scopes: readonly string[];
+  /** How the last token fetched is presented: 'DPoP' when it is bound to the wallet's key (A8). */
+  readonly tokenType: 'Bearer' | 'DPoP';
 }
 
 export interface TokenCacheOptions {
@@ -61,6 +65,8 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   let entry: Entry | undefined;
   let wanted: string[] | undefined;
   let pending: Promise<Entry> | undefined;
+  /** A connection's tokens are all DPoP-bound or none are: the last answer says which. */
+  let lastType: 'Bearer' | 'DPoP' = 'Bearer';
 
   /** One fetch at a time; `scopes` become the wanted ones only once a token with them arrives. */
   const fetchEntry = (scopes = wanted, rejected?: RejectedToken): Promise<Entry> => {
@@ -72,6 +78,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
         const expiresAtMs = token.expires_at * 1000;
         const renewAt = Math.min(started + recheck, expiresAtMs - Math.min(margin, Math.max(0, (expiresAtMs - started) / 2)));
         entry = { token, scopes: token.scope.split(' ').filter((s) => s !== ''), renewAt };
+        lastType = token.token_type;
         wanted = scopes;
         return entry;
       })
@@ -91,6 +98,9 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   return {
     get scopes() {
       return entry?.scopes ?? [];
+    },
+    get tokenType() {
+      return lastType;
     },
     async current() {
       if (pending !== undefined) return (await pending).token?.access_token;

@@ -1,5 +1,5 @@
 import type { TokenResponse } from '../../../shared/bridge.js';
-import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { bearerTokenOf, senderConstrained } from '../../agent/bridge-client/bearer-only.js';
 import type { Wallet } from '../../wallet/wallet-api.js';
 import { connectAgentBridge, isAgentMode } from '../agent-mode.js';
 import { writeLine, type CliIo } from '../io.js';
@@ -37,11 +37,7 @@ function printToken(io: CliIo, token: TokenResponse, json: boolean): void {
 /** The only place the CLI prints a secret: the access token, on stdout, for its owner. */
 export async function runToken(wallet: Wallet, args: TokenArgs, io: CliIo): Promise<number> {
   const token = await wallet.accessToken({ url: args.url, ...(args.account === undefined ? {} : { account: args.account }) }, { signal: args.signal });
-  if (token.tokenType === 'DPoP') {
-    throw new LatchkeyError(ErrorCode.TokenSenderConstrained, `The tokens for ${args.url} are bound to a key that stays in the wallet (DPoP), so a token alone does not work.`, {
-      hint: `Reach the server through the wallet: latchkey mcp ${args.url}`,
-    });
-  }
+  if (token.tokenType === 'DPoP') throw senderConstrained(args.url);
   printToken(
     io,
     { access_token: token.accessToken, token_type: token.tokenType, expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') },
@@ -59,6 +55,7 @@ export async function runAgentToken(args: TokenArgs, io: CliIo, context: Command
   try {
     const target = args.account === undefined ? args.url : { resource: args.url, account: args.account };
     const token = await bridge.token(target, args.scopes.length === 0 ? undefined : args.scopes);
+    bearerTokenOf(token, args.url);
     const { access_token, token_type, expires_at, scope } = token;
     printToken(io, { access_token, token_type, expires_at, scope }, args.json);
     return EXIT_OK;

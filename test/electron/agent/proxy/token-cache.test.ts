@@ -129,12 +129,12 @@ describe('token cache', () => {
     expect(await cache.current()).toBe('narrow');
   });
 
-  it('B15 (client): bridge answers are validated as TokenResponse: extra fields dropped, a non-Bearer or malformed answer refused', async () => {
+  it('B15 (client): bridge answers are validated as TokenResponse: extra fields dropped, an unknown token type or a malformed answer refused (Bearer and DPoP are the two kinds)', async () => {
     const clock = clockAt(NOW);
     const cache = createTokenCache({ source: source(600, clock, { refresh_token: 'REFRESH-CANARY' }), clock });
     expect(await cache.current()).toBe('tok-1');
     for (const answer of [
-      { access_token: 'a', token_type: 'DPoP', expires_at: NOW / 1000 + 60, scope: '' },
+      { access_token: 'a', token_type: 'MAC', expires_at: NOW / 1000 + 60, scope: '' },
       { access_token: 'a', token_type: 'Bearer', scope: '' },
       'a-bare-string',
     ]) {
