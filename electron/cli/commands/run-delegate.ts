@@ -6,16 +6,16 @@
  * in its environment (never argv, never the parent's secret); it works while the parent's does,
  * and while this process runs.
  */
+import { resolveEnvFile } from '../env-file-tokens.js';
 import { ENV_SESSION_SECRET } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { createBridgeClient, locateBridge, type BridgeLocation } from '../../agent/bridge-client/client.js';
-import { assertNoReservedKeys, buildChildEnv, findPlaceholders, readEnvFile, resolvePlaceholders, startChild, type EnvEntry } from '../../agent/launch/index.js';
+import { createBridgeClient, locateBridge } from '../../agent/bridge-client/client.js';
+import { assertNoReservedKeys, buildChildEnv, findPlaceholders, readEnvFile, startChild } from '../../agent/launch/index.js';
 import { assertExpandedSecret } from '../agent-mode.js';
 import { requireDuration } from '../duration.js';
 import type { CliIo } from '../io.js';
 import { getFlag, getString, getStrings, type CommandContext, type RawArgs } from '../spec.js';
 import { UsageError } from '../usage-error.js';
-import { announceWaiting } from '../waiting-line.js';
 
 const TTL_BOUNDS = { minMs: 1_000, maxMs: 7 * 86_400_000 };
 const USAGE = 'Usage: latchkey run --delegate [--scope S ...] [--resource URL ...] [--ttl D] [--env-file F] -- <command> [args]';
@@ -59,16 +59,6 @@ export function parseDelegateArgs(raw: RawArgs): DelegateArgs {
 /** The bridge only takes printable ASCII: anything else in the command's name is shown as '?'. */
 function printable(command: string): string {
   return command.replace(/[^\x20-\x7e]/g, '?').slice(0, 512);
-}
-
-async function resolveEnvFile(entries: EnvEntry[], location: BridgeLocation, secret: string, io: CliIo): Promise<Record<string, string>> {
-  if (entries.length === 0) return {};
-  const bridge = createBridgeClient({ ...location, secret, onWaiting: announceWaiting(io.stderr, 'latchkey') });
-  try {
-    return await resolvePlaceholders(entries, async (reference) => (await bridge.token(reference)).access_token);
-  } finally {
-    bridge.close();
-  }
 }
 
 export async function runDelegated(args: DelegateArgs, io: CliIo, context: CommandContext): Promise<number> {

@@ -1,10 +1,9 @@
-import type { BridgeLocation } from '../../agent/bridge-client/client.js';
-import { createBridgeClient, locateBridge } from '../../agent/bridge-client/client.js';
-import { assertNoReservedKeys, buildChildEnv, findPlaceholders, readEnvFile, resolvePlaceholders, startChild, type EnvEntry } from '../../agent/launch/index.js';
+import { resolveEnvFile } from '../env-file-tokens.js';
+import { locateBridge } from '../../agent/bridge-client/client.js';
+import { assertNoReservedKeys, buildChildEnv, findPlaceholders, readEnvFile, startChild } from '../../agent/launch/index.js';
 import type { Wallet } from '../../wallet/wallet-api.js';
 import { requireDuration } from '../duration.js';
 import { writeLine, type CliIo } from '../io.js';
-import { announceWaiting } from '../waiting-line.js';
 import { sanitizeForTerminal } from '../sanitize.js';
 import { defineCommand, getString, getStrings, type CommandContext, type CommandSpec, type RawArgs } from '../spec.js';
 import { isDelegating, parseDelegateArgs, runDelegated } from './run-delegate.js';
@@ -27,7 +26,7 @@ export function parseRunArgs(raw: RawArgs): RunArgs {
   const agent = getString(raw.values, 'agent');
   if (agent === undefined || agent.trim() === '') throw new UsageError('latchkey run needs --agent NAME.', 'Usage: latchkey run --agent <name> [--env-file F] [--ttl 8h] -- <command> [args]');
   if (getStrings(raw.values, 'scope').length > 0 || getStrings(raw.values, 'resource').length > 0) {
-    throw new UsageError('--scope and --resource are for --delegate, inside an agent session.', 'As the owner, grant scopes with `latchkey grant`.');
+    throw new UsageError('--scope and --resource are for --delegate, inside an agent session.', 'As the owner, grant scopes with `latchkey grant add`.');
   }
   const rest = raw.afterDashDash;
   if (rest === undefined || rest.length !== raw.positionals.length) {
@@ -57,17 +56,6 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-/** Every placeholder becomes a token the agent itself asked for: the session secret authenticates it at the bridge. */
-async function resolveEnvFile(entries: EnvEntry[], location: BridgeLocation, secret: string, io: CliIo): Promise<Record<string, string>> {
-  if (entries.length === 0) return {};
-  const bridge = createBridgeClient({ ...location, secret, onWaiting: announceWaiting(io.stderr, 'latchkey') });
-  try {
-    return await resolvePlaceholders(entries, async (reference) => (await bridge.token(reference)).access_token);
-  } finally {
-    bridge.close();
-  }
 }
 
 export async function runRun(wallet: Wallet, args: RunArgs, io: CliIo, context: CommandContext): Promise<number> {
