@@ -232,6 +232,7 @@ function bridgeHandler(broker: TokenBroker, enrolments: EnrolmentDesk, delegatio
     token: (caller, request, signal) => broker.token(caller, request, signal),
     elicit: (caller, request, signal) => broker.elicit(caller, request, signal),
     whoami: (caller) => broker.whoami(caller),
+    dpopProof: (caller, request) => broker.dpopProof(caller, request),
     pending: (caller) => broker.pending(caller),
     enrol: (request, signal, requester) => enrolments.enrol(request, signal, requester),
     delegate: (caller, request) => delegations.delegate(caller, request),

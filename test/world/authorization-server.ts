@@ -138,8 +138,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       revocation: { enabled: true },
       deviceFlow: deviceFlowFeature(),
       clientCredentials: { enabled: true },
+      // oidc-provider offers DPoP unless told not to: the world's AS offers it only when a test asks.
       ...(options.dpop === undefined
-        ? {}
+        ? { dPoP: { enabled: false } }
         : { dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => options.dpop?.requireNonce ?? false } }),
       resourceIndicators: {
         enabled: true,

@@ -89,6 +89,8 @@ export function mountVariantProvider(app: Express, options: VariantProviderOptio
       registration: { enabled: true },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
+      // oidc-provider offers DPoP unless told not to; these variants are about other quirks.
+      dPoP: { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: (_ctx, _client, oneOf) => oneOf ?? options.defaultResource,
