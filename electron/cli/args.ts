@@ -134,24 +134,38 @@ function globalsOf(values: OptionValues): GlobalFlags {
   };
 }
 
-export function parseInvocation(argv: readonly string[]): Invocation {
+interface Scan {
+  values: OptionValues;
+  optionTokens: OptionToken[];
+  positionals: string[];
+  afterDashDash: string[] | undefined;
+}
+
+/** One pass of node's parseArgs over argv with these options (unknown ones are kept for checkOptions to name). */
+function scan(argv: readonly string[], options: Record<string, OptionSpec>): Scan {
   const parsed = parseArgs({
     args: [...argv],
-    options: toParseArgsOptions(allOptions()),
+    options: toParseArgsOptions(options),
     strict: false,
     allowPositionals: true,
     tokens: true,
   });
-  const values = parsed.values as OptionValues;
   const optionTokens: OptionToken[] = parsed.tokens.flatMap((token) =>
     token.kind === 'option' ? [{ name: token.name, rawName: token.rawName, value: token.value, inlineValue: token.inlineValue }] : [],
   );
-  const [verb, ...rest] = parsed.positionals;
   const terminator = parsed.tokens.find((token) => token.kind === 'option-terminator');
   const afterDashDash =
     terminator === undefined
       ? undefined
       : parsed.tokens.flatMap((token) => (token.kind === 'positional' && token.index > terminator.index ? [token.value] : []));
+  return { values: parsed.values as OptionValues, optionTokens, positionals: parsed.positionals, afterDashDash };
+}
+
+export function parseInvocation(argv: readonly string[]): Invocation {
+  // First pass with every command's options, to find the verb wherever the options are; the
+  // command's own options then parse argv again, so one name may mean different things in two commands.
+  const { values, optionTokens, positionals: allPositionals } = scan(argv, allOptions());
+  const [verb, ...rest] = allPositionals;
   const wantsHelp = getFlag(values, 'help');
 
   if (verb === undefined) {
@@ -180,25 +194,27 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     if (command === undefined) {
       throw unknownCommand([verb, sub], members.map((member) => member.path[1] ?? ''), `Run "latchkey ${verb} --help".`);
     }
-    return finish(command, rest.slice(1));
+    return finish(command);
   }
   const command = COMMANDS.find((candidate) => candidate.path.length === 1 && candidate.path[0] === verb);
   if (command === undefined) throw unknownCommand([verb], [...topLevel, 'help'], 'Run "latchkey help" to see the commands.');
-  return finish(command, rest);
+  return finish(command);
 
-  function finish(command: CommandSpec, positionals: string[]): Invocation {
+  function finish(command: CommandSpec): Invocation {
     if (wantsHelp) return { kind: 'help', topic: command.path };
-    checkOptions(optionTokens, { ...GLOBAL_OPTIONS, ...command.options }, command);
-    if (getFlag(values, 'version')) return { kind: 'version' };
+    const own = scan(argv, { ...GLOBAL_OPTIONS, ...command.options });
+    checkOptions(own.optionTokens, { ...GLOBAL_OPTIONS, ...command.options }, command);
+    if (getFlag(own.values, 'version')) return { kind: 'version' };
+    const positionals = own.positionals.slice(command.path.length);
     checkPositionals(command, positionals);
     return {
       kind: 'command',
       command,
       positionals,
-      ...(afterDashDash === undefined ? {} : { afterDashDash }),
-      values,
-      globals: globalsOf(values),
-      json: getFlag(values, 'json'),
+      ...(own.afterDashDash === undefined ? {} : { afterDashDash: own.afterDashDash }),
+      values: own.values,
+      globals: globalsOf(own.values),
+      json: getFlag(own.values, 'json'),
     };
   }
 }
