@@ -8,10 +8,9 @@
  * A DPoP-bound token (A8) goes as `Authorization: DPoP` with a proof the wallet signs for that one
  * request (the key never leaves the wallet); the server's `use_dpop_nonce` is answered once.
  */
-import { createHash } from 'node:crypto';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { bearerChallenge } from '../../../shared/www-authenticate.js';
-import { parseWwwAuthenticate } from '../../../shared/www-authenticate.js';
+import { accessTokenHash, resourceNonceChallenge } from '../../base/net/dpop-wire.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { MaybeToken, TokenCache, TokenSource } from './token-cache.js';
 
@@ -51,14 +50,14 @@ export function createAuthorizingFetch(options: AuthorizingFetchOptions): FetchL
         hint: 'Use latchkey mcp inside a latchkey run session (or with the agent\'s secret) against a daemon of the same version.',
       });
     }
-    const ath = createHash('sha256').update(token, 'ascii').digest('base64url');
+    const ath = accessTokenHash(token);
     return options.prove({ method: (init?.method ?? 'GET').toUpperCase(), url: String(url), ath, ...(nonce === undefined ? {} : { nonce }) });
   };
 
   /** One request; a DPoP `use_dpop_nonce` refusal is answered once with the server's new nonce. */
   const send = async (url: string | URL, init: RequestInit | undefined, token: MaybeToken): Promise<Response> => {
     const response = await sendOnce(url, init, token);
-    if (response.status !== 401 || token === undefined || tokens.tokenType !== 'DPoP' || !asksForNonce(response) || !isReplayable(init?.body)) return response;
+    if (response.status !== 401 || token === undefined || tokens.tokenType !== 'DPoP' || resourceNonceChallenge(response) === undefined || !isReplayable(init?.body)) return response;
     await discard(response);
     return sendOnce(url, init, token);
   };
@@ -82,10 +81,6 @@ export function createAuthorizingFetch(options: AuthorizingFetchOptions): FetchL
     options.onRetry?.({ status: 403, scopes: needed });
     return send(url, init, await tokens.widen(token, needed));
   };
-}
-
-function asksForNonce(response: Response): boolean {
-  return response.headers.has('dpop-nonce') && parseWwwAuthenticate(response.headers.get('www-authenticate')).some((c) => c.scheme === 'dpop' && c.params['error'] === 'use_dpop_nonce');
 }
 
 /** The transport sends JSON strings (POST) or nothing (GET, DELETE): both can be sent again. */

@@ -5,9 +5,9 @@
  * A fresh `jti` every time: a proof is good for one request. The hash is taken by whoever holds
  * the token, so a proof can be asked for without handing the token over.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { parseWwwAuthenticate } from '../../../shared/www-authenticate.js';
+export { accessTokenHash, resourceNonceChallenge } from '../../base/net/dpop-wire.js';
 import { DPOP_ALG, cryptoKeyPairOf, publicJwkOf } from './dpop-key.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { ConnectionRecord, DpopKey } from './records.js';
@@ -21,11 +21,6 @@ export interface ResourceProofRequest {
   ath: string;
   /** The server's latest `DPoP-Nonce`, when it asked for one. */
   nonce?: string | undefined;
-}
-
-/** `ath` (RFC 9449 §4.2): base64url of the SHA-256 of the token's ASCII bytes. */
-export function accessTokenHash(accessToken: string): string {
-  return createHash('sha256').update(accessToken, 'ascii').digest('base64url');
 }
 
 /** `htu`: the request's URL without its query and fragment. */
@@ -49,18 +44,6 @@ export async function signResourceProof(key: DpopKey, request: ResourceProofRequ
     .setJti(randomUUID())
     .setIssuedAt(Math.floor(nowMs / 1000))
     .sign(privateKey);
-}
-
-/**
- * The nonce a resource server asks proofs to carry (RFC 9449 §9): a 401 whose DPoP challenge says
- * `error="use_dpop_nonce"`, with the nonce in `DPoP-Nonce`. Undefined for any other answer.
- */
-export function resourceNonceChallenge(response: Pick<Response, 'status' | 'headers'>): string | undefined {
-  if (response.status !== 401) return undefined;
-  const nonce = response.headers.get('dpop-nonce');
-  if (nonce === null || nonce === '') return undefined;
-  const asked = parseWwwAuthenticate(response.headers.get('www-authenticate')).some((c) => c.scheme === 'dpop' && c.params['error'] === 'use_dpop_nonce');
-  return asked ? nonce : undefined;
 }
 
 /**
