@@ -3,38 +3,26 @@
  * shows one row per account with its label; disconnecting one asks first and takes that account
  * only; an agent's grant shows the account it names.
  */
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seedConnection } from '../../support/seed-connection.js';
-import { startWorld, type World } from '../../world/index.js';
-import { openScreen, startUi, type UiFixture } from './support.js';
+import { openScreen, reopenWindow, useUiSuite } from './support.js';
 
 const RESOURCE = 'https://accounts.example.test/mcp';
 
-let world: World;
-let ui: UiFixture;
-let page: Page;
-
-beforeAll(async () => {
-  world = await startWorld();
-  ui = await startUi(world);
-  page = ui.page;
-  await seedConnection(ui.daemon.composed.vault, RESOURCE, 'work');
-  await seedConnection(ui.daemon.composed.vault, RESOURCE, 'personal');
-  await ui.daemon.wallet.enrolAgent({ name: 'ci-bot' });
-  await ui.daemon.wallet.createGrant({ agent: 'ci-bot', resource: RESOURCE, account: 'work', scopes: ['mcp:read'] });
-  // The seed bypasses the wallet's owner changes (no live event): open the window again to read them.
-  await page.goto(ui.daemon.ui!.oneTimeUrl());
-  await page.getByRole('heading', { level: 1, name: 'Approvals' }).waitFor();
-}, 60_000);
-
-afterAll(async () => {
-  await ui?.close();
-  await world?.close();
+const suite = useUiSuite({
+  prepare: async (ui) => {
+    await seedConnection(ui.daemon.composed.vault, RESOURCE, 'work');
+    await seedConnection(ui.daemon.composed.vault, RESOURCE, 'personal');
+    await ui.daemon.wallet.enrolAgent({ name: 'ci-bot' });
+    await ui.daemon.wallet.createGrant({ agent: 'ci-bot', resource: RESOURCE, account: 'work', scopes: ['mcp:read'] });
+    // The seed bypasses the wallet's owner changes (no live event): open the window again to read them.
+    await reopenWindow(ui);
+  },
 });
 
 describe('the window: two accounts on one server', () => {
   it('one row per account, each with its label; disconnect takes the one asked for', async () => {
+    const { ui, page } = suite;
     await openScreen(page, 'Connections');
     const rows = page.getByRole('table', { name: 'Connections' }).getByRole('row').filter({ hasText: RESOURCE });
     await rows.nth(1).waitFor();
@@ -53,6 +41,7 @@ describe('the window: two accounts on one server', () => {
   });
 
   it("the agent's grant shows its account", async () => {
+    const { ui, page } = suite;
     await openScreen(page, 'Agents');
     const grant = page.getByRole('row').filter({ hasText: RESOURCE });
     await grant.waitFor();

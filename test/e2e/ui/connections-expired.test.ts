@@ -5,39 +5,27 @@
  * re-authorization".
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionStore } from '../../../electron/wallet/connections/connection-store.js';
 import { seedConnection } from '../../support/seed-connection.js';
-import { startWorld, type World } from '../../world/index.js';
-import { openScreen, startUi, type UiFixture } from './support.js';
+import { openScreen, reopenWindow, useUiSuite } from './support.js';
 
 const RESOURCE = 'https://expired.example.test/mcp';
 const REFRESH_NOTE = 'still connected: the next use refreshes it';
 
-let world: World;
-let ui: UiFixture;
-let page: Page;
-
-beforeAll(async () => {
-  world = await startWorld();
-  ui = await startUi(world);
-  page = ui.page;
-  const vault = ui.daemon.composed.vault;
-  await seedConnection(vault, RESOURCE);
-  const expiredAt = Date.now() - 60 * 60_000;
-  await new ConnectionStore(vault).updateConnection({ resource: RESOURCE }, (record) => ({
-    ...record,
-    accessToken: { value: 'at-expired', expiresAt: expiredAt, scope: record.scopes, lifetimeSeconds: 900 },
-  }));
-  // The seed bypasses the wallet's owner changes (no live event), so open the window again with a
-  // fresh sign-in link: it reads the connections as they are now.
-  await page.goto(ui.daemon.ui!.oneTimeUrl());
-  await page.getByRole('heading', { level: 1, name: 'Approvals' }).waitFor();
-}, 60_000);
-
-afterAll(async () => {
-  await ui?.close();
-  await world?.close();
+const suite = useUiSuite({
+  prepare: async (ui) => {
+    const vault = ui.daemon.composed.vault;
+    await seedConnection(vault, RESOURCE);
+    const expiredAt = Date.now() - 60 * 60_000;
+    await new ConnectionStore(vault).updateConnection({ resource: RESOURCE }, (record) => ({
+      ...record,
+      accessToken: { value: 'at-expired', expiresAt: expiredAt, scope: record.scopes, lifetimeSeconds: 900 },
+    }));
+    // The seed bypasses the wallet's owner changes (no live event), so open the window again with a
+    // fresh sign-in link: it reads the connections as they are now.
+    await reopenWindow(ui);
+  },
 });
 
 /** The computed text colour of the first element matching `selector` in the page. */
@@ -60,6 +48,7 @@ function themeColour(page: Page, variable: string): Promise<string> {
 
 describe('the window: an expired access token on a connected server', () => {
   it('the row says connected, expired and that the next use refreshes it, as status text and not as an error', async () => {
+    const { ui, page } = suite;
     await openScreen(page, 'Connections');
     const row = page.getByRole('table', { name: 'Connections' }).getByRole('row').filter({ hasText: RESOURCE });
     await row.waitFor();

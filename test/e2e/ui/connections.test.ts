@@ -3,28 +3,15 @@
  * (the AS login and consent) runs in another tab, driven by the world's opener; the window follows
  * the progress live and then lists the server as connected, with its scopes. Disconnect asks first.
  */
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MCP_READ, startWorld, type World } from '../../world/index.js';
-import { openScreen, startUi, type UiFixture } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { MCP_READ } from '../../world/index.js';
+import { openScreen, useUiSuite } from './support.js';
 
-let world: World;
-let ui: UiFixture;
-let page: Page;
-
-beforeAll(async () => {
-  world = await startWorld();
-  ui = await startUi(world);
-  page = ui.page;
-}, 60_000);
-
-afterAll(async () => {
-  await ui?.close();
-  await world?.close();
-});
+const suite = useUiSuite();
 
 describe('the window: connections', () => {
   it('add a server by URL → the AS login completes in another tab → the connection shows as connected with its scopes', async () => {
+    const { world, ui, page } = suite;
     await openScreen(page, 'Connections');
     await page.getByText('No connections yet.').waitFor();
 
@@ -61,6 +48,7 @@ describe('the window: connections', () => {
   });
 
   it('disconnect asks first, then revokes at the AS and the list is empty again', async () => {
+    const { world, ui, page } = suite;
     const row = page.getByRole('table', { name: 'Connections' }).getByRole('row').filter({ hasText: world.mcpUrl });
     await row.getByRole('button', { name: 'Disconnect' }).click();
     const dialog = page.getByRole('dialog', { name: 'Disconnect this server?' });

@@ -12,11 +12,11 @@ import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createBridgeClient, type BridgeClient } from '../../../electron/agent/bridge-client/client.js';
 import { startDaemon, type Daemon } from '../../../electron/wallet/host/daemon.js';
 import type { Opener } from '../../../electron/base/ports.js';
-import type { World } from '../../world/index.js';
+import { startWorld, type World } from '../../world/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const RESULTS_DIR = join(ROOT, 'test-results');
@@ -178,6 +178,61 @@ export async function startUi(world: World, options: UiOptions = {}): Promise<Ui
     await close();
     throw error;
   }
+}
+
+/** A test file's world and signed-in window, there while its tests run. */
+export interface UiSuite {
+  readonly world: World;
+  readonly ui: UiFixture;
+  readonly page: Page;
+}
+
+export interface UiSuiteOptions extends UiOptions {
+  /** What the file's tests start from, set up once the window is open (through the daemon or its vault). */
+  prepare?: (ui: UiFixture) => Promise<void>;
+}
+
+/**
+ * Starts the world and the window before the file's tests (then `prepare`) and closes both after
+ * them. Read the fields inside tests and hooks: before the file's tests start they are not there yet.
+ */
+export function useUiSuite(options: UiSuiteOptions = {}): UiSuite {
+  const { prepare, ...uiOptions } = options;
+  let world: World | undefined;
+  let ui: UiFixture | undefined;
+  beforeAll(async () => {
+    world = await startWorld();
+    ui = await startUi(world, uiOptions);
+    await prepare?.(ui);
+  }, 60_000);
+  afterAll(async () => {
+    await ui?.close();
+    await world?.close();
+  });
+  const started = (): UiFixture => {
+    if (ui === undefined) throw new Error('the window is not started yet: read the suite inside a test');
+    return ui;
+  };
+  return {
+    get world() {
+      return started().world;
+    },
+    get ui() {
+      return started();
+    },
+    get page() {
+      return started().page;
+    },
+  };
+}
+
+/**
+ * Signs the page in again with a fresh one-time link: the window reads the wallet as it is now,
+ * for state a test seeded behind the wallet's back (the vault directly: no live event).
+ */
+export async function reopenWindow(ui: UiFixture): Promise<void> {
+  await ui.page.goto(ui.daemon.ui!.oneTimeUrl());
+  await ui.page.getByRole('heading', { level: 1, name: 'Approvals' }).waitFor();
 }
 
 /** The section's button in the sidebar. */
