@@ -5,10 +5,13 @@
  *   says so (bounded, one prompt per agent and server), then settle the plan → mint a token
  *   narrowed to the plan's scopes (never a refresh token) → audit every step.
  * It answers the bridge for enrolled agents (enrolment is the EnrolmentDesk's); the bridge server owns HTTP and its defences.
+ * The steps live beside it: owner-consent.ts (asking the owner), step-up.ts, mint-for-agent.ts
+ * (cache, mint, lifetime), heed-refusal.ts (a 401 reported), own-client.ts, dpop-proofs.ts,
+ * whoami-answer.ts.
  */
 import type { AgentSummary, Grant } from '../../../shared/agents.js';
-import type { DpopProofRequest, DpopProofResponse, ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, RejectedToken, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
-import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
+import type { DpopProofRequest, DpopProofResponse, ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
 import type { Clock, Logger } from '../../base/ports.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
@@ -16,7 +19,7 @@ import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { GrantPatch, GrantStore } from '../grants/grant-store.js';
 import { accountOf, connectionKey, type ConnectionRef } from '../connections/accounts.js';
 import { accountTarget } from './account-target.js';
-import { decide, grantApplies, grantAppliesTo, missingScopes, settle, type Ask, type ConnectionState, type ConsentAsk, type GrantChange, type Issue, type Refusal, type StepUpAsk } from '../grants/decide.js';
+import { decide, grantAppliesTo, missingScopes, settle, type Ask, type ConnectionState, type Issue, type Refusal, type StepUpAsk } from '../grants/decide.js';
 import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditInput, AuditLog } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
@@ -25,13 +28,16 @@ import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
 import { pendingApprovalsFor } from './pending-approvals.js';
 import { refusalError, stepUpForAgent } from './step-up.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
-import { AgentTokenCache, StaleMint, type AgentToken } from './agent-token-cache.js';
-import { checkTokenLifetime } from './enforce-lifetime.js';
+import { AgentTokenCache } from './agent-token-cache.js';
 import { NONE_REVOKED, revokeTokens, type TokensRevoked } from './revoke-tokens.js';
 import type { AgentClientTokens } from '../identities/agent-client-tokens.js';
 import { handOutFromOwnClient } from './own-client.js';
 import { boundedScopes, chainOf, subjectOfToken } from './session-bounds.js';
 import { agentProof } from './dpop-proofs.js';
+import { askOwnerConsent, changeGrant, type OwnerConsentDeps } from './owner-consent.js';
+import { handOutToAgent } from './mint-for-agent.js';
+import { heedRefusal, type HeedRefusalDeps } from './heed-refusal.js';
+import { whoamiAnswer } from './whoami-answer.js';
 
 /** What the broker answers for the bridge: everything but enrolment (the enrolment desk's). */
 export type AgentRequests = Omit<BridgeHandler, 'enrol' | 'delegate'>;
@@ -103,7 +109,7 @@ export class TokenBroker implements AgentRequests {
       });
     }
     try {
-      if (request.rejected !== undefined) await this.heedRefusal(agent.id, resource, request.account, request.rejected, signal);
+      if (request.rejected !== undefined) await heedRefusal(this.refusalDeps(), agent.id, resource, request.account, request.rejected, signal);
       const target = this.targetOf(agent.id, resource, request.account);
       const audited = { ...base, ...accountOf(target) };
       const connection = this.connectionState(target);
@@ -170,22 +176,7 @@ export class TokenBroker implements AgentRequests {
   }
 
   whoami(caller: BridgeCaller): WhoamiResponse {
-    const now = this.deps.clock.now();
-    return {
-      agent: { id: caller.agent.id, name: caller.agent.name, kind: caller.agent.kind },
-      ...(caller.session === undefined ? {} : { session: { id: caller.session.id, expires_at: Math.floor(caller.session.expiresAt / 1000) } }),
-      grants: this.deps.grants
-        .list({ agentId: caller.agent.id })
-        .filter((g) => g.expiresAt === undefined || g.expiresAt > now)
-        .map((g) => ({
-          resource: g.resource,
-          ...accountOf(g),
-          scopes: g.scopes,
-          mode: g.mode,
-          ...(g.maxTokenLifetimeSeconds === undefined ? {} : { max_token_lifetime_seconds: g.maxTokenLifetimeSeconds }),
-          ...(g.expiresAt === undefined ? {} : { expires_at: Math.floor(g.expiresAt / 1000) }),
-        })),
-    };
+    return whoamiAnswer({ grants: this.deps.grants, now: () => this.deps.clock.now() }, caller);
   }
 
   /** Counted into periodic summaries, or (an authenticated agent, within budget) written at once: T37. */
@@ -233,33 +224,10 @@ export class TokenBroker implements AgentRequests {
   private async ask(agent: AgentSummary, target: ConnectionRef, plan: Ask, held: readonly string[], signal: AbortSignal, base: Record<string, string>): Promise<Issue | Refusal> {
     let remembered = false;
     if (plan.ask.kind === 'step-up') held = await this.stepUp(agent, target, plan.ask, signal, base);
-    else remembered = await this.askOwner(agent, target, plan.ask, signal, base);
+    else remembered = await askOwnerConsent(this.consentDeps(), agent, target, plan.ask, signal, base);
     const change = plan.grantChange;
-    const grant = change !== undefined && (change.when === 'approved' || remembered) ? await this.changeGrant(agent, target, change, base) : undefined;
+    const grant = change !== undefined && (change.when === 'approved' || remembered) ? await changeGrant(this.consentDeps(), agent, target, change, base) : undefined;
     return settle(plan, { grant, held, connection: this.connectionState(target) });
-  }
-
-  /**
-   * The resource refused a token this agent was handed (401): it is not handed out again, and the
-   * connection reads the server's metadata again (a moved sign-in gives NeedsReauth, T6). Heeded
-   * once per handed-out token, so an agent cannot make the wallet read metadata at will; it never
-   * starts a sign-in.
-   */
-  private async heedRefusal(agentId: string, resource: string, account: string | undefined, rejected: RejectedToken, signal: AbortSignal): Promise<void> {
-    if (rejected.token_fingerprint === undefined) {
-      // T9: a request sent without a token to an open connection was refused: heeded while it is
-      // open, for an agent with a grant there; the owner is then asked to sign in.
-      const target = this.targetOf(agentId, resource, account);
-      const granted = this.deps.grants.list({ agentId, resource }).some((grant) => grantApplies(grant, agentId, resource, this.deps.clock.now()));
-      if (granted && this.deps.tokens.connection(target)?.access === 'open-until-401') {
-        await this.deps.connections.agentRefused(target, rejected.www_authenticate ?? null, signal);
-      }
-      return;
-    }
-    // The connection (account) the refused token came from: only that one reads its metadata again.
-    const refused = this.cache.refuse(agentId, resource, rejected.token_fingerprint, this.deps.clock.now());
-    if (refused === undefined) return;
-    await this.deps.connections.agentRefused(refused, rejected.www_authenticate ?? null, signal);
   }
 
   /** What the plan needs of the connection, read now (its issuer and status key the agent token cache). */
@@ -275,30 +243,6 @@ export class TokenBroker implements AgentRequests {
     };
   }
 
-  /** Resolves with whether the owner approved with "remember"; throws on anything but approval. */
-  private async askOwner(agent: AgentSummary, target: ConnectionRef, ask: ConsentAsk, signal: AbortSignal, base: Record<string, string>): Promise<boolean> {
-    const { scopes } = ask;
-    const { resource } = target;
-    const { approval, decision } = this.deps.approvals.raise(
-      { kind: 'consent', agentId: agent.id, agentName: agent.name, resource, ...accountOf(target), scopes, ...(ask.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: ask.lifetimeSeconds }) },
-      { timeoutMs: this.approvalTimeoutMs(), signal },
-    );
-    await this.record({ type: 'approval.raised', ...base, resource, scopes, outcome: 'ok', reason: `consent:${approval.id}` });
-    const outcome = await raceAbort(decision, signal);
-    await this.record({
-      type: 'approval.decided',
-      ...base,
-      resource,
-      scopes,
-      outcome: outcome.status === 'approved' ? 'ok' : 'denied',
-      reason: outcome.status,
-      actor: outcome.status === 'expired' ? 'timeout' : 'owner',
-    });
-    if (outcome.status === 'expired') throw new LatchkeyError(ErrorCode.ApprovalTimeout, 'The owner did not answer in time; the request was denied.');
-    if (outcome.status !== 'approved') throw new LatchkeyError(ErrorCode.GrantDenied, `The owner denied ${agent.name} access to ${resource}.`);
-    return outcome.remember === true;
-  }
-
   /** Step-up (step-up.ts); resolves with the connection's scopes after it. */
   private stepUp(agent: AgentSummary, target: ConnectionRef, ask: StepUpAsk, signal: AbortSignal, base: Record<string, string>): Promise<string[]> {
     const remembered = this.deps.remembered;
@@ -309,66 +253,18 @@ export class TokenBroker implements AgentRequests {
     );
   }
 
-  /**
-   * The plan's grant change after an approval: widen the live grant (its mode kept or set to
-   * allow), or create one (replacing an expired one).
-   */
-  private async changeGrant(agent: AgentSummary, target: ConnectionRef, change: GrantChange, base: Record<string, string>): Promise<Grant> {
-    const now = this.deps.clock.now();
-    const { resource } = target;
-    const existing = this.deps.grants.list({ agentId: agent.id, resource }).find((g) => grantAppliesTo(g, agent.id, target, now));
-    const grant =
-      existing === undefined
-        ? await this.deps.grants.create({
-            agentId: agent.id,
-            resource,
-            ...accountOf(target),
-            scopes: change.scopes,
-            mode: 'allow',
-            ...(change.maxTokenLifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: change.maxTokenLifetimeSeconds }),
-          })
-        : await this.deps.grants.update(existing.id, { scopes: [...new Set([...existing.scopes, ...change.scopes])], ...(change.mode === 'keep' ? {} : { mode: 'allow' as const }) });
-    await this.record({ type: 'grant.created', ...base, resource, scopes: grant.scopes, outcome: 'ok', actor: 'owner' });
-    return grant;
+  /** The agent's token for the settled plan (mint-for-agent.ts): a narrowed refresh of the connection's. */
+  private handOut(agentId: string, target: ConnectionRef, plan: Issue): Promise<TokenResponse> {
+    const deps = { cache: this.cache, grants: this.deps.grants, tokens: this.deps.tokens, logger: this.deps.logger, now: () => this.deps.clock.now() };
+    return handOutToAgent(deps, (ref, scopes) => this.deps.tokens.mint(ref, scopes), agentId, target, plan);
   }
 
-  /**
-   * The agent's token: cached or minted, then handed out only if the server's real lifetime fits
-   * the grant's maximum (T38: enforced, never advertised by shortening the figure). A token too
-   * long-lived stays cached, unused, so asking again does not mint another.
-   */
-  private async handOut(agentId: string, target: ConnectionRef, plan: Issue): Promise<TokenResponse> {
-    const { resource } = target;
-    const { grant, scopes } = plan;
-    let token: AgentToken;
-    try {
-      // A connection that needs a new sign-in reuses nothing: no cached token lives past "never".
-      const validUntil = plan.reuseCached ? this.deps.clock.now() + plan.minRemainingMs : Number.POSITIVE_INFINITY;
-      token = await this.cache.getOrMint(plan.cacheKey, { agentId, connection: target }, validUntil, async () => {
-        const minted = await this.deps.tokens.mint(target, scopes).catch(async (error: unknown) => {
-          if (grant !== undefined && isLatchkeyError(error, ErrorCode.CannotNarrow)) {
-            await this.deps.grants.update(grant.id, { narrowing: 'unsupported' }).catch(() => undefined);
-          }
-          throw error;
-        });
-        if (grant !== undefined && grant.narrowing !== 'ok') void this.deps.grants.update(grant.id, { narrowing: 'ok' }).catch(() => undefined);
-        return {
-          accessToken: minted.value,
-          expiresAt: minted.expiresAt,
-          scope: minted.scope,
-          ...(minted.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: minted.lifetimeSeconds }),
-          ...(minted.tokenType === undefined ? {} : { tokenType: minted.tokenType }),
-        };
-      });
-    } catch (error) {
-      if (!(error instanceof StaleMint)) throw error;
-      // The owner revoked while this token was being minted: it goes to nobody, and the AS forgets it (if it can).
-      await revokeTokens([{ ...error.token, agentId, ...error.connection, handedOut: false }], this.deps.tokens, this.deps.logger);
-      throw new LatchkeyError(ErrorCode.GrantDenied, 'The owner revoked this access while the token was being issued.');
-    }
-    checkTokenLifetime(token, grant, resource, this.deps.clock.now());
-    this.cache.noteHandedOut(agentId, target, token, this.deps.clock.now());
-    return { access_token: token.accessToken, token_type: token.tokenType ?? 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') };
+  private consentDeps(): OwnerConsentDeps {
+    return { approvals: this.deps.approvals, grants: this.deps.grants, now: () => this.deps.clock.now(), record: (event) => this.record(event), timeoutMs: this.approvalTimeoutMs() };
+  }
+
+  private refusalDeps(): HeedRefusalDeps {
+    return { grants: this.deps.grants, tokens: this.deps.tokens, connections: this.deps.connections, cache: this.cache, targetOf: (agentId, resource, account) => this.targetOf(agentId, resource, account), now: () => this.deps.clock.now() };
   }
 
   private approvalTimeoutMs(): number {
@@ -400,22 +296,4 @@ export class TokenBroker implements AgentRequests {
         reason: error instanceof LatchkeyError ? error.code : ErrorCode.Internal,
       });
   }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new LatchkeyError(ErrorCode.AuthorizationCancelled, 'The caller went away.'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new LatchkeyError(ErrorCode.AuthorizationCancelled, 'The caller went away.'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
