@@ -23,6 +23,8 @@ export interface WorldOptions extends AuthorizationServerOptions {
   mcpScopes?: readonly string[];
   /** Where the MCP server serves PRM and whether challenges name it (see McpServerOptions). */
   resourceMetadata?: McpServerOptions['resourceMetadata'];
+  /** The MCP server requires DPoP-bound tokens and a proof per request (pair with `dpop` for the AS). */
+  resourceDpop?: McpServerOptions['dpop'];
 }
 
 export interface World {
@@ -54,6 +56,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     jwksUri: as.jwksUri,
     scopesSupported: mcpScopes,
     ...(options.resourceMetadata === undefined ? {} : { resourceMetadata: options.resourceMetadata }),
+    ...(options.resourceDpop === undefined ? {} : { dpop: options.resourceDpop }),
   }).catch(
     async (error: unknown) => {
       await as.close();

@@ -6,6 +6,9 @@
  *
  * Scopes: every request needs `mcp:read`; the `write_note` tool also needs `mcp:write` and a
  * token without it gets HTTP 403 insufficient_scope naming the scopes to ask for.
+ *
+ * With the `dpop` option it takes DPoP-bound tokens only, each request with a fresh proof
+ * (dpop-resource.ts checks them and counts every refusal by its reason).
  */
 import type { NextFunction, Request, Response } from 'express';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
@@ -19,6 +22,7 @@ import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
+import { createDpopResourceGuard, type DpopResourceGuard, type DpopResourceOptions } from './dpop-resource.js';
 import { listenOnLoopback } from './http.js';
 
 export const MCP_READ = 'mcp:read';
@@ -42,6 +46,8 @@ export interface McpServerOptions {
    * `resource_metadata` (default: path-aware URL only, advertised). For discovery-fallback tests.
    */
   resourceMetadata?: { pathAware?: boolean; root?: boolean; inChallenge?: boolean };
+  /** Require DPoP-bound tokens with a proof per request (dpop-resource.ts) instead of Bearer tokens. */
+  dpop?: DpopResourceOptions;
 }
 
 export interface McpCounters {
@@ -68,6 +74,8 @@ export interface TestMcpServer {
   readonly lastClaims: JWTPayload | undefined;
   /** Notes written by `write_note`, in order. */
   readonly notes: readonly string[];
+  /** The DPoP checks, their counters and the last accepted headers (only with the `dpop` option). */
+  readonly dpop: DpopResourceGuard | undefined;
   close(): Promise<void>;
 }
 
@@ -120,9 +128,19 @@ export async function startMcpServer(options: McpServerOptions): Promise<TestMcp
     });
     next();
   });
+  const dpop =
+    options.dpop === undefined
+      ? undefined
+      : createDpopResourceGuard({
+          ...options.dpop,
+          verifyToken: async (token) => (lastClaims = await verifyJwt(token, jwks, options.issuer, url)),
+          ...optionalUrl(challengeMetadataUrl),
+        });
   server.use(
     '/mcp',
-    requireBearerAuth({ verifier, requiredScopes: [MCP_READ], expectedResource: new URL(url), ...optionalUrl(challengeMetadataUrl) }),
+    dpop === undefined
+      ? requireBearerAuth({ verifier, requiredScopes: [MCP_READ], expectedResource: new URL(url), ...optionalUrl(challengeMetadataUrl) })
+      : dpop.middleware(new URL(url)),
   );
   server.use('/mcp', requireToolScopes(challengeMetadataUrl));
   server.all('/mcp', async (req, res) => {
@@ -146,6 +164,7 @@ export async function startMcpServer(options: McpServerOptions): Promise<TestMcp
       return lastClaims;
     },
     notes,
+    dpop,
     close: () => listener.close(),
   };
 }
