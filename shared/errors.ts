@@ -61,6 +61,12 @@ export const ErrorCode = {
   AgentClientRejected: 'identity.client_rejected',
   /** An agent's own client (R5) may not use the client credentials grant, or not for these scopes or this resource. */
   AgentClientNotAllowed: 'identity.client_not_allowed',
+  /** The authorization server refused a JWT-bearer assertion (RFC 7523, invalid_grant): expired, for another audience, or not trusted. */
+  AssertionRejected: 'identity.assertion_rejected',
+  /** The authorization server does not take the JWT-bearer grant (unsupported_grant_type): no workload identity or ID-JAG there. */
+  JwtBearerUnsupported: 'identity.jwt_bearer_unsupported',
+  /** An agent's workload token source (a file or an environment variable of the wallet's process) is missing, empty or unreadable. */
+  WorkloadTokenUnavailable: 'identity.workload_token_unavailable',
   StepUpLimit: 'token.step_up_limit',
   /** The owner declined these scopes for this agent and server before; the agent is not asked again (no nagging). */
   StepUpDeclined: 'token.step_up_declined',

@@ -115,7 +115,7 @@ async function agentClientConfiguration(as: AuthorizationServer, record: AgentCl
   return config;
 }
 
-async function privateKeyJwt(auth: Extract<AgentClientAuth, { method: 'private_key_jwt' }>): Promise<client.ClientAuth> {
+export async function privateKeyJwt(auth: Extract<AgentClientAuth, { method: 'private_key_jwt' }>): Promise<client.ClientAuth> {
   const key = await importJWK(auth.privateJwk as JWK, auth.alg);
   if (key instanceof Uint8Array) throw new LatchkeyError(ErrorCode.Internal, 'The agent key is not a private key.');
   return client.PrivateKeyJwt({ key, ...(auth.privateJwk.kid === undefined ? {} : { kid: auth.privateJwk.kid }) });
@@ -125,7 +125,7 @@ async function privateKeyJwt(auth: Extract<AgentClientAuth, { method: 'private_k
  * The OAuth error of a failed grant. A 401 with WWW-Authenticate reaches us as a challenge error,
  * not a body error; at the token endpoint a 401 is invalid_client (RFC 6749 §5.2).
  */
-function grantErrorCode(error: unknown): string | undefined {
+export function grantErrorCode(error: unknown): string | undefined {
   if (!(error instanceof client.WWWAuthenticateChallengeError)) return oauthErrorCode(error);
   const named = error.cause.map((challenge) => challenge.parameters.error).find((code) => code !== undefined);
   return named ?? (error.status === 401 ? 'invalid_client' : undefined);
