@@ -2,56 +2,20 @@
  * latchkey policy export / diff / apply (T41): the diff a reviewer reads, the confirmation, and
  * the round trip through the real CLI: export → edit → diff → apply --yes → export is the edited file.
  */
-import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.js';
 import type { PolicyChange } from '../../../shared/policy.js';
-import type { CliIo, InputStream } from '../../../electron/cli/io.js';
 import { describeChange, runPolicyApply } from '../../../electron/cli/commands/policy.js';
 import { composeWallet } from '../../../electron/wallet/wallet.js';
 import { runCli } from '../../support/run-cli.js';
 import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
-import { CapturedStream, ManualInterrupts, createHarness } from './harness.js';
+import { FakeTty, ttyIo } from './fake-tty.js';
+import { createHarness } from './harness.js';
 
 const SERVER = 'https://mcp.example.com/mcp';
 const OTHER = 'https://tools.example.net/mcp';
-
-/** A terminal that answers `key` as soon as the prompt listens. */
-class AnsweringTty extends EventEmitter {
-  readonly isTTY = true;
-  constructor(private readonly key: string) {
-    super();
-  }
-  setRawMode(): this {
-    return this;
-  }
-  setEncoding(): this {
-    return this;
-  }
-  resume(): this {
-    return this;
-  }
-  pause(): this {
-    return this;
-  }
-  override on(event: string, listener: (...args: unknown[]) => void): this {
-    super.on(event, listener);
-    if (event === 'data') queueMicrotask(() => this.emit('data', this.key));
-    return this;
-  }
-  async *[Symbol.asyncIterator](): AsyncGenerator<string> {
-    // not read: the prompt listens for keys
-  }
-}
-
-function ttyIo(key: string): { io: CliIo; stdout: CapturedStream; stderr: CapturedStream } {
-  const stdout = new CapturedStream();
-  const stderr = new CapturedStream(true);
-  const io: CliIo = { stdout, stderr, stdin: new AnsweringTty(key) as unknown as InputStream, interrupts: new ManualInterrupts(), now: () => 0, schedule: () => () => undefined };
-  return { io, stdout, stderr };
-}
 
 describe('the diff a reviewer reads', () => {
   const grant = { server: SERVER, scopes: ['read'], mode: 'allow' as const };
@@ -100,11 +64,11 @@ describe('latchkey policy apply: the owner confirms', () => {
   });
 
   it('T41: answering n at the prompt applies nothing; y applies the changes shown', async () => {
-    const no = ttyIo('n');
+    const no = ttyIo(new FakeTty('n'));
     expect(await runPolicyApply(memory.wallet, { file, json: false, yes: false }, no.io)).toBe(1);
     expect(no.stderr.text).toContain('Apply this change? [y/N] n');
     expect(await memory.wallet.listGrants()).toEqual([]);
-    const yes = ttyIo('y');
+    const yes = ttyIo(new FakeTty('y'));
     expect(await runPolicyApply(memory.wallet, { file, json: false, yes: false }, yes.io)).toBe(0);
     expect((await memory.wallet.listGrants()).map((grant) => grant.scopes)).toEqual([['read']]);
   });
