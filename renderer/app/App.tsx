@@ -4,6 +4,7 @@ import { ActivityScreen } from '../screens/activity/ActivityScreen.js';
 import { AgentsScreen } from '../screens/agents/AgentsScreen.js';
 import { ApprovalsScreen } from '../screens/approvals/ApprovalsScreen.js';
 import { ConnectionsScreen } from '../screens/connections/ConnectionsScreen.js';
+import { PolicyScreen } from '../screens/policy/PolicyScreen.js';
 import { SettingsScreen } from '../screens/settings/SettingsScreen.js';
 import { selectScreen, selectTheme } from '../store/selectors.js';
 import type { Screen } from '../store/index.js';
@@ -17,6 +18,7 @@ const VIEWS: Record<Screen, ComponentType> = {
   agents: AgentsScreen,
   connections: ConnectionsScreen,
   activity: ActivityScreen,
+  policy: PolicyScreen,
   settings: SettingsScreen,
 };
 
@@ -34,7 +36,7 @@ export function App() {
 
   useEffect(() => applyTheme(document.documentElement, theme), [theme]);
 
-  // Alt+1…5 switch sections (optional shortcuts; everything is reachable with Tab too).
+  // Alt+1…6 switch sections (optional shortcuts; everything is reachable with Tab too).
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
       if (!event.altKey || event.ctrlKey || event.metaKey) return;

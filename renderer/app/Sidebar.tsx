@@ -9,7 +9,8 @@ export const SCREENS: ReadonlyArray<{ id: Screen; label: string; key: string }> 
   { id: 'agents', label: 'Agents', key: '2' },
   { id: 'connections', label: 'Connections', key: '3' },
   { id: 'activity', label: 'Activity', key: '4' },
-  { id: 'settings', label: 'Settings', key: '5' },
+  { id: 'policy', label: 'Policy', key: '5' },
+  { id: 'settings', label: 'Settings', key: '6' },
 ];
 
 export function Sidebar() {

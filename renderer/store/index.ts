@@ -11,6 +11,8 @@ import { createAllowedSitesSlice } from './slices/allowed-sites.js';
 import { createAgentsSlice } from './slices/agents.js';
 import { createApprovalsSlice } from './slices/approvals.js';
 import { createConnectionsSlice } from './slices/connections.js';
+import { createIdentitiesSlice } from './slices/identities.js';
+import { createPolicySlice } from './slices/policy.js';
 import { createSettingsSlice } from './slices/settings.js';
 import { createUiSlice } from './slices/ui.js';
 import type { Notice, Preferences, SliceContext, ThemeChoice, WalletState, WalletStore } from './types.js';
@@ -66,6 +68,8 @@ export function createWalletStore(client: WalletClient, options: WalletStoreOpti
       ...createUiSlice(context),
       ...createApprovalsSlice(context),
       ...createAgentsSlice(context),
+      ...createIdentitiesSlice(context),
+      ...createPolicySlice(context),
       ...createConnectionsSlice(context),
       ...createAllowedSitesSlice(context),
       ...createActivitySlice(context),
@@ -82,6 +86,7 @@ export function createWalletStore(client: WalletClient, options: WalletStoreOpti
           state.loadAgents(),
           state.loadGrants(),
           state.loadSessions(),
+          state.loadAgentClients(),
           state.loadConnections(),
           state.loadAllowedSites(),
           state.loadAudit(),

@@ -21,7 +21,7 @@ export function reloadsFor(state: WalletState, event: WalletEvent): Array<Promis
         case 'connections':
           return [state.loadConnections()];
         case 'agents':
-          return [state.loadAgents(), state.loadSessions()];
+          return [state.loadAgents(), state.loadSessions(), state.loadAgentClients()];
         case 'sessions':
           return [state.loadSessions()];
         case 'grants':
@@ -29,7 +29,7 @@ export function reloadsFor(state: WalletState, event: WalletEvent): Array<Promis
         case 'allowed-sites':
           return [state.loadAllowedSites()];
         case 'clients':
-          return []; // the window lists no clients
+          return [state.loadAgentClients()]; // the window lists agents' own clients (not the owner's registered ones)
       }
   }
 }

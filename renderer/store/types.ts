@@ -4,8 +4,9 @@
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { AgentSummary, Approval, AuditEvent, Grant, GrantRevocation, SessionSummary } from '../../shared/agents.js';
-import type { AllowedSite, AuditVerification, ConnectParams, CreateGrantInput, OwnerResult, UpdateGrantInput, WalletClient } from '../../shared/api.js';
+import type { AllowedSite, AuditVerification, ConnectParams, CreateGrantInput, OwnerParams, OwnerResult, UpdateGrantInput, WalletClient } from '../../shared/api.js';
 import type { ConnectionSummary, ConnectProgress } from '../../shared/connections.js';
+import type { PolicyFile, PolicyPlan } from '../../shared/policy.js';
 
 /** An error as the window shows it: the stable code, the message, and what to do next. */
 export interface UiError {
@@ -22,11 +23,11 @@ export interface Notice extends UiError {
 
 export type LoadState = { state: 'idle' | 'loading' | 'ready' } | { state: 'error'; error: UiError };
 
-export type Collection = 'approvals' | 'agents' | 'sessions' | 'grants' | 'connections' | 'allowedSites' | 'audit' | 'verification' | 'status';
+export type Collection = 'approvals' | 'agents' | 'sessions' | 'grants' | 'agentClients' | 'connections' | 'allowedSites' | 'audit' | 'verification' | 'status';
 
 export type VaultStatus = OwnerResult<'status'>;
 
-export type Screen = 'approvals' | 'agents' | 'connections' | 'activity' | 'settings';
+export type Screen = 'approvals' | 'agents' | 'connections' | 'activity' | 'policy' | 'settings';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
 
@@ -40,6 +41,21 @@ export interface AuditView {
 
 /** A newly enrolled agent and its secret, shown once (kept by the dialog that asked, never in the store). */
 export type EnrolledAgent = OwnerResult<'enrolAgent'>;
+
+/** An agent's own client at a server's authorization server (never a secret or a private key). */
+export type AgentClientSummary = OwnerResult<'listAgentClients'>[number];
+
+/** What setting up an agent's own client gives back: the client, and the public JWK when a key was generated. */
+export type AgentClientAdded = OwnerResult<'setAgentClient'>;
+
+/** An action whose failure the form that asked shows inline (no notice): its result, or the error as shown. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: UiError };
+
+/** A policy file read and planned: the file as parsed and what applying it would change. */
+export interface PlannedPolicy {
+  policy: PolicyFile;
+  plan: PolicyPlan;
+}
 
 /** The step a sign-in waits on the user in: the browser, a pasted address, or a device code. */
 export type SignInStep = Extract<ConnectProgress, { step: 'browser' | 'paste' | 'device' }>;
@@ -75,6 +91,23 @@ export interface AgentsSlice {
   revokeGrant(id: string): Promise<GrantRevocation | undefined>;
   endSession(id: string): Promise<boolean>;
   removeAgent(id: string): Promise<boolean>;
+}
+
+export interface IdentitiesSlice {
+  /** Every agent's own clients (R5), oldest first. */
+  agentClients: AgentClientSummary[];
+  loadAgentClients(): Promise<void>;
+  /** Gives an agent its own client (a secret, or a key the wallet generates); the secret is passed on, never kept. */
+  setAgentClient(params: OwnerParams<'setAgentClient'>): Promise<Outcome<AgentClientAdded>>;
+}
+
+export interface PolicySlice {
+  /** The wallet's agents, grants and allowed sites as the policy file's text (never a secret). */
+  exportPolicyText(): Promise<Outcome<string>>;
+  /** Reads a policy file's text and asks the wallet what applying it would change. */
+  planPolicyText(text: string): Promise<Outcome<PlannedPolicy>>;
+  /** Applies the plan the owner confirmed (its digest); refused with policy.stale when the wallet's plan is no longer that one. */
+  applyPolicy(planned: PlannedPolicy): Promise<Outcome<PolicyPlan>>;
 }
 
 export interface ConnectionsSlice {
@@ -139,7 +172,16 @@ export interface LifecycleSlice {
   stop(): void;
 }
 
-export type WalletState = ApprovalsSlice & AgentsSlice & ConnectionsSlice & AllowedSitesSlice & ActivitySlice & SettingsSlice & UiSlice & LifecycleSlice;
+export type WalletState = ApprovalsSlice &
+  AgentsSlice &
+  IdentitiesSlice &
+  PolicySlice &
+  ConnectionsSlice &
+  AllowedSitesSlice &
+  ActivitySlice &
+  SettingsSlice &
+  UiSlice &
+  LifecycleSlice;
 
 export type WalletStore = StoreApi<WalletState>;
 
