@@ -3,7 +3,7 @@
  * renders); the derived ones build new arrays, so read them with zustand's `useShallow`.
  */
 import type { AgentSummary, AuditEvent, Grant, SessionSummary } from '../../shared/agents.js';
-import type { LoadState, WalletState } from './types.js';
+import type { AgentClientSummary, LoadState, WalletState } from './types.js';
 
 export const selectApprovals = (s: WalletState) => s.approvals;
 export const selectPendingCount = (s: WalletState): number => s.approvals.length;
@@ -33,6 +33,11 @@ export const selectSessionsOf =
   (agentId: string) =>
   (s: WalletState): SessionSummary[] =>
     s.sessions.filter((session) => session.agentId === agentId);
+
+export const selectAgentClientsOf =
+  (agentId: string) =>
+  (s: WalletState): AgentClientSummary[] =>
+    s.agentClients.filter((client) => client.agentId === agentId);
 
 export const selectAgentName =
   (agentId: string | undefined) =>

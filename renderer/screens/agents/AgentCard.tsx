@@ -9,6 +9,7 @@ import { Text } from '../../components/Text.js';
 import { selectGrantsOf, selectSessionsOf } from '../../store/selectors.js';
 import { AddGrantButton } from './AddGrant.js';
 import { GrantsTable } from './GrantsTable.js';
+import { OwnClients } from './OwnClients.js';
 import { SessionsList } from './SessionsList.js';
 
 export function AgentCard({ agent }: { agent: AgentSummary }) {
@@ -48,6 +49,7 @@ export function AgentCard({ agent }: { agent: AgentSummary }) {
         <AddGrantButton agent={agent} />
       </div>
       <GrantsTable grants={grants} />
+      <OwnClients agent={agent} />
       <h3 className="subheading">Sessions</h3>
       <SessionsList sessions={sessions} />
     </article>
