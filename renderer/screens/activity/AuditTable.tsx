@@ -5,6 +5,13 @@ import { formatStamp, formatTime } from '../../components/format.js';
 import { Scopes, Text } from '../../components/Text.js';
 import { auditAgentLabel, selectAgents } from '../../store/selectors.js';
 
+/** "ses_child ← ses_parent ← claude-code ← owner alice": who asked, innermost first, ending with the human owner; empty when not recorded. */
+export function chainLine(entry: Pick<AuditEvent, 'chain' | 'owner'>): string {
+  const chain = entry.chain ?? [];
+  if (chain.length === 0) return entry.owner === undefined ? '' : `owner ${entry.owner}`;
+  return chain.map((link, index) => (index === chain.length - 1 && link === 'owner' && entry.owner !== undefined ? `owner ${entry.owner}` : link)).join(' ← ');
+}
+
 export function AuditTable({ entries }: { entries: AuditEvent[] }) {
   const agents = useWallet(selectAgents);
   const newestFirst = [...entries].reverse();
@@ -35,7 +42,14 @@ export function AuditTable({ entries }: { entries: AuditEvent[] }) {
                 <td>
                   <code>{entry.type}</code>
                 </td>
-                <td>{agent === undefined ? <span className="muted">—</span> : <Text value={agent} />}</td>
+                <td>
+                  {agent === undefined ? <span className="muted">—</span> : <Text value={agent} />}
+                  {chainLine(entry) !== '' && (
+                    <span className="small-print muted" title="Who asked, innermost first: delegated sessions, the session, the agent, the owner">
+                      <Text value={chainLine(entry)} ltr wrap />
+                    </span>
+                  )}
+                </td>
                 <td className="cell-url">{entry.resource === undefined ? <span className="muted">—</span> : <Text value={entry.resource} ltr />}</td>
                 <td>{entry.scopes === undefined ? <span className="muted">—</span> : <Scopes scopes={entry.scopes} />}</td>
                 <td>
