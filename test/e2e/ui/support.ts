@@ -25,7 +25,7 @@ const RENDERER_OUT = join(RESULTS_DIR, 'ui-renderer');
 const BUILD_LOCK = join(tmpdir(), 'latchkey-e2e-ui-build.lock');
 const SOURCES = ['renderer', 'shared'].map((dir) => join(ROOT, dir));
 
-export type ScreenName = 'Approvals' | 'Agents' | 'Connections' | 'Activity' | 'Settings';
+export type ScreenName = 'Approvals' | 'Agents' | 'Connections' | 'Activity' | 'Policy' | 'Settings';
 export type Theme = 'light' | 'dark';
 
 /** Newest modification time under `dirs` (ms). */
