@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AgentRegistry, SESSION_RETENTION_MS } from '../../../../electron/wallet/agents/agent-registry.js';
-import { openVault, type Vault } from '../../../../electron/wallet/vault/index.js';
-import { ErrorCode, isLatchkeyError } from '../../../../shared/errors.js';
-import { clockOf, ManualScheduler } from './manual-scheduler.js';
+import { SESSION_RETENTION_MS } from '../../../../electron/wallet/agents/agent-registry.js';
+import { ErrorCode } from '../../../../shared/errors.js';
+import { codeOf } from '../../../support/rejection.js';
+import type { ManualScheduler } from './manual-scheduler.js';
+import { openRegistry } from './registry-ground.js';
 
-async function setup(): Promise<{ vault: Vault; registry: AgentRegistry; scheduler: ManualScheduler }> {
-  const vault = await openVault({ dir: '', mode: 'memory' });
-  const scheduler = new ManualScheduler();
-  const registry = new AgentRegistry({ vault, clock: clockOf(scheduler), scheduler });
-  return { vault, registry, scheduler };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return isLatchkeyError(error) ? error.code : 'not-a-latchkey-error';
-  }
-}
+const setup = (): ReturnType<typeof openRegistry> => openRegistry();
 
 describe('AgentRegistry', () => {
   it('shows the secret once and stores only its hash (vault document has no secret)', async () => {

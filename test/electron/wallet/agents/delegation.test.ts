@@ -3,12 +3,11 @@
  * against its parent, and how it ends with any session above it.
  */
 import { describe, expect, it } from 'vitest';
-import { AgentRegistry } from '../../../../electron/wallet/agents/agent-registry.js';
 import { MAX_DELEGATION_DEPTH, MAX_LIVE_CHILDREN } from '../../../../electron/wallet/agents/delegation.js';
 import type { ProcessIdentity, ProcessProbe } from '../../../../electron/wallet/agents/runner-process.js';
-import { openVault } from '../../../../electron/wallet/vault/index.js';
-import { ErrorCode, isLatchkeyError } from '../../../../shared/errors.js';
-import { clockOf, ManualScheduler } from './manual-scheduler.js';
+import { ErrorCode } from '../../../../shared/errors.js';
+import { codeOf } from '../../../support/rejection.js';
+import { openRegistry } from './registry-ground.js';
 
 /** A process table the test edits: pids alive until `kill`. */
 class ProcessTable implements ProcessProbe {
@@ -26,22 +25,11 @@ class ProcessTable implements ProcessProbe {
 }
 
 async function setup() {
-  const vault = await openVault({ dir: '', mode: 'memory' });
-  const scheduler = new ManualScheduler();
   const processes = new ProcessTable();
-  const registry = new AgentRegistry({ vault, clock: clockOf(scheduler), scheduler, processes });
+  const { registry, scheduler } = await openRegistry(processes);
   const { agent } = await registry.enrol('lead');
   const root = await registry.startSession(agent.id, { ttlSeconds: 600, pid: processes.spawn(100) });
   return { registry, scheduler, processes, agent, root };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return isLatchkeyError(error) ? error.code : 'not-a-latchkey-error';
-  }
 }
 
 describe('T40: delegated sessions in the registry', () => {

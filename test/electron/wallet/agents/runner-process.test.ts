@@ -6,14 +6,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { AgentRegistry } from '../../../../electron/wallet/agents/agent-registry.js';
 import { createProcessProbe, parseProcStat, type ProcessIdentity, type ProcessProbe } from '../../../../electron/wallet/agents/runner-process.js';
 import { watchSessionRunners } from '../../../../electron/wallet/agents/runner-watch.js';
 import { silentLogger } from '../../../../electron/base/log/logger.js';
-import { openVault } from '../../../../electron/wallet/vault/index.js';
 import type { SessionSummary } from '../../../../shared/agents.js';
 import { ErrorCode } from '../../../../shared/errors.js';
-import { clockOf, ManualScheduler } from './manual-scheduler.js';
+import { ManualScheduler } from './manual-scheduler.js';
+import { openRegistry } from './registry-ground.js';
 
 /** A process table the test edits: pid → identity. */
 class StagedProcesses implements ProcessProbe {
@@ -24,9 +23,7 @@ class StagedProcesses implements ProcessProbe {
 }
 
 async function registryWith(processes?: ProcessProbe) {
-  const vault = await openVault({ dir: '', mode: 'memory' });
-  const scheduler = new ManualScheduler();
-  const registry = new AgentRegistry({ vault, clock: clockOf(scheduler), scheduler, ...(processes === undefined ? {} : { processes }) });
+  const { registry } = await openRegistry(processes);
   await registry.enrol('runner');
   return registry;
 }

@@ -14,6 +14,7 @@ import type { DelegateRequest } from '../../../../shared/bridge.js';
 import { composeWallet, type ComposedWallet } from '../../../../electron/wallet/wallet.js';
 import type { BridgeCaller } from '../../../../electron/wallet/bridge/handler.js';
 import { MAX_DELEGATION_DEPTH } from '../../../../electron/wallet/agents/delegation.js';
+import { codeOf } from '../../../support/rejection.js';
 import { startWorld, type World } from '../../../world/index.js';
 
 const never = new AbortController().signal;
@@ -57,15 +58,6 @@ async function delegate(caller: BridgeCaller, request: Partial<DelegateRequest> 
   const child = c.bridge.authenticate(answer.secret);
   if (child === undefined) throw new Error('the child session does not authenticate');
   return { id: answer.session.id, caller: child, secret: answer.secret };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return isLatchkeyError(error) ? error.code : 'not-a-latchkey-error';
-  }
 }
 
 describe('T40: delegated sessions are a wallet-enforced slice of their parent', () => {

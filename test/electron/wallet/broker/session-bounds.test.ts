@@ -1,8 +1,9 @@
 /** T40: how a delegated session's bounds cut a token request, the audit chain, and the owner read from a JWT. */
 import { describe, expect, it } from 'vitest';
 import type { SessionSummary } from '../../../../shared/agents.js';
-import { ErrorCode, isLatchkeyError } from '../../../../shared/errors.js';
+import { ErrorCode } from '../../../../shared/errors.js';
 import { boundedScopes, chainOf, subjectOfToken } from '../../../../electron/wallet/broker/session-bounds.js';
+import { thrownCode as codeOf } from '../../../support/rejection.js';
 
 const SERVER = 'https://mcp.example.com/mcp';
 const session = (bounds?: SessionSummary['bounds']): SessionSummary => ({
@@ -12,15 +13,6 @@ const session = (bounds?: SessionSummary['bounds']): SessionSummary => ({
   expiresAt: 1,
   ...(bounds === undefined ? {} : { bounds }),
 });
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    return isLatchkeyError(error) ? error.code : 'not-a-latchkey-error';
-  }
-}
 
 describe('T40: session bounds', () => {
   it('an unbounded session asks as it is', () => {

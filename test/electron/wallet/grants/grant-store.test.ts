@@ -2,28 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { AgentRegistry } from '../../../../electron/wallet/agents/agent-registry.js';
 import { decide } from '../../../../electron/wallet/grants/decide.js';
 import { GrantStore } from '../../../../electron/wallet/grants/grant-store.js';
-import { openVault, type Vault } from '../../../../electron/wallet/vault/index.js';
-import { ErrorCode, isLatchkeyError } from '../../../../shared/errors.js';
-import { clockOf, ManualScheduler } from '../agents/manual-scheduler.js';
+import { openVault } from '../../../../electron/wallet/vault/index.js';
+import { ErrorCode } from '../../../../shared/errors.js';
+import { codeOf } from '../../../support/rejection.js';
+import { openGround, type Ground } from '../agents/registry-ground.js';
 
 const R = 'https://mcp.example.com/mcp';
 const A = 'agt_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const B = 'agt_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 
-async function setup(): Promise<{ vault: Vault; store: GrantStore; scheduler: ManualScheduler; clock: { now(): number } }> {
-  const vault = await openVault({ dir: '', mode: 'memory' });
-  const scheduler = new ManualScheduler();
-  const clock = clockOf(scheduler);
-  return { vault, store: new GrantStore({ vault, clock, scheduler }), scheduler, clock };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return isLatchkeyError(error) ? error.code : 'not-a-latchkey-error';
-  }
+async function setup(): Promise<Ground & { store: GrantStore }> {
+  const ground = await openGround();
+  return { ...ground, store: new GrantStore(ground) };
 }
 
 describe('GrantStore', () => {

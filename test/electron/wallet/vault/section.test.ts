@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { openVault, VaultSection } from '../../../../electron/wallet/vault/index.js';
-import { ErrorCode, isLatchkeyError } from '../../../../shared/errors.js';
+import { ErrorCode } from '../../../../shared/errors.js';
+import { thrownCode as codeOf } from '../../../support/rejection.js';
 
 const Pets = z.object({
   cats: z.record(z.string(), z.object({ name: z.string() })),
@@ -14,15 +15,6 @@ async function setup(): Promise<{ vault: Awaited<ReturnType<typeof openVault>>; 
   const vault = await openVault({ dir: '', mode: 'memory' });
   const pets = new VaultSection(vault, { keys: ['cats', 'dogs'], schema: Pets, what: 'pet data', hint: 'Upgrade.' });
   return { vault, pets };
-}
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    return isLatchkeyError(error) ? error.code : 'not-a-latchkey-error';
-  }
 }
 
 describe('VaultSection', () => {
