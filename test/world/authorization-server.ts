@@ -11,11 +11,12 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import { createInteractionRouter, type InteractionSettings } from './as-interactions.js';
 import { renderErrorPage } from './as-pages.js';
 import { listenOnLoopback } from './http.js';
 import { deviceFlowFeature } from './device-flow.js';
+import { installJwtBearerGrant, type JwtBearerGrant, type JwtBearerGrantOptions } from './jwt-bearer-grant.js';
 
 export const DEFAULT_PASSWORD = 'correct horse battery staple';
 export const DEFAULT_CIMD_CLIENT_ID = 'https://client.latchkey.test/metadata.json';
@@ -37,6 +38,8 @@ export interface AuthorizationServerOptions {
   deviceFlowIntervalSeconds?: number;
   /** DPoP (RFC 9449): advertised (ES256) and bound to the proof's key; `requireNonce` makes the token endpoint ask for its nonce first. Absent: no DPoP. */
   dpop?: { requireNonce: boolean };
+  /** The JWT-bearer grant (RFC 7523) with these trusted assertion issuers (more via `jwtBearer.trust`). Absent: not offered. */
+  jwtBearer?: JwtBearerGrantOptions;
 }
 
 /** Live settings: tests may change them at any time; the next request uses the new values. */
@@ -82,6 +85,8 @@ export interface TestAuthorizationServer {
   /** Messages of oidc-provider `server_error` events (should stay empty). */
   readonly serverErrors: readonly string[];
   readonly cimdClientId: string;
+  /** The JWT-bearer grant, when the server was started with `jwtBearer`. */
+  readonly jwtBearer: JwtBearerGrant | undefined;
   /** Token endpoint requests so far, all or for one grant_type. */
   tokenRequestCount(grantType?: string): number;
   /** Accepts `resource` at the authorization and token endpoints, with these scopes. */
@@ -120,6 +125,11 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   ]);
   const issuer = listener.origin;
   let cimdDocument: Record<string, unknown> = defaultCimdDocument(cimdClientId);
+  const resourceServerInfo = (resource: string): ResourceServer | undefined => {
+    const scopes = resources.get(resource);
+    if (scopes === undefined) return undefined;
+    return { scope: scopes.join(' '), audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: settings.accessTokenTtlSeconds, jwt: { sign: { alg: 'ES256' } } };
+  };
 
   const configuration: Configuration = {
     jwks: { keys: [{ ...signingKey.privateKey.export({ format: 'jwk' }), kid: 'world-es256', use: 'sig', alg: 'ES256' }] },
@@ -147,15 +157,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         defaultResource: (_ctx, _client, oneOf) => oneOf,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resourceIndicator) => {
-          const scopes = resources.get(resourceIndicator);
-          if (scopes === undefined) throw new errors.InvalidTarget();
-          return {
-            scope: scopes.join(' '),
-            audience: resourceIndicator,
-            accessTokenFormat: 'jwt',
-            accessTokenTTL: settings.accessTokenTtlSeconds,
-            jwt: { sign: { alg: 'ES256' } },
-          };
+          const info = resourceServerInfo(resourceIndicator);
+          if (info === undefined) throw new errors.InvalidTarget();
+          return info;
         },
       },
       clientIdMetadataDocument: {
@@ -195,6 +199,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   };
 
   const provider = new Provider(issuer, configuration);
+  const jwtBearer = options.jwtBearer === undefined ? undefined : installJwtBearerGrant(provider, { resourceServer: resourceServerInfo }, options.jwtBearer);
   provider.use(async (ctx, next) => {
     await next();
     recordExchange(ctx as KoaContextWithOIDC, tokenRequests, revocations);
@@ -229,6 +234,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     registrations,
     serverErrors,
     cimdClientId,
+    jwtBearer,
     tokenRequestCount: (grantType) =>
       grantType === undefined ? tokenRequests.length : tokenRequests.filter((r) => r.grantType === grantType).length,
     addResourceServer: (resource, scopes) => {
