@@ -2,32 +2,11 @@
  * `latchkey doctor` from the real CLI process: one line per check with a fix, --json, exit 1 on a
  * failed check; and `latchkey start` without a D-Bus session runs instead of stopping.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useHeadlessBoxes } from '../../support/headless-box.js';
 import { runCli, startCli, waitForOutput } from '../../support/run-cli.js';
 
-let base: string;
-beforeAll(async () => {
-  base = await mkdtemp(join(tmpdir(), 'latchkey-doctor-'));
-});
-afterAll(async () => {
-  if (base !== undefined) await rm(base, { recursive: true, force: true });
-});
-
-/** No D-Bus session, no display, no browser: a headless box. */
-function headless(name: string): Record<string, string | undefined> {
-  return {
-    LATCHKEY_HOME: join(base, name, 'home'),
-    LATCHKEY_RUNTIME_DIR: join(base, name, 'run'),
-    DBUS_SESSION_BUS_ADDRESS: undefined,
-    DISPLAY: undefined,
-    WAYLAND_DISPLAY: undefined,
-    BROWSER: undefined,
-    LATCHKEY_VAULT: undefined,
-  };
-}
+const headless = useHeadlessBoxes('latchkey-doctor-');
 
 describe('latchkey doctor', () => {
   it('on a headless box without D-Bus: keychain fails with a fix, D-Bus and display warn, exit 1; --json says the same', async () => {

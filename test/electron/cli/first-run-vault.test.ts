@@ -3,32 +3,11 @@
  * terminal: the same fallback as `latchkey start` (a memory vault with a loud warning), never
  * vault.keychain_unavailable; a chosen mode is used as it is.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useHeadlessBoxes } from '../../support/headless-box.js';
 import { runCli, startCli, waitForOutput } from '../../support/run-cli.js';
 
-let base: string;
-beforeAll(async () => {
-  base = await mkdtemp(join(tmpdir(), 'latchkey-first-run-'));
-});
-afterAll(async () => {
-  if (base !== undefined) await rm(base, { recursive: true, force: true });
-});
-
-/** No D-Bus session, no display, no vault mode chosen: a fresh headless box. */
-function headless(name: string): Record<string, string | undefined> {
-  return {
-    LATCHKEY_HOME: join(base, name, 'home'),
-    LATCHKEY_RUNTIME_DIR: join(base, name, 'run'),
-    DBUS_SESSION_BUS_ADDRESS: undefined,
-    DISPLAY: undefined,
-    WAYLAND_DISPLAY: undefined,
-    BROWSER: undefined,
-    LATCHKEY_VAULT: undefined,
-  };
-}
+const headless = useHeadlessBoxes('latchkey-first-run-');
 
 describe('latchkey daemon on a first run without a keychain', () => {
   it('with no terminal it runs on a memory vault, warns loudly, names --vault passphrase and prints its link', async () => {
