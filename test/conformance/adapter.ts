@@ -23,6 +23,7 @@ import { proofsFromWallet } from './extensions/dpop.js';
 import { createRedirectBrowser } from './redirect-browser.js';
 import { createAuthorizedFetch, runMcpSession } from './mcp-session.js';
 import { CLIENT_CREDENTIALS_SCENARIOS, runClientCredentialsScenario } from './extensions/client-credentials.js';
+import { WORKLOAD_IDENTITY_SCENARIOS, runWorkloadIdentityScenario } from './extensions/workload-identity.js';
 
 /** The client_id the harness expects when its AS advertises client_id_metadata_document_supported. */
 export const CONFORMANCE_CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
@@ -131,7 +132,11 @@ async function main(): Promise<number> {
   }
   report(`scenario ${invocation.scenario} at ${invocation.protocolVersion ?? 'no named revision'}, server ${invocation.serverUrl}`);
   try {
-    const outcome = CLIENT_CREDENTIALS_SCENARIOS.has(invocation.scenario) ? await runClientCredentialsScenario({ ...invocation, report }) : await runConformanceClient(invocation);
+    const outcome = CLIENT_CREDENTIALS_SCENARIOS.has(invocation.scenario)
+      ? await runClientCredentialsScenario({ ...invocation, report })
+      : WORKLOAD_IDENTITY_SCENARIOS.has(invocation.scenario)
+        ? await runWorkloadIdentityScenario({ ...invocation, report })
+        : await runConformanceClient(invocation);
     process.stdout.write(`latchkey-conformance: ok ${invocation.scenario} ${outcome}\n`);
     return 0;
   } catch (error) {
