@@ -4,8 +4,22 @@
  * Integration tests use the real oidc-provider in test/world instead.
  */
 import type * as client from 'openid-client';
+import type { ClientRecord } from '../../electron/wallet/oauth/records.js';
 
 export const FAKE_ISSUER = 'https://as.example.test';
+
+/** A public client (no secret) the wallet registered at the fake AS by DCR, with a loopback redirect. */
+export function fakePublicClient(overrides: Partial<ClientRecord> = {}): ClientRecord {
+  return {
+    issuer: FAKE_ISSUER,
+    clientId: 'client-1',
+    tokenEndpointAuthMethod: 'none',
+    registration: 'dcr',
+    redirectUris: ['http://127.0.0.1/callback'],
+    registeredAt: 0,
+    ...overrides,
+  };
+}
 
 export function fakeServerMetadata(overrides: Partial<client.ServerMetadata> = {}): client.ServerMetadata {
   return {

@@ -5,21 +5,13 @@ import type { LatchkeyError } from '../../../../shared/errors.js';
 import { authorizeInBrowser, checkAuthorizationResponse } from '../../../../electron/wallet/oauth/authorize.js';
 import { buildClientConfiguration } from '../../../../electron/wallet/oauth/client-config.js';
 import { openLoopbackListener, type LoopbackListener } from '../../../../electron/wallet/oauth/loopback.js';
-import type { ClientRecord } from '../../../../electron/wallet/oauth/records.js';
 import { CallbackBrowser } from '../../../fakes/callback-browser.js';
-import { FAKE_ISSUER, FakeTokenEndpoint, fakeServerMetadata } from '../../../fakes/fake-token-endpoint.js';
+import { FAKE_ISSUER, FakeTokenEndpoint, fakePublicClient, fakeServerMetadata } from '../../../fakes/fake-token-endpoint.js';
 import type * as client from 'openid-client';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
 const policy = { allowInsecureLoopback: false };
-const publicClient: ClientRecord = {
-  issuer: FAKE_ISSUER,
-  clientId: 'client-1',
-  tokenEndpointAuthMethod: 'none',
-  registration: 'dcr',
-  redirectUris: ['http://127.0.0.1/callback'],
-  registeredAt: 0,
-};
+const publicClient = fakePublicClient();
 
 const listeners: LoopbackListener[] = [];
 afterEach(async () => {

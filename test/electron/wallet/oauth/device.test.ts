@@ -9,22 +9,13 @@ import { ErrorCode } from '../../../../shared/errors.js';
 import type { ConnectProgress } from '../../../../shared/connections.js';
 import { authorizeOnDevice, pollInterval } from '../../../../electron/wallet/oauth/device.js';
 import { buildClientConfiguration } from '../../../../electron/wallet/oauth/client-config.js';
-import type { ClientRecord } from '../../../../electron/wallet/oauth/records.js';
-import { FAKE_ISSUER, fakeServerMetadata } from '../../../fakes/fake-token-endpoint.js';
+import { FAKE_ISSUER, fakePublicClient, fakeServerMetadata } from '../../../fakes/fake-token-endpoint.js';
 import type * as client from 'openid-client';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const policy = { allowInsecureLoopback: false };
-const publicClient: ClientRecord = {
-  issuer: FAKE_ISSUER,
-  clientId: 'client-1',
-  tokenEndpointAuthMethod: 'none',
-  registration: 'dcr',
-  redirectUris: ['http://127.0.0.1/callback'],
-  grantTypes: ['authorization_code', 'refresh_token', DEVICE_GRANT],
-  registeredAt: 0,
-};
+const publicClient = fakePublicClient({ grantTypes: ['authorization_code', 'refresh_token', DEVICE_GRANT] });
 
 type Reply = { status: number; body: Record<string, unknown> };
 

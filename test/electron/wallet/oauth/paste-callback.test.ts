@@ -10,19 +10,11 @@ import { authorizeInBrowser } from '../../../../electron/wallet/oauth/authorize.
 import { buildClientConfiguration } from '../../../../electron/wallet/oauth/client-config.js';
 import { openLoopbackListener, type LoopbackListener } from '../../../../electron/wallet/oauth/loopback.js';
 import { deliverPastedCallback, parsePastedAddress, pasteExpectationOf } from '../../../../electron/wallet/oauth/paste-callback.js';
-import type { ClientRecord } from '../../../../electron/wallet/oauth/records.js';
-import { FAKE_ISSUER, FakeTokenEndpoint, fakeServerMetadata } from '../../../fakes/fake-token-endpoint.js';
+import { FAKE_ISSUER, FakeTokenEndpoint, fakePublicClient, fakeServerMetadata } from '../../../fakes/fake-token-endpoint.js';
 
 const RESOURCE = 'https://mcp.example.test/mcp';
 const policy = { allowInsecureLoopback: false };
-const publicClient: ClientRecord = {
-  issuer: FAKE_ISSUER,
-  clientId: 'client-1',
-  tokenEndpointAuthMethod: 'none',
-  registration: 'dcr',
-  redirectUris: ['http://127.0.0.1/callback'],
-  registeredAt: 0,
-};
+const publicClient = fakePublicClient();
 const expected = { redirectUri: 'http://127.0.0.1:43111/callback', state: 'the-state' };
 
 describe('paste: the address must be this sign-in\'s redirect', () => {
