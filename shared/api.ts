@@ -143,6 +143,8 @@ export const ConnectParams = z
     signIn: z.enum(['browser', 'device', 'paste']).optional(),
     /** Forget Latchkey's own registration with this server's authorization server and register again. */
     reregister: z.boolean().optional(),
+    /** Enterprise-managed (R6): tokens from an ID-JAG of the organisation's identity provider, no browser at this server. */
+    enterprise: z.boolean().optional(),
   })
   .strict();
 export type ConnectParams = z.infer<typeof ConnectParams>;
@@ -181,6 +183,20 @@ export const AgentClientSummarySchema = z.object({
   keyThumbprint: z.string().optional(),
   createdAt: z.number(),
 });
+
+/** Enterprise-managed authorization (R6): the organisation's identity provider and the owner's sign-in there; never a token or secret. */
+export const EnterpriseStatusSchema = z.object({
+  state: z.enum(['not-configured', 'signed-out', 'signed-in', 'expired']),
+  issuer: z.string().optional(),
+  clientId: z.string().optional(),
+  hasSecret: z.boolean(),
+  /** The ID token's `sub` at the identity provider. */
+  subject: z.string().optional(),
+  idTokenExpiresAt: z.number().optional(),
+  /** An IdP refresh token is held: an expired ID token is renewed without a browser. */
+  refreshable: z.boolean(),
+});
+export type EnterpriseStatus = z.infer<typeof EnterpriseStatusSchema>;
 
 const none = [] as const;
 
@@ -243,6 +259,20 @@ export const OwnerMethods = {
     result: z.object({ client: AgentClientSummarySchema, publicJwk: z.record(z.string(), z.unknown()).optional() }),
     changes: ['clients'],
   },
+  /** R6: the organisation's identity provider and the owner's sign-in there. */
+  enterpriseStatus: { params: z.object({}).strict(), result: EnterpriseStatusSchema, changes: none },
+  setEnterprise: {
+    params: z.object({ issuer: Url, clientId: z.string().min(1).max(512), clientSecret: z.string().min(1).max(4096).optional() }).strict(),
+    result: EnterpriseStatusSchema,
+    changes: ['clients'],
+  },
+  /**
+   * Signs the owner in at the identity provider in the browser (the wallet's opener), once for every
+   * enterprise-managed connection. Like connect, a sign-in is audited (enterprise.signed_in) and so
+   * live, but not a scripted change: it needs a browser.
+   */
+  enterpriseSignIn: { params: z.object({ timeoutMs: z.number().int().min(1_000).max(3_600_000).optional() }).strict(), result: EnterpriseStatusSchema, changes: none },
+  forgetEnterprise: { params: z.object({}).strict(), result: z.boolean(), changes: ['clients'] },
   listAgents: { params: z.object({}).strict(), result: z.array(AgentSummary), changes: none },
   enrolAgent: {
     params: z.object({ name: z.string().min(1).max(64), kind: AgentKind.optional() }).strict(),

@@ -61,6 +61,14 @@ export const ErrorCode = {
   AgentClientRejected: 'identity.client_rejected',
   /** An agent's own client (R5) may not use the client credentials grant, or not for these scopes or this resource. */
   AgentClientNotAllowed: 'identity.client_not_allowed',
+  /** Enterprise-managed authorization: no identity provider is configured (`latchkey enterprise set`). */
+  EnterpriseNotConfigured: 'enterprise.not_configured',
+  /** The owner's sign-in at the organisation's identity provider is missing, expired and not refreshable, or refused: `latchkey enterprise sign-in`. */
+  EnterpriseSignInNeeded: 'enterprise.sign_in_needed',
+  /** The identity provider refused to issue an ID-JAG for this authorization server or resource (policy, audience, scopes). */
+  IdJagRefused: 'enterprise.id_jag_refused',
+  /** The identity provider answered the exchange with something other than an ID-JAG. */
+  IdJagInvalid: 'enterprise.id_jag_invalid',
   /** The authorization server refused a JWT-bearer assertion (RFC 7523, invalid_grant): expired, for another audience, or not trusted. */
   AssertionRejected: 'identity.assertion_rejected',
   /** The authorization server does not take the JWT-bearer grant (unsupported_grant_type): no workload identity or ID-JAG there. */

@@ -20,6 +20,8 @@ import type { RememberedAnswers } from './elicitation/remembered-answers.js';
 import { OwnerChanges, subscribeToWalletEvents } from './owner-changes.js';
 import { accountOf, grantAccount } from './connections/accounts.js';
 import { createPolicyMethods } from './policy/policy-methods.js';
+import type { EnterpriseIdentity } from './enterprise/enterprise-identity.js';
+import { createEnterpriseMethods } from './enterprise/enterprise-methods.js';
 
 export interface OwnerSurfaceDeps {
   vaultStatus: VaultStatus;
@@ -36,6 +38,8 @@ export interface OwnerSurfaceDeps {
   broker: TokenBroker;
   /** Agents' own clients (R5). */
   agentClients: AgentClientTokens;
+  /** The organisation's identity provider and the owner's sign-in there (R6). */
+  enterprise: EnterpriseIdentity;
   audit: AuditLog;
   close: () => Promise<void>;
 }
@@ -169,6 +173,7 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
     },
     queryAudit: async (filter = {}) => audit.query(filter),
     verifyAudit: () => audit.verify(),
+    ...createEnterpriseMethods({ enterprise: deps.enterprise, record: (change) => changes.record(change) }),
     ...createPolicyMethods({
       surface: () => surface,
       urlPolicy: policy,

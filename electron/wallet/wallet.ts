@@ -26,6 +26,8 @@ import { DelegationDesk } from './broker/delegation-desk.js';
 import { RememberedAnswers } from './elicitation/remembered-answers.js';
 import { AgentClientStore } from './identities/agent-client-store.js';
 import { AgentClientTokens } from './identities/agent-client-tokens.js';
+import { EnterpriseStore } from './enterprise/enterprise-store.js';
+import { EnterpriseIdentity } from './enterprise/enterprise-identity.js';
 import { ElicitationDesk } from './elicitation/elicitation-desk.js';
 import type { ElicitationRateLimit } from './elicitation/elicitation-limits.js';
 import { attachApprovalNotices } from './approvals/approval-notices.js';
@@ -126,10 +128,12 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     throw error;
   });
   const store = new ConnectionStore(vault);
-  const tokens = new ConnectionTokens({ store, net: { fetch, policy }, clock, logger, audit });
+  const enterprise = new EnterpriseIdentity({ store: new EnterpriseStore(vault), net: { fetch, policy }, opener: ports.opener ?? noOpener, clock, logger });
+  const tokens = new ConnectionTokens({ store, net: { fetch, policy }, clock, logger, audit, idJags: enterprise });
   const connections = new ConnectionService({
     store,
     tokens,
+    idJags: enterprise,
     net: { fetch, policy },
     opener: ports.opener ?? noOpener,
     clock,
@@ -205,6 +209,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     remembered,
     broker,
     agentClients,
+    enterprise,
     audit,
     close: async () => {
       if (closed) return;

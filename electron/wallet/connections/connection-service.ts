@@ -28,6 +28,7 @@ import { UnauthorizedAnswers } from './unauthorized.js';
 import { KeyedQueue } from '../../base/async/keyed-queue.js';
 import type { ConnectionRecord } from '../oauth/records.js';
 import { accountOf, connectionKey, type ConnectionRef } from './accounts.js';
+import { connectEnterprise, isEnterprise, type IdJagSource } from './enterprise-connection.js';
 
 export { DEFAULT_BROWSER_TIMEOUT_MS } from './authorize-connection.js';
 export { MAX_STEP_UPS } from './step-ups.js';
@@ -43,6 +44,8 @@ export interface ConnectionServiceDeps {
   clientMetadataUrl?: string | undefined;
   /** Where a move of a server's sign-in is audited (connection.migrated); without it, only logged. */
   audit?: TokenAudit | undefined;
+  /** ID-JAGs from the organisation's identity provider, for enterprise-managed connections (R6). */
+  idJags?: IdJagSource | undefined;
 }
 
 export class ConnectionService {
@@ -233,6 +236,8 @@ export class ConnectionService {
   }
 
   private authorize(target: AuthorizeTarget, options: ConnectOptions): Promise<ConnectionRecord> {
+    // Enterprise-managed (R6): asked for, or how this connection was made; never a browser at its server.
+    if (options.enterprise === true || (options.enterprise === undefined && isEnterprise(target.previous))) return connectEnterprise(target, options, this.deps);
     return authorizeConnection(target, options, this.deps);
   }
 

@@ -23,6 +23,7 @@ export function summarizeConnection(record: ConnectionRecord, client: ClientReco
     ...(record.sendResource ? {} : { sendResource: false }),
     ...(record.callbackPort === undefined ? {} : { callbackPort: record.callbackPort }),
     ...(record.signIn === undefined ? {} : { signIn: record.signIn }),
+    ...(record.managed === undefined ? {} : { managedBy: record.managed.by }),
     connectedAt: record.connectedAt,
     updatedAt: record.updatedAt,
   };

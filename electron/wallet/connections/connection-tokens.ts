@@ -25,6 +25,7 @@ import { connectionProof, type ResourceProofRequest } from '../oauth/dpop-proof.
 import { cachedTokenFrom, needsReauth, notConnected, refreshTokenGrant, withoutTokens } from '../oauth/tokens.js';
 import { accountOf, connectionKey, type ConnectionRef } from './accounts.js';
 import type { ConnectionStore } from './connection-store.js';
+import { enterpriseToken, isEnterprise, type IdJagSource } from './enterprise-connection.js';
 
 /** What the audit log takes: an event without its sequence, time and chain. */
 export interface TokenAudit {
@@ -39,6 +40,8 @@ export interface ConnectionTokensDeps {
   logger: Logger;
   /** Where refreshes are audited; without it they are only logged. */
   audit?: TokenAudit;
+  /** ID-JAGs for enterprise-managed connections (R6): their every token is a fresh exchange and redemption. */
+  idJags?: IdJagSource | undefined;
 }
 
 export class ConnectionTokens {
@@ -94,8 +97,9 @@ export class ConnectionTokens {
       const record = this.deps.store.connection(ref);
       if (record === undefined) throw notConnected(resource, [], ref.account);
       if (record.status === 'needs-reauth') throw needsReauth(record, 'its last refresh was refused');
-      const response = await this.exchange(record, { scope: scopes.join(' ') });
-      const token = cachedTokenFrom(response, scopes, this.deps.clock.now());
+      const token = isEnterprise(record)
+        ? await enterpriseToken(record, scopes, this.deps)
+        : cachedTokenFrom(await this.exchange(record, { scope: scopes.join(' ') }), scopes, this.deps.clock.now());
       const extra = token.scope.filter((s) => !scopes.includes(s));
       if (extra.length > 0) {
         throw new LatchkeyError(ErrorCode.CannotNarrow, `${record.issuer} returned a token wider than asked (${extra.join(' ')}).`, {
@@ -133,8 +137,7 @@ export class ConnectionTokens {
     const { resource } = ref;
     const record = store.connection(ref);
     if (record === undefined) throw notConnected(resource);
-    const response = await this.exchange(record, {});
-    const accessToken = cachedTokenFrom(response, record.scopes, clock.now());
+    const accessToken = isEnterprise(record) ? await enterpriseToken(record, record.scopes, this.deps) : cachedTokenFrom(await this.exchange(record, {}), record.scopes, clock.now());
     const updated = await store.updateConnection(ref, (current) => ({
       ...current,
       accessToken,

@@ -77,6 +77,12 @@ export const ConnectionRecord = z.object({
   accessToken: CachedAccessToken.optional(),
   /** Present when its authorization server advertises DPoP: its tokens are bound to this key and used with a proof. */
   dpopKey: DpopKey.optional(),
+  /**
+   * Enterprise-managed (protocol.md R6): every token comes from a fresh ID-JAG of the organisation's
+   * identity provider (`idp`, its issuer) redeemed with the JWT-bearer grant; no browser sign-in at
+   * the server, no refresh token. Absent: an ordinary connection.
+   */
+  managed: z.object({ by: z.literal('enterprise'), idp: z.string() }).optional(),
   status: z.enum(['ok', 'needs-reauth']),
   /**
    * 'open-until-401': the server answered without a token, so nobody signed in (T9); `issuer` and

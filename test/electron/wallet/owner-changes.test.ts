@@ -26,6 +26,8 @@ const AGENT_AS = 'https://as.agents.example.test';
 const agentServerMetadata: Record<string, unknown> = {
   'https://agents.example.test/.well-known/oauth-protected-resource/mcp': { resource: AGENT_SERVER, authorization_servers: [AGENT_AS] },
   [`${AGENT_AS}/.well-known/oauth-authorization-server`]: { issuer: AGENT_AS, authorization_endpoint: `${AGENT_AS}/authorize`, token_endpoint: `${AGENT_AS}/token` },
+  // R6: the organisation's identity provider, discovered when the owner names it.
+  'https://idp.example.test/.well-known/oauth-authorization-server': { issuer: 'https://idp.example.test', authorization_endpoint: 'https://idp.example.test/authorize', token_endpoint: 'https://idp.example.test/token' },
 };
 const metadataOnly = (input: string | URL): Promise<Response> => {
   const document = agentServerMetadata[String(input)];
@@ -57,6 +59,8 @@ afterAll(async () => {
 const script: Array<[ChangeMethod, () => Promise<unknown>]> = [
   ['setClient', () => wallet.setClient({ issuer: 'https://as.example.test', clientId: 'pre-1', clientSecret: CLIENT_SECRET })],
   ['removeClient', () => wallet.removeClient({ issuer: 'https://as.example.test' })],
+  ['setEnterprise', () => wallet.setEnterprise({ issuer: 'https://idp.example.test', clientId: 'latchkey-idp', clientSecret: CLIENT_SECRET })],
+  ['forgetEnterprise', () => wallet.forgetEnterprise()],
   ['enrolAgent', async () => secrets.push((await wallet.enrolAgent({ name: 'ci-bot' })).secret)],
   ['setAgentClient', () => wallet.setAgentClient({ agent: 'ci-bot', server: AGENT_SERVER, clientId: 'ci-bot-client', clientSecret: CLIENT_SECRET })],
   ['startSession', async () => secrets.push((await wallet.startSession({ agent: 'ci-bot', ttlSeconds: 600 })).secret)],
