@@ -3,8 +3,9 @@ import { processDiscoveryResponse } from 'oauth4webapi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSafeFetch, type SafeFetch, type SafeFetchOptions } from '../../../../electron/base/net/safe-fetch.js';
 import type { Lookup } from '../../../../electron/base/net/address-guard.js';
-import { ErrorCode, isLatchkeyError, type LatchkeyError } from '../../../../shared/errors.js';
+import { ErrorCode } from '../../../../shared/errors.js';
 import { sendJson, startHttpFixture, type HttpFixture } from '../../../fakes/http-fixture.js';
+import { rejection } from '../../../support/rejection.js';
 
 let fx: HttpFixture;
 const fetches: SafeFetch[] = [];
@@ -13,16 +14,6 @@ function safeFetch(options: Partial<SafeFetchOptions> = {}): SafeFetch {
   const f = createSafeFetch({ allowInsecureLoopback: true, env: {}, ...options });
   fetches.push(f);
   return f;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<LatchkeyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLatchkeyError(error)) return error;
-    throw new Error(`expected a LatchkeyError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a rejection');
 }
 
 /** A resolver that answers from a script, one answer per call, and counts its calls. */
