@@ -205,7 +205,7 @@ export const AuditType = z.enum([
   /** The owner registered a client with an issuer (`issuer`; never its secret) or removed one. */
   'client.set',
   'client.removed',
-  /** Enterprise-managed authorization (R6): the owner named the identity provider (`issuer`; never a secret), signed in there, or forgot both. */
+  /** Enterprise-managed authorization (R7): the owner named the identity provider (`issuer`; never a secret), signed in there, or forgot both. */
   'enterprise.set',
   'enterprise.signed_in',
   'enterprise.forgotten',

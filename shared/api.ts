@@ -143,7 +143,7 @@ export const ConnectParams = z
     signIn: z.enum(['browser', 'device', 'paste']).optional(),
     /** Forget Latchkey's own registration with this server's authorization server and register again. */
     reregister: z.boolean().optional(),
-    /** Enterprise-managed (R6): tokens from an ID-JAG of the organisation's identity provider, no browser at this server. */
+    /** Enterprise-managed (R7): tokens from an ID-JAG of the organisation's identity provider, no browser at this server. */
     enterprise: z.boolean().optional(),
   })
   .strict();
@@ -184,7 +184,7 @@ export const AgentClientSummarySchema = z.object({
   createdAt: z.number(),
 });
 
-/** Enterprise-managed authorization (R6): the organisation's identity provider and the owner's sign-in there; never a token or secret. */
+/** Enterprise-managed authorization (R7): the organisation's identity provider and the owner's sign-in there; never a token or secret. */
 export const EnterpriseStatusSchema = z.object({
   state: z.enum(['not-configured', 'signed-out', 'signed-in', 'expired']),
   issuer: z.string().optional(),
@@ -259,7 +259,7 @@ export const OwnerMethods = {
     result: z.object({ client: AgentClientSummarySchema, publicJwk: z.record(z.string(), z.unknown()).optional() }),
     changes: ['clients'],
   },
-  /** R6: the organisation's identity provider and the owner's sign-in there. */
+  /** R7: the organisation's identity provider and the owner's sign-in there. */
   enterpriseStatus: { params: z.object({}).strict(), result: EnterpriseStatusSchema, changes: none },
   setEnterprise: {
     params: z.object({ issuer: Url, clientId: z.string().min(1).max(512), clientSecret: z.string().min(1).max(4096).optional() }).strict(),

@@ -47,7 +47,7 @@ export const ConnectionSummary = z.object({
   callbackPort: z.number().int().optional(),
   /** How an explicit connect signs in again when not told (`--device`, `--paste`); absent: the browser. */
   signIn: z.enum(['device', 'paste']).optional(),
-  /** 'enterprise': its tokens come from the organisation's identity provider (ID-JAG, protocol.md R6), never a browser sign-in at its server. */
+  /** 'enterprise': its tokens come from the organisation's identity provider (ID-JAG, protocol.md R7), never a browser sign-in at its server. */
   managedBy: z.literal('enterprise').optional(),
   connectedAt: z.number(),
   updatedAt: z.number(),

@@ -38,7 +38,7 @@ export interface OwnerSurfaceDeps {
   broker: TokenBroker;
   /** Agents' own clients (R5). */
   agentClients: AgentClientTokens;
-  /** The organisation's identity provider and the owner's sign-in there (R6). */
+  /** The organisation's identity provider and the owner's sign-in there (R7). */
   enterprise: EnterpriseIdentity;
   audit: AuditLog;
   close: () => Promise<void>;

@@ -24,6 +24,7 @@ import { createRedirectBrowser } from './redirect-browser.js';
 import { createAuthorizedFetch, runMcpSession } from './mcp-session.js';
 import { CLIENT_CREDENTIALS_SCENARIOS, runClientCredentialsScenario } from './extensions/client-credentials.js';
 import { WORKLOAD_IDENTITY_SCENARIOS, runWorkloadIdentityScenario } from './extensions/workload-identity.js';
+import { ENTERPRISE_SCENARIOS, runEnterpriseScenario } from './extensions/enterprise.js';
 
 /** The client_id the harness expects when its AS advertises client_id_metadata_document_supported. */
 export const CONFORMANCE_CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
@@ -136,7 +137,9 @@ async function main(): Promise<number> {
       ? await runClientCredentialsScenario({ ...invocation, report })
       : WORKLOAD_IDENTITY_SCENARIOS.has(invocation.scenario)
         ? await runWorkloadIdentityScenario({ ...invocation, report })
-        : await runConformanceClient(invocation);
+        : ENTERPRISE_SCENARIOS.has(invocation.scenario)
+          ? await runEnterpriseScenario({ ...invocation, report })
+          : await runConformanceClient(invocation);
     process.stdout.write(`latchkey-conformance: ok ${invocation.scenario} ${outcome}\n`);
     return 0;
   } catch (error) {

@@ -44,7 +44,7 @@ export interface ConnectionServiceDeps {
   clientMetadataUrl?: string | undefined;
   /** Where a move of a server's sign-in is audited (connection.migrated); without it, only logged. */
   audit?: TokenAudit | undefined;
-  /** ID-JAGs from the organisation's identity provider, for enterprise-managed connections (R6). */
+  /** ID-JAGs from the organisation's identity provider, for enterprise-managed connections (R7). */
   idJags?: IdJagSource | undefined;
 }
 
@@ -236,7 +236,7 @@ export class ConnectionService {
   }
 
   private authorize(target: AuthorizeTarget, options: ConnectOptions): Promise<ConnectionRecord> {
-    // Enterprise-managed (R6): asked for, or how this connection was made; never a browser at its server.
+    // Enterprise-managed (R7): asked for, or how this connection was made; never a browser at its server.
     if (options.enterprise === true || (options.enterprise === undefined && isEnterprise(target.previous))) return connectEnterprise(target, options, this.deps);
     return authorizeConnection(target, options, this.deps);
   }

@@ -40,7 +40,7 @@ export interface ConnectionTokensDeps {
   logger: Logger;
   /** Where refreshes are audited; without it they are only logged. */
   audit?: TokenAudit;
-  /** ID-JAGs for enterprise-managed connections (R6): their every token is a fresh exchange and redemption. */
+  /** ID-JAGs for enterprise-managed connections (R7): their every token is a fresh exchange and redemption. */
   idJags?: IdJagSource | undefined;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Enterprise-managed connections (protocol.md R6): no browser at the MCP server's authorization
+ * Enterprise-managed connections (protocol.md R7): no browser at the MCP server's authorization
  * server. A token is a fresh ID-JAG from the organisation's identity provider (the owner signed in
  * there once; `IdJagSource`, the wallet's enterprise room) redeemed at the authorization server with
  * the JWT-bearer grant (oauth/jwt-bearer.ts) by Latchkey's client there. Connecting, a refresh and

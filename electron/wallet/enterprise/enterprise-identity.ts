@@ -1,5 +1,5 @@
 /**
- * Enterprise-managed authorization, the wallet's side of the identity provider (protocol.md R6):
+ * Enterprise-managed authorization, the wallet's side of the identity provider (protocol.md R7):
  * the owner names the organisation's IdP once (`configure`), signs in there once in the browser
  * (`signIn`), and every enterprise-managed connection then gets a fresh ID-JAG for its
  * authorization server and MCP server (`idJagFor`) with the stored ID token, renewed with the IdP

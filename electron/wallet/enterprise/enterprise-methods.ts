@@ -1,5 +1,5 @@
 /**
- * The owner methods of enterprise-managed authorization (R6): status, set, sign-in, forget. Each
+ * The owner methods of enterprise-managed authorization (R7): status, set, sign-in, forget. Each
  * change is recorded through `record` (the owner surface's audited owner changes), with the
  * identity provider's issuer and never a secret or token.
  */

@@ -1,6 +1,6 @@
 /**
  * The organisation's identity provider and the owner's sign-in there (enterprise-managed
- * authorization, protocol.md R6), kept in the vault under `enterprise`: Latchkey's client at the
+ * authorization, protocol.md R7), kept in the vault under `enterprise`: Latchkey's client at the
  * IdP (its secret, if any), the IdP's metadata as discovered, and the owner's ID token with the
  * IdP refresh token. Every change is one atomic vault write; nothing here is ever logged.
  */

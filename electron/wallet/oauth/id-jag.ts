@@ -1,5 +1,5 @@
 /**
- * Enterprise-managed authorization, the identity provider's step (protocol.md R6): the owner's ID
+ * Enterprise-managed authorization, the identity provider's step (protocol.md R7): the owner's ID
  * token is exchanged at the organisation's identity provider for an Identity Assertion JWT
  * Authorization Grant (ID-JAG) for one authorization server and one MCP server (RFC 8693 token
  * exchange). The ID-JAG is then redeemed at that authorization server with the JWT-bearer grant

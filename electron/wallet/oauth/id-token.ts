@@ -1,5 +1,5 @@
 /**
- * The owner's sign-in at the organisation's identity provider (protocol.md R6): OpenID Connect,
+ * The owner's sign-in at the organisation's identity provider (protocol.md R7): OpenID Connect,
  * authorization code + PKCE through the system browser and the one loopback listener of
  * authorize.ts (nothing here listens itself), and the ID token's refresh with the IdP refresh
  * token. openid-client validates the ID token it receives (issuer, audience, expiry).

@@ -78,7 +78,7 @@ export const ConnectionRecord = z.object({
   /** Present when its authorization server advertises DPoP: its tokens are bound to this key and used with a proof. */
   dpopKey: DpopKey.optional(),
   /**
-   * Enterprise-managed (protocol.md R6): every token comes from a fresh ID-JAG of the organisation's
+   * Enterprise-managed (protocol.md R7): every token comes from a fresh ID-JAG of the organisation's
    * identity provider (`idp`, its issuer) redeemed with the JWT-bearer grant; no browser sign-in at
    * the server, no refresh token. Absent: an ordinary connection.
    */

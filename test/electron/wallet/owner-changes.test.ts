@@ -26,7 +26,7 @@ const AGENT_AS = 'https://as.agents.example.test';
 const agentServerMetadata: Record<string, unknown> = {
   'https://agents.example.test/.well-known/oauth-protected-resource/mcp': { resource: AGENT_SERVER, authorization_servers: [AGENT_AS] },
   [`${AGENT_AS}/.well-known/oauth-authorization-server`]: { issuer: AGENT_AS, authorization_endpoint: `${AGENT_AS}/authorize`, token_endpoint: `${AGENT_AS}/token` },
-  // R6: the organisation's identity provider, discovered when the owner names it.
+  // R7: the organisation's identity provider, discovered when the owner names it.
   'https://idp.example.test/.well-known/oauth-authorization-server': { issuer: 'https://idp.example.test', authorization_endpoint: 'https://idp.example.test/authorize', token_endpoint: 'https://idp.example.test/token' },
 };
 const metadataOnly = (input: string | URL): Promise<Response> => {
