@@ -139,7 +139,7 @@ function PublicKeyOnce({ agent, client, publicJwk, onClose }: { agent: AgentSumm
         </p>
         <label className="field">
           <span>Public key set (JWKS)</span>
-          <textarea className="policy-text" value={jwks} readOnly rows={8} dir="ltr" spellCheck={false} onFocus={(e) => e.target.select()} />
+          <textarea className="policy-text" value={jwks} readOnly rows={10} wrap="off" dir="ltr" spellCheck={false} onFocus={(e) => e.target.select()} />
         </label>
         <p className="muted" role="status">
           {copy === 'copied' ? 'Copied to the clipboard.' : copy === 'failed' ? 'Could not copy: select the key set and copy it yourself.' : ' '}
