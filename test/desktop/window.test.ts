@@ -10,7 +10,7 @@ import { APP_ENTRY_URL, RENDERER_CSP } from '../../electron/main/policy.js';
 import { chooseTheme, openScreen, saveScreenshot, type ScreenName } from '../e2e/ui/support.js';
 import { createProfile, launchApp, PRELOAD, type Profile, type RunningApp } from './desktop-app.js';
 
-const SCREENS: readonly ScreenName[] = ['Approvals', 'Agents', 'Connections', 'Activity', 'Settings'];
+const SCREENS: readonly ScreenName[] = ['Approvals', 'Agents', 'Connections', 'Activity', 'Policy', 'Settings'];
 
 let profile: Profile;
 let running: RunningApp;
@@ -148,6 +148,6 @@ describe('the window in a real Electron', () => {
         saved.push(await saveScreenshot(page, `desktop-${screen.toLowerCase()}-${theme}`));
       }
     }
-    expect(saved).toHaveLength(10);
+    expect(saved).toHaveLength(12);
   });
 });

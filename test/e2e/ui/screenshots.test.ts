@@ -1,7 +1,7 @@
 /**
  * Screenshots of every screen in both themes, empty and with data, saved under
  * test-results/screenshots/ as artifacts (chosen with the window's own theme control). The data is
- * real: a connection to the test world, enrolled agents with a grant and a session, a token handed
+ * real: a connection to the test world, enrolled agents with a grant, a client of its own and a session, a token handed
  * out, a pending consent and a pending enrolment.
  */
 import type { Page } from 'playwright-core';
@@ -12,7 +12,7 @@ import { postElicitation } from './elicitation-agent.js';
 import { PageOpener } from './page-opener.js';
 import { chooseTheme, openScreen, saveScreenshot, startUi, type ScreenName, type Theme, type UiFixture } from './support.js';
 
-const SCREENS: readonly ScreenName[] = ['Approvals', 'Agents', 'Connections', 'Activity', 'Settings'];
+const SCREENS: readonly ScreenName[] = ['Approvals', 'Agents', 'Connections', 'Activity', 'Policy', 'Settings'];
 const THEMES: readonly Theme[] = ['light', 'dark'];
 
 let world: World;
@@ -53,7 +53,7 @@ async function shootAll(suffix: string): Promise<string[]> {
 describe('the window: screenshots of every screen in both themes', () => {
   it('empty screens tell a newcomer what to do next', async () => {
     const saved = await shootAll('-empty');
-    expect(saved).toHaveLength(10);
+    expect(saved).toHaveLength(12);
     await openScreen(page, 'Approvals');
     await page.getByText('Nothing is waiting for you.').waitFor();
     await openScreen(page, 'Agents');
@@ -68,6 +68,8 @@ describe('the window: screenshots of every screen in both themes', () => {
     const claude = await wallet.enrolAgent({ name: 'claude-code' });
     const ci = await wallet.enrolAgent({ name: 'ci-bot', kind: 'autonomous' });
     await wallet.createGrant({ agent: 'ci-bot', resource: world.mcpUrl, scopes: [MCP_READ], maxTokenLifetimeSeconds: 600 });
+    await wallet.enrolAgent({ name: 'ops-bot', kind: 'autonomous' });
+    await wallet.setAgentClient({ agent: 'ops-bot', server: world.mcpUrl, clientId: 'ops-bot-key', generateKey: 'ES256' });
     await wallet.startSession({ agent: 'claude-code', ttlSeconds: 3600, pid: process.pid, command: 'claude --mcp-config mcp.json' }); // a live process: sessions are bound to their runner (T36)
     expect((await ui.bridge(ci.secret).token(world.mcpUrl)).scope).toBe(MCP_READ);
     const consent = ui.bridge(claude.secret).token(world.mcpUrl, [MCP_READ]).catch(() => undefined);
@@ -76,7 +78,7 @@ describe('the window: screenshots of every screen in both themes', () => {
     await openScreen(page, 'Approvals');
     await expect.poll(() => page.getByRole('list', { name: 'Pending approvals' }).getByRole('article').count()).toBe(2);
     const saved = await shootAll('');
-    expect(saved).toHaveLength(10);
+    expect(saved).toHaveLength(12);
 
     // A confirmation dialog, in the dark theme.
     await openScreen(page, 'Agents');
