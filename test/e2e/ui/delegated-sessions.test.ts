@@ -3,29 +3,18 @@
  * bridge shows under the session it came from on the Agents screen, with its slice; ending the
  * parent from the window ends the delegated session too (its secret is refused at the bridge).
  */
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, type World } from '../../world/index.js';
-import { openScreen, startUi, type UiFixture } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { openScreen, useUiSuite } from './support.js';
 
-let world: World;
-let ui: UiFixture;
-let page: Page;
-
-beforeAll(async () => {
-  world = await startWorld();
-  ui = await startUi(world);
-  page = ui.page;
-  await ui.daemon.wallet.connect({ url: world.mcpUrl });
-}, 60_000);
-
-afterAll(async () => {
-  await ui?.close();
-  await world?.close();
+const suite = useUiSuite({
+  prepare: async (ui) => {
+    await ui.daemon.wallet.connect({ url: ui.world.mcpUrl });
+  },
 });
 
 describe('T40: the Agents screen shows delegated sessions as a tree', () => {
   it('a delegated session sits under its parent with its slice, and ending the parent ends it', { timeout: 90_000 }, async () => {
+    const { world, ui, page } = suite;
     await ui.daemon.wallet.enrolAgent({ name: 'lead-bot' });
     await ui.daemon.wallet.createGrant({ agent: 'lead-bot', resource: world.mcpUrl, scopes: ['mcp:read', 'mcp:write'] });
     const parent = await ui.daemon.wallet.startSession({ agent: 'lead-bot', ttlSeconds: 600, pid: process.pid, command: 'lead --plan' });

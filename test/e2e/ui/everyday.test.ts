@@ -5,35 +5,25 @@
  * process, Activity naming agents with session rows folded and no column cut off at 1280 px,
  * errors styled as errors, and Settings / the sidebar showing the version and whether Latchkey answers.
  */
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requestEnrolment } from '../../../electron/agent/bridge-client/client.js';
-import { MCP_READ, startWorld, type World } from '../../world/index.js';
-import { openScreen, startUi, type UiFixture } from './support.js';
+import { MCP_READ } from '../../world/index.js';
+import { openScreen, useUiSuite } from './support.js';
 
-let world: World;
-let ui: UiFixture;
-let page: Page;
-
-beforeAll(async () => {
-  world = await startWorld();
-  ui = await startUi(world);
-  page = ui.page;
-  await ui.context.grantPermissions(['clipboard-write'], { origin: ui.daemon.ui!.url });
-  await ui.daemon.wallet.connect({ url: world.mcpUrl });
-}, 60_000);
-
-afterAll(async () => {
-  await ui?.close();
-  await world?.close();
+const suite = useUiSuite({
+  prepare: async (ui) => {
+    await ui.context.grantPermissions(['clipboard-write'], { origin: ui.daemon.ui!.url });
+    await ui.daemon.wallet.connect({ url: ui.world.mcpUrl });
+  },
 });
 
 function agentCard(name: string) {
-  return page.getByRole('article', { name });
+  return suite.page.getByRole('article', { name });
 }
 
 describe('the window, everyday use', () => {
   it('adds an agent from the window and shows its secret once, copyable, then forgets it', { timeout: 60_000 }, async () => {
+    const { world, ui, page } = suite;
     await openScreen(page, 'Agents');
     await page.getByRole('button', { name: 'Add agent' }).click();
     const form = page.getByRole('dialog', { name: 'Add agent' });
@@ -72,6 +62,7 @@ describe('the window, everyday use', () => {
   });
 
   it('a refused action shows as an error: the code, a danger-coloured edge, role alert', async () => {
+    const { ui, page } = suite;
     await openScreen(page, 'Agents');
     await page.getByRole('button', { name: 'Add agent' }).click();
     const form = page.getByRole('dialog', { name: 'Add agent' });
@@ -91,6 +82,7 @@ describe('the window, everyday use', () => {
   });
 
   it('T32: the enrolment card says which process asks (pid, program, working directory)', async () => {
+    const { ui, page } = suite;
     await openScreen(page, 'Approvals');
     const enrolment = requestEnrolment({ socketPath: ui.daemon.bridge.socketPath }, { name: 'asks-to-enrol' }, 60_000).catch(() => undefined);
     const requester = page.getByTestId('requester');
@@ -101,6 +93,7 @@ describe('the window, everyday use', () => {
   });
 
   it('Activity names agents, folds session rows until asked, and keeps every column inside 1280 px', async () => {
+    const { ui, page } = suite;
     const session = await ui.daemon.wallet.startSession({ agent: 'report-bot', ttlSeconds: 600, pid: process.pid, command: 'report --nightly' });
     await ui.daemon.wallet.endSession({ id: session.session.id, reason: 'exited' });
     await openScreen(page, 'Activity');
@@ -123,6 +116,7 @@ describe('the window, everyday use', () => {
   });
 
   it('Settings shows the version; the sidebar shows that Latchkey answers', async () => {
+    const { page } = suite;
     await openScreen(page, 'Settings');
     const about = page.getByRole('region', { name: 'About' });
     await about.getByText(/^Latchkey \d+\.\d+\.\d+/).waitFor();
