@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../../../shared/agents.js';
-import { ErrorCode, LatchkeyError } from '../../../../shared/errors.js';
+import { ErrorCode } from '../../../../shared/errors.js';
 import { composeWallet, type ComposedWallet } from '../../../../electron/wallet/wallet.js';
 import type { BridgeCaller } from '../../../../electron/wallet/bridge/handler.js';
 import { createAuthorizingFetch } from '../../../../electron/agent/proxy/authorizing-fetch.js';
@@ -23,6 +23,7 @@ import { describeScopes } from '../../../../electron/cli/commands/approvals.js';
 import { markAddedScopes } from '../../../../renderer/screens/approvals/approval-view.js';
 import { MCP_READ, MCP_WRITE, startWorld, type World } from '../../../world/index.js';
 import { callTool, resultText } from '../../../support/mcp-call.js';
+import { rejection as refusal } from '../../../support/rejection.js';
 
 const never = new AbortController().signal;
 
@@ -59,15 +60,6 @@ async function pendingFor(agentName: string): Promise<Approval> {
   let found: Approval | undefined;
   await expect.poll(async () => (found = (await c.wallet.listApprovals({ status: 'pending' })).find((a) => a.agentName === agentName)) !== undefined).toBe(true);
   return found!;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<LatchkeyError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LatchkeyError);
-  return error as LatchkeyError;
 }
 
 describe('a connection holding fewer scopes than the agent\'s grant (real AS, real MCP server)', () => {

@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, LatchkeyError } from '../../../../shared/errors.js';
+import { ErrorCode } from '../../../../shared/errors.js';
 import type { LogFields, Logger } from '../../../../electron/base/ports.js';
 import { composeWallet, type ComposedWallet } from '../../../../electron/wallet/wallet.js';
 import type { BridgeCaller } from '../../../../electron/wallet/bridge/handler.js';
 import { startWorld, type World } from '../../../world/index.js';
 import { callTool, resultText } from '../../../support/mcp-call.js';
+import { rejection as refusal } from '../../../support/rejection.js';
 
 const SERVER_TOKEN_SECONDS = 600;
 const never = new AbortController().signal;
@@ -84,15 +85,6 @@ async function expAtServer(token: string): Promise<number> {
   const claims = world.mcp.lastClaims!;
   expect(decodeJwt(token).jti).toBe(claims.jti);
   return claims.exp!;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<LatchkeyError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LatchkeyError);
-  return error as LatchkeyError;
 }
 
 describe('T38: token lifetimes are the real ones (real AS, real MCP server)', () => {
