@@ -101,6 +101,7 @@ describe('A8: a DPoP-bound connection through latchkey mcp', () => {
     expect(toolText(await agent.callTool({ name: 'echo', arguments: { text: 'bound' } }))).toBe('bound');
     const callMs = Math.round(performance.now() - callStarted);
     const agentAsRequests = world.as.tokenRequests.length - asBefore;
+    const agentGrantTypes = world.as.tokenRequests.slice(asBefore).map((r) => `${r.grantType}:${r.error ?? r.status}`);
 
     const { token, proof } = captured();
     const jkt = (decodeJwt(token)['cnf'] as { jkt?: string } | undefined)?.jkt;
@@ -111,7 +112,8 @@ describe('A8: a DPoP-bound connection through latchkey mcp', () => {
     expect(refusedFor('use-dpop-nonce')).toBe(1);
     console.info(
       `[dpop] connect (Chromium sign-in): ${connectMs} ms, ${connectRequests} AS token requests; ` +
-        `agent start + first call: ${callMs} ms, ${agentAsRequests} AS token requests, ${world.mcp.counters.requests - rsBefore} MCP requests`,
+        `agent start + first call: ${callMs} ms, ${agentAsRequests} AS token requests (${agentGrantTypes.join(', ')}), ` +
+        `${world.mcp.counters.requests - rsBefore} MCP requests (${refusedFor('use-dpop-nonce')} refused for the nonce)`,
     );
   }, 180_000);
 
