@@ -17,6 +17,7 @@ import { renderErrorPage } from './as-pages.js';
 import { listenOnLoopback } from './http.js';
 import { deviceFlowFeature } from './device-flow.js';
 import { installJwtBearerGrant, type JwtBearerGrant, type JwtBearerGrantOptions } from './jwt-bearer-grant.js';
+import { registerTokenExchange } from './token-exchange-grant.js';
 
 export const DEFAULT_PASSWORD = 'correct horse battery staple';
 export const DEFAULT_CIMD_CLIENT_ID = 'https://client.latchkey.test/metadata.json';
@@ -40,6 +41,8 @@ export interface AuthorizationServerOptions {
   dpop?: { requireNonce: boolean };
   /** The JWT-bearer grant (RFC 7523) with these trusted assertion issuers (more via `jwtBearer.trust`). Absent: not offered. */
   jwtBearer?: JwtBearerGrantOptions;
+  /** RFC 8693 token exchange (token-exchange-grant.ts): advertised and offered to clients registered for it. Absent: no exchange. */
+  tokenExchange?: boolean;
 }
 
 /** Live settings: tests may change them at any time; the next request uses the new values. */
@@ -200,6 +203,10 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
 
   const provider = new Provider(issuer, configuration);
   const jwtBearer = options.jwtBearer === undefined ? undefined : installJwtBearerGrant(provider, { resourceServer: resourceServerInfo }, options.jwtBearer);
+  if (options.tokenExchange === true) {
+    const { privateKey, publicKey } = signingKey;
+    registerTokenExchange(provider, { issuer, privateKey, publicKey, kid: 'world-es256', ttlSeconds: () => settings.accessTokenTtlSeconds });
+  }
   provider.use(async (ctx, next) => {
     await next();
     recordExchange(ctx as KoaContextWithOIDC, tokenRequests, revocations);
