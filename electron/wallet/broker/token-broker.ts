@@ -9,7 +9,7 @@
  * (cache, mint, lifetime), heed-refusal.ts (a 401 reported), own-client.ts, dpop-proofs.ts,
  * whoami-answer.ts.
  */
-import type { AgentSummary, Grant } from '../../../shared/agents.js';
+import type { AgentSummary, Grant, SessionSummary } from '../../../shared/agents.js';
 import type { DpopProofRequest, DpopProofResponse, ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
@@ -38,6 +38,7 @@ import { askOwnerConsent, changeGrant, type OwnerConsentDeps } from './owner-con
 import { handOutToAgent } from './mint-for-agent.js';
 import { heedRefusal, type HeedRefusalDeps } from './heed-refusal.js';
 import { whoamiAnswer } from './whoami-answer.js';
+import { SessionExchange } from './session-exchange.js';
 
 /** What the broker answers for the bridge: everything but enrolment (the enrolment desk's). */
 export type AgentRequests = Omit<BridgeHandler, 'enrol' | 'delegate'>;
@@ -62,7 +63,7 @@ export interface TokenBrokerDeps {
   approvals: ApprovalQueue;
   audit: AuditLog;
   /** The connection's record (read once per request) and agent tokens minted from it. */
-  tokens: Pick<ConnectionTokens, 'connection' | 'resolve' | 'mint' | 'revokeAgentToken' | 'proof'>;
+  tokens: Pick<ConnectionTokens, 'connection' | 'resolve' | 'mint' | 'revokeAgentToken' | 'proof' | 'configFor'>;
   /** Step-ups (a connection re-authorized with more scopes), and agents' tokens refused with 401. */
   connections: Pick<ConnectionService, 'widen' | 'agentRefused'>;
   policy: UrlPolicy;
@@ -79,8 +80,12 @@ export interface TokenBrokerDeps {
 
 export class TokenBroker implements AgentRequests {
   private readonly cache = new AgentTokenCache();
+  /** Delegated sessions' tokens by token exchange where the server offers it (session-exchange.ts). */
+  private readonly exchange: SessionExchange;
 
-  constructor(private readonly deps: TokenBrokerDeps) {}
+  constructor(private readonly deps: TokenBrokerDeps) {
+    this.exchange = new SessionExchange({ tokens: deps.tokens, cache: this.cache, logger: deps.logger, now: () => deps.clock.now() });
+  }
 
   authenticate(secret: string): BridgeCaller | undefined {
     const caller = this.deps.agents.authenticate(secret);
@@ -125,14 +130,16 @@ export class TokenBroker implements AgentRequests {
       });
       const settled = plan.kind === 'ask' ? await this.ask(agent, target, plan, connection?.scopes ?? [], signal, audited) : plan;
       if (settled.kind === 'refuse') throw refusalError(settled);
-      const token = await this.handOut(agent.id, target, settled);
+      const lineage = session === undefined ? [] : this.deps.agents.lineage(session.id);
+      const token = await this.handOut(agent.id, target, settled, lineage, grantedHere);
       if (settled.grant !== undefined) this.deps.grants.markUsed(settled.grant.id);
       const owner = subjectOfToken(token.access_token);
       await this.record({
         type: 'token.issued',
         ...audited,
-        chain: chainOf(agent.name, session === undefined ? [] : this.deps.agents.lineage(session.id)),
+        chain: chainOf(agent.name, lineage),
         ...(owner === undefined ? {} : { owner }),
+        ...(this.exchange.wasExchanged(token.access_token) ? { reason: 'token-exchange' } : {}),
         resource,
         scopes: token.scope.split(' ').filter((s) => s !== ''),
         outcome: 'ok',
@@ -253,10 +260,17 @@ export class TokenBroker implements AgentRequests {
     );
   }
 
-  /** The agent's token for the settled plan (mint-for-agent.ts): a narrowed refresh of the connection's. */
-  private handOut(agentId: string, target: ConnectionRef, plan: Issue): Promise<TokenResponse> {
+  /**
+   * The agent's token for the settled plan (mint-for-agent.ts): a narrowed refresh of the
+   * connection's; for a delegated session (its lineage longer than itself), cached per session
+   * and exchanged from its parent's where the server offers it (session-exchange.ts).
+   */
+  private handOut(agentId: string, target: ConnectionRef, plan: Issue, lineage: readonly SessionSummary[], granted: () => readonly string[]): Promise<TokenResponse> {
     const deps = { cache: this.cache, grants: this.deps.grants, tokens: this.deps.tokens, logger: this.deps.logger, now: () => this.deps.clock.now() };
-    return handOutToAgent(deps, (ref, scopes) => this.deps.tokens.mint(ref, scopes), agentId, target, plan);
+    const [session] = lineage;
+    if (lineage.length < 2 || session === undefined) return handOutToAgent(deps, (ref, scopes) => this.deps.tokens.mint(ref, scopes), agentId, target, plan);
+    const perSession = { ...plan, cacheKey: `${plan.cacheKey}\nsession:${session.id}` };
+    return handOutToAgent(deps, this.exchange.mintFor(agentId, lineage, granted), agentId, target, perSession);
   }
 
   private consentDeps(): OwnerConsentDeps {
