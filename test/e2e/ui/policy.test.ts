@@ -42,6 +42,20 @@ async function pickPolicyFile(page: Page, text: string): Promise<void> {
   await expect.poll(() => page.getByLabel('Policy file contents').inputValue()).toBe(text);
 }
 
+/** What the focused control is called: its label's text, or its own. */
+function focusedName(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const active = (globalThis as unknown as { document: { activeElement: { textContent: string | null; closest(s: string): { textContent: string | null } | null } | null } }).document.activeElement;
+    return (active?.closest('label')?.textContent ?? active?.textContent ?? '').trim();
+  });
+}
+
+/** Presses Tab until the control named `name` has the focus (at most 30 times). */
+async function tabTo(page: Page, name: string): Promise<void> {
+  for (let i = 0; i < 30 && !(await focusedName(page)).startsWith(name); i += 1) await page.keyboard.press('Tab');
+  expect(await focusedName(page)).toMatch(new RegExp(`^${name}`, 'u'));
+}
+
 async function review(page: Page, text: string): Promise<void> {
   await page.getByLabel('Policy file contents').fill(text);
   await page.getByRole('button', { name: 'Review changes' }).click();
@@ -62,6 +76,7 @@ describe('the window: grants as code', () => {
     await page.getByRole('button', { name: 'Review changes' }).click();
     const changes = page.getByRole('list', { name: 'Planned changes' }).getByRole('listitem');
     await changes.first().waitFor();
+    const reviewMs = Math.round(performance.now() - started);
     expect(await changes.count()).toBe(1);
     const change = words(await changes.first().innerText());
     expect(change).toContain(`~ grant ${AGENT} → ${world.mcpUrl}`);
@@ -75,14 +90,15 @@ describe('the window: grants as code', () => {
       await saveScreenshot(page, `policy-plan-${theme}`);
     }
 
+    const applying = performance.now();
     await page.getByRole('button', { name: 'Apply 1 change' }).click();
     await page.getByText('Applied 1 change; each is in the audit log as yours.').waitFor();
-    const wallTimeMs = Math.round(performance.now() - started);
+    const applyMs = Math.round(performance.now() - applying);
     expect((await ui.daemon.wallet.listGrants({ agent: AGENT }))[0]?.scopes.sort()).toEqual([MCP_READ, MCP_WRITE].sort());
     const applied = (await ui.daemon.wallet.queryAudit({ limit: 20 })).filter((event) => event.type === 'grant.updated');
     expect(applied).toHaveLength(1);
     const requests = world.as.tokenRequestCount() - asRequests;
-    console.info(`policy review and apply from the window: ${wallTimeMs} ms (two theme switches and screenshots included), ${requests} requests to the authorization server`);
+    console.info(`policy from the window: pick and review ${reviewMs} ms, apply ${applyMs} ms, ${requests} requests to the authorization server`);
     expect(requests).toBe(0);
 
     await openScreen(page, 'Agents');
@@ -114,6 +130,26 @@ describe('the window: grants as code', () => {
     expect(await page.getByRole('button', { name: 'Apply 1 change' }).isEnabled()).toBe(true);
     // The browser logs the host's refusal of the stale plan; nothing else.
     expect(ui.watch.consoleErrors.splice(0)).toEqual(['Failed to load resource: the server responded with a status of 409 (Conflict)']);
+    await ui.watch.expectClean();
+  });
+
+  it('keyboard only: Alt+5 opens Policy, Tab reaches the file, Review changes and Apply', { timeout: 60_000 }, async () => {
+    const { ui, page, world } = suite;
+    await openScreen(page, 'Approvals');
+    await page.keyboard.press('Alt+5');
+    await page.getByRole('heading', { level: 1, name: 'Policy' }).waitFor();
+    const current = await ui.daemon.wallet.exportPolicy();
+    const text = `${JSON.stringify({ ...current, allowedSites: [{ server: world.mcpUrl, site: 'example.com' }] }, null, 2)}\n`;
+    await tabTo(page, 'Policy file contents');
+    await page.keyboard.insertText(text);
+    await tabTo(page, 'Review changes');
+    await page.keyboard.press('Enter');
+    const change = page.getByRole('list', { name: 'Planned changes' }).getByRole('listitem').first();
+    expect(words(await change.innerText())).toBe(`+ allowed site example.com for ${world.mcpUrl} widens access`);
+    await tabTo(page, 'Apply 1 change');
+    await page.keyboard.press('Enter');
+    await page.getByText('Applied 1 change; each is in the audit log as yours.').waitFor();
+    expect((await ui.daemon.wallet.listAllowedSites({})).map((entry) => entry.site)).toEqual(['example.com']);
     await ui.watch.expectClean();
   });
 });
