@@ -165,13 +165,21 @@ const SetAgentClientParams = z
   .object({
     agent: IdOrName,
     server: Url,
-    clientId: z.string().min(1).max(512),
+    /** Required but for a workload identity, which may present its token without a client. */
+    clientId: z.string().min(1).max(512).optional(),
     clientSecret: z.string().min(1).max(4096).optional(),
     /** Generate a key pair of this algorithm for private_key_jwt (the private key stays in the vault). */
     generateKey: z.enum(['ES256', 'RS256']).optional(),
+    /** R6: a workload identity whose platform token the wallet reads from this absolute file path at every grant. */
+    workloadTokenFile: z.string().min(2).max(4096).startsWith('/').optional(),
+    /** R6: … or from this environment variable of the wallet's own process (the daemon or the host). */
+    workloadTokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/).optional(),
   })
   .strict()
-  .refine((params) => (params.clientSecret === undefined) !== (params.generateKey === undefined), { message: 'give a client secret or a key to generate, not both' });
+  .refine((params) => [params.clientSecret, params.generateKey, params.workloadTokenFile, params.workloadTokenEnv].filter((value) => value !== undefined).length === 1, {
+    message: 'give one of a client secret, a key to generate, a workload token file or a workload token variable',
+  })
+  .refine((params) => params.clientId !== undefined || params.workloadTokenFile !== undefined || params.workloadTokenEnv !== undefined, { message: 'a client secret or key needs a client id' });
 export type SetAgentClientParams = z.infer<typeof SetAgentClientParams>;
 
 export const AgentClientSummarySchema = z.object({
@@ -179,8 +187,10 @@ export const AgentClientSummarySchema = z.object({
   resource: z.string(),
   issuer: z.string(),
   clientId: z.string(),
-  method: z.enum(['client_secret_basic', 'private_key_jwt']),
+  method: z.enum(['client_secret_basic', 'private_key_jwt', 'workload_token']),
   keyThumbprint: z.string().optional(),
+  /** workload_token (R6): where the platform token is read ("file PATH", "environment variable NAME"); never the token. */
+  workloadSource: z.string().optional(),
   createdAt: z.number(),
 });
 

@@ -100,9 +100,16 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
       return null;
     },
     listAgentClients: async (params) => deps.agentClients.list(params?.agent === undefined ? undefined : agentId(params.agent)),
-    setAgentClient: async ({ agent, server, clientId, clientSecret, generateKey }) => {
-      const credential = clientSecret !== undefined ? { clientSecret } : { generateKey: generateKey ?? 'ES256' };
-      const added = await deps.agentClients.add({ agentId: agentId(agent), serverUrl: server, clientId, credential });
+    setAgentClient: async ({ agent, server, clientId, clientSecret, generateKey, workloadTokenFile, workloadTokenEnv }) => {
+      const credential =
+        workloadTokenFile !== undefined
+          ? { workloadToken: { kind: 'file' as const, path: workloadTokenFile } }
+          : workloadTokenEnv !== undefined
+            ? { workloadToken: { kind: 'env' as const, name: workloadTokenEnv } }
+            : clientSecret !== undefined
+              ? { clientSecret }
+              : { generateKey: generateKey ?? 'ES256' };
+      const added = await deps.agentClients.add({ agentId: agentId(agent), serverUrl: server, clientId: clientId ?? '', credential });
       await changes.record({ type: 'client.set', agentId: added.client.agentId, resource: added.client.resource, issuer: added.client.issuer, reason: `agent-client:${added.client.method}` });
       return { client: added.client, ...(added.publicJwk === undefined ? {} : { publicJwk: { ...added.publicJwk } }) };
     },

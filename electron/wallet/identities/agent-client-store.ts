@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { VaultSection, type Vault } from '../vault/index.js';
 import { AgentClientRecord } from '../oauth/client-credentials.js';
+import { describeWorkloadSource } from './workload-token.js';
 
 export const AgentClientEntry = AgentClientRecord.extend({
   agentId: z.string().min(1),
@@ -32,6 +33,8 @@ export interface AgentClientSummary {
   method: AgentClientEntry['auth']['method'];
   /** private_key_jwt: the RFC 7638 thumbprint of the key (its kid). */
   keyThumbprint?: string;
+  /** workload_token: where the platform token is read (never the token). */
+  workloadSource?: string;
   createdAt: number;
 }
 
@@ -48,6 +51,7 @@ export function summaryOf(entry: AgentClientEntry): AgentClientSummary {
     clientId: entry.clientId,
     method: entry.auth.method,
     ...(kid === undefined ? {} : { keyThumbprint: kid }),
+    ...(entry.auth.method === 'workload_token' ? { workloadSource: describeWorkloadSource(entry.auth.source) } : {}),
     createdAt: entry.createdAt,
   };
 }

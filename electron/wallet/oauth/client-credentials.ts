@@ -20,6 +20,16 @@ import { oauthErrorCode, tokenRequestError } from './token-errors.js';
 export const AGENT_KEY_ALGORITHMS = ['ES256', 'RS256'] as const;
 export type AgentKeyAlgorithm = (typeof AGENT_KEY_ALGORITHMS)[number];
 
+/**
+ * Where a workload identity's platform token is read, at every grant (platforms rotate them): a
+ * file, or an environment variable of the process that runs the wallet. The token itself is never kept.
+ */
+export const WorkloadTokenSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096) }),
+  z.object({ kind: z.literal('env'), name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/) }),
+]);
+export type WorkloadTokenSource = z.infer<typeof WorkloadTokenSource>;
+
 export const AgentClientAuth = z.discriminatedUnion('method', [
   z.object({ method: z.literal('client_secret_basic'), clientSecret: z.string().min(1) }),
   z.object({
@@ -28,13 +38,16 @@ export const AgentClientAuth = z.discriminatedUnion('method', [
     /** The private key as a JWK; it never leaves the vault. `kid` is its RFC 7638 thumbprint. */
     privateJwk: z.looseObject({ kty: z.string(), kid: z.string().optional() }),
   }),
+  /** A workload identity (R6): the JWT-bearer grant with the platform's token; the client, if any, is public. */
+  z.object({ method: z.literal('workload_token'), source: WorkloadTokenSource }),
 ]);
 export type AgentClientAuth = z.infer<typeof AgentClientAuth>;
 
 /** One agent's own client at one authorization server, as kept in the vault. */
 export const AgentClientRecord = z.object({
   issuer: z.string(),
-  clientId: z.string().min(1),
+  /** Empty only for a workload identity that presents its token without a client. */
+  clientId: z.string(),
   auth: AgentClientAuth,
   createdAt: z.number(),
 });
@@ -106,8 +119,8 @@ async function agentClientConfiguration(as: AuthorizationServer, record: AgentCl
   const config = new client.Configuration(
     as,
     record.clientId,
-    { token_endpoint_auth_method: auth.method },
-    auth.method === 'client_secret_basic' ? clientSecretBasic(record.clientId, auth.clientSecret) : await privateKeyJwt(auth),
+    { token_endpoint_auth_method: auth.method === 'workload_token' ? 'none' : auth.method },
+    auth.method === 'client_secret_basic' ? clientSecretBasic(record.clientId, auth.clientSecret) : auth.method === 'private_key_jwt' ? await privateKeyJwt(auth) : client.None(),
   );
   config[client.customFetch] = (url, options) => net.fetch(url, options as RequestInit);
   config.timeout = 30;

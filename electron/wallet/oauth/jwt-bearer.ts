@@ -92,9 +92,10 @@ function withoutTrailingSlash(value: string): string {
 /** As client-credentials.ts builds it: the guarded fetch, a timeout, plain http only for a loopback issuer when allowed. */
 async function jwtBearerConfiguration(as: AuthorizationServer, who: JwtBearerClient, net: NetworkContext): Promise<client.Configuration> {
   const auth = who.auth;
-  const method = auth?.method ?? 'none';
+  const method = auth === undefined || auth.method === 'workload_token' ? 'none' : auth.method;
   // openid-client wants a client id even when there is none; with no client nothing sends it.
-  const config = new client.Configuration(as, who.clientId ?? NO_CLIENT, { token_endpoint_auth_method: method }, await clientAuthFor(who.clientId, auth));
+  const clientId = who.clientId === '' ? undefined : who.clientId;
+  const config = new client.Configuration(as, clientId ?? NO_CLIENT, { token_endpoint_auth_method: method }, await clientAuthFor(clientId, auth));
   config[client.customFetch] = (url, options) => net.fetch(url, options as RequestInit);
   config.timeout = 30;
   if (net.policy.allowInsecureLoopback && isLoopbackHost(new URL(as.issuer).hostname)) client.allowInsecureRequests(config);
@@ -113,8 +114,9 @@ function jwtBearerError(as: AuthorizationServer, who: JwtBearerClient, request: 
   const code = grantErrorCode(error);
   const issuer = as.issuer;
   const name = request.assertionName ?? 'the workload token';
-  const clientId = who.clientId === undefined ? undefined : truncate(who.clientId, 80);
-  const details = { issuer, ...(clientId === undefined ? {} : { clientId }), method: who.auth?.method ?? 'none', ...(code === undefined ? {} : { error: code }) };
+  const clientId = who.clientId === undefined || who.clientId === '' ? undefined : truncate(who.clientId, 80);
+  const method = who.auth === undefined || who.auth.method === 'workload_token' ? 'none' : who.auth.method;
+  const details = { issuer, ...(clientId === undefined ? {} : { clientId }), method, ...(code === undefined ? {} : { error: code }) };
   if (code === 'invalid_grant') {
     const problem = assertionProblem(request.assertion, as, nowMs);
     const why =

@@ -12,6 +12,7 @@ import { AddOwnClientButton } from './AddOwnClient.js';
 const METHODS = {
   client_secret_basic: 'client secret',
   private_key_jwt: 'key (private_key_jwt)',
+  workload_token: 'workload token (JWT bearer)',
 } as const;
 
 export function OwnClients({ agent }: { agent: AgentSummary }) {
