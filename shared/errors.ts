@@ -61,6 +61,8 @@ export const ErrorCode = {
   AgentClientRejected: 'identity.client_rejected',
   /** An agent's own client (R5) may not use the client credentials grant, or not for these scopes or this resource. */
   AgentClientNotAllowed: 'identity.client_not_allowed',
+  /** `agent add --register`: the authorization server has no registration endpoint, so the agent's client must be registered by its administrator. */
+  AgentRegistrationUnavailable: 'identity.registration_unavailable',
   /** Enterprise-managed authorization: no identity provider is configured (`latchkey enterprise set`). */
   EnterpriseNotConfigured: 'enterprise.not_configured',
   /** The owner's sign-in at the organisation's identity provider is missing, expired and not refreshable, or refused: `latchkey enterprise sign-in`. */

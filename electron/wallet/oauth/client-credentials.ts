@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { isLoopbackHost, truncate } from '../../../shared/url.js';
 import { clientSecretBasic, type AuthorizationServer, type NetworkContext } from './client-config.js';
+import type { TokenRevocationResult } from '../../../shared/connections.js';
 import type { CachedAccessToken } from './records.js';
 import { cachedTokenFrom } from './tokens.js';
 import { oauthErrorCode, tokenRequestError } from './token-errors.js';
@@ -91,7 +92,8 @@ export interface ClientCredentialsRequest {
 /**
  * One client credentials grant for the agent's own client. Refusals become their own codes with
  * a hint: `invalid_client` (the AS does not know or accept the credential) and `unauthorized_client`
- * / `unsupported_grant_type` (the client may not use this grant); `invalid_scope` names the scopes.
+ * / `unsupported_grant_type` / `access_denied` (the client may not use this grant); `invalid_scope`
+ * names the scopes. Any other refusal keeps the server's code and description.
  */
 export async function clientCredentialsToken(
   as: AuthorizationServer,
@@ -110,6 +112,22 @@ export async function clientCredentialsToken(
     return cachedTokenFrom(response, request.scopes, now());
   } catch (error) {
     throw clientCredentialsError(record, request, error);
+  }
+}
+
+/**
+ * Revokes a token the agent's own client holds (RFC 7009), authenticated as that client; best
+ * effort, as for owner connections: `unsupported` when the server has no revocation endpoint.
+ */
+export async function revokeAgentClientToken(as: AuthorizationServer, record: AgentClientRecord, accessToken: string, net: NetworkContext): Promise<TokenRevocationResult> {
+  if (typeof as.revocation_endpoint !== 'string') return { outcome: 'unsupported', error: 'no_revocation_endpoint' };
+  try {
+    await client.tokenRevocation(await agentClientConfiguration(as, record, net), accessToken, { token_type_hint: 'access_token' });
+    return { outcome: 'revoked' };
+  } catch (error) {
+    const code = grantErrorCode(error);
+    // The server's code, reduced to code characters: it ends up in the audit log.
+    return { outcome: 'failed', error: code === undefined ? 'unreachable' : code.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60) || 'failed' };
   }
 }
 
@@ -157,7 +175,7 @@ function clientCredentialsError(record: AgentClientRecord, request: ClientCreden
       cause: error,
     });
   }
-  if (code === 'unauthorized_client' || code === 'unsupported_grant_type') {
+  if (code === 'unauthorized_client' || code === 'unsupported_grant_type' || code === 'access_denied') {
     return new LatchkeyError(ErrorCode.AgentClientNotAllowed, `${record.issuer} does not let the agent's client use the client credentials grant (${code}).`, {
       hint: 'Ask the administrator to allow the client_credentials grant for this client.',
       details: { ...details, error: code },

@@ -179,16 +179,60 @@ async function tolerateMissingSecretExpiry(response: Response): Promise<Response
   return new Response(text, response);
 }
 
-function registrationError(issuer: string, error: unknown): LatchkeyError {
+/** An agent's own client (R5) to register: the public half of its key, its name, the scopes it may ask for. */
+export interface AgentClientRegistration {
+  clientName: string;
+  /** The public JWK only: the private key never leaves the vault. */
+  publicJwk: Record<string, unknown>;
+  scopes: readonly string[];
+}
+
+/**
+ * Registers an agent's own client by DCR (RFC 7591): the client credentials grant only, no
+ * redirect URI, `private_key_jwt` with the public key in `jwks`. Resolves with the client id the
+ * server assigned. Without a registration endpoint the administrator registers the client instead.
+ */
+export async function registerAgentClient(as: AuthorizationServer, agent: AgentClientRegistration, net: NetworkContext): Promise<string> {
+  if (typeof as.registration_endpoint !== 'string') {
+    throw new LatchkeyError(ErrorCode.AgentRegistrationUnavailable, `The authorization server ${as.issuer} does not offer dynamic client registration.`, {
+      hint: 'Ask its administrator for a client id, then run `latchkey agent add <name> --autonomous --server URL --client-id ID --key` and hand them the public key it prints.',
+      details: { issuer: as.issuer },
+    });
+  }
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, k: _k, ...publicJwk } = agent.publicJwk;
+  const metadata: Partial<oauth.OmitSymbolProperties<oauth.Client>> = {
+    client_name: agent.clientName,
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [publicJwk as oauth.JsonObject] },
+    ...(agent.scopes.length === 0 ? {} : { scope: agent.scopes.join(' ') }),
+    software_id: 'dev.latchkey.wallet',
+  };
+  try {
+    const response = await oauth.dynamicClientRegistrationRequest(as, metadata, {
+      [oauth.customFetch]: (url, options) => net.fetch(url, options as RequestInit),
+      [oauth.allowInsecureRequests]: net.policy.allowInsecureLoopback && isLoopbackHost(new URL(as.issuer).hostname),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const registered = await oauth.processDynamicClientRegistrationResponse(await tolerateMissingSecretExpiry(response));
+    return registered.client_id;
+  } catch (error) {
+    throw registrationError(as.issuer, error, "Register the agent's client by hand and use `latchkey agent add --autonomous --client-id ID --key`.");
+  }
+}
+
+function registrationError(issuer: string, error: unknown, byHand = 'Register a client by hand and use `latchkey client add`.'): LatchkeyError {
   if (error instanceof LatchkeyError) return error;
   if (error instanceof oauth.ResponseBodyError) {
     const description = typeof error.error_description === 'string' ? `: ${truncate(error.error_description, 200)}` : '';
     const hint =
       error.error === 'invalid_redirect_uri'
-        ? 'The server does not accept loopback redirect URIs for native apps (RFC 8252). Register a client by hand and use `latchkey client add`.'
+        ? `The server does not accept loopback redirect URIs for native apps (RFC 8252). ${byHand}`
         : error.error === 'invalid_client_metadata'
-          ? 'The server refused the client metadata. Register a client by hand and use `latchkey client add`.'
-          : 'Register a client by hand and use `latchkey client add`.';
+          ? `The server refused the client metadata. ${byHand}`
+          : byHand;
     return new LatchkeyError(ErrorCode.RegistrationRejected, `${issuer} refused to register Latchkey (${error.error}${description}).`, {
       hint,
       details: { issuer, error: error.error, status: error.status },
@@ -197,7 +241,7 @@ function registrationError(issuer: string, error: unknown): LatchkeyError {
   }
   const reason = error instanceof Error ? truncate(error.message, 200) : undefined;
   return new LatchkeyError(ErrorCode.RegistrationRejected, `Registering Latchkey with ${issuer} failed${reason === undefined ? '' : ` (${reason})`}.`, {
-    hint: 'Check the server is reachable, or register a client by hand and use `latchkey client add`.',
+    hint: `Check the server is reachable. Or: ${byHand}`,
     details: { issuer, reason },
     cause: error,
   });
