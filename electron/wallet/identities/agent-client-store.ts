@@ -67,6 +67,11 @@ export class AgentClientStore {
     return this.section.read().agentClients[agentClientKey(agentId, resource)];
   }
 
+  /** The agent's clients as stored (for their public keys): only the wallet sees these. */
+  entries(agentId: string): AgentClientEntry[] {
+    return Object.values(this.section.read().agentClients).filter((entry) => entry.agentId === agentId);
+  }
+
   list(agentId?: string): AgentClientSummary[] {
     return Object.values(this.section.read().agentClients)
       .filter((entry) => agentId === undefined || entry.agentId === agentId)

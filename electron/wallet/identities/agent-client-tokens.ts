@@ -2,8 +2,7 @@
  * Tokens for agents' own clients (protocol.md R5): setting a client up (the MCP server's
  * authorization server discovered once, P1–P3, and kept with the client; a key pair generated
  * when asked) and the client credentials grant for a hand-out, cached per agent, resource and
- * scopes until shortly before it expires, one request in flight per key. A workload identity
- * (R6) is kept the same way and gets its tokens with the JWT-bearer grant and its platform token.
+ * scopes until shortly before it expires, one request in flight per key.
  */
 import type { JWK } from 'jose';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
@@ -12,10 +11,9 @@ import type { Clock, Logger } from '../../base/ports.js';
 import type { NetworkContext } from '../oauth/client-config.js';
 import { chooseAuthorizationServer, discoverResource } from '../oauth/discover-resource.js';
 import { discoverIssuer } from '../oauth/discover-issuer.js';
-import { redeemJwtBearer } from '../oauth/jwt-bearer.js';
-import type { WorkloadTokenSource } from '../oauth/client-credentials.js';
-import { processWorkloadTokenReader, type WorkloadTokenReader } from './workload-token.js';
-import { clientCredentialsToken, generateAgentKey, type AgentClientAuth, type AgentKeyAlgorithm } from '../oauth/client-credentials.js';
+import { clientCredentialsToken, generateAgentKey, publicJwkOf, revokeAgentClientToken, type AgentClientAuth, type AgentKeyAlgorithm } from '../oauth/client-credentials.js';
+import { registerAgentClient } from '../oauth/register-client.js';
+import type { TokenRevocationResult } from '../../../shared/connections.js';
 import type { CachedAccessToken } from '../oauth/records.js';
 import type { AuthorizationServer } from '../oauth/discover-issuer.js';
 import type { AgentClientStore, AgentClientSummary } from './agent-client-store.js';
@@ -29,18 +27,33 @@ export interface AddAgentClient {
   serverUrl: string;
   clientId: string;
   /** A secret (client_secret_basic), a key to generate or a key the owner already has (private_key_jwt). */
-  credential:
-    | { clientSecret: string }
-    | { generateKey: AgentKeyAlgorithm }
-    | { privateJwk: Extract<AgentClientAuth, { method: 'private_key_jwt' }>['privateJwk']; alg: AgentKeyAlgorithm }
-    /** A workload identity (R6): where its platform token is read at every grant; `clientId` may be empty. */
-    | { workloadToken: WorkloadTokenSource };
+  credential: { clientSecret: string } | { generateKey: AgentKeyAlgorithm } | { privateJwk: Extract<AgentClientAuth, { method: 'private_key_jwt' }>['privateJwk']; alg: AgentKeyAlgorithm };
+}
+
+/** A client to register by DCR for a key Latchkey generates (its public JWK in `jwks`): the AS assigns the id. */
+export interface RegisterAgentClient {
+  agentId: string;
+  serverUrl: string;
+  key: AgentKeyAlgorithm;
+  clientName: string;
+  scopes: readonly string[];
 }
 
 export interface AddedAgentClient {
   client: AgentClientSummary;
   /** The public JWK to register at the authorization server, when a key was generated. */
   publicJwk?: JWK;
+  /** The scopes the server advertises (its protected resource metadata, else its AS's); empty when neither says. */
+  scopesSupported: string[];
+}
+
+/** A token an agent's own client was issued, as a revocation needs it. */
+export interface HeldAgentToken {
+  agentId: string;
+  resource: string;
+  accessToken: string;
+  expiresAt: number;
+  scope: string[];
 }
 
 export interface AgentClientTokensDeps {
@@ -48,12 +61,12 @@ export interface AgentClientTokensDeps {
   net: NetworkContext;
   clock: Clock;
   logger: Logger;
-  /** Reads workload identities' platform tokens (default: files and the wallet process' environment). */
-  workloadTokens?: WorkloadTokenReader;
 }
 
 export class AgentClientTokens {
   private readonly cache = new Map<string, Promise<CachedAccessToken>>();
+  /** Tokens issued and not yet expired, per cache key: what removing the agent revokes. */
+  private readonly issued = new Map<string, HeldAgentToken>();
 
   constructor(private readonly deps: AgentClientTokensDeps) {}
 
@@ -68,16 +81,10 @@ export class AgentClientTokens {
 
   /** Discovers the server's authorization server and keeps the agent's client for it. */
   async add(input: AddAgentClient, signal?: AbortSignal): Promise<AddedAgentClient> {
-    const resource = canonicalResource(input.serverUrl, this.deps.net.policy);
-    const discoveryDeps = { ...this.deps.net, logger: this.deps.logger, signal };
-    const found = await discoverResource(resource, undefined, discoveryDeps);
-    const issuer = chooseAuthorizationServer(found.metadata.authorization_servers);
-    const metadata = await discoverIssuer(issuer, discoveryDeps);
+    const { resource, found, metadata } = await this.discover(input.serverUrl, signal);
     let auth: AgentClientAuth;
     let publicJwk: JWK | undefined;
-    if ('workloadToken' in input.credential) {
-      auth = { method: 'workload_token', source: input.credential.workloadToken };
-    } else if ('clientSecret' in input.credential) {
+    if ('clientSecret' in input.credential) {
       auth = { method: 'client_secret_basic', clientSecret: input.credential.clientSecret };
     } else if ('privateJwk' in input.credential) {
       auth = { method: 'private_key_jwt', alg: input.credential.alg, privateJwk: input.credential.privateJwk };
@@ -86,25 +93,80 @@ export class AgentClientTokens {
       auth = { method: 'private_key_jwt', alg: key.alg, privateJwk: { ...key.privateJwk, kty: key.privateJwk.kty ?? 'EC' } };
       publicJwk = key.publicJwk;
     }
+    return this.keep(input.agentId, resource, found.metadata.scopes_supported, metadata, input.clientId, auth, publicJwk);
+  }
+
+  /** Discovers the server's authorization server, registers a client there for a new key (DCR) and keeps it. */
+  async register(input: RegisterAgentClient, signal?: AbortSignal): Promise<AddedAgentClient> {
+    const { resource, found, metadata } = await this.discover(input.serverUrl, signal);
+    const key = await generateAgentKey(input.key);
+    const clientId = await registerAgentClient(metadata, { clientName: input.clientName, publicJwk: { ...key.publicJwk }, scopes: input.scopes }, this.deps.net);
+    const auth: AgentClientAuth = { method: 'private_key_jwt', alg: key.alg, privateJwk: { ...key.privateJwk, kty: key.privateJwk.kty ?? 'EC' } };
+    return this.keep(input.agentId, resource, found.metadata.scopes_supported, metadata, clientId, auth, key.publicJwk);
+  }
+
+  private async discover(serverUrl: string, signal: AbortSignal | undefined): Promise<{ resource: string; found: Awaited<ReturnType<typeof discoverResource>>; metadata: AuthorizationServer }> {
+    const resource = canonicalResource(serverUrl, this.deps.net.policy);
+    const discoveryDeps = { ...this.deps.net, logger: this.deps.logger, signal };
+    const found = await discoverResource(resource, undefined, discoveryDeps);
+    const metadata = await discoverIssuer(chooseAuthorizationServer(found.metadata.authorization_servers), discoveryDeps);
+    return { resource, found, metadata };
+  }
+
+  private async keep(
+    agentId: string,
+    resource: string,
+    resourceScopes: readonly string[] | undefined,
+    metadata: AuthorizationServer,
+    clientId: string,
+    auth: AgentClientAuth,
+    publicJwk: JWK | undefined,
+  ): Promise<AddedAgentClient> {
+    const issuer = metadata.issuer;
     const client = await this.deps.store.put({
-      agentId: input.agentId,
+      agentId,
       resource,
       issuer,
-      clientId: input.clientId,
+      clientId,
       auth,
       serverMetadata: { ...metadata },
       sendResource: true,
       createdAt: this.deps.clock.now(),
     });
-    this.forget(input.agentId, resource);
-    this.deps.logger.info('identity: agent client added', { agentId: input.agentId, resource, issuer, method: auth.method, ...(client.keyThumbprint === undefined ? {} : { kid: client.keyThumbprint }) });
-    return { client, ...(publicJwk === undefined ? {} : { publicJwk }) };
+    this.forget(agentId, resource);
+    this.deps.logger.info('identity: agent client added', { agentId, resource, issuer, method: auth.method, ...(client.keyThumbprint === undefined ? {} : { kid: client.keyThumbprint }) });
+    const scopesSupported = resourceScopes ?? metadata.scopes_supported ?? [];
+    return { client, ...(publicJwk === undefined ? {} : { publicJwk }), scopesSupported: [...scopesSupported] };
+  }
+
+  /** The public JWKs of the agent's own clients' keys (one server's, or all): never a private member. */
+  publicKeys(agentId: string, resource?: string): JWK[] {
+    return this.deps.store
+      .entries(agentId)
+      .filter((entry) => resource === undefined || entry.resource === resource)
+      .flatMap((entry) => (entry.auth.method === 'private_key_jwt' ? [publicJwkOf(entry.auth.privateJwk) as JWK] : []));
+  }
+
+  /** The unexpired tokens the agent's own clients were issued (to revoke them when the agent goes). */
+  held(agentId: string): HeldAgentToken[] {
+    const now = this.deps.clock.now();
+    return [...this.issued.values()].filter((token) => token.agentId === agentId && token.expiresAt > now);
+  }
+
+  /** Revokes one of the agent's tokens at its client's authorization server, as that client (RFC 7009). */
+  async revoke(agentId: string, resource: string, accessToken: string): Promise<TokenRevocationResult> {
+    const entry = this.deps.store.get(agentId, resource);
+    if (entry === undefined) return { outcome: 'none', error: 'no_client' };
+    return revokeAgentClientToken(entry.serverMetadata as AuthorizationServer, entry, accessToken, this.deps.net);
   }
 
   /** Removes the agent's clients (one resource, or all) and forgets their cached tokens. */
   async remove(agentId: string, resource?: string): Promise<AgentClientSummary[]> {
     const removed = await this.deps.store.remove(agentId, resource);
-    for (const client of removed) this.forget(agentId, client.resource);
+    for (const client of removed) {
+      this.forget(agentId, client.resource);
+      for (const [key, token] of [...this.issued]) if (token.agentId === agentId && token.resource === client.resource) this.issued.delete(key);
+    }
     return removed;
   }
 
@@ -119,9 +181,12 @@ export class AgentClientTokens {
     }
     const minting = this.mint(agentId, resource, scopes);
     this.cache.set(key, minting);
-    minting.catch(() => {
-      if (this.cache.get(key) === minting) this.cache.delete(key);
-    });
+    minting.then(
+      (token) => this.issued.set(key, { agentId, resource, accessToken: token.value, expiresAt: token.expiresAt, scope: token.scope }),
+      () => {
+        if (this.cache.get(key) === minting) this.cache.delete(key);
+      },
+    );
     return minting;
   }
 
@@ -135,12 +200,6 @@ export class AgentClientTokens {
     const entry = this.deps.store.get(agentId, resource);
     if (entry === undefined) throw new LatchkeyError(ErrorCode.ClientNotFound, `The agent has no client of its own for ${resource}.`);
     const as = entry.serverMetadata as AuthorizationServer;
-    if (entry.auth.method === 'workload_token') {
-      // Read at every grant: the platform may have rotated it since the last one.
-      const assertion = await (this.deps.workloadTokens ?? processWorkloadTokenReader()).read(entry.auth.source);
-      const request = { assertion, resource: entry.sendResource ? resource : undefined, scopes };
-      return redeemJwtBearer(as, { clientId: entry.clientId }, request, this.deps.net, () => this.deps.clock.now());
-    }
     return clientCredentialsToken(as, entry, { resource: entry.sendResource ? resource : undefined, scopes }, this.deps.net, () => this.deps.clock.now());
   }
 }
