@@ -194,6 +194,36 @@ export const AgentClientSummarySchema = z.object({
   createdAt: z.number(),
 });
 
+/**
+ * An autonomous agent in one step (R5): the agent, its own client at the server's authorization
+ * server and its grant there. The client is a secret or a generated key for a client id the
+ * administrator gave, or (`register`) a generated key registered by DCR. Scopes: those given, or
+ * the server's advertised ones.
+ */
+const AddAutonomousAgentParams = z
+  .object({
+    name: z.string().min(1).max(64),
+    server: Url,
+    scopes: Scopes.optional(),
+    clientId: z.string().min(1).max(512).optional(),
+    clientSecret: z.string().min(1).max(4096).optional(),
+    /** The key algorithm for private_key_jwt (with `clientId`, or with `register`; default ES256 for `register`). */
+    generateKey: z.enum(['ES256', 'RS256']).optional(),
+    register: z.boolean().optional(),
+  })
+  .strict()
+  .refine(
+    (params) =>
+      params.register === true
+        ? params.clientId === undefined && params.clientSecret === undefined
+        : params.clientId !== undefined && (params.clientSecret === undefined) !== (params.generateKey === undefined),
+    { message: 'give a client id with a secret or a key to generate, or register a client (no client id)' },
+  );
+export type AddAutonomousAgentParams = z.infer<typeof AddAutonomousAgentParams>;
+
+/** A public JWK set: only public members (the private key never leaves the vault). */
+const PublicJwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
+
 /** Enterprise-managed authorization (R7): the organisation's identity provider and the owner's sign-in there; never a token or secret. */
 export const EnterpriseStatusSchema = z.object({
   state: z.enum(['not-configured', 'signed-out', 'signed-in', 'expired']),
@@ -283,13 +313,28 @@ export const OwnerMethods = {
    */
   enterpriseSignIn: { params: z.object({ timeoutMs: z.number().int().min(1_000).max(3_600_000).optional() }).strict(), result: EnterpriseStatusSchema, changes: none },
   forgetEnterprise: { params: z.object({}).strict(), result: z.boolean(), changes: ['clients'] },
+  /** R5: an autonomous agent, its own client and its grant in one step; nothing is left behind when a step fails. `verified`: the AS issued the client a token. */
+  addAutonomousAgent: {
+    params: AddAutonomousAgentParams,
+    result: z.object({
+      agent: AgentSummary,
+      secret: z.string(),
+      client: AgentClientSummarySchema,
+      grant: Grant,
+      publicJwk: z.record(z.string(), z.unknown()).optional(),
+      verified: z.boolean(),
+    }),
+    changes: ['agents', 'clients', 'grants'],
+  },
+  /** R5: the public keys of the agent's own clients (one server's, or all), for the administrator or a client metadata document. */
+  agentJwks: { params: z.object({ agent: IdOrName, server: Url.optional() }).strict(), result: PublicJwks, changes: none },
   listAgents: { params: z.object({}).strict(), result: z.array(AgentSummary), changes: none },
   enrolAgent: {
     params: z.object({ name: z.string().min(1).max(64), kind: AgentKind.optional() }).strict(),
     result: z.object({ agent: AgentSummary, secret: z.string() }),
     changes: ['agents'],
   },
-  removeAgent: { params: z.object({ agent: IdOrName }).strict(), result: AgentSummary, changes: ['agents', 'grants', 'sessions'] },
+  removeAgent: { params: z.object({ agent: IdOrName }).strict(), result: AgentSummary, changes: ['agents', 'grants', 'sessions', 'clients'] },
   listSessions: { params: z.object({ agent: IdOrName.optional(), active: z.boolean().optional() }).strict(), result: z.array(SessionSummary), changes: none },
   startSession: {
     params: z

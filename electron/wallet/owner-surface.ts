@@ -20,6 +20,9 @@ import type { RememberedAnswers } from './elicitation/remembered-answers.js';
 import { OwnerChanges, subscribeToWalletEvents } from './owner-changes.js';
 import { accountOf, grantAccount } from './connections/accounts.js';
 import { createPolicyMethods } from './policy/policy-methods.js';
+import { addAutonomousAgent, agentJwks, removeOwnClients } from './autonomous-agent.js';
+import { silentLogger } from '../base/log/logger.js';
+import type { Logger } from '../base/ports.js';
 import type { EnterpriseIdentity } from './enterprise/enterprise-identity.js';
 import { createEnterpriseMethods } from './enterprise/enterprise-methods.js';
 
@@ -38,6 +41,8 @@ export interface OwnerSurfaceDeps {
   broker: TokenBroker;
   /** Agents' own clients (R5). */
   agentClients: AgentClientTokens;
+  /** Where the wallet logs (what removing an agent could not revoke, an undo that failed). */
+  logger?: Logger;
   /** The organisation's identity provider and the owner's sign-in there (R7). */
   enterprise: EnterpriseIdentity;
   audit: AuditLog;
@@ -119,6 +124,9 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
       return removed;
     },
 
+    addAutonomousAgent: (params) =>
+      addAutonomousAgent({ surface: () => surface, agentClients: deps.agentClients, changes, logger: deps.logger ?? silentLogger }, params),
+    agentJwks: async ({ agent, server }) => agentJwks(deps.agentClients, agentId(agent), server === undefined ? undefined : canonicalResource(server, policy)),
     listAgents: async () => agents.list(),
     enrolAgent: async ({ name, kind }) => {
       const enrolled = await agents.enrol(name, kind === undefined ? {} : { kind });
@@ -129,6 +137,8 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
     removeAgent: async ({ agent }) => {
       const removed = await broker.removeAgent(agent);
       await changes.recordAgentRemoved(removed);
+      // Its own clients (R5) go too: what they hold is revoked where the AS can, their keys deleted.
+      await removeOwnClients({ agentClients: deps.agentClients, changes, logger: deps.logger ?? silentLogger }, removed.agent);
       return removed.agent;
     },
     listSessions: async ({ agent, active } = {}) =>

@@ -211,6 +211,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     agentClients,
     enterprise,
     audit,
+    logger,
     close: async () => {
       if (closed) return;
       closed = true;
