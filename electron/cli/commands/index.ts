@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../spec.js';
-import { agentAddCommand, agentListCommand, agentRemoveCommand } from './agent.js';
+import { agentAddCommand, agentListCommand, agentRemoveCommand, agentShowCommand } from './agent.js';
+import { agentJwksCommand } from './agent-jwks.js';
 import { agentCredentialsCommand } from './agent-credentials.js';
 import { approvalsCommand, approveCommand, denyCommand } from './approvals.js';
 import { auditCommand } from './audit.js';
@@ -8,6 +9,7 @@ import { connectCommand } from './connect.js';
 import { connectionsCommand } from './connections.js';
 import { daemonCommand } from './daemon.js';
 import { enrolCommand } from './enrol.js';
+import { enterpriseForgetCommand, enterpriseSetCommand, enterpriseSignInCommand, enterpriseStatusCommand } from './enterprise.js';
 import { disconnectCommand } from './disconnect.js';
 import { doctorCommand } from './doctor.js';
 import { grantAddCommand, grantEditCommand, grantListCommand, grantRevokeCommand } from './grant.js';
@@ -30,10 +32,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   clientAddCommand,
   clientListCommand,
   clientRemoveCommand,
+  enterpriseSetCommand,
+  enterpriseSignInCommand,
+  enterpriseStatusCommand,
+  enterpriseForgetCommand,
   agentAddCommand,
   agentListCommand,
+  agentShowCommand,
   agentRemoveCommand,
   agentCredentialsCommand,
+  agentJwksCommand,
   sessionsCommand,
   sessionEndCommand,
   grantListCommand,
@@ -63,6 +71,10 @@ export const GROUPS: Record<string, { summary: string; description: string }> = 
   client: {
     summary: 'Manage the OAuth clients Latchkey uses with each authorization server.',
     description: 'Latchkey registers itself where it can (client metadata document or dynamic registration). Use these when a server needs a client you registered yourself.',
+  },
+  enterprise: {
+    summary: "Enterprise-managed connections: your organisation's identity provider and your one sign-in there.",
+    description: 'set names the identity provider, sign-in signs you in once in the browser, and every connection made with latchkey connect URL --enterprise gets its tokens from that sign-in, without a browser.',
   },
   agent: {
     summary: 'Enrol, list and remove the local agents that may ask Latchkey for tokens.',

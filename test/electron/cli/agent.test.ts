@@ -161,6 +161,6 @@ describe('agent --help', () => {
     }
     const group = createHarness();
     expect(await group.run(['agent', '--help'])).toBe(0);
-    expect(group.stdout.text).toContain('Usage: latchkey agent <add|list|remove|credentials> [options]');
+    expect(group.stdout.text).toContain('Usage: latchkey agent <add|list|show|remove|credentials|jwks> [options]');
   });
 });
