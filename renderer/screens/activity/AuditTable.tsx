@@ -9,7 +9,9 @@ import { auditAgentLabel, selectAgents } from '../../store/selectors.js';
 export function chainLine(entry: Pick<AuditEvent, 'chain' | 'owner'>): string {
   const chain = entry.chain ?? [];
   if (chain.length === 0) return entry.owner === undefined ? '' : `owner ${entry.owner}`;
-  return chain.map((link, index) => (index === chain.length - 1 && link === 'owner' && entry.owner !== undefined ? `owner ${entry.owner}` : link)).join(' ← ');
+  if (entry.owner === undefined) return chain.join(' ← ');
+  if (chain.at(-1) === 'owner') return [...chain.slice(0, -1), `owner ${entry.owner}`].join(' ← ');
+  return `${chain.join(' ← ')} (owner ${entry.owner})`;
 }
 
 export function AuditTable({ entries }: { entries: AuditEvent[] }) {
