@@ -11,6 +11,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { Fetch, Opener } from '../../electron/base/ports.js';
 import type { Approval } from '../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse, TokenRequest, TokenResponse } from '../../shared/bridge.js';
@@ -139,6 +140,19 @@ export async function openMemoryWallet(options: MemoryWalletOptions = {}): Promi
       await composed.wallet.close();
       await rm(home, { recursive: true, force: true });
     },
+  };
+}
+
+/** Opens memory wallets for a file's tests; each is closed after the test that opened it. */
+export function useMemoryWallets(): (options?: MemoryWalletOptions) => Promise<MemoryWallet> {
+  const opened: MemoryWallet[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((memory) => memory.close()));
+  });
+  return async (options) => {
+    const memory = await openMemoryWallet(options);
+    opened.push(memory);
+    return memory;
   };
 }
 

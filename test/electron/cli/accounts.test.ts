@@ -3,24 +3,19 @@
  * `connections` shows the labels, `token` and `disconnect` name one with --account (and refuse
  * to guess without it), `grant add --account` grants one, and a bad label is a usage error.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeTokenEndpoint } from '../../fakes/fake-token-endpoint.js';
-import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
+import { useMemoryWallets } from '../../support/memory-wallet.js';
 import { seedConnection } from '../../support/seed-connection.js';
 import { createHarness } from './harness.js';
 
 const NOW = 1_700_000_000_000;
 const MCP = 'https://mcp.example.com/mcp';
-const opened: MemoryWallet[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((memory) => memory.close()));
-});
-
+const openWallet = useMemoryWallets();
 async function twoAccounts() {
   const endpoint = new FakeTokenEndpoint();
   endpoint.expiresIn = 900;
-  const memory = await openMemoryWallet({ now: NOW, fetch: endpoint.fetch });
-  opened.push(memory);
+  const memory = await openWallet({ now: NOW, fetch: endpoint.fetch });
   await seedConnection(memory.composed.vault, MCP, 'work');
   await seedConnection(memory.composed.vault, MCP, 'personal');
   await memory.enrol('ci-bot');

@@ -1,22 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Approval } from '../../../shared/agents.js';
 import type { RaiseInput } from '../../../electron/wallet/approvals/approval-queue.js';
-import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
+import { useMemoryWallets, type MemoryWallet } from '../../support/memory-wallet.js';
 import { createHarness } from './harness.js';
 
 const NOW = 1_700_000_000_000;
 const RESOURCE = 'https://mcp.example.com/mcp';
-const opened: MemoryWallet[] = [];
+const openWallet = useMemoryWallets();
 const asking = new AbortController();
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((memory) => memory.close()));
-});
 
 /** The real wallet in memory at NOW, connected to RESOURCE. */
 async function memoryWallet(): Promise<MemoryWallet> {
-  const memory = await openMemoryWallet({ now: NOW });
-  opened.push(memory);
+  const memory = await openWallet({ now: NOW });
   await memory.connect(RESOURCE);
   return memory;
 }

@@ -6,23 +6,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../shared/agents.js';
 import { composeWallet } from '../../../electron/wallet/wallet.js';
 import { FakeTokenEndpoint } from '../../fakes/fake-token-endpoint.js';
-import { openMemoryWallet, type MemoryWallet, type MemoryWalletOptions } from '../../support/memory-wallet.js';
+import { useMemoryWallets, type MemoryWallet, type MemoryWalletOptions } from '../../support/memory-wallet.js';
 import { runCli, startCli, waitForOutput } from '../../support/run-cli.js';
 import { createHarness } from './harness.js';
 
 const NOW = 1_700_000_000_000;
 const MCP = 'https://mcp.example.com/mcp';
-const opened: MemoryWallet[] = [];
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((memory) => memory.close()));
-});
+const openWallet = useMemoryWallets();
 
 /** The real wallet in memory at NOW, connected to MCP (tokens from the fake AS of test/fakes/fake-token-endpoint.ts). */
 async function memoryWallet(options: MemoryWalletOptions = {}): Promise<MemoryWallet> {
   const endpoint = new FakeTokenEndpoint();
-  const memory = await openMemoryWallet({ now: NOW, fetch: endpoint.fetch, ...options });
-  opened.push(memory);
+  const memory = await openWallet({ now: NOW, fetch: endpoint.fetch, ...options });
   await memory.connect(MCP);
   return memory;
 }

@@ -3,28 +3,18 @@
  * runs against the test world (a real oidc-provider AS and MCP SDK server on 127.0.0.1): its
  * browser is the world's Chromium, or an opener that never completes (the browser step waits).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { Opener } from '../../../electron/base/ports.js';
 import type { Wallet } from '../../../electron/wallet/wallet-api.js';
 import { startWorld, type World } from '../../world/index.js';
 import { FakeTokenEndpoint } from '../../fakes/fake-token-endpoint.js';
-import { openMemoryWallet, type MemoryWallet, type MemoryWalletOptions } from '../../support/memory-wallet.js';
+import { useMemoryWallets } from '../../support/memory-wallet.js';
 import { createHarness, type HarnessOptions } from './harness.js';
 
 const MCP = 'https://mcp.example.com/mcp';
 const NOW = 1_700_000_000_000;
-const opened: MemoryWallet[] = [];
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((memory) => memory.close()));
-});
-
-async function memoryWallet(options: MemoryWalletOptions = {}): Promise<MemoryWallet> {
-  const memory = await openMemoryWallet(options);
-  opened.push(memory);
-  return memory;
-}
+const memoryWallet = useMemoryWallets();
 
 /** The wallet the CLI opens, counting its close() (the wallet itself goes on until the test ends). */
 function counted(wallet: Wallet): Wallet & { closed: number } {

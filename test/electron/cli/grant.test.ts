@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Grant } from '../../../shared/agents.js';
 import { FakeTokenEndpoint } from '../../fakes/fake-token-endpoint.js';
-import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
+import { useMemoryWallets, type MemoryWallet } from '../../support/memory-wallet.js';
 import { createHarness } from './harness.js';
 
 const NOW = 1_700_000_000_000;
 const MCP = 'https://mcp.example.com/mcp';
-const opened: MemoryWallet[] = [];
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((memory) => memory.close()));
-});
+const openWallet = useMemoryWallets();
 
 /**
  * The real wallet in memory at NOW, connected to MCP (tokens from test/fakes/fake-token-endpoint.ts,
@@ -23,8 +19,7 @@ async function memoryWallet(options: { expiresIn?: number; revocation?: 'refused
     options.revocation === 'refused' && new URL(String(input)).pathname === '/revoke'
       ? Promise.resolve(Response.json({ error: 'unsupported_token_type' }, { status: 400 }))
       : endpoint.fetch(input, init);
-  const memory = await openMemoryWallet({ now: NOW, fetch });
-  opened.push(memory);
+  const memory = await openWallet({ now: NOW, fetch });
   await memory.connect(MCP);
   await memory.enrol('ci-bot');
   return { memory, wallet: memory.wallet, endpoint };

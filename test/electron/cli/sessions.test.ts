@@ -1,22 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
+import { describe, expect, it } from 'vitest';
+import { useMemoryWallets } from '../../support/memory-wallet.js';
 import { createHarness } from './harness.js';
 
 const NOW = 1_700_000_000_000;
 const STARTED = 1_699_999_000_000;
-const opened: MemoryWallet[] = [];
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((memory) => memory.close()));
-});
+const openWallet = useMemoryWallets();
 
 /**
  * The real wallet in memory: ci-bot's session bound to this process (8 h), claude-code's unbound
  * (ending 90 s after NOW), and an ended one of ci-bot's. The clock then stands at NOW.
  */
 async function seeded(command = 'node agent.js') {
-  const memory = await openMemoryWallet({ now: STARTED });
-  opened.push(memory);
+  const memory = await openWallet({ now: STARTED });
   const { wallet } = memory;
   await wallet.enrolAgent({ name: 'ci-bot' });
   await wallet.enrolAgent({ name: 'claude-code' });
@@ -69,8 +64,7 @@ describe('latchkey sessions', () => {
   });
 
   it('says when nothing runs', async () => {
-    const memory = await openMemoryWallet({ now: NOW });
-    opened.push(memory);
+    const memory = await openWallet({ now: NOW });
     const none = createHarness({ wallet: memory.wallet });
     expect(await none.run(['sessions'])).toBe(0);
     expect(none.stdout.text).toBe('');

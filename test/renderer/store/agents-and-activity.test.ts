@@ -1,9 +1,9 @@
 /** Adding agents and grants from the window, and the Activity table's agent names and folded session rows. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createWalletStore } from '../../../renderer/store/index.js';
 import { auditAgentLabel, selectHiddenSessionCount, selectShownAudit } from '../../../renderer/store/selectors.js';
 import type { AuditEvent } from '../../../shared/agents.js';
-import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
+import { useMemoryWallets, type MemoryWallet } from '../../support/memory-wallet.js';
 
 /** The same entry as an older audit log holds it: no agent name recorded. */
 function withoutName(entry: AuditEvent): AuditEvent {
@@ -12,19 +12,14 @@ function withoutName(entry: AuditEvent): AuditEvent {
   return copy;
 }
 
-const opened: MemoryWallet[] = [];
+const openWallet = useMemoryWallets();
 
 /** The real wallet in memory with ci-bot enrolled, and the window's client of it. */
 async function withCiBot(): Promise<MemoryWallet> {
-  const memory = await openMemoryWallet();
-  opened.push(memory);
+  const memory = await openWallet();
   await memory.wallet.enrolAgent({ name: 'ci-bot', kind: 'autonomous' });
   return memory;
 }
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((memory) => memory.close()));
-});
 
 describe('wallet store: agents and grants from the window', () => {
   it('enrolAgent returns the agent and its secret to the caller and keeps no secret in the store', async () => {

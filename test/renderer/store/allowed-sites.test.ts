@@ -1,18 +1,14 @@
 /** The allowed-sites slice: loaded at start, re-read on changed{allowed-sites}, removed with a notice on failure. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createWalletStore } from '../../../renderer/store/index.js';
 import { selectAllowedSites } from '../../../renderer/store/selectors.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { openMemoryWallet, probeClient, type MemoryWallet } from '../../support/memory-wallet.js';
+import { useMemoryWallets, probeClient, type MemoryWallet } from '../../support/memory-wallet.js';
 import { waitForState } from './wait.js';
 
 const MCP = 'https://mcp.example.com/mcp';
 const OTHER = 'https://other.example.net/mcp';
-const opened: MemoryWallet[] = [];
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((memory) => memory.close()));
-});
+const openWallet = useMemoryWallets();
 
 /** An agent with a grant on `server` asks to open `url`; the owner opens it and always allows its site. */
 async function allowSite(memory: MemoryWallet, server: string, url: string): Promise<void> {
@@ -25,8 +21,7 @@ async function allowSite(memory: MemoryWallet, server: string, url: string): Pro
 
 /** The real wallet in memory, connected to MCP and OTHER, whose owner always allowed pay.test (OTHER), stripe.com and auth.test (MCP). */
 async function seeded() {
-  const memory = await openMemoryWallet();
-  opened.push(memory);
+  const memory = await openWallet();
   await memory.enrol('pager');
   for (const server of [MCP, OTHER]) {
     await memory.connect(server);
@@ -96,8 +91,7 @@ describe('wallet store: allowed sites', () => {
 
 describe('wallet store: deciding pages to open and step-ups', () => {
   it('E3: "Open page" with always-allow sends remember=true; "Decline" sends a plain deny', async () => {
-    const memory = await openMemoryWallet();
-    opened.push(memory);
+    const memory = await openWallet();
     await memory.connect(MCP);
     await memory.enrol('ci-bot');
     await memory.wallet.createGrant({ agent: 'ci-bot', resource: MCP, scopes: ['mcp:read'] });

@@ -1,23 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BRIDGE_NOT_RUNNING, describeBridge } from '../../../renderer/store/bridge-status.js';
 import { createWalletStore } from '../../../renderer/store/index.js';
 import { selectStatus } from '../../../renderer/store/selectors.js';
-import { openMemoryWallet, type MemoryWallet, type MemoryWalletOptions } from '../../support/memory-wallet.js';
+import { useMemoryWallets, type MemoryWalletOptions } from '../../support/memory-wallet.js';
 
 const VAULT = { mode: 'keychain' as const, backend: 'Secret Service (keytar)', path: '/home/owner/.latchkey/vault.json' };
 const SOCKET = '/run/user/1000/latchkey/bridge.sock';
-const opened: MemoryWallet[] = [];
+const openWallet = useMemoryWallets();
 
 /** The window's client of the real wallet in memory, whose host reports this bridge (or none). */
 async function clientOf(options: MemoryWalletOptions = {}) {
-  const memory = await openMemoryWallet(options);
-  opened.push(memory);
+  const memory = await openWallet(options);
   return memory.client;
 }
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((memory) => memory.close()));
-});
 
 describe('the sidebar bridge status', () => {
   it('loadStatus keeps the bridge the host reports, and the line names the socket and the 127.0.0.1 port', async () => {

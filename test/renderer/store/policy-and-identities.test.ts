@@ -3,18 +3,17 @@
  * memory: export → edit → plan → apply by digest, a stale plan refused, and a refused own client
  * handed back to the form (with its code) rather than raised as a notice.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createWalletStore } from '../../../renderer/store/index.js';
 import { parsePolicyText } from '../../../shared/policy.js';
-import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
+import { useMemoryWallets } from '../../support/memory-wallet.js';
 
 const SERVER = 'https://mcp.example.com/mcp';
-const opened: MemoryWallet[] = [];
+const openWallet = useMemoryWallets();
 
 /** The real wallet in memory: ci-bot with a read grant, and a started store of it. */
 async function withReadGrant() {
-  const memory = await openMemoryWallet();
-  opened.push(memory);
+  const memory = await openWallet();
   await memory.wallet.enrolAgent({ name: 'ci-bot', kind: 'autonomous' });
   await memory.wallet.createGrant({ agent: 'ci-bot', resource: SERVER, scopes: ['files:read'] });
   const store = createWalletStore(memory.client);
@@ -28,10 +27,6 @@ function withScopes(text: string, scopes: string[]): string {
   const [agent] = file.agents;
   return JSON.stringify({ ...file, agents: [{ ...agent, grants: agent!.grants.map((grant) => ({ ...grant, scopes })) }] });
 }
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((memory) => memory.close()));
-});
 
 describe('wallet store: grants as code', () => {
   it('exports the file, plans an edited one (a widening) and applies it by its digest; the grants are read again', async () => {

@@ -4,17 +4,17 @@
  * with its reason and the flow still waiting, the right one connects), a device sign-in shown with
  * its code and cancelled, and "register again" for a client the owner registered (refused).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWalletStore } from '../../../renderer/store/index.js';
 import type { Opener } from '../../../electron/base/ports.js';
 import { ErrorCode } from '../../../shared/errors.js';
-import { openMemoryWallet, probeClient, type MemoryWallet } from '../../support/memory-wallet.js';
+import { useMemoryWallets, probeClient } from '../../support/memory-wallet.js';
 import { startWorld, type World } from '../../world/index.js';
 import { signInElsewhere } from '../../world/remote-browser.js';
 import { waitForState } from './wait.js';
 
 let world: World;
-const wallets: MemoryWallet[] = [];
+const openWallet = useMemoryWallets();
 
 beforeAll(async () => {
   world = await startWorld();
@@ -22,16 +22,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close();
 });
-afterEach(async () => {
-  await Promise.all(wallets.splice(0).map((memory) => memory.close()));
-});
 
 /** The store over the real wallet on the world's network; the wallet's opener only records (nobody signs in on this machine). */
 async function windowStore() {
   const pages: string[] = [];
   const opener: Opener = { open: async (url) => void pages.push(url.href) };
-  const memory = await openMemoryWallet({ fetch: (input, init) => fetch(input, init), allowInsecureLoopback: true, opener });
-  wallets.push(memory);
+  const memory = await openWallet({ fetch: (input, init) => fetch(input, init), allowInsecureLoopback: true, opener });
   const client = probeClient(memory.client);
   return { memory, client, pages, store: createWalletStore(client) };
 }

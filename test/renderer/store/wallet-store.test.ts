@@ -5,13 +5,13 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWalletStore, memoryPreferences } from '../../../renderer/store/index.js';
 import { selectGrantsOf, selectPendingCount, selectResourceChoices } from '../../../renderer/store/selectors.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { Opener } from '../../../electron/base/ports.js';
 import { FakeTokenEndpoint } from '../../fakes/fake-token-endpoint.js';
-import { openMemoryWallet, probeClient, type MemoryWallet, type MemoryWalletOptions } from '../../support/memory-wallet.js';
+import { useMemoryWallets, probeClient, type MemoryWalletOptions } from '../../support/memory-wallet.js';
 import { startWorld, type World } from '../../world/index.js';
 import { waitForState } from './wait.js';
 
@@ -19,17 +19,7 @@ const NOW = 1_700_000_000_000;
 const MCP = 'https://mcp.example.com/mcp';
 const OTHER = 'https://other.example.com/mcp';
 const SEEN = 'https://seen.example.com/mcp';
-const opened: MemoryWallet[] = [];
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((memory) => memory.close()));
-});
-
-async function memoryWallet(options: MemoryWalletOptions = {}): Promise<MemoryWallet> {
-  const memory = await openMemoryWallet(options);
-  opened.push(memory);
-  return memory;
-}
+const memoryWallet = useMemoryWallets();
 
 /**
  * The real wallet in memory, connected to MCP and OTHER: ci-bot granted MCP, alpha granted OTHER;
