@@ -38,7 +38,7 @@ let injected: { bridge: BridgeClient; ath: string } | undefined;
 
 beforeAll(async () => {
   world = await startWorld({ dpop: { requireNonce: true }, resourceDpop: { requireNonce: true } });
-  setup = await startCliDaemon(world, { homePrefix: 'latchkey-dpop-', daemonArgs: ['--verbose', '--no-ui', '--approval-timeout', '5'] });
+  setup = await startCliDaemon(world, { homePrefix: 'latchkey-dpop-', daemonArgs: ['--verbose', '--no-ui', '--approval-timeout', '30'] });
 }, 60_000);
 
 afterAll(async () => {
@@ -234,7 +234,7 @@ describe('A8: revocation reaches a bound token at once', () => {
         .poll(async () => {
           held = (await wallet.listApprovals({ status: 'pending' })).find((a) => a.agentName === 'dpop-agent');
           return held !== undefined;
-        }, { timeout: 5_000, interval: 20 })
+        }, { timeout: 10_000, interval: 20 })
         .toBe(true);
       const heldMs = Math.round(performance.now() - revokedAt);
       await wallet.decideApproval({ id: held!.id, decision: 'deny' });
