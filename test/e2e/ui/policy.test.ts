@@ -68,6 +68,7 @@ describe('the window: grants as code', () => {
     await openScreen(page, 'Policy');
     const exported = await savePolicyFile(page);
     expect(exported).toBe(formatPolicy(await ui.daemon.wallet.exportPolicy()));
+    expect(await page.getByLabel('Exported policy file').inputValue()).toBe(exported); // to select and copy where downloads are refused (the desktop app)
     const edited = withScopes(parsePolicyText(exported), [MCP_READ, MCP_WRITE]);
 
     const started = performance.now();
