@@ -6,24 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_AGENT_SECRET, FAKE_TOKEN } from '../../../fakes/fake-bridge-handler.js';
+import { prng } from '../../../support/prng.js';
 import { corsHeaders, rawRequest, startTestBridge, type RawResponse, type Target, type TestBridge } from './support.js';
 
 const CASES = 10_000;
 const SEED = Number(process.env['LATCHKEY_FUZZ_SEED'] ?? 0x1a7c4e11);
 const PARALLEL = 8;
 // About 9 s on an idle 2-core machine; the timeout leaves room for a busy one.
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Random = () => number;
 const int = (random: Random, n: number): number => Math.floor(random() * n);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decide, settle, MIN_HANDOUT_TTL_MS, type Ask, type DecideInput, type Plan } from '../../../../electron/wallet/grants/decide.js';
 import type { Grant } from '../../../../shared/agents.js';
 import { ErrorCode } from '../../../../shared/errors.js';
+import { prng } from '../../../support/prng.js';
 
 const NOW = 1_700_000_000_000;
 const A = 'agt_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -156,18 +157,6 @@ describe('decide: the whole plan', () => {
     expect(settle(ask, { grant: widened, held: ['read', 'write', 'admin'] })).toMatchObject({ kind: 'issue', grant: widened });
   });
 });
-
-/** Seeded PRNG (mulberry32): reproducible random cases without a dependency. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('decide properties', () => {
   const AGENTS = [A, B, 'agt_cccccccccccccccccccccccccccccccc'];
