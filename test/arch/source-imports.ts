@@ -18,7 +18,8 @@ export interface SourceFile {
   readonly source: string;
 }
 
-export function* sourceFiles(dir: string): Generator<string> {
+/** The files under `dir` whose names match `names` (TypeScript by default), declaration files, node_modules and dist left out. */
+export function* sourceFiles(dir: string, names = /\.(ts|tsx|mts)$/): Generator<string> {
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -28,8 +29,8 @@ export function* sourceFiles(dir: string): Generator<string> {
   for (const entry of entries) {
     if (entry === 'node_modules' || entry === 'dist') continue;
     const full = join(dir, entry);
-    if (statSync(full).isDirectory()) yield* sourceFiles(full);
-    else if (/\.(ts|tsx|mts)$/.test(entry) && !entry.endsWith('.d.ts')) yield full;
+    if (statSync(full).isDirectory()) yield* sourceFiles(full, names);
+    else if (names.test(entry) && !entry.endsWith('.d.ts')) yield full;
   }
 }
 

@@ -3,26 +3,15 @@
  * A static scan: no `open` package, no child_process exec/execSync, no `shell:` option other than
  * `false`, and execFile only without a shell.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../../../arch/source-imports.js';
 
 const root = resolve(import.meta.dirname, '../../../..');
 
-function* sourceFiles(dir: string): Generator<string> {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    if (entry === 'node_modules' || entry === 'dist') continue;
-    const full = join(dir, entry);
-    if (statSync(full).isDirectory()) yield* sourceFiles(full);
-    else if (/\.(ts|tsx|mts|cts|js|mjs|cjs)$/.test(entry) && !entry.endsWith('.d.ts')) yield full;
-  }
-}
+/** TypeScript and JavaScript alike: a shell call hides in either. */
+const SCANNED = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
 
 const CHILD_PROCESS = String.raw`['"](?:node:)?child_process['"]`;
 
@@ -46,7 +35,7 @@ describe('O9: no shell anywhere', () => {
     const found: string[] = [];
     let scanned = 0;
     for (const dir of ['electron', 'shared']) {
-      for (const file of sourceFiles(join(root, dir))) {
+      for (const file of sourceFiles(join(root, dir), SCANNED)) {
         scanned += 1;
         for (const v of shellViolations(readFileSync(file, 'utf8'))) found.push(`${relative(root, file)}: ${v}`);
       }
