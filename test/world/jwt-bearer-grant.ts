@@ -73,6 +73,7 @@ export function installJwtBearerGrant(provider: Provider, deps: JwtBearerGrantDe
       const seen: JwtBearerRedemption = { issuer: undefined, subject: undefined, clientId: client.clientId, resource, outcome: 'ok' };
       try {
         if (assertion === undefined || assertion === '') throw new errors.InvalidRequest('missing assertion parameter');
+        seen.issuer = claimedIssuer(assertion);
         const { payload, issuer } = await verifyAssertion(assertion, trusted, [provider.issuer, ctx.oidc.urlFor('token')]);
         seen.issuer = issuer.issuer;
         const subject = issuer.subjectFrom?.(payload) ?? payload.sub;
@@ -100,8 +101,10 @@ export function installJwtBearerGrant(provider: Provider, deps: JwtBearerGrantDe
         ctx.body = { access_token: value, token_type: token.tokenType, expires_in: token.expiration, scope };
         redemptions.push(seen);
       } catch (error) {
-        const oauth = error as { error?: string; error_description?: string };
-        redemptions.push({ ...seen, outcome: oauth.error ?? 'server_error', ...(oauth.error_description === undefined ? {} : { reason: oauth.error_description }) });
+        // oidc-provider keeps a generic error_description and puts the specific reason in error_detail.
+        const oauth = error as { error?: string; error_description?: string; error_detail?: string };
+        const reason = oauth.error_detail ?? oauth.error_description;
+        redemptions.push({ ...seen, outcome: oauth.error ?? 'server_error', ...(reason === undefined ? {} : { reason }) });
         throw error;
       }
     },
@@ -119,17 +122,21 @@ export function installJwtBearerGrant(provider: Provider, deps: JwtBearerGrantDe
   };
 }
 
+/** The issuer an assertion names (not yet verified); a non-JWT is invalid_grant. */
+function claimedIssuer(assertion: string): string | undefined {
+  try {
+    return decodeJwt(assertion).iss;
+  } catch {
+    throw new errors.InvalidGrant('the assertion is not a JWT');
+  }
+}
+
 async function verifyAssertion(
   assertion: string,
   trusted: ReadonlyMap<string, TrustedAssertionIssuer>,
   audiences: readonly string[],
 ): Promise<{ payload: JWTPayload; issuer: TrustedAssertionIssuer }> {
-  let claimed: string | undefined;
-  try {
-    claimed = decodeJwt(assertion).iss;
-  } catch {
-    throw new errors.InvalidGrant('the assertion is not a JWT');
-  }
+  const claimed = claimedIssuer(assertion);
   const issuer = claimed === undefined ? undefined : trusted.get(claimed);
   if (issuer === undefined) throw new errors.InvalidGrant('the assertion comes from an issuer this server does not trust');
   const options = {

@@ -58,6 +58,10 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   [ErrorCode.StateMismatch]: { status: 502, title: 'Sign-in response refused' },
   [ErrorCode.IssuerResponseMismatch]: { status: 502, title: 'Sign-in response refused' },
   [ErrorCode.TokenRequestFailed]: { status: 502, title: 'Authorization server refused' },
+  // A workload identity's grant (R6): the messages are Latchkey's own words, never the server's text.
+  [ErrorCode.AssertionRejected]: { status: 502, title: 'Workload token refused' },
+  [ErrorCode.JwtBearerUnsupported]: { status: 502, title: 'No workload identity at this server' },
+  [ErrorCode.WorkloadTokenUnavailable]: { status: 503, title: 'Workload token unavailable' },
   [ErrorCode.OpenerFailed]: { status: 503, title: 'No browser for the sign-in' },
   [ErrorCode.KeychainLocked]: { status: 503, title: 'Wallet locked' },
   [ErrorCode.KeychainUnavailable]: { status: 503, title: 'Wallet unavailable' },
