@@ -28,6 +28,8 @@ export interface ConnectArgs {
   reregister: boolean;
   /** --account: sign in as another of your accounts on this server (T8); undefined: the default account. */
   account: string | undefined;
+  /** --enterprise: tokens from the organisation's identity provider (ID-JAG, R7), no browser at this server. */
+  enterprise: boolean;
 }
 
 export const NO_RESOURCE_WARNING = `Warning: --no-resource: ${NO_RESOURCE_RISK} and shown by "latchkey connections". --resource turns it back on.`;
@@ -45,6 +47,8 @@ export function parseConnectArgs(raw: RawArgs): ConnectArgs {
   if (getFlag(raw.values, 'resource') && getFlag(raw.values, 'no-resource')) throw new UsageError('Give --resource or --no-resource, not both.');
   const channels = (['browser', 'device', 'paste'] as const).filter((name) => getFlag(raw.values, name));
   if (channels.length > 1) throw new UsageError(`Give one of --browser, --device and --paste, not ${channels.map((c) => `--${c}`).join(' and ')}.`);
+  const enterprise = getFlag(raw.values, 'enterprise');
+  if (enterprise && channels.length > 0) throw new UsageError(`--enterprise opens no browser at the server: drop --${channels[0] ?? ''}.`, 'Sign in at your identity provider with: latchkey enterprise sign-in');
   return {
     url: requirePositional(raw, 0, 'the MCP server URL'),
     scopes,
@@ -56,6 +60,7 @@ export function parseConnectArgs(raw: RawArgs): ConnectArgs {
     signIn: channels[0],
     reregister: getFlag(raw.values, 'reregister'),
     account: parseAccount(raw),
+    enterprise,
   };
 }
 
@@ -80,6 +85,7 @@ function connectParams(args: ConnectArgs): ConnectParams {
     ...(args.callbackPort === undefined ? {} : { callbackPort: args.callbackPort }),
     ...(args.signIn === undefined ? {} : { signIn: args.signIn }),
     ...(args.reregister ? { reregister: true } : {}),
+    ...(args.enterprise ? { enterprise: true } : {}),
   };
 }
 
@@ -89,7 +95,8 @@ export function describeConnection(connection: ConnectionSummary): string {
   }
   const scopes = connection.scopes.length === 0 ? 'no scopes' : `scopes: ${connection.scopes.join(' ')}`;
   const as = connection.account === undefined ? '' : ` as account "${connection.account}"`;
-  return `Connected ${connection.resource}${as} via ${connection.issuer} (${scopes}; client: ${connection.registration}).`;
+  const managed = connection.managedBy === 'enterprise' ? '; enterprise-managed: tokens from your identity provider' : '';
+  return `Connected ${connection.resource}${as} via ${connection.issuer} (${scopes}; client: ${connection.registration}${managed}).`;
 }
 
 export async function runConnect(wallet: Wallet, args: ConnectArgs, io: CliIo): Promise<number> {
@@ -128,7 +135,7 @@ export const connectCommand = defineCommand(
   {
     path: ['connect'],
     usage:
-      'latchkey connect <mcp-url> [--account LABEL] [--scope S ...] [--timeout SECONDS] [--browser | --device | --paste] [--callback-port N] [--no-resource | --resource] [--reregister] [--json]',
+      'latchkey connect <mcp-url> [--account LABEL] [--scope S ...] [--timeout SECONDS] [--browser | --device | --paste] [--callback-port N] [--no-resource | --resource] [--reregister] [--enterprise] [--json]',
     summary: 'Connect to an MCP server: sign in once in your browser.',
     description:
       'Discovers the server\'s authorization server, registers Latchkey as a client if needed, and opens your browser to sign in. ' +
@@ -146,6 +153,7 @@ export const connectCommand = defineCommand(
       'latchkey connect https://mcp.example.com/mcp --device',
       'latchkey connect https://mcp.example.com/mcp --account work',
       'latchkey connect https://mcp.example.com/mcp --callback-port 8765 --no-resource',
+      'latchkey connect https://mcp.example.com/mcp --enterprise',
     ],
     positionals: ['<mcp-url>'],
     options: {
@@ -177,6 +185,12 @@ export const connectCommand = defineCommand(
       reregister: {
         type: 'boolean',
         description: "Forget Latchkey's registration with the authorization server and register again (not for a client you added).",
+      },
+      enterprise: {
+        type: 'boolean',
+        description:
+          "Enterprise-managed: no browser at the server; its tokens come from your sign-in at your organisation's identity provider (latchkey enterprise set, sign-in) " +
+          "and Latchkey's client there (latchkey client add ISSUER --client-id ID --client-secret-stdin). Kept with the connection.",
       },
       json: JSON_OPTION,
     },

@@ -79,7 +79,8 @@ export async function connectEnterprise(target: AuthorizeTarget, options: Connec
   options.onProgress?.({ step: 'registered', issuer: as.issuer, clientId: client.clientId, registration: client.registration });
   const sendResource = options.sendResource ?? target.previous?.sendResource ?? true;
   const dpopKey = supportsDpop(as) ? (target.previous?.dpopKey ?? (await generateDpopKey())) : undefined;
-  const scopes = target.scopes ?? [];
+  // No refresh token is ever used here (each token is a fresh ID-JAG), so offline_access is not asked for.
+  const scopes = (target.scopes ?? []).filter((scope) => scope !== 'offline_access');
   const { token, idp } = await enterpriseGrant(as, client, { resource: target.resource, sendResource, scopes, dpopKey }, deps);
   const now = clock.now();
   const record: ConnectionRecord = {
