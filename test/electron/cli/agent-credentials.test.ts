@@ -2,6 +2,7 @@
  * `latchkey agent credentials` (R5) against the real wallet and the test world's servers: the
  * secret comes from stdin and is never printed; with --key the public JWK set alone goes to stdout.
  */
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeWallet, type ComposedWallet } from '../../../electron/wallet/wallet.js';
 import { validatedWallet } from '../../../electron/wallet/host/owner-call.js';
@@ -53,7 +54,33 @@ describe('latchkey agent credentials', () => {
     for (const extra of [[], ['--client-secret-stdin', '--key']]) {
       const h = createHarness({ wallet });
       expect(await h.run(['agent', 'credentials', 'ci-bot', '--server', world.mcpUrl, '--client-id', 'c1', ...extra])).not.toBe(0);
-      expect(h.stderr.text).toContain('a secret or a key');
+      expect(h.stderr.text).toContain('one credential: a secret, a key or a workload token source');
     }
+  });
+
+  it('R6: --workload-token-file keeps the absolute path of the token file, not the token, and needs no client id', async () => {
+    const h = createHarness({ wallet });
+    const code = await h.run(['agent', 'credentials', 'ci-bot', '--server', world.mcpUrl, '--workload-token-file', 'tokens/mcp-token', '--json']);
+    expect(code, h.stderr.text).toBe(0);
+    const source = `file ${path.resolve('tokens/mcp-token')}`;
+    expect(JSON.parse(h.stdout.text)).toMatchObject({ client: { method: 'workload_token', clientId: '', workloadSource: source } });
+    expect(h.stderr.text).toContain('presented with no client');
+    expect(await wallet.queryAudit({ type: 'client.set' })).toContainEqual(expect.objectContaining({ agentName: 'ci-bot', reason: 'agent-client:workload_token' }));
+  });
+
+  it('R6: --workload-token-env takes a variable name, never a value', async () => {
+    const ok = createHarness({ wallet });
+    expect(await ok.run(['agent', 'credentials', 'ci-bot', '--server', world.mcpUrl, '--client-id', 'wif-client', '--workload-token-env', 'CI_OIDC_TOKEN'])).toBe(0);
+    expect(ok.stderr.text).toContain('environment variable CI_OIDC_TOKEN');
+    expect(ok.stderr.text).toContain('as client wif-client');
+    const value = createHarness({ wallet });
+    expect(await value.run(['agent', 'credentials', 'ci-bot', '--server', world.mcpUrl, '--workload-token-env', 'eyJhbGciOi.eyJzdWIi.sig'])).not.toBe(0);
+    expect(value.stderr.text).toContain('not an environment variable name');
+  });
+
+  it('R6: --help says the variable is read in the wallet’s process', async () => {
+    const h = createHarness({ wallet });
+    expect(await h.run(['agent', 'credentials', '--help'])).toBe(0);
+    expect(h.stdout.text + h.stderr.text).toContain('read in the process that runs the wallet');
   });
 });
