@@ -119,6 +119,11 @@ const AUDIT_FITS: ReadonlyArray<ColumnFit | undefined> = [
   { elide: 'middle', minWidth: 5 },
 ];
 
+/** Whether a chain says more than the agent's name: a delegated session, or the agent's own client. */
+function showsChain(chain: readonly string[] | undefined): boolean {
+  return chain !== undefined && (chain.length > 3 || chain.some((link) => link.startsWith('own-client:')));
+}
+
 /** One aligned line per event, fitted to `width` columns; tokens appear only as fingerprints. */
 export function formatAuditEvents(events: readonly AuditEvent[], width?: number): string[] {
   const rows = events.map((event) => [
@@ -126,8 +131,9 @@ export function formatAuditEvents(events: readonly AuditEvent[], width?: number)
     String(event.seq),
     inert(event.type),
     inert(event.outcome),
-    // A delegated session's hand-out shows its chain, innermost first (sub-session ← session ← agent ← owner) (T40).
-    event.chain !== undefined && event.chain.length > 3 ? event.chain.map(inert).join(' ← ') : inert(event.agentName ?? event.agentId ?? '-'),
+    // A delegated session's hand-out, or one from the agent's own client, shows its chain, innermost first
+    // (sub-session ← session ← agent [← own-client:ID] ← owner) (T40, R5).
+    showsChain(event.chain) ? (event.chain ?? []).map(inert).join(' ← ') : inert(event.agentName ?? event.agentId ?? '-'),
     inert(event.resource ?? '-'),
     event.scopes === undefined || event.scopes.length === 0 ? '-' : event.scopes.map(inert).join(' '),
     inert([event.reason, event.actor === undefined ? undefined : `by ${event.actor}`, event.owner === undefined ? undefined : `owner ${event.owner}`, event.count === undefined ? undefined : `×${event.count}`, tokenValidity(event)].filter((part) => part !== undefined).join(' ') || '-'),

@@ -6,7 +6,7 @@
  * refused here (nobody is asked on an own client's behalf). The grant's maximum token lifetime
  * holds as for every hand-out (T38).
  */
-import type { Grant } from '../../../shared/agents.js';
+import type { Grant, SessionSummary } from '../../../shared/agents.js';
 import type { RejectedToken, TokenRequest, TokenResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { grantApplies, missingScopes } from '../grants/decide.js';
@@ -15,21 +15,37 @@ import type { AgentClientTokens } from '../identities/agent-client-tokens.js';
 import { checkTokenLifetime } from './enforce-lifetime.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import type { AuditInput } from '../audit/audit-log.js';
+import type { BridgeCaller } from '../bridge/handler.js';
+import { boundedScopes, chainOf } from './session-bounds.js';
 
 export interface OwnClientDeps {
   grants: Pick<GrantStore, 'list' | 'markUsed'>;
-  agentClients: Pick<AgentClientTokens, 'token' | 'forget'>;
+  agentClients: Pick<AgentClientTokens, 'token' | 'forget' | 'list'>;
+  /** A session and those it was delegated from, innermost first (the audit's chain). */
+  lineage: (sessionId: string) => SessionSummary[];
   now: () => number;
   record: (event: AuditInput) => Promise<void>;
 }
 
-/** The hand-out, the grant marked used, and its token.issued entry with reason 'agent-client' (the agent's own identity). */
-export async function handOutFromOwnClient(deps: OwnClientDeps, base: Record<string, string>, resource: string, request: TokenRequest): Promise<TokenResponse> {
-  const { token, grant } = await ownClientToken(deps, base['agentId'] ?? '', resource, request.scopes, request.rejected);
+/**
+ * The hand-out, the grant marked used, and its token.issued entry with reason 'agent-client' (the
+ * agent's own identity) and its `chain`: the sessions, the agent, its own client
+ * (`own-client:<client id>`), then the owner who set it up. No `owner` subject: no human signed in
+ * for this token (its `sub` is the client's). A delegated session's slice holds here too (T40).
+ */
+export async function handOutFromOwnClient(deps: OwnClientDeps, caller: BridgeCaller, base: Record<string, string>, resource: string, request: TokenRequest): Promise<TokenResponse> {
+  const { agent, session } = caller;
+  const granted = (): string[] => deps.grants.list({ agentId: agent.id, resource }).flatMap((g) => (grantApplies(g, agent.id, resource, deps.now()) ? g.scopes : []));
+  const scopes = boundedScopes(session, resource, request.scopes, granted);
+  const clientId = deps.agentClients.list(agent.id).find((client) => client.resource === resource)?.clientId ?? 'unknown';
+  const lineage = session === undefined ? [] : deps.lineage(session.id);
+  const chain = chainOf(agent.name, lineage).toSpliced(lineage.length + 1, 0, `own-client:${clientId}`);
+  const { token, grant } = await ownClientToken(deps, agent.id, resource, scopes, request.rejected);
   deps.grants.markUsed(grant.id);
   await deps.record({
     type: 'token.issued',
     ...base,
+    chain,
     resource,
     scopes: token.scope.split(' ').filter((scope) => scope !== ''),
     outcome: 'ok',

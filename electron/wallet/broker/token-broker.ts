@@ -74,7 +74,7 @@ export interface TokenBrokerDeps {
   /** Declined step-ups (agent, resource, scopes); without it step-ups are refused. */
   remembered?: RememberedAnswers;
   /** Agents' own clients (R5): a resource one is set up for is served from it, not from a connection. */
-  agentClients?: Pick<AgentClientTokens, 'has' | 'token' | 'forget'>;
+  agentClients?: Pick<AgentClientTokens, 'has' | 'token' | 'forget' | 'list'>;
   approvalTimeoutMs?: number;
 }
 
@@ -107,8 +107,8 @@ export class TokenBroker implements AgentRequests {
     const agentClients = this.deps.agentClients;
     if (request.account === undefined && agentClients?.has(agent.id, resource) === true) {
       // R5: the agent's own client serves this resource (own-client.ts); no owner connection.
-      const deps = { grants: this.deps.grants, agentClients, now: () => this.deps.clock.now(), record: (event: AuditInput) => this.record(event) };
-      return handOutFromOwnClient(deps, base, resource, request).catch(async (error: unknown) => {
+      const deps = { grants: this.deps.grants, agentClients, now: () => this.deps.clock.now(), record: (event: AuditInput) => this.record(event), lineage: (id: string) => this.deps.agents.lineage(id) };
+      return handOutFromOwnClient(deps, caller, base, resource, request).catch(async (error: unknown) => {
         await this.refuse(base, resource, request.scopes, error);
         throw error;
       });

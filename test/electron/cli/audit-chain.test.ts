@@ -15,4 +15,9 @@ describe('T40: the audit table and the agent chain', () => {
     expect(delegated).toContain('owner alice');
     expect(own).toMatch(/\sok\s+lead\s/);
   });
+
+  it("R5: a hand-out from the agent's own client names that client in the chain", () => {
+    const [, line] = formatAuditEvents([{ ...base, reason: 'agent-client', chain: ['lead', 'own-client:bot-client', 'owner'] }]);
+    expect(line).toContain('lead ← own-client:bot-client ← owner');
+  });
 });

@@ -84,6 +84,26 @@ describe('R5: an autonomous agent through the broker', () => {
     expect(refused.at(-1)).toMatchObject({ agentName: 'reader-bot', reason: ErrorCode.ScopeNotGranted });
   });
 
+  it('R5/T40: the audit names the agent’s own client in the chain, and a delegated session of the agent keeps to its slice', async () => {
+    const registered = await registerBasicClient();
+    const { agent } = await owner.enrolAgent({ name: 'chain-bot' });
+    await owner.setAgentClient({ agent: 'chain-bot', server: world.mcpUrl, clientId: registered.client_id, clientSecret: registered.client_secret });
+    await owner.createGrant({ agent: 'chain-bot', resource: world.mcpUrl, scopes: ['mcp:read', 'mcp:write'], mode: 'allow' });
+    const { session, secret } = await composed.wallet.startSession({ agent: agent.id, ttlSeconds: 600, pid: process.pid });
+    const parent = composed.bridge.authenticate(secret)!;
+    await composed.broker.token(parent, { resource: world.mcpUrl }, new AbortController().signal);
+    expect((await owner.queryAudit({ type: 'token.issued' })).at(-1)).toMatchObject({ agentName: 'chain-bot', reason: 'agent-client', chain: [session.id, 'chain-bot', `own-client:${registered.client_id}`, 'owner'] });
+
+    const delegated = await composed.bridge.delegate!(parent, { pid: process.pid, scopes: ['mcp:read'] });
+    const child = composed.bridge.authenticate(delegated.secret)!;
+    const token = await composed.broker.token(child, { resource: world.mcpUrl }, new AbortController().signal);
+    expect(token.scope).toBe('mcp:read');
+    await expect(composed.broker.token(child, { resource: world.mcpUrl, scopes: ['mcp:write'] }, new AbortController().signal)).rejects.toMatchObject({ code: ErrorCode.ScopeNotGranted });
+    const issued = (await owner.queryAudit({ type: 'token.issued' })).at(-1);
+    expect(issued).toMatchObject({ sessionId: delegated.session.id, chain: [delegated.session.id, session.id, 'chain-bot', `own-client:${registered.client_id}`, 'owner'] });
+    expect(issued?.owner).toBeUndefined();
+  });
+
   it('R5: without a grant the agent’s own client gives nothing', async () => {
     const registered = await registerBasicClient();
     const { secret } = await owner.enrolAgent({ name: 'ungranted-bot' });
