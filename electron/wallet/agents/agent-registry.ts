@@ -3,8 +3,7 @@
  * The enrolled secret is the identity: it is shown once and only its hash is stored. Every change
  * is one atomic vault write; last-seen times are batched so requests do not write the vault.
  */
-import { timingSafeEqual } from 'node:crypto';
-import { AgentKind, AgentName, type AgentSummary, type SessionSummary } from '../../../shared/agents.js';
+import { AgentKind, type AgentSummary, type SessionSummary } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { hashSecret, newId, newSecret } from '../../base/ids.js';
 import { silentLogger } from '../../base/log/logger.js';
@@ -12,14 +11,14 @@ import { systemClock, type Clock, type Logger } from '../../base/ports.js';
 import { VaultSection, type Vault } from '../vault/index.js';
 import { DeferredWrites, systemScheduler, type Scheduler } from '../../base/async/deferred-writes.js';
 import { AgentsDocument, agentSummaryOf, isSessionActive, sessionSummaryOf, type AgentRecord, type SessionRecord } from './records.js';
-import { createProcessProbe, isRunnerAlive, type ProcessProbe } from './runner-process.js';
-import { checkChild, endDescendants, lineageOf, type ChildRequest } from './delegation.js';
+import { createProcessProbe, type ProcessProbe } from './runner-process.js';
+import { checkChild, lineageOf, type ChildRequest } from './delegation.js';
+import { endAgentSessions, endExitedSessions, endSessionTree } from './session-endings.js';
+import { agentNotFound, checkName, checkTtl, COMMAND_MAX, findAgentRecord, pruneSessions } from './registry-rules.js';
+import { SecretHashes } from './secret-match.js';
+import { runnerAlive, verifyRunner } from './runner-binding.js';
 
-export const MIN_SESSION_TTL_SECONDS = 1;
-export const MAX_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
-/** Ended or expired sessions stay listed this long, then the next write drops them. */
-export const SESSION_RETENTION_MS = 24 * 60 * 60 * 1000;
-const COMMAND_MAX = 512;
+export { MAX_SESSION_TTL_SECONDS, MIN_SESSION_TTL_SECONDS, SESSION_RETENTION_MS } from './registry-rules.js';
 
 export type SessionEndReason = NonNullable<SessionSummary['endReason']>;
 
@@ -61,55 +60,12 @@ export interface AuthenticatedCaller {
   session?: SessionSummary;
 }
 
-interface Candidate {
-  hash: Buffer;
-  agentId: string;
-  sessionId?: string;
-}
-
-interface Snapshot {
-  document: AgentsDocument;
-  candidates: Candidate[];
-}
-
-function agentNotFound(idOrName: string): LatchkeyError {
-  return new LatchkeyError(ErrorCode.AgentNotFound, `No agent "${idOrName.slice(0, 80)}" is enrolled.`, {
-    hint: 'See enrolled agents with `latchkey agent list`.',
-  });
-}
-
-function checkName(name: string): string {
-  const parsed = AgentName.safeParse(name);
-  if (!parsed.success) {
-    throw new LatchkeyError(ErrorCode.InvalidInput, 'An agent name is 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit.', {
-      hint: 'Pick a name such as "claude-code" or "build-bot".',
-    });
-  }
-  return parsed.data;
-}
-
-function checkTtl(ttlSeconds: number): number {
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < MIN_SESSION_TTL_SECONDS || ttlSeconds > MAX_SESSION_TTL_SECONDS) {
-    throw new LatchkeyError(ErrorCode.InvalidInput, 'A session lasts between 1 second and 30 days.', {
-      hint: 'Pass a duration such as --ttl 8h.',
-    });
-  }
-  return ttlSeconds;
-}
-
-function pruneSessions(document: AgentsDocument, now: number): void {
-  for (const [id, session] of Object.entries(document.sessions)) {
-    const over = session.endedAt ?? session.expiresAt;
-    if (over < now - SESSION_RETENTION_MS) delete document.sessions[id];
-  }
-}
-
 export class AgentRegistry {
   private readonly section: VaultSection<'agents' | 'sessions', AgentsDocument>;
   private readonly clock: Clock;
   private readonly lastSeen: DeferredWrites<number>;
   private readonly processes: ProcessProbe;
-  private snapshot: Snapshot | undefined;
+  private hashes: SecretHashes | undefined;
 
   constructor(options: AgentRegistryOptions) {
     this.section = new VaultSection(options.vault, {
@@ -156,14 +112,14 @@ export class AgentRegistry {
   }
 
   list(): AgentSummary[] {
-    return Object.values(this.read().document.agents)
+    return Object.values(this.section.read().agents)
       .map((record) => agentSummaryOf(record, this.lastSeen.peek(record.id)))
       .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name));
   }
 
   /** By id, or else by exact name. */
   get(idOrName: string): AgentSummary | undefined {
-    const record = this.findRecord(this.read().document, idOrName);
+    const record = findAgentRecord(this.section.read(), idOrName);
     return record === undefined ? undefined : agentSummaryOf(record, this.lastSeen.peek(record.id));
   }
 
@@ -171,15 +127,10 @@ export class AgentRegistry {
   async remove(idOrName: string): Promise<AgentSummary> {
     const now = this.clock.now();
     const removed = await this.mutate((doc) => {
-      const found = this.findRecord(doc, idOrName);
+      const found = findAgentRecord(doc, idOrName);
       if (found === undefined) throw agentNotFound(idOrName);
       delete doc.agents[found.id];
-      for (const session of Object.values(doc.sessions)) {
-        if (session.agentId === found.id && session.endedAt === undefined) {
-          session.endedAt = now;
-          session.endReason = 'revoked';
-        }
-      }
+      endAgentSessions(doc, found.id, now);
       return found;
     });
     const seen = this.lastSeen.peek(removed.id);
@@ -190,11 +141,11 @@ export class AgentRegistry {
   /** Starts a session (`latchkey run`): a fresh secret that works until it ends or expires. */
   async startSession(agentIdOrName: string, options: StartSessionOptions): Promise<{ session: SessionSummary; secret: string }> {
     const ttl = checkTtl(options.ttlSeconds);
-    const runner = options.pid === undefined ? undefined : this.verifyRunner(options.pid);
+    const runner = options.pid === undefined ? undefined : verifyRunner(this.processes, options.pid);
     const secret = newSecret('session');
     const now = this.clock.now();
     const record = await this.mutate((doc) => {
-      const agent = this.findRecord(doc, agentIdOrName);
+      const agent = findAgentRecord(doc, agentIdOrName);
       if (agent === undefined) throw agentNotFound(agentIdOrName);
       const created: SessionRecord = {
         id: newId('ses'),
@@ -213,20 +164,11 @@ export class AgentRegistry {
 
   /** Ends a session. Unknown ids give undefined; an already ended session is returned unchanged. */
   async endSession(id: string, reason: SessionEndReason): Promise<SessionSummary | undefined> {
-    const existing = this.read().document.sessions[id];
+    const existing = this.section.read().sessions[id];
     if (existing === undefined) return undefined;
     if (existing.endedAt !== undefined) return sessionSummaryOf(existing);
     const now = this.clock.now();
-    const ended = await this.mutate((doc) => {
-      const session = doc.sessions[id];
-      if (session === undefined) return undefined;
-      if (session.endedAt === undefined) {
-        session.endedAt = now;
-        session.endReason = reason;
-      }
-      endDescendants(doc, [id], now); // T40: a delegated session ends with its parent
-      return session;
-    });
+    const ended = await this.mutate((doc) => endSessionTree(doc, id, reason, now));
     return ended === undefined ? undefined : sessionSummaryOf(ended);
   }
 
@@ -236,7 +178,7 @@ export class AgentRegistry {
    */
   async delegateSession(parentId: string, options: DelegateOptions): Promise<{ session: SessionSummary; secret: string }> {
     if (options.ttlSeconds !== undefined) checkTtl(options.ttlSeconds);
-    const runner = this.verifyRunner(options.pid);
+    const runner = verifyRunner(this.processes, options.pid);
     const secret = newSecret('session');
     const now = this.clock.now();
     const record = await this.mutate((doc) => {
@@ -263,14 +205,14 @@ export class AgentRegistry {
 
   /** The session and the sessions it was delegated from, innermost first (empty when unknown). */
   lineage(sessionId: string): SessionSummary[] {
-    const document = this.read().document;
+    const document = this.section.read();
     const session = Object.hasOwn(document.sessions, sessionId) ? document.sessions[sessionId] : undefined;
     return session === undefined ? [] : lineageOf(document, session).map(sessionSummaryOf);
   }
 
   sessions(filter: { agentId?: string; active?: boolean } = {}): SessionSummary[] {
     const now = this.clock.now();
-    return Object.values(this.read().document.sessions)
+    return Object.values(this.section.read().sessions)
       .filter((session) => filter.agentId === undefined || session.agentId === filter.agentId)
       .filter((session) => filter.active === undefined || isSessionActive(session, now) === filter.active)
       .map(sessionSummaryOf)
@@ -283,13 +225,9 @@ export class AgentRegistry {
    * removed agents give undefined.
    */
   authenticate(secret: string): AuthenticatedCaller | undefined {
-    const { document, candidates } = this.read();
-    const presented = Buffer.from(hashSecret(secret), 'hex');
-    let match: Candidate | undefined;
-    for (const candidate of candidates) {
-      const equal = timingSafeEqual(presented, candidate.hash);
-      if (equal && match === undefined) match = candidate;
-    }
+    const hashes = this.secretHashes();
+    const document = hashes.document;
+    const match = hashes.match(secret);
     if (match === undefined) return undefined;
     const agent = document.agents[match.agentId];
     if (agent === undefined) return undefined;
@@ -301,7 +239,7 @@ export class AgentRegistry {
     const now = this.clock.now();
     for (const link of lineageOf(document, session)) {
       if (!isSessionActive(link, now)) return undefined;
-      if (!this.runnerAlive(link)) return undefined; // ended by the next sweep (endSessionsOfExitedRunners)
+      if (!runnerAlive(this.processes, link)) return undefined; // ended by the next sweep (endSessionsOfExitedRunners)
     }
     return { agent: summary, session: sessionSummaryOf(session) };
   }
@@ -312,43 +250,10 @@ export class AgentRegistry {
    */
   async endSessionsOfExitedRunners(): Promise<SessionSummary[]> {
     const now = this.clock.now();
-    const dead = Object.values(this.read().document.sessions).filter((session) => isSessionActive(session, now) && !this.runnerAlive(session));
+    const dead = Object.values(this.section.read().sessions).filter((session) => isSessionActive(session, now) && !runnerAlive(this.processes, session));
     if (dead.length === 0) return [];
-    const ended: SessionRecord[] = [];
-    await this.mutate((doc) => {
-      for (const { id } of dead) {
-        const session = doc.sessions[id];
-        if (session === undefined || session.endedAt !== undefined) continue;
-        session.endedAt = now;
-        session.endReason = 'runner-exited';
-        ended.push(session);
-      }
-      ended.push(...endDescendants(doc, dead.map((session) => session.id), now));
-    });
+    const ended = await this.mutate((doc) => endExitedSessions(doc, dead.map((session) => session.id), now));
     return ended.map(sessionSummaryOf);
-  }
-
-  /** A bound session's runner still runs (same pid, same start); unbound sessions always "run". */
-  private runnerAlive(session: SessionRecord): boolean {
-    if (session.pid === undefined) return true;
-    return isRunnerAlive(this.processes, { pid: session.pid, startId: session.runnerStart });
-  }
-
-  /** The runner a session may be bound to: a live process of our own user (T36). */
-  private verifyRunner(pid: number): { pid: number; startId: string } {
-    const found = Number.isInteger(pid) ? this.processes.identify(pid) : undefined;
-    if (found === undefined) {
-      throw new LatchkeyError(ErrorCode.SessionRunnerUnverified, `No running process ${String(pid).slice(0, 20)} to bind the session to.`, {
-        hint: 'Start sessions with `latchkey run`, which binds the session to itself.',
-      });
-    }
-    const ownUid = process.getuid?.();
-    if (ownUid !== undefined && found.uid !== undefined && found.uid !== ownUid) {
-      throw new LatchkeyError(ErrorCode.SessionRunnerUnverified, `Process ${pid} runs as another user; a session is bound to a process of yours.`, {
-        hint: 'Run `latchkey run` as the user who runs Latchkey.',
-      });
-    }
-    return { pid: found.pid, startId: found.startId };
   }
 
   /** Notes that the agent was seen now; written to the vault at most once per interval. */
@@ -361,24 +266,11 @@ export class AgentRegistry {
     return this.lastSeen.flush();
   }
 
-  private findRecord(document: AgentsDocument, idOrName: string): AgentRecord | undefined {
-    const byId = Object.hasOwn(document.agents, idOrName) ? document.agents[idOrName] : undefined;
-    return byId ?? Object.values(document.agents).find((agent) => agent.name === idOrName);
-  }
-
-  /** The section as stored now, with the secret hashes to compare against (kept until it changes). */
-  private read(): Snapshot {
+  /** The secret hashes of the section as stored now (kept until it changes). */
+  private secretHashes(): SecretHashes {
     const document = this.section.read();
-    const cached = this.snapshot;
-    if (cached !== undefined && cached.document === document) return cached;
-    const candidates: Candidate[] = [
-      ...Object.values(document.agents).map((agent) => ({ hash: Buffer.from(agent.secretHash, 'hex'), agentId: agent.id })),
-      ...Object.values(document.sessions)
-        .filter((session) => session.endedAt === undefined)
-        .map((session) => ({ hash: Buffer.from(session.secretHash, 'hex'), agentId: session.agentId, sessionId: session.id })),
-    ];
-    this.snapshot = { document, candidates };
-    return this.snapshot;
+    if (this.hashes === undefined || this.hashes.document !== document) this.hashes = SecretHashes.of(document);
+    return this.hashes;
   }
 
   private async writeLastSeen(batch: ReadonlyMap<string, number>): Promise<void> {
