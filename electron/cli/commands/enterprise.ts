@@ -32,7 +32,7 @@ export function describeEnterprise(status: EnterpriseStatus, now: number): strin
   if (status.state === 'signed-out') return [idp, 'Not signed in. Run: latchkey enterprise sign-in'];
   const who = status.subject === undefined ? 'Signed in' : `Signed in as ${status.subject}`;
   const until = status.idTokenExpiresAt === undefined ? '' : `; ID token ${status.state === 'expired' ? 'expired' : `valid for ${Math.max(0, Math.round((status.idTokenExpiresAt - now) / 60_000))} min`}`;
-  const renew = status.refreshable ? ', renewed without a browser' : ', no refresh token: sign in again when it expires';
+  const renew = status.refreshable ? ', renewed without a browser' : status.state === 'expired' ? '. Run: latchkey enterprise sign-in' : ', no refresh token: sign in again when it expires';
   return [idp, `${who}${until}${renew}.`];
 }
 
