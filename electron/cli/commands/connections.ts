@@ -53,6 +53,7 @@ export function formatConnections(connections: ConnectionSummary[], now: number)
     }
     if (connection.callbackPort !== undefined) lines.push(`  callback: 127.0.0.1:${connection.callbackPort} (fixed, --callback-port)`);
     if (connection.signIn !== undefined) lines.push(`  sign-in: ${connection.signIn} (--${connection.signIn}; --browser goes back)`);
+    if (connection.managedBy === 'enterprise') lines.push('  sign-in: enterprise-managed (tokens from your identity provider sign-in: latchkey enterprise status)');
     lines.push(`  since:   ${new Date(connection.connectedAt).toISOString()}`);
   }
   return lines;
