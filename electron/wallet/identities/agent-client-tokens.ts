@@ -2,7 +2,8 @@
  * Tokens for agents' own clients (protocol.md R5): setting a client up (the MCP server's
  * authorization server discovered once, P1–P3, and kept with the client; a key pair generated
  * when asked) and the client credentials grant for a hand-out, cached per agent, resource and
- * scopes until shortly before it expires, one request in flight per key.
+ * scopes until shortly before it expires, one request in flight per key. A workload identity
+ * (R6) is kept the same way and gets its tokens with the JWT-bearer grant and its platform token.
  */
 import type { JWK } from 'jose';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
@@ -11,6 +12,9 @@ import type { Clock, Logger } from '../../base/ports.js';
 import type { NetworkContext } from '../oauth/client-config.js';
 import { chooseAuthorizationServer, discoverResource } from '../oauth/discover-resource.js';
 import { discoverIssuer } from '../oauth/discover-issuer.js';
+import { redeemJwtBearer } from '../oauth/jwt-bearer.js';
+import type { WorkloadTokenSource } from '../oauth/client-credentials.js';
+import { processWorkloadTokenReader, type WorkloadTokenReader } from './workload-token.js';
 import { clientCredentialsToken, generateAgentKey, publicJwkOf, revokeAgentClientToken, type AgentClientAuth, type AgentKeyAlgorithm } from '../oauth/client-credentials.js';
 import { registerAgentClient } from '../oauth/register-client.js';
 import type { TokenRevocationResult } from '../../../shared/connections.js';
@@ -27,7 +31,12 @@ export interface AddAgentClient {
   serverUrl: string;
   clientId: string;
   /** A secret (client_secret_basic), a key to generate or a key the owner already has (private_key_jwt). */
-  credential: { clientSecret: string } | { generateKey: AgentKeyAlgorithm } | { privateJwk: Extract<AgentClientAuth, { method: 'private_key_jwt' }>['privateJwk']; alg: AgentKeyAlgorithm };
+  credential:
+    | { clientSecret: string }
+    | { generateKey: AgentKeyAlgorithm }
+    | { privateJwk: Extract<AgentClientAuth, { method: 'private_key_jwt' }>['privateJwk']; alg: AgentKeyAlgorithm }
+    /** A workload identity (R6): where its platform token is read at every grant; `clientId` may be empty. */
+    | { workloadToken: WorkloadTokenSource };
 }
 
 /** A client to register by DCR for a key Latchkey generates (its public JWK in `jwks`): the AS assigns the id. */
@@ -61,6 +70,8 @@ export interface AgentClientTokensDeps {
   net: NetworkContext;
   clock: Clock;
   logger: Logger;
+  /** Reads workload identities' platform tokens (default: files and the wallet process' environment). */
+  workloadTokens?: WorkloadTokenReader;
 }
 
 export class AgentClientTokens {
@@ -84,7 +95,9 @@ export class AgentClientTokens {
     const { resource, found, metadata } = await this.discover(input.serverUrl, signal);
     let auth: AgentClientAuth;
     let publicJwk: JWK | undefined;
-    if ('clientSecret' in input.credential) {
+    if ('workloadToken' in input.credential) {
+      auth = { method: 'workload_token', source: input.credential.workloadToken };
+    } else if ('clientSecret' in input.credential) {
       auth = { method: 'client_secret_basic', clientSecret: input.credential.clientSecret };
     } else if ('privateJwk' in input.credential) {
       auth = { method: 'private_key_jwt', alg: input.credential.alg, privateJwk: input.credential.privateJwk };
@@ -200,6 +213,12 @@ export class AgentClientTokens {
     const entry = this.deps.store.get(agentId, resource);
     if (entry === undefined) throw new LatchkeyError(ErrorCode.ClientNotFound, `The agent has no client of its own for ${resource}.`);
     const as = entry.serverMetadata as AuthorizationServer;
+    if (entry.auth.method === 'workload_token') {
+      // Read at every grant: the platform may have rotated it since the last one.
+      const assertion = await (this.deps.workloadTokens ?? processWorkloadTokenReader()).read(entry.auth.source);
+      const request = { assertion, resource: entry.sendResource ? resource : undefined, scopes };
+      return redeemJwtBearer(as, { clientId: entry.clientId }, request, this.deps.net, () => this.deps.clock.now());
+    }
     return clientCredentialsToken(as, entry, { resource: entry.sendResource ? resource : undefined, scopes }, this.deps.net, () => this.deps.clock.now());
   }
 }
