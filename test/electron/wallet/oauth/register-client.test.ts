@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
-import { registerClient } from '../../../../electron/wallet/oauth/register-client.js';
+import { registerAgentClient, registerClient } from '../../../../electron/wallet/oauth/register-client.js';
 import type { ClientRecord } from '../../../../electron/wallet/oauth/records.js';
 import { FAKE_ISSUER, FakeTokenEndpoint, fakeServerMetadata } from '../../../fakes/fake-token-endpoint.js';
 
@@ -186,5 +186,25 @@ describe('registerClient: what a sign-in channel needs of the registration', () 
   it('a pre-registered client is used as it is for any channel (what it allows is the owner\'s business)', async () => {
     const { args } = input({ stored: preRegistered, deviceFlow: true, exactPort: true, loopbackPort: 8765 });
     expect(await registerClient(args)).toEqual({ record: preRegistered, created: false });
+  });
+});
+
+describe('registerAgentClient (R5)', () => {
+  const publicJwk = { kty: 'EC', crv: 'P-256', x: 'x-coordinate', y: 'y-coordinate', kid: 'thumb', alg: 'ES256', use: 'sig' };
+
+  it('R5: registers the client credentials grant with private_key_jwt and only the public key in jwks; resolves with the assigned id', async () => {
+    const endpoint = new FakeTokenEndpoint();
+    const clientId = await registerAgentClient(fakeServerMetadata(), { clientName: 'ci-bot', publicJwk: { ...publicJwk, d: 'private-part' }, scopes: ['mcp:read'] }, { fetch: endpoint.fetch, policy });
+    expect(clientId).toMatch(/^dcr-/);
+    const sent = JSON.parse(endpoint.lastRegistrationBody ?? '{}') as Record<string, unknown>;
+    expect(sent).toMatchObject({ client_name: 'ci-bot', grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', redirect_uris: [], scope: 'mcp:read', jwks: { keys: [publicJwk] } });
+    expect(endpoint.lastRegistrationBody).not.toContain('private-part');
+  });
+
+  it('R5: an AS without a registration endpoint is identity.registration_unavailable, pointing at --client-id with --key', async () => {
+    const endpoint = new FakeTokenEndpoint();
+    const failure = await registerAgentClient(fakeServerMetadata({ registration_endpoint: undefined }), { clientName: 'ci-bot', publicJwk, scopes: [] }, { fetch: endpoint.fetch, policy }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: ErrorCode.AgentRegistrationUnavailable, hint: expect.stringContaining('--client-id ID --key') as unknown });
+    expect(endpoint.requests).toHaveLength(0);
   });
 });
