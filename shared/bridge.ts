@@ -149,7 +149,18 @@ export type DelegateResponse = z.infer<typeof DelegateResponse>;
 
 export const WhoamiResponse = z.object({
   agent: z.object({ id: z.string(), name: z.string(), kind: z.string() }),
-  session: z.object({ id: z.string(), expires_at: z.number().int() }).optional(),
+  session: z
+    .object({
+      id: z.string(),
+      expires_at: z.number().int(),
+      /** A delegated session (T40): the session it was started from. */
+      parent_id: z.string().optional(),
+      /** A delegated session: the sessions it came from, innermost first, then the agent and `owner`. */
+      chain: z.array(z.string()).max(16).optional(),
+      /** A delegated session's slice: only these resources and scopes (absent: all the agent holds); `grants` are cut to it. */
+      slice: z.object({ resources: z.array(z.string()).optional(), scopes: z.array(z.string()).optional() }).optional(),
+    })
+    .optional(),
   grants: z.array(
     z.object({
       resource: z.string(),

@@ -14,7 +14,7 @@ export function parseWhoamiArgs(raw: RawArgs): WhoamiArgs {
   return { json: getFlag(raw.values, 'json') };
 }
 
-/** What the bridge knows about the calling agent: who it is, its session and its grants. */
+/** What the bridge knows about the calling agent: who it is, its session (a delegated one with its chain and slice) and its grants. */
 export async function runWhoami(args: WhoamiArgs, io: CliIo, context: CommandContext): Promise<number> {
   const bridge = await connectAgentBridge(context.env);
   try {
@@ -31,6 +31,7 @@ function describe(io: CliIo, me: WhoamiResponse): void {
   writeLine(io.stdout, `agent    ${sanitizeForTerminal(me.agent.name)} (${sanitizeForTerminal(me.agent.kind)}, ${sanitizeForTerminal(me.agent.id)})`);
   if (me.session !== undefined) {
     writeLine(io.stdout, `session  ${sanitizeForTerminal(me.session.id)}, ends ${formatTime(me.session.expires_at * 1000)}`);
+    describeDelegation(io, me.session);
   }
   if (me.grants.length === 0) {
     writeLine(io.stdout, 'grants   none: each request waits for the owner\'s approval');
@@ -47,11 +48,20 @@ function describe(io: CliIo, me: WhoamiResponse): void {
   for (const line of alignColumns(rows)) writeLine(io.stdout, line);
 }
 
+/** A delegated session (T40): where it came from and the slice it holds (its grants below are cut to it). */
+function describeDelegation(io: CliIo, session: NonNullable<WhoamiResponse['session']>): void {
+  if (session.parent_id === undefined) return;
+  if (session.chain !== undefined) writeLine(io.stdout, `chain    ${session.chain.map(sanitizeForTerminal).join(' ← ')}`);
+  const resources = session.slice?.resources;
+  const scopes = session.slice?.scopes;
+  writeLine(io.stdout, `slice    ${resources === undefined ? 'every granted server' : resources.map(sanitizeForTerminal).join(', ')}; ${scopes === undefined ? 'every granted scope' : sanitizeForTerminal(scopes.join(' '))}`);
+}
+
 export const whoamiCommand = defineAgentCommand(
   {
     path: ['whoami'],
     usage: 'latchkey whoami [--json]',
-    summary: 'Inside an agent session: show the agent, its session and its grants.',
+    summary: 'Inside an agent session: show the agent, its session (a delegated one: its chain and slice) and its grants.',
     description:
       'Asks the Latchkey bridge who the caller is, using the session secret `latchkey run` put in the environment ' +
       '(LATCHKEY_SESSION) or an agent secret (LATCHKEY_AGENT_SECRET). Never opens the vault.',

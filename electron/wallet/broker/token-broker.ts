@@ -183,7 +183,7 @@ export class TokenBroker implements AgentRequests {
   }
 
   whoami(caller: BridgeCaller): WhoamiResponse {
-    return whoamiAnswer({ grants: this.deps.grants, now: () => this.deps.clock.now() }, caller);
+    return whoamiAnswer({ grants: this.deps.grants, lineage: (id) => this.deps.agents.lineage(id), now: () => this.deps.clock.now() }, caller);
   }
 
   /** Counted into periodic summaries, or (an authenticated agent, within budget) written at once: T37. */

@@ -50,6 +50,24 @@ describe('latchkey whoami (agent mode)', () => {
     expect(bridge.whoamiSecrets.at(-1)).toBe(SESSION_SECRET);
   });
 
+  it('T40: in a delegated session it prints the chain and the slice', async () => {
+    const delegated = await startFakeBridge({
+      secrets: [SESSION_SECRET],
+      whoami: () => ({
+        ...FAKE_WHOAMI,
+        session: { id: 'ses_CHILD', expires_at: 1_700_000_900, parent_id: 'ses_PARENT', chain: ['ses_CHILD', 'ses_PARENT', 'test-agent', 'owner'], slice: { scopes: ['files:read'] } },
+      }),
+    });
+    try {
+      const h = createHarness({ env: { [ENV_SESSION_SECRET]: SESSION_SECRET, [ENV_BRIDGE_URL]: delegated.url } });
+      expect(await h.run(['whoami'])).toBe(0);
+      expect(h.stdout.text).toContain('chain    ses_CHILD ← ses_PARENT ← test-agent ← owner');
+      expect(h.stdout.text).toContain('slice    every granted server; files:read');
+    } finally {
+      await delegated.close();
+    }
+  });
+
   it('--json prints the bridge answer', async () => {
     const h = createHarness({ env: agentEnv() });
     expect(await h.run(['whoami', '--json'])).toBe(0);

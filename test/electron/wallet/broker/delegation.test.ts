@@ -75,6 +75,25 @@ describe('T40: delegated sessions are a wallet-enforced slice of their parent', 
     expect(parent.caller.session?.bounds).toBeUndefined();
   });
 
+  it('whoami in a delegated session shows its parent, chain and slice, and its grants cut to the slice', async () => {
+    const parent = await parentSession();
+    const child = await delegate(parent.caller, { scopes: ['mcp:read'], resources: [world.mcpUrl] });
+    const grandchild = await delegate(child.caller, { scopes: ['mcp:read'], resources: [world.mcpUrl] });
+    const me = c.bridge.whoami(grandchild.caller);
+    expect(me.session).toEqual({
+      id: grandchild.id,
+      expires_at: Math.floor(grandchild.caller.session!.expiresAt / 1000),
+      parent_id: child.id,
+      chain: [grandchild.id, child.id, parent.sessionId, parent.agentName, 'owner'],
+      slice: { resources: [world.mcpUrl], scopes: ['mcp:read'] },
+    });
+    expect(me.grants).toEqual([expect.objectContaining({ resource: world.mcpUrl, scopes: ['mcp:read'] })]);
+    // The root session shows the whole grant and no slice.
+    const root = c.bridge.whoami(parent.caller);
+    expect(root.session).toEqual({ id: parent.sessionId, expires_at: expect.any(Number) });
+    expect(root.grants[0]?.scopes).toEqual(['mcp:read', 'mcp:write']);
+  });
+
   it('anything wider than the agent holds or the parent allows is refused, saying what is wider', async () => {
     const parent = await parentSession(600);
     const wider = async (request: Partial<DelegateRequest>, caller = parent.caller): Promise<string> => {
@@ -109,7 +128,7 @@ describe('T40: delegated sessions are a wallet-enforced slice of their parent', 
   it('ending the parent session ends every descendant at once (parent-ended)', async () => {
     const parent = await parentSession();
     const child = await delegate(parent.caller, { scopes: ['mcp:read'] });
-    const grandchild = await delegate(child.caller, { scopes: ['mcp:read'] });
+    const grandchild = await delegate(child.caller, { scopes: ['mcp:read'], resources: [world.mcpUrl] });
     await c.wallet.endSession({ id: parent.sessionId, reason: 'exited' });
     const sessions = await c.wallet.listSessions({ agent: parent.agentId });
     expect(sessions.find((s) => s.id === child.id)).toMatchObject({ endReason: 'parent-ended' });
