@@ -14,6 +14,7 @@ import type { Clock } from '../../base/ports.js';
 import type { ClientRecord } from './records.js';
 import type { AuthorizationServer, NetworkContext } from './client-config.js';
 import { CALLBACK_PATH } from './loopback.js';
+import { TOKEN_EXCHANGE_GRANT, offersTokenExchange } from './token-exchange.js';
 
 export const CLIENT_NAME = 'Latchkey';
 /** RFC 8628 §3.4. */
@@ -131,7 +132,8 @@ export function nativeClientMetadata(redirectUris: string[], grantTypes: readonl
 async function registerDynamically(input: RegisterClientInput): Promise<ClientRecord> {
   const { as, net } = input;
   const redirectUris = [`http://127.0.0.1${CALLBACK_PATH}`, ...(input.loopbackPort === undefined ? [] : [loopbackRedirectUri(input.loopbackPort)])];
-  const grantTypes = input.deviceFlow === true ? [...BASE_GRANT_TYPES, DEVICE_CODE_GRANT] : BASE_GRANT_TYPES;
+  // Token exchange too where the server offers it: delegated sessions' tokens are then exchanged ones (protocol.md T5).
+  const grantTypes = [...BASE_GRANT_TYPES, ...(input.deviceFlow === true ? [DEVICE_CODE_GRANT] : []), ...(offersTokenExchange(as) ? [TOKEN_EXCHANGE_GRANT] : [])];
   let registered: oauth.OmitSymbolProperties<oauth.Client>;
   try {
     const response = await oauth.dynamicClientRegistrationRequest(as, nativeClientMetadata(redirectUris, grantTypes), {
