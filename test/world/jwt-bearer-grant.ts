@@ -7,11 +7,12 @@
  *
  * Used for workload identity (a platform's token) and, with `typ` and the hooks, for an identity
  * provider's ID-JAG. The authenticating client is oidc-provider's as usual; `clientIdFrom` lets an
- * issuer insist that the assertion names that client. Every redemption is recorded.
+ * issuer insist that the assertion names that client. A DPoP proof on the request binds the token
+ * to its key (token_type DPoP, `cnf.jkt`). Every redemption is recorded.
  */
 import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type CryptoKey, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, decodeJwt, EmbeddedJWK, errors as joseErrors, jwtVerify, type CryptoKey, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { errors, type ResourceServer } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 
@@ -97,6 +98,8 @@ export function installJwtBearerGrant(provider: Provider, deps: JwtBearerGrantDe
           scope,
           resourceServer: new provider.ResourceServer(resource, info),
         });
+        const jkt = await dpopThumbprint(ctx.get('dpop'), ctx.oidc.urlFor('token'));
+        if (jkt !== undefined) token.setThumbprint('jkt', jkt);
         const value = await token.save();
         ctx.body = { access_token: value, token_type: token.tokenType, expires_in: token.expiration, scope };
         redemptions.push(seen);
@@ -120,6 +123,22 @@ export function installJwtBearerGrant(provider: Provider, deps: JwtBearerGrantDe
       trusted.delete(issuer);
     },
   };
+}
+
+/**
+ * A DPoP proof on the request (RFC 9449 §4.3): signed by the key it embeds, for POST to the token
+ * endpoint, fresh. Its key's thumbprint binds the token; no header: a Bearer token. No nonces here.
+ */
+async function dpopThumbprint(header: string, tokenEndpoint: string): Promise<string | undefined> {
+  if (header === '') return undefined;
+  try {
+    const { payload, protectedHeader } = await jwtVerify(header, EmbeddedJWK, { typ: 'dpop+jwt', maxTokenAge: '60s', algorithms: ['ES256'] });
+    if (payload['htm'] !== 'POST' || payload['htu'] !== tokenEndpoint || typeof payload.jti !== 'string') throw new Error('proof for another request');
+    if (protectedHeader.jwk === undefined) throw new Error('no key');
+    return await calculateJwkThumbprint(protectedHeader.jwk, 'sha256');
+  } catch {
+    throw new errors.InvalidDpopProof('invalid DPoP proof');
+  }
 }
 
 /** The issuer an assertion names (not yet verified); a non-JWT is invalid_grant. */

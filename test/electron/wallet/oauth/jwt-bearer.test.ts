@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, LatchkeyError } from '../../../../shared/errors.js';
 import { discoverIssuer, type AuthorizationServer } from '../../../../electron/wallet/oauth/discover-issuer.js';
 import { JWT_BEARER_GRANT_TYPE, assertionProblem, redeemJwtBearer } from '../../../../electron/wallet/oauth/jwt-bearer.js';
+import { generateDpopKey } from '../../../../electron/wallet/oauth/dpop-key.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../../../world/authorization-server.js';
 import { createWorkloadIssuer, type WorkloadIssuer } from '../../../world/workload-issuer.js';
 
@@ -58,6 +59,13 @@ describe('R6: the JWT-bearer grant with a workload token', () => {
     expect(claims).toMatchObject({ aud: RESOURCE, sub: platform.subject, client_id: clientId, iss: as.issuer });
     expect(token.expiresAt).toBeGreaterThan(Date.now());
     expect(as.jwtBearer?.redemptions.at(-1)).toMatchObject({ issuer: platform.issuer, subject: platform.subject, outcome: 'ok' });
+  });
+
+  it('R6: with a DPoP key the request carries a proof and the token is bound to that key', async () => {
+    const key = await generateDpopKey();
+    const token = await redeemJwtBearer(metadata, { clientId }, { assertion: await platform.mint({ audience: as.issuer }), scopes: ['mcp:read'], resource: RESOURCE, dpopKey: key }, net, Date.now);
+    expect(token.tokenType).toBe('DPoP');
+    expect(decodeJwt(token.value)['cnf']).toEqual({ jkt: key.thumbprint });
   });
 
   it('R6: the token endpoint is an audience too', async () => {
