@@ -7,24 +7,18 @@
 import { resolve } from 'node:path';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport as ModernStdioTransport } from '@modelcontextprotocol/client/stdio';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { callTool, resultText } from '../../support/mcp-call.js';
 import { REPO_ROOT } from '../../support/run-cli.js';
 import { startMcpServer2026, type TestMcpServer2026 } from '../../world/mcp-server-2026.js';
-import { startReachCli, toolText, type ReachCli } from './reach-cli.js';
+import { toolText, useReachCli } from './reach-cli.js';
 
 const CLI_MAIN = resolve(REPO_ROOT, 'electron/cli/main.ts');
-let reach: ReachCli;
+const reach = useReachCli();
 let modern: TestMcpServer2026;
 
 beforeAll(async () => {
-  reach = await startReachCli();
-  modern = await startMcpServer2026(reach.world);
-}, 60_000);
-
-afterAll(async () => {
-  await modern?.close();
-  await reach?.close();
+  modern = reach.track(await startMcpServer2026(reach.world));
 });
 
 describe('protocol eras end to end', () => {

@@ -6,20 +6,12 @@
  * MCP SDK client uses it, and an agent (an MCP SDK v1 client) calls a tool through `latchkey mcp`
  * in a `latchkey run` session on the same connection.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callTool, resultText } from '../../support/mcp-call.js';
 import { startLegacy20250326Server, type Legacy20250326Variant } from '../../world/legacy-2025-03-26.js';
-import { startReachCli, toolText, type ReachCli } from './reach-cli.js';
+import { toolText, useReachCli } from './reach-cli.js';
 
-let reach: ReachCli;
-
-beforeAll(async () => {
-  reach = await startReachCli();
-}, 60_000);
-
-afterAll(async () => {
-  await reach?.close();
-});
+const reach = useReachCli();
 
 async function connectAndUse(variant: Legacy20250326Variant): Promise<void> {
   const legacy = reach.track(await startLegacy20250326Server({ variant }));

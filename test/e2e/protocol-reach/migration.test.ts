@@ -6,20 +6,12 @@
  * wait for the owner, who signs in at the new AS.
  */
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callTool, resultText } from '../../support/mcp-call.js';
 import { startMigrationScenario, type MigrationScenario } from '../../world/migration.js';
-import { startReachCli, toolText, type ReachCli } from './reach-cli.js';
+import { toolText, useReachCli } from './reach-cli.js';
 
-let reach: ReachCli;
-
-beforeAll(async () => {
-  reach = await startReachCli();
-}, 60_000);
-
-afterAll(async () => {
-  await reach?.close();
-});
+const reach = useReachCli();
 
 async function connectedScenario(): Promise<MigrationScenario> {
   const moving = reach.track(await startMigrationScenario(reach.world));

@@ -6,21 +6,15 @@
  * sign in (never a browser for the agent); the owner's `latchkey connect` signs in through
  * Chromium with the challenge's scope, and the agent's call then goes through.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { NOTES_READ, NOTES_WRITE, startOpenUntil401Server, type OpenUntil401Server } from '../../world/open-until-401.js';
-import { startReachCli, toolText, type ReachCli } from './reach-cli.js';
+import { toolText, useReachCli } from './reach-cli.js';
 
-let reach: ReachCli;
+const reach = useReachCli();
 let server: OpenUntil401Server;
 
 beforeAll(async () => {
-  reach = await startReachCli();
-  server = await startOpenUntil401Server(reach.world);
-}, 60_000);
-
-afterAll(async () => {
-  await server?.close();
-  await reach?.close();
+  server = reach.track(await startOpenUntil401Server(reach.world));
 });
 
 describe('T9: sign in when the server asks, not before (real CLI, daemon, Chromium)', () => {

@@ -7,24 +7,16 @@
  */
 import { createServer } from 'node:net';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callTool, resultText } from '../../support/mcp-call.js';
 import { startExactRedirectServer } from '../../world/exact-port-as.js';
 import { startResourceRejectingServer } from '../../world/no-resource-as.js';
 import { startSlowAuthorizationServer } from '../../world/slow-as.js';
 import type { VariantPair } from '../../world/variant-pair.js';
-import { startReachCli, toolText, type ReachCli } from './reach-cli.js';
+import { toolText, useReachCli } from './reach-cli.js';
 
 const METADATA_DELAY_MS = 60_000;
-let reach: ReachCli;
-
-beforeAll(async () => {
-  reach = await startReachCli();
-}, 60_000);
-
-afterAll(async () => {
-  await reach?.close();
-});
+const reach = useReachCli();
 
 /** A loopback port that was free a moment ago. */
 async function freePort(): Promise<number> {

@@ -5,7 +5,7 @@
  * that are MCP SDK clients talking to `latchkey mcp <url>` over stdio (test/support/agent-mcp.ts).
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Approval } from '../../../shared/agents.js';
 import { startAgentMcp } from '../../support/agent-mcp.js';
 import { startCliDaemon, waitForPendingApproval } from '../../support/cli-daemon.js';
@@ -38,6 +38,40 @@ export interface ReachCli {
   /** Closes `server` (a test-world addition the test started) in close(), before the world. */
   track<T extends { close(): Promise<void> }>(server: T): T;
   close(): Promise<void>;
+}
+
+/**
+ * The file's ReachCli: started before its tests and closed after them (what a file's own hooks
+ * start is closed first). Use it inside tests and hooks: before the file's tests start there is none.
+ */
+export function useReachCli(options: WorldOptions = {}): ReachCli {
+  let started: ReachCli | undefined;
+  beforeAll(async () => {
+    started = await startReachCli(options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const now = (): ReachCli => {
+    if (started === undefined) throw new Error('the CLI and its daemon are not started yet: use them inside a test or hook');
+    return started;
+  };
+  return {
+    get world() {
+      return now().world;
+    },
+    get env() {
+      return now().env;
+    },
+    connect: (url, args, timeoutSeconds) => now().connect(url, args, timeoutSeconds),
+    run: (args) => now().run(args),
+    token: (url) => now().token(url),
+    pendingApproval: (kind) => now().pendingApproval(kind),
+    startAgent: (name, url, scopes) => now().startAgent(name, url, scopes),
+    startRunAgent: (name, url, scopes) => now().startRunAgent(name, url, scopes),
+    track: (server) => now().track(server),
+    close: () => now().close(),
+  };
 }
 
 export async function startReachCli(options: WorldOptions = {}): Promise<ReachCli> {
