@@ -50,6 +50,11 @@ export interface EnterpriseIdp {
   mapClient(audience: string, clientId: string): void;
   /** Refuse every exchange for `audience` with access_denied (the administrator's policy says no). */
   refuseAudience(audience: string): void;
+  /**
+   * Ends every sign-in so far (an administrator logged the user out): an ID token from a login up to
+   * now, refreshed or not (`auth_time` stays the login's), gets invalid_grant; a new login works.
+   */
+  endSignIns(): void;
   close(): Promise<void>;
 }
 
@@ -61,6 +66,8 @@ export async function startEnterpriseIdp(options: EnterpriseIdpOptions = {}): Pr
   const clientIds = new Map<string, string>();
   const refused = new Set<string>();
   const issued: IdJagIssue[] = [];
+  /** ID tokens of logins up to this (epoch s, their `auth_time`) are no longer exchanged. */
+  let signInsEndedAt = 0;
   const idp: EnterpriseIdp = {
     issuer: as.issuer,
     as,
@@ -73,6 +80,9 @@ export async function startEnterpriseIdp(options: EnterpriseIdpOptions = {}): Pr
     },
     refuseAudience: (audience: string) => {
       refused.add(trimSlash(audience));
+    },
+    endSignIns: () => {
+      signInsEndedAt = Math.floor(Date.now() / 1000);
     },
     close: () => as.close(),
   };
@@ -89,6 +99,7 @@ export async function startEnterpriseIdp(options: EnterpriseIdpOptions = {}): Pr
     try {
       const { payload } = await jwtVerify(subjectToken, idTokenKeys, { issuer: as.issuer, ...(asker === undefined ? {} : { audience: asker }) });
       if (typeof payload.sub !== 'string') throw new Error('no sub');
+      if (typeof payload.auth_time !== 'number' || payload.auth_time <= signInsEndedAt) throw new Error('that login has ended');
       sub = payload.sub;
     } catch {
       throw new errors.InvalidGrant('the subject token is not a valid, current ID token of this identity provider');
@@ -133,6 +144,8 @@ async function registerLatchkey(issuer: string): Promise<string> {
       grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
+      // Every ID token says when its login was, refreshed ones too: endSignIns() ends logins, not tokens.
+      require_auth_time: true,
     }),
   });
   const body = (await response.json()) as { client_id?: unknown };

@@ -62,6 +62,11 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   [ErrorCode.AssertionRejected]: { status: 502, title: 'Workload token refused' },
   [ErrorCode.JwtBearerUnsupported]: { status: 502, title: 'No workload identity at this server' },
   [ErrorCode.WorkloadTokenUnavailable]: { status: 503, title: 'Workload token unavailable' },
+  // An enterprise-managed connection (R7): the owner's identity provider sign-in, or that IdP's answer for this server.
+  [ErrorCode.EnterpriseSignInNeeded]: { status: 409, title: 'Owner must sign in at the identity provider' },
+  [ErrorCode.EnterpriseNotConfigured]: { status: 409, title: 'No identity provider set up' },
+  [ErrorCode.IdJagRefused]: { status: 502, title: 'Identity provider refused' },
+  [ErrorCode.IdJagInvalid]: { status: 502, title: 'Identity provider answered wrongly' },
   [ErrorCode.OpenerFailed]: { status: 503, title: 'No browser for the sign-in' },
   [ErrorCode.KeychainLocked]: { status: 503, title: 'Wallet locked' },
   [ErrorCode.KeychainUnavailable]: { status: 503, title: 'Wallet unavailable' },

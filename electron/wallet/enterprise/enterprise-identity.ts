@@ -104,9 +104,15 @@ export class EnterpriseIdentity {
       idJag = await exchange(session.idToken);
     } catch (error) {
       // The IdP may end a sign-in before its ID token's exp says: renew once, then ask the owner.
-      if (!(error instanceof LatchkeyError && error.code === ErrorCode.EnterpriseSignInNeeded) || session.refreshToken === undefined) throw error;
-      session = await this.renew(idp, idpClient, session);
-      idJag = await exchange(session.idToken);
+      if (!isSignInNeeded(error)) throw error;
+      try {
+        if (session.refreshToken === undefined) throw error;
+        session = await this.renew(idp, idpClient, session);
+        idJag = await exchange(session.idToken);
+      } catch (again) {
+        if (isSignInNeeded(again)) await this.endSignIn(idp.issuer);
+        throw again;
+      }
     }
     this.deps.logger.info('ID-JAG issued', { issuer: idp.issuer, audience: request.audience, resource: request.resource, grant: fingerprint(idJag.value) });
     return { ...idJag, idp: idp.issuer };
@@ -140,16 +146,19 @@ export class EnterpriseIdentity {
         this.deps.logger.info('ID token renewed at the identity provider', { issuer: idp.issuer, idToken: fingerprint(kept.idToken) });
         return kept;
       } catch (error) {
-        if (error instanceof LatchkeyError && error.code === ErrorCode.EnterpriseSignInNeeded) {
-          await this.deps.store.dropSession();
-          this.deps.logger.warn('the identity provider refused the saved sign-in; the owner must sign in again', { issuer: idp.issuer });
-        }
+        if (isSignInNeeded(error)) await this.endSignIn(idp.issuer);
         throw error;
       }
     })().finally(() => {
       this.renewing = undefined;
     });
     return this.renewing;
+  }
+
+  /** The IdP no longer accepts the owner's sign-in: it is dropped, so the status says so. */
+  private async endSignIn(issuer: string): Promise<void> {
+    await this.deps.store.dropSession();
+    this.deps.logger.warn('the identity provider refused the saved sign-in; the owner must sign in again', { issuer });
   }
 
   private async keep(grant: IdTokenGrant): Promise<IdpSession> {
@@ -163,4 +172,8 @@ export class EnterpriseIdentity {
     await this.deps.store.putSession(session);
     return session;
   }
+}
+
+function isSignInNeeded(error: unknown): boolean {
+  return error instanceof LatchkeyError && error.code === ErrorCode.EnterpriseSignInNeeded;
 }

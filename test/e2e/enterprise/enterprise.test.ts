@@ -64,10 +64,11 @@ describe('R7: enterprise-managed authorization, end to end', () => {
     const clientA = await registerLatchkeyAt(worldA);
     const clientB = await registerLatchkeyAt(worldB);
     for (const [world, client] of [[worldA, clientA], [worldB, clientB]] as const) {
-      const added = await runCli(['client', 'add', world.issuer, '--client-id', client.clientId, '--client-secret-stdin'], setup.env, client.clientSecret);
+      // `--client-id=…`: a generated id may start with "-".
+    const added = await runCli(['client', 'add', world.issuer, `--client-id=${client.clientId}`, '--client-secret-stdin'], setup.env, client.clientSecret);
       expect(added.code, added.stderr).toBe(0);
     }
-    const configured = JSON.parse(await setup.cli(['enterprise', 'set', '--idp', idp.issuer, '--client-id', idp.clientId, '--json'])) as EnterpriseStatus;
+    const configured = JSON.parse(await setup.cli(['enterprise', 'set', '--idp', idp.issuer, `--client-id=${idp.clientId}`, '--json'])) as EnterpriseStatus;
     expect(configured).toMatchObject({ state: 'signed-out', issuer: idp.issuer, clientId: idp.clientId });
 
     // The one browser sign-in: at the IdP.
@@ -140,11 +141,23 @@ describe('R7: enterprise-managed authorization, end to end', () => {
     expect(worldA.opener.opened.length).toBe(browserOpens);
     console.info(`[enterprise] token after the ID-JAG expired (fresh exchange + redeem, no browser): ${refreshMs} ms, 1 IdP request, 1 AS request`);
 
+    // The IdP ends the owner's login: the agent is told, by code, that the owner must sign in there; the connection stays.
+    idp.endSignIns();
+    const refused = await runCli(['run', '--agent', 'notes-bot', '--', process.execPath, '--import', 'tsx', MAIN, 'token', '--json', worldA.mcpUrl], setup.env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toContain('enterprise.sign_in_needed');
+    expect(JSON.parse(await setup.cli(['enterprise', 'status', '--json'])) as EnterpriseStatus).toMatchObject({ state: 'signed-out' });
+    const again = worldA.opener.nextFlow();
+    await setup.cli(['enterprise', 'sign-in']);
+    expect((await again).steps).toContain('login');
+    const afterSignIn = await agentToken();
+    expect(resultText(await callTool(worldA.mcpUrl, afterSignIn.access_token, 'echo', { text: 'signed in again' }))).toBe('signed in again');
+
     // No secret or token reached the audit log.
     const audit = await setup.cli(['audit', '--json']);
     expect(audit).toContain('enterprise.signed_in');
-    for (const secret of [...secrets, first.access_token, ownerToken]) expect(audit).not.toContain(secret);
-  }, 180_000);
+    for (const secret of [...secrets, first.access_token, ownerToken, afterSignIn.access_token]) expect(audit).not.toContain(secret);
+  }, 240_000);
 
   it('R7: the IdP refusing a server is enterprise.id_jag_refused with a hint, and nothing is stored', async () => {
     idp.refuseAudience(worldB.issuer);
