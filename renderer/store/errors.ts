@@ -3,7 +3,7 @@
  * same fields (IPC loses the class), so this reads the fields rather than checking the class.
  */
 import { ErrorCode } from '../../shared/errors.js';
-import type { UiError } from './types.js';
+import type { Outcome, UiError } from './types.js';
 
 const MAX_TEXT = 2_000;
 
@@ -19,4 +19,13 @@ export function toUiError(error: unknown): UiError {
   const message = field(error, 'message') ?? 'Something went wrong. Try again; if it keeps happening, check the Latchkey log.';
   const hint = field(error, 'hint');
   return hint === undefined ? { code, message } : { code, message, hint };
+}
+
+/** Runs `action` for a form that shows its own refusal: its result, or what it threw as the window shows it (no notice). */
+export async function outcomeOf<T>(action: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await action() };
+  } catch (error) {
+    return { ok: false, error: toUiError(error) };
+  }
 }

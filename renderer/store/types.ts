@@ -48,6 +48,12 @@ export type AgentClientSummary = OwnerResult<'listAgentClients'>[number];
 /** What setting up an agent's own client gives back: the client, and the public JWK when a key was generated. */
 export type AgentClientAdded = OwnerResult<'setAgentClient'>;
 
+/** An autonomous agent set up in one step: the agent and its secret (shown once), its own client, its grant, the public JWK when a key was made. */
+export type AutonomousAgentAdded = OwnerResult<'addAutonomousAgent'>;
+
+/** The public keys of an agent's own clients (public members only), for the administrator. */
+export type AgentPublicKeys = OwnerResult<'agentJwks'>;
+
 /** An action whose failure the form that asked shows inline (no notice): its result, or the error as shown. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: UiError };
 
@@ -99,6 +105,10 @@ export interface IdentitiesSlice {
   loadAgentClients(): Promise<void>;
   /** Gives an agent its own client (a secret, or a key the wallet generates); the secret is passed on, never kept. */
   setAgentClient(params: OwnerParams<'setAgentClient'>): Promise<Outcome<AgentClientAdded>>;
+  /** An autonomous agent, its own client and its grant in one step (the wallet undoes all of it when a step fails). */
+  addAutonomousAgent(params: OwnerParams<'addAutonomousAgent'>): Promise<Outcome<AutonomousAgentAdded>>;
+  /** The public keys of the agent's own client for a server, to show the administrator again. */
+  agentJwks(agent: string, server: string): Promise<Outcome<AgentPublicKeys>>;
 }
 
 export interface PolicySlice {

@@ -6,7 +6,7 @@ import { useNow } from '../../components/clock.js';
 import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { formatRelative, formatTime } from '../../components/format.js';
 import { Text } from '../../components/Text.js';
-import { selectGrantsOf, selectSessionsOf } from '../../store/selectors.js';
+import { selectAgentClientsOf, selectGrantsOf, selectSessionsOf } from '../../store/selectors.js';
 import { AddGrantButton } from './AddGrant.js';
 import { GrantsTable } from './GrantsTable.js';
 import { OwnClients } from './OwnClients.js';
@@ -15,6 +15,7 @@ import { SessionsList } from './SessionsList.js';
 export function AgentCard({ agent }: { agent: AgentSummary }) {
   const grants = useWalletShallow(selectGrantsOf(agent.id));
   const sessions = useWalletShallow(selectSessionsOf(agent.id));
+  const ownClients = useWalletShallow(selectAgentClientsOf(agent.id));
   const removeAgent = useWallet((s) => s.removeAgent);
   const now = useNow();
   const headingId = useId();
@@ -34,7 +35,8 @@ export function AgentCard({ agent }: { agent: AgentSummary }) {
         >
           <p>
             <Text value={agent.name} wrap />&apos;s secret stops working at once, its {grants.length} grant(s) are revoked and its{' '}
-            {sessions.length} session(s) end. Its audit entries are kept.
+            {sessions.length} session(s) end.
+            {ownClients.length > 0 && ` Its ${ownClients.length} own client(s) and their keys are deleted from the vault.`} Its audit entries are kept.
           </p>
         </ConfirmButton>
       </header>

@@ -3,6 +3,7 @@ import { useWallet } from '../../app/store-context.js';
 import { EmptyState, Loaded, Screen } from '../../components/Screen.js';
 import { selectAgents } from '../../store/selectors.js';
 import { AddAgentButton } from './AddAgent.js';
+import { AddAutonomousAgentButton } from './AddAutonomousAgent.js';
 import { AgentCard } from './AgentCard.js';
 
 export function AgentsScreen() {
@@ -10,7 +11,10 @@ export function AgentsScreen() {
   return (
     <Screen title="Agents" intro="Each agent's grants (which servers, which scopes, how long a token lives) and its running sessions.">
       <div className="toolbar">
-        <AddAgentButton />
+        <div className="toolbar-buttons">
+          <AddAgentButton />
+          <AddAutonomousAgentButton />
+        </div>
       </div>
       <Loaded collection="agents">
         {agents.length === 0 ? (

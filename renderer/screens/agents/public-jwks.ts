@@ -9,13 +9,17 @@ export interface PublicJwks {
   keys: Array<Record<string, string>>;
 }
 
-export function publicJwksOf(jwk: Record<string, unknown>): PublicJwks {
+function publicMembers(jwk: Record<string, unknown>): Record<string, string> {
   const key: Record<string, string> = {};
   for (const member of PUBLIC_MEMBERS) {
     const value = jwk[member];
     if (typeof value === 'string') key[member] = value;
   }
-  return { keys: [key] };
+  return key;
+}
+
+export function publicJwksOf(jwks: ReadonlyArray<Record<string, unknown>>): PublicJwks {
+  return { keys: jwks.map(publicMembers) };
 }
 
 /** The set as the administrator pastes it: two-space JSON. */

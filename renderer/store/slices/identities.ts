@@ -1,9 +1,13 @@
-/** Agents' own clients at their servers' authorization servers (R5): listed, and set up from the window. */
-import { toUiError } from '../errors.js';
+/**
+ * Agents' own clients at their servers' authorization servers (R5): listed, set up from the
+ * window (one client, or an autonomous agent in one step), and their public keys read again.
+ * The forms that ask show a refusal inline (the server's code, message and hint), so no notice here.
+ */
+import { outcomeOf } from '../errors.js';
 import { singleFlight } from '../single-flight.js';
-import type { AgentClientAdded, IdentitiesSlice, Outcome, SliceContext } from '../types.js';
+import type { IdentitiesSlice, SliceContext } from '../types.js';
 
-export function createIdentitiesSlice({ client, set, track }: SliceContext): IdentitiesSlice {
+export function createIdentitiesSlice({ client, set, get, track }: SliceContext): IdentitiesSlice {
   const loadAgentClients = singleFlight(() =>
     track('agentClients', async () => {
       const clients = await client.call('listAgentClients', {});
@@ -14,15 +18,17 @@ export function createIdentitiesSlice({ client, set, track }: SliceContext): Ide
   return {
     agentClients: [],
     loadAgentClients,
-    // The form that asked shows a refusal inline (the server's code, message and hint), so no notice here.
-    setAgentClient: async (params): Promise<Outcome<AgentClientAdded>> => {
-      try {
-        return { ok: true, value: await client.call('setAgentClient', params) };
-      } catch (error) {
-        return { ok: false, error: toUiError(error) };
-      } finally {
-        await loadAgentClients();
-      }
+    setAgentClient: async (params) => {
+      const outcome = await outcomeOf(() => client.call('setAgentClient', params));
+      await loadAgentClients();
+      return outcome;
     },
+    addAutonomousAgent: async (params) => {
+      const outcome = await outcomeOf(() => client.call('addAutonomousAgent', params));
+      // A failed step is undone by the wallet; read everything again either way.
+      await Promise.all([get().loadAgents(), get().loadGrants(), loadAgentClients()]);
+      return outcome;
+    },
+    agentJwks: (agent, server) => outcomeOf(() => client.call('agentJwks', { agent, server })),
   };
 }

@@ -3,17 +3,8 @@
  * plan the owner confirmed applied by its digest. Failures go back to the screen that asked.
  */
 import { formatPolicy, parsePolicyText, type PolicyPlan } from '../../../shared/policy.js';
-import { toUiError } from '../errors.js';
-import type { Outcome, PlannedPolicy, PolicySlice, SliceContext } from '../types.js';
-
-/** Runs `action`, turning what it throws into the error as the window shows it. */
-async function outcomeOf<T>(action: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await action() };
-  } catch (error) {
-    return { ok: false, error: toUiError(error) };
-  }
-}
+import { outcomeOf } from '../errors.js';
+import type { PlannedPolicy, PolicySlice, SliceContext } from '../types.js';
 
 export function createPolicySlice({ client, get }: SliceContext): PolicySlice {
   return {

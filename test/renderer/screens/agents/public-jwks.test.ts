@@ -10,9 +10,9 @@ describe('publicJwksOf', () => {
   ] as const)('keeps the public members of a %s key and drops every private one', (alg, privateKey) => {
     const jwk = { ...privateKey.export({ format: 'jwk' }), alg, kid: 'k1', use: 'sig' } as Record<string, unknown>;
     expect(jwk['d']).toEqual(expect.any(String));
-    const [key] = publicJwksOf(jwk).keys;
+    const [key] = publicJwksOf([jwk]).keys;
     for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(member);
     expect(key).toMatchObject({ kty: alg === 'ES256' ? 'EC' : 'RSA', alg, kid: 'k1', use: 'sig' });
-    expect(formatJwks(publicJwksOf(jwk))).not.toContain(String(jwk['d']));
+    expect(formatJwks(publicJwksOf([jwk]))).not.toContain(String(jwk['d']));
   });
 });
