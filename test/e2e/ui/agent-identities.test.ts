@@ -1,9 +1,11 @@
 /**
  * Agents with identities of their own in the window, in Chromium through the headless host: an
  * agent is given its own client with a generated key (the dialog shows the public JWK set to copy,
- * never a private member) or with a secret (a password field, never shown back); a refusal stays in
- * the dialog with its code; and the Activity log names who asked for a delegated hand-out, the
- * chain down from the owner (R5, T40).
+ * never a private member, and shows it again later) or with a secret (a password field, never
+ * shown back); an autonomous agent is set up in one step with a client it registers, and removing
+ * it deletes that client; a refusal stays in the dialog with its code and leaves nothing behind;
+ * and the Activity log names who asked for a delegated hand-out, the chain down from the owner
+ * (R5, T40).
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -50,18 +52,25 @@ describe('the window: agents with clients of their own', () => {
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) });
     expect(jwks.keys[0]).not.toHaveProperty('d');
     for (const theme of THEMES) {
-      await page.evaluate((dark) => document.documentElement.setAttribute('data-theme', dark), theme);
+      await page.evaluate((chosen) => document.documentElement.setAttribute('data-theme', chosen), theme); // as the theme control sets it: choosing there would close the dialog
       await saveScreenshot(page, `agents-own-client-jwks-${theme}`);
     }
     await shown.getByRole('button', { name: 'Copy JWKS' }).click();
     await shown.getByText('Copied to the clipboard.').waitFor(); // the window's permissions policy lets it write, never read, the clipboard
     await shown.getByRole('button', { name: 'Done' }).click();
+    await shown.waitFor({ state: 'detached' });
 
     const [client] = await ui.daemon.wallet.listAgentClients({ agent: 'ci-bot' });
     expect(client).toMatchObject({ clientId: 'ci-bot-key', method: 'private_key_jwt', issuer: world.issuer });
     const row = page.getByRole('table', { name: 'Own clients of ci-bot' }).getByRole('row').filter({ hasText: 'ci-bot-key' });
-    await row.getByText('key (private_key_jwt)').waitFor();
+    await row.getByRole('cell', { name: 'key', exact: true }).waitFor();
     await row.getByText(client!.keyThumbprint!).waitFor();
+    // The same public key set again later, for an administrator who needs it (agentJwks).
+    await row.getByRole('button', { name: 'Public key' }).click();
+    const again = page.getByRole('dialog', { name: 'Public key of this client' });
+    expect(await again.getByLabel('Public key set (JWKS)').inputValue()).toBe(jwksText);
+    await again.getByRole('button', { name: 'Done' }).click();
+    await again.waitFor({ state: 'detached' });
     const requests = world.as.tokenRequestCount() - asRequests;
     console.info(`own client with a generated key from the window: ${wallTimeMs} ms from "Add client" to the JWK set shown, ${requests} token requests to the authorization server`);
     expect(requests).toBe(0);
@@ -84,7 +93,7 @@ describe('the window: agents with clients of their own', () => {
     await dialog.waitFor({ state: 'detached' });
 
     const row = page.getByRole('table', { name: 'Own clients of nightly-report' }).getByRole('row').filter({ hasText: 'nightly-basic' });
-    await row.getByText('client secret').waitFor();
+    await row.getByRole('cell', { name: 'secret', exact: true }).waitFor();
     expect((await ui.daemon.wallet.listAgentClients({ agent: 'nightly-report' })).map((c) => c.method)).toEqual(['client_secret_basic']);
     expect(await page.content()).not.toContain(SECRET);
     await ui.watch.expectClean();
@@ -120,6 +129,67 @@ describe('the window: agents with clients of their own', () => {
     const row = page.getByRole('table', { name: 'Audit log' }).getByRole('row').filter({ hasText: 'token.issued' }).first();
     const line = `${issued.chain!.slice(0, -1).join(' ← ')} ← ${issued.owner === undefined ? 'owner' : `owner ${issued.owner}`}`;
     await row.getByText(line).waitFor();
+    await ui.watch.expectClean();
+  });
+
+  it('one step: an autonomous agent with a client it registers, tried at the AS, granted; removing it deletes the client', { timeout: 90_000 }, async () => {
+    const { ui, page, world } = suite;
+    const before = { tokens: world.as.tokenRequestCount(), registrations: world.as.registrations.length };
+    await openScreen(page, 'Agents');
+    await page.getByRole('button', { name: 'Add autonomous agent' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add autonomous agent' });
+    await dialog.getByLabel('Name').fill('dcr-bot');
+    await dialog.getByLabel('MCP server URL').fill(world.mcpUrl);
+    await dialog.getByLabel(/^Scopes/u).fill(MCP_READ);
+    expect(await dialog.getByRole('radio', { name: /Register a client/u }).isChecked()).toBe(true);
+    expect(await dialog.getByLabel('Client id').count()).toBe(0);
+    for (const theme of THEMES) {
+      await page.evaluate((chosen) => document.documentElement.setAttribute('data-theme', chosen), theme); // as the theme control sets it: choosing there would close the dialog
+      await saveScreenshot(page, `agents-add-autonomous-${theme}`);
+    }
+    const started = performance.now();
+    await dialog.getByRole('button', { name: 'Add autonomous agent' }).click();
+
+    const done = page.getByRole('dialog', { name: 'Autonomous agent added' });
+    await done.getByText('The authorization server issued the client a token: it works.', { exact: false }).waitFor();
+    const wallTimeMs = Math.round(performance.now() - started);
+    expect(await done.getByLabel('Agent secret').inputValue()).toMatch(/^lk_agent_/u);
+    const jwks = JSON.parse(await done.getByLabel('Public key set (JWKS)').inputValue()) as { keys: Array<Record<string, string>> };
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+    const requests = { tokens: world.as.tokenRequestCount() - before.tokens, registrations: world.as.registrations.length - before.registrations };
+    console.info(`autonomous agent in one step from the window (registered client): ${wallTimeMs} ms, ${requests.registrations} registration and ${requests.tokens} token request(s) at the authorization server`);
+    expect(requests).toEqual({ tokens: 1, registrations: 1 });
+    await done.getByRole('button', { name: 'Done' }).click();
+
+    const card = page.getByRole('article', { name: 'dcr-bot' });
+    await card.getByRole('table', { name: 'Own clients of dcr-bot' }).getByRole('cell', { name: 'key', exact: true }).waitFor();
+    await card.getByText(MCP_READ).first().waitFor();
+    const dcrBot = (await ui.daemon.wallet.listAgents()).find((agent) => agent.name === 'dcr-bot')!;
+    await card.getByRole('button', { name: 'Remove agent' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Remove this agent?' });
+    await confirm.getByText('Its 1 own client(s) and their keys are deleted from the vault.', { exact: false }).waitFor();
+    await confirm.getByRole('button', { name: 'Remove' }).click();
+    await card.waitFor({ state: 'detached' });
+    expect((await ui.daemon.wallet.listAgentClients({})).filter((c) => c.agentId === dcrBot.id)).toEqual([]);
+    await ui.watch.expectClean();
+  });
+
+  it('one step refused by the AS (an unknown client): the refusal is in the dialog and no agent is left behind', { timeout: 60_000 }, async () => {
+    const { ui, page, world } = suite;
+    await openScreen(page, 'Agents');
+    await page.getByRole('button', { name: 'Add autonomous agent' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add autonomous agent' });
+    await dialog.getByLabel('Name').fill('stray-bot');
+    await dialog.getByLabel('MCP server URL').fill(world.mcpUrl);
+    await dialog.getByRole('radio', { name: /A client secret/u }).check();
+    await dialog.getByLabel('Client id').fill('nobody-registered-this');
+    await dialog.getByLabel('Client secret', { exact: true }).fill(SECRET);
+    await dialog.getByRole('button', { name: 'Add autonomous agent' }).click();
+    await dialog.getByRole('alert').getByText('identity.client_rejected').waitFor();
+    expect((await ui.daemon.wallet.listAgents()).map((agent) => agent.name)).not.toContain('stray-bot');
+    expect(await page.content()).not.toContain(SECRET);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    ui.watch.consoleErrors.splice(0); // the browser logs the host's refusal
     await ui.watch.expectClean();
   });
 });
