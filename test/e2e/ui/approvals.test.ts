@@ -6,38 +6,28 @@
  * Activity shows the hand-outs and the refusals, and takes new entries live.
  */
 import { decodeJwt } from 'jose';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Grant } from '../../../shared/agents.js';
 import { isLatchkeyError } from '../../../shared/errors.js';
-import { MCP_READ, startWorld, type World } from '../../world/index.js';
-import { openScreen, startUi, type UiFixture } from './support.js';
+import { MCP_READ } from '../../world/index.js';
+import { openScreen, useUiSuite } from './support.js';
 
-let world: World;
-let ui: UiFixture;
-let page: Page;
 let secret: string;
-
-beforeAll(async () => {
-  world = await startWorld();
-  ui = await startUi(world);
-  page = ui.page;
-  await ui.daemon.wallet.connect({ url: world.mcpUrl });
-  secret = (await ui.daemon.wallet.enrolAgent({ name: 'agent-a' })).secret;
-}, 60_000);
-
-afterAll(async () => {
-  await ui?.close();
-  await world?.close();
+const suite = useUiSuite({
+  prepare: async (ui) => {
+    await ui.daemon.wallet.connect({ url: ui.world.mcpUrl });
+    secret = (await ui.daemon.wallet.enrolAgent({ name: 'agent-a' })).secret;
+  },
 });
 
 /** The pending approval card of `agent` (its heading names the agent and what it asks). */
 function approvalCard(agent: string) {
-  return page.getByRole('article', { name: `${agent} asks for a token` });
+  return suite.page.getByRole('article', { name: `${agent} asks for a token` });
 }
 
 /** Presses Tab until the focused element is the button named `name` (at most `limit` presses). */
 async function tabTo(name: string, limit = 40): Promise<void> {
+  const { page } = suite;
   for (let i = 0; i < limit; i += 1) {
     await page.keyboard.press('Tab');
     const focused = await page.evaluate(() => {
@@ -51,6 +41,7 @@ async function tabTo(name: string, limit = 40): Promise<void> {
 
 describe('the window: approvals, grants and activity, live', () => {
   it('an agent without a grant asks → the approval appears without a reload → Approve once → the agent gets its token', async () => {
+    const { world, ui, page } = suite;
     await page.getByText('Nothing is waiting for you.').waitFor();
     const agent = ui.bridge(secret);
     const asking = agent.token(world.mcpUrl, [MCP_READ]);
@@ -72,6 +63,7 @@ describe('the window: approvals, grants and activity, live', () => {
   });
 
   it('keyboard only: Tab to "Approve and remember", Enter → token and a grant', async () => {
+    const { world, ui, page } = suite;
     const asking = ui.bridge(secret).token(world.mcpUrl, [MCP_READ]);
     const card = approvalCard('agent-a');
     await card.waitFor();
@@ -89,6 +81,7 @@ describe('the window: approvals, grants and activity, live', () => {
   });
 
   it('keyboard only: the sections are reachable with Tab and Enter', async () => {
+    const { page } = suite;
     await page.getByRole('heading', { level: 1, name: 'Approvals' }).focus();
     await page.keyboard.press('Shift+Tab'); // back into the sidebar, which comes first
     for (let i = 0; i < 10; i += 1) {
@@ -102,6 +95,7 @@ describe('the window: approvals, grants and activity, live', () => {
   });
 
   it('revoke the grant in Agents → the next request asks again → Deny → refused; Activity shows it all, live', async () => {
+    const { world, ui, page } = suite;
     await openScreen(page, 'Agents');
     const agentCard = page.getByRole('article', { name: 'agent-a' });
     const row = agentCard.getByRole('row').filter({ hasText: world.mcpUrl });
