@@ -1,21 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
+import { describe, expect, it } from 'vitest';
+import { useMemoryWallets, type MemoryWallet } from '../../support/memory-wallet.js';
 import { createHarness } from './harness.js';
 
 const NOW = 1_700_000_000_000;
 const CREATED = 1_699_990_000_000;
-const opened: MemoryWallet[] = [];
+const openWallet = useMemoryWallets();
 
 /** The real wallet in memory, its clock at `now`. */
-async function memoryWallet(now = NOW): Promise<MemoryWallet> {
-  const memory = await openMemoryWallet({ now });
-  opened.push(memory);
-  return memory;
+function memoryWallet(now = NOW): Promise<MemoryWallet> {
+  return openWallet({ now });
 }
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((memory) => memory.close()));
-});
 
 describe('latchkey agent add', () => {
   it('prints the secret alone on stdout, once, and the store-it-now warning on stderr', async () => {
