@@ -4,15 +4,7 @@ import { useWallet } from '../../app/store-context.js';
 import { formatStamp, formatTime } from '../../components/format.js';
 import { Scopes, Text } from '../../components/Text.js';
 import { auditAgentLabel, selectAgents } from '../../store/selectors.js';
-
-/** "ses_child ← ses_parent ← claude-code ← owner alice": who asked, innermost first, ending with the human owner; empty when not recorded. */
-export function chainLine(entry: Pick<AuditEvent, 'chain' | 'owner'>): string {
-  const chain = entry.chain ?? [];
-  if (chain.length === 0) return entry.owner === undefined ? '' : `owner ${entry.owner}`;
-  if (entry.owner === undefined) return chain.join(' ← ');
-  if (chain.at(-1) === 'owner') return [...chain.slice(0, -1), `owner ${entry.owner}`].join(' ← ');
-  return `${chain.join(' ← ')} (owner ${entry.owner})`;
-}
+import { chainLine } from './chain-line.js';
 
 export function AuditTable({ entries }: { entries: AuditEvent[] }) {
   const agents = useWallet(selectAgents);

@@ -23,6 +23,13 @@ const suite = useUiSuite({
   },
 });
 
+/** Sets the theme as the window's theme control does (choosing it there would close the open dialog). */
+async function setThemeAttribute(page: Page, theme: Theme): Promise<void> {
+  await page.evaluate((chosen) => {
+    (globalThis as unknown as { document: { documentElement: { setAttribute(name: string, value: string): void } } }).document.documentElement.setAttribute('data-theme', chosen);
+  }, theme);
+}
+
 /** Opens the agent's "Give this agent its own client" dialog and fills the server and client id. */
 async function openOwnClientDialog(page: Page, agent: string, server: string, clientId: string) {
   await openScreen(page, 'Agents');
@@ -52,7 +59,7 @@ describe('the window: agents with clients of their own', () => {
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) });
     expect(jwks.keys[0]).not.toHaveProperty('d');
     for (const theme of THEMES) {
-      await page.evaluate((chosen) => document.documentElement.setAttribute('data-theme', chosen), theme); // as the theme control sets it: choosing there would close the dialog
+      await setThemeAttribute(page, theme);
       await saveScreenshot(page, `agents-own-client-jwks-${theme}`);
     }
     await shown.getByRole('button', { name: 'Copy JWKS' }).click();
@@ -144,7 +151,7 @@ describe('the window: agents with clients of their own', () => {
     expect(await dialog.getByRole('radio', { name: /Register a client/u }).isChecked()).toBe(true);
     expect(await dialog.getByLabel('Client id').count()).toBe(0);
     for (const theme of THEMES) {
-      await page.evaluate((chosen) => document.documentElement.setAttribute('data-theme', chosen), theme); // as the theme control sets it: choosing there would close the dialog
+      await setThemeAttribute(page, theme);
       await saveScreenshot(page, `agents-add-autonomous-${theme}`);
     }
     const started = performance.now();

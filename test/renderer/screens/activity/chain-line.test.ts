@@ -1,6 +1,6 @@
 /** The Activity log's "who asked" line: innermost first, ending with the human owner when the audit names them. */
 import { describe, expect, it } from 'vitest';
-import { chainLine } from '../../../../renderer/screens/activity/AuditTable.js';
+import { chainLine } from '../../../../renderer/screens/activity/chain-line.js';
 
 describe('chainLine', () => {
   it('a delegated hand-out: sub-session ← session ← agent ← owner and their subject', () => {
