@@ -142,7 +142,7 @@ export class EnterpriseIdentity {
       const refreshToken = session.refreshToken;
       if (refreshToken === undefined) throw signInNeeded(idp.issuer, 'your ID token has expired and it gave no refresh token');
       try {
-        const kept = await this.keep(await refreshIdToken(idp, idpClient, refreshToken, this.deps.net));
+        const kept = await this.keep(await refreshIdToken(idp, idpClient, refreshToken, this.deps.net), session.signedInAt);
         this.deps.logger.info('ID token renewed at the identity provider', { issuer: idp.issuer, idToken: fingerprint(kept.idToken) });
         return kept;
       } catch (error) {
@@ -161,13 +161,14 @@ export class EnterpriseIdentity {
     this.deps.logger.warn('the identity provider refused the saved sign-in; the owner must sign in again', { issuer });
   }
 
-  private async keep(grant: IdTokenGrant): Promise<IdpSession> {
+  /** Stores the ID token; a renewal keeps the time the owner signed in. */
+  private async keep(grant: IdTokenGrant, signedInAt = this.deps.clock.now()): Promise<IdpSession> {
     const session: IdpSession = {
       idToken: grant.idToken,
       ...(grant.refreshToken === undefined ? {} : { refreshToken: grant.refreshToken }),
       subject: grant.subject,
       idTokenExpiresAt: grant.expiresAt,
-      signedInAt: this.deps.clock.now(),
+      signedInAt,
     };
     await this.deps.store.putSession(session);
     return session;
