@@ -17,6 +17,28 @@ export const AgentName = z
 export const AgentKind = z.enum(['interactive', 'autonomous']);
 export type AgentKind = z.infer<typeof AgentKind>;
 
+/** The most a policy may allow, whatever it says: depth and live children of delegated sessions (T40). */
+export const DELEGATION_DEPTH_CAP = 8;
+export const DELEGATION_CHILDREN_CAP = 64;
+
+/**
+ * How far an agent's sessions may delegate (T40): `maxDepth` levels below a session started by
+ * `latchkey run` (0: not at all), `maxChildren` live delegated sessions per session, and a child's
+ * longest lifetime (`maxTtlSeconds`; absent: its parent's remaining one). Absent on an agent: the
+ * defaults (DEFAULT_DELEGATION_LIMITS).
+ */
+export const DelegationLimits = z
+  .object({
+    maxDepth: z.number().int().min(0).max(DELEGATION_DEPTH_CAP),
+    maxChildren: z.number().int().min(1).max(DELEGATION_CHILDREN_CAP),
+    maxTtlSeconds: z.number().int().min(60).max(86_400).optional(),
+  })
+  .strict();
+export type DelegationLimits = z.infer<typeof DelegationLimits>;
+
+/** An agent's limits when the owner set none (no lifetime cap: a child lives at most as long as its parent). */
+export const DEFAULT_DELEGATION_LIMITS: DelegationLimits = { maxDepth: 3, maxChildren: 8 };
+
 export const AgentSummary = z.object({
   id: Id,
   name: AgentName,
@@ -25,6 +47,8 @@ export const AgentSummary = z.object({
   parentId: Id.optional(),
   createdAt: z.number(),
   lastSeenAt: z.number().optional(),
+  /** The owner's delegation limits for this agent (T40); absent: the defaults. */
+  delegation: DelegationLimits.optional(),
 });
 export type AgentSummary = z.infer<typeof AgentSummary>;
 
@@ -185,6 +209,8 @@ export const AuditType = z.enum([
   'grant.revoked',
   'agent.enrolled',
   'agent.removed',
+  /** The owner set an agent's delegation limits (T40), or put them back to the defaults. */
+  'agent.delegation_set',
   'session.started',
   'session.ended',
   'connection.connected',

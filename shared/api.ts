@@ -6,7 +6,7 @@
  * wallet side (electron/wallet/host/owner-call.ts).
  */
 import { z } from 'zod';
-import { AgentKind, AgentSummary, Approval, ApprovalStatus, AuditEvent, AuditType, Grant, GrantMode, GrantRevocation, MAX_TOKEN_LIFETIME_SECONDS, SessionSummary } from './agents.js';
+import { AgentKind, AgentSummary, Approval, DelegationLimits, ApprovalStatus, AuditEvent, AuditType, Grant, GrantMode, GrantRevocation, MAX_TOKEN_LIFETIME_SECONDS, SessionSummary } from './agents.js';
 import { AccountLabel, ConnectionSummary, type ConnectProgress } from './connections.js';
 import { PolicyFile, PolicyPlan } from './policy.js';
 
@@ -335,6 +335,8 @@ export const OwnerMethods = {
     changes: ['agents'],
   },
   removeAgent: { params: z.object({ agent: IdOrName }).strict(), result: AgentSummary, changes: ['agents', 'grants', 'sessions', 'clients'] },
+  /** T40: how far the agent's sessions may delegate; null puts back the defaults (grants as code). */
+  setDelegationLimits: { params: z.object({ agent: IdOrName, limits: DelegationLimits.nullable() }).strict(), result: AgentSummary, changes: ['agents'] },
   listSessions: { params: z.object({ agent: IdOrName.optional(), active: z.boolean().optional() }).strict(), result: z.array(SessionSummary), changes: none },
   startSession: {
     params: z

@@ -5,7 +5,7 @@
  * in one stable order and layout so a change in git is the lines that changed (T41).
  */
 import { z } from 'zod';
-import { AgentKind, AgentName, GrantMode, MAX_TOKEN_LIFETIME_SECONDS } from './agents.js';
+import { AgentKind, AgentName, DELEGATION_CHILDREN_CAP, DELEGATION_DEPTH_CAP, GrantMode, MAX_TOKEN_LIFETIME_SECONDS } from './agents.js';
 import { AccountLabel } from './connections.js';
 import { ErrorCode, LatchkeyError } from './errors.js';
 
@@ -61,10 +61,36 @@ export const PolicyGrant = z
   .strict();
 export type PolicyGrant = z.infer<typeof PolicyGrant>;
 
+const DELEGATION_TTL_MAX_SECONDS = 86_400;
+
+/**
+ * How far the agent's sessions may delegate to sub-agents (T40): levels below a `latchkey run`
+ * session (0: none), live delegated sessions per session, and a child's longest lifetime (absent:
+ * its parent's remaining one). Absent: the defaults (3 levels, 8 children).
+ */
+export const PolicyDelegation = z
+  .object({
+    maxDepth: z.number().int().min(0).max(DELEGATION_DEPTH_CAP),
+    maxChildren: z.number().int().min(1).max(DELEGATION_CHILDREN_CAP),
+    maxTtl: z
+      .string()
+      .refine(
+        (text) => {
+          const seconds = parsePolicyTtl(text);
+          return seconds !== undefined && seconds >= MIN_TTL_SECONDS && seconds <= DELEGATION_TTL_MAX_SECONDS;
+        },
+        { message: 'a duration from 1m to 24h such as 30m (leave it out: a sub-agent lives as long as its parent)' },
+      )
+      .optional(),
+  })
+  .strict();
+export type PolicyDelegation = z.infer<typeof PolicyDelegation>;
+
 export const PolicyAgent = z
   .object({
     name: AgentName,
     kind: AgentKind.default('interactive'),
+    delegation: PolicyDelegation.optional(),
     grants: z.array(PolicyGrant).max(256).default([]),
   })
   .strict();
@@ -150,11 +176,17 @@ export function sortPolicy(file: PolicyFile): PolicyFile {
     ...(g.expires === undefined ? {} : { expires: g.expires }),
     mode: g.mode,
   });
+  const delegation = (d: PolicyDelegation): PolicyDelegation => ({ maxDepth: d.maxDepth, maxChildren: d.maxChildren, ...(d.maxTtl === undefined ? {} : { maxTtl: d.maxTtl }) });
   return {
     version: POLICY_VERSION,
     agents: [...file.agents]
       .sort((a, b) => byText(a.name, b.name))
-      .map((agent) => ({ name: agent.name, kind: agent.kind, grants: agent.grants.map(grant).sort((a, b) => byText(policyGrantKey(a), policyGrantKey(b))) })),
+      .map((agent) => ({
+        name: agent.name,
+        kind: agent.kind,
+        ...(agent.delegation === undefined ? {} : { delegation: delegation(agent.delegation) }),
+        grants: agent.grants.map(grant).sort((a, b) => byText(policyGrantKey(a), policyGrantKey(b))),
+      })),
     allowedSites: [...file.allowedSites].sort((a, b) => byText(a.server, b.server) || byText(a.site, b.site)).map((entry) => ({ server: entry.server, site: entry.site })),
   };
 }
@@ -179,12 +211,15 @@ const Change = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) =>
 
 /**
  * One change a plan makes. `widens`: after it, an agent may get more than before (a new grant,
- * a scope, a longer token, a later or no end, allow instead of ask, a new site).
+ * a scope, a longer token, a later or no end, allow instead of ask, a new site, deeper, wider or
+ * longer delegation).
  */
 export const PolicyChange = z.discriminatedUnion('kind', [
   Change('agent.add', { agentKind: AgentKind }),
   /** `grants`: how many grants go with it. */
   Change('agent.remove', { grants: z.number().int().nonnegative() }),
+  /** The agent's delegation limits (T40); absent on a side: the defaults there. */
+  Change('agent.delegation', { from: PolicyDelegation.optional(), to: PolicyDelegation.optional() }),
   Change('grant.add', { grant: PolicyGrant }),
   Change('grant.remove', { grant: PolicyGrant }),
   Change('grant.change', { from: PolicyGrant, to: PolicyGrant }),

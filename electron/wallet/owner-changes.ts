@@ -28,6 +28,7 @@ export const WHAT_CHANGED: Partial<Record<AuditType, readonly ChangedCollection[
   'enterprise.signed_in': ['clients'],
   'enterprise.forgotten': ['clients'],
   'agent.enrolled': ['agents'],
+  'agent.delegation_set': ['agents'],
   'agent.removed': ['agents', 'grants', 'sessions'],
   'session.started': ['sessions'],
   'session.ended': ['sessions'],

@@ -141,6 +141,13 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
       await removeOwnClients({ agentClients: deps.agentClients, changes, logger: deps.logger ?? silentLogger }, removed.agent);
       return removed.agent;
     },
+    setDelegationLimits: async ({ agent, limits }) => {
+      const updated = await agents.setDelegationLimits(agent, limits ?? undefined);
+      const set = updated.delegation;
+      const reason = set === undefined ? 'defaults' : `depth:${set.maxDepth}/children:${set.maxChildren}${set.maxTtlSeconds === undefined ? '' : `/ttl:${set.maxTtlSeconds}s`}`;
+      await changes.record({ type: 'agent.delegation_set', agentId: updated.id, agentName: updated.name, reason });
+      return updated;
+    },
     listSessions: async ({ agent, active } = {}) =>
       agents.sessions({ ...(agent === undefined ? {} : { agentId: agentId(agent) }), ...(active === undefined ? {} : { active }) }),
     startSession: async ({ agent, ...options }) => {

@@ -9,7 +9,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { formatPolicy, parsePolicyText, type PolicyChange, type PolicyFile, type PolicyGrant, type PolicyPlan } from '../../../shared/policy.js';
+import { formatPolicy, parsePolicyText, type PolicyChange, type PolicyDelegation, type PolicyFile, type PolicyGrant, type PolicyPlan } from '../../../shared/policy.js';
 import type { Wallet } from '../../wallet/wallet-api.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_FAILURE, EXIT_OK } from '../output.js';
@@ -51,6 +51,12 @@ function describeGrantChange(from: PolicyGrant, to: PolicyGrant): string[] {
   return lines;
 }
 
+/** An agent's delegation limits as the diff shows them (absent: the defaults). */
+function describeDelegation(delegation: PolicyDelegation | undefined): string {
+  if (delegation === undefined) return 'defaults';
+  return `depth ${delegation.maxDepth}, children ${delegation.maxChildren}, ${delegation.maxTtl === undefined ? 'as long as the parent' : `at most ${inert(delegation.maxTtl)}`}`;
+}
+
 /** One change: `+` adds, `~` changes, `-` removes (in capitals); a change that widens access is marked. */
 export function describeChange(change: PolicyChange): string[] {
   const mark = change.widens ? WIDENS : '';
@@ -59,6 +65,8 @@ export function describeChange(change: PolicyChange): string[] {
       return [`+ agent ${inert(change.agent)} (${change.agentKind})${mark}`];
     case 'agent.remove':
       return [`- REMOVE agent ${inert(change.agent)}${change.grants === 0 ? '' : ` and its ${change.grants} grant${change.grants === 1 ? '' : 's'}`}`];
+    case 'agent.delegation':
+      return [`~ delegation ${inert(change.agent)}${mark}`, `      ${describeDelegation(change.from)} → ${describeDelegation(change.to)}`];
     case 'grant.add':
       return [`+ grant ${target(change.agent, change.grant)}${mark}`, `      ${describeGrant(change.grant)}`];
     case 'grant.change':

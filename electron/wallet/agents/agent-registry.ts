@@ -3,7 +3,7 @@
  * The enrolled secret is the identity: it is shown once and only its hash is stored. Every change
  * is one atomic vault write; last-seen times are batched so requests do not write the vault.
  */
-import { AgentKind, type AgentSummary, type SessionSummary } from '../../../shared/agents.js';
+import { AgentKind, type AgentSummary, type DelegationLimits, type SessionSummary } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { hashSecret, newId, newSecret } from '../../base/ids.js';
 import { silentLogger } from '../../base/log/logger.js';
@@ -138,6 +138,22 @@ export class AgentRegistry {
     return agentSummaryOf(removed, seen);
   }
 
+  /**
+   * Sets how far the agent's sessions may delegate (T40), or (undefined) puts back the defaults.
+   * Live delegated sessions keep running; the limits hold for every delegation from now on.
+   */
+  async setDelegationLimits(idOrName: string, limits: DelegationLimits | undefined): Promise<AgentSummary> {
+    const updated = await this.mutate((doc) => {
+      const found = findAgentRecord(doc, idOrName);
+      if (found === undefined) throw agentNotFound(idOrName);
+      const { delegation: _previous, ...rest } = found;
+      const record: AgentRecord = limits === undefined ? rest : { ...rest, delegation: limits };
+      doc.agents[found.id] = record;
+      return record;
+    });
+    return agentSummaryOf(updated, this.lastSeen.peek(updated.id));
+  }
+
   /** Starts a session (`latchkey run`): a fresh secret that works until it ends or expires. */
   async startSession(agentIdOrName: string, options: StartSessionOptions): Promise<{ session: SessionSummary; secret: string }> {
     const ttl = checkTtl(options.ttlSeconds);
@@ -184,7 +200,8 @@ export class AgentRegistry {
     const record = await this.mutate((doc) => {
       const parent = Object.hasOwn(doc.sessions, parentId) ? doc.sessions[parentId] : undefined;
       if (parent === undefined) throw new LatchkeyError(ErrorCode.SessionExpired, 'The parent session has ended.');
-      const expiresAt = checkChild(doc, parent, options, now);
+      const agent = Object.hasOwn(doc.agents, parent.agentId) ? doc.agents[parent.agentId] : undefined;
+      const expiresAt = checkChild(doc, parent, options, now, agent?.delegation);
       const created: SessionRecord = {
         id: newId('ses'),
         agentId: parent.agentId,

@@ -5,14 +5,14 @@
  * one. The grants side of "subset" (resources and scopes the agent really holds) is checked by
  * the delegation desk, which knows the grants; everything here needs only the document.
  */
-import type { SessionBounds } from '../../../shared/agents.js';
+import { DEFAULT_DELEGATION_LIMITS, DELEGATION_DEPTH_CAP, type DelegationLimits, type SessionBounds } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { isSessionActive, type AgentsDocument, type SessionRecord } from './records.js';
 
-/** A root session is depth 0; its children 1; at most this deep. */
-export const MAX_DELEGATION_DEPTH = 3;
-/** Live children one session may have at a time. */
-export const MAX_LIVE_CHILDREN = 8;
+/** A root session is depth 0; its children 1; at most this deep, unless the owner set the agent's limits. */
+export const MAX_DELEGATION_DEPTH = DEFAULT_DELEGATION_LIMITS.maxDepth;
+/** Live children one session may have at a time, unless the owner set the agent's limits. */
+export const MAX_LIVE_CHILDREN = DEFAULT_DELEGATION_LIMITS.maxChildren;
 
 export interface ChildRequest {
   bounds: SessionBounds;
@@ -23,7 +23,7 @@ export interface ChildRequest {
 export function lineageOf(document: AgentsDocument, session: SessionRecord): SessionRecord[] {
   const line: SessionRecord[] = [session];
   let parentId = session.parentSessionId;
-  while (parentId !== undefined && line.length <= MAX_DELEGATION_DEPTH + 1) {
+  while (parentId !== undefined && line.length <= DELEGATION_DEPTH_CAP + 1) {
     const parent = Object.hasOwn(document.sessions, parentId) ? document.sessions[parentId] : undefined;
     if (parent === undefined || line.includes(parent)) break;
     line.push(parent);
@@ -72,20 +72,26 @@ function wider(what: string): LatchkeyError {
  * limits, bounds within the parent's bounds, and a lifetime within the parent's remaining one.
  * Returns the child's expiry (epoch ms). Nothing is ever narrowed silently: wider is refused.
  */
-export function checkChild(document: AgentsDocument, parent: SessionRecord, request: ChildRequest, now: number): number {
+export function checkChild(document: AgentsDocument, parent: SessionRecord, request: ChildRequest, now: number, limits: DelegationLimits = DEFAULT_DELEGATION_LIMITS): number {
   const lineage = lineageOf(document, parent);
   if (!lineage.every((session) => isSessionActive(session, now))) {
     throw new LatchkeyError(ErrorCode.SessionExpired, 'The parent session has ended.', { hint: 'Start a new session with `latchkey run`.' });
   }
-  if (lineage.length > MAX_DELEGATION_DEPTH) {
-    throw new LatchkeyError(ErrorCode.DelegationLimit, `Sessions may be delegated at most ${MAX_DELEGATION_DEPTH} levels deep.`, {
-      hint: 'Start the sub-agent from a session nearer the top.',
+  if (lineage.length > limits.maxDepth) {
+    throw new LatchkeyError(ErrorCode.DelegationLimit, limits.maxDepth === 0 ? "This agent's sessions may not delegate." : `This agent's sessions may be delegated at most ${limits.maxDepth} levels deep.`, {
+      hint: limits.maxDepth === 0 ? 'The owner can allow it in the policy file (delegation.maxDepth).' : 'Start the sub-agent from a session nearer the top.',
     });
   }
   const live = Object.values(document.sessions).filter((session) => session.parentSessionId === parent.id && isSessionActive(session, now));
-  if (live.length >= MAX_LIVE_CHILDREN) {
-    throw new LatchkeyError(ErrorCode.DelegationLimit, `A session may have at most ${MAX_LIVE_CHILDREN} live delegated sessions.`, {
+  if (live.length >= limits.maxChildren) {
+    throw new LatchkeyError(ErrorCode.DelegationLimit, `A session of this agent may have at most ${limits.maxChildren} live delegated sessions.`, {
       hint: 'Wait for a sub-agent to finish first.',
+    });
+  }
+  const { maxTtlSeconds } = limits;
+  if (maxTtlSeconds !== undefined && request.ttlSeconds !== undefined && request.ttlSeconds > maxTtlSeconds) {
+    throw new LatchkeyError(ErrorCode.DelegationLimit, `This agent's delegated sessions may live at most ${maxTtlSeconds} s; ${request.ttlSeconds} s was asked.`, {
+      hint: `Ask for --ttl ${maxTtlSeconds} or less.`,
     });
   }
   const outside = (asked: readonly string[] | undefined, held: readonly string[] | undefined): string[] =>
@@ -98,7 +104,8 @@ export function checkChild(document: AgentsDocument, parent: SessionRecord, requ
   const scopes = outside(bounds.scopes, parent.bounds?.scopes);
   if (scopes.length > 0) throw wider(`the scopes ${scopes.join(' ')}`);
   const remainingMs = parent.expiresAt - now;
-  if (request.ttlSeconds === undefined) return parent.expiresAt;
+  // Without --ttl a child lives as long as its parent, or as long as the agent's limit allows if that is sooner.
+  if (request.ttlSeconds === undefined) return maxTtlSeconds === undefined ? parent.expiresAt : Math.min(parent.expiresAt, now + maxTtlSeconds * 1000);
   if (request.ttlSeconds * 1000 > remainingMs) throw wider(`a lifetime of ${request.ttlSeconds} s, where the parent has ${Math.floor(remainingMs / 1000)} s left`);
   return now + request.ttlSeconds * 1000;
 }

@@ -32,6 +32,7 @@ export function agentSummaryOf(record: AgentRecord, lastSeenAt?: number): AgentS
     ...(record.parentId === undefined ? {} : { parentId: record.parentId }),
     createdAt: record.createdAt,
     ...(seen === 0 ? {} : { lastSeenAt: seen }),
+    ...(record.delegation === undefined ? {} : { delegation: record.delegation }),
   };
 }
 

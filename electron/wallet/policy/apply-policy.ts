@@ -9,7 +9,7 @@ import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { parsePolicyTtl, type PolicyChange, type PolicyGrant } from '../../../shared/policy.js';
 
 /** The owner methods a plan uses, and adding an allowed site (audited as the owner's `site.allowed`). */
-export type PolicyOwner = Pick<OwnerApi, 'enrolAgent' | 'removeAgent' | 'listGrants' | 'createGrant' | 'updateGrant' | 'revokeGrant' | 'removeAllowedSite'> & {
+export type PolicyOwner = Pick<OwnerApi, 'enrolAgent' | 'removeAgent' | 'setDelegationLimits' | 'listGrants' | 'createGrant' | 'updateGrant' | 'revokeGrant' | 'removeAllowedSite'> & {
   allowSite(server: string, site: string): Promise<void>;
 };
 
@@ -36,6 +36,13 @@ async function applyChange(owner: PolicyOwner, change: PolicyChange): Promise<vo
     case 'agent.remove':
       await owner.removeAgent({ agent: change.agent });
       return;
+    case 'agent.delegation': {
+      const to = change.to;
+      const maxTtlSeconds = to?.maxTtl === undefined ? undefined : parsePolicyTtl(to.maxTtl);
+      const limits = to === undefined ? null : { maxDepth: to.maxDepth, maxChildren: to.maxChildren, ...(maxTtlSeconds === undefined ? {} : { maxTtlSeconds }) };
+      await owner.setDelegationLimits({ agent: change.agent, limits });
+      return;
+    }
     case 'grant.add': {
       const { maxTokenLifetimeSeconds, expiresAt } = limitsOf(change.grant);
       await owner.createGrant({

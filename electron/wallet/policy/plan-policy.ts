@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { parsePolicyTtl, policyGrantKey, sortPolicy, type PolicyChange, type PolicyFile, type PolicyGrant } from '../../../shared/policy.js';
+import { DEFAULT_DELEGATION_LIMITS } from '../../../shared/agents.js';
+import { parsePolicyTtl, policyGrantKey, sortPolicy, type PolicyChange, type PolicyDelegation, type PolicyFile, type PolicyGrant } from '../../../shared/policy.js';
 
 const ttlSeconds = (grant: PolicyGrant): number | undefined => (grant.ttl === undefined ? undefined : parsePolicyTtl(grant.ttl));
 const expiresAt = (grant: PolicyGrant): number | undefined => (grant.expires === undefined ? undefined : Date.parse(grant.expires));
@@ -31,6 +32,27 @@ export function widensGrant(from: PolicyGrant, to: PolicyGrant): boolean {
   );
 }
 
+/** A policy's delegation limits as numbers; absent: the defaults (no lifetime cap). */
+function effectiveDelegation(delegation: PolicyDelegation | undefined): { maxDepth: number; maxChildren: number; maxTtlSeconds: number | undefined } {
+  const limits = delegation ?? DEFAULT_DELEGATION_LIMITS;
+  return { maxDepth: limits.maxDepth, maxChildren: limits.maxChildren, maxTtlSeconds: delegation?.maxTtl === undefined ? undefined : parsePolicyTtl(delegation.maxTtl) };
+}
+
+/** After the change the agent's sessions may delegate deeper, to more children, or for longer (T40). */
+export function widensDelegation(from: PolicyDelegation | undefined, to: PolicyDelegation | undefined): boolean {
+  const a = effectiveDelegation(from);
+  const b = effectiveDelegation(to);
+  return b.maxDepth > a.maxDepth || b.maxChildren > a.maxChildren || looser(a.maxTtlSeconds, b.maxTtlSeconds);
+}
+
+function planDelegation(agent: string, from: PolicyDelegation | undefined, to: PolicyDelegation | undefined): PolicyChange[] {
+  const a = effectiveDelegation(from);
+  const b = effectiveDelegation(to);
+  const same = a.maxDepth === b.maxDepth && a.maxChildren === b.maxChildren && a.maxTtlSeconds === b.maxTtlSeconds && (from === undefined) === (to === undefined);
+  if (same) return [];
+  return [{ kind: 'agent.delegation', agent, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), widens: widensDelegation(from, to) }];
+}
+
 function planGrants(agent: string, current: readonly PolicyGrant[], desired: readonly PolicyGrant[]): PolicyChange[] {
   const had = new Map(current.map((grant) => [policyGrantKey(grant), grant]));
   const wanted = new Set(desired.map(policyGrantKey));
@@ -45,8 +67,8 @@ function planGrants(agent: string, current: readonly PolicyGrant[], desired: rea
 }
 
 /**
- * The changes that turn `current` into `desired`, in the order they run: new agents and each
- * agent's grants, then agents the file no longer names, then allowed sites. A kind change is
+ * The changes that turn `current` into `desired`, in the order they run: new agents, each
+ * agent's delegation limits and grants, then agents the file no longer names, then allowed sites. A kind change is
  * refused (an agent's kind is chosen when it is enrolled).
  */
 export function planPolicy(current: PolicyFile, desired: PolicyFile): PolicyChange[] {
@@ -63,6 +85,7 @@ export function planPolicy(current: PolicyFile, desired: PolicyFile): PolicyChan
         hint: `Keep its kind as "${had.kind}", or remove the agent and enrol it again with \`latchkey agent add ${agent.name} --kind ${agent.kind}\`.`,
       });
     }
+    changes.push(...planDelegation(agent.name, had?.delegation, agent.delegation));
     changes.push(...planGrants(agent.name, had?.grants ?? [], agent.grants));
   }
   for (const agent of from.agents) if (!named.has(agent.name)) changes.push({ kind: 'agent.remove', agent: agent.name, grants: agent.grants.length, widens: false });

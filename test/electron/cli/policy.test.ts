@@ -37,6 +37,16 @@ describe('the diff a reviewer reads', () => {
   });
 });
 
+describe('the diff of delegation limits (T40)', () => {
+  it('a raise is marked as widening; back to the defaults says so', () => {
+    expect(describeChange({ kind: 'agent.delegation', agent: 'bot', from: { maxDepth: 1, maxChildren: 2 }, to: { maxDepth: 2, maxChildren: 2, maxTtl: '30m' }, widens: true })).toEqual([
+      expect.stringMatching(/^~ delegation bot.*widens/i),
+      '      depth 1, children 2, as long as the parent → depth 2, children 2, at most 30m',
+    ]);
+    expect(describeChange({ kind: 'agent.delegation', agent: 'bot', from: { maxDepth: 1, maxChildren: 2 }, widens: true })[1]).toBe('      depth 1, children 2, as long as the parent → defaults');
+  });
+});
+
 describe('latchkey policy apply: the owner confirms', () => {
   let memory: MemoryWallet;
   let dir: string;

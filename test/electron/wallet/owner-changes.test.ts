@@ -65,6 +65,7 @@ const script: Array<[ChangeMethod, () => Promise<unknown>]> = [
   ['setAgentClient', () => wallet.setAgentClient({ agent: 'ci-bot', server: AGENT_SERVER, clientId: 'ci-bot-client', clientSecret: CLIENT_SECRET })],
   // A key the administrator has yet to register is not tried: no token request, so this wallet's offline AS is enough.
   ['addAutonomousAgent', async () => secrets.push((await wallet.addAutonomousAgent({ name: 'auto-bot', server: AGENT_SERVER, clientId: 'auto-bot-client', generateKey: 'ES256', scopes: ['mcp:read'] })).secret)],
+  ['setDelegationLimits', () => wallet.setDelegationLimits({ agent: 'ci-bot', limits: { maxDepth: 1, maxChildren: 2 } })],
   ['startSession', async () => secrets.push((await wallet.startSession({ agent: 'ci-bot', ttlSeconds: 600 })).secret)],
   ['endSession', async () => wallet.endSession({ id: (await wallet.listSessions({ agent: 'ci-bot' }))[0]!.id })],
   ['createGrant', () => wallet.createGrant({ agent: 'ci-bot', resource: RESOURCE, scopes: ['mcp:read'] })],

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
 import type { PolicyFile, PolicyGrant } from '../../../../shared/policy.js';
-import { digestOf, planPolicy, widensGrant } from '../../../../electron/wallet/policy/plan-policy.js';
+import { digestOf, planPolicy, widensDelegation, widensGrant } from '../../../../electron/wallet/policy/plan-policy.js';
 
 const A = 'https://a.example/mcp';
 const B = 'https://b.example/mcp';
@@ -50,6 +50,22 @@ describe('planPolicy', () => {
     expect(widensGrant(base, { ...base, mode: 'allow' })).toBe(true);
     expect(widensGrant(base, { ...base, scopes: [], ttl: '5m', expires: '2029-01-01T00:00:00.000Z' })).toBe(false);
     expect(widensGrant(asIssued, base)).toBe(false);
+  });
+
+  it('T40/T41: delegation limits: a raise (deeper, more children, longer or uncapped lifetime) widens; a cut does not', () => {
+    const limits = { maxDepth: 2, maxChildren: 4, maxTtl: '30m' };
+    expect(widensDelegation(limits, { ...limits, maxDepth: 3 })).toBe(true);
+    expect(widensDelegation(limits, { ...limits, maxChildren: 5 })).toBe(true);
+    expect(widensDelegation(limits, { ...limits, maxTtl: '1h' })).toBe(true);
+    const { maxTtl: _ttl, ...uncapped } = limits;
+    expect(widensDelegation(limits, uncapped)).toBe(true);
+    expect(widensDelegation(limits, { maxDepth: 0, maxChildren: 1, maxTtl: '5m' })).toBe(false);
+    // Absent is the defaults (3 levels, 8 children, no lifetime cap).
+    expect(widensDelegation(undefined, { maxDepth: 4, maxChildren: 8 })).toBe(true);
+    expect(widensDelegation(undefined, { maxDepth: 1, maxChildren: 2, maxTtl: '10m' })).toBe(false);
+    expect(widensDelegation(limits, undefined)).toBe(true);
+    const changes = planPolicy(file([{ name: 'a', kind: 'interactive', grants: [] }]), file([{ name: 'a', kind: 'interactive', delegation: { maxDepth: 1, maxChildren: 2 }, grants: [] }]));
+    expect(changes).toEqual([{ kind: 'agent.delegation', agent: 'a', to: { maxDepth: 1, maxChildren: 2 }, widens: false }]);
   });
 
   it('an agent\'s kind is not changed by a file: refused with a code and what to do', () => {

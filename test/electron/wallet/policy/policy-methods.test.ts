@@ -89,6 +89,32 @@ describe('planPolicy and applyPolicy', () => {
     expect((await memory.wallet.planPolicy({ policy: desired })).changes).toEqual([]);
   });
 
+  it('T40: delegation limits are exported, applied as an owner change, and the wallet enforces them', async () => {
+    const file = await memory.wallet.exportPolicy();
+    expect(file.agents[0]).not.toHaveProperty('delegation');
+    const desired = { ...file, agents: [{ ...file.agents[0]!, delegation: { maxDepth: 1, maxChildren: 1, maxTtl: '10m' } }, file.agents[1]!] };
+    const plan = await memory.wallet.planPolicy({ policy: desired });
+    expect(plan.changes).toEqual([{ kind: 'agent.delegation', agent: 'ci-bot', to: { maxDepth: 1, maxChildren: 1, maxTtl: '10m' }, widens: false }]);
+    await memory.wallet.applyPolicy({ policy: desired, digest: plan.digest });
+    expect((await memory.wallet.exportPolicy()).agents[0]?.delegation).toEqual({ maxDepth: 1, maxChildren: 1, maxTtl: '10m' });
+    expect((await memory.wallet.queryAudit()).at(-1)).toMatchObject({ type: 'agent.delegation_set', agentName: 'ci-bot', actor: 'owner', reason: 'depth:1/children:1/ttl:600s' });
+
+    const { secret } = await memory.wallet.startSession({ agent: 'ci-bot', ttlSeconds: 3600, pid: process.pid });
+    const { bridge } = memory.composed;
+    const parent = bridge.authenticate(secret)!;
+    const child = await bridge.delegate!(parent, { pid: process.pid });
+    expect(child.session.expires_at).toBe(Math.floor((NOW + 600_000) / 1000));
+    // One live child, one level, at most 10 minutes.
+    await expect(bridge.delegate!(parent, { pid: process.pid })).rejects.toMatchObject({ code: ErrorCode.DelegationLimit });
+    await expect(bridge.delegate!(bridge.authenticate(child.secret)!, { pid: process.pid })).rejects.toMatchObject({ code: ErrorCode.DelegationLimit });
+
+    // Back to the defaults: a widening, and the file no longer names limits.
+    const back = await memory.wallet.planPolicy({ policy: file });
+    expect(back.changes).toEqual([{ kind: 'agent.delegation', agent: 'ci-bot', from: { maxDepth: 1, maxChildren: 1, maxTtl: '10m' }, widens: true }]);
+    await memory.wallet.applyPolicy({ policy: file, digest: back.digest });
+    expect((await memory.wallet.exportPolicy()).agents[0]).not.toHaveProperty('delegation');
+  });
+
   it('T41: a digest other than the wallet\'s plan (the file or the wallet changed since the diff) applies nothing', async () => {
     const desired = await edited();
     const plan = await memory.wallet.planPolicy({ policy: desired });
