@@ -39,7 +39,7 @@ export interface EnterpriseIdp {
   /** The IdP's oidc-provider (its records: `as.tokenRequests`, `as.tokenRequestCount(grant)`). */
   readonly as: TestAuthorizationServer;
   /** Latchkey's public client at the IdP (registered at start: code, refresh token and token exchange). */
-  clientId: string;
+  readonly clientId: string;
   /** What an authorization server trusting this IdP's ID-JAGs is given: the issuer, the public key set and the typ. */
   readonly idJagIssuer: { issuer: string; jwks: { keys: JWK[] }; typ: typeof ID_JAG_TYP };
   /** The ID-JAGs issued so far. */
@@ -68,10 +68,9 @@ export async function startEnterpriseIdp(options: EnterpriseIdpOptions = {}): Pr
   const issued: IdJagIssue[] = [];
   /** ID tokens of logins up to this (epoch s, their `auth_time`) are no longer exchanged. */
   let signInsEndedAt = 0;
-  const idp: EnterpriseIdp = {
+  const idp: Omit<EnterpriseIdp, 'clientId'> = {
     issuer: as.issuer,
     as,
-    clientId: '',
     idJagIssuer: { issuer: as.issuer, jwks: { keys: [publicJwk] }, typ: ID_JAG_TYP },
     issued,
     idJagTtlSeconds: options.idJagTtlSeconds ?? 300,
@@ -128,8 +127,8 @@ export async function startEnterpriseIdp(options: EnterpriseIdpOptions = {}): Pr
     };
   };
   as.provider.registerGrantType(TOKEN_EXCHANGE_GRANT, exchange, ['subject_token', 'subject_token_type', 'requested_token_type', 'audience', 'resource', 'scope']);
-  idp.clientId = await registerLatchkey(as.issuer);
-  return idp;
+  // The same object, so a test's `idJagTtlSeconds` reaches the grant handler.
+  return Object.assign(idp, { clientId: await registerLatchkey(as.issuer) });
 }
 
 /** Registers Latchkey's public native client at the IdP (what the administrator does once). */
