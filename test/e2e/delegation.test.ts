@@ -8,6 +8,7 @@
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent, SessionSummary } from '../../shared/agents.js';
 import { createBridgeClient } from '../../electron/agent/bridge-client/client.js';
@@ -67,10 +68,18 @@ describe('T40: latchkey run --delegate through the real CLI and daemon', () => {
       `const done = spawnSync(${JSON.stringify(process.execPath)}, argv, { stdio: 'inherit' });`,
       'process.exit(done.status ?? 1);',
     ].join('\n');
+    const before = world.as.tokenRequests.length;
+    const startedAt = performance.now();
     const run = await runCli(['run', '--agent', 'lead', '--', process.execPath, '-e', parent], setup.env);
+    const wallMs = performance.now() - startedAt;
     expect(run.code, run.stderr).toBe(0);
     const token = JSON.parse(run.stdout) as { access_token: string; scope: string };
     expect(token.scope).toBe('mcp:read');
+    // This AS offers no token exchange: the wallet narrows with one refresh-token grant, as for any agent (T5).
+    const requests = world.as.tokenRequests.slice(before).map((request) => request.grantType);
+    expect(requests).toEqual(['refresh_token']);
+    expect(decodeJwt(token.access_token)['act']).toBeUndefined();
+    console.info(`T40 narrowing e2e: ${Math.round(wallMs)} ms wall (CLI run, one delegation, one token); AS token requests: ${JSON.stringify(requests)}`);
 
     const events = await audit();
     const issued = events.filter((e) => e.type === 'token.issued' && e.agentName === 'lead').at(-1);
