@@ -1,11 +1,11 @@
 /** Grants an agent a connected server from the window: scopes, token lifetime (as issued, or an enforced maximum) and mode. */
 import { useState, type FormEvent } from 'react';
 import type { AgentSummary, GrantMode } from '../../../shared/agents.js';
-import { useWallet } from '../../app/store-context.js';
+import { useWallet, useWalletShallow } from '../../app/store-context.js';
 import { Dialog } from '../../components/Dialog.js';
 import { FormFooter } from '../../components/FormFooter.js';
 import { reveal, Text } from '../../components/Text.js';
-import { selectConnections } from '../../store/selectors.js';
+import { selectAgentClientsOf, selectConnections } from '../../store/selectors.js';
 import { parseScopes } from '../../components/scopes.js';
 import { checkLifetimeMinutes, ModeField, TokenLifetimeFields } from './grant-fields.js';
 
@@ -24,9 +24,12 @@ export function AddGrantButton({ agent }: { agent: AgentSummary }) {
 
 function AddGrantDialog({ agent, onClose }: { agent: AgentSummary; onClose: () => void }) {
   const connections = useWallet(selectConnections);
+  const ownClients = useWalletShallow(selectAgentClientsOf(agent.id));
   const createGrant = useWallet((s) => s.createGrant);
   const first = connections[0];
-  const [resource, setResource] = useState(first?.resource ?? '');
+  // Servers to grant: the owner's connections, and those the agent has a client of its own for (R5).
+  const servers = [...new Set([...connections.map((c) => c.resource), ...ownClients.map((c) => c.resource)])];
+  const [resource, setResource] = useState(servers[0] ?? '');
   const [scopes, setScopes] = useState(first?.scopes.join(' ') ?? '');
   const [asIssued, setAsIssued] = useState(true);
   const [minutes, setMinutes] = useState('15');
@@ -60,15 +63,15 @@ function AddGrantDialog({ agent, onClose }: { agent: AgentSummary; onClose: () =
         <p>
           Agent: <Text value={agent.name} wrap />
         </p>
-        {connections.length === 0 ? (
-          <p className="warning">No connections yet: add the server in Connections first, then grant it here.</p>
+        {servers.length === 0 ? (
+          <p className="warning">No connections yet: add the server in Connections first (or give the agent its own client), then grant it here.</p>
         ) : (
           <label className="field">
             <span>Server</span>
             <select value={resource} onChange={(e) => chooseServer(e.target.value)} autoFocus dir="ltr">
-              {connections.map((c) => (
-                <option key={c.resource} value={c.resource}>
-                  {reveal(c.resource.length > 120 ? `${c.resource.slice(0, 120)}…` : c.resource)}
+              {servers.map((server) => (
+                <option key={server} value={server}>
+                  {reveal(server.length > 120 ? `${server.slice(0, 120)}…` : server)}
                 </option>
               ))}
             </select>
@@ -80,7 +83,7 @@ function AddGrantDialog({ agent, onClose }: { agent: AgentSummary; onClose: () =
         </label>
         <TokenLifetimeFields asIssued={asIssued} setAsIssued={setAsIssued} minutes={minutes} setMinutes={setMinutes} asIssuedLabel="As the server issues them" />
         <ModeField mode={mode} setMode={setMode} />
-        <FormFooter problem={problem} busy={busy} onCancel={onClose} action="Add grant" disabled={connections.length === 0} />
+        <FormFooter problem={problem} busy={busy} onCancel={onClose} action="Add grant" disabled={servers.length === 0} />
       </form>
     </Dialog>
   );
