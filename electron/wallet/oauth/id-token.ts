@@ -39,22 +39,45 @@ export function idpScopes(idp: AuthorizationServer): string[] {
   return Array.isArray(supported) && supported.includes('offline_access') ? ['openid', 'offline_access'] : ['openid'];
 }
 
-/** Signs the owner in at the IdP in the browser; resolves with the ID token. */
+/** An opener failure carried past authorizeInBrowser, which lets one pass only when the URL was shown to the owner. */
+class NoBrowser extends Error {
+  constructor(readonly failure: unknown) {
+    super('no browser could be opened');
+  }
+}
+
+/**
+ * Signs the owner in at the IdP in the browser; resolves with the ID token. Without `onProgress`
+ * nobody shows the sign-in URL, so a browser that cannot be opened ends the sign-in at once
+ * (opener.failed) instead of waiting for a callback that cannot come.
+ */
 export async function signInAtIdentityProvider(input: IdpSignInInput): Promise<IdTokenGrant> {
   const config = identityProviderConfiguration(input.idp, input.idpClient, input.net);
+  const shown = input.onProgress !== undefined;
+  const opener: Opener = shown ? input.opener : { open: (url) => input.opener.open(url).catch((error: unknown) => Promise.reject(new NoBrowser(error))) };
   const listener = await openLoopbackListener();
-  const tokens = await authorizeInBrowser({
-    config,
-    listener,
-    resource: input.idp.issuer,
-    sendResource: false,
-    scopes: idpScopes(input.idp),
-    opener: input.opener,
-    policy: input.net.policy,
-    timeoutMs: input.timeoutMs,
-    signal: input.signal,
-    onProgress: input.onProgress,
-  });
+  let tokens: TokenResponse;
+  try {
+    tokens = await authorizeInBrowser({
+      config,
+      listener,
+      resource: input.idp.issuer,
+      sendResource: false,
+      scopes: idpScopes(input.idp),
+      opener,
+      policy: input.net.policy,
+      timeoutMs: input.timeoutMs,
+      signal: input.signal,
+      onProgress: input.onProgress,
+    });
+  } catch (error) {
+    if (!(error instanceof NoBrowser)) throw error;
+    throw new LatchkeyError(ErrorCode.OpenerFailed, `No browser could be opened for the sign-in at ${input.idp.issuer}.`, {
+      hint: 'Set BROWSER for the wallet (the daemon reads its own environment) to a browser command, or sign in where a browser can open.',
+      details: { issuer: input.idp.issuer },
+      cause: error.failure,
+    });
+  }
   return idTokenGrantFrom(input.idp.issuer, tokens, undefined);
 }
 

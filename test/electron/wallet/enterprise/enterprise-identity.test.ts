@@ -7,7 +7,7 @@
  */
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../../../shared/errors.js';
+import { ErrorCode, LatchkeyError } from '../../../../shared/errors.js';
 import { silentLogger } from '../../../../electron/base/log/logger.js';
 import { openVault, type Vault } from '../../../../electron/wallet/vault/index.js';
 import { EnterpriseStore } from '../../../../electron/wallet/enterprise/enterprise-store.js';
@@ -109,5 +109,14 @@ describe('R7: the owner’s sign-in at the identity provider', () => {
     expect(error).toMatchObject({ code: ErrorCode.EnterpriseSignInNeeded, hint: 'Run: latchkey enterprise sign-in' });
     expect(identity.status()).toMatchObject({ state: 'signed-out', issuer: idp.issuer });
     expect(opener.opened).toHaveLength(1);
+  });
+
+  it('R7: with no browser to open and nobody shown the URL, the sign-in ends at once with opener.failed', async () => {
+    const noBrowser = { open: (): Promise<void> => Promise.reject(new LatchkeyError(ErrorCode.OpenerFailed, 'no browser here')) };
+    const headless = new EnterpriseIdentity({ store: new EnterpriseStore(vault), net, opener: noBrowser, clock: { now: () => now }, logger: silentLogger });
+    const error = await rejection(headless.signIn({ timeoutMs: 60_000 }));
+    expect(error).toMatchObject({ code: ErrorCode.OpenerFailed });
+    expect(error.hint).toContain('BROWSER');
+    expect(headless.status()).toMatchObject({ state: 'signed-out' });
   });
 });
