@@ -9,7 +9,7 @@ import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { Clock } from '../../base/ports.js';
 import { pickAccount, type ConnectionRef } from '../connections/accounts.js';
 import type { ConnectionTokens } from '../connections/connection-tokens.js';
-import { grantApplies } from '../grants/decide.js';
+import { grantApplies, type ConnectionState } from '../grants/decide.js';
 import type { GrantStore } from '../grants/grant-store.js';
 
 export interface AccountTargetDeps {
@@ -32,4 +32,17 @@ export function accountTarget(deps: AccountTargetDeps, agentId: string, resource
   }
   if (granted.length > 0) return { resource, account: pickAccount(resource, undefined, granted)?.account };
   return { resource, account: deps.tokens.resolve(resource, undefined)?.account };
+}
+
+/** What the plan needs of the connection, read now (its issuer and status key the agent token cache). */
+export function connectionStateOf(tokens: Pick<ConnectionTokens, 'connection'>, target: ConnectionRef): ConnectionState | undefined {
+  const record = tokens.connection(target);
+  if (record === undefined) return undefined;
+  return {
+    scopes: record.scopes,
+    tokenLifetimeSeconds: record.accessToken?.lifetimeSeconds,
+    issuer: record.issuer,
+    status: record.status,
+    ...(record.access === undefined ? {} : { access: record.access }),
+  };
 }

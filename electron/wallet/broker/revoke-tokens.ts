@@ -8,8 +8,8 @@ import type { GrantRevocation } from '../../../shared/agents.js';
 import type { TokenRevocationResult } from '../../../shared/connections.js';
 import type { Logger } from '../../base/ports.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
-import type { Entry } from './agent-token-cache.js';
-import type { ConnectionRef } from '../connections/accounts.js';
+import type { AgentTokenCache, Entry } from './agent-token-cache.js';
+import { connectionKey, type ConnectionRef } from '../connections/accounts.js';
 
 export interface TokenRevoker {
   revokeAgentToken(connection: ConnectionRef, accessToken: string): Promise<TokenRevocationResult>;
@@ -70,4 +70,21 @@ export function grantRevocation(grantId: string, tokens: TokensRevoked): GrantRe
     ...(tokens.validUntil === undefined ? {} : { validUntil: tokens.validUntil }),
     ...(tokens.error === undefined ? {} : { revocationError: tokens.error }),
   };
+}
+
+/** Takes the agent's tokens (for one connection, or all) from the cache and revokes them; per connection (connectionKey), what came of it. */
+export async function revokeCachedTokens(
+  cache: Pick<AgentTokenCache, 'take'>,
+  revoker: TokenRevoker,
+  logger: Logger,
+  agentId: string,
+  connection: ConnectionRef | undefined,
+  now: number,
+): Promise<Map<string, TokensRevoked>> {
+  const taken = cache.take(agentId, connection, now);
+  const byConnection = new Map<string, TokensRevoked>();
+  for (const key of new Set(taken.map((entry) => connectionKey(entry)))) {
+    byConnection.set(key, await revokeTokens(taken.filter((entry) => connectionKey(entry) === key), revoker, logger));
+  }
+  return byConnection;
 }

@@ -18,8 +18,8 @@ import { fingerprint } from '../../base/log/fingerprint.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { GrantPatch, GrantStore } from '../grants/grant-store.js';
 import { accountOf, connectionKey, type ConnectionRef } from '../connections/accounts.js';
-import { accountTarget } from './account-target.js';
-import { decide, grantAppliesTo, missingScopes, settle, type Ask, type ConnectionState, type Issue, type Refusal, type StepUpAsk } from '../grants/decide.js';
+import { accountTarget, connectionStateOf } from './account-target.js';
+import { decide, grantAppliesTo, missingScopes, settle, type Ask, type Issue, type Refusal, type StepUpAsk } from '../grants/decide.js';
 import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditInput, AuditLog } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
@@ -29,7 +29,7 @@ import { pendingApprovalsFor } from './pending-approvals.js';
 import { refusalError, stepUpForAgent } from './step-up.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
 import { AgentTokenCache } from './agent-token-cache.js';
-import { NONE_REVOKED, revokeTokens, type TokensRevoked } from './revoke-tokens.js';
+import { NONE_REVOKED, revokeCachedTokens, type TokensRevoked } from './revoke-tokens.js';
 import type { AgentClientTokens } from '../identities/agent-client-tokens.js';
 import { handOutFromOwnClient } from './own-client.js';
 import { boundedScopes, chainOf, subjectOfToken } from './session-bounds.js';
@@ -117,7 +117,7 @@ export class TokenBroker implements AgentRequests {
       if (request.rejected !== undefined) await heedRefusal(this.refusalDeps(), agent.id, resource, request.account, request.rejected, signal);
       const target = this.targetOf(agent.id, resource, request.account);
       const audited = { ...base, ...accountOf(target) };
-      const connection = this.connectionState(target);
+      const connection = connectionStateOf(this.deps.tokens, target);
       const grantedHere = (): string[] => this.deps.grants.list({ agentId: agent.id, resource }).flatMap((g) => (grantAppliesTo(g, agent.id, target, this.deps.clock.now()) ? g.scopes : []));
       const scopes = boundedScopes(session, resource, request.scopes, grantedHere); // T40: a delegated session's slice
       const plan = decide({
@@ -198,7 +198,7 @@ export class TokenBroker implements AgentRequests {
    */
   async revokeGrant(id: string): Promise<RevokedGrant> {
     const grant = await this.deps.grants.revoke(id);
-    const tokens = (await this.revokeCached(grant.agentId, grant)).get(connectionKey(grant)) ?? NONE_REVOKED;
+    const tokens = (await revokeCachedTokens(this.cache, this.deps.tokens, this.deps.logger, grant.agentId, grant, this.deps.clock.now())).get(connectionKey(grant)) ?? NONE_REVOKED;
     return { grant, tokens };
   }
 
@@ -220,7 +220,7 @@ export class TokenBroker implements AgentRequests {
     const agent = await this.deps.agents.remove(idOrName);
     const grants = await this.deps.grants.revokeForAgent(agent.id);
     await this.deps.remembered?.forgetStepUps(agent.id);
-    const revoked = await this.revokeCached(agent.id, undefined);
+    const revoked = await revokeCachedTokens(this.cache, this.deps.tokens, this.deps.logger, agent.id, undefined, this.deps.clock.now());
     return { agent, grants: grants.map((grant) => ({ grant, tokens: revoked.get(connectionKey(grant)) ?? NONE_REVOKED })) };
   }
 
@@ -234,20 +234,7 @@ export class TokenBroker implements AgentRequests {
     else remembered = await askOwnerConsent(this.consentDeps(), agent, target, plan.ask, signal, base);
     const change = plan.grantChange;
     const grant = change !== undefined && (change.when === 'approved' || remembered) ? await changeGrant(this.consentDeps(), agent, target, change, base) : undefined;
-    return settle(plan, { grant, held, connection: this.connectionState(target) });
-  }
-
-  /** What the plan needs of the connection, read now (its issuer and status key the agent token cache). */
-  private connectionState(target: ConnectionRef): ConnectionState | undefined {
-    const record = this.deps.tokens.connection(target);
-    if (record === undefined) return undefined;
-    return {
-      scopes: record.scopes,
-      tokenLifetimeSeconds: record.accessToken?.lifetimeSeconds,
-      issuer: record.issuer,
-      status: record.status,
-      ...(record.access === undefined ? {} : { access: record.access }),
-    };
+    return settle(plan, { grant, held, connection: connectionStateOf(this.deps.tokens, target) });
   }
 
   /** Step-up (step-up.ts); resolves with the connection's scopes after it. */
@@ -283,16 +270,6 @@ export class TokenBroker implements AgentRequests {
 
   private approvalTimeoutMs(): number {
     return this.deps.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
-  }
-
-  /** Revokes the agent's tokens (for one connection, or all) at the AS; per connection (connectionKey), what came of it. */
-  private async revokeCached(agentId: string, connection: ConnectionRef | undefined): Promise<Map<string, TokensRevoked>> {
-    const taken = this.cache.take(agentId, connection, this.deps.clock.now());
-    const byConnection = new Map<string, TokensRevoked>();
-    for (const key of new Set(taken.map((entry) => connectionKey(entry)))) {
-      byConnection.set(key, await revokeTokens(taken.filter((entry) => connectionKey(entry) === key), this.deps.tokens, this.deps.logger));
-    }
-    return byConnection;
   }
 
   /** Appends to the audit log; a failure is logged, never turned into a different answer. */
