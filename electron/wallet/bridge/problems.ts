@@ -47,6 +47,8 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   [ErrorCode.NeedsReauth]: { status: 409, title: 'Connection needs sign-in' },
   [ErrorCode.AccountAmbiguous]: { status: 409, title: 'Which account?' },
   [ErrorCode.NoSignInNeeded]: { status: 409, title: 'No sign-in needed' },
+  // A DPoP proof asked for a connection whose tokens are Bearer tokens (A8).
+  [ErrorCode.NotSenderConstrained]: { status: 409, title: 'Not a DPoP connection' },
   [ErrorCode.PayloadTooLarge]: { status: 413, title: 'Body too large' },
   [ErrorCode.UnsupportedMediaType]: { status: 415, title: 'JSON only' },
   [ErrorCode.BadHost]: { status: 421, title: 'Not a loopback host' },
@@ -61,6 +63,9 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   // A workload identity's grant (R6): the messages are Latchkey's own words, never the server's text.
   [ErrorCode.AssertionRejected]: { status: 502, title: 'Workload token refused' },
   [ErrorCode.JwtBearerUnsupported]: { status: 502, title: 'No workload identity at this server' },
+  // An agent's own client (R5): the authorization server refused the client, or this grant to it.
+  [ErrorCode.AgentClientRejected]: { status: 502, title: 'Own client refused' },
+  [ErrorCode.AgentClientNotAllowed]: { status: 403, title: 'Own client not allowed' },
   [ErrorCode.WorkloadTokenUnavailable]: { status: 503, title: 'Workload token unavailable' },
   // An enterprise-managed connection (R7): the owner's identity provider sign-in, or that IdP's answer for this server.
   [ErrorCode.EnterpriseSignInNeeded]: { status: 409, title: 'Owner must sign in at the identity provider' },

@@ -36,6 +36,18 @@ describe('bridge problems', () => {
     expect(problemFromError(new LatchkeyError(ErrorCode.NoGrant, 'No grant for account "personal".'))).toMatchObject({ code: ErrorCode.NoGrant, status: 403 });
   });
 
+  it.each([
+    [ErrorCode.AgentClientRejected, 502],
+    [ErrorCode.AgentClientNotAllowed, 403],
+    [ErrorCode.AssertionRejected, 502],
+    [ErrorCode.WorkloadTokenUnavailable, 503],
+    [ErrorCode.EnterpriseSignInNeeded, 409],
+    [ErrorCode.NotSenderConstrained, 409],
+  ])('R5–R7, A8: an agent whose own client, workload token, enterprise sign-in or DPoP proof fails hears %s (HTTP %d), not internal', (code, status) => {
+    const problem = problemFromError(new LatchkeyError(code, 'Latchkey says why.', { hint: 'And what to do.' }));
+    expect(problem).toMatchObject({ code, status, detail: 'Latchkey says why. And what to do.' });
+  });
+
   it('an unlisted code or a plain error stays internal without detail', () => {
     expect(problemFromError(new Error('secret path /home/x'))).toEqual(expect.objectContaining({ code: ErrorCode.Internal, status: 500 }));
     expect(problemFromError(new Error('secret path /home/x')).detail).toBeUndefined();
