@@ -7,7 +7,7 @@
  * delegated parent's is again an exchanged one. Subject tokens are cached per session and slice
  * like any agent token (revoking the agent takes them too) and never handed to anyone. Where the
  * server does not offer exchange, will not run it for Latchkey's client, or the connection is
- * DPoP-bound, the wallet's narrowing applies as for every other session.
+ * DPoP-bound or enterprise-managed, the wallet's narrowing applies as for every other session.
  */
 import type { SessionSummary } from '../../../shared/agents.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
@@ -61,7 +61,7 @@ export class SessionExchange {
   }
 
   private exchangeable(record: ConnectionRecord): boolean {
-    return record.dpopKey === undefined && record.status === 'ok' && offersTokenExchange(record.serverMetadata) && !this.unavailable.has(record.issuer);
+    return record.dpopKey === undefined && record.managed === undefined && record.status === 'ok' && offersTokenExchange(record.serverMetadata) && !this.unavailable.has(record.issuer);
   }
 
   /** The token of `line[0]` for `scopes`: exchanged from its parent's; undefined when the server will not exchange. */
