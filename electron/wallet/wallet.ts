@@ -14,6 +14,7 @@ import { openVault, type Vault } from './vault/index.js';
 import { ConnectionStore } from './connections/connection-store.js';
 import { ConnectionService } from './connections/connection-service.js';
 import { ConnectionTokens } from './connections/connection-tokens.js';
+import { DpopHandles } from './oauth/dpop-key.js';
 import { AgentRegistry } from './agents/agent-registry.js';
 import type { ProcessProbe } from './agents/runner-process.js';
 import { watchSessionRunners } from './agents/runner-watch.js';
@@ -129,9 +130,11 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
   });
   const store = new ConnectionStore(vault);
   const enterprise = new EnterpriseIdentity({ store: new EnterpriseStore(vault), net: { fetch, policy }, opener: ports.opener ?? noOpener, clock, logger });
-  const tokens = new ConnectionTokens({ store, net: { fetch, policy }, clock, logger, audit, idJags: enterprise });
+  const dpopHandles = new DpopHandles();
+  const tokens = new ConnectionTokens({ store, net: { fetch, policy }, clock, logger, audit, idJags: enterprise, dpopHandles });
   const connections = new ConnectionService({
     store,
+    dpopHandles,
     tokens,
     idJags: enterprise,
     net: { fetch, policy },

@@ -13,7 +13,7 @@ import type { LegacyDiscovery } from '../oauth/legacy-endpoints.js';
 import { openLoopbackListener } from '../oauth/loopback.js';
 import type { ClientRecord, ConnectionRecord } from '../oauth/records.js';
 import { registerClient } from '../oauth/register-client.js';
-import { dpopHandleFor, generateDpopKey, supportsDpop } from '../oauth/dpop-key.js';
+import { DpopHandles, generateDpopKey, supportsDpop } from '../oauth/dpop-key.js';
 import { cachedTokenFrom } from '../oauth/tokens.js';
 import { accountOf } from './accounts.js';
 import type { ConnectionStore } from './connection-store.js';
@@ -42,6 +42,8 @@ export interface AuthorizeDeps {
   clock: Clock;
   logger: Logger;
   clientMetadataUrl?: string | undefined;
+  /** The wallet's DPoP handles: the nonce the sign-in learns serves the first refresh too. */
+  dpopHandles?: DpopHandles | undefined;
 }
 
 /** A sign-in again at a stored connection's own authorization server, asking for `scopes` (none: the server's default). */
@@ -101,7 +103,7 @@ export async function authorizeConnection(target: AuthorizeTarget, options: Conn
   const config = buildClientConfiguration(as, client, net);
   const tokens = await signIn({
     config,
-    dpop: await dpopHandleFor(config, dpopKey),
+    dpop: await (deps.dpopHandles ?? new DpopHandles()).handleFor(config, dpopKey),
     listener,
     resource: target.resource,
     prompt: otherAccountsOf(store, target) ? accountPrompt(as) : undefined,

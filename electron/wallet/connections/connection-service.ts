@@ -15,6 +15,7 @@ import { bearerChallenge, type BearerChallenge } from '../../../shared/www-authe
 import { discoverAuthorization, discoverUnlessOpen } from '../oauth/discover-authorization.js';
 import { coversScopes, selectScopes } from '../oauth/select-scopes.js';
 import { connectionProof, type ResourceProofRequest } from '../oauth/dpop-proof.js';
+import type { DpopHandles } from '../oauth/dpop-key.js';
 import { isFresh, needsReauth, notConnected, revokeRefreshToken } from '../oauth/tokens.js';
 import { authorizeConnection, targetFor, type AuthorizeTarget } from './authorize-connection.js';
 import { assertPolicyCovers } from './caller-options.js';
@@ -46,6 +47,8 @@ export interface ConnectionServiceDeps {
   audit?: TokenAudit | undefined;
   /** ID-JAGs from the organisation's identity provider, for enterprise-managed connections (R7). */
   idJags?: IdJagSource | undefined;
+  /** The wallet's DPoP handles, shared with refreshes (oauth/dpop-key.ts). */
+  dpopHandles?: DpopHandles | undefined;
 }
 
 export class ConnectionService {

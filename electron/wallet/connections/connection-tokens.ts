@@ -21,6 +21,7 @@ import type { Clock, Logger } from '../../base/ports.js';
 import { buildClientConfiguration, type AuthorizationServer, type NetworkContext } from '../oauth/client-config.js';
 import type { CachedAccessToken, ConnectionRecord } from '../oauth/records.js';
 import { oauthErrorCode } from '../oauth/token-errors.js';
+import { DpopHandles } from '../oauth/dpop-key.js';
 import { connectionProof, type ResourceProofRequest } from '../oauth/dpop-proof.js';
 import { cachedTokenFrom, needsReauth, notConnected, refreshTokenGrant, withoutTokens } from '../oauth/tokens.js';
 import { accountOf, connectionKey, type ConnectionRef } from './accounts.js';
@@ -42,6 +43,8 @@ export interface ConnectionTokensDeps {
   audit?: TokenAudit;
   /** ID-JAGs for enterprise-managed connections (R7): their every token is a fresh exchange and redemption. */
   idJags?: IdJagSource | undefined;
+  /** DPoP handles shared with sign-ins, so a refresh reuses the nonce the server gave last (RFC 9449 §8). */
+  dpopHandles?: DpopHandles | undefined;
 }
 
 export class ConnectionTokens {
@@ -49,7 +52,11 @@ export class ConnectionTokens {
   /** Every use of a connection's refresh token, one at a time per connection. */
   private readonly refreshTokenUses = new KeyedQueue();
 
-  constructor(private readonly deps: ConnectionTokensDeps) {}
+  private readonly dpopHandles: DpopHandles;
+
+  constructor(private readonly deps: ConnectionTokensDeps) {
+    this.dpopHandles = deps.dpopHandles ?? new DpopHandles();
+  }
 
   /** The connection for an exact canonical resource and account, as stored now (no URL parsing: T07). */
   connection(ref: ConnectionRef): ConnectionRecord | undefined {
@@ -163,7 +170,7 @@ export class ConnectionTokens {
   /** One refresh-token grant; persists a rotated refresh token before returning (T08). */
   private async exchange(record: ConnectionRecord, extra: Record<string, string>): Promise<client.TokenEndpointResponse> {
     const { store, clock, logger } = this.deps;
-    const outcome = await refreshTokenGrant(this.configFor(record), record, extra);
+    const outcome = await refreshTokenGrant(this.configFor(record), record, extra, this.dpopHandles);
     if (outcome.kind === 'refused') {
       await store.updateConnection(record, (current) => ({ ...withoutTokens(current), status: 'needs-reauth', updatedAt: clock.now() }));
       logger.warn('refresh token refused; connection needs re-authorization', { resource: record.resource, issuer: record.issuer });

@@ -2,7 +2,7 @@
  * A connection's DPoP key (RFC 9449): one ES256 key pair per connection, made when the connection
  * first signs in at an authorization server that advertises DPoP, kept in the vault record as a
  * private JWK and never shown, logged or handed out (only its thumbprint is). openid-client signs
- * the proofs of token and refresh requests with it (dpopHandleFor); dpop-proof.ts signs the proofs
+ * the proofs of token and refresh requests with it (DpopHandles); dpop-proof.ts signs the proofs
  * of resource requests.
  */
 import * as client from 'openid-client';
@@ -45,4 +45,35 @@ export async function cryptoKeyPairOf(key: DpopKey): Promise<client.CryptoKeyPai
 export async function dpopHandleFor(config: client.Configuration, key: DpopKey | undefined): Promise<client.DPoPHandle | undefined> {
   if (key === undefined) return undefined;
   return client.getDPoPHandle(config, await cryptoKeyPairOf(key));
+}
+
+/**
+ * The wallet's openid-client DPoP handles, one per authorization server and connection key. A handle
+ * remembers the server's last `DPoP-Nonce` (RFC 9449 §8), so keeping it means a refresh carries the
+ * nonce from the start instead of paying a `use_dpop_nonce` round trip every time. Bounded: the
+ * least recently used handle goes first.
+ */
+export class DpopHandles {
+  private readonly handles = new Map<string, Promise<client.DPoPHandle>>();
+
+  constructor(private readonly max = 256) {}
+
+  async handleFor(config: client.Configuration, key: DpopKey | undefined): Promise<client.DPoPHandle | undefined> {
+    if (key === undefined) return undefined;
+    const id = `${config.serverMetadata().issuer} ${key.thumbprint}`;
+    const known = this.handles.get(id);
+    if (known !== undefined) {
+      this.handles.delete(id);
+      this.handles.set(id, known);
+      return known;
+    }
+    const made = cryptoKeyPairOf(key).then((pair) => client.getDPoPHandle(config, pair));
+    this.handles.set(id, made);
+    made.catch(() => this.handles.delete(id));
+    for (const oldest of this.handles.keys()) {
+      if (this.handles.size <= this.max) break;
+      this.handles.delete(oldest);
+    }
+    return made;
+  }
 }

@@ -12,7 +12,7 @@ import type { ConnectionRecord, CachedAccessToken } from './records.js';
 import { oauthErrorCode, tokenRequestError } from './token-errors.js';
 import { parseScope } from './select-scopes.js';
 import { issuedLifetime } from './token-lifetime.js';
-import { dpopHandleFor } from './dpop-key.js';
+import type { DpopHandles } from './dpop-key.js';
 
 /** Access tokens whose lifetime the server does not state (no `expires_in`, no JWT `exp`) are cached this long, then refreshed. */
 export const DEFAULT_TOKEN_LIFETIME_MS = 5 * 60_000;
@@ -43,12 +43,17 @@ export type RefreshOutcome = { kind: 'tokens'; response: client.TokenEndpointRes
  * connection); `invalid_scope` is CannotNarrow; anything else a token-request error. Persisting
  * what comes back is the caller's.
  */
-export async function refreshTokenGrant(config: client.Configuration, record: ConnectionRecord, extra: Record<string, string>): Promise<RefreshOutcome> {
+export async function refreshTokenGrant(
+  config: client.Configuration,
+  record: ConnectionRecord,
+  extra: Record<string, string>,
+  dpopHandles: DpopHandles,
+): Promise<RefreshOutcome> {
   if (record.status !== 'ok' || record.refreshToken === undefined) throw needsReauth(record, 'Latchkey holds no usable refresh token for it');
   const parameters: Record<string, string> = { ...extra, ...(record.sendResource ? { resource: record.resource } : {}) };
   try {
     // A DPoP-bound connection proves its key on every refresh (RFC 9449 §5): its refresh token is bound too.
-    const DPoP = await dpopHandleFor(config, record.dpopKey);
+    const DPoP = await dpopHandles.handleFor(config, record.dpopKey);
     return { kind: 'tokens', response: await client.refreshTokenGrant(config, record.refreshToken, parameters, DPoP === undefined ? undefined : { DPoP }) };
   } catch (error) {
     const code = oauthErrorCode(error);
