@@ -110,7 +110,8 @@ describe('R7: enterprise-managed authorization, end to end', () => {
     await setup.cli(['grant', 'add', 'notes-bot', worldA.mcpUrl, '--scope', 'mcp:read']);
     const agentToken = async (): Promise<TokenResponse> => {
       const run = await runCli(['run', '--agent', 'notes-bot', '--', process.execPath, '--import', 'tsx', MAIN, 'token', '--json', worldA.mcpUrl], setup.env);
-      expect(run.code, run.stderr).toBe(0);
+      // On a failure, the daemon's last log lines (fingerprints only) say what the wallet met.
+      expect(run.code, `${run.stdout}${run.stderr}\n${setup.daemon.stderr.slice(-3000)}`).toBe(0);
       return JSON.parse(run.stdout) as TokenResponse;
     };
     const agentStarted = performance.now();
