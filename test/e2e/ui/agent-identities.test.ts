@@ -5,7 +5,7 @@
  * shown back); an autonomous agent is set up in one step with a client it registers, and removing
  * it deletes that client; a refusal stays in the dialog with its code and leaves nothing behind;
  * and the Activity log names who asked for a delegated hand-out, the chain down from the owner
- * (R5, T40).
+ * (R5, T40, E12).
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ async function openOwnClientDialog(page: Page, agent: string, server: string, cl
 }
 
 describe('the window: agents with clients of their own', () => {
-  it('a generated key: the dialog shows its public JWK set (no private member) to copy; the card lists the client', { timeout: 90_000 }, async () => {
+  it('E12: a generated key: the dialog shows its public JWK set (no private member) to copy; the card lists the client', { timeout: 90_000 }, async () => {
     const { ui, page, world } = suite;
     await ui.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ui.daemon.ui!.url });
     const asRequests = world.as.tokenRequestCount();

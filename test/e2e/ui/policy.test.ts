@@ -1,5 +1,5 @@
 /**
- * Grants as code in the window (T41), in Chromium through the headless host: the Policy screen
+ * Grants as code in the window (T41, E13), in Chromium through the headless host: the Policy screen
  * saves the wallet's file; an edited file, picked from disk, is planned in `latchkey policy diff`'s
  * words with the widening marked; "Apply" changes the agent's grant; a plan the wallet changed
  * under is refused with policy.stale and nothing is applied until the owner reviews again.
@@ -63,7 +63,7 @@ async function review(page: Page, text: string): Promise<void> {
 }
 
 describe('the window: grants as code', () => {
-  it('export → pick an edited file → the plan marks the widening → apply → the agent has the wider grant', { timeout: 90_000 }, async () => {
+  it('E13: export → pick an edited file → the plan marks the widening → apply → the agent has the wider grant', { timeout: 90_000 }, async () => {
     const { ui, page, world } = suite;
     await openScreen(page, 'Policy');
     const exported = await savePolicyFile(page);

@@ -1,4 +1,4 @@
-/** The Policy screen lists a plan in the words `latchkey policy diff` uses, change by change. */
+/** The Policy screen lists a plan in the words `latchkey policy diff` uses, change by change (E13). */
 import { describe, expect, it } from 'vitest';
 import { describeChange as describeForTerminal, describePlan } from '../../../../electron/cli/commands/policy.js';
 import { describeChange, summarizePlan } from '../../../../renderer/screens/policy/plan-lines.js';
