@@ -97,7 +97,7 @@ describe('R7: the owner’s sign-in at the identity provider', () => {
     expect(opener.opened).toHaveLength(1);
   });
 
-  it('R7: a refresh token the IdP no longer accepts drops the sign-in and asks the owner to sign in again', async () => {
+  it('R7, T44: a refresh token the IdP no longer accepts drops the sign-in and asks the owner to sign in again', async () => {
     const revoked = await fetch(`${idp.issuer}/token/revocation`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

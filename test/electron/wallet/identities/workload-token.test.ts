@@ -63,7 +63,7 @@ describe('R6: reading a workload token from its source', () => {
     expect((await failure(reader.read({ kind: 'file', path: '/var/run/token' }))).message).toContain('EACCES');
   });
 
-  it('R6: the owner sees where the token is, never the token', () => {
+  it('R6, T44: the owner sees where the token is, never the token', () => {
     expect(describeWorkloadSource({ kind: 'file', path: '/run/token' })).toBe('file /run/token');
     expect(describeWorkloadSource({ kind: 'env', name: 'CI_TOKEN' })).toBe('environment variable CI_TOKEN');
   });

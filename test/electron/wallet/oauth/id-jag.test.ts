@@ -28,7 +28,7 @@ describe('R7: an exchange answer is an ID-JAG for the server asked, or nothing i
     expect(idJag).toEqual({ value, expiresAt: NOW + 60_000, scope: ['mcp:read'] });
   });
 
-  it('R7: another issued_token_type, a token that is not a JWT, or one for another server is enterprise.id_jag_invalid', async () => {
+  it('R7, T44: another issued_token_type, a token that is not a JWT, or one for another server is enterprise.id_jag_invalid', async () => {
     const forUs = await jwt({ aud: `${AS_ISSUER}/` });
     const forThem = await jwt({ aud: 'https://other-as.example.test' });
     const answers: unknown[] = [
