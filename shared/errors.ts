@@ -63,6 +63,12 @@ export const ErrorCode = {
   AgentClientNotAllowed: 'identity.client_not_allowed',
   /** `agent add --register`: the authorization server has no registration endpoint, so the agent's client must be registered by its administrator. */
   AgentRegistrationUnavailable: 'identity.registration_unavailable',
+  /** The authorization server refused a JWT-bearer assertion (RFC 7523, invalid_grant): expired, for another audience, or not trusted. */
+  AssertionRejected: 'identity.assertion_rejected',
+  /** The authorization server does not take the JWT-bearer grant (unsupported_grant_type): no workload identity or ID-JAG there. */
+  JwtBearerUnsupported: 'identity.jwt_bearer_unsupported',
+  /** An agent's workload token source (a file or an environment variable of the wallet's process) is missing, empty or unreadable. */
+  WorkloadTokenUnavailable: 'identity.workload_token_unavailable',
   /** Enterprise-managed authorization: no identity provider is configured (`latchkey enterprise set`). */
   EnterpriseNotConfigured: 'enterprise.not_configured',
   /** The owner's sign-in at the organisation's identity provider is missing, expired and not refreshable, or refused: `latchkey enterprise sign-in`. */
@@ -71,12 +77,6 @@ export const ErrorCode = {
   IdJagRefused: 'enterprise.id_jag_refused',
   /** The identity provider answered the exchange with something other than an ID-JAG. */
   IdJagInvalid: 'enterprise.id_jag_invalid',
-  /** The authorization server refused a JWT-bearer assertion (RFC 7523, invalid_grant): expired, for another audience, or not trusted. */
-  AssertionRejected: 'identity.assertion_rejected',
-  /** The authorization server does not take the JWT-bearer grant (unsupported_grant_type): no workload identity or ID-JAG there. */
-  JwtBearerUnsupported: 'identity.jwt_bearer_unsupported',
-  /** An agent's workload token source (a file or an environment variable of the wallet's process) is missing, empty or unreadable. */
-  WorkloadTokenUnavailable: 'identity.workload_token_unavailable',
   StepUpLimit: 'token.step_up_limit',
   /** The owner declined these scopes for this agent and server before; the agent is not asked again (no nagging). */
   StepUpDeclined: 'token.step_up_declined',
@@ -139,6 +139,8 @@ export const ErrorCode = {
   /** Only a session (`latchkey run`) delegates; an agent's own secret does not (T40). */
   DelegationNeedsSession: 'session.delegation_needs_session',
   NoGrant: 'grant.none',
+  /** The owner revoked the agent's grant for the server; the owner is not asked again until a new grant or a new session. */
+  GrantRevoked: 'grant.revoked',
   GrantDenied: 'grant.denied',
   ScopeNotGranted: 'grant.scope_not_granted',
   CannotNarrow: 'grant.cannot_narrow',

@@ -24,6 +24,7 @@ export const PROBLEM_TABLE: Readonly<Partial<Record<ErrorCode, ProblemEntry>>> =
   [ErrorCode.ForeignPeer]: { status: 403, title: 'Another OS user' },
   [ErrorCode.ElicitationNotGranted]: { status: 403, title: 'No grant for this server' },
   [ErrorCode.NoGrant]: { status: 403, title: 'No grant' },
+  [ErrorCode.GrantRevoked]: { status: 403, title: 'Grant revoked by the owner' },
   [ErrorCode.DelegationWider]: { status: 403, title: 'Wider than the parent session' },
   [ErrorCode.DelegationLimit]: { status: 403, title: 'Delegation limit' },
   [ErrorCode.DelegationNeedsSession]: { status: 403, title: 'Only a session delegates' },

@@ -11,7 +11,9 @@
  *   asked for, the token carries what both the grant and the connection allow.
  * - Requested ⊆ grant → issue, or ask when the grant says "ask each time".
  * - Requested ⊄ grant → ask for exactly the requested scopes ('more-scopes'). Never more (T13).
- * - No applicable grant → ask ('no-grant').
+ * - No applicable grant → ask ('no-grant'), unless the owner revoked this agent's grant for the
+ *   server since the caller's session began (or, without a session, at all): then refused
+ *   (grant.revoked) without asking — the owner has just said no.
  * - The connection lacks a scope the token needs → one step-up approval (also the consent), unless
  *   the owner declined a scope new in it before for this agent (then refused without asking).
  * - The AS could not narrow tokens to the grant → refuse until the owner changes the grant.
@@ -34,6 +36,8 @@ export interface DecideInput {
   connection: ConnectionState | undefined;
   /** Scopes the owner declined in step-ups for this agent and resource; undefined: this wallet cannot step up. */
   declinedStepUps: readonly string[] | undefined;
+  /** The owner revoked a grant of this agent for this server and account since the caller's session began (broker/owner-revocations.ts). */
+  revokedByOwner?: boolean | undefined;
   /** Epoch ms. */
   now: number;
 }
@@ -151,6 +155,13 @@ export function decide(input: DecideInput): Plan {
   }
   // A grant for another account of the same server never applies (T8).
   const applicable = input.grants.filter((grant) => grantAppliesTo(grant, agent.id, request, now)).sort(byAge);
+  if (applicable.length === 0 && input.revokedByOwner === true) {
+    return refusal(
+      ErrorCode.GrantRevoked,
+      `The owner revoked ${agent.name}'s access to ${resource}.`,
+      `Only the owner can give it back: latchkey grant add ${agent.name} ${resource} --scope …; an agent session started after the revoke may ask again.`,
+    );
+  }
   const grantChoice = chooseGrant(applicable, requested);
   if (grantChoice.kind === 'refuse') return grantChoice;
   if (connection.access === 'open-until-401') return openConnectionRefusal(resource, connection.status);

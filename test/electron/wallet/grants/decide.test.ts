@@ -50,6 +50,22 @@ function asAsk(p: Plan): Ask {
   return p;
 }
 
+describe('decide after the owner revoked the grant', () => {
+  it('no grant left and revoked by the owner → refused with grant.revoked, never a new consent prompt', () => {
+    const p = plan({ grants: [], request: { resource: R }, revokedByOwner: true });
+    expect(p).toMatchObject({ kind: 'refuse', code: ErrorCode.GrantRevoked });
+    expect(p.kind === 'refuse' ? p.hint : '').toContain('latchkey grant add claude');
+  });
+
+  it('a grant the owner gave again applies as usual', () => {
+    expect(outcome(plan({ grants: [grant()], request: { resource: R }, revokedByOwner: true }))).toMatchObject({ kind: 'allow' });
+  });
+
+  it('not revoked → the owner is asked as before', () => {
+    expect(outcome(plan({ grants: [], request: { resource: R }, revokedByOwner: false }))).toMatchObject({ kind: 'ask', reason: 'no-grant' });
+  });
+});
+
 describe('decide', () => {
   const g = grant();
   const ask = grant({ mode: 'ask' });
