@@ -4,7 +4,8 @@
  * no owner sign-in: the credential in the vault is the agent's identity at the AS.
  *
  * The request is openid-client's `clientCredentialsGrant`, never hand-rolled; `resource` (RFC 8707)
- * and the scopes come from the caller. Key pairs are generated here (jose, extractable so the
+ * and the scopes come from the caller; a DPoP key, when given, proves possession on the request
+ * (RFC 9449) and the token comes back DPoP-bound. Key pairs are generated here (jose, extractable so the
  * private JWK can be kept in the vault); only the public JWK and its thumbprint ever leave.
  */
 import * as client from 'openid-client';
@@ -14,7 +15,8 @@ import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { isLoopbackHost, truncate } from '../../../shared/url.js';
 import { clientSecretBasic, type AuthorizationServer, type NetworkContext } from './client-config.js';
 import type { TokenRevocationResult } from '../../../shared/connections.js';
-import type { CachedAccessToken } from './records.js';
+import type { CachedAccessToken, DpopKey } from './records.js';
+import { dpopHandleFor, type DpopHandles } from './dpop-key.js';
 import { cachedTokenFrom } from './tokens.js';
 import { oauthErrorCode, tokenRequestError } from './token-errors.js';
 
@@ -87,6 +89,10 @@ export interface ClientCredentialsRequest {
   /** RFC 8707 resource indicator (the MCP server); omitted for an AS that rejects it. */
   resource?: string | undefined;
   scopes: readonly string[];
+  /** Binds the token to this key (RFC 9449) when the authorization server offers DPoP; the answer says `DPoP`. */
+  dpopKey?: DpopKey | undefined;
+  /** The wallet's handles, which keep the server's last nonce per key; without them, a fresh handle. */
+  dpopHandles?: DpopHandles | undefined;
 }
 
 /**
@@ -108,7 +114,8 @@ export async function clientCredentialsToken(
     ...(request.resource === undefined ? {} : { resource: request.resource }),
   };
   try {
-    const response = await client.clientCredentialsGrant(config, parameters);
+    const DPoP = request.dpopHandles === undefined ? await dpopHandleFor(config, request.dpopKey) : await request.dpopHandles.handleFor(config, request.dpopKey);
+    const response = await client.clientCredentialsGrant(config, parameters, DPoP === undefined ? undefined : { DPoP });
     return cachedTokenFrom(response, request.scopes, now());
   } catch (error) {
     throw clientCredentialsError(record, request, error);

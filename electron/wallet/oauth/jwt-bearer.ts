@@ -15,7 +15,7 @@ import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { isLoopbackHost, truncate } from '../../../shared/url.js';
 import { clientSecretBasic, type AuthorizationServer, type NetworkContext } from './client-config.js';
 import { grantErrorCode, privateKeyJwt, type AgentClientAuth } from './client-credentials.js';
-import { dpopHandleFor } from './dpop-key.js';
+import { dpopHandleFor, type DpopHandles } from './dpop-key.js';
 import type { CachedAccessToken, DpopKey } from './records.js';
 import { cachedTokenFrom } from './tokens.js';
 import { tokenRequestError } from './token-errors.js';
@@ -40,6 +40,8 @@ export interface JwtBearerRequest {
   resource?: string | undefined;
   /** Binds the token to this key (RFC 9449) when the authorization server offers DPoP. */
   dpopKey?: DpopKey | undefined;
+  /** The wallet's handles, which keep the server's last nonce per key; without them, a fresh handle. */
+  dpopHandles?: DpopHandles | undefined;
   /** What the assertion is, for messages: 'the workload token' (default), 'the ID-JAG', … */
   assertionName?: string | undefined;
 }
@@ -62,7 +64,7 @@ export async function redeemJwtBearer(
     ...(request.resource === undefined ? {} : { resource: request.resource }),
   };
   try {
-    const DPoP = await dpopHandleFor(config, request.dpopKey);
+    const DPoP = request.dpopHandles === undefined ? await dpopHandleFor(config, request.dpopKey) : await request.dpopHandles.handleFor(config, request.dpopKey);
     const response = await client.genericGrantRequest(config, JWT_BEARER_GRANT_TYPE, parameters, DPoP === undefined ? undefined : { DPoP });
     return cachedTokenFrom(response, request.scopes, now());
   } catch (error) {
