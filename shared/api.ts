@@ -191,6 +191,8 @@ export const AgentClientSummarySchema = z.object({
   keyThumbprint: z.string().optional(),
   /** workload_token (R6): where the platform token is read ("file PATH", "environment variable NAME"); never the token. */
   workloadSource: z.string().optional(),
+  /** Its tokens are DPoP-bound (A8): the RFC 7638 thumbprint of its DPoP key, which never leaves the wallet. */
+  dpopThumbprint: z.string().optional(),
   createdAt: z.number(),
 });
 

@@ -1,13 +1,15 @@
 /**
  * Agents' own clients (protocol.md R5), kept in the vault under 'agentClients': per agent and MCP
  * server (resource), the client id at the server's authorization server, the secret or the
- * private JWK, and that server's metadata as discovered when the client was added. Summaries
- * (what the owner sees) carry the method and the key's thumbprint, never the secret or the key.
+ * private JWK, its DPoP key when the server's authorization server offers DPoP, and that server's
+ * metadata as discovered when the client was added. Summaries (what the owner sees) carry the
+ * method and the keys' thumbprints, never the secret or a private key.
  */
 import { z } from 'zod';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { VaultSection, type Vault } from '../vault/index.js';
 import { AgentClientRecord } from '../oauth/client-credentials.js';
+import { DpopKey } from '../oauth/records.js';
 import { describeWorkloadSource } from './workload-token.js';
 
 export const AgentClientEntry = AgentClientRecord.extend({
@@ -18,6 +20,8 @@ export const AgentClientEntry = AgentClientRecord.extend({
   serverMetadata: z.record(z.string(), z.unknown()),
   /** Send RFC 8707 `resource` on token requests. */
   sendResource: z.boolean().default(true),
+  /** The client's DPoP key (A8): its tokens are bound to it; made when the AS advertises ES256 proofs. */
+  dpopKey: DpopKey.optional(),
 });
 export type AgentClientEntry = z.infer<typeof AgentClientEntry>;
 
@@ -35,6 +39,8 @@ export interface AgentClientSummary {
   keyThumbprint?: string;
   /** workload_token: where the platform token is read (never the token). */
   workloadSource?: string;
+  /** The RFC 7638 thumbprint of the client's DPoP key, when its tokens are DPoP-bound. */
+  dpopThumbprint?: string;
   createdAt: number;
 }
 
@@ -52,6 +58,7 @@ export function summaryOf(entry: AgentClientEntry): AgentClientSummary {
     method: entry.auth.method,
     ...(kid === undefined ? {} : { keyThumbprint: kid }),
     ...(entry.auth.method === 'workload_token' ? { workloadSource: describeWorkloadSource(entry.auth.source) } : {}),
+    ...(entry.dpopKey === undefined ? {} : { dpopThumbprint: entry.dpopKey.thumbprint }),
     createdAt: entry.createdAt,
   };
 }

@@ -4,6 +4,8 @@
  * when asked) and the client credentials grant for a hand-out, cached per agent, resource and
  * scopes until shortly before it expires, one request in flight per key. A workload identity
  * (R6) is kept the same way and gets its tokens with the JWT-bearer grant and its platform token.
+ * When the authorization server advertises DPoP (A8), the client gets a DPoP key of its own, kept in
+ * the vault: its tokens are bound to it and the wallet signs the agent's resource proofs with it.
  */
 import type { JWK } from 'jose';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
@@ -13,6 +15,8 @@ import type { NetworkContext } from '../oauth/client-config.js';
 import { chooseAuthorizationServer, discoverResource } from '../oauth/discover-resource.js';
 import { discoverIssuer } from '../oauth/discover-issuer.js';
 import { redeemJwtBearer } from '../oauth/jwt-bearer.js';
+import { DpopHandles, generateDpopKey, supportsDpop } from '../oauth/dpop-key.js';
+import { accessTokenHash, connectionProof, type ResourceProofRequest } from '../oauth/dpop-proof.js';
 import type { WorkloadTokenSource } from '../oauth/client-credentials.js';
 import { processWorkloadTokenReader, type WorkloadTokenReader } from './workload-token.js';
 import { clientCredentialsToken, generateAgentKey, publicJwkOf, revokeAgentClientToken, type AgentClientAuth, type AgentKeyAlgorithm } from '../oauth/client-credentials.js';
@@ -63,6 +67,8 @@ export interface HeldAgentToken {
   accessToken: string;
   expiresAt: number;
   scope: string[];
+  /** 'DPoP': bound to the client's DPoP key (used with a proof the wallet signs); absent: Bearer. */
+  tokenType?: 'DPoP';
 }
 
 export interface AgentClientTokensDeps {
@@ -78,6 +84,8 @@ export class AgentClientTokens {
   private readonly cache = new Map<string, Promise<CachedAccessToken>>();
   /** Tokens issued and not yet expired, per cache key: what removing the agent revokes. */
   private readonly issued = new Map<string, HeldAgentToken>();
+  /** openid-client's DPoP handles per AS and key: a grant carries the server's last nonce. */
+  private readonly dpopHandles = new DpopHandles();
 
   constructor(private readonly deps: AgentClientTokensDeps) {}
 
@@ -136,6 +144,7 @@ export class AgentClientTokens {
     publicJwk: JWK | undefined,
   ): Promise<AddedAgentClient> {
     const issuer = metadata.issuer;
+    const dpopKey = supportsDpop(metadata) ? await generateDpopKey() : undefined;
     const client = await this.deps.store.put({
       agentId,
       resource,
@@ -144,10 +153,11 @@ export class AgentClientTokens {
       auth,
       serverMetadata: { ...metadata },
       sendResource: true,
+      ...(dpopKey === undefined ? {} : { dpopKey }),
       createdAt: this.deps.clock.now(),
     });
     this.forget(agentId, resource);
-    this.deps.logger.info('identity: agent client added', { agentId, resource, issuer, method: auth.method, ...(client.keyThumbprint === undefined ? {} : { kid: client.keyThumbprint }) });
+    this.deps.logger.info('identity: agent client added', { agentId, resource, issuer, method: auth.method, ...(client.keyThumbprint === undefined ? {} : { kid: client.keyThumbprint }), ...(client.dpopThumbprint === undefined ? {} : { dpopJkt: client.dpopThumbprint }) });
     const scopesSupported = resourceScopes ?? metadata.scopes_supported ?? [];
     return { client, ...(publicJwk === undefined ? {} : { publicJwk }), scopesSupported: [...scopesSupported] };
   }
@@ -195,12 +205,40 @@ export class AgentClientTokens {
     const minting = this.mint(agentId, resource, scopes);
     this.cache.set(key, minting);
     minting.then(
-      (token) => this.issued.set(key, { agentId, resource, accessToken: token.value, expiresAt: token.expiresAt, scope: token.scope }),
+      (token) => this.issued.set(key, { agentId, resource, accessToken: token.value, expiresAt: token.expiresAt, scope: token.scope, ...(token.tokenType === undefined ? {} : { tokenType: token.tokenType }) }),
       () => {
         if (this.cache.get(key) === minting) this.cache.delete(key);
       },
     );
     return minting;
+  }
+
+  /** Whether a live DPoP token the agent's own client was issued for the resource has this hash (`ath`). */
+  holds(agentId: string, resource: string, ath: string): boolean {
+    return this.liveDpopToken(agentId, resource, ath) !== undefined;
+  }
+
+  /**
+   * A DPoP proof (RFC 9449) for one request with the agent's own client's token whose hash is
+   * `ath`, signed with that client's key and only for the resource's origin; a token that is not
+   * the client's, not live or not DPoP-bound is refused (grant.denied).
+   */
+  async proof(agentId: string, resource: string, request: ResourceProofRequest): Promise<string> {
+    const entry = this.deps.store.get(agentId, resource);
+    if (entry === undefined || this.liveDpopToken(agentId, resource, request.ath) === undefined) {
+      throw new LatchkeyError(ErrorCode.GrantDenied, `No DPoP token the agent's own client was issued for ${resource} is live.`, {
+        hint: 'Ask for a token again (latchkey mcp does this by itself).',
+        details: { resource },
+      });
+    }
+    return connectionProof(entry, request, this.deps.clock.now());
+  }
+
+  private liveDpopToken(agentId: string, resource: string, ath: string): HeldAgentToken | undefined {
+    const now = this.deps.clock.now();
+    return [...this.issued.values()].find(
+      (token) => token.agentId === agentId && token.resource === resource && token.tokenType === 'DPoP' && token.expiresAt > now && accessTokenHash(token.accessToken) === ath,
+    );
   }
 
   /** Drops cached tokens of one agent (for one resource, or all): after a revoke or a removal. */
@@ -216,9 +254,10 @@ export class AgentClientTokens {
     if (entry.auth.method === 'workload_token') {
       // Read at every grant: the platform may have rotated it since the last one.
       const assertion = await (this.deps.workloadTokens ?? processWorkloadTokenReader()).read(entry.auth.source);
-      const request = { assertion, resource: entry.sendResource ? resource : undefined, scopes };
+      const request = { assertion, resource: entry.sendResource ? resource : undefined, scopes, dpopKey: entry.dpopKey, dpopHandles: this.dpopHandles };
       return redeemJwtBearer(as, { clientId: entry.clientId }, request, this.deps.net, () => this.deps.clock.now());
     }
-    return clientCredentialsToken(as, entry, { resource: entry.sendResource ? resource : undefined, scopes }, this.deps.net, () => this.deps.clock.now());
+    const request = { resource: entry.sendResource ? resource : undefined, scopes, dpopKey: entry.dpopKey, dpopHandles: this.dpopHandles };
+    return clientCredentialsToken(as, entry, request, this.deps.net, () => this.deps.clock.now());
   }
 }
