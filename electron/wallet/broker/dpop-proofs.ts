@@ -3,7 +3,8 @@
  * with a DPoP token the wallet handed this agent, while a grant still covers it. The token is
  * recognised by its hash alone (`ath`), so the agent never sends it; a revocation takes the
  * agent's tokens back (agent-token-cache.ts), so the next proof is refused at once and the tokens
- * already out stop working at any server that checks proofs. The key never leaves the wallet.
+ * already out stop working at any server that checks proofs. A token from the agent's own client
+ * (R5) is signed for with that client's DPoP key, under the same rules. The key never leaves the wallet.
  */
 import type { DpopProofRequest, DpopProofResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
@@ -11,6 +12,7 @@ import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
 import type { ConnectionTokens } from '../connections/connection-tokens.js';
 import { grantAppliesTo } from '../grants/decide.js';
 import type { GrantStore } from '../grants/grant-store.js';
+import type { AgentClientTokens } from '../identities/agent-client-tokens.js';
 import type { AgentTokenCache } from './agent-token-cache.js';
 
 export interface DpopProofDeps {
@@ -18,6 +20,8 @@ export interface DpopProofDeps {
   grants: Pick<GrantStore, 'list'>;
   tokens: Pick<ConnectionTokens, 'proof'>;
   cache: Pick<AgentTokenCache, 'handedOut'>;
+  /** The agent's own clients (R5): their DPoP tokens are signed for with their own keys. */
+  agentClients?: Pick<AgentClientTokens, 'holds' | 'proof'> | undefined;
   now: () => number;
 }
 
@@ -26,6 +30,7 @@ export async function agentProof(deps: DpopProofDeps, agentId: string, request: 
   const resource = canonicalResource(request.resource, deps.policy);
   const now = deps.now();
   const token = deps.cache.handedOut(agentId, request.ath, now);
+  if (token === undefined && deps.agentClients?.holds(agentId, resource, request.ath) === true) return ownClientProof(deps, agentId, resource, request);
   if (token === undefined || token.resource !== resource || token.tokenType !== 'DPoP') {
     throw new LatchkeyError(ErrorCode.GrantDenied, `No DPoP token Latchkey handed this agent for ${resource} is live.`, {
       hint: 'Ask for a token again (latchkey mcp does this by itself).',
@@ -37,6 +42,21 @@ export async function agentProof(deps: DpopProofDeps, agentId: string, request: 
     throw new LatchkeyError(ErrorCode.NoGrant, `The agent holds no grant for ${resource} any more.`, { details: { resource } });
   }
   const proof = await deps.tokens.proof(target, {
+    method: request.method,
+    url: request.url,
+    ath: request.ath,
+    ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
+  });
+  return { proof };
+}
+
+/** A proof with the agent's own client's key, while an owner-less grant of the agent still covers the server. */
+async function ownClientProof(deps: DpopProofDeps, agentId: string, resource: string, request: DpopProofRequest): Promise<DpopProofResponse> {
+  const target = { resource, account: undefined };
+  if (deps.agentClients === undefined || !deps.grants.list({ agentId, resource }).some((grant) => grantAppliesTo(grant, agentId, target, deps.now()))) {
+    throw new LatchkeyError(ErrorCode.NoGrant, `The agent holds no grant for ${resource} any more.`, { details: { resource } });
+  }
+  const proof = await deps.agentClients.proof(agentId, resource, {
     method: request.method,
     url: request.url,
     ath: request.ath,

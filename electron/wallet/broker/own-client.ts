@@ -4,7 +4,8 @@
  * token, and no owner connection is needed. The agent's grant still decides: a live grant in
  * 'allow' mode, and the scopes asked within it (none asked: the grant's). A grant in 'ask' mode is
  * refused here (nobody is asked on an own client's behalf). The grant's maximum token lifetime
- * holds as for every hand-out (T38).
+ * holds as for every hand-out (T38). A token bound to the client's DPoP key goes out as DPoP (A8):
+ * the agent asks the bridge for each proof, as for a DPoP-bound connection.
  */
 import type { Grant, SessionSummary } from '../../../shared/agents.js';
 import type { RejectedToken, TokenRequest, TokenResponse } from '../../../shared/bridge.js';
@@ -93,6 +94,6 @@ export async function ownClientToken(
   checkTokenLifetime(token, grant, resource, now);
   return {
     grant,
-    token: { access_token: token.accessToken, token_type: 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') },
+    token: { access_token: token.accessToken, token_type: minted.tokenType ?? 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') },
   };
 }

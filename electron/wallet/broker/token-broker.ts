@@ -74,7 +74,7 @@ export interface TokenBrokerDeps {
   /** Declined step-ups (agent, resource, scopes); without it step-ups are refused. */
   remembered?: RememberedAnswers;
   /** Agents' own clients (R5): a resource one is set up for is served from it, not from a connection. */
-  agentClients?: Pick<AgentClientTokens, 'has' | 'token' | 'forget' | 'list'>;
+  agentClients?: Pick<AgentClientTokens, 'has' | 'token' | 'forget' | 'list' | 'holds' | 'proof'>;
   approvalTimeoutMs?: number;
 }
 
