@@ -39,9 +39,9 @@ describe('score lines', () => {
     expect(isScored('draft', 'sep-2322-client-request-state')).toBe(false);
   });
 
-  it('reports extensions without scoring them', () => {
-    expect(scoreLine('extensions', [verdict('auth/dpop', false)])).toBe('extensions: 0/1 (reported)');
-    expect(isScored('extensions', 'auth/dpop')).toBe(false);
+  it('scores the extensions like auth', () => {
+    expect(scoreLine('extensions', [verdict('auth/dpop', false)])).toBe('extensions: 0/1');
+    expect(isScored('extensions', 'auth/dpop')).toBe(true);
     expect(scoreLine('auth', [verdict('auth/basic-cimd', true)])).toBe('auth: 1/1');
   });
 });

@@ -7,8 +7,9 @@
  *   counting); the other 6 (request metadata, multi-round-trip requests, HTTP headers, JSON
  *   Schema `$ref`) test the MCP client layer and are reported beside it.
  * - `backcompat: N/2` — the 2025-03-26 scenarios, run without --spec-version.
- * - `extensions: N/6 (reported)` — client-credentials, DPoP, enterprise and workload identity
- *   grants Latchkey does not implement; reported, never scored.
+ * - `extensions: N/6` — the MCP authorization extensions: client credentials (basic and
+ *   private_key_jwt), DPoP (with and without nonces), enterprise-managed authorization (ID-JAG)
+ *   and workload identity (JWT bearer). Scored like auth.
  *
  * A skipped scenario counts as not passed and is named on the line.
  */
@@ -25,7 +26,6 @@ function isDraftAuth(scenario: string): boolean {
 
 /** Whether a failure of this scenario fails the run (exit 1). */
 export function isScored(group: string, scenario: string): boolean {
-  if (group === 'extensions') return false;
   if (group === 'draft') return isDraftAuth(scenario);
   return true;
 }
@@ -45,6 +45,5 @@ export function scoreLine(group: string, verdicts: readonly ScenarioVerdict[]): 
     const clientLayer = verdicts.filter((v) => !isDraftAuth(v.scenario));
     return `draft: ${count(scored)} (+ ${count(clientLayer)} client-layer)${skippedNote(verdicts)}`;
   }
-  if (group === 'extensions') return `extensions: ${count(verdicts)} (reported)${skippedNote(verdicts)}`;
   return `${group}: ${count(verdicts)}${skippedNote(verdicts)}`;
 }
