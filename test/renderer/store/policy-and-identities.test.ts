@@ -1,7 +1,8 @@
 /**
  * Grants as code and agents' own clients from the window's store, against the real wallet in
  * memory: export → edit → plan → apply by digest, a stale plan refused, and a refused own client
- * handed back to the form (with its code) rather than raised as a notice.
+ * handed back to the form (with its code) rather than raised as a notice; a failed one-step
+ * autonomous agent leaves nothing behind.
  */
 import { describe, expect, it } from 'vitest';
 import { createWalletStore } from '../../../renderer/store/index.js';
@@ -80,5 +81,15 @@ describe('wallet store: agents own clients', () => {
     expect(store.getState().notices).toEqual([]);
     expect(JSON.stringify(store.getState())).not.toContain('not-shown-back');
     expect(store.getState().agentClients).toEqual([]);
+  });
+
+  it('a one-step autonomous agent that fails leaves no agent, keeps no secret in the store and raises no notice', async () => {
+    const { store, wallet } = await withReadGrant();
+    const outcome = await store.getState().addAutonomousAgent({ name: 'stray-bot', server: SERVER, clientId: 'stray', clientSecret: 'not-kept-either' });
+    expect(outcome.ok).toBe(false);
+    expect((await wallet.listAgents()).map((agent) => agent.name)).toEqual(['ci-bot']);
+    expect(store.getState().agents.map((agent) => agent.name)).toEqual(['ci-bot']);
+    expect(store.getState().notices).toEqual([]);
+    expect(JSON.stringify(store.getState())).not.toContain('not-kept-either');
   });
 });
