@@ -1,6 +1,6 @@
 /**
- * Gives an agent its own client at a server's authorization server (R5), as `latchkey agent
- * credentials` does: a client id and either its secret (client_secret_basic; a password field,
+ * Gives an agent its own client at a server's authorization server (R5), as
+ * `latchkey agent credentials` does: a client id and either its secret (client_secret_basic; a password field,
  * passed on to the wallet and never shown back) or a key the wallet generates (private_key_jwt;
  * the private key stays in the vault). For a key, the public JWK set is shown to copy for the
  * administrator. A refusal is shown in the dialog with its code and hint.

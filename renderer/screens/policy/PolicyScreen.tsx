@@ -1,7 +1,7 @@
 /**
  * Grants as code in the window (T41): export the wallet's agents, grants and allowed sites as the
- * policy file; read a file (picked or pasted), review the plan — each change in `latchkey policy
- * diff`'s words, widenings marked, removals prominent — and apply exactly that plan by its digest.
+ * policy file; read a file (picked or pasted), review the plan — each change in
+ * `latchkey policy diff`'s words, widenings marked, removals prominent — and apply exactly that plan by its digest.
  * The owner's click on "Apply" is the confirmation; a plan the wallet no longer matches is refused.
  */
 import { useState } from 'react';

@@ -3,7 +3,7 @@
  * removes, and a change that gives an agent more than it has now widens access. The screen renders
  * every string as inert text; nothing here is HTML.
  */
-import type { PolicyChange, PolicyGrant, PolicyPlan } from '../../../shared/policy.js';
+import type { PolicyChange, PolicyDelegation, PolicyGrant, PolicyPlan } from '../../../shared/policy.js';
 
 /** One change as the screen lists it: its sign, its headline, the details under it, and what it does. */
 export interface ChangeLines {
@@ -21,6 +21,12 @@ function describeGrant(grant: PolicyGrant): string {
     `expires: ${grant.expires ?? 'never'}`,
     grant.mode === 'ask' ? 'ask each time' : 'allow',
   ].join(', ');
+}
+
+/** An agent's delegation limits (absent: the defaults). */
+function describeDelegation(delegation: PolicyDelegation | undefined): string {
+  if (delegation === undefined) return 'defaults';
+  return `depth ${delegation.maxDepth}, children ${delegation.maxChildren}, ${delegation.maxTtl === undefined ? 'as long as the parent' : `at most ${delegation.maxTtl}`}`;
 }
 
 function target(agent: string, grant: PolicyGrant): string {
@@ -46,14 +52,15 @@ function lines(sign: ChangeLines['sign'], headline: string, details: string[], w
   return { sign, headline, details, widens, removes: sign === '-' };
 }
 
-/** One change of a plan, as the screen lists it. A kind this window does not know yet is named as it is. */
+/** One change of a plan, as the screen lists it. */
 export function describeChange(change: PolicyChange): ChangeLines {
-  const kind: string = change.kind;
   switch (change.kind) {
     case 'agent.add':
       return lines('+', `agent ${change.agent} (${change.agentKind})`, [], change.widens);
     case 'agent.remove':
       return lines('-', `REMOVE agent ${change.agent}${change.grants === 0 ? '' : ` and its ${change.grants} grant${change.grants === 1 ? '' : 's'}`}`, [], false);
+    case 'agent.delegation':
+      return lines('~', `delegation ${change.agent}`, [`${describeDelegation(change.from)} → ${describeDelegation(change.to)}`], change.widens);
     case 'grant.add':
       return lines('+', `grant ${target(change.agent, change.grant)}`, [describeGrant(change.grant)], change.widens);
     case 'grant.change':
@@ -64,8 +71,6 @@ export function describeChange(change: PolicyChange): ChangeLines {
       return lines('+', `allowed site ${change.site} for ${change.server}`, [], change.widens);
     case 'site.remove':
       return lines('-', `REMOVE allowed site ${change.site} for ${change.server}`, [], false);
-    default:
-      return lines('~', kind, [], (change as { widens?: unknown }).widens !== false);
   }
 }
 

@@ -12,6 +12,8 @@ const CHANGES: PolicyChange[] = [
   { kind: 'agent.add', agent: 'ci-bot', agentKind: 'autonomous', widens: true },
   { kind: 'agent.remove', agent: 'old-bot', grants: 2, widens: false },
   { kind: 'agent.remove', agent: 'empty-bot', grants: 0, widens: false },
+  { kind: 'agent.delegation', agent: 'lead-bot', from: undefined, to: { maxDepth: 4, maxChildren: 8, maxTtl: '30m' }, widens: true },
+  { kind: 'agent.delegation', agent: 'lead-bot', from: { maxDepth: 4, maxChildren: 8 }, to: undefined, widens: false },
   { kind: 'grant.add', agent: 'ci-bot', grant: wider, widens: true },
   { kind: 'grant.change', agent: 'ci-bot', from: read, to: { ...wider, account: undefined } as PolicyGrant, widens: true },
   { kind: 'grant.change', agent: 'ci-bot', from: wider, to: read, widens: false },
