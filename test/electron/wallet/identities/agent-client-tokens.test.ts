@@ -56,6 +56,9 @@ describe('R5: agents’ own clients in the vault', () => {
     const first = await tokens.token('agent-1', world.mcpUrl, ['mcp:read']);
     const again = await tokens.token('agent-1', world.mcpUrl, ['mcp:read']);
     expect(again.value).toBe(first.value);
+    // The world's AS offers no DPoP here: no DPoP key, Bearer tokens.
+    expect(added.client.dpopThumbprint).toBeUndefined();
+    expect(first.tokenType).toBeUndefined();
     expect(world.as.tokenRequestCount('client_credentials') - before).toBe(1);
     expect(decodeJwt(first.value).aud).toBe(world.mcpUrl);
     await tokens.token('agent-1', world.mcpUrl, ['mcp:read', 'mcp:write']);
