@@ -9,7 +9,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { formatPolicy, parsePolicyText, type PolicyChange, type PolicyDelegation, type PolicyFile, type PolicyGrant, type PolicyPlan } from '../../../shared/policy.js';
+import { formatPolicy, parsePolicyText, type PolicyChange, type PolicyFile, type PolicyPlan } from '../../../shared/policy.js';
+import { describeChange as wordsOfChange, summarizePlan } from '../../../shared/policy-wording.js';
 import type { Wallet } from '../../wallet/wallet-api.js';
 import { writeLine, type CliIo } from '../io.js';
 import { EXIT_FAILURE, EXIT_OK } from '../output.js';
@@ -20,81 +21,21 @@ import { defineCommand, getFlag, getString, JSON_OPTION, requirePositional, type
 const MAX_POLICY_BYTES = 1024 * 1024;
 const WIDENS = '  [widens access]';
 
-// What a plan says, as lines a reviewer reads.
-
-function describeGrant(grant: PolicyGrant): string {
-  const parts = [
-    `scopes: ${grant.scopes.length === 0 ? '(none)' : grant.scopes.map(inert).join(' ')}`,
-    `tokens: ${grant.ttl === undefined ? 'as issued' : `at most ${inert(grant.ttl)}`}`,
-    `expires: ${grant.expires === undefined ? 'never' : inert(grant.expires)}`,
-    grant.mode === 'ask' ? 'ask each time' : 'allow',
-  ];
-  return parts.join(', ');
-}
-
-function target(agent: string, grant: PolicyGrant): string {
-  return `${inert(agent)} → ${inert(grant.server)}${grant.account === undefined ? '' : ` (account ${inert(grant.account)})`}`;
-}
-
-/** What changed in a grant, field by field: "scopes: a b → a (- b)". */
-function describeGrantChange(from: PolicyGrant, to: PolicyGrant): string[] {
-  const lines: string[] = [];
-  const added = to.scopes.filter((scope) => !from.scopes.includes(scope));
-  const removed = from.scopes.filter((scope) => !to.scopes.includes(scope));
-  if (added.length > 0 || removed.length > 0) {
-    const delta = [...added.map((scope) => `+ ${inert(scope)}`), ...removed.map((scope) => `- ${inert(scope)}`)].join(', ');
-    lines.push(`      scopes:  ${from.scopes.map(inert).join(' ') || '(none)'} → ${to.scopes.map(inert).join(' ') || '(none)'}  (${delta})`);
-  }
-  if (from.ttl !== to.ttl) lines.push(`      tokens:  ${inert(from.ttl ?? 'as issued')} → ${inert(to.ttl ?? 'as issued')}`);
-  if (from.expires !== to.expires) lines.push(`      expires: ${inert(from.expires ?? 'never')} → ${inert(to.expires ?? 'never')}`);
-  if (from.mode !== to.mode) lines.push(`      mode:    ${from.mode} → ${to.mode}`);
-  return lines;
-}
-
-/** An agent's delegation limits as the diff shows them (absent: the defaults). */
-function describeDelegation(delegation: PolicyDelegation | undefined): string {
-  if (delegation === undefined) return 'defaults';
-  return `depth ${delegation.maxDepth}, children ${delegation.maxChildren}, ${delegation.maxTtl === undefined ? 'as long as the parent' : `at most ${inert(delegation.maxTtl)}`}`;
-}
+// What a plan says, as lines a reviewer reads (shared/policy-wording.ts: the window says the same).
 
 /** One change: `+` adds, `~` changes, `-` removes (in capitals); a change that widens access is marked. */
 export function describeChange(change: PolicyChange): string[] {
-  const mark = change.widens ? WIDENS : '';
-  switch (change.kind) {
-    case 'agent.add':
-      return [`+ agent ${inert(change.agent)} (${change.agentKind})${mark}`];
-    case 'agent.remove':
-      return [`- REMOVE agent ${inert(change.agent)}${change.grants === 0 ? '' : ` and its ${change.grants} grant${change.grants === 1 ? '' : 's'}`}`];
-    case 'agent.delegation':
-      return [`~ delegation ${inert(change.agent)}${mark}`, `      ${describeDelegation(change.from)} → ${describeDelegation(change.to)}`];
-    case 'grant.add':
-      return [`+ grant ${target(change.agent, change.grant)}${mark}`, `      ${describeGrant(change.grant)}`];
-    case 'grant.change':
-      return [`~ grant ${target(change.agent, change.to)}${mark}`, ...describeGrantChange(change.from, change.to)];
-    case 'grant.remove':
-      return [`- REMOVE grant ${target(change.agent, change.grant)}`, `      ${describeGrant(change.grant)}`];
-    case 'site.add':
-      return [`+ allowed site ${inert(change.site)} for ${inert(change.server)}${mark}`];
-    case 'site.remove':
-      return [`- REMOVE allowed site ${inert(change.site)} for ${inert(change.server)}`];
-  }
-}
-
-function isRemoval(change: PolicyChange): boolean {
-  return change.kind === 'agent.remove' || change.kind === 'grant.remove' || change.kind === 'site.remove';
+  const words = wordsOfChange(change);
+  return [
+    inert(`${words.sign} ${words.headline}${words.widens ? WIDENS : ''}`),
+    ...words.details.map((detail) => inert(`      ${detail.label === undefined ? '' : `${detail.label}:`.padEnd(9)}${detail.text}`)),
+  ];
 }
 
 /** The plan for a reviewer: each change, then a count of what widens and what is removed. */
 export function describePlan(plan: PolicyPlan): string[] {
-  const { changes } = plan;
-  if (changes.length === 0) return ['No changes: the wallet already matches the file.'];
-  const widening = changes.filter((change) => change.widens).length;
-  const removals = changes.filter(isRemoval).length;
-  return [
-    ...changes.flatMap(describeChange),
-    '',
-    `${changes.length} change${changes.length === 1 ? '' : 's'}: ${widening} widen${widening === 1 ? 's' : ''} an agent's access, ${removals} remove${removals === 1 ? 's' : ''} something.`,
-  ];
+  if (plan.changes.length === 0) return [summarizePlan(plan)];
+  return [...plan.changes.flatMap(describeChange), '', summarizePlan(plan)];
 }
 
 // Reading the file.

@@ -7,7 +7,7 @@ import { InlineError } from '../../components/InlineError.js';
 import { Text } from '../../components/Text.js';
 import type { PlannedPolicy, UiError } from '../../store/index.js';
 import type { PolicyPlan } from '../../../shared/policy.js';
-import { describeChange, summarizePlan, type ChangeLines } from './plan-lines.js';
+import { describeChange, summarizePlan, type ChangeWords } from '../../../shared/policy-wording.js';
 
 export type Applying = { state: 'idle' | 'busy' } | { state: 'applied'; plan: PolicyPlan } | { state: 'refused'; error: UiError; stale: boolean };
 
@@ -58,7 +58,7 @@ export function PlanView({ planned, applying, onApply, onReviewAgain }: PlanView
   );
 }
 
-function ChangeItem({ lines }: { lines: ChangeLines }) {
+function ChangeItem({ lines }: { lines: ChangeWords }) {
   const classes = ['plan-change', lines.removes ? 'plan-remove' : '', lines.widens ? 'plan-widen' : ''].filter(Boolean).join(' ');
   return (
     <li className={classes}>
@@ -71,7 +71,7 @@ function ChangeItem({ lines }: { lines: ChangeLines }) {
       </div>
       {lines.details.map((detail, index) => (
         <p key={index} className="plan-detail">
-          <Text value={detail} wrap ltr />
+          <Text value={detail.label === undefined ? detail.text : `${detail.label}: ${detail.text}`} wrap ltr />
         </p>
       ))}
     </li>

@@ -1,8 +1,8 @@
-/** The Policy screen lists a plan in the words `latchkey policy diff` uses, change by change (E13). */
+/** One set of words for a policy plan: `latchkey policy diff` prints them, the window's Policy screen lists them (T41, E13). */
 import { describe, expect, it } from 'vitest';
-import { describeChange as describeForTerminal, describePlan } from '../../../../electron/cli/commands/policy.js';
-import { describeChange, summarizePlan } from '../../../../renderer/screens/policy/plan-lines.js';
-import type { PolicyChange, PolicyGrant } from '../../../../shared/policy.js';
+import { describeChange as describeForTerminal, describePlan } from '../../electron/cli/commands/policy.js';
+import { describeChange, summarizePlan } from '../../shared/policy-wording.js';
+import type { PolicyChange, PolicyGrant } from '../../shared/policy.js';
 
 const SERVER = 'https://mcp.example.com/mcp';
 const read: PolicyGrant = { server: SERVER, scopes: ['files:read'], mode: 'allow' };
@@ -25,10 +25,10 @@ const CHANGES: PolicyChange[] = [
 /** The terminal's lines as one string of words: its alignment spaces and the [widens access] mark aside. */
 const words = (lines: string[]): string => lines.join(' ').replace('[widens access]', '').replace(/\s+/gu, ' ').trim();
 
-describe('the Policy screen says what latchkey policy diff says', () => {
+describe('the Policy screen and latchkey policy diff say the same', () => {
   it.each(CHANGES.map((change) => [change.kind, change] as const))('%s', (_kind, change) => {
     const shown = describeChange(change);
-    expect(words([`${shown.sign} ${shown.headline}`, ...shown.details])).toBe(words(describeForTerminal(change)));
+    expect(words([`${shown.sign} ${shown.headline}`, ...shown.details.map((d) => (d.label === undefined ? d.text : `${d.label}: ${d.text}`))])).toBe(words(describeForTerminal(change)));
     expect(shown.widens).toBe(change.widens);
     expect(describeForTerminal(change)[0]!.includes('[widens access]')).toBe(shown.widens);
     expect(shown.removes).toBe(change.kind.endsWith('.remove'));
