@@ -237,9 +237,9 @@ export class AgentRegistry {
   }
 
   /**
-   * Finds who holds `secret`: the presented secret is hashed, then compared in constant time with
-   * every stored hash, with no early exit (T11). Unknown secrets, ended or expired sessions and
-   * removed agents give undefined.
+   * Finds who holds `secret`: the presented secret's hash finds at most one stored hash, which is
+   * compared in constant time, and a miss compares against a dummy the same way (T11,
+   * secret-match.ts). Unknown secrets, ended or expired sessions and removed agents give undefined.
    */
   authenticate(secret: string): AuthenticatedCaller | undefined {
     const hashes = this.secretHashes();

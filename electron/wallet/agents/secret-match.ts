@@ -1,9 +1,12 @@
 /**
- * Who holds a presented secret (T11): every stored hash of an agent or a live session, compared in
- * constant time with the presented secret's hash, with no early exit. The hashes are read once per
- * stored document and kept until it changes.
+ * Who holds a presented secret (T11), in one lookup: the presented secret's SHA-256 picks at most
+ * one candidate from a map keyed by the stored hashes, then one constant-time compare of the full
+ * hash decides. A miss compares against a random dummy hash the same way, so the work done is the
+ * same whoever asks and however many agents and sessions exist. The key is a hash of the secret, so
+ * a caller cannot steer a lookup toward a stored key without holding that secret. The map is built
+ * once per stored document and kept until it changes.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hashSecret } from '../../base/ids.js';
 import type { AgentsDocument } from './records.js';
 
@@ -13,35 +16,40 @@ export interface SecretHolder {
   sessionId?: string;
 }
 
-interface Candidate extends SecretHolder {
+interface Candidate {
   hash: Buffer;
+  holder: SecretHolder;
 }
 
-/** The secret hashes of one stored document, ready to compare against. */
+/** The secret hashes of one stored document (lowercase hex, as records.ts checks), ready to look up. */
 export class SecretHashes {
+  /** Compared against when nothing is stored under the presented hash. */
+  private readonly dummy = randomBytes(32);
+
   private constructor(
     readonly document: AgentsDocument,
-    private readonly candidates: readonly Candidate[],
+    private readonly candidates: ReadonlyMap<string, Candidate>,
   ) {}
 
-  /** Agents' secrets and the secrets of sessions that have not ended. */
+  /** Agents' secrets and the secrets of sessions that have not ended (the first holder wins a clash). */
   static of(document: AgentsDocument): SecretHashes {
-    return new SecretHashes(document, [
-      ...Object.values(document.agents).map((agent) => ({ hash: Buffer.from(agent.secretHash, 'hex'), agentId: agent.id })),
-      ...Object.values(document.sessions)
-        .filter((session) => session.endedAt === undefined)
-        .map((session) => ({ hash: Buffer.from(session.secretHash, 'hex'), agentId: session.agentId, sessionId: session.id })),
-    ]);
+    const candidates = new Map<string, Candidate>();
+    const add = (secretHash: string, holder: SecretHolder): void => {
+      if (!candidates.has(secretHash)) candidates.set(secretHash, { hash: Buffer.from(secretHash, 'hex'), holder });
+    };
+    for (const agent of Object.values(document.agents)) add(agent.secretHash, { agentId: agent.id });
+    for (const session of Object.values(document.sessions)) {
+      if (session.endedAt === undefined) add(session.secretHash, { agentId: session.agentId, sessionId: session.id });
+    }
+    return new SecretHashes(document, candidates);
   }
 
-  /** The holder of `secret`, comparing against every hash whatever matched first. */
+  /** The holder of `secret`: one map lookup, then one constant-time compare, hit or miss. */
   match(secret: string): SecretHolder | undefined {
-    const presented = Buffer.from(hashSecret(secret), 'hex');
-    let match: Candidate | undefined;
-    for (const candidate of this.candidates) {
-      const equal = timingSafeEqual(presented, candidate.hash);
-      if (equal && match === undefined) match = candidate;
-    }
-    return match === undefined ? undefined : { agentId: match.agentId, ...(match.sessionId === undefined ? {} : { sessionId: match.sessionId }) };
+    const key = hashSecret(secret);
+    const presented = Buffer.from(key, 'hex');
+    const candidate = this.candidates.get(key);
+    const equal = timingSafeEqual(presented, candidate?.hash ?? this.dummy);
+    return equal && candidate !== undefined ? { ...candidate.holder } : undefined;
   }
 }

@@ -28,3 +28,34 @@ describe('T11: who holds a secret', () => {
     expect(SecretHashes.of(document).document).toBe(document);
   });
 });
+
+describe('T11: one lookup whatever the number of holders', () => {
+  const many: AgentsDocument = {
+    agents: Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [`agt_${i}`, { id: `agt_${i}`, name: `a${i}`, kind: 'interactive' as const, createdAt: i, secretHash: hashSecret(`secret-${i}`) }]),
+    ),
+    sessions: {},
+  };
+
+  it('every one of 200 agents is found by its own secret, and by no other', () => {
+    const hashes = SecretHashes.of(many);
+    for (let i = 0; i < 200; i += 1) expect(hashes.match(`secret-${i}`)).toEqual({ agentId: `agt_${i}` });
+    expect(hashes.match('secret-200')).toBeUndefined();
+    expect(hashes.match('')).toBeUndefined();
+  });
+
+  it('a secret held twice names its first holder, the agent before a session, as the full scan did', () => {
+    const clash: AgentsDocument = {
+      agents: { agt_a: { id: 'agt_a', name: 'a', kind: 'interactive', createdAt: 1, secretHash: hashSecret('same') } },
+      sessions: { ses_b: { id: 'ses_b', agentId: 'agt_a', createdAt: 1, expiresAt: 10, secretHash: hashSecret('same') } },
+    };
+    expect(SecretHashes.of(clash).match('same')).toEqual({ agentId: 'agt_a' });
+  });
+
+  it('hands out a copy of the holder, so a caller cannot change what the next lookup finds', () => {
+    const hashes = SecretHashes.of(document);
+    const found = hashes.match('live-secret');
+    if (found !== undefined) found.agentId = 'agt_other';
+    expect(hashes.match('live-secret')).toEqual({ agentId: 'agt_a', sessionId: 'ses_live' });
+  });
+});
