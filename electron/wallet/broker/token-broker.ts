@@ -28,6 +28,7 @@ import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
 import { pendingApprovalsFor } from './pending-approvals.js';
 import { refusalError, stepUpForAgent } from './step-up.js';
 import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
+import { OwnerRevocations } from './owner-revocations.js';
 import { AgentTokenCache } from './agent-token-cache.js';
 import { NONE_REVOKED, revokeCachedTokens, type TokensRevoked } from './revoke-tokens.js';
 import type { AgentClientTokens } from '../identities/agent-client-tokens.js';
@@ -80,6 +81,8 @@ export interface TokenBrokerDeps {
 
 export class TokenBroker implements AgentRequests {
   private readonly cache = new AgentTokenCache();
+  /** Grants the owner revoked: the agent is refused at once rather than asking the owner again (owner-revocations.ts). */
+  private readonly revocations = new OwnerRevocations();
   /** Delegated sessions' tokens by token exchange where the server offers it (session-exchange.ts). */
   private readonly exchange: SessionExchange;
 
@@ -126,6 +129,7 @@ export class TokenBroker implements AgentRequests {
         grants: this.deps.grants.list({ agentId: agent.id }),
         connection,
         declinedStepUps: this.deps.remembered?.declinedStepUps(agent.id, resource),
+        revokedByOwner: this.revocations.blocks({ agentId: agent.id, resource, account: target.account }, session?.createdAt),
         now: this.deps.clock.now(),
       });
       const settled = plan.kind === 'ask' ? await this.ask(agent, target, plan, connection?.scopes ?? [], signal, audited) : plan;
@@ -198,6 +202,7 @@ export class TokenBroker implements AgentRequests {
    */
   async revokeGrant(id: string): Promise<RevokedGrant> {
     const grant = await this.deps.grants.revoke(id);
+    this.revocations.note(grant, this.deps.clock.now());
     const tokens = (await revokeCachedTokens(this.cache, this.deps.tokens, this.deps.logger, grant.agentId, grant, this.deps.clock.now())).get(connectionKey(grant)) ?? NONE_REVOKED;
     return { grant, tokens };
   }
@@ -219,6 +224,7 @@ export class TokenBroker implements AgentRequests {
   async removeAgent(idOrName: string): Promise<RemovedAgent> {
     const agent = await this.deps.agents.remove(idOrName);
     const grants = await this.deps.grants.revokeForAgent(agent.id);
+    this.revocations.forgetAgent(agent.id);
     await this.deps.remembered?.forgetStepUps(agent.id);
     const revoked = await revokeCachedTokens(this.cache, this.deps.tokens, this.deps.logger, agent.id, undefined, this.deps.clock.now());
     return { agent, grants: grants.map((grant) => ({ grant, tokens: revoked.get(connectionKey(grant)) ?? NONE_REVOKED })) };

@@ -2,7 +2,7 @@
  * Approvals, live, in the window served by the headless host: an enrolled agent asks the real
  * bridge for a token without a grant → the approval appears without a reload → the owner approves
  * (once with the mouse, then "approve and remember" with the keyboard only) → the agent gets its
- * token; the owner revokes the grant in Agents → the next request asks again and is denied;
+ * token; the owner revokes the grant in Agents → the next request is refused at once, with no new card;
  * Activity shows the hand-outs and the refusals, and takes new entries live.
  */
 import { decodeJwt } from 'jose';
@@ -94,7 +94,7 @@ describe('the window: approvals, grants and activity, live', () => {
     await openScreen(page, 'Approvals');
   });
 
-  it('revoke the grant in Agents → the next request asks again → Deny → refused; Activity shows it all, live', async () => {
+  it('revoke the grant in Agents → the next request is refused at once (grant.revoked), no new card; Activity shows it all, live', async () => {
     const { world, ui, page } = suite;
     await openScreen(page, 'Agents');
     const agentCard = page.getByRole('article', { name: 'agent-a' });
@@ -111,18 +111,16 @@ describe('the window: approvals, grants and activity, live', () => {
     await agentCard.getByRole('status').filter({ hasText: /stays? valid at the server until/ }).waitFor();
     expect(await ui.daemon.wallet.listGrants({ agent: 'agent-a' })).toEqual([]);
 
-    const asking = ui.bridge(secret).token(world.mcpUrl, [MCP_READ]);
-    const refused = asking.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    // The badge shows the new request while the owner is elsewhere.
-    await page.getByRole('navigation', { name: 'Sections' }).getByLabel('1 pending').waitFor();
-    await openScreen(page, 'Approvals');
-    const card = approvalCard('agent-a');
-    await card.getByRole('button', { name: 'Deny' }).click();
-    const error = await refused;
-    expect(isLatchkeyError(error) ? error.code : error).toBe('grant.denied');
+    // The owner has just said no: the agent hears so at once, and nobody is asked again.
+    const refused = await ui
+      .bridge(secret)
+      .token(world.mcpUrl, [MCP_READ])
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(isLatchkeyError(refused) ? refused.code : refused).toBe('grant.revoked');
+    expect(await ui.daemon.wallet.listApprovals({ status: 'pending' })).toEqual([]);
 
     await openScreen(page, 'Activity');
     const audit = page.getByRole('table', { name: 'Audit log' });
@@ -132,8 +130,9 @@ describe('the window: approvals, grants and activity, live', () => {
     expect(await issued.first().innerText()).toMatch(/token sha256:/);
     const denied = audit.getByRole('row').filter({ hasText: 'token.refused' });
     await expect.poll(() => denied.count()).toBe(1);
-    expect(await denied.first().innerText()).toContain('grant.denied');
-    expect(await audit.getByRole('row').filter({ hasText: 'grant.revoked' }).count()).toBe(1);
+    expect(await denied.first().innerText()).toContain('grant.revoked');
+    // The owner's grant.revoked entry, and the refusal naming that code.
+    expect(await audit.getByRole('row').filter({ hasText: 'grant.revoked' }).count()).toBe(2);
 
     // Live: a refusal while the owner watches Activity appears without a reload.
     const unknown = 'http://127.0.0.1:9/not-connected';

@@ -135,7 +135,7 @@ describe('T3 step-up for agents', () => {
   });
 
   it('T3: a grant set to ask each time keeps its mode after a step-up; an agent without a grant gets one', async () => {
-    const { wallet, broker, callerA, callerB, never } = await setup();
+    const { wallet, broker, callerA, never } = await setup();
     const grantA = (await wallet.listGrants({ agent: 'agent-a' }))[0]!;
     await wallet.updateGrant({ id: grantA.id, mode: 'ask' });
     const asking = broker.token(callerA, { resource: RESOURCE, scopes: [READ, WRITE] }, never);
@@ -143,15 +143,16 @@ describe('T3 step-up for agents', () => {
     await expect(asking).resolves.toMatchObject({ scope: `${READ} ${WRITE}` });
     expect((await wallet.listGrants({ agent: 'agent-a' }))[0]).toMatchObject({ scopes: [READ, WRITE], mode: 'ask' });
 
-    await wallet.revokeGrant({ id: (await wallet.listGrants({ agent: 'agent-b' }))[0]!.id });
+    const agentC = await wallet.enrolAgent({ name: 'agent-c' });
+    const callerC = broker.authenticate(agentC.secret)!;
     await new ConnectionStore((composed.at(-1) as ComposedWallet).vault).updateConnection({ resource: RESOURCE }, (record) => ({ ...record, scopes: [READ] }));
-    const other = broker.token(callerB, { resource: RESOURCE, scopes: [WRITE] }, never);
+    const other = broker.token(callerC, { resource: RESOURCE, scopes: [WRITE] }, never);
     const approval = await pending(wallet);
-    // The card is about agent-b, which holds nothing here: everything it asks for is new for it.
+    // The card is about agent-c, which holds nothing here: everything it asks for is new for it.
     expect(approval).toMatchObject({ kind: 'step-up', currentScopes: [], scopes: [WRITE] });
     await wallet.decideApproval({ id: approval.id, decision: 'approve' });
     await expect(other).resolves.toMatchObject({ scope: WRITE });
-    expect((await wallet.listGrants({ agent: 'agent-b' }))[0]).toMatchObject({ scopes: [WRITE], mode: 'allow' });
+    expect((await wallet.listGrants({ agent: 'agent-c' }))[0]).toMatchObject({ scopes: [WRITE], mode: 'allow' });
   });
 
   it('T3: a declined step-up is remembered per agent, resource and scopes: the agent is refused at once, without a prompt', async () => {

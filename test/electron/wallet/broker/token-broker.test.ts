@@ -148,7 +148,20 @@ describe('token broker', () => {
     expect(revoke.map((r) => [r.params.get('token'), r.params.get('token_type_hint')])).toEqual([[token.access_token, 'access_token']]);
     expect((await wallet.queryAudit({ type: 'grant.revoked' })).at(-1)).toMatchObject({ reason: 'revocation:revoked' });
     expect((await wallet.queryAudit({ type: 'grant.revoked' })).at(-1)?.tokenExpiresAt).toBeUndefined();
-    await expect(broker.token(callerA, { resource: RESOURCE }, never)).rejects.toMatchObject({ code: ErrorCode.ApprovalTimeout });
+    // The owner has just said no: the agent is refused at once, with no new consent prompt.
+    await expect(broker.token(callerA, { resource: RESOURCE }, never)).rejects.toMatchObject({ code: ErrorCode.GrantRevoked });
+    expect(await wallet.listApprovals({ status: 'pending' })).toEqual([]);
+  });
+
+  it('after a revoke, a session begun later may ask again, and a new grant applies at once', async () => {
+    const { wallet, broker, callerA, never } = await setup({ approvalTimeoutMs: 50 });
+    const grant = await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'] });
+    await wallet.revokeGrant({ id: grant.id });
+    await expect(broker.token(callerA, { resource: RESOURCE }, never)).rejects.toMatchObject({ code: ErrorCode.GrantRevoked });
+    const { secret } = await wallet.startSession({ agent: 'agent-a', ttlSeconds: 600, pid: process.pid });
+    await expect(broker.token(broker.authenticate(secret)!, { resource: RESOURCE }, never)).rejects.toMatchObject({ code: ErrorCode.ApprovalTimeout });
+    await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'] });
+    await expect(broker.token(callerA, { resource: RESOURCE }, never)).resolves.toMatchObject({ scope: 'mcp:read' });
   });
 
   it('T38: an opaque token is reported with the server\'s expires_in, whatever the grant\'s maximum above it', async () => {

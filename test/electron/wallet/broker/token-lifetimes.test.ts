@@ -145,7 +145,7 @@ describe('T38: revocation tells the truth (real AS, real MCP server)', () => {
     expect(JSON.stringify(logs)).not.toContain(token.access_token);
     // What was said is what is true: the server still accepts it, and the wallet refuses the next request.
     expect(await expAtServer(token.access_token)).toBe(exp);
-    expect((await refusal(c.broker.token(caller, { resource: world.mcpUrl }, never))).code).toBe(ErrorCode.ApprovalTimeout);
+    expect((await refusal(c.broker.token(caller, { resource: world.mcpUrl }, never))).code).toBe(ErrorCode.GrantRevoked);
   });
 
   it('B16: removing an agent says the same in the audit for each of its grants', async () => {
