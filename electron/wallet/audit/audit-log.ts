@@ -10,29 +10,27 @@
  * the head {seq, hash} is also written to an anchor (the encrypted vault) so a cut-off tail shows
  * too. Anchor writes are debounced.
  */
-import { AuditEvent, type AuditType } from '../../../shared/agents.js';
+import type { AuditEvent, AuditType } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from '../../base/async/deferred-writes.js';
 import { SerialQueue } from '../../base/async/keyed-queue.js';
 import { TypedEvents, type Unsubscribe } from '../../base/async/typed-events.js';
-import { SECRET_PATTERN } from '../../base/ids.js';
 import { silentLogger } from '../../base/log/logger.js';
 import { systemClock, type Clock, type Logger } from '../../base/ports.js';
 import { openFileStorage, type SegmentOptions } from './audit-segments.js';
 import { MemoryStorage, type AuditStorage } from './audit-storage.js';
 import { GENESIS_HASH, hashEvent, parseLine, type AuditHead } from './chain.js';
+import { checkInput, eventOf, type AuditInput } from './audit-input.js';
 import { RejectionSummaries, type BridgeRefusal, type RejectionSummaryOptions } from './rejection-summaries.js';
 import { verifySegments, type VerifyResult } from './verify-segments.js';
 
 export type { AuditHead } from './chain.js';
 export type { SegmentVerification, VerifyResult } from './verify-segments.js';
 export type { BridgeRefusal } from './rejection-summaries.js';
+export type { AuditInput } from './audit-input.js';
 export { GENESIS_HASH } from './chain.js';
 
 export const AUDIT_FILE_NAME = 'audit.jsonl';
-
-/** What callers append: the log adds seq, time, prevHash and hash. */
-export type AuditInput = Omit<AuditEvent, 'seq' | 'time' | 'prevHash' | 'hash'>;
 
 /** Somewhere tamper-evident to keep the chain's head (the wallet uses the encrypted vault). */
 export interface AuditAnchor {
@@ -78,27 +76,6 @@ function closedError(): LatchkeyError {
 
 interface AuditLogEvents extends Record<string, unknown> {
   appended: AuditEvent;
-}
-
-const CODE_TEXT = /^[A-Za-z0-9_.:/-]{1,200}$/;
-const FINGERPRINT = /^sha256:[A-Za-z0-9_-]{6,64}$/;
-const LOOKS_SECRET = [SECRET_PATTERN, /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/, /\bBearer\s/i, /(?:access|refresh|id)_token=/i];
-
-function refuse(field: string): LatchkeyError {
-  return new LatchkeyError(ErrorCode.InvalidInput, `An audit event was refused: its "${field}" is not allowed there.`, {
-    hint: 'Audit events carry codes and token fingerprints, never secrets or free text.',
-  });
-}
-
-/** Refuses anything that is not a code where a code belongs, or that looks like a secret. */
-function checkInput(input: AuditInput): void {
-  if (input.reason !== undefined && !CODE_TEXT.test(input.reason)) throw refuse('reason');
-  if (input.actor !== undefined && !CODE_TEXT.test(input.actor)) throw refuse('actor');
-  if (input.tokenFingerprint !== undefined && !FINGERPRINT.test(input.tokenFingerprint)) throw refuse('tokenFingerprint');
-  for (const [field, value] of Object.entries(input)) {
-    const texts = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-    if (texts.some((text) => LOOKS_SECRET.some((pattern) => pattern.test(text)))) throw refuse(field);
-  }
 }
 
 function matches(event: AuditEvent, query: AuditQuery): boolean {
@@ -290,13 +267,10 @@ export class AuditLog {
     let head = this.currentHead;
     const written: Array<{ item: Waiting; event: AuditEvent }> = [];
     for (const item of batch) {
+      // append() checked the input (audit-input.ts): no parse here, the wallet built the event.
       const prevHash = head?.hash ?? GENESIS_HASH;
-      const parsed = AuditEvent.safeParse({ ...item.input, seq: (head?.seq ?? -1) + 1, time: item.time, prevHash, hash: GENESIS_HASH });
-      if (!parsed.success) {
-        item.reject(refuse(String(parsed.error.issues[0]?.path[0] ?? 'event')));
-        continue;
-      }
-      const event: AuditEvent = { ...parsed.data, hash: hashEvent(prevHash, parsed.data) };
+      const unhashed = eventOf(item.input, (head?.seq ?? -1) + 1, item.time, prevHash);
+      const event: AuditEvent = { ...unhashed, hash: hashEvent(prevHash, unhashed) };
       head = { seq: event.seq, hash: event.hash };
       written.push({ item, event });
     }

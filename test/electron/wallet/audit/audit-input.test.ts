@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AuditEvent } from '../../../../shared/agents.js';
+import { ErrorCode } from '../../../../shared/errors.js';
+import { CHAIN_LIMITS, checkInput, eventOf, TEXT_LIMITS, type AuditInput } from '../../../../electron/wallet/audit/audit-input.js';
+import { GENESIS_HASH } from '../../../../electron/wallet/audit/chain.js';
+
+const base: AuditInput = { type: 'token.issued', agentId: 'agt_a', agentName: 'a', resource: 'https://mcp.example.com/mcp', scopes: ['read'], outcome: 'ok' };
+
+/** The event as the log writes it, read back through the schema the log is read with. */
+function readsBack(input: AuditInput): boolean {
+  return AuditEvent.safeParse({ ...eventOf(input, 0, 1, GENESIS_HASH), hash: GENESIS_HASH }).success;
+}
+
+function maxLengthOf(schema: z.ZodType): number | null {
+  const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+  return inner instanceof z.ZodString ? inner.maxLength : null;
+}
+
+describe('audit input checked without a parse (T30)', () => {
+  it('knows every length bound the schema puts on a text member, and no other', () => {
+    const bounded = Object.entries(AuditEvent.shape).flatMap(([key, schema]) => {
+      const max = maxLengthOf(schema);
+      return max === null ? [] : [[key, max] as const];
+    });
+    expect(Object.fromEntries(bounded)).toEqual(TEXT_LIMITS);
+  });
+
+  it('takes a text at its bound, which reads back, and refuses one character more, which would not', () => {
+    for (const [field, limit] of Object.entries(TEXT_LIMITS)) {
+      const at = { ...base, [field]: 'a'.repeat(limit) };
+      expect(() => checkInput(at)).not.toThrow();
+      expect(readsBack(at)).toBe(true);
+      const over = { ...base, [field]: 'a'.repeat(limit + 1) };
+      expect(() => checkInput(over)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidInput }));
+      expect(readsBack(over)).toBe(false);
+    }
+  });
+
+  it('bounds the chain of askers as the schema does', () => {
+    const full = { ...base, chain: Array.from({ length: CHAIN_LIMITS.links }, () => 'x'.repeat(CHAIN_LIMITS.length)) };
+    expect(() => checkInput(full)).not.toThrow();
+    expect(readsBack(full)).toBe(true);
+    for (const over of [{ ...base, chain: [...full.chain, 'owner'] }, { ...base, chain: ['x'.repeat(CHAIN_LIMITS.length + 1)] }]) {
+      expect(() => checkInput(over)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidInput }));
+      expect(readsBack(over)).toBe(false);
+    }
+  });
+
+  it('refuses numbers that would not read back: a count that is not a positive whole number, an expiry that is not finite', () => {
+    for (const over of [{ count: 0 }, { count: 1.5 }, { count: Number.NaN }, { tokenExpiresAt: Number.NaN }, { tokenExpiresAt: Number.POSITIVE_INFINITY }]) {
+      const input = { ...base, ...over };
+      expect(() => checkInput(input)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidInput }));
+      expect(readsBack(input)).toBe(false);
+    }
+    expect(() => checkInput({ ...base, count: 3, tokenExpiresAt: 5 })).not.toThrow();
+  });
+
+  it('builds the event from the schema members only, in the schema order, leaving out absent ones', () => {
+    const input = { ...base, reason: undefined, extra: 'not a member' } as AuditInput;
+    const event = eventOf(input, 4, 9, GENESIS_HASH);
+    expect(Object.keys(event)).toEqual(['seq', 'time', 'type', 'agentId', 'agentName', 'resource', 'scopes', 'outcome', 'prevHash']);
+    expect(event).toEqual({ ...base, seq: 4, time: 9, prevHash: GENESIS_HASH });
+  });
+});
