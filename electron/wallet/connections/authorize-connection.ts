@@ -11,7 +11,7 @@ import { accountPrompt, assertPkceSupported } from '../oauth/authorize.js';
 import { buildClientConfiguration, type AuthorizationServer, type NetworkContext } from '../oauth/client-config.js';
 import type { LegacyDiscovery } from '../oauth/legacy-endpoints.js';
 import { openLoopbackListener } from '../oauth/loopback.js';
-import type { ClientRecord, ConnectionRecord } from '../oauth/records.js';
+import type { CachedAccessToken, ClientRecord, ConnectionRecord } from '../oauth/records.js';
 import { registerClient } from '../oauth/register-client.js';
 import { DpopHandles, generateDpopKey, supportsDpop } from '../oauth/dpop-key.js';
 import { cachedTokenFrom } from '../oauth/tokens.js';
@@ -119,6 +119,28 @@ export async function authorizeConnection(target: AuthorizeTarget, options: Conn
   const accessToken = cachedTokenFrom(tokens, target.scopes, now);
   const refreshToken = typeof tokens.refresh_token === 'string' ? tokens.refresh_token : undefined;
   const record: ConnectionRecord = {
+    ...signedInRecord(target, as, client, accessToken, sendResource, now),
+    ...(channel.callbackPort === undefined ? {} : { callbackPort: channel.callbackPort }),
+    ...(channel.signIn === undefined ? {} : { signIn: channel.signIn }),
+    ...(refreshToken === undefined ? {} : { refreshToken }),
+    ...(dpopKey === undefined ? {} : { dpopKey }),
+  };
+  await store.putConnection(record);
+  logger.info('connected', { resource: record.resource, ...accountOf(record), issuer: record.issuer, token: fingerprint(accessToken.value), scopes: record.scopes.join(' ') });
+  options.onProgress?.({ step: 'connected', connection: summarizeConnection(record, store.client(record.issuer)) });
+  return record;
+}
+
+/** What every sign-in stores of a connection (browser, device, paste or enterprise-managed): the target, its AS and client, the token and when. */
+export function signedInRecord(
+  target: AuthorizeTarget,
+  as: AuthorizationServer,
+  client: Pick<ClientRecord, 'clientId'>,
+  accessToken: CachedAccessToken,
+  sendResource: boolean,
+  now: number,
+): ConnectionRecord {
+  return {
     resource: target.resource,
     ...(target.account === undefined ? {} : { account: target.account }),
     serverUrl: target.serverUrl,
@@ -131,17 +153,9 @@ export async function authorizeConnection(target: AuthorizeTarget, options: Conn
     scopes: accessToken.scope,
     deniedScopes: (target.previous?.deniedScopes ?? []).filter((s) => !accessToken.scope.includes(s)),
     sendResource,
-    ...(channel.callbackPort === undefined ? {} : { callbackPort: channel.callbackPort }),
-    ...(channel.signIn === undefined ? {} : { signIn: channel.signIn }),
-    ...(refreshToken === undefined ? {} : { refreshToken }),
     accessToken,
-    ...(dpopKey === undefined ? {} : { dpopKey }),
     status: 'ok',
     connectedAt: target.previous?.connectedAt ?? now,
     updatedAt: now,
   };
-  await store.putConnection(record);
-  logger.info('connected', { resource: record.resource, ...accountOf(record), issuer: record.issuer, token: fingerprint(accessToken.value), scopes: record.scopes.join(' ') });
-  options.onProgress?.({ step: 'connected', connection: summarizeConnection(record, store.client(record.issuer)) });
-  return record;
 }

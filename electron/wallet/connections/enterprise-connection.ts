@@ -14,7 +14,7 @@ import { generateDpopKey, supportsDpop } from '../oauth/dpop-key.js';
 import { redeemJwtBearer } from '../oauth/jwt-bearer.js';
 import type { CachedAccessToken, ClientRecord, ConnectionRecord } from '../oauth/records.js';
 import { accountOf } from './accounts.js';
-import type { AuthorizeDeps, AuthorizeTarget } from './authorize-connection.js';
+import { signedInRecord, type AuthorizeDeps, type AuthorizeTarget } from './authorize-connection.js';
 import type { ConnectionStore } from './connection-store.js';
 import { summarizeConnection } from './connection-summary.js';
 
@@ -84,24 +84,9 @@ export async function connectEnterprise(target: AuthorizeTarget, options: Connec
   const { token, idp } = await enterpriseGrant(as, client, { resource: target.resource, sendResource, scopes, dpopKey }, deps);
   const now = clock.now();
   const record: ConnectionRecord = {
-    resource: target.resource,
-    ...(target.account === undefined ? {} : { account: target.account }),
-    serverUrl: target.serverUrl,
-    issuer: as.issuer,
-    clientId: client.clientId,
-    serverMetadata: { ...as },
-    ...(target.resourceMetadataUrl === undefined ? {} : { resourceMetadataUrl: target.resourceMetadataUrl }),
-    ...(target.resourceScopes === undefined ? {} : { resourceScopes: target.resourceScopes }),
-    ...(target.legacyDiscovery === undefined ? {} : { legacyDiscovery: target.legacyDiscovery }),
-    scopes: token.scope,
-    deniedScopes: (target.previous?.deniedScopes ?? []).filter((s) => !token.scope.includes(s)),
-    sendResource,
-    accessToken: token,
+    ...signedInRecord(target, as, client, token, sendResource, now),
     ...(dpopKey === undefined ? {} : { dpopKey }),
     managed: { by: 'enterprise', idp },
-    status: 'ok',
-    connectedAt: target.previous?.connectedAt ?? now,
-    updatedAt: now,
   };
   await store.putConnection(record);
   logger.info('connected (enterprise-managed)', { resource: record.resource, ...accountOf(record), issuer: record.issuer, idp, token: fingerprint(token.value), scopes: record.scopes.join(' ') });
