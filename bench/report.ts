@@ -1,6 +1,7 @@
 /**
  * The printed table: each figure with its same-run baseline and the issue's target, and a marker
- * (no assertion: speed is reported, not tested). Also the flat key → number map for results.json.
+ * (no assertion: speed is reported, not tested). Also results.json's record per figure key:
+ * {value, unit, baseline?, baselineValue?, target?, met?}.
  */
 
 export interface Target {
@@ -16,7 +17,19 @@ export interface Figure {
   unit: string;
   /** The same-run baseline, in words ("bare 0.21 ms"). */
   baseline?: string;
+  /** The same-run baseline as a number in `unit`, when it is one measurement. */
+  baselineValue?: number;
   target?: Target;
+}
+
+/** One figure in results.json. `met` is present exactly when a target is. */
+export interface FigureRecord {
+  value: number | null;
+  unit: string;
+  baseline?: string;
+  baselineValue?: number | null;
+  target?: string;
+  met?: boolean;
 }
 
 export function meetsTarget(value: number, target: Target): boolean {
@@ -61,9 +74,22 @@ export function renderTable(sections: ReadonlyArray<{ title: string; figures: re
   return out.join('\n');
 }
 
-/** key → rounded value, for bench/results.json. */
-export function flatten(figures: readonly Figure[]): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const f of figures) out[f.key] = Number.isFinite(f.value) ? Math.round(f.value * 1000) / 1000 : null;
+function rounded(value: number): number | null {
+  return Number.isFinite(value) ? Math.round(value * 1000) / 1000 : null;
+}
+
+/** key → {value, unit, baseline, target, met}, for bench/results.json (a key stays the same across runs). */
+export function toRecords(figures: readonly Figure[]): Record<string, FigureRecord> {
+  const out: Record<string, FigureRecord> = {};
+  for (const f of figures) {
+    if (out[f.key] !== undefined) throw new Error(`two figures share the results key ${f.key}`);
+    out[f.key] = {
+      value: rounded(f.value),
+      unit: f.unit,
+      ...(f.baseline === undefined ? {} : { baseline: f.baseline }),
+      ...(f.baselineValue === undefined ? {} : { baselineValue: rounded(f.baselineValue) }),
+      ...(f.target === undefined ? {} : { target: describeTarget(f.target, f.unit), met: meetsTarget(f.value, f.target) }),
+    };
+  }
   return out;
 }
