@@ -160,7 +160,7 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
       if (ended !== undefined) await changes.record({ type: 'session.ended', agentId: ended.agentId, sessionId: ended.id, reason });
       return null;
     },
-    listGrants: async ({ agent } = {}) => grants.list(agent === undefined ? {} : { agentId: agentId(agent) }),
+    listGrants: async ({ agent } = {}) => [...grants.list(agent === undefined ? {} : { agentId: agentId(agent) })],
     createGrant: async (input) => {
       const resource = canonicalResource(input.resource, policy);
       const grant = await grants.create({

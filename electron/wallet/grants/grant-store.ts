@@ -104,10 +104,29 @@ function checkExpiry(expiresAt: number, now: number): number {
   return expiresAt;
 }
 
+/** The stored grants, oldest first, whole and by agent: built once per stored document. */
+interface GrantIndex {
+  grants: GrantsDocument;
+  all: readonly Grant[];
+  byAgent: ReadonlyMap<string, readonly Grant[]>;
+}
+
+function indexOf(grants: GrantsDocument): GrantIndex {
+  const all = Object.values(grants).sort((a, b) => a.createdAt - b.createdAt);
+  const byAgent = new Map<string, Grant[]>();
+  for (const grant of all) {
+    const mine = byAgent.get(grant.agentId);
+    if (mine === undefined) byAgent.set(grant.agentId, [grant]);
+    else mine.push(grant);
+  }
+  return { grants, all, byAgent };
+}
+
 export class GrantStore {
   private readonly section: VaultSection<'grants', z.infer<typeof GrantsSection>>;
   private readonly clock: Clock;
   private readonly lastUsed: DeferredWrites<number>;
+  private index: GrantIndex | undefined;
 
   constructor(options: GrantStoreOptions) {
     this.section = new VaultSection(options.vault, {
@@ -126,13 +145,17 @@ export class GrantStore {
     });
   }
 
-  /** Every grant (expired ones too, for display), oldest first. */
-  list(filter: { agentId?: string; resource?: string } = {}): Grant[] {
-    return Object.values(this.read())
-      .filter((grant) => filter.agentId === undefined || grant.agentId === filter.agentId)
-      .filter((grant) => filter.resource === undefined || grant.resource === filter.resource)
-      .sort((a, b) => a.createdAt - b.createdAt)
-      .map((grant) => this.withLastUsed(grant));
+  /**
+   * Every grant (expired ones too, for display), oldest first; an agent's are found by an index,
+   * not a scan. The grants are frozen: the stored objects themselves unless a newer last-used time
+   * is pending, so a hand-out copies nothing it does not change.
+   */
+  list(filter: { agentId?: string; resource?: string } = {}): readonly Grant[] {
+    const index = this.indexed();
+    const from = filter.agentId === undefined ? index.all : (index.byAgent.get(filter.agentId) ?? []);
+    const found: Grant[] = [];
+    for (const grant of from) if (filter.resource === undefined || grant.resource === filter.resource) found.push(this.withLastUsed(grant));
+    return found;
   }
 
   get(id: string): Grant | undefined {
@@ -237,13 +260,21 @@ export class GrantStore {
     return this.lastUsed.flush();
   }
 
+  /** The grant as stored (frozen), or a frozen copy with the pending last-used time. */
   private withLastUsed(grant: Grant): Grant {
     const used = this.lastUsed.peek(grant.id);
-    return used === undefined || used <= (grant.lastUsedAt ?? 0) ? { ...grant, scopes: [...grant.scopes] } : { ...grant, scopes: [...grant.scopes], lastUsedAt: used };
+    return used === undefined || used <= (grant.lastUsedAt ?? 0) ? grant : Object.freeze({ ...grant, lastUsedAt: used });
   }
 
   private read(): GrantsDocument {
     return this.section.read().grants;
+  }
+
+  /** The index of the grants as stored now (kept until they change). */
+  private indexed(): GrantIndex {
+    const grants = this.read();
+    if (this.index?.grants !== grants) this.index = indexOf(grants);
+    return this.index;
   }
 
   private async writeLastUsed(batch: ReadonlyMap<string, number>): Promise<void> {

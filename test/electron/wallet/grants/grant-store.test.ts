@@ -131,3 +131,42 @@ describe('GrantStore', () => {
     expect(() => store.list()).toThrow(expect.objectContaining({ code: ErrorCode.VaultCorrupt }));
   });
 });
+
+describe('GrantStore lookups by agent', () => {
+  const C = 'agt_cccccccccccccccccccccccccccccccc';
+  const S = 'https://other.example.com/mcp';
+
+  it('finds an agent’s grants oldest first, follows every change, and leaves other agents’ out', async () => {
+    const { store, scheduler } = await setup();
+    const a1 = await store.create({ agentId: A, resource: R, scopes: ['read'], mode: 'allow' });
+    scheduler.now += 1;
+    await store.create({ agentId: B, resource: R, scopes: ['read'], mode: 'allow' });
+    scheduler.now += 1;
+    const a2 = await store.create({ agentId: A, resource: S, scopes: ['write'], mode: 'ask' });
+    expect(store.list({ agentId: A }).map((g) => g.id)).toEqual([a1.id, a2.id]);
+    expect(store.list({ agentId: A, resource: S }).map((g) => g.id)).toEqual([a2.id]);
+    expect(store.list({ agentId: C })).toEqual([]);
+    await store.revoke(a1.id);
+    expect(store.list({ agentId: A }).map((g) => g.id)).toEqual([a2.id]);
+    const widened = await store.update(a2.id, { scopes: ['write', 'admin'] });
+    expect(store.list({ agentId: A })).toEqual([widened]);
+    await store.revokeForAgent(A);
+    expect(store.list({ agentId: A })).toEqual([]);
+    expect(store.list().map((g) => g.agentId)).toEqual([B]);
+  });
+
+  it('hands out the stored grants frozen, copying one only to show a pending last-used time', async () => {
+    const { store, scheduler, clock } = await setup();
+    const g = await store.create({ agentId: A, resource: R, scopes: ['read'], mode: 'allow' });
+    const [first] = store.list({ agentId: A });
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first?.scopes)).toBe(true);
+    expect(store.list({ agentId: A })[0]).toBe(first);
+    scheduler.now += 5;
+    store.markUsed(g.id);
+    const [used] = store.list({ agentId: A });
+    expect(used).toEqual({ ...first, lastUsedAt: clock.now() });
+    expect(Object.isFrozen(used)).toBe(true);
+    expect(store.get(g.id)).toEqual(used);
+  });
+});
