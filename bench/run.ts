@@ -13,6 +13,7 @@ import { benchProxy } from './proxy.js';
 import { benchStorm } from './storm.js';
 import { benchCli } from './cli-token.js';
 import { benchScale } from './scale.js';
+import { renderProfiles } from './profile-top.js';
 import { renderTable, toRecords, type Figure } from './report.js';
 import { startWorldHost } from './world.js';
 
@@ -117,6 +118,8 @@ async function main(): Promise<void> {
   };
   await writeFile(options.out, `${JSON.stringify(results, roundNumbers, 2)}\n`);
   log(`wrote ${options.out}`);
+  // The hosts wrote their profiles on exit: print where their CPU went (idle included).
+  if (options.cpuProfDir !== undefined) console.log(`\n${await renderProfiles(options.cpuProfDir)}`);
 }
 
 /** results.json keeps 3 decimals. */
