@@ -11,6 +11,7 @@ import { createAllowedSitesSlice } from './slices/allowed-sites.js';
 import { createAgentsSlice } from './slices/agents.js';
 import { createApprovalsSlice } from './slices/approvals.js';
 import { createConnectionsSlice } from './slices/connections.js';
+import { createEnterpriseSlice } from './slices/enterprise.js';
 import { createIdentitiesSlice } from './slices/identities.js';
 import { createPolicySlice } from './slices/policy.js';
 import { createSettingsSlice } from './slices/settings.js';
@@ -69,6 +70,7 @@ export function createWalletStore(client: WalletClient, options: WalletStoreOpti
       ...createApprovalsSlice(context),
       ...createAgentsSlice(context),
       ...createIdentitiesSlice(context),
+      ...createEnterpriseSlice(context),
       ...createPolicySlice(context),
       ...createConnectionsSlice(context),
       ...createAllowedSitesSlice(context),
@@ -92,6 +94,7 @@ export function createWalletStore(client: WalletClient, options: WalletStoreOpti
           state.loadAudit(),
           state.verifyAudit(),
           state.loadStatus(),
+          state.loadEnterprise(),
         ]);
       },
       stop: () => {

@@ -15,6 +15,8 @@ export function reloadsFor(state: WalletState, event: WalletEvent): Array<Promis
         state.loadAudit(),
         state.verifyAudit(),
         ...(USE_EVENTS.has(event.event.type) ? [state.loadGrants(), state.loadAgents()] : []),
+        // A sign-in at the identity provider (here or from the CLI) changes where it stands.
+        ...(event.event.type.startsWith('enterprise.') ? [state.loadEnterprise()] : []),
       ];
     case 'changed':
       switch (event.what) {
@@ -29,7 +31,8 @@ export function reloadsFor(state: WalletState, event: WalletEvent): Array<Promis
         case 'allowed-sites':
           return [state.loadAllowedSites()];
         case 'clients':
-          return [state.loadAgentClients()]; // the window lists agents' own clients (not the owner's registered ones)
+          // The window lists agents' own clients (not the owner's registered ones) and the identity provider.
+          return [state.loadAgentClients(), state.loadEnterprise()];
       }
   }
 }

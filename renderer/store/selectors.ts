@@ -15,6 +15,7 @@ export const selectAudit = (s: WalletState) => s.audit;
 export const selectAuditView = (s: WalletState) => s.auditView;
 export const selectVerification = (s: WalletState) => s.verification;
 export const selectStatus = (s: WalletState) => s.status;
+export const selectEnterprise = (s: WalletState) => s.enterprise;
 export const selectTheme = (s: WalletState) => s.theme;
 export const selectScreen = (s: WalletState) => s.screen;
 export const selectNotices = (s: WalletState) => s.notices;

@@ -4,7 +4,7 @@
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { AgentSummary, Approval, AuditEvent, Grant, GrantRevocation, SessionSummary } from '../../shared/agents.js';
-import type { AllowedSite, AuditVerification, ConnectParams, CreateGrantInput, OwnerParams, OwnerResult, UpdateGrantInput, WalletClient } from '../../shared/api.js';
+import type { AllowedSite, AuditVerification, ConnectParams, CreateGrantInput, EnterpriseStatus, OwnerParams, OwnerResult, UpdateGrantInput, WalletClient } from '../../shared/api.js';
 import type { ConnectionSummary, ConnectProgress } from '../../shared/connections.js';
 import type { PolicyFile, PolicyPlan } from '../../shared/policy.js';
 
@@ -23,7 +23,7 @@ export interface Notice extends UiError {
 
 export type LoadState = { state: 'idle' | 'loading' | 'ready' } | { state: 'error'; error: UiError };
 
-export type Collection = 'approvals' | 'agents' | 'sessions' | 'grants' | 'agentClients' | 'connections' | 'allowedSites' | 'audit' | 'verification' | 'status';
+export type Collection = 'approvals' | 'agents' | 'sessions' | 'grants' | 'agentClients' | 'connections' | 'allowedSites' | 'audit' | 'verification' | 'status' | 'enterprise';
 
 export type VaultStatus = OwnerResult<'status'>;
 
@@ -111,6 +111,18 @@ export interface IdentitiesSlice {
   agentJwks(agent: string, server: string): Promise<Outcome<AgentPublicKeys>>;
 }
 
+export interface EnterpriseSlice {
+  /** The organisation's identity provider and the owner's sign-in there (never a token or secret); undefined before the first read. */
+  enterprise: EnterpriseStatus | undefined;
+  loadEnterprise(): Promise<void>;
+  /** Names the identity provider (its metadata is checked now); a secret is passed on to the vault, never kept here. */
+  setEnterprise(params: OwnerParams<'setEnterprise'>): Promise<Outcome<EnterpriseStatus>>;
+  /** Signs the owner in at the identity provider in the browser the wallet opens; resolves when that sign-in ends. */
+  signInEnterprise(timeoutMs?: number): Promise<Outcome<EnterpriseStatus>>;
+  /** Forgets the identity provider and the sign-in there; false when none was set up. */
+  forgetEnterprise(): Promise<Outcome<boolean>>;
+}
+
 export interface PolicySlice {
   /** The wallet's agents, grants and allowed sites as the policy file's text (never a secret). */
   exportPolicyText(): Promise<Outcome<string>>;
@@ -185,6 +197,7 @@ export interface LifecycleSlice {
 export type WalletState = ApprovalsSlice &
   AgentsSlice &
   IdentitiesSlice &
+  EnterpriseSlice &
   PolicySlice &
   ConnectionsSlice &
   AllowedSitesSlice &
