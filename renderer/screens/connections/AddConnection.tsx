@@ -1,18 +1,21 @@
 /**
  * Add a server by URL, as `latchkey connect` does: optional scopes and account label, how to sign
- * in (this computer's browser, a device code, or pasting the address a browser elsewhere ended
- * on), and, under Advanced, leaving out `resource` (warned) and a fixed callback port. Shows the
- * connect flow's progress underneath.
+ * in (this computer's browser, a device code, pasting the address a browser elsewhere ended on,
+ * or, once the organisation's identity provider is set up, through it), and, under Advanced,
+ * leaving out `resource` (warned) and a fixed callback port. Shows the connect flow's progress
+ * underneath.
  */
 import { useId, useState, type FormEvent } from 'react';
 import { useWallet } from '../../app/store-context.js';
-import { selectConnectFlow } from '../../store/selectors.js';
+import { selectConnectFlow, selectEnterprise } from '../../store/selectors.js';
 import { ConnectProgressView } from './ConnectProgressView.js';
-import { EMPTY_CONNECT_FORM, METHODS, NO_RESOURCE_WINDOW_WARNING, connectParamsOf, type ConnectForm } from './connect-form.js';
+import { EMPTY_CONNECT_FORM, NO_RESOURCE_WINDOW_WARNING, connectParamsOf, methodsFor, type ConnectForm } from './connect-form.js';
 
 export function AddConnection() {
   const connect = useWallet((s) => s.connect);
   const flow = useWallet(selectConnectFlow);
+  const enterprise = useWallet(selectEnterprise);
+  const methods = methodsFor(enterprise !== undefined && enterprise.state !== 'not-configured');
   const [values, setValues] = useState<ConnectForm>(EMPTY_CONNECT_FORM);
   const [problem, setProblem] = useState<string | undefined>(undefined);
   const warningId = useId();
@@ -21,6 +24,8 @@ export function AddConnection() {
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
+    // The enterprise-managed choice is gone once the identity provider is forgotten.
+    if (!methods.some((method) => method.value === values.method)) return setProblem('Your organisation’s identity provider is no longer set up: choose another sign-in method.');
     const params = connectParamsOf(values);
     if (typeof params === 'string') return setProblem(params);
     setProblem(undefined);
@@ -57,7 +62,7 @@ export function AddConnection() {
         </div>
         <fieldset className="sign-in-method">
           <legend>Sign-in method</legend>
-          {METHODS.map((method) => (
+          {methods.map((method) => (
             <label key={method.value}>
               <input type="radio" name="sign-in-method" value={method.value} checked={values.method === method.value} onChange={() => change({ method: method.value })} />{' '}
               {method.label}

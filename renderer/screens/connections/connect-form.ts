@@ -7,13 +7,21 @@ import { AccountLabel } from '../../../shared/connections.js';
 import { NO_RESOURCE_RISK } from '../../../shared/no-resource-warning.js';
 import { parseScopes } from '../../components/scopes.js';
 
-export type SignInMethod = 'browser' | 'device' | 'paste';
+export type SignInMethod = 'browser' | 'device' | 'paste' | 'enterprise';
 
 export const METHODS: ReadonlyArray<{ value: SignInMethod; label: string }> = [
   { value: 'browser', label: 'This computer’s browser' },
   { value: 'device', label: 'A code on another device' },
   { value: 'paste', label: 'Paste the address from another browser' },
 ];
+
+/** Offered when the organisation's identity provider is set up: no browser at the server, as `connect --enterprise`. */
+export const ENTERPRISE_METHOD: { value: SignInMethod; label: string } = { value: 'enterprise', label: 'Through my organisation’s sign-in (enterprise-managed)' };
+
+/** The methods the form offers: the enterprise-managed one only when an identity provider is set up. */
+export function methodsFor(enterpriseConfigured: boolean): ReadonlyArray<{ value: SignInMethod; label: string }> {
+  return enterpriseConfigured ? [...METHODS, ENTERPRISE_METHOD] : METHODS;
+}
 
 export const NO_RESOURCE_WINDOW_WARNING = `${NO_RESOURCE_RISK}. Connect again with this unticked to send it again.`;
 
@@ -45,9 +53,9 @@ export function connectParamsOf(values: ConnectForm): ConnectParams | string {
     ...(scopes.length === 0 ? {} : { scopes }),
     ...(account === undefined ? {} : { account: account.data }),
     // What the form shows is what this connect does (a method or resource choice kept from before is replaced).
-    signIn: values.method,
+    ...(values.method === 'enterprise' ? { enterprise: true } : { signIn: values.method }),
     sendResource: !values.noResource,
-    ...(portText === '' ? {} : { callbackPort: port }),
+    ...(portText === '' || values.method === 'enterprise' ? {} : { callbackPort: port }),
   };
 }
 

@@ -4,6 +4,7 @@ import { Loaded, Screen } from '../../components/Screen.js';
 import { Text } from '../../components/Text.js';
 import { selectStatus } from '../../store/selectors.js';
 import { WINDOW_VERSION } from '../../version.js';
+import { OrganisationSignIn } from './OrganisationSignIn.js';
 import { ThemeChoice } from './ThemeChoice.js';
 
 const KEY_PLACES = {
@@ -55,6 +56,7 @@ export function SettingsScreen() {
           )}
         </Loaded>
       </section>
+      <OrganisationSignIn />
       <ThemeChoice />
       <section className="card" aria-label="About">
         <h2 className="card-title">About</h2>

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConnectParams } from '../../../../shared/api.js';
 import { NO_RESOURCE_RISK } from '../../../../shared/no-resource-warning.js';
 import { NO_RESOURCE_WARNING } from '../../../../electron/cli/commands/connect.js';
-import { EMPTY_CONNECT_FORM, NO_RESOURCE_WINDOW_WARNING, connectParamsOf, formatTimeLeft } from '../../../../renderer/screens/connections/connect-form.js';
+import { EMPTY_CONNECT_FORM, METHODS, NO_RESOURCE_WINDOW_WARNING, connectParamsOf, formatTimeLeft, methodsFor } from '../../../../renderer/screens/connections/connect-form.js';
 
 const URL_ = 'https://mcp.example.com/mcp';
 
@@ -15,6 +15,14 @@ describe('the Add-a-server form', () => {
     expect(chosen).toEqual({ url: URL_, scopes: ['files:read', 'files:write'], account: 'work', signIn: 'device', sendResource: false, callbackPort: 8765 });
     expect(connectParamsOf({ ...EMPTY_CONNECT_FORM, url: URL_, method: 'paste', callbackPort: '0' })).toMatchObject({ signIn: 'paste', callbackPort: 0 });
     for (const params of [plain, chosen]) expect(ConnectParams.safeParse(params).success).toBe(true);
+  });
+
+  it('offers the enterprise-managed choice only once an identity provider is set up; it sends enterprise, as connect --enterprise does, and no browser choice', () => {
+    expect(methodsFor(false)).toEqual(METHODS);
+    expect(methodsFor(true).map((method) => method.value)).toEqual(['browser', 'device', 'paste', 'enterprise']);
+    const managed = connectParamsOf({ ...EMPTY_CONNECT_FORM, url: URL_, method: 'enterprise', callbackPort: '8765' });
+    expect(managed).toEqual({ url: URL_, enterprise: true, sendResource: true });
+    expect(ConnectParams.safeParse(managed).success).toBe(true);
   });
 
   it('refuses an empty URL, a bad account label and a port outside 1024–65535 (0 aside), saying why', () => {
