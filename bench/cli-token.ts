@@ -23,6 +23,8 @@ import { percentile, ratio } from './stats.js';
 
 export interface CliOptions {
   quick: boolean;
+  /** Node flags for the daemon (e.g. --cpu-prof); the measured CLI spawns get none. */
+  daemonExecArgv?: string[];
   log: (line: string) => void;
 }
 
@@ -131,7 +133,7 @@ export async function benchCli(options: CliOptions): Promise<CliResult> {
     }
 
     if (sessionHome !== undefined) {
-      const daemon = await startDaemon(cli, sessionHome.env);
+      const daemon = await startDaemon(cli, sessionHome.env, options.daemonExecArgv ?? []);
       try {
         const agentEnv = { ...base, LATCHKEY_RUNTIME_DIR: sessionHome.env['LATCHKEY_RUNTIME_DIR']!, [ENV_AGENT_SECRET]: sessionHome.secret };
         const before = as.tokenRequests();

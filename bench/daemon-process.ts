@@ -19,9 +19,10 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
-export async function startDaemon(cliPath: string, env: Record<string, string>, timeoutMs = 60_000): Promise<RunningDaemon> {
+/** `execArgv`: node flags for the daemon (e.g. --cpu-prof). */
+export async function startDaemon(cliPath: string, env: Record<string, string>, execArgv: readonly string[] = [], timeoutMs = 60_000): Promise<RunningDaemon> {
   const started = performance.now();
-  const child = spawn(process.execPath, [cliPath, 'daemon'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...execArgv, cliPath, 'daemon'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
   const bridgeSocket = await new Promise<string>((resolve, reject) => {

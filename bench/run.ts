@@ -73,13 +73,13 @@ async function main(): Promise<void> {
   }
   if (options.only.has('cli')) {
     log('cli: latchkey token as a credential helper, each call a spawn of the bundled CLI');
-    const result = await benchCli({ quick: options.quick, log });
+    const result = await benchCli({ quick: options.quick, daemonExecArgv: hostExecArgv, log });
     sections.push({ title: 'latchkey token as a credential helper (bundled CLI, one spawn per call)', figures: result.figures });
     details['cli'] = result.details;
   }
   if (options.only.has('scale')) {
     log('scale: a data directory with 100 agents, 1,000 grants and 100,000 audit events, served by latchkey daemon');
-    const result = await benchScale({ quick: options.quick, log });
+    const result = await benchScale({ quick: options.quick, daemonExecArgv: hostExecArgv, log });
     sections.push({ title: 'daemon at scale (100 agents, 1,000 grants, 100,000 audit events)', figures: result.figures });
     details['scale'] = result.details;
   }

@@ -21,6 +21,8 @@ import { median, percentile } from './stats.js';
 
 export interface ScaleOptions {
   quick: boolean;
+  /** Node flags for the daemons (e.g. --cpu-prof: one profile per start). */
+  daemonExecArgv?: string[];
   log: (line: string) => void;
 }
 
@@ -89,7 +91,7 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleResult> {
     for (let i = 0; i < startupRepeats; i += 1) {
       bareStartupMs.push(await timeBareStartup(join(bareDir, `bare-${i}.sock`)));
       await daemon?.stop();
-      daemon = await startDaemon(bundle.path, env);
+      daemon = await startDaemon(bundle.path, env, options.daemonExecArgv ?? []);
       startups.push({ readyMs: daemon.readyMs, bridgeAnswerMs: daemon.bridgeAnswerMs });
     }
     const running = daemon!;
