@@ -24,20 +24,29 @@ export type ChainStart = { seq: number; prevHash: string } | { any: true; seq: n
 
 /** JSON with object keys sorted at every level and undefined members left out. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, member]) => member !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, member]) => `${JSON.stringify(key)}:${canonicalJson(member)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i += 1) out += `${i === 0 ? '' : ','}${canonicalJson(value[i] === undefined ? null : value[i])}`;
+    return `${out}]`;
   }
+  if (typeof value === 'object' && value !== null) return canonicalObject(value as Record<string, unknown>);
   return JSON.stringify(value);
+}
+
+/** An object's canonical JSON, leaving out `skip` too; keys sorted by UTF-16 code units. */
+function canonicalObject(value: Record<string, unknown>, skip?: string): string {
+  let out = '{';
+  for (const key of Object.keys(value).sort()) {
+    const member = value[key];
+    if (member === undefined || key === skip) continue;
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+  }
+  return `${out}}`;
 }
 
 /** sha256 hex over prevHash + canonical JSON of the event without its `hash` member. */
 export function hashEvent(prevHash: string, event: Record<string, unknown>): string {
-  const { hash: _ignored, ...rest } = event;
-  return createHash('sha256').update(prevHash, 'utf8').update(canonicalJson(rest), 'utf8').digest('hex');
+  return createHash('sha256').update(prevHash, 'utf8').update(canonicalObject(event, 'hash'), 'utf8').digest('hex');
 }
 
 export interface ParsedLine {
