@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = resolve(import.meta.dirname, '..');
+const CLI_ENTRY = resolve(ROOT, 'electron/cli/main.ts');
 
 export interface BundledCli {
   /** The entry to run with node (the package's bin when outdir is dist/cli). */
@@ -29,7 +30,7 @@ async function readPackageVersion(): Promise<string> {
 export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Promise<BundledCli> {
   await rm(outdir, { recursive: true, force: true });
   const result = await build({
-    entryPoints: { main: resolve(ROOT, 'electron/cli/main.ts') },
+    entryPoints: { main: CLI_ENTRY },
     bundle: true,
     splitting: true,
     platform: 'node',
@@ -46,7 +47,8 @@ export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Pro
     banner: { js: "import { createRequire as __latchkeyRequire } from 'node:module'; const require = __latchkeyRequire(import.meta.url);" },
   });
   const outputs = Object.entries(result.metafile.outputs);
-  const entry = outputs.find(([, output]) => output.entryPoint !== undefined);
+  // The commands' modules, loaded on dispatch, are entry points too: the bin is main.ts's output.
+  const entry = outputs.find(([, output]) => output.entryPoint !== undefined && resolve(output.entryPoint) === CLI_ENTRY);
   return {
     entry: resolve(ROOT, entry === undefined ? resolve(outdir, 'main.js') : entry[0]),
     entryBytes: entry?.[1].bytes ?? 0,

@@ -3,9 +3,10 @@
  * Every mistake is a UsageError (exit code 2) that names the problem.
  */
 import { parseArgs } from 'node:util';
-import { COMMANDS, GROUPS } from './commands/index.js';
+import { GROUPS } from './commands/groups.js';
+import { COMMAND_TABLE } from './commands/table.js';
 import type { GlobalFlags } from './config.js';
-import { GLOBAL_OPTIONS, getFlag, getString, type CommandSpec, type OptionSpec, type OptionValues } from './spec.js';
+import { GLOBAL_OPTIONS, getFlag, getString, type CommandEntry, type OptionSpec, type OptionValues } from './spec.js';
 import { UsageError } from './usage-error.js';
 
 export type Invocation =
@@ -13,7 +14,7 @@ export type Invocation =
   | { kind: 'version' }
   | {
       kind: 'command';
-      command: CommandSpec;
+      command: CommandEntry;
       positionals: string[];
       /** Words after `--`, if there was one (they are also in `positionals`). */
       afterDashDash?: string[];
@@ -25,7 +26,7 @@ export type Invocation =
 /** Every option any command knows, so a first pass can find the verb whatever the order. */
 function allOptions(): Record<string, OptionSpec> {
   const all: Record<string, OptionSpec> = { ...GLOBAL_OPTIONS };
-  for (const command of COMMANDS) Object.assign(all, command.options);
+  for (const command of COMMAND_TABLE) Object.assign(all, command.options);
   return all;
 }
 
@@ -41,11 +42,11 @@ function toParseArgsOptions(options: Record<string, OptionSpec>): Record<string,
   return out;
 }
 
-function commandName(command: CommandSpec | undefined): string {
+function commandName(command: CommandEntry | undefined): string {
   return command === undefined ? 'latchkey' : `latchkey ${command.path.join(' ')}`;
 }
 
-function helpHint(command: CommandSpec | undefined): string {
+function helpHint(command: CommandEntry | undefined): string {
   return command === undefined ? 'Run "latchkey help" to see the commands.' : `Run "${commandName(command)} --help" to see its options.`;
 }
 
@@ -72,11 +73,11 @@ function suggest(word: string, candidates: string[]): string | undefined {
 export function suggestCommand(words: readonly string[]): string | undefined {
   const [verb, sub] = words;
   if (verb === undefined) return undefined;
-  const topLevel = [...new Set(COMMANDS.map((command) => command.path[0] ?? ''))];
+  const topLevel = [...new Set(COMMAND_TABLE.map((command) => command.path[0] ?? ''))];
   const group = topLevel.includes(verb) ? verb : suggest(verb, topLevel);
   if (group === undefined) return undefined;
   if (!(group in GROUPS)) return group;
-  const members = COMMANDS.filter((command) => command.path[0] === group).map((command) => command.path[1] ?? '');
+  const members = COMMAND_TABLE.filter((command) => command.path[0] === group).map((command) => command.path[1] ?? '');
   const member = sub === undefined ? undefined : members.includes(sub) ? sub : suggest(sub, members);
   return member === undefined ? group : `${group} ${member}`;
 }
@@ -93,7 +94,7 @@ interface OptionToken {
   inlineValue: boolean | undefined;
 }
 
-function checkOptions(tokens: OptionToken[], allowed: Record<string, OptionSpec>, command: CommandSpec | undefined): void {
+function checkOptions(tokens: OptionToken[], allowed: Record<string, OptionSpec>, command: CommandEntry | undefined): void {
   for (const token of tokens) {
     const option = allowed[token.name];
     if (option === undefined) {
@@ -111,7 +112,7 @@ function checkOptions(tokens: OptionToken[], allowed: Record<string, OptionSpec>
   }
 }
 
-function checkPositionals(command: CommandSpec, positionals: string[]): void {
+function checkPositionals(command: CommandEntry, positionals: string[]): void {
   const required = command.positionals.length - (command.optionalPositionals ?? 0);
   if (positionals.length < required) {
     const missing = command.positionals.slice(positionals.length).join(' ');
@@ -179,10 +180,10 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     return { kind: 'help', topic: rest };
   }
 
-  const topLevel = [...new Set(COMMANDS.map((command) => command.path[0] ?? ''))];
+  const topLevel = [...new Set(COMMAND_TABLE.map((command) => command.path[0] ?? ''))];
   if (verb in GROUPS) {
     const sub = rest[0];
-    const members = COMMANDS.filter((command) => command.path[0] === verb);
+    const members = COMMAND_TABLE.filter((command) => command.path[0] === verb);
     if (sub === undefined) {
       if (wantsHelp) return { kind: 'help', topic: [verb] };
       throw new UsageError(
@@ -196,11 +197,11 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     }
     return finish(command);
   }
-  const command = COMMANDS.find((candidate) => candidate.path.length === 1 && candidate.path[0] === verb);
+  const command = COMMAND_TABLE.find((candidate) => candidate.path.length === 1 && candidate.path[0] === verb);
   if (command === undefined) throw unknownCommand([verb], [...topLevel, 'help'], 'Run "latchkey help" to see the commands.');
   return finish(command);
 
-  function finish(command: CommandSpec): Invocation {
+  function finish(command: CommandEntry): Invocation {
     if (wantsHelp) return { kind: 'help', topic: command.path };
     const own = scan(argv, { ...GLOBAL_OPTIONS, ...command.options });
     checkOptions(own.optionTokens, { ...GLOBAL_OPTIONS, ...command.options }, command);

@@ -1,8 +1,9 @@
 /**
  * Help text, built from the command specs so it cannot drift from what the parser accepts.
  */
-import { COMMANDS, GROUPS } from './commands/index.js';
-import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec.js';
+import { GROUPS } from './commands/groups.js';
+import { COMMAND_TABLE } from './commands/table.js';
+import { GLOBAL_OPTIONS, type CommandHelp, type OptionSpec } from './spec.js';
 
 const WIDTH = 100;
 
@@ -36,7 +37,7 @@ function optionLines(options: Record<string, OptionSpec>): string[] {
   return entries.map(([name, option]) => `  ${optionLabel(name, option).padEnd(width)}  ${wrap(option.description, width + 4, width + 4)}`);
 }
 
-function commandLines(commands: readonly CommandSpec[], extra: Array<[string, string]> = []): string[] {
+function commandLines(commands: readonly CommandHelp[], extra: Array<[string, string]> = []): string[] {
   const rows: Array<[string, string]> = [
     ...commands.map((command): [string, string] => [[command.path.join(' '), ...command.positionals].join(' '), command.summary]),
     ...extra,
@@ -53,7 +54,7 @@ export function renderMainHelp(version: string): string {
     'Usage: latchkey <command> [options]',
     '',
     'Commands:',
-    ...commandLines(COMMANDS, [['help [command]', 'Show help for a command.']]),
+    ...commandLines(COMMAND_TABLE, [['help [command]', 'Show help for a command.']]),
     '',
     'Global options:',
     ...optionLines(GLOBAL_OPTIONS),
@@ -70,7 +71,7 @@ export function renderMainHelp(version: string): string {
   ].join('\n');
 }
 
-export function renderCommandHelp(command: CommandSpec): string {
+export function renderCommandHelp(command: CommandHelp): string {
   const own = Object.keys(command.options).length === 0 ? [] : ['Options:', ...optionLines(command.options), ''];
   return [
     `Usage: ${command.usage}`,
@@ -90,7 +91,7 @@ export function renderCommandHelp(command: CommandSpec): string {
 
 export function renderGroupHelp(group: string): string {
   const info = GROUPS[group];
-  const members = COMMANDS.filter((command) => command.path[0] === group);
+  const members = COMMAND_TABLE.filter((command) => command.path[0] === group);
   return [
     `Usage: latchkey ${group} <${members.map((command) => command.path[1]).join('|')}> [options]`,
     '',
@@ -110,7 +111,7 @@ export function renderGroupHelp(group: string): string {
 
 export function renderHelpTopic(topic: string[], version: string): string | undefined {
   if (topic.length === 0) return renderMainHelp(version);
-  const command = COMMANDS.find((c) => c.path.join(' ') === topic.join(' '));
+  const command = COMMAND_TABLE.find((c) => c.path.join(' ') === topic.join(' '));
   if (command !== undefined) return renderCommandHelp(command);
   if (topic.length === 1 && topic[0] !== undefined && topic[0] in GROUPS) return renderGroupHelp(topic[0]);
   return undefined;

@@ -88,13 +88,15 @@ async function runCommand(invocation: Extract<Invocation, { kind: 'command' }>, 
       ...(invocation.afterDashDash === undefined ? {} : { afterDashDash: invocation.afterDashDash }),
     };
     const context: CommandContext = { env: deps.env, signals: deps.signals ?? NO_SIGNALS };
+    // Only now the command's own module: the verb loads what it uses and nothing another verb needs.
+    const command = await invocation.command.load();
     // Agent mode: the caller is an agent (a session or agent secret in the environment); it never opens the vault.
-    const agentCommand = invocation.command.prepareAgent?.(raw, deps.env);
+    const agentCommand = command.prepareAgent?.(raw, deps.env);
     if (agentCommand !== undefined) return await agentCommand(io, context);
-    const host = invocation.command.prepareHost?.(raw);
-    const prepared = host === undefined ? invocation.command.prepare(raw) : undefined;
+    const host = command.prepareHost?.(raw);
+    const prepared = host === undefined ? command.prepare(raw) : undefined;
     // Before the passphrase prompt, the first-run vault choice or the vault: the same refusal whatever the vault mode.
-    if (invocation.command.allowedInAgentSession !== true) assertOwnerContext(deps.env);
+    if (command.allowedInAgentSession !== true) assertOwnerContext(deps.env);
     const config = await askPassphraseIfNeeded(resolveConfig(invocation.globals, deps.env, deps.homeDir), io);
     const logger = createLogger({ level: output.verbose ? 'debug' : host === undefined ? 'error' : 'info', write: (line) => writeLine(io.stderr, line) });
     const opener = announceOpenerFailures(deps.createOpener({ allowInsecureLoopback: config.allowInsecureLoopback }), io);

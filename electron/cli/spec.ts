@@ -83,6 +83,15 @@ export interface CommandSpec extends CommandHelp {
   allowedInAgentSession?: boolean;
 }
 
+/**
+ * A command in the CLI's table (commands/table.ts): its help and options at hand, for the parser
+ * and `latchkey help`; its implementation loaded when it is dispatched, so a verb loads only the
+ * modules it uses.
+ */
+export interface CommandEntry extends CommandHelp {
+  load(): Promise<CommandSpec>;
+}
+
 export interface HostContext {
   config: WalletConfig;
   io: CliIo;
