@@ -4,7 +4,7 @@
  * environment too), otherwise a wallet opened in this process. Owner commands refuse to run
  * inside an agent session: an agent that can run `latchkey approve` would approve its own requests.
  */
-import { openWallet, type WalletPorts } from '../wallet/wallet.js';
+import type { WalletPorts } from '../wallet/wallet.js';
 import type { Wallet, WalletConfig } from '../wallet/wallet-api.js';
 import { openRemoteWallet } from '../wallet/host/owner-client.js';
 import { validatedWallet } from '../wallet/host/owner-call.js';
@@ -20,5 +20,7 @@ export async function openCliWallet(config: WalletConfig, ports: Partial<WalletP
     return openRemoteWallet(endpoint, { ...(ports.opener === undefined ? {} : { opener: ports.opener }), allowInsecureLoopback: config.allowInsecureLoopback });
   }
   // In process, held to the same contract as the daemon's: every call through the validated call.
+  // Loaded only here: with a daemon, `latchkey token` never loads the wallet's OAuth and HTTP stack.
+  const { openWallet } = await import('../wallet/wallet.js');
   return validatedWallet(await openWallet(config, ports));
 }

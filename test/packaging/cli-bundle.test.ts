@@ -4,13 +4,15 @@
  * stack, so `latchkey mcp` and `latchkey token` start without compiling undici or openid-client.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleCli, type BundledCli } from '../../scripts/bundle-cli.js';
 
 const run = promisify(execFile);
+/** What only some verbs use (connect and mcp: the MCP SDK; mcp: the proxy), so no other verb loads it. */
+const ONLY_SOME_VERBS = ['node_modules/@modelcontextprotocol/', 'node_modules/tldts', 'electron/agent/proxy/'];
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** The entry's text and that of every chunk it imports statically, transitively. */
@@ -51,9 +53,18 @@ describe('the CLI bundle (the package bin)', () => {
 
   it('every spawn loads the entry chunks only: no undici, openid-client, jose or oauth4webapi until the wallet opens', async () => {
     const eager = await eagerlyLoaded(built.entry);
-    for (const heavy of ['node_modules/undici/', 'node_modules/openid-client/', 'node_modules/jose/', 'node_modules/oauth4webapi/']) {
+    for (const heavy of ['node_modules/undici/', 'node_modules/openid-client/', 'node_modules/jose/', 'node_modules/oauth4webapi/', ...ONLY_SOME_VERBS]) {
       expect(eager.includes(heavy), heavy).toBe(false);
     }
     expect(built.entryBytes).toBeLessThan(built.totalBytes / 4);
+  });
+
+  it('latchkey token loads its own module and, with a daemon, the owner client: no MCP SDK, no proxy, no wallet network stack', async () => {
+    const files = await readdir(dirname(built.entry));
+    const chunk = (name: string): string => join(dirname(built.entry), files.find((file) => new RegExp(`^${name}-[A-Z0-9]+\\.js$`, 'u').test(file)) ?? `${name}.js`);
+    const eager = [await eagerlyLoaded(built.entry), await eagerlyLoaded(chunk('token')), await eagerlyLoaded(chunk('open-cli-wallet'))].join('\n');
+    for (const heavy of ['node_modules/undici/', 'node_modules/openid-client/', 'node_modules/oauth4webapi/', ...ONLY_SOME_VERBS]) {
+      expect(eager.includes(heavy), heavy).toBe(false);
+    }
   });
 });
