@@ -4,7 +4,10 @@
  * file): connections to a loopback AS, each with a valid cached access token, enrolled agents with
  * grants, and audit events appended through the audit log (hash chain and vault anchor included).
  */
+import { realpath, rm } from 'node:fs/promises';
 import { fingerprint } from '../electron/base/log/fingerprint.js';
+import { deleteKeychainKey, keychainAccountFor } from '../electron/wallet/vault/key-source.js';
+import { createKeytarSecretStore } from '../electron/wallet/vault/keytar-secret-store.js';
 import { ConnectionStore } from '../electron/wallet/connections/connection-store.js';
 import { composeWallet } from '../electron/wallet/wallet.js';
 import type { WalletConfig } from '../electron/wallet/wallet-api.js';
@@ -104,4 +107,13 @@ export async function seedHome(plan: HomePlan): Promise<SeededHome> {
   } finally {
     await wallet.close();
   }
+}
+
+/** Removes a seeded data directory and, for a keychain vault, its key in the keychain (a developer's keyring keeps no bench keys). */
+export async function removeHome(home: string, mode: WalletConfig['vault']['mode']): Promise<void> {
+  if (mode === 'keychain') {
+    const dir = await realpath(home).catch(() => undefined);
+    if (dir !== undefined) await deleteKeychainKey(createKeytarSecretStore(), keychainAccountFor(dir));
+  }
+  await rm(home, { recursive: true, force: true });
 }

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV_AGENT_SECRET } from '../shared/bridge.js';
-import { seedHome } from './bench-home.js';
+import { removeHome, seedHome } from './bench-home.js';
 import { bundleCli } from './cli-bundle.js';
 import { startDaemon } from './daemon-process.js';
 import { startLoopbackAs } from './loopback-as.js';
@@ -92,6 +92,7 @@ export async function benchCli(options: CliOptions): Promise<CliResult> {
   const cli = bundle.path;
   const as = await startLoopbackAs();
   const dirs: string[] = [];
+  const homes: Array<{ home: string; mode: 'keychain' | 'passphrase' }> = [];
   const made = async (prefix: string): Promise<string> => {
     const dir = await mkdtemp(prefix);
     dirs.push(dir);
@@ -112,7 +113,8 @@ export async function benchCli(options: CliOptions): Promise<CliResult> {
     ];
     let sessionHome: { env: Record<string, string>; secret: string; resource: string } | undefined;
     for (const vault of vaults) {
-      const home = await made(join(tmpdir(), `latchkey-bench-cli-${vault.name}-`));
+      const home = await mkdtemp(join(tmpdir(), `latchkey-bench-cli-${vault.name}-`));
+      homes.push({ home, mode: vault.name });
       const runtimeDir = await made('/tmp/lkc-'); // empty: no daemon serves this home yet
       const seeded = await seedHome({
         home,
@@ -149,6 +151,7 @@ export async function benchCli(options: CliOptions): Promise<CliResult> {
     }
   } finally {
     await as.close();
+    for (const { home, mode } of homes) await removeHome(home, mode);
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   }
   return { figures: figuresOf(runs), details: { spawns: count, keychain, runs, asTokenRequests, bundleBytes: bundle.bytes } };

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditFilter } from '../shared/api.js';
 import { findOwnerEndpoint, openRemoteWallet } from '../electron/wallet/host/owner-client.js';
-import { seedHome } from './bench-home.js';
+import { removeHome, seedHome } from './bench-home.js';
 import { bundleCli } from './cli-bundle.js';
 import { answerOf, startDaemon, type RunningDaemon } from './daemon-process.js';
 import { startLoopbackAs } from './loopback-as.js';
@@ -143,7 +143,8 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleResult> {
   } finally {
     await daemon?.stop();
     await as.close();
-    for (const dir of [home, runtimeDir, bareDir]) await rm(dir, { recursive: true, force: true });
+    await removeHome(home, keychain ? 'keychain' : 'passphrase');
+    for (const dir of [runtimeDir, bareDir]) await rm(dir, { recursive: true, force: true });
   }
 }
 
