@@ -45,7 +45,7 @@ export function OrganisationSignIn() {
     setRefused(undefined);
     const outcome = await signIn();
     setWaiting(false);
-    if (outcome.ok) setResult(describeSignIn(outcome.value));
+    if (outcome.ok) setResult(outcome.value.state === 'signed-in' ? 'The browser sign-in worked: enterprise-managed connections get their tokens from it.' : describeSignIn(outcome.value));
     else setRefused(outcome.error);
   };
 
@@ -80,7 +80,7 @@ export function OrganisationSignIn() {
               </dl>
             )}
             <p role="status" aria-label="Sign-in state">
-              {waiting ? 'Waiting for the browser…' : describeSignIn(status)}
+              {waiting ? 'Waiting for the browser… finish signing in on the identity provider’s page it opened.' : describeSignIn(status)}
             </p>
             {result !== undefined && !waiting && (
               <p className="muted" aria-label="Sign-in result">
@@ -91,7 +91,7 @@ export function OrganisationSignIn() {
             {configured && (
               <div className="actions">
                 <button type="button" className="button primary" disabled={waiting} onClick={() => void startSignIn()}>
-                  Sign in
+                  {status.state === 'signed-in' ? 'Sign in again' : 'Sign in'}
                 </button>
                 <ConfirmButton label="Forget" title="Forget the identity provider?" disabled={waiting} onConfirm={confirmForget}>
                   <p>

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World } from '../../world/index.js';
 import { JWT_BEARER_GRANT_TYPE } from '../../world/jwt-bearer-grant.js';
 import { startEnterpriseIdp, TOKEN_EXCHANGE_GRANT, type EnterpriseIdp } from '../../world/enterprise-idp.js';
-import { openScreen, startUi, type UiFixture } from './support.js';
+import { openScreen, saveScreenshot, startUi, type UiFixture } from './support.js';
 
 let idp: EnterpriseIdp;
 let world: World;
@@ -60,16 +60,18 @@ describe('the window: organisation sign-in', () => {
     const signInStarted = performance.now();
     const flow = world.opener.nextFlow();
     await card.getByRole('button', { name: 'Sign in' }).click();
-    await state.getByText('Waiting for the browser…').waitFor();
+    await state.getByText(/^Waiting for the browser…/u).waitFor();
     expect((await flow).steps).toContain('login');
     expect(world.opener.opened[0]?.origin).toBe(new URL(idp.issuer).origin);
     await state.getByText(/^Signed in as /u).waitFor();
+    await card.getByText('The browser sign-in worked', { exact: false }).waitFor();
     const signInMs = Math.round(performance.now() - signInStarted);
     const status = await ui.daemon.wallet.enterpriseStatus({});
     expect(status).toMatchObject({ state: 'signed-in', subject: expect.any(String), refreshable: true });
     expect(await state.innerText()).toContain(`Signed in as ${status.subject ?? '?'}`);
     expect(idp.as.tokenRequestCount('authorization_code')).toBe(1);
     expect(ui.context.pages()).toEqual([page]); // the window itself never navigated away
+    await saveScreenshot(page, 'settings-organisation-signed-in');
     console.info(`[ui enterprise] IdP sign-in from Settings (browser, code + PKCE): ${signInMs} ms, ${idp.as.tokenRequests.length} IdP token request`);
 
     // Add a server offers the organisation's sign-in now, and it opens no browser.
