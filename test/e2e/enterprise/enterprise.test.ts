@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionSummary } from '../../../shared/connections.js';
 import type { EnterpriseStatus } from '../../../shared/api.js';
 import type { TokenResponse } from '../../../shared/bridge.js';
-import { startWorld, type World } from '../../world/index.js';
+import type { World } from '../../world/index.js';
 import { JWT_BEARER_GRANT_TYPE } from '../../world/jwt-bearer-grant.js';
+import { registerLatchkeyAt as registerLatchkeyAtWorld, startWorldTrustingIdp as startTrustingWorld } from '../../world/enterprise-world.js';
 import { startEnterpriseIdp, TOKEN_EXCHANGE_GRANT, type EnterpriseIdp } from '../../world/enterprise-idp.js';
 import { startCliDaemon, type CliDaemon } from '../../support/cli-daemon.js';
 import { callTool, resultText } from '../../support/mcp-call.js';
@@ -26,24 +27,15 @@ let worldB: World;
 let setup: CliDaemon;
 const secrets: string[] = [];
 
-/** The administrator's step at one authorization server: Latchkey's confidential client for the JWT-bearer grant, mapped at the IdP. */
+/** The administrator's step at one authorization server; its client secret is kept to check no log carries it. */
 async function registerLatchkeyAt(world: World): Promise<{ clientId: string; clientSecret: string }> {
-  const response = await fetch(`${world.issuer}/reg`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_types: [JWT_BEARER_GRANT_TYPE], response_types: [], redirect_uris: [], scope: 'mcp:read mcp:write', token_endpoint_auth_method: 'client_secret_basic' }),
-  });
-  expect(response.status).toBe(201);
-  const body = (await response.json()) as { client_id: string; client_secret: string };
-  idp.mapClient(world.issuer, body.client_id);
-  secrets.push(body.client_secret);
-  return { clientId: body.client_id, clientSecret: body.client_secret };
+  const client = await registerLatchkeyAtWorld(idp, world);
+  secrets.push(client.clientSecret);
+  return client;
 }
 
-/** A world whose authorization server redeems the IdP's ID-JAGs (typ oauth-id-jag+jwt, client_id bound to the authenticating client). */
 function startWorldTrustingIdp(accessTokenTtlSeconds: number): Promise<World> {
-  const clientIdFrom = (payload: Record<string, unknown>): string | undefined => (typeof payload['client_id'] === 'string' ? payload['client_id'] : undefined);
-  return startWorld({ accessTokenTtlSeconds, jwtBearer: { trusted: [{ ...idp.idJagIssuer, clientIdFrom }] } });
+  return startTrustingWorld(idp, { accessTokenTtlSeconds });
 }
 
 beforeAll(async () => {

@@ -7,8 +7,9 @@
  * server's authorization server); Forget asks first and the card says none is set up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, type World } from '../../world/index.js';
+import type { World } from '../../world/index.js';
 import { JWT_BEARER_GRANT_TYPE } from '../../world/jwt-bearer-grant.js';
+import { registerLatchkeyAt, startWorldTrustingIdp } from '../../world/enterprise-world.js';
 import { startEnterpriseIdp, TOKEN_EXCHANGE_GRANT, type EnterpriseIdp } from '../../world/enterprise-idp.js';
 import { openScreen, saveScreenshot, startUi, type UiFixture } from './support.js';
 
@@ -16,23 +17,9 @@ let idp: EnterpriseIdp;
 let world: World;
 let ui: UiFixture;
 
-/** The administrator's step at the server's authorization server: Latchkey's confidential client for the JWT-bearer grant, mapped at the IdP. */
-async function registerLatchkeyAt(at: World): Promise<{ clientId: string; clientSecret: string }> {
-  const response = await fetch(`${at.issuer}/reg`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_types: [JWT_BEARER_GRANT_TYPE], response_types: [], redirect_uris: [], scope: 'mcp:read mcp:write', token_endpoint_auth_method: 'client_secret_basic' }),
-  });
-  expect(response.status).toBe(201);
-  const body = (await response.json()) as { client_id: string; client_secret: string };
-  idp.mapClient(at.issuer, body.client_id);
-  return { clientId: body.client_id, clientSecret: body.client_secret };
-}
-
 beforeAll(async () => {
   idp = await startEnterpriseIdp();
-  const clientIdFrom = (payload: Record<string, unknown>): string | undefined => (typeof payload['client_id'] === 'string' ? payload['client_id'] : undefined);
-  world = await startWorld({ jwtBearer: { trusted: [{ ...idp.idJagIssuer, clientIdFrom }] } });
+  world = await startWorldTrustingIdp(idp);
   ui = await startUi(world);
 }, 60_000);
 
@@ -75,7 +62,7 @@ describe('the window: organisation sign-in', () => {
     console.info(`[ui enterprise] IdP sign-in from Settings (browser, code + PKCE): ${signInMs} ms, ${idp.as.tokenRequests.length} IdP token request`);
 
     // Add a server offers the organisation's sign-in now, and it opens no browser.
-    const client = await registerLatchkeyAt(world);
+    const client = await registerLatchkeyAt(idp, world);
     await ui.daemon.wallet.setClient({ issuer: world.issuer, clientId: client.clientId, clientSecret: client.clientSecret });
     await openScreen(page, 'Connections');
     const add = page.getByRole('region', { name: 'Add a server' });
