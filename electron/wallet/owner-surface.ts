@@ -160,7 +160,8 @@ export function createOwnerSurface(deps: OwnerSurfaceDeps): Wallet {
       if (ended !== undefined) await changes.record({ type: 'session.ended', agentId: ended.agentId, sessionId: ended.id, reason });
       return null;
     },
-    listGrants: async ({ agent } = {}) => [...grants.list(agent === undefined ? {} : { agentId: agentId(agent) })],
+    // The store hands out its frozen grants (no copy on the hand-out path); the owner API gives its caller copies.
+    listGrants: async ({ agent } = {}) => grants.list(agent === undefined ? {} : { agentId: agentId(agent) }).map((grant) => ({ ...grant, scopes: [...grant.scopes] })),
     createGrant: async (input) => {
       const resource = canonicalResource(input.resource, policy);
       const grant = await grants.create({
