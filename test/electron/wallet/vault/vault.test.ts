@@ -211,7 +211,10 @@ async function filesModifiedSince(root: string, sinceMs: number, out: string[] =
   }
   for (const entry of entries) {
     const path = join(root, entry.name);
-    if (entry.isDirectory()) await filesModifiedSince(path, sinceMs, out);
+    // Installed packages and git objects are never where a vault writes; other checkouts in the temp dir hold hundreds of thousands.
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules' && entry.name !== '.git') await filesModifiedSince(path, sinceMs, out);
+    }
     else if (entry.isFile()) {
       const info = await stat(path).catch(() => undefined);
       if (info !== undefined && info.mtimeMs >= sinceMs && info.size < 64 * 1024 * 1024) out.push(path);
