@@ -9,14 +9,8 @@
  */
 import { exportJWK, importPKCS8 } from 'jose';
 import { z } from 'zod';
-import type { AccessTokenResult } from '../../../shared/connections.js';
-import { bearerChallenge } from '../../../shared/www-authenticate.js';
-import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
-import { createSafeFetch } from '../../../electron/base/net/index.js';
-import { chooseAuthorizationServer, discoverResource } from '../../../electron/wallet/oauth/discover-resource.js';
-import { discoverIssuer } from '../../../electron/wallet/oauth/discover-issuer.js';
 import { AGENT_KEY_ALGORITHMS, clientCredentialsToken, type AgentClientAuth } from '../../../electron/wallet/oauth/client-credentials.js';
-import { createAuthorizedFetch, runMcpSession } from '../mcp-session.js';
+import { runGrantScenario, type GrantScenarioRun } from './grant-scenario.js';
 
 export const CLIENT_CREDENTIALS_SCENARIOS = new Set(['auth/client-credentials-basic', 'auth/client-credentials-jwt']);
 
@@ -26,14 +20,6 @@ const ClientContext = z.looseObject({
   private_key_pem: z.string().min(1).optional(),
   signing_algorithm: z.enum(AGENT_KEY_ALGORITHMS).default('ES256'),
 });
-
-export interface ClientCredentialsRun {
-  serverUrl: string;
-  scenario: string;
-  protocolVersion: string | undefined;
-  context: Record<string, unknown>;
-  report: (line: string) => void;
-}
 
 /** The harness' client as the vault would hold it (the PEM turned into a private JWK, as Latchkey keeps keys). */
 async function authFrom(context: z.infer<typeof ClientContext>): Promise<AgentClientAuth> {
@@ -45,32 +31,11 @@ async function authFrom(context: z.infer<typeof ClientContext>): Promise<AgentCl
 }
 
 /** Runs one client credentials scenario; resolves with the session's one-line outcome. */
-export async function runClientCredentialsScenario(run: ClientCredentialsRun): Promise<string> {
+export async function runClientCredentialsScenario(run: GrantScenarioRun): Promise<string> {
   const context = ClientContext.parse(run.context);
   const auth = await authFrom(context);
-  const policy: UrlPolicy = { allowInsecureLoopback: true };
-  const fetch = createSafeFetch({ ...policy });
-  const net = { fetch, policy };
-  const resource = canonicalResource(run.serverUrl, policy);
-  const answerChallenge = async (_status: number, wwwAuthenticate: string | null): Promise<AccessTokenResult> => {
-    const challenge = bearerChallenge(wwwAuthenticate);
-    const found = await discoverResource(resource, challenge, net);
-    const issuer = chooseAuthorizationServer(found.metadata.authorization_servers);
-    const as = await discoverIssuer(issuer, net);
-    const scopes = challenge?.scope ?? found.metadata.scopes_supported ?? [];
-    run.report(`client credentials: ${auth.method} at ${issuer} for ${resource} (scope "${scopes.join(' ')}")`);
-    const token = await clientCredentialsToken(as, { issuer, clientId: context.client_id, auth, createdAt: Date.now() }, { resource, scopes }, net, Date.now);
-    return { accessToken: token.value, tokenType: 'Bearer', expiresAt: token.expiresAt, scope: token.scope };
-  };
-  try {
-    return await runMcpSession({
-      serverUrl: run.serverUrl,
-      scenario: run.scenario,
-      protocolVersion: run.protocolVersion,
-      context: run.context,
-      fetch: createAuthorizedFetch({ answerChallenge, report: run.report }),
-    });
-  } finally {
-    await fetch.close();
-  }
+  return runGrantScenario(run, ({ as, resource, scopes, net }) => {
+    run.report(`client credentials: ${auth.method} at ${as.issuer} for ${resource} (scope "${scopes.join(' ')}")`);
+    return clientCredentialsToken(as, { issuer: as.issuer, clientId: context.client_id, auth, createdAt: Date.now() }, { resource, scopes }, net, Date.now);
+  });
 }

@@ -9,16 +9,10 @@
  * of it at the authorization server (electron/wallet/oauth/jwt-bearer.ts), as R7 does.
  */
 import { z } from 'zod';
-import type { AccessTokenResult } from '../../../shared/connections.js';
-import { bearerChallenge } from '../../../shared/www-authenticate.js';
-import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
-import { createSafeFetch } from '../../../electron/base/net/index.js';
 import type { AuthorizationServer } from '../../../electron/wallet/oauth/client-config.js';
-import { chooseAuthorizationServer, discoverResource } from '../../../electron/wallet/oauth/discover-resource.js';
-import { discoverIssuer } from '../../../electron/wallet/oauth/discover-issuer.js';
 import { exchangeIdTokenForIdJag } from '../../../electron/wallet/oauth/id-jag.js';
 import { redeemJwtBearer } from '../../../electron/wallet/oauth/jwt-bearer.js';
-import { createAuthorizedFetch, runMcpSession } from '../mcp-session.js';
+import { runGrantScenario, type GrantScenarioRun } from './grant-scenario.js';
 
 export const ENTERPRISE_SCENARIOS = new Set(['auth/enterprise-managed-authorization']);
 
@@ -31,49 +25,20 @@ const EnterpriseContext = z.looseObject({
   idp_token_endpoint: z.string().min(1),
 });
 
-export interface EnterpriseRun {
-  serverUrl: string;
-  scenario: string;
-  protocolVersion: string | undefined;
-  context: Record<string, unknown>;
-  report: (line: string) => void;
-}
-
 /** Runs the enterprise-managed authorization scenario; resolves with the session's one-line outcome. */
-export async function runEnterpriseScenario(run: EnterpriseRun): Promise<string> {
+export async function runEnterpriseScenario(run: GrantScenarioRun): Promise<string> {
   const context = EnterpriseContext.parse(run.context);
-  const policy: UrlPolicy = { allowInsecureLoopback: true };
-  const fetch = createSafeFetch({ ...policy });
-  const net = { fetch, policy };
-  const resource = canonicalResource(run.serverUrl, policy);
   // The harness names the IdP's token endpoint; its metadata has nothing else the exchange needs.
   const idp: AuthorizationServer = { issuer: context.idp_issuer, token_endpoint: context.idp_token_endpoint };
-  const answerChallenge = async (_status: number, wwwAuthenticate: string | null): Promise<AccessTokenResult> => {
-    const challenge = bearerChallenge(wwwAuthenticate);
-    const found = await discoverResource(resource, challenge, net);
-    const issuer = chooseAuthorizationServer(found.metadata.authorization_servers);
-    const as = await discoverIssuer(issuer, net);
-    const scopes = challenge?.scope ?? found.metadata.scopes_supported ?? [];
+  return runGrantScenario(run, async ({ as, resource, scopes, net }) => {
     run.report(`enterprise: ID-JAG from ${idp.issuer} for ${as.issuer} and ${resource} (scope "${scopes.join(' ')}")`);
     const idJag = await exchangeIdTokenForIdJag(idp, { issuer: idp.issuer, clientId: context.idp_client_id }, { idToken: context.idp_id_token, audience: as.issuer, resource, scopes }, net, Date.now);
-    const token = await redeemJwtBearer(
+    return redeemJwtBearer(
       as,
       { clientId: context.client_id, auth: { method: 'client_secret_basic', clientSecret: context.client_secret } },
       { assertion: idJag.value, resource, scopes, assertionName: 'the ID-JAG' },
       net,
       Date.now,
     );
-    return { accessToken: token.value, tokenType: 'Bearer', expiresAt: token.expiresAt, scope: token.scope };
-  };
-  try {
-    return await runMcpSession({
-      serverUrl: run.serverUrl,
-      scenario: run.scenario,
-      protocolVersion: run.protocolVersion,
-      context: run.context,
-      fetch: createAuthorizedFetch({ answerChallenge, report: run.report }),
-    });
-  } finally {
-    await fetch.close();
-  }
+  });
 }
