@@ -3,15 +3,13 @@
  * reads the plan (another owner action, or someone racing the review). The owner's "y" answers
  * the plan that was shown, so the wallet, whose plan is now another, refuses it and changes nothing.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.js';
 import { runPolicyApply } from '../../../electron/cli/commands/policy.js';
-import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
 import { FakeTty, ttyIo } from './fake-tty.js';
+import { SERVER, usePolicyGround } from './policy-ground.js';
 
-const SERVER = 'https://mcp.example.com/mcp';
 
 /** A terminal that, once the prompt listens, runs `meanwhile` and only then types `answer`. */
 class SlowReader extends FakeTty {
@@ -34,40 +32,26 @@ class SlowReader extends FakeTty {
 }
 
 describe('T41: the plan changes between what the owner read and the answer', () => {
-  let memory: MemoryWallet;
-  let dir: string;
-  let file: string;
-
-  beforeEach(async () => {
-    memory = await openMemoryWallet();
-    dir = await mkdtemp('/tmp/lk-policy-tamper-');
-    file = join(dir, 'policy.json');
-    await memory.wallet.enrolAgent({ name: 'ci-bot' });
-    await writeFile(file, JSON.stringify({ version: 1, agents: [{ name: 'ci-bot', grants: [{ server: SERVER, scopes: ['read'] }] }] }));
-  });
-  afterEach(async () => {
-    await memory.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const ground = usePolicyGround('lk-policy-tamper-');
 
   it('T41: an agent enrolled while the prompt waits makes the shown plan stale: refused with policy.stale, nothing applied', async () => {
     const tty = new SlowReader(async () => {
-      await memory.wallet.enrolAgent({ name: 'slipped-in' });
+      await ground.memory.wallet.enrolAgent({ name: 'slipped-in' });
     }, 'y');
     const { io, stdout } = ttyIo(tty);
-    await expect(runPolicyApply(memory.wallet, { file, json: false, yes: false }, io)).rejects.toMatchObject({ code: ErrorCode.PolicyStale });
+    await expect(runPolicyApply(ground.memory.wallet, { file: ground.file, json: false, yes: false }, io)).rejects.toMatchObject({ code: ErrorCode.PolicyStale });
     expect(stdout.text).toContain(`+ grant ci-bot → ${SERVER}  [widens access]`);
     expect(stdout.text).not.toContain('slipped-in');
-    expect(await memory.wallet.listGrants()).toEqual([]);
-    expect((await memory.wallet.listAgents()).map((agent) => agent.name).sort()).toEqual(['ci-bot', 'slipped-in']);
+    expect(await ground.memory.wallet.listGrants()).toEqual([]);
+    expect((await ground.memory.wallet.listAgents()).map((agent) => agent.name).sort()).toEqual(['ci-bot', 'slipped-in']);
   });
 
   it('T41: the file edited while the prompt waits changes nothing: the answer applies what was shown, or nothing', async () => {
     const tty = new SlowReader(async () => {
-      await writeFile(file, JSON.stringify({ version: 1, agents: [{ name: 'ci-bot', grants: [{ server: SERVER, scopes: ['read', 'admin'] }] }] }));
+      await writeFile(ground.file, JSON.stringify({ version: 1, agents: [{ name: 'ci-bot', grants: [{ server: SERVER, scopes: ['read', 'admin'] }] }] }));
     }, 'y');
     const { io } = ttyIo(tty);
-    expect(await runPolicyApply(memory.wallet, { file, json: false, yes: false }, io)).toBe(0);
-    expect((await memory.wallet.listGrants()).map((grant) => grant.scopes)).toEqual([['read']]);
+    expect(await runPolicyApply(ground.memory.wallet, { file: ground.file, json: false, yes: false }, io)).toBe(0);
+    expect((await ground.memory.wallet.listGrants()).map((grant) => grant.scopes)).toEqual([['read']]);
   });
 });

@@ -4,17 +4,16 @@
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../shared/errors.js';
 import type { PolicyChange } from '../../../shared/policy.js';
 import { describeChange, runPolicyApply } from '../../../electron/cli/commands/policy.js';
 import { composeWallet } from '../../../electron/wallet/wallet.js';
 import { runCli } from '../../support/run-cli.js';
-import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
 import { FakeTty, ttyIo } from './fake-tty.js';
+import { SERVER, usePolicyGround } from './policy-ground.js';
 import { createHarness } from './harness.js';
 
-const SERVER = 'https://mcp.example.com/mcp';
 const OTHER = 'https://tools.example.net/mcp';
 
 describe('the diff a reviewer reads', () => {
@@ -48,55 +47,41 @@ describe('the diff of delegation limits (T40)', () => {
 });
 
 describe('latchkey policy apply: the owner confirms', () => {
-  let memory: MemoryWallet;
-  let dir: string;
-  let file: string;
-
-  beforeEach(async () => {
-    memory = await openMemoryWallet();
-    dir = await mkdtemp('/tmp/lk-policy-');
-    file = join(dir, 'policy.json');
-    await memory.wallet.enrolAgent({ name: 'ci-bot' });
-    await writeFile(file, JSON.stringify({ version: 1, agents: [{ name: 'ci-bot', grants: [{ server: SERVER, scopes: ['read'] }] }] }));
-  });
-  afterEach(async () => {
-    await memory.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const ground = usePolicyGround('lk-policy-');
 
   it('T41: without a terminal and without --yes nothing is applied, and it says how to go on', async () => {
-    const h = createHarness({ wallet: memory.wallet });
-    expect(await h.run(['policy', 'apply', file])).toBe(1);
+    const h = createHarness({ wallet: ground.memory.wallet });
+    expect(await h.run(['policy', 'apply', ground.file])).toBe(1);
     expect(h.stdout.text).toContain(`+ grant ci-bot → ${SERVER}  [widens access]`);
     expect(h.stderr.text).toContain('Nothing was applied');
     expect(h.stderr.text).toContain('--yes');
-    expect(await memory.wallet.listGrants()).toEqual([]);
+    expect(await ground.memory.wallet.listGrants()).toEqual([]);
   });
 
   it('T41: answering n at the prompt applies nothing; y applies the changes shown', async () => {
     const no = ttyIo(new FakeTty('n'));
-    expect(await runPolicyApply(memory.wallet, { file, json: false, yes: false }, no.io)).toBe(1);
+    expect(await runPolicyApply(ground.memory.wallet, { file: ground.file, json: false, yes: false }, no.io)).toBe(1);
     expect(no.stderr.text).toContain('Apply this change? [y/N] n');
-    expect(await memory.wallet.listGrants()).toEqual([]);
+    expect(await ground.memory.wallet.listGrants()).toEqual([]);
     const yes = ttyIo(new FakeTty('y'));
-    expect(await runPolicyApply(memory.wallet, { file, json: false, yes: false }, yes.io)).toBe(0);
-    expect((await memory.wallet.listGrants()).map((grant) => grant.scopes)).toEqual([['read']]);
+    expect(await runPolicyApply(ground.memory.wallet, { file: ground.file, json: false, yes: false }, yes.io)).toBe(0);
+    expect((await ground.memory.wallet.listGrants()).map((grant) => grant.scopes)).toEqual([['read']]);
   });
 
   it('diff --json prints the plan and exits 1 when there are changes, 0 when none', async () => {
-    const h = createHarness({ wallet: memory.wallet });
-    expect(await h.run(['policy', 'diff', file, '--json'])).toBe(1);
+    const h = createHarness({ wallet: ground.memory.wallet });
+    expect(await h.run(['policy', 'diff', ground.file, '--json'])).toBe(1);
     const plan = JSON.parse(h.stdout.text) as { changes: Array<{ kind: string; widens: boolean }>; digest: string };
     expect(plan.changes).toEqual([expect.objectContaining({ kind: 'grant.add', widens: true })]);
     expect(plan.digest).toMatch(/^[0-9a-f]{64}$/u);
-    await writeFile(file, JSON.stringify({ version: 1, agents: [{ name: 'ci-bot' }] }));
-    expect(await createHarness({ wallet: memory.wallet }).run(['policy', 'diff', file])).toBe(0);
+    await writeFile(ground.file, JSON.stringify({ version: 1, agents: [{ name: 'ci-bot' }] }));
+    expect(await createHarness({ wallet: ground.memory.wallet }).run(['policy', 'diff', ground.file])).toBe(0);
   });
 
   it('a file that is not valid is refused with its path before anything is planned', async () => {
-    await writeFile(file, JSON.stringify({ version: 1, agents: [{ name: 'ci-bot', grants: [{ server: SERVER, scopes: ['read'], token: 'x' }] }] }));
-    const h = createHarness({ wallet: memory.wallet });
-    expect(await h.run(['policy', 'diff', file])).toBe(1);
+    await writeFile(ground.file, JSON.stringify({ version: 1, agents: [{ name: 'ci-bot', grants: [{ server: SERVER, scopes: ['read'], token: 'x' }] }] }));
+    const h = createHarness({ wallet: ground.memory.wallet });
+    expect(await h.run(['policy', 'diff', ground.file])).toBe(1);
     expect(h.stderr.text).toContain(ErrorCode.PolicyInvalid);
     expect(h.stderr.text).toContain('agents[0].grants[0]');
   });
