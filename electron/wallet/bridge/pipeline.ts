@@ -19,7 +19,6 @@ import {
   EnrolResponse,
   PendingApprovalsResponse,
   TokenRequest,
-  TokenResponse,
   WhoamiResponse,
 } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
@@ -39,7 +38,7 @@ import type { BridgeCaller, BridgeHandler } from './handler.js';
 import type { BridgeLimits, RateLimiter } from './limits.js';
 import { isForeignPeer, requesterOf, type EnrolRequester, type PeerIdentifier } from './peer.js';
 import { problemFromError, refusalProblem } from './problems.js';
-import { sendProblem, type SendOptions } from './responses.js';
+import { sendProblem, tokenAnswer, type SendOptions } from './responses.js';
 
 export interface PipelineDeps {
   handler: BridgeHandler;
@@ -54,21 +53,42 @@ export interface PipelineDeps {
 
 interface RouteContext {
   caller: BridgeCaller | undefined;
-  body: unknown;
   signal: AbortSignal;
   /** The enrolling process (socket-only routes). */
   requester: EnrolRequester | undefined;
 }
 
-interface Route {
-  method: 'GET' | 'POST';
+/** What a route does once its request passed every check (a POST's body bound to it). */
+type Run = (handler: BridgeHandler, context: RouteContext) => Promise<unknown>;
+
+interface RouteBase {
   /** False only for enrolment: the one request an unknown caller may make. */
   authenticated: boolean;
   /** Enrolment: only on the Unix socket, whose peer the OS can name (T32); refused on TCP. */
   socketOnly?: boolean;
-  /** The strict schema of the JSON body (POST only). */
-  body?: z.ZodType;
-  run(handler: BridgeHandler, context: RouteContext): Promise<unknown>;
+}
+
+interface GetRoute extends RouteBase {
+  method: 'GET';
+  run: Run;
+}
+
+interface PostRoute extends RouteBase {
+  method: 'POST';
+  /** Reads the JSON body with the route's strict schema, once: the run with it, or undefined when it does not fit. */
+  accept(body: unknown): Run | undefined;
+}
+
+type Route = GetRoute | PostRoute;
+
+/** A POST route's body, parsed once by its strict schema and handed to `run` as the schema's type. */
+function withBody<T>(schema: z.ZodType<T>, run: (handler: BridgeHandler, context: RouteContext, body: T) => Promise<unknown>): PostRoute['accept'] {
+  return (value) => {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) return undefined;
+    const body = parsed.data;
+    return (handler, context) => run(handler, context, body);
+  };
 }
 
 /** Exact paths, no query strings, no normalisation (T14). */
@@ -76,16 +96,12 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/v1/token': {
     method: 'POST',
     authenticated: true,
-    body: TokenRequest,
-    run: async (handler, { caller, body, signal }) =>
-      TokenResponse.parse(await handler.token(requireCaller(caller), TokenRequest.parse(body), signal)),
+    accept: withBody(TokenRequest, async (handler, { caller, signal }, body) => tokenAnswer(await handler.token(requireCaller(caller), body, signal))),
   },
   '/v1/elicitations': {
     method: 'POST',
     authenticated: true,
-    body: ElicitationRequest,
-    run: async (handler, { caller, body, signal }) =>
-      ElicitationResponse.parse(await handler.elicit(requireCaller(caller), ElicitationRequest.parse(body), signal)),
+    accept: withBody(ElicitationRequest, async (handler, { caller, signal }, body) => ElicitationResponse.parse(await handler.elicit(requireCaller(caller), body, signal))),
   },
   '/v1/whoami': {
     method: 'GET',
@@ -100,31 +116,28 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/v1/sessions/delegate': {
     method: 'POST',
     authenticated: true,
-    body: DelegateRequest,
-    run: async (handler, { caller, body }) => {
+    accept: withBody(DelegateRequest, async (handler, { caller }, body) => {
       if (handler.delegate === undefined) throw new LatchkeyError(ErrorCode.NotFound, 'This wallet does not delegate sessions.');
-      return DelegateResponse.parse(await handler.delegate(requireCaller(caller), DelegateRequest.parse(body)));
-    },
+      return DelegateResponse.parse(await handler.delegate(requireCaller(caller), body));
+    }),
   },
   '/v1/dpop-proof': {
     method: 'POST',
     authenticated: true,
-    body: DpopProofRequest,
-    run: async (handler, { caller, body }) => {
+    accept: withBody(DpopProofRequest, async (handler, { caller }, body) => {
       if (handler.dpopProof === undefined) throw new LatchkeyError(ErrorCode.NotFound, 'This wallet does not sign DPoP proofs.');
-      return DpopProofResponse.parse(await handler.dpopProof(requireCaller(caller), DpopProofRequest.parse(body)));
-    },
+      return DpopProofResponse.parse(await handler.dpopProof(requireCaller(caller), body));
+    }),
   },
   '/v1/enrol': {
     method: 'POST',
     authenticated: false,
     socketOnly: true,
-    body: EnrolRequest,
-    run: async (handler, { body, signal, requester }) => {
+    accept: withBody(EnrolRequest, async (handler, { signal, requester }, body) => {
       if (requester === undefined) throw new Error('enrolment needs its requester');
-      const enrolled = await handler.enrol(EnrolRequest.parse(body), signal, requester);
+      const enrolled = await handler.enrol(body, signal, requester);
       return EnrolResponse.parse({ agent_id: enrolled.agentId, name: enrolled.name, secret: enrolled.secret });
-    },
+    }),
   },
 };
 
@@ -163,11 +176,11 @@ async function handleRequest(deps: PipelineDeps, listener: Listener, req: Incomi
     agentId = caller?.agent.id;
     limitRate(deps, caller);
     const signal = abortOnClose(res);
-    const body = route.body === undefined ? undefined : await readRouteBody(req, deps.limits.maxBodyBytes, route.body);
+    const run = route.method === 'GET' ? route.run : await readRouteBody(req, deps.limits.maxBodyBytes, route);
     if (signal.aborted) return;
     const requester = route.socketOnly === true ? await identifyRequester(deps, req) : undefined;
     if (signal.aborted) return;
-    const result = await route.run(deps.handler, { caller, body, signal, requester });
+    const result = await run(deps.handler, { caller, signal, requester });
     sendJson(res, 200, result);
   } catch (error) {
     if (error instanceof Refusal) {
@@ -193,7 +206,7 @@ function checkHead(deps: PipelineDeps, listener: Listener, req: IncomingMessage)
   if (route === undefined) throw new Refusal(ErrorCode.NotFound);
   if (route.socketOnly === true && listener.transport !== 'unix') throw new Refusal(ErrorCode.EnrolNeedsSocket);
   if (req.method !== route.method) throw new Refusal(ErrorCode.MethodNotAllowed, { headers: { allow: route.method } });
-  const media = route.body === undefined ? checkNoBody(req) : checkJsonContentType(req);
+  const media = route.method === 'GET' ? checkNoBody(req) : checkJsonContentType(req);
   if (media !== undefined) throw new Refusal(media);
   return route;
 }
@@ -254,17 +267,17 @@ function abortOnClose(res: ServerResponse): AbortSignal {
   return controller.signal;
 }
 
-/** Reads the body under the size cap, then the route's schema; every failure is a refusal. */
-async function readRouteBody(req: IncomingMessage, maxBytes: number, schema: z.ZodType): Promise<unknown> {
+/** Reads the body under the size cap, then the route's strict schema; every failure is a refusal. */
+async function readRouteBody(req: IncomingMessage, maxBytes: number, route: PostRoute): Promise<Run> {
   let value: unknown;
   try {
     value = await readJsonBody(req, { maxBytes });
   } catch (error) {
     throw new Refusal(isLatchkeyError(error) ? error.code : ErrorCode.MalformedRequest);
   }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new Refusal(ErrorCode.InvalidInput);
-  return parsed.data;
+  const run = route.accept(value);
+  if (run === undefined) throw new Refusal(ErrorCode.InvalidInput);
+  return run;
 }
 
 function describe(error: unknown): string {

@@ -4,7 +4,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Problem } from '../../../shared/bridge.js';
+import type { Problem, TokenResponse } from '../../../shared/bridge.js';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { COMMON_HEADERS, sendJson, type SendJsonOptions } from '../../base/net/http-json.js';
 
 export type SendOptions = Omit<SendJsonOptions, 'contentType'>;
@@ -13,6 +14,20 @@ export function sendProblem(res: ServerResponse, problem: Problem, options: Send
   const headers = { ...options.headers };
   if (problem.retry_after !== undefined) headers['retry-after'] = String(Math.ceil(problem.retry_after));
   sendJson(res, problem.status, problem, { ...options, headers, contentType: 'application/problem+json' });
+}
+
+/**
+ * The token answer as it is sent: exactly its four fields, whatever else the handler's object
+ * carries (a refresh token never leaves), each checked as the TokenResponse schema would. The hot
+ * path's own answer needs no schema walk for that: the type already says what the fields are; this
+ * copies them out and refuses a value no type check can rule out (a fractional expiry, say).
+ */
+export function tokenAnswer(token: TokenResponse): TokenResponse {
+  const { access_token, token_type, expires_at, scope } = token;
+  if (typeof access_token !== 'string' || typeof scope !== 'string' || !Number.isInteger(expires_at) || (token_type !== 'Bearer' && token_type !== 'DPoP')) {
+    throw new LatchkeyError(ErrorCode.Internal, 'The wallet built a token answer it cannot send.');
+  }
+  return { access_token, token_type, expires_at, scope };
 }
 
 const RAW_LINGER_MS = 500;
