@@ -16,15 +16,14 @@ export interface Listener {
   port?: number | undefined;
 }
 
-/** Headers that must appear at most once: a second copy is how parsers get confused (T14). */
-const SINGLE_HEADERS = ['host', 'authorization', 'content-type', 'content-length', 'transfer-encoding', BRIDGE_HEADER];
+/** Headers that must appear at most once: a second copy is how parsers get confused (T14). One bit each. */
+const SINGLE_HEADERS: ReadonlyMap<string, number> = new Map(
+  ['host', 'authorization', 'content-type', 'content-length', 'transfer-encoding', BRIDGE_HEADER].map((name, i) => [name, 1 << i]),
+);
 
 /** Request framing and size, from the head alone. */
 export function checkFraming(req: IncomingMessage, maxBodyBytes: number): ErrorCode | undefined {
-  const distinct = req.headersDistinct;
-  for (const name of SINGLE_HEADERS) {
-    if ((distinct[name]?.length ?? 0) > 1) return ErrorCode.MalformedRequest;
-  }
+  if (repeatsSingleHeader(req.rawHeaders)) return ErrorCode.MalformedRequest;
   const length = req.headers['content-length'];
   const chunked = req.headers['transfer-encoding'] !== undefined;
   if (length !== undefined && chunked) return ErrorCode.MalformedRequest;
@@ -33,6 +32,18 @@ export function checkFraming(req: IncomingMessage, maxBodyBytes: number): ErrorC
     if (Number(length) > maxBodyBytes) return ErrorCode.PayloadTooLarge;
   }
   return undefined;
+}
+
+/** Whether the head names one of the single headers twice (names are case-insensitive), read from the raw head as sent. */
+function repeatsSingleHeader(raw: readonly string[]): boolean {
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const bit = SINGLE_HEADERS.get((raw[i] ?? '').toLowerCase());
+    if (bit === undefined) continue;
+    if ((seen & bit) !== 0) return true;
+    seen |= bit;
+  }
+  return false;
 }
 
 /** Host must name this very listener on a loopback name (DNS rebinding, T10). */
@@ -57,6 +68,7 @@ export function checkBridgeHeader(req: IncomingMessage): ErrorCode | undefined {
 export function checkJsonContentType(req: IncomingMessage): ErrorCode | undefined {
   const value = req.headers['content-type'];
   if (value === undefined) return ErrorCode.UnsupportedMediaType;
+  if (value === 'application/json') return undefined;
   const [type, ...params] = value.split(';').map((part) => part.trim().toLowerCase());
   if (type !== 'application/json') return ErrorCode.UnsupportedMediaType;
   for (const param of params) {
