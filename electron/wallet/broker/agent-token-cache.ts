@@ -50,6 +50,8 @@ export class AgentTokenCache {
   private readonly pending = new Map<string, { agentId: string; promise: Promise<AgentToken> }>();
   /** Bumped by take(): a mint that started before a revocation must not be cached or handed out. */
   private readonly epochs = new Map<string, number>();
+  /** No handed-out token expires before this (epoch ms): pruning before then finds nothing. */
+  private earliestExpiry = Number.POSITIVE_INFINITY;
 
   /** The cached token valid past `validUntil`, the one being minted, or a new one from `mint` (single-flight per key). */
   getOrMint(k: string, owner: { agentId: string; connection: ConnectionRef }, validUntil: number, mint: () => Promise<AgentToken>): Promise<AgentToken> {
@@ -85,7 +87,11 @@ export class AgentTokenCache {
   /** Notes that `token` went to the agent: it is remembered until it expires at its server. */
   noteHandedOut(agentId: string, connection: ConnectionRef, token: AgentToken, now: number): void {
     this.prune(now);
+    const known = this.issued.get(token.accessToken);
+    // The same cached token handed out again: its entry already says so.
+    if (known !== undefined && known.agentId === agentId && known.resource === connection.resource && known.account === connection.account && known.refused !== true) return;
     this.issued.set(token.accessToken, { ...token, agentId, resource: connection.resource, account: connection.account, handedOut: true });
+    this.earliestExpiry = Math.min(this.earliestExpiry, token.expiresAt);
   }
 
   /**
@@ -140,8 +146,15 @@ export class AgentTokenCache {
     return [...taken.values()];
   }
 
+  /** Forgets handed-out tokens that expired; a walk over them only once one may have. */
   private prune(now: number): void {
-    for (const [token, entry] of this.issued) if (entry.expiresAt <= now) this.issued.delete(token);
+    if (now < this.earliestExpiry) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [token, entry] of this.issued) {
+      if (entry.expiresAt <= now) this.issued.delete(token);
+      else earliest = Math.min(earliest, entry.expiresAt);
+    }
+    this.earliestExpiry = earliest;
   }
 }
 

@@ -57,7 +57,8 @@ export class SessionExchange {
   wasExchanged(accessToken: string): boolean {
     const now = this.deps.now();
     for (const [key, expiresAt] of this.exchanged) if (expiresAt <= now) this.exchanged.delete(key);
-    return this.exchanged.has(fingerprint(accessToken));
+    // Nothing exchanged (the usual case): no hash to compute on a hand-out.
+    return this.exchanged.size > 0 && this.exchanged.has(fingerprint(accessToken));
   }
 
   private exchangeable(record: ConnectionRecord): boolean {

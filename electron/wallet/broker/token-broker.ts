@@ -12,7 +12,7 @@
 import type { AgentSummary, Grant, SessionSummary } from '../../../shared/agents.js';
 import type { DpopProofRequest, DpopProofResponse, ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
+import type { UrlPolicy } from '../../../shared/url.js';
 import type { Clock, Logger } from '../../base/ports.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
@@ -40,6 +40,7 @@ import { handOutToAgent } from './mint-for-agent.js';
 import { heedRefusal, type HeedRefusalDeps } from './heed-refusal.js';
 import { whoamiAnswer } from './whoami-answer.js';
 import { SessionExchange } from './session-exchange.js';
+import { CanonicalResources } from './canonical-resources.js';
 
 /** What the broker answers for the bridge: everything but enrolment (the enrolment desk's). */
 export type AgentRequests = Omit<BridgeHandler, 'enrol' | 'delegate'>;
@@ -85,9 +86,12 @@ export class TokenBroker implements AgentRequests {
   private readonly revocations = new OwnerRevocations();
   /** Delegated sessions' tokens by token exchange where the server offers it (session-exchange.ts). */
   private readonly exchange: SessionExchange;
+  /** Requested server URLs, canonicalised once each (T07: matched exactly, as canonicalResource says). */
+  private readonly resources: CanonicalResources;
 
   constructor(private readonly deps: TokenBrokerDeps) {
     this.exchange = new SessionExchange({ tokens: deps.tokens, cache: this.cache, logger: deps.logger, now: () => deps.clock.now() });
+    this.resources = new CanonicalResources(deps.policy);
   }
 
   authenticate(secret: string): BridgeCaller | undefined {
@@ -102,7 +106,7 @@ export class TokenBroker implements AgentRequests {
     const base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }) };
     let resource: string;
     try {
-      resource = canonicalResource(request.resource, this.deps.policy);
+      resource = this.resources.of(request.resource);
     } catch (error) {
       await this.refuse(base, undefined, request.scopes, error);
       throw error;
