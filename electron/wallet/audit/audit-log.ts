@@ -10,13 +10,14 @@
  * the head {seq, hash} is also written to an anchor (the encrypted vault) so a cut-off tail shows
  * too. Anchor writes are debounced.
  */
-import type { AuditEvent, AuditType } from '../../../shared/agents.js';
+import type { AuditEvent } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from '../../base/async/deferred-writes.js';
 import { SerialQueue } from '../../base/async/keyed-queue.js';
 import { TypedEvents, type Unsubscribe } from '../../base/async/typed-events.js';
 import { silentLogger } from '../../base/log/logger.js';
 import { systemClock, type Clock, type Logger } from '../../base/ports.js';
+import { queryAudit, type AuditQuery } from './audit-query.js';
 import { openFileStorage, type SegmentOptions } from './audit-segments.js';
 import { MemoryStorage, type AuditStorage } from './audit-storage.js';
 import { GENESIS_HASH, hashEvent, parseLine, type AuditHead } from './chain.js';
@@ -28,6 +29,7 @@ export type { AuditHead } from './chain.js';
 export type { SegmentVerification, VerifyResult } from './verify-segments.js';
 export type { BridgeRefusal } from './rejection-summaries.js';
 export type { AuditInput } from './audit-input.js';
+export type { AuditQuery } from './audit-query.js';
 export { GENESIS_HASH } from './chain.js';
 
 export const AUDIT_FILE_NAME = 'audit.jsonl';
@@ -36,17 +38,6 @@ export const AUDIT_FILE_NAME = 'audit.jsonl';
 export interface AuditAnchor {
   read(): AuditHead | undefined;
   write(head: AuditHead): Promise<void>;
-}
-
-export interface AuditQuery {
-  agentId?: string;
-  resource?: string;
-  outcome?: AuditEvent['outcome'];
-  type?: AuditType;
-  /** Epoch ms: events at or after. */
-  since?: number;
-  /** The newest `limit` matches (still oldest first). */
-  limit?: number;
 }
 
 export interface AuditLogOptions extends SegmentOptions {
@@ -76,16 +67,6 @@ function closedError(): LatchkeyError {
 
 interface AuditLogEvents extends Record<string, unknown> {
   appended: AuditEvent;
-}
-
-function matches(event: AuditEvent, query: AuditQuery): boolean {
-  return (
-    (query.agentId === undefined || event.agentId === query.agentId) &&
-    (query.resource === undefined || event.resource === query.resource) &&
-    (query.outcome === undefined || event.outcome === query.outcome) &&
-    (query.type === undefined || event.type === query.type) &&
-    (query.since === undefined || event.time >= query.since)
-  );
 }
 
 async function lastEventIn(storage: AuditStorage): Promise<{ head: AuditHead | undefined; torn: boolean }> {
@@ -206,23 +187,9 @@ export class AuditLog {
     });
   }
 
-  /** Matching events across all segments, oldest first; with a limit, only the newest segments are read. */
+  /** Matching events across all segments, oldest first; with a limit, only the end of the log is read (audit-query.ts). */
   async query(query: AuditQuery = {}): Promise<AuditEvent[]> {
-    const segments = await this.storage.segments(await this.settledSize());
-    const limit = query.limit ?? Number.POSITIVE_INFINITY;
-    let found: AuditEvent[] = [];
-    for (const segment of segments.reverse()) {
-      const inSegment: AuditEvent[] = [];
-      await segment.forEachLine((line) => {
-        const parsed = parseLine(line);
-        if (parsed === undefined || !matches(parsed.event, query)) return;
-        inSegment.push(parsed.event);
-        if (inSegment.length >= 2 * limit) inSegment.splice(0, inSegment.length - limit);
-      });
-      found = [...inSegment, ...found];
-      if (found.length >= limit) return found.slice(-limit);
-    }
-    return found;
+    return queryAudit(await this.storage.segments(await this.settledSize()), query);
   }
 
   /** Checks the whole chain, segment by segment, and that it reaches the anchored head. */

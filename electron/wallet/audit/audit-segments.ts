@@ -144,13 +144,18 @@ class SegmentedFileStorage implements AuditStorage {
     for (const segment of this.layout()) {
       if (segment.start > end) break;
       if (segment.kind === 'gap') {
-        found.push({ name: segment.name, missing: true, forEachLine: () => Promise.resolve(true) });
+        found.push({ name: segment.name, missing: true, forEachLine: () => Promise.resolve(true), forEachLineBackward: () => Promise.resolve(true) });
         continue;
       }
       const bytes = Math.min(segment.size, end - segment.start);
       // Gone (or replaced by a link) since the log was opened: missing, never followed.
       const missing = (await plainFileSize(segment.path)) === undefined;
-      found.push({ name: basename(segment.path), missing, forEachLine: (visit) => (missing ? Promise.resolve(true) : visitFileLines(segment.path, bytes, visit)) });
+      found.push({
+        name: basename(segment.path),
+        missing,
+        forEachLine: (visit) => (missing ? Promise.resolve(true) : visitFileLines(segment.path, bytes, visit)),
+        forEachLineBackward: (visit) => (missing ? Promise.resolve(true) : visitFileLines(segment.path, bytes, visit, 'backward')),
+      });
     }
     return found;
   }

@@ -5,8 +5,9 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import { forEachLineBackward, forEachLineForward, readAtBuffer, readAtHandle, type LineVisitor } from './line-reader.js';
+
+export type { LineVisitor } from './line-reader.js';
 
 const TAIL_BYTES = 64 * 1024;
 
@@ -17,9 +18,6 @@ export interface Tail {
   torn: boolean;
 }
 
-/** Called for each non-empty line; returning false stops the walk. */
-export type LineVisitor = (line: string) => boolean | void;
-
 /** One segment of the log as a reader sees it. */
 export interface Segment {
   /** The file's name (no directory), or "(memory)"; for a gap, the names it spans. */
@@ -28,6 +26,8 @@ export interface Segment {
   readonly missing: boolean;
   /** Walks its lines (none when missing); resolves false when `visit` stopped it. */
   forEachLine(visit: LineVisitor): Promise<boolean>;
+  /** The same, newest line first, reading from the end in bounded chunks. */
+  forEachLineBackward(visit: LineVisitor): Promise<boolean>;
 }
 
 export interface AuditStorage {
@@ -54,21 +54,6 @@ export function tailOf(text: string, cut: boolean): Tail {
   parts.pop(); // after the last newline: empty, or a torn line
   if (cut) parts.shift();
   return { lines: parts.filter((line) => line.length > 0), torn };
-}
-
-/** Resolves false when `visit` stopped the walk. */
-export async function visitLines(input: Readable, visit: LineVisitor): Promise<boolean> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  try {
-    for await (const line of lines) {
-      if (line.length === 0) continue;
-      if (visit(line) === false) return false;
-    }
-    return true;
-  } finally {
-    lines.close();
-    input.destroy();
-  }
 }
 
 export async function pump(input: AsyncIterable<unknown> | Iterable<unknown>, out: NodeJS.WritableStream): Promise<void> {
@@ -108,11 +93,15 @@ export async function readFileTail(path: string, size: number): Promise<Tail> {
   }
 }
 
-/** Walks the lines in the first `end` bytes of `path`; resolves false when `visit` stopped. */
-export async function visitFileLines(path: string, end: number, visit: LineVisitor): Promise<boolean> {
+/** Walks the lines in the first `end` bytes of `path`, oldest first or newest first; resolves false when `visit` stopped. */
+export async function visitFileLines(path: string, end: number, visit: LineVisitor, direction: 'forward' | 'backward' = 'forward'): Promise<boolean> {
   if (end === 0) return true;
   const reader = await openForReading(path);
-  return visitLines(reader.createReadStream({ start: 0, end: end - 1, encoding: 'utf8' }), visit);
+  try {
+    return await (direction === 'forward' ? forEachLineForward : forEachLineBackward)(readAtHandle(reader), end, visit);
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Copies the first `end` bytes of `path` to `out`. */
@@ -145,11 +134,16 @@ export class MemoryStorage implements AuditStorage {
   }
 
   async forEachLine(end: number, visit: LineVisitor): Promise<void> {
-    await this.visitUpTo(end, visit);
+    const [segment] = await this.segments(end);
+    await segment?.forEachLine(visit);
   }
 
   async segments(end: number): Promise<Segment[]> {
-    return [{ name: this.path, missing: false, forEachLine: (visit) => this.visitUpTo(end, visit) }];
+    const walk = (walker: typeof forEachLineForward) => (visit: LineVisitor) => {
+      const bytes = Buffer.from(this.text, 'utf8').subarray(0, end);
+      return walker(readAtBuffer(bytes), bytes.length, visit);
+    };
+    return [{ name: this.path, missing: false, forEachLine: walk(forEachLineForward), forEachLineBackward: walk(forEachLineBackward) }];
   }
 
   async copyTo(end: number, out: NodeJS.WritableStream): Promise<void> {
@@ -157,8 +151,4 @@ export class MemoryStorage implements AuditStorage {
   }
 
   async close(): Promise<void> {}
-
-  private visitUpTo(end: number, visit: LineVisitor): Promise<boolean> {
-    return visitLines(Readable.from([Buffer.from(this.text, 'utf8').subarray(0, end).toString('utf8')]), visit);
-  }
 }

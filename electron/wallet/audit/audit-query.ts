@@ -1,0 +1,77 @@
+/**
+ * Audit queries (`latchkey audit`, the window): matching events, oldest first. The log is read
+ * newest first, from the end of the newest segment backwards in bounded chunks, so a query with a
+ * limit stops as soon as it has that many and reads only the end of the log.
+ *
+ * A line is checked cheaply before it is parsed: for each field the query names, the line must
+ * hold it as the wallet writes it (`"agentId":"…"`, JSON.stringify's form). Only lines that pass and
+ * parse as JSON are compared field by field, and only the matches are validated as events, so a
+ * query returns well-formed events only; torn or foreign lines are skipped, as by parseLine.
+ */
+import { AuditEvent, type AuditType } from '../../../shared/agents.js';
+import type { Segment } from './audit-storage.js';
+
+export interface AuditQuery {
+  agentId?: string;
+  resource?: string;
+  outcome?: AuditEvent['outcome'];
+  type?: AuditType;
+  /** Epoch ms: events at or after. */
+  since?: number;
+  /** The newest `limit` matches (still oldest first). */
+  limit?: number;
+}
+
+/** Whether a parsed line (an event, or any JSON object) has the fields the query asks for. */
+export function matches(event: Readonly<Record<string, unknown>>, query: AuditQuery): boolean {
+  return (
+    (query.agentId === undefined || event['agentId'] === query.agentId) &&
+    (query.resource === undefined || event['resource'] === query.resource) &&
+    (query.outcome === undefined || event['outcome'] === query.outcome) &&
+    (query.type === undefined || event['type'] === query.type) &&
+    (query.since === undefined || (typeof event['time'] === 'number' && event['time'] >= query.since))
+  );
+}
+
+/** The `"key":value` texts a line written by the wallet holds when it matches the query. */
+export function needlesOf(query: AuditQuery): string[] {
+  const fields: Array<[string, string | undefined]> = [
+    ['agentId', query.agentId],
+    ['resource', query.resource],
+    ['outcome', query.outcome],
+    ['type', query.type],
+  ];
+  return fields.filter((field): field is [string, string] => field[1] !== undefined).map(([key, value]) => `"${key}":${JSON.stringify(value)}`);
+}
+
+/** The line's event if it is a well-formed audit event that matches; undefined otherwise. */
+function matchingEvent(line: string, query: AuditQuery, needles: readonly string[]): AuditEvent | undefined {
+  for (const needle of needles) if (!line.includes(needle)) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !matches(raw as Record<string, unknown>, query)) return undefined;
+  const parsed = AuditEvent.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Matching events in `segments` (oldest first, as storage lists them), oldest first; the newest `limit` of them. */
+export async function queryAudit(segments: readonly Segment[], query: AuditQuery = {}): Promise<AuditEvent[]> {
+  const limit = query.limit ?? Number.POSITIVE_INFINITY;
+  const needles = needlesOf(query);
+  const newestFirst: AuditEvent[] = [];
+  if (limit <= 0) return newestFirst;
+  for (let i = segments.length - 1; i >= 0; i -= 1) {
+    const more = await segments[i]?.forEachLineBackward((line) => {
+      const event = matchingEvent(line, query, needles);
+      if (event === undefined) return true;
+      newestFirst.push(event);
+      return newestFirst.length < limit;
+    });
+    if (more === false) break;
+  }
+  return newestFirst.reverse();
+}
