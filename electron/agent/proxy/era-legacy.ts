@@ -17,11 +17,12 @@
 import { randomUUID } from 'node:crypto';
 import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, SERVER_INFO_META_KEY } from '@modelcontextprotocol/client';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { RemoteTransport } from './message-proxy.js';
 import {
   asMessage,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
   errorAnswer,
   idOf,
   INPUT_CAPABLE_METHODS,
@@ -34,6 +35,7 @@ import {
   requestOf,
   responseIdOf,
   resultForModernAgent,
+  SERVER_INFO_META_KEY,
   stripEnvelope,
   type Json,
   type OwnRequests,

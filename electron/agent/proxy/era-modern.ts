@@ -17,23 +17,26 @@
  */
 import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY, SERVER_INFO_META_KEY } from '@modelcontextprotocol/client';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { buildRetry } from './input-required.js';
 import type { RemoteTransport } from './message-proxy.js';
 import { describeRemoteFailure } from './remote-errors.js';
 import {
   asMessage,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
   errorAnswer,
   idOf,
   INPUT_METHODS,
   isObject,
   MODERN_PROTOCOL_VERSION,
   paramsOf,
+  PROTOCOL_VERSION_META_KEY,
   recordOf,
   requestOf,
   responseIdOf,
   resultForLegacyAgent,
+  SERVER_INFO_META_KEY,
   type Json,
   type OwnRequests,
 } from './era-wire.js';

@@ -3,19 +3,19 @@
  * `_meta` keys), results as each era's agent reads them, and the adapter's own requests upstream
  * (`initialize` or `server/discover` sent on the agent's behalf), each answered or timed out.
  */
-import {
-  CLIENT_CAPABILITIES_META_KEY,
-  CLIENT_INFO_META_KEY,
-  PROTOCOL_VERSION_META_KEY,
-  SdkHttpError,
-} from '@modelcontextprotocol/client';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { RemoteTransport } from './message-proxy.js';
-import { PROXY_ERROR_CODE } from './remote-errors.js';
+import { httpStatusOf, PROXY_ERROR_CODE } from './remote-errors.js';
 import { idOf, isObject, type Json } from './remote-messages.js';
 
 export { idOf, isObject, type Json } from './remote-messages.js';
+
+/** The 2026-07-28 envelope's `_meta` keys, and the server's in a result (the MCP SDK's names). */
+export const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
+export const CLIENT_INFO_META_KEY = 'io.modelcontextprotocol/clientInfo';
+export const CLIENT_CAPABILITIES_META_KEY = 'io.modelcontextprotocol/clientCapabilities';
+export const SERVER_INFO_META_KEY = 'io.modelcontextprotocol/serverInfo';
 
 /** The revision spoken on the modern wire. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
@@ -101,7 +101,8 @@ export function errorAnswer(id: RequestId, error: LatchkeyError): JSONRPCMessage
 
 /** An HTTP refusal that means "not this era" (never an auth refusal or a network failure). */
 export function isEraRefusal(error: unknown): boolean {
-  return error instanceof SdkHttpError && (error.status === 400 || error.status === 404 || error.status === 405);
+  const status = httpStatusOf(error);
+  return status === 400 || status === 404 || status === 405;
 }
 
 export function eraUnsupported(origin: string, detail: string): LatchkeyError {

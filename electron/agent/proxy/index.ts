@@ -4,7 +4,6 @@
  * bridge, in agent mode). Session ids, protocol-version headers, the GET SSE stream and
  * reconnects are the SDK transport's job; auth retries are the authorizing fetch's.
  */
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { LatchkeyError } from '../../../shared/errors.js';
 import type { Clock } from '../../base/ports.js';
@@ -13,6 +12,7 @@ import { createElicitationInterceptor } from './elicitation-interceptor.js';
 import { createEraAdapter, type ProtocolChoice } from './era-adapter.js';
 import { startMessageProxy, type MessageProxy, type MessageProxyOptions } from './message-proxy.js';
 import { createStdioLinesTransport, type LineInput, type LineOutput } from './stdio-lines.js';
+import { createStreamableHttpTransport } from './streamable-http.js';
 import { createTokenCache, type TokenSource } from './token-cache.js';
 import type { ElicitationPort } from './url-elicitations.js';
 
@@ -57,9 +57,9 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<MessagePr
   // The first token is usually needed within milliseconds (initialize): fetch it now. A failure
   // here is not reported: the first request that needs the token sees it.
   if (options.prefetch !== false) void tokens.current().catch(() => undefined);
-  // The SDK's 2026-era transport: it sends MCP-Protocol-Version, Mcp-Method and Mcp-Name from a
-  // modern message's envelope and nothing extra for a 2025 one. No authProvider: it never runs OAuth.
-  const transport = new StreamableHTTPClientTransport(options.url, {
+  // MCP-Protocol-Version, Mcp-Method and Mcp-Name from a modern message's envelope, nothing extra
+  // for a 2025 one (streamable-http.ts). It never runs OAuth: the authorizing fetch brings tokens.
+  const transport = createStreamableHttpTransport(options.url, {
     fetch: createAuthorizingFetch({
       tokens,
       ...(options.tokens.proveRequest === undefined ? {} : { prove: options.tokens.proveRequest.bind(options.tokens) }),

@@ -2,8 +2,6 @@
  * What went wrong talking to the remote MCP server, as a LatchkeyError with a stable code, and
  * whether the remote is gone (the proxy then closes) or the failure concerns one message.
  */
-import { InsufficientScopeError, SdkHttpError, UnauthorizedError } from '@modelcontextprotocol/client';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, isLatchkeyError, LatchkeyError } from '../../../shared/errors.js';
 
 export interface RemoteFailure {
@@ -53,14 +51,14 @@ export function describeRemoteFailure(error: unknown, origin: string, hadSession
   };
 }
 
-/** The HTTP status of a transport's refusal (the 2026-era SDK's errors, or the 2025-era one's). */
-function httpStatusOf(error: unknown): number | undefined {
-  if (error instanceof SdkHttpError) return error.status;
-  // Without an OAuth provider the transport turns a 403 insufficient_scope it cannot widen into these.
-  if (error instanceof InsufficientScopeError) return 403;
-  if (error instanceof UnauthorizedError) return 401;
-  if (error instanceof StreamableHTTPError) return error.code ?? 0;
-  return undefined;
+/**
+ * The HTTP status of a transport's refusal: an error with a numeric `status` (the proxy's
+ * transport's RemoteHttpError, and the MCP SDK's SdkHttpError, which era tests use too).
+ */
+export function httpStatusOf(error: unknown): number | undefined {
+  if (!(error instanceof Error) || isLatchkeyError(error)) return undefined;
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' ? status : undefined;
 }
 
 function rejectionHint(status: number): string {

@@ -115,7 +115,7 @@ export function createStdioLinesTransport(input: LineInput, output: LineOutput, 
 }
 
 /** JSON-RPC 2.0 framing only: the MCP methods and their params are the two ends' business. */
-function isJsonRpcMessage(value: unknown): value is JSONRPCMessage {
+export function isJsonRpcMessage(value: unknown): value is JSONRPCMessage {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const record = value as Record<string, unknown>;
   if (record['jsonrpc'] !== '2.0') return false;
