@@ -5,9 +5,9 @@
  * being carried across chunks.
  *
  * Lines end at a line feed or a carriage return (a CRLF pair is one end); empty lines are skipped,
- * and the bytes after the last end are a line too (a torn write). Bytes are split before they are
- * decoded, so a multi-byte UTF-8 character cut by a chunk boundary decodes whole: neither end byte
- * occurs inside a multi-byte character.
+ * and the bytes after the last end are a line too (a torn write). A chunk is decoded once, cut at
+ * a line feed and joined with the bytes carried over, so a multi-byte UTF-8 character cut by a
+ * chunk boundary decodes whole: a line feed never occurs inside a multi-byte character.
  */
 import type { FileHandle } from 'node:fs/promises';
 
@@ -29,26 +29,36 @@ export function readAtBuffer(source: Buffer): ReadAt {
   return (into, length, position) => Promise.resolve(source.copy(into, 0, position, Math.min(source.length, position + length)));
 }
 
-/** Visits the lines of one LF-ended piece, split at carriage returns too, in file order or reversed. */
-function visitPiece(bytes: Buffer, visit: LineVisitor, reversed: boolean): boolean {
-  if (bytes.length === 0) return true;
-  const text = bytes.toString('utf8');
-  if (!text.includes('\r')) return visit(text) !== false;
-  const parts = text.split('\r').filter((part) => part.length > 0);
-  if (reversed) parts.reverse();
-  for (const part of parts) if (visit(part) === false) return false;
-  return true;
+/** Visits the lines of `text` (whole lines only), split at LF and CR, in file order or newest first. */
+function visitText(text: string, visit: LineVisitor, reversed: boolean): boolean {
+  if (text.includes('\r')) text = text.replace(/\r\n?/gu, '\n');
+  if (!reversed) {
+    let from = 0;
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', from)) {
+      if (at > from && visit(text.slice(from, at)) === false) return false;
+      from = at + 1;
+    }
+    return from >= text.length || visit(text.slice(from)) !== false;
+  }
+  let stop = text.length;
+  for (let at = text.lastIndexOf('\n'); at >= 0; at = stop > 0 ? text.lastIndexOf('\n', stop - 1) : -1) {
+    if (stop > at + 1 && visit(text.slice(at + 1, stop)) === false) return false;
+    stop = at;
+  }
+  return stop === 0 || visit(text.slice(0, stop)) !== false;
 }
 
-function joined(head: Buffer, rest: readonly Buffer[]): Buffer {
-  return rest.length === 0 ? head : Buffer.concat([head, ...rest]);
+/** Decodes bytes that start and end at line boundaries (so at character boundaries) and visits their lines. */
+function visitBytes(parts: readonly Buffer[], visit: LineVisitor, reversed: boolean): boolean {
+  const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  return bytes.length === 0 || visitText(bytes.toString('utf8'), visit, reversed);
 }
 
 /** Walks the lines in bytes [0, end) oldest first; resolves false when `visit` stopped it. */
 export async function forEachLineForward(read: ReadAt, end: number, visit: LineVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
   if (end <= 0) return true;
   const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, end));
-  // The start of a line that began in an earlier chunk (copies: `chunk` is reused).
+  // The start of a line that goes on in the next chunk (copies: `chunk` is reused).
   let carry: Buffer[] = [];
   let position = 0;
   while (position < end) {
@@ -56,23 +66,22 @@ export async function forEachLineForward(read: ReadAt, end: number, visit: LineV
     if (got === 0) break; // The file is shorter than it was: what there was has been read.
     position += got;
     const view = chunk.subarray(0, got);
-    let from = 0;
-    for (let at = view.indexOf(LF, from); at >= 0; at = view.indexOf(LF, from)) {
-      const line = carry.length === 0 ? view.subarray(from, at) : Buffer.concat([...carry, view.subarray(from, at)]);
-      carry = [];
-      if (!visitPiece(line, visit, false)) return false;
-      from = at + 1;
+    const last = view.lastIndexOf(LF);
+    if (last < 0) {
+      carry.push(Buffer.from(view));
+      continue;
     }
-    if (from < got) carry.push(Buffer.from(view.subarray(from)));
+    if (!visitBytes([...carry, view.subarray(0, last)], visit, false)) return false;
+    carry = last + 1 < got ? [Buffer.from(view.subarray(last + 1))] : [];
   }
-  return visitPiece(Buffer.concat(carry), visit, false);
+  return visitBytes(carry, visit, false);
 }
 
 /** Walks the lines in bytes [0, end) newest first; resolves false when `visit` stopped it. */
 export async function forEachLineBackward(read: ReadAt, end: number, visit: LineVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
   if (end <= 0) return true;
   const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, end));
-  // The end of a line that begins in an earlier chunk, in file order (copies: `chunk` is reused).
+  // The end of a line that began in an earlier chunk, in file order (copies: `chunk` is reused).
   let carry: Buffer[] = [];
   let position = end;
   while (position > 0) {
@@ -80,17 +89,15 @@ export async function forEachLineBackward(read: ReadAt, end: number, visit: Line
     const got = await read(chunk, position - start, start);
     // The file is shorter than it was: these bytes would not join up with the ones after them.
     if (got < position - start) return true;
-    let stop = got;
-    while (stop > 0) {
-      const at = chunk.lastIndexOf(LF, stop - 1);
-      if (at < 0) break;
-      const line = joined(chunk.subarray(at + 1, stop), carry);
-      carry = [];
-      if (!visitPiece(line, visit, true)) return false;
-      stop = at;
-    }
-    if (stop > 0) carry.unshift(Buffer.from(chunk.subarray(0, stop)));
     position = start;
+    const view = chunk.subarray(0, got);
+    const first = view.indexOf(LF);
+    if (first < 0) {
+      carry.unshift(Buffer.from(view));
+      continue;
+    }
+    if (!visitBytes([view.subarray(first + 1), ...carry], visit, true)) return false;
+    carry = first > 0 ? [Buffer.from(view.subarray(0, first))] : [];
   }
-  return visitPiece(Buffer.concat(carry), visit, true);
+  return visitBytes(carry, visit, true);
 }
