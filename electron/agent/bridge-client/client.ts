@@ -4,7 +4,8 @@
  * secret, validates every answer with zod, and turns problem+json into a LatchkeyError with the
  * server's code. The secret goes only to a loopback listener and never into an error message.
  */
-import { Agent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
+import { nodeHttp } from '../../base/net/node-http.js';
 import type { z } from 'zod';
 import {
   DelegateRequest,
@@ -94,7 +95,7 @@ const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
 export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
   const target = resolveTarget(options);
-  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const agent = new nodeHttp.Agent({ keepAlive: true, maxSockets: 16 });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const tokenTimeoutMs = Math.max(timeoutMs, options.tokenTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS);
   const call = <T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown, signal?: AbortSignal, waitMs = timeoutMs): Promise<T> =>
@@ -189,7 +190,7 @@ export async function requestEnrolment(
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<z.infer<typeof EnrolResponse>> {
   const target = { socketPath: enrolmentSocket(location) };
-  const agent = new Agent({ keepAlive: false });
+  const agent = new nodeHttp.Agent({ keepAlive: false });
   try {
     return await callBridge({ target, agent, timeoutMs }, 'POST', '/v1/enrol', EnrolResponse, request);
   } finally {
@@ -259,7 +260,7 @@ function callBridge<T>(context: CallContext, method: 'GET' | 'POST', path: strin
       reject(abortReason(signal));
       return;
     }
-    const req = httpRequest(options, (res) => {
+    const req = nodeHttp.request(options, (res) => {
       readResponse(res).then(
         (text) => {
           try {

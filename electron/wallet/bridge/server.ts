@@ -4,7 +4,8 @@
  * 127.0.0.1 with an ephemeral port, never a wildcard address. Both run the same pipeline
  * (pipeline.ts). A discovery file in the runtime directory says where they are.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { nodeHttp } from '../../base/net/node-http.js';
 import type { AddressInfo, Socket } from 'node:net';
 import type { BridgeDiscovery } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
@@ -155,7 +156,7 @@ class RunningBridge implements BridgeServer {
 
 function createBridgeHttpServer(deps: PipelineDeps, listener: Listener): Server {
   const { limits } = deps;
-  const server = createServer({
+  const server = nodeHttp.createServer({
     maxHeaderSize: limits.maxHeaderBytes,
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,

@@ -19,7 +19,8 @@
  * Permissions-Policy that turns off every device and prompt; the window itself cancels the
  * navigations it starts to other origins (renderer/app/window-guard.ts).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { nodeHttp } from '../../base/net/node-http.js';
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
@@ -109,7 +110,7 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
   const sessions = new OwnerSessions(options.clock ?? systemClock, options.sessionLimits);
   const site = new StaticSite(options.staticDir);
   const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
-  const server = createServer({
+  const server = nodeHttp.createServer({
     maxHeaderSize: 16 * 1024,
     headersTimeout: 10_000,
     requestTimeout: 30_000,

@@ -3,7 +3,7 @@
  * socket. Built from the contract's keys (every method is one POST), so it has the in-process
  * wallet's type and every CLI command works with either.
  */
-import { request } from 'node:http';
+import { nodeHttp } from '../../base/net/node-http.js';
 import { z } from 'zod';
 import { constants, type Stats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
@@ -169,7 +169,7 @@ function post(
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify(payload);
-    const req = request(
+    const req = nodeHttp.request(
       {
         socketPath: endpoint.socketPath,
         path,

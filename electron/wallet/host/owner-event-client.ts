@@ -2,7 +2,7 @@
  * The client of the owner socket's event stream (owner-events.ts): each JSON line validated as a
  * WalletEvent before it reaches the listener; lines that do not validate are dropped.
  */
-import { request } from 'node:http';
+import { nodeHttp } from '../../base/net/node-http.js';
 import { WalletEvent } from '../../../shared/api.js';
 import type { OwnerEndpoint } from './owner-client.js';
 import { OWNER_EVENTS_PATH } from './owner-events.js';
@@ -22,7 +22,7 @@ export function subscribeOwnerEvents(endpoint: OwnerEndpoint, listener: (event: 
   let closed = false;
   let settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
   const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-  const req = request(
+  const req = nodeHttp.request(
     {
       socketPath: endpoint.socketPath,
       path: OWNER_EVENTS_PATH,

@@ -4,7 +4,8 @@
  * file, compared in constant time. No TCP here: the window's TCP
  * listener is the headless host's (http-host.ts), with its own sign-in. Every payload is validated against the contract in shared/api.ts.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { nodeHttp } from '../../base/net/node-http.js';
 import { chmod, lstat, rm } from 'node:fs/promises';
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ export async function startOwnerServer(options: OwnerServerOptions): Promise<Own
   await writePrivateFile(tokenPath, `${token}\n`);
   await rm(socketPath, { force: true });
 
-  const server = createServer((req, res) => {
+  const server = nodeHttp.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       options.logger.error('owner request failed', { reason: error instanceof Error ? error.message : 'unknown' });
       if (!res.headersSent) sendWireError(res, statusOf(error), toWireError(error));

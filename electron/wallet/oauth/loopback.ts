@@ -5,7 +5,8 @@
  * it is closed after that callback, on timeout and on cancel. Callbacks with a wrong or missing
  * state get a 400 page and change nothing: the flow keeps waiting for the real one.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { nodeHttp } from '../../base/net/node-http.js';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { LOOPBACK_PAGE_CSP, renderLoopbackPage, type LoopbackPage } from './loopback-page.js';
@@ -44,7 +45,7 @@ export interface OpenLoopbackOptions {
 }
 
 export async function openLoopbackListener(options: OpenLoopbackOptions = {}): Promise<LoopbackListener> {
-  const server = createServer();
+  const server = nodeHttp.createServer();
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
   const { host, port } = options.exactPort === undefined ? await bindLoopback(server, options.preferredPort) : await bindExactly(server, options.exactPort);

@@ -5,7 +5,7 @@
  * the very listener a local browser would have reached. The listener checks `state` again and
  * authorize.ts applies the same `iss`, `error` and `code` checks: there is no second, weaker path.
  */
-import { request } from 'node:http';
+import { nodeHttp } from '../../base/net/node-http.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { CALLBACK_PATH } from './loopback.js';
 
@@ -64,7 +64,7 @@ export function deliverPastedCallback(url: URL): Promise<number> {
     return Promise.reject(rejected('Only a loopback sign-in address can be delivered.'));
   }
   return new Promise((resolve, reject) => {
-    const req = request({ host, port: url.port, path: `${url.pathname}${url.search}`, method: 'GET', timeout: DELIVERY_TIMEOUT_MS }, (res) => {
+    const req = nodeHttp.request({ host, port: url.port, path: `${url.pathname}${url.search}`, method: 'GET', timeout: DELIVERY_TIMEOUT_MS }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
