@@ -8,7 +8,8 @@
  *
  * The chain shows a changed, removed or reordered entry, across segments, and a missing segment;
  * the head {seq, hash} is also written to an anchor (the encrypted vault) so a cut-off tail shows
- * too. Anchor writes are debounced.
+ * too. An append resolves once the OS holds its record; the disk follows within a second or 100
+ * records (sync-policy.ts), and the anchor, debounced, names only a head already on disk.
  */
 import type { AuditEvent } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
@@ -23,6 +24,7 @@ import { MemoryStorage, type AuditStorage } from './audit-storage.js';
 import { GENESIS_HASH, hashEvent, parseLine, type AuditHead } from './chain.js';
 import { checkInput, eventOf, type AuditInput } from './audit-input.js';
 import { RejectionSummaries, type BridgeRefusal, type RejectionSummaryOptions } from './rejection-summaries.js';
+import { SyncPolicy } from './sync-policy.js';
 import { verifySegments, type VerifyResult } from './verify-segments.js';
 
 export type { AuditHead } from './chain.js';
@@ -50,6 +52,10 @@ export interface AuditLogOptions extends SegmentOptions {
   logger?: Logger;
   /** Anchor writes wait this long to batch. Default 1000 ms. */
   anchorDelayMs?: number;
+  /** A written record reaches the disk (fdatasync) at most this long after it was written. Default 1000 ms. */
+  syncDelayMs?: number;
+  /** This many written records not yet on disk start a sync at once. Default 100. */
+  syncRecords?: number;
   /** How the bridge's refusals are counted and summarised (T37). */
   summaries?: RejectionSummaryOptions;
 }
@@ -117,6 +123,9 @@ export class AuditLog {
   private readonly anchor: AuditAnchor | undefined;
   private readonly anchorDelayMs: number;
   private readonly summaries: RejectionSummaries;
+  private readonly durability: SyncPolicy;
+  /** The newest head known to be on disk: the only one the anchor may name. */
+  private durableHead: AuditHead | undefined;
   private anchorTimer: TimerHandle | undefined;
   private anchorWrites: Promise<void> = Promise.resolve();
   private anchoredHead: AuditHead | undefined;
@@ -140,6 +149,17 @@ export class AuditLog {
     this.anchoredHead = options.anchor?.read();
     this.events = new TypedEvents<AuditLogEvents>(() => this.logger.warn('An audit listener failed.'));
     this.summaries = new RejectionSummaries((input) => void this.record(input), this.scheduler, options.summaries);
+    this.durability = new SyncPolicy({
+      sync: () => this.storage.sync(),
+      durable: (head) => {
+        this.durableHead = head;
+        this.scheduleAnchor();
+      },
+      scheduler: this.scheduler,
+      logger,
+      ...(options.syncDelayMs === undefined ? {} : { maxDelayMs: options.syncDelayMs }),
+      ...(options.syncRecords === undefined ? {} : { maxRecords: options.syncRecords }),
+    });
   }
 
   get path(): string {
@@ -173,8 +193,9 @@ export class AuditLog {
   }
 
   /**
-   * Adds an event; resolves with it once written. Seq follows call order. Appends that arrive
-   * while a write is under way go out together in the next single write (group commit).
+   * Adds an event; resolves with it once the OS holds it (a killed process loses nothing that
+   * resolved; the disk follows, see sync-policy.ts). Seq follows call order. Appends made before
+   * the queued write runs, in the same turn, go out together in one write (group commit).
    */
   async append(input: AuditInput): Promise<AuditEvent> {
     checkInput(input);
@@ -208,7 +229,7 @@ export class AuditLog {
     return this.events.on(event, listener);
   }
 
-  /** Writes the pending refusal summaries, waits for pending appends, writes the anchor, closes the file. */
+  /** Writes the pending refusal summaries, waits for pending appends, syncs them to disk, writes the anchor, closes the file. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (!this.closed) this.summaries.flush();
@@ -216,6 +237,8 @@ export class AuditLog {
       await this.queue.run(async () => {
         this.closed = true;
       });
+      await this.durability.flush();
+      this.durability.stop();
       await this.flushAnchor();
       await this.storage.close();
     })();
@@ -250,8 +273,10 @@ export class AuditLog {
       return;
     }
     this.torn = false;
-    this.currentHead = head;
-    this.scheduleAnchor();
+    if (head !== undefined) {
+      this.currentHead = head;
+      this.durability.noteWritten(head, written.length);
+    }
     for (const { item, event } of written) {
       item.resolve(event);
       this.events.emit('appended', event);
@@ -271,14 +296,14 @@ export class AuditLog {
     }, this.anchorDelayMs);
   }
 
-  /** Writes the current head to the anchor if it moved. Never rejects. */
+  /** Writes the newest head known to be on disk to the anchor if it moved. Never rejects. */
   private flushAnchor(): Promise<void> {
     if (this.anchorTimer !== undefined) {
       this.scheduler.clearTimeout(this.anchorTimer);
       this.anchorTimer = undefined;
     }
     this.anchorWrites = this.anchorWrites.then(async () => {
-      const head = this.currentHead;
+      const head = this.durableHead;
       if (this.anchor === undefined || head === undefined) return;
       if (this.anchoredHead?.seq === head.seq && this.anchoredHead.hash === head.hash) return;
       try {

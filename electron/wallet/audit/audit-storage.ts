@@ -33,8 +33,13 @@ export interface Segment {
 export interface AuditStorage {
   /** The first segment's file, or "(memory)". */
   readonly path: string;
-  /** Appends text in one write (to one segment). */
+  /** Appends text in one write (to one segment); resolved once the OS holds it (not yet the disk). */
   append(text: string): Promise<void>;
+  /**
+   * Flushes to the disk what append() has written (fdatasync), off the event loop. Callers never
+   * run two at once; once it resolves, every append that resolved before it was called is durable.
+   */
+  sync(): Promise<void>;
   /** Bytes in the log now, all segments: reads up to here see only complete appends. */
   size(): Promise<number>;
   /** The last lines written (in the newest segment that has any). */
@@ -124,6 +129,9 @@ export class MemoryStorage implements AuditStorage {
   async append(text: string): Promise<void> {
     this.text += text;
   }
+
+  /** Memory has no disk to reach. */
+  async sync(): Promise<void> {}
 
   async size(): Promise<number> {
     return Buffer.byteLength(this.text, 'utf8');

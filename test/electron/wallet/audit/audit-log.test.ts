@@ -26,6 +26,14 @@ class MemoryAnchor implements AuditAnchor {
   }
 }
 
+/** Memory storage whose syncs wait until the test releases them, in order. */
+class GatedSyncStorage extends MemoryStorage {
+  readonly syncs: Array<() => void> = [];
+  override sync(): Promise<void> {
+    return new Promise((resolve) => this.syncs.push(resolve));
+  }
+}
+
 let dir: string;
 let path: string;
 const open: AuditLog[] = [];
@@ -323,21 +331,29 @@ describe('AuditLog content', () => {
     expect(seen).toEqual([0, 1]);
   });
 
-  it('debounces anchor writes and flushes on close', async () => {
+  it('the anchor names only a head on disk: synced within 1 s, anchored a debounce later, both done on close', async () => {
     const anchor = new MemoryAnchor();
     const scheduler = new ManualScheduler();
-    const log = await start(anchor, scheduler);
+    const storage = new GatedSyncStorage();
+    const log = await openAuditLog({ storage, anchor, clock: clockOf(scheduler), scheduler });
     await fill(log, 50);
+    expect(storage.syncs).toHaveLength(0);
+    scheduler.advance(1000);
+    await vi.waitFor(() => expect(storage.syncs).toHaveLength(1));
+    await fill(log, 10); // written during the sync: not covered by it
+    scheduler.advance(1000);
     expect(anchor.writes).toBe(0);
+    storage.syncs[0]?.();
+    await vi.waitFor(() => expect(storage.syncs).toHaveLength(2));
     scheduler.advance(1000);
     await vi.waitFor(() => expect(anchor.head?.seq).toBe(49));
-    const writes = anchor.writes;
-    expect(writes).toBe(1);
-    await fill(log, 1);
-    await log.close();
-    open.splice(0);
+    expect(anchor.writes).toBe(1);
+    const closed = log.close();
+    storage.syncs[1]?.();
+    await closed;
+    expect(storage.syncs).toHaveLength(2);
     expect(anchor.writes).toBe(2);
-    expect(anchor.head?.seq).toBe(50);
+    expect(anchor.head?.seq).toBe(59);
     await expect(log.append(issued(9))).rejects.toMatchObject({ code: ErrorCode.Internal });
   });
 

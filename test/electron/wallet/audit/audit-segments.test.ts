@@ -2,11 +2,11 @@
  * T37: the audit log rotates into segments; the hash chain runs across them, verify checks every
  * segment (and says which one is broken or missing), queries and export read them all.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open as openFile, readdir, readFile, rm, stat, symlink, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEvent } from '../../../../shared/agents.js';
 import { openAuditLog, type AuditAnchor, type AuditHead, type AuditInput, type AuditLog } from '../../../../electron/wallet/audit/audit-log.js';
 import { GENESIS_HASH } from '../../../../electron/wallet/audit/chain.js';
@@ -192,6 +192,33 @@ describe('T37: audit segments', () => {
       expect(log.head()?.seq).toBe(29);
     });
   }
+
+  it('a rotation syncs the sealed segment to disk; syncs running alongside appends, rotations and close never collide', async () => {
+    const probe = await openFile(join(dir, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const datasync = vi.spyOn(prototype, 'datasync');
+    try {
+      const log = await start();
+      await fill(log, 0, 12); // fewer than 100 records and no time passes: only rotations sync
+      expect(datasync).toHaveBeenCalledTimes((await segmentFiles()).length - 1);
+      await log.close();
+      open.splice(0);
+      datasync.mockClear();
+      const scheduler = new ManualScheduler();
+      // A sync after every batch, while batches rotate and close comes last.
+      const busy = await openAuditLog({ path, maxSegmentBytes: SEGMENT_BYTES, clock: clockOf(scheduler), scheduler, syncRecords: 1 });
+      for (let batch = 0; batch < 10; batch += 1) {
+        await Promise.all(Array.from({ length: 4 }, (_, i) => busy.append(issued(12 + 4 * batch + i))));
+      }
+      await busy.close();
+      expect(datasync.mock.calls.length).toBeGreaterThan(5);
+    } finally {
+      datasync.mockRestore();
+    }
+    const reopened = await start();
+    expect(await reopened.verify()).toMatchObject({ ok: true, count: 52 });
+  });
 
   it('T37: a link planted where the next segment goes is not followed: the log keeps writing where it was', async () => {
     const log = await start();
