@@ -38,37 +38,63 @@ export async function readJsonBody(req: IncomingMessage, options: ReadJsonBodyOp
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        cleanup();
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (): void => {
-      cleanup();
-      reject(new LatchkeyError(ErrorCode.MalformedRequest, 'The request broke off before its body was read.'));
-    };
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('aborted', onError);
-    };
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
-    req.once('aborted', onError);
+    new BodyReader(req, maxBytes, resolve, reject).listen();
   });
+}
+
+/**
+ * One body being read: its listeners are bound methods of one object rather than four closures
+ * made per request, and all of them come off together once the body is settled.
+ */
+class BodyReader {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private readonly onData = this.data.bind(this);
+  private readonly onEnd = this.end.bind(this);
+  private readonly onError = this.brokeOff.bind(this);
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly maxBytes: number,
+    private readonly resolve: (body: Buffer) => void,
+    private readonly reject: (error: LatchkeyError) => void,
+  ) {}
+
+  listen(): void {
+    this.req.on('data', this.onData);
+    this.req.once('end', this.onEnd);
+    this.req.once('error', this.onError);
+    this.req.once('aborted', this.onError);
+  }
+
+  private data(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > this.maxBytes) {
+      this.stop();
+      this.req.pause();
+      this.reject(tooLarge());
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  private end(): void {
+    this.stop();
+    const [only] = this.chunks;
+    this.resolve(this.chunks.length === 1 && only !== undefined ? only : Buffer.concat(this.chunks, this.size));
+  }
+
+  private brokeOff(): void {
+    this.stop();
+    this.reject(new LatchkeyError(ErrorCode.MalformedRequest, 'The request broke off before its body was read.'));
+  }
+
+  private stop(): void {
+    this.req.off('data', this.onData);
+    this.req.off('end', this.onEnd);
+    this.req.off('error', this.onError);
+    this.req.off('aborted', this.onError);
+  }
 }
 
 /** Sent with every answer. No Access-Control-* header is ever among them. */
@@ -91,7 +117,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, opt
   if (res.headersSent || res.destroyed) return;
   const payload = JSON.stringify(body);
   const headers: Record<string, string> = { ...COMMON_HEADERS };
-  for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
+  if (options.headers !== undefined) for (const [name, value] of Object.entries(options.headers)) headers[name.toLowerCase()] = value;
   headers['content-type'] = options.contentType ?? 'application/json; charset=utf-8';
   headers['content-length'] = String(Buffer.byteLength(payload));
   if (options.close === true) headers['connection'] = 'close';
