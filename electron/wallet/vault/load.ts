@@ -12,7 +12,7 @@
 import { rename } from 'node:fs/promises';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { Logger, SecretStore } from '../../base/ports.js';
-import { applyMutation, freezeDocument, type VaultDocument } from './document.js';
+import { freezeDocument, serializeDocument, type VaultDocument } from './document.js';
 import { readVaultFile, writeVaultFileAtomically, type VaultPaths } from './files.js';
 import { decryptVaultFile, encryptVaultFile, parseVaultFile, type ScryptParams, type VaultFileMode } from './format.js';
 import { createOrReuseKeychainKey, derivePassphraseKey, newScryptParams, readKeychainKey } from './key-source.js';
@@ -97,9 +97,9 @@ async function decodeFile(bytes: Buffer, keys: KeySource): Promise<Omit<LoadedVa
 
 async function createFresh(paths: VaultPaths, keys: KeySource): Promise<LoadedVault> {
   const material = await keys.forNew();
-  const { document, serialized } = applyMutation({}, () => ({}));
+  const document = freezeDocument({});
   const generation = 1;
-  await writeVaultFileAtomically(paths, encryptVaultFile({ generation, mode: keys.mode, key: material.key, kdf: material.kdf, plaintext: serialized }));
+  await writeVaultFileAtomically(paths, encryptVaultFile({ generation, mode: keys.mode, key: material.key, kdf: material.kdf, plaintext: serializeDocument(document) }));
   return { document, generation, keys: material, warning: undefined };
 }
 

@@ -1,14 +1,15 @@
 /**
  * A typed section of the vault document: the top-level keys one part of the wallet keeps, read
- * through a zod schema. Reads parse once per vault document and reuse the deep-frozen result
- * until the vault holds a new one (reads are on the token hot path); every update parses the
- * current document, applies the change and writes the keys back in one atomic vault write.
- * Data the schema rejects is VaultCorrupt, never silently dropped (a schema may choose its own
- * fallback with zod's `.catch`).
+ * through a zod schema. Reads parse the section's keys once and reuse the deep-frozen result
+ * until one of those keys holds a new value (the vault shares unchanged values between documents,
+ * so another section's write does not cost a parse here; reads are on the token hot path). An
+ * update gives the change a mutable copy of that parsed value and writes the section's keys back
+ * in one atomic vault write; the next read parses what was stored. Data the schema rejects is
+ * VaultCorrupt, never silently dropped (a schema may choose its own fallback with zod's `.catch`).
  */
 import type { z } from 'zod';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { deepFreeze, type VaultDocument } from './document.js';
+import { copyJsonValue, deepFreeze, type VaultDocument } from './document.js';
 import type { Vault } from './vault.js';
 
 export interface VaultSectionOptions<K extends string, T extends Record<K, unknown>> {
@@ -23,20 +24,17 @@ export interface VaultSectionOptions<K extends string, T extends Record<K, unkno
 }
 
 export class VaultSection<K extends string, T extends Record<K, unknown>> {
-  private cache: { raw: VaultDocument; value: T } | undefined;
+  /** The parsed section and the stored values (one per key, in order) it was parsed from. */
+  private cache: { stored: unknown[]; value: T } | undefined;
 
   constructor(
     private readonly vault: Vault,
     private readonly options: VaultSectionOptions<K, T>,
   ) {}
 
-  /** The section as stored now, deep-frozen: the same object until the vault changes. */
+  /** The section as stored now, deep-frozen: the same object until one of its keys changes. */
   read(): T {
-    const raw = this.vault.read();
-    if (this.cache?.raw === raw) return this.cache.value;
-    const value = deepFreeze(this.parse(raw));
-    this.cache = { raw, value };
-    return value;
+    return this.parsedFrom(this.vault.read());
   }
 
   /**
@@ -47,14 +45,22 @@ export class VaultSection<K extends string, T extends Record<K, unknown>> {
   async update<R>(change: (draft: T) => R): Promise<R> {
     let outcome: { value: R } | undefined;
     await this.vault.update((raw) => {
-      const draft = this.parse(raw);
+      const draft = copyJsonValue(this.parsedFrom(raw));
       outcome = { value: change(draft) };
-      const next: Record<string, unknown> = { ...raw };
-      for (const key of this.options.keys) next[key] = draft[key];
-      return next;
+      for (const key of this.options.keys) raw[key] = draft[key];
     });
     if (outcome === undefined) throw new LatchkeyError(ErrorCode.Internal, 'A vault update finished without running its change.');
     return outcome.value;
+  }
+
+  /** The section of `raw`, parsed and deep-frozen: the cached value while its keys hold the same values. */
+  private parsedFrom(raw: VaultDocument): T {
+    const stored = this.options.keys.map((key) => raw[key]);
+    const cache = this.cache;
+    if (cache !== undefined && stored.every((value, i) => Object.is(value, cache.stored[i]))) return cache.value;
+    const value = deepFreeze(this.parse(raw));
+    this.cache = { stored, value };
+    return value;
   }
 
   private parse(raw: VaultDocument): T {

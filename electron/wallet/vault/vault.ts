@@ -7,7 +7,7 @@ import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { SerialQueue } from '../../base/async/keyed-queue.js';
 import { silentLogger } from '../../base/log/logger.js';
 import type { Logger, SecretStore } from '../../base/ports.js';
-import { applyMutation, freezeDocument, type VaultDocument, type VaultMutation } from './document.js';
+import { applyMutation, freezeDocument, serializeDocument, type VaultDocument, type VaultMutation } from './document.js';
 import { prepareVaultDirectory, removeLeftovers, removeVaultFiles, vaultPathsIn, writeVaultFileAtomically, type VaultPaths } from './files.js';
 import { encryptVaultFile } from './format.js';
 import { deleteKeychainKey, keychainAccountFor } from './key-source.js';
@@ -53,7 +53,7 @@ export interface Vault {
   readonly generation: number;
   /** The current document, deep-frozen. */
   read(): VaultDocument;
-  /** Serialised read-modify-write: the mutation gets a private copy; resolves once durable. */
+  /** Serialised read-modify-write: the mutation gets a shallow draft (see VaultMutation); resolves once durable. */
   update(mutate: VaultMutation): Promise<void>;
   /** Erases the vault file(s) and its keychain key, then closes. */
   destroy(): Promise<void>;
@@ -96,8 +96,8 @@ abstract class BaseVault implements Vault {
     return this.queue.run(async () => {
       if (this.closed) throw closedError();
       const next = applyMutation(this.document, mutate);
-      await this.persist(next.serialized, this.currentGeneration + 1);
-      this.document = next.document;
+      await this.persist(next, this.currentGeneration + 1);
+      this.document = next;
       this.currentGeneration += 1;
     });
   }
@@ -120,7 +120,8 @@ abstract class BaseVault implements Vault {
     });
   }
 
-  protected abstract persist(serialized: Buffer, generation: number): Promise<void>;
+  /** Stores `document` as generation `generation`, durably. */
+  protected abstract persist(document: VaultDocument, generation: number): Promise<void>;
   protected abstract erase(): Promise<void>;
   protected abstract release(): Promise<void>;
 }
@@ -161,8 +162,9 @@ class FileVault extends BaseVault {
     this.path = parts.paths.current;
   }
 
-  protected async persist(serialized: Buffer, generation: number): Promise<void> {
+  protected async persist(document: VaultDocument, generation: number): Promise<void> {
     const { key, kdf } = this.parts.loaded.keys;
+    const serialized = serializeDocument(document);
     try {
       await writeVaultFileAtomically(this.parts.paths, encryptVaultFile({ generation, mode: this.mode, key, kdf, plaintext: serialized }));
     } finally {

@@ -43,6 +43,33 @@ describe('VaultSection', () => {
     expect(Object.keys(pets.read().dogs)).toEqual(['d1', 'd2']);
   });
 
+  it("keeps its parsed value while its own keys are unchanged: another key's write costs no parse", async () => {
+    const { vault, pets } = await setup();
+    await pets.update((draft) => {
+      draft.cats['c1'] = { name: 'Tom' };
+    });
+    const before = pets.read();
+    await vault.update((doc) => {
+      doc['auditHead'] = { seq: 1, hash: 'h' };
+    });
+    expect(pets.read()).toBe(before);
+  });
+
+  it("hands the change a mutable copy: the stored, frozen section is untouched until the write lands", async () => {
+    const { pets } = await setup();
+    await pets.update((draft) => {
+      draft.cats['c1'] = { name: 'Tom' };
+    });
+    const before = pets.read();
+    await pets.update((draft) => {
+      expect(Object.isFrozen(draft.cats['c1'])).toBe(false);
+      draft.cats['c1']!.name = 'Tim';
+      expect(before.cats['c1']?.name).toBe('Tom');
+    });
+    expect(before.cats['c1']?.name).toBe('Tom');
+    expect(pets.read().cats['c1']?.name).toBe('Tim');
+  });
+
   it('returns what the change returned; a change that throws writes nothing', async () => {
     const { vault, pets } = await setup();
     const generation = vault.generation;
