@@ -9,7 +9,8 @@ import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
 import type { Clock, Fetch, Logger, Notifier, Opener, SecretStore } from '../base/ports.js';
 import { systemClock } from '../base/ports.js';
 import { silentLogger } from '../base/log/logger.js';
-import { assertTlsVerification, createSafeFetch } from '../base/net/index.js';
+import { assertTlsVerification } from '../base/net/tls.js';
+import { createLazySafeFetch } from '../base/net/lazy-safe-fetch.js';
 import { openVault, type Vault } from './vault/index.js';
 import { ConnectionStore } from './connections/connection-store.js';
 import { ConnectionService } from './connections/connection-service.js';
@@ -31,7 +32,6 @@ import { EnterpriseStore } from './enterprise/enterprise-store.js';
 import { EnterpriseIdentity } from './enterprise/enterprise-identity.js';
 import { ElicitationDesk } from './elicitation/elicitation-desk.js';
 import type { ElicitationRateLimit } from './elicitation/elicitation-limits.js';
-import { attachApprovalNotices } from './approvals/approval-notices.js';
 import { EnrolmentDesk } from './approvals/enrolment-desk.js';
 import type { BridgeHandler } from './bridge/handler.js';
 import type { Wallet, WalletConfig } from './wallet-api.js';
@@ -103,7 +103,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
   const logger = ports.logger ?? silentLogger;
   const clock = ports.clock ?? systemClock;
   const policy = { allowInsecureLoopback: config.allowInsecureLoopback };
-  const safeFetch = ports.fetch === undefined ? createSafeFetch({ ...policy, allowedHosts: config.allowedHosts ?? [], env, logger }) : undefined;
+  const safeFetch = ports.fetch === undefined ? createLazySafeFetch({ ...policy, allowedHosts: config.allowedHosts ?? [], env, logger }) : undefined;
   const fetch: Fetch = ports.fetch ?? safeFetch!;
 
   const vault = await openVault({
@@ -193,7 +193,9 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
   });
   const delegations = new DelegationDesk({ agents, grants, audit, policy, clock });
   const bridge = bridgeHandler(broker, enrolments, delegations);
-  const detachNotices = ports.notifier === undefined ? undefined : attachApprovalNotices({ approvals, notifier: ports.notifier, logger });
+  // The tray's notices (and the URL facts they show) load only in a host with a notifier.
+  const detachNotices =
+    ports.notifier === undefined ? undefined : (await import('./approvals/approval-notices.js')).attachApprovalNotices({ approvals, notifier: ports.notifier, logger });
   let closed = false;
   const wallet = createOwnerSurface({
     vaultStatus: {
