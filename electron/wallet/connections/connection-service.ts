@@ -12,7 +12,6 @@ import type { Clock, Logger, Opener } from '../../base/ports.js';
 import type { AccessTokenOptions, ClientSummary, ConnectOptions, PreRegisteredClient } from '../../../shared/api.js';
 import type { NetworkContext } from '../oauth/client-config.js';
 import { bearerChallenge, type BearerChallenge } from '../../../shared/www-authenticate.js';
-import { discoverAuthorization, discoverUnlessOpen } from '../oauth/discover-authorization.js';
 import { coversScopes, selectScopes } from '../oauth/select-scopes.js';
 import { connectionProof, type ResourceProofRequest } from '../oauth/dpop-proof.js';
 import type { DpopHandles } from '../oauth/dpop-key.js';
@@ -100,6 +99,8 @@ export class ConnectionService {
     challenge ??= keptChallenge(previous);
     const mayStayOpen = whenOpen === 'may-stay-open' && challenge === undefined && options.scopes === undefined && (previous === undefined || isOpen(previous));
     const input = { serverUrl, resource, challenge, rememberedIssuer: previous?.issuer, signal: options.signal };
+    // Discovery, and the MCP SDK its probe speaks, load on the first connect, not with the wallet.
+    const { discoverAuthorization, discoverUnlessOpen } = await import('../oauth/discover-authorization.js');
     const discovered = mayStayOpen ? await discoverUnlessOpen(input, net) : { kind: 'protected' as const, ...(await discoverAuthorization(input, net)) };
     if (discovered.kind === 'open') {
       const open = await storeOpenConnection({ resource, account, serverUrl: serverUrl.href, now: this.deps.clock.now(), previous, options }, discovered.probe.era, this.deps);
