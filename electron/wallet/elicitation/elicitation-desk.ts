@@ -17,7 +17,7 @@ import type { AuditEvent } from '../../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
 import { canonicalResource, type UrlPolicy } from '../../../shared/url.js';
-import { isRememberable, siteOf, urlFacts, type UrlFacts } from '../../../shared/url-facts.js';
+import type { UrlFacts } from '../../../shared/url-facts.js';
 import type { Clock, Logger, Opener } from '../../base/ports.js';
 import { validateOpenUrl } from '../../base/opener/validate.js';
 import type { ApprovalOutcome, ApprovalQueue, RaiseInput } from '../approvals/approval-queue.js';
@@ -69,6 +69,8 @@ interface Asked {
   server: string;
   url: URL;
   facts: UrlFacts;
+  /** The site may be remembered for this server (shared/url-facts isRememberable: no warning at all). */
+  rememberable: boolean;
   message: string;
   signal: AbortSignal;
 }
@@ -85,12 +87,14 @@ export class ElicitationDesk {
 
   async elicit(caller: BridgeCaller, request: ElicitationRequest, signal: AbortSignal): Promise<ElicitationResponse> {
     const { agent, session } = caller;
+    // The URL facts, and the Public Suffix List under them, load with the first elicitation, not with the wallet.
+    const { isRememberable, siteOf, urlFacts } = await import('../../../shared/url-facts.js');
     const server = canonicalResource(request.server, this.deps.policy);
     const base: Base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }), resource: server };
     const stage = request.stage ?? 'open';
-    if (!this.deps.hasGrant(agent.id, server)) return this.refuseNotGranted(base, request.url);
+    if (!this.deps.hasGrant(agent.id, server)) return this.refuseNotGranted(base, siteField(request.url, siteOf));
     // Every ask to open counts, unsafe ones too: an agent or server that floods is cut off before anything else.
-    if (stage === 'open' && !this.admit(agent.id, server)) return this.refuseOverLimit(base, request.url);
+    if (stage === 'open' && !this.admit(agent.id, server)) return this.refuseOverLimit(base, siteField(request.url, siteOf));
     let url: URL;
     try {
       url = validateOpenUrl(request.url, this.deps.policy);
@@ -98,13 +102,13 @@ export class ElicitationDesk {
       const code = refusalCode(error);
       if (code === undefined) throw error;
       const reason = `unsafe:${code}`;
-      await this.record({ type: 'elicitation.refused', ...base, ...siteField(request.url), outcome: 'denied', reason, actor: 'policy' });
+      await this.record({ type: 'elicitation.refused', ...base, ...siteField(request.url, siteOf), outcome: 'denied', reason, actor: 'policy' });
       return { action: stage === 'wait' ? 'cancel' : 'decline' };
     }
     const facts = urlFacts(url.href, { server }) ?? { host: url.hostname, site: siteOf(url.hostname), warnings: [] };
-    const asked: Asked = { caller, base, server, url, facts, message: request.message, signal };
+    const asked: Asked = { caller, base, server, url, facts, rememberable: isRememberable(facts), message: request.message, signal };
     if (stage === 'wait') return this.waitForRetry(asked);
-    if (isRememberable(facts) && this.deps.remembered.isSiteAllowed(server, facts.site)) return this.open(asked, 'policy');
+    if (asked.rememberable && this.deps.remembered.isSiteAllowed(server, facts.site)) return this.open(asked, 'policy');
     return this.askToOpen(asked);
   }
 
@@ -112,7 +116,7 @@ export class ElicitationDesk {
     const outcome = await this.ask('url-elicitation', asked, this.deps.approvalTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS);
     if (outcome.status === 'expired') return { action: 'cancel' };
     if (outcome.status === 'denied') return { action: 'decline' };
-    if (outcome.remember && isRememberable(asked.facts)) await this.allowSite(asked);
+    if (outcome.remember && asked.rememberable) await this.allowSite(asked);
     return this.open(asked, 'owner');
   }
 
@@ -179,18 +183,18 @@ export class ElicitationDesk {
   }
 
   /** Refused at once, audited at most once a minute per agent and server. */
-  private async refuseNotGranted(base: Base, rawUrl: string): Promise<never> {
+  private async refuseNotGranted(base: Base, site: { site?: string }): Promise<never> {
     if (this.refusalAudit.admit(JSON.stringify(['not-granted', base.agentId, base.resource]), this.deps.clock.now())) {
-      await this.record({ type: 'elicitation.refused', ...base, ...siteField(rawUrl), outcome: 'denied', reason: 'not-granted', actor: 'policy' });
+      await this.record({ type: 'elicitation.refused', ...base, ...site, outcome: 'denied', reason: 'not-granted', actor: 'policy' });
     }
     throw new LatchkeyError(ErrorCode.ElicitationNotGranted, 'This agent holds no grant for that server, so it cannot hand over its pages.', {
       hint: 'The owner grants the agent that server first (latchkey grant add).',
     });
   }
 
-  private async refuseOverLimit(base: Base, rawUrl: string): Promise<ElicitationResponse> {
+  private async refuseOverLimit(base: Base, site: { site?: string }): Promise<ElicitationResponse> {
     if (this.refusalAudit.admit(JSON.stringify(['rate-limited', base.agentId, base.resource]), this.deps.clock.now())) {
-      await this.record({ type: 'elicitation.refused', ...base, ...siteField(rawUrl), outcome: 'denied', reason: 'rate-limited', actor: 'policy' });
+      await this.record({ type: 'elicitation.refused', ...base, ...site, outcome: 'denied', reason: 'rate-limited', actor: 'policy' });
     }
     return { action: 'cancel' };
   }
@@ -200,9 +204,6 @@ export class ElicitationDesk {
     return this.deps.audit.record(event);
   }
 }
-
-/** The rule for remembering a site (shared/url-facts isRememberable), under the name the desk's tests use. */
-export const mayRemember = isRememberable;
 
 /** validateOpenUrl's stable code for why it refuses `raw` (too-long, scheme, insecure, userinfo…); undefined when it may open. */
 export function unsafeReason(raw: string, policy: UrlPolicy): string | undefined {
@@ -221,7 +222,7 @@ function refusalCode(error: unknown): string | undefined {
 }
 
 /** The refused URL's site when it parses to a host (audit only ever names the site). */
-function siteField(raw: string): { site?: string } {
+function siteField(raw: string, siteOf: (host: string) => string): { site?: string } {
   try {
     const host = new URL(raw).hostname;
     const site = host === '' ? '' : siteOf(host);

@@ -10,13 +10,13 @@ import { ErrorCode, LatchkeyError } from '../../../../shared/errors.js';
 import { ApprovalQueue } from '../../../../electron/wallet/approvals/approval-queue.js';
 import { openAuditLog, type AuditLog } from '../../../../electron/wallet/audit/audit-log.js';
 import type { BridgeCaller } from '../../../../electron/wallet/bridge/handler.js';
-import { ElicitationDesk, mayRemember, unsafeReason } from '../../../../electron/wallet/elicitation/elicitation-desk.js';
+import { ElicitationDesk, unsafeReason } from '../../../../electron/wallet/elicitation/elicitation-desk.js';
 import type { ElicitationRateLimit } from '../../../../electron/wallet/elicitation/elicitation-limits.js';
 import { RememberedAnswers } from '../../../../electron/wallet/elicitation/remembered-answers.js';
 import { silentLogger } from '../../../../electron/base/log/logger.js';
 import type { Opener } from '../../../../electron/base/ports.js';
 import { openVault, type Vault } from '../../../../electron/wallet/vault/index.js';
-import { urlFacts } from '../../../../shared/url-facts.js';
+import { isRememberable, urlFacts } from '../../../../shared/url-facts.js';
 import { ManualScheduler, clockOf } from '../agents/manual-scheduler.js';
 
 const SERVER = 'https://mcp.example.com/mcp';
@@ -196,7 +196,7 @@ describe('elicitation desk: allowed sites', () => {
   it('T21: remember is ignored for a URL with a warning besides other-site', async () => {
     const { desk, caller, never, raised, approvals, remembered, audit } = await setup();
     const lookalike = 'https://examp1e.com/login';
-    expect(mayRemember(urlFacts(lookalike, { server: SERVER })!)).toBe(false);
+    expect(isRememberable(urlFacts(lookalike, { server: SERVER })!)).toBe(false);
     const next = raised();
     const answer = desk.elicit(caller, { server: SERVER, url: lookalike, message: MESSAGE }, never);
     approvals.decide((await next).id, 'approve', { remember: true });
