@@ -91,6 +91,38 @@ describe('bridge server', () => {
     expect(bridge.handler.rejections.filter((r) => r.code === ErrorCode.BadHost).length).toBeGreaterThanOrEqual(7);
   });
 
+  it('T14: a header that must come once, sent twice under any spelling of its name, is refused before the handler', async () => {
+    const before = bridge.handler.handledCalls;
+    const secret = goodHeaders().authorization ?? '';
+    const lines = {
+      host: `Host: 127.0.0.1:${bridge.port}`,
+      bridge: 'latchkey-bridge: 1',
+      authorization: `Authorization: ${secret}`,
+      type: 'Content-Type: application/json',
+    };
+    const twice: Record<keyof typeof lines, string> = {
+      host: `${lines.host}\r\nHOST: 127.0.0.1:${bridge.port}`,
+      bridge: `${lines.bridge}\r\nLatchkey-Bridge: 1`,
+      authorization: `${lines.authorization}\r\nauthorization: ${secret}`,
+      type: `${lines.type}\r\ncontent-type: application/json`,
+    };
+    for (const name of Object.keys(lines) as Array<keyof typeof lines>) {
+      const head = Object.entries(lines).map(([key, line]) => (key === name ? twice[name] : line));
+      const answer = await rawRequest(
+        tcp(),
+        `POST /v1/token HTTP/1.1\r\n${head.join('\r\n')}\r\nContent-Length: ${GOOD_TOKEN_BODY.length}\r\nConnection: close\r\n\r\n${GOOD_TOKEN_BODY}`,
+      );
+      expect(answer.status, name).toBe(400);
+      expect(Problem.parse(JSON.parse(answer.body)).code, name).toBe(ErrorCode.MalformedRequest);
+    }
+    const once = await rawRequest(
+      tcp(),
+      `POST /v1/token HTTP/1.1\r\n${Object.values(lines).join('\r\n')}\r\nContent-Length: ${GOOD_TOKEN_BODY.length}\r\nConnection: close\r\n\r\n${GOOD_TOKEN_BODY}`,
+    );
+    expect(once.status).toBe(200);
+    expect(bridge.handler.handledCalls).toBe(before + 1);
+  });
+
   it('B1: localhost:<port> is a loopback Host too', async () => {
     const answer = await httpCall(tcp(), { headers: goodHeaders({ host: `localhost:${bridge.port}` }) });
     expect(answer.status).toBe(200);
@@ -245,6 +277,12 @@ describe('bridge server', () => {
       bridge.handler.tokenImpl = () => Promise.resolve({ access_token: 't', token_type: 'Bearer', expires_at: 1, scope: '', refresh_token: 'r' } as TokenResponse);
       const stripped = await httpCall(unix(), { method: 'POST', path: '/v1/token', headers: goodHeaders(JSON_HEADERS), body: GOOD_TOKEN_BODY });
       expect(JSON.parse(stripped.body)).not.toHaveProperty('refresh_token');
+      expect(Object.keys(JSON.parse(stripped.body)).sort()).toEqual(['access_token', 'expires_at', 'scope', 'token_type']);
+      // An answer the schema would refuse is not sent: a fractional expiry is an internal error.
+      bridge.handler.tokenImpl = () => Promise.resolve({ access_token: 't', token_type: 'Bearer', expires_at: 1.5, scope: '' });
+      const fractional = await httpCall(unix(), { method: 'POST', path: '/v1/token', headers: goodHeaders(JSON_HEADERS), body: GOOD_TOKEN_BODY });
+      expect(fractional.status).toBe(500);
+      expect(fractional.body).not.toMatch(/"t"/);
     } finally {
       bridge.handler.tokenImpl = undefined;
     }
