@@ -53,12 +53,22 @@ export interface Vault {
   readonly generation: number;
   /** The current document, deep-frozen. */
   read(): VaultDocument;
-  /** Serialised read-modify-write: the mutation gets a shallow draft (see VaultMutation); resolves once durable. */
+  /**
+   * Serialised read-modify-write: the mutation gets a shallow draft (see VaultMutation); resolves
+   * once durable. Updates queued while a write is in progress run in order, each on the result of
+   * the one before, and go to disk together in the next write.
+   */
   update(mutate: VaultMutation): Promise<void>;
   /** Erases the vault file(s) and its keychain key, then closes. */
   destroy(): Promise<void>;
   /** Waits for pending writes and releases the lock. */
   close(): Promise<void>;
+}
+
+interface QueuedUpdate {
+  mutate: VaultMutation;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 function closedError(): LatchkeyError {
@@ -73,6 +83,8 @@ abstract class BaseVault implements Vault {
   protected currentGeneration: number;
   protected closed = false;
   protected readonly queue = new SerialQueue();
+  /** Updates waiting for the next write; undefined when none is waiting. */
+  private waiting: QueuedUpdate[] | undefined;
 
   protected constructor(
     document: VaultDocument,
@@ -93,13 +105,47 @@ abstract class BaseVault implements Vault {
   }
 
   update(mutate: VaultMutation): Promise<void> {
-    return this.queue.run(async () => {
-      if (this.closed) throw closedError();
-      const next = applyMutation(this.document, mutate);
-      await this.persist(next, this.currentGeneration + 1);
-      this.document = next;
-      this.currentGeneration += 1;
+    return new Promise<void>((resolve, reject) => {
+      if (this.waiting === undefined) {
+        const batch: QueuedUpdate[] = [];
+        this.waiting = batch;
+        void this.queue.run(() => this.write(batch));
+      }
+      this.waiting.push({ mutate, resolve, reject });
     });
+  }
+
+  /**
+   * Applies a batch of updates in order and persists the result in one write. A throwing mutation
+   * fails alone and changes nothing; the others are written with the generation bumped once per
+   * applied update, and each resolves once that write is durable (or all fail with it).
+   */
+  private async write(batch: QueuedUpdate[]): Promise<void> {
+    if (this.waiting === batch) this.waiting = undefined;
+    if (this.closed) {
+      for (const update of batch) update.reject(closedError());
+      return;
+    }
+    let document = this.document;
+    const applied: QueuedUpdate[] = [];
+    for (const update of batch) {
+      try {
+        document = applyMutation(document, update.mutate);
+        applied.push(update);
+      } catch (error) {
+        update.reject(error);
+      }
+    }
+    if (applied.length === 0) return;
+    try {
+      await this.persist(document, this.currentGeneration + applied.length);
+    } catch (error) {
+      for (const update of applied) update.reject(error);
+      return;
+    }
+    this.document = document;
+    this.currentGeneration += applied.length;
+    for (const update of applied) update.resolve();
   }
 
   close(): Promise<void> {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
 import { createLogger } from '../../../../electron/base/log/logger.js';
 import { MEMORY_VAULT_WARNING, openVault } from '../../../../electron/wallet/vault/index.js';
+import { parseVaultFile } from '../../../../electron/wallet/vault/format.js';
 import { MemorySecretStore } from '../../../fakes/memory-secret-store.js';
 import { expectCode } from './expect-code.js';
 import { createLogCollector, createTempDirs } from './temp-dirs.js';
@@ -50,6 +51,36 @@ describe('vault: documents and generations', () => {
     expect(vault.read().count).toBe(20);
     expect(vault.generation).toBe(21);
     await vault.close();
+  });
+
+  it('updates queued together go to disk in one write, the generation counting each; a throwing one fails alone', async () => {
+    const dir = dirs.make();
+    const store = new MemorySecretStore();
+    const vault = await openVault({ dir, mode: 'keychain', secretStore: store });
+    const updates = [
+      vault.update((doc) => {
+        doc['a'] = 1;
+      }),
+      vault.update(() => {
+        throw new Error('boom');
+      }),
+      vault.update((doc) => {
+        doc['b'] = (doc['a'] as number) + 1;
+      }),
+      vault.update((doc) => ({ ...doc, c: 3 })),
+    ];
+    const settled = await Promise.allSettled(updates);
+    expect(settled.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(vault.read()).toEqual({ a: 1, b: 2, c: 3 });
+    expect(vault.generation).toBe(4);
+    // One file write: the previous generation on disk is the vault as it was before the batch.
+    expect(parseVaultFile(readFileSync(join(dir, 'vault.enc'))).header.generation).toBe(4);
+    expect(parseVaultFile(readFileSync(join(dir, 'vault.enc.prev'))).header.generation).toBe(1);
+    await vault.close();
+    const again = await openVault({ dir, mode: 'keychain', secretStore: store });
+    expect(again.read()).toEqual({ a: 1, b: 2, c: 3 });
+    expect(again.generation).toBe(4);
+    await again.close();
   });
 
   it('a throwing mutation changes nothing and does not block later updates', async () => {
