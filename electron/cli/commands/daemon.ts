@@ -7,13 +7,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Approval } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { noticeFor } from '../../wallet/approvals/approval-notices.js';
 import { defaultRuntimeDir } from '../../base/runtime/discovery.js';
 import { rendererDir } from '../../wallet/host/package-root.js';
 import { findDaemonFor } from '../find-daemon.js';
 import { resolveFirstRunVault } from '../first-run-vault.js';
 import { writeLine } from '../io.js';
-import { sanitizeForTerminal } from '../sanitize.js';
 import { defineHostCommand, getFlag, getString, type HostContext, type OptionSpec, type RawArgs } from '../spec.js';
 import { UsageError } from '../usage-error.js';
 
@@ -80,6 +78,13 @@ export const daemonCommand = defineHostCommand(
   async ({ vaultFlag, ...args }, host) => runDaemon(args, { ...host, config: await resolveFirstRunVault(host.config, vaultFlag, host.io, host.context.env) }),
 );
 
+/** Prints an approval once daemon-announce.ts is loaded (on the first one); approvals keep their order. */
+function announceLater(approval: Approval, write: (line: string) => void): void {
+  import('../daemon-announce.js')
+    .then(({ announce }) => announce(approval, write))
+    .catch(() => write(`Approval needed [${approval.id}]: see latchkey approvals.`));
+}
+
 /** Runs the daemon until Ctrl-C or SIGTERM (also `latchkey start` without a desktop). */
 export async function runDaemon(args: DaemonArgs, { config, io, context, logger, opener, signal }: HostContext): Promise<number> {
   const runtimeDir = defaultRuntimeDir({ ...context.env, LATCHKEY_HOME: config.home });
@@ -100,7 +105,7 @@ export async function runDaemon(args: DaemonArgs, { config, io, context, logger,
     {
       runtimeDir,
       approvalTimeoutMs: args.approvalTimeoutMs,
-      onApproval: (approval) => announce(approval, (line) => writeLine(io.stderr, line)),
+      onApproval: (approval) => announceLater(approval, (line) => writeLine(io.stderr, line)),
       ...(args.ui ? { ui: { ...(staticDir === undefined ? {} : { staticDir }), ...(args.uiPort === undefined ? {} : { port: args.uiPort }) } } : {}),
     },
   );
@@ -133,13 +138,4 @@ export async function runDaemon(args: DaemonArgs, { config, io, context, logger,
   await daemon.close();
   writeLine(io.stderr, 'Stopped.');
   return 0;
-}
-
-export function announce(approval: Approval, write: (line: string) => void): void {
-  // The same words as the tray notice: who asks what, the page's site, its warnings, the message.
-  const notice = noticeFor(approval);
-  write(`Approval needed [${approval.id}]: ${sanitizeForTerminal(notice.title)}.`);
-  if (notice.emphasis !== undefined) write(`  site: ${sanitizeForTerminal(notice.emphasis)}`);
-  for (const line of notice.body.split('\n')) if (line !== '') write(`  ${sanitizeForTerminal(line)}`);
-  write(`  latchkey approvals (full details)   |   latchkey approve ${approval.id} [--remember]   |   latchkey deny ${approval.id}`);
 }

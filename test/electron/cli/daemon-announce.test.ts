@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../../shared/agents.js';
-import { announce } from '../../../electron/cli/commands/daemon.js';
+import { announce } from '../../../electron/cli/daemon-announce.js';
 import { openMemoryWallet, type MemoryWallet } from '../../support/memory-wallet.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
