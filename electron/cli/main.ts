@@ -1,28 +1,13 @@
 #!/usr/bin/env -S node --
 /**
- * The `latchkey` command (package.json bin). Wires the CLI to the real process, the system
- * browser opener and the wallet's composition root; everything else lives in run.ts.
+ * The `latchkey` command (package.json bin). It turns on V8's compile cache first
+ * (compile-cache.ts), then loads the CLI (launch.ts), so every module after this one is read from
+ * the cache instead of compiled again on each spawn.
  *
  * The `--` in the shebang ends node's own options before this file: node (20, 22 and 24) otherwise
  * reads `--env-file` anywhere in argv, so `latchkey run --env-file x.env` died in node itself.
  */
-import { createSystemOpener } from '../base/opener/index.js';
-import { createProcessInterrupts, createProcessIo } from './process-io.js';
-import { runCli } from './run.js';
-import { createProcessSignals } from './signals.js';
-import { readVersion } from './version.js';
+import { enableCompileCache } from './compile-cache.js';
 
-const interrupts = createProcessInterrupts(process);
-const exitCode = await runCli(process.argv.slice(2), {
-  io: createProcessIo(process, interrupts),
-  env: process.env,
-  // Loaded on first use: --help and --version stay fast and never touch the keychain.
-  openWallet: async (config, ports) => (await import('./open-cli-wallet.js')).openCliWallet(config, ports),
-  createOpener: (policy) => createSystemOpener({ env: process.env, platform: process.platform, policy }),
-  version: readVersion(),
-  signals: createProcessSignals(process),
-});
-interrupts.dispose();
-process.exitCode = exitCode;
-// Let stdout drain and the process end by itself; if a stray handle keeps it alive, end it anyway.
-setTimeout(() => process.exit(exitCode), 2000).unref();
+enableCompileCache();
+await (await import('./launch.js')).launchCli();

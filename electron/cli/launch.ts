@@ -1,0 +1,28 @@
+/**
+ * The `latchkey` command on the real process: wires the CLI to its streams, signals, the system
+ * browser opener and the wallet's composition root; everything else lives in run.ts. main.ts
+ * loads this module once the compile cache is on.
+ */
+import { createSystemOpener } from '../base/opener/index.js';
+import { createProcessInterrupts, createProcessIo } from './process-io.js';
+import { runCli } from './run.js';
+import { createProcessSignals } from './signals.js';
+import { readVersion } from './version.js';
+
+/** Runs the command in process.argv; sets the exit code and lets the process end by itself. */
+export async function launchCli(): Promise<void> {
+  const interrupts = createProcessInterrupts(process);
+  const exitCode = await runCli(process.argv.slice(2), {
+    io: createProcessIo(process, interrupts),
+    env: process.env,
+    // Loaded on first use: --help and --version stay fast and never touch the keychain.
+    openWallet: async (config, ports) => (await import('./open-cli-wallet.js')).openCliWallet(config, ports),
+    createOpener: (policy) => createSystemOpener({ env: process.env, platform: process.platform, policy }),
+    version: readVersion(),
+    signals: createProcessSignals(process),
+  });
+  interrupts.dispose();
+  process.exitCode = exitCode;
+  // Let stdout drain and the process end by itself; if a stray handle keeps it alive, end it anyway.
+  setTimeout(() => process.exit(exitCode), 2000).unref();
+}
