@@ -6,15 +6,8 @@
 import { z } from 'zod';
 import { AccountLabel } from './connections.js';
 
-/** Every request must carry this header: a web page cannot send it without a CORS preflight, which the bridge never answers (T10). */
-export const BRIDGE_HEADER = 'latchkey-bridge';
-export const BRIDGE_HEADER_VALUE = '1';
-
-/** Environment variables `latchkey run` gives the child (never argv: T17). */
-export const ENV_SESSION_SECRET = 'LATCHKEY_SESSION';
-export const ENV_AGENT_SECRET = 'LATCHKEY_AGENT_SECRET';
-export const ENV_BRIDGE_SOCKET = 'LATCHKEY_BRIDGE_SOCKET';
-export const ENV_BRIDGE_URL = 'LATCHKEY_BRIDGE_URL';
+/** The header every request carries (T10) and the environment `latchkey run` gives the child (T17). */
+export { BRIDGE_HEADER, BRIDGE_HEADER_VALUE, ENV_AGENT_SECRET, ENV_BRIDGE_SOCKET, ENV_BRIDGE_URL, ENV_SESSION_SECRET } from './bridge-names.js';
 
 /** Printable ASCII without control characters; bounded (T14). */
 const SafeText = (max: number) => z.string().min(1).max(max).regex(/^[\x20-\x7e]*$/, 'printable ASCII only');

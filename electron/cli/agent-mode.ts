@@ -3,10 +3,10 @@
  * secret) asks the bridge instead of opening the vault. The secret comes from the environment
  * only (never argv: T17); the bridge location from the environment or the discovery file.
  */
-import { ENV_AGENT_SECRET, ENV_SESSION_SECRET } from '../../shared/bridge.js';
+import { ENV_AGENT_SECRET, ENV_SESSION_SECRET } from '../../shared/bridge-names.js';
 import { ErrorCode, LatchkeyError } from '../../shared/errors.js';
 import type { WaitingListener } from '../agent/bridge-client/approval-watch.js';
-import { createBridgeClient, locateBridge, type BridgeClient } from '../agent/bridge-client/client.js';
+import type { BridgeClient } from '../agent/bridge-client/client.js';
 
 /** The session secret (`latchkey run`) wins over an agent's own secret. */
 export function agentSecretFrom(env: NodeJS.ProcessEnv): string | undefined {
@@ -73,6 +73,8 @@ export async function connectAgentBridge(env: NodeJS.ProcessEnv, options: AgentB
     });
   }
   assertExpandedSecret(env);
+  // Loaded here, not with this module: every CLI start checks the owner context, few ask the bridge.
+  const { createBridgeClient, locateBridge } = await import('../agent/bridge-client/client.js');
   const location = await locateBridge(env);
   return createBridgeClient({
     ...location,

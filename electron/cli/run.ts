@@ -10,7 +10,6 @@ import type { Wallet, WalletConfig } from '../wallet/wallet-api.js';
 import type { WalletPorts } from '../wallet/wallet.js';
 import { assertOwnerContext } from './agent-mode.js';
 import { parseInvocation, suggestCommand, type Invocation } from './args.js';
-import { resolveConfig } from './config.js';
 import { renderHelpTopic } from './help.js';
 import { writeLine, type CliIo } from './io.js';
 import { EXIT_OK, reportCancelled, reportError, type OutputOptions } from './output.js';
@@ -97,6 +96,8 @@ async function runCommand(invocation: Extract<Invocation, { kind: 'command' }>, 
     const prepared = host === undefined ? command.prepare(raw) : undefined;
     // Before the passphrase prompt, the first-run vault choice or the vault: the same refusal whatever the vault mode.
     if (command.allowedInAgentSession !== true) assertOwnerContext(deps.env);
+    // The owner's path only: the wallet configuration and its schemas are not an agent's to load.
+    const { resolveConfig } = await import('./config.js');
     const config = await askPassphraseIfNeeded(resolveConfig(invocation.globals, deps.env, deps.homeDir), io);
     const logger = createLogger({ level: output.verbose ? 'debug' : host === undefined ? 'error' : 'info', write: (line) => writeLine(io.stderr, line) });
     const opener = announceOpenerFailures(deps.createOpener({ allowInsecureLoopback: config.allowInsecureLoopback }), io);

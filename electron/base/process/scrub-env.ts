@@ -9,7 +9,7 @@
  * The user's own variables (API keys for the agent's model, PATH, HOME …) are left alone:
  * the agent may need them, and they are not Latchkey's to withhold.
  */
-import { ENV_AGENT_SECRET, ENV_SESSION_SECRET } from '../../../shared/bridge.js';
+import { ENV_AGENT_SECRET, ENV_SESSION_SECRET } from '../../../shared/bridge-names.js';
 
 export const ENV_PASSPHRASE = 'LATCHKEY_PASSPHRASE';
 
