@@ -3,6 +3,7 @@
  * Nothing secret ever appears in these shapes: tokens only as `AccessTokenResult` to their owner.
  */
 import { z } from 'zod';
+import { ACCOUNT_LABEL_MAX_INPUT, ACCOUNT_LABEL_PATTERN } from './account-label.js';
 
 export const RegistrationKind = z.enum(['pre-registered', 'cimd', 'dcr']);
 export type RegistrationKind = z.infer<typeof RegistrationKind>;
@@ -15,10 +16,10 @@ export const ConnectionStatus = z.enum(['ok', 'needs-reauth']);
  * digits, `.`, `_` and `-`; never an email address (a label is shown and audited, an address is
  * personal data). No label: the server's default account.
  */
-export const ACCOUNT_LABEL_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+export { ACCOUNT_LABEL_PATTERN };
 export const AccountLabel = z
   .string()
-  .max(64)
+  .max(ACCOUNT_LABEL_MAX_INPUT)
   .transform((label) => label.toLowerCase())
   .pipe(z.string().regex(ACCOUNT_LABEL_PATTERN, 'an account label: up to 32 of a-z 0-9 . _ -, starting with a letter or digit (not an email address)'));
 export type AccountLabel = z.infer<typeof AccountLabel>;

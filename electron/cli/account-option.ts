@@ -3,7 +3,7 @@
  * Absent: the server's default account, or its only one. Checked here so a bad label is a usage
  * error before any wallet or bridge is reached.
  */
-import { AccountLabel } from '../../shared/connections.js';
+import { normalizeAccountLabel } from '../../shared/account-label.js';
 import { sanitizeForTerminal as inert } from './sanitize.js';
 import { getString, type OptionSpec, type RawArgs } from './spec.js';
 import { UsageError } from './usage-error.js';
@@ -18,12 +18,12 @@ export const ACCOUNT_OPTION: OptionSpec = {
 export function parseAccount(raw: RawArgs): string | undefined {
   const text = getString(raw.values, 'account');
   if (text === undefined) return undefined;
-  const parsed = AccountLabel.safeParse(text);
-  if (!parsed.success) {
+  const label = normalizeAccountLabel(text);
+  if (label === undefined) {
     throw new UsageError(
       `--account "${inert(text.slice(0, 64))}" is not an account label.`,
       'Use a short name of a-z 0-9 . _ - (up to 32, starting with a letter or digit), e.g. --account work; not an email address.',
     );
   }
-  return parsed.data;
+  return label;
 }

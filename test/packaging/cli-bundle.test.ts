@@ -1,7 +1,8 @@
 /**
  * The package's bin is the esbuild-chunked CLI (scripts/bundle-cli.ts): it runs, and what every
- * spawn loads (the entry and the chunks it imports statically) leaves out the wallet's network
- * stack, so `latchkey mcp` and `latchkey token` start without compiling undici or openid-client.
+ * spawn loads (the entry, the CLI it loads once the compile cache is on, and the chunks they
+ * import statically) leaves out the wallet's network stack, so `latchkey mcp` and `latchkey token`
+ * start without compiling undici or openid-client; an agent's `latchkey token` loads no zod.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -30,6 +31,14 @@ async function eagerlyLoaded(entry: string): Promise<string> {
   return texts.join('\n');
 }
 
+/** The chunk whose text holds `marker` (a function only that module defines). */
+async function chunkDefining(dir: string, marker: string): Promise<string> {
+  for (const file of await readdir(dir)) {
+    if (file.endsWith('.js') && (await readFile(join(dir, file), 'utf8')).includes(marker)) return join(dir, file);
+  }
+  throw new Error(`no chunk defines ${marker}`);
+}
+
 describe('the CLI bundle (the package bin)', () => {
   let dir: string | undefined;
   let built: BundledCli;
@@ -52,7 +61,7 @@ describe('the CLI bundle (the package bin)', () => {
   });
 
   it('every spawn loads the entry chunks only: no undici, openid-client, jose or oauth4webapi until the wallet opens', async () => {
-    const eager = await eagerlyLoaded(built.entry);
+    const eager = [await eagerlyLoaded(built.entry), await eagerlyLoaded(await chunkDefining(dirname(built.entry), 'async function launchCli('))].join('\n');
     for (const heavy of ['node_modules/undici/', 'node_modules/openid-client/', 'node_modules/jose/', 'node_modules/oauth4webapi/', ...ONLY_SOME_VERBS]) {
       expect(eager.includes(heavy), heavy).toBe(false);
     }
@@ -62,9 +71,21 @@ describe('the CLI bundle (the package bin)', () => {
   it('latchkey token loads its own module and, with a daemon, the owner client: no MCP SDK, no proxy, no wallet network stack', async () => {
     const files = await readdir(dirname(built.entry));
     const chunk = (name: string): string => join(dirname(built.entry), files.find((file) => new RegExp(`^${name}-[A-Z0-9]+\\.js$`, 'u').test(file)) ?? `${name}.js`);
-    const eager = [await eagerlyLoaded(built.entry), await eagerlyLoaded(chunk('token')), await eagerlyLoaded(chunk('open-cli-wallet'))].join('\n');
+    const launch = await chunkDefining(dirname(built.entry), 'async function launchCli(');
+    const eager = [await eagerlyLoaded(built.entry), await eagerlyLoaded(launch), await eagerlyLoaded(chunk('token')), await eagerlyLoaded(chunk('open-cli-wallet'))].join('\n');
     for (const heavy of ['node_modules/undici/', 'node_modules/openid-client/', 'node_modules/oauth4webapi/', ...ONLY_SOME_VERBS]) {
       expect(eager.includes(heavy), heavy).toBe(false);
     }
+  });
+
+  it("an agent's latchkey token (the bridge client, the discovery file) and --version load no zod", async () => {
+    const dir = dirname(built.entry);
+    const files = await readdir(dir);
+    const token = join(dir, files.find((file) => /^token-[A-Z0-9]+\.js$/u.test(file)) ?? 'token.js');
+    const version = [await eagerlyLoaded(built.entry), await eagerlyLoaded(await chunkDefining(dir, 'async function launchCli('))].join('\n');
+    const agentToken = [version, await eagerlyLoaded(token), await eagerlyLoaded(await chunkDefining(dir, 'function createBridgeClient('))].join('\n');
+    expect(version.includes('node_modules/zod/'), '--version').toBe(false);
+    expect(agentToken.includes('node_modules/zod/'), 'latchkey token in a session').toBe(false);
+    expect(agentToken).toContain('function checkTokenResponse(');
   });
 });

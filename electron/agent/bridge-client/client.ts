@@ -1,32 +1,33 @@
 /**
  * The agent-side bridge client (`latchkey token`, `latchkey run`, `latchkey mcp`): node:http over
  * the Unix socket when there is one, else 127.0.0.1 TCP. Sends the bridge header and the bearer
- * secret, validates every answer with zod, and turns problem+json into a LatchkeyError with the
- * server's code. The secret goes only to a loopback listener and never into an error message.
+ * secret, validates every answer, and turns problem+json into a LatchkeyError with the server's
+ * code. The secret goes only to a loopback listener and never into an error message.
+ *
+ * A token request and its answer are checked without zod (shared/bridge-checks.ts), and the
+ * other routes' schemas load on their first use: an agent's `latchkey token` is a process per
+ * token, and zod's start-up would be most of it.
  */
 import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
 import { nodeHttp } from '../../base/net/node-http.js';
 import type { z } from 'zod';
-import {
+import type {
   DelegateRequest,
+  DelegateResponse,
   DpopProofRequest,
   DpopProofResponse,
-  DelegateResponse,
-  BRIDGE_HEADER,
-  BRIDGE_HEADER_VALUE,
   ElicitationRequest,
   ElicitationResponse,
+  EnrolRequest,
   EnrolResponse,
-  PendingApprovalsResponse,
   Problem,
-  TokenRequest,
+  RejectedToken,
   TokenResponse,
   WhoamiResponse,
-  ENV_BRIDGE_SOCKET,
-  ENV_BRIDGE_URL,
-  type EnrolRequest,
-  type RejectedToken,
 } from '../../../shared/bridge.js';
+import type * as BridgeContract from '../../../shared/bridge.js';
+import { checkProblem, checkTokenRequest, checkTokenResponse } from '../../../shared/bridge-checks.js';
+import { BRIDGE_HEADER, BRIDGE_HEADER_VALUE, ENV_BRIDGE_SOCKET, ENV_BRIDGE_URL } from '../../../shared/bridge-names.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { isLoopbackHost } from '../../../shared/url.js';
 import { ApprovalWatch, type WaitingListener } from './approval-watch.js';
@@ -93,77 +94,82 @@ const DEFAULT_ELICIT_WAIT_TIMEOUT_MS = 11 * 60_000;
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
+/** An answer's check: the value as the caller may use it, or undefined when it is not one. */
+type AnswerCheck<T> = (value: unknown) => T | undefined;
+
+/** The bridge's schemas (and zod with them), loaded by the first call that needs one. */
+const loadContract = (): Promise<typeof BridgeContract> => import('../../../shared/bridge.js');
+
+function checkWith<T>(schema: z.ZodType<T>): AnswerCheck<T> {
+  return (value) => {
+    const parsed = schema.safeParse(value);
+    return parsed.success ? parsed.data : undefined;
+  };
+}
+
+/** Checks a request with its schema; rejects with InvalidInput and `hint` when it does not pass. */
+function checkRequest<T>(schema: z.ZodType<T>, request: unknown, message: string, hint: string): T {
+  const parsed = schema.safeParse(request);
+  if (!parsed.success) throw new LatchkeyError(ErrorCode.InvalidInput, message, { hint });
+  return parsed.data;
+}
+
 export function createBridgeClient(options: BridgeClientOptions): BridgeClient {
   const target = resolveTarget(options);
   const agent = new nodeHttp.Agent({ keepAlive: true, maxSockets: 16 });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const tokenTimeoutMs = Math.max(timeoutMs, options.tokenTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS);
-  const call = <T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown, signal?: AbortSignal, waitMs = timeoutMs): Promise<T> =>
+  const call = <T>(method: 'GET' | 'POST', path: string, check: AnswerCheck<T>, body?: unknown, signal?: AbortSignal, waitMs = timeoutMs): Promise<T> =>
     callBridge(
       { target, agent, secret: options.secret, timeoutMs: waitMs, ...(signal === undefined ? {} : { signal }) },
       method,
       path,
-      schema,
+      check,
       body,
     );
   const onWaiting = options.onWaiting;
   const watch =
     onWaiting === undefined
       ? undefined
-      : new ApprovalWatch({ list: async () => (await call('GET', '/v1/approvals/pending', PendingApprovalsResponse)).approvals, onChange: onWaiting });
+      : new ApprovalWatch({
+          list: async () => (await call('GET', '/v1/approvals/pending', checkWith((await loadContract()).PendingApprovalsResponse))).approvals,
+          onChange: onWaiting,
+        });
   const watched = <T>(work: Promise<T>): Promise<T> => (watch === undefined ? work : watch.track(work));
   return {
     token: (target, scopes, rejected) => {
       const { resource, account } = typeof target === 'string' ? { resource: target, account: undefined } : target;
-      const parsed = TokenRequest.safeParse({
+      const request = checkTokenRequest({
         resource,
         ...(account === undefined ? {} : { account }),
         ...(scopes === undefined ? {} : { scopes }),
         ...(rejected === undefined ? {} : { rejected }),
       });
-      if (!parsed.success) {
+      if (request === undefined) {
         return Promise.reject(
           new LatchkeyError(ErrorCode.InvalidInput, 'The resource, account or scopes are not valid for the bridge.', {
             hint: 'Use a URL of printable ASCII, an account label such as work, and at most 32 scopes.',
           }),
         );
       }
-      return watched(call('POST', '/v1/token', TokenResponse, parsed.data, undefined, tokenTimeoutMs));
+      return watched(call('POST', '/v1/token', checkTokenResponse, request, undefined, tokenTimeoutMs));
     },
-    whoami: () => call('GET', '/v1/whoami', WhoamiResponse),
-    delegate: (request) => {
-      const parsed = DelegateRequest.safeParse(request);
-      if (!parsed.success) {
-        return Promise.reject(
-          new LatchkeyError(ErrorCode.InvalidInput, 'The delegation is not valid for the bridge.', {
-            hint: 'Use printable ASCII URLs and scopes, at most 32 resources and 64 scopes.',
-          }),
-        );
-      }
-      return call('POST', '/v1/sessions/delegate', DelegateResponse, parsed.data);
+    whoami: async () => call('GET', '/v1/whoami', checkWith((await loadContract()).WhoamiResponse)),
+    delegate: async (request) => {
+      const contract = await loadContract();
+      const checked = checkRequest(contract.DelegateRequest, request, 'The delegation is not valid for the bridge.', 'Use printable ASCII URLs and scopes, at most 32 resources and 64 scopes.');
+      return call('POST', '/v1/sessions/delegate', checkWith(contract.DelegateResponse), checked);
     },
-    dpopProof: (request) => {
-      const parsed = DpopProofRequest.safeParse(request);
-      if (!parsed.success) {
-        return Promise.reject(
-          new LatchkeyError(ErrorCode.InvalidInput, 'The DPoP proof request is not valid for the bridge.', {
-            hint: 'The resource and URL must be printable ASCII within the bridge limits.',
-          }),
-        );
-      }
-      return call('POST', '/v1/dpop-proof', DpopProofResponse, parsed.data);
+    dpopProof: async (request) => {
+      const contract = await loadContract();
+      const checked = checkRequest(contract.DpopProofRequest, request, 'The DPoP proof request is not valid for the bridge.', 'The resource and URL must be printable ASCII within the bridge limits.');
+      return call('POST', '/v1/dpop-proof', checkWith(contract.DpopProofResponse), checked);
     },
-    elicit: (request, signal) => {
-      const parsed = ElicitationRequest.safeParse(request);
-      if (!parsed.success) {
-        return Promise.reject(
-          new LatchkeyError(ErrorCode.InvalidInput, 'The elicitation is not valid for the bridge.', {
-            hint: 'The server, URL and message must be printable text within the bridge limits.',
-          }),
-        );
-      }
-      const waitMs = parsed.data.stage === 'wait' ? Math.max(timeoutMs, options.elicitWaitTimeoutMs ?? DEFAULT_ELICIT_WAIT_TIMEOUT_MS) : timeoutMs;
-      return watched(call('POST', '/v1/elicitations', ElicitationResponse, parsed.data, signal, waitMs));
+    elicit: async (request, signal) => {
+      const contract = await loadContract();
+      const checked = checkRequest(contract.ElicitationRequest, request, 'The elicitation is not valid for the bridge.', 'The server, URL and message must be printable text within the bridge limits.');
+      const waitMs = checked.stage === 'wait' ? Math.max(timeoutMs, options.elicitWaitTimeoutMs ?? DEFAULT_ELICIT_WAIT_TIMEOUT_MS) : timeoutMs;
+      return watched(call('POST', '/v1/elicitations', checkWith(contract.ElicitationResponse), checked, signal, waitMs));
     },
     close: () => {
       watch?.stop();
@@ -192,7 +198,7 @@ export async function requestEnrolment(
   const target = { socketPath: enrolmentSocket(location) };
   const agent = new nodeHttp.Agent({ keepAlive: false });
   try {
-    return await callBridge({ target, agent, timeoutMs }, 'POST', '/v1/enrol', EnrolResponse, request);
+    return await callBridge({ target, agent, timeoutMs }, 'POST', '/v1/enrol', checkWith((await loadContract()).EnrolResponse), request);
   } finally {
     agent.destroy();
   }
@@ -244,7 +250,7 @@ interface CallContext {
   signal?: AbortSignal;
 }
 
-function callBridge<T>(context: CallContext, method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+function callBridge<T>(context: CallContext, method: 'GET' | 'POST', path: string, check: AnswerCheck<T>, body?: unknown): Promise<T> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const headers: Record<string, string> = { [BRIDGE_HEADER]: BRIDGE_HEADER_VALUE, accept: 'application/json' };
   if (context.secret !== undefined) headers['authorization'] = `Bearer ${context.secret}`;
@@ -264,7 +270,7 @@ function callBridge<T>(context: CallContext, method: 'GET' | 'POST', path: strin
       readResponse(res).then(
         (text) => {
           try {
-            resolve(interpret(res, text, schema));
+            resolve(interpret(res, text, check));
           } catch (error) {
             reject(error);
           }
@@ -303,7 +309,7 @@ function readResponse(res: IncomingMessage): Promise<string> {
   });
 }
 
-function interpret<T>(res: IncomingMessage, text: string, schema: z.ZodType<T>): T {
+function interpret<T>(res: IncomingMessage, text: string, check: AnswerCheck<T>): T {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -311,13 +317,13 @@ function interpret<T>(res: IncomingMessage, text: string, schema: z.ZodType<T>):
     throw badResponse(res.statusCode);
   }
   if (res.statusCode === 200) {
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw badResponse(res.statusCode);
-    return parsed.data;
+    const answer = check(json);
+    if (answer === undefined) throw badResponse(res.statusCode);
+    return answer;
   }
-  const problem = Problem.safeParse(json);
-  if (!problem.success) throw badResponse(res.statusCode);
-  throw errorFromProblem(problem.data);
+  const problem = checkProblem(json);
+  if (problem === undefined) throw badResponse(res.statusCode);
+  throw errorFromProblem(problem);
 }
 
 /** A LatchkeyError carrying the bridge's code (unknown codes become `internal`). */

@@ -7,7 +7,8 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { BridgeDiscovery } from '../../../shared/bridge.js';
+import type { BridgeDiscovery } from '../../../shared/bridge.js';
+import { checkBridgeDiscovery } from '../../../shared/bridge-checks.js';
 import { ErrorCode, isLatchkeyError, LatchkeyError } from '../../../shared/errors.js';
 import { assertPrivateDirectory, assertPrivateFile, DISCOVERY_FILE, errnoOf, removeIfPresent, writePrivateFile } from './runtime-dir.js';
 
@@ -105,12 +106,14 @@ export async function readBridgeDiscovery(runtimeDir: string): Promise<BridgeDis
     if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') throw notRunning(runtimeDir);
     throw notRunning(runtimeDir, error);
   }
-  let parsed: BridgeDiscovery;
+  // Checked without zod: `latchkey token` reads this file on every spawn.
+  let parsed: BridgeDiscovery | undefined;
   try {
-    parsed = BridgeDiscovery.parse(JSON.parse(text));
+    parsed = checkBridgeDiscovery(JSON.parse(text));
   } catch (error) {
     throw notRunning(runtimeDir, error);
   }
+  if (parsed === undefined) throw notRunning(runtimeDir);
   if (!processIsAlive(parsed.pid)) throw notRunning(runtimeDir);
   return parsed;
 }
@@ -129,8 +132,8 @@ function processIsAlive(pid: number): boolean {
 export async function removeBridgeDiscovery(runtimeDir: string, pid: number): Promise<void> {
   const path = discoveryPath(runtimeDir);
   try {
-    const current = BridgeDiscovery.safeParse(JSON.parse(await readFile(path, 'utf8')));
-    if (current.success && current.data.pid !== pid) return;
+    const current = checkBridgeDiscovery(JSON.parse(await readFile(path, 'utf8')));
+    if (current !== undefined && current.pid !== pid) return;
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return;
   }
