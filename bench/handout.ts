@@ -37,6 +37,13 @@ function planFor(level: number, quick: boolean): Plan {
 export interface HandoutPair {
   bridge: LatencySummary;
   bare: LatencySummary;
+  /**
+   * The host's CPU time per request (user + system, µs), warm-up included; measured at 50 and 200
+   * agents, where each server has runs of its own. Steadier than wall time on a busy machine.
+   */
+  cpuMicrosPerRequest?: { bridge: number; bare: number };
+  /** The longest event loop delay in the host during each server's runs, ms (the bare one's is what the machine alone causes). */
+  loopDelayMaxMs?: { bridge: number; bare: number };
 }
 
 export interface HandoutResult {
@@ -75,6 +82,8 @@ export async function benchHandout(options: HandoutOptions): Promise<HandoutResu
         const plan = planFor(level, options.quick);
         const secrets = ready.secrets.slice(0, level);
         const runs: Record<'bridge' | 'bare', LoadResult[]> = { bridge: [], bare: [] };
+        const cpu = { bridge: 0, bare: 0 };
+        const loopDelayMaxMs = { bridge: 0, bare: 0 };
         if (level === 1) {
           // One agent: requests to the bridge and to the bare server alternate (paired samples).
           const [bridge, bare] = await runPaired({
@@ -91,15 +100,27 @@ export async function benchHandout(options: HandoutOptions): Promise<HandoutResu
         for (let round = 0; round < (level === 1 ? 0 : rounds); round += 1) {
           const order: Array<'bridge' | 'bare'> = round % 2 === 0 ? ['bare', 'bridge'] : ['bridge', 'bare'];
           for (const side of order) {
+            const start = await host.call<HandoutHostStats>('stats');
             runs[side].push(await runLoad({ target: targets[transport][side], secrets, resource: ready.resource, ...plan }));
+            const end = await host.call<HandoutHostStats>('stats');
+            cpu[side] += end.cpuMicros - start.cpuMicros;
+            loopDelayMaxMs[side] = Math.max(loopDelayMaxMs[side], end.loopDelay.maxMs);
           }
         }
-        const pair = { bridge: mergeRounds(runs.bridge), bare: mergeRounds(runs.bare) };
+        const pair: HandoutPair = { bridge: mergeRounds(runs.bridge), bare: mergeRounds(runs.bare) };
+        if (level > 1) {
+          const perRequest = (side: 'bridge' | 'bare'): number => cpu[side] / Math.max(1, runs[side].reduce((sum, run) => sum + run.requests, 0));
+          pair.cpuMicrosPerRequest = { bridge: perRequest('bridge'), bare: perRequest('bare') };
+          pair.loopDelayMaxMs = loopDelayMaxMs;
+        }
         levels[transport][String(level)] = pair;
         options.log(
           `hand-out ${transport} @${level}: bridge p50 ${formatNumber(pair.bridge.p50Ms, 'ms')} p99 ${formatNumber(pair.bridge.p99Ms, 'ms')} ` +
             `${formatNumber(pair.bridge.throughputPerSecond)}/s | bare p50 ${formatNumber(pair.bare.p50Ms, 'ms')} p99 ${formatNumber(pair.bare.p99Ms, 'ms')} ` +
-            `${formatNumber(pair.bare.throughputPerSecond)}/s`,
+            `${formatNumber(pair.bare.throughputPerSecond)}/s` +
+            (pair.cpuMicrosPerRequest === undefined
+              ? ''
+              : ` | host CPU per request: bridge ${formatNumber(pair.cpuMicrosPerRequest.bridge, 'µs')}, bare ${formatNumber(pair.cpuMicrosPerRequest.bare, 'µs')}; event loop delay max bridge ${formatNumber(pair.loopDelayMaxMs?.bridge ?? 0, 'ms')}, bare ${formatNumber(pair.loopDelayMaxMs?.bare ?? 0, 'ms')}`),
         );
       }
     }
@@ -157,6 +178,17 @@ function figuresFor(levels: Record<Transport, Record<string, HandoutPair>>, tran
   ];
   for (const level of [50, 200]) {
     const pair = at(level);
+    const cpu = pair.cpuMicrosPerRequest;
+    if (cpu !== undefined && level === 50) {
+      figures.push({
+        key: `handout_cpu_us_${level}${suffix}`,
+        label: `${transport}: host CPU per hand-out @${level} (bridge)`,
+        value: cpu.bridge,
+        unit: 'µs',
+        baseline: `bare ${formatNumber(cpu.bare, 'µs')}`,
+        baselineValue: cpu.bare,
+      });
+    }
     figures.push(
       {
         key: `handout_p99_ms_${level}${suffix}`,

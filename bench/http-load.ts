@@ -24,6 +24,8 @@ export interface LoadOptions {
 export interface LoadResult {
   samplesMs: number[];
   wallMs: number;
+  /** Requests sent in all, warm-up included (what the server's CPU time is divided by). */
+  requests: number;
 }
 
 export function targetFromUrl(url: string): HttpTarget {
@@ -36,12 +38,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const agents = options.secrets.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
   try {
     const warmUntil = performance.now() + Math.min(options.maxMs, 1000);
-    await Promise.all(options.secrets.map((secret, i) => loop(options.target, agents[i]!, secret, body, options.warmupPerAgent, warmUntil, undefined)));
+    const warm = await Promise.all(options.secrets.map((secret, i) => loop(options.target, agents[i]!, secret, body, options.warmupPerAgent, warmUntil, undefined)));
     const samplesMs: number[] = [];
     const started = performance.now();
     const until = started + options.maxMs;
     await Promise.all(options.secrets.map((secret, i) => loop(options.target, agents[i]!, secret, body, options.requestsPerAgent, until, samplesMs)));
-    return { samplesMs, wallMs: performance.now() - started };
+    return { samplesMs, wallMs: performance.now() - started, requests: samplesMs.length + warm.reduce((sum, n) => sum + n, 0) };
   } finally {
     for (const agent of agents) agent.destroy();
   }
@@ -84,17 +86,20 @@ export async function runPaired(options: PairedOptions): Promise<[LoadResult, Lo
   }
   const sum = (values: number[]): number => values.reduce((total, v) => total + v, 0);
   return [
-    { samplesMs: samples[0], wallMs: sum(samples[0]) },
-    { samplesMs: samples[1], wallMs: sum(samples[1]) },
+    { samplesMs: samples[0], wallMs: sum(samples[0]), requests: samples[0].length },
+    { samplesMs: samples[1], wallMs: sum(samples[1]), requests: samples[1].length },
   ];
 }
 
-async function loop(target: HttpTarget, agent: Agent, secret: string, body: string, count: number, until: number, samples: number[] | undefined): Promise<void> {
-  for (let i = 0; i < count && performance.now() < until; i += 1) {
+/** One agent's requests, back to back; resolves with how many it sent. */
+async function loop(target: HttpTarget, agent: Agent, secret: string, body: string, count: number, until: number, samples: number[] | undefined): Promise<number> {
+  let sent = 0;
+  for (; sent < count && performance.now() < until; sent += 1) {
     const started = performance.now();
     await postToken(target, agent, secret, body);
     samples?.push(performance.now() - started);
   }
+  return sent;
 }
 
 /** The request an agent-side client sends (client.ts): bridge header, bearer secret, JSON body. */

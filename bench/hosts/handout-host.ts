@@ -10,6 +10,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startBridgeServer } from '../../electron/wallet/bridge/server.js';
 import { composeWallet } from '../../electron/wallet/wallet.js';
 import { FakeTokenEndpoint } from '../../test/fakes/fake-token-endpoint.js';
@@ -37,6 +38,10 @@ export interface HandoutHostStats {
   /** Audit events written so far. */
   auditEvents: number;
   auditBytes: number;
+  /** CPU time (user + system) the host has used so far, µs: its difference over a run, per request, is what a request cost. */
+  cpuMicros: number;
+  /** The event loop's longest and 99th-percentile delay since the previous stats call, ms. */
+  loopDelay: { maxMs: number; p99Ms: number };
 }
 
 async function main(): Promise<void> {
@@ -90,16 +95,26 @@ async function main(): Promise<void> {
     setupMs: performance.now() - started,
     vaultBytes: (await stat(composed.vault.path)).size,
   };
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   serveHost(
     ready,
     {
-      stats: async (): Promise<HandoutHostStats> => ({
-        tokenRequests: endpoint.requestsTo('/token').length,
-        auditEvents: (audit.head()?.seq ?? -1) + 1,
-        auditBytes: (await stat(audit.path)).size,
-      }),
+      stats: async (): Promise<HandoutHostStats> => {
+        const cpu = process.cpuUsage();
+        const delay = { maxMs: loopDelay.max / 1e6, p99Ms: loopDelay.percentile(99) / 1e6 };
+        loopDelay.reset();
+        return {
+          tokenRequests: endpoint.requestsTo('/token').length,
+          auditEvents: (audit.head()?.seq ?? -1) + 1,
+          auditBytes: (await stat(audit.path)).size,
+          cpuMicros: cpu.user + cpu.system,
+          loopDelay: delay,
+        };
+      },
     },
     async () => {
+      loopDelay.disable();
       await bridge.close();
       await bareUnix.close();
       await bareTcp.close();
