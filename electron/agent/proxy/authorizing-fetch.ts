@@ -8,36 +8,38 @@
  * A DPoP-bound token (A8) goes as `Authorization: DPoP` with a proof the wallet signs for that one
  * request (the key never leaves the wallet); the server's `use_dpop_nonce` is answered once.
  */
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { bearerChallenge } from '../../../shared/www-authenticate.js';
 import { accessTokenHash, resourceNonceChallenge } from '../../base/net/dpop-wire.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { headerRecord, type RemoteFetch, type RemoteResponse } from './remote-fetch.js';
 import type { MaybeToken, TokenCache, TokenSource } from './token-cache.js';
 
-export interface AuthorizingFetchOptions {
+export interface AuthorizingFetchOptions<R extends RemoteResponse = Response> {
   tokens: TokenCache;
-  /** The underlying fetch (default: the global one). */
-  fetch?: FetchLike;
+  /** The underlying fetch (default: the global one; the proxy gives remote-fetch.ts's). */
+  fetch?: RemoteFetch<R>;
   /** Told about each retry, for --verbose logs. Never given a token. */
   onRetry?: (event: { status: 401 | 403; scopes?: readonly string[] }) => void;
   /** Signs a DPoP proof for one request (the bridge, in agent mode); needed for DPoP-bound tokens. */
   prove?: TokenSource['proveRequest'];
 }
 
-export function createAuthorizingFetch(options: AuthorizingFetchOptions): FetchLike {
-  const base: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+export function createAuthorizingFetch(options: AuthorizingFetchOptions & { fetch?: RemoteFetch<Response> }): RemoteFetch<Response>;
+export function createAuthorizingFetch<R extends RemoteResponse>(options: AuthorizingFetchOptions<R> & { fetch: RemoteFetch<R> }): RemoteFetch<R>;
+export function createAuthorizingFetch(options: AuthorizingFetchOptions<RemoteResponse>): RemoteFetch {
+  const base: RemoteFetch = options.fetch ?? ((url, init) => fetch(url, init));
   const { tokens } = options;
 
   /** The resource server's latest DPoP nonce (RFC 9449 §9). */
   let nonce: string | undefined;
 
-  const sendOnce = async (url: string | URL, init: RequestInit | undefined, token: MaybeToken): Promise<Response> => {
-    const headers = new Headers(init?.headers);
+  const sendOnce = async (url: string | URL, init: RequestInit | undefined, token: MaybeToken): Promise<RemoteResponse> => {
+    const headers = headerRecord(init?.headers);
     if (token !== undefined && tokens.tokenType === 'DPoP') {
-      headers.set('authorization', `DPoP ${token}`);
-      headers.set('dpop', await proofFor(url, init, token));
+      headers['authorization'] = `DPoP ${token}`;
+      headers['dpop'] = await proofFor(url, init, token);
     } else if (token !== undefined) {
-      headers.set('authorization', `Bearer ${token}`);
+      headers['authorization'] = `Bearer ${token}`;
     }
     const response = await base(url, { ...init, headers });
     nonce = response.headers.get('dpop-nonce') ?? nonce;
@@ -55,7 +57,7 @@ export function createAuthorizingFetch(options: AuthorizingFetchOptions): FetchL
   };
 
   /** One request; a DPoP `use_dpop_nonce` refusal is answered once with the server's new nonce. */
-  const send = async (url: string | URL, init: RequestInit | undefined, token: MaybeToken): Promise<Response> => {
+  const send = async (url: string | URL, init: RequestInit | undefined, token: MaybeToken): Promise<RemoteResponse> => {
     const response = await sendOnce(url, init, token);
     if (response.status !== 401 || token === undefined || tokens.tokenType !== 'DPoP' || resourceNonceChallenge(response) === undefined || !isReplayable(init?.body)) return response;
     await discard(response);
@@ -88,6 +90,7 @@ function isReplayable(body: RequestInit['body']): boolean {
   return body === undefined || body === null || typeof body === 'string';
 }
 
-async function discard(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => undefined);
+/** Reads a refused answer to its end, so its connection serves the retry. */
+async function discard(response: RemoteResponse): Promise<void> {
+  await response.text().catch(() => undefined);
 }

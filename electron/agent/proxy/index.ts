@@ -2,15 +2,16 @@
  * `latchkey mcp <url>`: a stdio MCP server for any MCP client that forwards every JSON-RPC message
  * to a remote Streamable HTTP MCP server, with `Authorization: Bearer` from a token source (the
  * bridge, in agent mode). Session ids, protocol-version headers, the GET SSE stream and
- * reconnects are the SDK transport's job; auth retries are the authorizing fetch's.
+ * reconnects are the transport's job (streamable-http.ts); auth retries are the authorizing fetch's.
  */
-import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { LatchkeyError } from '../../../shared/errors.js';
 import type { Clock } from '../../base/ports.js';
 import { createAuthorizingFetch } from './authorizing-fetch.js';
 import { createElicitationInterceptor } from './elicitation-interceptor.js';
 import { createEraAdapter, type ProtocolChoice } from './era-adapter.js';
 import { startMessageProxy, type MessageProxy, type MessageProxyOptions } from './message-proxy.js';
+import { createHttpFetch, type RemoteFetch } from './remote-fetch.js';
 import { createStdioLinesTransport, type LineInput, type LineOutput } from './stdio-lines.js';
 import { createStreamableHttpTransport } from './streamable-http.js';
 import { createTokenCache, type TokenSource } from './token-cache.js';
@@ -42,8 +43,8 @@ export interface McpProxyOptions {
   local?: Transport;
   report: (error: LatchkeyError) => void;
   debug?: (message: string) => void;
-  /** The network fetch under the authorizing one (default: global fetch). */
-  fetch?: FetchLike;
+  /** The network fetch under the authorizing one (default: remote-fetch.ts's, on node:http). */
+  fetch?: RemoteFetch;
   clock?: Clock;
   /** Ask for the first token at once, while the MCP client is still starting (default true). */
   prefetch?: boolean;
@@ -59,11 +60,13 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<MessagePr
   if (options.prefetch !== false) void tokens.current().catch(() => undefined);
   // MCP-Protocol-Version, Mcp-Method and Mcp-Name from a modern message's envelope, nothing extra
   // for a 2025 one (streamable-http.ts). It never runs OAuth: the authorizing fetch brings tokens.
+  // node:http with kept-alive connections, or a test's fetch.
+  const network = options.fetch === undefined ? createHttpFetch() : { fetch: options.fetch, close: () => undefined };
   const transport = createStreamableHttpTransport(options.url, {
     fetch: createAuthorizingFetch({
       tokens,
       ...(options.tokens.proveRequest === undefined ? {} : { prove: options.tokens.proveRequest.bind(options.tokens) }),
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      fetch: network.fetch,
       onRetry: (event) =>
         debug?.(event.status === 401 ? 'remote said 401: renewing the token' : `remote said 403 insufficient_scope: asking for ${event.scopes?.join(' ') ?? ''}`),
     }),
@@ -75,7 +78,7 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<MessagePr
     ...(debug === undefined ? {} : { debug }),
   });
   const local = options.local ?? createStdioLinesTransport(requireStream(options.input), requireStream(options.output));
-  return startMessageProxy({
+  const proxy = await startMessageProxy({
     local,
     remote,
     origin: options.url.origin,
@@ -83,6 +86,8 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<MessagePr
     ...(debug === undefined ? {} : { debug }),
     ...(options.elicitations === undefined ? {} : { intercept: interceptElicitations(options.elicitations, options.url, debug) }),
   });
+  void proxy.done.then(() => network.close());
+  return proxy;
 }
 
 function interceptElicitations(port: ElicitationPort, url: URL, debug: ((message: string) => void) | undefined): MessageProxyOptions['intercept'] {

@@ -8,9 +8,10 @@
  * validators or checking every message against one revision's schema: the two ends own the
  * protocol; the proxy checks JSON-RPC framing only. Auth is the fetch's (authorizing-fetch.ts).
  */
-import type { FetchLike, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { RemoteTransport } from './message-proxy.js';
+import type { RemoteFetch, RemoteResponse } from './remote-fetch.js';
 import { createSseParser, type SseEvent } from './sse-parser.js';
 import { isJsonRpcMessage } from './stdio-lines.js';
 
@@ -54,7 +55,7 @@ const DEFAULT_RECONNECTION: ReconnectionOptions = { initialDelayMs: 1000, maxDel
 
 export interface StreamableHttpOptions {
   /** Every request goes through it (the authorizing fetch adds the token). */
-  fetch: FetchLike;
+  fetch: RemoteFetch;
   reconnection?: ReconnectionOptions;
 }
 
@@ -92,7 +93,7 @@ export function createStreamableHttpTransport(url: URL, options: StreamableHttpO
   });
 
   /** Follows a redirect only when it keeps the method and stays within the origin (as the SDK does). */
-  const request = async (init: RequestInit): Promise<Response> => {
+  const request = async (init: RequestInit): Promise<RemoteResponse> => {
     const method = init.method ?? 'GET';
     let current = url;
     for (let followed = 0; ; followed += 1) {
@@ -137,7 +138,7 @@ export function createStreamableHttpTransport(url: URL, options: StreamableHttpO
   };
 
   /** Reads an SSE body to its end; reconnects (Last-Event-ID) when it ends before the answer it carries. */
-  const readStream = async (body: ReadableStream<Uint8Array>, stream: StreamOptions, reconnectable: boolean): Promise<void> => {
+  const readStream = async (body: AsyncIterable<Uint8Array>, stream: StreamOptions, reconnectable: boolean): Promise<void> => {
     let lastEventId: string | undefined;
     let primed = false;
     let answered = false;
@@ -359,7 +360,7 @@ function mediaType(contentType: string | null): string {
   return (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
 }
 
-function redirectTarget(from: URL, response: Response): URL | undefined {
+function redirectTarget(from: URL, response: RemoteResponse): URL | undefined {
   const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
   if (location === null || location === '') return undefined;
   try {
@@ -375,7 +376,7 @@ function isWithinOrigin(from: URL, to: URL): boolean {
 }
 
 /** What a redirect that was not followed pointed at (no userinfo, query or fragment), for the error message. */
-function unfollowedRedirect(response: Response): string | undefined {
+function unfollowedRedirect(response: RemoteResponse): string | undefined {
   const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
   if (location === null) return undefined;
   try {
@@ -388,7 +389,7 @@ function unfollowedRedirect(response: Response): string | undefined {
 }
 
 /** Reads a body to its end (as the SDK does), so the connection stays open for the next request. */
-async function discard(response: Response): Promise<void> {
+async function discard(response: RemoteResponse): Promise<void> {
   await response.text().catch(() => undefined);
 }
 

@@ -15,7 +15,7 @@ export function accessTokenHash(accessToken: string): string {
  * The nonce a resource server asks proofs to carry (RFC 9449 §9): a 401 whose DPoP challenge says
  * `error="use_dpop_nonce"`, with the nonce in `DPoP-Nonce`. Undefined for any other answer.
  */
-export function resourceNonceChallenge(response: Pick<Response, 'status' | 'headers'>): string | undefined {
+export function resourceNonceChallenge(response: { status: number; headers: { get(name: string): string | null } }): string | undefined {
   if (response.status !== 401) return undefined;
   const nonce = response.headers.get('dpop-nonce');
   if (nonce === null || nonce === '') return undefined;
