@@ -31,15 +31,15 @@ export function freezeDocument(document: Record<string, unknown>): VaultDocument
   return deepFreeze(document);
 }
 
-/** The JSON text of a document's frozen object values, made once per value. */
-const jsonOfFrozen = new WeakMap<object, string>();
+/** The JSON of a document's frozen object values as UTF-8, made once per value. */
+const jsonOfFrozen = new WeakMap<object, Buffer>();
 
-/** The JSON text of a value that belongs to a (deep-frozen) document. */
-function storedJsonOf(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+/** The JSON, as UTF-8, of a value that belongs to a (deep-frozen) document. */
+function storedJsonOf(value: unknown): Buffer {
+  if (typeof value !== 'object' || value === null) return Buffer.from(JSON.stringify(value), 'utf8');
   let json = jsonOfFrozen.get(value);
   if (json === undefined) {
-    json = JSON.stringify(value);
+    json = Buffer.from(JSON.stringify(value), 'utf8');
     jsonOfFrozen.set(value, json);
   }
   return json;
@@ -61,12 +61,12 @@ export function copyJsonValue<T>(value: T): T {
 }
 
 /** A changed value exactly as it will be stored: through JSON and back, frozen, its text kept. */
-function storedValueOf(value: unknown): { value: unknown; json: string } | undefined {
+function storedValueOf(value: unknown): { value: unknown } | undefined {
   const json = JSON.stringify(value) as string | undefined;
   if (json === undefined) return undefined; // undefined, a function, a symbol: JSON leaves the key out
   const stored = deepFreeze(JSON.parse(json) as unknown);
-  if (typeof stored === 'object' && stored !== null) jsonOfFrozen.set(stored, json);
-  return { value: stored, json };
+  if (typeof stored === 'object' && stored !== null) jsonOfFrozen.set(stored, Buffer.from(json, 'utf8'));
+  return { value: stored };
 }
 
 function asDocumentObject(result: unknown): Record<string, unknown> {
@@ -103,10 +103,14 @@ export function applyMutation(current: VaultDocument, mutate: VaultMutation): Va
 
 /**
  * The document's plaintext for the vault file: the bytes JSON.stringify(document) gives, put
- * together from each key's kept JSON text, so only values not serialised before are serialised.
+ * together from each key's kept JSON, so only values not serialised before are serialised. A new
+ * buffer: the caller may wipe it.
  */
 export function serializeDocument(document: VaultDocument): Buffer {
-  const parts: string[] = [];
-  for (const key of Object.keys(document)) parts.push(`${JSON.stringify(key)}:${storedJsonOf(document[key])}`);
-  return Buffer.from(`{${parts.join(',')}}`, 'utf8');
+  const parts: Buffer[] = [];
+  for (const key of Object.keys(document)) {
+    parts.push(Buffer.from(`${parts.length === 0 ? '{' : ','}${JSON.stringify(key)}:`, 'utf8'), storedJsonOf(document[key]));
+  }
+  parts.push(Buffer.from(parts.length === 0 ? '{}' : '}', 'utf8'));
+  return Buffer.concat(parts);
 }
