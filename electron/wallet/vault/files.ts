@@ -139,15 +139,26 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** Runs `create`, which fails with EEXIST if `path` is there; if it was (a leftover of a failed write), removes it and runs `create` again. */
+async function createReplacingLeftover<T>(path: string, create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw error;
+    await unlink(path);
+    return create();
+  }
+}
+
 /** Makes the current file the previous generation, without a moment where neither exists. */
 async function keepPreviousGeneration(paths: VaultPaths): Promise<void> {
-  await removeIfPresent(paths.previousTemp);
   try {
-    await link(paths.current, paths.previousTemp);
+    await createReplacingLeftover(paths.previousTemp, () => link(paths.current, paths.previousTemp));
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENOENT') return; // first write: nothing to keep
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK') throw error;
+    await removeIfPresent(paths.previousTemp);
     await copyFile(paths.current, paths.previousTemp, constants.COPYFILE_EXCL);
     await chmod(paths.previousTemp, 0o600);
   }
@@ -171,8 +182,9 @@ function writeError(error: unknown, dir: string): LatchkeyError {
 /** Replaces the vault file atomically and durably. On failure the current file is untouched. */
 export async function writeVaultFileAtomically(paths: VaultPaths, bytes: Buffer): Promise<void> {
   try {
-    await removeIfPresent(paths.temp);
-    const handle = await open(paths.temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const handle = await createReplacingLeftover(paths.temp, () =>
+      open(paths.temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600),
+    );
     try {
       await handle.writeFile(bytes);
       await handle.sync();

@@ -119,3 +119,27 @@ describe('vault files: disk full (T25)', () => {
     await again.close();
   });
 });
+
+describe('vault files: leftovers of a failed write (T25)', () => {
+  it('V2: a temp file or a planted symlink where the next write puts its temp files is replaced, never followed', async () => {
+    const dir = dirs.make();
+    const store = new MemorySecretStore();
+    const vault = await openVault({ dir, mode: 'keychain', secretStore: store });
+    await vault.update((doc) => {
+      doc.first = 1;
+    });
+    const target = join(dirs.make(), 'target');
+    writeFileSync(target, 'untouched');
+    writeFileSync(join(dir, 'vault.enc.tmp'), 'half-written');
+    symlinkSync(target, join(dir, 'vault.enc.prev.tmp'));
+    await vault.update((doc) => {
+      doc.second = 2;
+    });
+    expect(readFileSync(target, 'utf8')).toBe('untouched');
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    await vault.close();
+    const again = await openVault({ dir, mode: 'keychain', secretStore: store });
+    expect(again.read()).toEqual({ first: 1, second: 2 });
+    await again.close();
+  });
+});
