@@ -3,7 +3,6 @@
  * browser opener and the wallet's composition root; everything else lives in run.ts. main.ts
  * loads this module once the compile cache is on.
  */
-import { createSystemOpener } from '../base/opener/index.js';
 import { createProcessInterrupts, createProcessIo } from './process-io.js';
 import { runCli } from './run.js';
 import { createProcessSignals } from './signals.js';
@@ -17,7 +16,10 @@ export async function launchCli(): Promise<void> {
     env: process.env,
     // Loaded on first use: --help and --version stay fast and never touch the keychain.
     openWallet: async (config, ports) => (await import('./open-cli-wallet.js')).openCliWallet(config, ports),
-    createOpener: (policy) => createSystemOpener({ env: process.env, platform: process.platform, policy }),
+    // The system opener (and node:child_process) loads when a browser is to open, not on every start.
+    createOpener: (policy) => ({
+      open: async (url) => (await import('../base/opener/index.js')).createSystemOpener({ env: process.env, platform: process.platform, policy }).open(url),
+    }),
     version: readVersion(),
     signals: createProcessSignals(process),
   });
