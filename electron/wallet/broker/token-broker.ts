@@ -36,7 +36,7 @@ import { handOutFromOwnClient } from './own-client.js';
 import { boundedScopes, chainOf, subjectOfToken } from './session-bounds.js';
 import { agentProof } from './dpop-proofs.js';
 import { askOwnerConsent, changeGrant, type OwnerConsentDeps } from './owner-consent.js';
-import { handOutToAgent } from './mint-for-agent.js';
+import { handOutToAgent, type Mint, type MintForAgentDeps } from './mint-for-agent.js';
 import { heedRefusal, type HeedRefusalDeps } from './heed-refusal.js';
 import { whoamiAnswer } from './whoami-answer.js';
 import { SessionExchange } from './session-exchange.js';
@@ -88,10 +88,16 @@ export class TokenBroker implements AgentRequests {
   private readonly exchange: SessionExchange;
   /** Requested server URLs, canonicalised once each (T07: matched exactly, as canonicalResource says). */
   private readonly resources: CanonicalResources;
+  /** What every hand-out uses (mint-for-agent.ts), made once rather than per request. */
+  private readonly handOutDeps: MintForAgentDeps;
+  /** An agent's token as a narrowed refresh of the connection's (T5). */
+  private readonly mintNarrowed: Mint;
 
   constructor(private readonly deps: TokenBrokerDeps) {
     this.exchange = new SessionExchange({ tokens: deps.tokens, cache: this.cache, logger: deps.logger, now: () => deps.clock.now() });
     this.resources = new CanonicalResources(deps.policy);
+    this.handOutDeps = { cache: this.cache, grants: deps.grants, tokens: deps.tokens, logger: deps.logger, now: () => deps.clock.now() };
+    this.mintNarrowed = (ref, scopes) => deps.tokens.mint(ref, scopes);
   }
 
   authenticate(secret: string): BridgeCaller | undefined {
@@ -263,11 +269,10 @@ export class TokenBroker implements AgentRequests {
    * and exchanged from its parent's where the server offers it (session-exchange.ts).
    */
   private handOut(agentId: string, target: ConnectionRef, plan: Issue, lineage: readonly SessionSummary[], granted: () => readonly string[]): Promise<TokenResponse> {
-    const deps = { cache: this.cache, grants: this.deps.grants, tokens: this.deps.tokens, logger: this.deps.logger, now: () => this.deps.clock.now() };
     const [session] = lineage;
-    if (lineage.length < 2 || session === undefined) return handOutToAgent(deps, (ref, scopes) => this.deps.tokens.mint(ref, scopes), agentId, target, plan);
+    if (lineage.length < 2 || session === undefined) return handOutToAgent(this.handOutDeps, this.mintNarrowed, agentId, target, plan);
     const perSession = { ...plan, cacheKey: `${plan.cacheKey}\nsession:${session.id}` };
-    return handOutToAgent(deps, this.exchange.mintFor(agentId, lineage, granted), agentId, target, perSession);
+    return handOutToAgent(this.handOutDeps, this.exchange.mintFor(agentId, lineage, granted), agentId, target, perSession);
   }
 
   private consentDeps(): OwnerConsentDeps {
