@@ -4,7 +4,9 @@
  * through the wallet's own APIs (bench/bench-home.ts: enrolment, grants, and appends to the
  * hash-chained audit log with its vault anchor). Figures: start-up to a ready bridge (spawn → the
  * bridge socket's first answer) against a bare node:http server's start-up in the same run; the
- * daemon's RSS; owner audit queries over the owner socket (what `latchkey audit` and the window ask).
+ * daemon's RSS; owner audit queries over the owner socket (what `latchkey audit` and the window ask);
+ * the CPU time of one vault update that changes the audit anchor only, in this process over the
+ * seeded vault file, against what copying, serialising and freezing the whole document costs.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditFilter } from '../shared/api.js';
 import { findOwnerEndpoint, openRemoteWallet } from '../electron/wallet/host/owner-client.js';
+import { deepFreeze } from '../electron/wallet/vault/document.js';
+import { openVault } from '../electron/wallet/vault/index.js';
 import { removeHome, seedHome } from './bench-home.js';
 import { bundleCli } from './cli-bundle.js';
 import { answerOf, startDaemon, type RunningDaemon } from './daemon-process.js';
@@ -41,7 +45,45 @@ export interface ScaleResult {
     bareStartupMs: number[];
     rssMb: { afterStart: number; afterQueries: number };
     queries: Record<string, { p50Ms: number; maxMs: number; events: number }>;
+    anchorUpdate: AnchorUpdateCost;
   };
+}
+
+interface AnchorUpdateCost {
+  /** CPU time (user + system) of this process per awaited vault update writing the audit anchor. */
+  cpuUs: number;
+  /** CPU time of a structured clone, a JSON round trip and a deep freeze of the whole document. */
+  wholeDocumentUs: number;
+  documentBytes: number;
+}
+
+/** Times vault updates that write the audit anchor back (its value unchanged) over the seeded vault, before any daemon holds it. */
+async function timeAnchorUpdates(home: string, keychain: boolean, count: number): Promise<AnchorUpdateCost> {
+  const vault = await openVault({ dir: home, ...(keychain ? { mode: 'keychain' as const } : { mode: 'passphrase' as const, passphrase: PASSPHRASE }) });
+  try {
+    const document = vault.read();
+    const head = document['auditHead'];
+    const wholeStarted = process.cpuUsage();
+    for (let i = 0; i < 10; i += 1) deepFreeze(JSON.parse(JSON.stringify(structuredClone(document))) as unknown);
+    const whole = process.cpuUsage(wholeStarted);
+    await vault.update((doc) => {
+      doc['auditHead'] = structuredClone(head);
+    });
+    const started = process.cpuUsage();
+    for (let i = 0; i < count; i += 1) {
+      await vault.update((doc) => {
+        doc['auditHead'] = structuredClone(head);
+      });
+    }
+    const used = process.cpuUsage(started);
+    return {
+      cpuUs: (used.user + used.system) / count,
+      wholeDocumentUs: (whole.user + whole.system) / 10,
+      documentBytes: Buffer.byteLength(JSON.stringify(document)),
+    };
+  } finally {
+    await vault.close();
+  }
 }
 
 /** Spawn → the first answer of a bare node:http server on a Unix socket (node starting and listening, nothing else). */
@@ -76,6 +118,10 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleResult> {
   try {
     const seeded = await seedHome({ home, vault: keychain ? { mode: 'keychain' } : { mode: 'passphrase', passphrase: PASSPHRASE }, issuer: as.issuer, ...SIZE });
     options.log(`scale: seeded ${SIZE.agents} agents, ${seeded.grants} grants, ${seeded.auditEvents} audit events in ${formatNumber(seeded.setupMs / 1000, 's')}`);
+    const anchorUpdate = await timeAnchorUpdates(home, keychain, options.quick ? 50 : 200);
+    options.log(
+      `scale: vault update of the audit anchor ${formatNumber(anchorUpdate.cpuUs, 'µs')} CPU; whole-document copy ${formatNumber(anchorUpdate.wholeDocumentUs, 'µs')} (${formatNumber(anchorUpdate.documentBytes / 1024, 'KiB')})`,
+    );
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('LATCHKEY_')) env[key] = value;
     Object.assign(env, {
@@ -138,6 +184,7 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleResult> {
       bareStartupMs,
       rssMb: { afterStart: rssAfterStart, afterQueries: rssAfterQueries },
       queries,
+      anchorUpdate,
     };
     return { figures: figuresOf(details), details };
   } finally {
@@ -170,6 +217,14 @@ function figuresOf(details: ScaleResult['details']): Figure[] {
       unit: 'MB',
       baseline: `after start ${formatNumber(details.rssMb.afterStart, 'MB')}`,
       target: { op: '<=', limit: 100 },
+    },
+    {
+      key: 'scale.vault_anchor_update_cpu_us',
+      label: 'vault update, audit anchor only, CPU per update',
+      value: details.anchorUpdate.cpuUs,
+      unit: 'µs',
+      baseline: `whole-document copy, JSON and freeze ${formatNumber(details.anchorUpdate.wholeDocumentUs, 'µs')} (${formatNumber(details.anchorUpdate.documentBytes / 1024, 'KiB')})`,
+      baselineValue: details.anchorUpdate.wholeDocumentUs,
     },
   ];
   const words: Record<string, string> = {
