@@ -6,8 +6,9 @@
  * bodies are strings, nothing is decompressed (no Accept-Encoding is sent). A global `fetch`
  * satisfies the same port (tests inject one).
  */
-import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type * as Https from 'node:https';
+import { nodeHttp } from '../../base/net/node-http.js';
 
 /** What the transport and the authorizing fetch read of an answer; a fetch Response has it all. */
 export interface RemoteResponse {
@@ -31,7 +32,8 @@ export interface HttpFetch {
 }
 
 export function createHttpFetch(): HttpFetch {
-  const httpAgent = new Agent({ keepAlive: true });
+  // node:http through require (node-http.ts: an ESM import of it loads undici).
+  const httpAgent = new nodeHttp.Agent({ keepAlive: true });
   let https: Promise<{ module: typeof Https; agent: Agent }> | undefined;
   // node:https (and TLS with it) is loaded for an https server only.
   const loadHttps = () => (https ??= import('node:https').then((module) => ({ module, agent: new module.Agent({ keepAlive: true }) })));
@@ -48,7 +50,7 @@ export function createHttpFetch(): HttpFetch {
       headers: { ...headerRecord(init?.headers), ...(body === undefined ? {} : { 'content-length': String(body.length) }) },
       agent: tls?.agent ?? httpAgent,
     };
-    const request = tls === undefined ? httpRequest(url, options) : tls.module.request(url, options);
+    const request = tls === undefined ? nodeHttp.request(url, options) : tls.module.request(url, options);
     return new Promise<RemoteResponse>((resolve, reject) => {
       const onAbort = (): void => void request.destroy(abortError(signal));
       signal?.addEventListener('abort', onAbort, { once: true });
