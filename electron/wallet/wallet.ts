@@ -18,7 +18,7 @@ import { ConnectionTokens } from './connections/connection-tokens.js';
 import { DpopHandles } from './oauth/dpop-key.js';
 import { AgentRegistry } from './agents/agent-registry.js';
 import type { ProcessProbe } from './agents/runner-process.js';
-import { watchSessionRunners } from './agents/runner-watch.js';
+import { watchSessionRunners, type RunnerWatch } from './agents/runner-watch.js';
 import { GrantStore } from './grants/grant-store.js';
 import { grantApplies } from './grants/decide.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
@@ -62,6 +62,11 @@ export interface ComposedWallet {
   audit: AuditLog;
   /** For hosts and tests that seed or inspect state; services own their keys in it. */
   vault: Vault;
+  /**
+   * Starts the watch that ends the sessions of dead runners (T36), with its first sweep, when
+   * `deferRunnerWatch` left it to the host; otherwise it runs already and this does nothing.
+   */
+  startRunnerWatch(): void;
 }
 
 export interface ComposeOptions {
@@ -77,6 +82,12 @@ export interface ComposeOptions {
   runnerCheckIntervalMs?: number;
   /** The host's agent bridge, for the owner's `status` (a daemon gives it). */
   bridgeStatus?: () => BridgeStatus;
+  /**
+   * Leave the runner watch (T36) to `startRunnerWatch()`: a daemon starts it once its bridge
+   * listens, so its first sweep (every session read and checked) is not start-up work. A dead
+   * runner's secret is refused meanwhile all the same: authentication checks the runner too.
+   */
+  deferRunnerWatch?: boolean;
 }
 
 export function defaultHome(env: Record<string, string | undefined> = process.env): string {
@@ -128,6 +139,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
     await safeFetch?.close();
     throw error;
   });
+  let closed = false;
   const store = new ConnectionStore(vault);
   const enterprise = new EnterpriseIdentity({ store: new EnterpriseStore(vault), net: { fetch, policy }, opener: ports.opener ?? noOpener, clock, logger });
   const dpopHandles = new DpopHandles();
@@ -146,14 +158,19 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
   });
   const agents = new AgentRegistry({ vault, clock, logger, ...(ports.processes === undefined ? {} : { processes: ports.processes }) });
   // T36: a session ends with its `latchkey run`; sessions of a runner that died are ended (and audited) within the interval.
-  const runners = watchSessionRunners({
-    endSessionsOfExitedRunners: () => agents.endSessionsOfExitedRunners(),
-    onEnded: async (session) => {
-      await audit.append({ type: 'session.ended', agentId: session.agentId, sessionId: session.id, outcome: 'ok', reason: 'runner-exited', actor: 'policy' });
-    },
-    logger,
-    ...(options.runnerCheckIntervalMs === undefined ? {} : { intervalMs: options.runnerCheckIntervalMs }),
-  });
+  let runners: RunnerWatch | undefined;
+  const startRunnerWatch = (): void => {
+    if (closed) return;
+    runners ??= watchSessionRunners({
+      endSessionsOfExitedRunners: () => agents.endSessionsOfExitedRunners(),
+      onEnded: async (session) => {
+        await audit.append({ type: 'session.ended', agentId: session.agentId, sessionId: session.id, outcome: 'ok', reason: 'runner-exited', actor: 'policy' });
+      },
+      logger,
+      ...(options.runnerCheckIntervalMs === undefined ? {} : { intervalMs: options.runnerCheckIntervalMs }),
+    });
+  };
+  if (options.deferRunnerWatch !== true) startRunnerWatch();
   const grants = new GrantStore({ vault, clock, logger });
   const approvals = new ApprovalQueue({ clock, logger });
   const remembered = new RememberedAnswers(vault, { clock });
@@ -196,7 +213,6 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
   // The tray's notices (and the URL facts they show) load only in a host with a notifier.
   const detachNotices =
     ports.notifier === undefined ? undefined : (await import('./approvals/approval-notices.js')).attachApprovalNotices({ approvals, notifier: ports.notifier, logger });
-  let closed = false;
   const wallet = createOwnerSurface({
     vaultStatus: {
       mode: vault.mode,
@@ -222,7 +238,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
       closed = true;
       approvals.close();
       detachNotices?.();
-      await runners.stop();
+      await runners?.stop();
       await agents.close();
       await grants.close();
       await audit.close();
@@ -230,7 +246,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
       await safeFetch?.close();
     },
   });
-  return { wallet, broker, bridge, approvals, audit, vault };
+  return { wallet, broker, bridge, approvals, audit, vault, startRunnerWatch };
 }
 
 /**

@@ -45,6 +45,7 @@ export async function startDaemon(config: WalletConfig, ports: Partial<WalletPor
   });
   const composed = await composeWallet(config, ports, {
     bridgeStatus,
+    deferRunnerWatch: true,
     ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
   });
   const logger: Logger | undefined = ports.logger;
@@ -82,6 +83,8 @@ export async function startDaemon(config: WalletConfig, ports: Partial<WalletPor
     throw error;
   }
   const unsubscribe = options.onApproval === undefined ? undefined : composed.approvals.on('raised', options.onApproval);
+  // What can wait starts once the bridge, the owner socket and the window listen.
+  composed.startRunnerWatch();
   const started = { bridge, owner, ui };
   let closing: Promise<void> | undefined;
   return {
