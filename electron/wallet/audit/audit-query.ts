@@ -4,12 +4,14 @@
  * limit stops as soon as it has that many and reads only the end of the log.
  *
  * A line is checked cheaply before it is parsed: for each field the query names, the line must
- * hold it as the wallet writes it (`"agentId":"…"`, JSON.stringify's form). Only lines that pass and
- * parse as JSON are compared field by field, and only the matches are validated as events, so a
- * query returns well-formed events only; torn or foreign lines are skipped, as by parseLine.
+ * hold it as the wallet writes it (`"agentId":"…"`, JSON.stringify's form); the first such text is
+ * searched for in the bytes, so other lines are not even decoded. Only lines that pass and parse
+ * as JSON are compared field by field, and only the matches are validated as events, so a query
+ * returns well-formed events only; torn or foreign lines are skipped, as by parseLine.
  */
 import { AuditEvent, type AuditType } from '../../../shared/agents.js';
 import type { Segment } from './audit-storage.js';
+import { visitLines, visitLinesContaining, type BlockVisitor, type LineVisitor } from './line-reader.js';
 
 export interface AuditQuery {
   agentId?: string;
@@ -64,14 +66,16 @@ export async function queryAudit(segments: readonly Segment[], query: AuditQuery
   const needles = needlesOf(query);
   const newestFirst: AuditEvent[] = [];
   if (limit <= 0) return newestFirst;
+  const visitLine: LineVisitor = (line) => {
+    const event = matchingEvent(line, query, needles);
+    if (event === undefined) return true;
+    newestFirst.push(event);
+    return newestFirst.length < limit;
+  };
+  const first = needles[0] === undefined ? undefined : Buffer.from(needles[0], 'utf8');
+  const visitBlock: BlockVisitor = first === undefined ? (block) => visitLines(block, visitLine, 'backward') : (block) => visitLinesContaining(block, first, visitLine);
   for (let i = segments.length - 1; i >= 0; i -= 1) {
-    const more = await segments[i]?.forEachLineBackward((line) => {
-      const event = matchingEvent(line, query, needles);
-      if (event === undefined) return true;
-      newestFirst.push(event);
-      return newestFirst.length < limit;
-    });
-    if (more === false) break;
+    if ((await segments[i]?.forEachBlockBackward(visitBlock)) === false) break;
   }
   return newestFirst.reverse();
 }

@@ -19,7 +19,7 @@ import { constants, writeSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { copyFile, readFileTail, visitFileLines, type AuditStorage, type LineVisitor, type Segment, type Tail } from './audit-storage.js';
+import { copyFile, readFileTail, visitFileBlocksBackward, visitFileLines, type AuditStorage, type LineVisitor, type Segment, type Tail } from './audit-storage.js';
 
 export const DEFAULT_MAX_SEGMENT_BYTES = 8 * 1024 * 1024;
 
@@ -204,7 +204,7 @@ class SegmentedFileStorage implements AuditStorage {
     for (const segment of this.layout()) {
       if (segment.start > end) break;
       if (segment.kind === 'gap') {
-        found.push({ name: segment.name, missing: true, forEachLine: () => Promise.resolve(true), forEachLineBackward: () => Promise.resolve(true) });
+        found.push({ name: segment.name, missing: true, forEachLine: () => Promise.resolve(true), forEachBlockBackward: () => Promise.resolve(true) });
         continue;
       }
       const bytes = Math.min(segment.size, end - segment.start);
@@ -214,7 +214,7 @@ class SegmentedFileStorage implements AuditStorage {
         name: basename(segment.path),
         missing,
         forEachLine: (visit) => (missing ? Promise.resolve(true) : visitFileLines(segment.path, bytes, visit)),
-        forEachLineBackward: (visit) => (missing ? Promise.resolve(true) : visitFileLines(segment.path, bytes, visit, 'backward')),
+        forEachBlockBackward: (visit) => (missing ? Promise.resolve(true) : visitFileBlocksBackward(segment.path, bytes, visit)),
       });
     }
     return found;

@@ -5,9 +5,9 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { forEachLineBackward, forEachLineForward, readAtBuffer, readAtHandle, type LineVisitor } from './line-reader.js';
+import { forEachBlockBackward, forEachLineForward, readAtBuffer, readAtHandle, type BlockVisitor, type LineVisitor, type ReadAt } from './line-reader.js';
 
-export type { LineVisitor } from './line-reader.js';
+export type { BlockVisitor, LineVisitor } from './line-reader.js';
 
 const TAIL_BYTES = 64 * 1024;
 
@@ -26,8 +26,8 @@ export interface Segment {
   readonly missing: boolean;
   /** Walks its lines (none when missing); resolves false when `visit` stopped it. */
   forEachLine(visit: LineVisitor): Promise<boolean>;
-  /** The same, newest line first, reading from the end in bounded chunks. */
-  forEachLineBackward(visit: LineVisitor): Promise<boolean>;
+  /** Walks its bytes newest first, from the end in bounded chunks, a block of whole lines at a time (line-reader.ts). */
+  forEachBlockBackward(visit: BlockVisitor): Promise<boolean>;
 }
 
 export interface AuditStorage {
@@ -98,15 +98,25 @@ export async function readFileTail(path: string, size: number): Promise<Tail> {
   }
 }
 
-/** Walks the lines in the first `end` bytes of `path`, oldest first or newest first; resolves false when `visit` stopped. */
-export async function visitFileLines(path: string, end: number, visit: LineVisitor, direction: 'forward' | 'backward' = 'forward'): Promise<boolean> {
+/** Runs `walk` over the first `end` bytes of `path`; resolves false when it stopped. */
+async function walkFile(path: string, end: number, walk: (read: ReadAt, end: number) => Promise<boolean>): Promise<boolean> {
   if (end === 0) return true;
   const reader = await openForReading(path);
   try {
-    return await (direction === 'forward' ? forEachLineForward : forEachLineBackward)(readAtHandle(reader), end, visit);
+    return await walk(readAtHandle(reader), end);
   } finally {
     await reader.close();
   }
+}
+
+/** Walks the lines in the first `end` bytes of `path`; resolves false when `visit` stopped. */
+export function visitFileLines(path: string, end: number, visit: LineVisitor): Promise<boolean> {
+  return walkFile(path, end, (read, bytes) => forEachLineForward(read, bytes, visit));
+}
+
+/** Walks the first `end` bytes of `path` newest first, a block of whole lines at a time; resolves false when `visit` stopped. */
+export function visitFileBlocksBackward(path: string, end: number, visit: BlockVisitor): Promise<boolean> {
+  return walkFile(path, end, (read, bytes) => forEachBlockBackward(read, bytes, visit));
 }
 
 /** Copies the first `end` bytes of `path` to `out`. */
@@ -147,11 +157,13 @@ export class MemoryStorage implements AuditStorage {
   }
 
   async segments(end: number): Promise<Segment[]> {
-    const walk = (walker: typeof forEachLineForward) => (visit: LineVisitor) => {
-      const bytes = Buffer.from(this.text, 'utf8').subarray(0, end);
-      return walker(readAtBuffer(bytes), bytes.length, visit);
-    };
-    return [{ name: this.path, missing: false, forEachLine: walk(forEachLineForward), forEachLineBackward: walk(forEachLineBackward) }];
+    const walk =
+      <V>(walker: (read: ReadAt, end: number, visit: V) => Promise<boolean>) =>
+      (visit: V): Promise<boolean> => {
+        const bytes = Buffer.from(this.text, 'utf8').subarray(0, end);
+        return walker(readAtBuffer(bytes), bytes.length, visit);
+      };
+    return [{ name: this.path, missing: false, forEachLine: walk(forEachLineForward), forEachBlockBackward: walk(forEachBlockBackward) }];
   }
 
   async copyTo(end: number, out: NodeJS.WritableStream): Promise<void> {

@@ -48,14 +48,40 @@ function visitText(text: string, visit: LineVisitor, reversed: boolean): boolean
   return stop === 0 || visit(text.slice(0, stop)) !== false;
 }
 
-/** Decodes bytes that start and end at line boundaries (so at character boundaries) and visits their lines. */
-function visitBytes(parts: readonly Buffer[], visit: LineVisitor, reversed: boolean): boolean {
-  const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  return bytes.length === 0 || visitText(bytes.toString('utf8'), visit, reversed);
+/**
+ * Called with whole lines' bytes (they start and end at line boundaries, so at character
+ * boundaries), a view that is only valid during the call; returning false stops the walk.
+ */
+export type BlockVisitor = (block: Buffer) => boolean;
+
+/** Decodes a block and visits its lines, in file order or newest first. */
+export function visitLines(block: Buffer, visit: LineVisitor, order: 'forward' | 'backward'): boolean {
+  return block.length === 0 || visitText(block.toString('utf8'), visit, order === 'backward');
 }
 
-/** Walks the lines in bytes [0, end) oldest first; resolves false when `visit` stopped it. */
-export async function forEachLineForward(read: ReadAt, end: number, visit: LineVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
+/**
+ * Visits, newest first, only the lines of a block that hold `needle` (bytes with no line end in
+ * them), decoding nothing else: the search runs over the bytes.
+ */
+export function visitLinesContaining(block: Buffer, needle: Buffer, visit: LineVisitor): boolean {
+  let before = block.length;
+  while (before > 0) {
+    const at = block.lastIndexOf(needle, before - 1);
+    if (at < 0) return true;
+    const lineStart = block.lastIndexOf(LF, at) + 1;
+    const lineEnd = block.indexOf(LF, at);
+    if (!visitText(block.toString('utf8', lineStart, lineEnd < 0 ? block.length : lineEnd), visit, true)) return false;
+    before = lineStart;
+  }
+  return true;
+}
+
+function joined(parts: readonly Buffer[]): Buffer {
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/** Walks bytes [0, end) oldest first, a block of whole lines at a time; resolves false when `visit` stopped it. */
+export async function forEachBlockForward(read: ReadAt, end: number, visit: BlockVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
   if (end <= 0) return true;
   const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, end));
   // The start of a line that goes on in the next chunk (copies: `chunk` is reused).
@@ -71,14 +97,14 @@ export async function forEachLineForward(read: ReadAt, end: number, visit: LineV
       carry.push(Buffer.from(view));
       continue;
     }
-    if (!visitBytes([...carry, view.subarray(0, last)], visit, false)) return false;
+    if (!visit(joined([...carry, view.subarray(0, last)]))) return false;
     carry = last + 1 < got ? [Buffer.from(view.subarray(last + 1))] : [];
   }
-  return visitBytes(carry, visit, false);
+  return carry.length === 0 || visit(joined(carry));
 }
 
-/** Walks the lines in bytes [0, end) newest first; resolves false when `visit` stopped it. */
-export async function forEachLineBackward(read: ReadAt, end: number, visit: LineVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
+/** Walks bytes [0, end) newest first, a block of whole lines at a time, from the end in chunks; resolves false when `visit` stopped it. */
+export async function forEachBlockBackward(read: ReadAt, end: number, visit: BlockVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
   if (end <= 0) return true;
   const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, end));
   // The end of a line that began in an earlier chunk, in file order (copies: `chunk` is reused).
@@ -96,8 +122,18 @@ export async function forEachLineBackward(read: ReadAt, end: number, visit: Line
       carry.unshift(Buffer.from(view));
       continue;
     }
-    if (!visitBytes([view.subarray(first + 1), ...carry], visit, true)) return false;
+    if (!visit(joined([view.subarray(first + 1), ...carry]))) return false;
     carry = first > 0 ? [Buffer.from(view.subarray(0, first))] : [];
   }
-  return visitBytes(carry, visit, true);
+  return carry.length === 0 || visit(joined(carry));
+}
+
+/** Walks the lines in bytes [0, end) oldest first; resolves false when `visit` stopped it. */
+export function forEachLineForward(read: ReadAt, end: number, visit: LineVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
+  return forEachBlockForward(read, end, (block) => visitLines(block, visit, 'forward'), chunkBytes);
+}
+
+/** Walks the lines in bytes [0, end) newest first; resolves false when `visit` stopped it. */
+export function forEachLineBackward(read: ReadAt, end: number, visit: LineVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
+  return forEachBlockBackward(read, end, (block) => visitLines(block, visit, 'backward'), chunkBytes);
 }

@@ -7,7 +7,7 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { forEachLineBackward, forEachLineForward, readAtBuffer, readAtHandle, type ReadAt } from '../../../../electron/wallet/audit/line-reader.js';
+import { forEachBlockBackward, forEachLineBackward, forEachLineForward, readAtBuffer, readAtHandle, visitLinesContaining, type ReadAt } from '../../../../electron/wallet/audit/line-reader.js';
 
 /** What readline gave the log's readers before: the non-empty lines between LF, CR and CRLF. */
 function expectedLines(text: string): string[] {
@@ -51,6 +51,20 @@ describe('line readers', () => {
       expect(await backward(readAtBuffer(bytes), bytes.length, 64 * 1024)).toEqual([...want].reverse());
     });
   }
+
+  it('visits only the lines that hold a needle, newest first, for every chunk size', async () => {
+    const text = `${TEXTS['multi-byte characters']}x"k":"é"\r\n"k":"é" twice "k":"é"\n${'"k":"é"'.repeat(5)}\n"k":"e"\nlast "k":"é"`;
+    const bytes = Buffer.from(text, 'utf8');
+    const needle = Buffer.from('"k":"é"', 'utf8');
+    const want = expectedLines(text)
+      .filter((line) => line.includes('"k":"é"'))
+      .reverse();
+    for (let chunk = 1; chunk <= 40; chunk += 1) {
+      const seen: string[] = [];
+      await forEachBlockBackward(readAtBuffer(bytes), bytes.length, (block) => visitLinesContaining(block, needle, (line) => void seen.push(line)), chunk);
+      expect(seen.filter((line) => line.includes('"k":"é"'))).toEqual(want);
+    }
+  });
 
   it('reads only the first `end` bytes', async () => {
     const bytes = Buffer.from('one\ntwo\nthree\nfour\n', 'utf8');
