@@ -84,21 +84,22 @@ function joined(parts: readonly Buffer[]): Buffer {
 export async function forEachBlockForward(read: ReadAt, end: number, visit: BlockVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
   if (end <= 0) return true;
   const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, end));
-  // The start of a line that goes on in the next chunk (copies: `chunk` is reused).
-  let carry: Buffer[] = [];
+  // A line longer than a chunk, so far (copies: `chunk` is reused).
+  const carry: Buffer[] = [];
   let position = 0;
   while (position < end) {
     const got = await read(chunk, Math.min(chunk.length, end - position), position);
     if (got === 0) break; // The file is shorter than it was: what there was has been read.
-    position += got;
     const view = chunk.subarray(0, got);
-    const last = view.lastIndexOf(LF);
-    if (last < 0) {
+    // A line cut by the chunk's end is read again with the next chunk, not copied.
+    const cut = position + got >= end ? got : view.lastIndexOf(LF);
+    if (cut < 0) {
       carry.push(Buffer.from(view));
+      position += got;
       continue;
     }
-    if (!visit(joined([...carry, view.subarray(0, last)]))) return false;
-    carry = last + 1 < got ? [Buffer.from(view.subarray(last + 1))] : [];
+    if (!visit(joined([...carry.splice(0), view.subarray(0, cut)]))) return false;
+    position += cut === got ? got : cut + 1;
   }
   return carry.length === 0 || visit(joined(carry));
 }
@@ -107,25 +108,26 @@ export async function forEachBlockForward(read: ReadAt, end: number, visit: Bloc
 export async function forEachBlockBackward(read: ReadAt, end: number, visit: BlockVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
   if (end <= 0) return true;
   const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, end));
-  // The end of a line that began in an earlier chunk, in file order (copies: `chunk` is reused).
-  let carry: Buffer[] = [];
+  // The end of a line longer than a chunk, so far, in file order (copies: `chunk` is reused).
+  const carry: Buffer[] = [];
   let position = end;
   while (position > 0) {
     const start = Math.max(0, position - chunk.length);
     const got = await read(chunk, position - start, start);
     // The file is shorter than it was: these bytes would not join up with the ones after them.
     if (got < position - start) return true;
-    position = start;
     const view = chunk.subarray(0, got);
-    const first = view.indexOf(LF);
-    if (first < 0) {
+    // A line cut by the chunk's start is read again with the next chunk, not copied.
+    const cut = start === 0 ? -1 : view.indexOf(LF);
+    if (start > 0 && cut < 0) {
       carry.unshift(Buffer.from(view));
+      position = start;
       continue;
     }
-    if (!visit(joined([view.subarray(first + 1), ...carry]))) return false;
-    carry = first > 0 ? [Buffer.from(view.subarray(0, first))] : [];
+    if (!visit(joined([view.subarray(cut + 1), ...carry.splice(0)]))) return false;
+    position = start + Math.max(0, cut);
   }
-  return carry.length === 0 || visit(joined(carry));
+  return true;
 }
 
 /** Walks the lines in bytes [0, end) oldest first; resolves false when `visit` stopped it. */
