@@ -7,7 +7,9 @@
  * hold it as the wallet writes it (`"agentId":"…"`, JSON.stringify's form); the first such text is
  * searched for in the bytes, so other lines are not even decoded. Only lines that pass and parse
  * as JSON are compared field by field, and only the matches are validated as events, so a query
- * returns well-formed events only; torn or foreign lines are skipped, as by parseLine.
+ * returns well-formed events only; torn or foreign lines are skipped, as by parseLine. (A line
+ * rewritten by hand in another JSON form, say with spaces, is still listed without a filter and
+ * checked by verify, but a filter may pass over it.)
  */
 import { AuditEvent, type AuditType } from '../../../shared/agents.js';
 import type { Segment } from './audit-storage.js';
