@@ -194,8 +194,10 @@ export class AuditLog {
 
   /**
    * Adds an event; resolves with it once the OS holds it (a killed process loses nothing that
-   * resolved; the disk follows, see sync-policy.ts). Seq follows call order. Appends made before
-   * the queued write runs, in the same turn, go out together in one write (group commit).
+   * resolved; the disk follows, see sync-policy.ts). Seq follows call order. The appends of one
+   * turn of the event loop, and those that arrive while a write is under way, go out together in
+   * one write (group commit): the write waits for the turn's end (setImmediate, microseconds when
+   * the loop is idle), a lone record is written at once on the loop, a group in the thread pool.
    */
   async append(input: AuditInput): Promise<AuditEvent> {
     checkInput(input);
@@ -204,7 +206,7 @@ export class AuditLog {
       this.waiting.push({ input, time: this.clock.now(), resolve, reject });
       if (this.drainQueued) return;
       this.drainQueued = true;
-      void this.queue.run(() => this.drain());
+      setImmediate(() => void this.queue.run(() => this.drain()));
     });
   }
 
@@ -234,6 +236,7 @@ export class AuditLog {
     this.closing ??= (async () => {
       if (!this.closed) this.summaries.flush();
       this.summaries.stop();
+      this.queueWaiting();
       await this.queue.run(async () => {
         this.closed = true;
       });
@@ -245,11 +248,16 @@ export class AuditLog {
     return this.closing;
   }
 
-  /** Writes everything waiting in one append; on failure nothing moves and every caller is told. */
-  private async drain(): Promise<void> {
+  /** Writes everything waiting in one append (the turn's group). */
+  private drain(): Promise<void> {
     this.drainQueued = false;
     const batch = this.waiting;
     this.waiting = [];
+    return this.writeBatch(batch);
+  }
+
+  /** Writes `batch` in one append; on failure nothing moves and every caller is told. */
+  private async writeBatch(batch: readonly Waiting[]): Promise<void> {
     if (this.closed) {
       for (const item of batch) item.reject(closedError());
       return;
@@ -266,7 +274,7 @@ export class AuditLog {
     }
     if (written.length === 0) return;
     try {
-      await this.storage.append(`${this.torn ? '\n' : ''}${written.map(({ event }) => `${JSON.stringify(event)}\n`).join('')}`);
+      await this.storage.append(`${this.torn ? '\n' : ''}${written.map(({ event }) => `${JSON.stringify(event)}\n`).join('')}`, written.length === 1);
     } catch (error) {
       this.logger.error('Could not write to the audit log.');
       for (const { item } of written) item.reject(error);
@@ -285,7 +293,19 @@ export class AuditLog {
 
   /** The log's size once every append queued so far is written. */
   private settledSize(): Promise<number> {
+    this.queueWaiting();
     return this.queue.run(() => this.storage.size());
+  }
+
+  /**
+   * Queues the appends made so far (this turn's, not yet written) as their own write, so the job
+   * queued next sees them written and none made after it.
+   */
+  private queueWaiting(): void {
+    if (this.waiting.length === 0) return;
+    const batch = this.waiting;
+    this.waiting = [];
+    void this.queue.run(() => this.writeBatch(batch));
   }
 
   private scheduleAnchor(): void {

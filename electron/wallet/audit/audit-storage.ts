@@ -33,8 +33,12 @@ export interface Segment {
 export interface AuditStorage {
   /** The first segment's file, or "(memory)". */
   readonly path: string;
-  /** Appends text in one write (to one segment); resolved once the OS holds it (not yet the disk). */
-  append(text: string): Promise<void>;
+  /**
+   * Appends text in one write (to one segment); resolves once the OS holds it (not yet the disk).
+   * `inline`: written on the calling thread (a lone record: microseconds, no hop); otherwise in
+   * the thread pool, so the event loop keeps serving while the kernel takes a group.
+   */
+  append(text: string, inline: boolean): Promise<void>;
   /**
    * Flushes to the disk what append() has written (fdatasync), off the event loop. Callers never
    * run two at once; once it resolves, every append that resolved before it was called is durable.

@@ -357,6 +357,46 @@ describe('AuditLog content', () => {
     await expect(log.append(issued(9))).rejects.toMatchObject({ code: ErrorCode.Internal });
   });
 
+  it('group commit: the appends of one turn go out in one write, a lone one on the loop, a group in the pool; more gather while a write is under way', async () => {
+    class RecordingStorage extends MemoryStorage {
+      readonly writes: Array<{ records: number; inline: boolean }> = [];
+      gate: Promise<void> | undefined;
+      override async append(text: string, inline?: boolean): Promise<void> {
+        this.writes.push({ records: text.split('\n').length - 1, inline: inline === true });
+        await this.gate;
+        await super.append(text);
+      }
+    }
+    const storage = new RecordingStorage();
+    const log = await openAuditLog({ storage });
+    await log.append(issued(0));
+    await Promise.all([log.append(issued(1)), log.append(issued(2)), log.append(issued(3))]);
+    // Two I/O-like callbacks in one turn: still one write.
+    await new Promise<void>((resolve) => {
+      setImmediate(() => void log.append(issued(4)));
+      setImmediate(() => void log.append(issued(5)).then(() => resolve()));
+    });
+    let release = (): void => undefined;
+    storage.gate = new Promise((resolve) => (release = resolve));
+    const first = log.append(issued(6));
+    await vi.waitFor(() => expect(storage.writes).toHaveLength(4));
+    const gathered = [log.append(issued(7)), log.append(issued(8))];
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = log.append(issued(9));
+    storage.gate = undefined;
+    release();
+    await Promise.all([first, ...gathered, later]);
+    expect(storage.writes).toEqual([
+      { records: 1, inline: true },
+      { records: 3, inline: false },
+      { records: 2, inline: false },
+      { records: 1, inline: true },
+      { records: 3, inline: false },
+    ]);
+    expect(await chainOf(log)).toEqual({ ok: true, count: 10 });
+    await log.close();
+  });
+
   it('a failed write rejects its callers and does not move the chain', async () => {
     class FlakyStorage extends MemoryStorage {
       failNext = false;
