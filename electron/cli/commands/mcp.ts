@@ -3,7 +3,6 @@ import { canonicalResource, parseSecureUrl } from '../../../shared/url.js';
 import { redact } from '../../base/log/logger.js';
 import { bridgeTokenSource, PROTOCOL_CHOICES, startMcpProxy, type ProtocolChoice } from '../../agent/proxy/index.js';
 import { connectAgentBridge } from '../agent-mode.js';
-import { parseBooleanEnv } from '../config.js';
 import { writeLine, type CliIo } from '../io.js';
 import { announceWaiting } from '../waiting-line.js';
 import { EXIT_FAILURE, EXIT_OK } from '../output.js';
@@ -46,10 +45,21 @@ function reportLine(io: CliIo, error: LatchkeyError): void {
   writeLine(io.stderr, `latchkey mcp: error[${error.code}]: ${redact(error.message)}${redact(hint)}`);
 }
 
+/**
+ * --allow-insecure-loopback, or LATCHKEY_ALLOW_INSECURE_LOOPBACK. The settings parser (cli/config.ts)
+ * is loaded only when the variable is set: it brings the wallet's configuration schemas, which
+ * every other `latchkey mcp` start would compile and build for nothing.
+ */
+async function allowsInsecureLoopback(args: McpArgs, env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (args.allowInsecureLoopback) return true;
+  const value = env['LATCHKEY_ALLOW_INSECURE_LOOPBACK'];
+  if (value === undefined) return false;
+  const { parseBooleanEnv } = await import('../config.js');
+  return parseBooleanEnv('LATCHKEY_ALLOW_INSECURE_LOOPBACK', value) ?? false;
+}
+
 export async function runMcp(args: McpArgs, io: CliIo, context: CommandContext): Promise<number> {
-  const policy = {
-    allowInsecureLoopback: args.allowInsecureLoopback || (parseBooleanEnv('LATCHKEY_ALLOW_INSECURE_LOOPBACK', context.env['LATCHKEY_ALLOW_INSECURE_LOOPBACK']) ?? false),
-  };
+  const policy = { allowInsecureLoopback: await allowsInsecureLoopback(args, context.env) };
   const url = parseSecureUrl(args.url, policy, 'MCP server URL');
   // stderr is the MCP host's log: the owner sees there which approval the agent waits for.
   const bridge = await connectAgentBridge(context.env, { onWaiting: announceWaiting(io.stderr, 'latchkey mcp') });
