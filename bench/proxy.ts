@@ -6,6 +6,7 @@
  * flight over one stdio connection, as an MCP client does), and spawn → first tool call.
  */
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -20,6 +21,8 @@ export interface ProxyOptions {
   quick: boolean;
   world: WorldHostReady;
   log: (line: string) => void;
+  /** node flags for the spawned `latchkey mcp` children (e.g. --cpu-prof). */
+  childExecArgv?: readonly string[];
 }
 
 interface Plan {
@@ -58,8 +61,9 @@ export async function benchProxy(options: ProxyOptions): Promise<ProxyResult> {
   const { world } = options;
   const bundle = await bundleCli();
   options.log(`bundled the CLI (${Math.round(bundle.bytes / 1024)} KiB entry, ${Math.round(bundle.totalBytes / 1024)} KiB in all) in ${formatNumber(bundle.buildMs, 'ms')}`);
-  const bundled: Launch = { command: process.execPath, args: [bundle.path, 'mcp', world.mcpUrl, '--allow-insecure-loopback'] };
-  const viaTsx: Launch = { command: process.execPath, args: ['--import', 'tsx', CLI_SOURCE, 'mcp', world.mcpUrl, '--allow-insecure-loopback'] };
+  const execArgv = options.childExecArgv ?? [];
+  const bundled: Launch = { command: process.execPath, args: [...execArgv, bundle.path, 'mcp', world.mcpUrl, '--allow-insecure-loopback'] };
+  const viaTsx: Launch = { command: process.execPath, args: [...execArgv, '--import', 'tsx', CLI_SOURCE, 'mcp', world.mcpUrl, '--allow-insecure-loopback'] };
 
   // The direct client uses the very token the proxy will get: the agent's cached hand-out.
   const bridgeClient = createBridgeClient({ socketPath: world.bridge.socketPath, secret: world.proxyAgentSecret });
@@ -71,8 +75,14 @@ export async function benchProxy(options: ProxyOptions): Promise<ProxyResult> {
   const proxied = await timedConnect(() => proxyClient(bundled, world), []);
   try {
     await Promise.all([sequential(direct.client, plan.warmup, plan.maxMs), sequential(proxied.client, plan.warmup, plan.maxMs)]);
+    const cpuBefore = await cpuMsOf(proxied.pid());
     const seq = await pairedSequential(direct.client, proxied.client, plan.sequential * plan.rounds, plan.maxMs * 2 * plan.rounds);
-    options.log(`proxy sequential: direct p50 ${formatNumber(seq.direct.p50Ms, 'ms')} | proxy p50 ${formatNumber(seq.proxy.p50Ms, 'ms')}`);
+    const cpuAfter = await cpuMsOf(proxied.pid());
+    const cpuPerCallMs = cpuBefore === undefined || cpuAfter === undefined || seq.proxy.count === 0 ? undefined : (cpuAfter - cpuBefore) / seq.proxy.count;
+    options.log(
+      `proxy sequential: direct p50 ${formatNumber(seq.direct.p50Ms, 'ms')} | proxy p50 ${formatNumber(seq.proxy.p50Ms, 'ms')}` +
+        (cpuPerCallMs === undefined ? '' : `; the proxy process used ${formatNumber(cpuPerCallMs, 'ms')} of CPU per call`),
+    );
     const conc = await alternate(plan.rounds, direct.client, proxied.client, (client) => concurrent(client, plan.callers, plan.callsPerCaller, plan.maxMs));
     options.log(`proxy ${plan.callers} callers: direct ${formatNumber(conc.direct.throughputPerSecond)}/s | proxy ${formatNumber(conc.proxy.throughputPerSecond)}/s`);
     await direct.close();
@@ -105,6 +115,17 @@ export async function benchProxy(options: ProxyOptions): Promise<ProxyResult> {
         unit: 'ms',
         baseline: `${formatNumber(seq.proxy.p99Ms, 'ms')} vs direct ${formatNumber(seq.direct.p99Ms, 'ms')}`,
       },
+      ...(cpuPerCallMs === undefined
+        ? []
+        : [
+            {
+              key: 'proxy_cpu_per_call_ms',
+              label: 'proxy: CPU of the latchkey mcp process per sequential call',
+              value: cpuPerCallMs,
+              unit: 'ms',
+              baseline: `${seq.proxy.count} calls, utime + stime from /proc`,
+            } satisfies Figure,
+          ]),
       {
         key: 'proxy_throughput_ratio_50',
         label: `proxy: throughput ratio @${plan.callers} callers`,
@@ -148,11 +169,16 @@ export async function benchProxy(options: ProxyOptions): Promise<ProxyResult> {
 
 interface Connected {
   client: Client;
+  /** The spawned proxy's process id (none for the direct client). */
+  pid(): number | null;
   close(): Promise<void>;
 }
 
 /** Connects (initialize) and makes one tool call; records the time from start to its answer. */
-async function timedConnect(make: () => { client: Client; connect: () => Promise<void>; stderr: () => string }, into: number[]): Promise<Connected> {
+async function timedConnect(
+  make: () => { client: Client; connect: () => Promise<void>; stderr: () => string; pid?: () => number | null },
+  into: number[],
+): Promise<Connected> {
   const started = performance.now();
   const made = make();
   try {
@@ -167,6 +193,7 @@ async function timedConnect(make: () => { client: Client; connect: () => Promise
   let closed = false;
   return {
     client: made.client,
+    pid: made.pid ?? (() => null),
     close: async () => {
       if (closed) return;
       closed = true;
@@ -194,7 +221,18 @@ function proxyClient(launch: Launch, world: WorldHostReady) {
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const client = new Client({ name: 'latchkey-bench-proxy', version: '1.0.0' });
-  return { client, connect: () => client.connect(transport), stderr: () => stderr };
+  return { client, connect: () => client.connect(transport), stderr: () => stderr, pid: () => transport.pid };
+}
+
+/** A process's user + system CPU so far, from /proc (Linux); undefined elsewhere. */
+async function cpuMsOf(pid: number | null): Promise<number | undefined> {
+  if (pid === null) return undefined;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return undefined;
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15 (clock ticks, 100 a second on Linux).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? ticks * 10 : undefined;
 }
 
 async function callEcho(client: Client): Promise<void> {

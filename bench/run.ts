@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     try {
       log(`world host ready in ${world.ready.setupMs.toFixed(0)} ms`);
       if (options.only.has('proxy')) {
-        const result = await benchProxy({ quick: options.quick, world: world.ready, log });
+        const result = await benchProxy({ quick: options.quick, world: world.ready, log, childExecArgv: hostExecArgv });
         sections.push({ title: 'latchkey mcp proxy vs direct MCP SDK client (real world MCP server)', figures: result.figures });
         details['proxy'] = result.details;
       }
