@@ -3,7 +3,7 @@
  * well-formed event would, oldest first, across segments, skip torn and foreign lines, and see the
  * log as it was when they were asked while appends rotate segments under them.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -121,6 +121,20 @@ describe('audit queries', () => {
     expect(all?.map((event) => event.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(agent?.map((event) => event.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i).filter((i) => i % AGENTS.length === 0));
     expect((await log.query({ limit: 3 })).map((event) => event.seq)).toEqual([77, 78, 79]);
+  });
+
+  it('read past empty segments, an emptied middle one and a new newest one alike', async () => {
+    const { log } = await segmented(600);
+    for (let i = 0; i < 40; i += 1) await log.append(inputOf(i));
+    await log.close();
+    const names = (await readdir(dir)).filter((name) => name.startsWith('audit.')).sort();
+    const middle = names[Math.floor(names.length / 2)]!;
+    await writeFile(join(dir, middle), '');
+    await writeFile(join(dir, `audit.${String(names.length).padStart(6, '0')}.jsonl`), '');
+    const { log: reopened } = await segmented(600);
+    const text = await storedText();
+    for (const query of QUERIES) expect((await reopened.query(query)).map((event) => event.seq), JSON.stringify(query)).toEqual(naive(text, query));
+    expect((await reopened.query({ limit: 2 })).map((event) => event.seq)).toEqual([38, 39]);
   });
 
   it('check a line for the JSON text of each field asked for before parsing it', () => {
