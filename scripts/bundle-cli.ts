@@ -6,7 +6,7 @@
  *
  *   node --import tsx scripts/bundle-cli.ts [outdir]     (default dist/cli; the package's bin is <outdir>/main.js)
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -46,6 +46,9 @@ export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Pro
     // CommonJS dependencies inside ESM chunks still call require().
     banner: { js: "import { createRequire as __latchkeyRequire } from 'node:module'; const require = __latchkeyRequire(import.meta.url);" },
   });
+  // The chunks are ES modules: say so beside them, so Node never tries them as CommonJS first where no
+  // package.json above says "type": "module" (the packaged app's app.asar.unpacked/dist/cli).
+  await writeFile(resolve(outdir, 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);
   const outputs = Object.entries(result.metafile.outputs);
   // The commands' modules, loaded on dispatch, are entry points too: the bin is main.ts's output.
   const entry = outputs.find(([, output]) => output.entryPoint !== undefined && resolve(output.entryPoint) === CLI_ENTRY);

@@ -7,7 +7,7 @@
  * sources (scripts/package-electron-test.ts stageDesktopApp), not the shared dist/.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -138,6 +138,8 @@ describe('the dir build against a stub Electron', () => {
     expect(existsSync(join(appDir(), 'resources/app.asar.unpacked/node_modules/keytar/build/Release/keytar.node'))).toBe(true);
     // The host is the CLI's daemon run by Node, which cannot read inside the archive.
     expect(existsSync(join(appDir(), 'resources/app.asar.unpacked/dist/cli/main.js'))).toBe(true);
+    // Beside the chunks, so Node loads them as ES modules at once (no package.json above them says so).
+    expect(JSON.parse(readFileSync(join(appDir(), 'resources/app.asar.unpacked/dist/cli/package.json'), 'utf8'))).toEqual({ type: 'module' });
     expect(existsSync(join(appDir(), 'resources/app.asar.unpacked/node_modules/keytar/lib/keytar.js'))).toBe(true);
   });
 
