@@ -24,7 +24,7 @@ export function sendProblem(res: ServerResponse, problem: Problem, options: Send
  */
 export function tokenAnswer(token: TokenResponse): TokenResponse {
   const { access_token, token_type, expires_at, scope } = token;
-  if (typeof access_token !== 'string' || typeof scope !== 'string' || !Number.isInteger(expires_at) || (token_type !== 'Bearer' && token_type !== 'DPoP')) {
+  if (typeof access_token !== 'string' || typeof scope !== 'string' || !Number.isSafeInteger(expires_at) || (token_type !== 'Bearer' && token_type !== 'DPoP')) {
     throw new LatchkeyError(ErrorCode.Internal, 'The wallet built a token answer it cannot send.');
   }
   return { access_token, token_type, expires_at, scope };
