@@ -136,7 +136,8 @@ export class TokenBroker implements AgentRequests {
       const plan = decide({
         agent,
         request: { resource, account: target.account, scopes },
-        grants: this.deps.grants.list({ agentId: agent.id }),
+        // Only grants for this server can apply (grantAppliesTo): the others are not even listed.
+        grants: this.deps.grants.list({ agentId: agent.id, resource }),
         connection,
         declinedStepUps: this.deps.remembered?.declinedStepUps(agent.id, resource),
         revokedByOwner: this.revocations.blocks({ agentId: agent.id, resource, account: target.account }, session?.createdAt),
