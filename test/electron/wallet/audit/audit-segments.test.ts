@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEvent } from '../../../../shared/agents.js';
 import { openAuditLog, type AuditAnchor, type AuditHead, type AuditInput, type AuditLog } from '../../../../electron/wallet/audit/audit-log.js';
+import { openFileStorage } from '../../../../electron/wallet/audit/audit-segments.js';
 import { GENESIS_HASH } from '../../../../electron/wallet/audit/chain.js';
 import { fingerprint } from '../../../../electron/base/log/fingerprint.js';
 import { clockOf, ManualScheduler } from '../agents/manual-scheduler.js';
@@ -218,6 +219,24 @@ describe('T37: audit segments', () => {
     }
     const reopened = await start();
     expect(await reopened.verify()).toMatchObject({ ok: true, count: 52 });
+  });
+
+  it('the first sync after opening also flushes the newest sealed segment (its writer may have died mid-rotation) and the directory, once', async () => {
+    await fill(await start(), 0, 8);
+    await closeAll();
+    const probe = await openFile(join(dir, 'probe'), 'w');
+    const fsync = vi.spyOn(Object.getPrototypeOf(probe) as FileHandle, 'sync');
+    await probe.close();
+    try {
+      const storage = await openFileStorage(path, { maxSegmentBytes: SEGMENT_BYTES });
+      await storage.sync();
+      expect(fsync).toHaveBeenCalledTimes(2);
+      await storage.sync();
+      expect(fsync).toHaveBeenCalledTimes(2);
+      await storage.close();
+    } finally {
+      fsync.mockRestore();
+    }
   });
 
   it('T37: a link planted where the next segment goes is not followed: the log keeps writing where it was', async () => {
