@@ -6,7 +6,7 @@
  * recognisable prefix, so secret scanners can find a leaked one. Only a secret's hash is stored;
  * a fast hash is right because the secret has full entropy (nothing to brute-force).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** agt agent, ses session, grt grant, apr approval, req request, rpc owner RPC call. */
 export const ID_PREFIXES = ['agt', 'ses', 'grt', 'apr', 'req', 'rpc'] as const;
@@ -31,9 +31,14 @@ export function newSecret(kind: SecretKind): string {
   return `lk_${kind}_${randomBytes(SECRET_BYTES).toString('base64url')}`;
 }
 
-/** SHA-256, hex: what the vault keeps instead of a secret. */
+/** SHA-256 of the secret's UTF-8 bytes, hex: what the vault keeps instead of a secret. */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return hash('sha256', secret, 'hex');
+}
+
+/** hashSecret's digest as bytes, for a constant-time compare without decoding the hex again. */
+export function hashSecretBytes(secret: string): Buffer {
+  return hash('sha256', secret, 'buffer');
 }
 
 /**
@@ -41,7 +46,7 @@ export function hashSecret(secret: string): string {
  * neither the content nor the length of the expected value leaks through timing.
  */
 export function secretsEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a, 'utf8').digest();
-  const right = createHash('sha256').update(b, 'utf8').digest();
+  const left = hash('sha256', a, 'buffer');
+  const right = hash('sha256', b, 'buffer');
   return timingSafeEqual(left, right);
 }

@@ -7,7 +7,7 @@
  * once per stored document and kept until it changes.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { hashSecret } from '../../base/ids.js';
+import { hashSecretBytes } from '../../base/ids.js';
 import type { AgentsDocument } from './records.js';
 
 export interface SecretHolder {
@@ -46,9 +46,8 @@ export class SecretHashes {
 
   /** The holder of `secret`: one map lookup, then one constant-time compare, hit or miss. */
   match(secret: string): SecretHolder | undefined {
-    const key = hashSecret(secret);
-    const presented = Buffer.from(key, 'hex');
-    const candidate = this.candidates.get(key);
+    const presented = hashSecretBytes(secret);
+    const candidate = this.candidates.get(presented.toString('hex'));
     const equal = timingSafeEqual(presented, candidate?.hash ?? this.dummy);
     return equal && candidate !== undefined ? { ...candidate.holder } : undefined;
   }

@@ -6,7 +6,7 @@
  * say until when the ones the server cannot revoke stay valid (T38). A token the agent reports
  * refused (401) is not handed out again, and counts as reported once.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import type { ConnectionRef } from '../connections/accounts.js';
 
@@ -117,7 +117,8 @@ export class AgentTokenCache {
   handedOut(agentId: string, ath: string, now: number): Entry | undefined {
     this.prune(now);
     for (const [token, entry] of this.issued) {
-      if (entry.agentId === agentId && createHash('sha256').update(token, 'ascii').digest('base64url') === ath) return entry;
+      // The token's ASCII bytes, as RFC 9449 hashes them ('latin1' is Node's 'ascii' for a string).
+      if (entry.agentId === agentId && hash('sha256', Buffer.from(token, 'latin1'), 'base64url') === ath) return entry;
     }
     return undefined;
   }
