@@ -13,14 +13,14 @@ import { grantApplies, type ConnectionState } from '../grants/decide.js';
 import type { GrantStore } from '../grants/grant-store.js';
 
 export interface AccountTargetDeps {
-  grants: Pick<GrantStore, 'list'>;
+  grants: Pick<GrantStore, 'listStored'>;
   tokens: Pick<ConnectionTokens, 'resolve'>;
   clock: Clock;
 }
 
 export function accountTarget(deps: AccountTargetDeps, agentId: string, resource: string, named: string | undefined): ConnectionRef {
   const now = deps.clock.now();
-  const granted = deps.grants.list({ agentId, resource }).filter((grant) => grantApplies(grant, agentId, resource, now));
+  const granted = deps.grants.listStored(agentId, resource).filter((grant) => grantApplies(grant, agentId, resource, now));
   if (named !== undefined) {
     if (granted.length > 0 && !granted.some((grant) => grant.account === named)) {
       throw new LatchkeyError(ErrorCode.NoGrant, `This agent has no grant for account "${named}" of ${resource}.`, {

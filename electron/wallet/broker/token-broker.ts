@@ -131,13 +131,13 @@ export class TokenBroker implements AgentRequests {
       const target = this.targetOf(agent.id, resource, request.account);
       const audited = { ...base, ...accountOf(target) };
       const connection = connectionStateOf(this.deps.tokens, target);
-      const grantedHere = (): string[] => this.deps.grants.list({ agentId: agent.id, resource }).flatMap((g) => (grantAppliesTo(g, agent.id, target, this.deps.clock.now()) ? g.scopes : []));
+      const grantedHere = (): string[] => this.deps.grants.listStored(agent.id, resource).flatMap((g) => (grantAppliesTo(g, agent.id, target, this.deps.clock.now()) ? g.scopes : []));
       const scopes = boundedScopes(session, resource, request.scopes, grantedHere); // T40: a delegated session's slice
       const plan = decide({
         agent,
         request: { resource, account: target.account, scopes },
         // Only grants for this server can apply (grantAppliesTo): the others are not even listed.
-        grants: this.deps.grants.list({ agentId: agent.id, resource }),
+        grants: this.deps.grants.listStored(agent.id, resource),
         connection,
         declinedStepUps: this.deps.remembered?.declinedStepUps(agent.id, resource),
         revokedByOwner: this.revocations.blocks({ agentId: agent.id, resource, account: target.account }, session?.createdAt),

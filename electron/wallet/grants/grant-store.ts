@@ -104,22 +104,36 @@ function checkExpiry(expiresAt: number, now: number): number {
   return expiresAt;
 }
 
-/** The stored grants, oldest first, whole and by agent: built once per stored document. */
+/** The stored grants, oldest first, whole, by agent and by agent and server: built once per stored document. */
 interface GrantIndex {
   grants: GrantsDocument;
   all: readonly Grant[];
   byAgent: ReadonlyMap<string, readonly Grant[]>;
+  byAgentResource: ReadonlyMap<string, readonly Grant[]>;
+}
+
+const NO_GRANTS: readonly Grant[] = Object.freeze([]);
+
+/** An agent id and a resource as one map key (ids hold no newline). */
+function agentResourceKey(agentId: string, resource: string): string {
+  return `${agentId}\n${resource}`;
 }
 
 function indexOf(grants: GrantsDocument): GrantIndex {
   const all = Object.values(grants).sort((a, b) => a.createdAt - b.createdAt);
   const byAgent = new Map<string, Grant[]>();
+  const byAgentResource = new Map<string, Grant[]>();
+  const add = (map: Map<string, Grant[]>, key: string, grant: Grant): void => {
+    const found = map.get(key);
+    if (found === undefined) map.set(key, [grant]);
+    else found.push(grant);
+  };
   for (const grant of all) {
-    const mine = byAgent.get(grant.agentId);
-    if (mine === undefined) byAgent.set(grant.agentId, [grant]);
-    else mine.push(grant);
+    add(byAgent, grant.agentId, grant);
+    add(byAgentResource, agentResourceKey(grant.agentId, grant.resource), grant);
   }
-  return { grants, all, byAgent };
+  for (const list of byAgentResource.values()) Object.freeze(list);
+  return { grants, all, byAgent, byAgentResource };
 }
 
 export class GrantStore {
@@ -156,6 +170,15 @@ export class GrantStore {
     const found: Grant[] = [];
     for (const grant of from) if (filter.resource === undefined || grant.resource === filter.resource) found.push(this.withLastUsed(grant));
     return found;
+  }
+
+  /**
+   * An agent's grants for one server, oldest first, as stored: one index lookup, nothing copied.
+   * A last-used time still pending is not in them (list and get show it): for deciding a
+   * hand-out, which never reads it.
+   */
+  listStored(agentId: string, resource: string): readonly Grant[] {
+    return this.indexed().byAgentResource.get(agentResourceKey(agentId, resource)) ?? NO_GRANTS;
   }
 
   get(id: string): Grant | undefined {

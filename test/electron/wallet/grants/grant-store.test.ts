@@ -169,4 +169,22 @@ describe('GrantStore lookups by agent', () => {
     expect(Object.isFrozen(used)).toBe(true);
     expect(store.get(g.id)).toEqual(used);
   });
+
+  it('lists an agent’s grants for one server as stored, without the pending last-used time and without copying', async () => {
+    const { store, scheduler } = await setup();
+    const g = await store.create({ agentId: A, resource: R, scopes: ['read'], mode: 'allow' });
+    await store.create({ agentId: A, resource: S, scopes: ['write'], mode: 'allow' });
+    await store.create({ agentId: B, resource: R, scopes: ['read'], mode: 'allow' });
+    const [stored] = store.listStored(A, R);
+    expect(stored).toEqual(g);
+    scheduler.now += 5;
+    store.markUsed(g.id);
+    expect(store.listStored(A, R)).toEqual([stored]);
+    expect(store.listStored(A, R)[0]).toBe(stored);
+    expect(Object.isFrozen(store.listStored(A, R))).toBe(true);
+    expect(store.listStored(C, R)).toEqual([]);
+    await store.revoke(g.id);
+    expect(store.listStored(A, R)).toEqual([]);
+    expect(store.listStored(A, S).map((grant) => grant.scopes)).toEqual([['write']]);
+  });
 });
