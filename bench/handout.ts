@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { formatNumber, type Figure } from './report.js';
 import { mergeRounds, ratio, type LatencySummary } from './stats.js';
 import { runLoad, runPaired, targetFromUrl, type HttpTarget, type LoadResult } from './http-load.js';
+import { bundleHost } from './hosts/bundle-host.js';
 import { startHost } from './hosts/ipc.js';
 import type { HandoutHostReady, HandoutHostStats } from './hosts/handout-host.js';
 
@@ -62,10 +63,16 @@ export interface HandoutResult {
 }
 
 export async function benchHandout(options: HandoutOptions): Promise<HandoutResult> {
-  const host = await startHost<HandoutHostReady>(resolve(import.meta.dirname, 'hosts/handout-host.ts'), {
+  // The host runs bundled, as the daemon ships (the bare server in the same host).
+  const bundled = await bundleHost(resolve(import.meta.dirname, 'hosts/handout-host.ts'));
+  options.log(`bundled the hand-out host in ${formatNumber(bundled.buildMs, 'ms')}`);
+  const host = await startHost<HandoutHostReady>(bundled.path, {
     env: { BENCH_AGENTS: String(Math.max(...LEVELS)) },
     execArgv: options.hostExecArgv ?? [],
     readyTimeoutMs: 180_000,
+  }).catch(async (error: unknown) => {
+    await bundled.remove();
+    throw error;
   });
   try {
     const ready = host.ready;
@@ -141,6 +148,7 @@ export async function benchHandout(options: HandoutOptions): Promise<HandoutResu
     };
   } finally {
     await host.stop();
+    await bundled.remove();
   }
 }
 

@@ -30,7 +30,7 @@ export interface HostHandle<Ready> {
   stop(): Promise<void>;
 }
 
-/** Starts `modulePath` under tsx with IPC and waits for its ready message. */
+/** Starts `modulePath` with IPC (a .ts module under tsx, a bundle with plain node) and waits for its ready message. */
 export interface HostOptions {
   env?: Record<string, string>;
   /** Extra node flags (e.g. --cpu-prof). */
@@ -41,7 +41,7 @@ export interface HostOptions {
 export async function startHost<Ready>(modulePath: string, options: HostOptions = {}): Promise<HostHandle<Ready>> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
   const child = fork(modulePath, [], {
-    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+    execArgv: [...(modulePath.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.execArgv ?? [])],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
