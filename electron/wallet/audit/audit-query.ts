@@ -6,12 +6,14 @@
  * A line is checked cheaply before it is parsed: for each field the query names, the line must
  * hold it as the wallet writes it (`"agentId":"…"`, JSON.stringify's form); the first such text is
  * searched for in the bytes, so other lines are not even decoded. Only lines that pass and parse
- * as JSON are compared field by field, and only the matches are validated as events, so a query
- * returns well-formed events only; torn or foreign lines are skipped, as by parseLine. (A line
+ * as JSON are compared field by field, and only the matches are validated as events (by the
+ * zod-free check of shared/audit-event-check.ts: zod's parse of a thousand events allocates
+ * megabytes), so a query returns well-formed events only; torn or foreign lines are skipped, as by parseLine. (A line
  * rewritten by hand in another JSON form, say with spaces, is still listed without a filter and
  * checked by verify, but a filter may pass over it.)
  */
-import { AuditEvent, type AuditType } from '../../../shared/agents.js';
+import type { AuditEvent, AuditType } from '../../../shared/agents.js';
+import { readAuditEvent } from '../../../shared/audit-event-check.js';
 import type { Segment } from './audit-storage.js';
 import { visitLines, visitLinesContaining, type BlockVisitor, type LineVisitor } from './line-reader.js';
 
@@ -58,8 +60,7 @@ function matchingEvent(line: string, query: AuditQuery, needles: readonly string
     return undefined;
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !matches(raw as Record<string, unknown>, query)) return undefined;
-  const parsed = AuditEvent.safeParse(raw);
-  return parsed.success ? parsed.data : undefined;
+  return readAuditEvent(raw);
 }
 
 /** Matching events in `segments` (oldest first, as storage lists them), oldest first; the newest `limit` of them. */
