@@ -7,12 +7,19 @@
  * the cache only saves time. LATCHKEY_NO_COMPILE_CACHE=1 (or node's NODE_DISABLE_COMPILE_CACHE)
  * turns it off; NODE_COMPILE_CACHE set by the user is left to node.
  */
-import { lstatSync, mkdirSync, type Stats } from 'node:fs';
+import type * as Fs from 'node:fs';
+import type { Stats } from 'node:fs';
 import nodeModule from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * node:fs through require: an ESM import of node:fs builds its facade, which reads every export and
+ * so loads the fs streams (some 10 ms of a spawn), and this module runs at every CLI start.
+ */
+const { lstatSync, mkdirSync } = nodeModule.createRequire(import.meta.url)('node:fs') as typeof Fs;
 
 export interface CompileCacheHost {
   env: Env;
