@@ -9,10 +9,13 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI_ENTRY = resolve(ROOT, 'electron/cli/main.ts');
+const AGENT_TOKEN_ENTRY = resolve(ROOT, 'electron/cli/agent-token.ts');
+/** How main.ts imports agent-token.ts: built on its own as one file of that name beside main.js. */
+const AGENT_TOKEN_IMPORT = './agent-token.js';
 
 export interface BundledCli {
   /** The entry to run with node (the package's bin when outdir is dist/cli). */
@@ -29,10 +32,8 @@ async function readPackageVersion(): Promise<string> {
 /** Builds into `outdir` (emptied first); returns the entry file and the bytes of every output. */
 export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Promise<BundledCli> {
   await rm(outdir, { recursive: true, force: true });
-  const result = await build({
-    entryPoints: { main: CLI_ENTRY },
+  const common = {
     bundle: true,
-    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node22',
@@ -45,11 +46,28 @@ export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Pro
     define: { LATCHKEY_BUNDLED_VERSION: JSON.stringify(await readPackageVersion()) },
     // CommonJS dependencies inside ESM chunks still call require().
     banner: { js: "import { createRequire as __latchkeyRequire } from 'node:module'; const require = __latchkeyRequire(import.meta.url);" },
+  } satisfies BuildOptions;
+  const result = await build({
+    ...common,
+    entryPoints: { main: CLI_ENTRY },
+    splitting: true,
+    // main.ts's import of agent-token.ts stays an import of the file the second build writes.
+    plugins: [
+      {
+        name: 'agent-token-apart',
+        setup(plugin) {
+          plugin.onResolve({ filter: /^\.\/agent-token\.js$/ }, (args) => (args.importer === CLI_ENTRY ? { path: AGENT_TOKEN_IMPORT, external: true } : undefined));
+        },
+      },
+    ],
   });
+  // An agent's `latchkey token` built on its own: what it loads comes in a file or two of its own, not
+  // in the many chunks the split build shares among the verbs (its modules are copies from the same sources).
+  const agentToken = await build({ ...common, entryPoints: { 'agent-token': AGENT_TOKEN_ENTRY }, splitting: true, chunkNames: 'agent-token-[name]-[hash]' });
   // The chunks are ES modules: say so beside them, so Node never tries them as CommonJS first where no
   // package.json above says "type": "module" (the packaged app's app.asar.unpacked/dist/cli).
   await writeFile(resolve(outdir, 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);
-  const outputs = Object.entries(result.metafile.outputs);
+  const outputs = [...Object.entries(result.metafile.outputs), ...Object.entries(agentToken.metafile.outputs)];
   // The commands' modules, loaded on dispatch, are entry points too: the bin is main.ts's output.
   const entry = outputs.find(([, output]) => output.entryPoint !== undefined && resolve(output.entryPoint) === CLI_ENTRY);
   return {

@@ -3,7 +3,7 @@
  * browser opener and the wallet's composition root; everything else lives in run.ts. main.ts
  * loads this module once the compile cache is on.
  */
-import { createProcessInterrupts, createProcessIo } from './process-io.js';
+import { createProcessInterrupts, createProcessIo, endProcess } from './process-io.js';
 import { runCli } from './run.js';
 import { createProcessSignals } from './signals.js';
 import { readVersion } from './version.js';
@@ -24,7 +24,5 @@ export async function launchCli(): Promise<void> {
     signals: createProcessSignals(process),
   });
   interrupts.dispose();
-  process.exitCode = exitCode;
-  // Let stdout drain and the process end by itself; if a stray handle keeps it alive, end it anyway.
-  setTimeout(() => process.exit(exitCode), 2000).unref();
+  endProcess(process, exitCode);
 }

@@ -53,3 +53,9 @@ export function createProcessIo(proc: NodeJS.Process, interrupts: InterruptSourc
     columns: () => terminalColumns(proc),
   };
 }
+
+/** Sets the exit code and lets stdout drain so the process ends by itself; if a stray handle keeps it alive, ends it anyway. */
+export function endProcess(proc: NodeJS.Process, exitCode: number): void {
+  proc.exitCode = exitCode;
+  setTimeout(() => proc.exit(exitCode), 2000).unref();
+}
