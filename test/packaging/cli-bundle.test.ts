@@ -17,8 +17,7 @@ const ONLY_SOME_VERBS = ['node_modules/@modelcontextprotocol/', 'node_modules/tl
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** The entry's text and that of every chunk it imports statically, transitively. */
-async function eagerlyLoaded(entry: string): Promise<string> {
-  const seen = new Set<string>();
+async function eagerlyLoaded(entry: string, seen = new Set<string>()): Promise<string> {
   const texts: string[] = [];
   const visit = async (file: string): Promise<void> => {
     if (seen.has(file)) return;
@@ -87,5 +86,32 @@ describe('the CLI bundle (the package bin)', () => {
     expect(version.includes('node_modules/zod/'), '--version').toBe(false);
     expect(agentToken.includes('node_modules/zod/'), 'latchkey token in a session').toBe(false);
     expect(agentToken).toContain('function checkTokenResponse(');
+  });
+
+  it("an agent's latchkey token loads main.js, agent-token.js and the bridge client: a few files, no zod, no command table, help text or whole CLI", async () => {
+    const dir = dirname(built.entry);
+    const files = await readdir(dir);
+    expect(await readFile(built.entry, 'utf8')).toContain('import("./agent-token.js")');
+    const client = files.find((file) => /^agent-token-client-[A-Z0-9]+\.js$/u.test(file));
+    expect(client, 'the bridge client, in a chunk of the agent token build').toBeDefined();
+    const loaded = new Set<string>();
+    const fast = [await eagerlyLoaded(built.entry, loaded), await eagerlyLoaded(join(dir, 'agent-token.js'), loaded), await eagerlyLoaded(join(dir, client!), loaded)].join('\n');
+    for (const unwanted of ['node_modules/zod/', 'async function launchCli(', 'electron/cli/commands/table.ts', 'electron/cli/help.ts', 'electron/cli/run.ts', 'node_modules/undici/']) {
+      expect(fast.includes(unwanted), unwanted).toBe(false);
+    }
+    expect(fast).toContain('function checkTokenResponse(');
+    expect(loaded.size, [...loaded].join(' ')).toBeLessThanOrEqual(6);
+  });
+
+  it("runs an agent's latchkey token from the bundle, and hands --help to the whole CLI", async () => {
+    const env = { ...process.env, LATCHKEY_AGENT_SECRET: 'lk_agent_test_secret', LATCHKEY_SESSION: '', LATCHKEY_BRIDGE_SOCKET: join(dirname(built.entry), 'nobody-listens.sock') };
+    const down = await run(process.execPath, [built.entry, 'token', 'https://mcp.example.com/mcp'], { env }).then(
+      () => undefined,
+      (error: unknown) => error as { code: number; stderr: string },
+    );
+    expect(down?.code).toBe(1);
+    expect(down?.stderr).toContain('error[bridge.not_running]');
+    const help = await run(process.execPath, [built.entry, 'token', '--help'], { env });
+    expect(help.stdout).toMatch(/^Usage: latchkey token <mcp-url>/);
   });
 });
