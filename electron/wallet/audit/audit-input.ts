@@ -3,7 +3,7 @@
  * itself, so the types already give its shape; what they cannot give is checked here by hand: codes
  * where a code belongs, nothing that looks like a secret, and the bounds the schema puts on
  * lengths and numbers, so every event written reads back through AuditEvent (chain.ts parseLine).
- * The event is built from the schema's own keys, in its order, so nothing else gets in.
+ * The event is built from the schema's own keys, sorted, so nothing else gets in.
  */
 import { AuditEvent } from '../../../shared/agents.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
@@ -22,7 +22,8 @@ export const TEXT_LIMITS = { account: 64, reason: 200, issuer: 2048, site: 253, 
 export const CHAIN_LIMITS = { links: 8, length: 128 } as const;
 
 const TEXT_FIELDS = Object.entries(TEXT_LIMITS) as ReadonlyArray<[keyof typeof TEXT_LIMITS, number]>;
-const EVENT_KEYS = Object.keys(AuditEvent.shape) as ReadonlyArray<keyof AuditEvent>;
+/** The members an event is written with (all but `hash`), sorted by UTF-16 code units as canonical JSON has them. */
+const WRITTEN_KEYS = (Object.keys(AuditEvent.shape) as Array<keyof AuditEvent>).filter((key) => key !== 'hash').sort();
 
 export function refuse(field: string): LatchkeyError {
   return new LatchkeyError(ErrorCode.InvalidInput, `An audit event was refused: its "${field}" is not allowed there.`, {
@@ -33,6 +34,34 @@ export function refuse(field: string): LatchkeyError {
 function looksSecret(value: unknown): boolean {
   if (typeof value === 'string') return LOOKS_SECRET.some((pattern) => pattern.test(value));
   return Array.isArray(value) && value.some((item) => typeof item === 'string' && LOOKS_SECRET.some((pattern) => pattern.test(item)));
+}
+
+/**
+ * Every text of the input (strings and the strings in arrays) joined by NUL, which none of the
+ * patterns can match across (not whitespace, not in their character classes, a boundary for their
+ * look-arounds and \b): a pattern matches the joined text exactly when it matches one of the texts.
+ * A member that is not a string, a number or an array of strings is refused: then JSON.stringify
+ * of the event is its canonical JSON (eventOf).
+ */
+function textsOf(input: AuditInput): string {
+  let out = '';
+  for (const [field, value] of Object.entries(input)) {
+    if (typeof value === 'string') out += `${value}\0`;
+    else if (Array.isArray(value)) {
+      for (const item of value as unknown[]) {
+        if (typeof item !== 'string') throw refuse(field);
+        out += `${item}\0`;
+      }
+    } else if (typeof value !== 'number' && value !== undefined) throw refuse(field);
+  }
+  return out;
+}
+
+/** Refuses the input if any of its texts looks like a secret: one scan per pattern, the field found only then. */
+function checkSecrets(input: AuditInput): void {
+  const texts = textsOf(input);
+  if (!LOOKS_SECRET.some((pattern) => pattern.test(texts))) return;
+  for (const [field, value] of Object.entries(input)) if (looksSecret(value)) throw refuse(field);
 }
 
 function checkBounds(input: AuditInput): void {
@@ -51,13 +80,18 @@ export function checkInput(input: AuditInput): void {
   if (input.actor !== undefined && !CODE_TEXT.test(input.actor)) throw refuse('actor');
   if (input.tokenFingerprint !== undefined && !FINGERPRINT.test(input.tokenFingerprint)) throw refuse('tokenFingerprint');
   checkBounds(input);
-  for (const [field, value] of Object.entries(input)) if (looksSecret(value)) throw refuse(field);
+  checkSecrets(input);
 }
 
-/** The event as written, before its hash: the schema's members only, in the schema's order. */
+/**
+ * The event as written, before its hash: the schema's members only, in canonical order (keys
+ * sorted as chain.ts canonicalJson sorts them). Its members being strings, numbers and arrays of
+ * strings (checkInput), JSON.stringify of it is its canonical JSON: the text the hash covers and the
+ * line, made once.
+ */
 export function eventOf(input: AuditInput, seq: number, time: number, prevHash: string): Omit<AuditEvent, 'hash'> {
   const given: Partial<Record<keyof AuditEvent, unknown>> = { ...input, seq, time, prevHash };
   const event: Partial<Record<keyof AuditEvent, unknown>> = {};
-  for (const key of EVENT_KEYS) if (key !== 'hash' && given[key] !== undefined) event[key] = given[key];
+  for (const key of WRITTEN_KEYS) if (given[key] !== undefined) event[key] = given[key];
   return event as Omit<AuditEvent, 'hash'>;
 }

@@ -21,7 +21,7 @@ import { systemClock, type Clock, type Logger } from '../../base/ports.js';
 import { queryAudit, type AuditQuery } from './audit-query.js';
 import { openFileStorage, type SegmentOptions } from './audit-segments.js';
 import { MemoryStorage, type AuditStorage } from './audit-storage.js';
-import { GENESIS_HASH, hashEvent, parseLine, type AuditHead } from './chain.js';
+import { GENESIS_HASH, hashCanonical, lineOfCanonical, parseLine, type AuditHead } from './chain.js';
 import { checkInput, eventOf, type AuditInput } from './audit-input.js';
 import { RejectionSummaries, type BridgeRefusal, type RejectionSummaryOptions } from './rejection-summaries.js';
 import { SyncPolicy } from './sync-policy.js';
@@ -264,17 +264,21 @@ export class AuditLog {
     }
     let head = this.currentHead;
     const written: Array<{ item: Waiting; event: AuditEvent }> = [];
+    let text = this.torn ? '\n' : '';
     for (const item of batch) {
       // append() checked the input (audit-input.ts): no parse here, the wallet built the event.
+      // One serialisation: the canonical JSON the hash covers is also the line, with `hash` added last.
       const prevHash = head?.hash ?? GENESIS_HASH;
       const unhashed = eventOf(item.input, (head?.seq ?? -1) + 1, item.time, prevHash);
-      const event: AuditEvent = { ...unhashed, hash: hashEvent(prevHash, unhashed) };
+      const canonical = JSON.stringify(unhashed);
+      const event: AuditEvent = { ...unhashed, hash: hashCanonical(prevHash, canonical) };
+      text += `${lineOfCanonical(canonical, event.hash)}\n`;
       head = { seq: event.seq, hash: event.hash };
       written.push({ item, event });
     }
     if (written.length === 0) return;
     try {
-      await this.storage.append(`${this.torn ? '\n' : ''}${written.map(({ event }) => `${JSON.stringify(event)}\n`).join('')}`, written.length === 1);
+      await this.storage.append(text, written.length === 1);
     } catch (error) {
       this.logger.error('Could not write to the audit log.');
       for (const { item } of written) item.reject(error);

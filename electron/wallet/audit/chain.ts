@@ -3,7 +3,7 @@
  * event itself (canonical JSON, without `hash`), so a changed, removed or reordered entry breaks
  * the chain. The last entry is anchored elsewhere (the vault), so cutting the tail shows too.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AuditEvent } from '../../../shared/agents.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -44,9 +44,25 @@ function canonicalObject(value: Record<string, unknown>, skip?: string): string 
   return `${out}}`;
 }
 
+/** sha256 hex over prevHash + `canonical` (an event's canonical JSON without `hash`), in one call. */
+export function hashCanonical(prevHash: string, canonical: string): string {
+  return hash('sha256', `${prevHash}${canonical}`, 'hex');
+}
+
 /** sha256 hex over prevHash + canonical JSON of the event without its `hash` member. */
 export function hashEvent(prevHash: string, event: Record<string, unknown>): string {
-  return createHash('sha256').update(prevHash, 'utf8').update(canonicalObject(event, 'hash'), 'utf8').digest('hex');
+  return hashCanonical(prevHash, canonicalObject(event, 'hash'));
+}
+
+/**
+ * The stored line (without its newline) of an event whose canonical JSON without `hash` is
+ * `canonical`: the same text with `hash` added last. JSON.parse of it gives the event, and its
+ * canonical JSON without `hash` is `canonical` again, so the line verifies (as lines in any key
+ * order do: verify hashes the canonical form of what it parsed).
+ */
+export function lineOfCanonical(canonical: string, eventHash: string): string {
+  const members = canonical.slice(0, -1);
+  return `${members}${members.length === 1 ? '' : ','}"hash":${JSON.stringify(eventHash)}}`;
 }
 
 export interface ParsedLine {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AuditEvent } from '../../../../shared/agents.js';
 import { ErrorCode } from '../../../../shared/errors.js';
 import { CHAIN_LIMITS, checkInput, eventOf, TEXT_LIMITS, type AuditInput } from '../../../../electron/wallet/audit/audit-input.js';
-import { GENESIS_HASH } from '../../../../electron/wallet/audit/chain.js';
+import { canonicalJson, GENESIS_HASH } from '../../../../electron/wallet/audit/chain.js';
 
 const base: AuditInput = { type: 'token.issued', agentId: 'agt_a', agentName: 'a', resource: 'https://mcp.example.com/mcp', scopes: ['read'], outcome: 'ok' };
 
@@ -56,10 +56,56 @@ describe('audit input checked without a parse (T30)', () => {
     expect(() => checkInput({ ...base, count: 3, tokenExpiresAt: 5 })).not.toThrow();
   });
 
-  it('builds the event from the schema members only, in the schema order, leaving out absent ones', () => {
+  it('builds the event from the schema members only, in canonical (sorted) order, leaving out absent ones', () => {
     const input = { ...base, reason: undefined, extra: 'not a member' } as AuditInput;
     const event = eventOf(input, 4, 9, GENESIS_HASH);
-    expect(Object.keys(event)).toEqual(['seq', 'time', 'type', 'agentId', 'agentName', 'resource', 'scopes', 'outcome', 'prevHash']);
+    expect(Object.keys(event)).toEqual(['agentId', 'agentName', 'outcome', 'prevHash', 'resource', 'scopes', 'seq', 'time', 'type']);
     expect(event).toEqual({ ...base, seq: 4, time: 9, prevHash: GENESIS_HASH });
+  });
+
+  it('builds an event whose JSON.stringify is its canonical JSON, with every member set', () => {
+    const full: Required<AuditInput> = {
+      type: 'token.issued',
+      outcome: 'ok',
+      agentId: 'agt_a',
+      agentName: 'a',
+      resource: 'https://mcp.example.com/mcp',
+      scopes: ['read', 'write'],
+      sessionId: 'ses_a',
+      account: 'work',
+      reason: 'token-exchange',
+      issuer: 'https://as.example.com',
+      site: 'example.com',
+      tokenFingerprint: 'sha256:AbCdEfGh',
+      actor: 'owner',
+      count: 2,
+      tokenExpiresAt: 1765003600000.5,
+      owner: 'user-1 "quoted" ünïcode',
+      chain: ['ses_a', 'a', 'owner'],
+    };
+    expect(() => checkInput(full)).not.toThrow();
+    const event = eventOf(full, 4, 9.25, GENESIS_HASH);
+    expect(Object.keys(event)).toHaveLength(Object.keys(AuditEvent.shape).length - 1);
+    expect(JSON.stringify(event)).toBe(canonicalJson(event));
+  });
+
+  it('refuses a member that is not a string, a number or an array of strings (its JSON would not be canonical)', () => {
+    for (const [field, value] of [['owner', { b: 1, a: 2 }], ['scopes', ['read', { a: 1 }]], ['chain', [1]], ['agentName', null], ['agentId', true]] as const) {
+      const input = { ...base, [field]: value } as unknown as AuditInput;
+      expect(() => checkInput(input)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidInput, message: expect.stringContaining(`"${field}"`) }));
+    }
+  });
+
+  it('finds a secret-looking text in any member, names that member, and matches nothing across members', () => {
+    const looksSecret = ['eyJhbGciOi.eyJzdWIiOi', 'Bearer abc', 'x access_token=1', `lk_agent_${'A'.repeat(43)}`];
+    for (const text of looksSecret) {
+      for (const field of ['agentName', 'resource', 'owner', 'sessionId'] as const) {
+        expect(() => checkInput({ ...base, [field]: text })).toThrow(expect.objectContaining({ message: expect.stringContaining(`"${field}"`) }));
+      }
+      expect(() => checkInput({ ...base, scopes: ['read', text] })).toThrow(expect.objectContaining({ message: expect.stringContaining('"scopes"') }));
+    }
+    // Pieces that only look like a secret when run together are not one.
+    const split = { ...base, agentName: 'Bearer', resource: 'x', scopes: ['eyJhbGciOi', '.eyJzdWIiOi'], owner: `lk_agent_${'A'.repeat(20)}`, sessionId: 'A'.repeat(23) };
+    expect(() => checkInput(split)).not.toThrow();
   });
 });

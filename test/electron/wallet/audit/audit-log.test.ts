@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openAuditLog, type AuditAnchor, type AuditHead, type AuditInput, type AuditLog, type VerifyResult } from '../../../../electron/wallet/audit/audit-log.js';
 import { MemoryStorage } from '../../../../electron/wallet/audit/audit-storage.js';
-import { GENESIS_HASH, hashEvent } from '../../../../electron/wallet/audit/chain.js';
+import { canonicalJson, GENESIS_HASH, hashEvent } from '../../../../electron/wallet/audit/chain.js';
 import { fingerprint } from '../../../../electron/base/log/fingerprint.js';
 import { newSecret } from '../../../../electron/base/ids.js';
 import { ErrorCode } from '../../../../shared/errors.js';
@@ -428,5 +428,42 @@ describe('AuditLog content', () => {
     expect(await chainOf(log)).toEqual({ ok: true, count: 2 });
     expect((await log.query({ limit: 1 }))[0]?.seq).toBe(1);
     await log.close();
+  });
+});
+
+describe('AuditLog lines', () => {
+  /** Three lines as the wallet wrote them before lines were written in canonical order: the schema's key order. */
+  const writtenBefore = [
+    '{"seq":0,"time":1765000000000,"type":"agent.enrolled","agentId":"agt_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","agentName":"claude-code","outcome":"ok","prevHash":"0000000000000000000000000000000000000000000000000000000000000000","hash":"b904335095581a58c540a255fbba9b6c2c9b95a260cde24fe25ef9693e64c613"}',
+    '{"seq":1,"time":1765000001000,"type":"token.issued","agentId":"agt_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","agentName":"claude-code","sessionId":"ses_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","resource":"https://mcp.example.com/mcp","scopes":["read","write"],"outcome":"ok","tokenFingerprint":"sha256:AbCdEfGhIjKl","tokenExpiresAt":1765003600000,"owner":"user-1","chain":["ses_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","claude-code","owner"],"prevHash":"b904335095581a58c540a255fbba9b6c2c9b95a260cde24fe25ef9693e64c613","hash":"415d52bdd0efecaf02bc40b74084b49fde726256f83e4eee9857bcf522203c9f"}',
+    '{"seq":2,"time":1765000002000,"type":"token.refused","agentId":"agt_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","resource":"https://mcp.example.com/mcp","scopes":["admin"],"outcome":"denied","reason":"scope-not-granted","prevHash":"415d52bdd0efecaf02bc40b74084b49fde726256f83e4eee9857bcf522203c9f","hash":"314b0abe8d60c70ee5bb3d61f10640483510951da35d1bc4cef265de1194bbcc"}',
+  ];
+
+  it('a line written now is the event’s canonical JSON with its hash last, and parses back to the event', async () => {
+    const log = await start();
+    const events = [
+      await log.append({ ...issued(0), sessionId: 'ses_b', chain: ['ses_b', 'a', 'owner'], owner: 'user-1', tokenExpiresAt: 1765003600000, reason: 'token-exchange' }),
+      await log.append({ type: 'token.refused', agentId: A, resource: R, scopes: [], outcome: 'denied', reason: 'scope-not-granted' }),
+    ];
+    const written = await lines();
+    expect(written).toHaveLength(2);
+    for (const [i, event] of events.entries()) {
+      const { hash, ...unhashed } = event;
+      expect(written[i]).toBe(`${canonicalJson(unhashed).slice(0, -1)},"hash":"${hash}"}`);
+      expect(JSON.parse(written[i] ?? '')).toEqual(event);
+      expect(hashEvent(event.prevHash, event)).toBe(hash);
+    }
+    expect(await chainOf(log)).toEqual({ ok: true, count: 2 });
+  });
+
+  it('logs written before, in the schema’s key order, still verify, and the chain continues after them', async () => {
+    await writeFile(path, `${writtenBefore.join('\n')}\n`, { mode: 0o600 });
+    const log = await start();
+    expect(await chainOf(log)).toEqual({ ok: true, count: 3 });
+    const next = await log.append(issued(3));
+    expect(next).toMatchObject({ seq: 3, prevHash: '314b0abe8d60c70ee5bb3d61f10640483510951da35d1bc4cef265de1194bbcc' });
+    expect(await chainOf(log)).toEqual({ ok: true, count: 4 });
+    expect((await lines()).slice(0, 3)).toEqual(writtenBefore);
+    expect(await log.query({ agentId: A, outcome: 'denied' })).toEqual([JSON.parse(writtenBefore[2] ?? '')]);
   });
 });
