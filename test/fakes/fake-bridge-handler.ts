@@ -5,7 +5,7 @@
  */
 import type { AgentSummary } from '../../shared/agents.js';
 import type { ElicitationRequest, ElicitationResponse, EnrolRequest, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../shared/bridge.js';
-import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../../electron/wallet/bridge/handler.js';
+import { signalOf, type BridgeCaller, type BridgeHandler, type BridgeRejection, type CallerPresence } from '../../electron/wallet/bridge/handler.js';
 import type { EnrolRequester } from '../../electron/wallet/bridge/peer.js';
 
 export const FAKE_TOKEN = 'fake-access-token-CANARY-7f3a9c';
@@ -46,8 +46,8 @@ export class FakeBridgeHandler implements BridgeHandler {
     return this.secrets.get(secret);
   }
 
-  async token(caller: BridgeCaller, request: TokenRequest, signal: AbortSignal): Promise<TokenResponse> {
-    const call = { caller, request, signal };
+  async token(caller: BridgeCaller, request: TokenRequest, waitFor: AbortSignal | CallerPresence): Promise<TokenResponse> {
+    const call = { caller, request, signal: signalOf(waitFor) };
     this.tokenCalls.push(call);
     for (const waiter of this.tokenWaiters.splice(0)) waiter(call);
     if (this.tokenImpl !== undefined) return this.tokenImpl(call);

@@ -22,11 +22,28 @@ export interface BridgeRejection {
   agentId?: string;
 }
 
+/**
+ * Whether the caller is still there, for a request that may wait: `signal` aborts when the caller
+ * goes away before its answer was sent. It is made on first read, so a hand-out that waits for
+ * nothing costs no AbortSignal and no listener.
+ */
+export interface CallerPresence {
+  readonly signal: AbortSignal;
+}
+
+/** The signal of a presence, or the signal itself when a caller (a test, the owner's window) holds one already. */
+export function signalOf(waitFor: AbortSignal | CallerPresence): AbortSignal {
+  return waitFor instanceof AbortSignal ? waitFor : waitFor.signal;
+}
+
 export interface BridgeHandler {
   /** Looks up a bearer secret in constant time. Undefined: unknown, expired or revoked. */
   authenticate(secret: string): BridgeCaller | undefined;
-  /** POST /v1/token. May wait (bounded) for the owner's decision; `signal` aborts when the caller goes away. */
-  token(caller: BridgeCaller, request: TokenRequest, signal: AbortSignal): Promise<TokenResponse>;
+  /**
+   * POST /v1/token. May wait (bounded) for the owner's decision; the signal (signalOf) aborts when
+   * the caller goes away. The bridge hands a presence, whose signal is made only if it is read.
+   */
+  token(caller: BridgeCaller, request: TokenRequest, waitFor: AbortSignal | CallerPresence): Promise<TokenResponse>;
   /**
    * POST /v1/elicitations: the owner decides whether to open a server's URL; the answer is the
    * action only (never the URL). `signal` aborts when the caller goes away (withdraws the ask).

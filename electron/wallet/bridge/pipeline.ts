@@ -34,7 +34,7 @@ import {
   readBearer,
   type Listener,
 } from './checks.js';
-import type { BridgeCaller, BridgeHandler } from './handler.js';
+import type { BridgeCaller, BridgeHandler, CallerPresence } from './handler.js';
 import type { BridgeLimits, RateLimiter } from './limits.js';
 import { isForeignPeer, requesterOf, type EnrolRequester, type PeerIdentifier } from './peer.js';
 import { problemFromError, refusalProblem } from './problems.js';
@@ -53,7 +53,8 @@ export interface PipelineDeps {
 
 interface RouteContext {
   caller: BridgeCaller | undefined;
-  signal: AbortSignal;
+  /** The caller's presence; its signal is made when a route reads it (one that waits). */
+  presence: CallerPresence;
   /** The enrolling process (socket-only routes). */
   requester: EnrolRequester | undefined;
 }
@@ -96,12 +97,12 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/v1/token': {
     method: 'POST',
     authenticated: true,
-    accept: withBody(TokenRequest, async (handler, { caller, signal }, body) => tokenAnswer(await handler.token(requireCaller(caller), body, signal))),
+    accept: withBody(TokenRequest, async (handler, { caller, presence }, body) => tokenAnswer(await handler.token(requireCaller(caller), body, presence))),
   },
   '/v1/elicitations': {
     method: 'POST',
     authenticated: true,
-    accept: withBody(ElicitationRequest, async (handler, { caller, signal }, body) => ElicitationResponse.parse(await handler.elicit(requireCaller(caller), body, signal))),
+    accept: withBody(ElicitationRequest, async (handler, { caller, presence }, body) => ElicitationResponse.parse(await handler.elicit(requireCaller(caller), body, presence.signal))),
   },
   '/v1/whoami': {
     method: 'GET',
@@ -133,9 +134,9 @@ const ROUTES: Readonly<Record<string, Route>> = {
     method: 'POST',
     authenticated: false,
     socketOnly: true,
-    accept: withBody(EnrolRequest, async (handler, { signal, requester }, body) => {
+    accept: withBody(EnrolRequest, async (handler, { presence, requester }, body) => {
       if (requester === undefined) throw new Error('enrolment needs its requester');
-      const enrolled = await handler.enrol(body, signal, requester);
+      const enrolled = await handler.enrol(body, presence.signal, requester);
       return EnrolResponse.parse({ agent_id: enrolled.agentId, name: enrolled.name, secret: enrolled.secret });
     }),
   },
@@ -175,12 +176,12 @@ async function handleRequest(deps: PipelineDeps, listener: Listener, req: Incomi
     const caller = authenticate(deps, route, req);
     agentId = caller?.agent.id;
     limitRate(deps, caller);
-    const signal = abortOnClose(res);
+    const presence = new ResponsePresence(res);
     const run = route.method === 'GET' ? route.run : await readRouteBody(req, deps.limits.maxBodyBytes, route);
-    if (signal.aborted) return;
+    if (presence.gone) return;
     const requester = route.socketOnly === true ? await identifyRequester(deps, req) : undefined;
-    if (signal.aborted) return;
-    const result = await run(deps.handler, { caller, signal, requester });
+    if (presence.gone) return;
+    const result = await run(deps.handler, { caller, presence, requester });
     sendJson(res, 200, result);
   } catch (error) {
     if (error instanceof Refusal) {
@@ -258,13 +259,38 @@ export function reportRejection(
   }
 }
 
-/** Aborts when the caller goes away before its answer was sent. */
-function abortOnClose(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller.signal;
+/**
+ * The caller went away before its answer was sent: the response closed unfinished. Its signal is
+ * made on first read (aborted already if the caller is gone by then), then aborts on that close.
+ */
+class ResponsePresence implements CallerPresence {
+  private made: AbortSignal | undefined;
+
+  constructor(private readonly res: ServerResponse) {}
+
+  get gone(): boolean {
+    return this.made?.aborted ?? isClosedUnfinished(this.res);
+  }
+
+  get signal(): AbortSignal {
+    this.made ??= this.abortOnClose();
+    return this.made;
+  }
+
+  private abortOnClose(): AbortSignal {
+    const { res } = this;
+    if (isClosedUnfinished(res)) return AbortSignal.abort();
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    return controller.signal;
+  }
+}
+
+/** Node marks a response destroyed once its connection closes (or it is destroyed). */
+function isClosedUnfinished(res: ServerResponse): boolean {
+  return res.destroyed && !res.writableFinished;
 }
 
 /** Reads the body under the size cap, then the route's strict schema; every failure is a refusal. */

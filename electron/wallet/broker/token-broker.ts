@@ -14,7 +14,6 @@ import type { DpopProofRequest, DpopProofResponse, ElicitationRequest, Elicitati
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { UrlPolicy } from '../../../shared/url.js';
 import type { Clock, Logger } from '../../base/ports.js';
-import { fingerprint } from '../../base/log/fingerprint.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { GrantPatch, GrantStore } from '../grants/grant-store.js';
 import { accountOf, connectionKey, type ConnectionRef } from '../connections/accounts.js';
@@ -27,13 +26,14 @@ import type { ConnectionTokens } from '../connections/connection-tokens.js';
 import type { RememberedAnswers } from '../elicitation/remembered-answers.js';
 import { pendingApprovalsFor } from './pending-approvals.js';
 import { refusalError, stepUpForAgent } from './step-up.js';
-import type { BridgeCaller, BridgeHandler, BridgeRejection } from '../bridge/handler.js';
+import { signalOf, type BridgeCaller, type BridgeHandler, type BridgeRejection, type CallerPresence } from '../bridge/handler.js';
 import { OwnerRevocations } from './owner-revocations.js';
 import { AgentTokenCache } from './agent-token-cache.js';
 import { NONE_REVOKED, revokeCachedTokens, type TokensRevoked } from './revoke-tokens.js';
 import type { AgentClientTokens } from '../identities/agent-client-tokens.js';
 import { handOutFromOwnClient } from './own-client.js';
-import { boundedScopes, chainOf, subjectOfToken } from './session-bounds.js';
+import { boundedScopes, chainOf } from './session-bounds.js';
+import { TokenFactsMemo } from './token-facts.js';
 import { agentProof } from './dpop-proofs.js';
 import { askOwnerConsent, changeGrant, type OwnerConsentDeps } from './owner-consent.js';
 import { handOutToAgent, type Mint, type MintForAgentDeps } from './mint-for-agent.js';
@@ -82,6 +82,8 @@ export interface TokenBrokerDeps {
 
 export class TokenBroker implements AgentRequests {
   private readonly cache = new AgentTokenCache();
+  /** The audit's facts of tokens handed out, once per token. */
+  private readonly tokenFacts = new TokenFactsMemo();
   /** Grants the owner revoked: the agent is refused at once rather than asking the owner again (owner-revocations.ts). */
   private readonly revocations = new OwnerRevocations();
   /** Delegated sessions' tokens by token exchange where the server offers it (session-exchange.ts). */
@@ -107,7 +109,7 @@ export class TokenBroker implements AgentRequests {
   }
 
   /** Plans the answer (grants/decide.ts), asks the owner if the plan says so, mints, audits. */
-  async token(caller: BridgeCaller, request: TokenRequest, signal: AbortSignal): Promise<TokenResponse> {
+  async token(caller: BridgeCaller, request: TokenRequest, waitFor: AbortSignal | CallerPresence): Promise<TokenResponse> {
     const { agent, session } = caller;
     const base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }) };
     let resource: string;
@@ -127,7 +129,7 @@ export class TokenBroker implements AgentRequests {
       });
     }
     try {
-      if (request.rejected !== undefined) await heedRefusal(this.refusalDeps(), agent.id, resource, request.account, request.rejected, signal);
+      if (request.rejected !== undefined) await heedRefusal(this.refusalDeps(), agent.id, resource, request.account, request.rejected, signalOf(waitFor));
       const target = this.targetOf(agent.id, resource, request.account);
       const audited = { ...base, ...accountOf(target) };
       const connection = connectionStateOf(this.deps.tokens, target);
@@ -143,12 +145,12 @@ export class TokenBroker implements AgentRequests {
         revokedByOwner: this.revocations.blocks({ agentId: agent.id, resource, account: target.account }, session?.createdAt),
         now: this.deps.clock.now(),
       });
-      const settled = plan.kind === 'ask' ? await this.ask(agent, target, plan, connection?.scopes ?? [], signal, audited) : plan;
+      const settled = plan.kind === 'ask' ? await this.ask(agent, target, plan, connection?.scopes ?? [], signalOf(waitFor), audited) : plan;
       if (settled.kind === 'refuse') throw refusalError(settled);
       const lineage = session === undefined ? [] : this.deps.agents.lineage(session.id);
       const token = await this.handOut(agent.id, target, settled, lineage, grantedHere);
       if (settled.grant !== undefined) this.deps.grants.markUsed(settled.grant.id);
-      const owner = subjectOfToken(token.access_token);
+      const { owner, fingerprint } = this.tokenFacts.of(token.access_token);
       await this.record({
         type: 'token.issued',
         ...audited,
@@ -158,7 +160,7 @@ export class TokenBroker implements AgentRequests {
         resource,
         scopes: token.scope.split(' ').filter((s) => s !== ''),
         outcome: 'ok',
-        tokenFingerprint: fingerprint(token.access_token),
+        tokenFingerprint: fingerprint,
         tokenExpiresAt: token.expires_at * 1000,
       });
       return token;
@@ -214,6 +216,7 @@ export class TokenBroker implements AgentRequests {
   async revokeGrant(id: string): Promise<RevokedGrant> {
     const grant = await this.deps.grants.revoke(id);
     this.revocations.note(grant, this.deps.clock.now());
+    this.tokenFacts.clear();
     const tokens = (await revokeCachedTokens(this.cache, this.deps.tokens, this.deps.logger, grant.agentId, grant, this.deps.clock.now())).get(connectionKey(grant)) ?? NONE_REVOKED;
     return { grant, tokens };
   }
@@ -236,6 +239,7 @@ export class TokenBroker implements AgentRequests {
     const agent = await this.deps.agents.remove(idOrName);
     const grants = await this.deps.grants.revokeForAgent(agent.id);
     this.revocations.forgetAgent(agent.id);
+    this.tokenFacts.clear();
     await this.deps.remembered?.forgetStepUps(agent.id);
     const revoked = await revokeCachedTokens(this.cache, this.deps.tokens, this.deps.logger, agent.id, undefined, this.deps.clock.now());
     return { agent, grants: grants.map((grant) => ({ grant, tokens: revoked.get(connectionKey(grant)) ?? NONE_REVOKED })) };
