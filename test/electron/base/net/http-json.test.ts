@@ -82,4 +82,15 @@ describe('sendJson', () => {
     expect(answer.headers['allow']).toBe('POST');
     expect(Object.keys(answer.headers).some((name) => name.startsWith('access-control-'))).toBe(false);
   });
+
+  it('answers without options with the same headers: type, length, never cached or sniffed', async () => {
+    const port = await echoServer({ maxBytes: 100 });
+    const answer = await post(port, '[1, "é"]');
+    expect(answer.body).toBe('{"value":[1,"é"]}');
+    expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(answer.headers['content-length']).toBe(String(Buffer.byteLength(answer.body)));
+    expect(answer.headers['cache-control']).toBe('no-store');
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    expect(Object.keys(answer.headers).some((name) => name.startsWith('access-control-'))).toBe(false);
+  });
 });
