@@ -46,7 +46,10 @@ export function createProcessIo(proc: NodeJS.Process, interrupts: InterruptSourc
   return {
     stdout: proc.stdout,
     stderr: proc.stderr,
-    stdin: proc.stdin,
+    // Read when a command reads it: making process.stdin opens the stream, a cost to every command that never does.
+    get stdin() {
+      return proc.stdin;
+    },
     interrupts,
     now: () => Date.now(),
     schedule: intervalScheduler,
