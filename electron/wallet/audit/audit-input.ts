@@ -31,37 +31,30 @@ export function refuse(field: string): LatchkeyError {
   });
 }
 
-function looksSecret(value: unknown): boolean {
-  if (typeof value === 'string') return LOOKS_SECRET.some((pattern) => pattern.test(value));
-  return Array.isArray(value) && value.some((item) => typeof item === 'string' && LOOKS_SECRET.some((pattern) => pattern.test(item)));
+/**
+ * A text none of LOOKS_SECRET can match: each of them needs one of these pieces (case aside), so a
+ * text without any is passed after one scan instead of four.
+ */
+const SECRET_PIECES = /lk_|eyJ|bearer\s|_token=/i;
+
+function looksSecret(text: string): boolean {
+  return SECRET_PIECES.test(text) && LOOKS_SECRET.some((pattern) => pattern.test(text));
 }
 
 /**
- * Every text of the input (strings and the strings in arrays) joined by NUL, which none of the
- * patterns can match across (not whitespace, not in their character classes, a boundary for their
- * look-arounds and \b): a pattern matches the joined text exactly when it matches one of the texts.
- * A member that is not a string, a number or an array of strings is refused: then JSON.stringify
- * of the event is its canonical JSON (eventOf).
+ * Refuses a member that looks like a secret, or that is not a string, a number or an array of
+ * strings: then JSON.stringify of the event is its canonical JSON (eventOf).
  */
-function textsOf(input: AuditInput): string {
-  let out = '';
-  for (const [field, value] of Object.entries(input)) {
-    if (typeof value === 'string') out += `${value}\0`;
-    else if (Array.isArray(value)) {
-      for (const item of value as unknown[]) {
-        if (typeof item !== 'string') throw refuse(field);
-        out += `${item}\0`;
-      }
+function checkMembers(input: AuditInput): void {
+  const members: Readonly<Record<string, unknown>> = input;
+  for (const field of Object.keys(members)) {
+    const value = members[field];
+    if (typeof value === 'string') {
+      if (looksSecret(value)) throw refuse(field);
+    } else if (Array.isArray(value)) {
+      for (const item of value as unknown[]) if (typeof item !== 'string' || looksSecret(item)) throw refuse(field);
     } else if (typeof value !== 'number' && value !== undefined) throw refuse(field);
   }
-  return out;
-}
-
-/** Refuses the input if any of its texts looks like a secret: one scan per pattern, the field found only then. */
-function checkSecrets(input: AuditInput): void {
-  const texts = textsOf(input);
-  if (!LOOKS_SECRET.some((pattern) => pattern.test(texts))) return;
-  for (const [field, value] of Object.entries(input)) if (looksSecret(value)) throw refuse(field);
 }
 
 function checkBounds(input: AuditInput): void {
@@ -80,7 +73,7 @@ export function checkInput(input: AuditInput): void {
   if (input.actor !== undefined && !CODE_TEXT.test(input.actor)) throw refuse('actor');
   if (input.tokenFingerprint !== undefined && !FINGERPRINT.test(input.tokenFingerprint)) throw refuse('tokenFingerprint');
   checkBounds(input);
-  checkSecrets(input);
+  checkMembers(input);
 }
 
 /**
