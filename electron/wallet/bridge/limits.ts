@@ -46,6 +46,9 @@ export function resolveLimits(overrides: Partial<BridgeLimits> = {}): BridgeLimi
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+/** Every allowed request's decision: one object, not one per request. */
+const ALLOWED: RateDecision = Object.freeze({ allowed: true });
+
 interface Bucket {
   tokens: number;
   updatedAt: number;
@@ -69,7 +72,7 @@ export class RateLimiter {
     const bucket = this.refill(key, now);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return { allowed: true };
+      return ALLOWED;
     }
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)) };
   }
