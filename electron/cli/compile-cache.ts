@@ -7,7 +7,6 @@
  * the cache only saves time. LATCHKEY_NO_COMPILE_CACHE=1 (or node's NODE_DISABLE_COMPILE_CACHE)
  * turns it off; NODE_COMPILE_CACHE set by the user is left to node.
  */
-import type * as Fs from 'node:fs';
 import type { Stats } from 'node:fs';
 import nodeModule from 'node:module';
 import { homedir } from 'node:os';
@@ -16,10 +15,10 @@ import { isAbsolute, join } from 'node:path';
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * node:fs through require: an ESM import of node:fs builds its facade, which reads every export and
+ * node:fs through process.getBuiltinModule (no ESM facade): an ESM import of node:fs builds its facade, which reads every export and
  * so loads the fs streams (some 10 ms of a spawn), and this module runs at every CLI start.
  */
-const { lstatSync, mkdirSync } = nodeModule.createRequire(import.meta.url)('node:fs') as typeof Fs;
+const { lstatSync, mkdirSync } = process.getBuiltinModule('node:fs');
 
 export interface CompileCacheHost {
   env: Env;

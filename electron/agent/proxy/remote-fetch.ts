@@ -32,7 +32,7 @@ export interface HttpFetch {
 }
 
 export function createHttpFetch(): HttpFetch {
-  // node:http through require (node-http.ts: an ESM import of it loads undici).
+  // node:http from node-http.ts (process.getBuiltinModule: an ESM import of it loads undici).
   const httpAgent = new nodeHttp.Agent({ keepAlive: true });
   let https: Promise<{ module: typeof Https; agent: Agent }> | undefined;
   // node:https (and TLS with it) is loaded for an https server only.

@@ -1,5 +1,4 @@
 import type * as Crypto from 'node:crypto';
-import { createRequire } from 'node:module';
 
 /**
  * node:crypto, loaded on the first fingerprint: every CLI start loads the logger (its redaction) and
@@ -9,6 +8,6 @@ let cryptoHash: typeof Crypto.hash | undefined;
 
 /** A stable, non-reversible short name for a secret: what logs and the UI show instead of it. */
 export function fingerprint(secret: string): string {
-  cryptoHash ??= (createRequire(import.meta.url)('node:crypto') as typeof Crypto).hash;
+  cryptoHash ??= process.getBuiltinModule('node:crypto').hash;
   return `sha256:${cryptoHash('sha256', secret, 'base64url').slice(0, 12)}`;
 }

@@ -4,11 +4,9 @@
  * refused rather than repaired, because someone else may be waiting in it.
  */
 import { Buffer } from 'node:buffer';
-import type * as Crypto from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 
@@ -135,7 +133,7 @@ export async function secureSocketFile(path: string): Promise<void> {
 /** Writes `text` to a fresh 0600 temp file (never through an existing name or link), syncs it and renames it over `path`. */
 export async function writePrivateFile(path: string, text: string): Promise<void> {
   // node:crypto loads here, for a writer: an agent's `latchkey token` only reads the discovery file, and node:crypto costs a spawn some 15 ms.
-  const { randomBytes } = createRequire(import.meta.url)('node:crypto') as typeof Crypto;
+  const { randomBytes } = process.getBuiltinModule('node:crypto');
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const file = await open(temp, 'wx', 0o600);
   try {

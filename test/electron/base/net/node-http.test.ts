@@ -1,5 +1,5 @@
 /**
- * node:http comes from base/net/node-http.ts, through require: it is Node's own module, and no
+ * node:http comes from base/net/node-http.ts, through process.getBuiltinModule: it is Node's own module, and no
  * source file imports it as an ES module at run time (its ESM facade would load Node's bundled
  * undici in every process that serves or asks over HTTP). Type imports are free.
  */
@@ -13,7 +13,7 @@ const ROOT = resolve(import.meta.dirname, '../../../..');
 /** A value import of node:http (or http): `import … from 'node:http'` that is not `import type`. */
 const VALUE_IMPORT = /^\s*import\s+(?!type\b)[^;]*?\bfrom\s*['"](?:node:)?http['"]/mu;
 
-describe('node:http, through require', () => {
+describe('node:http, through process.getBuiltinModule', () => {
   it('is node:http itself', () => {
     expect(nodeHttp.createServer).toBe(http.createServer);
     expect(nodeHttp.request).toBe(http.request);
