@@ -1,16 +1,26 @@
 /**
- * Where Latchkey's own files are: the folder of the nearest package.json above a module. Works
- * from the sources (electron/…) and from the build (dist/electron/…), whose renderer is dist/renderer.
+ * Where Latchkey's own files are: the folder of the nearest package.json above a module that is
+ * Latchkey's (named "latchkey"; the CLI bundle's own `{"type": "module"}` beside its chunks is not).
+ * Works from the sources (electron/…) and from the build (dist/electron/…, dist/cli/…), whose
+ * renderer is dist/renderer.
  */
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The nearest folder holding a package.json, walking up from `moduleUrl` (an import.meta.url). */
+function isLatchkeyManifest(path: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown }).name === 'latchkey';
+  } catch {
+    return false;
+  }
+}
+
+/** The nearest folder holding Latchkey's package.json, walking up from `moduleUrl` (an import.meta.url). */
 export function findPackageRoot(moduleUrl: string): string | undefined {
   let dir = dirname(fileURLToPath(moduleUrl));
   for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (isLatchkeyManifest(join(dir, 'package.json'))) return dir;
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;

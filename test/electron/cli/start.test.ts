@@ -7,6 +7,7 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP_MAIN_ENTRY, launchDesktop, probeDesktop } from '../../../electron/wallet/host/desktop.js';
 import { findPackageRoot, rendererDir } from '../../../electron/wallet/host/package-root.js';
@@ -45,6 +46,17 @@ describe('desktop probe', () => {
   it('finds the package root and the renderer from the sources', () => {
     expect(findPackageRoot(import.meta.url)).toBe(REPO_ROOT);
     expect(rendererDir()).toBe(join(REPO_ROOT, 'dist', 'renderer'));
+  });
+
+  it("from the CLI bundle: its chunks' own package.json (type: module) is not Latchkey's root", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'latchkey-root-'));
+    await writeFile(join(root, 'package.json'), JSON.stringify({ name: 'latchkey', version: '0.0.0' }));
+    await mkdir(join(root, 'dist', 'cli'), { recursive: true });
+    await writeFile(join(root, 'dist', 'cli', 'package.json'), JSON.stringify({ type: 'module' }));
+    const chunk = pathToFileURL(join(root, 'dist', 'cli', 'main.js')).href;
+    expect(findPackageRoot(chunk)).toBe(root);
+    expect(rendererDir(chunk)).toBe(join(root, 'dist', 'renderer'));
+    await rm(root, { recursive: true, force: true });
   });
 
   it('here: the electron package has no binary, so the desktop app cannot start (and nothing is downloaded)', async () => {
