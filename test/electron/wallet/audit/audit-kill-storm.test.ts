@@ -6,10 +6,8 @@
  * none of them: every restart continues from at least the last acknowledged seq without finding a
  * gap, and at the end verify() finds the chain whole across every segment, reaching its anchor.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAuditLog } from '../../../../electron/wallet/audit/audit-log.js';
 import { openVault } from '../../../../electron/wallet/vault/index.js';
@@ -17,6 +15,7 @@ import { FixedKeySecretStore } from '../../../fakes/fixed-key-secret-store.js';
 import { buildSnapshotChild, type SnapshotChild } from '../vault/snapshot-child.js';
 import { createTempDirs } from '../vault/temp-dirs.js';
 import { KILL_STORM_SEGMENT_BYTES, vaultAnchorOf } from './audit-writer-child.js';
+import { nextLine, startWriter } from '../vault/writer-process.js';
 
 /** Acknowledgements before each kill: a few, around the 100-record sync, across several segments. */
 const KILL_AFTER = [1, 3, 40, 99, 100, 101, 7, 160, 250, 12, 400, 60];
@@ -27,24 +26,6 @@ afterAll(() => {
   snapshot?.remove();
   dirs.removeAll();
 });
-
-interface Writer {
-  child: ChildProcessWithoutNullStreams;
-  lines: AsyncIterator<string>;
-  exited: Promise<void>;
-}
-
-function startWriter(args: string[], key: string): Writer {
-  const child = spawn(process.execPath, args, { env: { ...process.env, LATCHKEY_TEST_VAULT_KEY: key }, stdio: 'pipe' });
-  child.stderr.resume();
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exited };
-}
-
-async function nextLine(writer: Writer): Promise<string | undefined> {
-  const { value, done } = await writer.lines.next();
-  return done === true ? undefined : (value as string);
-}
 
 describe('audit log: kill storm', () => {
   it(`SIGKILLed ${KILL_AFTER.length} times mid-append: every acknowledged record survives, the chain verifies and reaches its anchor`, { timeout: 300_000 }, async () => {

@@ -6,16 +6,15 @@
  * Speed: children start from a Node startup snapshot (no module loading), the next child starts
  * while the current one writes, and two independent vaults ("lanes") run side by side.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openVault } from '../../../../electron/wallet/vault/index.js';
 import { FixedKeySecretStore } from '../../../fakes/fixed-key-secret-store.js';
 import { buildSnapshotChild, type SnapshotChild } from './snapshot-child.js';
 import { createTempDirs } from './temp-dirs.js';
+import { nextLine, startWriter } from './writer-process.js';
 
 const KILLS = Number(process.env.LATCHKEY_V5_KILLS ?? 500);
 const LANES = 2;
@@ -25,24 +24,6 @@ afterAll(() => {
   child?.remove();
   dirs.removeAll();
 });
-
-interface Writer {
-  child: ChildProcessWithoutNullStreams;
-  lines: AsyncIterator<string>;
-  exited: Promise<void>;
-}
-
-function startWriter(args: string[], key: string): Writer {
-  const child = spawn(process.execPath, args, { env: { ...process.env, LATCHKEY_TEST_VAULT_KEY: key }, stdio: 'pipe' });
-  child.stderr.resume();
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exited };
-}
-
-async function nextLine(writer: Writer): Promise<string | undefined> {
-  const { value, done } = await writer.lines.next();
-  return done === true ? undefined : (value as string);
-}
 
 interface LaneStats {
   kills: number;
