@@ -4,12 +4,14 @@
  * first; an agent's `latchkey token` (agent-token.ts) parses with the token command's own options
  * through the same functions, without loading the table.
  */
+import type * as Util from 'node:util';
+import { builtinModule } from '../base/builtin-module.js';
 import type { GlobalFlags } from './config.js';
 import { GLOBAL_OPTIONS, getFlag, getString, type CommandHelp, type OptionSpec, type OptionValues } from './spec.js';
 import { UsageError } from './usage-error.js';
 
-/** node:util through process.getBuiltinModule: its ESM facade reads every export, which costs a CLI start some 10 ms. */
-const { parseArgs } = process.getBuiltinModule('node:util');
+/** node:util through builtinModule (process.getBuiltinModule): its ESM facade reads every export, which costs a CLI start some 10 ms. */
+const { parseArgs } = builtinModule<typeof Util>('node:util');
 
 /** What the parser needs of a command: its words, options and positionals. */
 export type CommandShape = Pick<CommandHelp, 'path' | 'usage' | 'options' | 'positionals' | 'optionalPositionals' | 'variadic'>;

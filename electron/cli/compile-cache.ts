@@ -15,8 +15,10 @@ import { isAbsolute, join } from 'node:path';
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * node:fs through process.getBuiltinModule (no ESM facade): an ESM import of node:fs builds its facade, which reads every export and
- * so loads the fs streams (some 10 ms of a spawn), and this module runs at every CLI start.
+ * node:fs through process.getBuiltinModule: an ESM import of node:fs builds its facade, which reads
+ * every export and so loads the fs streams (some 10 ms of a spawn), and this module runs at every CLI
+ * start. Called directly, not through base/builtin-module.ts: the CLI runs on Node ≥ 22.12 only, and
+ * a shared chunk would be one more file for the bin to load first.
  */
 const { lstatSync, mkdirSync } = process.getBuiltinModule('node:fs');
 

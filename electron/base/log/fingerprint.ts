@@ -1,4 +1,5 @@
 import type * as Crypto from 'node:crypto';
+import { builtinModule } from '../builtin-module.js';
 
 /**
  * node:crypto, loaded on the first fingerprint: every CLI start loads the logger (its redaction) and
@@ -8,6 +9,6 @@ let cryptoHash: typeof Crypto.hash | undefined;
 
 /** A stable, non-reversible short name for a secret: what logs and the UI show instead of it. */
 export function fingerprint(secret: string): string {
-  cryptoHash ??= process.getBuiltinModule('node:crypto').hash;
+  cryptoHash ??= builtinModule<typeof Crypto>('node:crypto').hash;
   return `sha256:${cryptoHash('sha256', secret, 'base64url').slice(0, 12)}`;
 }

@@ -8,7 +8,9 @@ import type { Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { isAbsolute, join } from 'node:path';
+import type * as Crypto from 'node:crypto';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { builtinModule } from '../builtin-module.js';
 
 export const SOCKET_FILE = 'bridge.sock';
 export const DISCOVERY_FILE = 'bridge.json';
@@ -133,7 +135,7 @@ export async function secureSocketFile(path: string): Promise<void> {
 /** Writes `text` to a fresh 0600 temp file (never through an existing name or link), syncs it and renames it over `path`. */
 export async function writePrivateFile(path: string, text: string): Promise<void> {
   // node:crypto loads here, for a writer: an agent's `latchkey token` only reads the discovery file, and node:crypto costs a spawn some 15 ms.
-  const { randomBytes } = process.getBuiltinModule('node:crypto');
+  const { randomBytes } = builtinModule<typeof Crypto>('node:crypto');
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const file = await open(temp, 'wx', 0o600);
   try {
