@@ -8,7 +8,7 @@
  * whole CLI, which answers as always.
  */
 import { isAgentMode } from './agent-mode.js';
-import { parseCommandArgs } from './command-args.js';
+import { parseCommandArgs, rawArgsOf } from './command-args.js';
 import { tokenCommand } from './commands/token.js';
 import type { CliIo } from './io.js';
 import { reportCancelled, reportError } from './output.js';
@@ -41,13 +41,7 @@ export async function runAgentTokenCall(argv: readonly string[], io: CliIo, env:
   const controller = new AbortController();
   const unsubscribe = io.interrupts.onInterrupt(() => controller.abort());
   try {
-    const raw = {
-      positionals: parsed.positionals,
-      values: parsed.values,
-      signal: controller.signal,
-      ...(parsed.afterDashDash === undefined ? {} : { afterDashDash: parsed.afterDashDash }),
-    };
-    const agentCommand = tokenCommand.prepareAgent?.(raw, env);
+    const agentCommand = tokenCommand.prepareAgent?.(rawArgsOf(parsed, controller.signal), env);
     if (agentCommand === undefined) return undefined;
     return await agentCommand(io, { env, signals });
   } catch (error) {

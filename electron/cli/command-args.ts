@@ -7,7 +7,7 @@
 import type * as Util from 'node:util';
 import { builtinModule } from '../base/builtin-module.js';
 import type { GlobalFlags } from './config.js';
-import { GLOBAL_OPTIONS, getFlag, getString, type CommandHelp, type OptionSpec, type OptionValues } from './spec.js';
+import { GLOBAL_OPTIONS, getFlag, getString, type CommandHelp, type OptionSpec, type OptionValues, type RawArgs } from './spec.js';
 import { UsageError } from './usage-error.js';
 
 /** node:util through builtinModule (process.getBuiltinModule): its ESM facade reads every export, which costs a CLI start some 10 ms. */
@@ -121,6 +121,16 @@ export function scan(argv: readonly string[], options: Record<string, OptionSpec
       ? undefined
       : parsed.tokens.flatMap((token) => (token.kind === 'positional' && token.index > terminator.index ? [token.value] : []));
   return { values: parsed.values as OptionValues, optionTokens, positionals: parsed.positionals, afterDashDash };
+}
+
+/** What a command's `prepare` gets of parsed arguments, with the signal of this call. */
+export function rawArgsOf(parsed: { positionals: string[]; values: OptionValues; afterDashDash?: string[] | undefined }, signal: AbortSignal): RawArgs {
+  return {
+    positionals: parsed.positionals,
+    values: parsed.values,
+    signal,
+    ...(parsed.afterDashDash === undefined ? {} : { afterDashDash: parsed.afterDashDash }),
+  };
 }
 
 /** argv (verb included) for this command: its options and positionals checked; `--version` wins. */

@@ -10,6 +10,7 @@ import type { Wallet, WalletConfig } from '../wallet/wallet-api.js';
 import type { WalletPorts } from '../wallet/wallet.js';
 import { assertOwnerContext } from './agent-mode.js';
 import { parseInvocation, suggestCommand, type Invocation } from './args.js';
+import { rawArgsOf } from './command-args.js';
 import { renderHelpTopic } from './help.js';
 import { writeLine, type CliIo } from './io.js';
 import { EXIT_OK, reportCancelled, reportError, type OutputOptions } from './output.js';
@@ -80,12 +81,7 @@ async function runCommand(invocation: Extract<Invocation, { kind: 'command' }>, 
   const unsubscribe = io.interrupts.onInterrupt(() => controller.abort());
   let wallet: Wallet | undefined;
   try {
-    const raw = {
-      positionals: invocation.positionals,
-      values: invocation.values,
-      signal: controller.signal,
-      ...(invocation.afterDashDash === undefined ? {} : { afterDashDash: invocation.afterDashDash }),
-    };
+    const raw = rawArgsOf(invocation, controller.signal);
     const context: CommandContext = { env: deps.env, signals: deps.signals ?? NO_SIGNALS };
     // Only now the command's own module: the verb loads what it uses and nothing another verb needs.
     const command = await invocation.command.load();
