@@ -29,6 +29,9 @@ async function readPackageVersion(): Promise<string> {
   return typeof manifest.version === 'string' ? manifest.version : 'unknown';
 }
 
+/** CommonJS dependencies inside ESM bundles still call require(): each bundle defines it first. */
+export const ESM_REQUIRE_BANNER = "import { createRequire as __latchkeyRequire } from 'node:module'; const require = __latchkeyRequire(import.meta.url);";
+
 /** Builds into `outdir` (emptied first); returns the entry file and the bytes of every output. */
 export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Promise<BundledCli> {
   await rm(outdir, { recursive: true, force: true });
@@ -44,8 +47,7 @@ export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Pro
     metafile: true,
     // The version, baked in (electron/cli/version.ts): the desktop app runs this bundle where no package.json is readable above it.
     define: { LATCHKEY_BUNDLED_VERSION: JSON.stringify(await readPackageVersion()) },
-    // CommonJS dependencies inside ESM chunks still call require().
-    banner: { js: "import { createRequire as __latchkeyRequire } from 'node:module'; const require = __latchkeyRequire(import.meta.url);" },
+    banner: { js: ESM_REQUIRE_BANNER },
   } satisfies BuildOptions;
   const result = await build({
     ...common,

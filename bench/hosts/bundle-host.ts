@@ -9,6 +9,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { ESM_REQUIRE_BANNER } from '../../scripts/bundle-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -35,7 +36,7 @@ export async function bundleHost(modulePath: string): Promise<BundledHost> {
     // As in the shipped bundle: the native keychain module is loaded from node_modules at run time.
     external: ['keytar'],
     logLevel: 'warning',
-    banner: { js: "import { createRequire as __latchkeyRequire } from 'node:module'; const require = __latchkeyRequire(import.meta.url);" },
+    banner: { js: ESM_REQUIRE_BANNER },
   });
   return { path, buildMs: performance.now() - started, remove: () => rm(outdir, { recursive: true, force: true }) };
 }
