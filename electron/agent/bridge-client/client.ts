@@ -195,7 +195,7 @@ export async function requestEnrolment(
   request: EnrolRequest,
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<z.infer<typeof EnrolResponse>> {
-  const target = { socketPath: enrolmentSocket(location) };
+  const target = socketTarget(enrolmentSocket(location));
   const agent = new nodeHttp.Agent({ keepAlive: false });
   try {
     return await callBridge({ target, agent, timeoutMs }, 'POST', '/v1/enrol', checkWith((await loadContract()).EnrolResponse), request);
@@ -209,18 +209,27 @@ export async function requestEnrolment(
  * else the discovery file in `runtimeDir`, or in the first of the directories a daemon may have
  * used (runtimeDirCandidates: also found from a minimal environment). Throws BridgeNotRunning.
  */
-export async function locateBridge(env: NodeJS.ProcessEnv = process.env, runtimeDir?: string): Promise<BridgeLocation> {
+export function locateBridge(env: NodeJS.ProcessEnv = process.env, runtimeDir?: string): BridgeLocation {
   const socketPath = env[ENV_BRIDGE_SOCKET];
   const url = env[ENV_BRIDGE_URL];
   if ((socketPath ?? '') !== '' || (url ?? '') !== '') return { socketPath, url };
-  const discovery = runtimeDir === undefined ? await findBridgeDiscovery(runtimeDirCandidates(env)) : await readBridgeDiscovery(runtimeDir);
+  const discovery = runtimeDir === undefined ? findBridgeDiscovery(runtimeDirCandidates(env)) : readBridgeDiscovery(runtimeDir);
   return { socketPath: discovery.socket, url: discovery.url === '' ? undefined : discovery.url, approvalTimeoutMs: discovery.approvalTimeoutMs };
 }
 
-type Target = { socketPath: string } | { host: string; port: number };
+/**
+ * A socket target names no TLS server (servername ''): otherwise node's http Agent works one out
+ * from the Host header with net.isIP, whose first call compiles the IPv6 regular expression, some
+ * 4 ms of every one-shot `latchkey token`.
+ */
+type Target = { socketPath: string; servername: '' } | { host: string; port: number };
+
+function socketTarget(socketPath: string): Target {
+  return { socketPath, servername: '' };
+}
 
 function resolveTarget(location: BridgeLocation): Target {
-  if (location.socketPath !== undefined && location.socketPath !== '') return { socketPath: location.socketPath };
+  if (location.socketPath !== undefined && location.socketPath !== '') return socketTarget(location.socketPath);
   if (location.url !== undefined && location.url !== '') {
     let url: URL;
     try {
