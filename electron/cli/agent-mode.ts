@@ -75,7 +75,7 @@ export async function connectAgentBridge(env: NodeJS.ProcessEnv, options: AgentB
   assertExpandedSecret(env);
   // Loaded here, not with this module: every CLI start checks the owner context, few ask the bridge.
   const { createBridgeClient, locateBridge } = await import('../agent/bridge-client/client.js');
-  const location = await locateBridge(env);
+  const location = locateBridge(env);
   return createBridgeClient({
     ...location,
     secret,

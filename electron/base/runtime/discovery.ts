@@ -4,7 +4,8 @@
  * when the directory and the file are private to the current user (otherwise another user could
  * point an agent, and its secret, at a listener of their own).
  */
-import { lstat, readFile } from 'node:fs/promises';
+import { lstatSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { BridgeDiscovery } from '../../../shared/bridge.js';
@@ -55,10 +56,10 @@ export function runtimeDirCandidates(
  * The discovery file of the first candidate directory that holds a live bridge's. A directory
  * someone else could have written stops the search (BridgeUnsafePath); none → BridgeNotRunning.
  */
-export async function findBridgeDiscovery(candidates: readonly string[]): Promise<BridgeDiscovery> {
+export function findBridgeDiscovery(candidates: readonly string[]): BridgeDiscovery {
   for (const dir of candidates) {
     try {
-      return await readBridgeDiscovery(dir);
+      return readBridgeDiscovery(dir);
     } catch (error) {
       if (!isLatchkeyError(error, ErrorCode.BridgeNotRunning)) throw error;
     }
@@ -90,17 +91,19 @@ function notRunning(runtimeDir: string, cause?: unknown): LatchkeyError {
 
 /**
  * Reads the discovery file. Missing, unreadable or from a process that is gone → BridgeNotRunning;
- * a directory or file others could have written → BridgeUnsafePath.
+ * a directory or file others could have written → BridgeUnsafePath. The file system calls are
+ * synchronous: a few bytes of a local file, and the first asynchronous one would start libuv's
+ * thread pool, some 2 ms of every `latchkey token` spawn.
  */
-export async function readBridgeDiscovery(runtimeDir: string): Promise<BridgeDiscovery> {
+export function readBridgeDiscovery(runtimeDir: string): BridgeDiscovery {
   const path = discoveryPath(runtimeDir);
   let text: string;
   try {
-    assertPrivateDirectory(await lstat(runtimeDir), runtimeDir);
-    const info = await lstat(path);
+    assertPrivateDirectory(lstatSync(runtimeDir), runtimeDir);
+    const info = lstatSync(path);
     assertPrivateFile(info, path, 'bridge discovery file');
     if (info.size > MAX_DISCOVERY_BYTES) throw notRunning(runtimeDir);
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if (error instanceof LatchkeyError) throw error;
     if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') throw notRunning(runtimeDir);

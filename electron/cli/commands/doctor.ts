@@ -75,7 +75,7 @@ const doctor = defineHostCommand(
       findDaemon: async () => (await findOwnerEndpoint(runtimeDir))?.socketPath,
       probeBridge: async () => {
         try {
-          const discovery = await readBridgeDiscovery(runtimeDir);
+          const discovery = readBridgeDiscovery(runtimeDir);
           const where = discovery.socket ?? discovery.url;
           return { where, reachable: await answers(where) };
         } catch (error) {

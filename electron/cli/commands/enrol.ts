@@ -46,7 +46,7 @@ export function enrolWaitingLine(name: string, approvalTimeoutMs: number | undef
 }
 
 async function runEnrol(args: EnrolArgs, io: CliIo, context: CommandContext): Promise<number> {
-  const location = await locateBridge(context.env);
+  const location = locateBridge(context.env);
   enrolmentSocket(location); // only the Unix socket enrols: say so before claiming to have asked
   writeLine(io.stderr, enrolWaitingLine(args.name, location.approvalTimeoutMs));
   const enrolled = await requestEnrolment(location, { name: args.name, ...(args.kind === undefined ? {} : { kind: args.kind }) }, ENROL_WAIT_MS);

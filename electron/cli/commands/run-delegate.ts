@@ -72,7 +72,7 @@ export async function runDelegated(args: DelegateArgs, io: CliIo, context: Comma
   const entries = args.envFile === undefined ? [] : await readEnvFile(args.envFile);
   assertNoReservedKeys(entries.map((entry) => entry.key));
   findPlaceholders(entries);
-  const location = await locateBridge(context.env);
+  const location = locateBridge(context.env);
   const parent = createBridgeClient({ ...location, secret: parentSecret });
   let secret: string;
   try {

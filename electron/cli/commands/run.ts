@@ -63,7 +63,7 @@ export async function runRun(wallet: Wallet, args: RunArgs, io: CliIo, context: 
   const entries = args.envFile === undefined ? [] : await readEnvFile(args.envFile);
   assertNoReservedKeys(entries.map((entry) => entry.key));
   findPlaceholders(entries);
-  const location = await locateBridge(args.home === undefined ? context.env : { ...context.env, LATCHKEY_HOME: args.home });
+  const location = locateBridge(args.home === undefined ? context.env : { ...context.env, LATCHKEY_HOME: args.home });
   // T36: the session is bound to this process; if it dies without ending the session (SIGKILL, a crash), the daemon ends it.
   const { session, secret } = await wallet.startSession({ agent: args.agent, ttlSeconds: args.ttlSeconds, pid: process.pid, command: args.command.slice(0, 512) });
   let exitCode: number | undefined;

@@ -41,14 +41,14 @@ describe('finding the bridge from a minimal environment', () => {
     const live = await tempDir();
     const server = await startBridgeServer({ handler: new FakeBridgeHandler(), runtimeDir: live.runtimeDir });
     try {
-      expect(await findBridgeDiscovery([empty.runtimeDir, live.runtimeDir])).toEqual(server.discovery);
+      expect(findBridgeDiscovery([empty.runtimeDir, live.runtimeDir])).toEqual(server.discovery);
     } finally {
       await server.close();
     }
-    await expect(findBridgeDiscovery([empty.runtimeDir, live.runtimeDir])).rejects.toMatchObject({
+    expect(() => findBridgeDiscovery([empty.runtimeDir, live.runtimeDir])).toThrow(expect.objectContaining({
       code: ErrorCode.BridgeNotRunning,
       hint: expect.stringContaining(live.runtimeDir) as unknown,
-    });
+    }));
   });
 
   it('T11: a candidate directory others can write stops the search (never skipped for a later one)', async () => {
@@ -58,7 +58,7 @@ describe('finding the bridge from a minimal environment', () => {
     const live = await tempDir();
     const server = await startBridgeServer({ handler: new FakeBridgeHandler(), runtimeDir: live.runtimeDir });
     try {
-      await expect(findBridgeDiscovery([open.runtimeDir, join(live.runtimeDir)])).rejects.toMatchObject({ code: ErrorCode.BridgeUnsafePath });
+      expect(() => findBridgeDiscovery([open.runtimeDir, join(live.runtimeDir)])).toThrow(expect.objectContaining({ code: ErrorCode.BridgeUnsafePath }));
     } finally {
       await server.close();
     }

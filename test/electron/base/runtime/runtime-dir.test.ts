@@ -77,22 +77,22 @@ describe('bridge runtime directory', () => {
 
   it('readBridgeDiscovery trusts only a private file in a private directory of a live process', async () => {
     const dir = await tempDir();
-    await expect(readBridgeDiscovery(dir.runtimeDir)).rejects.toMatchObject({ code: ErrorCode.BridgeNotRunning });
+    expect(() => readBridgeDiscovery(dir.runtimeDir)).toThrow(expect.objectContaining({ code: ErrorCode.BridgeNotRunning }));
     const server = await start(dir.runtimeDir);
     try {
-      expect(await readBridgeDiscovery(dir.runtimeDir)).toEqual(server.discovery);
+      expect(readBridgeDiscovery(dir.runtimeDir)).toEqual(server.discovery);
       const file = join(dir.runtimeDir, 'bridge.json');
       await chmod(file, 0o644);
-      await expect(readBridgeDiscovery(dir.runtimeDir)).rejects.toMatchObject({ code: ErrorCode.BridgeUnsafePath });
+      expect(() => readBridgeDiscovery(dir.runtimeDir)).toThrow(expect.objectContaining({ code: ErrorCode.BridgeUnsafePath }));
       await chmod(file, 0o600);
       await chmod(dir.runtimeDir, 0o755);
-      await expect(readBridgeDiscovery(dir.runtimeDir)).rejects.toMatchObject({ code: ErrorCode.BridgeUnsafePath });
+      expect(() => readBridgeDiscovery(dir.runtimeDir)).toThrow(expect.objectContaining({ code: ErrorCode.BridgeUnsafePath }));
       await chmod(dir.runtimeDir, 0o700);
       // A file left by a process that is gone says the bridge is not running.
       await writeFile(file, JSON.stringify({ ...server.discovery, pid: 2 ** 22 + 1 }), { mode: 0o600 });
-      await expect(readBridgeDiscovery(dir.runtimeDir)).rejects.toMatchObject({ code: ErrorCode.BridgeNotRunning });
+      expect(() => readBridgeDiscovery(dir.runtimeDir)).toThrow(expect.objectContaining({ code: ErrorCode.BridgeNotRunning }));
       await writeFile(file, '{not json', { mode: 0o600 });
-      await expect(readBridgeDiscovery(dir.runtimeDir)).rejects.toMatchObject({ code: ErrorCode.BridgeNotRunning });
+      expect(() => readBridgeDiscovery(dir.runtimeDir)).toThrow(expect.objectContaining({ code: ErrorCode.BridgeNotRunning }));
     } finally {
       await server.close();
     }
