@@ -1,21 +1,31 @@
 /**
- * Bundles the `latchkey` CLI (electron/cli/main.ts) with esbuild into ESM chunks: the entry holds
- * what every command needs, and what only some need (the wallet with undici, openid-client and
- * jose; the daemon) stays in chunks loaded on first use. Compiling one 2.7 MB file, or hundreds of
- * tsc modules, on every `latchkey mcp` / `latchkey token` spawn is what this avoids (bench/).
+ * Bundles the `latchkey` CLI with esbuild, in two parts:
+ *  - main.js, the bin (electron/cli/main.ts), and agent-token.js, what an agent's `latchkey token`
+ *    runs (a process per token: agent-token.ts with the bridge client, in one file): CommonJS, so
+ *    such a spawn never starts Node's ES module loader, some 5 ms of each. main.js stays small: it
+ *    is the one file compiled before the compile cache is on.
+ *  - everything else as ES module chunks (*.mjs) that main.js imports on first use: launch.mjs,
+ *    the whole CLI, whose entry holds what every command needs while what only some need (the
+ *    wallet with undici, openid-client and jose; the daemon) stays in chunks of its own; and
+ *    bridge-contract.mjs, the bridge's zod contract, which the agent's token never needs.
+ * Compiling one 2.7 MB file, or hundreds of tsc modules, on every `latchkey mcp` / `latchkey token`
+ * spawn is what this avoids (bench/).
  *
  *   node --import tsx scripts/bundle-cli.ts [outdir]     (default dist/cli; the package's bin is <outdir>/main.js)
  */
+import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI_ENTRY = resolve(ROOT, 'electron/cli/main.ts');
 const AGENT_TOKEN_ENTRY = resolve(ROOT, 'electron/cli/agent-token.ts');
-/** How main.ts imports agent-token.ts: built on its own as one file of that name beside main.js. */
-const AGENT_TOKEN_IMPORT = './agent-token.js';
+const LAUNCH_ENTRY = resolve(ROOT, 'electron/cli/launch.ts');
+const CONTRACT_ENTRY = resolve(ROOT, 'shared/bridge.ts');
+/** The ES module side: its files end in .mjs, so they load as modules beside the CommonJS bin. */
+const MODULE_EXTENSION = '.mjs';
 
 export interface BundledCli {
   /** The entry to run with node (the package's bin when outdir is dist/cli). */
@@ -32,13 +42,40 @@ async function readPackageVersion(): Promise<string> {
 /** CommonJS dependencies inside ESM bundles still call require(): each bundle defines it first. */
 export const ESM_REQUIRE_BANNER = "import { createRequire as __latchkeyRequire } from 'node:module'; const require = __latchkeyRequire(import.meta.url);";
 
+/**
+ * What the CommonJS side loads at run time instead of bundling: main.ts's require of
+ * agent-token.ts (built beside it), its import of launch.ts, and the bridge client's import of the
+ * zod contract (shared/bridge.ts), which it loads only for answers its zod-free checks do not cover.
+ */
+const loadedAtRunTime: Plugin = {
+  name: 'loaded-at-run-time',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^\.\/agent-token\.js$/ }, (args) => (args.importer === CLI_ENTRY ? { path: './agent-token.js', external: true } : undefined));
+    plugin.onResolve({ filter: /^\.\/launch\.js$/ }, (args) => (args.importer === CLI_ENTRY ? { path: `./launch${MODULE_EXTENSION}`, external: true } : undefined));
+    plugin.onResolve({ filter: /\/shared\/bridge\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' && resolve(args.resolveDir, args.path) === CONTRACT_ENTRY.replace(/\.ts$/u, '.js') ? { path: `./bridge-contract${MODULE_EXTENSION}`, external: true } : undefined,
+    );
+  },
+};
+
+/** Every file the CommonJS side loads at run time must be one of the outputs. */
+function checkLoadedAtRunTime(bin: Metafile, modules: Metafile, outdir: string): void {
+  const outputs = new Set([...Object.keys(bin.outputs), ...Object.keys(modules.outputs)].map((file) => resolve(ROOT, file)));
+  for (const output of Object.values(bin.outputs)) {
+    for (const imported of output.imports) {
+      if (!imported.external || !imported.path.startsWith('./')) continue;
+      const file = resolve(outdir, imported.path);
+      if (!outputs.has(file) || !existsSync(file)) throw new Error(`the CLI loads ${imported.path}, which no build wrote`);
+    }
+  }
+}
+
 /** Builds into `outdir` (emptied first); returns the entry file and the bytes of every output. */
 export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Promise<BundledCli> {
   await rm(outdir, { recursive: true, force: true });
   const common = {
     bundle: true,
     platform: 'node',
-    format: 'esm',
     target: 'node22',
     outdir,
     // The native keychain module is loaded from node_modules at run time.
@@ -47,30 +84,21 @@ export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Pro
     metafile: true,
     // The version, baked in (electron/cli/version.ts): the desktop app runs this bundle where no package.json is readable above it.
     define: { LATCHKEY_BUNDLED_VERSION: JSON.stringify(await readPackageVersion()) },
-    banner: { js: ESM_REQUIRE_BANNER },
   } satisfies BuildOptions;
-  const result = await build({
+  const modules = await build({
     ...common,
-    entryPoints: { main: CLI_ENTRY },
+    format: 'esm',
+    entryPoints: { launch: LAUNCH_ENTRY, 'bridge-contract': CONTRACT_ENTRY },
     splitting: true,
-    // main.ts's import of agent-token.ts stays an import of the file the second build writes.
-    plugins: [
-      {
-        name: 'agent-token-apart',
-        setup(plugin) {
-          plugin.onResolve({ filter: /^\.\/agent-token\.js$/ }, (args) => (args.importer === CLI_ENTRY ? { path: AGENT_TOKEN_IMPORT, external: true } : undefined));
-        },
-      },
-    ],
+    outExtension: { '.js': MODULE_EXTENSION },
+    banner: { js: ESM_REQUIRE_BANNER },
   });
-  // An agent's `latchkey token` built on its own: what it loads comes in a file or two of its own, not
-  // in the many chunks the split build shares among the verbs (its modules are copies from the same sources).
-  const agentToken = await build({ ...common, entryPoints: { 'agent-token': AGENT_TOKEN_ENTRY }, splitting: true, chunkNames: 'agent-token-[name]-[hash]' });
-  // The chunks are ES modules: say so beside them, so Node never tries them as CommonJS first where no
-  // package.json above says "type": "module" (the packaged app's app.asar.unpacked/dist/cli).
-  await writeFile(resolve(outdir, 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);
-  const outputs = [...Object.entries(result.metafile.outputs), ...Object.entries(agentToken.metafile.outputs)];
-  // The commands' modules, loaded on dispatch, are entry points too: the bin is main.ts's output.
+  const bin = await build({ ...common, format: 'cjs', entryPoints: { main: CLI_ENTRY, 'agent-token': AGENT_TOKEN_ENTRY }, plugins: [loadedAtRunTime] });
+  checkLoadedAtRunTime(bin.metafile, modules.metafile, outdir);
+  // main.js and agent-token.js are CommonJS under a package whose package.json says "type": "module": say so beside it
+  // (also in the packaged app's app.asar.unpacked/dist/cli); the .mjs files are modules by their name.
+  await writeFile(resolve(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  const outputs = [...Object.entries(bin.metafile.outputs), ...Object.entries(modules.metafile.outputs)];
   const entry = outputs.find(([, output]) => output.entryPoint !== undefined && resolve(output.entryPoint) === CLI_ENTRY);
   return {
     entry: resolve(ROOT, entry === undefined ? resolve(outdir, 'main.js') : entry[0]),

@@ -1,16 +1,33 @@
 #!/usr/bin/env -S node --
 /**
- * The `latchkey` command (package.json bin). It turns on V8's compile cache first
- * (compile-cache.ts), then loads the CLI (launch.ts), so every module after this one is read from
- * the cache instead of compiled again on each spawn. An agent's `latchkey token` (a process per
- * token) loads agent-token.ts instead, one small file, unless it hands the call back.
+ * The `latchkey` command (package.json bin), built as CommonJS (scripts/bundle-cli.ts). It turns on
+ * V8's compile cache first (compile-cache.ts), then loads the CLI (launch.ts, an ES module), so
+ * every file after this one is read from the cache instead of compiled again on each spawn. An
+ * agent's `latchkey token` (a process per token) runs agent-token.ts instead, required as
+ * CommonJS so that spawn never starts Node's ES module loader, unless it hands the call back.
  *
  * The `--` in the shebang ends node's own options before this file: node (20, 22 and 24) otherwise
  * reads `--env-file` anywhere in argv, so `latchkey run --env-file x.env` died in node itself.
  */
+import type * as AgentToken from './agent-token.js';
 import { enableCompileCache } from './compile-cache.js';
 
 enableCompileCache();
-// A cheap look at argv and the environment; agent-token.ts decides (agent-mode.ts's rule) and may hand the call back.
-const agentToken = process.argv[2] === 'token' && ((process.env['LATCHKEY_SESSION'] ?? '') !== '' || (process.env['LATCHKEY_AGENT_SECRET'] ?? '') !== '');
-if (!agentToken || !(await (await import('./agent-token.js')).launchAgentToken())) await (await import('./launch.js')).launchCli();
+
+function loadAgentToken(): typeof AgentToken {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- this file ships as CommonJS only (scripts/bundle-cli.ts), and agent-token.js beside it
+  return require('./agent-token.js') as typeof AgentToken;
+}
+
+async function main(): Promise<void> {
+  // A cheap look at argv and the environment; agent-token.ts decides (agent-mode.ts's rule) and may hand the call back.
+  const agentToken = process.argv[2] === 'token' && ((process.env['LATCHKEY_SESSION'] ?? '') !== '' || (process.env['LATCHKEY_AGENT_SECRET'] ?? '') !== '');
+  if (agentToken && (await loadAgentToken().launchAgentToken())) return;
+  await (await import('./launch.js')).launchCli();
+}
+
+// Both report their own errors; this is for a CLI that cannot load (a file of the install missing).
+main().catch((error: unknown) => {
+  process.stderr.write(`latchkey could not start: ${error instanceof Error ? error.message : String(error)}\nReinstall Latchkey (npm install), then try again.\n`);
+  process.exitCode = 1;
+});

@@ -1,8 +1,9 @@
 /**
- * The package's bin is the esbuild-chunked CLI (scripts/bundle-cli.ts): it runs, and what every
+ * The package's bin is the esbuild-built CLI (scripts/bundle-cli.ts): it runs, and what every
  * spawn loads (the entry, the CLI it loads once the compile cache is on, and the chunks they
  * import statically) leaves out the wallet's network stack, so `latchkey mcp` and `latchkey token`
- * start without compiling undici or openid-client; an agent's `latchkey token` loads no zod.
+ * start without compiling undici or openid-client; an agent's `latchkey token` loads two CommonJS
+ * files and no zod.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -33,7 +34,7 @@ async function eagerlyLoaded(entry: string, seen = new Set<string>()): Promise<s
 /** The chunk whose text holds `marker` (a function only that module defines). */
 async function chunkDefining(dir: string, marker: string): Promise<string> {
   for (const file of await readdir(dir)) {
-    if (file.endsWith('.js') && (await readFile(join(dir, file), 'utf8')).includes(marker)) return join(dir, file);
+    if (/\.m?js$/u.test(file) && (await readFile(join(dir, file), 'utf8')).includes(marker)) return join(dir, file);
   }
   throw new Error(`no chunk defines ${marker}`);
 }
@@ -69,7 +70,7 @@ describe('the CLI bundle (the package bin)', () => {
 
   it('latchkey token loads its own module and, with a daemon, the owner client: no MCP SDK, no proxy, no wallet network stack', async () => {
     const files = await readdir(dirname(built.entry));
-    const chunk = (name: string): string => join(dirname(built.entry), files.find((file) => new RegExp(`^${name}-[A-Z0-9]+\\.js$`, 'u').test(file)) ?? `${name}.js`);
+    const chunk = (name: string): string => join(dirname(built.entry), files.find((file) => new RegExp(`^${name}-[A-Z0-9]+\\.mjs$`, 'u').test(file)) ?? `${name}.mjs`);
     const launch = await chunkDefining(dirname(built.entry), 'async function launchCli(');
     const eager = [await eagerlyLoaded(built.entry), await eagerlyLoaded(launch), await eagerlyLoaded(chunk('token')), await eagerlyLoaded(chunk('open-cli-wallet'))].join('\n');
     for (const heavy of ['node_modules/undici/', 'node_modules/openid-client/', 'node_modules/oauth4webapi/', ...ONLY_SOME_VERBS]) {
@@ -80,7 +81,7 @@ describe('the CLI bundle (the package bin)', () => {
   it("an agent's latchkey token (the bridge client, the discovery file) and --version load no zod", async () => {
     const dir = dirname(built.entry);
     const files = await readdir(dir);
-    const token = join(dir, files.find((file) => /^token-[A-Z0-9]+\.js$/u.test(file)) ?? 'token.js');
+    const token = join(dir, files.find((file) => /^token-[A-Z0-9]+\.mjs$/u.test(file)) ?? 'token.mjs');
     const version = [await eagerlyLoaded(built.entry), await eagerlyLoaded(await chunkDefining(dir, 'async function launchCli('))].join('\n');
     const agentToken = [version, await eagerlyLoaded(token), await eagerlyLoaded(await chunkDefining(dir, 'function createBridgeClient('))].join('\n');
     expect(version.includes('node_modules/zod/'), '--version').toBe(false);
@@ -88,19 +89,25 @@ describe('the CLI bundle (the package bin)', () => {
     expect(agentToken).toContain('function checkTokenResponse(');
   });
 
-  it("an agent's latchkey token loads main.js, agent-token.js and the bridge client: a few files, no zod, no command table, help text or whole CLI", async () => {
+  it("an agent's latchkey token loads main.js and agent-token.js, CommonJS both: no ES module, no zod, no command table, help text or whole CLI", async () => {
     const dir = dirname(built.entry);
-    const files = await readdir(dir);
-    expect(await readFile(built.entry, 'utf8')).toContain('import("./agent-token.js")');
-    const client = files.find((file) => /^agent-token-client-[A-Z0-9]+\.js$/u.test(file));
-    expect(client, 'the bridge client, in a chunk of the agent token build').toBeDefined();
-    const loaded = new Set<string>();
-    const fast = [await eagerlyLoaded(built.entry, loaded), await eagerlyLoaded(join(dir, 'agent-token.js'), loaded), await eagerlyLoaded(join(dir, client!), loaded)].join('\n');
+    expect(JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+    const main = await readFile(built.entry, 'utf8');
+    const agentToken = await readFile(join(dir, 'agent-token.js'), 'utf8');
+    expect(main).toContain('require("./agent-token.js")');
+    // Nothing else local is required, and no static import: the ES module loader never starts for it.
+    for (const text of [main, agentToken]) {
+      expect([...text.matchAll(/require\("(\.\/[^"]+)"\)/gu)].map((match) => match[1])).toEqual(text === main ? ['./agent-token.js'] : []);
+      expect(text).not.toMatch(/^import\s/mu);
+    }
+    // Loaded only when an answer needs more than the zod-free checks: the contract, an ES module.
+    expect([...agentToken.matchAll(/import\("([^"]+)"\)/gu)].map((match) => match[1])).toEqual(['./bridge-contract.mjs']);
+    await expect(readFile(join(dir, 'bridge-contract.mjs'), 'utf8')).resolves.toContain('PendingApprovalsResponse');
+    const fast = `${main}\n${agentToken}`;
     for (const unwanted of ['node_modules/zod/', 'async function launchCli(', 'electron/cli/commands/table.ts', 'electron/cli/help.ts', 'electron/cli/run.ts', 'node_modules/undici/']) {
       expect(fast.includes(unwanted), unwanted).toBe(false);
     }
-    expect(fast).toContain('function checkTokenResponse(');
-    expect(loaded.size, [...loaded].join(' ')).toBeLessThanOrEqual(6);
+    expect(agentToken).toContain('function checkTokenResponse(');
   });
 
   it("runs an agent's latchkey token from the bundle, and hands --help to the whole CLI", async () => {

@@ -137,9 +137,9 @@ describe('the dir build against a stub Electron', () => {
   it('E11: keytar and the CLI bundle are unpacked next to the archive', () => {
     expect(existsSync(join(appDir(), 'resources/app.asar.unpacked/node_modules/keytar/build/Release/keytar.node'))).toBe(true);
     // The host is the CLI's daemon run by Node, which cannot read inside the archive.
-    expect(existsSync(join(appDir(), 'resources/app.asar.unpacked/dist/cli/main.js'))).toBe(true);
-    // Beside the chunks, so Node loads them as ES modules at once (no package.json above them says so).
-    expect(JSON.parse(readFileSync(join(appDir(), 'resources/app.asar.unpacked/dist/cli/package.json'), 'utf8'))).toEqual({ type: 'module' });
+    for (const file of ['main.js', 'agent-token.js', 'launch.mjs', 'bridge-contract.mjs']) expect(existsSync(join(appDir(), 'resources/app.asar.unpacked/dist/cli', file)), file).toBe(true);
+    // Beside the bin, so Node loads main.js and agent-token.js as CommonJS at once (no package.json above them says so).
+    expect(JSON.parse(readFileSync(join(appDir(), 'resources/app.asar.unpacked/dist/cli/package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
     expect(existsSync(join(appDir(), 'resources/app.asar.unpacked/node_modules/keytar/lib/keytar.js'))).toBe(true);
   });
 

@@ -40,7 +40,7 @@ describe('the wallet in the CLI bundle', () => {
   async function chunkHolding(source: string): Promise<string> {
     const outDir = dirname(built.entry);
     for (const file of await readdir(outDir)) {
-      if (file.endsWith('.js') && (await readFile(join(outDir, file), 'utf8')).includes(`\n// ${source}\n`)) return join(outDir, file);
+      if (file.endsWith('.mjs') && (await readFile(join(outDir, file), 'utf8')).includes(`\n// ${source}\n`)) return join(outDir, file);
     }
     throw new Error(`no chunk holds ${source}`);
   }

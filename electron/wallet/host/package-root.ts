@@ -1,6 +1,6 @@
 /**
  * Where Latchkey's own files are: the folder of the nearest package.json above a module that is
- * Latchkey's (named "latchkey"; the CLI bundle's own `{"type": "module"}` beside its chunks is not).
+ * Latchkey's (named "latchkey"; the CLI bundle's own `{"type": "commonjs"}` beside it is not).
  * Works from the sources (electron/…) and from the build (dist/electron/…, dist/cli/…), whose
  * renderer is dist/renderer.
  */

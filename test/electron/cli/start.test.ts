@@ -48,12 +48,12 @@ describe('desktop probe', () => {
     expect(rendererDir()).toBe(join(REPO_ROOT, 'dist', 'renderer'));
   });
 
-  it("from the CLI bundle: its chunks' own package.json (type: module) is not Latchkey's root", async () => {
+  it("from the CLI bundle: its own package.json (type: commonjs) is not Latchkey's root", async () => {
     const root = await mkdtemp(join(tmpdir(), 'latchkey-root-'));
     await writeFile(join(root, 'package.json'), JSON.stringify({ name: 'latchkey', version: '0.0.0' }));
     await mkdir(join(root, 'dist', 'cli'), { recursive: true });
-    await writeFile(join(root, 'dist', 'cli', 'package.json'), JSON.stringify({ type: 'module' }));
-    const chunk = pathToFileURL(join(root, 'dist', 'cli', 'main.js')).href;
+    await writeFile(join(root, 'dist', 'cli', 'package.json'), JSON.stringify({ type: 'commonjs' }));
+    const chunk = pathToFileURL(join(root, 'dist', 'cli', 'launch.mjs')).href;
     expect(findPackageRoot(chunk)).toBe(root);
     expect(rendererDir(chunk)).toBe(join(root, 'dist', 'renderer'));
     await rm(root, { recursive: true, force: true });
