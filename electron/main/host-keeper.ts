@@ -3,7 +3,8 @@
  * crashed, or a `latchkey daemon` that was stopped), the app finds or starts a host again
  * (`open`, which is attachOrStartHost then openHostWallet) instead of quitting, and the window,
  * the tray and the notices carry on against the new one: they hold this wallet, whose calls go to
- * the current host and whose subscribers are carried over. A host that keeps going away (more than
+ * the current host and whose subscribers are carried over; a call made while the host is being
+ * found again waits for it instead of failing on the old one. A host that keeps going away (more than
  * `maxRestarts` times within `windowMs`) is given up on: `onGiveUp` says why.
  */
 import type { CallOptions, OwnerMethodName, WalletEvent } from '../../shared/api.js';
@@ -58,6 +59,8 @@ export async function keepHost(options: HostKeeperOptions): Promise<KeptHost> {
   let stopped = false;
   let host: OpenedHost;
   let unforward: () => void = () => undefined;
+  /** While the host is being found again: settles once `host` is the new one (or that failed). */
+  let reopening: Promise<void> | undefined;
 
   const onGone = (): void => {
     if (stopped) return;
@@ -71,7 +74,8 @@ export async function keepHost(options: HostKeeperOptions): Promise<KeptHost> {
     options.logger.warn('the wallet host stopped; finding or starting one again', { startedHere: host.startedHere });
     unforward();
     host.close();
-    open().then(
+    // Never rejects: a failure is the keeper's to report (onGiveUp).
+    const reopened = open().then(
       () => {
         if (!stopped) options.onReopened(host);
       },
@@ -79,6 +83,16 @@ export async function keepHost(options: HostKeeperOptions): Promise<KeptHost> {
         if (!stopped) options.onGiveUp(error);
       },
     );
+    reopening = reopened;
+    void reopened.then(() => {
+      if (reopening === reopened) reopening = undefined;
+    });
+  };
+
+  /** The host to call: the new one once a reopening has settled (a failed one leaves the closed old host, whose calls fail). */
+  const current = async (): Promise<OpenedHost> => {
+    if (reopening !== undefined) await reopening;
+    return host;
   };
 
   const open = async (): Promise<void> => {
@@ -93,13 +107,13 @@ export async function keepHost(options: HostKeeperOptions): Promise<KeptHost> {
   };
 
   await open();
-  const owner = ownerApiOf((method: OwnerMethodName, params, callOptions) => (host.wallet[method] as MethodCall)(params, callOptions));
+  const owner = ownerApiOf(async (method: OwnerMethodName, params, callOptions) => ((await current()).wallet[method] as MethodCall)(params, callOptions));
   const wallet: Wallet = {
     ...owner,
     get vaultStatus() {
       return host.wallet.vaultStatus;
     },
-    connect: (params, control) => host.wallet.connect(params, control),
+    connect: async (params, control) => (await current()).wallet.connect(params, control),
     subscribe: (listener) => {
       listeners.add(listener);
       return () => void listeners.delete(listener);

@@ -87,6 +87,24 @@ describe('keeping the app on a wallet host', () => {
     expect(hosts.opened).toHaveLength(2);
   });
 
+  it('a call made while the host is being found again waits for the new one instead of failing on the old', async () => {
+    const hosts = fakeHosts();
+    let release: () => void = () => undefined;
+    const slowOpen: HostKeeperOptions['open'] = async (onGone) => {
+      if (hosts.opened.length > 0) await new Promise<void>((resolve) => (release = resolve));
+      return hosts.open(onGone);
+    };
+    const kept = await keepHost({ open: slowOpen, logger, clock: { now: () => 0 }, onReopened: () => undefined, onGiveUp: () => undefined });
+    hosts.opened[0]!.gone();
+    const during = kept.wallet.status({});
+    const connecting = kept.wallet.connect({ url: 'https://mcp.example.com/mcp' });
+    await settle();
+    release();
+    expect(await during).toEqual({ method: 'status', name: 'host-2' });
+    expect(await connecting).toEqual({ name: 'host-2' });
+    expect(await kept.wallet.status({})).toEqual({ method: 'status', name: 'host-2' });
+  });
+
   it('gives up when the host keeps going away within the window, but not when restarts are far apart', async () => {
     const hosts = fakeHosts();
     let now = 0;
