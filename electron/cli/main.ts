@@ -14,20 +14,21 @@ import { enableCompileCache } from './compile-cache.js';
 
 enableCompileCache();
 
-function loadAgentToken(): typeof AgentToken {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- this file ships as CommonJS only (scripts/bundle-cli.ts), and agent-token.js beside it
-  return require('./agent-token.js') as typeof AgentToken;
+/** As shipped (CommonJS) by require, so the spawn never starts the ES module loader; from the sources (tsx, an ES module) by import. */
+async function loadAgentToken(): Promise<typeof AgentToken> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle's main.js is CommonJS, and agent-token.js beside it
+  return typeof require === 'function' ? (require('./agent-token.js') as typeof AgentToken) : import('./agent-token.js');
 }
 
 async function main(): Promise<void> {
   // A cheap look at argv and the environment; agent-token.ts decides (agent-mode.ts's rule) and may hand the call back.
   const agentToken = process.argv[2] === 'token' && ((process.env['LATCHKEY_SESSION'] ?? '') !== '' || (process.env['LATCHKEY_AGENT_SECRET'] ?? '') !== '');
-  if (agentToken && (await loadAgentToken().launchAgentToken())) return;
+  if (agentToken && (await (await loadAgentToken()).launchAgentToken())) return;
   await (await import('./launch.js')).launchCli();
 }
 
 // Both report their own errors; this is for a CLI that cannot load (a file of the install missing).
 main().catch((error: unknown) => {
-  process.stderr.write(`latchkey could not start: ${error instanceof Error ? error.message : String(error)}\nReinstall Latchkey (npm install), then try again.\n`);
+  process.stderr.write(`Latchkey could not start (${error instanceof Error ? error.message : String(error)}): reinstall it (npm install), then try again.\n`);
   process.exitCode = 1;
 });
