@@ -2,7 +2,9 @@
  * Benchmark 1: token hand-out with a cached token, over the Unix socket and over TCP, at 1, 50
  * and 200 concurrent agents, next to the bare baseline server, same client, same run. One agent
  * alternates its requests between the two servers; at 50 and 200 agents, rounds alternate which
- * server goes first, so drift (other load on the machine) hits both alike.
+ * server goes first, so drift (other load on the machine) hits both alike. Both transports are
+ * warmed up before either is measured: whichever went first used to pay the host's settling after
+ * its set-up (and the JIT's first tiers) alone.
  */
 import { resolve } from 'node:path';
 import { formatNumber, type Figure } from './report.js';
@@ -84,6 +86,12 @@ export async function benchHandout(options: HandoutOptions): Promise<HandoutResu
       tcp: { bridge: targetFromUrl(ready.bridge.url), bare: targetFromUrl(ready.bare.url) },
     };
     const levels: Record<Transport, Record<string, HandoutPair>> = { socket: {}, tcp: {} };
+    const warmUp = planFor(1, options.quick);
+    for (let round = 0; round < 2; round += 1) {
+      for (const transport of ['socket', 'tcp'] as const) {
+        await runPaired({ targets: [targets[transport].bridge, targets[transport].bare], secret: ready.secrets[0]!, resource: ready.resource, requests: warmUp.warmupPerAgent, warmup: 0, maxMs: warmUp.maxMs });
+      }
+    }
     for (const transport of ['socket', 'tcp'] as const) {
       for (const level of LEVELS) {
         const plan = planFor(level, options.quick);
