@@ -3,8 +3,9 @@
  * and 200 concurrent agents, next to the bare baseline server, same client, same run. One agent
  * alternates its requests between the two servers; at 50 and 200 agents, rounds alternate which
  * server goes first, so drift (other load on the machine) hits both alike. Both transports are
- * warmed up before either is measured: whichever went first used to pay the host's settling after
- * its set-up (and the JIT's first tiers) alone.
+ * warmed up, alternating, for WARM_UP_MS before either is measured: whichever went first used to
+ * pay the host's settling after its set-up (the JIT's tiers, the collector) alone, about 3× the
+ * p99 @1 of the one measured second.
  */
 import { resolve } from 'node:path';
 import { formatNumber, type Figure } from './report.js';
@@ -23,6 +24,8 @@ export interface HandoutOptions {
 
 type Transport = 'socket' | 'tcp';
 const LEVELS = [1, 50, 200] as const;
+/** How long both transports are warmed up, alternating, before either is measured. */
+const WARM_UP_MS = 4000;
 
 interface Plan {
   requestsPerAgent: number;
@@ -86,8 +89,10 @@ export async function benchHandout(options: HandoutOptions): Promise<HandoutResu
       tcp: { bridge: targetFromUrl(ready.bridge.url), bare: targetFromUrl(ready.bare.url) },
     };
     const levels: Record<Transport, Record<string, HandoutPair>> = { socket: {}, tcp: {} };
+    // Until the host has settled (the JIT's tiers, the collector after set-up): by time, not by count.
     const warmUp = planFor(1, options.quick);
-    for (let round = 0; round < 2; round += 1) {
+    const warmUpStarted = performance.now();
+    while (performance.now() - warmUpStarted < (options.quick ? 1000 : WARM_UP_MS)) {
       for (const transport of ['socket', 'tcp'] as const) {
         await runPaired({ targets: [targets[transport].bridge, targets[transport].bare], secret: ready.secrets[0]!, resource: ready.resource, requests: warmUp.warmupPerAgent, warmup: 0, maxMs: warmUp.maxMs });
       }
