@@ -197,7 +197,7 @@ export class AuditLog {
    * resolved; the disk follows, see sync-policy.ts). Seq follows call order. The appends of one
    * turn of the event loop, and those that arrive while a write is under way, go out together in
    * one write (group commit): the write waits for the turn's end (setImmediate, microseconds when
-   * the loop is idle), a lone record is written at once on the loop, a group in the thread pool.
+   * the loop is idle) and is made on the loop (audit-storage.ts says why).
    */
   async append(input: AuditInput): Promise<AuditEvent> {
     checkInput(input);
@@ -278,7 +278,7 @@ export class AuditLog {
     }
     if (written.length === 0) return;
     try {
-      await this.storage.append(text, written.length === 1);
+      await this.storage.append(text);
     } catch (error) {
       this.logger.error('Could not write to the audit log.');
       for (const { item } of written) item.reject(error);

@@ -7,13 +7,14 @@
  * in the numbering, or a file gone since, is listed as a missing segment for verify to report.
  *
  * Writes: the active segment's size is kept in memory (a size changed under us by someone else is
- * for verify to report). A lone record is written with writeSync on the O_APPEND descriptor: a
- * page-cache write takes microseconds, less than the thread pool's hop there and back (per serial
- * append on ext4, about 21 µs of CPU and a 12 µs median against 35 to 60 µs and 25 to 40 µs through
- * the pool). A group (the log's sign of load) goes through the pool: the event loop keeps serving
- * while the kernel takes it, and the next group gathers meanwhile; written on the loop, a kernel
- * stall (a journal commit, dirty-page throttling) stopped everything and 50 concurrent hand-outs
- * ran slower. The fdatasync, which waits for the disk itself, always runs in the pool (sync()).
+ * for verify to report). Every write, a lone record or a group, is a writeSync on the O_APPEND
+ * descriptor: a page-cache write takes microseconds, less than the thread pool's hop there and back
+ * (per serial append on ext4, about 21 µs of CPU and a 12 µs median against 35 to 60 µs and 25 to
+ * 40 µs through the pool). A group through the pool also cost its waiting hand-outs the hop: over
+ * six paired runs of the warmed hand-out bench, writing groups on the loop took throughput @50
+ * agents from 0.65 to 0.74 × bare over TCP (0.72 to 0.74 on the socket) and @200 from 0.73 to
+ * 0.81. A kernel stall in the write (dirty-page throttling) now holds the loop; the fdatasync,
+ * which waits for the disk itself, always runs in the pool (sync()).
  */
 import { constants, writeSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
@@ -152,7 +153,7 @@ class SegmentedFileStorage implements AuditStorage {
     return this.names.path(0);
   }
 
-  async append(text: string, inline: boolean): Promise<void> {
+  async append(text: string): Promise<void> {
     if (this.active.size >= this.maxSegmentBytes) await this.rotate();
     // After a write that failed half way (ENOSPC), the next one starts on a new line.
     const data = Buffer.from(this.cut ? `\n${text}` : text, 'utf8');
@@ -161,7 +162,7 @@ class SegmentedFileStorage implements AuditStorage {
     try {
       while (offset < data.length) {
         const length = data.length - offset;
-        const written = inline ? writeSync(active.handle.fd, data, offset, length) : (await active.handle.write(data, offset, length)).bytesWritten;
+        const written = writeSync(active.handle.fd, data, offset, length);
         offset += written;
         active.size += written;
       }

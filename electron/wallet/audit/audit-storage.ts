@@ -35,10 +35,11 @@ export interface AuditStorage {
   readonly path: string;
   /**
    * Appends text in one write (to one segment); resolves once the OS holds it (not yet the disk).
-   * `inline`: written on the calling thread (a lone record: microseconds, no hop); otherwise in
-   * the thread pool, so the event loop keeps serving while the kernel takes a group.
+   * The write is made on the calling thread: a group is a few KiB into the page cache, some
+   * microseconds, while a hop to the thread pool cost each group a thread hand-off that the waiting
+   * hand-outs, and so the loop, sat through (bench: TCP throughput @50 agents 0.68 → 0.80 × bare).
    */
-  append(text: string, inline: boolean): Promise<void>;
+  append(text: string): Promise<void>;
   /**
    * Flushes to the disk what append() has written (fdatasync), off the event loop. Callers never
    * run two at once; once it resolves, every append that resolved before it was called is durable.
