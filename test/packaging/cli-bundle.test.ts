@@ -3,7 +3,9 @@
  * spawn loads (the entry, the CLI it loads once the compile cache is on, and the chunks they
  * import statically) leaves out the wallet's network stack, so `latchkey mcp` and `latchkey token`
  * start without compiling undici or openid-client; an agent's `latchkey token` loads two CommonJS
- * files and no zod.
+ * files and no zod. Opening the wallet and starting the daemon (the chunks holding the composition
+ * root and the daemon host, with every chunk they import statically) load the network stack
+ * (undici), discovery's MCP SDK and the Public Suffix List (tldts) only on first use.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -16,6 +18,8 @@ const run = promisify(execFile);
 /** What only some verbs use (connect and mcp: the MCP SDK; mcp: the proxy), so no other verb loads it. */
 const ONLY_SOME_VERBS = ['node_modules/@modelcontextprotocol/', 'node_modules/tldts', 'electron/agent/proxy/'];
 const ROOT = resolve(import.meta.dirname, '../..');
+/** What the wallet and the daemon load on first use only. */
+const ON_FIRST_USE = ['node_modules/undici/', 'node_modules/@modelcontextprotocol/', 'node_modules/tldts'];
 
 /** The entry's text and that of every chunk it imports statically, transitively. */
 async function eagerlyLoaded(entry: string, seen = new Set<string>()): Promise<string> {
@@ -31,7 +35,7 @@ async function eagerlyLoaded(entry: string, seen = new Set<string>()): Promise<s
   return texts.join('\n');
 }
 
-/** The chunk whose text holds `marker` (a function only that module defines). */
+/** The chunk whose text holds `marker` (a function only that module defines, or esbuild's `// path` line for a module). */
 async function chunkDefining(dir: string, marker: string): Promise<string> {
   for (const file of await readdir(dir)) {
     if (/\.m?js$/u.test(file) && (await readFile(join(dir, file), 'utf8')).includes(marker)) return join(dir, file);
@@ -51,6 +55,12 @@ describe('the CLI bundle (the package bin)', () => {
   }, 60_000);
   afterAll(async () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(['electron/wallet/wallet.ts', 'electron/wallet/host/daemon.ts'])('%s loads no undici, MCP SDK or tldts until they are used', async (source) => {
+    // esbuild marks each module with a `// path` line.
+    const eager = await eagerlyLoaded(await chunkDefining(dirname(built.entry), `\n// ${source}\n`));
+    for (const later of ON_FIRST_USE) expect(eager.includes(later), later).toBe(false);
   });
 
   it('runs: --version and mcp --help', async () => {
