@@ -58,14 +58,13 @@ const loadedAtRunTime: Plugin = {
   },
 };
 
-/** Every file the CommonJS side loads at run time must be one of the outputs. */
-function checkLoadedAtRunTime(bin: Metafile, modules: Metafile, outdir: string): void {
-  const outputs = new Set([...Object.keys(bin.outputs), ...Object.keys(modules.outputs)].map((file) => resolve(ROOT, file)));
+/** Every file the CommonJS side loads at run time must have been written beside it. */
+function checkLoadedAtRunTime(bin: Metafile, outdir: string): void {
   for (const output of Object.values(bin.outputs)) {
     for (const imported of output.imports) {
-      if (!imported.external || !imported.path.startsWith('./')) continue;
-      const file = resolve(outdir, imported.path);
-      if (!outputs.has(file) || !existsSync(file)) throw new Error(`the CLI loads ${imported.path}, which no build wrote`);
+      if (imported.external && imported.path.startsWith('./') && !existsSync(resolve(outdir, imported.path))) {
+        throw new Error(`the CLI loads ${imported.path}, which no build wrote`);
+      }
     }
   }
 }
@@ -78,6 +77,8 @@ export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Pro
     platform: 'node',
     target: 'node22',
     outdir,
+    // Metafile paths are relative to this, whatever the current directory.
+    absWorkingDir: ROOT,
     // The native keychain module is loaded from node_modules at run time.
     external: ['keytar'],
     logLevel: 'warning',
@@ -85,24 +86,27 @@ export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Pro
     // The version, baked in (electron/cli/version.ts): the desktop app runs this bundle where no package.json is readable above it.
     define: { LATCHKEY_BUNDLED_VERSION: JSON.stringify(await readPackageVersion()) },
   } satisfies BuildOptions;
-  const modules = await build({
-    ...common,
-    format: 'esm',
-    entryPoints: { launch: LAUNCH_ENTRY, 'bridge-contract': CONTRACT_ENTRY },
-    splitting: true,
-    outExtension: { '.js': MODULE_EXTENSION },
-    banner: { js: ESM_REQUIRE_BANNER },
-  });
-  const bin = await build({ ...common, format: 'cjs', entryPoints: { main: CLI_ENTRY, 'agent-token': AGENT_TOKEN_ENTRY }, plugins: [loadedAtRunTime] });
-  checkLoadedAtRunTime(bin.metafile, modules.metafile, outdir);
+  // Two independent builds into one folder (their file names differ): at once.
+  const [modules, bin] = await Promise.all([
+    build({
+      ...common,
+      format: 'esm',
+      entryPoints: { launch: LAUNCH_ENTRY, 'bridge-contract': CONTRACT_ENTRY },
+      splitting: true,
+      outExtension: { '.js': MODULE_EXTENSION },
+      banner: { js: ESM_REQUIRE_BANNER },
+    }),
+    build({ ...common, format: 'cjs', entryPoints: { main: CLI_ENTRY, 'agent-token': AGENT_TOKEN_ENTRY }, plugins: [loadedAtRunTime] }),
+  ]);
+  checkLoadedAtRunTime(bin.metafile, outdir);
   // main.js and agent-token.js are CommonJS under a package whose package.json says "type": "module": say so beside it
   // (also in the packaged app's app.asar.unpacked/dist/cli); the .mjs files are modules by their name.
   await writeFile(resolve(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   const outputs = [...Object.entries(bin.metafile.outputs), ...Object.entries(modules.metafile.outputs)];
-  const entry = outputs.find(([, output]) => output.entryPoint !== undefined && resolve(output.entryPoint) === CLI_ENTRY);
+  const entry = resolve(outdir, 'main.js');
   return {
-    entry: resolve(ROOT, entry === undefined ? resolve(outdir, 'main.js') : entry[0]),
-    entryBytes: entry?.[1].bytes ?? 0,
+    entry,
+    entryBytes: outputs.find(([file]) => resolve(ROOT, file) === entry)?.[1].bytes ?? 0,
     totalBytes: outputs.reduce((sum, [, output]) => sum + output.bytes, 0),
   };
 }
