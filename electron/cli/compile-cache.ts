@@ -7,20 +7,12 @@
  * the cache only saves time. LATCHKEY_NO_COMPILE_CACHE=1 (or node's NODE_DISABLE_COMPILE_CACHE)
  * turns it off; NODE_COMPILE_CACHE set by the user is left to node.
  */
-import type { Stats } from 'node:fs';
+import { lstatSync, mkdirSync, type Stats } from 'node:fs';
 import nodeModule from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-/**
- * node:fs through process.getBuiltinModule: an ESM import of node:fs builds its facade, which reads
- * every export and so loads the fs streams (some 10 ms of a spawn), and this module runs at every CLI
- * start. Called directly, not through base/builtin-module.ts: the CLI runs on Node ≥ 22.12 only, and
- * a shared chunk would be one more file for the bin to load first.
- */
-const { lstatSync, mkdirSync } = process.getBuiltinModule('node:fs');
 
 export interface CompileCacheHost {
   env: Env;

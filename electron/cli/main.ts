@@ -9,6 +9,7 @@
  * The `--` in the shebang ends node's own options before this file: node (20, 22 and 24) otherwise
  * reads `--env-file` anywhere in argv, so `latchkey run --env-file x.env` died in node itself.
  */
+import { ENV_AGENT_SECRET, ENV_SESSION_SECRET } from '../../shared/bridge-names.js';
 import type * as AgentToken from './agent-token.js';
 import { enableCompileCache } from './compile-cache.js';
 
@@ -22,7 +23,7 @@ async function loadAgentToken(): Promise<typeof AgentToken> {
 
 async function main(): Promise<void> {
   // A cheap look at argv and the environment; agent-token.ts decides (agent-mode.ts's rule) and may hand the call back.
-  const agentToken = process.argv[2] === 'token' && ((process.env['LATCHKEY_SESSION'] ?? '') !== '' || (process.env['LATCHKEY_AGENT_SECRET'] ?? '') !== '');
+  const agentToken = process.argv[2] === 'token' && ((process.env[ENV_SESSION_SECRET] ?? '') !== '' || (process.env[ENV_AGENT_SECRET] ?? '') !== '');
   if (agentToken && (await (await loadAgentToken()).launchAgentToken())) return;
   await (await import('./launch.js')).launchCli();
 }
