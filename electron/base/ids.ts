@@ -46,7 +46,5 @@ export function hashSecretBytes(secret: string): Buffer {
  * neither the content nor the length of the expected value leaks through timing.
  */
 export function secretsEqual(a: string, b: string): boolean {
-  const left = hash('sha256', a, 'buffer');
-  const right = hash('sha256', b, 'buffer');
-  return timingSafeEqual(left, right);
+  return timingSafeEqual(hashSecretBytes(a), hashSecretBytes(b));
 }

@@ -3,12 +3,12 @@
  * the nonce a resource server asks proofs to carry. The wallet signs proofs; `latchkey mcp` asks
  * for them; both read the wire the same way.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { parseWwwAuthenticate } from '../../../shared/www-authenticate.js';
 
-/** `ath` (RFC 9449 §4.2): base64url of the SHA-256 of the token's ASCII bytes. */
+/** `ath` (RFC 9449 §4.2): base64url of the SHA-256 of the token's ASCII bytes (one byte per character, as 'latin1' encodes). */
 export function accessTokenHash(accessToken: string): string {
-  return createHash('sha256').update(accessToken, 'ascii').digest('base64url');
+  return hash('sha256', Buffer.from(accessToken, 'latin1'), 'base64url');
 }
 
 /**

@@ -6,7 +6,7 @@
  * say until when the ones the server cannot revoke stay valid (T38). A token the agent reports
  * refused (401) is not handed out again, and counts as reported once.
  */
-import { hash } from 'node:crypto';
+import { accessTokenHash } from '../../base/net/dpop-wire.js';
 import { fingerprint } from '../../base/log/fingerprint.js';
 import type { ConnectionRef } from '../connections/accounts.js';
 
@@ -117,8 +117,7 @@ export class AgentTokenCache {
   handedOut(agentId: string, ath: string, now: number): Entry | undefined {
     this.prune(now);
     for (const [token, entry] of this.issued) {
-      // The token's ASCII bytes, as RFC 9449 hashes them ('latin1' is Node's 'ascii' for a string).
-      if (entry.agentId === agentId && hash('sha256', Buffer.from(token, 'latin1'), 'base64url') === ath) return entry;
+      if (entry.agentId === agentId && accessTokenHash(token) === ath) return entry;
     }
     return undefined;
   }
