@@ -59,8 +59,8 @@ export async function keepHost(options: HostKeeperOptions): Promise<KeptHost> {
   let stopped = false;
   let host: OpenedHost;
   let unforward: () => void = () => undefined;
-  /** While the host is being found again: settles once `host` is the new one (or that failed). */
-  let reopening: Promise<void> | undefined;
+  /** The last reopening: settled once `host` is the new one (or that failed); resolved from the start. */
+  let reopening: Promise<void> = Promise.resolve();
 
   const onGone = (): void => {
     if (stopped) return;
@@ -75,7 +75,7 @@ export async function keepHost(options: HostKeeperOptions): Promise<KeptHost> {
     unforward();
     host.close();
     // Never rejects: a failure is the keeper's to report (onGiveUp).
-    const reopened = open().then(
+    reopening = open().then(
       () => {
         if (!stopped) options.onReopened(host);
       },
@@ -83,15 +83,11 @@ export async function keepHost(options: HostKeeperOptions): Promise<KeptHost> {
         if (!stopped) options.onGiveUp(error);
       },
     );
-    reopening = reopened;
-    void reopened.then(() => {
-      if (reopening === reopened) reopening = undefined;
-    });
   };
 
   /** The host to call: the new one once a reopening has settled (a failed one leaves the closed old host, whose calls fail). */
   const current = async (): Promise<OpenedHost> => {
-    if (reopening !== undefined) await reopening;
+    await reopening;
     return host;
   };
 
