@@ -176,11 +176,11 @@ async function handleRequest(deps: PipelineDeps, listener: Listener, req: Incomi
     const caller = authenticate(deps, route, req);
     agentId = caller?.agent.id;
     limitRate(deps, caller);
-    const presence = new ResponsePresence(res);
     const run = route.method === 'GET' ? route.run : await readRouteBody(req, deps.limits.maxBodyBytes, route);
-    if (presence.gone) return;
+    if (isClosedUnfinished(res)) return;
     const requester = route.socketOnly === true ? await identifyRequester(deps, req) : undefined;
-    if (presence.gone) return;
+    if (isClosedUnfinished(res)) return;
+    const presence = new ResponsePresence(res);
     const result = await run(deps.handler, { caller, presence, requester });
     sendJson(res, 200, result);
   } catch (error) {
@@ -267,10 +267,6 @@ class ResponsePresence implements CallerPresence {
   private made: AbortSignal | undefined;
 
   constructor(private readonly res: ServerResponse) {}
-
-  get gone(): boolean {
-    return this.made?.aborted ?? isClosedUnfinished(this.res);
-  }
 
   get signal(): AbortSignal {
     this.made ??= this.abortOnClose();
