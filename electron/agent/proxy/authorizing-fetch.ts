@@ -11,7 +11,7 @@
 import { bearerChallenge } from '../../../shared/www-authenticate.js';
 import { accessTokenHash, resourceNonceChallenge } from '../../base/net/dpop-wire.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { headerRecord, type RemoteFetch, type RemoteResponse } from './remote-fetch.js';
+import { discard, headerRecord, type RemoteFetch, type RemoteResponse } from './remote-fetch.js';
 import type { MaybeToken, TokenCache, TokenSource } from './token-cache.js';
 
 export interface AuthorizingFetchOptions<R extends RemoteResponse = Response> {
@@ -88,9 +88,4 @@ export function createAuthorizingFetch(options: AuthorizingFetchOptions<RemoteRe
 /** The transport sends JSON strings (POST) or nothing (GET, DELETE): both can be sent again. */
 function isReplayable(body: RequestInit['body']): boolean {
   return body === undefined || body === null || typeof body === 'string';
-}
-
-/** Reads a refused answer to its end, so its connection serves the retry. */
-async function discard(response: RemoteResponse): Promise<void> {
-  await response.text().catch(() => undefined);
 }

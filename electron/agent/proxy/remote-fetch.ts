@@ -8,6 +8,7 @@
  */
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type * as Https from 'node:https';
+import { builtinModule } from '../../base/builtin-module.js';
 import { nodeHttp } from '../../base/net/node-http.js';
 
 /** What the transport and the authorizing fetch read of an answer; a fetch Response has it all. */
@@ -34,14 +35,19 @@ export interface HttpFetch {
 export function createHttpFetch(): HttpFetch {
   // node:http from node-http.ts (process.getBuiltinModule: an ESM import of it loads undici).
   const httpAgent = new nodeHttp.Agent({ keepAlive: true });
-  let https: Promise<{ module: typeof Https; agent: Agent }> | undefined;
+  let https: { module: typeof Https; agent: Agent } | undefined;
   // node:https (and TLS with it) is loaded for an https server only.
-  const loadHttps = () => (https ??= import('node:https').then((module) => ({ module, agent: new module.Agent({ keepAlive: true }) })));
+  const loadHttps = (): { module: typeof Https; agent: Agent } => {
+    if (https !== undefined) return https;
+    const module = builtinModule<typeof Https>('node:https');
+    https = { module, agent: new module.Agent({ keepAlive: true }) };
+    return https;
+  };
 
   const fetch: RemoteFetch = async (input, init) => {
     const url = typeof input === 'string' ? new URL(input) : input;
     const secure = url.protocol === 'https:';
-    const tls = secure ? await loadHttps() : undefined;
+    const tls = secure ? loadHttps() : undefined;
     const signal = init?.signal ?? undefined;
     signal?.throwIfAborted();
     const body = bodyOf(init?.body);
@@ -71,9 +77,14 @@ export function createHttpFetch(): HttpFetch {
     fetch,
     close() {
       httpAgent.destroy();
-      void https?.then(({ agent }) => agent.destroy());
+      https?.agent.destroy();
     },
   };
+}
+
+/** Reads an answer to its end and drops it (its connection goes back to the pool). */
+export async function discard(response: RemoteResponse): Promise<void> {
+  await response.text().catch(() => undefined);
 }
 
 /** A request's headers as a plain record: from a record, pairs, or a Headers object (read through forEach, so undici is not loaded for it). */

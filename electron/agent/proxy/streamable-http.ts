@@ -11,7 +11,7 @@
 import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { RemoteTransport } from './message-proxy.js';
-import type { RemoteFetch, RemoteResponse } from './remote-fetch.js';
+import { discard, type RemoteFetch, type RemoteResponse } from './remote-fetch.js';
 import { createSseParser, type SseEvent } from './sse-parser.js';
 import { isJsonRpcMessage } from './stdio-lines.js';
 
@@ -386,11 +386,6 @@ function unfollowedRedirect(response: RemoteResponse): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Reads a body to its end (as the SDK does), so the connection stays open for the next request. */
-async function discard(response: RemoteResponse): Promise<void> {
-  await response.text().catch(() => undefined);
 }
 
 function nextTurn(): Promise<void> {
