@@ -24,9 +24,8 @@ export interface AuthorizingFetchOptions<R extends RemoteResponse = Response> {
   prove?: TokenSource['proveRequest'];
 }
 
-export function createAuthorizingFetch(options: AuthorizingFetchOptions & { fetch?: RemoteFetch<Response> }): RemoteFetch<Response>;
-export function createAuthorizingFetch<R extends RemoteResponse>(options: AuthorizingFetchOptions<R> & { fetch: RemoteFetch<R> }): RemoteFetch<R>;
-export function createAuthorizingFetch(options: AuthorizingFetchOptions<RemoteResponse>): RemoteFetch {
+/** Answers with what its fetch answers: a Response by default, remote-fetch.ts's answer in the proxy. */
+export function createAuthorizingFetch<R extends RemoteResponse = Response>(options: AuthorizingFetchOptions<R>): RemoteFetch<R> {
   const base: RemoteFetch = options.fetch ?? ((url, init) => fetch(url, init));
   const { tokens } = options;
 
@@ -64,7 +63,8 @@ export function createAuthorizingFetch(options: AuthorizingFetchOptions<RemoteRe
     return sendOnce(url, init, token);
   };
 
-  return async (url, init) => {
+  // Every answer is one `base` gave, so an R.
+  const authorizing: RemoteFetch = async (url, init) => {
     const token = await tokens.current();
     const response = await send(url, init, token);
     if (response.status !== 401 && response.status !== 403) return response;
@@ -83,6 +83,7 @@ export function createAuthorizingFetch(options: AuthorizingFetchOptions<RemoteRe
     options.onRetry?.({ status: 403, scopes: needed });
     return send(url, init, await tokens.widen(token, needed));
   };
+  return authorizing as RemoteFetch<R>;
 }
 
 /** The transport sends JSON strings (POST) or nothing (GET, DELETE): both can be sent again. */
