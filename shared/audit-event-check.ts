@@ -11,6 +11,11 @@ import { AuditEvent, AuditType } from './agents.js';
 type Fields = Record<string, unknown>;
 type Check = (value: unknown) => boolean;
 
+/** The longest each bounded text may be: the `.max()` of its field in AuditEvent. */
+export const TEXT_LIMITS = { account: 64, reason: 200, issuer: 2048, site: 253, actor: 64, owner: 256 } as const satisfies Partial<Record<keyof AuditEvent, number>>;
+/** AuditEvent's `chain`: at most this many links, each at most this long. */
+export const CHAIN_LIMITS = { links: 8, length: 128 } as const;
+
 const TYPES: ReadonlySet<unknown> = new Set(AuditType.options);
 const OUTCOMES: ReadonlySet<unknown> = new Set(AuditEvent.shape.outcome.options);
 
@@ -23,8 +28,8 @@ const textUpTo =
   (value) =>
     typeof value === 'string' && value.length <= max;
 const isStrings: Check = (value) => Array.isArray(value) && value.every(isString);
-const isLink = textUpTo(128);
-const isChain: Check = (value) => Array.isArray(value) && value.length <= 8 && value.every(isLink);
+const isLink = textUpTo(CHAIN_LIMITS.length);
+const isChain: Check = (value) => Array.isArray(value) && value.length <= CHAIN_LIMITS.links && value.every(isLink);
 
 /** Each member of AuditEvent: its check, and whether it may be absent. */
 const MEMBERS: Readonly<Record<keyof AuditEvent, readonly [Check, boolean]>> = {
@@ -35,17 +40,17 @@ const MEMBERS: Readonly<Record<keyof AuditEvent, readonly [Check, boolean]>> = {
   agentName: [isString, true],
   sessionId: [isString, true],
   resource: [isString, true],
-  account: [textUpTo(64), true],
+  account: [textUpTo(TEXT_LIMITS.account), true],
   scopes: [isStrings, true],
   outcome: [(value) => OUTCOMES.has(value), false],
-  reason: [textUpTo(200), true],
-  issuer: [textUpTo(2048), true],
-  site: [textUpTo(253), true],
+  reason: [textUpTo(TEXT_LIMITS.reason), true],
+  issuer: [textUpTo(TEXT_LIMITS.issuer), true],
+  site: [textUpTo(TEXT_LIMITS.site), true],
   tokenFingerprint: [isString, true],
-  actor: [textUpTo(64), true],
+  actor: [textUpTo(TEXT_LIMITS.actor), true],
   count: [isCount, true],
   tokenExpiresAt: [isNumber, true],
-  owner: [textUpTo(256), true],
+  owner: [textUpTo(TEXT_LIMITS.owner), true],
   chain: [isChain, true],
   prevHash: [isString, false],
   hash: [isString, false],

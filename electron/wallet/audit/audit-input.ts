@@ -6,6 +6,7 @@
  * The event is built from the schema's own keys, sorted, so nothing else gets in.
  */
 import { AuditEvent } from '../../../shared/agents.js';
+import { CHAIN_LIMITS, TEXT_LIMITS } from '../../../shared/audit-event-check.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { SECRET_PATTERN } from '../../base/ids.js';
 
@@ -16,10 +17,7 @@ const CODE_TEXT = /^[A-Za-z0-9_.:/-]{1,200}$/;
 const FINGERPRINT = /^sha256:[A-Za-z0-9_-]{6,64}$/;
 const LOOKS_SECRET = [SECRET_PATTERN, /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/, /\bBearer\s/i, /(?:access|refresh|id)_token=/i];
 
-/** The longest each bounded text may be: the `.max()` of its field in AuditEvent. */
-export const TEXT_LIMITS = { account: 64, reason: 200, issuer: 2048, site: 253, actor: 64, owner: 256 } as const satisfies Partial<Record<keyof AuditInput, number>>;
-/** AuditEvent's `chain`: at most this many links, each at most this long. */
-export const CHAIN_LIMITS = { links: 8, length: 128 } as const;
+export { CHAIN_LIMITS, TEXT_LIMITS };
 
 const TEXT_FIELDS = Object.entries(TEXT_LIMITS) as ReadonlyArray<[keyof typeof TEXT_LIMITS, number]>;
 /** The members an event is written with (all but `hash`), sorted by UTF-16 code units as canonical JSON has them. */
