@@ -197,7 +197,7 @@ export class AuditLog {
    * resolved; the disk follows, see sync-policy.ts). Seq follows call order. The appends of one
    * turn of the event loop, and those that arrive while a write is under way, go out together in
    * one write (group commit): the write waits for the turn's end (setImmediate, microseconds when
-   * the loop is idle) and is made on the loop (audit-storage.ts says why).
+   * the loop is idle) and is made on the loop (audit-segments.ts says why).
    */
   async append(input: AuditInput): Promise<AuditEvent> {
     checkInput(input);

@@ -161,8 +161,7 @@ class SegmentedFileStorage implements AuditStorage {
     let offset = 0;
     try {
       while (offset < data.length) {
-        const length = data.length - offset;
-        const written = writeSync(active.handle.fd, data, offset, length);
+        const written = writeSync(active.handle.fd, data, offset, data.length - offset);
         offset += written;
         active.size += written;
       }

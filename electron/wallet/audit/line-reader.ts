@@ -5,9 +5,10 @@
  * being carried across chunks.
  *
  * Lines end at a line feed or a carriage return (a CRLF pair is one end); empty lines are skipped,
- * and the bytes after the last end are a line too (a torn write). A chunk is decoded once, cut at
- * a line feed and joined with the bytes carried over, so a multi-byte UTF-8 character cut by a
- * chunk boundary decodes whole: a line feed never occurs inside a multi-byte character.
+ * and the bytes after the last end are a line too (a torn write). A block is cut at a line feed
+ * and the line a chunk boundary cut is read again with the next chunk (only a line longer than a
+ * chunk is carried over, copied), so a multi-byte UTF-8 character cut by a chunk boundary decodes
+ * whole: a line feed never occurs inside a multi-byte character.
  */
 import type { FileHandle } from 'node:fs/promises';
 
@@ -81,7 +82,7 @@ function joined(parts: readonly Buffer[]): Buffer {
 }
 
 /** Walks bytes [0, end) oldest first, a block of whole lines at a time; resolves false when `visit` stopped it. */
-export async function forEachBlockForward(read: ReadAt, end: number, visit: BlockVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
+async function forEachBlockForward(read: ReadAt, end: number, visit: BlockVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
   if (end <= 0) return true;
   const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, end));
   // A line longer than a chunk, so far (copies: `chunk` is reused).
