@@ -60,13 +60,13 @@ export function copyJsonValue<T>(value: T): T {
   return copy as T;
 }
 
-/** A changed value exactly as it will be stored: through JSON and back, frozen, its text kept. */
-function storedValueOf(value: unknown): { value: unknown } | undefined {
+/** A changed value exactly as it will be stored: through JSON and back, frozen, its text kept; undefined when JSON leaves it out. */
+function storedValueOf(value: unknown): unknown {
   const json = JSON.stringify(value) as string | undefined;
   if (json === undefined) return undefined; // undefined, a function, a symbol: JSON leaves the key out
   const stored = deepFreeze(JSON.parse(json) as unknown);
   if (typeof stored === 'object' && stored !== null) jsonOfFrozen.set(stored, Buffer.from(json, 'utf8'));
-  return { value: stored };
+  return stored;
 }
 
 function asDocumentObject(result: unknown): Record<string, unknown> {
@@ -96,7 +96,7 @@ export function applyMutation(current: VaultDocument, mutate: VaultMutation): Va
       continue;
     }
     const stored = storedValueOf(value);
-    if (stored !== undefined) setKey(next, key, stored.value);
+    if (stored !== undefined) setKey(next, key, stored);
   }
   return Object.freeze(next);
 }

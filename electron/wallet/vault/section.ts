@@ -24,11 +24,8 @@ export interface VaultSectionOptions<K extends string, T extends Record<K, unkno
 }
 
 export class VaultSection<K extends string, T extends Record<K, unknown>> {
-  /**
-   * The parsed section, the stored values (one per key, in order) it was parsed from, and the last
-   * stored (frozen) document it was found in; an update's draft is never remembered, it changes.
-   */
-  private cache: { stored: unknown[]; value: T; raw: VaultDocument | undefined } | undefined;
+  /** The parsed section and the stored values (one per key, in order) it was parsed from. */
+  private cache: { stored: unknown[]; value: T } | undefined;
 
   constructor(
     private readonly vault: Vault,
@@ -58,16 +55,11 @@ export class VaultSection<K extends string, T extends Record<K, unknown>> {
 
   /** The section of `raw`, parsed and deep-frozen: the cached value while its keys hold the same values. */
   private parsedFrom(raw: VaultDocument): T {
+    const { keys } = this.options;
     const cache = this.cache;
-    if (cache?.raw === raw) return cache.value;
-    const stored = this.options.keys.map((key) => raw[key]);
-    const frozen = Object.isFrozen(raw) ? raw : undefined;
-    if (cache !== undefined && stored.every((value, i) => Object.is(value, cache.stored[i]))) {
-      cache.raw = frozen;
-      return cache.value;
-    }
+    if (cache !== undefined && keys.every((key, i) => Object.is(raw[key], cache.stored[i]))) return cache.value;
     const value = deepFreeze(this.parse(raw));
-    this.cache = { stored, value, raw: frozen };
+    this.cache = { stored: keys.map((key) => raw[key]), value };
     return value;
   }
 
