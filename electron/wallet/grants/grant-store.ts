@@ -160,15 +160,16 @@ export class GrantStore {
   }
 
   /**
-   * Every grant (expired ones too, for display), oldest first; an agent's are found by an index,
-   * not a scan. The grants are frozen: the stored objects themselves unless a newer last-used time
+   * Every grant (expired ones too, for display), oldest first; an agent's (for one server) are
+   * found by an index, not a scan. The grants are frozen: the stored objects themselves unless a newer last-used time
    * is pending, so a hand-out copies nothing it does not change.
    */
   list(filter: { agentId?: string; resource?: string } = {}): readonly Grant[] {
+    const { agentId, resource } = filter;
     const index = this.indexed();
-    const from = filter.agentId === undefined ? index.all : (index.byAgent.get(filter.agentId) ?? []);
+    const from = agentId === undefined ? index.all : resource === undefined ? (index.byAgent.get(agentId) ?? []) : this.listStored(agentId, resource);
     const found: Grant[] = [];
-    for (const grant of from) if (filter.resource === undefined || grant.resource === filter.resource) found.push(this.withLastUsed(grant));
+    for (const grant of from) if (resource === undefined || grant.resource === resource) found.push(this.withLastUsed(grant));
     return found;
   }
 
