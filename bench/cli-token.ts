@@ -55,15 +55,24 @@ function cleanEnv(): Record<string, string> {
   return env;
 }
 
+interface SpawnOptions {
+  /** What each call must print (trimmed). */
+  expect?: string;
+  /** Also spawn a bare `node -e 0` before each call; their times come back as `beside`. */
+  withBare?: boolean;
+}
+
 /**
  * Spawn → exit, `count` times (after one unmeasured warm-up); each must exit 0 and print `expect`
- * when given. With `beside`, a bare `node -e 0` is spawned before each one and timed into it: a
- * baseline that sees the same moments of the machine as the figure it is set against.
+ * when given. `withBare`: a bare `node -e 0` before each call, a baseline that sees the same
+ * moments of the machine as the figure it is set against.
  */
-async function timeSpawns(args: string[], env: Record<string, string>, count: number, expect?: string, beside?: number[]): Promise<Spawns> {
+async function timeSpawns(args: string[], env: Record<string, string>, count: number, options: SpawnOptions = {}): Promise<Spawns & { beside?: Spawns }> {
+  const { expect } = options;
   const samplesMs: number[] = [];
+  const beside: number[] = [];
   for (let i = 0; i <= count; i += 1) {
-    if (beside !== undefined) {
+    if (options.withBare === true) {
       const bare = await timeOnce(['-e', '0'], env);
       if (i > 0) beside.push(bare.ms);
     }
@@ -73,7 +82,7 @@ async function timeSpawns(args: string[], env: Record<string, string>, count: nu
     }
     if (i > 0) samplesMs.push(ms);
   }
-  return spawnsOf(samplesMs);
+  return options.withBare === true ? { ...spawnsOf(samplesMs), beside: spawnsOf(beside) } : spawnsOf(samplesMs);
 }
 
 function spawnsOf(samplesMs: number[]): Spawns {
@@ -145,7 +154,7 @@ export async function benchCli(options: CliOptions): Promise<CliResult> {
       const env = { ...base, ...vault.env, LATCHKEY_HOME: home, LATCHKEY_RUNTIME_DIR: runtimeDir };
       const resource = seeded.resources[0]!;
       const before = as.tokenRequests();
-      runs[vault.name] = await timeSpawns([cli, 'token', resource], env, vault.count, 'bench-owner-at-0');
+      runs[vault.name] = await timeSpawns([cli, 'token', resource], env, vault.count, { expect: 'bench-owner-at-0' });
       asTokenRequests[vault.name] = as.tokenRequests() - before;
       options.log(`cli token, ${vault.name} vault, no daemon: p50 ${formatNumber(runs[vault.name]!.p50Ms, 'ms')} p95 ${formatNumber(runs[vault.name]!.p95Ms, 'ms')}`);
       if (sessionHome === undefined) sessionHome = { env, secret: seeded.secrets[0]!, resource };
@@ -158,12 +167,13 @@ export async function benchCli(options: CliOptions): Promise<CliResult> {
         const before = as.tokenRequests();
         // The agent's first hand-out mints its token at the AS; the measured ones are served from the daemon's cache.
         await runOnce([cli, 'token', sessionHome.resource], agentEnv);
-        const beside: number[] = [];
-        runs['daemon'] = await timeSpawns([cli, 'token', sessionHome.resource], agentEnv, count, undefined, beside);
-        runs['nodeBeside'] = spawnsOf(beside);
+        const { beside, ...daemonRun } = await timeSpawns([cli, 'token', sessionHome.resource], agentEnv, count, { withBare: true });
+        runs['daemon'] = daemonRun;
+        if (beside === undefined) throw new Error('withBare times a bare node beside each call');
+        runs['nodeBeside'] = beside;
         asTokenRequests['daemon'] = as.tokenRequests() - before;
-        runs['ownerDaemon'] = await timeSpawns([cli, 'token', sessionHome.resource], sessionHome.env, count, 'bench-owner-at-0');
-        options.log(`cli token in a session (daemon): p50 ${formatNumber(runs['daemon'].p50Ms, 'ms')} (node -e 0 beside it ${formatNumber(runs['nodeBeside'].p50Ms, 'ms')}); owner through the daemon p50 ${formatNumber(runs['ownerDaemon'].p50Ms, 'ms')}`);
+        runs['ownerDaemon'] = await timeSpawns([cli, 'token', sessionHome.resource], sessionHome.env, count, { expect: 'bench-owner-at-0' });
+        options.log(`cli token in a session (daemon): p50 ${formatNumber(runs['daemon'].p50Ms, 'ms')} (node -e 0 beside it ${formatNumber(beside.p50Ms, 'ms')}); owner through the daemon p50 ${formatNumber(runs['ownerDaemon'].p50Ms, 'ms')}`);
       } finally {
         await daemon.stop();
       }

@@ -6,7 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REPO_ROOT } from './cli-bundle.js';
+import { REPO_ROOT } from './bench-dirs.js';
 
 interface ProfileNode {
   id: number;

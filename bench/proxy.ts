@@ -12,7 +12,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ENV_AGENT_SECRET, ENV_BRIDGE_SOCKET } from '../shared/bridge.js';
 import { createBridgeClient } from '../electron/agent/bridge-client/client.js';
-import { bundleCli, CLI_SOURCE, REPO_ROOT } from './cli-bundle.js';
+import { REPO_ROOT } from './bench-dirs.js';
+import { bundleCli, CLI_SOURCE } from './cli-bundle.js';
 import { formatNumber, type Figure } from './report.js';
 import { median, mergeRounds, ratio, summarize, type LatencySummary } from './stats.js';
 import type { WorldHostReady } from './world.js';

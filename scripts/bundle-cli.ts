@@ -39,6 +39,9 @@ async function readPackageVersion(): Promise<string> {
   return typeof manifest.version === 'string' ? manifest.version : 'unknown';
 }
 
+/** How every Latchkey Node bundle is built (the bench's hosts too): for Node 22, the native keychain module loaded from node_modules at run time. */
+export const NODE_BUNDLE = { bundle: true, platform: 'node', target: 'node22', external: ['keytar'], logLevel: 'warning' } as const satisfies BuildOptions;
+
 /** CommonJS dependencies inside ESM bundles still call require(): each bundle defines it first. */
 export const ESM_REQUIRE_BANNER = "import { createRequire as __latchkeyRequire } from 'node:module'; const require = __latchkeyRequire(import.meta.url);";
 
@@ -73,15 +76,10 @@ function checkLoadedAtRunTime(bin: Metafile, outdir: string): void {
 export async function bundleCli(outdir: string = resolve(ROOT, 'dist/cli')): Promise<BundledCli> {
   await rm(outdir, { recursive: true, force: true });
   const common = {
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
+    ...NODE_BUNDLE,
     outdir,
     // Metafile paths are relative to this, whatever the current directory.
     absWorkingDir: ROOT,
-    // The native keychain module is loaded from node_modules at run time.
-    external: ['keytar'],
-    logLevel: 'warning',
     metafile: true,
     // The version, baked in (electron/cli/version.ts): the desktop app runs this bundle where no package.json is readable above it.
     define: { LATCHKEY_BUNDLED_VERSION: JSON.stringify(await readPackageVersion()) },

@@ -6,12 +6,11 @@
  * Each bundle goes to a directory of its own under .cache/bench/hosts, so bench runs side by side
  * never delete each other's files; `remove` deletes it once the host has exited.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { ESM_REQUIRE_BANNER } from '../../scripts/bundle-cli.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { ESM_REQUIRE_BANNER, NODE_BUNDLE } from '../../scripts/bundle-cli.js';
+import { makeBenchDir } from '../bench-dirs.js';
 
 export interface BundledHost {
   /** The bundle to fork. */
@@ -22,21 +21,9 @@ export interface BundledHost {
 
 export async function bundleHost(modulePath: string): Promise<BundledHost> {
   const started = performance.now();
-  const parent = resolve(ROOT, '.cache/bench/hosts');
-  await mkdir(parent, { recursive: true });
-  const outdir = await mkdtemp(resolve(parent, `${basename(modulePath, '.ts')}-`));
+  const outdir = await makeBenchDir('hosts', `${basename(modulePath, '.ts')}-`);
   const path = resolve(outdir, 'host.mjs');
-  await build({
-    entryPoints: [modulePath],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    outfile: path,
-    // As in the shipped bundle: the native keychain module is loaded from node_modules at run time.
-    external: ['keytar'],
-    logLevel: 'warning',
-    banner: { js: ESM_REQUIRE_BANNER },
-  });
+  // As the shipped bundle is built (keytar loaded from node_modules at run time).
+  await build({ ...NODE_BUNDLE, entryPoints: [modulePath], format: 'esm', outfile: path, banner: { js: ESM_REQUIRE_BANNER } });
   return { path, buildMs: performance.now() - started, remove: () => rm(outdir, { recursive: true, force: true }) };
 }
