@@ -22,7 +22,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const ON_FIRST_USE = ['node_modules/undici/', 'node_modules/@modelcontextprotocol/', 'node_modules/tldts'];
 
 /** The entry's text and that of every chunk it imports statically, transitively. */
-async function eagerlyLoaded(entry: string, seen = new Set<string>()): Promise<string> {
+async function eagerlyLoaded(entry: string): Promise<string> {
+  const seen = new Set<string>();
   const texts: string[] = [];
   const visit = async (file: string): Promise<void> => {
     if (seen.has(file)) return;
