@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findLatchkeyManifest } from '../wallet/host/package-root.js';
 
 /** The version scripts/bundle-cli.ts bakes into the bundle; absent when the source runs as it is. */
 declare const LATCHKEY_BUNDLED_VERSION: string | undefined;
@@ -12,17 +12,6 @@ declare const LATCHKEY_BUNDLED_VERSION: string | undefined;
  */
 export function readVersion(from: string = dirname(fileURLToPath(import.meta.url)), bundled: string | undefined = typeof LATCHKEY_BUNDLED_VERSION === 'string' ? LATCHKEY_BUNDLED_VERSION : undefined): string {
   if (bundled !== undefined) return bundled;
-  let dir = from;
-  for (let depth = 0; depth < 6; depth += 1) {
-    try {
-      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (manifest.name === 'latchkey' && typeof manifest.version === 'string') return manifest.version;
-    } catch {
-      // not here: look one level up
-    }
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return 'unknown';
+  const version = findLatchkeyManifest(from)?.manifest.version;
+  return typeof version === 'string' ? version : 'unknown';
 }

@@ -8,23 +8,33 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-function isLatchkeyManifest(path: string): boolean {
+interface Manifest {
+  name?: unknown;
+  version?: unknown;
+}
+
+function readManifest(path: string): Manifest | undefined {
   try {
-    return (JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown }).name === 'latchkey';
+    return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
   } catch {
-    return false;
+    return undefined;
+  }
+}
+
+/** Latchkey's package.json at or above `dir` (the nearest one named "latchkey") and the folder holding it. */
+export function findLatchkeyManifest(dir: string): { dir: string; manifest: Manifest } | undefined {
+  for (;;) {
+    const manifest = readManifest(join(dir, 'package.json'));
+    if (manifest?.name === 'latchkey') return { dir, manifest };
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
   }
 }
 
 /** The nearest folder holding Latchkey's package.json, walking up from `moduleUrl` (an import.meta.url). */
 export function findPackageRoot(moduleUrl: string): string | undefined {
-  let dir = dirname(fileURLToPath(moduleUrl));
-  for (;;) {
-    if (isLatchkeyManifest(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+  return findLatchkeyManifest(dirname(fileURLToPath(moduleUrl)))?.dir;
 }
 
 /** The built renderer (the window's pages): <package root>/dist/renderer. */
