@@ -11,11 +11,11 @@ import { isAgentMode } from './agent-mode.js';
 import { parseCommandArgs, rawArgsOf } from './command-args.js';
 import { tokenCommand } from './commands/token.js';
 import type { CliIo } from './io.js';
-import { reportCancelled, reportError } from './output.js';
+import { reportCancelled, reportError, reportParseFailure } from './output.js';
 import { createProcessInterrupts, createProcessIo, endProcess } from './process-io.js';
 import { createProcessSignals } from './signals.js';
 import type { SignalSource } from './spec.js';
-import { CancelledError, UsageError } from './usage-error.js';
+import { CancelledError } from './usage-error.js';
 
 /** Whether this module answers argv (verb first) as the whole CLI would: help, version and short options are the CLI's. */
 export function isAgentTokenCall(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
@@ -34,7 +34,7 @@ export async function runAgentTokenCall(argv: readonly string[], io: CliIo, env:
   try {
     parsed = parseCommandArgs(argv, tokenCommand);
   } catch (error) {
-    return reportError(io, error instanceof UsageError ? error : new UsageError(String(error)), { json: argv.includes('--json'), verbose: argv.includes('--verbose') });
+    return reportParseFailure(io, argv, error);
   }
   if (parsed.kind !== 'command') return undefined;
   const output = { json: parsed.json, verbose: parsed.globals.verbose === true };

@@ -64,6 +64,11 @@ export function reportError(io: CliIo, error: unknown, options: OutputOptions): 
   return exitCode;
 }
 
+/** A command line that did not parse: reported as a usage error, as JSON when `--json` is anywhere in it. */
+export function reportParseFailure(io: CliIo, argv: readonly string[], error: unknown): number {
+  return reportError(io, error instanceof UsageError ? error : new UsageError(String(error)), { json: argv.includes('--json'), verbose: argv.includes('--verbose') });
+}
+
 export function reportCancelled(io: CliIo, options: OutputOptions): number {
   if (options.json) writeJson(io, { error: { code: ErrorCode.AuthorizationCancelled, message: 'Cancelled.' } });
   writeLine(io.stderr, 'Cancelled.');

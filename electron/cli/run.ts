@@ -13,7 +13,7 @@ import { parseInvocation, suggestCommand, type Invocation } from './args.js';
 import { rawArgsOf } from './command-args.js';
 import { renderHelpTopic } from './help.js';
 import { writeLine, type CliIo } from './io.js';
-import { EXIT_OK, reportCancelled, reportError, type OutputOptions } from './output.js';
+import { EXIT_OK, reportCancelled, reportError, reportParseFailure, type OutputOptions } from './output.js';
 import { readHiddenLine } from './prompt.js';
 import { sanitizeForTerminal } from './sanitize.js';
 import type { CommandContext, SignalSource } from './spec.js';
@@ -119,8 +119,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   try {
     invocation = parseInvocation(argv);
   } catch (error) {
-    const output = { json: argv.includes('--json'), verbose: argv.includes('--verbose') };
-    return reportError(io, error instanceof UsageError ? error : new UsageError(String(error)), output);
+    return reportParseFailure(io, argv, error);
   }
   switch (invocation.kind) {
     case 'version':
