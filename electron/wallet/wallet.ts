@@ -176,6 +176,7 @@ export async function composeWallet(config: WalletConfig, ports: Partial<WalletP
   const remembered = new RememberedAnswers(vault, { clock });
   const agentClients = new AgentClientTokens({ store: new AgentClientStore(vault), net: { fetch, policy }, clock, logger });
   const broker = new TokenBroker({
+    planState: () => vault.read(),
     agents,
     grants,
     approvals,

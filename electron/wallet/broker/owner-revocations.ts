@@ -12,9 +12,16 @@ type RevokedTarget = Pick<Grant, 'agentId' | 'resource' | 'account'>;
 export class OwnerRevocations {
   /** Per agent: when the owner last revoked its grant for a server and account. */
   private readonly revokedAt = new Map<string, Map<string, number>>();
+  private changes = 0;
+
+  /** Counts every change: a plan kept from before one is not used after it (plan-memo.ts). */
+  get version(): number {
+    return this.changes;
+  }
 
   /** The owner revoked `grant` at `at` (epoch ms). */
   note(grant: RevokedTarget, at: number): void {
+    this.changes += 1;
     const ofAgent = this.revokedAt.get(grant.agentId) ?? new Map<string, number>();
     ofAgent.set(targetKey(grant), at);
     this.revokedAt.set(grant.agentId, ofAgent);
@@ -29,6 +36,7 @@ export class OwnerRevocations {
 
   /** The agent is gone: nothing of it needs remembering. */
   forgetAgent(agentId: string): void {
+    this.changes += 1;
     this.revokedAt.delete(agentId);
   }
 }

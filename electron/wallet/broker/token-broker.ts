@@ -41,6 +41,7 @@ import { heedRefusal, type HeedRefusalDeps } from './heed-refusal.js';
 import { whoamiAnswer } from './whoami-answer.js';
 import { SessionExchange } from './session-exchange.js';
 import { CanonicalResources } from './canonical-resources.js';
+import { PlanMemo, planKey, type KeptPlan } from './plan-memo.js';
 
 /** What the broker answers for the bridge: everything but enrolment (the enrolment desk's). */
 export type AgentRequests = Omit<BridgeHandler, 'enrol' | 'delegate'>;
@@ -78,6 +79,13 @@ export interface TokenBrokerDeps {
   /** Agents' own clients (R5): a resource one is set up for is served from it, not from a connection. */
   agentClients?: Pick<AgentClientTokens, 'has' | 'token' | 'forget' | 'list' | 'holds' | 'proof'>;
   approvalTimeoutMs?: number;
+  /**
+   * The wallet's state as one value that is replaced whenever any of it changes: the vault document
+   * (grants, connections, agents, agents' clients and remembered answers all live in it). With it,
+   * a repeated request's plan is kept while it stays the same (plan-memo.ts); without it, every
+   * request is planned afresh.
+   */
+  planState?: () => object;
 }
 
 export class TokenBroker implements AgentRequests {
@@ -86,6 +94,8 @@ export class TokenBroker implements AgentRequests {
   private readonly tokenFacts = new TokenFactsMemo();
   /** Grants the owner revoked: the agent is refused at once rather than asking the owner again (owner-revocations.ts). */
   private readonly revocations = new OwnerRevocations();
+  /** Plans of repeated requests, kept while nothing they read has changed (plan-memo.ts). */
+  private readonly plans = new PlanMemo();
   /** Delegated sessions' tokens by token exchange where the server offers it (session-exchange.ts). */
   private readonly exchange: SessionExchange;
   /** Requested server URLs, canonicalised once each (T07: matched exactly, as canonicalResource says). */
@@ -129,25 +139,8 @@ export class TokenBroker implements AgentRequests {
       });
     }
     try {
-      if (request.rejected !== undefined) await heedRefusal(this.refusalDeps(), agent.id, resource, request.account, request.rejected, signalOf(waitFor));
-      const target = this.targetOf(agent.id, resource, request.account);
-      const audited = { ...base, ...accountOf(target) };
-      const connection = connectionStateOf(this.deps.tokens, target);
-      const grantedHere = (): string[] => this.deps.grants.listStored(agent.id, resource).flatMap((g) => (grantAppliesTo(g, agent.id, target, this.deps.clock.now()) ? g.scopes : []));
-      const scopes = boundedScopes(session, resource, request.scopes, grantedHere); // T40: a delegated session's slice
-      const plan = decide({
-        agent,
-        request: { resource, account: target.account, scopes },
-        // Only grants for this server can apply (grantAppliesTo): the others are not even listed.
-        grants: this.deps.grants.listStored(agent.id, resource),
-        connection,
-        declinedStepUps: this.deps.remembered?.declinedStepUps(agent.id, resource),
-        revokedByOwner: this.revocations.blocks({ agentId: agent.id, resource, account: target.account }, session?.createdAt),
-        now: this.deps.clock.now(),
-      });
-      const settled = plan.kind === 'ask' ? await this.ask(agent, target, plan, connection?.scopes ?? [], signalOf(waitFor), audited) : plan;
-      if (settled.kind === 'refuse') throw refusalError(settled);
-      const lineage = session === undefined ? [] : this.deps.agents.lineage(session.id);
+      const { target, audited, plan: settled, lineage } = this.keptPlan(caller, resource, request) ?? (await this.plan(caller, base, resource, request, waitFor));
+      const grantedHere = (): string[] => this.grantedScopes(agent.id, target);
       const token = await this.handOut(agent.id, target, settled, lineage, grantedHere);
       if (settled.grant !== undefined) this.deps.grants.markUsed(settled.grant.id);
       const { owner, fingerprint } = this.tokenFacts.of(token.access_token);
@@ -168,6 +161,63 @@ export class TokenBroker implements AgentRequests {
       await this.refuse(request.account === undefined ? base : { ...base, account: request.account }, resource, request.scopes, error);
       throw error;
     }
+  }
+
+  /**
+   * The plan kept for this very request (plan-memo.ts), while nothing it read has changed; the
+   * agent's own client (R5) and a reported refusal are always planned afresh.
+   */
+  private keptPlan(caller: BridgeCaller, resource: string, request: TokenRequest): KeptPlan | undefined {
+    const state = this.deps.planState?.();
+    if (state === undefined || request.rejected !== undefined) return undefined;
+    return this.plans.get(this.planKeyOf(caller, resource, request), state, this.revocations.version, this.deps.clock.now());
+  }
+
+  /**
+   * Plans the answer (grants/decide.ts) and asks the owner if the plan says so; a plan that issues
+   * at once is kept (plan-memo.ts) until a grant it read expires.
+   */
+  private async plan(caller: BridgeCaller, base: Record<string, string>, resource: string, request: TokenRequest, waitFor: AbortSignal | CallerPresence): Promise<KeptPlan> {
+    const { agent, session } = caller;
+    if (request.rejected !== undefined) await heedRefusal(this.refusalDeps(), agent.id, resource, request.account, request.rejected, signalOf(waitFor));
+    // Read before planning, in the same turn: the plan is made from exactly this state.
+    const state = this.deps.planState?.();
+    const revocations = this.revocations.version;
+    const now = this.deps.clock.now();
+    const target = this.targetOf(agent.id, resource, request.account);
+    const audited = { ...base, ...accountOf(target) };
+    const connection = connectionStateOf(this.deps.tokens, target);
+    const grants = this.deps.grants.listStored(agent.id, resource);
+    const scopes = boundedScopes(session, resource, request.scopes, () => this.grantedScopes(agent.id, target)); // T40: a delegated session's slice
+    const plan = decide({
+      agent,
+      request: { resource, account: target.account, scopes },
+      // Only grants for this server can apply (grantAppliesTo): the others are not even listed.
+      grants,
+      connection,
+      declinedStepUps: this.deps.remembered?.declinedStepUps(agent.id, resource),
+      revokedByOwner: this.revocations.blocks({ agentId: agent.id, resource, account: target.account }, session?.createdAt),
+      now,
+    });
+    const lineage = session === undefined ? [] : this.deps.agents.lineage(session.id);
+    if (plan.kind === 'issue') {
+      const kept = { target, audited, plan, lineage };
+      if (state !== undefined && request.rejected === undefined) this.plans.keep(this.planKeyOf(caller, resource, request), state, revocations, kept, earliestExpiry(grants, now));
+      return kept;
+    }
+    const settled = plan.kind === 'ask' ? await this.ask(agent, target, plan, connection?.scopes ?? [], signalOf(waitFor), audited) : plan;
+    if (settled.kind === 'refuse') throw refusalError(settled);
+    return { target, audited, plan: settled, lineage };
+  }
+
+  private planKeyOf(caller: BridgeCaller, resource: string, request: TokenRequest): string {
+    return planKey({ agentId: caller.agent.id, sessionId: caller.session?.id, resource, account: request.account, scopes: request.scopes });
+  }
+
+  /** The scopes of the agent's grants that apply to this server and account now. */
+  private grantedScopes(agentId: string, target: ConnectionRef): string[] {
+    const now = this.deps.clock.now();
+    return this.deps.grants.listStored(agentId, target.resource).flatMap((g) => (grantAppliesTo(g, agentId, target, now) ? g.scopes : []));
   }
 
   /** Which of the server's connections (accounts) a request means: account-target.ts (T8). */
@@ -307,4 +357,11 @@ export class TokenBroker implements AgentRequests {
         reason: error instanceof LatchkeyError ? error.code : ErrorCode.Internal,
       });
   }
+}
+
+/** The earliest expiry among `grants` still ahead of `now` (Infinity when none expires). */
+function earliestExpiry(grants: readonly Grant[], now: number): number {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const grant of grants) if (grant.expiresAt !== undefined && grant.expiresAt > now && grant.expiresAt < earliest) earliest = grant.expiresAt;
+  return earliest;
 }

@@ -1,0 +1,120 @@
+/**
+ * Kept plans (plan-memo.ts): a repeated request skips planning only while nothing the plan read
+ * has changed. The memo on its own, then the broker over a real memory vault with a clock the test
+ * moves: every change an owner can make, and a grant's expiry, reaches the very next request.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../../shared/errors.js';
+import { PlanMemo, planKey, type KeptPlan } from '../../../../electron/wallet/broker/plan-memo.js';
+import { composeWallet, type ComposedWallet } from '../../../../electron/wallet/wallet.js';
+import type { Wallet } from '../../../../electron/wallet/wallet-api.js';
+import { FakeTokenEndpoint } from '../../../fakes/fake-token-endpoint.js';
+import { seedConnection } from '../../../support/seed-connection.js';
+
+const KEPT: KeptPlan = {
+  target: { resource: 'https://mcp.example.test/mcp', account: undefined },
+  audited: { agentId: 'agt_1', agentName: 'a' },
+  plan: { kind: 'issue', scopes: ['mcp:read'], cacheKey: 'k', minRemainingMs: 30_000, reuseCached: true },
+  lineage: [],
+};
+
+describe('PlanMemo', () => {
+  it('answers a kept plan only for the same state, the same revocations and before its grants expire', () => {
+    const memo = new PlanMemo();
+    const state = {};
+    expect(memo.get('k', state, 0, 1_000)).toBeUndefined();
+    memo.keep('k', state, 0, KEPT, 5_000);
+    expect(memo.get('k', state, 0, 4_999)).toMatchObject(KEPT);
+    expect(memo.get('k', state, 0, 5_000)).toBeUndefined();
+    memo.keep('k', state, 0, KEPT, Number.POSITIVE_INFINITY);
+    expect(memo.get('k', state, 1, 1_000)).toBeUndefined();
+    // Revocations moved: nothing kept before survives going back to the same count.
+    memo.keep('k', state, 1, KEPT, Number.POSITIVE_INFINITY);
+    expect(memo.get('k', {}, 1, 1_000)).toBeUndefined();
+    expect(memo.get('k', state, 1, 1_000)).toBeUndefined();
+  });
+
+  it('does not keep a plan made from a state it no longer holds', () => {
+    const memo = new PlanMemo();
+    const old = {};
+    const current = {};
+    memo.get('k', old, 0, 0);
+    memo.get('other', current, 0, 0);
+    memo.keep('k', old, 0, KEPT, Number.POSITIVE_INFINITY);
+    expect(memo.get('k', current, 0, 0)).toBeUndefined();
+  });
+
+  it('keys tell apart every member, and no scopes from an empty list', () => {
+    const base = { agentId: 'agt_1', sessionId: undefined, resource: 'https://a.test/mcp', account: undefined, scopes: undefined };
+    const keys = [
+      planKey(base),
+      planKey({ ...base, scopes: [] }),
+      planKey({ ...base, scopes: ['a b'] }),
+      planKey({ ...base, scopes: ['a', 'b'] }),
+      planKey({ ...base, account: 'work' }),
+      planKey({ ...base, sessionId: 'ses_1' }),
+      planKey({ ...base, agentId: 'agt_2' }),
+      planKey({ ...base, resource: 'https://b.test/mcp' }),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+const RESOURCE = 'https://mcp.example.test/mcp';
+const composed: ComposedWallet[] = [];
+afterEach(async () => {
+  await Promise.all(composed.splice(0).map((c) => c.wallet.close()));
+});
+
+async function setup() {
+  const endpoint = new FakeTokenEndpoint();
+  endpoint.expiresIn = 3600;
+  const clock = { time: Date.now(), now(): number { return this.time; } };
+  const c = await composeWallet({ home: '/nonexistent', allowInsecureLoopback: false, vault: { mode: 'memory' } }, { fetch: endpoint.fetch, clock }, { approvalTimeoutMs: 60_000 });
+  composed.push(c);
+  await seedConnection(c.vault, RESOURCE);
+  const agent = await c.wallet.enrolAgent({ name: 'agent-a' });
+  const caller = c.broker.authenticate(agent.secret)!;
+  const ask = () => c.broker.token(caller, { resource: RESOURCE }, new AbortController().signal);
+  return { c, wallet: c.wallet, clock, ask };
+}
+
+async function denyNextApproval(wallet: Wallet): Promise<void> {
+  let id: string | undefined;
+  await expect.poll(async () => (id = (await wallet.listApprovals({ status: 'pending' }))[0]?.id) !== undefined).toBe(true);
+  await wallet.decideApproval({ id: id!, decision: 'deny' });
+}
+
+describe('T13: the broker with kept plans', () => {
+  it('a grant that expires stops answering at its expiry, though the request is the same as before', async () => {
+    const { wallet, clock, ask } = await setup();
+    await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'], expiresAt: clock.time + 60_000 });
+    expect((await ask()).scope).toBe('mcp:read');
+    expect((await ask()).scope).toBe('mcp:read');
+    clock.time += 60_000;
+    // No grant applies any more: the owner is asked, and says no.
+    const after = ask();
+    await denyNextApproval(wallet);
+    await expect(after).rejects.toMatchObject({ code: ErrorCode.GrantDenied });
+  });
+
+  it("the owner's edits reach the next request: narrowed scopes, then a revoke", async () => {
+    const { wallet, ask } = await setup();
+    const grant = await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read', 'mcp:write'] });
+    expect((await ask()).scope).toBe('mcp:read mcp:write');
+    await wallet.updateGrant({ id: grant.id, scopes: ['mcp:read'] });
+    expect((await ask()).scope).toBe('mcp:read');
+    await wallet.revokeGrant({ id: grant.id });
+    await expect(ask()).rejects.toMatchObject({ code: ErrorCode.GrantRevoked });
+  });
+
+  it('a disconnected server answers no more; connected again, it answers again', async () => {
+    const { c, wallet, ask } = await setup();
+    await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'] });
+    await ask();
+    await wallet.disconnect({ url: RESOURCE });
+    await expect(ask()).rejects.toMatchObject({ code: ErrorCode.NotConnected });
+    await seedConnection(c.vault, RESOURCE);
+    await expect(ask()).resolves.toMatchObject({ scope: 'mcp:read' });
+  });
+});
