@@ -81,8 +81,11 @@ export function checkInput(input: AuditInput): void {
  * line, made once.
  */
 export function eventOf(input: AuditInput, seq: number, time: number, prevHash: string): Omit<AuditEvent, 'hash'> {
-  const given: Partial<Record<keyof AuditEvent, unknown>> = { ...input, seq, time, prevHash };
+  const given: Readonly<Partial<Record<keyof AuditEvent, unknown>>> = input;
   const event: Partial<Record<keyof AuditEvent, unknown>> = {};
-  for (const key of WRITTEN_KEYS) if (given[key] !== undefined) event[key] = given[key];
+  for (const key of WRITTEN_KEYS) {
+    const value = key === 'seq' ? seq : key === 'time' ? time : key === 'prevHash' ? prevHash : given[key];
+    if (value !== undefined) event[key] = value;
+  }
   return event as Omit<AuditEvent, 'hash'>;
 }

@@ -271,7 +271,8 @@ export class AuditLog {
       const prevHash = head?.hash ?? GENESIS_HASH;
       const unhashed = eventOf(item.input, (head?.seq ?? -1) + 1, item.time, prevHash);
       const canonical = JSON.stringify(unhashed);
-      const event: AuditEvent = { ...unhashed, hash: hashCanonical(prevHash, canonical) };
+      // eventOf made a new object: it becomes the event, `hash` added last (no copy).
+      const event: AuditEvent = Object.assign(unhashed, { hash: hashCanonical(prevHash, canonical) });
       text += `${lineOfCanonical(canonical, event.hash)}\n`;
       head = { seq: event.seq, hash: event.hash };
       written.push({ item, event });
