@@ -129,10 +129,8 @@ export class TokenBroker implements AgentRequests {
       await this.refuse(base, undefined, request.scopes, error);
       throw error;
     }
-    // A kept plan was made on the connection path with the same state, so no agent's own client serves this resource.
-    const kept = this.keptPlan(caller, resource, request);
     const agentClients = this.deps.agentClients;
-    if (kept === undefined && request.account === undefined && agentClients?.has(agent.id, resource) === true) {
+    if (request.account === undefined && agentClients?.has(agent.id, resource) === true) {
       // R5: the agent's own client serves this resource (own-client.ts); no owner connection.
       const deps = { grants: this.deps.grants, agentClients, now: () => this.deps.clock.now(), record: (event: AuditInput) => this.record(event), lineage: (id: string) => this.deps.agents.lineage(id) };
       return handOutFromOwnClient(deps, caller, base, resource, request).catch(async (error: unknown) => {
@@ -141,7 +139,7 @@ export class TokenBroker implements AgentRequests {
       });
     }
     try {
-      const { target, audited, plan: settled, lineage } = kept ?? (await this.plan(caller, base, resource, request, waitFor));
+      const { target, audited, plan: settled, lineage } = this.keptPlan(caller, resource, request) ?? (await this.plan(caller, base, resource, request, waitFor));
       const grantedHere = (): string[] => this.grantedScopes(agent.id, target);
       const token = await this.handOut(agent.id, target, settled, lineage, grantedHere);
       if (settled.grant !== undefined) this.deps.grants.markUsed(settled.grant.id);
@@ -166,17 +164,12 @@ export class TokenBroker implements AgentRequests {
   }
 
   /**
-   * The plan kept for this very request (plan-memo.ts), while nothing it read has changed; a
-   * reported refusal is always planned afresh, and so is a resource an agent's own client serves (R5).
+   * The plan kept for this very request (plan-memo.ts), while nothing it read has changed; the
+   * agent's own client (R5) and a reported refusal are always planned afresh.
    */
   private keptPlan(caller: BridgeCaller, resource: string, request: TokenRequest): KeptPlan | undefined {
-    if (request.rejected !== undefined || this.deps.planState === undefined) return undefined;
-    let state: object;
-    try {
-      state = this.deps.planState();
-    } catch {
-      return undefined; // The state cannot be read (a closed vault): planning afresh says why, and audits it.
-    }
+    const state = this.deps.planState?.();
+    if (state === undefined || request.rejected !== undefined) return undefined;
     return this.plans.get(this.planKeyOf(caller, resource, request), state, this.revocations.version, this.deps.clock.now());
   }
 
