@@ -8,7 +8,8 @@
  *   every write (vault.ts), so "the same document" means "nothing changed";
  * - the owner's revocations in memory (owner-revocations.ts), counted by their version;
  * - the clock: a plan is kept only until the earliest expiry among the agent's grants for the
- *   server, the only thing in a plan that time changes.
+ *   server, the only thing in a plan that time changes, and not at all once the clock reads
+ *   earlier than when it was made (a clock stepped back revives expired grants).
  * Only plans that issue are kept: a refusal or a question to the owner is planned afresh each time,
  * and a request that reports a refused token (heed-refusal.ts) is never answered from here.
  */
@@ -25,8 +26,10 @@ export interface KeptPlan {
   lineage: readonly SessionSummary[];
 }
 
-interface Entry extends KeptPlan {
-  /** Epoch ms: the earliest expiry among the grants the plan read (Infinity: none expires). */
+interface Entry {
+  kept: KeptPlan;
+  /** Epoch ms: when the plan was made, and the earliest expiry among the grants it read (Infinity: none expires). */
+  madeAt: number;
   validUntil: number;
 }
 
@@ -60,26 +63,47 @@ export class PlanMemo {
     }
     const entry = this.plans.get(key);
     if (entry === undefined) return undefined;
-    if (now >= entry.validUntil) {
+    if (now >= entry.validUntil || now < entry.madeAt) {
       this.plans.delete(key);
       return undefined;
     }
-    return entry;
+    return entry.kept;
   }
 
-  /** Keeps a plan made from `state` and `revocations` (as read by the `get` before it). */
-  keep(key: string, state: object, revocations: number, plan: KeptPlan, validUntil: number): void {
+  /**
+   * Keeps a plan made at `now` from `state` and `revocations` (as read by the `get` before it),
+   * frozen: every later request gets the same objects.
+   */
+  keep(key: string, state: object, revocations: number, kept: KeptPlan, now: number, validUntil: number): void {
     if (state !== this.state || revocations !== this.revocations) return;
     if (this.plans.size >= MAX_PLANS) this.plans.clear();
-    this.plans.set(key, { ...plan, validUntil });
+    this.plans.set(key, { kept: freezePlan(kept), madeAt: now, validUntil });
   }
 }
 
+function freezePlan(kept: KeptPlan): KeptPlan {
+  Object.freeze(kept.plan.scopes);
+  Object.freeze(kept.plan);
+  Object.freeze(kept.target);
+  Object.freeze(kept.audited);
+  for (const session of kept.lineage) Object.freeze(session);
+  Object.freeze(kept.lineage);
+  return Object.freeze(kept);
+}
+
 /**
- * The request's key. Printable ASCII only reaches here (shared/bridge.ts SafeText; ids and labels
- * are narrower still), so a newline cannot occur inside a member and the key is unambiguous.
+ * The request's key: every member with its length before it, so no two requests share a key
+ * whatever their members hold (the broker does not rely on the bridge's schema for that).
  */
 export function planKey(request: PlanRequest): string {
-  const scopes = request.scopes === undefined ? '-' : `=${request.scopes.join('\n')}`;
-  return `${request.agentId}\n${request.sessionId ?? ''}\n${request.resource}\n${request.account ?? ''}\n${scopes}`;
+  let key = `${member(request.agentId)}${member(request.sessionId)}${member(request.resource)}${member(request.account)}`;
+  if (request.scopes === undefined) return `${key}-`;
+  key += `${request.scopes.length}=`;
+  for (const scope of request.scopes) key += member(scope);
+  return key;
+}
+
+/** `undefined` as `-`, a string as its length, `:` and itself. */
+function member(value: string | undefined): string {
+  return value === undefined ? '-' : `${value.length}:${value}`;
 }

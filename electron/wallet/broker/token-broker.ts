@@ -202,7 +202,7 @@ export class TokenBroker implements AgentRequests {
     const lineage = session === undefined ? [] : this.deps.agents.lineage(session.id);
     if (plan.kind === 'issue') {
       const kept = { target, audited, plan, lineage };
-      if (state !== undefined && request.rejected === undefined) this.plans.keep(this.planKeyOf(caller, resource, request), state, revocations, kept, earliestExpiry(grants, now));
+      if (state !== undefined && request.rejected === undefined) this.plans.keep(this.planKeyOf(caller, resource, request), state, revocations, kept, now, earliestExpiry(grants, now));
       return kept;
     }
     const settled = plan.kind === 'ask' ? await this.ask(agent, target, plan, connection?.scopes ?? [], signalOf(waitFor), audited) : plan;

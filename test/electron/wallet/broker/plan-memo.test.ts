@@ -3,10 +3,11 @@
  * has changed. The memo on its own, then the broker over a real memory vault with a clock the test
  * moves: every change an owner can make, and a grant's expiry, reaches the very next request.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
 import { PlanMemo, planKey, type KeptPlan } from '../../../../electron/wallet/broker/plan-memo.js';
 import { composeWallet, type ComposedWallet } from '../../../../electron/wallet/wallet.js';
+import { GrantStore } from '../../../../electron/wallet/grants/grant-store.js';
 import type { Wallet } from '../../../../electron/wallet/wallet-api.js';
 import { FakeTokenEndpoint } from '../../../fakes/fake-token-endpoint.js';
 import { seedConnection } from '../../../support/seed-connection.js';
@@ -23,15 +24,34 @@ describe('PlanMemo', () => {
     const memo = new PlanMemo();
     const state = {};
     expect(memo.get('k', state, 0, 1_000)).toBeUndefined();
-    memo.keep('k', state, 0, KEPT, 5_000);
+    memo.keep('k', state, 0, structuredClone(KEPT), 1_000, 5_000);
     expect(memo.get('k', state, 0, 4_999)).toMatchObject(KEPT);
     expect(memo.get('k', state, 0, 5_000)).toBeUndefined();
-    memo.keep('k', state, 0, KEPT, Number.POSITIVE_INFINITY);
+    memo.keep('k', state, 0, structuredClone(KEPT), 1_000, Number.POSITIVE_INFINITY);
     expect(memo.get('k', state, 1, 1_000)).toBeUndefined();
     // Revocations moved: nothing kept before survives going back to the same count.
-    memo.keep('k', state, 1, KEPT, Number.POSITIVE_INFINITY);
+    memo.keep('k', state, 1, structuredClone(KEPT), 1_000, Number.POSITIVE_INFINITY);
     expect(memo.get('k', {}, 1, 1_000)).toBeUndefined();
     expect(memo.get('k', state, 1, 1_000)).toBeUndefined();
+  });
+
+  it('a clock stepped back to before a plan was made misses it (expired grants would count again)', () => {
+    const memo = new PlanMemo();
+    const state = {};
+    memo.get('k', state, 0, 10_000);
+    memo.keep('k', state, 0, structuredClone(KEPT), 10_000, Number.POSITIVE_INFINITY);
+    expect(memo.get('k', state, 0, 10_000)).toBeDefined();
+    expect(memo.get('k', state, 0, 9_999)).toBeUndefined();
+    expect(memo.get('k', state, 0, 10_000)).toBeUndefined();
+  });
+
+  it('what it keeps is frozen: every later request gets the same objects', () => {
+    const memo = new PlanMemo();
+    const state = {};
+    memo.get('k', state, 0, 0);
+    memo.keep('k', state, 0, structuredClone(KEPT), 0, Number.POSITIVE_INFINITY);
+    const kept = memo.get('k', state, 0, 0)!;
+    expect(Object.isFrozen(kept) && Object.isFrozen(kept.plan) && Object.isFrozen(kept.plan.scopes) && Object.isFrozen(kept.audited) && Object.isFrozen(kept.target)).toBe(true);
   });
 
   it('does not keep a plan made from a state it no longer holds', () => {
@@ -40,7 +60,7 @@ describe('PlanMemo', () => {
     const current = {};
     memo.get('k', old, 0, 0);
     memo.get('other', current, 0, 0);
-    memo.keep('k', old, 0, KEPT, Number.POSITIVE_INFINITY);
+    memo.keep('k', old, 0, structuredClone(KEPT), 0, Number.POSITIVE_INFINITY);
     expect(memo.get('k', current, 0, 0)).toBeUndefined();
   });
 
@@ -55,6 +75,11 @@ describe('PlanMemo', () => {
       planKey({ ...base, sessionId: 'ses_1' }),
       planKey({ ...base, agentId: 'agt_2' }),
       planKey({ ...base, resource: 'https://b.test/mcp' }),
+      // Whatever the members hold: the broker does not rely on the bridge's schema.
+      planKey({ ...base, scopes: ['a\nb'] }),
+      planKey({ ...base, scopes: ['a\n', 'b'] }),
+      planKey({ ...base, account: '1:x', scopes: undefined }),
+      planKey({ ...base, sessionId: '-' }),
     ];
     expect(new Set(keys).size).toBe(keys.length);
   });
@@ -86,6 +111,19 @@ async function denyNextApproval(wallet: Wallet): Promise<void> {
 }
 
 describe('T13: the broker with kept plans', () => {
+  it('a repeated request is answered from its kept plan, without reading the grants again', async () => {
+    const { wallet, ask } = await setup();
+    await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'] });
+    // The first hand-out plans, mints, and notes the grant's narrowing (a vault write): plan again once.
+    await ask();
+    await ask();
+    const reads = vi.spyOn(GrantStore.prototype, 'listStored');
+    for (let i = 0; i < 10; i += 1) await ask();
+    // Planning reads them twice; the audit anchor's write may start one plan afresh.
+    expect(reads.mock.calls.length).toBeLessThanOrEqual(2);
+    reads.mockRestore();
+  });
+
   it('a grant that expires stops answering at its expiry, though the request is the same as before', async () => {
     const { wallet, clock, ask } = await setup();
     await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'], expiresAt: clock.time + 60_000 });
