@@ -3,14 +3,12 @@
  * has changed. The memo on its own, then the broker over a real memory vault with a clock the test
  * moves: every change an owner can make, and a grant's expiry, reaches the very next request.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../../../shared/errors.js';
 import { PlanMemo, planKey, type KeptPlan } from '../../../../electron/wallet/broker/plan-memo.js';
-import { composeWallet, type ComposedWallet } from '../../../../electron/wallet/wallet.js';
 import { GrantStore } from '../../../../electron/wallet/grants/grant-store.js';
-import type { Wallet } from '../../../../electron/wallet/wallet-api.js';
 import { FakeTokenEndpoint } from '../../../fakes/fake-token-endpoint.js';
-import { seedConnection } from '../../../support/seed-connection.js';
+import { useMemoryWallets } from '../../../support/memory-wallet.js';
 
 const KEPT: KeptPlan = {
   target: { resource: 'https://mcp.example.test/mcp', account: undefined },
@@ -86,28 +84,16 @@ describe('PlanMemo', () => {
 });
 
 const RESOURCE = 'https://mcp.example.test/mcp';
-const composed: ComposedWallet[] = [];
-afterEach(async () => {
-  await Promise.all(composed.splice(0).map((c) => c.wallet.close()));
-});
+const openWallet = useMemoryWallets();
 
+/** A memory wallet connected to RESOURCE through the fake AS, with agent-a enrolled. */
 async function setup() {
   const endpoint = new FakeTokenEndpoint();
   endpoint.expiresIn = 3600;
-  const clock = { time: Date.now(), now(): number { return this.time; } };
-  const c = await composeWallet({ home: '/nonexistent', allowInsecureLoopback: false, vault: { mode: 'memory' } }, { fetch: endpoint.fetch, clock }, { approvalTimeoutMs: 60_000 });
-  composed.push(c);
-  await seedConnection(c.vault, RESOURCE);
-  const agent = await c.wallet.enrolAgent({ name: 'agent-a' });
-  const caller = c.broker.authenticate(agent.secret)!;
-  const ask = () => c.broker.token(caller, { resource: RESOURCE }, new AbortController().signal);
-  return { c, wallet: c.wallet, clock, ask };
-}
-
-async function denyNextApproval(wallet: Wallet): Promise<void> {
-  let id: string | undefined;
-  await expect.poll(async () => (id = (await wallet.listApprovals({ status: 'pending' }))[0]?.id) !== undefined).toBe(true);
-  await wallet.decideApproval({ id: id!, decision: 'deny' });
+  const memory = await openWallet({ fetch: endpoint.fetch, compose: { approvalTimeoutMs: 60_000 } });
+  await memory.connect(RESOURCE);
+  await memory.enrol('agent-a');
+  return { memory, wallet: memory.wallet, ask: () => memory.token('agent-a', { resource: RESOURCE }) };
 }
 
 describe('T13: the broker with kept plans', () => {
@@ -125,15 +111,16 @@ describe('T13: the broker with kept plans', () => {
   });
 
   it('a grant that expires stops answering at its expiry, though the request is the same as before', async () => {
-    const { wallet, clock, ask } = await setup();
-    await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'], expiresAt: clock.time + 60_000 });
+    const { memory, wallet, ask } = await setup();
+    await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'], expiresAt: memory.now + 60_000 });
     expect((await ask()).scope).toBe('mcp:read');
     expect((await ask()).scope).toBe('mcp:read');
-    clock.time += 60_000;
+    memory.now += 60_000;
     // No grant applies any more: the owner is asked, and says no.
-    const after = ask();
-    await denyNextApproval(wallet);
-    await expect(after).rejects.toMatchObject({ code: ErrorCode.GrantDenied });
+    const after = await memory.ask('agent-a', { resource: RESOURCE });
+    expect(after.approval).toMatchObject({ kind: 'consent', agentName: 'agent-a' });
+    await wallet.decideApproval({ id: after.approval.id, decision: 'deny' });
+    await expect(after.answer).rejects.toMatchObject({ code: ErrorCode.GrantDenied });
   });
 
   it("the owner's edits reach the next request: narrowed scopes, then a revoke", async () => {
@@ -147,12 +134,12 @@ describe('T13: the broker with kept plans', () => {
   });
 
   it('a disconnected server answers no more; connected again, it answers again', async () => {
-    const { c, wallet, ask } = await setup();
+    const { memory, wallet, ask } = await setup();
     await wallet.createGrant({ agent: 'agent-a', resource: RESOURCE, scopes: ['mcp:read'] });
     await ask();
     await wallet.disconnect({ url: RESOURCE });
     await expect(ask()).rejects.toMatchObject({ code: ErrorCode.NotConnected });
-    await seedConnection(c.vault, RESOURCE);
+    await memory.connect(RESOURCE);
     await expect(ask()).resolves.toMatchObject({ scope: 'mcp:read' });
   });
 });
