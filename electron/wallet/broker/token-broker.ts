@@ -18,7 +18,7 @@ import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { GrantPatch, GrantStore } from '../grants/grant-store.js';
 import { accountOf, connectionKey, type ConnectionRef } from '../connections/accounts.js';
 import { accountTarget, connectionStateOf } from './account-target.js';
-import { decide, grantAppliesTo, missingScopes, settle, type Ask, type Issue, type Refusal, type StepUpAsk } from '../grants/decide.js';
+import { decide, firstExpiry, grantAppliesTo, missingScopes, settle, type Ask, type Issue, type Refusal, type StepUpAsk } from '../grants/decide.js';
 import type { ApprovalQueue } from '../approvals/approval-queue.js';
 import type { AuditInput, AuditLog } from '../audit/audit-log.js';
 import type { ConnectionService } from '../connections/connection-service.js';
@@ -139,7 +139,9 @@ export class TokenBroker implements AgentRequests {
       });
     }
     try {
-      const { target, audited, plan: settled, lineage } = this.keptPlan(caller, resource, request) ?? (await this.plan(caller, base, resource, request, waitFor));
+      // A reported refusal is never answered from a kept plan (heed-refusal.ts checks it first).
+      const memoKey = request.rejected === undefined ? this.planKeyOf(caller, resource, request) : undefined;
+      const { target, audited, plan: settled, lineage } = (memoKey === undefined ? undefined : this.keptPlan(memoKey)) ?? (await this.plan(caller, base, resource, request, waitFor, memoKey));
       const grantedHere = (): string[] => this.grantedScopes(agent.id, target);
       const token = await this.handOut(agent.id, target, settled, lineage, grantedHere);
       if (settled.grant !== undefined) this.deps.grants.markUsed(settled.grant.id);
@@ -164,20 +166,20 @@ export class TokenBroker implements AgentRequests {
   }
 
   /**
-   * The plan kept for this very request (plan-memo.ts), while nothing it read has changed; the
-   * agent's own client (R5) and a reported refusal are always planned afresh.
+   * The plan kept under `memoKey` (plan-memo.ts), while nothing it read has changed; the agent's
+   * own client (R5) is looked up before it, and so always served afresh.
    */
-  private keptPlan(caller: BridgeCaller, resource: string, request: TokenRequest): KeptPlan | undefined {
+  private keptPlan(memoKey: string): KeptPlan | undefined {
     const state = this.deps.planState?.();
-    if (state === undefined || request.rejected !== undefined) return undefined;
-    return this.plans.get(this.planKeyOf(caller, resource, request), state, this.revocations.version, this.deps.clock.now());
+    if (state === undefined) return undefined;
+    return this.plans.get(memoKey, state, this.revocations.version, this.deps.clock.now());
   }
 
   /**
    * Plans the answer (grants/decide.ts) and asks the owner if the plan says so; a plan that issues
-   * at once is kept (plan-memo.ts) until a grant it read expires.
+   * at once is kept under `memoKey` (plan-memo.ts; undefined: not kept) until a grant it read expires.
    */
-  private async plan(caller: BridgeCaller, base: Record<string, string>, resource: string, request: TokenRequest, waitFor: AbortSignal | CallerPresence): Promise<KeptPlan> {
+  private async plan(caller: BridgeCaller, base: Record<string, string>, resource: string, request: TokenRequest, waitFor: AbortSignal | CallerPresence, memoKey: string | undefined): Promise<KeptPlan> {
     const { agent, session } = caller;
     if (request.rejected !== undefined) await heedRefusal(this.refusalDeps(), agent.id, resource, request.account, request.rejected, signalOf(waitFor));
     // Read before planning, in the same turn: the plan is made from exactly this state.
@@ -202,7 +204,7 @@ export class TokenBroker implements AgentRequests {
     const lineage = session === undefined ? [] : this.deps.agents.lineage(session.id);
     if (plan.kind === 'issue') {
       const kept = { target, audited, plan, lineage };
-      if (state !== undefined && request.rejected === undefined) this.plans.keep(this.planKeyOf(caller, resource, request), state, revocations, kept, now, earliestExpiry(grants, now));
+      if (state !== undefined && memoKey !== undefined) this.plans.keep(memoKey, state, revocations, kept, now, firstExpiry(grants, now));
       return kept;
     }
     const settled = plan.kind === 'ask' ? await this.ask(agent, target, plan, connection?.scopes ?? [], signalOf(waitFor), audited) : plan;
@@ -357,11 +359,4 @@ export class TokenBroker implements AgentRequests {
         reason: error instanceof LatchkeyError ? error.code : ErrorCode.Internal,
       });
   }
-}
-
-/** The earliest expiry among `grants` still ahead of `now` (Infinity when none expires). */
-function earliestExpiry(grants: readonly Grant[], now: number): number {
-  let earliest = Number.POSITIVE_INFINITY;
-  for (const grant of grants) if (grant.expiresAt !== undefined && grant.expiresAt > now && grant.expiresAt < earliest) earliest = grant.expiresAt;
-  return earliest;
 }

@@ -137,6 +137,16 @@ export function grantAppliesTo(grant: Grant, agentId: string, target: { resource
   return grantApplies(grant, agentId, target.resource, now) && grant.account === target.account;
 }
 
+/**
+ * The next moment one of `grants` stops applying (Infinity: none expires): the only way time
+ * changes what decide plans from them, so a plan made now holds until then.
+ */
+export function firstExpiry(grants: readonly Grant[], now: number): number {
+  let first = Number.POSITIVE_INFINITY;
+  for (const grant of grants) if (grant.expiresAt !== undefined && grant.expiresAt > now && grant.expiresAt < first) first = grant.expiresAt;
+  return first;
+}
+
 /** The scopes of `wanted` that `held` lacks, in order. */
 export function missingScopes(held: readonly string[], wanted: readonly string[]): string[] {
   return [...new Set(wanted)].filter((scope) => !held.includes(scope));
