@@ -17,6 +17,14 @@ const KEPT: KeptPlan = {
   lineage: [],
 };
 
+/** A memo that looked `state` up at `madeAt` and kept a copy of KEPT under 'k' until `validUntil`. */
+function keeping(state: object, madeAt: number, validUntil = Number.POSITIVE_INFINITY): PlanMemo {
+  const memo = new PlanMemo();
+  memo.get('k', state, 0, madeAt);
+  memo.keep('k', state, 0, structuredClone(KEPT), madeAt, validUntil);
+  return memo;
+}
+
 describe('PlanMemo', () => {
   it('answers a kept plan only for the same state, the same revocations and before its grants expire', () => {
     const memo = new PlanMemo();
@@ -34,21 +42,16 @@ describe('PlanMemo', () => {
   });
 
   it('a clock stepped back to before a plan was made misses it (expired grants would count again)', () => {
-    const memo = new PlanMemo();
     const state = {};
-    memo.get('k', state, 0, 10_000);
-    memo.keep('k', state, 0, structuredClone(KEPT), 10_000, Number.POSITIVE_INFINITY);
+    const memo = keeping(state, 10_000);
     expect(memo.get('k', state, 0, 10_000)).toBeDefined();
     expect(memo.get('k', state, 0, 9_999)).toBeUndefined();
     expect(memo.get('k', state, 0, 10_000)).toBeUndefined();
   });
 
   it('what it keeps is frozen: every later request gets the same objects', () => {
-    const memo = new PlanMemo();
     const state = {};
-    memo.get('k', state, 0, 0);
-    memo.keep('k', state, 0, structuredClone(KEPT), 0, Number.POSITIVE_INFINITY);
-    const kept = memo.get('k', state, 0, 0)!;
+    const kept = keeping(state, 0).get('k', state, 0, 0)!;
     expect(Object.isFrozen(kept) && Object.isFrozen(kept.plan) && Object.isFrozen(kept.plan.scopes) && Object.isFrozen(kept.audited) && Object.isFrozen(kept.target)).toBe(true);
   });
 
