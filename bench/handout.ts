@@ -56,6 +56,8 @@ export interface HandoutPair {
   cpuMicrosPerRequest?: { bridge: number; bare: number };
   /** The longest event loop delay in the host during each server's runs, ms (the bare one's is what the machine alone causes). */
   loopDelayMaxMs?: { bridge: number; bare: number };
+  /** Each round's throughput (requests a second), in the order run: how far rounds of one run spread. */
+  roundsPerSecond?: { bridge: number[]; bare: number[] };
 }
 
 export interface HandoutResult {
@@ -138,6 +140,8 @@ export async function benchHandout(options: HandoutOptions): Promise<HandoutResu
           const perRequest = (side: 'bridge' | 'bare'): number => cpu[side] / Math.max(1, runs[side].reduce((sum, run) => sum + run.requests, 0));
           pair.cpuMicrosPerRequest = { bridge: perRequest('bridge'), bare: perRequest('bare') };
           pair.loopDelayMaxMs = loopDelayMaxMs;
+          const perSecond = (side: 'bridge' | 'bare'): number[] => runs[side].map((run) => Math.round((run.samplesMs.length / run.wallMs) * 1000));
+          pair.roundsPerSecond = { bridge: perSecond('bridge'), bare: perSecond('bare') };
         }
         levels[transport][String(level)] = pair;
         options.log(
@@ -146,7 +150,8 @@ export async function benchHandout(options: HandoutOptions): Promise<HandoutResu
             `${formatNumber(pair.bare.throughputPerSecond)}/s` +
             (pair.cpuMicrosPerRequest === undefined
               ? ''
-              : ` | host CPU per request: bridge ${formatNumber(pair.cpuMicrosPerRequest.bridge, 'µs')}, bare ${formatNumber(pair.cpuMicrosPerRequest.bare, 'µs')}; event loop delay max bridge ${formatNumber(pair.loopDelayMaxMs?.bridge ?? 0, 'ms')}, bare ${formatNumber(pair.loopDelayMaxMs?.bare ?? 0, 'ms')}`),
+              : ` | host CPU per request: bridge ${formatNumber(pair.cpuMicrosPerRequest.bridge, 'µs')}, bare ${formatNumber(pair.cpuMicrosPerRequest.bare, 'µs')}; event loop delay max bridge ${formatNumber(pair.loopDelayMaxMs?.bridge ?? 0, 'ms')}, bare ${formatNumber(pair.loopDelayMaxMs?.bare ?? 0, 'ms')}` +
+                `; rounds /s bridge ${pair.roundsPerSecond?.bridge.join(', ') ?? ''}, bare ${pair.roundsPerSecond?.bare.join(', ') ?? ''}`),
         );
       }
     }
