@@ -175,12 +175,13 @@ export class AuditLog {
    * Appends for a caller whose answer must not change because the audit failed (the broker, the
    * elicitation desk): a failure is logged, never thrown.
    */
-  async record(input: AuditInput): Promise<void> {
-    try {
-      await this.append(input);
-    } catch (error) {
-      this.logger.error('audit append failed', { type: input.type, reason: error instanceof Error ? error.message : 'unknown' });
-    }
+  record(input: AuditInput): Promise<void> {
+    return this.append(input).then(
+      () => undefined,
+      (error: unknown) => {
+        this.logger.error('audit append failed', { type: input.type, reason: error instanceof Error ? error.message : 'unknown' });
+      },
+    );
   }
 
   /**
@@ -199,9 +200,14 @@ export class AuditLog {
    * one write (group commit): the write waits for the turn's end (setImmediate, microseconds when
    * the loop is idle) and is made on the loop (audit-segments.ts says why).
    */
-  async append(input: AuditInput): Promise<AuditEvent> {
-    checkInput(input);
-    if (this.closed) throw closedError();
+  append(input: AuditInput): Promise<AuditEvent> {
+    // Not an async function: a hand-out's record is one promise, not one wrapped in another.
+    try {
+      checkInput(input);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    if (this.closed) return Promise.reject(closedError());
     return new Promise<AuditEvent>((resolve, reject) => {
       this.waiting.push({ input, time: this.clock.now(), resolve, reject });
       if (this.drainQueued) return;
