@@ -235,6 +235,8 @@ export const AuditType = z.enum([
   'enterprise.set',
   'enterprise.signed_in',
   'enterprise.forgotten',
+  /** At open, the log ended in a line a killed process left unfinished (never acknowledged): removed; count: its bytes. */
+  'audit.tail_removed',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

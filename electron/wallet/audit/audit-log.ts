@@ -95,7 +95,10 @@ export async function openAuditLog(options: AuditLogOptions = {}): Promise<Audit
   const storage = options.storage ?? (options.path === undefined ? new MemoryStorage() : await openFileStorage(options.path, options));
   const logger = options.logger ?? silentLogger;
   try {
-    const { head: fileHead, torn } = await lastEventIn(storage);
+    const { head: fileHead, torn: tornAtOpen } = await lastEventIn(storage);
+    // A write a killed process left half done: never acknowledged, so removed (and recorded below).
+    const removed = tornAtOpen ? await storage.dropTornTail() : 0;
+    const torn = tornAtOpen && removed === 0;
     const anchored = options.anchor?.read();
     let head = fileHead;
     const behind = anchored !== undefined && (fileHead === undefined || anchored.seq > fileHead.seq);
@@ -108,7 +111,12 @@ export async function openAuditLog(options: AuditLogOptions = {}): Promise<Audit
       });
       head = { seq: Math.max(anchored.seq, fileHead?.seq ?? -1), hash: anchored.hash };
     }
-    return new AuditLog(storage, head, torn, options, logger);
+    const log = new AuditLog(storage, head, torn, options, logger);
+    if (removed > 0) {
+      logger.warn('The audit log ended in a record a crash left unfinished; it was never acknowledged and has been removed.', { bytes: removed });
+      await log.record({ type: 'audit.tail_removed', outcome: 'ok', count: removed });
+    }
+    return log;
   } catch (error) {
     await storage.close();
     throw error;

@@ -20,7 +20,7 @@ import { constants, writeSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
-import { copyFile, readFileTail, visitFileBlocksBackward, visitFileLines, type AuditStorage, type LineVisitor, type Segment, type Tail } from './audit-storage.js';
+import { copyFile, fileLastLineEnd, readFileTail, visitFileBlocksBackward, visitFileLines, type AuditStorage, type LineVisitor, type Segment, type Tail } from './audit-storage.js';
 
 export const DEFAULT_MAX_SEGMENT_BYTES = 8 * 1024 * 1024;
 
@@ -192,6 +192,16 @@ class SegmentedFileStorage implements AuditStorage {
       if (segment?.kind === 'file' && segment.size > 0) return readFileTail(segment.path, segment.size);
     }
     return { lines: [], torn: false };
+  }
+
+  async dropTornTail(): Promise<number> {
+    const { handle, path, size } = this.active;
+    const end = await fileLastLineEnd(path, size);
+    if (end === size) return 0;
+    await handle.truncate(end);
+    this.active.size = end;
+    this.cut = false;
+    return size - end;
   }
 
   async forEachLine(end: number, visit: LineVisitor): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { forEachBlockBackward, forEachLineForward, readAtBuffer, readAtHandle, type BlockVisitor, type LineVisitor, type ReadAt } from './line-reader.js';
+import { forEachBlockBackward, forEachLineForward, lastLineEnd, readAtBuffer, readAtHandle, type BlockVisitor, type LineVisitor, type ReadAt } from './line-reader.js';
 
 export type { LineVisitor } from './line-reader.js';
 
@@ -47,6 +47,12 @@ export interface AuditStorage {
   size(): Promise<number>;
   /** The last lines written (in the newest segment that has any). */
   readTail(): Promise<Tail>;
+  /**
+   * Removes an unfinished last line from the segment being written: a write a killed process left
+   * half done, whose records were never acknowledged. Resolves with the bytes removed (0: the log
+   * ends at a line end, or the unfinished line is in a sealed segment, which is never changed).
+   */
+  dropTornTail(): Promise<number>;
   /** Calls `visit` for every non-empty line in the first `end` bytes; stops when it returns false. */
   forEachLine(end: number, visit: LineVisitor): Promise<void>;
   /** The segments, oldest first, cut at `end` bytes (as from size()). */
@@ -122,6 +128,17 @@ export function visitFileBlocksBackward(path: string, end: number, visit: BlockV
   return walkFile(path, end, (read, bytes) => forEachBlockBackward(read, bytes, visit));
 }
 
+/** Where the last complete line in the first `end` bytes of `path` ends (line-reader.ts lastLineEnd). */
+export async function fileLastLineEnd(path: string, end: number): Promise<number> {
+  if (end === 0) return 0;
+  const reader = await openForReading(path);
+  try {
+    return await lastLineEnd(readAtHandle(reader), end);
+  } finally {
+    await reader.close();
+  }
+}
+
 /** Copies the first `end` bytes of `path` to `out`. */
 export async function copyFile(path: string, end: number, out: NodeJS.WritableStream): Promise<void> {
   if (end === 0) return;
@@ -152,6 +169,13 @@ export class MemoryStorage implements AuditStorage {
 
   async readTail(): Promise<Tail> {
     return tailOf(this.text, false);
+  }
+
+  async dropTornTail(): Promise<number> {
+    const end = this.text.lastIndexOf('\n') + 1;
+    const removed = Buffer.byteLength(this.text.slice(end), 'utf8');
+    this.text = this.text.slice(0, end);
+    return removed;
   }
 
   async forEachLine(end: number, visit: LineVisitor): Promise<void> {

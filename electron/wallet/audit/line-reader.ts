@@ -131,6 +131,24 @@ export async function forEachBlockBackward(read: ReadAt, end: number, visit: Blo
   return true;
 }
 
+/**
+ * Where the last complete line ends in bytes [0, end): just past its line feed, or 0 when there is
+ * none. Reads backwards from `end` in chunks, so a long log costs one chunk.
+ */
+export async function lastLineEnd(read: ReadAt, end: number, chunkBytes = CHUNK_BYTES): Promise<number> {
+  if (end <= 0) return 0;
+  const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, end));
+  let position = end;
+  while (position > 0) {
+    const start = Math.max(0, position - chunk.length);
+    const got = await read(chunk, position - start, start);
+    const at = chunk.subarray(0, got).lastIndexOf(LF);
+    if (at >= 0) return start + at + 1;
+    position = start;
+  }
+  return 0;
+}
+
 /** Walks the lines in bytes [0, end) oldest first; resolves false when `visit` stopped it. */
 export function forEachLineForward(read: ReadAt, end: number, visit: LineVisitor, chunkBytes = CHUNK_BYTES): Promise<boolean> {
   return forEachBlockForward(read, end, (block) => visitLines(block, visit, 'forward'), chunkBytes);

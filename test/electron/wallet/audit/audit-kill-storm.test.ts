@@ -70,13 +70,15 @@ describe('audit log: kill storm', () => {
       const result = await log.verify();
       expect(result.ok, JSON.stringify(result)).toBe(true);
       expect(result.segments.length, 'rotated into several segments').toBeGreaterThan(3);
-      const seqs = new Set((await log.query()).map((event) => event.seq));
+      const events = await log.query();
+      const seqs = new Set(events.map((event) => event.seq));
+      const removals = events.filter((event) => event.type === 'audit.tail_removed').length;
       const lost = [...acked].filter((seq) => !seqs.has(seq));
       expect(lost, 'acknowledged but not in the log').toEqual([]);
       const anchored = anchor.read();
       expect(anchored, 'the killed writers anchored the log').toBeDefined();
       expect(anchored?.seq ?? -1).toBeLessThanOrEqual(log.head()?.seq ?? -1);
-      console.log(`audit kill storm: ${KILL_AFTER.length} SIGKILLs, ${acked.size} acknowledged appends, ${seqs.size} records in ${result.segments.length} segments, anchored at ${anchored?.seq ?? 'none'}`);
+      console.log(`audit kill storm: ${KILL_AFTER.length} SIGKILLs, ${acked.size} acknowledged appends, ${seqs.size} records in ${result.segments.length} segments, anchored at ${anchored?.seq ?? 'none'}, ${removals} unfinished writes removed at open`);
     } finally {
       await log.close();
       await vault.close();

@@ -244,16 +244,42 @@ describe('AuditLog verify', () => {
     expect(await (await start(anchor)).verify()).toMatchObject({ ok: false, seq: 2, problem: 'changed' });
   });
 
-  it('a torn last line (crash mid-write) is kept visible, and the chain continues after it', async () => {
+  it('a torn last line (a write a kill cut short, never acknowledged) is removed at open, and the removal is recorded in the chain', async () => {
     const log = await start();
     await fill(log, 2);
     await log.close();
     open.splice(0);
-    await writeFile(path, `${(await readFile(path, 'utf8'))}{"seq":2,"ti`);
+    const whole = await readFile(path, 'utf8');
+    const torn = '{"seq":2,"ti';
+    await writeFile(path, `${whole}${torn}`);
     const again = await start();
-    expect((await again.append(issued(2))).seq).toBe(2);
+    const [, , removal] = (await again.query()).map(({ type, count, seq }) => ({ type, count, seq }));
+    expect(removal).toEqual({ type: 'audit.tail_removed', count: Buffer.byteLength(torn), seq: 2 });
+    expect((await again.append(issued(3))).seq).toBe(3);
+    expect((await readFile(path, 'utf8')).startsWith(whole)).toBe(true);
     expect(await lines()).toHaveLength(4);
-    expect(await chainOf(again)).toEqual({ ok: false, seq: 2, problem: 'malformed' });
+    expect(await chainOf(again)).toEqual({ ok: true, count: 4 });
+  });
+
+  it('a log that ends at a line end is opened as it is: nothing removed, nothing recorded', async () => {
+    const log = await start();
+    await fill(log, 2);
+    await log.close();
+    open.splice(0);
+    const before = await readFile(path, 'utf8');
+    const again = await start();
+    expect(await readFile(path, 'utf8')).toBe(before);
+    expect(again.head()?.seq).toBe(1);
+  });
+
+  it('in memory too: an unfinished last line is removed at open and recorded', async () => {
+    const storage = new MemoryStorage();
+    const first = await openAuditLog({ storage });
+    await first.append(issued(0));
+    storage.text += '{"seq":1,"t';
+    const again = await openAuditLog({ storage });
+    expect((await again.query()).map((event) => event.type)).toEqual(['token.issued', 'audit.tail_removed']);
+    expect((await again.verify()).ok).toBe(true);
   });
 });
 

@@ -7,7 +7,7 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { forEachBlockBackward, forEachLineBackward, forEachLineForward, readAtBuffer, readAtHandle, visitLinesContaining, type ReadAt } from '../../../../electron/wallet/audit/line-reader.js';
+import { forEachBlockBackward, forEachLineBackward, forEachLineForward, lastLineEnd, readAtBuffer, readAtHandle, visitLinesContaining, type ReadAt } from '../../../../electron/wallet/audit/line-reader.js';
 
 /** What readline gave the log's readers before: the non-empty lines between LF, CR and CRLF. */
 function expectedLines(text: string): string[] {
@@ -100,6 +100,24 @@ describe('line readers', () => {
     const bytes = Buffer.from('a\nb\nc\n', 'utf8');
     const shrunk: ReadAt = (into, length, position) => readAtBuffer(bytes.subarray(0, 2))(into, length, position);
     expect(await backward(shrunk, bytes.length, 4)).toEqual([]);
+  });
+});
+
+describe('lastLineEnd', () => {
+  it('is just past the last line feed, for every chunk size; 0 without one', async () => {
+    for (const [name, text] of Object.entries(TEXTS)) {
+      const bytes = Buffer.from(text, 'utf8');
+      const expected = bytes.lastIndexOf(0x0a) + 1;
+      for (const chunk of [1, 2, 3, 7, 64, 1 << 16]) {
+        expect(await lastLineEnd(readAtBuffer(bytes), bytes.length, chunk), `${name}, chunk ${chunk}`).toBe(expected);
+      }
+    }
+  });
+
+  it('looks only at the first `end` bytes', async () => {
+    const bytes = Buffer.from('a\nbb\nccc', 'utf8');
+    expect(await lastLineEnd(readAtBuffer(bytes), 4, 2)).toBe(2);
+    expect(await lastLineEnd(readAtBuffer(bytes), 0, 2)).toBe(0);
   });
 });
 
