@@ -16,7 +16,7 @@
  * 0.81. A kernel stall in the write (dirty-page throttling) now holds the loop; the fdatasync,
  * which waits for the disk itself, always runs in the pool (sync()).
  */
-import { constants, writeSync } from 'node:fs';
+import { constants, ftruncateSync, writeSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
@@ -158,6 +158,7 @@ class SegmentedFileStorage implements AuditStorage {
     // After a write that failed half way (ENOSPC), the next one starts on a new line.
     const data = Buffer.from(this.cut ? `\n${text}` : text, 'utf8');
     const active = this.active;
+    const before = active.size;
     let offset = 0;
     try {
       while (offset < data.length) {
@@ -165,8 +166,24 @@ class SegmentedFileStorage implements AuditStorage {
         offset += written;
         active.size += written;
       }
-    } finally {
-      if (offset > 0) this.cut = offset < data.length;
+      this.cut = false;
+    } catch (error) {
+      if (offset > 0) this.rollBack(before);
+      throw error;
+    }
+  }
+
+  /**
+   * A write that failed half way (a full disk, a file size limit): its bytes are cut off again, so
+   * no unfinished line stays between the records before and after it. If even that fails, the
+   * next write starts on a new line instead (the unfinished one then reads as malformed).
+   */
+  private rollBack(size: number): void {
+    try {
+      ftruncateSync(this.active.handle.fd, size);
+      this.active.size = size;
+    } catch {
+      this.cut = true;
     }
   }
 
