@@ -75,30 +75,63 @@ interface AuditLogEvents extends Record<string, unknown> {
   appended: AuditEvent;
 }
 
-async function lastEventIn(storage: AuditStorage): Promise<{ head: AuditHead | undefined; torn: boolean }> {
+interface FoundHead {
+  head: AuditHead | undefined;
+  /** The log ends inside a line: the next write starts with a line end. */
+  torn: boolean;
+  /** Bytes of an unfinished last line removed at open (0: none). */
+  removed: number;
+}
+
+async function lastEventIn(storage: AuditStorage): Promise<FoundHead & { unfinished: string }> {
   const tail = await storage.readTail();
+  const found = { torn: tail.torn, unfinished: tail.unfinished, removed: 0 };
   for (let i = tail.lines.length - 1; i >= 0; i -= 1) {
     const parsed = parseLine(tail.lines[i] ?? '');
-    if (parsed !== undefined) return { head: { seq: parsed.event.seq, hash: parsed.event.hash }, torn: tail.torn };
+    if (parsed !== undefined) return { ...found, head: { seq: parsed.event.seq, hash: parsed.event.hash } };
   }
-  if (tail.lines.length === 0) return { head: undefined, torn: tail.torn };
-  // The whole tail is unreadable: look further back.
+  // The whole tail is unreadable, or the newest segment holds no whole line: look further back.
   let head: AuditHead | undefined;
   await storage.forEachLine(await storage.size(), (line) => {
     const parsed = parseLine(line);
     if (parsed !== undefined) head = { seq: parsed.event.seq, hash: parsed.event.hash };
   });
-  return { head, torn: tail.torn };
+  return { ...found, head };
+}
+
+/**
+ * The head to continue from. A log that ends inside a line: a killed process's write left half
+ * done, never acknowledged, so its unfinished line is removed (the storage cuts only the segment
+ * being written); the head is the last whole record before it, in an earlier segment if that line
+ * was all the newest one held. A last line that is a whole record but for its line end is kept,
+ * and is the head. If the cut fails, the next write starts on a new line instead and verify shows
+ * the unfinished one.
+ */
+async function headAtOpen(storage: AuditStorage, logger: Logger): Promise<FoundHead> {
+  const found = await lastEventIn(storage);
+  if (!found.torn) return found;
+  const whole = parseLine(found.unfinished);
+  if (whole !== undefined) return { head: { seq: whole.event.seq, hash: whole.event.hash }, torn: true, removed: 0 };
+  let removed = 0;
+  try {
+    removed = await storage.dropTornTail();
+  } catch (error) {
+    logger.warn('Could not remove the unfinished last line of the audit log; it stays, and verify will show it.', { reason: codeOf(error) });
+  }
+  if (removed === 0) return found;
+  logger.warn('The audit log ended in a line a crash left unfinished; it was never acknowledged and has been removed.', { bytes: removed });
+  return { head: found.head, torn: false, removed };
+}
+
+function codeOf(error: unknown): string {
+  return error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
 }
 
 export async function openAuditLog(options: AuditLogOptions = {}): Promise<AuditLog> {
   const storage = options.storage ?? (options.path === undefined ? new MemoryStorage() : await openFileStorage(options.path, options));
   const logger = options.logger ?? silentLogger;
   try {
-    const { head: fileHead, torn: tornAtOpen } = await lastEventIn(storage);
-    // A write a killed process left half done: never acknowledged, so removed (and recorded below).
-    const removed = tornAtOpen ? await storage.dropTornTail() : 0;
-    const torn = tornAtOpen && removed === 0;
+    const { head: fileHead, torn, removed } = await headAtOpen(storage, logger);
     const anchored = options.anchor?.read();
     let head = fileHead;
     const behind = anchored !== undefined && (fileHead === undefined || anchored.seq > fileHead.seq);
@@ -112,10 +145,7 @@ export async function openAuditLog(options: AuditLogOptions = {}): Promise<Audit
       head = { seq: Math.max(anchored.seq, fileHead?.seq ?? -1), hash: anchored.hash };
     }
     const log = new AuditLog(storage, head, torn, options, logger);
-    if (removed > 0) {
-      logger.warn('The audit log ended in a record a crash left unfinished; it was never acknowledged and has been removed.', { bytes: removed });
-      await log.record({ type: 'audit.tail_removed', outcome: 'ok', count: removed });
-    }
+    if (removed > 0) await log.record({ type: 'audit.tail_removed', outcome: 'ok', count: removed });
     return log;
   } catch (error) {
     await storage.close();

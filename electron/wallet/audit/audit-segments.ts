@@ -208,7 +208,7 @@ class SegmentedFileStorage implements AuditStorage {
       const segment = this.sealed[i];
       if (segment?.kind === 'file' && segment.size > 0) return readFileTail(segment.path, segment.size);
     }
-    return { lines: [], torn: false };
+    return { lines: [], torn: false, unfinished: '' };
   }
 
   async dropTornTail(): Promise<number> {

@@ -16,6 +16,8 @@ export interface Tail {
   lines: string[];
   /** True when the log ends in the middle of a line (a torn write). */
   torn: boolean;
+  /** The text after the last line end ('' when not torn). */
+  unfinished: string;
 }
 
 /** One segment of the log as a reader sees it. */
@@ -65,9 +67,9 @@ export interface AuditStorage {
 export function tailOf(text: string, cut: boolean): Tail {
   const torn = text.length > 0 && !text.endsWith('\n');
   const parts = text.split('\n');
-  parts.pop(); // after the last newline: empty, or a torn line
+  const unfinished = parts.pop() ?? ''; // after the last newline: empty, or a torn line
   if (cut) parts.shift();
-  return { lines: parts.filter((line) => line.length > 0), torn };
+  return { lines: parts.filter((line) => line.length > 0), torn, unfinished };
 }
 
 export async function pump(input: AsyncIterable<unknown> | Iterable<unknown>, out: NodeJS.WritableStream): Promise<void> {
@@ -95,7 +97,7 @@ function openForReading(path: string): Promise<FileHandle> {
 
 /** The complete lines near the end of the first `size` bytes of `path`. */
 export async function readFileTail(path: string, size: number): Promise<Tail> {
-  if (size === 0) return { lines: [], torn: false };
+  if (size === 0) return { lines: [], torn: false, unfinished: '' };
   const start = Math.max(0, size - TAIL_BYTES);
   const reader = await openForReading(path);
   try {

@@ -8,6 +8,7 @@ import { MemoryStorage } from '../../../../electron/wallet/audit/audit-storage.j
 import { canonicalJson, GENESIS_HASH, hashEvent } from '../../../../electron/wallet/audit/chain.js';
 import { fingerprint } from '../../../../electron/base/log/fingerprint.js';
 import { newSecret } from '../../../../electron/base/ids.js';
+import { silentLogger } from '../../../../electron/base/log/logger.js';
 import { ErrorCode } from '../../../../shared/errors.js';
 import { clockOf, ManualScheduler } from '../agents/manual-scheduler.js';
 
@@ -62,6 +63,14 @@ async function fill(log: AuditLog, n: number): Promise<void> {
   for (let i = 0; i < n; i += 1) await log.append(issued(i));
 }
 
+/** A log of `n` records, written and closed (nothing of it open any more). */
+async function closedLogOf(n: number): Promise<void> {
+  const log = await start();
+  await fill(log, n);
+  await log.close();
+  open.splice(0);
+}
+
 /** The whole log's result, without the per-segment list (one segment here). */
 async function chainOf(log: AuditLog): Promise<Omit<VerifyResult, 'segments'>> {
   const { segments, ...result } = await log.verify();
@@ -100,12 +109,11 @@ describe('AuditLog chain', () => {
     expect(await chainOf(log)).toEqual({ ok: true, count: 200 });
   });
 
-  it('reopening continues the chain from the tail', async () => {
-    const log = await start();
-    await fill(log, 3);
-    await log.close();
-    open.splice(0);
+  it('reopening continues the chain from the tail, and opens a log that ends at a line end as it is', async () => {
+    await closedLogOf(3);
+    const before = await readFile(path, 'utf8');
     const again = await start();
+    expect(await readFile(path, 'utf8')).toBe(before);
     expect((await again.append(issued(3))).seq).toBe(3);
     expect(await chainOf(again)).toEqual({ ok: true, count: 4 });
   });
@@ -245,10 +253,7 @@ describe('AuditLog verify', () => {
   });
 
   it('a torn last line (a write a kill cut short, never acknowledged) is removed at open, and the removal is recorded in the chain', async () => {
-    const log = await start();
-    await fill(log, 2);
-    await log.close();
-    open.splice(0);
+    await closedLogOf(2);
     const whole = await readFile(path, 'utf8');
     const torn = '{"seq":2,"ti';
     await writeFile(path, `${whole}${torn}`);
@@ -261,15 +266,31 @@ describe('AuditLog verify', () => {
     expect(await chainOf(again)).toEqual({ ok: true, count: 4 });
   });
 
-  it('a log that ends at a line end is opened as it is: nothing removed, nothing recorded', async () => {
-    const log = await start();
-    await fill(log, 2);
-    await log.close();
-    open.splice(0);
-    const before = await readFile(path, 'utf8');
+  it('a last record whole but for its line end is kept: nothing removed, and the next record starts on its own line', async () => {
+    await closedLogOf(2);
+    await writeFile(path, (await readFile(path, 'utf8')).slice(0, -1));
     const again = await start();
-    expect(await readFile(path, 'utf8')).toBe(before);
-    expect(again.head()?.seq).toBe(1);
+    expect((await again.append(issued(2))).seq).toBe(2);
+    expect((await again.query()).map((event) => event.type)).not.toContain('audit.tail_removed');
+    expect(await chainOf(again)).toEqual({ ok: true, count: 3 });
+  });
+
+  it('an unfinished last line that cannot be removed stays, is logged, and the next record starts on its own line', async () => {
+    class FixedStorage extends MemoryStorage {
+      override dropTornTail(): Promise<number> {
+        return Promise.reject(Object.assign(new Error('read-only'), { code: 'EPERM' }));
+      }
+    }
+    const storage = new FixedStorage();
+    await (await openAuditLog({ storage })).append(issued(0));
+    storage.text += '{"seq":1,"t';
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const again = await openAuditLog({ storage, logger });
+    expect(warnings).toEqual([expect.stringContaining('Could not remove the unfinished last line')]);
+    expect((await again.append(issued(1))).seq).toBe(1);
+    expect(storage.text.split('\n').filter((line) => line !== '')).toHaveLength(3);
+    expect(await again.verify()).toMatchObject({ ok: false, problem: 'malformed', seq: 1 });
   });
 
   it('in memory too: an unfinished last line is removed at open and recorded', async () => {

@@ -194,6 +194,21 @@ describe('T37: audit segments', () => {
     });
   }
 
+  it('a segment that holds only a line a kill left unfinished is emptied at open; the chain goes on from the segment before', async () => {
+    const log = await start();
+    await fill(log, 0, 12);
+    await closeAll();
+    const files = await segmentFiles();
+    const last = (await eventsIn(files.at(-1)!)).at(-1)!;
+    const next = `audit.${String(files.length).padStart(6, '0')}.jsonl`;
+    await writeFile(join(dir, next), '{"seq":12,"time":');
+    const again = await start();
+    expect(again.head()?.seq).toBe(last.seq + 1);
+    const [removal] = await again.query({ limit: 1 });
+    expect(removal).toMatchObject({ type: 'audit.tail_removed', seq: last.seq + 1, prevHash: last.hash, count: 17 });
+    expect((await again.verify()).ok).toBe(true);
+  });
+
   it('a rotation syncs the sealed segment to disk; syncs running alongside appends, rotations and close never collide', async () => {
     const probe = await openFile(join(dir, 'probe'), 'w');
     const prototype = Object.getPrototypeOf(probe) as FileHandle;
