@@ -24,8 +24,8 @@ export interface VaultSectionOptions<K extends string, T extends Record<K, unkno
 }
 
 export class VaultSection<K extends string, T extends Record<K, unknown>> {
-  /** The parsed section and the stored values (one per key, in order) it was parsed from. */
-  private cache: { stored: unknown[]; value: T } | undefined;
+  /** The parsed section, the stored values (one per key, in order) it was parsed from, and the last document it was read from. */
+  private cache: { document: VaultDocument | undefined; stored: unknown[]; value: T } | undefined;
 
   constructor(
     private readonly vault: Vault,
@@ -57,9 +57,16 @@ export class VaultSection<K extends string, T extends Record<K, unknown>> {
   private parsedFrom(raw: VaultDocument): T {
     const { keys } = this.options;
     const cache = this.cache;
-    if (cache !== undefined && keys.every((key, i) => Object.is(raw[key], cache.stored[i]))) return cache.value;
+    // A stored document is frozen and replaced on every write: the same one holds the same values.
+    // (An update's draft is not frozen, so it is never remembered as the document.)
+    if (cache?.document === raw) return cache.value;
+    const stored = Object.isFrozen(raw) ? raw : undefined;
+    if (cache !== undefined && keys.every((key, i) => Object.is(raw[key], cache.stored[i]))) {
+      cache.document = stored;
+      return cache.value;
+    }
     const value = deepFreeze(this.parse(raw));
-    this.cache = { stored: keys.map((key) => raw[key]), value };
+    this.cache = { document: stored, stored: keys.map((key) => raw[key]), value };
     return value;
   }
 

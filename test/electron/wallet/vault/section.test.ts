@@ -55,6 +55,26 @@ describe('VaultSection', () => {
     expect(pets.read()).toBe(before);
   });
 
+  it('reads the same stored document again without looking at its keys; a document that is not frozen is never taken as unchanged', async () => {
+    let keyReads = 0;
+    const counted = (value: unknown) => ({ enumerable: true, get: () => (keyReads += 1, value) });
+    const stored = Object.freeze(Object.defineProperties({}, { cats: counted({ c1: { name: 'Tom' } }), dogs: counted({}) }));
+    let current: Record<string, unknown> = stored;
+    const vault = { read: () => current } as unknown as Awaited<ReturnType<typeof openVault>>;
+    const pets = new VaultSection(vault, { keys: ['cats', 'dogs'], schema: Pets, what: 'pet data', hint: 'Upgrade.' });
+    const first = pets.read();
+    keyReads = 0;
+    for (let i = 0; i < 5; i += 1) expect(pets.read()).toBe(first);
+    expect(keyReads).toBe(0);
+
+    const draft: Record<string, unknown> = { cats: { c1: { name: 'Tom' } }, dogs: {} };
+    current = draft;
+    const fromDraft = pets.read();
+    draft['cats'] = { c2: { name: 'Kit' } };
+    expect(Object.keys(pets.read().cats)).toEqual(['c2']);
+    expect(pets.read()).not.toBe(fromDraft);
+  });
+
   it("hands the change a mutable copy: the stored, frozen section is untouched until the write lands", async () => {
     const { pets } = await setup();
     await pets.update((draft) => {
