@@ -213,8 +213,9 @@ class SegmentedFileStorage implements AuditStorage {
 
   async dropTornTail(): Promise<number> {
     const { handle, path, size } = this.active;
-    const end = await fileLastLineEnd(path, size);
-    if (end === size) return 0;
+    // Read through a new descriptor (ours only appends), checked to be the same file as ours.
+    const end = await fileLastLineEnd(path, size, handle);
+    if (end === undefined || end === size) return 0;
     await handle.truncate(end);
     this.active.size = end;
     this.cut = false;

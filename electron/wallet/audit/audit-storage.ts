@@ -130,11 +130,16 @@ export function visitFileBlocksBackward(path: string, end: number, visit: BlockV
   return walkFile(path, end, (read, bytes) => forEachBlockBackward(read, bytes, visit));
 }
 
-/** Where the last complete line in the first `end` bytes of `path` ends (line-reader.ts lastLineEnd). */
-export async function fileLastLineEnd(path: string, end: number): Promise<number> {
+/**
+ * Where the last complete line in the first `end` bytes of `path` ends (line-reader.ts
+ * lastLineEnd); undefined when the file at `path` is no longer the one `same` has open.
+ */
+export async function fileLastLineEnd(path: string, end: number, same: FileHandle): Promise<number | undefined> {
   if (end === 0) return 0;
   const reader = await openForReading(path);
   try {
+    const [read, held] = await Promise.all([reader.stat(), same.stat()]);
+    if (read.ino !== held.ino || read.dev !== held.dev) return undefined;
     return await lastLineEnd(readAtHandle(reader), end);
   } finally {
     await reader.close();

@@ -2,7 +2,7 @@
  * T37: the audit log rotates into segments; the hash chain runs across them, verify checks every
  * segment (and says which one is broken or missing), queries and export read them all.
  */
-import { mkdir, mkdtemp, open as openFile, readdir, readFile, rm, stat, symlink, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, mkdtemp, open as openFile, readdir, readFile, rename, rm, stat, symlink, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -207,6 +207,23 @@ describe('T37: audit segments', () => {
     const [removal] = await again.query({ limit: 1 });
     expect(removal).toMatchObject({ type: 'audit.tail_removed', seq: last.seq + 1, prevHash: last.hash, count: 17 });
     expect((await again.verify()).ok).toBe(true);
+  });
+
+  it('removing an unfinished line never cuts a file put in the log\'s place: only the one it has open', async () => {
+    const log = await start();
+    await fill(log, 0, 2);
+    await closeAll();
+    const before = await readFile(path, 'utf8');
+    const storage = await openFileStorage(path, { maxSegmentBytes: SEGMENT_BYTES });
+    try {
+      const planted = join(dir, 'planted');
+      await writeFile(planted, `${before.slice(0, 10)}\n${before.slice(10, -1)}`);
+      await rename(planted, path);
+      expect(await storage.dropTornTail()).toBe(0);
+      expect(await readFile(path, 'utf8')).toBe(`${before.slice(0, 10)}\n${before.slice(10, -1)}`);
+    } finally {
+      await storage.close();
+    }
   });
 
   it('a rotation syncs the sealed segment to disk; syncs running alongside appends, rotations and close never collide', async () => {
