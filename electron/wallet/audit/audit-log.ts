@@ -17,6 +17,7 @@ import { systemScheduler, type Scheduler, type TimerHandle } from '../../base/as
 import { SerialQueue } from '../../base/async/keyed-queue.js';
 import { TypedEvents, type Unsubscribe } from '../../base/async/typed-events.js';
 import { silentLogger } from '../../base/log/logger.js';
+import { errnoOf } from '../../base/runtime/runtime-dir.js';
 import { systemClock, type Clock, type Logger } from '../../base/ports.js';
 import { queryAudit, type AuditQuery } from './audit-query.js';
 import { openFileStorage, type SegmentOptions } from './audit-segments.js';
@@ -116,15 +117,11 @@ async function headAtOpen(storage: AuditStorage, logger: Logger): Promise<FoundH
   try {
     removed = await storage.dropTornTail();
   } catch (error) {
-    logger.warn('Could not remove the unfinished last line of the audit log; it stays, and verify will show it.', { reason: codeOf(error) });
+    logger.warn('Could not remove the unfinished last line of the audit log; it stays, and verify will show it.', { reason: errnoOf(error) ?? 'unknown' });
   }
   if (removed === 0) return found;
   logger.warn('The audit log ended in a line a crash left unfinished; it was never acknowledged and has been removed.', { bytes: removed });
   return { head: found.head, torn: false, removed };
-}
-
-function codeOf(error: unknown): string {
-  return error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
 }
 
 export async function openAuditLog(options: AuditLogOptions = {}): Promise<AuditLog> {
