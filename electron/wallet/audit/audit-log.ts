@@ -84,9 +84,9 @@ interface FoundHead {
   removed: number;
 }
 
-async function lastEventIn(storage: AuditStorage): Promise<FoundHead & { unfinished: string }> {
+async function lastEventIn(storage: AuditStorage): Promise<Omit<FoundHead, 'removed'> & { unfinished: string }> {
   const tail = await storage.readTail();
-  const found = { torn: tail.torn, unfinished: tail.unfinished, removed: 0 };
+  const found = { torn: tail.torn, unfinished: tail.unfinished };
   for (let i = tail.lines.length - 1; i >= 0; i -= 1) {
     const parsed = parseLine(tail.lines[i] ?? '');
     if (parsed !== undefined) return { ...found, head: { seq: parsed.event.seq, hash: parsed.event.hash } };
@@ -110,7 +110,7 @@ async function lastEventIn(storage: AuditStorage): Promise<FoundHead & { unfinis
  */
 async function headAtOpen(storage: AuditStorage, logger: Logger): Promise<FoundHead> {
   const found = await lastEventIn(storage);
-  if (!found.torn) return found;
+  if (!found.torn) return { head: found.head, torn: false, removed: 0 };
   const whole = parseLine(found.unfinished);
   if (whole !== undefined) return { head: { seq: whole.event.seq, hash: whole.event.hash }, torn: true, removed: 0 };
   let removed = 0;
@@ -119,7 +119,7 @@ async function headAtOpen(storage: AuditStorage, logger: Logger): Promise<FoundH
   } catch (error) {
     logger.warn('Could not remove the unfinished last line of the audit log; it stays, and verify will show it.', { reason: errnoOf(error) ?? 'unknown' });
   }
-  if (removed === 0) return found;
+  if (removed === 0) return { head: found.head, torn: true, removed: 0 };
   logger.warn('The audit log ended in a line a crash left unfinished; it was never acknowledged and has been removed.', { bytes: removed });
   return { head: found.head, torn: false, removed };
 }

@@ -218,7 +218,6 @@ class SegmentedFileStorage implements AuditStorage {
     if (end === undefined || end === size) return 0;
     await handle.truncate(end);
     this.active.size = end;
-    this.cut = false;
     return size - end;
   }
 
