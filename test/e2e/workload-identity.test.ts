@@ -61,14 +61,14 @@ describe('R6: a workload identity, end to end', () => {
     const asBefore = world.as.tokenRequests.length;
     await setup.cli(['agent', 'add', 'ci-bot', '--kind', 'autonomous']);
     const added = await runCli(['agent', 'credentials', 'ci-bot', '--server', world.mcpUrl, '--client-id', registered.client_id, '--workload-token-file', tokenFile, '--json'], setup.env);
-    expect(added.code, added.stderr).toBe(0);
+    expect(added.code, added.stdout + added.stderr).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ client: { method: 'workload_token', workloadSource: `file ${tokenFile}`, clientId: registered.client_id } });
     const granted = await runCli(['grant', 'add', 'ci-bot', world.mcpUrl, '--scope', 'mcp:read'], setup.env);
-    expect(granted.code, granted.stderr).toBe(0);
+    expect(granted.code, granted.stdout + granted.stderr).toBe(0);
     const runStarted = performance.now();
     const run = await runCli(['run', '--agent', 'ci-bot', '--', process.execPath, AGENT, world.mcpUrl, 'from ci', '--allow-insecure-loopback'], setup.env);
     const runMs = Math.round(performance.now() - runStarted);
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
     const outcome = JSON.parse(run.stdout) as AgentRun;
     expect(outcome).toMatchObject({ text: 'from ci', isError: false });
     expect(outcome.tools).toContain('echo');
@@ -76,14 +76,15 @@ describe('R6: a workload identity, end to end', () => {
     const asRequests = world.as.tokenRequests.length - asBefore;
     expect(world.mcp.lastClaims).toMatchObject({ sub: platform.subject, client_id: registered.client_id, aud: world.mcpUrl });
     expect(world.opener.opened).toEqual([]);
-    expect(world.as.tokenRequestCount('authorization_code')).toBe(0);
-    expect(world.as.tokenRequestCount(JWT_BEARER_GRANT_TYPE)).toBe(asRequests);
+    const grantTypes = `the AS saw: ${world.as.tokenRequests.map((request) => request.grantType).join(', ')}`;
+    expect(world.as.tokenRequestCount('authorization_code'), grantTypes).toBe(0);
+    expect(world.as.tokenRequestCount(JWT_BEARER_GRANT_TYPE), grantTypes).toBe(asRequests);
     console.info(`[identity] workload identity (JWT-bearer, token file): ${elapsed} ms from set-up to tool call (the agent's run: ${runMs} ms), ${asRequests} AS token requests`);
 
     // The platform rotates its token: the next grant reads the file again.
     const rotated = await platform.writeTokenFile(tokenFile, { audience: world.issuer, subject: ROTATED_SUBJECT });
     const again = await runCli(['run', '--agent', 'ci-bot', '--', process.execPath, AGENT, world.mcpUrl, 'rotated', '--allow-insecure-loopback'], setup.env);
-    expect(again.code, again.stderr).toBe(0);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(world.as.tokenRequestCount(JWT_BEARER_GRANT_TYPE)).toBe(asRequests + 1);
     expect(world.mcp.lastClaims?.sub).toBe(ROTATED_SUBJECT);
 

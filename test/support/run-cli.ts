@@ -81,7 +81,7 @@ export function waitForOutput(running: RunningCli, text: string, timeoutMs = 30_
 /** Runs the CLI and expects it to succeed (the failure shows its stderr); its stdout. */
 export async function runCliOk(args: string[], env: Record<string, string | undefined>): Promise<string> {
   const result = await runCli(args, env);
-  expect(result.code, `latchkey ${args.join(' ')}\n${result.stderr}`).toBe(0);
+  expect(result.code, `latchkey ${args.join(' ')}\n${result.stdout}${result.stderr}`).toBe(0);
   return result.stdout;
 }
 
