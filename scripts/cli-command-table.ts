@@ -16,8 +16,8 @@ import type { CommandHelp, CommandSpec } from '../electron/cli/spec.js';
 const COMMANDS_DIR = resolve(import.meta.dirname, '../electron/cli/commands');
 export const COMMAND_TABLE_PATH = resolve(COMMANDS_DIR, 'table.ts');
 
-/** What the table keeps of a command: everything the parser and the help read, in this order. */
-const HELP_KEYS = ['path', 'usage', 'summary', 'description', 'examples', 'positionals', 'optionalPositionals', 'variadic', 'options'] as const satisfies ReadonlyArray<keyof CommandHelp>;
+/** What the table keeps of a command: everything the parser and the help read, and whether it hosts the wallet (read before loading it), in this order. */
+const HELP_KEYS = ['path', 'usage', 'summary', 'description', 'examples', 'positionals', 'optionalPositionals', 'variadic', 'options', 'hostsWallet'] as const satisfies ReadonlyArray<keyof CommandHelp>;
 /** What only the loaded command needs (run.ts reads them after loading it). */
 const LOADED_KEYS = new Set(['prepare', 'prepareAgent', 'prepareHost', 'allowedInAgentSession']);
 

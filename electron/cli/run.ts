@@ -32,6 +32,12 @@ export interface CliDeps {
   homeDir?: string;
   /** SIGTERM/SIGHUP for commands that forward them (`latchkey run`); default: none arrive. */
   signals?: SignalSource;
+  /**
+   * Called first for a command that hosts the wallet (`daemon`, `start`), before its module loads,
+   * its configuration is read or anything is asked: launch.ts restarts the process with the wallet
+   * host's Node flags there (base/runtime/node-flags.ts), so it may never return. Default: nothing.
+   */
+  beforeHosting?: () => void;
 }
 
 const NO_SIGNALS: SignalSource = { onSignal: () => () => undefined };
@@ -83,6 +89,8 @@ async function runCommand(invocation: Extract<Invocation, { kind: 'command' }>, 
   try {
     const raw = rawArgsOf(invocation, controller.signal);
     const context: CommandContext = { env: deps.env, signals: deps.signals ?? NO_SIGNALS };
+    // A wallet host restarts with its Node flags (launch.ts) before it loads anything more, or asks anything.
+    if (invocation.command.hostsWallet === true) deps.beforeHosting?.();
     // Only now the command's own module: the verb loads what it uses and nothing another verb needs.
     const command = await invocation.command.load();
     // Agent mode: the caller is an agent (a session or agent secret in the environment); it never opens the vault.

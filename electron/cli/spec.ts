@@ -64,6 +64,8 @@ export interface CommandHelp {
   optionalPositionals?: number;
   /** The last positional may repeat (e.g. `latchkey run … -- <command> [args]`). */
   variadic?: boolean;
+  /** It runs the wallet host (`daemon`, `start`): run.ts restarts with the host's Node flags before loading it. */
+  hostsWallet?: true;
 }
 
 export interface CommandSpec extends CommandHelp {

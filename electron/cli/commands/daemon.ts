@@ -60,6 +60,7 @@ export function parseDaemonArgs(raw: RawArgs): DaemonArgs {
 export const daemonCommand = defineHostCommand(
   {
     path: ['daemon'],
+    hostsWallet: true,
     usage: 'latchkey daemon [--approval-timeout SECONDS] [--no-ui | --ui-port PORT]',
     summary: 'Run the wallet for your agents: the token bridge, approvals, the owner socket and the window.',
     description:

@@ -22,6 +22,7 @@ interface StartArgs {
 export const startCommand = defineHostCommand(
   {
     path: ['start'],
+    hostsWallet: true,
     usage: 'latchkey start [--headless] [--approval-timeout SECONDS] [--ui-port PORT]',
     summary: 'Start Latchkey: the desktop app, or the wallet with its window in your browser where no desktop app can run.',
     description:

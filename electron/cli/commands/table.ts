@@ -326,6 +326,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     examples: ["latchkey daemon","latchkey daemon --no-ui --approval-timeout 300 &","latchkey daemon --ui-port 7777"],
     positionals: [],
     options: {"approval-timeout":{"type":"string","valueName":"SECONDS","description":"How long an agent's request waits for your decision before it is denied (default 120)."},"ui":{"type":"boolean","description":"Serve the Latchkey window on 127.0.0.1 and print its one-time sign-in link (the default)."},"no-ui":{"type":"boolean","description":"Do not serve the window: agents and the CLI only."},"ui-port":{"type":"string","valueName":"PORT","description":"Serve the window on this 127.0.0.1 port (default: any free port)."}},
+    hostsWallet: true,
     load: async () => (await import('./daemon.js')).daemonCommand,
   },
   {
@@ -336,6 +337,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     examples: ["latchkey start","latchkey start --headless --ui-port 7777"],
     positionals: [],
     options: {"headless":{"type":"boolean","description":"Skip the desktop app: run the headless host even if Electron could start."},"approval-timeout":{"type":"string","valueName":"SECONDS","description":"How long an agent's request waits for your decision before it is denied (default 120)."},"ui":{"type":"boolean","description":"Serve the Latchkey window on 127.0.0.1 and print its one-time sign-in link (the default)."},"no-ui":{"type":"boolean","description":"Do not serve the window: agents and the CLI only."},"ui-port":{"type":"string","valueName":"PORT","description":"Serve the window on this 127.0.0.1 port (default: any free port)."}},
+    hostsWallet: true,
     load: async () => (await import('./start.js')).startCommand,
   },
   {

@@ -53,6 +53,8 @@ export interface HarnessOptions {
   tty?: boolean;
   opener?: Opener;
   now?: () => number;
+  /** What launch.ts does before a command hosts the wallet (restart with the host's Node flags). */
+  beforeHosting?: () => void;
 }
 
 export function createHarness(options: HarnessOptions = {}): Harness {
@@ -84,6 +86,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
         env: options.env ?? {},
         homeDir: '/home/tester',
         version: '9.9.9-test',
+        ...(options.beforeHosting === undefined ? {} : { beforeHosting: options.beforeHosting }),
         createOpener: () => options.opener ?? { open: () => Promise.resolve() },
         openWallet: (config, walletPorts) => {
           configs.push(config);

@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP_MAIN_ENTRY, launchDesktop, probeDesktop } from '../../../electron/wallet/host/desktop.js';
 import { findPackageRoot, rendererDir } from '../../../electron/wallet/host/package-root.js';
 import { apiHeaders, exchange, rawRequest } from '../wallet/host/support.js';
-import { REPO_ROOT, startCli, waitForOutput } from '../../support/run-cli.js';
+import { NODE_FLAGS } from '../../../electron/base/runtime/node-flags.js';
+import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
+import { createHarness } from './harness.js';
+import { CLI_MAIN, REPO_ROOT, startCli, waitForOutput } from '../../support/run-cli.js';
 
 let base: string;
 
@@ -101,6 +104,32 @@ describe('desktop probe', () => {
   });
 });
 
+/** A process's command line, from /proc (Linux). */
+async function commandLineOf(pid: number | undefined): Promise<string[]> {
+  return (await readFile(`/proc/${pid ?? 0}/cmdline`, 'utf8')).split('\0').slice(0, -1);
+}
+
+describe('before hosting the wallet', () => {
+  it('daemon and start call beforeHosting (the restart with the host’s Node flags) before any prompt; other commands never do', async () => {
+    let calls = 0;
+    const restarted = new LatchkeyError(ErrorCode.CommandFailed, 'restarted here');
+    const beforeHosting = (): void => {
+      calls += 1;
+      throw restarted;
+    };
+    for (const argv of [['daemon', '--vault', 'passphrase'], ['start', '--headless', '--vault', 'passphrase']]) {
+      const harness = createHarness({ beforeHosting });
+      expect(await harness.run(argv)).toBe(1);
+      // Not "The passphrase vault needs a passphrase.": it came first.
+      expect(harness.stderr.text).toContain('restarted here');
+    }
+    expect(calls).toBe(2);
+    const other = createHarness({ beforeHosting, openWalletError: new LatchkeyError(ErrorCode.VaultInUse, 'no wallet here') });
+    expect(await other.run(['agent', 'list'])).toBe(1);
+    expect(calls).toBe(2);
+  });
+});
+
 describe('latchkey start and latchkey daemon (real processes)', () => {
   it('start: says Electron cannot start here, runs the headless host, and prints a one-time URL that works once', async () => {
     const home = await mkdtemp(join(base, 'home-'));
@@ -111,6 +140,7 @@ describe('latchkey start and latchkey daemon (real processes)', () => {
       await waitForOutput(cli, 'Press Ctrl-C to stop.');
       const readyMs = Date.now() - started;
       expect(cli.stderr).toMatch(/Electron cannot start here \(.+\); running the headless host instead\./);
+      expect(await commandLineOf(cli.child.pid)).toEqual(expect.arrayContaining([...NODE_FLAGS]));
       const url = /Open the Latchkey window: (http:\/\/127\.0\.0\.1:(\d+)\/#signin=([A-Za-z0-9_-]{43}))\n/.exec(cli.stderr);
       expect(url, cli.stderr).not.toBeNull();
       const port = Number(url![2]);
@@ -141,6 +171,10 @@ describe('latchkey start and latchkey daemon (real processes)', () => {
       await waitForOutput(cli, 'Press Ctrl-C to stop.');
       expect(cli.stderr).not.toContain('Open the Latchkey window');
       expect(cli.stderr).not.toContain('#signin=');
+      // Started without the wallet host's Node flags, it started again with them: the same process.
+      const commandLine = await commandLineOf(cli.child.pid);
+      expect(commandLine).toEqual(expect.arrayContaining([...NODE_FLAGS, 'daemon', '--no-ui']));
+      expect(commandLine.slice(commandLine.indexOf('--'))).toEqual(['--', CLI_MAIN, 'daemon', '--no-ui', '--vault', 'memory']);
     } finally {
       cli.child.kill('SIGTERM');
       const result = await cli.done;
