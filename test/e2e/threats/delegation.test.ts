@@ -14,7 +14,7 @@ import { ErrorCode } from '../../../shared/errors.js';
 import { MAX_DELEGATION_DEPTH } from '../../../electron/wallet/agents/delegation.js';
 import { startWorld, type World } from '../../world/index.js';
 import { startCliDaemon, type CliDaemon } from '../../support/cli-daemon.js';
-import { CLI_MAIN, runCli, startCli, waitForOutput, type RunningCli } from '../../support/run-cli.js';
+import { CLI_MAIN, runCli, startCli, stopCli, waitForOutput, type RunningCli } from '../../support/run-cli.js';
 
 let world: World;
 let setup: CliDaemon;
@@ -31,7 +31,8 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  for (const run of runs) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+  // SIGTERM, which latchkey run passes down the chain: a SIGKILL left the sub-agent's run and its child running.
+  await Promise.all(runs.map((run) => stopCli(run)));
   await setup?.close();
   await world?.close();
 });
