@@ -66,8 +66,11 @@ export function checkOptions(tokens: OptionToken[], allowed: Record<string, Opti
     }
     if (option.type === 'string') {
       const value = token.value;
-      if (value === undefined || (token.inlineValue !== true && value.startsWith('-'))) {
-        throw new UsageError(`${token.rawName} needs a value (--${token.name} ${option.valueName ?? 'VALUE'}).`, helpHint(command));
+      const needs = `${token.rawName} needs a value (--${token.name} ${option.valueName ?? 'VALUE'})`;
+      if (value === undefined) throw new UsageError(`${needs}.`, helpHint(command));
+      // An id that starts with a dash (an authorization server's random client id can) is taken only after "=".
+      if (token.inlineValue !== true && value.startsWith('-')) {
+        throw new UsageError(`${needs}; what follows it starts with "-", like an option.`, `If that is the value, write it after "=": --${token.name}=-….`);
       }
     }
   }

@@ -58,6 +58,16 @@ describe('latchkey agent credentials', () => {
     }
   });
 
+  it('a client id that starts with "-" (an AS may generate one) is refused with the "=" form as the way, and taken in it', async () => {
+    const spaced = createHarness({ wallet });
+    expect(await spaced.run(['agent', 'credentials', 'ci-bot', '--server', world.mcpUrl, '--client-id', '-dash-first', '--workload-token-env', 'CI_OIDC_TOKEN'])).toBe(2);
+    expect(spaced.stderr.text).toContain('--client-id needs a value (--client-id ID); what follows it starts with "-", like an option.');
+    expect(spaced.stderr.text).toContain('hint: If that is the value, write it after "=": --client-id=-….');
+    const joined = createHarness({ wallet });
+    expect(await joined.run(['agent', 'credentials', 'ci-bot', '--server', world.mcpUrl, '--client-id=-dash-first', '--workload-token-env', 'CI_OIDC_TOKEN'])).toBe(0);
+    expect(joined.stderr.text).toContain('as client -dash-first');
+  });
+
   it('R6: --workload-token-file keeps the absolute path of the token file, not the token, and needs no client id', async () => {
     const h = createHarness({ wallet });
     const code = await h.run(['agent', 'credentials', 'ci-bot', '--server', world.mcpUrl, '--workload-token-file', 'tokens/mcp-token', '--json']);
