@@ -60,7 +60,7 @@ describe('R5: an autonomous agent, end to end', () => {
     const started = performance.now();
     const asBefore = world.as.tokenRequests.length;
     await setup.cli(['agent', 'add', 'nightly-bot', '--kind', 'autonomous']);
-    const added = await runCli(['agent', 'credentials', 'nightly-bot', '--server', world.mcpUrl, '--client-id', registered.client_id, '--client-secret-stdin'], setup.env, registered.client_secret);
+    const added = await runCli(['agent', 'credentials', 'nightly-bot', '--server', world.mcpUrl, `--client-id=${registered.client_id}`, '--client-secret-stdin'], setup.env, registered.client_secret);
     expect(added.code, added.stderr).toBe(0);
     const granted = await runCli(['grant', 'add', 'nightly-bot', world.mcpUrl, '--scope', 'mcp:read'], setup.env);
     expect(granted.code, granted.stderr).toBe(0);

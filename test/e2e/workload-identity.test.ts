@@ -60,7 +60,7 @@ describe('R6: a workload identity, end to end', () => {
     const started = performance.now();
     const asBefore = world.as.tokenRequests.length;
     await setup.cli(['agent', 'add', 'ci-bot', '--kind', 'autonomous']);
-    const added = await runCli(['agent', 'credentials', 'ci-bot', '--server', world.mcpUrl, '--client-id', registered.client_id, '--workload-token-file', tokenFile, '--json'], setup.env);
+    const added = await runCli(['agent', 'credentials', 'ci-bot', '--server', world.mcpUrl, `--client-id=${registered.client_id}`, '--workload-token-file', tokenFile, '--json'], setup.env);
     expect(added.code, added.stdout + added.stderr).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ client: { method: 'workload_token', workloadSource: `file ${tokenFile}`, clientId: registered.client_id } });
     const granted = await runCli(['grant', 'add', 'ci-bot', world.mcpUrl, '--scope', 'mcp:read'], setup.env);
