@@ -7,7 +7,7 @@
  * - `nodeSpawner`: a child of the project's Node (LATCHKEY_NODE, else `node` on PATH), for an
  *   Electron whose Node is too old for the wallet (the Electron 25 test runtime).
  *
- * Both start it with the Node flags of every `latchkey` process (base/runtime/node-flags.ts).
+ * Both start it with the wallet host's Node flags (base/runtime/node-flags.ts).
  * Neither goes through a shell. Electron's module is not imported here: main.ts hands in
  * `utilityProcess.fork`, so this file loads (and is tested) in plain Node.
  */

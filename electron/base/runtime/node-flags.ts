@@ -2,7 +2,7 @@
  * The Node (V8) flags a wallet host runs with: the desktop app starts its host with them
  * (electron/main/host-spawner.ts), `npm start` passes them, and a `latchkey daemon` or `latchkey
  * start` started without them starts again with them in the same process (`restartWithNodeFlags`,
- * before it reads its configuration). Other commands never take them: any V8 flag on node's
+ * before its command module loads). Other commands never take them: any V8 flag on node's
  * command line makes V8 refuse the code cache embedded in node for its own modules, which cost a
  * `latchkey token` about 10 ms of its 38 here.
  *
