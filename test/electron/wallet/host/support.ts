@@ -5,7 +5,7 @@
  * Origin and path are exactly what the test says (fetch would normalise them).
  */
 import { request } from 'node:http';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { composeWallet, type ComposedWallet } from '../../../../electron/wallet/wallet.js';
@@ -153,6 +153,8 @@ export interface EventStreamReader {
   /** Resolves once the raw stream contains `fragment`. */
   waitForText(fragment: string): Promise<void>;
   close(): void;
+  /** The client side's state, for a failure message. */
+  describe(): string;
 }
 
 /** Opens GET /api/v1/events with `headers` (streamHeaders(session) is what the window sends), and reads it as it arrives. */
@@ -194,9 +196,25 @@ export function openEventStream(port: number, headers: Record<string, string>): 
         },
         waitForText: (fragment) => until(() => text.includes(fragment)),
         close: () => req.destroy(),
+        describe: () => `client socket ${req.socket?.destroyed === true ? 'destroyed' : 'open'}, ${text.length} characters read`,
       });
     });
     req.on('error', reject);
     req.end();
   });
+}
+
+const TCP_STATES: Record<string, string> = { '01': 'ESTABLISHED', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2', '06': 'TIME_WAIT', '07': 'CLOSE', '08': 'CLOSE_WAIT', '09': 'LAST_ACK', '0A': 'LISTEN', '0B': 'CLOSING' };
+
+/** The kernel's IPv4 TCP connections to or from `port` (Linux /proc/net/tcp), one per line: a failure message's evidence. */
+export async function describeTcpConnections(port: number): Promise<string> {
+  const table = await readFile('/proc/net/tcp', 'utf8').catch(() => '');
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const lines = table
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[1]?.endsWith(`:${hexPort}`) === true || fields[2]?.endsWith(`:${hexPort}`) === true)
+    .map(([, local, remote, state]) => `${Number.parseInt(local!.split(':')[1]!, 16)} -> ${Number.parseInt(remote!.split(':')[1]!, 16)} ${TCP_STATES[state!] ?? state}`);
+  return lines.length === 0 ? `no TCP connection on port ${port}` : lines.join('\n');
 }
