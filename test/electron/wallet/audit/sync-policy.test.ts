@@ -1,7 +1,8 @@
 /**
- * When written audit records reach the disk: at most 1 s after the first one not yet there, or at
- * once when 100 are waiting; one sync at a time; the head reported durable is the one a finished
- * sync covered. Time is a hand-driven scheduler, syncs are promises the test settles.
+ * When written audit records reach the disk: at most 1 s after the first one not yet there, or
+ * when 100 are waiting (after the current turn); one sync at a time; the head reported durable is
+ * the one a finished sync covered. Time is a hand-driven scheduler, syncs are promises the test
+ * settles.
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { AuditHead } from '../../../../electron/wallet/audit/chain.js';
@@ -57,7 +58,7 @@ describe('audit sync policy', () => {
     expect(scheduler.pending).toBe(0);
   });
 
-  it('syncs at once when 100 records wait, without the timer', async () => {
+  it('syncs when 100 records wait, without the timer', async () => {
     const { scheduler, syncs, durable, write } = setUp();
     write(60);
     write(39);
@@ -67,6 +68,18 @@ describe('audit sync policy', () => {
     await vi.waitFor(() => expect(syncs).toHaveLength(1));
     expect(scheduler.pending).toBe(0);
     await settle(syncs[0], durable, [99]);
+  });
+
+  it('a sync the record count starts begins after the current turn: the hand-outs of that turn answer first, and one sync covers them all', async () => {
+    const { syncs, durable, write } = setUp();
+    write(100);
+    write(5);
+    // Still this turn: a hand-out whose record was the 100th has not answered yet.
+    await Promise.resolve();
+    expect(syncs).toHaveLength(0);
+    await microtasksRun();
+    expect(syncs).toHaveLength(1);
+    await settle(syncs[0], durable, [104]);
   });
 
   it('never runs two syncs at once; what arrived meanwhile goes in one more', async () => {
