@@ -19,7 +19,7 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
-/** `execArgv`: node flags for the daemon (e.g. --cpu-prof); it adds its own by restarting (base/runtime/node-flags.ts), and that restart is timed too. */
+/** `execArgv`: node flags for the daemon (e.g. --cpu-prof). */
 export async function startDaemon(cliPath: string, env: Record<string, string>, execArgv: readonly string[] = [], timeoutMs = 60_000): Promise<RunningDaemon> {
   const started = performance.now();
   const child = spawn(process.execPath, [...execArgv, cliPath, 'daemon'], { env, stdio: ['ignore', 'ignore', 'pipe'] });

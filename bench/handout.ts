@@ -12,7 +12,6 @@
  * (12,536 to 23,771 hand-outs a second), so the ratio needs more alternations to settle.
  */
 import { resolve } from 'node:path';
-import { NODE_FLAGS } from '../electron/base/runtime/node-flags.js';
 import { formatNumber, type Figure } from './report.js';
 import { mergeRounds, ratio, type LatencySummary } from './stats.js';
 import { runLoad, runPaired, targetFromUrl, type HttpTarget, type LoadResult } from './http-load.js';
@@ -86,8 +85,7 @@ export async function benchHandout(options: HandoutOptions): Promise<HandoutResu
   options.log(`bundled the hand-out host in ${formatNumber(bundled.buildMs, 'ms')}`);
   const host = await startHost<HandoutHostReady>(bundled.path, {
     env: { BENCH_AGENTS: String(Math.max(...LEVELS)) },
-    // With the Node flags a wallet host runs with (electron/base/runtime/node-flags.ts).
-    execArgv: [...NODE_FLAGS, ...(options.hostExecArgv ?? [])],
+    execArgv: options.hostExecArgv ?? [],
     readyTimeoutMs: 180_000,
   }).catch(async (error: unknown) => {
     await bundled.remove();

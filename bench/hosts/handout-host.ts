@@ -11,6 +11,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { capYoungGeneration } from '../../electron/base/runtime/young-generation.js';
 import { startBridgeServer } from '../../electron/wallet/bridge/server.js';
 import { composeWallet } from '../../electron/wallet/wallet.js';
 import { FakeTokenEndpoint } from '../../test/fakes/fake-token-endpoint.js';
@@ -46,6 +47,8 @@ export interface HandoutHostStats {
 
 async function main(): Promise<void> {
   const started = performance.now();
+  // As a wallet host does (electron/cli/launch.ts).
+  capYoungGeneration();
   const agentCount = Number(process.env['BENCH_AGENTS'] ?? '200');
   const home = await mkdtemp(join(tmpdir(), 'latchkey-bench-'));
   const runtimeDir = await mkdtemp('/tmp/lkb-'); // short: Unix socket paths are limited to 108 bytes

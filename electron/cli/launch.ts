@@ -3,7 +3,7 @@
  * browser opener and the wallet's composition root; everything else lives in run.ts. main.ts
  * loads this module once the compile cache is on.
  */
-import { restartWithNodeFlags } from '../base/runtime/node-flags.js';
+import { capYoungGeneration } from '../base/runtime/young-generation.js';
 import { createProcessInterrupts, createProcessIo, endProcess } from './process-io.js';
 import { runCli } from './run.js';
 import { createProcessSignals } from './signals.js';
@@ -23,8 +23,8 @@ export async function launchCli(): Promise<void> {
     }),
     version: readVersion(),
     signals: createProcessSignals(process),
-    // A wallet host runs with its Node flags: started without them, it starts again with them (same pid).
-    beforeHosting: () => restartWithNodeFlags(process),
+    // A wallet host caps V8's young generation (its RSS after a burst of audit queries).
+    beforeHosting: () => void capYoungGeneration(),
   });
   interrupts.dispose();
   endProcess(process, exitCode);

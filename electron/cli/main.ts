@@ -8,8 +8,8 @@
  *
  * The `--` in the shebang ends node's own options before this file: node (20, 22 and 24) otherwise
  * reads `--env-file` anywhere in argv, so `latchkey run --env-file x.env` died in node itself. It
- * passes no V8 flag: one would cost every command node's embedded code cache (a wallet host
- * restarts itself with its own, base/runtime/node-flags.ts).
+ * passes no V8 flag: one would cost every command node's embedded code cache (a wallet host sets
+ * what it needs while it runs, base/runtime/young-generation.ts).
  */
 import { ENV_AGENT_SECRET, ENV_SESSION_SECRET } from '../../shared/bridge-names.js';
 import type * as AgentToken from './agent-token.js';

@@ -34,8 +34,8 @@ export interface CliDeps {
   signals?: SignalSource;
   /**
    * Called first for a command that hosts the wallet (`daemon`, `start`), before its module loads,
-   * its configuration is read or anything is asked: launch.ts restarts the process with the wallet
-   * host's Node flags there (base/runtime/node-flags.ts), so it may never return. Default: nothing.
+   * its configuration is read or anything is asked: launch.ts caps V8's young generation there
+   * (base/runtime/young-generation.ts), a setting for the whole process. Default: nothing.
    */
   beforeHosting?: () => void;
 }
@@ -89,7 +89,7 @@ async function runCommand(invocation: Extract<Invocation, { kind: 'command' }>, 
   try {
     const raw = rawArgsOf(invocation, controller.signal);
     const context: CommandContext = { env: deps.env, signals: deps.signals ?? NO_SIGNALS };
-    // A wallet host restarts with its Node flags (launch.ts) before it loads anything more, or asks anything.
+    // A wallet host sets its process-wide settings (launch.ts) before it loads anything more, or asks anything.
     if (invocation.command.hostsWallet === true) deps.beforeHosting?.();
     // Only now the command's own module: the verb loads what it uses and nothing another verb needs.
     const command = await invocation.command.load();

@@ -64,7 +64,7 @@ export interface CommandHelp {
   optionalPositionals?: number;
   /** The last positional may repeat (e.g. `latchkey run … -- <command> [args]`). */
   variadic?: boolean;
-  /** It runs the wallet host (`daemon`, `start`): run.ts restarts with the host's Node flags before loading it. */
+  /** It runs the wallet host (`daemon`, `start`): run.ts calls beforeHosting (the young-generation cap) before loading it. */
   hostsWallet?: true;
 }
 

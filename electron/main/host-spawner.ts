@@ -7,13 +7,11 @@
  * - `nodeSpawner`: a child of the project's Node (LATCHKEY_NODE, else `node` on PATH), for an
  *   Electron whose Node is too old for the wallet (the Electron 25 test runtime).
  *
- * Both start it with the wallet host's Node flags (base/runtime/node-flags.ts).
  * Neither goes through a shell. Electron's module is not imported here: main.ts hands in
  * `utilityProcess.fork`, so this file loads (and is tested) in plain Node.
  */
 import { spawn } from 'node:child_process';
 import type { ForkOptions, UtilityProcess } from 'electron';
-import { NODE_FLAGS } from '../base/runtime/node-flags.js';
 
 /** A started host process, as host-process.ts needs it. */
 export interface HostChild {
@@ -47,7 +45,7 @@ export function nodeSpawner(node: string): HostSpawner {
   return {
     kind: 'node',
     start(cliEntry, args, env) {
-      const child = spawn(node, [...NODE_FLAGS, cliEntry, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(node, [cliEntry, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       return {
         get pid() {
           return child.pid;
@@ -75,7 +73,7 @@ export function utilityProcessSpawner(fork: ForkUtility, signal: SignalProcess =
     kind: 'utility-process',
     start(cliEntry, args, env) {
       // stdin can only be ignored; stdout is not read, so it is not piped (a full pipe would stall the host).
-      const child = fork(cliEntry, [...args], { serviceName: HOST_SERVICE_NAME, stdio: ['ignore', 'ignore', 'pipe'], env, execArgv: [...NODE_FLAGS] });
+      const child = fork(cliEntry, [...args], { serviceName: HOST_SERVICE_NAME, stdio: ['ignore', 'ignore', 'pipe'], env });
       let running = true;
       child.once('exit', () => (running = false));
       return {

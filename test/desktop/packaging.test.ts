@@ -18,7 +18,6 @@ import { flipFuses, FuseV1Options, FuseVersion, getCurrentFuseWire } from '@elec
 import type { WebPreferences } from 'electron';
 import { _electron } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE_FLAGS } from '../../electron/base/runtime/node-flags.js';
 import { APP_ENTRY_URL, RENDERER_CSP } from '../../electron/main/policy.js';
 import { FUSE_INDEX, packageForTestRuntime, readShippedConfig, type PackagedTestApp } from '../../scripts/package-electron-test.js';
 import { startPackaged } from '../packaging/packaged-run.js';
@@ -188,7 +187,7 @@ describe('the app packed against the Electron 25.1.1 test runtime', () => {
       hostPid = await hostPidOf(app.process().pid ?? 0);
       expect(hostPid).toBeGreaterThan(0);
       const cmdline = (await readFile(`/proc/${hostPid ?? 0}/cmdline`, 'utf8')).split('\0').filter((arg) => arg !== '');
-      expect(cmdline).toEqual([process.execPath, ...NODE_FLAGS, join(packaged.appDir, 'resources/app.asar.unpacked/dist/cli/main.js'), 'daemon', '--no-ui']);
+      expect(cmdline).toEqual([process.execPath, join(packaged.appDir, 'resources/app.asar.unpacked/dist/cli/main.js'), 'daemon', '--no-ui']);
       const status = await window.evaluate(() => (globalThis as unknown as { latchkey: { call: (m: string, p: unknown) => Promise<{ mode: string }> } }).latchkey.call('status', {}));
       expect(status.mode).toBe('keychain');
       expect(existsSync(profile.ownerSocket)).toBe(true);

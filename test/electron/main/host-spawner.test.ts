@@ -15,7 +15,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import { createLogger } from '../../../electron/base/log/logger.js';
 import { attachOrStartHost } from '../../../electron/main/host-process.js';
-import { NODE_FLAGS } from '../../../electron/base/runtime/node-flags.js';
 import { HOST_SERVICE_NAME, nodeSpawner, utilityProcessSpawner, type ForkUtility, type HostChild } from '../../../electron/main/host-spawner.js';
 
 /** A stand-in for an Electron UtilityProcess: events, a piped stderr, kill() as SIGTERM. */
@@ -66,7 +65,7 @@ const lines = (child: HostChild): Promise<string> =>
   });
 
 describe('the utilityProcess spawner', () => {
-  it('forks the CLI entry with the daemon arguments, the Node flags of every latchkey, the service name, stdin and stdout ignored, stderr piped and the given environment', async () => {
+  it('forks the CLI entry with the daemon arguments, the service name, stdin and stdout ignored, stderr piped and the given environment', async () => {
     const { fork, forks, last } = fakeFork();
     const spawner = utilityProcessSpawner(fork, () => undefined);
     expect(spawner.kind).toBe('utility-process');
@@ -76,7 +75,7 @@ describe('the utilityProcess spawner', () => {
       {
         modulePath: '/opt/Latchkey/resources/app.asar.unpacked/dist/cli/main.js',
         args: ['daemon', '--no-ui'],
-        options: { serviceName: HOST_SERVICE_NAME, stdio: ['ignore', 'ignore', 'pipe'], env, execArgv: [...NODE_FLAGS] },
+        options: { serviceName: HOST_SERVICE_NAME, stdio: ['ignore', 'ignore', 'pipe'], env },
       },
     ]);
     expect(child.pid).toBe(4242);
@@ -112,17 +111,17 @@ describe('the project-Node spawner', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'latchkey-spawner-'));
-    await writeFile(join(dir, 'host.mjs'), "process.stderr.write(`ready ${process.argv.slice(2).join(' ')} ${process.env['HOST_MARK']} ${process.execArgv.join(' ')}\\n`);\nsetInterval(() => undefined, 1000);\n");
+    await writeFile(join(dir, 'host.mjs'), "process.stderr.write(`ready ${process.argv.slice(2).join(' ')} ${process.env['HOST_MARK']}\\n`);\nsetInterval(() => undefined, 1000);\n");
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('runs the entry on the given Node with the Node flags of every latchkey, the arguments and environment, reads its stderr, and stops it with SIGTERM', async () => {
+  it('runs the entry on the given Node with the arguments and environment, reads its stderr, and stops it with SIGTERM', async () => {
     const spawner = nodeSpawner(process.execPath);
     expect(spawner.kind).toBe('node');
     const child = spawner.start(join(dir, 'host.mjs'), ['daemon', '--no-ui'], { HOST_MARK: 'marked' });
-    expect(await lines(child)).toBe(`ready daemon --no-ui marked ${NODE_FLAGS.join(' ')}\n`);
+    expect(await lines(child)).toBe('ready daemon --no-ui marked\n');
     expect(child.pid).toBeGreaterThan(0);
     expect(child.isRunning()).toBe(true);
     const exited = new Promise<void>((resolve) => child.onExit(resolve));

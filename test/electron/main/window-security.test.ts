@@ -159,13 +159,10 @@ describe('E10: no embedded web content; logins only through the Opener', () => {
       expect(s.text, s.path).not.toMatch(/child_process|\bexec(File)?\(|\bspawn\(|openPath\(/);
     }
     // The one process the shell starts is the wallet host: the CLI's daemon, no shell, no URL; on the
-    // project's Node as a child, or on Electron's own Node as a utilityProcess (main.ts hands in fork),
-    // with the wallet host's Node flags (base/runtime/node-flags.ts) and nothing else of the caller's.
+    // project's Node as a child, or on Electron's own Node as a utilityProcess (main.ts hands in fork).
     const hostLaunch = main.find((s) => s.path === 'electron/main/host-spawner.ts')!;
-    expect(calls(hostLaunch, 'spawn').map((c) => textOf(c))).toEqual(["spawn(node, [...NODE_FLAGS, cliEntry, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })"]);
-    expect(calls(hostLaunch, 'fork').map((c) => textOf(c))).toEqual([
-      "fork(cliEntry, [...args], { serviceName: HOST_SERVICE_NAME, stdio: ['ignore', 'ignore', 'pipe'], env, execArgv: [...NODE_FLAGS] })",
-    ]);
+    expect(calls(hostLaunch, 'spawn').map((c) => textOf(c))).toEqual(["spawn(node, [cliEntry, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] })"]);
+    expect(calls(hostLaunch, 'fork').map((c) => textOf(c))).toEqual(["fork(cliEntry, [...args], { serviceName: HOST_SERVICE_NAME, stdio: ['ignore', 'ignore', 'pipe'], env })"]);
     expect(hostLaunch.text).not.toMatch(/shell:|\bexec(File)?\(|openPath\(/);
     expect(calls(main.find((s) => s.path === 'electron/main/main.ts')!, 'fork').map((c) => textOf(c))).toEqual(['utilityProcess.fork(modulePath, args, options)']);
   });
