@@ -31,13 +31,7 @@ export interface SyncPolicyOptions {
   maxDelayMs?: number;
   /** This many records waiting start a sync, after the current turn. Default 100. */
   maxRecords?: number;
-  /** Runs `callback` after the current turn (default: setImmediate, looked up at call time so fake timers apply). */
-  defer?: (callback: () => void) => void;
 }
-
-const deferToNextTurn = (callback: () => void): void => {
-  setImmediate(callback);
-};
 
 export class SyncPolicy {
   private readonly maxDelayMs: number;
@@ -105,7 +99,7 @@ export class SyncPolicy {
     this.disarm();
     if (this.deferred) return;
     this.deferred = true;
-    (this.options.defer ?? deferToNextTurn)(() => {
+    setImmediate(() => {
       this.deferred = false;
       void this.flush();
     });
