@@ -20,6 +20,7 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 /** The cap, in MB a semi-space (the young generation holds two). */
 export const MAX_SEMI_SPACE_MB = 4;
+const CAP_BYTES = 2 * MAX_SEMI_SPACE_MB * 1024 * 1024;
 
 /** What the cap needs of V8 (a fake in unit tests). */
 export interface YoungGenerationPort {
@@ -42,21 +43,20 @@ export const v8YoungGeneration: YoungGenerationPort = {
 };
 
 /**
- * Stops the young generation's growth once it reaches `maxSemiSpaceMb` a semi-space (at once if
+ * Stops the young generation's growth once it reaches MAX_SEMI_SPACE_MB a semi-space (at once if
  * it already has). Returns a function that stops watching. Call it once per process, in a wallet
  * host only: it changes a V8 setting for the whole process.
  */
-export function capYoungGeneration(port: YoungGenerationPort = v8YoungGeneration, maxSemiSpaceMb: number = MAX_SEMI_SPACE_MB): () => void {
-  const capBytes = 2 * maxSemiSpaceMb * 1024 * 1024;
-  let unsubscribe: (() => void) | undefined;
-  let capped = false;
-  const check = (): void => {
-    if (capped || port.youngBytes() < capBytes) return;
-    capped = true;
+export function capYoungGeneration(port: YoungGenerationPort = v8YoungGeneration): () => void {
+  const reached = (): boolean => port.youngBytes() >= CAP_BYTES;
+  if (reached()) {
     port.stopGrowth();
-    unsubscribe?.();
-  };
-  check();
-  if (!capped) unsubscribe = port.afterGc(check);
-  return () => unsubscribe?.();
+    return () => undefined;
+  }
+  const unsubscribe = port.afterGc(() => {
+    if (!reached()) return;
+    port.stopGrowth();
+    unsubscribe();
+  });
+  return unsubscribe;
 }
