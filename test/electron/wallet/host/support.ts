@@ -6,11 +6,12 @@
  */
 import { request } from 'node:http';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { endianness, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { composeWallet, type ComposedWallet } from '../../../../electron/wallet/wallet.js';
 import { startHttpHost, type HttpHost, type HttpHostOptions } from '../../../../electron/wallet/host/http-host.js';
 import type { Logger, LogFields } from '../../../../electron/base/ports.js';
+import { decodeEndpoint, PROC_TCP4 } from '../../../../electron/base/net/tcp-peer-owners.js';
 import { FakeTokenEndpoint } from '../../../fakes/fake-token-endpoint.js';
 import { seedConnection } from '../../../support/seed-connection.js';
 
@@ -208,13 +209,14 @@ const TCP_STATES: Record<string, string> = { '01': 'ESTABLISHED', '04': 'FIN_WAI
 
 /** The kernel's IPv4 TCP connections to or from `port` (Linux /proc/net/tcp), one per line: a failure message's evidence. */
 export async function describeTcpConnections(port: number): Promise<string> {
-  const table = await readFile('/proc/net/tcp', 'utf8').catch(() => '');
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  const lines = table
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => fields[1]?.endsWith(`:${hexPort}`) === true || fields[2]?.endsWith(`:${hexPort}`) === true)
-    .map(([, local, remote, state]) => `${Number.parseInt(local!.split(':')[1]!, 16)} -> ${Number.parseInt(remote!.split(':')[1]!, 16)} ${TCP_STATES[state!] ?? state}`);
+  const table = await readFile(PROC_TCP4, 'utf8').catch(() => '');
+  const byteOrder = endianness();
+  const lines: string[] = [];
+  for (const [, localColumn, remoteColumn, state] of table.split('\n').slice(1).map((line) => line.trim().split(/\s+/))) {
+    const local = decodeEndpoint(localColumn ?? '', 4, byteOrder);
+    const remote = decodeEndpoint(remoteColumn ?? '', 4, byteOrder);
+    if (local === undefined || remote === undefined || (local.port !== port && remote.port !== port)) continue;
+    lines.push(`${local.port} -> ${remote.port} ${TCP_STATES[state ?? ''] ?? state}`);
+  }
   return lines.length === 0 ? `no TCP connection on port ${port}` : lines.join('\n');
 }
