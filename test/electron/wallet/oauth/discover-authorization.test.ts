@@ -132,7 +132,9 @@ describe('discoverAuthorization: one deadline, distinct failures (P6)', () => {
   });
 
   it('P6: every metadata URL timing out on its own is DiscoveryTimeout, not "publishes no metadata"', async () => {
-    const quick = createSafeFetch({ allowInsecureLoopback: true, env: {}, timeoutMs: 150 });
+    // Long enough for the URLs that answer on a loaded 2-core CI machine (150 ms once timed out the
+    // resource metadata itself, which then read as "no metadata"); only the silent URL waits it out.
+    const quick = createSafeFetch({ allowInsecureLoopback: true, env: {}, timeoutMs: 1000 });
     try {
       fx.route('/mcp', challenge401(`Bearer resource_metadata="${fx.origin}/prm"`));
       fx.route('/prm', (_req, res) => sendJson(res, 200, { resource: mcp.href, authorization_servers: [fx.origin] }));
