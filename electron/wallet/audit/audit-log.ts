@@ -68,6 +68,13 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+/** A batch chained after the head, not yet written: its events in order and the text of their lines. */
+interface Chained {
+  batch: readonly Waiting[];
+  events: AuditEvent[];
+  text: string;
+}
+
 function closedError(): LatchkeyError {
   return new LatchkeyError(ErrorCode.Internal, 'The audit log is closed.', { hint: 'Open the wallet again.' });
 }
@@ -247,7 +254,7 @@ export class AuditLog {
       this.waiting.push({ input, time: this.clock.now(), resolve, reject });
       if (this.drainQueued) return;
       this.drainQueued = true;
-      setImmediate(() => void this.queue.run(() => this.drain()));
+      setImmediate(() => this.drainTurn());
     });
   }
 
@@ -289,22 +296,71 @@ export class AuditLog {
     return this.closing;
   }
 
-  /** Writes everything waiting in one append (the turn's group). */
+  /**
+   * Writes the turn's group. When no job is queued and the storage takes the text at once (no
+   * segment rotation due), it is written here, in this turn: no queue job, no promise between the
+   * record and its caller. Otherwise it goes through the queue, after the jobs before it.
+   */
+  private drainTurn(): void {
+    if (this.queue.isBusy() || this.closed) {
+      void this.queue.run(() => this.drain());
+      return;
+    }
+    this.drainQueued = false;
+    const chained = this.chain(this.takeWaiting());
+    if (chained === undefined) return;
+    let written: boolean;
+    try {
+      written = this.storage.appendNow(chained.text);
+    } catch (error) {
+      this.fail(chained, error);
+      return;
+    }
+    // Chained from the current head: the queue's next job starts after this one commits it.
+    if (written) this.commit(chained);
+    else void this.queue.run(() => this.writeChained(chained));
+  }
+
+  /** Writes everything waiting in one append (the turn's group), as a queue job. */
   private drain(): Promise<void> {
     this.drainQueued = false;
+    return this.writeBatch(this.takeWaiting());
+  }
+
+  private takeWaiting(): Waiting[] {
     const batch = this.waiting;
     this.waiting = [];
-    return this.writeBatch(batch);
+    return batch;
   }
 
   /** Writes `batch` in one append; on failure nothing moves and every caller is told. */
-  private async writeBatch(batch: readonly Waiting[]): Promise<void> {
+  private writeBatch(batch: readonly Waiting[]): Promise<void> {
     if (this.closed) {
       for (const item of batch) item.reject(closedError());
+      return Promise.resolve();
+    }
+    const chained = this.chain(batch);
+    return chained === undefined ? Promise.resolve() : this.writeChained(chained);
+  }
+
+  private async writeChained(chained: Chained): Promise<void> {
+    try {
+      await this.storage.append(chained.text);
+    } catch (error) {
+      this.fail(chained, error);
       return;
     }
+    this.commit(chained);
+  }
+
+  /**
+   * The batch's events chained after the current head, and their lines. The head moves only when
+   * they are written (commit): until then the next batch must not be chained.
+   */
+  private chain(batch: readonly Waiting[]): Chained | undefined {
+    if (batch.length === 0) return undefined;
     let head = this.currentHead;
-    const written: Array<{ item: Waiting; event: AuditEvent }> = [];
+    const events: AuditEvent[] = [];
     let text = this.torn ? '\n' : '';
     for (const item of batch) {
       // append() checked the input (audit-input.ts): no parse here, the wallet built the event.
@@ -313,28 +369,33 @@ export class AuditLog {
       const unhashed = eventOf(item.input, (head?.seq ?? -1) + 1, item.time, prevHash);
       const canonical = JSON.stringify(unhashed);
       // eventOf made a new object: it becomes the event, `hash` added last (no copy).
-      const event: AuditEvent = Object.assign(unhashed, { hash: hashCanonical(prevHash, canonical) });
+      const event = unhashed as AuditEvent;
+      event.hash = hashCanonical(prevHash, canonical);
       text += `${lineOfCanonical(canonical, event.hash)}\n`;
-      head = { seq: event.seq, hash: event.hash };
-      written.push({ item, event });
+      head = event;
+      events.push(event);
     }
-    if (written.length === 0) return;
-    try {
-      await this.storage.append(text);
-    } catch (error) {
-      this.logger.error('Could not write to the audit log.');
-      for (const { item } of written) item.reject(error);
-      return;
-    }
+    return { batch, events, text };
+  }
+
+  /** The batch's lines are written: the head moves, the disk is scheduled, every caller is answered. */
+  private commit({ batch, events }: Chained): void {
     this.torn = false;
-    if (head !== undefined) {
-      this.currentHead = head;
-      this.durability.noteWritten(head, written.length);
+    const last = events[events.length - 1];
+    if (last !== undefined) {
+      this.currentHead = { seq: last.seq, hash: last.hash };
+      this.durability.noteWritten(this.currentHead, events.length);
     }
-    for (const { item, event } of written) {
-      item.resolve(event);
+    for (let i = 0; i < events.length; i += 1) {
+      const event = events[i] as AuditEvent;
+      batch[i]?.resolve(event);
       this.events.emit('appended', event);
     }
+  }
+
+  private fail({ batch }: Chained, error: unknown): void {
+    this.logger.error('Could not write to the audit log.');
+    for (const item of batch) item.reject(error);
   }
 
   /** The log's size once every append queued so far is written. */

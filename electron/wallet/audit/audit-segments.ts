@@ -155,16 +155,36 @@ class SegmentedFileStorage implements AuditStorage {
 
   async append(text: string): Promise<void> {
     if (this.active.size >= this.maxSegmentBytes) await this.rotate();
+    this.write(text);
+  }
+
+  appendNow(text: string): boolean {
+    if (this.active.size >= this.maxSegmentBytes) return false;
+    this.write(text);
+    return true;
+  }
+
+  /**
+   * One writeSync of the text as a string (no Buffer made for it); only a write the kernel took in
+   * part (a full disk, a file size limit) goes on from a Buffer of the rest.
+   */
+  private write(text: string): void {
     // After a write that failed half way (ENOSPC), the next one starts on a new line.
-    const data = Buffer.from(this.cut ? `\n${text}` : text, 'utf8');
+    const data = this.cut ? `\n${text}` : text;
     const active = this.active;
     const before = active.size;
+    const length = Buffer.byteLength(data, 'utf8');
     let offset = 0;
     try {
-      while (offset < data.length) {
-        const written = writeSync(active.handle.fd, data, offset, data.length - offset);
-        offset += written;
-        active.size += written;
+      offset = writeSync(active.handle.fd, data);
+      active.size += offset;
+      if (offset < length) {
+        const bytes = Buffer.from(data, 'utf8');
+        while (offset < length) {
+          const written = writeSync(active.handle.fd, bytes, offset, length - offset);
+          offset += written;
+          active.size += written;
+        }
       }
       this.cut = false;
     } catch (error) {

@@ -41,6 +41,12 @@ export interface AuditStorage {
    */
   append(text: string): Promise<void>;
   /**
+   * Appends text in one write now, on the calling thread, if nothing has to wait first (a segment
+   * rotation does): true once the OS holds it, false when nothing was written and append() must
+   * be used. Throws what append() rejects with.
+   */
+  appendNow(text: string): boolean;
+  /**
    * Flushes to the disk what append() has written (fdatasync), off the event loop. Callers never
    * run two at once; once it resolves, every append that resolved before it was called is durable.
    */
@@ -165,6 +171,11 @@ export class MemoryStorage implements AuditStorage {
 
   async append(text: string): Promise<void> {
     this.text += text;
+  }
+
+  appendNow(text: string): boolean {
+    this.text += text;
+    return true;
   }
 
   /** Memory has no disk to reach. */

@@ -408,6 +408,12 @@ describe('AuditLog content', () => {
     class RecordingStorage extends MemoryStorage {
       readonly writes: number[] = [];
       gate: Promise<void> | undefined;
+      // Written at once when nothing waits; while the gate is up, through the queue (a rotation).
+      override appendNow(text: string): boolean {
+        if (this.gate !== undefined) return false;
+        this.writes.push(text.split('\n').length - 1);
+        return super.appendNow(text);
+      }
       override async append(text: string): Promise<void> {
         this.writes.push(text.split('\n').length - 1);
         await this.gate;
@@ -438,14 +444,24 @@ describe('AuditLog content', () => {
     await log.close();
   });
 
-  it('a failed write rejects its callers and does not move the chain', async () => {
+  it.each([
+    ['written at once', false],
+    ['through the queue (a rotation due)', true],
+  ])('a failed write, %s, rejects its callers and does not move the chain', async (_how, queued) => {
     class FlakyStorage extends MemoryStorage {
       failNext = false;
+      private fails(): boolean {
+        const fail = this.failNext;
+        this.failNext = false;
+        return fail;
+      }
+      override appendNow(text: string): boolean {
+        if (queued) return false;
+        if (this.fails()) throw new Error('disk full');
+        return super.appendNow(text);
+      }
       override async append(text: string): Promise<void> {
-        if (this.failNext) {
-          this.failNext = false;
-          throw new Error('disk full');
-        }
+        if (this.fails()) throw new Error('disk full');
         await super.append(text);
       }
     }
