@@ -56,7 +56,7 @@ export class AgentTokenCache {
   /** The cached token valid past `validUntil`, the one being minted, or a new one from `mint` (single-flight per key). */
   getOrMint(k: string, owner: { agentId: string; connection: ConnectionRef }, validUntil: number, mint: () => Promise<AgentToken>): Promise<AgentToken> {
     const { agentId, connection } = owner;
-    const cached = this.get(k, validUntil);
+    const cached = this.cached(k, validUntil);
     if (cached !== undefined) return Promise.resolve(cached);
     const running = this.pending.get(k);
     if (running !== undefined) return running.promise;
@@ -74,7 +74,8 @@ export class AgentTokenCache {
     return promise;
   }
 
-  private get(k: string, validUntil: number): AgentToken | undefined {
+  /** The cached token under `k` if it is valid past `validUntil` (one that is not is dropped); no mint. */
+  cached(k: string, validUntil: number): AgentToken | undefined {
     const entry = this.entries.get(k);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= validUntil) {

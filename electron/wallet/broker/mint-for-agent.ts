@@ -18,7 +18,7 @@ import { checkTokenLifetime } from './enforce-lifetime.js';
 import { revokeTokens } from './revoke-tokens.js';
 
 export interface MintForAgentDeps {
-  cache: Pick<AgentTokenCache, 'getOrMint' | 'noteHandedOut'>;
+  cache: Pick<AgentTokenCache, 'cached' | 'getOrMint' | 'noteHandedOut'>;
   grants: Pick<GrantStore, 'update'>;
   tokens: Pick<ConnectionTokens, 'revokeAgentToken'>;
   logger: Logger;
@@ -29,13 +29,20 @@ export interface MintForAgentDeps {
 export type Mint = (target: ConnectionRef, scopes: readonly string[]) => Promise<CachedAccessToken>;
 
 export async function handOutToAgent(deps: MintForAgentDeps, mint: Mint, agentId: string, target: ConnectionRef, plan: Issue): Promise<TokenResponse> {
-  const { resource } = target;
+  // A connection that needs a new sign-in reuses nothing: no cached token lives past "never".
+  const validUntil = plan.reuseCached ? deps.now() + plan.minRemainingMs : Number.POSITIVE_INFINITY;
+  // A cache hit (an agent asking again) needs no mint: looked up first, with nothing made for a mint.
+  const token = deps.cache.cached(plan.cacheKey, validUntil) ?? (await mintOrJoin(deps, mint, agentId, target, plan, validUntil));
+  checkTokenLifetime(token, plan.grant, target.resource, deps.now());
+  deps.cache.noteHandedOut(agentId, target, token, deps.now());
+  return { access_token: token.accessToken, token_type: token.tokenType ?? 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') };
+}
+
+/** A new token for the plan, or the one already being minted for the same key (single-flight). */
+async function mintOrJoin(deps: MintForAgentDeps, mint: Mint, agentId: string, target: ConnectionRef, plan: Issue, validUntil: number): Promise<AgentToken> {
   const { grant, scopes } = plan;
-  let token: AgentToken;
   try {
-    // A connection that needs a new sign-in reuses nothing: no cached token lives past "never".
-    const validUntil = plan.reuseCached ? deps.now() + plan.minRemainingMs : Number.POSITIVE_INFINITY;
-    token = await deps.cache.getOrMint(plan.cacheKey, { agentId, connection: target }, validUntil, async () => {
+    return await deps.cache.getOrMint(plan.cacheKey, { agentId, connection: target }, validUntil, async () => {
       const minted = await mint(target, scopes).catch(async (error: unknown) => {
         if (grant !== undefined && isLatchkeyError(error, ErrorCode.CannotNarrow)) {
           await deps.grants.update(grant.id, { narrowing: 'unsupported' }).catch(() => undefined);
@@ -57,7 +64,4 @@ export async function handOutToAgent(deps: MintForAgentDeps, mint: Mint, agentId
     await revokeTokens([{ ...error.token, agentId, ...error.connection, handedOut: false }], deps.tokens, deps.logger);
     throw new LatchkeyError(ErrorCode.GrantDenied, 'The owner revoked this access while the token was being issued.');
   }
-  checkTokenLifetime(token, grant, resource, deps.now());
-  deps.cache.noteHandedOut(agentId, target, token, deps.now());
-  return { access_token: token.accessToken, token_type: token.tokenType ?? 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') };
 }
