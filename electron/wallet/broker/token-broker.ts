@@ -42,6 +42,7 @@ import { whoamiAnswer } from './whoami-answer.js';
 import { SessionExchange } from './session-exchange.js';
 import { CanonicalResources } from './canonical-resources.js';
 import { PlanMemo, planKey, type KeptPlan } from './plan-memo.js';
+import { IssuedRecords } from './issued-records.js';
 
 /** What the broker answers for the bridge: everything but enrolment (the enrolment desk's). */
 export type AgentRequests = Omit<BridgeHandler, 'enrol' | 'delegate'>;
@@ -92,6 +93,8 @@ export class TokenBroker implements AgentRequests {
   private readonly cache = new AgentTokenCache();
   /** The audit's facts of tokens handed out, once per token. */
   private readonly tokenFacts = new TokenFactsMemo();
+  /** Hand-outs' `token.issued` records, once per plan and token. */
+  private readonly issuedRecords = new IssuedRecords();
   /** Grants the owner revoked: the agent is refused at once rather than asking the owner again (owner-revocations.ts). */
   private readonly revocations = new OwnerRevocations();
   /** Plans of repeated requests, kept while nothing they read has changed (plan-memo.ts). */
@@ -141,28 +144,34 @@ export class TokenBroker implements AgentRequests {
     try {
       // A reported refusal is never answered from a kept plan (heed-refusal.ts checks it first).
       const memoKey = request.rejected === undefined ? this.planKeyOf(caller, resource, request) : undefined;
-      const { target, audited, plan: settled, lineage } = (memoKey === undefined ? undefined : this.keptPlan(memoKey)) ?? (await this.plan(caller, base, resource, request, waitFor, memoKey));
+      const planned = (memoKey === undefined ? undefined : this.keptPlan(memoKey)) ?? (await this.plan(caller, base, resource, request, waitFor, memoKey));
+      const { target, audited, plan: settled, lineage } = planned;
       const grantedHere = (): string[] => this.grantedScopes(agent.id, target);
       const token = await this.handOut(agent.id, target, settled, lineage, grantedHere);
       if (settled.grant !== undefined) this.deps.grants.markUsed(settled.grant.id);
-      const { owner, fingerprint } = this.tokenFacts.of(token.access_token);
-      await this.record({
-        type: 'token.issued',
-        ...audited,
-        chain: chainOf(agent.name, lineage),
-        ...(owner === undefined ? {} : { owner }),
-        ...(this.exchange.wasExchanged(token.access_token) ? { reason: 'token-exchange' } : {}),
-        resource,
-        scopes: token.scope.split(' ').filter((s) => s !== ''),
-        outcome: 'ok',
-        tokenFingerprint: fingerprint,
-        tokenExpiresAt: token.expires_at * 1000,
-      });
+      await this.record(this.issuedRecords.of(planned, token, () => this.issuedRecord(agent, audited, lineage, resource, token)));
       return token;
     } catch (error) {
       await this.refuse(request.account === undefined ? base : { ...base, account: request.account }, resource, request.scopes, error);
       throw error;
     }
+  }
+
+  /** The `token.issued` record of a hand-out (issued-records.ts keeps it while plan and token stay the same). */
+  private issuedRecord(agent: AgentSummary, audited: Readonly<Record<string, string>>, lineage: readonly SessionSummary[], resource: string, token: TokenResponse): AuditInput {
+    const { owner, fingerprint } = this.tokenFacts.of(token.access_token);
+    return {
+      type: 'token.issued',
+      ...audited,
+      chain: chainOf(agent.name, lineage),
+      ...(owner === undefined ? {} : { owner }),
+      ...(this.exchange.wasExchanged(token.access_token) ? { reason: 'token-exchange' } : {}),
+      resource,
+      scopes: token.scope.split(' ').filter((s) => s !== ''),
+      outcome: 'ok',
+      tokenFingerprint: fingerprint,
+      tokenExpiresAt: token.expires_at * 1000,
+    };
   }
 
   /**
