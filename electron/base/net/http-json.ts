@@ -24,10 +24,15 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * the connection with the answer), MalformedRequest when the request breaks off, InvalidInput
  * when the body is not UTF-8 JSON.
  */
-export async function readJsonBody(req: IncomingMessage, options: ReadJsonBodyOptions): Promise<unknown> {
+export function readJsonBody(req: IncomingMessage, options: ReadJsonBodyOptions): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (Number.isFinite(declared) && declared > options.maxBytes) throw tooLarge();
-  const bytes = await readBody(req, options.maxBytes);
+  if (Number.isFinite(declared) && declared > options.maxBytes) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    new JsonBodyReader(req, options, resolve, reject).listen();
+  });
+}
+
+function parseJson(bytes: Buffer, options: ReadJsonBodyOptions): unknown {
   if (bytes.length === 0 && options.empty !== undefined) return options.empty;
   try {
     return JSON.parse(decoder.decode(bytes)) as unknown;
@@ -36,17 +41,12 @@ export async function readJsonBody(req: IncomingMessage, options: ReadJsonBodyOp
   }
 }
 
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    new BodyReader(req, maxBytes, resolve, reject).listen();
-  });
-}
-
 /**
- * One body being read: its listeners are bound methods of one object rather than four closures
- * made per request, and all of them come off together once the body is settled.
+ * One body being read, then parsed: its listeners are bound methods of one object rather than
+ * closures made per request, added with `on` (no once-wrappers), and all of them come off together
+ * once the body is settled. One promise per body: the reader settles it with the parsed value.
  */
-class BodyReader {
+class JsonBodyReader {
   private readonly chunks: Buffer[] = [];
   private size = 0;
   private readonly onData = this.data.bind(this);
@@ -55,21 +55,21 @@ class BodyReader {
 
   constructor(
     private readonly req: IncomingMessage,
-    private readonly maxBytes: number,
-    private readonly resolve: (body: Buffer) => void,
+    private readonly options: ReadJsonBodyOptions,
+    private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: LatchkeyError) => void,
   ) {}
 
   listen(): void {
     this.req.on('data', this.onData);
-    this.req.once('end', this.onEnd);
-    this.req.once('error', this.onError);
-    this.req.once('aborted', this.onError);
+    this.req.on('end', this.onEnd);
+    this.req.on('error', this.onError);
+    this.req.on('aborted', this.onError);
   }
 
   private data(chunk: Buffer): void {
     this.size += chunk.length;
-    if (this.size > this.maxBytes) {
+    if (this.size > this.options.maxBytes) {
       this.stop();
       this.req.pause();
       this.reject(tooLarge());
@@ -81,7 +81,15 @@ class BodyReader {
   private end(): void {
     this.stop();
     const [only] = this.chunks;
-    this.resolve(this.chunks.length === 1 && only !== undefined ? only : Buffer.concat(this.chunks, this.size));
+    const bytes = this.chunks.length === 1 && only !== undefined ? only : Buffer.concat(this.chunks, this.size);
+    let value: unknown;
+    try {
+      value = parseJson(bytes, this.options);
+    } catch (error) {
+      this.reject(error as LatchkeyError);
+      return;
+    }
+    this.resolve(value);
   }
 
   private brokeOff(): void {

@@ -22,7 +22,7 @@ import {
   WhoamiResponse,
 } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError, isLatchkeyError } from '../../../shared/errors.js';
-import { readJsonBody, sendJson } from '../../base/net/http-json.js';
+import { readJsonBody, sendJson, type ReadJsonBodyOptions } from '../../base/net/http-json.js';
 import type { Logger } from '../../base/ports.js';
 import {
   checkBridgeHeader,
@@ -160,8 +160,9 @@ class Refusal {
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createRequestListener(deps: PipelineDeps, listener: Listener): RequestListener {
+  const body: ReadJsonBodyOptions = { maxBytes: deps.limits.maxBodyBytes };
   return (req, res) => {
-    handleRequest(deps, listener, req, res).catch((error: unknown) => {
+    handleRequest(deps, listener, body, req, res).catch((error: unknown) => {
       // Only a failure while writing the answer gets here: drop the connection, keep the server.
       deps.logger.error('bridge could not answer a request', { error: describe(error) });
       res.destroy();
@@ -169,14 +170,14 @@ export function createRequestListener(deps: PipelineDeps, listener: Listener): R
   };
 }
 
-async function handleRequest(deps: PipelineDeps, listener: Listener, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleRequest(deps: PipelineDeps, listener: Listener, body: ReadJsonBodyOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let agentId: string | undefined;
   try {
     const route = checkHead(deps, listener, req);
     const caller = authenticate(deps, route, req);
     agentId = caller?.agent.id;
     limitRate(deps, caller);
-    const run = route.method === 'GET' ? route.run : await readRouteBody(req, deps.limits.maxBodyBytes, route);
+    const run = route.method === 'GET' ? route.run : await readRouteBody(req, body, route);
     if (isClosedUnfinished(res)) return;
     const requester = route.socketOnly === true ? await identifyRequester(deps, req) : undefined;
     if (isClosedUnfinished(res)) return;
@@ -290,16 +291,17 @@ function isClosedUnfinished(res: ServerResponse): boolean {
 }
 
 /** Reads the body under the size cap, then the route's strict schema; every failure is a refusal. */
-async function readRouteBody(req: IncomingMessage, maxBytes: number, route: PostRoute): Promise<Run> {
-  let value: unknown;
-  try {
-    value = await readJsonBody(req, { maxBytes });
-  } catch (error) {
-    throw new Refusal(isLatchkeyError(error) ? error.code : ErrorCode.MalformedRequest);
-  }
-  const run = route.accept(value);
-  if (run === undefined) throw new Refusal(ErrorCode.InvalidInput);
-  return run;
+function readRouteBody(req: IncomingMessage, body: ReadJsonBodyOptions, route: PostRoute): Promise<Run> {
+  return readJsonBody(req, body).then(
+    (value) => {
+      const run = route.accept(value);
+      if (run === undefined) throw new Refusal(ErrorCode.InvalidInput);
+      return run;
+    },
+    (error: unknown) => {
+      throw new Refusal(isLatchkeyError(error) ? error.code : ErrorCode.MalformedRequest);
+    },
+  );
 }
 
 function describe(error: unknown): string {
