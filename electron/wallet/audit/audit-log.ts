@@ -218,12 +218,13 @@ export class AuditLog {
    * elicitation desk): a failure is logged, never thrown.
    */
   record(input: AuditInput): Promise<void> {
-    return this.append(input).then(
-      () => undefined,
-      (error: unknown) => {
+    // One promise: the failure is logged where append() would reject.
+    return new Promise<void>((resolve) => {
+      this.enqueue(input, () => resolve(), (error) => {
         this.logger.error('audit append failed', { type: input.type, reason: error instanceof Error ? error.message : 'unknown' });
-      },
-    );
+        resolve();
+      });
+    });
   }
 
   /**
@@ -243,19 +244,25 @@ export class AuditLog {
    * the loop is idle) and is made on the loop (audit-segments.ts says why).
    */
   append(input: AuditInput): Promise<AuditEvent> {
-    // Not an async function: a hand-out's record is one promise, not one wrapped in another.
+    return new Promise<AuditEvent>((resolve, reject) => this.enqueue(input, resolve, reject));
+  }
+
+  /** Checks the input and queues it for the turn's write; `reject` is called at once if it is refused or the log is closed. */
+  private enqueue(input: AuditInput, resolve: (event: AuditEvent) => void, reject: (error: unknown) => void): void {
     try {
       checkInput(input);
     } catch (error) {
-      return Promise.reject(error as Error);
+      reject(error);
+      return;
     }
-    if (this.closed) return Promise.reject(closedError());
-    return new Promise<AuditEvent>((resolve, reject) => {
-      this.waiting.push({ input, time: this.clock.now(), resolve, reject });
-      if (this.drainQueued) return;
-      this.drainQueued = true;
-      setImmediate(() => this.drainTurn());
-    });
+    if (this.closed) {
+      reject(closedError());
+      return;
+    }
+    this.waiting.push({ input, time: this.clock.now(), resolve, reject });
+    if (this.drainQueued) return;
+    this.drainQueued = true;
+    setImmediate(() => this.drainTurn());
   }
 
   /** Matching events across all segments, oldest first; with a limit, only the end of the log is read (audit-query.ts). */
