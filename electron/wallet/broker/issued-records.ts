@@ -13,15 +13,18 @@ interface Kept {
   record: AuditInput;
 }
 
-export class IssuedRecords {
+export class IssuedRecords<Plan extends object> {
   /** Per plan object: the last token handed out under it and its record (a plan no longer kept is collected with its entry). */
-  private readonly records = new WeakMap<object, Kept>();
+  private readonly records = new WeakMap<Plan, Kept>();
 
-  /** The record for `token` handed out under `plan`: the kept one if the token is the same, else `make()`'s, frozen and kept. */
-  of(plan: object, token: TokenResponse, make: () => AuditInput): AuditInput {
+  /** `make` builds the record of a token handed out under a plan. */
+  constructor(private readonly make: (plan: Plan, token: TokenResponse) => AuditInput) {}
+
+  /** The record for `token` handed out under `plan`: the kept one if the token is the same, else a new one, frozen and kept. */
+  of(plan: Plan, token: TokenResponse): AuditInput {
     const kept = this.records.get(plan);
     if (kept !== undefined && sameToken(kept.token, token)) return kept.record;
-    const record = freezeRecord(make());
+    const record = freezeRecord(this.make(plan, token));
     this.records.set(plan, { token: { ...token }, record });
     return record;
   }

@@ -9,7 +9,7 @@
  * (cache, mint, lifetime), heed-refusal.ts (a 401 reported), own-client.ts, dpop-proofs.ts,
  * whoami-answer.ts.
  */
-import type { AgentSummary, Grant, SessionSummary } from '../../../shared/agents.js';
+import type { AgentSummary, Grant } from '../../../shared/agents.js';
 import type { DpopProofRequest, DpopProofResponse, ElicitationRequest, ElicitationResponse, PendingApprovalsResponse, TokenRequest, TokenResponse, WhoamiResponse } from '../../../shared/bridge.js';
 import { ErrorCode, LatchkeyError } from '../../../shared/errors.js';
 import type { UrlPolicy } from '../../../shared/url.js';
@@ -94,7 +94,7 @@ export class TokenBroker implements AgentRequests {
   /** The audit's facts of tokens handed out, once per token. */
   private readonly tokenFacts = new TokenFactsMemo();
   /** Hand-outs' `token.issued` records, once per plan and token. */
-  private readonly issuedRecords = new IssuedRecords();
+  private readonly issuedRecords = new IssuedRecords<KeptPlan>((planned, token) => this.issuedRecord(planned, token));
   /** Grants the owner revoked: the agent is refused at once rather than asking the owner again (owner-revocations.ts). */
   private readonly revocations = new OwnerRevocations();
   /** Plans of repeated requests, kept while nothing they read has changed (plan-memo.ts). */
@@ -123,19 +123,19 @@ export class TokenBroker implements AgentRequests {
 
   /** Plans the answer (grants/decide.ts), asks the owner if the plan says so, mints, audits. */
   async token(caller: BridgeCaller, request: TokenRequest, waitFor: AbortSignal | CallerPresence): Promise<TokenResponse> {
-    const { agent, session } = caller;
-    const base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }) };
+    const { agent } = caller;
     let resource: string;
     try {
       resource = this.resources.of(request.resource);
     } catch (error) {
-      await this.refuse(base, undefined, request.scopes, error);
+      await this.refuse(auditedCaller(caller), undefined, request.scopes, error);
       throw error;
     }
     const agentClients = this.deps.agentClients;
     if (request.account === undefined && agentClients?.has(agent.id, resource) === true) {
       // R5: the agent's own client serves this resource (own-client.ts); no owner connection.
       const deps = { grants: this.deps.grants, agentClients, now: () => this.deps.clock.now(), record: (event: AuditInput) => this.record(event), lineage: (id: string) => this.deps.agents.lineage(id) };
+      const base = auditedCaller(caller);
       return handOutFromOwnClient(deps, caller, base, resource, request).catch(async (error: unknown) => {
         await this.refuse(base, resource, request.scopes, error);
         throw error;
@@ -144,29 +144,29 @@ export class TokenBroker implements AgentRequests {
     try {
       // A reported refusal is never answered from a kept plan (heed-refusal.ts checks it first).
       const memoKey = request.rejected === undefined ? this.planKeyOf(caller, resource, request) : undefined;
-      const planned = (memoKey === undefined ? undefined : this.keptPlan(memoKey)) ?? (await this.plan(caller, base, resource, request, waitFor, memoKey));
-      const { target, audited, plan: settled, lineage } = planned;
-      const grantedHere = (): string[] => this.grantedScopes(agent.id, target);
-      const token = await this.handOut(agent.id, target, settled, lineage, grantedHere);
-      if (settled.grant !== undefined) this.deps.grants.markUsed(settled.grant.id);
-      await this.record(this.issuedRecords.of(planned, token, () => this.issuedRecord(agent, audited, lineage, resource, token)));
+      const planned = (memoKey === undefined ? undefined : this.keptPlan(memoKey)) ?? (await this.plan(caller, resource, request, waitFor, memoKey));
+      const token = await this.handOut(agent.id, planned);
+      const { grant } = planned.plan;
+      if (grant !== undefined) this.deps.grants.markUsed(grant.id);
+      await this.record(this.issuedRecords.of(planned, token));
       return token;
     } catch (error) {
+      const base = auditedCaller(caller);
       await this.refuse(request.account === undefined ? base : { ...base, account: request.account }, resource, request.scopes, error);
       throw error;
     }
   }
 
-  /** The `token.issued` record of a hand-out (issued-records.ts keeps it while plan and token stay the same). */
-  private issuedRecord(agent: AgentSummary, audited: Readonly<Record<string, string>>, lineage: readonly SessionSummary[], resource: string, token: TokenResponse): AuditInput {
+  /** The `token.issued` record of a hand-out under `planned` (issued-records.ts keeps it while plan and token stay the same). */
+  private issuedRecord({ audited, lineage, target }: KeptPlan, token: TokenResponse): AuditInput {
     const { owner, fingerprint } = this.tokenFacts.of(token.access_token);
     return {
       type: 'token.issued',
       ...audited,
-      chain: chainOf(agent.name, lineage),
+      chain: chainOf(audited['agentName'] ?? '', lineage),
       ...(owner === undefined ? {} : { owner }),
       ...(this.exchange.wasExchanged(token.access_token) ? { reason: 'token-exchange' } : {}),
-      resource,
+      resource: target.resource,
       scopes: token.scope.split(' ').filter((s) => s !== ''),
       outcome: 'ok',
       tokenFingerprint: fingerprint,
@@ -188,7 +188,7 @@ export class TokenBroker implements AgentRequests {
    * Plans the answer (grants/decide.ts) and asks the owner if the plan says so; a plan that issues
    * at once is kept under `memoKey` (plan-memo.ts; undefined: not kept) until a grant it read expires.
    */
-  private async plan(caller: BridgeCaller, base: Record<string, string>, resource: string, request: TokenRequest, waitFor: AbortSignal | CallerPresence, memoKey: string | undefined): Promise<KeptPlan> {
+  private async plan(caller: BridgeCaller, resource: string, request: TokenRequest, waitFor: AbortSignal | CallerPresence, memoKey: string | undefined): Promise<KeptPlan> {
     const { agent, session } = caller;
     if (request.rejected !== undefined) await heedRefusal(this.refusalDeps(), agent.id, resource, request.account, request.rejected, signalOf(waitFor));
     // Read before planning, in the same turn: the plan is made from exactly this state.
@@ -196,7 +196,7 @@ export class TokenBroker implements AgentRequests {
     const revocations = this.revocations.version;
     const now = this.deps.clock.now();
     const target = this.targetOf(agent.id, resource, request.account);
-    const audited = { ...base, ...accountOf(target) };
+    const audited = { ...auditedCaller(caller), ...accountOf(target) };
     const connection = connectionStateOf(this.deps.tokens, target);
     const grants = this.deps.grants.listStored(agent.id, resource);
     const scopes = boundedScopes(session, resource, request.scopes, () => this.grantedScopes(agent.id, target)); // T40: a delegated session's slice
@@ -238,12 +238,11 @@ export class TokenBroker implements AgentRequests {
 
   /** POST /v1/dpop-proof (dpop-proofs.ts); a refusal is audited as token.refused with its code. */
   async dpopProof(caller: BridgeCaller, request: DpopProofRequest): Promise<DpopProofResponse> {
-    const { agent, session } = caller;
+    const { agent } = caller;
     try {
       return await agentProof({ ...this.deps, cache: this.cache, now: () => this.deps.clock.now() }, agent.id, request);
     } catch (error) {
-      const base = { agentId: agent.id, agentName: agent.name, ...(session === undefined ? {} : { sessionId: session.id }) };
-      await this.refuse(base, URL.canParse(request.resource) ? request.resource : undefined, undefined, error);
+      await this.refuse(auditedCaller(caller), URL.canParse(request.resource) ? request.resource : undefined, undefined, error);
       throw error;
     }
   }
@@ -334,10 +333,11 @@ export class TokenBroker implements AgentRequests {
    * connection's; for a delegated session (its lineage longer than itself), cached per session
    * and exchanged from its parent's where the server offers it (session-exchange.ts).
    */
-  private handOut(agentId: string, target: ConnectionRef, plan: Issue, lineage: readonly SessionSummary[], granted: () => readonly string[]): Promise<TokenResponse> {
+  private handOut(agentId: string, { target, plan, lineage }: KeptPlan): Promise<TokenResponse> {
     const [session] = lineage;
     if (lineage.length < 2 || session === undefined) return handOutToAgent(this.handOutDeps, this.mintNarrowed, agentId, target, plan);
     const perSession = { ...plan, cacheKey: `${plan.cacheKey}\nsession:${session.id}` };
+    const granted = (): string[] => this.grantedScopes(agentId, target);
     return handOutToAgent(this.handOutDeps, this.exchange.mintFor(agentId, lineage, granted), agentId, target, perSession);
   }
 
@@ -368,4 +368,9 @@ export class TokenBroker implements AgentRequests {
         reason: error instanceof LatchkeyError ? error.code : ErrorCode.Internal,
       });
   }
+}
+
+/** Who asked, as the audit names them: the agent, and the session when it used one. */
+function auditedCaller({ agent, session }: BridgeCaller): Record<string, string> {
+  return session === undefined ? { agentId: agent.id, agentName: agent.name } : { agentId: agent.id, agentName: agent.name, sessionId: session.id };
 }

@@ -18,16 +18,15 @@ function record(token: TokenResponse): AuditInput {
 
 describe('IssuedRecords', () => {
   it('gives the same frozen record for the same plan and token, arrays frozen too', () => {
-    const records = new IssuedRecords();
-    const plan = {};
     let made = 0;
-    const make = (token: TokenResponse) => () => {
+    const records = new IssuedRecords<object>((_plan, token) => {
       made += 1;
       return record(token);
-    };
-    const first = records.of(plan, TOKEN, make(TOKEN));
+    });
+    const plan = {};
+    const first = records.of(plan, TOKEN);
     // The same token in a new answer object: the same record.
-    expect(records.of(plan, { ...TOKEN }, make(TOKEN))).toBe(first);
+    expect(records.of(plan, { ...TOKEN })).toBe(first);
     expect(made).toBe(1);
     expect(Object.isFrozen(first)).toBe(true);
     expect(Object.isFrozen(first.scopes)).toBe(true);
@@ -35,15 +34,15 @@ describe('IssuedRecords', () => {
   });
 
   it('builds a new record for a new token, a new expiry, new scopes or another plan', () => {
-    const records = new IssuedRecords();
+    const records = new IssuedRecords<object>((_plan, token) => record(token));
     const plan = {};
-    const first = records.of(plan, TOKEN, () => record(TOKEN));
+    const first = records.of(plan, TOKEN);
     for (const token of [{ ...TOKEN, access_token: 'at-2' }, { ...TOKEN, expires_at: TOKEN.expires_at + 1 }, { ...TOKEN, scope: 'mcp:read mcp:write' }, { ...TOKEN, token_type: 'DPoP' as const }]) {
-      const next = records.of(plan, token, () => record(token));
+      const next = records.of(plan, token);
       expect(next).not.toBe(first);
       expect(next).toEqual(record(token));
     }
-    expect(records.of({}, TOKEN, () => record(TOKEN))).not.toBe(first);
+    expect(records.of({}, TOKEN)).not.toBe(first);
   });
 });
 
