@@ -175,6 +175,8 @@ export class AuditLog {
   private waiting: Waiting[] = [];
   private drainQueued = false;
   private closing: Promise<void> | undefined;
+  /** drainTurn, bound once: what every turn's first append schedules. */
+  private readonly drainAtTurnEnd = (): void => this.drainTurn();
 
   /** Use openAuditLog(). */
   constructor(
@@ -262,7 +264,7 @@ export class AuditLog {
     this.waiting.push({ input, time: this.clock.now(), resolve, reject });
     if (this.drainQueued) return;
     this.drainQueued = true;
-    setImmediate(() => this.drainTurn());
+    setImmediate(this.drainAtTurnEnd);
   }
 
   /** Matching events across all segments, oldest first; with a limit, only the end of the log is read (audit-query.ts). */
