@@ -28,11 +28,21 @@ export interface MintForAgentDeps {
 /** How a token for the plan's scopes is obtained from the connection (a narrowed refresh, or an exchange). */
 export type Mint = (target: ConnectionRef, scopes: readonly string[]) => Promise<CachedAccessToken>;
 
-export async function handOutToAgent(deps: MintForAgentDeps, mint: Mint, agentId: string, target: ConnectionRef, plan: Issue): Promise<TokenResponse> {
+export function handOutToAgent(deps: MintForAgentDeps, mint: Mint, agentId: string, target: ConnectionRef, plan: Issue): Promise<TokenResponse> {
   // A connection that needs a new sign-in reuses nothing: no cached token lives past "never".
   const validUntil = plan.reuseCached ? deps.now() + plan.minRemainingMs : Number.POSITIVE_INFINITY;
-  // A cache hit (an agent asking again) needs no mint: looked up first, with nothing made for a mint.
-  const token = deps.cache.cached(plan.cacheKey, validUntil) ?? (await mintOrJoin(deps, mint, agentId, target, plan, validUntil));
+  // A cache hit (an agent asking again) needs no mint: looked up first, answered with no frame or closure made for a mint.
+  const cached = deps.cache.cached(plan.cacheKey, validUntil);
+  if (cached === undefined) return mintOrJoin(deps, mint, agentId, target, plan, validUntil).then((token) => handOut(deps, agentId, target, plan, token));
+  try {
+    return Promise.resolve(handOut(deps, agentId, target, plan, cached));
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
+/** Hands `token` to the agent if its real lifetime fits the grant (T38; throws otherwise), and notes it handed out. */
+function handOut(deps: MintForAgentDeps, agentId: string, target: ConnectionRef, plan: Issue, token: AgentToken): TokenResponse {
   checkTokenLifetime(token, plan.grant, target.resource, deps.now());
   deps.cache.noteHandedOut(agentId, target, token, deps.now());
   return { access_token: token.accessToken, token_type: token.tokenType ?? 'Bearer', expires_at: Math.floor(token.expiresAt / 1000), scope: token.scope.join(' ') };
