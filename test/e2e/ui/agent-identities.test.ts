@@ -175,8 +175,17 @@ describe('the window: agents with clients of their own', () => {
     await card.getByRole('button', { name: 'Remove agent' }).click();
     const confirm = page.getByRole('dialog', { name: 'Remove this agent?' });
     await confirm.getByText('Its 1 own client(s) and their keys are deleted from the vault.', { exact: false }).waitFor();
+    // The card goes once the agent is removed; its own clients go after that, in the same call, the
+    // last step audited as client.removed: wait for that entry, not the card, before reading them.
+    let unsubscribe = (): void => undefined;
+    const clientRemoved = new Promise<void>((resolve) => {
+      unsubscribe = ui.daemon.wallet.subscribe((event) => {
+        if (event.type === 'audit.appended' && event.event.type === 'client.removed' && event.event.agentId === dcrBot.id) resolve();
+      });
+    });
     await confirm.getByRole('button', { name: 'Remove' }).click();
     await card.waitFor({ state: 'detached' });
+    await clientRemoved.finally(unsubscribe);
     expect((await ui.daemon.wallet.listAgentClients({})).filter((c) => c.agentId === dcrBot.id)).toEqual([]);
     await ui.watch.expectClean();
   });
