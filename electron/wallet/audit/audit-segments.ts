@@ -154,7 +154,8 @@ class SegmentedFileStorage implements AuditStorage {
   }
 
   async append(text: string): Promise<void> {
-    if (this.active.size >= this.maxSegmentBytes) await this.rotate();
+    if (this.appendNow(text)) return;
+    await this.rotate();
     this.write(text);
   }
 
