@@ -34,11 +34,8 @@ export function handOutToAgent(deps: MintForAgentDeps, mint: Mint, agentId: stri
   // A cache hit (an agent asking again) needs no mint: looked up first, answered with no frame or closure made for a mint.
   const cached = deps.cache.cached(plan.cacheKey, validUntil);
   if (cached === undefined) return mintOrJoin(deps, mint, agentId, target, plan, validUntil).then((token) => handOut(deps, agentId, target, plan, token));
-  try {
-    return Promise.resolve(handOut(deps, agentId, target, plan, cached));
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
+  // The executor turns a refusal (the lifetime check throws) into a rejection.
+  return new Promise((resolve) => resolve(handOut(deps, agentId, target, plan, cached)));
 }
 
 /** Hands `token` to the agent if its real lifetime fits the grant (T38; throws otherwise), and notes it handed out. */
